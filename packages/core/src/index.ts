@@ -1,0 +1,4 @@
+export * as Errors from "./errors";
+export * as Notify from "./notify";
+export * as Stage from "./stage";
+export * as State from "./state";

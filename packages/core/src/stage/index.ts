@@ -1,0 +1,162 @@
+/**
+ * Stage configuration: one typed, validated settings object per SST stage.
+ * A stage without its own entry (a personal development stage) gets the defaults.
+ * Validation fails with messages that name the field and the rule, so a bad value stops
+ * synthesis before anything reaches CloudFormation.
+ */
+import { z } from "zod";
+import { ValidationError } from "../errors";
+
+const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const Region = z.string().regex(regionPattern, "must be an AWS region name such as eu-west-1");
+
+/** An RFC 1918 /16. 11.0.0.0/8 (the seed's choice) is public address space. */
+const PrivateSlash16 = z
+  .string()
+  .regex(/^\d{1,3}\.\d{1,3}\.0\.0\/16$/, "must be a /16 written as a.b.0.0/16")
+  .refine(isPrivateCidr, "must be private address space (RFC 1918: 10/8, 172.16/12, 192.168/16)");
+
+/** EventBridge schedule: rate(N unit) or cron(...). Sub-minute rates do not exist. */
+const Schedule = z
+  .string()
+  .refine((s) => scheduleMinutes(s) !== undefined, "must be rate(N minute|minutes|hour|hours) or cron(...)")
+  .refine((s) => (scheduleMinutes(s) ?? 1) >= 1, "must be at least 1 minute apart");
+
+export const DnsConfig = z.object({
+  /** Route 53 public hosted zone name, e.g. example.com */
+  hostedZoneName: z.string().min(1).regex(/^[a-z0-9.-]+$/, "must be a DNS name"),
+  /** Zone id; looked up by name at synth time when absent (needs credentials), so give it. */
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "must be a Route 53 zone id (Z...)"),
+  /** The record users resolve, e.g. app.example.com */
+  recordName: z.string().min(1),
+  ttlSeconds: z.number().int().min(1).max(300).default(60),
+});
+
+export const HealthConfig = z.object({
+  schedule: Schedule.default("rate(5 minutes)"),
+  failureThreshold: z.number().int().min(1).max(10).default(3),
+  probeTimeoutSeconds: z.number().min(1).max(30).default(5),
+  /** Probes in one check; the check fails when a majority fails. */
+  probesPerCheck: z.number().int().min(1).max(5).default(3),
+  /** Also probe the DR ALB (reported, never counted toward failover). */
+  probeDr: z.boolean().default(false),
+  /** false: notify "failover recommended" instead of starting it. */
+  autoFailover: z.boolean().default(true),
+});
+
+export const SizesConfig = z.object({
+  dbInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS class such as db.t4g.small").default("db.t4g.small"),
+  dbAllocatedStorageGiB: z.number().int().min(20).max(16384).default(20),
+  taskCpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
+  taskMemoryMiB: z.number().int().min(512).max(30720).default(512),
+});
+
+export const StageSettings = z
+  .object({
+    primaryRegion: Region.default("eu-west-1"),
+    drRegion: Region.default("eu-central-1"),
+    primaryCidr: PrivateSlash16.default("10.0.0.0/16"),
+    drCidr: PrivateSlash16.default("10.1.0.0/16"),
+    alertEmails: z.array(z.email("must be an e-mail address")).default([]),
+    dns: DnsConfig.optional(),
+    health: HealthConfig.default(HealthConfig.parse({})),
+    /** Replica lag above this blocks a failover unless the operator acknowledges it. */
+    rpoBudgetSeconds: z.number().int().min(1).max(86_400).default(60),
+    primaryTaskCount: z.number().int().min(1).max(100).default(2),
+    /** DR service size after a failover or during a drill. */
+    drTaskCount: z.number().int().min(1).max(100).default(2),
+    /** DR service size in pilot-light mode. */
+    drPilotTaskCount: z.number().int().min(0).max(100).default(0),
+    sizes: SizesConfig.default(SizesConfig.parse({})),
+    /**
+     * Which region serves users. Flip to "dr" after a failover so that a later deploy keeps
+     * the DR service scaled up and the promoted database alone (see docs/deploy.md).
+     */
+    activeRegion: z.enum(["primary", "dr"]).default("primary"),
+    /** Development stages: no deletion protection, resources destroyed with the stage. */
+    isDevelopment: z.boolean().default(true),
+  })
+  .strict()
+  .refine((s) => s.primaryRegion !== s.drRegion, { path: ["drRegion"], message: "must differ from primaryRegion" })
+  .refine((s) => s.primaryCidr !== s.drCidr, { path: ["drCidr"], message: "must not overlap primaryCidr" })
+  .refine((s) => s.drPilotTaskCount < s.drTaskCount, {
+    path: ["drPilotTaskCount"],
+    message: "must be below drTaskCount",
+  });
+
+export type StageSettings = z.infer<typeof StageSettings>;
+export type StageSettingsInput = z.input<typeof StageSettings>;
+
+export interface StageConfig extends StageSettings {
+  stage: string;
+  app: string;
+}
+
+/**
+ * Resolves a stage's settings: its own entry merged over the defaults, validated.
+ * Stages named in `productionStages` are never development stages.
+ */
+export function resolveStageConfig(
+  stage: string,
+  perStage: Record<string, StageSettingsInput>,
+  app = "pilot-light",
+): StageConfig {
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage)) {
+    throw new ValidationError(`stage "${stage}": name must be 1-21 lowercase letters, digits or dashes, starting with a letter`);
+  }
+  const result = StageSettings.safeParse(perStage[stage] ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new ValidationError(`stage "${stage}" has invalid settings:\n${lines.join("\n")}`);
+  }
+  return { ...result.data, stage, app };
+}
+
+/** Minutes between runs of an EventBridge schedule; cron counts as 1 (its minimum). */
+export function scheduleMinutes(schedule: string): number | undefined {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2] ?? "";
+    if (n === 1 && unit.endsWith("s")) return undefined;
+    if (n !== 1 && !unit.endsWith("s")) return undefined;
+    const factor = unit.startsWith("minute") ? 1 : unit.startsWith("hour") ? 60 : 1440;
+    return n * factor;
+  }
+  if (/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/.test(schedule)) return 1;
+  return undefined;
+}
+
+export function isPrivateCidr(cidr: string): boolean {
+  const [a, b] = cidr.split(".").map(Number);
+  if (a === undefined || b === undefined || a > 255 || b > 255) return false;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+/** Deterministic names shared by both regions' stacks and the orchestrator. */
+export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
+  const prefix = `${config.app}-${config.stage}`;
+  return {
+    prefix,
+    primaryDb: `${prefix}-primary`,
+    replicaDb: `${prefix}-replica`,
+    cluster: `${prefix}`,
+    service: `${prefix}-web`,
+    stateTable: `${prefix}-state`,
+    stateMachine: `${prefix}-failover`,
+    topic: `${prefix}-alerts`,
+    ssmPrefix: `/${config.app}/${config.stage}`,
+    repository: `${prefix}-web`,
+  };
+}
+
+export type RegionRole = "primary" | "dr";
+
+/** Which side of the pair a region plays for this stage; any other region is a mistake. */
+export function regionRole(config: Pick<StageConfig, "stage" | "primaryRegion" | "drRegion">, region: string): RegionRole {
+  if (region === config.primaryRegion) return "primary";
+  if (region === config.drRegion) return "dr";
+  throw new ValidationError(
+    `stage "${config.stage}" deploys to ${config.primaryRegion} (primary) and ${config.drRegion} (DR), not ${region}: pass --region ${config.primaryRegion} or --region ${config.drRegion}`,
+  );
+}

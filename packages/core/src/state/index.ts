@@ -1,0 +1,13 @@
+/**
+ * The orchestrator's DynamoDB state table (DR region): one item per key, partition key `pk`.
+ * Health monitor, failover lock and recorded outcomes share it under distinct key prefixes:
+ *   HEALTH#primary, INCIDENT#<id>, LOCK#failover, OUTCOME#<executionName>.
+ */
+export const partitionKey = "pk";
+
+export const keys = {
+  health: (target: string) => `HEALTH#${target}`,
+  incident: (id: string) => `INCIDENT#${id}`,
+  failoverLock: () => "LOCK#failover",
+  outcome: (executionName: string) => `OUTCOME#${executionName}`,
+} as const;

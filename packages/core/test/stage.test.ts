@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { Errors, Stage } from "@pilot-light/core";
+
+const resolve = (settings: Stage.StageSettingsInput) => Stage.resolveStageConfig("test", { test: settings });
+
+describe("stage configuration", () => {
+  it("gives a stage without settings the documented defaults", () => {
+    const c = Stage.resolveStageConfig("alice", {});
+    expect(c).toMatchObject({
+      stage: "alice",
+      primaryRegion: "eu-west-1",
+      drRegion: "eu-central-1",
+      primaryCidr: "10.0.0.0/16",
+      drCidr: "10.1.0.0/16",
+      rpoBudgetSeconds: 60,
+      primaryTaskCount: 2,
+      drTaskCount: 2,
+      drPilotTaskCount: 0,
+      activeRegion: "primary",
+      health: { schedule: "rate(5 minutes)", failureThreshold: 3, probeTimeoutSeconds: 5, autoFailover: true },
+    });
+    expect(c.dns).toBeUndefined();
+  });
+
+  it.each([
+    [{ primaryCidr: "11.0.0.0/16" }, /primaryCidr: must be private address space/],
+    [{ drCidr: "10.0.0.0/16" }, /drCidr: must not overlap primaryCidr/],
+    [{ drRegion: "eu-west-1" }, /drRegion: must differ from primaryRegion/],
+    [{ primaryRegion: "Ireland" }, /primaryRegion: must be an AWS region name/],
+    [{ health: { schedule: "rate(30 seconds)" } }, /health.schedule: must be rate/],
+    [{ health: { schedule: "rate(0 minutes)" } }, /health.schedule: must be at least 1 minute apart/],
+    [{ health: { failureThreshold: 0 } }, /health.failureThreshold/],
+    [{ alertEmails: ["not-an-address"] }, /alertEmails.0: must be an e-mail address/],
+    [{ drTaskCount: 1, drPilotTaskCount: 1 }, /drPilotTaskCount: must be below drTaskCount/],
+    [{ dns: { hostedZoneName: "example.com", hostedZoneId: "bad", recordName: "a.example.com" } }, /dns.hostedZoneId/],
+    [{ unknownSetting: true } as Stage.StageSettingsInput, /Unrecognized key/],
+  ])("rejects %j naming the field and the rule", (settings, message) => {
+    expect(() => resolve(settings)).toThrow(Errors.ValidationError);
+    expect(() => resolve(settings)).toThrow(message);
+  });
+
+  it("rejects a stage name that cannot prefix AWS resource names", () => {
+    expect(() => Stage.resolveStageConfig("Bad_Stage", {})).toThrow(/name must be/);
+  });
+
+  it.each([
+    ["rate(1 minute)", 1],
+    ["rate(5 minutes)", 5],
+    ["rate(2 hours)", 120],
+    ["cron(0/1 * * * ? *)", 1],
+    ["rate(1 minutes)", undefined],
+    ["every 5 minutes", undefined],
+  ])("reads %s as %s minutes", (schedule, minutes) => {
+    expect(Stage.scheduleMinutes(schedule)).toBe(minutes);
+  });
+});

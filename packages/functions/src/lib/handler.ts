@@ -1,0 +1,48 @@
+/**
+ * The one middy wrapper every handler uses: Powertools logger (with Lambda context), metrics
+ * and tracer; input validated against a zod schema from core; typed errors rethrown unchanged
+ * so their names reach the state machine's Retry/Catch.
+ */
+import middy from "@middy/core";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { Tracer } from "@aws-lambda-powertools/tracer";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
+import type { Context } from "aws-lambda";
+import type { z } from "zod";
+import { Errors } from "@pilot-light/core";
+
+export const logger = new Logger({ serviceName: "pilot-light" });
+export const metrics = new Metrics({ namespace: "PilotLight", serviceName: "pilot-light" });
+export const tracer = new Tracer({ serviceName: "pilot-light" });
+
+export function formatZodError(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
+}
+
+/** Wraps `fn` as a Lambda handler whose event must match `schema`. */
+export function handler<S extends z.ZodType, R>(
+  schema: S,
+  fn: (input: z.infer<S>, context: Context) => Promise<R>,
+) {
+  return middy<unknown, R>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler(async (event, context) => {
+      const parsed = schema.safeParse(event);
+      if (!parsed.success) {
+        throw new Errors.ValidationError(`invalid input: ${formatZodError(parsed.error)}`);
+      }
+      return fn(parsed.data, context);
+    });
+}
+
+/** Reads a required environment variable once, failing fast with its name. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Errors.ConfigurationError(`missing environment variable ${name}`);
+  return value;
+}

@@ -1,0 +1,28 @@
+import type { SSTConfig } from "sst";
+import { stageConfig } from "./stacks/stages";
+import { composeStacks } from "./stacks/compose";
+
+export default {
+  config(input) {
+    return {
+      name: "pilot-light",
+      // One region per `sst deploy`; `pnpm deploy:all --stage S` runs both in order.
+      region: input.region ?? stageConfig(input.stage ?? "dev").primaryRegion,
+    };
+  },
+  stacks(app) {
+    const config = stageConfig(app.stage);
+    app.setDefaultRemovalPolicy(config.isDevelopment ? "destroy" : "retain");
+    app.setDefaultFunctionProps({
+      runtime: "nodejs22.x",
+      architecture: "arm_64",
+      tracing: "active",
+      logRetention: "one_month",
+      environment: {
+        POWERTOOLS_SERVICE_NAME: "pilot-light",
+        POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
+      },
+    });
+    composeStacks(app, config);
+  },
+} satisfies SSTConfig;

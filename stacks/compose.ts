@@ -1,0 +1,21 @@
+/**
+ * Chooses each region's stacks. SST v2 deploys one region per `sst deploy`, so the same app
+ * is synthesized twice: once for the primary region and once for the DR region.
+ */
+import type { App } from "sst/constructs";
+import { Stage } from "@pilot-light/core";
+import { Alerts } from "./Alerts";
+import { Compute } from "./Compute";
+import { Data } from "./Data";
+import { Dns } from "./Dns";
+import { Network } from "./Network";
+import { Storage } from "./Storage";
+
+export function composeStacks(app: App, config: Stage.StageConfig): void {
+  const role = Stage.regionRole(config, app.region);
+  app.stack(Network).stack(Alerts).stack(Storage).stack(Data).stack(Compute);
+  if (role === "dr") {
+    if (config.dns) app.stack(Dns);
+    // Orchestrator stacks (health monitor, failover state machine) live in the DR region (D2).
+  }
+}
