@@ -9,6 +9,7 @@ import { Compute } from "./Compute";
 import { Data } from "./Data";
 import { Dns } from "./Dns";
 import { Network } from "./Network";
+import { State } from "./State";
 import { Storage } from "./Storage";
 
 export function composeStacks(app: App, config: Stage.StageConfig): void {
@@ -16,6 +17,7 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
   app.stack(Network).stack(Alerts).stack(Storage).stack(Data).stack(Compute);
   if (role === "dr") {
     if (config.dns) app.stack(Dns);
-    // Orchestrator stacks (health monitor, failover state machine) live in the DR region (D2).
+    // The orchestrator (state table, health monitor, failover state machine) lives in the DR region (D2).
+    app.stack(State);
   }
 }
