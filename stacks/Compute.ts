@@ -1,0 +1,188 @@
+/**
+ * The LAMP application per region: an ALB and an ECS Fargate service running the image built
+ * from packages/web-app. Desired counts follow the stage's active region: the active side runs
+ * its full count, the DR side idles at its pilot-light count (0), and once `activeRegion` is
+ * "dr" a deploy keeps DR scaled up and the old primary at 0. Each region's deploy pushes the
+ * image to that region's own registry, so the DR region never pulls from the failed one.
+ * The primary publishes its ALB's address in SSM; the DR region reads it across regions.
+ */
+import { StackContext, use } from "sst/constructs";
+import { Duration, Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as ecs from "aws-cdk-lib/aws-ecs";
+import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as ssm from "aws-cdk-lib/aws-ssm";
+import * as cr from "aws-cdk-lib/custom-resources";
+import { fileURLToPath } from "node:url";
+import { Alerts } from "./Alerts";
+import { useStage } from "./context";
+import { Data } from "./Data";
+import { Network } from "./Network";
+import { Storage } from "./Storage";
+
+const webAppDir = fileURLToPath(new URL("../packages/web-app", import.meta.url));
+
+/** Desired task count of this region's service for the stage's active region. */
+export function desiredCount(
+  config: { activeRegion: "primary" | "dr"; primaryTaskCount: number; drTaskCount: number; drPilotTaskCount: number },
+  isPrimary: boolean,
+): number {
+  if (isPrimary) return config.activeRegion === "primary" ? config.primaryTaskCount : 0;
+  return config.activeRegion === "dr" ? config.drTaskCount : config.drPilotTaskCount;
+}
+
+export function Compute({ stack, app }: StackContext) {
+  const { config, names, isPrimary, ssm: ssmName } = useStage(app);
+  const { vpc, albSg, ecsSg } = use(Network);
+  const { endpoint, secret } = use(Data);
+  const { logs: logBucket } = use(Storage);
+  const { topic } = use(Alerts);
+
+  const cluster = new ecs.Cluster(stack, "Cluster", { vpc, clusterName: names.cluster, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, "Task", {
+    cpu: config.sizes.taskCpu,
+    memoryLimitMiB: config.sizes.taskMemoryMiB,
+    runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+  });
+  taskDefinition.addContainer("web", {
+    image: ecs.ContainerImage.fromAsset(webAppDir),
+    portMappings: [{ containerPort: 80 }],
+    environment: { DB_HOST: endpoint, DB_NAME: "app", APP_REGION: app.region },
+    secrets: {
+      DB_USER: ecs.Secret.fromSecretsManager(secret, "username"),
+      DB_PASSWORD: ecs.Secret.fromSecretsManager(secret, "password"),
+    },
+    logging: ecs.LogDrivers.awsLogs({
+      streamPrefix: "web",
+      logGroup: new logs.LogGroup(stack, "WebLogs", { retention: logs.RetentionDays.ONE_MONTH }),
+    }),
+  });
+
+  const count = desiredCount(config, isPrimary);
+  const service = new ecs.FargateService(stack, "Service", {
+    cluster,
+    serviceName: names.service,
+    taskDefinition,
+    desiredCount: count,
+    securityGroups: [ecsSg],
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    assignPublicIp: false,
+    minHealthyPercent: 100,
+    maxHealthyPercent: 200,
+    circuitBreaker: { rollback: true },
+    // Short grace: the image answers /health.php as soon as Apache and the DB are up.
+    healthCheckGracePeriod: Duration.seconds(30),
+  });
+
+  const alb = new elbv2.ApplicationLoadBalancer(stack, "Alb", {
+    vpc,
+    internetFacing: true,
+    securityGroup: albSg,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+    dropInvalidHeaderFields: true,
+  });
+  alb.logAccessLogs(logBucket, "alb");
+  const listener = alb.addListener("Http", { port: 80, open: false });
+  const targetGroup = listener.addTargets("Web", {
+    port: 80,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    targets: [service],
+    deregistrationDelay: Duration.seconds(15),
+    // Tuned for a fast start: two passes 5 s apart mark a new task healthy in ~10 s.
+    healthCheck: {
+      path: "/health.php",
+      interval: Duration.seconds(5),
+      timeout: Duration.seconds(4),
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 2,
+      healthyHttpCodes: "200",
+    },
+  });
+  const healthUrl = `http://${alb.loadBalancerDnsName}/health.php`;
+
+  alarms();
+
+  if (isPrimary) {
+    new ssm.StringParameter(stack, "AlbDnsParam", { parameterName: ssmName("alb-dns"), stringValue: alb.loadBalancerDnsName });
+    new ssm.StringParameter(stack, "AlbZoneParam", { parameterName: ssmName("alb-zone"), stringValue: alb.loadBalancerCanonicalHostedZoneId });
+    return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
+  }
+
+  const peer = readPrimaryParameters(stack, `${names.ssmPrefix}/primary`, config.primaryRegion);
+  return {
+    cluster,
+    service,
+    targetGroup,
+    alb,
+    healthUrl,
+    desiredCount: count,
+    peerAlbDnsName: peer.albDns,
+    peerAlbZoneId: peer.albZone,
+    peerHealthUrl: `http://${peer.albDns}/health.php`,
+  };
+
+  function alarms() {
+    const notify = new actions.SnsAction(topic);
+    const side = isPrimary ? "primary" : "DR";
+    if (count > 0) {
+      new cloudwatch.Alarm(stack, "RunningBelowDesired", {
+        alarmName: `${names.prefix}-${app.region}-running-below-desired`,
+        alarmDescription: `${side} ECS service ${names.service} runs fewer than ${count} tasks. Check the service's events in the ECS console (failed health checks, image pull errors, capacity).`,
+        metric: new cloudwatch.Metric({
+          namespace: "ECS/ContainerInsights",
+          metricName: "RunningTaskCount",
+          dimensionsMap: { ClusterName: names.cluster, ServiceName: names.service },
+          statistic: "Minimum",
+          period: Duration.minutes(1),
+        }),
+        threshold: count,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }).addAlarmAction(notify);
+    }
+    new cloudwatch.Alarm(stack, "TargetResponseTime", {
+      alarmName: `${names.prefix}-${app.region}-slow-responses`,
+      alarmDescription: `${side} ALB p95 target response time above 1 s for 5 minutes. Look at the ECS service's CPU and the database's load.`,
+      metric: alb.metrics.targetResponseTime({ statistic: "p95", period: Duration.minutes(1) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+    new cloudwatch.Alarm(stack, "Target5xx", {
+      alarmName: `${names.prefix}-${app.region}-5xx`,
+      alarmDescription: `${side} application answers 5xx (more than 10 a minute for 3 minutes). Read the web logs; a database outage shows as 503 from /health.php.`,
+      metric: alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: "Sum", period: Duration.minutes(1) }),
+      threshold: 10,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+  }
+}
+
+/** Reads the primary's SSM parameters from the DR region at deploy time (one SDK call each). */
+function readPrimaryParameters(stack: Stack, prefix: string, region: string) {
+  const read = (id: string, name: string) => {
+    const resource = new cr.AwsCustomResource(stack, id, {
+      onUpdate: {
+        service: "SSM",
+        action: "getParameter",
+        parameters: { Name: `${prefix}/${name}` },
+        region,
+        // Re-read on every deploy: the primary ALB may have been replaced.
+        physicalResourceId: cr.PhysicalResourceId.of(`${prefix}/${name}@${Date.now()}`),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({
+        resources: [stack.formatArn({ service: "ssm", region, resource: "parameter", resourceName: `${prefix.replace(/^\//, "")}/${name}` })],
+      }),
+      installLatestAwsSdk: false,
+    });
+    return resource.getResponseField("Parameter.Value");
+  };
+  return { albDns: read("PrimaryAlbDns", "alb-dns"), albZone: read("PrimaryAlbZone", "alb-zone") };
+}

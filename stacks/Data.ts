@@ -1,0 +1,103 @@
+/**
+ * The application's MySQL database. Primary: RDS MySQL 8.0, Multi-AZ, 7-day automated
+ * backups, KMS-encrypted, credentials in Secrets Manager replicated to the DR region.
+ * DR: a cross-region read replica encrypted with a DR-region key. Replica backups must be on,
+ * or RDS refuses to promote while the first backup runs ("backing-up").
+ * The replica's definition never changes with the active region: after a promotion the
+ * resource is left exactly as CloudFormation knows it, so a later deploy does not touch it.
+ */
+import { StackContext, use } from "sst/constructs";
+import { Arn, ArnFormat, Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as rds from "aws-cdk-lib/aws-rds";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { useStage } from "./context";
+import { Network } from "./Network";
+
+const engine = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+
+export function Data({ stack, app }: StackContext) {
+  const { config, names, isPrimary } = useStage(app);
+  const { vpc, rdsSg } = use(Network);
+  const keep = config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+  const secretName = `${names.prefix}/db-credentials`;
+  const primaryArn = Arn.format({
+    partition: Aws.PARTITION,
+    service: "rds",
+    region: config.primaryRegion,
+    account: Aws.ACCOUNT_ID,
+    resource: "db",
+    resourceName: names.primaryDb,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const key = new kms.Key(stack, "DbKey", {
+    description: `${names.prefix} database storage (${app.region})`,
+    enableKeyRotation: true,
+    removalPolicy: keep,
+  });
+  const common = {
+    instanceType: new ec2.InstanceType(config.sizes.dbInstanceClass.replace(/^db\./, "")),
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    securityGroups: [rdsSg],
+    storageEncryptionKey: key,
+    backupRetention: Duration.days(7),
+    deletionProtection: !config.isDevelopment,
+    removalPolicy: keep,
+    iamAuthentication: true,
+    cloudwatchLogsExports: ["error", "slowquery"],
+    autoMinorVersionUpgrade: true,
+  };
+
+  if (isPrimary) {
+    const instance = new rds.DatabaseInstance(stack, "Primary", {
+      ...common,
+      engine,
+      instanceIdentifier: names.primaryDb,
+      allocatedStorage: config.sizes.dbAllocatedStorageGiB,
+      multiAz: true,
+      databaseName: "app",
+      credentials: rds.Credentials.fromGeneratedSecret("app_admin", {
+        secretName,
+        // The DR region's tasks read the replica of this secret, never the failed region.
+        replicaRegions: [{ region: config.drRegion }],
+      }),
+    });
+    return {
+      instance,
+      endpoint: instance.instanceEndpoint.hostname,
+      secret: instance.secret!,
+      primaryIdentifier: names.primaryDb,
+      primaryArn,
+    };
+  }
+
+  const source = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, "Source", {
+    instanceIdentifier: names.primaryDb,
+    instanceEndpointAddress: `${names.primaryDb}.${config.primaryRegion}.rds.amazonaws.com`,
+    port: 3306,
+    securityGroups: [],
+    engine,
+  });
+  const replica = new rds.DatabaseInstanceReadReplica(stack, "Replica", {
+    ...common,
+    sourceDatabaseInstance: source,
+    instanceIdentifier: names.replicaDb,
+    // A pilot light: single-AZ until promoted (docs/deploy.md: convert to Multi-AZ after a failover).
+    multiAz: false,
+  });
+  const cfn = replica.node.defaultChild as rds.CfnDBInstance;
+  // Cross-region replicas name their source by ARN.
+  cfn.sourceDbInstanceIdentifier = primaryArn;
+  cfn.sourceRegion = config.primaryRegion;
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, "DbSecret", secretName);
+  return {
+    replica,
+    endpoint: replica.instanceEndpoint.hostname,
+    secret,
+    replicaIdentifier: names.replicaDb,
+    primaryIdentifier: names.primaryDb,
+    primaryArn,
+  };
+}
