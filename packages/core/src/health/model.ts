@@ -1,0 +1,82 @@
+/**
+ * The monitor's persistent shapes: one item per probed target (`HEALTH#primary`) holding the
+ * strike count, the last evidence, the open incident and the notification outbox, and the
+ * failover request handed to the state machine. Defined once with zod, reused by the store,
+ * the decision and the tests.
+ */
+import { z } from "zod";
+import { ProbeResult } from "./contract";
+
+/** What one check saw, kept as evidence. */
+export const Evidence = z.object({
+  at: z.string(),
+  url: z.string(),
+  ok: z.boolean(),
+  probes: z.array(ProbeResult),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+/** The state machine input for a monitor-started failover (see the orchestrator's schema). */
+export const FailoverRequest = z.object({
+  mode: z.literal("failover"),
+  reason: z.string().min(1),
+  requestedBy: z.literal("health-monitor"),
+  incidentId: z.string().regex(/^[A-Za-z0-9-]{1,60}$/),
+});
+export type FailoverRequest = z.infer<typeof FailoverRequest>;
+
+export const Incident = z.object({
+  id: z.string(),
+  openedAt: z.string(),
+  /** failover: the monitor starts the state machine; recommend: it only tells people. */
+  action: z.enum(["failover", "recommend"]),
+  reason: z.string(),
+  /** Stored once at opening so every (re)try sends the identical name and input: SFN dedupes those. */
+  execution: z.object({ name: z.string(), input: FailoverRequest }).optional(),
+  startedAt: z.string().optional(),
+  executionArn: z.string().optional(),
+  startAttempts: z.number().int().min(0).default(0),
+  /** While in the future, one invocation owns the StartExecution call; others leave it alone. */
+  startClaimUntil: z.string().optional(),
+  lastStartError: z.string().optional(),
+});
+export type Incident = z.infer<typeof Incident>;
+
+/** A notification waiting to be published (same fields as Notify.Notification, plus identity). */
+export const Outgoing = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  kind: z.string(),
+  subject: z.string().min(1).max(100),
+  body: z.string().min(1),
+});
+export type Outgoing = z.infer<typeof Outgoing>;
+
+export const HealthState = z.object({
+  target: z.string(),
+  /** Optimistic-concurrency version; 0 means no item yet. */
+  version: z.number().int().min(0),
+  consecutiveFailures: z.number().int().min(0),
+  /** The latest scheduled tick whose check was counted; older or equal ticks are duplicates. */
+  lastTick: z.string().optional(),
+  lastCheck: Evidence.optional(),
+  lastSuccess: Evidence.optional(),
+  lastFailure: Evidence.optional(),
+  incident: Incident.optional(),
+  outbox: z.array(Outgoing).default([]),
+});
+export type HealthState = z.infer<typeof HealthState>;
+
+/** The archived record of a closed incident (`INCIDENT#<id>`). */
+export const ClosedIncident = Incident.extend({
+  closedAt: z.string(),
+  closedBy: z.string(),
+  note: z.string().optional(),
+  /** The strike count when it was closed. */
+  failuresAtClose: z.number().int().min(0),
+});
+export type ClosedIncident = z.infer<typeof ClosedIncident>;
+
+export function emptyState(target: string): HealthState {
+  return { target, version: 0, consecutiveFailures: 0, outbox: [] };
+}
