@@ -3,3 +3,7 @@ export * as Health from "./health";
 export * as Notify from "./notify";
 export * as Stage from "./stage";
 export * as State from "./state";
+export * as Failover from "./failover";
+export * as Database from "./database";
+export * as Compute from "./compute";
+export * as Dns from "./dns";

@@ -1,0 +1,113 @@
+/**
+ * Traffic in the runbook. Route 53 failover routing already sends users to DR when the
+ * primary's health check fails; this step pins them there, because a recovering old primary
+ * holds stale data. Pinning = UPSERT the PRIMARY failover record (SetIdentifier "primary")
+ * as an alias of the DR ALB with no health check. The previous record is returned so that
+ * `restoreRecord` can put it back (compensation or failback). Repeating a pin is a no-op.
+ */
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  type Route53Client,
+} from "@aws-sdk/client-route-53";
+import { callAws } from "../errors";
+import { PreflightFailedError } from "../failover/errors";
+
+export interface DnsTarget {
+  hostedZoneId: string;
+  recordName: string;
+  /** The DR ALB's DNS name and canonical hosted zone id. */
+  drAlbDns: string;
+  drAlbZoneId: string;
+}
+
+export const primarySetIdentifier = "primary";
+
+const fqdn = (name: string) => (name.endsWith(".") ? name : `${name}.`).toLowerCase();
+
+/** Whether an alias target names the given ALB (Route 53 may prefix "dualstack." and add a dot). */
+export function aliasPointsAt(record: ResourceRecordSet | undefined, albDns: string): boolean {
+  const target = record?.AliasTarget?.DNSName?.toLowerCase().replace(/^dualstack\./, "").replace(/\.$/, "");
+  return target === albDns.toLowerCase().replace(/^dualstack\./, "").replace(/\.$/, "");
+}
+
+export async function readPrimaryRecord(r53: Route53Client, t: DnsTarget): Promise<ResourceRecordSet> {
+  const out = await callAws("route53:ListResourceRecordSets", () =>
+    r53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: t.hostedZoneId,
+        StartRecordName: fqdn(t.recordName),
+        StartRecordType: "A",
+        StartRecordIdentifier: primarySetIdentifier,
+        MaxItems: 2,
+      }),
+    ),
+  );
+  const record = out.ResourceRecordSets?.find(
+    (r) => fqdn(r.Name ?? "") === fqdn(t.recordName) && r.Type === "A" && r.SetIdentifier === primarySetIdentifier,
+  );
+  if (!record) throw new PreflightFailedError(`no PRIMARY failover record ${t.recordName} (SetIdentifier "primary") in zone ${t.hostedZoneId}`);
+  return record;
+}
+
+export interface DnsSwitch {
+  switched: boolean;
+  alreadyPinned: boolean;
+  changeId: string | null;
+  insync: boolean;
+  previous: ResourceRecordSet | null;
+  requestedAt: string;
+  insyncAt: string | null;
+  attempts: number;
+}
+
+/** Pins the PRIMARY record to the DR ALB. */
+export async function pinToDr(r53: Route53Client, t: DnsTarget, now: Date): Promise<DnsSwitch> {
+  const at = now.toISOString();
+  const current = await readPrimaryRecord(r53, t);
+  if (aliasPointsAt(current, t.drAlbDns) && !current.HealthCheckId) {
+    return { switched: true, alreadyPinned: true, changeId: null, insync: true, previous: null, requestedAt: at, insyncAt: at, attempts: 0 };
+  }
+  const pinned: ResourceRecordSet = {
+    Name: fqdn(t.recordName),
+    Type: "A",
+    SetIdentifier: primarySetIdentifier,
+    Failover: "PRIMARY",
+    AliasTarget: { DNSName: t.drAlbDns, HostedZoneId: t.drAlbZoneId, EvaluateTargetHealth: false },
+  };
+  const out = await callAws("route53:ChangeResourceRecordSets", () =>
+    r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: t.hostedZoneId,
+        ChangeBatch: { Comment: "pilot-light failover: pin traffic to DR", Changes: [{ Action: "UPSERT", ResourceRecordSet: pinned }] },
+      }),
+    ),
+  );
+  const changeId = out.ChangeInfo?.Id ?? null;
+  const insync = out.ChangeInfo?.Status === "INSYNC";
+  return { switched: true, alreadyPinned: false, changeId, insync, previous: current, requestedAt: at, insyncAt: insync ? at : null, attempts: 0 };
+}
+
+/** One poll of the DNS loop: INSYNC means every Route 53 name server answers the new record. */
+export async function checkChange(r53: Route53Client, previous: DnsSwitch, now: Date): Promise<DnsSwitch> {
+  if (previous.insync || previous.changeId === null) return { ...previous, attempts: previous.attempts + 1 };
+  const id = previous.changeId;
+  const out = await callAws("route53:GetChange", () => r53.send(new GetChangeCommand({ Id: id })));
+  const insync = out.ChangeInfo?.Status === "INSYNC";
+  return { ...previous, insync, insyncAt: insync ? now.toISOString() : null, attempts: previous.attempts + 1 };
+}
+
+/** Puts a previously read PRIMARY record back (undo of `pinToDr`). */
+export async function restoreRecord(r53: Route53Client, hostedZoneId: string, previous: ResourceRecordSet): Promise<string | null> {
+  const out = await callAws("route53:ChangeResourceRecordSets", () =>
+    r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: hostedZoneId,
+        ChangeBatch: { Comment: "pilot-light: restore PRIMARY record", Changes: [{ Action: "UPSERT", ResourceRecordSet: previous }] },
+      }),
+    ),
+  );
+  return out.ChangeInfo?.Id ?? null;
+}

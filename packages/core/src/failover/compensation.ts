@@ -1,0 +1,33 @@
+/**
+ * Compensation (saga). The first question after any failure: has a promotion started?
+ * Before it, everything is undone (DR back to pilot light, lock released). After it, nothing
+ * can be undone, so the execution stops in NeedsOperator. The answer comes from RDS itself,
+ * not from how far the execution got, because a Parallel branch can fail after the promote call.
+ */
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import * as Compute from "../compute";
+import * as Database from "../database";
+import type { Run } from "./input";
+import type { Assessment } from "./state";
+
+export async function assessFailure(rds: RDSClient, run: Run, replicaIdentifier: string): Promise<Assessment> {
+  if (run.mode !== "failover") {
+    return { promotionStarted: false, needsOperator: false, detail: `${run.mode}: nothing was promoted` };
+  }
+  const replica = await Database.describeInstance(rds, replicaIdentifier);
+  const started = Database.hasPromotionStarted(replica);
+  return {
+    promotionStarted: started,
+    needsOperator: started,
+    detail: started
+      ? `database ${replica.identifier} is ${replica.status}${replica.sourceIdentifier ? ` (still replicating from ${replica.sourceIdentifier})` : ", promoted (standalone)"}`
+      : `database ${replica.identifier} is still an untouched read replica`,
+  };
+}
+
+/** Sets the DR service back to its pilot-light count (idempotent: no call when already there). */
+export async function restorePilotLight(ecs: ECSClient, ref: Compute.ServiceRef, pilotCount: number, now: Date): Promise<Compute.ScaleStatus> {
+  const status = await Compute.scaleService(ecs, ref, pilotCount, now);
+  return { ...status, stable: true, stableAt: now.toISOString() };
+}

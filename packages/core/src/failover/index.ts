@@ -1,0 +1,15 @@
+/**
+ * The failover runbook's domain: input contract, lock, preflight decision, compensation,
+ * outcome and notifications. Steps are orchestrated by the state machine in stacks/failover;
+ * each step handler in packages/functions calls one function from here or from Database,
+ * Compute and Dns.
+ */
+export * from "./errors";
+export * from "./input";
+export * from "./settings";
+export * from "./state";
+export * from "./lock";
+export * from "./preflight";
+export * from "./outcome";
+export * from "./compensation";
+export * as Notifications from "./notifications";

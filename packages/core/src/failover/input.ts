@@ -1,0 +1,64 @@
+/**
+ * The state machine's input contract and the normalised run it becomes (ValidateInput).
+ * The health monitor starts executions with { mode: "failover", reason, requestedBy, incidentId };
+ * operators add `options`. Unknown option names are rejected so a typo cannot silently
+ * drop an acknowledgement.
+ */
+import { z } from "zod";
+
+export const Mode = z.enum(["failover", "drill", "dry-run"]);
+export type Mode = z.infer<typeof Mode>;
+
+export const FailoverOptions = z
+  .object({
+    /** Pin DNS to the DR region after DR is healthy (only when the stage has Route 53 records). */
+    switchDns: z.boolean().default(true),
+    /** Proceed although replica lag is above the RPO budget or unknown (data loss accepted). */
+    acknowledgeRpoBreach: z.boolean().default(false),
+  })
+  .strict();
+
+export const FailoverInput = z.object({
+  mode: Mode,
+  reason: z.string().trim().min(1, "must say why (free text)").max(500),
+  requestedBy: z.string().trim().min(1, "must name a person or system").max(200),
+  incidentId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")
+    .optional(),
+  options: FailoverOptions.default(FailoverOptions.parse({})),
+});
+export type FailoverInput = z.input<typeof FailoverInput>;
+
+/** What ValidateInput hands to every later step (at `$.run`). */
+export const Run = z.object({
+  mode: Mode,
+  reason: z.string(),
+  requestedBy: z.string(),
+  incidentId: z.string(),
+  options: z.object({ switchDns: z.boolean(), acknowledgeRpoBreach: z.boolean() }),
+  executionName: z.string().min(1),
+  startedAt: z.string().min(1),
+});
+export type Run = z.infer<typeof Run>;
+
+/** ValidateInput's event: the raw execution input plus the execution's name and start time. */
+export const ValidateInputEvent = z.object({
+  input: FailoverInput,
+  executionName: z.string().min(1),
+  startedAt: z.string().min(1),
+});
+
+/** Normalises validated input: an incident id is derived from the execution when absent. */
+export function normalizeRun(event: z.infer<typeof ValidateInputEvent>): Run {
+  const { input, executionName, startedAt } = event;
+  return {
+    mode: input.mode,
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+    incidentId: input.incidentId ?? `${input.mode}-${executionName}`.slice(0, 64),
+    options: input.options,
+    executionName,
+    startedAt,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * What people read: one message when a failover/drill starts, when it ends well, and when it
+ * fails. Each says what happened, the evidence, what the system did and what to do next.
+ * Pure functions of the execution state.
+ */
+import type { Notification } from "../notify";
+import type { Outcome } from "./outcome";
+import type { Assessment, Failure, FailoverState } from "./state";
+
+const subject = (s: string) => (s.length > 100 ? `${s.slice(0, 97)}...` : s);
+
+/** The step that failed: the `<Step>: ` prefix a Parallel branch puts on its cause wins. */
+export function failedStep(failure: Failure): string {
+  const inner = /^([A-Z][A-Za-z]+): /.exec(failure.cause);
+  return inner?.[1] ?? failure.step;
+}
+
+export function started(state: FailoverState): Notification {
+  const { run, preflight } = state;
+  const what = run.mode === "drill" ? "DR drill" : "Failover to the DR region";
+  return {
+    kind: `${run.mode}.started`,
+    subject: subject(`[pilot-light] ${what} started (${run.incidentId})`),
+    body: [
+      `${what} started by ${run.requestedBy}: ${run.reason}`,
+      `Execution: ${run.executionName}`,
+      preflight ? `Replica lag at the decision: ${preflight.lag.seconds ?? "unknown"} s (RPO budget ${preflight.lag.budgetSeconds} s${preflight.lag.acknowledged ? ", breach acknowledged" : ""})` : "",
+      "Plan:",
+      ...(preflight?.plan ?? []).map((l) => `  - ${l}`),
+      "Next: nothing to do yet; you will get one more message when it ends.",
+    ]
+      .filter(Boolean)
+      .join("\n"),
+  };
+}
+
+export function succeeded(state: FailoverState, outcome: Outcome): Notification {
+  const { run } = state;
+  const drill = run.mode === "drill";
+  const dnsLine: Record<Outcome["dns"], string> = {
+    switched: "DNS: the PRIMARY record now points at the DR load balancer (INSYNC).",
+    "already-pinned": "DNS: the PRIMARY record already pointed at the DR load balancer.",
+    "left-to-health-checks": "DNS: NOT switched (Route 53 API unavailable or not in sync); users reach DR through the Route 53 health-check failover.",
+    "not-configured": "DNS: this stage has no Route 53 records; point users at the DR load balancer yourself if needed.",
+    "not-switched": drill ? "DNS: unchanged (drill)." : "DNS: not switched (options.switchDns=false).",
+  };
+  const body = drill
+    ? [
+        `DR drill ${run.incidentId} succeeded: the DR service reached its full size and answered /health.php, then went back to pilot light.`,
+        `Time to DR serving: ${outcome.rtoSeconds ?? "?"} s.`,
+        ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
+        "Nothing was promoted and DNS was not touched.",
+        "Next: nothing; compare the timings with earlier drills.",
+      ]
+    : [
+        `Failover ${run.incidentId} succeeded: the DR region is serving. Reason: ${run.reason}`,
+        `RTO (execution start -> DR healthy): ${outcome.rtoSeconds ?? "?"} s. RPO estimate (replica lag at the decision): ${outcome.rpoSeconds ?? "unknown"} s.`,
+        ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
+        dnsLine[outcome.dns],
+        outcome.fenced ? "Old primary service fenced (desired 0)." : "Old primary NOT fenced (region unreachable): set its ECS service to 0 before the region recovers.",
+        "Next: set activeRegion to \"dr\" in the stage config before the next deploy, and plan the failback (docs/failover.md).",
+      ];
+  return { kind: `${run.mode}.succeeded`, subject: subject(`[pilot-light] ${drill ? "DR drill" : "Failover"} succeeded (${run.incidentId})`), body: body.join("\n") };
+}
+
+export function failed(state: FailoverState, assessment: Assessment): Notification {
+  const { run } = state;
+  const failure = state.failure ?? { step: "unknown", error: "unknown", cause: "" };
+  const step = failedStep(failure);
+  const restore = state.restore;
+  const restoreLine =
+    restore && "stable" in restore
+      ? `DR service set back to its pilot-light count (${restore.targetCount}).`
+      : restore && "skipped" in restore
+        ? `DR service left as it is: ${restore.skipped}.`
+        : restore && "Error" in restore
+          ? `Could NOT set the DR service back (${restore.Error}): set its desired count to the pilot-light value by hand.`
+          : "";
+  const what = run.mode === "drill" ? "DR drill" : "Failover";
+  const body = assessment.needsOperator
+    ? [
+        `${what} ${run.incidentId} stopped at step ${step} and NEEDS AN OPERATOR.`,
+        `Error: ${failure.error}: ${failure.cause}`,
+        `Done: ${assessment.detail}. A promotion cannot be undone, so nothing was rolled back.`,
+        "Remains: finish the steps after the failed one by hand (see docs/failover.md, \"NeedsOperator\"): make the DR service healthy at full size, check /health.php, point DNS at DR, fence the old primary.",
+      ]
+    : [
+        `${what} ${run.incidentId} failed at step ${step} and was rolled back.`,
+        `Error: ${failure.error}: ${failure.cause}`,
+        `Done: ${assessment.detail}. ${restoreLine}`,
+        "The failover lock is released.",
+        run.mode === "drill"
+          ? "Next: fix the cause and run the drill again; production was not affected."
+          : "Next: fix the cause named above (docs/failover.md lists each error) and start the failover again; it resumes safely.",
+      ];
+  return {
+    kind: `${run.mode}.${assessment.needsOperator ? "needs-operator" : "failed"}`,
+    subject: subject(`[pilot-light] ${what} ${assessment.needsOperator ? "needs an operator" : "failed"} at ${step} (${run.incidentId})`),
+    body: body.filter(Boolean).join("\n"),
+  };
+}

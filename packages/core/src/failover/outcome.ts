@@ -1,0 +1,90 @@
+/**
+ * The record of one execution: per-phase timestamps, RTO (execution start → DR serving
+ * healthy traffic), and the replica lag at the decision as the RPO estimate. Computed purely
+ * from the execution state, stored under OUTCOME#<execution> (a retried write overwrites the
+ * same item with the same facts) and emitted as metrics by the handler.
+ */
+import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { callAws } from "../errors";
+import { keys } from "../state";
+import type { FailoverState } from "./state";
+
+export type OutcomeStatus = "succeeded" | "rolled-back" | "needs-operator";
+
+export interface Phase {
+  name: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+export interface Outcome {
+  executionName: string;
+  incidentId: string;
+  mode: string;
+  status: OutcomeStatus;
+  reason: string;
+  requestedBy: string;
+  startedAt: string;
+  finishedAt: string;
+  phases: Phase[];
+  /** Execution start → DR verified healthy; null when DR never served. */
+  rtoSeconds: number | null;
+  /** Replica lag at the decision (seconds of writes that may be lost); null when unknown. */
+  rpoSeconds: number | null;
+  promoted: boolean;
+  dns: "switched" | "already-pinned" | "left-to-health-checks" | "not-configured" | "not-switched";
+  fenced: boolean | null;
+  failure: FailoverState["failure"] | null;
+}
+
+const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
+
+export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, now: Date): Outcome {
+  const finishedAt = now.toISOString();
+  const phases: Phase[] = [];
+  const p = state.preflight;
+  if (p) phases.push({ name: "Preflight", startedAt: state.run.startedAt, endedAt: p.checkedAt });
+  const promotion = state.recovery?.promotion;
+  if (promotion && "writableAt" in promotion && promotion.writableAt) {
+    phases.push({ name: "PromoteReplica", startedAt: promotion.requestedAt, endedAt: promotion.writableAt });
+  }
+  const service = state.recovery?.service;
+  if (service?.stableAt) phases.push({ name: "ScaleDrService", startedAt: service.requestedAt, endedAt: service.stableAt });
+  const health = state.health;
+  if (health) {
+    const from = service?.stableAt ?? p?.checkedAt ?? state.run.startedAt;
+    phases.push({ name: "VerifyDrHealth", startedAt: from < health.verifiedAt ? from : health.verifiedAt, endedAt: health.verifiedAt });
+  }
+  const dns = state.dns;
+  if (dns && "requestedAt" in dns && dns.insyncAt) phases.push({ name: "SwitchDns", startedAt: dns.requestedAt, endedAt: dns.insyncAt });
+  const fence = state.fence;
+  if (fence && "at" in fence) phases.push({ name: "FencePrimary", startedAt: fence.at, endedAt: fence.at });
+  const promoted = Boolean(promotion && "writable" in promotion && promotion.writable);
+  let dnsOutcome: Outcome["dns"] = "not-switched";
+  if (!p?.dns.configured) dnsOutcome = "not-configured";
+  else if (dns && "leftToHealthChecks" in dns) dnsOutcome = "left-to-health-checks";
+  else if (dns && "alreadyPinned" in dns) dnsOutcome = dns.alreadyPinned ? "already-pinned" : dns.insync ? "switched" : "left-to-health-checks";
+  return {
+    executionName: state.run.executionName,
+    incidentId: state.run.incidentId,
+    mode: state.run.mode,
+    status,
+    reason: state.run.reason,
+    requestedBy: state.run.requestedBy,
+    startedAt: state.run.startedAt,
+    finishedAt,
+    phases,
+    rtoSeconds: health ? seconds(state.run.startedAt, health.verifiedAt) : null,
+    rpoSeconds: p?.lag.seconds ?? null,
+    promoted,
+    dns: dnsOutcome,
+    fenced: fence && "fenced" in fence ? fence.fenced : null,
+    failure: state.failure ?? null,
+  };
+}
+
+export async function storeOutcome(db: DynamoDBDocumentClient, table: string, outcome: Outcome): Promise<void> {
+  await callAws("dynamodb:PutItem", () =>
+    db.send(new PutCommand({ TableName: table, Item: { pk: keys.outcome(outcome.executionName), ...outcome } })),
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * Preflight: is the DR side ready, and is the data recent enough? Observation (adapters) and
+ * decision (pure `assessPreflight`) are separate so every rule is table-tested. A dry-run
+ * returns the report; failover and drill throw on any blocker (nothing has been touched yet).
+ */
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import * as Compute from "../compute";
+import * as Database from "../database";
+import { PreflightFailedError, RpoBudgetExceededError } from "./errors";
+import type { Run } from "./input";
+import type { PreflightReport } from "./state";
+
+export interface PreflightObservations {
+  replica: Database.ReplicaState | null;
+  lagSeconds: number | null;
+  service: Compute.ServiceState | null;
+  /** Problems found while looking (missing resources), in plain words. */
+  problems: string[];
+}
+
+export interface PreflightSettings {
+  primary: { identifier: string; arn: string };
+  rpoBudgetSeconds: number;
+  drTaskCount: number;
+  pilotTaskCount: number;
+  dnsConfigured: boolean;
+}
+
+const lagBlockerPrefix = "replica lag";
+
+/** The decision: blockers (empty = go) and the plan a failover or drill would follow. */
+export function assessPreflight(run: Run, obs: PreflightObservations, s: PreflightSettings, now: Date): PreflightReport {
+  const blockers = [...obs.problems];
+  const replica = obs.replica;
+  const alreadyPromoted = replica !== null && Database.isWritable(replica);
+  if (replica) {
+    if (alreadyPromoted) {
+      if (run.mode === "drill") blockers.push(`database ${replica.identifier} is already promoted (DR is serving): a drill would scale the live service back down`);
+    } else if (replica.sourceIdentifier === null) {
+      blockers.push(`database ${replica.identifier} is not a read replica and is ${replica.status}`);
+    } else if (!Database.isReplicaOf(replica, s.primary)) {
+      blockers.push(`database ${replica.identifier} replicates from ${replica.sourceIdentifier}, not the configured primary ${s.primary.arn}`);
+    } else if (replica.status !== "available") {
+      blockers.push(`replica ${replica.identifier} is ${replica.status}, not available${replica.status === "backing-up" ? " (RDS refuses to promote during a backup)" : ""}`);
+    }
+  }
+  const lagKnown = obs.lagSeconds !== null;
+  const withinBudget = lagKnown && (obs.lagSeconds as number) <= s.rpoBudgetSeconds;
+  const lagMatters = run.mode !== "drill" && !alreadyPromoted;
+  if (lagMatters && !withinBudget && !run.options.acknowledgeRpoBreach) {
+    blockers.push(
+      lagKnown
+        ? `${lagBlockerPrefix} ${obs.lagSeconds} s is above the RPO budget of ${s.rpoBudgetSeconds} s; start again with options.acknowledgeRpoBreach=true to accept the data loss`
+        : `${lagBlockerPrefix} is unknown (no ReplicaLag datapoint in the last 10 minutes); start again with options.acknowledgeRpoBreach=true to accept unknown data loss`,
+    );
+  }
+  const willSwitch = run.mode !== "drill" && s.dnsConfigured && run.options.switchDns;
+  const plan =
+    run.mode === "drill"
+      ? [
+          `scale DR service ${obs.service?.service ?? "?"} from ${obs.service?.desired ?? "?"} to ${s.drTaskCount} tasks against the read replica`,
+          "verify the DR ALB's /health.php",
+          `scale back to the pilot-light count ${s.pilotTaskCount} (also if a step fails)`,
+          "no promotion, no DNS change",
+        ]
+      : [
+          alreadyPromoted ? `database ${replica?.identifier} is already promoted: nothing to promote` : `promote replica ${replica?.identifier ?? "?"} and wait until writable`,
+          `scale DR service ${obs.service?.service ?? "?"} from ${obs.service?.desired ?? "?"} to ${s.drTaskCount} tasks and wait for ${s.drTaskCount} healthy targets (in parallel)`,
+          "verify the DR ALB's /health.php",
+          willSwitch ? "pin the DNS record's PRIMARY entry to the DR ALB and wait for INSYNC" : "leave DNS to the Route 53 health checks",
+          "fence the old primary service (desired 0, best effort)",
+          "record timings and the RPO estimate",
+        ];
+  return {
+    mode: run.mode,
+    checkedAt: now.toISOString(),
+    replica,
+    alreadyPromoted,
+    lag: { seconds: obs.lagSeconds, budgetSeconds: s.rpoBudgetSeconds, withinBudget, acknowledged: run.options.acknowledgeRpoBreach },
+    service: obs.service
+      ? { cluster: obs.service.cluster, service: obs.service.service, desired: obs.service.desired, running: obs.service.running, taskDefinition: obs.service.taskDefinition }
+      : null,
+    targetCount: s.drTaskCount,
+    pilotCount: s.pilotTaskCount,
+    dns: { configured: s.dnsConfigured, willSwitch },
+    blockers,
+    wouldProceed: blockers.length === 0,
+    plan,
+  };
+}
+
+/** Failover and drill stop on blockers; a dry-run only reports them. */
+export function enforcePreflight(report: PreflightReport): PreflightReport {
+  if (report.mode === "dry-run" || report.blockers.length === 0) return report;
+  const onlyLag = report.blockers.every((b) => b.startsWith(lagBlockerPrefix));
+  const message = `preflight blocked the ${report.mode}: ${report.blockers.join("; ")}`;
+  throw onlyLag ? new RpoBudgetExceededError(message) : new PreflightFailedError(message);
+}
+
+export interface PreflightClients {
+  rds: RDSClient;
+  cloudwatch: CloudWatchClient;
+  ecs: ECSClient;
+  elb: ElasticLoadBalancingV2Client;
+}
+
+/** Looks at the DR region (read-only calls only) and decides. */
+export async function runPreflight(
+  c: PreflightClients,
+  run: Run,
+  s: PreflightSettings & { replicaIdentifier: string; service: Compute.ServiceRef; targetGroupArn: string },
+  now: Date,
+): Promise<PreflightReport> {
+  const problems: string[] = [];
+  const orProblem = async <T>(look: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await look();
+    } catch (error) {
+      if (error instanceof PreflightFailedError) {
+        problems.push(error.message);
+        return null;
+      }
+      throw error;
+    }
+  };
+  const [replica, lagSeconds, service] = await Promise.all([
+    orProblem(() => Database.describeInstance(c.rds, s.replicaIdentifier)),
+    Database.readReplicaLag(c.cloudwatch, s.replicaIdentifier, now),
+    orProblem(() => Compute.describeService(c.ecs, s.service)),
+  ]);
+  if (service) problems.push(...(await Compute.checkServiceResources(c.ecs, c.elb, service, s.targetGroupArn)));
+  return enforcePreflight(assessPreflight(run, { replica, lagSeconds, service, problems }, s, now));
+}

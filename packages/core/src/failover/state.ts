@@ -1,0 +1,102 @@
+/**
+ * The execution's data as it grows from state to state: every Task keeps its input and adds
+ * its result under its own key (`$.lock`, `$.preflight`, `$.recovery`, ...). Handlers parse
+ * only the parts they need with these schemas; the state machine definition uses the same keys.
+ */
+import { z } from "zod";
+import { Run } from "./input";
+
+export const PromotionStatus = z.object({
+  identifier: z.string(),
+  status: z.string(),
+  writable: z.boolean(),
+  alreadyPromoted: z.boolean(),
+  requestedAt: z.string(),
+  writableAt: z.string().nullable(),
+  attempts: z.number().int().min(0),
+});
+
+export const ScaleStatus = z.object({
+  cluster: z.string(),
+  service: z.string(),
+  targetCount: z.number().int(),
+  previousDesired: z.number().int(),
+  desired: z.number().int(),
+  running: z.number().int(),
+  healthyTargets: z.number().int(),
+  stable: z.boolean(),
+  requestedAt: z.string(),
+  stableAt: z.string().nullable(),
+  attempts: z.number().int().min(0),
+});
+
+export const DnsSwitch = z.object({
+  switched: z.boolean(),
+  alreadyPinned: z.boolean(),
+  changeId: z.string().nullable(),
+  insync: z.boolean(),
+  previous: z.record(z.string(), z.unknown()).nullable(),
+  requestedAt: z.string(),
+  insyncAt: z.string().nullable(),
+  attempts: z.number().int().min(0),
+});
+
+export const LockResult = z.object({
+  acquired: z.boolean(),
+  owner: z.string(),
+  at: z.string(),
+  skipped: z.string().optional(),
+});
+
+export const PreflightReport = z.object({
+  mode: z.string(),
+  checkedAt: z.string(),
+  replica: z
+    .object({ identifier: z.string(), status: z.string(), sourceIdentifier: z.string().nullable(), backupRetentionDays: z.number() })
+    .nullable(),
+  alreadyPromoted: z.boolean(),
+  lag: z.object({ seconds: z.number().nullable(), budgetSeconds: z.number(), withinBudget: z.boolean(), acknowledged: z.boolean() }),
+  service: z.object({ cluster: z.string(), service: z.string(), desired: z.number(), running: z.number(), taskDefinition: z.string() }).nullable(),
+  targetCount: z.number().int(),
+  pilotCount: z.number().int(),
+  dns: z.object({ configured: z.boolean(), willSwitch: z.boolean() }),
+  blockers: z.array(z.string()),
+  wouldProceed: z.boolean(),
+  plan: z.array(z.string()),
+});
+export type PreflightReport = z.infer<typeof PreflightReport>;
+
+export const HealthProbe = z.object({ url: z.string(), status: z.number(), verifiedAt: z.string(), latencyMs: z.number() });
+
+export const FenceResult = z.object({ fenced: z.boolean(), region: z.string(), detail: z.string(), at: z.string() });
+
+/** Set by the `<Step>Failed` Pass states from a Catch: which step, which error, why. */
+export const Failure = z.object({ step: z.string(), error: z.string(), cause: z.string() });
+export type Failure = z.infer<typeof Failure>;
+
+export const Assessment = z.object({
+  promotionStarted: z.boolean(),
+  needsOperator: z.boolean(),
+  detail: z.string(),
+});
+export type Assessment = z.infer<typeof Assessment>;
+
+/** A step's result when the step itself failed in the compensation path (caught, not fatal). */
+const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export const FailoverState = z.object({
+  run: Run,
+  lock: LockResult.optional(),
+  preflight: PreflightReport.optional(),
+  recovery: z
+    .object({ promotion: z.union([PromotionStatus, z.object({ skipped: z.string() })]), service: ScaleStatus })
+    .optional(),
+  health: HealthProbe.optional(),
+  dns: z.union([DnsSwitch, z.object({ leftToHealthChecks: z.boolean(), detail: z.string() })]).optional(),
+  fence: z.union([FenceResult, CaughtError]).optional(),
+  drillRestore: z.union([ScaleStatus, CaughtError]).optional(),
+  failure: Failure.optional(),
+  assessment: Assessment.optional(),
+  restore: z.union([ScaleStatus, z.object({ skipped: z.string() }), CaughtError]).optional(),
+});
+export type FailoverState = z.infer<typeof FailoverState>;
