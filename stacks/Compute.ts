@@ -19,6 +19,7 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
 import { useStage } from "./context";
+import { suppress } from "./nag";
 import { Data } from "./Data";
 import { Network } from "./Network";
 import { Storage } from "./Storage";
@@ -60,6 +61,15 @@ export function Compute({ stack, app }: StackContext) {
       logGroup: new logs.LogGroup(stack, "WebLogs", { retention: logs.RetentionDays.ONE_MONTH }),
     }),
   });
+
+  suppress(taskDefinition, [
+    { id: "AwsSolutions-ECS2", reason: "Environment holds only non-secret settings (DB host, DB name, region); credentials come from Secrets Manager." },
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "ecr:GetAuthorizationToken cannot be scoped to a resource; the execution role's other grants name their ARNs.",
+      appliesTo: ["Resource::*"],
+    },
+  ]);
 
   const count = desiredCount(config, isPrimary);
   const service = new ecs.FargateService(stack, "Service", {

@@ -8,11 +8,15 @@
  */
 import { StackContext, use } from "sst/constructs";
 import { Arn, ArnFormat, Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as rds from "aws-cdk-lib/aws-rds";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { Alerts } from "./Alerts";
 import { useStage } from "./context";
+import { suppress } from "./nag";
 import { Network } from "./Network";
 
 const engine = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
@@ -50,6 +54,16 @@ export function Data({ stack, app }: StackContext) {
     autoMinorVersionUpgrade: true,
   };
 
+  const suppressions = (multiAz: boolean) => [
+    { id: "AwsSolutions-RDS11", reason: "Port 3306 is reachable only from the ECS tasks' security group; a non-default port adds no protection." },
+    ...(config.isDevelopment
+      ? [{ id: "AwsSolutions-RDS10", reason: `Development stage "${config.stage}": databases are removed with the stage; other stages enable deletion protection.` }]
+      : []),
+    ...(multiAz
+      ? []
+      : [{ id: "AwsSolutions-RDS3", reason: "Pilot-light replica runs single-AZ to save cost; the runbook converts it to Multi-AZ after promotion." }]),
+  ];
+
   if (isPrimary) {
     const instance = new rds.DatabaseInstance(stack, "Primary", {
       ...common,
@@ -64,6 +78,13 @@ export function Data({ stack, app }: StackContext) {
         replicaRegions: [{ region: config.drRegion }],
       }),
     });
+    suppress(instance, [
+      ...suppressions(true),
+      {
+        id: "AwsSolutions-SMG4",
+        reason: "Running tasks read the password at start, so single-user rotation would break them; rotation needs the alternating-users scheme plus a rolling restart (docs/deploy.md).",
+      },
+    ]);
     return {
       instance,
       endpoint: instance.instanceEndpoint.hostname,
@@ -87,10 +108,21 @@ export function Data({ stack, app }: StackContext) {
     // A pilot light: single-AZ until promoted (docs/deploy.md: convert to Multi-AZ after a failover).
     multiAz: false,
   });
+  suppress(replica, suppressions(false));
   const cfn = replica.node.defaultChild as rds.CfnDBInstance;
   // Cross-region replicas name their source by ARN.
   cfn.sourceDbInstanceIdentifier = primaryArn;
   cfn.sourceRegion = config.primaryRegion;
+  new cloudwatch.Alarm(stack, "ReplicaLag", {
+    alarmName: `${names.prefix}-replica-lag`,
+    alarmDescription: `Cross-region replica ${names.replicaDb} lags more than the RPO budget (${config.rpoBudgetSeconds} s) for 3 minutes. A failover now would lose more data than budgeted: look for write bursts or long DDL on the primary.`,
+    metric: replica.metric("ReplicaLag", { statistic: "Maximum", period: Duration.minutes(1) }),
+    threshold: config.rpoBudgetSeconds,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 3,
+    // No data means replication is broken or the replica is gone: that is a breach too.
+    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+  }).addAlarmAction(new actions.SnsAction(use(Alerts).topic));
   const secret = secretsmanager.Secret.fromSecretNameV2(stack, "DbSecret", secretName);
   return {
     replica,

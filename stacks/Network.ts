@@ -9,6 +9,7 @@ import { StackContext } from "sst/constructs";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { useStage } from "./context";
+import { suppress } from "./nag";
 
 /** Allocates the seed's subnet CIDRs instead of CDK's packed sequence. */
 export class SeedSubnetLayout implements ec2.IIpAddresses {
@@ -59,6 +60,7 @@ export function Network({ stack, app }: StackContext) {
   const rdsSg = new ec2.SecurityGroup(stack, "RdsSg", { vpc, description: "RDS: MySQL from ECS tasks only", allowAllOutbound: false });
   const endpointSg = new ec2.SecurityGroup(stack, "EndpointSg", { vpc, description: "VPC endpoints: HTTPS from ECS tasks", allowAllOutbound: false });
 
+  suppress(albSg, [{ id: "AwsSolutions-EC23", reason: "The public web application's load balancer answers HTTP/HTTPS from anywhere (seed security design)." }]);
   albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), "HTTP from anywhere");
   albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "HTTPS from anywhere");
   albSg.addEgressRule(ecsSg, ec2.Port.tcp(80), "to ECS tasks");

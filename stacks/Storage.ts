@@ -9,6 +9,7 @@ import { StackContext } from "sst/constructs";
 import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { useStage } from "./context";
+import { suppress } from "./nag";
 
 export function bucketNames(stage: string, region: string, account: string) {
   return {
@@ -76,5 +77,12 @@ export function Storage({ stack, app }: StackContext) {
       },
     ],
   });
+  suppress(bucket, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "S3 replication reads and writes object versions: object-level wildcards on exactly the source and destination buckets.",
+      appliesTo: ["Resource::<Data666C94C7.Arn>/*", `Resource::arn:<AWS::Partition>:s3:::pl-${config.stage}-data-${config.drRegion}-<AWS::AccountId>/*`],
+    },
+  ]);
   return { bucket, logs };
 }

@@ -3,6 +3,8 @@
  * is synthesized twice: once for the primary region and once for the DR region.
  */
 import type { App } from "sst/constructs";
+import { Stack } from "aws-cdk-lib";
+import { suppressFrameworkResources } from "./nag";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
@@ -20,4 +22,5 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
     // The orchestrator (state table, health monitor, failover state machine) lives in the DR region (D2).
     app.stack(State);
   }
+  for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

@@ -1,0 +1,37 @@
+/**
+ * cdk-nag (AwsSolutions) suppressions, each with its specific reason. Suppressions live next
+ * to the resources they concern; this module holds the shared helper and the ones for
+ * resources that SST and CDK create on their own.
+ */
+import type { IConstruct } from "constructs";
+import { Stack } from "aws-cdk-lib";
+import { NagSuppressions } from "cdk-nag";
+
+export interface Suppression {
+  id: string;
+  reason: string;
+  appliesTo?: string[];
+}
+
+export function suppress(construct: IConstruct, suppressions: Suppression[]): void {
+  NagSuppressions.addResourceSuppressions(construct, suppressions, true);
+}
+
+const providerLambda: Suppression[] = [
+  {
+    id: "AwsSolutions-IAM4",
+    reason: "Provider Lambda created by SST/CDK; the AWS managed basic execution role only lets it write its own logs.",
+    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+  },
+  { id: "AwsSolutions-L1", reason: "Provider Lambda created by SST/CDK with the runtime its library ships; not configurable here." },
+];
+
+/** SST adds a CustomResourceHandler to every stack (stack metadata); CDK adds provider Lambdas. */
+export function suppressFrameworkResources(stack: Stack): void {
+  for (const child of stack.node.findAll()) {
+    const id = child.node.id;
+    if (id === "CustomResourceHandler" || /^AWS679f53fac002430cb0da5b7982bd2287$/.test(id)) {
+      suppress(child, providerLambda);
+    }
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * Both regions of a default stage and of a stage with DNS, synthesized offline: every seed
+ * resource and the properties the design fixes.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { synthStage } from "./support/synth";
+
+type Templates = Record<string, Template>;
+let primary: Templates;
+let dr: Templates;
+let dnsPrimary: Templates;
+let dnsDr: Templates;
+
+beforeAll(async () => {
+  ({ primary, dr } = await synthStage("dev"));
+  ({ primary: dnsPrimary, dr: dnsDr } = await synthStage("dnsdemo"));
+});
+
+const t = (templates: Templates, name: string): Template => {
+  const template = templates[name];
+  if (!template) throw new Error(`no ${name} stack; have ${Object.keys(templates).join(", ")}`);
+  return template;
+};
+
+describe("stacks chosen by region", () => {
+  it("puts the application stacks in the primary region and no orchestrator there", () => {
+    expect(Object.keys(primary).sort()).toEqual(["Alerts", "Compute", "Data", "Network", "Storage"]);
+  });
+
+  it("puts the orchestrator's state table in the DR region", () => {
+    expect(Object.keys(dr)).toEqual(expect.arrayContaining(["Alerts", "Compute", "Data", "Network", "Storage", "State"]));
+    t(dr, "State").hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it("adds Route 53 records only when the stage names a hosted zone", () => {
+    expect(dr.Dns).toBeUndefined();
+    expect(dnsDr.Dns).toBeDefined();
+    expect(dnsPrimary.Dns).toBeUndefined();
+  });
+});
+
+describe("network", () => {
+  it.each([
+    ["primary", () => primary, "10.0"],
+    ["DR", () => dr, "10.1"],
+  ])("gives the %s VPC the seed's /24 layout in two AZs", (_side, templates, net) => {
+    const network = t(templates(), "Network");
+    network.hasResourceProperties("AWS::EC2::VPC", { CidrBlock: `${net}.0.0/16` });
+    const subnets = Object.values(network.findResources("AWS::EC2::Subnet")).map((r) => ({
+      cidr: r.Properties.CidrBlock,
+      public: r.Properties.MapPublicIpOnLaunch,
+      az: r.Properties.AvailabilityZone,
+    }));
+    const region = net === "10.0" ? "eu-west-1" : "eu-central-1";
+    expect(subnets).toEqual([
+      { cidr: `${net}.1.0/24`, public: true, az: `${region}a` },
+      { cidr: `${net}.2.0/24`, public: true, az: `${region}b` },
+      { cidr: `${net}.3.0/24`, public: false, az: `${region}a` },
+      { cidr: `${net}.4.0/24`, public: false, az: `${region}b` },
+    ]);
+  });
+
+  it("has no NAT gateway: private subnets reach AWS through endpoints only", () => {
+    const network = t(primary, "Network");
+    network.resourceCountIs("AWS::EC2::NatGateway", 0);
+    const services = Object.values(network.findResources("AWS::EC2::VPCEndpoint")).map((r) => JSON.stringify(r.Properties.ServiceName));
+    for (const s of ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "s3"]) {
+      expect(services.some((x) => x.includes(s))).toBe(true);
+    }
+  });
+
+  it("records VPC flow logs", () => {
+    t(dr, "Network").hasResourceProperties("AWS::EC2::FlowLog", { TrafficType: "ALL", ResourceType: "VPC" });
+  });
+
+  function groups(templates: Templates) {
+    const network = t(templates, "Network");
+    const all = network.findResources("AWS::EC2::SecurityGroup");
+    const idOf = (prefix: string) => {
+      const id = Object.keys(all).find((k) => k.startsWith(prefix));
+      if (!id) throw new Error(`no security group ${prefix}`);
+      return id;
+    };
+    const ingress = Object.values(network.findResources("AWS::EC2::SecurityGroupIngress")).map((r) => r.Properties);
+    const egress = Object.values(network.findResources("AWS::EC2::SecurityGroupEgress")).map((r) => r.Properties);
+    return { all, idOf, ingress, egress };
+  }
+
+  it.each([["primary"], ["DR"]])("lets the internet reach only the ALB, on 80 and 443 (%s)", (side) => {
+    const { all, idOf } = groups(side === "primary" ? primary : dr);
+    const alb = all[idOf("AlbSg")]!.Properties;
+    expect(alb.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ CidrIp: "0.0.0.0/0", FromPort: 80, ToPort: 80, IpProtocol: "tcp" }),
+      expect.objectContaining({ CidrIp: "0.0.0.0/0", FromPort: 443, ToPort: 443, IpProtocol: "tcp" }),
+    ]);
+    for (const name of ["EcsSg", "RdsSg"]) expect(all[idOf(name)]!.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it("chains ALB → ECS on 80 → RDS on 3306 and lets nothing else into RDS", () => {
+    const { idOf, ingress, egress } = groups(primary);
+    const ref = (id: string) => ({ "Fn::GetAtt": [idOf(id), "GroupId"] });
+    const into = (id: string) => ingress.filter((r) => JSON.stringify(r.GroupId) === JSON.stringify(ref(id)));
+    expect(into("EcsSg")).toEqual([expect.objectContaining({ FromPort: 80, ToPort: 80, SourceSecurityGroupId: ref("AlbSg") })]);
+    expect(into("RdsSg")).toEqual([expect.objectContaining({ FromPort: 3306, ToPort: 3306, SourceSecurityGroupId: ref("EcsSg") })]);
+    const outOf = (id: string) => egress.filter((r) => JSON.stringify(r.GroupId) === JSON.stringify(ref(id)));
+    expect(outOf("AlbSg")).toEqual([expect.objectContaining({ FromPort: 80, DestinationSecurityGroupId: ref("EcsSg") })]);
+    expect(outOf("EcsSg")).toEqual([
+      expect.objectContaining({ FromPort: 3306, DestinationSecurityGroupId: ref("RdsSg") }),
+    ]);
+    expect(outOf("RdsSg")).toEqual([]);
+  });
+});
+
+describe("data", () => {
+  it("runs the primary as Multi-AZ MySQL 8.0 with 7-day backups and KMS-encrypted storage", () => {
+    t(primary, "Data").hasResourceProperties("AWS::RDS::DBInstance", {
+      Engine: "mysql",
+      EngineVersion: Match.stringLikeRegexp("^8\\.0"),
+      MultiAZ: true,
+      BackupRetentionPeriod: 7,
+      StorageEncrypted: true,
+      KmsKeyId: Match.anyValue(),
+      DBInstanceIdentifier: "pilot-light-dev-primary",
+    });
+  });
+
+  it("protects databases from deletion outside development stages only", async () => {
+    const prod = await synthStage("prod");
+    t(prod.primary, "Data").hasResourceProperties("AWS::RDS::DBInstance", { DeletionProtection: true });
+    t(prod.dr, "Data").hasResourceProperties("AWS::RDS::DBInstance", { DeletionProtection: true });
+    t(primary, "Data").hasResourceProperties("AWS::RDS::DBInstance", { DeletionProtection: false });
+  });
+
+  it("keeps credentials in Secrets Manager, replicated to the DR region", () => {
+    t(primary, "Data").hasResourceProperties("AWS::SecretsManager::Secret", {
+      Name: "pilot-light-dev/db-credentials",
+      ReplicaRegions: [{ Region: "eu-central-1" }],
+    });
+  });
+
+  it("keeps a cross-region read replica of the primary, with its own key and backups on", () => {
+    const data = t(dr, "Data");
+    data.hasResourceProperties("AWS::RDS::DBInstance", {
+      DBInstanceIdentifier: "pilot-light-dev-replica",
+      SourceDBInstanceIdentifier: {
+        "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":rds:eu-west-1:", { Ref: "AWS::AccountId" }, ":db:pilot-light-dev-primary"]],
+      },
+      SourceRegion: "eu-west-1",
+      KmsKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^DbKey"), "Arn"] },
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+    });
+    data.resourceCountIs("AWS::KMS::Key", 1);
+  });
+
+  it("alarms when replica lag exceeds the RPO budget", () => {
+    t(dr, "Data").hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ReplicaLag",
+      Namespace: "AWS/RDS",
+      Threshold: 60,
+      ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+});
+
+describe("storage", () => {
+  it("versions the primary bucket, blocks public access and expires old versions", () => {
+    t(primary, "Storage").hasResourceProperties("AWS::S3::Bucket", {
+      BucketName: { "Fn::Join": ["", ["pl-dev-data-eu-west-1-", { Ref: "AWS::AccountId" }]] },
+      VersioningConfiguration: { Status: "Enabled" },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]) },
+    });
+  });
+
+  it("replicates the primary bucket to the DR bucket as STANDARD_IA", () => {
+    t(primary, "Storage").hasResourceProperties("AWS::S3::Bucket", {
+      ReplicationConfiguration: {
+        Role: Match.anyValue(),
+        Rules: [
+          Match.objectLike({
+            Status: "Enabled",
+            DeleteMarkerReplication: { Status: "Enabled" },
+            Destination: Match.objectLike({
+              Bucket: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":s3:::pl-dev-data-eu-central-1-", { Ref: "AWS::AccountId" }]] },
+              StorageClass: "STANDARD_IA",
+            }),
+          }),
+        ],
+      },
+    });
+  });
+
+  it("versions the DR bucket, the replication destination", () => {
+    t(dr, "Storage").hasResourceProperties("AWS::S3::Bucket", {
+      BucketName: { "Fn::Join": ["", ["pl-dev-data-eu-central-1-", { Ref: "AWS::AccountId" }]] },
+      VersioningConfiguration: { Status: "Enabled" },
+    });
+  });
+
+  it("refuses plain HTTP on every bucket", () => {
+    for (const templates of [primary, dr]) {
+      const policies = Object.values(t(templates, "Storage").findResources("AWS::S3::BucketPolicy"));
+      expect(policies.length).toBeGreaterThanOrEqual(2);
+      for (const p of policies) {
+        expect(p.Properties.PolicyDocument.Statement).toEqual(
+          expect.arrayContaining([expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
+        );
+      }
+    }
+  });
+});
+
+describe("compute", () => {
+  it("runs 2 tasks in the primary region and 0 in the DR region", () => {
+    t(primary, "Compute").hasResourceProperties("AWS::ECS::Service", { DesiredCount: 2, ServiceName: "pilot-light-dev-web" });
+    t(dr, "Compute").hasResourceProperties("AWS::ECS::Service", { DesiredCount: 0, ServiceName: "pilot-light-dev-web" });
+  });
+
+  it("checks /health.php every 5 s so new tasks turn healthy fast", () => {
+    t(dr, "Compute").hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", {
+      HealthCheckPath: "/health.php",
+      HealthCheckIntervalSeconds: 5,
+      HealthyThresholdCount: 2,
+      TargetType: "ip",
+    });
+  });
+
+  it("runs the image built from this repository with DB settings and secret credentials", () => {
+    t(dr, "Compute").hasResourceProperties("AWS::ECS::TaskDefinition", {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Image: Match.anyValue(),
+          PortMappings: [Match.objectLike({ ContainerPort: 80 })],
+          Environment: Match.arrayWith([{ Name: "APP_REGION", Value: "eu-central-1" }]),
+          Secrets: Match.arrayWith([Match.objectLike({ Name: "DB_PASSWORD" })]),
+        }),
+      ],
+    });
+  });
+
+  it("publishes the primary ALB's address in SSM and reads it from the DR region", () => {
+    t(primary, "Compute").hasResourceProperties("AWS::SSM::Parameter", { Name: "/pilot-light/dev/primary/alb-dns" });
+    t(dr, "Compute").hasResourceProperties("Custom::AWS", {
+      Update: Match.serializedJson(Match.objectLike({ region: "eu-west-1", parameters: { Name: "/pilot-light/dev/primary/alb-dns" } })),
+    });
+  });
+
+  it("alarms when the active service runs below its desired count, and on slow or 5xx answers", () => {
+    const compute = t(primary, "Compute");
+    compute.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "RunningTaskCount",
+      Threshold: 2,
+      ComparisonOperator: "LessThanThreshold",
+    });
+    compute.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "TargetResponseTime",
+      ExtendedStatistic: "p95",
+      Threshold: 1,
+    });
+    compute.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "HTTPCode_Target_5XX_Count", Threshold: 10 });
+  });
+});
+
+describe("notifications", () => {
+  it("has an encrypted SNS topic per region with the stage's e-mail subscriptions", () => {
+    for (const templates of [dnsPrimary, dnsDr]) {
+      const alerts = t(templates, "Alerts");
+      alerts.hasResourceProperties("AWS::SNS::Topic", { TopicName: "pilot-light-dnsdemo-alerts", KmsMasterKeyId: Match.anyValue() });
+      alerts.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@example.com" });
+    }
+  });
+});
+
+describe("DNS", () => {
+  it("routes PRIMARY to the primary ALB behind a /health.php check and SECONDARY to the DR ALB, TTL 60", () => {
+    const dns = t(dnsDr, "Dns");
+    dns.hasResourceProperties("AWS::Route53::HealthCheck", {
+      HealthCheckConfig: Match.objectLike({ Type: "HTTP", ResourcePath: "/health.php", RequestInterval: 10, FailureThreshold: 3 }),
+    });
+    dns.hasResourceProperties("AWS::Route53::RecordSet", {
+      Name: "app.example.com",
+      Type: "CNAME",
+      TTL: "60",
+      Failover: "PRIMARY",
+      SetIdentifier: "primary",
+      HealthCheckId: Match.anyValue(),
+      HostedZoneId: "Z0123456789EXAMPLE",
+    });
+    dns.hasResourceProperties("AWS::Route53::RecordSet", {
+      Type: "CNAME",
+      TTL: "60",
+      Failover: "SECONDARY",
+      SetIdentifier: "secondary",
+      HealthCheckId: Match.absent(),
+    });
+  });
+});
