@@ -57,11 +57,14 @@ export interface DnsSwitch {
   alreadyPinned: boolean;
   changeId: string | null;
   insync: boolean;
-  previous: ResourceRecordSet | null;
+  /** The record before the pin, kept for `restoreRecord` (plain JSON in the execution state). */
+  previous: Record<string, unknown> | null;
   requestedAt: string;
   insyncAt: string | null;
   attempts: number;
 }
+
+const toJson = (record: ResourceRecordSet): Record<string, unknown> => JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
 
 /** Pins the PRIMARY record to the DR ALB. */
 export async function pinToDr(r53: Route53Client, t: DnsTarget, now: Date): Promise<DnsSwitch> {
@@ -87,7 +90,7 @@ export async function pinToDr(r53: Route53Client, t: DnsTarget, now: Date): Prom
   );
   const changeId = out.ChangeInfo?.Id ?? null;
   const insync = out.ChangeInfo?.Status === "INSYNC";
-  return { switched: true, alreadyPinned: false, changeId, insync, previous: current, requestedAt: at, insyncAt: insync ? at : null, attempts: 0 };
+  return { switched: true, alreadyPinned: false, changeId, insync, previous: toJson(current), requestedAt: at, insyncAt: insync ? at : null, attempts: 0 };
 }
 
 /** One poll of the DNS loop: INSYNC means every Route 53 name server answers the new record. */
@@ -100,12 +103,12 @@ export async function checkChange(r53: Route53Client, previous: DnsSwitch, now: 
 }
 
 /** Puts a previously read PRIMARY record back (undo of `pinToDr`). */
-export async function restoreRecord(r53: Route53Client, hostedZoneId: string, previous: ResourceRecordSet): Promise<string | null> {
+export async function restoreRecord(r53: Route53Client, hostedZoneId: string, previous: Record<string, unknown>): Promise<string | null> {
   const out = await callAws("route53:ChangeResourceRecordSets", () =>
     r53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: hostedZoneId,
-        ChangeBatch: { Comment: "pilot-light: restore PRIMARY record", Changes: [{ Action: "UPSERT", ResourceRecordSet: previous }] },
+        ChangeBatch: { Comment: "pilot-light: restore PRIMARY record", Changes: [{ Action: "UPSERT", ResourceRecordSet: previous as unknown as ResourceRecordSet }] },
       }),
     ),
   );

@@ -100,3 +100,10 @@ export const FailoverState = z.object({
   restore: z.union([ScaleStatus, z.object({ skipped: z.string() }), CaughtError]).optional(),
 });
 export type FailoverState = z.infer<typeof FailoverState>;
+
+/** Poll events: the run plus the previous poll's status. */
+export const PromotionPoll = z.object({ run: Run, promotion: PromotionStatus });
+export const ServicePoll = z.object({ run: Run, service: ScaleStatus });
+export const DnsPoll = z.object({ run: Run, dns: DnsSwitch });
+/** Compensation steps read the assessment made by AssessFailure. */
+export const AssessedState = FailoverState.extend({ assessment: Assessment });

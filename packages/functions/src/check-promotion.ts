@@ -1,0 +1,12 @@
+/**
+ * CheckPromotion: one poll of the promotion loop (Choice + Wait in the state machine).
+ * Writable = status available and no replication source. Read-only.
+ */
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Database, Failover } from "@pilot-light/core";
+import { handler as wrap } from "./lib/handler";
+
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION"]));
+const rds = Failover.lazy(() => new RDSClient({ region: settings().DR_REGION }));
+
+export const handler = wrap(Failover.PromotionPoll, async ({ promotion }) => Database.checkPromotion(rds(), promotion, new Date()));

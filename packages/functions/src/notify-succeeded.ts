@@ -1,0 +1,15 @@
+/**
+ * NotifySucceeded (last state): the plain-words summary of a finished failover or drill:
+ * timings, RTO, RPO estimate, DNS and fencing results, and what the operator does next.
+ */
+import { SNSClient } from "@aws-sdk/client-sns";
+import { Failover, Notify } from "@pilot-light/core";
+import { handler as wrap } from "./lib/handler";
+
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "TOPIC_ARN"]));
+const sns = Failover.lazy(() => new SNSClient({ region: settings().DR_REGION }));
+
+export const handler = wrap(Failover.FailoverState, async (state) => {
+  const message = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date()));
+  return { kind: message.kind, messageId: await Notify.publish(sns(), settings().TOPIC_ARN, message) };
+});

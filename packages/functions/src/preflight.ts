@@ -1,0 +1,32 @@
+/**
+ * Preflight: read-only look at the DR region (replica, ReplicaLag, ECS service, task
+ * definition, target group) and the go/no-go decision. Failover and drill throw
+ * PreflightFailedError / RpoBudgetExceededError on blockers; a dry-run returns the report.
+ */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Failover } from "@pilot-light/core";
+import { handler as wrap } from "./lib/handler";
+
+const names = ["DR_REGION", "REPLICA_ID", "PRIMARY_ID", "PRIMARY_ARN", "DR_CLUSTER", "DR_SERVICE", "TARGET_GROUP_ARN", "DR_TASK_COUNT", "DR_PILOT_TASK_COUNT", "RPO_BUDGET_SECONDS"] as const;
+const settings = Failover.lazy(() => Failover.readSettings(process.env, names));
+const clients = Failover.lazy(() => {
+  const region = settings().DR_REGION;
+  return { rds: new RDSClient({ region }), cloudwatch: new CloudWatchClient({ region }), ecs: new ECSClient({ region }), elb: new ElasticLoadBalancingV2Client({ region }) };
+});
+
+export const handler = wrap(Failover.FailoverState, async ({ run }) => {
+  const s = settings();
+  return Failover.runPreflight(clients(), run, {
+    primary: { identifier: s.PRIMARY_ID, arn: s.PRIMARY_ARN },
+    replicaIdentifier: s.REPLICA_ID,
+    service: { cluster: s.DR_CLUSTER, service: s.DR_SERVICE },
+    targetGroupArn: s.TARGET_GROUP_ARN,
+    rpoBudgetSeconds: Failover.intSetting("RPO_BUDGET_SECONDS", s.RPO_BUDGET_SECONDS),
+    drTaskCount: Failover.intSetting("DR_TASK_COUNT", s.DR_TASK_COUNT),
+    pilotTaskCount: Failover.intSetting("DR_PILOT_TASK_COUNT", s.DR_PILOT_TASK_COUNT),
+    dnsConfigured: Failover.hasDnsSettings(process.env),
+  }, new Date());
+});

@@ -1,0 +1,16 @@
+/**
+ * ScaleDrService (Parallel branch 2): sets the DR ECS service's desired count to the full
+ * DR size. Absolute, so a retry is harmless; no call when already at that count. Returns at
+ * once; the CheckDrService loop waits for stability.
+ */
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { Compute, Failover } from "@pilot-light/core";
+import { handler as wrap } from "./lib/handler";
+
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "DR_CLUSTER", "DR_SERVICE", "DR_TASK_COUNT"]));
+const ecs = Failover.lazy(() => new ECSClient({ region: settings().DR_REGION }));
+
+export const handler = wrap(Failover.FailoverState, async () => {
+  const s = settings();
+  return Compute.scaleService(ecs(), { cluster: s.DR_CLUSTER, service: s.DR_SERVICE }, Failover.intSetting("DR_TASK_COUNT", s.DR_TASK_COUNT), new Date());
+});
