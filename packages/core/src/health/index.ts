@@ -9,3 +9,4 @@ export * from "./probe";
 export * from "./decide";
 export * from "./store";
 export * from "./monitor";
+export * from "./config";
