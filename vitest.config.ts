@@ -13,6 +13,7 @@ export default defineConfig({
     ],
   },
   test: {
+    reporters: ["default", "./packages/tools/src/summary-reporter.ts"],
     include: ["packages/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
     // Synthesizing both regions' stacks takes seconds on two cores.
     testTimeout: 120_000,
