@@ -1,0 +1,29 @@
+/**
+ * Each region's ALB /health.php over real local HTTP, answered from the world's state:
+ * 200 when the region is up and a healthy target can reach its database, else 503.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { WorldState } from "./model";
+
+export interface HealthServer {
+  /** e.g. http://127.0.0.1:PORT/eu-central-1/health.php */
+  url(region: string): string;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(world: WorldState): Promise<HealthServer> {
+  const server: Server = createServer((req, res) => {
+    const match = /^\/([a-z0-9-]+)\/health\.php$/.exec(req.url ?? "");
+    const status = match?.[1] ? world.healthStatus(match[1]) : 404;
+    world.calls.push({ api: "http:GET /health.php", region: match?.[1] ?? "?", input: req.url, atMs: world.clock.nowMs() });
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status: status === 200 ? "ok" : "unavailable" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (region) => `http://127.0.0.1:${port}/${region}/health.php`,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * The emulated two-region AWS world for offline tests and the local rehearsal: state on a
+ * virtual clock, answered through the real SDK clients (aws-sdk-client-mock), /health.php
+ * over real local HTTP, and a local state machine runner bound to real handlers.
+ */
+export * from "./clock";
+export * from "./model";
+export * from "./api";
+export * from "./health-server";
+export * from "./scheduler";
+export * from "./execute";
+export * from "./pilot-light";

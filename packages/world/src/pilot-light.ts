@@ -1,0 +1,163 @@
+/**
+ * The pilot-light topology as deployed by this project, in the emulated world: primary DB
+ * and service in the primary region; in the DR region a cross-region read replica, a
+ * service at its pilot-light count behind a target group, and (optionally) Route 53
+ * failover records PRIMARY → primary ALB, SECONDARY → DR ALB. `env` gives the step Lambdas
+ * the same settings the Failover stack would.
+ */
+import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
+import { VirtualClock } from "./clock";
+import { WorldState, type EcsService, type Latencies } from "./model";
+
+export interface PilotLightOptions {
+  prefix?: string;
+  primaryRegion?: string;
+  drRegion?: string;
+  account?: string;
+  primaryTaskCount?: number;
+  drTaskCount?: number;
+  drPilotTaskCount?: number;
+  rpoBudgetSeconds?: number;
+  /** ReplicaLag datapoints (seconds) the replica reports; [] for none. */
+  replicaLag?: number[];
+  dns?: boolean;
+  latencies?: Partial<Latencies>;
+  clock?: VirtualClock;
+}
+
+export interface PilotLightIds {
+  primaryRegion: string;
+  drRegion: string;
+  primaryDb: string;
+  primaryArn: string;
+  replicaDb: string;
+  replicaArn: string;
+  cluster: string;
+  service: string;
+  taskDefinition: string;
+  targetGroupArn: string;
+  primaryTargetGroupArn: string;
+  topicArn: string;
+  hostedZoneId: string;
+  recordName: string;
+  primaryAlbDns: string;
+  drAlbDns: string;
+  albZoneId: string;
+  drTaskCount: number;
+  drPilotTaskCount: number;
+  rpoBudgetSeconds: number;
+  dns: boolean;
+}
+
+export function pilotLightWorld(options: PilotLightOptions = {}): { world: WorldState; ids: PilotLightIds } {
+  const prefix = options.prefix ?? "pilot-light-test";
+  const primaryRegion = options.primaryRegion ?? "eu-west-1";
+  const drRegion = options.drRegion ?? "eu-central-1";
+  const account = options.account ?? "123456789012";
+  const world = new WorldState(options.clock ?? new VirtualClock(), options.latencies);
+  const ids: PilotLightIds = {
+    primaryRegion,
+    drRegion,
+    primaryDb: `${prefix}-primary`,
+    primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${prefix}-primary`,
+    replicaDb: `${prefix}-replica`,
+    replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${prefix}-replica`,
+    cluster: prefix,
+    service: `${prefix}-web`,
+    taskDefinition: `arn:aws:ecs:${drRegion}:${account}:task-definition/${prefix}-web:1`,
+    targetGroupArn: `arn:aws:elasticloadbalancing:${drRegion}:${account}:targetgroup/${prefix}-dr/0123456789abcdef`,
+    primaryTargetGroupArn: `arn:aws:elasticloadbalancing:${primaryRegion}:${account}:targetgroup/${prefix}-pr/0123456789abcdef`,
+    topicArn: `arn:aws:sns:${drRegion}:${account}:${prefix}-alerts`,
+    hostedZoneId: "Z0123456789EXAMPLE",
+    recordName: "app.example.com",
+    primaryAlbDns: `${prefix}-pr-1234.${primaryRegion}.elb.amazonaws.com`,
+    drAlbDns: `${prefix}-dr-5678.${drRegion}.elb.amazonaws.com`,
+    albZoneId: "Z32O12XQLNTSW2",
+    drTaskCount: options.drTaskCount ?? 2,
+    drPilotTaskCount: options.drPilotTaskCount ?? 0,
+    rpoBudgetSeconds: options.rpoBudgetSeconds ?? 60,
+    dns: options.dns ?? true,
+  };
+  world.databases.set(ids.primaryDb, {
+    identifier: ids.primaryDb,
+    arn: ids.primaryArn,
+    region: primaryRegion,
+    baseStatus: "available",
+    sourceIdentifier: null,
+    backupRetentionDays: 7,
+    promotionRequestedAtMs: null,
+    promotionStalls: false,
+  });
+  world.databases.set(ids.replicaDb, {
+    identifier: ids.replicaDb,
+    arn: ids.replicaArn,
+    region: drRegion,
+    baseStatus: "available",
+    sourceIdentifier: ids.primaryArn,
+    backupRetentionDays: 1,
+    promotionRequestedAtMs: null,
+    promotionStalls: false,
+  });
+  world.replicaLag.set(ids.replicaDb, options.replicaLag ?? [0.4, 1.2, 0.8]);
+  world.taskDefinitions.add(ids.taskDefinition);
+  const service = (region: string, targetGroupArn: string, database: string, count: number) => {
+    const svc: EcsService = {
+      region,
+      cluster: ids.cluster,
+      service: ids.service,
+      arn: `arn:aws:ecs:${region}:${account}:service/${ids.cluster}/${ids.service}`,
+      taskDefinition: ids.taskDefinition.replace(drRegion, region),
+      desired: 0,
+      tasks: [],
+      database,
+      targetGroupArn,
+    };
+    world.services.set(world.serviceKey(region, ids.cluster, ids.service), svc);
+    world.setDesired(svc, count);
+    // Steady state: tasks that exist at the start are already running and healthy.
+    for (const t of svc.tasks) {
+      t.runningAtMs = world.clock.nowMs();
+      t.healthyAtMs = world.clock.nowMs();
+    }
+  };
+  service(primaryRegion, ids.primaryTargetGroupArn, ids.primaryDb, options.primaryTaskCount ?? 2);
+  service(drRegion, ids.targetGroupArn, ids.replicaDb, ids.drPilotTaskCount);
+  if (ids.dns) {
+    const record = (setId: string, failover: "PRIMARY" | "SECONDARY", albDns: string): ResourceRecordSet => ({
+      Name: `${ids.recordName}.`,
+      Type: "A",
+      SetIdentifier: setId,
+      Failover: failover,
+      ...(failover === "PRIMARY" ? { HealthCheckId: "hc-primary-0001" } : {}),
+      AliasTarget: { DNSName: `dualstack.${albDns}.`, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: true },
+    });
+    world.zones.set(ids.hostedZoneId, [record("primary", "PRIMARY", ids.primaryAlbDns), record("secondary", "SECONDARY", ids.drAlbDns)]);
+  }
+  return { world, ids };
+}
+
+/** The environment the Failover stack gives every step Lambda. */
+export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName: string): Record<string, string> {
+  return {
+    STAGE: "test",
+    PRIMARY_REGION: ids.primaryRegion,
+    DR_REGION: ids.drRegion,
+    REPLICA_ID: ids.replicaDb,
+    PRIMARY_ID: ids.primaryDb,
+    PRIMARY_ARN: ids.primaryArn,
+    DR_CLUSTER: ids.cluster,
+    DR_SERVICE: ids.service,
+    TARGET_GROUP_ARN: ids.targetGroupArn,
+    DR_TASK_COUNT: String(ids.drTaskCount),
+    DR_PILOT_TASK_COUNT: String(ids.drPilotTaskCount),
+    RPO_BUDGET_SECONDS: String(ids.rpoBudgetSeconds),
+    HEALTH_URL: healthUrl,
+    TABLE_NAME: tableName,
+    TOPIC_ARN: ids.topicArn,
+    PRIMARY_CLUSTER: ids.cluster,
+    PRIMARY_SERVICE: ids.service,
+    ...(ids.dns
+      ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName, DR_ALB_DNS: ids.drAlbDns, DR_ALB_ZONE_ID: ids.albZoneId }
+      : {}),
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The failover state machine (DR region, D2/D4): one small Lambda per step, wired by the
+ * phase builders in ./failover. Standard workflow with full logging and X-Ray. Each step
+ * Lambda gets only the IAM it needs (see `grantStep`); where an API has no resource-level
+ * permissions, the statement says so and carries a cdk-nag suppression with the reason.
+ */
+import { Function, StackContext, use } from "sst/constructs";
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { Alerts } from "./Alerts";
+import { Compute } from "./Compute";
+import { useStage } from "./context";
+import { Data } from "./Data";
+import { failoverDefinition } from "./failover/phases";
+import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "./failover/steps";
+import type { StepFunctions } from "./failover/task";
+import { suppress } from "./nag";
+import { State } from "./State";
+
+export interface StepResources {
+  tableArn: string;
+  replicaArn: string;
+  drServiceArn: string;
+  primaryServiceArn: string;
+  hostedZoneId: string | undefined;
+  recordName: string | undefined;
+  grantPublish(grantee: iam.IGrantable): void;
+}
+
+const unscopedReason: Record<string, string> = {
+  "cloudwatch:GetMetricData": "cloudwatch:GetMetricData has no resource-level permissions",
+  "ecs:DescribeTaskDefinition": "ecs:DescribeTaskDefinition has no resource-level permissions",
+  "elasticloadbalancing:DescribeTargetGroups": "ELBv2 Describe* actions have no resource-level permissions",
+  "elasticloadbalancing:DescribeTargetHealth": "ELBv2 Describe* actions have no resource-level permissions",
+};
+
+/** The IAM statements of one step: specific actions on specific ARNs. */
+export function stepStatements(step: StepName, r: StepResources, stack: Stack): iam.PolicyStatement[] {
+  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+    new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+  const unscoped = (action: string) => allow([action], ["*"]);
+  const describeReplica = allow(["rds:DescribeDBInstances"], [r.replicaArn]);
+  const drService = allow(["ecs:DescribeServices", "ecs:UpdateService"], [r.drServiceArn]);
+  const rows = (keys: string[]) => ({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": keys } });
+  const zoneArn = r.hostedZoneId ? stack.formatArn({ service: "route53", region: "", account: "", resource: "hostedzone", resourceName: r.hostedZoneId }) : undefined;
+  switch (step) {
+    case "ValidateInput":
+    case "VerifyDrHealth":
+    case "NotifyStarted":
+    case "NotifySucceeded":
+    case "NotifyFailed":
+      return [];
+    case "AcquireLock":
+      return [allow(["dynamodb:PutItem", "dynamodb:GetItem"], [r.tableArn], rows(["LOCK#failover"]))];
+    case "RecordOutcome":
+    case "RecordFailure":
+      return [
+        allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])),
+        allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"])),
+      ];
+    case "Preflight":
+      return [
+        describeReplica,
+        allow(["ecs:DescribeServices"], [r.drServiceArn]),
+        unscoped("cloudwatch:GetMetricData"),
+        unscoped("ecs:DescribeTaskDefinition"),
+        unscoped("elasticloadbalancing:DescribeTargetGroups"),
+      ];
+    case "PromoteReplica":
+      return [allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn])];
+    case "CheckPromotion":
+    case "AssessFailure":
+      return [describeReplica];
+    case "ScaleDrService":
+    case "RestorePilotLight":
+    case "EndDrill":
+      return [drService];
+    case "CheckDrService":
+      return [allow(["ecs:DescribeServices"], [r.drServiceArn]), unscoped("elasticloadbalancing:DescribeTargetHealth")];
+    case "SwitchDns":
+      if (!zoneArn || !r.recordName) return [];
+      return [
+        allow(["route53:ListResourceRecordSets"], [zoneArn]),
+        allow(["route53:ChangeResourceRecordSets"], [zoneArn], {
+          "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [r.recordName.toLowerCase().replace(/\.$/, "")] },
+        }),
+      ];
+    case "CheckDnsChange":
+      return r.hostedZoneId ? [allow(["route53:GetChange"], [stack.formatArn({ service: "route53", region: "", account: "", resource: "change", resourceName: "*" })])] : [];
+    case "FencePrimary":
+      return [allow(["ecs:DescribeServices", "ecs:UpdateService"], [r.primaryServiceArn])];
+  }
+}
+
+/** Steps that publish to the alerts topic (sns:Publish on the topic, KMS use on its key). */
+export const publishingSteps: readonly StepName[] = ["NotifyStarted", "NotifySucceeded", "NotifyFailed"];
+
+export function Failover({ stack, app }: StackContext) {
+  const { config, names } = useStage(app);
+  const { table } = use(State);
+  const { topic } = use(Alerts);
+  const compute = use(Compute);
+  const data = use(Data);
+  const { replica, replicaIdentifier } = data;
+  if (!replica || !replicaIdentifier) throw new Error("Failover belongs to the DR region: Data returned no replica");
+
+  const primaryServiceArn = stack.formatArn({
+    service: "ecs",
+    region: config.primaryRegion,
+    resource: "service",
+    resourceName: `${names.cluster}/${names.service}`,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+  const environment: Record<string, string> = {
+    STAGE: config.stage,
+    PRIMARY_REGION: config.primaryRegion,
+    DR_REGION: config.drRegion,
+    REPLICA_ID: replicaIdentifier,
+    PRIMARY_ID: data.primaryIdentifier,
+    PRIMARY_ARN: data.primaryArn,
+    DR_CLUSTER: compute.cluster.clusterName,
+    DR_SERVICE: compute.service.serviceName,
+    TARGET_GROUP_ARN: compute.targetGroup.targetGroupArn,
+    DR_TASK_COUNT: String(config.drTaskCount),
+    DR_PILOT_TASK_COUNT: String(config.drPilotTaskCount),
+    RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
+    HEALTH_URL: compute.healthUrl,
+    TABLE_NAME: table.tableName,
+    TOPIC_ARN: topic.topicArn,
+    PRIMARY_CLUSTER: names.cluster,
+    PRIMARY_SERVICE: names.service,
+    ...(config.dns
+      ? {
+          HOSTED_ZONE_ID: config.dns.hostedZoneId,
+          RECORD_NAME: config.dns.recordName,
+          DR_ALB_DNS: compute.alb.loadBalancerDnsName,
+          DR_ALB_ZONE_ID: compute.alb.loadBalancerCanonicalHostedZoneId,
+        }
+      : {}),
+  };
+  const resources: StepResources = {
+    tableArn: table.tableArn,
+    replicaArn: replica.instanceArn,
+    drServiceArn: compute.service.serviceArn,
+    primaryServiceArn,
+    hostedZoneId: config.dns?.hostedZoneId,
+    recordName: config.dns?.recordName,
+    grantPublish: (g) => topic.grantPublish(g),
+  };
+
+  const fns = {} as StepFunctions;
+  for (const step of stepNames) {
+    const fn = new Function(stack, step, {
+      handler: `packages/functions/src/${handlerFile(step)}.handler`,
+      description: `pilot-light ${config.stage} failover step ${step}`,
+      timeout: taskTimeoutSeconds(step) - 5,
+      memorySize: 256,
+      environment,
+    });
+    const statements = stepStatements(step, resources, stack);
+    if (statements.length > 0) fn.attachPermissions(statements);
+    if (publishingSteps.includes(step)) resources.grantPublish(fn);
+    const wildcard = statements.flatMap((s) => (s.resources.includes("*") ? s.actions : []));
+    if (wildcard.length > 0) {
+      suppress(fn, [
+        {
+          id: "AwsSolutions-IAM5",
+          reason: wildcard.map((a) => unscopedReason[a] ?? a).join("; "),
+          appliesTo: ["Resource::*"],
+        },
+      ]);
+    }
+  }
+
+  const logGroup = new logs.LogGroup(stack, "StateMachineLogs", {
+    logGroupName: `/aws/vendedlogs/states/${names.stateMachine}`,
+    retention: logs.RetentionDays.ONE_YEAR,
+    removalPolicy: config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+  const machine = new sfn.StateMachine(stack, "StateMachine", {
+    stateMachineName: names.stateMachine,
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    comment: `pilot-light ${config.stage}: fail over from ${config.primaryRegion} to ${config.drRegion} (docs/failover.md)`,
+    definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),
+    timeout: Duration.minutes(90),
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  stack.addOutputs({ FailoverStateMachineArn: machine.stateMachineArn });
+  return { machine, functions: fns };
+}

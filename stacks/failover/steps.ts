@@ -1,0 +1,65 @@
+/**
+ * The failover state machine's Tasks: state name → handler file in packages/functions/src
+ * (kebab-case of the state name). One list drives the stack, the IAM tests and the fault matrix.
+ */
+export const stepNames = [
+  "ValidateInput",
+  "AcquireLock",
+  "Preflight",
+  "NotifyStarted",
+  "PromoteReplica",
+  "CheckPromotion",
+  "ScaleDrService",
+  "CheckDrService",
+  "VerifyDrHealth",
+  "SwitchDns",
+  "CheckDnsChange",
+  "FencePrimary",
+  "EndDrill",
+  "RecordOutcome",
+  "NotifySucceeded",
+  "AssessFailure",
+  "RestorePilotLight",
+  "RecordFailure",
+  "NotifyFailed",
+] as const;
+
+export type StepName = (typeof stepNames)[number];
+
+/** "PromoteReplica" → "promote-replica" */
+export function handlerFile(step: StepName): string {
+  return step.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "-") + c.toLowerCase());
+}
+
+/** Errors worth retrying on every Task: our transient AWS error and Lambda's own service errors. */
+export const transientErrors = [
+  "AwsTransientError",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+];
+
+/** Polling: interval and cap per loop (interval × cap = the longest wait before giving up). */
+export const polling = {
+  promotion: { intervalSeconds: 15, maxAttempts: 80 }, // 20 min; the latency model's bad case is 15 min
+  service: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min; bad case 2 min task start + 30 s checks
+  dns: { intervalSeconds: 10, maxAttempts: 18 }, // 3 min; Route 53 promises 60 s normally
+} as const;
+
+/** Each Task's timeout; the Lambda's own timeout is 5 s shorter so the Lambda reports first. */
+export function taskTimeoutSeconds(step: StepName): number {
+  switch (step) {
+    case "ValidateInput":
+      return 10;
+    case "Preflight":
+      return 60;
+    case "VerifyDrHealth":
+    case "NotifyStarted":
+    case "NotifySucceeded":
+    case "NotifyFailed":
+      return 20;
+    default:
+      return 30;
+  }
+}
