@@ -1,0 +1,142 @@
+/**
+ * Detection (DR region, D2/D3): an EventBridge rule on the stage's schedule runs the health
+ * monitor, which probes the primary ALB's /health.php and starts the failover state machine
+ * (by its deterministic name, so no stack dependency) on the threshold. Least privilege:
+ * GetItem/PutItem on the state table, Publish on the alerts topic, StartExecution on the one
+ * state machine. The close-incident function is the operator's documented way to end an incident.
+ */
+import { Function, StackContext, use } from "sst/constructs";
+import { ArnFormat, CfnOutput, Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { Stage } from "@pilot-light/core";
+import { Alerts } from "./Alerts";
+import { Compute } from "./Compute";
+import { useStage } from "./context";
+import { suppress, type Suppression } from "./nag";
+import { State } from "./State";
+
+/** DynamoDB actions the monitor's store uses (read-decide-conditional-put), nothing more. */
+export const stateTableActions = ["dynamodb:GetItem", "dynamodb:PutItem"];
+
+export function Monitor({ stack, app }: StackContext) {
+  const { config, names } = useStage(app);
+  const { table } = use(State);
+  const { topic } = use(Alerts);
+  const { healthUrl, peerHealthUrl } = use(Compute);
+  if (!peerHealthUrl) throw new Error("Monitor belongs to the DR region: Compute returned no peerHealthUrl");
+  const health = config.health;
+
+  const stateMachineArn = stack.formatArn({
+    service: "states",
+    resource: "stateMachine",
+    resourceName: names.stateMachine,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  // A burst costs one probe timeout plus the spacing; the rest is a few DynamoDB/SNS/SFN calls.
+  const timeoutSeconds = health.probeTimeoutSeconds + 25;
+  // After a failover the old primary is expected to fail: recommend, never start a second failover.
+  const autoFailover = health.autoFailover && config.activeRegion === "primary";
+
+  const monitor = new Function(stack, "HealthMonitor", {
+    handler: "packages/functions/src/health-monitor.handler",
+    description: `pilot-light ${config.stage}: probes the primary /health.php and starts the failover at the threshold`,
+    timeout: timeoutSeconds,
+    memorySize: 256,
+    // An async retry of a tick counts nothing twice; it only repairs an interrupted StartExecution.
+    retryAttempts: 2,
+    environment: {
+      STATE_TABLE: table.tableName,
+      TOPIC_ARN: topic.topicArn,
+      STATE_MACHINE_ARN: stateMachineArn,
+      PRIMARY_HEALTH_URL: peerHealthUrl,
+      ...(health.probeDr ? { DR_HEALTH_URL: healthUrl } : {}),
+      FAILURE_THRESHOLD: String(health.failureThreshold),
+      PROBE_TIMEOUT_MS: String(health.probeTimeoutSeconds * 1000),
+      PROBES_PER_CHECK: String(health.probesPerCheck),
+      PROBE_SPACING_MS: "200",
+      AUTO_FAILOVER: String(autoFailover),
+      START_LEASE_MS: String(2 * timeoutSeconds * 1000),
+      STAGE_LABEL: `pilot-light ${config.stage}`,
+      POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
+    },
+  });
+  monitor.attachPermissions([new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [stateMachineArn] })]);
+  table.grant(monitor, ...stateTableActions);
+  topic.grantPublish(monitor);
+
+  new events.Rule(stack, "HealthSchedule", {
+    description: `pilot-light ${config.stage}: health check of the primary region (${health.schedule})`,
+    schedule: events.Schedule.expression(health.schedule),
+    targets: [new targets.LambdaFunction(monitor, { retryAttempts: 2, maxEventAge: Duration.minutes(Math.max(1, Stage.scheduleMinutes(health.schedule) ?? 1)) })],
+  });
+
+  const close = new Function(stack, "CloseIncident", {
+    handler: "packages/functions/src/close-incident.handler",
+    description: `pilot-light ${config.stage}: operator action that closes the open health incident`,
+    timeout: 10,
+    memorySize: 256,
+    environment: { STATE_TABLE: table.tableName },
+  });
+  table.grant(close, ...stateTableActions);
+
+  // A monitor that fails is a blind one: say so rather than wait for an outage to find out.
+  new cloudwatch.Alarm(stack, "MonitorErrors", {
+    alarmName: `${names.prefix}-health-monitor-errors`,
+    alarmDescription: `The health monitor failed 2 runs in a row: detection may be blind. Read its logs (${names.prefix} HealthMonitor).`,
+    metric: monitor.metricErrors({ period: Duration.minutes(Math.min(360, Math.max(1, Stage.scheduleMinutes(health.schedule) ?? 5))) }),
+    threshold: 1,
+    evaluationPeriods: 2,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  }).addAlarmAction(new actions.SnsAction(topic));
+
+  for (const fn of [monitor, close]) suppress(fn, functionSuppressions);
+  suppress(monitor, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "Publishing to the KMS-encrypted alerts topic needs kms:GenerateDataKey* on that one key (CDK's grantPublish).",
+      appliesTo: ["Action::kms:GenerateDataKey*"],
+    },
+  ]);
+  // CDK's log-retention provider (from the app-wide logRetention default), one per stack.
+  for (const child of stack.node.children) {
+    if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+  }
+  new CfnOutput(stack, "HealthMonitorFunction", { value: monitor.functionName });
+  new CfnOutput(stack, "CloseIncidentFunction", { value: close.functionName });
+  return { monitor, close, stateMachineArn };
+}
+
+const functionSuppressions: Suppression[] = [
+  {
+    id: "AwsSolutions-L1",
+    reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22.",
+  },
+  {
+    id: "AwsSolutions-IAM4",
+    reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
+    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+  },
+  {
+    id: "AwsSolutions-IAM5",
+    reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active on every function).",
+    appliesTo: ["Resource::*"],
+  },
+];
+
+const logRetentionSuppressions: Suppression[] = [
+  {
+    id: "AwsSolutions-IAM4",
+    reason: "CDK's log-retention provider; the AWS managed basic execution role only lets it write its own logs.",
+    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+  },
+  {
+    id: "AwsSolutions-IAM5",
+    reason: "CDK's log-retention provider sets retention on log groups Lambda creates at first run; their ARNs are not known at synth.",
+    appliesTo: ["Resource::*"],
+  },
+];

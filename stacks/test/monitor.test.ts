@@ -1,0 +1,157 @@
+/**
+ * The health monitor's infrastructure (DR region): schedule and settings from the stage
+ * config, the state table, and least privilege for both functions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { stages } from "../stages";
+import { synthRegion } from "./support/synth";
+
+interface Statement {
+  Action: string | string[];
+  Effect: string;
+  Resource: unknown;
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** The statements of the policy attached to the role of the function with this construct id. */
+function statementsOf(template: Template, functionId: string): Statement[] {
+  const policies = template.findResources("AWS::IAM::Policy");
+  const entry = Object.entries(policies).find(([id]) => id.startsWith(`${functionId}ServiceRoleDefaultPolicy`));
+  expect(entry, `policy of ${functionId}`).toBeDefined();
+  return (entry?.[1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement;
+}
+
+function envOf(template: Template, handler: string): Record<string, unknown> {
+  const fns = Object.values(template.findResources("AWS::Lambda::Function", { Properties: { Handler: handler } }));
+  expect(fns).toHaveLength(1);
+  return (fns[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+}
+
+const tableArn = { "Fn::ImportValue": Match.stringLikeRegexp("State:ExportsOutputFnGetAttTable.*Arn") };
+const topicRef = { "Fn::ImportValue": Match.stringLikeRegexp("Alerts:ExportsOutputRefTopic") };
+
+describe("monitor stack with the default settings", () => {
+  let monitor: Template;
+  let state: Template;
+  beforeAll(async () => {
+    const { templates } = await synthRegion("dev", "eu-central-1");
+    expect(templates.Monitor, "Monitor must be composed into the DR region (stacks/compose.ts)").toBeDefined();
+    monitor = templates.Monitor!;
+    state = templates.State!;
+  }, 180_000);
+
+  it("runs the monitor on the default schedule, with retries that only repair", () => {
+    monitor.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(5 minutes)",
+      State: "ENABLED",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^HealthMonitor"), "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 } })],
+    });
+  });
+
+  it("gives the monitor the stage's detection settings and the primary's /health.php", () => {
+    const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
+    expect(env).toMatchObject({ FAILURE_THRESHOLD: "3", PROBE_TIMEOUT_MS: "5000", PROBES_PER_CHECK: "3", AUTO_FAILOVER: "true" });
+    expect(JSON.stringify(env.PRIMARY_HEALTH_URL)).toMatch(/http:\/\/.*PrimaryAlbDns.*\/health\.php/);
+    expect(env.DR_HEALTH_URL).toBeUndefined();
+    expect(JSON.stringify(env.STATE_MACHINE_ARN)).toContain(":states:eu-central-1:");
+    expect(JSON.stringify(env.STATE_MACHINE_ARN)).toContain(":stateMachine:pilot-light-dev-failover");
+  });
+
+  it("keeps the monitor's Lambda timeout above one probe burst", () => {
+    monitor.hasResourceProperties("AWS::Lambda::Function", { Handler: "packages/functions/src/health-monitor.handler", Timeout: 30 });
+  });
+
+  it("keeps state in an on-demand table with point-in-time recovery keyed by pk", () => {
+    state.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it("lets the monitor start this state machine only", () => {
+    const sfn = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
+    expect(sfn).toHaveLength(1);
+    expect(actionsOf(sfn[0]!)).toEqual(["states:StartExecution"]);
+    expect(JSON.stringify(sfn[0]!.Resource)).toMatch(/:states:eu-central-1:[^"]*:stateMachine:pilot-light-dev-failover"/);
+  });
+
+  it("lets the monitor read and conditionally write the state table only", () => {
+    const ddb = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")));
+    expect(ddb).toHaveLength(1);
+    expect(actionsOf(ddb[0]!).sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
+    expect(ddb[0]!.Resource).toEqual({ "Fn::ImportValue": expect.stringMatching(/State:ExportsOutputFnGetAttTable.*Arn/) });
+  });
+
+  it("lets the monitor publish to the alerts topic only", () => {
+    const sns = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("sns:")));
+    expect(sns).toHaveLength(1);
+    expect(actionsOf(sns[0]!)).toEqual(["sns:Publish"]);
+    expect(sns[0]!.Resource).toEqual({ "Fn::ImportValue": expect.stringMatching(/Alerts:ExportsOutputRefTopic/) });
+  });
+
+  it("grants the monitor nothing beyond state, topic (and its key), state machine and tracing", () => {
+    const services = new Set(statementsOf(monitor, "HealthMonitor").flatMap(actionsOf).map((a) => a.split(":")[0]));
+    expect([...services].sort()).toEqual(["dynamodb", "kms", "sns", "states", "xray"]);
+    for (const s of statementsOf(monitor, "HealthMonitor")) {
+      if (s.Resource === "*") expect(actionsOf(s).every((a) => a.startsWith("xray:"))).toBe(true);
+    }
+  });
+
+  it("lets the close-incident function touch the state table only", () => {
+    const statements = statementsOf(monitor, "CloseIncident").filter((s) => !actionsOf(s).every((a) => a.startsWith("xray:")));
+    expect(statements).toEqual([{ Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Effect: "Allow", Resource: expect.objectContaining({}) }]);
+    monitor.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: tableArn })]) },
+      Roles: [{ Ref: Match.stringLikeRegexp("^CloseIncidentServiceRole") }],
+    });
+  });
+
+  it("alarms to the alerts topic when the monitor itself keeps failing", () => {
+    monitor.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "Errors",
+      Namespace: "AWS/Lambda",
+      AlarmActions: [topicRef],
+    });
+  });
+});
+
+describe("monitor stack with a stage's own detection settings", () => {
+  let monitor: Template;
+  beforeAll(async () => {
+    stages.fastdetect = {
+      health: { schedule: "rate(1 minute)", failureThreshold: 2, probeTimeoutSeconds: 3, probesPerCheck: 5, probeDr: true, autoFailover: false },
+    };
+    monitor = (await synthRegion("fastdetect", "eu-central-1")).templates.Monitor!;
+  }, 180_000);
+  afterAll(() => {
+    delete stages.fastdetect;
+  });
+
+  it("takes the rule's schedule from the stage config", () => {
+    monitor.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
+  });
+
+  it("passes threshold, timeout, burst size, DR probing and the autoFailover switch to the monitor", () => {
+    const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
+    expect(env).toMatchObject({ FAILURE_THRESHOLD: "2", PROBE_TIMEOUT_MS: "3000", PROBES_PER_CHECK: "5", AUTO_FAILOVER: "false" });
+    expect(JSON.stringify(env.DR_HEALTH_URL)).toMatch(/http:\/\/.*\/health\.php/);
+  });
+});
+
+describe("monitor stack after a failover (DR active)", () => {
+  let monitor: Template;
+  beforeAll(async () => {
+    stages.monitordr = { activeRegion: "dr" };
+    monitor = (await synthRegion("monitordr", "eu-central-1")).templates.Monitor!;
+  }, 180_000);
+  afterAll(() => {
+    delete stages.monitordr;
+  });
+
+  it("only recommends: the old primary failing must not start a second failover", () => {
+    expect(envOf(monitor, "packages/functions/src/health-monitor.handler")).toMatchObject({ AUTO_FAILOVER: "false" });
+  });
+});
