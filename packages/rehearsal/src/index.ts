@@ -1,0 +1,5 @@
+export * from "./random";
+export * from "./latency";
+export * from "./baseline";
+export * from "./report/schema";
+export * from "./report/html";

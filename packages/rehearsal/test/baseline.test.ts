@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { baselineOrchestration, sdkWaiters, waiterObserves } from "../src/baseline";
+import { sampleLatencies } from "../src/latency";
+import { seededRandom, type Random } from "../src/random";
+
+const fixed = (u: number): Random => ({ next: () => u });
+
+describe("SDK waiter model", () => {
+  it("sees an already-true condition on its first, immediate check", () => {
+    expect(waiterObserves(0, sdkWaiters.ecsServicesStable, fixed(0.5))).toBe(0);
+  });
+
+  it("backs off exponentially: RDS polls at 30, then 30–60, then 30–120 s", () => {
+    // With u = 1 every delay is its maximum: 30, 60, 120 → observed at 30, 90, 210.
+    expect(waiterObserves(31, sdkWaiters.rdsInstanceAvailable, fixed(1))).toBe(90);
+    expect(waiterObserves(91, sdkWaiters.rdsInstanceAvailable, fixed(1))).toBe(210);
+  });
+
+  it("caps each delay at maxDelay once past the attempt ceiling", () => {
+    // ECS: ceiling = log2(120/15)+1 = 4; delays 15, 30, 60, 120, then 120 each.
+    expect(waiterObserves(226, sdkWaiters.ecsServicesStable, fixed(1))).toBe(345);
+  });
+});
+
+describe("baseline orchestration", () => {
+  it("adds promotion, scaling and DNS one after the other", () => {
+    const latency = sampleLatencies(seededRandom(1));
+    const run = baselineOrchestration(latency, seededRandom(2), true);
+    expect(run.steps.map((s) => s.name)).toHaveLength(3);
+    expect(run.orchestrationSeconds).toBeGreaterThanOrEqual(latency.promotion + latency.taskStart + latency.firstHealthCheck + latency.dnsInsync);
+  });
+
+  it("skips the DNS step when the stage has no hosted zone", () => {
+    const run = baselineOrchestration(sampleLatencies(seededRandom(1)), seededRandom(2), false);
+    expect(run.steps).toHaveLength(2);
+  });
+});
