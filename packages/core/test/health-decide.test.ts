@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Health } from "@pilot-light/core";
+import { Failover, Health } from "@pilot-light/core";
 
 const policy: Health.Policy = { failureThreshold: 3, autoFailover: true, startLeaseMs: 60_000, label: "pilot-light test" };
 const now = new Date("2026-11-28T06:00:30Z");
@@ -79,6 +79,15 @@ describe("health decision", () => {
       },
     });
     expect(Health.FailoverRequest.parse(d.start?.input)).toEqual(d.start?.input);
+  });
+
+  it("sends an input the failover state machine's own contract accepts, even with long evidence", () => {
+    const noisy: Health.ProbeResult = { ...failing, error: `connection reset ${"x".repeat(300)}` };
+    const d = written(
+      Health.decide(state({ consecutiveFailures: 2 }), { tick, evidence: { ...evidence(false), probes: [noisy, noisy, noisy, noisy, noisy] } }, policy, now),
+    );
+    expect(d.start?.input.reason.length).toBeLessThanOrEqual(500);
+    expect(Failover.FailoverInput.safeParse(d.start?.input).success).toBe(true);
   });
 
   it("claims the start for the lease in the same write that opens the incident", () => {

@@ -3,7 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
-import { Health } from "@pilot-light/core";
+import { Failover, Health } from "@pilot-light/core";
 import { startDynalite, type LocalDynamo } from "../../core/test/support/dynalite";
 import { refusedUrl, startPrimaryServer, type Behaviour, type PrimaryServer } from "./support/primary-server";
 
@@ -177,6 +177,7 @@ describe("health monitor: exactly one failover per incident", () => {
     expect(starts()).toHaveLength(1);
     const call = starts()[0];
     expect(call).toMatchObject({ stateMachineArn, name: "failover-primary-20261128T061000Z" });
+    expect(Failover.FailoverInput.safeParse(JSON.parse(call?.input ?? "{}")).success).toBe(true);
     const input = Health.FailoverRequest.parse(JSON.parse(call?.input ?? "{}"));
     expect(input).toMatchObject({ mode: "failover", requestedBy: "health-monitor", incidentId: "primary-20261128T061000Z" });
     expect(input.reason).toMatch(/failed 3 consecutive checks.*3\/3 probes failed: HTTP 503/);

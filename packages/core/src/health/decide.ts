@@ -183,9 +183,11 @@ export function incidentIdFor(target: string, tick: string): string {
 
 function openIncident(target: string, observation: Observation, failures: number, policy: Policy, now: Date): Incident {
   const id = incidentIdFor(target, observation.tick);
-  const reason =
+  const reason = clip(
     `${target} /health.php failed ${failures} consecutive checks (threshold ${policy.failureThreshold}); ` +
-    `last check at ${observation.evidence.at}: ${summarize(observation.evidence)}`;
+      `last check at ${observation.evidence.at}: ${summarize(observation.evidence)}`,
+    500,
+  );
   const base = { id, openedAt: now.toISOString(), reason, startAttempts: 0 };
   if (!policy.autoFailover) return { ...base, action: "recommend" };
   const input: FailoverRequest = { mode: "failover", reason, requestedBy: "health-monitor", incidentId: id };
@@ -249,6 +251,6 @@ function startedBody(incident: Incident, lastFailure: Evidence | undefined): str
   ].join("\n");
 }
 
-function clip(subject: string): string {
-  return subject.length > 100 ? `${subject.slice(0, 99)}…` : subject;
+function clip(text: string, max = 100): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

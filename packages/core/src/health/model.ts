@@ -16,10 +16,11 @@ export const Evidence = z.object({
 });
 export type Evidence = z.infer<typeof Evidence>;
 
-/** The state machine input for a monitor-started failover (see the orchestrator's schema). */
+/** The state machine input for a monitor-started failover (a subset of Failover.FailoverInput). */
 export const FailoverRequest = z.object({
   mode: z.literal("failover"),
-  reason: z.string().min(1),
+  /** The state machine accepts at most 500 characters. */
+  reason: z.string().min(1).max(500),
   requestedBy: z.literal("health-monitor"),
   incidentId: z.string().regex(/^[A-Za-z0-9-]{1,60}$/),
 });
