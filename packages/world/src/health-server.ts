@@ -12,8 +12,11 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(world: WorldState): Promise<HealthServer> {
+/** `world` may be a getter, so one server can serve a fresh world per test. */
+export async function startHealthServer(worldOrGetter: WorldState | (() => WorldState)): Promise<HealthServer> {
+  const current = typeof worldOrGetter === "function" ? worldOrGetter : () => worldOrGetter;
   const server: Server = createServer((req, res) => {
+    const world = current();
     const match = /^\/([a-z0-9-]+)\/health\.php$/.exec(req.url ?? "");
     const status = match?.[1] ? world.healthStatus(match[1]) : 404;
     world.calls.push({ api: "http:GET /health.php", region: match?.[1] ?? "?", input: req.url, atMs: world.clock.nowMs() });

@@ -1,0 +1,188 @@
+/**
+ * Behaviour of the synthesized failover state machine, executed locally against the emulated
+ * two-region world: every mode, the guards, and concurrency.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failoverInput, startSuite, type Suite } from "./support";
+
+let suite: Suite;
+beforeAll(async () => {
+  suite = await startSuite();
+});
+afterAll(async () => suite.close());
+
+describe("failover execution (extracted synthesized ASL, real handlers, emulated world)", () => {
+  it("fails over a regional outage: promotes, scales to N healthy, pins DNS to DR, records RTO and RPO", async () => {
+    const rig = await suite.rig({ primaryDown: true, replicaLag: [-1, 0.8, 2.5] });
+    const result = await rig.run(failoverInput(), "failover-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    const { world, ids } = rig;
+    expect(world.isWritable(ids.replicaDb)).toBe(true);
+    const dr = world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service));
+    expect(dr && world.healthyTargets(dr)).toBe(ids.drTaskCount);
+    const primaryRecord = world.record(ids.hostedZoneId, ids.recordName, "primary");
+    expect(primaryRecord?.AliasTarget?.DNSName).toBe(ids.drAlbDns);
+    expect(primaryRecord?.HealthCheckId).toBeUndefined();
+    expect(world.inbox.map((m) => m.kind)).toEqual(["failover.started", "failover.succeeded"]);
+    const outcome = await rig.outcome("failover-1");
+    expect(outcome).toMatchObject({ status: "succeeded", rpoSeconds: 2.5, promoted: true, dns: "switched", fenced: false });
+    expect(await rig.lockItem()).toBeUndefined();
+    console.log(
+      `full failover: ${((result.endedAtMs - result.startedAtMs) / 1000).toFixed(0)} s modelled orchestration, RTO ${String(outcome?.rtoSeconds)} s, ${result.wallMs.toFixed(0)} ms wall (definition from ${suite.source})`,
+    );
+  });
+
+  it("runs promotion and scaling in parallel, so orchestration takes about the slower of the two", async () => {
+    const rig = await suite.rig({ latencies: { promotionSeconds: 240, taskStartSeconds: 200, firstHealthCheckSeconds: 10 } });
+    const result = await rig.run(failoverInput(), "parallel-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    const seconds = (result.endedAtMs - result.startedAtMs) / 1000;
+    // Sequential would be ≥ 450 s; parallel is the slower (240 s) plus polling slack and DNS.
+    expect(seconds).toBeLessThan(240 + 15 + 45 + 30);
+    expect(seconds).toBeGreaterThanOrEqual(240);
+  });
+
+  it("fences the old primary when its region still answers", async () => {
+    const rig = await suite.rig();
+    const result = await rig.run(failoverInput(), "fence-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    const primary = rig.world.services.get(rig.world.serviceKey(rig.ids.primaryRegion, rig.ids.cluster, rig.ids.service));
+    expect(primary?.desired).toBe(0);
+    expect(await rig.outcome("fence-1")).toMatchObject({ fenced: true });
+  });
+
+  it("drills without promoting or touching DNS, and ends at the pilot-light count", async () => {
+    const rig = await suite.rig();
+    const before = structuredClone(rig.world.zones.get(rig.ids.hostedZoneId));
+    const result = await rig.run(failoverInput({ mode: "drill", requestedBy: "ops@example.com", incidentId: undefined }), "drill-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.callsTo("route53:ChangeResourceRecordSets")).toHaveLength(0);
+    expect(rig.world.zones.get(rig.ids.hostedZoneId)).toEqual(before);
+    expect(rig.world.databases.get(rig.ids.replicaDb)?.sourceIdentifier).toBe(rig.ids.primaryArn);
+    const dr = rig.world.services.get(rig.world.serviceKey(rig.ids.drRegion, rig.ids.cluster, rig.ids.service));
+    expect(dr?.desired).toBe(rig.ids.drPilotTaskCount);
+    expect(rig.world.callsTo("ecs:UpdateService").map((c) => (c.input as { desiredCount: number }).desiredCount)).toEqual([2, 0]);
+    expect(await rig.outcome("drill-1")).toMatchObject({ mode: "drill", status: "succeeded", promoted: false, dns: "not-switched" });
+    expect(rig.world.inbox.map((m) => m.kind)).toEqual(["drill.started", "drill.succeeded"]);
+  });
+
+  it("scales back after a drill whose health check fails", async () => {
+    const rig = await suite.rig();
+    rig.before.VerifyDrHealth = () => {
+      throw Object.assign(new Error("GET /health.php answered 503"), { name: "DrUnhealthyError" });
+    };
+    const result = await rig.run(failoverInput({ mode: "drill" }), "drill-2");
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("DrUnhealthyError");
+    const dr = rig.world.services.get(rig.world.serviceKey(rig.ids.drRegion, rig.ids.cluster, rig.ids.service));
+    expect(dr?.desired).toBe(rig.ids.drPilotTaskCount);
+    expect(rig.world.inbox.at(-1)?.subject).toContain("failed at VerifyDrHealth");
+    expect(await rig.lockItem()).toBeUndefined();
+  });
+
+  it("dry-runs with no mutating call at all and reports the plan", async () => {
+    const rig = await suite.rig();
+    const result = await rig.run(failoverInput({ mode: "dry-run" }), "dry-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.mutatingCalls()).toEqual([]);
+    expect(await rig.lockItem()).toBeUndefined();
+    expect(result.output).toMatchObject({ mode: "dry-run", wouldProceed: true, blockers: [] });
+    expect((result.output as { plan: string[] }).plan.join("\n")).toContain("promote replica");
+  });
+
+  it("dry-runs a lag breach as a report of the blocker, not a failure", async () => {
+    const rig = await suite.rig({ replicaLag: [300] });
+    const result = await rig.run(failoverInput({ mode: "dry-run" }), "dry-2");
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.output).toMatchObject({ wouldProceed: false });
+    expect(rig.world.mutatingCalls()).toEqual([]);
+  });
+
+  it.each([
+    [{ mode: "failover", requestedBy: "x" }, "reason"],
+    [{ mode: "promote", reason: "r", requestedBy: "x" }, "mode"],
+    [{ mode: "failover", reason: "r", requestedBy: "x", options: { acknowledgeLag: true } }, "options"],
+    [{ mode: "failover", reason: "r", requestedBy: "x", incidentId: "has spaces" }, "incidentId"],
+  ])("rejects bad input %j in its first state, naming the field (%s), touching nothing", async (input, field) => {
+    const rig = await suite.rig();
+    const result = await rig.run(input, "bad-input");
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("ValidationError");
+    expect(result.cause).toContain(field);
+    expect(result.states).toEqual(["ValidateInput", "InputRejected"]);
+    expect(rig.world.calls).toEqual([]);
+    expect(await rig.lockItem()).toBeUndefined();
+  });
+
+  it("treats an already-promoted replica as done and completes the failover", async () => {
+    const rig = await suite.rig();
+    const replica = rig.world.databases.get(rig.ids.replicaDb);
+    if (replica) replica.sourceIdentifier = null;
+    const result = await rig.run(failoverInput(), "again-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.invocations.CheckPromotion).toBeUndefined();
+  });
+
+  it("refuses to fail over when replica lag exceeds the RPO budget and nobody acknowledged it", async () => {
+    const rig = await suite.rig({ replicaLag: [95] });
+    const result = await rig.run(failoverInput(), "lag-1");
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("RpoBudgetExceededError");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.callsTo("ecs:UpdateService")).toHaveLength(0);
+    const failed = rig.world.inbox.at(-1);
+    expect(failed?.kind).toBe("failover.failed");
+    expect(failed?.message).toContain("acknowledgeRpoBreach");
+    expect(await rig.lockItem()).toBeUndefined();
+  });
+
+  it("fails over over the RPO budget when the operator acknowledges it, recording the lag as the RPO", async () => {
+    const rig = await suite.rig({ replicaLag: [95] });
+    const result = await rig.run(failoverInput({ options: { acknowledgeRpoBreach: true } }), "lag-2");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(await rig.outcome("lag-2")).toMatchObject({ rpoSeconds: 95, promoted: true });
+  });
+
+  it("treats unknown replica lag as over budget", async () => {
+    const rig = await suite.rig({ replicaLag: [-1, -1] });
+    const result = await rig.run(failoverInput(), "lag-3");
+    expect(result.error).toBe("RpoBudgetExceededError");
+    expect(result.cause).toContain("unknown");
+  });
+
+  it("fails a concurrent second execution fast with FailoverLockedError, leaving the first to finish", async () => {
+    const rig = await suite.rig();
+    let second: Awaited<ReturnType<Rig["run"]>> | undefined;
+    rig.before.PromoteReplica = () => undefined;
+    const first = rig.run(failoverInput(), "first");
+    // Start the second while the first holds the lock (it is polling by then).
+    await new Promise((r) => setTimeout(r, 200));
+    second = await rig.run(failoverInput({ incidentId: "inc-duplicate" }), "second");
+    const firstResult = await first;
+    expect(second.status).toBe("FAILED");
+    expect(second.error).toBe("FailoverLockedError");
+    expect(second.cause).toContain("first");
+    expect(second.states).toEqual(["ValidateInput", "AcquireLock", "FailoverAlreadyRunning"]);
+    expect(firstResult.status, firstResult.cause).toBe("SUCCEEDED");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(1);
+  });
+
+  it("ends in NeedsOperator, without undoing anything, when the promotion never completes", async () => {
+    const rig = await suite.rig();
+    const replica = rig.world.databases.get(rig.ids.replicaDb);
+    if (replica) replica.promotionStalls = true;
+    const result = await rig.run(failoverInput(), "stall-1");
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("NeedsOperator");
+    expect(rig.invocations.CheckPromotion).toBe(80);
+    expect(rig.invocations.RestorePilotLight).toBeUndefined();
+    const message = rig.world.inbox.at(-1);
+    expect(message?.kind).toBe("failover.needs-operator");
+    expect(message?.subject).toContain("CheckPromotion");
+    expect(await rig.outcome("stall-1")).toMatchObject({ status: "needs-operator" });
+  });
+});
+
+type Rig = Awaited<ReturnType<Suite["rig"]>>;
