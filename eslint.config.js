@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 const infra = ["sst", "sst/*", "aws-cdk-lib", "aws-cdk-lib/*", "constructs", "cdk-nag"];
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", ".sst/**", "out/**", "cdk.out/**", "**/dist/**", "packages/web-app/**"] },
+  { ignores: ["**/node_modules/**", ".sst/**", "out/**", "cdk.out/**", "**/dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
