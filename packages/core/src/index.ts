@@ -7,3 +7,4 @@ export * as Failover from "./failover";
 export * as Database from "./database";
 export * as Compute from "./compute";
 export * as Dns from "./dns";
+export * as Operations from "./operations";

@@ -1,0 +1,276 @@
+/**
+ * The operator commands' effects, over the clients in a Context: read the stage's readiness,
+ * start a drill / dry-run / failover with a validated input and a deterministic name, wait
+ * for an execution, close the open health incident. Formatting is in ./format.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+} from "@aws-sdk/client-sfn";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { Compute, Database, Failover, Health, Operations, State } from "@pilot-light/core";
+import type { Invocation } from "./args";
+import { message, type Context } from "./aws";
+import { MissingStackError, RefusedError, UsageError } from "./errors";
+
+/** A part of the status that could not be read says why instead of failing the whole report. */
+export type Section<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function section<T>(read: () => Promise<T>): Promise<Section<T>> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (error) {
+    return { ok: false, error: message(error) };
+  }
+}
+
+export interface ExecutionLine {
+  name: string;
+  status: string;
+  startedAt: Date | undefined;
+  stoppedAt: Date | undefined;
+  executionArn: string;
+  /** From the recorded outcome (OUTCOME#<name>), when there is one. */
+  outcome?: { status: string; rtoSeconds: number | null; rpoSeconds: number | null };
+}
+
+export interface StatusReport {
+  stage: string;
+  primaryRegion: string;
+  drRegion: string;
+  account: string;
+  stateMachineArn: string;
+  failureThreshold: number;
+  schedule: string;
+  health: Section<Health.HealthState>;
+  replica: Section<{ identifier: string; status: string; isReplica: boolean; lagSeconds: number | null; budgetSeconds: number }>;
+  capacity: Section<{ service: string; desired: number; running: number; pending: number; pilot: number; full: number }>;
+  dns: Section<{ record: string; answers: string[]; servedBy: "primary" | "dr" | "unknown" } | null>;
+  executions: Section<ExecutionLine[]>;
+}
+
+const target = "primary";
+
+function healthStore(ctx: Context): Health.HealthStore {
+  return { db: ctx.clients.db, table: ctx.names.stateTable };
+}
+
+/** Which region an answer points at: ALB names carry their region (…eu-west-1.elb.amazonaws.com). */
+export function servedBy(answers: readonly string[], primaryRegion: string, drRegion: string): "primary" | "dr" | "unknown" {
+  const first = answers[0]?.toLowerCase() ?? "";
+  if (first.includes(`.${drRegion}.`)) return "dr";
+  if (first.includes(`.${primaryRegion}.`)) return "primary";
+  return "unknown";
+}
+
+export async function gatherStatus(ctx: Context, executionCount = 5): Promise<StatusReport> {
+  const { config, names, clients } = ctx;
+  const [health, replica, capacity, dns, executions] = await Promise.all([
+    section(() => Health.loadState(healthStore(ctx), target)),
+    section(async () => {
+      const [state, lag] = await Promise.all([
+        Database.describeInstance(clients.rds, names.replicaDb),
+        Database.readReplicaLag(clients.cloudwatch, names.replicaDb, ctx.now()),
+      ]);
+      return { identifier: state.identifier, status: state.status, isReplica: state.sourceIdentifier !== null, lagSeconds: lag, budgetSeconds: config.rpoBudgetSeconds };
+    }),
+    section(async () => {
+      const s = await Compute.describeService(clients.ecs, { cluster: names.cluster, service: names.service });
+      return { service: s.service, desired: s.desired, running: s.running, pending: s.pending, pilot: config.drPilotTaskCount, full: config.drTaskCount };
+    }),
+    section(async () => {
+      if (!config.dns) return null;
+      const answers = await clients.dns.resolveCname(config.dns.recordName);
+      return { record: config.dns.recordName, answers, servedBy: servedBy(answers, config.primaryRegion, config.drRegion) };
+    }),
+    section(() => recentExecutions(ctx, executionCount)),
+  ]);
+  return {
+    stage: config.stage,
+    primaryRegion: config.primaryRegion,
+    drRegion: config.drRegion,
+    account: ctx.account,
+    stateMachineArn: ctx.stateMachineArn,
+    failureThreshold: config.health.failureThreshold,
+    schedule: config.health.schedule,
+    health,
+    replica,
+    capacity,
+    dns,
+    executions,
+  };
+}
+
+async function recentExecutions(ctx: Context, count: number): Promise<ExecutionLine[]> {
+  const out = await ctx.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: ctx.stateMachineArn, maxResults: count }));
+  return Promise.all(
+    (out.executions ?? []).map(async (e) => {
+      const name = e.name ?? "";
+      const recorded = await ctx.clients.db.send(new GetCommand({ TableName: ctx.names.stateTable, Key: { [State.partitionKey]: State.keys.outcome(name) } }));
+      const item = recorded.Item as { status?: string; rtoSeconds?: number | null; rpoSeconds?: number | null } | undefined;
+      return {
+        name,
+        status: e.status ?? "UNKNOWN",
+        startedAt: e.startDate,
+        stoppedAt: e.stopDate,
+        executionArn: e.executionArn ?? "",
+        ...(item?.status ? { outcome: { status: item.status, rtoSeconds: item.rtoSeconds ?? null, rpoSeconds: item.rpoSeconds ?? null } } : {}),
+      };
+    }),
+  );
+}
+
+export interface Started {
+  mode: Failover.Mode;
+  name: string;
+  executionArn: string;
+  input: Failover.FailoverInput;
+  startedAt: Date;
+  consoleUrl: string;
+}
+
+/** The state machine input for an operator run, validated against the state machine's own schema. */
+export function buildInput(
+  invocation: Pick<Invocation, "command" | "reason" | "requestedBy" | "switchDns" | "acknowledgeRpoBreach">,
+  caller: string,
+  incidentId?: string,
+): Failover.FailoverInput {
+  const mode = Failover.Mode.parse(invocation.command);
+  const defaults: Record<Failover.Mode, string> = {
+    drill: "DR drill started from the operator CLI",
+    "dry-run": "dry-run started from the operator CLI",
+    failover: "",
+  };
+  const candidate: Failover.FailoverInput = {
+    mode,
+    reason: invocation.reason ?? defaults[mode],
+    requestedBy: (invocation.requestedBy ?? caller).slice(0, 200),
+    ...(incidentId ? { incidentId } : {}),
+    options: { switchDns: invocation.switchDns, acknowledgeRpoBreach: invocation.acknowledgeRpoBreach },
+  };
+  const parsed = Failover.FailoverInput.safeParse(candidate);
+  if (!parsed.success) {
+    throw new UsageError(`the execution input would be rejected: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  return candidate;
+}
+
+/** Refuses to start while another execution runs: the state machine's lock would stop it anyway. */
+async function requireNoneRunning(ctx: Context): Promise<void> {
+  const out = await ctx.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: ctx.stateMachineArn, statusFilter: "RUNNING", maxResults: 5 }));
+  const running = out.executions ?? [];
+  if (running.length > 0) {
+    const lines = running.map((e) => `  ${e.name}: ${Operations.executionConsoleUrl(e.executionArn ?? "")}`);
+    throw new RefusedError(
+      [`another execution is running, and only one may run at a time (the failover lock):`, ...lines, "Wait for it to end (pnpm dr status), then start again."].join("\n"),
+    );
+  }
+}
+
+/** Starts a drill, dry-run or failover; a failover for an open incident reuses its id and name. */
+export async function startRun(ctx: Context, invocation: Invocation): Promise<Started> {
+  const mode = Failover.Mode.parse(invocation.command);
+  let incidentId = invocation.incidentId;
+  if (mode === "failover") {
+    const state = await Health.loadState(healthStore(ctx), target);
+    const incident = state.incident;
+    if (incident?.executionArn && (incidentId === undefined || incidentId === incident.id)) {
+      const existing = await ctx.clients.sfn.send(new DescribeExecutionCommand({ executionArn: incident.executionArn }));
+      if (existing.status === "RUNNING" || existing.status === "SUCCEEDED") {
+        throw new RefusedError(
+          `the health monitor already started the failover for incident ${incident.id} (${existing.status}):\n  ${Operations.executionConsoleUrl(incident.executionArn)}`,
+        );
+      }
+    }
+    incidentId ??= incident?.id;
+  }
+  await requireNoneRunning(ctx);
+  const now = ctx.now();
+  const name = Operations.executionName(mode, ctx.config.stage, now, incidentId);
+  const input = buildInput(invocation, ctx.caller, incidentId);
+  try {
+    const out = await ctx.clients.sfn.send(new StartExecutionCommand({ stateMachineArn: ctx.stateMachineArn, name, input: JSON.stringify(input) }));
+    const executionArn = out.executionArn ?? Operations.executionArn(ctx.stateMachineArn, name);
+    return { mode, name, executionArn, input, startedAt: out.startDate ?? now, consoleUrl: Operations.executionConsoleUrl(executionArn) };
+  } catch (error) {
+    if (error instanceof StateMachineDoesNotExist) {
+      throw new MissingStackError(`state machine ${ctx.names.stateMachine} does not exist in ${ctx.config.drRegion}: deploy the DR region (pnpm deploy:all --stage ${ctx.config.stage})`, { cause: error });
+    }
+    if (error instanceof ExecutionAlreadyExists) {
+      const arn = Operations.executionArn(ctx.stateMachineArn, name);
+      throw new RefusedError(`an execution named ${name} already exists with another input; look at it first:\n  ${Operations.executionConsoleUrl(arn)}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export interface Finished {
+  status: string;
+  stoppedAt?: Date;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+/** Polls DescribeExecution until the execution ends or `timeoutMs` passes (then status RUNNING). */
+export async function waitForExecution(
+  ctx: Context,
+  executionArn: string,
+  options: { intervalMs: number; timeoutMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<Finished> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = ctx.now().getTime() + options.timeoutMs;
+  for (;;) {
+    const out = await ctx.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const status = out.status ?? "UNKNOWN";
+    if (status !== "RUNNING") {
+      return { status, stoppedAt: out.stopDate, output: parseOutput(out.output), error: out.error, cause: out.cause };
+    }
+    if (ctx.now().getTime() >= deadline) return { status };
+    await sleep(options.intervalMs);
+  }
+}
+
+function parseOutput(output: string | undefined): unknown {
+  if (output === undefined) return undefined;
+  try {
+    return JSON.parse(output) as unknown;
+  } catch {
+    return output;
+  }
+}
+
+export interface Closed {
+  incident: Health.Incident;
+  closedBy: string;
+  note: string;
+}
+
+/** Closes the open incident (or the named one) through the same core function as the close-incident Lambda. */
+export async function closeOpenIncident(ctx: Context, invocation: Invocation): Promise<Closed> {
+  const store = healthStore(ctx);
+  const state = await Health.loadState(store, target);
+  const incident = state.incident;
+  if (!incident) throw new RefusedError(`no incident is open on ${target} for stage ${ctx.config.stage}: nothing to close`);
+  const incidentId = invocation.incidentId ?? incident.id;
+  const request = Health.CloseIncidentInput.safeParse({ incidentId, closedBy: invocation.requestedBy ?? ctx.caller, note: invocation.note });
+  if (!request.success) throw new UsageError(request.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  if (incident.id === incidentId && incident.executionArn) {
+    const execution = await ctx.clients.sfn.send(new DescribeExecutionCommand({ executionArn: incident.executionArn }));
+    if (execution.status === "RUNNING") {
+      throw new RefusedError(
+        `the failover for incident ${incident.id} is still running; close the incident after it ends:\n  ${Operations.executionConsoleUrl(incident.executionArn)}`,
+      );
+    }
+  }
+  try {
+    await Health.closeIncident(store, { target, ...request.data }, ctx.now);
+  } catch (error) {
+    if (error instanceof Health.IncidentNotOpenError) throw new RefusedError(error.message, { cause: error });
+    throw error;
+  }
+  return { incident, closedBy: request.data.closedBy, note: request.data.note ?? "" };
+}

@@ -1,0 +1,129 @@
+/**
+ * What the CLI prints, as pure functions of what the commands returned: one readable block per
+ * concern, the verdict first, the evidence after, and a console link for every execution.
+ */
+import { Failover, Health, Operations } from "@pilot-light/core";
+import type { Closed, ExecutionLine, Finished, Started, StatusReport } from "./commands";
+
+const time = (d: Date | string | undefined) => (d === undefined ? "-" : new Date(d).toISOString().replace(/\.\d{3}Z$/, "Z"));
+
+export function formatStatus(r: StatusReport, now: Date): string {
+  const lines: string[] = [`pilot-light ${r.stage}: primary ${r.primaryRegion}, DR ${r.drRegion}, account ${r.account}`, ""];
+
+  lines.push(`Health (checks ${r.schedule}, failover after ${r.failureThreshold} failed in a row)`);
+  if (!r.health.ok) lines.push(`  unavailable: ${r.health.error}`);
+  else {
+    const h = r.health.value;
+    const last = h.lastCheck;
+    lines.push(
+      last
+        ? `  ${last.ok ? "HEALTHY" : "FAILING"}: last check ${time(last.at)} (${ago(last.at, now)}), ${Health.summarize(last)}`
+        : "  NO CHECK YET: the monitor has never written a result (is it deployed and scheduled?)",
+    );
+    lines.push(`  consecutive failures: ${h.consecutiveFailures}/${r.failureThreshold}`);
+    if (h.incident) {
+      const i = h.incident;
+      lines.push(`  OPEN INCIDENT ${i.id} since ${time(i.openedAt)}: ${i.action === "failover" ? "failover" : "failover recommended (auto-failover off)"}`);
+      lines.push(`    ${i.reason}`);
+      if (i.executionArn) lines.push(`    execution: ${Operations.executionConsoleUrl(i.executionArn)}`);
+      else if (i.lastStartError) lines.push(`    start failed, retried on the next check: ${i.lastStartError}`);
+      lines.push(`    close it when handled: pnpm dr close-incident --stage ${r.stage} --note "<what was done>"`);
+    } else lines.push("  no open incident");
+  }
+
+  lines.push("", "Replica (DR database)");
+  if (!r.replica.ok) lines.push(`  unavailable: ${r.replica.error}`);
+  else {
+    const d = r.replica.value;
+    const lag = d.lagSeconds === null ? "unknown (no ReplicaLag data in 10 minutes)" : `${d.lagSeconds} s`;
+    const verdict = d.lagSeconds === null ? "UNKNOWN" : d.lagSeconds <= d.budgetSeconds ? "within" : "OVER";
+    lines.push(`  ${d.identifier}: ${d.status}, ${d.isReplica ? "read replica" : "PROMOTED (standalone, writable)"}`);
+    if (d.isReplica) lines.push(`  lag ${lag}: ${verdict} the RPO budget of ${d.budgetSeconds} s`);
+  }
+
+  lines.push("", "DR capacity (ECS)");
+  if (!r.capacity.ok) lines.push(`  unavailable: ${r.capacity.error}`);
+  else {
+    const c = r.capacity.value;
+    const mode = c.desired <= c.pilot ? "pilot light" : c.desired >= c.full ? "full size" : "partly scaled";
+    lines.push(`  ${c.service}: ${c.running} running, ${c.pending} pending, desired ${c.desired} (${mode}; pilot ${c.pilot}, full ${c.full})`);
+  }
+
+  lines.push("", "DNS");
+  if (!r.dns.ok) lines.push(`  unavailable: ${r.dns.error}`);
+  else if (r.dns.value === null) lines.push("  this stage has no Route 53 records (users reach the primary ALB directly)");
+  else {
+    const d = r.dns.value;
+    const where = d.servedBy === "dr" ? `the DR region (${r.drRegion})` : d.servedBy === "primary" ? `the primary region (${r.primaryRegion})` : "an unknown target";
+    lines.push(`  ${d.record} → ${d.answers.join(", ") || "(no answer)"}: ${where}`);
+  }
+
+  lines.push("", "Last executions");
+  if (!r.executions.ok) lines.push(`  unavailable: ${r.executions.error}`);
+  else if (r.executions.value.length === 0) lines.push("  none yet: run a drill (pnpm dr drill --stage " + r.stage + ")");
+  else for (const e of r.executions.value) lines.push(...executionLines(e));
+  lines.push("", `All executions: ${Operations.stateMachineConsoleUrl(r.stateMachineArn)}`);
+  return lines.join("\n");
+}
+
+function executionLines(e: ExecutionLine): string[] {
+  const took = e.startedAt && e.stoppedAt ? `, ${Math.round((e.stoppedAt.getTime() - e.startedAt.getTime()) / 1000)} s` : "";
+  const outcome = e.outcome
+    ? `; ${e.outcome.status}, RTO ${e.outcome.rtoSeconds ?? "-"} s, RPO ${e.outcome.rpoSeconds ?? "-"} s`
+    : "";
+  return [`  ${e.status.padEnd(9)} ${e.name}  ${time(e.startedAt)}${took}${outcome}`, `            ${Operations.executionConsoleUrl(e.executionArn)}`];
+}
+
+function ago(at: string, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(at)) / 1000));
+  return s < 120 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
+}
+
+export function formatStarted(s: Started): string {
+  const what: Record<Failover.Mode, string> = {
+    drill: "Started a DR drill (non-destructive: no promotion, no DNS change; DR scales back at the end)",
+    "dry-run": "Started a dry-run (preflight only; nothing is changed)",
+    failover: "Started a FAILOVER to the DR region",
+  };
+  return [
+    `${what[s.mode]}.`,
+    `  execution: ${s.name}`,
+    `  input:     ${JSON.stringify(s.input)}`,
+    `  started:   ${time(s.startedAt)}`,
+    `  watch it:  ${s.consoleUrl}`,
+  ].join("\n");
+}
+
+export function formatFinished(f: Finished, consoleUrl: string): string {
+  if (f.status === "RUNNING") return `Still running when the wait ended; follow it in the console:\n  ${consoleUrl}`;
+  const lines = [`Execution ended: ${f.status}${f.stoppedAt ? ` at ${time(f.stoppedAt)}` : ""}`];
+  const report = Failover.PreflightReport.safeParse(f.output);
+  if (report.success) lines.push(...preflightLines(report.data));
+  const outcome = (f.output as { outcome?: { rtoSeconds?: number | null; rpoSeconds?: number | null } } | undefined)?.outcome;
+  if (outcome) lines.push(`  RTO ${outcome.rtoSeconds ?? "-"} s, RPO estimate ${outcome.rpoSeconds ?? "-"} s`);
+  if (f.error) lines.push(`  error: ${f.error}${f.cause ? `: ${f.cause}` : ""}`);
+  lines.push(`  ${consoleUrl}`);
+  return lines.join("\n");
+}
+
+export function preflightLines(p: Failover.PreflightReport): string[] {
+  const lag = p.lag.seconds === null ? "unknown" : `${p.lag.seconds} s`;
+  return [
+    `  A failover now ${p.wouldProceed ? "WOULD PROCEED" : "WOULD BE BLOCKED"}.`,
+    `  replica lag ${lag} (budget ${p.lag.budgetSeconds} s)${p.lag.withinBudget ? "" : ": over budget, needs --acknowledge-rpo-breach"}`,
+    ...p.blockers.map((b) => `  blocker: ${b}`),
+    ...(p.plan.length > 0 ? ["  plan:", ...p.plan.map((l) => `    - ${l}`)] : []),
+  ];
+}
+
+export function formatClosed(c: Closed, stage: string): string {
+  return [
+    `Closed incident ${c.incident.id} (opened ${time(c.incident.openedAt)}) as ${c.closedBy}: ${c.note}`,
+    "The strike count is reset: a new incident needs a fresh run of failed checks.",
+    c.incident.action === "failover" && c.incident.executionArn
+      ? `After a completed failover, set activeRegion: "dr" for ${stage} in stacks/stages.ts and deploy, or the monitor will keep probing the old primary (docs/runbook.md, "After a failover").`
+      : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
