@@ -57,7 +57,7 @@ export function Monitor({ stack, app }: StackContext) {
       FAILURE_THRESHOLD: String(health.failureThreshold),
       PROBE_TIMEOUT_MS: String(health.probeTimeoutSeconds * 1000),
       PROBES_PER_CHECK: String(health.probesPerCheck),
-      PROBE_SPACING_MS: "200",
+      PROBE_SPACING_MS: "100",
       AUTO_FAILOVER: String(autoFailover),
       START_LEASE_MS: String(2 * timeoutSeconds * 1000),
       STAGE_LABEL: `pilot-light ${config.stage}`,

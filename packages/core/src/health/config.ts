@@ -2,7 +2,7 @@
  * What the monitor and the close action read from their environment, validated once at start:
  * a missing or malformed variable fails the cold start with its name, never a tick later.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "../errors";
 import type { MonitorSettings } from "./monitor";
 
@@ -19,7 +19,7 @@ export const MonitorEnv = z.object({
   FAILURE_THRESHOLD: int(1, 10),
   PROBE_TIMEOUT_MS: int(50, 30_000),
   PROBES_PER_CHECK: int(1, 5),
-  PROBE_SPACING_MS: int(0, 5_000).default(200),
+  PROBE_SPACING_MS: int(0, 5_000).default(100),
   AUTO_FAILOVER: flag,
   /** Longer than the Lambda's timeout, so a live invocation's claim never expires under it. */
   START_LEASE_MS: int(1_000, 900_000).default(120_000),

@@ -4,7 +4,7 @@
  * app reports it, `db: "ok"`. Anything else (other status, non-JSON, `db: "error"`) is a
  * failure with evidence a person can read in a notification.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** The body the LAMP app's /health.php returns (200 ok / 503 error). Extra fields are allowed. */
 export const HealthBody = z.looseObject({

@@ -4,7 +4,7 @@
  * failover request handed to the state machine. Defined once with zod, reused by the store,
  * the decision and the tests.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ProbeResult } from "./contract";
 
 /** What one check saw, kept as evidence. */
