@@ -69,6 +69,8 @@ export function Monitor({ stack, app }: StackContext) {
   topic.grantPublish(monitor);
 
   new events.Rule(stack, "HealthSchedule", {
+    // Named so operators can pause detection for maintenance: aws events disable-rule --name ...
+    ruleName: `${names.prefix}-health-check`,
     description: `pilot-light ${config.stage}: health check of the primary region (${health.schedule})`,
     schedule: events.Schedule.expression(health.schedule),
     targets: [new targets.LambdaFunction(monitor, { retryAttempts: 2, maxEventAge: Duration.minutes(Math.max(1, Stage.scheduleMinutes(health.schedule) ?? 1)) })],

@@ -44,6 +44,7 @@ describe("monitor stack with the default settings", () => {
 
   it("runs the monitor on the default schedule, with retries that only repair", () => {
     monitor.hasResourceProperties("AWS::Events::Rule", {
+      Name: "pilot-light-dev-health-check",
       ScheduleExpression: "rate(5 minutes)",
       State: "ENABLED",
       Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^HealthMonitor"), "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 } })],
