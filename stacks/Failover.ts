@@ -70,9 +70,10 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
         unscoped("elasticloadbalancing:DescribeTargetGroups"),
       ];
     case "PromoteReplica":
-      return [allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn])];
-    case "CheckPromotion":
+      return [allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn]), allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
     case "AssessFailure":
+      return [describeReplica, allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
+    case "CheckPromotion":
       return [describeReplica];
     case "ScaleDrService":
     case "RestorePilotLight":

@@ -94,7 +94,7 @@ export function intakePhase(scope: Construct, fns: StepFunctions, compensate: sf
 /** A branch-local failure: prefix the cause with the step name, then fail the branch. */
 function branchFailure(scope: Construct, step: string, fail: sfn.Fail): sfn.IChainable {
   return new sfn.Pass(scope, `${step}Failed`, {
-    parameters: { "Error.$": "$.error.Error", "Cause.$": sfn.JsonPath.format(`${step}: {}`, sfn.JsonPath.stringAt("$.error.Cause")) },
+    parameters: { "Error.$": "$.error.Error", Cause: sfn.JsonPath.format(`${step}: {}`, sfn.JsonPath.stringAt("$.error.Cause")) },
     resultPath: "$.error",
   }).next(fail);
 }

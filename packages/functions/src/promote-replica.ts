@@ -1,13 +1,26 @@
 /**
  * PromoteReplica (Parallel branch 1): promotes the DR read replica. Already promoted is
- * success; already promoting is reported without a second call. Returns at once; the
- * CheckPromotion loop waits for "writable" in the state machine.
+ * success; already promoting is reported without a second call. Before calling RDS it marks
+ * "promotion requested" on the lock item, which fails once compensation has begun, so a
+ * promotion never starts behind compensation's back. Returns at once; CheckPromotion polls.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Database, Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
-const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "REPLICA_ID"]));
-const rds = Failover.lazy(() => new RDSClient({ region: settings().DR_REGION }));
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "REPLICA_ID", "TABLE_NAME"]));
+const clients = Failover.lazy(() => ({
+  rds: new RDSClient({ region: settings().DR_REGION }),
+  db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().DR_REGION })),
+}));
 
-export const handler = wrap(Failover.FailoverState, async () => Database.promoteReplica(rds(), settings().REPLICA_ID, new Date()));
+export const handler = wrap(Failover.FailoverState, async ({ run }) => {
+  const { rds, db } = clients();
+  const table = settings().TABLE_NAME;
+  return Database.promoteReplica(rds, settings().REPLICA_ID, new Date(), {
+    beforeCall: () => Failover.markPromotionRequested(db, table, run.executionName, new Date()),
+    afterRefusal: () => Failover.clearPromotionRequested(db, table, run.executionName),
+  });
+});

@@ -12,7 +12,7 @@ import {
   type RDSClient,
 } from "@aws-sdk/client-rds";
 import { GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { callAws } from "../errors";
+import { AwsTransientError, callAws } from "../errors";
 import { PreflightFailedError, PromotionRejectedError } from "../failover/errors";
 
 export interface ReplicaState {
@@ -90,7 +90,14 @@ export interface PromotionStatus {
  * Promotes the replica unless it is already promoted (success) or already promoting
  * (a retried call: just report). Backups stay as configured on the replica (D6).
  */
-export async function promoteReplica(rds: RDSClient, identifier: string, now: Date): Promise<PromotionStatus> {
+export interface PromotionGuard {
+  /** Runs just before the promote call; throws to stop it (e.g. compensation has begun). */
+  beforeCall(): Promise<void>;
+  /** Runs when RDS definitely refused (nothing started). */
+  afterRefusal(): Promise<void>;
+}
+
+export async function promoteReplica(rds: RDSClient, identifier: string, now: Date, guard?: PromotionGuard): Promise<PromotionStatus> {
   const before = await describeInstance(rds, identifier);
   const at = now.toISOString();
   if (isWritable(before)) {
@@ -103,11 +110,14 @@ export async function promoteReplica(rds: RDSClient, identifier: string, now: Da
   if (!isPromotable(before)) {
     throw new PromotionRejectedError(`replica ${identifier} is ${before.status}; only an available replica can be promoted`);
   }
+  await guard?.beforeCall();
   try {
     await callAws("rds:PromoteReadReplica", () =>
       rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier })),
     );
   } catch (error) {
+    // A transient error leaves it unknown whether RDS started: keep the marker (assume started).
+    if (!(error instanceof AwsTransientError)) await guard?.afterRefusal();
     if (error instanceof Error && error.name === "InvalidDBInstanceStateFault") {
       throw new PromotionRejectedError(`rds:PromoteReadReplica refused for ${identifier}: ${error.message}`, { cause: error });
     }

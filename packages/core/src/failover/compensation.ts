@@ -6,23 +6,35 @@
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { beginCompensation } from "./lock";
 import * as Compute from "../compute";
 import * as Database from "../database";
 import type { Run } from "./input";
 import type { Assessment } from "./state";
 
-export async function assessFailure(rds: RDSClient, run: Run, replicaIdentifier: string): Promise<Assessment> {
+export async function assessFailure(
+  rds: RDSClient,
+  db: DynamoDBDocumentClient,
+  table: string,
+  run: Run,
+  replicaIdentifier: string,
+  now: Date,
+): Promise<Assessment> {
   if (run.mode !== "failover") {
     return { promotionStarted: false, needsOperator: false, detail: `${run.mode}: nothing was promoted` };
   }
+  // Close the fence first: from here on PromoteReplica cannot start a promotion.
+  const fence = await beginCompensation(db, table, run.executionName, now);
   const replica = await Database.describeInstance(rds, replicaIdentifier);
-  const started = Database.hasPromotionStarted(replica);
+  const started = fence.promotionRequested || Database.hasPromotionStarted(replica);
+  const state = `database ${replica.identifier} is ${replica.status}${replica.sourceIdentifier ? ` (replicating from ${replica.sourceIdentifier})` : " and promoted (standalone)"}`;
   return {
     promotionStarted: started,
     needsOperator: started,
     detail: started
-      ? `database ${replica.identifier} is ${replica.status}${replica.sourceIdentifier ? ` (still replicating from ${replica.sourceIdentifier})` : ", promoted (standalone)"}`
-      : `database ${replica.identifier} is still an untouched read replica`,
+      ? `${fence.known ? (fence.promotionRequested ? "the promotion was requested" : "RDS reports a promotion") : "the failover lock was lost, so a promotion may have been requested"}; ${state}`
+      : `${state}; no promotion was requested`,
   };
 }
 

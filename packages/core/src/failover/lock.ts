@@ -5,10 +5,10 @@
  * (`expiresAt`) so a lost release cannot block failovers forever.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { callAws } from "../errors";
 import { keys } from "../state";
-import { FailoverLockedError } from "./errors";
+import { FailoverLockedError, PromotionRejectedError } from "./errors";
 import type { Run } from "./input";
 import type { z } from "zod";
 import type { LockResult } from "./state";
@@ -69,6 +69,77 @@ export async function releaseLock(db: DynamoDBDocumentClient, table: string, own
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * The promotion fence. PromoteReplica writes `promotionRequestedAt` on the lock item before it
+ * calls RDS; AssessFailure writes `compensatingAt` and reads the item back in the same
+ * update. The marker is only written while `compensatingAt` is absent, so after compensation
+ * has begun no promotion can start, and compensation knows for certain whether one may have
+ * (RDS itself still reports `available` with its source for a while after the call).
+ */
+export async function markPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string, now: Date): Promise<void> {
+  try {
+    await callAws("dynamodb:UpdateItem", () =>
+      db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: keys.failoverLock() },
+          UpdateExpression: "SET promotionRequestedAt = if_not_exists(promotionRequestedAt, :now)",
+          ConditionExpression: "#owner = :owner AND attribute_not_exists(compensatingAt)",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":owner": owner, ":now": now.toISOString() },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new PromotionRejectedError(`not promoting: execution ${owner} no longer holds the failover lock or has begun compensation`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Undoes the marker when RDS definitely refused the promotion (nothing started). */
+export async function clearPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string): Promise<void> {
+  await callAws("dynamodb:UpdateItem", () =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: keys.failoverLock() },
+        UpdateExpression: "REMOVE promotionRequestedAt",
+        ConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":owner": owner },
+      }),
+    ),
+  );
+}
+
+/**
+ * Closes the fence and tells whether a promotion was requested. Unknown (the lock is no
+ * longer ours) counts as requested: the safe answer is to ask an operator.
+ */
+export async function beginCompensation(db: DynamoDBDocumentClient, table: string, owner: string, now: Date): Promise<{ promotionRequested: boolean; known: boolean }> {
+  try {
+    const out = await callAws("dynamodb:UpdateItem", () =>
+      db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: keys.failoverLock() },
+          UpdateExpression: "SET compensatingAt = if_not_exists(compensatingAt, :now)",
+          ConditionExpression: "#owner = :owner",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":owner": owner, ":now": now.toISOString() },
+          ReturnValues: "ALL_NEW",
+        }),
+      ),
+    );
+    return { promotionRequested: Boolean(out.Attributes?.promotionRequestedAt), known: true };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { promotionRequested: true, known: false };
     throw error;
   }
 }

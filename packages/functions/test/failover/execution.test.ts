@@ -154,12 +154,10 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
 
   it("fails a concurrent second execution fast with FailoverLockedError, leaving the first to finish", async () => {
     const rig = await suite.rig();
-    let second: Awaited<ReturnType<Rig["run"]>> | undefined;
-    rig.before.PromoteReplica = () => undefined;
     const first = rig.run(failoverInput(), "first");
     // Start the second while the first holds the lock (it is polling by then).
     await new Promise((r) => setTimeout(r, 200));
-    second = await rig.run(failoverInput({ incidentId: "inc-duplicate" }), "second");
+    const second = await rig.run(failoverInput({ incidentId: "inc-duplicate" }), "second");
     const firstResult = await first;
     expect(second.status).toBe("FAILED");
     expect(second.error).toBe("FailoverLockedError");
@@ -184,5 +182,3 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     expect(await rig.outcome("stall-1")).toMatchObject({ status: "needs-operator" });
   });
 });
-
-type Rig = Awaited<ReturnType<Suite["rig"]>>;

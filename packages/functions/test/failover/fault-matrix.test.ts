@@ -1,0 +1,152 @@
+/**
+ * Fault matrix, generated from the Task states of the synthesized definition: for every Task,
+ * (1) a transient failure is retried and the execution ends as it would have without it, and
+ * (2) a permanent failure leads to the documented reaction (compensation, NeedsOperator, or
+ * carrying on for best-effort steps) with a consistent world and a notification naming the step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allStates } from "../../../world/src";
+import { stepNames, type StepName } from "../../../../stacks/failover/steps";
+import { failoverInput, lambdaServiceError, permanentError, startSuite, type Rig, type Suite } from "./support";
+
+type Scenario = "failover" | "drill" | "lag-breach";
+type Reaction = "input-rejected" | "lock-not-acquired" | "rolled-back" | "needs-operator" | "rolled-back-or-needs-operator" | "continues";
+
+interface FaultCase {
+  scenario: Scenario;
+  /** The AWS API the step calls first (throttled once), or "lambda" for a Lambda service error. */
+  transient: string;
+  permanent: Reaction;
+}
+
+const matrix: Record<StepName, FaultCase> = {
+  ValidateInput: { scenario: "failover", transient: "lambda", permanent: "input-rejected" },
+  AcquireLock: { scenario: "failover", transient: "lambda", permanent: "lock-not-acquired" },
+  Preflight: { scenario: "failover", transient: "cloudwatch:GetMetricData", permanent: "rolled-back" },
+  NotifyStarted: { scenario: "failover", transient: "sns:Publish", permanent: "continues" },
+  PromoteReplica: { scenario: "failover", transient: "rds:PromoteReadReplica", permanent: "rolled-back" },
+  CheckPromotion: { scenario: "failover", transient: "rds:DescribeDBInstances", permanent: "needs-operator" },
+  ScaleDrService: { scenario: "failover", transient: "ecs:UpdateService", permanent: "rolled-back-or-needs-operator" },
+  CheckDrService: { scenario: "failover", transient: "elasticloadbalancing:DescribeTargetHealth", permanent: "rolled-back-or-needs-operator" },
+  VerifyDrHealth: { scenario: "failover", transient: "lambda", permanent: "needs-operator" },
+  SwitchDns: { scenario: "failover", transient: "route53:ChangeResourceRecordSets", permanent: "continues" },
+  CheckDnsChange: { scenario: "failover", transient: "route53:GetChange", permanent: "continues" },
+  FencePrimary: { scenario: "failover", transient: "lambda", permanent: "continues" },
+  EndDrill: { scenario: "drill", transient: "ecs:UpdateService", permanent: "rolled-back" },
+  RecordOutcome: { scenario: "failover", transient: "lambda", permanent: "continues" },
+  NotifySucceeded: { scenario: "failover", transient: "sns:Publish", permanent: "continues" },
+  AssessFailure: { scenario: "lag-breach", transient: "rds:DescribeDBInstances", permanent: "needs-operator" },
+  RestorePilotLight: { scenario: "lag-breach", transient: "ecs:DescribeServices", permanent: "rolled-back" },
+  RecordFailure: { scenario: "lag-breach", transient: "lambda", permanent: "rolled-back" },
+  NotifyFailed: { scenario: "lag-breach", transient: "sns:Publish", permanent: "rolled-back" },
+};
+
+let suite: Suite;
+beforeAll(async () => {
+  suite = await startSuite();
+});
+afterAll(async () => suite.close());
+
+const fast = { latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 } };
+
+async function scenarioRig(scenario: Scenario): Promise<{ rig: Rig; input: Record<string, unknown> }> {
+  const rig = await suite.rig({ ...fast, replicaLag: scenario === "lag-breach" ? [400] : [1] });
+  return { rig, input: failoverInput(scenario === "drill" ? { mode: "drill" } : {}) };
+}
+
+const expectedEnd: Record<Scenario, { status: string; error?: string }> = {
+  failover: { status: "SUCCEEDED" },
+  drill: { status: "SUCCEEDED" },
+  "lag-breach": { status: "FAILED", error: "RpoBudgetExceededError" },
+};
+
+function drDesired(rig: Rig): number | undefined {
+  return rig.world.services.get(rig.world.serviceKey(rig.ids.drRegion, rig.ids.cluster, rig.ids.service))?.desired;
+}
+
+describe("fault matrix", () => {
+  it("covers exactly the Task states of the synthesized definition", () => {
+    const tasks = allStates(suite.definition)
+      .filter(([, s]) => s.Type === "Task")
+      .map(([n]) => n)
+      .sort();
+    expect(tasks).toEqual([...stepNames].sort());
+    expect(Object.keys(matrix).sort()).toEqual(tasks);
+  });
+
+  describe.each(stepNames.map((s) => [s, matrix[s]] as const))("%s", (step, c) => {
+    it(`retries a transient failure (${c.transient === "lambda" ? "Lambda.ServiceException" : `${c.transient} throttled`}) and ends as without it`, async () => {
+      const { rig, input } = await scenarioRig(c.scenario);
+      rig.before[step] = (n) => {
+        if (n !== 1) return;
+        if (c.transient === "lambda") throw lambdaServiceError(step);
+        rig.world.inject({ api: c.transient, error: "ThrottlingException", times: 1 });
+      };
+      const result = await rig.run(input, `transient-${step}`);
+      expect(result.retries).toContain(step);
+      expect({ status: result.status, error: result.error }).toEqual(expectedEnd[c.scenario]);
+      if (c.scenario === "failover") expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+      if (c.scenario !== "failover") expect(drDesired(rig)).toBe(rig.ids.drPilotTaskCount);
+    });
+
+    it(`reacts to a permanent failure: ${c.permanent}`, async () => {
+      const { rig, input } = await scenarioRig(c.scenario);
+      rig.before[step] = () => {
+        throw permanentError(step);
+      };
+      const zoneBefore = structuredClone(rig.world.zones.get(rig.ids.hostedZoneId));
+      const result = await rig.run(input, `permanent-${step}`);
+      const namedStep = c.scenario === "lag-breach" ? "Preflight" : step;
+      const last = rig.world.inbox.at(-1);
+      const promotionStarted = rig.world.databases.get(rig.ids.replicaDb)?.promotionRequestedAtMs !== null;
+      let reaction = c.permanent;
+      if (reaction === "rolled-back-or-needs-operator") reaction = promotionStarted ? "needs-operator" : "rolled-back";
+      switch (reaction) {
+        case "input-rejected":
+        case "lock-not-acquired":
+          expect(result.status).toBe("FAILED");
+          expect(result.states.at(-1)).toBe(reaction === "input-rejected" ? "InputRejected" : "LockNotAcquired");
+          expect(rig.world.calls).toEqual([]);
+          break;
+        case "rolled-back":
+          expect(result.status).toBe("FAILED");
+          expect(result.states.at(-1)).toBe("RolledBack");
+          expect(result.error).toBe(c.scenario === "lag-breach" ? "RpoBudgetExceededError" : "AccessDeniedException");
+          expect(promotionStarted).toBe(false);
+          expect(drDesired(rig)).toBe(rig.ids.drPilotTaskCount);
+          expect(rig.world.zones.get(rig.ids.hostedZoneId)).toEqual(zoneBefore);
+          if (step !== "NotifyFailed") {
+            expect(last?.kind).toMatch(/\.failed$/);
+            expect(last?.subject).toContain(`at ${namedStep}`);
+          } else {
+            expect(rig.world.inbox.some((m) => m.kind?.endsWith(".failed"))).toBe(false);
+          }
+          // RecordFailure releases the lock; when it cannot, the lock expires (lockTtlSeconds).
+          if (step !== "RecordFailure") expect(await rig.lockItem()).toBeUndefined();
+          break;
+        case "needs-operator":
+          expect(result.status).toBe("FAILED");
+          expect(result.error).toBe("NeedsOperator");
+          expect(rig.invocations.RestorePilotLight).toBeUndefined();
+          expect(last?.kind).toBe("failover.needs-operator");
+          expect(last?.subject).toContain(`at ${namedStep}`);
+          expect(last?.message).toContain("cannot be undone");
+          expect(await rig.lockItem()).toBeUndefined();
+          break;
+        case "continues": {
+          expect(result.status, result.cause).toBe("SUCCEEDED");
+          expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+          expect(drDesired(rig)).toBe(rig.ids.drTaskCount);
+          const outcome = await rig.outcome(`permanent-${step}`);
+          if (step === "SwitchDns" || step === "CheckDnsChange") expect(outcome?.dns).toBe("left-to-health-checks");
+          if (step === "FencePrimary") expect(outcome?.fenced).toBeNull();
+          if (step === "RecordOutcome") expect(outcome).toBeUndefined();
+          const kinds = rig.world.inbox.map((m) => m.kind);
+          expect(kinds.includes("failover.started")).toBe(step !== "NotifyStarted");
+          expect(kinds.includes("failover.succeeded")).toBe(step !== "NotifySucceeded");
+          break;
+        }
+      }
+    });
+  });
+});
