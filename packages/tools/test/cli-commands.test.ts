@@ -162,6 +162,7 @@ describe("status", () => {
     expect(out).toContain("this stage has no Route 53 records");
     expect(out).toMatch(/SUCCEEDED +drill-ops-20261120T100000Z {2}2026-11-20T10:00:00Z, 130 s; succeeded, RTO 92.4 s, RPO 1 s/);
     expect(out).toContain(console(exec(name)));
+    expect(out).toContain("Dashboard:      https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards/dashboard/pilot-light-ops-dr");
     expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toMatchObject({ stateMachineArn: machine });
     expect(ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({ cluster: "pilot-light-ops", services: ["pilot-light-ops-web"] });
   });

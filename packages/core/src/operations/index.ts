@@ -97,3 +97,12 @@ export function alarmTexts(c: AlarmContext) {
     },
   } satisfies Record<string, AlarmText>;
 }
+
+/** The DR region's operations dashboard (stacks/Operations.ts). */
+export function dashboardName(stage: string): string {
+  return `pilot-light-${stage}-dr`;
+}
+
+export function dashboardUrl(region: string, name: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}`;
+}

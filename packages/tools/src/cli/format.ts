@@ -63,6 +63,7 @@ export function formatStatus(r: StatusReport, now: Date): string {
   else if (r.executions.value.length === 0) lines.push("  none yet: run a drill (pnpm dr drill --stage " + r.stage + ")");
   else for (const e of r.executions.value) lines.push(...executionLines(e));
   lines.push("", `All executions: ${Operations.stateMachineConsoleUrl(r.stateMachineArn)}`);
+  lines.push(`Dashboard:      ${Operations.dashboardUrl(r.drRegion, Operations.dashboardName(r.stage))}`);
   return lines.join("\n");
 }
 

@@ -1,0 +1,228 @@
+/**
+ * Operations (DR region, D8): one dashboard that shows readiness at a glance — detection,
+ * replica lag against the RPO budget, DR capacity, executions, RTO — and the alarms beyond
+ * the foundation's: failed or timed-out executions and a health monitor that stopped running.
+ * Every alarm goes to the alerts topic with a description that says what to do. It lives in
+ * the DR region with the orchestrator, so a primary outage does not take the view away.
+ */
+import { StackContext, use } from "sst/constructs";
+import { ArnFormat, CfnOutput, Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Operations as Ops, Stage } from "@pilot-light/core";
+import { Alerts } from "./Alerts";
+import { useStage } from "./context";
+import { Monitor } from "./Monitor";
+
+/** Powertools' default dimension: every handler's Metrics has serviceName "pilot-light". */
+const service = "pilot-light";
+const namespace = "PilotLight";
+
+/** States whose time the per-state widget shows: the phases of docs/failover.md. */
+export const timedStates = ["Preflight", "PromoteAndScale", "VerifyDrHealth", "SwitchDns", "CheckDnsChange", "FencePrimary", "EndDrill"];
+
+export function Operations({ stack, app }: StackContext) {
+  const { config, names } = useStage(app);
+  const { topic } = use(Alerts);
+  const { monitor } = use(Monitor);
+  // By its deterministic name (as the monitor starts it): no dependency on the Failover stack.
+  const stateMachineArn = stack.formatArn({
+    service: "states",
+    resource: "stateMachine",
+    resourceName: names.stateMachine,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const executions = (metricName: string, period: Duration, label?: string) =>
+    new cloudwatch.Metric({ namespace: "AWS/States", metricName, dimensionsMap: { StateMachineArn: stateMachineArn }, statistic: "Sum", period, ...(label ? { label } : {}) });
+  const health = config.health;
+  const scheduleMinutes = Stage.scheduleMinutes(health.schedule) ?? 5;
+  const texts = Ops.alarmTexts({
+    stage: config.stage,
+    drRegion: config.drRegion,
+    stateMachineName: names.stateMachine,
+    scheduleMinutes,
+    failureThreshold: health.failureThreshold,
+  });
+  const notify = new actions.SnsAction(topic);
+  const oneMinute = Duration.minutes(1);
+
+  const alarm = (id: string, text: Ops.AlarmText, props: Omit<cloudwatch.AlarmProps, "alarmName" | "alarmDescription">) => {
+    const a = new cloudwatch.Alarm(stack, id, { alarmName: text.name, alarmDescription: text.description, ...props });
+    a.addAlarmAction(notify);
+    return a;
+  };
+  const executionFailed = alarm("ExecutionFailed", texts.executionFailed, {
+    metric: executions("ExecutionsFailed", oneMinute),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  const executionTimedOut = alarm("ExecutionTimedOut", texts.executionTimedOut, {
+    metric: executions("ExecutionsTimedOut", oneMinute),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  // One period per schedule interval, two empty in a row: a late tick (EventBridge jitter)
+  // empties one period and doubles the next, so it never alarms on its own.
+  const monitorNotRunning = alarm("MonitorNotRunning", texts.monitorNotRunning, {
+    metric: monitor.metricInvocations({ period: Duration.minutes(Math.min(scheduleMinutes, 720)), statistic: "Sum" }),
+    threshold: 1,
+    evaluationPeriods: 2,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    // No datapoint is exactly what a stopped schedule looks like.
+    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+  });
+
+  const pilot = (metricName: string, dimensions: Record<string, string>, statistic: string, label: string, period = oneMinute) =>
+    new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic, label, period });
+  const primary = { Target: "primary" };
+  const line = (value: number, label: string, color = "#d62728"): cloudwatch.HorizontalAnnotation => ({ value, label, color });
+
+  // The foundation's and Monitor's alarms, by their deterministic names, for the status widget.
+  const existing = [
+    `${names.prefix}-replica-lag`,
+    `${names.prefix}-health-monitor-errors`,
+    `${names.prefix}-${config.drRegion}-slow-responses`,
+    `${names.prefix}-${config.drRegion}-5xx`,
+  ].map((name, i) => cloudwatch.Alarm.fromAlarmName(stack, `Existing${i}`, name));
+
+  const logGroup = `/aws/vendedlogs/states/${names.stateMachine}`;
+  const dashboard = new cloudwatch.Dashboard(stack, "Dashboard", {
+    dashboardName: Ops.dashboardName(config.stage),
+    defaultInterval: Duration.hours(24),
+  });
+  dashboard.addWidgets(
+    new cloudwatch.TextWidget({
+      markdown: [
+        `# pilot-light ${config.stage}: ${config.primaryRegion} → ${config.drRegion}`,
+        `Health check ${health.schedule}, failover after ${health.failureThreshold} failed checks in a row; RPO budget ${config.rpoBudgetSeconds} s; DR runs ${config.drPilotTaskCount} task(s) idle, ${config.drTaskCount} after a failover.`,
+        `Readiness from a terminal: \`pnpm dr status --stage ${config.stage}\`. What to do: docs/runbook.md.`,
+      ].join("\n\n"),
+      width: 24,
+      height: 3,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.AlarmStatusWidget({
+      title: "Alarms",
+      alarms: [executionFailed, executionTimedOut, monitorNotRunning, ...existing],
+      width: 24,
+      height: 3,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: "Primary /health.php: failed checks and consecutive failures",
+      left: [pilot("CheckFailed", primary, "Sum", "failed checks"), pilot("ConsecutiveFailures", primary, "Maximum", "consecutive failures")],
+      leftAnnotations: [line(health.failureThreshold, `failover at ${health.failureThreshold}`)],
+      leftYAxis: { min: 0 },
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: "Primary /health.php: probe latency and failed probes",
+      left: [pilot("ProbeLatency", primary, "p50", "latency p50 (ms)"), pilot("ProbeLatency", primary, "Maximum", "latency max (ms)")],
+      leftAnnotations: [line(health.probeTimeoutSeconds * 1000, "probe timeout")],
+      right: [pilot("ProbeFailures", primary, "Sum", "failed probes")],
+      leftYAxis: { min: 0 },
+      rightYAxis: { min: 0 },
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: "Replica lag vs RPO budget (s)",
+      left: [
+        new cloudwatch.Metric({
+          namespace: "AWS/RDS",
+          metricName: "ReplicaLag",
+          dimensionsMap: { DBInstanceIdentifier: names.replicaDb },
+          statistic: "Maximum",
+          period: oneMinute,
+          label: names.replicaDb,
+        }),
+      ],
+      leftAnnotations: [line(config.rpoBudgetSeconds, `RPO budget ${config.rpoBudgetSeconds} s`)],
+      leftYAxis: { min: 0 },
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: "DR service tasks",
+      left: ["RunningTaskCount", "DesiredTaskCount"].map(
+        (metricName) =>
+          new cloudwatch.Metric({
+            namespace: "ECS/ContainerInsights",
+            metricName,
+            dimensionsMap: { ClusterName: names.cluster, ServiceName: names.service },
+            statistic: "Maximum",
+            period: oneMinute,
+          }),
+      ),
+      leftAnnotations: [line(config.drTaskCount, `full size ${config.drTaskCount}`, "#2ca02c")],
+      leftYAxis: { min: 0 },
+      width: 12,
+    }),
+  );
+  const fiveMinutes = Duration.minutes(5);
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: "Failover executions",
+      left: [
+        executions("ExecutionsStarted", fiveMinutes, "started"),
+        executions("ExecutionsSucceeded", fiveMinutes, "succeeded"),
+        executions("ExecutionsFailed", fiveMinutes, "failed"),
+        executions("ExecutionsTimedOut", fiveMinutes, "timed out"),
+        executions("ExecutionsAborted", fiveMinutes, "aborted"),
+      ],
+      leftYAxis: { min: 0 },
+      width: 12,
+    }),
+    new cloudwatch.SingleValueWidget({
+      title: "Last recorded RTO / RPO (s), 90 days",
+      metrics: [
+        pilot("RtoSeconds", { mode: "drill" }, "Maximum", "drill RTO", Duration.days(1)),
+        pilot("RtoSeconds", { mode: "failover" }, "Maximum", "failover RTO", Duration.days(1)),
+        pilot("RpoSeconds", { mode: "failover" }, "Maximum", "failover RPO estimate", Duration.days(1)),
+      ],
+      start: "-P90D",
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.LogQueryWidget({
+      title: "Last executions and their outcome",
+      logGroupNames: [logGroup],
+      queryLines: [
+        "fields @timestamp, execution_arn, type",
+        'filter type in ["ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]',
+        "parse details.output '\"mode\":\"*\"' as mode",
+        "parse details.output '\"rtoSeconds\":*,' as rtoSeconds",
+        "parse details.cause '*' as cause",
+        "sort @timestamp desc",
+        "limit 20",
+      ],
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 12,
+      height: 8,
+    }),
+    new cloudwatch.LogQueryWidget({
+      title: "Seconds per phase, by execution",
+      logGroupNames: [logGroup],
+      queryLines: [
+        "fields @timestamp, execution_arn, details.name as state",
+        `filter type like /StateEntered|StateExited/ and state in ${JSON.stringify(timedStates)}`,
+        "stats (max(@timestamp) - min(@timestamp)) / 1000 as seconds by execution_arn, state",
+        "sort execution_arn desc",
+        "limit 50",
+      ],
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 12,
+      height: 8,
+    }),
+  );
+
+  new CfnOutput(stack, "DashboardUrl", { value: Ops.dashboardUrl(config.drRegion, Ops.dashboardName(config.stage)) });
+  return { dashboard, alarms: { executionFailed, executionTimedOut, monitorNotRunning } };
+}

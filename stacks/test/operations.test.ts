@@ -1,0 +1,241 @@
+/**
+ * The Operations stack in the synthesized DR region: the dashboard's widgets read the metrics
+ * the handlers really emit, the alarms watch the right metrics with the texts operators read,
+ * everything notifies the alerts topic, and cdk-nag finds nothing. Monitor and Operations are
+ * added to the DR composition here when stacks/compose.ts does not add them yet.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { Aspects, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks, NagMessageLevel, type INagLogger } from "cdk-nag";
+import { App } from "sst/constructs";
+import { initProject } from "sst/project.js";
+import { Operations as Ops } from "@pilot-light/core";
+import config from "../../sst.config";
+import { Monitor } from "../Monitor";
+import { suppressFrameworkResources } from "../nag";
+import { Operations } from "../Operations";
+import { stages } from "../stages";
+
+// A detection profile faster than the default: every minute, failover after 2 failed checks.
+stages.opsfast = { health: { schedule: "rate(1 minute)", failureThreshold: 2 } };
+
+const region = "eu-central-1";
+
+/** cdk-nag findings collected during the one synthesis (SST functions refuse a second one). */
+function nagCollector(found: string[]): INagLogger {
+  const ignore = () => undefined;
+  return {
+    onCompliance: ignore,
+    onSuppressed: ignore,
+    onSuppressedError: ignore,
+    onNotApplicable: ignore,
+    onNonCompliance: (d) => {
+      if (d.ruleLevel === NagMessageLevel.ERROR) found.push(`${d.ruleId} ${d.resource.node.path}`);
+    },
+    onError: (d) => found.push(`${d.ruleId} failed on ${d.resource.node.path}: ${d.errorMessage}`),
+  };
+}
+
+async function synthDr(stage: string): Promise<{ operations: Stack; template: Template; nag: string[] }> {
+  process.env.NODE_ENV = "test";
+  await initProject({ stage, region });
+  const app = new App({ mode: "deploy", stage, name: "pilot-light", region });
+  await config.stacks(app);
+  const composed = () => app.node.children.filter((c): c is Stack => c instanceof Stack);
+  for (const [name, fn] of [["Monitor", Monitor], ["Operations", Operations]] as const) {
+    if (!composed().some((s) => s.node.id.endsWith(`-${name}`))) {
+      app.stack(fn);
+      const added = composed().find((s) => s.node.id.endsWith(`-${name}`));
+      if (added) suppressFrameworkResources(added);
+    }
+  }
+  const operations = composed().find((s) => s.node.id === `${stage}-pilot-light-Operations`);
+  if (!operations) throw new Error("Operations stack not composed");
+  const nag: string[] = [];
+  Aspects.of(operations).add(new AwsSolutionsChecks({ additionalLoggers: [nagCollector(nag)] }));
+  await app.finish();
+  return { operations, template: Template.fromStack(operations), nag };
+}
+
+interface Widget {
+  type: string;
+  properties: {
+    title?: string;
+    markdown?: string;
+    metrics?: unknown[][];
+    annotations?: { horizontal?: { value: number; label: string }[] };
+    query?: string;
+    alarms?: unknown[];
+    start?: string;
+  };
+}
+
+/** The dashboard body with CloudFormation tokens replaced by a placeholder, parsed. */
+function dashboardWidgets(template: Template): Widget[] {
+  const dashboards = Object.values(template.findResources("AWS::CloudWatch::Dashboard"));
+  expect(dashboards).toHaveLength(1);
+  const body = (dashboards[0] as { Properties: { DashboardBody: unknown } }).Properties.DashboardBody;
+  const flat = (value: unknown): string => {
+    if (typeof value === "string") return value;
+    const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+    if (join) return join[1].map(flat).join(join[0]);
+    return "TOKEN";
+  };
+  return (JSON.parse(flat(body)) as { widgets: Widget[] }).widgets;
+}
+
+const byTitle = (widgets: Widget[], title: string) => {
+  const w = widgets.find((x) => x.properties.title === title);
+  expect(w, `widget "${title}"`).toBeDefined();
+  return w!;
+};
+
+// The state machine by its deterministic ARN (offline synthesis shows SST's account placeholder).
+const machineArn = { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, Match.stringLikeRegexp("^:states:eu-central-1:.*:stateMachine:pilot-light-dev-failover$")]] };
+const topicImport = { "Fn::ImportValue": Match.stringLikeRegexp("Alerts:ExportsOutputRefTopic") };
+
+describe("operations stack, default detection profile", () => {
+  let template: Template;
+  let operations: Stack;
+  let nag: string[];
+  let widgets: Widget[];
+  const texts = Ops.alarmTexts({ stage: "dev", drRegion: region, stateMachineName: "pilot-light-dev-failover", scheduleMinutes: 5, failureThreshold: 3 });
+
+  beforeAll(async () => {
+    ({ template, operations, nag } = await synthDr("dev"));
+    widgets = dashboardWidgets(template);
+  }, 240_000);
+
+  it("names the dashboard after the stage, in the DR region", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: "pilot-light-dev-dr" });
+    expect(operations.region).toBe(region);
+  });
+
+  it("charts the monitor's Powertools metrics (namespace PilotLight, service and Target dimensions) against the threshold", () => {
+    const w = byTitle(widgets, "Primary /health.php: failed checks and consecutive failures");
+    expect(w.properties.metrics).toEqual([
+      ["PilotLight", "CheckFailed", "Target", "primary", "service", "pilot-light", expect.objectContaining({ stat: "Sum" })],
+      ["PilotLight", "ConsecutiveFailures", "Target", "primary", "service", "pilot-light", expect.objectContaining({ stat: "Maximum" })],
+    ]);
+    expect(w.properties.annotations?.horizontal).toEqual([expect.objectContaining({ value: 3, label: "failover at 3" })]);
+    const latency = byTitle(widgets, "Primary /health.php: probe latency and failed probes");
+    expect(JSON.stringify(latency.properties.metrics)).toContain('"ProbeLatency","Target","primary","service","pilot-light"');
+    expect(latency.properties.annotations?.horizontal?.[0]?.value).toBe(5000);
+  });
+
+  it("charts replica lag against the RPO budget and the DR service's tasks against full size", () => {
+    const lag = byTitle(widgets, "Replica lag vs RPO budget (s)");
+    expect(lag.properties.metrics?.[0]?.slice(0, 4)).toEqual(["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "pilot-light-dev-replica"]);
+    expect(lag.properties.annotations?.horizontal?.[0]).toMatchObject({ value: 60 });
+    const tasks = byTitle(widgets, "DR service tasks");
+    expect(tasks.properties.metrics?.map((m) => m.slice(0, 6))).toEqual([
+      ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", "pilot-light-dev", "ServiceName", "pilot-light-dev-web"],
+      ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", "pilot-light-dev", "ServiceName", "pilot-light-dev-web"],
+    ]);
+    expect(tasks.properties.annotations?.horizontal?.[0]).toMatchObject({ value: 2 });
+  });
+
+  it("charts every execution outcome of the failover state machine, and the last RTO and RPO recorded", () => {
+    const executions = byTitle(widgets, "Failover executions");
+    expect(executions.properties.metrics?.map((m) => `${m[0]}/${m[1]}`)).toEqual([
+      "AWS/States/ExecutionsStarted",
+      "AWS/States/ExecutionsSucceeded",
+      "AWS/States/ExecutionsFailed",
+      "AWS/States/ExecutionsTimedOut",
+      "AWS/States/ExecutionsAborted",
+    ]);
+    const rto = byTitle(widgets, "Last recorded RTO / RPO (s), 90 days");
+    expect(rto.properties.metrics?.map((m) => m.slice(0, 6))).toEqual([
+      ["PilotLight", "RtoSeconds", "mode", "drill", "service", "pilot-light"],
+      ["PilotLight", "RtoSeconds", "mode", "failover", "service", "pilot-light"],
+      ["PilotLight", "RpoSeconds", "mode", "failover", "service", "pilot-light"],
+    ]);
+    expect(rto.properties.start).toBe("-P90D");
+  });
+
+  it("queries the state machine's execution log for outcomes and per-phase seconds", () => {
+    for (const title of ["Last executions and their outcome", "Seconds per phase, by execution"]) {
+      expect(byTitle(widgets, title).properties.query).toMatch(/^SOURCE '\/aws\/vendedlogs\/states\/pilot-light-dev-failover' \| fields/);
+    }
+    expect(byTitle(widgets, "Seconds per phase, by execution").properties.query).toContain('"PromoteAndScale","VerifyDrHealth"');
+  });
+
+  it("alarms on a failed execution of this state machine, with the text that says what to do", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "pilot-light-dev-failover-execution-failed",
+      AlarmDescription: texts.executionFailed.description,
+      Namespace: "AWS/States",
+      MetricName: "ExecutionsFailed",
+      Dimensions: [{ Name: "StateMachineArn", Value: machineArn }],
+      Statistic: "Sum",
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [topicImport],
+    });
+  });
+
+  it("alarms on a timed-out execution", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "pilot-light-dev-failover-execution-timed-out",
+      AlarmDescription: texts.executionTimedOut.description,
+      MetricName: "ExecutionsTimedOut",
+      Threshold: 1,
+      AlarmActions: [topicImport],
+    });
+  });
+
+  it("alarms when the health monitor had no invocation for two schedule periods (missing data breaches)", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "pilot-light-dev-health-monitor-not-running",
+      AlarmDescription: texts.monitorNotRunning.description,
+      Namespace: "AWS/Lambda",
+      MetricName: "Invocations",
+      Dimensions: [{ Name: "FunctionName", Value: { "Fn::ImportValue": Match.stringLikeRegexp("Monitor:ExportsOutputRefHealthMonitor") } }],
+      Period: 300,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+      AlarmActions: [topicImport],
+    });
+  });
+
+  it("shows the new and the existing alarms in one status widget", () => {
+    const w = byTitle(widgets, "Alarms");
+    const names = JSON.stringify(w.properties.alarms);
+    for (const name of ["replica-lag", "health-monitor-errors", "eu-central-1-slow-responses", "eu-central-1-5xx"]) {
+      expect(names).toContain(`alarm:pilot-light-dev-${name}`);
+    }
+    expect(w.properties.alarms).toHaveLength(7);
+  });
+
+  it("has no unsuppressed cdk-nag AwsSolutions finding", () => {
+    expect(template.findResources("AWS::CloudWatch::Alarm")).not.toEqual({});
+    expect(nag).toEqual([]);
+  });
+});
+
+describe("operations stack, fast detection profile (rate(1 minute), threshold 2)", () => {
+  let template: Template;
+  beforeAll(async () => {
+    ({ template } = await synthDr("opsfast"));
+  }, 240_000);
+
+  it("alarms after two silent one-minute periods and says 2 minutes", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "pilot-light-opsfast-health-monitor-not-running",
+      Period: 60,
+      EvaluationPeriods: 2,
+      AlarmDescription: Match.stringLikeRegexp("has not run for 2 minutes"),
+    });
+  });
+
+  it("draws the failover line at the stage's threshold", () => {
+    const w = byTitle(dashboardWidgets(template), "Primary /health.php: failed checks and consecutive failures");
+    expect(w.properties.annotations?.horizontal?.[0]).toMatchObject({ value: 2, label: "failover at 2" });
+  });
+});
