@@ -17,8 +17,8 @@ import { suppressFrameworkResources } from "../nag";
 import { Operations } from "../Operations";
 import { stages } from "../stages";
 
-// A detection profile faster than the default: every minute, failover after 2 failed checks.
-stages.opsfast = { health: { schedule: "rate(1 minute)", failureThreshold: 2 } };
+// The faster detection profile docs/detection.md recommends: every minute, failover after 4 failed checks.
+stages.opsfast = { health: { schedule: "rate(1 minute)", failureThreshold: 4 } };
 
 const region = "eu-central-1";
 
@@ -219,7 +219,7 @@ describe("operations stack, default detection profile", () => {
   });
 });
 
-describe("operations stack, fast detection profile (rate(1 minute), threshold 2)", () => {
+describe("operations stack, fast detection profile (rate(1 minute), threshold 4)", () => {
   let template: Template;
   beforeAll(async () => {
     ({ template } = await synthDr("opsfast"));
@@ -236,6 +236,6 @@ describe("operations stack, fast detection profile (rate(1 minute), threshold 2)
 
   it("draws the failover line at the stage's threshold", () => {
     const w = byTitle(dashboardWidgets(template), "Primary /health.php: failed checks and consecutive failures");
-    expect(w.properties.annotations?.horizontal?.[0]).toMatchObject({ value: 2, label: "failover at 2" });
+    expect(w.properties.annotations?.horizontal?.[0]).toMatchObject({ value: 4, label: "failover at 4" });
   });
 });

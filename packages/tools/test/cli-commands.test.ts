@@ -326,6 +326,19 @@ describe("failover", () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
+  it("runs again for an incident whose first failover failed, under a new name and the same incident id", async () => {
+    const first = exec(`failover-${incident.id}`);
+    await seedHealth({ consecutiveFailures: 5, incident: { ...incident, action: "failover", executionArn: first, startedAt: "2026-11-28T05:25:04Z" } });
+    sfn.on(DescribeExecutionCommand, { executionArn: first }).resolves({ executionArn: first, status: "FAILED", startDate: now, stateMachineArn: machine });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: exec("failover-ops-20261128T053000Z"), startDate: now });
+
+    expect(await run(["failover", "--stage", "ops", "--reason", "resume after NeedsOperator", "--yes"], new FakeTerminal(false), deps)).toBe(0);
+
+    const call = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(call.name).toBe("failover-ops-20261128T053000Z");
+    expect(JSON.parse(call.input ?? "")).toMatchObject({ incidentId: incident.id, reason: "resume after NeedsOperator" });
+  });
+
   it("explains a name clash instead of starting a second execution", async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: "Execution Already Exists", $metadata: {} }));
     await expect(run(["failover", "--stage", "ops", "--reason", "r", "--yes"], new FakeTerminal(false), deps)).rejects.toThrow(

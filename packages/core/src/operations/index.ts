@@ -92,7 +92,7 @@ export function alarmTexts(c: AlarmContext) {
       name: `${prefix}-health-monitor-not-running`,
       description:
         `The health monitor has not run for ${2 * c.scheduleMinutes} minutes (two schedule periods): nobody is watching the primary region and no failover will start by itself. ` +
-        `Check the EventBridge rule ${prefix} HealthSchedule is ENABLED and the HealthMonitor function exists and is not throttled (docs/runbook.md, "Detection"). ` +
+        `Check that the EventBridge rule ${prefix}-health-check is ENABLED (it is disabled on purpose during planned maintenance) and that the HealthMonitor function exists and is not throttled (docs/runbook.md, "Detection"). ` +
         `Until it runs again, watch the primary yourself with \`${status}\`.`,
     },
   } satisfies Record<string, AlarmText>;

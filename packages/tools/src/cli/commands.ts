@@ -174,6 +174,8 @@ async function requireNoneRunning(ctx: Context): Promise<void> {
 export async function startRun(ctx: Context, invocation: Invocation): Promise<Started> {
   const mode = Failover.Mode.parse(invocation.command);
   let incidentId = invocation.incidentId;
+  /** Set when the run may take the monitor's name for the incident (no execution for it yet). */
+  let namedIncident: string | undefined;
   if (mode === "failover") {
     const state = await Health.loadState(healthStore(ctx), target);
     const incident = state.incident;
@@ -186,10 +188,12 @@ export async function startRun(ctx: Context, invocation: Invocation): Promise<St
       }
     }
     incidentId ??= incident?.id;
+    // A second run for the same incident (after a rollback or NeedsOperator) needs a new name.
+    if (incident && incidentId === incident.id && !incident.executionArn) namedIncident = incident.id;
   }
   await requireNoneRunning(ctx);
   const now = ctx.now();
-  const name = Operations.executionName(mode, ctx.config.stage, now, incidentId);
+  const name = Operations.executionName(mode, ctx.config.stage, now, namedIncident);
   const input = buildInput(invocation, ctx.caller, incidentId);
   try {
     const out = await ctx.clients.sfn.send(new StartExecutionCommand({ stateMachineArn: ctx.stateMachineArn, name, input: JSON.stringify(input) }));
