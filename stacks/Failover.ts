@@ -161,6 +161,7 @@ export function Failover({ stack, app }: StackContext) {
       memorySize: 256,
       environment,
     });
+    fns[step] = fn;
     const statements = stepStatements(step, resources, stack);
     if (statements.length > 0) fn.attachPermissions(statements);
     if (publishingSteps.includes(step)) resources.grantPublish(fn);

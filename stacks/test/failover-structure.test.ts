@@ -1,0 +1,178 @@
+/**
+ * The failover state machine as synthesized in the app's DR region: structure (every Task has
+ * a timeout, named Retry with full jitter and a Catch; the Parallel holds promote and scale;
+ * every polling loop has a cap), asl-validator, equality with the definition the local
+ * executions run, and least-privilege IAM for each step Lambda.
+ */
+import { createRequire } from "node:module";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Template } from "aws-cdk-lib/assertions";
+import { extractAsl } from "../../packages/tools/src/asl";
+import { allStates, type AslDefinition, type AslState } from "../../packages/world/src/execute";
+import { standaloneFailoverTemplate } from "../failover/standalone";
+import { stepNames, transientErrors } from "../failover/steps";
+import { synthFailoverStack } from "../failover/synth";
+
+const validate = createRequire(import.meta.url)("asl-validator") as (
+  definition: unknown,
+  options?: { checkArn?: boolean; checkPaths?: boolean },
+) => { isValid: boolean; errors: unknown[] };
+
+let template: Template;
+let definition: AslDefinition;
+let states: Map<string, AslState>;
+
+beforeAll(async () => {
+  template = await synthFailoverStack("dnsdemo");
+  const [sm] = extractAsl(template.toJSON());
+  if (!sm) throw new Error("no state machine in the Failover stack");
+  definition = sm.definition as AslDefinition;
+  states = new Map(allStates(definition));
+}, 300_000);
+
+interface Retrier {
+  ErrorEquals: string[];
+  MaxAttempts?: number;
+  JitterStrategy?: string;
+  MaxDelaySeconds?: number;
+  BackoffRate?: number;
+}
+const tasks = () => [...states].filter(([, s]) => s.Type === "Task");
+
+describe("failover state machine structure", () => {
+  it("has a Task for every step and no other", () => {
+    expect(tasks().map(([n]) => n).sort()).toEqual([...stepNames].sort());
+  });
+
+  it("gives every Task a timeout", () => {
+    for (const [name, s] of tasks()) expect(s.TimeoutSeconds, name).toBeGreaterThan(0);
+  });
+
+  it("retries every Task on named transient errors with backoff and full jitter, never on States.ALL", () => {
+    for (const [name, s] of tasks()) {
+      const retry = (s.Retry ?? []) as Retrier[];
+      const transient = retry.find((r) => r.ErrorEquals.includes("AwsTransientError"));
+      expect(transient?.ErrorEquals, name).toEqual(transientErrors);
+      for (const r of retry) {
+        expect(r.ErrorEquals, name).not.toContain("States.ALL");
+        expect(r.JitterStrategy, name).toBe("FULL");
+        expect(r.BackoffRate, name).toBeGreaterThan(1);
+        expect(r.MaxDelaySeconds, name).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("catches every Task's errors", () => {
+    for (const [name, s] of tasks()) expect((s.Catch as unknown[] | undefined)?.length, name).toBeGreaterThan(0);
+  });
+
+  it("keeps the input on every Task (results go under their own key)", () => {
+    for (const [name, s] of tasks()) expect(String(s.ResultPath), name).toMatch(/^\$\.[a-zA-Z]+$/);
+  });
+
+  it("sends Preflight, the Parallel, VerifyDrHealth and EndDrill failures into compensation", () => {
+    for (const name of ["Preflight", "PromoteAndScale", "VerifyDrHealth", "EndDrill"]) {
+      const c = (states.get(name)?.Catch ?? []) as { Next: string }[];
+      expect(c.map((x) => x.Next), name).toEqual([`${name}Failed`]);
+      expect(states.get(`${name}Failed`)?.Next, name).toBe("CompensateOrStop");
+    }
+    expect(states.get("CompensateOrStop")?.Default).toBe("AssessFailure");
+  });
+
+  it("runs PromoteReplica and ScaleDrService in the two branches of one Parallel", () => {
+    const parallel = states.get("PromoteAndScale");
+    expect(parallel?.Type).toBe("Parallel");
+    const branches = (parallel?.Branches ?? []).map((b) => Object.keys(b.States));
+    expect(branches).toHaveLength(2);
+    expect(branches[0]).toContain("PromoteReplica");
+    expect(branches[1]).toContain("ScaleDrService");
+  });
+
+  it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 10-15 s wait", () => {
+    const waits = [...states].filter(([, s]) => s.Type === "Wait");
+    expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion"]);
+    for (const [name, wait] of waits) {
+      expect(wait.Seconds, name).toBeGreaterThanOrEqual(10);
+      expect(wait.Seconds, name).toBeLessThanOrEqual(15);
+      const poll = states.get(String(wait.Next));
+      const choice = states.get(String(poll?.Next));
+      expect(choice?.Type, name).toBe("Choice");
+      const rules = (choice?.Choices ?? []) as { Variable: string; NumericGreaterThanEquals?: number; Next: string }[];
+      const cap = rules.find((r) => r.NumericGreaterThanEquals !== undefined);
+      expect(cap?.Variable, name).toMatch(/\.attempts$/);
+      expect(choice?.Default, name).toBe(name);
+    }
+  });
+
+  it("is accepted by asl-validator", () => {
+    const result = validate(definition);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it("equals, state for state, the definition the local executions run (only function ARNs differ)", () => {
+    const [standalone] = extractAsl(standaloneFailoverTemplate().toJSON());
+    // The app renders the default QueryLanguage ("JSONPath") on every state; the meaning is the same.
+    const strip = (d: unknown) =>
+      JSON.parse(JSON.stringify(d).replace(/"Resource":"[^"]*"/g, '"Resource":"fn"').replace(/"QueryLanguage":"JSONPath",?/g, "").replace(/,}/g, "}")) as unknown;
+    const body = (d: AslDefinition | undefined) => strip({ StartAt: d?.StartAt, States: d?.States, TimeoutSeconds: d?.TimeoutSeconds });
+    expect(body(standalone?.definition as AslDefinition | undefined)).toEqual(body(definition));
+  });
+
+  it("is a Standard workflow with the deterministic name, full logging and X-Ray", () => {
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineName: "pilot-light-dnsdemo-failover",
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: "ALL", IncludeExecutionData: true },
+    });
+  });
+});
+
+describe("step Lambda IAM (least privilege)", () => {
+  const unscopable = new Set(["cloudwatch:GetMetricData", "ecs:DescribeTaskDefinition", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
+
+  function statementsOf(step: string): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: { PolicyDocument: { Statement: [] }; Roles: { Ref: string }[] } }>;
+    const roleId = Object.entries(resources).find(([id, r]) => r.Type === "AWS::IAM::Role" && id.startsWith(`${step}ServiceRole`))?.[0];
+    return Object.values(resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((x) => x.Ref === roleId))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement);
+  }
+  const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+  it.each(stepNames)("%s uses '*' only for actions without resource-level permissions", (step) => {
+    for (const s of statementsOf(step)) {
+      if (s.Resource === "*") for (const a of actions(s)) expect(unscopable.has(a), `${step}: ${a} on *`).toBe(true);
+      for (const a of actions(s)) expect(a.endsWith(":*"), `${step}: ${a}`).toBe(false);
+    }
+  });
+
+  it.each([
+    ["ValidateInput", []],
+    ["VerifyDrHealth", []],
+    ["PromoteReplica", ["dynamodb:UpdateItem", "rds:DescribeDBInstances", "rds:PromoteReadReplica"]],
+    ["CheckPromotion", ["rds:DescribeDBInstances"]],
+    ["ScaleDrService", ["ecs:DescribeServices", "ecs:UpdateService"]],
+    ["FencePrimary", ["ecs:DescribeServices", "ecs:UpdateService"]],
+    ["SwitchDns", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]],
+    ["AcquireLock", ["dynamodb:GetItem", "dynamodb:PutItem"]],
+    ["NotifyFailed", ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]],
+  ])("%s may do exactly %j (besides X-Ray)", (step, expected) => {
+    const got = [...new Set(statementsOf(step).flatMap(actions))].filter((a) => !a.startsWith("xray:")).sort();
+    expect(got).toEqual([...expected].sort());
+  });
+
+  it("limits DynamoDB access to the lock and outcome rows", () => {
+    for (const step of ["AcquireLock", "PromoteReplica", "AssessFailure", "RecordOutcome", "RecordFailure"]) {
+      for (const s of statementsOf(step).filter((x) => actions(x).some((a) => a.startsWith("dynamodb:")))) {
+        expect(JSON.stringify(s.Condition), step).toMatch(/LOCK#failover|OUTCOME#\*/);
+      }
+    }
+  });
+
+  it("lets SwitchDns change only the stage's record name", () => {
+    const change = statementsOf("SwitchDns").find((s) => actions(s).includes("route53:ChangeResourceRecordSets"));
+    expect(change?.Condition).toEqual({ "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.example.com"] } });
+  });
+});
