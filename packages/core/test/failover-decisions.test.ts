@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { Failover } from "@pilot-light/core";
+import type { Database, Compute } from "@pilot-light/core";
+
+const run = (over: Partial<Failover.Run> = {}): Failover.Run => ({
+  mode: "failover",
+  reason: "primary down",
+  requestedBy: "health-monitor",
+  incidentId: "inc-1",
+  options: { switchDns: true, acknowledgeRpoBreach: false },
+  executionName: "exec-1",
+  startedAt: "2026-01-01T03:00:00.000Z",
+  ...over,
+});
+const primary = { identifier: "app-primary", arn: "arn:aws:rds:eu-west-1:1:db:app-primary" };
+const replica = (over: Partial<Database.ReplicaState> = {}): Database.ReplicaState => ({
+  identifier: "app-replica",
+  status: "available",
+  sourceIdentifier: primary.arn,
+  backupRetentionDays: 1,
+  ...over,
+});
+const service: Compute.ServiceState = { cluster: "c", service: "s", status: "ACTIVE", desired: 0, running: 0, pending: 0, taskDefinition: "td", deployments: 1 };
+const settings = { primary, rpoBudgetSeconds: 60, drTaskCount: 2, pilotTaskCount: 0, dnsConfigured: true };
+const now = new Date("2026-01-01T03:00:05Z");
+const assess = (r: Failover.Run, obs: Partial<Failover.PreflightObservations>) =>
+  Failover.assessPreflight(r, { replica: replica(), lagSeconds: 1, service, problems: [], ...obs }, settings, now);
+
+describe("failover input", () => {
+  it("accepts the health monitor's input and fills the option defaults", () => {
+    const parsed = Failover.FailoverInput.parse({ mode: "failover", reason: "3 strikes", requestedBy: "health-monitor", incidentId: "inc-42" });
+    expect(parsed.options).toEqual({ switchDns: true, acknowledgeRpoBreach: false });
+  });
+
+  it.each([
+    [{ reason: "r", requestedBy: "x" }, "mode"],
+    [{ mode: "failover", reason: " ", requestedBy: "x" }, "reason"],
+    [{ mode: "drill", reason: "r" }, "requestedBy"],
+    [{ mode: "drill", reason: "r", requestedBy: "x", options: { ackRpo: true } }, "options"],
+    [{ mode: "drill", reason: "r", requestedBy: "x", incidentId: "a/b" }, "incidentId"],
+  ])("rejects %j naming %s", (input, field) => {
+    const result = Failover.FailoverInput.safeParse(input);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join(".") || i.message).join(" ")).toContain(field);
+  });
+
+  it("derives the incident id from the execution when none is given", () => {
+    const r = Failover.normalizeRun({ input: Failover.FailoverInput.parse({ mode: "drill", reason: "r", requestedBy: "me" }), executionName: "drill-7", startedAt: "t" });
+    expect(r.incidentId).toBe("drill-drill-7");
+  });
+});
+
+describe("preflight decision", () => {
+  it("goes when the replica is available, replicating from the primary, and lag is within budget", () => {
+    const report = assess(run(), {});
+    expect(report.blockers).toEqual([]);
+    expect(report.wouldProceed).toBe(true);
+    expect(report.dns.willSwitch).toBe(true);
+  });
+
+  it.each([
+    ["backing-up", "RDS refuses to promote during a backup"],
+    ["modifying", "not available"],
+  ])("blocks a replica in %s", (status, text) => {
+    expect(assess(run(), { replica: replica({ status }) }).blockers.join()).toContain(text);
+  });
+
+  it("blocks a replica of another primary", () => {
+    expect(assess(run(), { replica: replica({ sourceIdentifier: "arn:aws:rds:eu-west-1:1:db:other" }) }).blockers.join()).toContain("not the configured primary");
+  });
+
+  it("accepts the primary named by identifier instead of ARN", () => {
+    expect(assess(run(), { replica: replica({ sourceIdentifier: "app-primary" }) }).blockers).toEqual([]);
+  });
+
+  it("does not promote when replica lag exceeds the budget", () => {
+    expect(() => Failover.enforcePreflight(assess(run(), { lagSeconds: 61 }))).toThrow(Failover.RpoBudgetExceededError);
+  });
+
+  it("proceeds over budget when the breach is acknowledged", () => {
+    const report = assess(run({ options: { switchDns: true, acknowledgeRpoBreach: true } }), { lagSeconds: 600 });
+    expect(report.blockers).toEqual([]);
+    expect(report.lag).toMatchObject({ seconds: 600, withinBudget: false, acknowledged: true });
+  });
+
+  it("treats unknown lag as over budget", () => {
+    expect(assess(run(), { lagSeconds: null }).blockers.join()).toContain("unknown");
+  });
+
+  it("ignores lag in a drill (nothing is promoted)", () => {
+    expect(assess(run({ mode: "drill" }), { lagSeconds: 900 }).blockers).toEqual([]);
+  });
+
+  it("refuses a drill once the database is promoted", () => {
+    const report = assess(run({ mode: "drill" }), { replica: replica({ sourceIdentifier: null }) });
+    expect(() => Failover.enforcePreflight(report)).toThrow(Failover.PreflightFailedError);
+  });
+
+  it("treats an already-promoted database as nothing to promote in a failover, whatever the lag", () => {
+    const report = assess(run(), { replica: replica({ sourceIdentifier: null }), lagSeconds: null });
+    expect(report.blockers).toEqual([]);
+    expect(report.alreadyPromoted).toBe(true);
+    expect(report.plan[0]).toContain("already promoted");
+  });
+
+  it("reports missing resources as blockers and fails with PreflightFailedError", () => {
+    const report = assess(run(), { service: null, problems: ["ECS service s not found"] });
+    expect(() => Failover.enforcePreflight(report)).toThrow(Failover.PreflightFailedError);
+  });
+
+  it("returns blockers in a dry-run instead of throwing", () => {
+    const report = Failover.enforcePreflight(assess(run({ mode: "dry-run" }), { lagSeconds: 999 }));
+    expect(report.wouldProceed).toBe(false);
+  });
+
+  it("does not plan a DNS switch when the operator opts out", () => {
+    expect(assess(run({ options: { switchDns: false, acknowledgeRpoBreach: false } }), {}).dns.willSwitch).toBe(false);
+  });
+});
+
+describe("outcome and notifications", () => {
+  const state: Failover.FailoverState = {
+    run: run(),
+    preflight: assess(run(), { lagSeconds: 2 }),
+    recovery: {
+      promotion: { identifier: "r", status: "available", writable: true, alreadyPromoted: false, requestedAt: "2026-01-01T03:00:10.000Z", writableAt: "2026-01-01T03:05:10.000Z", attempts: 20 },
+      service: { cluster: "c", service: "s", targetCount: 2, previousDesired: 0, desired: 2, running: 2, healthyTargets: 2, stable: true, requestedAt: "2026-01-01T03:00:10.000Z", stableAt: "2026-01-01T03:01:25.000Z", attempts: 5 },
+    },
+    health: { url: "u", status: 200, verifiedAt: "2026-01-01T03:05:12.000Z", latencyMs: 20 },
+    dns: { leftToHealthChecks: true, detail: "AwsTransientError: route53 down" },
+    fence: { fenced: false, region: "eu-west-1", detail: "unreachable", at: "2026-01-01T03:05:13.000Z" },
+  };
+
+  it("measures RTO from execution start to DR healthy and takes the decision-time lag as RPO", () => {
+    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"));
+    expect(o.rtoSeconds).toBe(312);
+    expect(o.rpoSeconds).toBe(2);
+    expect(o.dns).toBe("left-to-health-checks");
+    expect(o.phases.map((p) => p.name)).toEqual(["Preflight", "PromoteReplica", "ScaleDrService", "VerifyDrHealth", "FencePrimary"]);
+  });
+
+  it("names the inner step of a failed Parallel branch", () => {
+    expect(Failover.Notifications.failedStep({ step: "PromoteAndScale", error: "AccessDeniedException", cause: "CheckDrService: denied" })).toBe("CheckDrService");
+    expect(Failover.Notifications.failedStep({ step: "Preflight", error: "X", cause: "lag too high" })).toBe("Preflight");
+  });
+
+  it("tells the operator what to do after a failover that could not switch DNS or fence", () => {
+    const body = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date())).body;
+    expect(body).toContain("NOT switched");
+    expect(body).toContain("NOT fenced");
+    expect(body).toContain("activeRegion");
+  });
+
+  it("says a promotion cannot be undone when an operator is needed", () => {
+    const n = Failover.Notifications.failed({ ...state, failure: { step: "VerifyDrHealth", error: "DrUnhealthyError", cause: "503" } }, { promotionStarted: true, needsOperator: true, detail: "promoted" });
+    expect(n.kind).toBe("failover.needs-operator");
+    expect(n.subject).toContain("VerifyDrHealth");
+    expect(n.body).toContain("cannot be undone");
+  });
+});
