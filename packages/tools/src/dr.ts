@@ -6,11 +6,11 @@
  */
 import { createInterface } from "node:readline/promises";
 import { Errors, type Stage } from "@pilot-light/core";
-import { stageConfig } from "../../../stacks/stages";
+import { stageConfig, stages } from "../../../stacks/stages";
 import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, usage, type Invocation } from "./cli/args";
 import { connect, drClients, type Clients, type Context } from "./cli/aws";
 import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./cli/commands";
-import { CliError, RefusedError, UsageError } from "./cli/errors";
+import { CliError, MissingStackError, RefusedError, UsageError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
 
 export interface Terminal {
@@ -52,7 +52,17 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   if (decision === "refuse") {
     throw new RefusedError("failover needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided");
   }
-  const ctx: Context = await connect(config, deps.makeClients(config), requiredStacks(invocation.command), now);
+  let ctx: Context;
+  try {
+    ctx = await connect(config, deps.makeClients(config), requiredStacks(invocation.command), now);
+  } catch (error) {
+    if (error instanceof MissingStackError && !(invocation.stage in stages)) {
+      const known = Object.keys(stages).join(", ");
+      throw new MissingStackError(`${error.message}
+"${invocation.stage}" is not one of the stages in stacks/stages.ts (${known}); personal stages get the defaults.`, { cause: error });
+    }
+    throw error;
+  }
   if (invocation.command === "status") {
     terminal.print(formatStatus(await gatherStatus(ctx), now()));
     return 0;

@@ -41,10 +41,17 @@ const rds = mockClient(RDSClient);
 
 let dynamo: LocalDynamo;
 let dnsAnswers: Record<string, string[]> = {};
+let aliasAnswers: Record<string, string[]> = {};
 const dns: DnsResolver = {
   async resolveCname(host) {
     const answer = dnsAnswers[host];
-    if (!answer) throw Object.assign(new Error(`queryCname ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+    if (answer) return answer;
+    if (aliasAnswers[host]) throw Object.assign(new Error(`queryCname ENODATA ${host}`), { code: "ENODATA" });
+    throw Object.assign(new Error(`queryCname ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+  },
+  async resolve4(host) {
+    const answer = aliasAnswers[host];
+    if (!answer) throw Object.assign(new Error(`queryA ENOTFOUND ${host}`), { code: "ENOTFOUND" });
     return answer;
   },
 };
@@ -117,6 +124,8 @@ afterAll(async () => dynamo.stop());
 beforeEach(async () => {
   for (const m of [sts, cfn, sfn, cw, ecs, rds]) m.reset();
   dnsAnswers = {};
+  aliasAnswers = {};
+  await dynamo.doc.send(new DeleteCommand({ TableName: table, Key: { pk: State.keys.failoverLock() } }));
   sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/alice` });
   cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: "x", StackStatus: "UPDATE_COMPLETE", CreationTime: now }] });
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
@@ -185,6 +194,38 @@ describe("status", () => {
     expect(out).toContain("DR capacity (ECS)\n  unavailable: User is not authorized to perform: ecs:DescribeServices");
     expect(out).toContain("app.example.com → dr-alb-123.eu-central-1.elb.amazonaws.com: the DR region (eu-central-1)");
     expect(out).toContain("none yet: run a drill (pnpm dr drill --stage dnsdemo)");
+  });
+
+  it("shows a pinned alias record's addresses and says it cannot tell the region", async () => {
+    aliasAnswers["app.example.com"] = ["203.0.113.10", "203.0.113.11"];
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "dnsdemo"], terminal, deps);
+    expect(terminal.output).toContain("app.example.com → 203.0.113.10, 203.0.113.11: an unknown target");
+  });
+
+  it("reports a DNS lookup that fails", async () => {
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "dnsdemo"], terminal, deps);
+    expect(terminal.output).toContain("DNS\n  unavailable: queryCname ENOTFOUND app.example.com");
+  });
+
+  it("shows a free failover lock", async () => {
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).toContain("Failover lock\n  free");
+  });
+
+  it("points at the runbook when the lock is held by an execution that is not running", async () => {
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: State.keys.failoverLock(), owner: "failover-ops-20261128T040000Z", mode: "failover", acquiredAt: "2026-11-28T04:00:00.000Z", expiresAt: 1764309600 },
+      }),
+    );
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).toContain("HELD by failover failover-ops-20261128T040000Z since 2026-11-28T04:00:00.000Z (expires 2025-11-28T06:00:00.000Z)");
+    expect(terminal.output).toContain('docs/runbook.md, "An execution timed out or was aborted"');
   });
 
   it("says the monitor never ran when there is no health item", async () => {
@@ -406,6 +447,15 @@ describe("errors an operator can act on", () => {
     const attempt = run(["status", "--stage", "ops"], new FakeTerminal(false), deps);
     await expect(attempt).rejects.toThrow(MissingStackError);
     await expect(attempt).rejects.toThrow(/stage "ops" is not deployed in eu-central-1 of account 123456789012: stack ops-pilot-light-State does not exist.\nCheck --stage/);
+  });
+
+  it("names the configured stages when a stage that is not configured has no stack", async () => {
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({ name: "ValidationError", $fault: "client", message: "Stack with id prodd-pilot-light-State does not exist", $metadata: {} }),
+    );
+    await expect(run(["status", "--stage", "prodd"], new FakeTerminal(false), deps)).rejects.toThrow(
+      /"prodd" is not one of the stages in stacks\/stages.ts \(dnsdemo, prod[^)]*\); personal stages get the defaults/,
+    );
   });
 
   it("checks the Failover stack before starting a drill", async () => {

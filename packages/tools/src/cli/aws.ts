@@ -18,6 +18,7 @@ import { CredentialsError, MissingStackError } from "./errors";
 /** The part of node:dns the status command uses (injected in tests). */
 export interface DnsResolver {
   resolveCname(hostname: string): Promise<string[]>;
+  resolve4(hostname: string): Promise<string[]>;
 }
 
 export interface Clients {

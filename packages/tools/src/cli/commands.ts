@@ -50,6 +50,8 @@ export interface StatusReport {
   capacity: Section<{ service: string; desired: number; running: number; pending: number; pilot: number; full: number }>;
   dns: Section<{ record: string; answers: string[]; servedBy: "primary" | "dr" | "unknown" } | null>;
   executions: Section<ExecutionLine[]>;
+  /** LOCK#failover: held by a running (or dead) execution; null when free. */
+  lock: Section<{ owner: string; mode: string; acquiredAt: string; expiresAt: string } | null>;
 }
 
 const target = "primary";
@@ -68,7 +70,7 @@ export function servedBy(answers: readonly string[], primaryRegion: string, drRe
 
 export async function gatherStatus(ctx: Context, executionCount = 5): Promise<StatusReport> {
   const { config, names, clients } = ctx;
-  const [health, replica, capacity, dns, executions] = await Promise.all([
+  const [health, replica, capacity, dns, executions, lock] = await Promise.all([
     section(() => Health.loadState(healthStore(ctx), target)),
     section(async () => {
       const [state, lag] = await Promise.all([
@@ -83,10 +85,18 @@ export async function gatherStatus(ctx: Context, executionCount = 5): Promise<St
     }),
     section(async () => {
       if (!config.dns) return null;
-      const answers = await clients.dns.resolveCname(config.dns.recordName);
-      return { record: config.dns.recordName, answers, servedBy: servedBy(answers, config.primaryRegion, config.drRegion) };
+      const record = config.dns.recordName;
+      try {
+        const answers = await clients.dns.resolveCname(record);
+        return { record, answers, servedBy: servedBy(answers, config.primaryRegion, config.drRegion) };
+      } catch (error) {
+        // A record pinned as an alias (A) has no CNAME; its addresses do not name a region.
+        if ((error as { code?: string }).code !== "ENODATA") throw error;
+        return { record, answers: await clients.dns.resolve4(record), servedBy: "unknown" as const };
+      }
     }),
     section(() => recentExecutions(ctx, executionCount)),
+    section(() => readLock(ctx)),
   ]);
   return {
     stage: config.stage,
@@ -101,7 +111,18 @@ export async function gatherStatus(ctx: Context, executionCount = 5): Promise<St
     capacity,
     dns,
     executions,
+    lock,
   };
+}
+
+async function readLock(ctx: Context): Promise<{ owner: string; mode: string; acquiredAt: string; expiresAt: string } | null> {
+  const out = await ctx.clients.db.send(
+    new GetCommand({ TableName: ctx.names.stateTable, Key: { [State.partitionKey]: State.keys.failoverLock() }, ConsistentRead: true }),
+  );
+  const item = out.Item as { owner?: string; mode?: string; acquiredAt?: string; expiresAt?: number } | undefined;
+  if (!item) return null;
+  const expiresAt = typeof item.expiresAt === "number" ? new Date(item.expiresAt * 1000).toISOString() : "?";
+  return { owner: item.owner ?? "?", mode: item.mode ?? "?", acquiredAt: item.acquiredAt ?? "?", expiresAt };
 }
 
 async function recentExecutions(ctx: Context, count: number): Promise<ExecutionLine[]> {

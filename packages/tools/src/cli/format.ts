@@ -58,6 +58,16 @@ export function formatStatus(r: StatusReport, now: Date): string {
     lines.push(`  ${d.record} → ${d.answers.join(", ") || "(no answer)"}: ${where}`);
   }
 
+  lines.push("", "Failover lock");
+  if (!r.lock.ok) lines.push(`  unavailable: ${r.lock.error}`);
+  else if (r.lock.value === null) lines.push("  free");
+  else {
+    const l = r.lock.value;
+    const running = r.executions.ok && r.executions.value.some((e) => e.name === l.owner && e.status === "RUNNING");
+    lines.push(`  HELD by ${l.mode} ${l.owner} since ${l.acquiredAt} (expires ${l.expiresAt})`);
+    if (!running) lines.push("  its execution is not running: if it timed out or was aborted, see docs/runbook.md, \"An execution timed out or was aborted\"");
+  }
+
   lines.push("", "Last executions");
   if (!r.executions.ok) lines.push(`  unavailable: ${r.executions.error}`);
   else if (r.executions.value.length === 0) lines.push("  none yet: run a drill (pnpm dr drill --stage " + r.stage + ")");
