@@ -10,6 +10,7 @@ import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { Data } from "./Data";
 import { Dns } from "./Dns";
+import { Monitor } from "./Monitor";
 import { Network } from "./Network";
 import { State } from "./State";
 import { Storage } from "./Storage";
@@ -20,7 +21,7 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
   if (role === "dr") {
     if (config.dns) app.stack(Dns);
     // The orchestrator (state table, health monitor, failover state machine) lives in the DR region (D2).
-    app.stack(State);
+    app.stack(State).stack(Monitor);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

@@ -6,9 +6,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { Aspects } from "aws-cdk-lib";
-import { Annotations, Match } from "aws-cdk-lib/assertions";
-import { AwsSolutionsChecks } from "cdk-nag";
 import { stageConfig } from "../../../stacks/stages";
 import { synthRegion } from "./offline-synth";
 
@@ -17,16 +14,14 @@ export async function synthToDisk(stage: string, outDir: string) {
   await rm(outDir, { recursive: true, force: true });
   const written: { region: string; stack: string; file: string; resources: number; nagErrors: number }[] = [];
   for (const region of [config.primaryRegion, config.drRegion]) {
-    const { stacks, templates } = await synthRegion(stage, region);
+    const { stacks, templates, nagErrors } = await synthRegion(stage, region);
     const dir = join(outDir, region);
     await mkdir(dir, { recursive: true });
-    for (const [name, stack] of Object.entries(stacks)) {
-      Aspects.of(stack).add(new AwsSolutionsChecks());
-      const nagErrors = Annotations.fromStack(stack).findError("*", Match.stringLikeRegexp("AwsSolutions-.*")).length;
+    for (const name of Object.keys(stacks)) {
       const json = templates[name]!.toJSON();
       const file = join(dir, `${name}.template.json`);
       await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
-      written.push({ region, stack: name, file, resources: Object.keys(json.Resources ?? {}).length, nagErrors });
+      written.push({ region, stack: name, file, resources: Object.keys(json.Resources ?? {}).length, nagErrors: nagErrors[name]!.length });
     }
   }
   return written;

@@ -86,7 +86,7 @@ describe("/health.php", () => {
     const res = await fetch(`${base}/health.php`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as { time: string };
     expect(body).toMatchObject({ status: "ok", db: "ok", region: "eu-central-1", readOnly: false });
     expect(new Date(body.time).getTime()).not.toBeNaN();
   });
