@@ -4,7 +4,7 @@
  * Publishing is idempotent enough for e-mail: a retried publish may send a duplicate, never lose one.
  */
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { z } from "zod";
+import * as z from "zod";
 import { callAws } from "../errors";
 
 export const Notification = z.object({

@@ -4,7 +4,7 @@
  * Validation fails with messages that name the field and the rule, so a bad value stops
  * synthesis before anything reaches CloudFormation.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../errors";
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;

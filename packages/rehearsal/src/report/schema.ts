@@ -2,7 +2,7 @@
  * The rehearsal's report: what `--json FILE` writes and the HTML report renders. Seconds are
  * counted from the outage's start; null where a figure does not apply (no failover, no DNS).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const Phase = z.object({
   name: z.string().min(1),
