@@ -3,17 +3,25 @@
  * tools get the real synthesized definition and IAM. Uses the app's own composition; adds
  * Failover only when compose.ts does not include it yet.
  */
-import { Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Aspects, Stack } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { App } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import config from "../../sst.config";
 import { Failover } from "../Failover";
+import { suppressFrameworkResources } from "../nag";
 import { stageConfig } from "../stages";
 
-const cache = new Map<string, Promise<Template>>();
+export interface FailoverSynth {
+  template: Template;
+  /** cdk-nag AwsSolutions errors left after the stack's suppressions ("path: rule"). */
+  nagErrors: string[];
+}
 
-export function synthFailoverStack(stage: string): Promise<Template> {
+const cache = new Map<string, Promise<FailoverSynth>>();
+
+export function synthFailoverStack(stage: string): Promise<FailoverSynth> {
   let result = cache.get(stage);
   if (!result) {
     result = (async () => {
@@ -23,11 +31,18 @@ export function synthFailoverStack(stage: string): Promise<Template> {
       const app = new App({ mode: "deploy", stage, name: "pilot-light", region });
       await config.stacks(app);
       const id = `${stage}-pilot-light-Failover`;
-      if (!app.node.tryFindChild(id)) app.stack(Failover);
-      await app.finish();
+      const wired = Boolean(app.node.tryFindChild(id));
+      if (!wired) app.stack(Failover);
       const stack = app.node.tryFindChild(id);
       if (!(stack instanceof Stack)) throw new Error(`no ${id} stack after synthesis`);
-      return Template.fromStack(stack);
+      // compose.ts does this for the stacks it adds.
+      if (!wired) suppressFrameworkResources(stack);
+      Aspects.of(stack).add(new AwsSolutionsChecks());
+      await app.finish();
+      const nagErrors = Annotations.fromStack(stack)
+        .findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))
+        .map((e) => `${e.id}: ${String(e.entry.data).split(":")[0]}`);
+      return { template: Template.fromStack(stack), nagErrors };
     })();
     cache.set(stage, result);
   }
