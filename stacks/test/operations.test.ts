@@ -1,8 +1,8 @@
 /**
  * The Operations stack in the synthesized DR region: the dashboard's widgets read the metrics
  * the handlers really emit, the alarms watch the right metrics with the texts operators read,
- * everything notifies the alerts topic, and cdk-nag finds nothing. Monitor and Operations are
- * added to the DR composition here when stacks/compose.ts does not add them yet.
+ * everything notifies the alerts topic, and cdk-nag finds nothing. Monitor, Failover and
+ * Operations are added to the DR composition here when stacks/compose.ts does not add them yet.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { Aspects, Stack } from "aws-cdk-lib";
@@ -12,6 +12,7 @@ import { App } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { Operations as Ops } from "@pilot-light/core";
 import config from "../../sst.config";
+import { Failover } from "../Failover";
 import { Monitor } from "../Monitor";
 import { suppressFrameworkResources } from "../nag";
 import { Operations } from "../Operations";
@@ -37,13 +38,15 @@ function nagCollector(found: string[]): INagLogger {
   };
 }
 
-async function synthDr(stage: string): Promise<{ operations: Stack; template: Template; nag: string[] }> {
+/** Failover (19 bundled Lambdas) only when the test compares against it. */
+async function synthDr(stage: string, withFailover: boolean): Promise<{ operations: Stack; template: Template; nag: string[]; failover?: Template }> {
   process.env.NODE_ENV = "test";
   await initProject({ stage, region });
   const app = new App({ mode: "deploy", stage, name: "pilot-light", region });
   await config.stacks(app);
   const composed = () => app.node.children.filter((c): c is Stack => c instanceof Stack);
-  for (const [name, fn] of [["Monitor", Monitor], ["Operations", Operations]] as const) {
+  const wanted = withFailover ? ([["Monitor", Monitor], ["Failover", Failover], ["Operations", Operations]] as const) : ([["Monitor", Monitor], ["Operations", Operations]] as const);
+  for (const [name, fn] of wanted) {
     if (!composed().some((s) => s.node.id.endsWith(`-${name}`))) {
       app.stack(fn);
       const added = composed().find((s) => s.node.id.endsWith(`-${name}`));
@@ -55,7 +58,8 @@ async function synthDr(stage: string): Promise<{ operations: Stack; template: Te
   const nag: string[] = [];
   Aspects.of(operations).add(new AwsSolutionsChecks({ additionalLoggers: [nagCollector(nag)] }));
   await app.finish();
-  return { operations, template: Template.fromStack(operations), nag };
+  const failover = composed().find((s) => s.node.id === `${stage}-pilot-light-Failover`);
+  return { operations, template: Template.fromStack(operations), nag, ...(failover ? { failover: Template.fromStack(failover) } : {}) };
 }
 
 interface Widget {
@@ -99,13 +103,14 @@ describe("operations stack, default detection profile", () => {
   let template: Template;
   let operations: Stack;
   let nag: string[];
+  let failover: Template | undefined;
   let widgets: Widget[];
   const texts = Ops.alarmTexts({ stage: "dev", drRegion: region, stateMachineName: "pilot-light-dev-failover", scheduleMinutes: 5, failureThreshold: 3 });
 
   beforeAll(async () => {
-    ({ template, operations, nag } = await synthDr("dev"));
+    ({ template, operations, nag, failover } = await synthDr("dev", true));
     widgets = dashboardWidgets(template);
-  }, 240_000);
+  }, 480_000);
 
   it("names the dashboard after the stage, in the DR region", () => {
     template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: "pilot-light-dev-dr" });
@@ -204,6 +209,12 @@ describe("operations stack, default detection profile", () => {
     });
   });
 
+  it("watches the state machine the Failover stack really creates, and queries its log group", () => {
+    expect(failover, "Failover stack").toBeDefined();
+    failover!.hasResourceProperties("AWS::StepFunctions::StateMachine", { StateMachineName: "pilot-light-dev-failover" });
+    failover!.hasResourceProperties("AWS::Logs::LogGroup", { LogGroupName: "/aws/vendedlogs/states/pilot-light-dev-failover" });
+  });
+
   it("shows the new and the existing alarms in one status widget", () => {
     const w = byTitle(widgets, "Alarms");
     const names = JSON.stringify(w.properties.alarms);
@@ -222,8 +233,8 @@ describe("operations stack, default detection profile", () => {
 describe("operations stack, fast detection profile (rate(1 minute), threshold 4)", () => {
   let template: Template;
   beforeAll(async () => {
-    ({ template } = await synthDr("opsfast"));
-  }, 240_000);
+    ({ template } = await synthDr("opsfast", false));
+  }, 480_000);
 
   it("alarms after two silent one-minute periods and says 2 minutes", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
