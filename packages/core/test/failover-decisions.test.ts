@@ -139,6 +139,11 @@ describe("outcome and notifications", () => {
     expect(o.phases.map((p) => p.name)).toEqual(["Preflight", "PromoteReplica", "ScaleDrService", "VerifyDrHealth", "FencePrimary"]);
   });
 
+  it("starts verification when the slower of promotion and scaling finished", () => {
+    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"));
+    expect(o.phases.find((p) => p.name === "VerifyDrHealth")).toEqual({ name: "VerifyDrHealth", startedAt: "2026-01-01T03:05:10.000Z", endedAt: "2026-01-01T03:05:12.000Z" });
+  });
+
   it("names the inner step of a failed Parallel branch", () => {
     expect(Failover.Notifications.failedStep({ step: "PromoteAndScale", error: "AccessDeniedException", cause: "CheckDrService: denied" })).toBe("CheckDrService");
     expect(Failover.Notifications.failedStep({ step: "Preflight", error: "X", cause: "lag too high" })).toBe("Preflight");

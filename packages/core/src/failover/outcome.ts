@@ -52,7 +52,9 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
   if (service?.stableAt) phases.push({ name: "ScaleDrService", startedAt: service.requestedAt, endedAt: service.stableAt });
   const health = state.health;
   if (health) {
-    const from = service?.stableAt ?? p?.checkedAt ?? state.run.startedAt;
+    // Verification starts when the Parallel ends: the later of "writable" and "stable".
+    const ends = [promotion && "writableAt" in promotion ? promotion.writableAt : null, service?.stableAt ?? null, p?.checkedAt ?? state.run.startedAt];
+    const from = ends.filter((t): t is string => typeof t === "string").sort().at(-1) ?? state.run.startedAt;
     phases.push({ name: "VerifyDrHealth", startedAt: from < health.verifiedAt ? from : health.verifiedAt, endedAt: health.verifiedAt });
   }
   const dns = state.dns;
