@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latencyModel, sampleLatencies, sampleTriangular } from "../src/latency";
+import { latencyModel, sampleLatencies, samplePert } from "../src/latency";
 import { seededRandom } from "../src/random";
 
 describe("latency model", () => {
@@ -11,14 +11,23 @@ describe("latency model", () => {
     }
   });
 
-  it("draws within [best, bad] with its median near typical", () => {
+  it("draws within [best, bad] with PERT's mean (best + 4·typical + bad) / 6", () => {
     const random = seededRandom(7);
-    const draws = Array.from({ length: 4000 }, () => sampleTriangular(latencyModel.taskStart, random)).sort((a, b) => a - b);
-    expect(draws[0]).toBeGreaterThanOrEqual(45);
-    expect(draws.at(-1)).toBeLessThanOrEqual(120);
-    // Triangular(45, 60, 120): median = 120 - sqrt(0.5 * 75 * 60) ≈ 72.6.
-    expect(draws[2000]).toBeGreaterThan(69);
-    expect(draws[2000]).toBeLessThan(76);
+    const draws = Array.from({ length: 20000 }, () => samplePert(latencyModel.promotion, random));
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(90);
+    expect(Math.max(...draws)).toBeLessThanOrEqual(900);
+    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+    // (90 + 4·300 + 900) / 6 = 365
+    expect(mean).toBeGreaterThan(357);
+    expect(mean).toBeLessThan(373);
+  });
+
+  it("puts the most draws near typical (the mode)", () => {
+    const random = seededRandom(11);
+    const draws = Array.from({ length: 20000 }, () => samplePert(latencyModel.taskStart, random));
+    const near = (x: number) => draws.filter((d) => Math.abs(d - x) < 5).length;
+    expect(near(60)).toBeGreaterThan(near(45));
+    expect(near(60)).toBeGreaterThan(near(100));
   });
 
   it("gives the same sample for the same seed and another for another seed", () => {

@@ -30,6 +30,14 @@ const report = RehearsalReport.parse({
   notifications: [{ atSeconds: 300, kind: "health.degraded", subject: "Primary degraded & <probing>" }],
   outcome: "failed over",
   execution: { name: "incident-1", status: "SUCCEEDED", error: null, states: ["ValidateInput"] },
+  endState: {
+    writableDatabases: ["pilot-light-replica"],
+    drDesiredTasks: 2,
+    drHealthyTargets: 2,
+    primaryDesiredTasks: 0,
+    primaryRecordTarget: "dr-alb.eu-central-1.elb.amazonaws.com",
+    failoverLockHeld: false,
+  },
   latencies: { promotion: 301.2, taskStart: 64.5 },
   wallMilliseconds: 1234,
 });

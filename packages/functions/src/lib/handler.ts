@@ -15,7 +15,8 @@ import type { z } from "zod";
 import { Errors } from "@pilot-light/core";
 
 export const logger = new Logger({ serviceName: "pilot-light" });
-export const metrics = new Metrics({ namespace: "PilotLight", serviceName: "pilot-light" });
+// Metrics' own warnings (e.g. "no metrics to publish") go through the structured logger.
+export const metrics = new Metrics({ namespace: "PilotLight", serviceName: "pilot-light", logger });
 export const tracer = new Tracer({ serviceName: "pilot-light" });
 
 export function formatZodError(error: z.ZodError): string {

@@ -37,6 +37,16 @@ export const RehearsalReport = z.object({
   execution: z
     .object({ name: z.string(), status: z.string(), error: z.string().nullable(), states: z.array(z.string()) })
     .nullable(),
+  /** The world when the rehearsal ended: what an operator would find. */
+  endState: z.object({
+    writableDatabases: z.array(z.string()),
+    drDesiredTasks: z.number().int(),
+    drHealthyTargets: z.number().int(),
+    primaryDesiredTasks: z.number().int(),
+    /** Where the PRIMARY failover record points, or null without DNS. */
+    primaryRecordTarget: z.string().nullable(),
+    failoverLockHeld: z.boolean(),
+  }),
   /** The latency draw this seed produced, seconds. */
   latencies: z.record(z.string(), z.number()),
   wallMilliseconds: z.number(),

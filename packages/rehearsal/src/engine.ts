@@ -1,0 +1,394 @@
+/**
+ * The rehearsal engine: a regional outage played on the emulated two-region world's virtual
+ * clock, detected by the real health monitor handler on its schedule and recovered by the real
+ * synthesized state machine (aws-local-stepfunctions) with its Tasks bound to the real step
+ * handlers. DynamoDB is dynalite; /health.php is real local HTTP answered from the world's
+ * state; `Date` follows the virtual clock. Nothing here decides anything the product decides:
+ * it only moves time, breaks the world as the scenario says, and writes down what happened.
+ */
+import { randomUUID } from "node:crypto";
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import FakeTimers from "@sinonjs/fake-timers";
+import type { Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+// dynalite ships no types.
+// @ts-expect-error -- untyped CommonJS module
+import dynalite from "dynalite";
+import { State } from "@pilot-light/core";
+import {
+  VirtualClock,
+  executeLocally,
+  installApis,
+  pilotLightWorld,
+  startHealthServer,
+  stepEnvironment,
+  type AslDefinition,
+  type ExecutionRecord,
+  type HealthServer,
+  type LocalHandler,
+  type PilotLightIds,
+  type WorldState,
+} from "@pilot-light/world";
+import { handlerFile, stepNames, type StepName } from "../../../stacks/failover/steps";
+import { extractAsl } from "../../tools/src/asl";
+import { sampleLatencies, samplePert, latencyModel, type LatencySample } from "./latency";
+import { seededRandom } from "./random";
+import type { Phase, RehearsalReport } from "./report/schema";
+import { profiles, scenarios, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface ProgressLine {
+  atSeconds: number;
+  text: string;
+}
+
+export interface RehearseOptions {
+  scenario: string;
+  seed: number;
+  profile: Profile["name"];
+  onProgress?: (line: ProgressLine) => void;
+}
+
+/** Phases of the report: which Task states make each bar of the Gantt chart. */
+const phaseGroups: { name: string; steps: StepName[] }[] = [
+  { name: "Validate input, lock", steps: ["ValidateInput", "AcquireLock"] },
+  { name: "Preflight", steps: ["Preflight"] },
+  { name: "Notify started", steps: ["NotifyStarted"] },
+  { name: "Promote replica → writable", steps: ["PromoteReplica", "CheckPromotion"] },
+  { name: "Scale DR service → healthy", steps: ["ScaleDrService", "CheckDrService"] },
+  { name: "Verify DR health", steps: ["VerifyDrHealth"] },
+  { name: "Switch DNS → INSYNC", steps: ["SwitchDns", "CheckDnsChange"] },
+  { name: "Fence primary", steps: ["FencePrimary"] },
+  { name: "End drill (scale back)", steps: ["EndDrill"] },
+  { name: "Record outcome, notify", steps: ["RecordOutcome", "NotifySucceeded"] },
+  { name: "Compensate, notify failure", steps: ["AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"] },
+];
+
+const tableName = "pilot-light-rehearsal-state";
+const stateMachineArn = "arn:aws:states:eu-central-1:123456789012:stateMachine:pilot-light-rehearsal-failover";
+
+export interface Rehearsal {
+  rehearse(options: RehearseOptions): Promise<RehearsalReport>;
+  close(): Promise<void>;
+}
+
+/** Starts the local engines once; each `rehearse` gets a fresh world and an empty table. */
+export async function createRehearsal(): Promise<Rehearsal> {
+  const definition = await synthesizedDefinition();
+  const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
+  const dynamo = await startDynamo();
+  let world: WorldState | undefined;
+  const health: HealthServer = await startHealthServer(() => {
+    if (!world) throw new Error("no world");
+    return world;
+  });
+
+  // The monitor's StartExecution: SFN is answered here, the execution then runs locally.
+  const started: { name: string; input: unknown; atMs: number }[] = [];
+  const sfn = mockClient(SFNClient);
+  sfn.on(StartExecutionCommand).callsFake((input: { name?: string; input?: string }) => {
+    if (!world) throw new Error("no world");
+    const existing = started.find((s) => s.name === input.name);
+    if (!existing) started.push({ name: input.name ?? "", input: JSON.parse(input.input ?? "{}"), atMs: world.clock.nowMs() });
+    return { executionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${input.name}`, startDate: new Date() };
+  });
+
+  // Local stand-ins for what Lambda provides; nothing here reaches AWS (every client is mocked
+  // or pointed at dynalite), and the handlers' structured logs would drown the timeline.
+  process.env.AWS_ACCESS_KEY_ID ??= "rehearsal";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "rehearsal";
+  process.env.AWS_EC2_METADATA_DISABLED = "true";
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  process.env.POWERTOOLS_TRACE_ENABLED ??= "false";
+  process.env.POWERTOOLS_METRICS_NAMESPACE ??= "PilotLight";
+
+  // One fixed topology, so each handler module reads its settings once, as a Lambda would.
+  const { ids } = pilotLightWorld({ prefix: "pilot-light-rehearsal" });
+  Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), tableName), {
+    AWS_REGION: ids.drRegion,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    STATE_TABLE: tableName,
+    STATE_MACHINE_ARN: stateMachineArn,
+    PRIMARY_HEALTH_URL: health.url(ids.primaryRegion),
+    PROBE_TIMEOUT_MS: "5000",
+    PROBES_PER_CHECK: "3",
+    AUTO_FAILOVER: "true",
+    STAGE_LABEL: "pilot-light rehearsal",
+  });
+  const steps = Object.fromEntries(
+    await Promise.all(stepNames.map(async (s) => [s, (await import(`../../functions/src/${handlerFile(s)}.ts`)).handler as LambdaHandler] as const)),
+  ) as Record<StepName, LambdaHandler>;
+  // A separate module instance per profile (the query makes it one), because the monitor
+  // reads its threshold once at load, as a Lambda does.
+  process.env.FAILURE_THRESHOLD = String(profiles.default.failureThreshold);
+  const defaultMonitor = (await import("../../functions/src/health-monitor.ts?profile=default")).handler as LambdaHandler;
+  process.env.FAILURE_THRESHOLD = String(profiles.fast.failureThreshold);
+  const fastMonitor = (await import("../../functions/src/health-monitor.ts?profile=fast")).handler as LambdaHandler;
+  const monitors: Record<Profile["name"], LambdaHandler> = { default: defaultMonitor, fast: fastMonitor };
+
+  return {
+    async rehearse(options) {
+      const scenario = scenarios[options.scenario];
+      if (!scenario) throw new Error(`unknown scenario "${options.scenario}"; choose one of: ${Object.keys(scenarios).join(", ")}`);
+      const profile = profiles[options.profile];
+      const random = seededRandom(options.seed);
+      const latency = sampleLatencies(random);
+      const clock = new VirtualClock();
+      clock.onAdvance((ms) => fakeDate.setSystemTime(ms));
+      const created = pilotLightWorld({
+        prefix: "pilot-light-rehearsal",
+        clock,
+        replicaLag: scenario.replicaLag?.(latency) ?? [latency.replicaLag, latency.replicaLag, latency.replicaLag],
+        latencies: {
+          promotionSeconds: latency.promotion,
+          promotionRaceSeconds: latency.promotionRace,
+          taskStartSeconds: latency.taskStart,
+          firstHealthCheckSeconds: latency.firstHealthCheck,
+          dnsInsyncSeconds: latency.dnsInsync,
+        },
+      });
+      world = created.world;
+      const restoreApis = installApis(world);
+      started.length = 0;
+      await dynamo.resetTable();
+      try {
+        return await play(scenario, profile, options, latency, random.next.bind(random), created.world, created.ids);
+      } finally {
+        restoreApis();
+        world = undefined;
+      }
+    },
+    async close() {
+      sfn.restore();
+      fakeDate.uninstall();
+      await health.close();
+      await dynamo.stop();
+    },
+  };
+
+  async function play(
+    scenario: Scenario,
+    profile: Profile,
+    options: RehearseOptions,
+    latency: LatencySample,
+    next: () => number,
+    world: WorldState,
+    ids: PilotLightIds,
+  ): Promise<RehearsalReport> {
+    const wallStart = performance.now();
+    const clock = world.clock;
+    const originMs = clock.nowMs();
+    const ctx: ScenarioContext = { world, ids, latency, profile };
+    scenario.setup?.(ctx);
+    // The outage falls somewhere in a schedule period; one healthy check has run before it.
+    const outageMs = clock.nowMs() + profile.periodSeconds * 1000 + Math.floor(next() * profile.periodSeconds * 1000);
+    const at = (ms: number) => Math.round((ms - outageMs) / 100) / 10;
+    const events: ProgressLine[] = [];
+    const say = (text: string, ms = clock.nowMs()) => {
+      const line = { atSeconds: at(ms), text };
+      events.push(line);
+      options.onProgress?.(line);
+    };
+    const changes = scenario.changes(ctx).sort((a, b) => a.atSeconds - b.atSeconds);
+    const applyChangesUntil = (ms: number) => {
+      while (changes.length > 0 && outageMs + changes[0]!.atSeconds * 1000 <= ms) {
+        const change = changes.shift()!;
+        const changeMs = outageMs + change.atSeconds * 1000;
+        if (changeMs > clock.nowMs()) clock.advance((changeMs - clock.nowMs()) / 1000);
+        change.apply(ctx);
+        say(change.text);
+      }
+    };
+
+    let execution: { name: string; input: unknown; atMs: number } | undefined;
+    if (scenario.start.by === "monitor") {
+      const monitor = monitors[profile.name];
+      const lastTick = Math.ceil(((outageMs - clock.nowMs()) / 1000) / profile.periodSeconds) + scenario.observeTicks;
+      for (let n = 0; n <= lastTick && !execution; n++) {
+        // EventBridge names the nominal time in the event; delivery comes up to a minute later.
+        const tickNominal = originMs + n * profile.periodSeconds * 1000;
+        const fireMs = tickNominal + samplePert(latencyModel.triggerJitter, { next }) * 1000;
+        applyChangesUntil(fireMs);
+        if (fireMs > clock.nowMs()) clock.advance((fireMs - clock.nowMs()) / 1000);
+        const result = (await monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("HealthMonitor"))) as {
+          healthy: boolean;
+          consecutiveFailures: number;
+        };
+        if (clock.nowMs() >= outageMs) {
+          say(result.healthy ? "health check passed" : `health check failed (${result.consecutiveFailures} in a row)`);
+        }
+        execution = started[0];
+      }
+      if (execution) say(`monitor started execution ${execution.name}`, execution.atMs);
+    } else {
+      if (outageMs > clock.nowMs()) clock.advance((outageMs - clock.nowMs()) / 1000);
+      execution = {
+        name: `${scenario.start.mode}-rehearsal-${options.seed}`,
+        input: { mode: scenario.start.mode, reason: `rehearsal: ${scenario.description}`, requestedBy: "pnpm rehearse" },
+        atMs: clock.nowMs(),
+      };
+      say(`operator starts a ${scenario.start.mode}`);
+    }
+
+    const timings: { step: StepName; startMs: number; endMs: number; ok: boolean }[] = [];
+    let record: ExecutionRecord | undefined;
+    if (execution) {
+      const handlers = Object.fromEntries(
+        stepNames.map((step): [StepName, LocalHandler] => [
+          step,
+          async (input) => {
+            const startMs = clock.nowMs();
+            const first = !timings.some((t) => t.step === step);
+            if (first) options.onProgress?.({ atSeconds: at(startMs), text: `${step} …` });
+            try {
+              const out = await steps[step](input, lambdaContext(step));
+              timings.push({ step, startMs, endMs: clock.nowMs(), ok: true });
+              return out;
+            } catch (error) {
+              timings.push({ step, startMs, endMs: clock.nowMs(), ok: false });
+              options.onProgress?.({ atSeconds: at(clock.nowMs()), text: `${step} failed: ${(error as Error).name}` });
+              throw error;
+            }
+          },
+        ]),
+      );
+      record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name });
+      say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`}`, record.endedAtMs);
+    } else {
+      applyChangesUntil(clock.nowMs());
+    }
+
+    const phases: Phase[] = [];
+    if (scenario.start.by === "monitor") {
+      phases.push(
+        execution
+          ? { name: "Detection", startSeconds: 0, endSeconds: at(execution.atMs), outcome: "ok" }
+          : { name: "Monitoring (no failover started)", startSeconds: 0, endSeconds: at(clock.nowMs()), outcome: "ok" },
+      );
+    }
+    for (const group of phaseGroups) {
+      const own = timings.filter((t) => group.steps.includes(t.step));
+      if (own.length === 0) continue;
+      phases.push({
+        name: group.name,
+        startSeconds: at(Math.min(...own.map((t) => t.startMs))),
+        endSeconds: at(Math.max(...own.map((t) => t.endMs))),
+        outcome: own.some((t) => !t.ok) && !own.at(-1)!.ok ? "failed" : "ok",
+      });
+    }
+
+    const verified = timings.find((t) => t.step === "VerifyDrHealth" && t.ok);
+    const outcome = execution ? await readOutcome(execution.name) : undefined;
+    const failedOver = world.isWritable(ids.replicaDb) && world.healthStatus(ids.drRegion) === 200;
+    if (verified) say(failedOver ? "DR serving healthy traffic (writable database)" : "DR verified healthy against the read replica", verified.endMs);
+    const dnsDone = timings.filter((t) => t.step === "CheckDnsChange" && t.ok).at(-1) ?? timings.find((t) => t.step === "SwitchDns" && t.ok);
+    if (dnsDone && failedOver) say("DNS pinned to the DR region (INSYNC)", dnsDone.endMs);
+    events.sort((a, b) => a.atSeconds - b.atSeconds);
+
+    const mode = scenario.start.by === "operator" ? scenario.start.mode : "failover";
+    const service = (region: string) => [...world.services.values()].find((svc) => svc.region === region)!;
+    const primaryRecord = world.record(ids.hostedZoneId, ids.recordName, "primary");
+    const lock = await dynamo.doc.send(new GetCommand({ TableName: tableName, Key: { pk: State.keys.failoverLock() }, ConsistentRead: true }));
+    const endState = {
+      // Reachable and writable: an old primary in a region that is down counts as neither.
+      writableDatabases: [...world.databases.keys()].filter((id) => world.isWritable(id)),
+      drDesiredTasks: service(ids.drRegion).desired,
+      drHealthyTargets: world.healthyTargets(service(ids.drRegion)),
+      primaryDesiredTasks: service(ids.primaryRegion).desired,
+      primaryRecordTarget: primaryRecord ? (primaryRecord.AliasTarget?.DNSName ?? primaryRecord.ResourceRecords?.[0]?.Value ?? null) : null,
+      failoverLockHeld: Boolean(lock.Item),
+    };
+    return {
+      scenario: scenario.name,
+      seed: options.seed,
+      profile: profile.name,
+      failedOver,
+      detectionSeconds: scenario.start.by === "monitor" && execution ? at(execution.atMs) : null,
+      orchestrationSeconds: record ? Math.round((record.endedAtMs - record.startedAtMs) / 100) / 10 : null,
+      rtoSeconds: failedOver && verified ? at(verified.endMs) : null,
+      rpoSeconds: failedOver ? (outcome?.rpoSeconds ?? null) : null,
+      phases,
+      events: events.map((e) => ({ atSeconds: e.atSeconds, text: e.text })),
+      notifications: world.inbox.map((m) => ({ atSeconds: at(m.atMs), kind: m.kind ?? "", subject: m.subject })),
+      outcome: describeOutcome(mode, record, outcome?.status, failedOver),
+      execution: record && execution ? { name: execution.name, status: record.status, error: record.error ?? null, states: record.states } : null,
+      endState,
+      latencies: latency,
+      wallMilliseconds: Math.round(performance.now() - wallStart),
+    };
+  }
+
+  async function readOutcome(executionName: string): Promise<{ rpoSeconds: number | null; status: string } | undefined> {
+    const out = await dynamo.doc.send(new GetCommand({ TableName: tableName, Key: { pk: State.keys.outcome(executionName) }, ConsistentRead: true }));
+    return out.Item as { rpoSeconds: number | null; status: string } | undefined;
+  }
+}
+
+function describeOutcome(mode: string, record: ExecutionRecord | undefined, status: string | undefined, failedOver: boolean): string {
+  if (!record) return "no failover started";
+  if (mode === "drill") return record.status === "SUCCEEDED" ? "drill completed, DR back to its pilot light" : `drill failed (${record.error})`;
+  if (mode === "dry-run") return record.status === "SUCCEEDED" ? "dry-run reported, nothing changed" : `dry-run failed (${record.error})`;
+  if (failedOver) return "failed over to the DR region";
+  if (status === "needs-operator" || record.error === "NeedsOperator") return "needs operator (promotion started, not finished)";
+  return `no failover: ${record.error ?? status ?? "stopped"} (compensated)`;
+}
+
+function lambdaContext(name: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: `pilot-light-rehearsal-${name}`,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:pilot-light-rehearsal-${name}`,
+    memoryLimitInMB: "256",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/pilot-light-rehearsal-${name}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => 25_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** The failover definition as synthesized by the Failover stack's phase builders. */
+async function synthesizedDefinition(): Promise<AslDefinition> {
+  const { standaloneFailoverTemplate } = await import("../../../stacks/failover/standalone");
+  const [machine] = extractAsl(standaloneFailoverTemplate().toJSON());
+  if (!machine) throw new Error("no state machine in the synthesized Failover template");
+  return machine.definition as AslDefinition;
+}
+
+async function startDynamo() {
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ region: "eu-central-1", endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const doc = DynamoDBDocumentClient.from(client);
+  let exists = false;
+  return {
+    endpoint,
+    doc,
+    async resetTable() {
+      if (exists) await client.send(new DeleteTableCommand({ TableName: tableName }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: "PAY_PER_REQUEST",
+          AttributeDefinitions: [{ AttributeName: State.partitionKey, AttributeType: "S" }],
+          KeySchema: [{ AttributeName: State.partitionKey, KeyType: "HASH" }],
+        }),
+      );
+      exists = true;
+    },
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

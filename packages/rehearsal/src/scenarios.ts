@@ -1,0 +1,137 @@
+/**
+ * Rehearsal scenarios: what happens to the world, when, and what must come of it.
+ * Times are seconds from the outage's start (t = 0). Two must NOT fail over: a flapping
+ * primary (never `threshold` failed checks in a row) and an in-region Multi-AZ database
+ * failover (over before the threshold is reached).
+ */
+import type { PilotLightIds, WorldState } from "@pilot-light/world";
+import type { LatencySample } from "./latency";
+
+export interface Profile {
+  name: "default" | "fast";
+  /** EventBridge schedule period, seconds. */
+  periodSeconds: number;
+  failureThreshold: number;
+  schedule: string;
+}
+
+export const profiles: Record<Profile["name"], Profile> = {
+  default: { name: "default", periodSeconds: 300, failureThreshold: 3, schedule: "rate(5 minutes)" },
+  // docs/detection.md's faster profile: 4 one-minute strikes ride out a 60-120 s Multi-AZ failover.
+  fast: { name: "fast", periodSeconds: 60, failureThreshold: 4, schedule: "rate(1 minute)" },
+};
+
+export interface ScenarioContext {
+  world: WorldState;
+  ids: PilotLightIds;
+  latency: LatencySample;
+  profile: Profile;
+}
+
+export interface ScheduledChange {
+  atSeconds: number;
+  text: string;
+  apply(ctx: ScenarioContext): void;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** How the state machine is started: by the health monitor, or by an operator at t = 0. */
+  start: { by: "monitor" } | { by: "operator"; mode: "drill" | "dry-run" };
+  /** Replica lag datapoints (seconds) the replica reports. */
+  replicaLag?: (latency: LatencySample) => number[];
+  setup?(ctx: ScenarioContext): void;
+  changes(ctx: ScenarioContext): ScheduledChange[];
+  /** Scheduled ticks to run when nothing starts a failover (a scenario that must not fail over). */
+  observeTicks: number;
+  expect: { failedOver: boolean; executionStarted: boolean };
+}
+
+const down = (ctx: ScenarioContext) => ctx.world.regionsDown.add(ctx.ids.primaryRegion);
+const up = (ctx: ScenarioContext) => ctx.world.regionsDown.delete(ctx.ids.primaryRegion);
+
+const regionalOutage: Scenario = {
+  name: "regional-outage",
+  description: "The primary region stops answering at t = 0 and does not come back.",
+  start: { by: "monitor" },
+  changes: () => [{ atSeconds: 0, text: "primary region goes down", apply: down }],
+  observeTicks: 20,
+  expect: { failedOver: true, executionStarted: true },
+};
+
+export const scenarios: Record<string, Scenario> = {
+  "regional-outage": regionalOutage,
+  "flapping-primary": {
+    name: "flapping-primary",
+    description: "The primary fails for threshold-1 checks, recovers for one, and repeats: never enough strikes in a row.",
+    start: { by: "monitor" },
+    changes: ({ profile }) => {
+      const cycle = profile.failureThreshold * profile.periodSeconds;
+      const downFor = (profile.failureThreshold - 1) * profile.periodSeconds;
+      return Array.from({ length: 4 }, (_, i) => [
+        { atSeconds: i * cycle, text: "primary stops answering", apply: down },
+        { atSeconds: i * cycle + downFor, text: "primary answers again", apply: up },
+      ]).flat();
+    },
+    observeTicks: 16,
+    expect: { failedOver: false, executionStarted: false },
+  },
+  "in-region-db-failover": {
+    name: "in-region-db-failover",
+    description: "RDS fails over between AZs in the primary region (60-120 s of 503s); the region is fine.",
+    start: { by: "monitor" },
+    changes: ({ ids, latency }) => [
+      {
+        atSeconds: 0,
+        text: "primary database fails over to its standby AZ",
+        apply: ({ world }) => {
+          world.databases.get(ids.primaryDb)!.baseStatus = "rebooting";
+        },
+      },
+      {
+        atSeconds: latency.multiAzFailover,
+        text: "primary database available again",
+        apply: ({ world }) => {
+          world.databases.get(ids.primaryDb)!.baseStatus = "available";
+        },
+      },
+    ],
+    observeTicks: 8,
+    expect: { failedOver: false, executionStarted: false },
+  },
+  "replica-lag-breach": {
+    ...regionalOutage,
+    name: "replica-lag-breach",
+    description: "The primary region fails while the replica lags far beyond the RPO budget: preflight refuses.",
+    replicaLag: () => [240, 310, 290],
+    expect: { failedOver: false, executionStarted: true },
+  },
+  "promotion-fails": {
+    ...regionalOutage,
+    name: "promotion-fails",
+    description: "The primary region fails and the replica's promotion never completes: the run stops for an operator.",
+    setup: ({ world, ids }) => {
+      world.databases.get(ids.replicaDb)!.promotionStalls = true;
+    },
+    expect: { failedOver: false, executionStarted: true },
+  },
+  drill: {
+    name: "drill",
+    description: "An operator starts a drill: DR scales up against the read replica, is verified, and scales back.",
+    start: { by: "operator", mode: "drill" },
+    changes: () => [],
+    observeTicks: 0,
+    expect: { failedOver: false, executionStarted: true },
+  },
+  "dry-run": {
+    name: "dry-run",
+    description: "An operator asks what a failover would do: preflight only, nothing changes.",
+    start: { by: "operator", mode: "dry-run" },
+    changes: () => [],
+    observeTicks: 0,
+    expect: { failedOver: false, executionStarted: true },
+  },
+};
+
+export const scenarioNames = Object.keys(scenarios);

@@ -1,0 +1,119 @@
+/**
+ * Every scenario rehearsed end to end (real monitor, real synthesized state machine, real
+ * handlers, emulated world on a virtual clock): what happened, and the world it left behind.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRehearsal, type Rehearsal } from "../src/engine";
+import { RehearsalReport } from "../src/report/schema";
+
+let rehearsal: Rehearsal;
+beforeAll(async () => {
+  rehearsal = await createRehearsal();
+});
+afterAll(async () => rehearsal?.close());
+
+const run = async (scenario: string, seed = 5, profile: "default" | "fast" = "default") =>
+  RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile }));
+
+const phase = (r: RehearsalReport, name: string) => r.phases.find((p) => p.name === name);
+
+describe("regional outage", () => {
+  it("fails over: one writable database (the promoted replica), DR at full capacity, DNS pinned to DR", async () => {
+    const r = await run("regional-outage");
+    expect(r.failedOver).toBe(true);
+    expect(r.outcome).toBe("failed over to the DR region");
+    expect(r.endState).toMatchObject({
+      writableDatabases: ["pilot-light-rehearsal-replica"],
+      drDesiredTasks: 2,
+      drHealthyTargets: 2,
+      failoverLockHeld: false,
+    });
+    expect(r.endState.primaryRecordTarget).toMatch(/pilot-light-rehearsal-dr-/);
+  });
+
+  it("detects within the default profile's 10-15 minutes plus delivery jitter", async () => {
+    const r = await run("regional-outage");
+    expect(r.detectionSeconds).toBeGreaterThanOrEqual(600);
+    expect(r.detectionSeconds).toBeLessThanOrEqual(900 + 60);
+  });
+
+  it("detects within 3-5 minutes with the fast profile", async () => {
+    const r = await run("regional-outage", 5, "fast");
+    expect(r.detectionSeconds).toBeGreaterThanOrEqual(180);
+    expect(r.detectionSeconds).toBeLessThanOrEqual(240 + 60);
+  });
+
+  it("reports figures consistent with its phases", async () => {
+    const r = await run("regional-outage");
+    const detection = phase(r, "Detection")!;
+    const verify = phase(r, "Verify DR health")!;
+    expect(detection.endSeconds).toBe(r.detectionSeconds);
+    expect(r.rtoSeconds).toBe(verify.endSeconds);
+    expect(r.rtoSeconds!).toBeGreaterThan(r.detectionSeconds!);
+    const last = Math.max(...r.phases.map((p) => p.endSeconds));
+    expect(r.detectionSeconds! + r.orchestrationSeconds!).toBeCloseTo(last, 0);
+    for (const p of r.phases) expect(p.endSeconds).toBeGreaterThanOrEqual(p.startSeconds);
+    // Promotion and scaling run in parallel: scaling starts before the promotion ends.
+    expect(phase(r, "Scale DR service → healthy")!.startSeconds).toBeLessThan(phase(r, "Promote replica → writable")!.endSeconds);
+    expect(r.rpoSeconds).toBeGreaterThanOrEqual(0);
+    expect(r.notifications.map((n) => n.kind)).toEqual(expect.arrayContaining(["failover.started", "failover.succeeded"]));
+  });
+
+  it("gives the same timeline for the same seed, and another for another seed", async () => {
+    const strip = (r: RehearsalReport) => ({ ...r, wallMilliseconds: 0 });
+    expect(strip(await run("regional-outage", 9))).toEqual(strip(await run("regional-outage", 9)));
+    expect((await run("regional-outage", 10)).phases).not.toEqual((await run("regional-outage", 9)).phases);
+  });
+});
+
+describe.each(["flapping-primary", "in-region-db-failover"])("%s", (scenario) => {
+  it.each(["default", "fast"] as const)("does not fail over (%s profile) and leaves DR as a pilot light", async (profile) => {
+    const r = await run(scenario, 5, profile);
+    expect(r.failedOver).toBe(false);
+    expect(r.execution).toBeNull();
+    expect(r.endState).toMatchObject({ writableDatabases: ["pilot-light-rehearsal-primary"], drDesiredTasks: 0, primaryDesiredTasks: 2 });
+    expect(r.notifications.map((n) => n.kind)).not.toContain("failover.started");
+  });
+});
+
+describe("replica lag over the RPO budget", () => {
+  it("refuses to promote, compensates and says why", async () => {
+    const r = await run("replica-lag-breach");
+    expect(r.failedOver).toBe(false);
+    expect(r.execution?.error).toBe("RpoBudgetExceededError");
+    expect(r.endState).toMatchObject({ writableDatabases: [], drDesiredTasks: 0, failoverLockHeld: false });
+    expect(r.notifications.map((n) => n.kind)).toContain("failover.failed");
+  });
+});
+
+describe("promotion that never completes", () => {
+  it("stops for an operator without undoing the promotion, after the polling cap", async () => {
+    const r = await run("promotion-fails");
+    expect(r.failedOver).toBe(false);
+    expect(r.outcome).toMatch(/needs operator/);
+    expect(r.notifications.map((n) => n.kind)).toContain("failover.needs-operator");
+    expect(r.orchestrationSeconds).toBeGreaterThanOrEqual(15 * 60);
+  });
+});
+
+describe("drill", () => {
+  it("scales DR up against the read replica, verifies it, and scales back without promoting", async () => {
+    const r = await run("drill");
+    expect(r.execution?.status).toBe("SUCCEEDED");
+    expect(r.failedOver).toBe(false);
+    expect(r.endState).toMatchObject({ writableDatabases: ["pilot-light-rehearsal-primary"], drDesiredTasks: 0, failoverLockHeld: false });
+    expect(r.endState.primaryRecordTarget).toMatch(/pilot-light-rehearsal-pr-/);
+    expect(phase(r, "Verify DR health")).toBeDefined();
+    expect(phase(r, "Promote replica → writable")).toBeUndefined();
+  });
+});
+
+describe("dry-run", () => {
+  it("runs preflight only and changes nothing", async () => {
+    const r = await run("dry-run");
+    expect(r.execution?.status).toBe("SUCCEEDED");
+    expect(r.phases.map((p) => p.name)).not.toContain("Promote replica → writable");
+    expect(r.endState).toMatchObject({ writableDatabases: ["pilot-light-rehearsal-primary"], drDesiredTasks: 0, primaryDesiredTasks: 2 });
+    expect(r.notifications).toEqual([]);
+  });
+});
