@@ -195,11 +195,11 @@ export function Operations({ stack, app }: StackContext) {
       title: "Last executions and their outcome",
       logGroupNames: [logGroup],
       queryLines: [
-        "fields @timestamp, execution_arn, type",
+        "fields @timestamp, execution_arn, type, details.error as error, details.cause as cause",
         'filter type in ["ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]',
+        // The final state (execution data is logged): the run's mode comes first, the outcome last.
         "parse details.output '\"mode\":\"*\"' as mode",
         "parse details.output '\"rtoSeconds\":*,' as rtoSeconds",
-        "parse details.cause '*' as cause",
         "sort @timestamp desc",
         "limit 20",
       ],
@@ -208,12 +208,13 @@ export function Operations({ stack, app }: StackContext) {
       height: 8,
     }),
     new cloudwatch.LogQueryWidget({
-      title: "Seconds per phase, by execution",
+      title: "Milliseconds per phase, by execution",
       logGroupNames: [logGroup],
       queryLines: [
         "fields @timestamp, execution_arn, details.name as state",
         `filter type like /StateEntered|StateExited/ and state in ${JSON.stringify(timedStates)}`,
-        "stats (max(@timestamp) - min(@timestamp)) / 1000 as seconds by execution_arn, state",
+        // Same shape as AWS's own Insights example (aggregates combined by their aliases).
+        "stats min(@timestamp) as entered, max(@timestamp) as exited, exited - entered as milliseconds by execution_arn, state",
         "sort execution_arn desc",
         "limit 50",
       ],

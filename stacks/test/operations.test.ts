@@ -160,10 +160,10 @@ describe("operations stack, default detection profile", () => {
   });
 
   it("queries the state machine's execution log for outcomes and per-phase seconds", () => {
-    for (const title of ["Last executions and their outcome", "Seconds per phase, by execution"]) {
+    for (const title of ["Last executions and their outcome", "Milliseconds per phase, by execution"]) {
       expect(byTitle(widgets, title).properties.query).toMatch(/^SOURCE '\/aws\/vendedlogs\/states\/pilot-light-dev-failover' \| fields/);
     }
-    expect(byTitle(widgets, "Seconds per phase, by execution").properties.query).toContain('"PromoteAndScale","VerifyDrHealth"');
+    expect(byTitle(widgets, "Milliseconds per phase, by execution").properties.query).toContain('"PromoteAndScale","VerifyDrHealth"');
   });
 
   it("alarms on a failed execution of this state machine, with the text that says what to do", () => {
