@@ -41,7 +41,7 @@ export default tseslint.config(
   },
   {
     // Command-line tools print to the terminal on purpose.
-    files: ["packages/tools/src/**/*.ts", "**/test/**/*.ts"],
+    files: ["packages/tools/src/**/*.ts", "packages/rehearsal/src/cli.ts", "**/test/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

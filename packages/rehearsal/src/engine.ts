@@ -127,8 +127,10 @@ export async function createRehearsal(): Promise<Rehearsal> {
   // A separate module instance per profile (the query makes it one), because the monitor
   // reads its threshold once at load, as a Lambda does.
   process.env.FAILURE_THRESHOLD = String(profiles.default.failureThreshold);
+  // @ts-expect-error -- TypeScript cannot resolve a module path with a query string
   const defaultMonitor = (await import("../../functions/src/health-monitor.ts?profile=default")).handler as LambdaHandler;
   process.env.FAILURE_THRESHOLD = String(profiles.fast.failureThreshold);
+  // @ts-expect-error -- as above
   const fastMonitor = (await import("../../functions/src/health-monitor.ts?profile=fast")).handler as LambdaHandler;
   const monitors: Record<Profile["name"], LambdaHandler> = { default: defaultMonitor, fast: fastMonitor };
 
