@@ -228,6 +228,18 @@ describe("status", () => {
     expect(terminal.output).toContain('docs/runbook.md, "An execution timed out or was aborted"');
   });
 
+  it("flags a last check older than two schedule periods as stale", async () => {
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, { ...deps, now: () => new Date("2026-11-28T05:36:00.000Z") });
+    expect(terminal.output).toContain("STALE: no check for more than 10 minutes (two schedule periods): is the monitor running?");
+  });
+
+  it("does not flag a check within two schedule periods", async () => {
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).not.toContain("STALE");
+  });
+
   it("says the monitor never ran when there is no health item", async () => {
     await dynamo.doc.send(new DeleteCommand({ TableName: table, Key: { pk: "HEALTH#primary" } }));
     const terminal = new FakeTerminal(false);

@@ -2,7 +2,7 @@
  * What the CLI prints, as pure functions of what the commands returned: one readable block per
  * concern, the verdict first, the evidence after, and a console link for every execution.
  */
-import { Failover, Health, Operations } from "@pilot-light/core";
+import { Failover, Health, Operations, Stage } from "@pilot-light/core";
 import type { Closed, ExecutionLine, Finished, Started, StatusReport } from "./commands";
 
 const time = (d: Date | string | undefined) => (d === undefined ? "-" : new Date(d).toISOString().replace(/\.\d{3}Z$/, "Z"));
@@ -20,6 +20,10 @@ export function formatStatus(r: StatusReport, now: Date): string {
         ? `  ${last.ok ? "HEALTHY" : "FAILING"}: last check ${time(last.at)} (${ago(last.at, now)}), ${Health.summarize(last)}`
         : "  NO CHECK YET: the monitor has never written a result (is it deployed and scheduled?)",
     );
+    const period = Stage.scheduleMinutes(r.schedule) ?? 5;
+    if (last && now.getTime() - Date.parse(last.at) > 2 * period * 60_000) {
+      lines.push(`  STALE: no check for more than ${2 * period} minutes (two schedule periods): is the monitor running? (docs/runbook.md, "Detection")`);
+    }
     lines.push(`  consecutive failures: ${h.consecutiveFailures}/${r.failureThreshold}`);
     if (h.incident) {
       const i = h.incident;
