@@ -24,7 +24,7 @@ export function renderHtml(report: RehearsalReport): string {
   const rowHeight = 26;
   const top = 30;
   const height = top + rows.length * rowHeight + 40;
-  const x = (s: number) => label + (s / end) * (width - label - 20);
+  const x = (s: number) => label + (s / end) * (width - label - 90);
   const tickStep = niceStep(end);
   const ticks: string[] = [];
   for (let t = 0; t <= end; t += tickStep) {
