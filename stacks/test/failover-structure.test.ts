@@ -7,7 +7,10 @@
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Template } from "aws-cdk-lib/assertions";
-import { extractAsl } from "../../packages/tools/src/asl";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { extractAsl, writeAsl } from "../../packages/tools/src/asl";
 import { allStates, type AslDefinition, type AslState } from "../../packages/world/src/execute";
 import { standaloneFailoverTemplate } from "../failover/standalone";
 import { stepNames, transientErrors } from "../failover/steps";
@@ -106,7 +109,8 @@ describe("failover state machine structure", () => {
   });
 
   it("is accepted by asl-validator", () => {
-    const result = validate(definition);
+    // asl-validator annotates the object it checks; give it a copy.
+    const result = validate(structuredClone(definition));
     expect(result.errors).toEqual([]);
     expect(result.isValid).toBe(true);
   });
@@ -118,6 +122,15 @@ describe("failover state machine structure", () => {
       JSON.parse(JSON.stringify(d).replace(/"Resource":"[^"]*"/g, '"Resource":"fn"').replace(/"QueryLanguage":"JSONPath",?/g, "").replace(/,}/g, "}")) as unknown;
     const body = (d: AslDefinition | undefined) => strip({ StartAt: d?.StartAt, States: d?.States, TimeoutSeconds: d?.TimeoutSeconds });
     expect(body(standalone?.definition as AslDefinition | undefined)).toEqual(body(definition));
+  });
+
+  it("is written as plain ASL JSON next to the templates by writeAsl (pnpm synth)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "asl-"));
+    const [file] = writeAsl({ Failover: template.toJSON() }, dir);
+    expect(file).toBe(join(dir, "Failover.pilot-light-dnsdemo-failover.asl.json"));
+    const written = JSON.parse(readFileSync(file as string, "utf8")) as AslDefinition;
+    expect(written.States).toEqual(definition.States);
+    expect(JSON.stringify(written)).not.toMatch(/Fn::|"Ref"/);
   });
 
   it("is a Standard workflow with the deterministic name, full logging and X-Ray", () => {
