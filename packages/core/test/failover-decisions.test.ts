@@ -149,6 +149,12 @@ describe("outcome and notifications", () => {
     expect(Failover.Notifications.failedStep({ step: "Preflight", error: "X", cause: "lag too high" })).toBe("Preflight");
   });
 
+  it("shows a Lambda error's message, not Step Functions' JSON envelope", () => {
+    const cause = `CheckDrService: ${JSON.stringify({ errorType: "AccessDeniedException", errorMessage: "not authorized", trace: ["at x"] })}`;
+    expect(Failover.Notifications.describeCause(cause)).toBe("not authorized");
+    expect(Failover.Notifications.describeCause("plain words")).toBe("plain words");
+  });
+
   it("tells the operator what to do after a failover that could not switch DNS or fence", () => {
     const body = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date())).body;
     expect(body).toContain("NOT switched");

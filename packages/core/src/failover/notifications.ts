@@ -15,6 +15,21 @@ export function failedStep(failure: Failure): string {
   return inner?.[1] ?? failure.step;
 }
 
+/**
+ * A Lambda error's cause as Step Functions reports it is JSON ({"errorType","errorMessage",
+ * "trace"}), possibly behind a "<Step>: " prefix from a Parallel branch: keep the message.
+ */
+export function describeCause(cause: string): string {
+  const text = cause.replace(/^[A-Z][A-Za-z]+: /, "");
+  try {
+    const parsed = JSON.parse(text) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // Not JSON: a plain cause (a Fail state's, or a local run's).
+  }
+  return text;
+}
+
 export function started(state: FailoverState): Notification {
   const { run, preflight } = state;
   const what = run.mode === "drill" ? "DR drill" : "Failover to the DR region";
@@ -80,13 +95,13 @@ export function failed(state: FailoverState, assessment: Assessment): Notificati
   const body = assessment.needsOperator
     ? [
         `${what} ${run.incidentId} stopped at step ${step} and NEEDS AN OPERATOR.`,
-        `Error: ${failure.error}: ${failure.cause}`,
+        `Error: ${failure.error}: ${describeCause(failure.cause)}`,
         `Done: ${assessment.detail}. A promotion cannot be undone, so nothing was rolled back.`,
         "Remains: finish the steps after the failed one by hand (see docs/failover.md, \"NeedsOperator\"): make the DR service healthy at full size, check /health.php, point DNS at DR, fence the old primary.",
       ]
     : [
         `${what} ${run.incidentId} failed at step ${step} and was rolled back.`,
-        `Error: ${failure.error}: ${failure.cause}`,
+        `Error: ${failure.error}: ${describeCause(failure.cause)}`,
         `Done: ${assessment.detail}. ${restoreLine}`,
         "The failover lock is released.",
         run.mode === "drill"

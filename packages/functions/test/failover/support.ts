@@ -115,8 +115,12 @@ export async function startSuite(): Promise<Suite> {
           step,
           async (input) => {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
-            before[step]?.(n);
-            return mod.handler(input, lambdaContext(step));
+            try {
+              before[step]?.(n);
+              return await mod.handler(input, lambdaContext(step));
+            } catch (error) {
+              throw asLambdaError(error as Error);
+            }
           },
         ]),
       );
@@ -146,6 +150,17 @@ export async function startSuite(): Promise<Suite> {
       await dynamo.stop();
     },
   };
+}
+
+/**
+ * What Step Functions sees when a Lambda throws: the error's name as `Error` and a JSON
+ * envelope as `Cause` (aws-local-stepfunctions passes the message through as the cause).
+ * Lambda.* service errors come from Lambda itself and keep their plain message.
+ */
+function asLambdaError(error: Error): Error {
+  if (error.name.startsWith("Lambda.")) return error;
+  const envelope = JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] });
+  return Object.assign(new Error(envelope), { name: error.name });
 }
 
 /** A transient failure the Retry lists name: Lambda's own service error. */
