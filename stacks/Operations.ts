@@ -11,6 +11,7 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Operations as Ops, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
+import { desiredCount } from "./Compute";
 import { useStage } from "./context";
 import { Monitor } from "./Monitor";
 
@@ -87,6 +88,8 @@ export function Operations({ stack, app }: StackContext) {
     `${names.prefix}-health-monitor-errors`,
     `${names.prefix}-${config.drRegion}-slow-responses`,
     `${names.prefix}-${config.drRegion}-5xx`,
+    // Compute creates it only where the service has tasks to run (DR after a failover).
+    ...(desiredCount(config, false) > 0 ? [`${names.prefix}-${config.drRegion}-running-below-desired`] : []),
   ].map((name, i) => cloudwatch.Alarm.fromAlarmName(stack, `Existing${i}`, name));
 
   const logGroup = `/aws/vendedlogs/states/${names.stateMachine}`;

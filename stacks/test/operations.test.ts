@@ -18,8 +18,9 @@ import { suppressFrameworkResources } from "../nag";
 import { Operations } from "../Operations";
 import { stages } from "../stages";
 
-// The faster detection profile docs/detection.md recommends: every minute, failover after 4 failed checks.
-stages.opsfast = { health: { schedule: "rate(1 minute)", failureThreshold: 4 } };
+// The faster detection profile docs/detection.md recommends (every minute, failover after 4
+// failed checks), on a stage that already failed over (DR serving, so DR has a task alarm).
+stages.opsfast = { health: { schedule: "rate(1 minute)", failureThreshold: 4 }, activeRegion: "dr" };
 
 const region = "eu-central-1";
 
@@ -230,7 +231,7 @@ describe("operations stack, default detection profile", () => {
   });
 });
 
-describe("operations stack, fast detection profile (rate(1 minute), threshold 4)", () => {
+describe("operations stack, fast detection profile (rate(1 minute), threshold 4), DR serving", () => {
   let template: Template;
   beforeAll(async () => {
     ({ template } = await synthDr("opsfast", false));
@@ -243,6 +244,11 @@ describe("operations stack, fast detection profile (rate(1 minute), threshold 4)
       EvaluationPeriods: 2,
       AlarmDescription: Match.stringLikeRegexp("has not run for 2 minutes"),
     });
+  });
+
+  it("shows the DR service's running-below-desired alarm once DR runs the service", () => {
+    const w = byTitle(dashboardWidgets(template), "Alarms");
+    expect(JSON.stringify(w.properties.alarms)).toContain("alarm:pilot-light-opsfast-eu-central-1-running-below-desired");
   });
 
   it("draws the failover line at the stage's threshold", () => {
