@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Failover } from "@pilot-light/core";
+import { Failover, Health } from "@pilot-light/core";
 import type { Database, Compute } from "@pilot-light/core";
 
 const run = (over: Partial<Failover.Run> = {}): Failover.Run => ({
@@ -42,6 +42,17 @@ describe("failover input", () => {
     const result = Failover.FailoverInput.safeParse(input);
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join(".") || i.message).join(" ")).toContain(field);
+  });
+
+  it("accepts every input the health monitor can send (longest reason, its incident id format)", () => {
+    const request: Health.FailoverRequest = {
+      mode: "failover",
+      reason: "x".repeat(500),
+      requestedBy: "health-monitor",
+      incidentId: Health.incidentIdFor("primary", "2026-11-28T06:00:00.000Z"),
+    };
+    expect(Health.FailoverRequest.parse(request)).toEqual(request);
+    expect(Failover.FailoverInput.safeParse(request).success).toBe(true);
   });
 
   it("derives the incident id from the execution when none is given", () => {
