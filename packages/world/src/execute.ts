@@ -2,8 +2,10 @@
  * Runs a state machine definition (the extracted, synthesized ASL) with aws-local-stepfunctions,
  * each Task bound to a local function (the real handler), on the world's virtual clock:
  * the Task that follows a Wait state first sleeps that many virtual seconds, so polling loops
- * see the world progress exactly as it would in the cloud. Retry pauses are not modelled
- * (they run immediately). Returns the result or error and the states entered, in order.
+ * see the world progress exactly as it would in the cloud. A retried Task first sleeps its
+ * Retry pause in virtual time (IntervalSeconds × BackoffRate^n, capped by MaxDelaySeconds,
+ * times `retryJitter`, 0.5 by default: the mean of full jitter), and every Task can take
+ * `taskSeconds` of virtual time. Returns the result or error and the states entered, in order.
  */
 import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
@@ -48,6 +50,25 @@ export interface ExecuteOptions {
   clock: VirtualClock;
   handlers: Record<string, LocalHandler>;
   executionName: string;
+  /** Fraction of the computed Retry pause actually waited (full jitter draws from [0, 1)). */
+  retryJitter?: () => number;
+  /** Virtual seconds a Task invocation takes (cold start, API latency); 0 by default. */
+  taskSeconds?: (state: string) => number;
+}
+
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+}
+
+/** The pause before retry number `attempt` (0-based) of the retrier matching `error`. */
+export function retryPauseSeconds(state: AslState, error: string, attempt: number): number {
+  const retrier = ((state.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes("States.ALL"));
+  if (!retrier) return 0;
+  const pause = (retrier.IntervalSeconds ?? 1) * Math.pow(retrier.BackoffRate ?? 2, attempt);
+  return retrier.MaxDelaySeconds === undefined ? pause : Math.min(pause, retrier.MaxDelaySeconds);
 }
 
 export interface ExecutionRecord {
@@ -70,12 +91,27 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   const tasks = allStates(definition).filter(([, s]) => s.Type === "Task").map(([n]) => n);
   const missing = tasks.filter((t) => !options.handlers[t]);
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.join(", ")}`);
+  const definitions = new Map(allStates(definition));
+  const jitter = options.retryJitter ?? (() => 0.5);
+  // Consecutive failures per Task and error, to pace its retries; reset by a success.
+  const failures = new Map<string, { error: string; count: number }>();
   const taskResourceLocalHandlers = Object.fromEntries(
     tasks.map((name) => [
       name,
       async (taskInput: Json) => {
-        await scheduler.sleep(waits.get(name) ?? 0);
-        return (await scheduler.run(() => (options.handlers[name] as LocalHandler)(taskInput))) as Json;
+        const failed = failures.get(name);
+        const pause = failed ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : (waits.get(name) ?? 0);
+        await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0));
+        try {
+          const output = (await scheduler.run(() => (options.handlers[name] as LocalHandler)(taskInput))) as Json;
+          failures.delete(name);
+          return output;
+        } catch (error) {
+          const errorName = (error as Error).name;
+          const previous = failures.get(name);
+          failures.set(name, { error: errorName, count: previous?.error === errorName ? previous.count + 1 : 1 });
+          throw error;
+        }
       },
     ]),
   );

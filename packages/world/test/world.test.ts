@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { installApis, pilotLightWorld, Scheduler, startHealthServer, VirtualClock } from "../src";
+import { executeLocally, installApis, pilotLightWorld, retryPauseSeconds, Scheduler, startHealthServer, VirtualClock, type AslDefinition } from "../src";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -72,5 +72,49 @@ describe("virtual-time scheduler", () => {
     const woke: number[] = [];
     await Promise.all([scheduler.sleep(20).then(() => woke.push(clock.nowMs())), scheduler.sleep(5).then(() => woke.push(clock.nowMs()))]);
     expect(woke).toEqual([5_000, 20_000]);
+  });
+});
+
+describe("local execution on the virtual clock", () => {
+  const definition: AslDefinition = {
+    StartAt: "Flaky",
+    States: {
+      Flaky: {
+        Type: "Task",
+        Resource: "arn:aws:lambda:eu-central-1:000000000000:function:flaky",
+        Retry: [{ ErrorEquals: ["Busy"], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 3, MaxDelaySeconds: 15 }],
+        Next: "Pause",
+      },
+      Pause: { Type: "Wait", Seconds: 12, Next: "Poll" },
+      Poll: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:poll", End: true },
+    },
+  };
+
+  it("computes Retry pauses with backoff and the cap", () => {
+    const flaky = definition.States.Flaky;
+    expect([0, 1, 2].map((n) => retryPauseSeconds(flaky as never, "Busy", n))).toEqual([10, 15, 15]);
+    expect(retryPauseSeconds(flaky as never, "Other", 0)).toBe(0);
+  });
+
+  it("spends Wait seconds and Retry pauses in virtual time, not wall time", async () => {
+    const clock = new VirtualClock(0);
+    let calls = 0;
+    const result = await executeLocally(definition, {}, {
+      clock,
+      executionName: "t",
+      retryJitter: () => 1,
+      handlers: {
+        Flaky: async () => {
+          calls += 1;
+          if (calls < 3) throw Object.assign(new Error("busy"), { name: "Busy" });
+          return { ok: true };
+        },
+        Poll: async () => ({ at: clock.nowMs() }),
+      },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    // Two retries (10 s, then 15 s capped) and one 12 s Wait.
+    expect(result.output).toEqual({ at: 37_000 });
+    expect(result.retries).toEqual(["Flaky", "Flaky"]);
   });
 });
