@@ -70,9 +70,8 @@ export function intakePhase(scope: Construct, fns: StepFunctions, compensate: sf
       startedAt: sfn.JsonPath.executionStartTime,
     }),
   });
-  validate.addCatch(new sfn.Fail(scope, "InputRejected", { comment: "Bad input: nothing was touched", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), {
-    resultPath: "$.failure",
-  });
+  // No ResultPath: the error replaces the state (the input may not even be a JSON object).
+  validate.addCatch(new sfn.Fail(scope, "InputRejected", { comment: "Bad input: nothing was touched", errorPath: "$.Error", causePath: "$.Cause" }));
 
   const lock = invoke(scope, "AcquireLock", fns.AcquireLock, { resultPath: "$.lock" });
   lock.addCatch(new sfn.Fail(scope, "FailoverAlreadyRunning", { comment: "Another failover or drill holds the lock", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), {

@@ -115,6 +115,13 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     expect(await rig.lockItem()).toBeUndefined();
   });
 
+  it("rejects input that is not an object in its first state", async () => {
+    const rig = await suite.rig();
+    const result = await rig.run("fail over please", "bad-input-string");
+    expect(result).toMatchObject({ status: "FAILED", error: "ValidationError", states: ["ValidateInput", "InputRejected"] });
+    expect(rig.world.calls).toEqual([]);
+  });
+
   it("treats an already-promoted replica as done and completes the failover", async () => {
     const rig = await suite.rig();
     const replica = rig.world.databases.get(rig.ids.replicaDb);
