@@ -20,7 +20,7 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
   const needsOperator = new sfn.Fail(scope, "NeedsOperator", {
     comment: "A promotion started or finished: nothing was undone; an operator completes the failover",
     error: "NeedsOperator",
-    cause: "The DR database was promoted (or is being promoted) and a later step failed. See the failure notification and docs/failover.md#needsoperator.",
+    cause: "The DR database was promoted (or is being promoted) and a later step failed. See the failure notification and docs/failover.md (What an operator does: NeedsOperator).",
   });
   const rolledBack = new sfn.Fail(scope, "RolledBack", {
     comment: "Failed before any promotion: DR is back at pilot light and the lock is released",
