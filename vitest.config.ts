@@ -14,10 +14,21 @@ export default defineConfig({
   },
   test: {
     reporters: ["default", "./packages/tools/src/summary-reporter.ts"],
-    include: ["packages/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
-    // Synthesizing both regions' stacks takes seconds on two cores.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Synthesizing both regions' stacks (with every Lambda bundled) takes a minute on two cores.
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
     setupFiles: ["packages/core/test/setup.ts"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "packages", include: ["packages/*/test/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        // SST builds each function into .sst/artifacts/<construct path>: two synths of the same
+        // stage and region at once would overwrite each other's bundles, so these run one by one.
+        test: { name: "stacks", include: ["stacks/test/**/*.test.ts"], fileParallelism: false },
+      },
+    ],
   },
 });

@@ -1,9 +1,11 @@
 /**
  * Route 53 failover routing, only when the stage names a hosted zone (DR region stack, so the
  * records can be changed while the primary region is down). PRIMARY → primary ALB, guarded by a
- * Route 53 health check on /health.php; SECONDARY → DR ALB, no health check (always eligible).
- * Route 53's data plane fails over on the health check alone, with no API call. CNAMEs (not
- * aliases) because the design fixes the TTL at 60 s and alias records take no TTL.
+ * Route 53 health check on /health.php; SECONDARY → DR ALB, always eligible. Route 53's data
+ * plane fails over on the health check alone, with no API call.
+ * Alias A records, not CNAMEs: an alias answers with its ALB's own 60 s TTL (the design's TTL
+ * 60), works at a zone apex, costs nothing per query, and is what the failover's SwitchDns
+ * step UPSERTs (Route 53 refuses a record of another type beside a CNAME).
  */
 import { StackContext, use } from "sst/constructs";
 import { Duration } from "aws-cdk-lib";
@@ -16,7 +18,7 @@ export function Dns({ stack, app }: StackContext) {
   const dns = config.dns;
   if (!dns) throw new Error(`stage "${config.stage}" names no hosted zone; the Dns stack should not be added`);
   const compute = use(Compute);
-  if (!("peerAlbDnsName" in compute) || !compute.peerAlbDnsName) throw new Error("Dns belongs to the DR region");
+  if (!("peerAlbDnsName" in compute) || !compute.peerAlbDnsName || !compute.peerAlbZoneId) throw new Error("Dns belongs to the DR region");
 
   const primaryCheck = new route53.HealthCheck(stack, "PrimaryHealth", {
     type: route53.HealthCheckType.HTTP,
@@ -27,18 +29,17 @@ export function Dns({ stack, app }: StackContext) {
     failureThreshold: 3,
     measureLatency: false,
   });
-  const record = (id: string, role: "PRIMARY" | "SECONDARY", target: string, healthCheckId?: string) =>
+  const record = (id: string, role: "PRIMARY" | "SECONDARY", albDns: string, albZoneId: string, healthCheckId?: string) =>
     new route53.CfnRecordSet(stack, id, {
       hostedZoneId: dns.hostedZoneId,
       name: dns.recordName,
-      type: "CNAME",
-      ttl: String(dns.ttlSeconds),
+      type: "A",
       failover: role,
       setIdentifier: role.toLowerCase(),
       healthCheckId,
-      resourceRecords: [target],
+      aliasTarget: { dnsName: albDns, hostedZoneId: albZoneId, evaluateTargetHealth: role === "PRIMARY" },
     });
-  const primary = record("PrimaryRecord", "PRIMARY", compute.peerAlbDnsName, primaryCheck.healthCheckId);
-  const secondary = record("SecondaryRecord", "SECONDARY", compute.alb.loadBalancerDnsName);
+  const primary = record("PrimaryRecord", "PRIMARY", compute.peerAlbDnsName, compute.peerAlbZoneId, primaryCheck.healthCheckId);
+  const secondary = record("SecondaryRecord", "SECONDARY", compute.alb.loadBalancerDnsName, compute.alb.loadBalancerCanonicalHostedZoneId);
   return { primaryCheck, primary, secondary, recordName: dns.recordName, hostedZoneId: dns.hostedZoneId };
 }

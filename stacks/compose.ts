@@ -10,7 +10,9 @@ import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { Data } from "./Data";
 import { Dns } from "./Dns";
+import { Failover } from "./Failover";
 import { Monitor } from "./Monitor";
+import { Operations } from "./Operations";
 import { Network } from "./Network";
 import { State } from "./State";
 import { Storage } from "./Storage";
@@ -21,7 +23,7 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
   if (role === "dr") {
     if (config.dns) app.stack(Dns);
     // The orchestrator (state table, health monitor, failover state machine) lives in the DR region (D2).
-    app.stack(State).stack(Monitor);
+    app.stack(State).stack(Monitor).stack(Failover).stack(Operations);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

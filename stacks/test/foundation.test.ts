@@ -279,26 +279,32 @@ describe("notifications", () => {
 });
 
 describe("DNS", () => {
-  it("routes PRIMARY to the primary ALB behind a /health.php check and SECONDARY to the DR ALB, TTL 60", () => {
+  it("routes PRIMARY to the primary ALB behind a /health.php check and SECONDARY to the DR ALB, as aliases (the ALBs' TTL 60)", () => {
     const dns = t(dnsDr, "Dns");
     dns.hasResourceProperties("AWS::Route53::HealthCheck", {
       HealthCheckConfig: Match.objectLike({ Type: "HTTP", ResourcePath: "/health.php", RequestInterval: 10, FailureThreshold: 3 }),
     });
     dns.hasResourceProperties("AWS::Route53::RecordSet", {
       Name: "app.example.com",
-      Type: "CNAME",
-      TTL: "60",
+      Type: "A",
+      TTL: Match.absent(),
       Failover: "PRIMARY",
       SetIdentifier: "primary",
       HealthCheckId: Match.anyValue(),
       HostedZoneId: "Z0123456789EXAMPLE",
+      AliasTarget: { DNSName: Match.anyValue(), HostedZoneId: Match.anyValue(), EvaluateTargetHealth: true },
     });
+    // The primary ALB's name and zone come from the primary region's SSM parameters.
+    const [primaryRecord] = Object.values(dns.findResources("AWS::Route53::RecordSet", { Properties: { Failover: "PRIMARY" } }));
+    const alias = JSON.stringify(primaryRecord!.Properties.AliasTarget);
+    expect(alias).toMatch(/PrimaryAlbDns/);
+    expect(alias).toMatch(/PrimaryAlbZone/);
     dns.hasResourceProperties("AWS::Route53::RecordSet", {
-      Type: "CNAME",
-      TTL: "60",
+      Type: "A",
       Failover: "SECONDARY",
       SetIdentifier: "secondary",
       HealthCheckId: Match.absent(),
+      AliasTarget: Match.objectLike({ EvaluateTargetHealth: false }),
     });
   });
 });
