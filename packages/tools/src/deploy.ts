@@ -6,12 +6,13 @@
  *   2. Primary: everything — the database the DR replica copies, the ALB address in SSM.
  *   3. DR: everything — the read replica (needs the primary), compute, DNS, the orchestrator.
  * Removal runs the other way: DR first (the replica before its source), then the primary.
- * Before deploying, it refuses when the stage's config says the primary is active but the
- * orchestrator recorded a failover (a deploy would scale DR back to its pilot light).
+ * Before deploying, it refuses when the stage's config says the primary is active but the DR
+ * database is no longer a replica, i.e. a failover promoted it (a deploy would otherwise scale
+ * the DR service back to its pilot light under the database that now serves users).
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
 
@@ -37,32 +38,38 @@ export function removePlan(config: Stage.StageConfig): Step[] {
   ];
 }
 
-/** SSM parameter (DR region) where a completed failover records the active region. */
-export function activeRegionParameter(config: Stage.StageConfig): string {
-  return `${Stage.resourceNames(config).ssmPrefix}/active-region`;
+/**
+ * Which region the world says is active: the DR database tells. Still a read replica →
+ * "primary"; promoted (no replication source) → "dr"; absent (first deploy) → undefined.
+ */
+export function observedActiveRegion(replica: { ReadReplicaSourceDBInstanceIdentifier?: string } | undefined): "primary" | "dr" | undefined {
+  if (!replica) return undefined;
+  return replica.ReadReplicaSourceDBInstanceIdentifier ? "primary" : "dr";
 }
 
 /** Why a deploy must not run, or undefined when it may. */
-export function refuseDeploy(configured: "primary" | "dr", recorded: string | undefined): string | undefined {
-  if (recorded === "dr" && configured === "primary") {
+export function refuseDeploy(configured: "primary" | "dr", observed: "primary" | "dr" | undefined): string | undefined {
+  if (observed === "dr" && configured === "primary") {
     return [
-      "The orchestrator recorded a failover: the DR region is serving users, but this stage's",
-      'settings still say activeRegion: "primary". Deploying now would scale the DR service back',
-      'to its pilot light. Set activeRegion: "dr" for this stage in stacks/stages.ts (see',
-      "docs/deploy.md, \"After a failover\") or fail back first.",
+      "The DR database has been promoted: the DR region serves users, but this stage's settings",
+      'still say activeRegion: "primary". Deploying now would scale the DR service back to its',
+      'pilot light. Set activeRegion: "dr" for this stage in stacks/stages.ts (see docs/deploy.md,',
+      '"After a failover") or fail back first.',
     ].join("\n");
   }
   return undefined;
 }
 
-async function recordedActiveRegion(config: Stage.StageConfig): Promise<string | undefined> {
-  const ssm = new SSMClient({ region: config.drRegion });
+async function describeReplica(config: Stage.StageConfig) {
+  const rds = new RDSClient({ region: config.drRegion });
   try {
-    const out = await ssm.send(new GetParameterCommand({ Name: activeRegionParameter(config) }));
-    return out.Parameter?.Value;
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: Stage.resourceNames(config).replicaDb }));
+    return out.DBInstances?.[0];
   } catch (error) {
-    if (error instanceof ParameterNotFound) return undefined;
+    if (error instanceof DBInstanceNotFoundFault) return undefined;
     throw error;
+  } finally {
+    rds.destroy();
   }
 }
 
@@ -74,7 +81,7 @@ async function main() {
   const config = stageConfig(values.stage);
   const steps = values.remove ? removePlan(config) : deployPlan(config);
   if (!values.plan && !values.remove) {
-    const why = refuseDeploy(config.activeRegion, await recordedActiveRegion(config));
+    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await describeReplica(config)));
     if (why) throw new Error(why);
   }
   for (const [i, step] of steps.entries()) {

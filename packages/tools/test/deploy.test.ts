@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Stage } from "@pilot-light/core";
-import { activeRegionParameter, deployPlan, refuseDeploy, removePlan } from "../src/deploy";
+import { deployPlan, observedActiveRegion, refuseDeploy, removePlan } from "../src/deploy";
 
 const config = Stage.resolveStageConfig("prod", {});
 
@@ -17,8 +17,12 @@ describe("two-region deploy order", () => {
     expect(removePlan(config).map((s) => s.args[4])).toEqual(["eu-central-1", "eu-west-1"]);
   });
 
-  it("reads the recorded active region from a per-stage SSM parameter", () => {
-    expect(activeRegionParameter(config)).toBe("/pilot-light/prod/active-region");
+  it.each([
+    ["no DR database yet (first deploy)", undefined, undefined],
+    ["a DR database that still replicates", { ReadReplicaSourceDBInstanceIdentifier: "arn:aws:rds:eu-west-1:1:db:p" }, "primary"],
+    ["a promoted DR database", {}, "dr"],
+  ] as const)("reads %s as active region %s", (_what, replica, expected) => {
+    expect(observedActiveRegion(replica)).toBe(expected);
   });
 });
 
@@ -29,8 +33,8 @@ describe("deploy guard after a failover", () => {
     ["dr", "dr", false],
     ["dr", undefined, false],
     ["primary", "dr", true],
-  ] as const)("configured %s, recorded %s → refused: %s", (configured, recorded, refused) => {
-    expect(refuseDeploy(configured, recorded) !== undefined).toBe(refused);
+  ] as const)("configured %s, observed %s → refused: %s", (configured, observed, refused) => {
+    expect(refuseDeploy(configured, observed) !== undefined).toBe(refused);
   });
 
   it("tells the operator what to change when it refuses", () => {
