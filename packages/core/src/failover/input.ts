@@ -4,7 +4,7 @@
  * operators add `options`. Unknown option names are rejected so a typo cannot silently
  * drop an acknowledgement.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const Mode = z.enum(["failover", "drill", "dry-run"]);
 export type Mode = z.infer<typeof Mode>;

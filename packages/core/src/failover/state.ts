@@ -3,7 +3,7 @@
  * its result under its own key (`$.lock`, `$.preflight`, `$.recovery`, ...). Handlers parse
  * only the parts they need with these schemas; the state machine definition uses the same keys.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { Run } from "./input";
 
 export const PromotionStatus = z.object({
