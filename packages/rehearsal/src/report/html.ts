@@ -30,7 +30,7 @@ export function renderHtml(report: RehearsalReport): string {
   for (let t = 0; t <= end; t += tickStep) {
     ticks.push(
       `<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${height - 30}" class="grid"/>` +
-        `<text x="${x(t)}" y="${top - 10}" class="tick">${escape(formatSeconds(t))}</text>`,
+        `<text x="${x(t)}" y="${top - 10}" class="tick">${t % 60 === 0 ? `${t / 60} min` : `${t} s`}</text>`,
     );
   }
   const bars = rows.map((p, i) => {
