@@ -17,7 +17,7 @@ import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "./failover/steps";
 import type { StepFunctions } from "./failover/task";
-import { suppress, type Suppression } from "./nag";
+import { logRetentionSuppressions, suppress, type Suppression } from "./nag";
 import { State } from "./State";
 
 export interface StepResources {
@@ -218,15 +218,3 @@ const functionSuppressions: Suppression[] = [
   },
 ];
 
-const logRetentionSuppressions: Suppression[] = [
-  {
-    id: "AwsSolutions-IAM4",
-    reason: "CDK's log-retention provider; the AWS managed basic execution role only lets it write its own logs.",
-    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
-  },
-  {
-    id: "AwsSolutions-IAM5",
-    reason: "CDK's log-retention provider sets retention on log groups Lambda creates at first run; their ARNs are not known at synth.",
-    appliesTo: ["Resource::*"],
-  },
-];

@@ -16,7 +16,7 @@ import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { useStage } from "./context";
-import { suppress, type Suppression } from "./nag";
+import { logRetentionSuppressions, suppress, type Suppression } from "./nag";
 import { State } from "./State";
 
 /** DynamoDB actions the monitor's store uses (read-decide-conditional-put), nothing more. */
@@ -130,15 +130,3 @@ const functionSuppressions: Suppression[] = [
   },
 ];
 
-const logRetentionSuppressions: Suppression[] = [
-  {
-    id: "AwsSolutions-IAM4",
-    reason: "CDK's log-retention provider; the AWS managed basic execution role only lets it write its own logs.",
-    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
-  },
-  {
-    id: "AwsSolutions-IAM5",
-    reason: "CDK's log-retention provider sets retention on log groups Lambda creates at first run; their ARNs are not known at synth.",
-    appliesTo: ["Resource::*"],
-  },
-];

@@ -35,3 +35,17 @@ export function suppressFrameworkResources(stack: Stack): void {
     }
   }
 }
+
+/** CDK's log-retention provider (functions with `logRetention` set). */
+export const logRetentionSuppressions: Suppression[] = [
+  {
+    id: "AwsSolutions-IAM4",
+    reason: "CDK's log-retention provider; the AWS managed basic execution role only lets it write its own logs.",
+    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+  },
+  {
+    id: "AwsSolutions-IAM5",
+    reason: "CDK's log-retention provider sets retention on log groups Lambda creates at first run; their ARNs are not known at synth.",
+    appliesTo: ["Resource::*"],
+  },
+];

@@ -6,24 +6,19 @@
  * state; `Date` follows the virtual clock. Nothing here decides anything the product decides:
  * it only moves time, breaks the world as the scenario says, and writes down what happened.
  */
-import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-// dynalite ships no types.
-// @ts-expect-error -- untyped CommonJS module
-import dynalite from "dynalite";
 import { State } from "@pilot-light/core";
 import {
   VirtualClock,
   executeLocally,
   installApis,
+  lambdaContext,
   pilotLightWorld,
+  startDynalite,
   startHealthServer,
   stepEnvironment,
   type AslDefinition,
@@ -81,7 +76,7 @@ export interface Rehearsal {
 export async function createRehearsal(): Promise<Rehearsal> {
   const definition = await synthesizedDefinition();
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
-  const dynamo = await startDynamo();
+  const dynamo = await startDynalite();
   let world: WorldState | undefined;
   const health: HealthServer = await startHealthServer(() => {
     if (!world) throw new Error("no world");
@@ -158,7 +153,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       world = created.world;
       const restoreApis = installApis(world);
       started.length = 0;
-      await dynamo.resetTable();
+      await dynamo.resetStateTable(tableName);
       try {
         return await play(scenario, profile, options, latency, random.next.bind(random), created.world, created.ids);
       } finally {
@@ -218,7 +213,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
         const fireMs = tickNominal + samplePert(latencyModel.triggerJitter, { next }) * 1000;
         applyChangesUntil(fireMs);
         if (fireMs > clock.nowMs()) clock.advance((fireMs - clock.nowMs()) / 1000);
-        const result = (await monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("HealthMonitor"))) as {
+        const result = (await monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor"))) as {
           healthy: boolean;
           consecutiveFailures: number;
         };
@@ -249,7 +244,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
             const first = !timings.some((t) => t.step === step);
             if (first) options.onProgress?.({ atSeconds: at(startMs), text: `${step} …` });
             try {
-              const out = await steps[step](input, lambdaContext(step));
+              const out = await steps[step](input, lambdaContext(`pilot-light-rehearsal-${step}`));
               timings.push({ step, startMs, endMs: clock.nowMs(), ok: true });
               return out;
             } catch (error) {
@@ -341,56 +336,10 @@ function describeOutcome(mode: string, record: ExecutionRecord | undefined, stat
   return `no failover: ${record.error ?? status ?? "stopped"} (compensated)`;
 }
 
-function lambdaContext(name: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: `pilot-light-rehearsal-${name}`,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:pilot-light-rehearsal-${name}`,
-    memoryLimitInMB: "256",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/pilot-light-rehearsal-${name}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 25_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /** The failover definition as synthesized by the Failover stack's phase builders. */
 async function synthesizedDefinition(): Promise<AslDefinition> {
   const { standaloneFailoverTemplate } = await import("../../../stacks/failover/standalone");
   const [machine] = extractAsl(standaloneFailoverTemplate().toJSON());
   if (!machine) throw new Error("no state machine in the synthesized Failover template");
   return machine.definition as AslDefinition;
-}
-
-async function startDynamo() {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ region: "eu-central-1", endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  const doc = DynamoDBDocumentClient.from(client);
-  let exists = false;
-  return {
-    endpoint,
-    doc,
-    async resetTable() {
-      if (exists) await client.send(new DeleteTableCommand({ TableName: tableName }));
-      await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: State.partitionKey, AttributeType: "S" }],
-          KeySchema: [{ AttributeName: State.partitionKey, KeyType: "HASH" }],
-        }),
-      );
-      exists = true;
-    },
-    async stop() {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }

@@ -10,3 +10,4 @@ export * from "./health-server";
 export * from "./scheduler";
 export * from "./execute";
 export * from "./pilot-light";
+export * from "./local";

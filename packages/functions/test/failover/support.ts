@@ -4,13 +4,13 @@
  * middy wrapper), AWS answered by the emulated world, the lock/outcome table by dynalite.
  * `Date` follows the world's virtual clock, so timings in outcomes are virtual seconds.
  */
-import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { vi } from "vitest";
 import {
   executeLocally,
   installApis,
+  lambdaContext,
   pilotLightWorld,
   startHealthServer,
   stepEnvironment,
@@ -61,23 +61,6 @@ export interface Suite {
   close(): Promise<void>;
 }
 
-function lambdaContext(step: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: `pilot-light-test-${step}`,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:eu-central-1:000000000000:function:pilot-light-test-${step}`,
-    memoryLimitInMB: "256",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/pilot-light-test-${step}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 25_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 type MiddyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export async function startSuite(): Promise<Suite> {
@@ -117,7 +100,7 @@ export async function startSuite(): Promise<Suite> {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
             try {
               before[step]?.(n);
-              return await mod.handler(input, lambdaContext(step));
+              return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
             } catch (error) {
               throw asLambdaError(error as Error);
             }
