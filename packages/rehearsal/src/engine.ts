@@ -50,19 +50,22 @@ export interface RehearseOptions {
 }
 
 /** Phases of the report: which Task states make each bar of the Gantt chart. */
-const phaseGroups: { name: string; steps: StepName[] }[] = [
-  { name: "Validate input, lock", steps: ["ValidateInput", "AcquireLock"] },
-  { name: "Preflight", steps: ["Preflight"] },
-  { name: "Notify started", steps: ["NotifyStarted"] },
-  { name: "Promote replica → writable", steps: ["PromoteReplica", "CheckPromotion"] },
-  { name: "Scale DR service → healthy", steps: ["ScaleDrService", "CheckDrService"] },
-  { name: "Verify DR health", steps: ["VerifyDrHealth"] },
-  { name: "Switch DNS → INSYNC", steps: ["SwitchDns", "CheckDnsChange"] },
-  { name: "Fence primary", steps: ["FencePrimary"] },
-  { name: "End drill (scale back)", steps: ["EndDrill"] },
-  { name: "Record outcome, notify", steps: ["RecordOutcome", "NotifySucceeded"] },
-  { name: "Compensate, notify failure", steps: ["AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"] },
+/** `level` orders phases; the Parallel's two branches share one. */
+const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
+  { name: "Validate input, lock", level: 0, steps: ["ValidateInput", "AcquireLock"] },
+  { name: "Preflight", level: 1, steps: ["Preflight"] },
+  { name: "Notify started", level: 2, steps: ["NotifyStarted"] },
+  { name: "Promote replica → writable", level: 3, steps: ["PromoteReplica", "CheckPromotion"] },
+  { name: "Scale DR service → healthy", level: 3, steps: ["ScaleDrService", "CheckDrService"] },
+  { name: "Verify DR health", level: 4, steps: ["VerifyDrHealth"] },
+  { name: "Switch DNS → INSYNC", level: 5, steps: ["SwitchDns", "CheckDnsChange"] },
+  { name: "Fence primary", level: 6, steps: ["FencePrimary"] },
+  { name: "End drill (scale back)", level: 7, steps: ["EndDrill"] },
+  { name: "Record outcome, notify", level: 8, steps: ["RecordOutcome", "NotifySucceeded"] },
+  { name: "Compensate, notify failure", level: 9, steps: ["AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"] },
 ];
+
+const groupOf = (step: StepName) => phaseGroups.find((g) => g.steps.includes(step))!;
 
 const tableName = "pilot-light-rehearsal-state";
 const stateMachineArn = "arn:aws:states:eu-central-1:123456789012:stateMachine:pilot-light-rehearsal-failover";
@@ -236,19 +239,37 @@ export async function createRehearsal(): Promise<Rehearsal> {
     const timings: { step: StepName; startMs: number; endMs: number; ok: boolean }[] = [];
     let record: ExecutionRecord | undefined;
     if (execution) {
+      // A phase has ended once a later phase starts (polling loops give no other sign).
+      const open = new Map<string, { level: number; startMs: number; endMs: number; ok: boolean }>();
+      const closeUpTo = (level: number) => {
+        for (const [name, g] of open) {
+          if (g.level >= level) continue;
+          open.delete(name);
+          options.onProgress?.({ atSeconds: at(g.endMs), text: `${g.ok ? "✓" : "✗"} ${name} (${Math.round((g.endMs - g.startMs) / 1000)} s)` });
+        }
+      };
       const handlers = Object.fromEntries(
         stepNames.map((step): [StepName, LocalHandler] => [
           step,
           async (input) => {
             const startMs = clock.nowMs();
-            const first = !timings.some((t) => t.step === step);
-            if (first) options.onProgress?.({ atSeconds: at(startMs), text: `${step} …` });
+            const group = groupOf(step);
+            closeUpTo(group.level);
+            if (!open.has(group.name)) {
+              open.set(group.name, { level: group.level, startMs, endMs: startMs, ok: true });
+              options.onProgress?.({ atSeconds: at(startMs), text: `${group.name} …` });
+            }
+            const mark = (ok: boolean) => {
+              timings.push({ step, startMs, endMs: clock.nowMs(), ok });
+              const g = open.get(group.name);
+              if (g) Object.assign(g, { endMs: clock.nowMs(), ok });
+            };
             try {
               const out = await steps[step](input, lambdaContext(`pilot-light-rehearsal-${step}`));
-              timings.push({ step, startMs, endMs: clock.nowMs(), ok: true });
+              mark(true);
               return out;
             } catch (error) {
-              timings.push({ step, startMs, endMs: clock.nowMs(), ok: false });
+              mark(false);
               options.onProgress?.({ atSeconds: at(clock.nowMs()), text: `${step} failed: ${(error as Error).name}` });
               throw error;
             }
@@ -256,6 +277,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
         ]),
       );
       record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name });
+      closeUpTo(Number.POSITIVE_INFINITY);
       say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`}`, record.endedAtMs);
     } else {
       applyChangesUntil(clock.nowMs());
