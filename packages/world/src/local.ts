@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 // dynalite ships no types.
@@ -51,9 +51,17 @@ export async function startDynalite(): Promise<LocalDynamo> {
     endpoint,
     createStateTable,
     async resetStateTable(name) {
-      await client.send(new DeleteTableCommand({ TableName: name })).catch((error: unknown) => {
+      const gone = (error: unknown) => {
         if ((error as Error).name !== "ResourceNotFoundException") throw error;
-      });
+        return true;
+      };
+      if (await client.send(new DeleteTableCommand({ TableName: name })).then(() => false, gone)) return void (await createStateTable(name));
+      // dynalite deletes asynchronously, like DynamoDB: wait until the name is free again.
+      for (let attempt = 0; ; attempt++) {
+        if (await client.send(new DescribeTableCommand({ TableName: name })).then(() => false, gone)) break;
+        if (attempt > 200) throw new Error(`table ${name} was not deleted`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await createStateTable(name);
     },
     async stop() {
