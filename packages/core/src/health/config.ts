@@ -2,35 +2,35 @@
  * What the monitor and the close action read from their environment, validated once at start:
  * a missing or malformed variable fails the cold start with its name, never a tick later.
  */
-import * as z from "zod";
+import * as z from "../zod";
 import { ConfigurationError } from "../errors";
 import type { MonitorSettings } from "./monitor";
 
-const flag = z.enum(["true", "false"]).transform((v) => v === "true");
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true"));
+const int = (min: number, max: number) => z.pipe(z.coerce.number(), z.int().check(z.gte(min), z.lte(max)));
 
 export const MonitorEnv = z.object({
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region"),
-  STATE_TABLE: z.string().min(1),
-  TOPIC_ARN: z.string().startsWith("arn:", "must be an SNS topic ARN"),
-  STATE_MACHINE_ARN: z.string().startsWith("arn:", "must be a state machine ARN"),
+  AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region")),
+  STATE_TABLE: z.string().check(z.minLength(1)),
+  TOPIC_ARN: z.string().check(z.startsWith("arn:", "must be an SNS topic ARN")),
+  STATE_MACHINE_ARN: z.string().check(z.startsWith("arn:", "must be a state machine ARN")),
   PRIMARY_HEALTH_URL: z.url(),
-  DR_HEALTH_URL: z.url().optional(),
+  DR_HEALTH_URL: z.optional(z.url()),
   FAILURE_THRESHOLD: int(1, 10),
   PROBE_TIMEOUT_MS: int(50, 30_000),
   PROBES_PER_CHECK: int(1, 5),
-  PROBE_SPACING_MS: int(0, 5_000).default(100),
+  PROBE_SPACING_MS: z._default(int(0, 5_000), 100),
   AUTO_FAILOVER: flag,
   /** Longer than the Lambda's timeout, so a live invocation's claim never expires under it. */
-  START_LEASE_MS: int(1_000, 900_000).default(120_000),
-  STAGE_LABEL: z.string().min(1).default("pilot-light"),
+  START_LEASE_MS: z._default(int(1_000, 900_000), 120_000),
+  STAGE_LABEL: z._default(z.string().check(z.minLength(1)), "pilot-light"),
 });
 export type MonitorEnv = z.infer<typeof MonitorEnv>;
 
-export const CloseEnv = MonitorEnv.pick({ AWS_REGION: true, STATE_TABLE: true });
+export const CloseEnv = z.pick(MonitorEnv, { AWS_REGION: true, STATE_TABLE: true });
 
 /** Parses an environment, throwing ConfigurationError that names each bad variable. */
-export function readEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+export function readEnv<S extends z.ZodMiniType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
@@ -56,12 +56,12 @@ export function monitorSettings(env: MonitorEnv): MonitorSettings {
 }
 
 /** The scheduled event (EventBridge): only its `time` matters, and it may be absent (manual run). */
-export const MonitorTick = z.looseObject({ time: z.iso.datetime({ offset: true }).optional() });
+export const MonitorTick = z.looseObject({ time: z.optional(z.iso.datetime({ offset: true })) });
 
 /** The operator's close action. */
 export const CloseIncidentInput = z.object({
-  incidentId: z.string().regex(/^[A-Za-z0-9-]{1,60}$/, "must be an incident id such as primary-20261128T060000Z"),
-  closedBy: z.string().min(1, "say who closes it"),
-  note: z.string().max(1000).optional(),
+  incidentId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,60}$/, "must be an incident id such as primary-20261128T060000Z")),
+  closedBy: z.string().check(z.minLength(1, "say who closes it")),
+  note: z.optional(z.string().check(z.maxLength(1000))),
 });
 export type CloseIncidentInput = z.infer<typeof CloseIncidentInput>;

@@ -4,14 +4,14 @@
  * app reports it, `db: "ok"`. Anything else (other status, non-JSON, `db: "error"`) is a
  * failure with evidence a person can read in a notification.
  */
-import * as z from "zod";
+import * as z from "../zod";
 
 /** The body the LAMP app's /health.php returns (200 ok / 503 error). Extra fields are allowed. */
 export const HealthBody = z.looseObject({
   status: z.string(),
-  db: z.string().optional(),
-  region: z.string().optional(),
-  time: z.string().optional(),
+  db: z.optional(z.string()),
+  region: z.optional(z.string()),
+  time: z.optional(z.string()),
 });
 
 export const FailureKind = z.enum(["timeout", "connection", "http-status", "contract"]);
@@ -20,14 +20,14 @@ export type FailureKind = z.infer<typeof FailureKind>;
 /** One request's result, as stored for evidence and shown in notifications. */
 export const ProbeResult = z.object({
   ok: z.boolean(),
-  latencyMs: z.number().min(0),
+  latencyMs: z.number().check(z.minimum(0)),
   /** HTTP status when an answer arrived. */
-  status: z.number().int().optional(),
-  failure: FailureKind.optional(),
+  status: z.optional(z.int()),
+  failure: z.optional(FailureKind),
   /** Why it failed, in words. */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** The region the app said it serves from, when the body says so. */
-  region: z.string().optional(),
+  region: z.optional(z.string()),
 });
 export type ProbeResult = z.infer<typeof ProbeResult>;
 

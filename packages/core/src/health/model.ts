@@ -4,8 +4,10 @@
  * failover request handed to the state machine. Defined once with zod, reused by the store,
  * the decision and the tests.
  */
-import * as z from "zod";
+import * as z from "../zod";
 import { ProbeResult } from "./contract";
+
+const count = z.int().check(z.minimum(0));
 
 /** What one check saw, kept as evidence. */
 export const Evidence = z.object({
@@ -20,9 +22,9 @@ export type Evidence = z.infer<typeof Evidence>;
 export const FailoverRequest = z.object({
   mode: z.literal("failover"),
   /** The state machine accepts at most 500 characters. */
-  reason: z.string().min(1).max(500),
+  reason: z.string().check(z.minLength(1), z.maxLength(500)),
   requestedBy: z.literal("health-monitor"),
-  incidentId: z.string().regex(/^[A-Za-z0-9-]{1,60}$/),
+  incidentId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,60}$/)),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
@@ -33,13 +35,13 @@ export const Incident = z.object({
   action: z.enum(["failover", "recommend"]),
   reason: z.string(),
   /** Stored once at opening so every (re)try sends the identical name and input: SFN dedupes those. */
-  execution: z.object({ name: z.string(), input: FailoverRequest }).optional(),
-  startedAt: z.string().optional(),
-  executionArn: z.string().optional(),
-  startAttempts: z.number().int().min(0).default(0),
+  execution: z.optional(z.object({ name: z.string(), input: FailoverRequest })),
+  startedAt: z.optional(z.string()),
+  executionArn: z.optional(z.string()),
+  startAttempts: z._default(count, 0),
   /** While in the future, one invocation owns the StartExecution call; others leave it alone. */
-  startClaimUntil: z.string().optional(),
-  lastStartError: z.string().optional(),
+  startClaimUntil: z.optional(z.string()),
+  lastStartError: z.optional(z.string()),
 });
 export type Incident = z.infer<typeof Incident>;
 
@@ -48,33 +50,33 @@ export const Outgoing = z.object({
   id: z.string(),
   createdAt: z.string(),
   kind: z.string(),
-  subject: z.string().min(1).max(100),
-  body: z.string().min(1),
+  subject: z.string().check(z.minLength(1), z.maxLength(100)),
+  body: z.string().check(z.minLength(1)),
 });
 export type Outgoing = z.infer<typeof Outgoing>;
 
 export const HealthState = z.object({
   target: z.string(),
   /** Optimistic-concurrency version; 0 means no item yet. */
-  version: z.number().int().min(0),
-  consecutiveFailures: z.number().int().min(0),
+  version: count,
+  consecutiveFailures: count,
   /** The latest scheduled tick whose check was counted; older or equal ticks are duplicates. */
-  lastTick: z.string().optional(),
-  lastCheck: Evidence.optional(),
-  lastSuccess: Evidence.optional(),
-  lastFailure: Evidence.optional(),
-  incident: Incident.optional(),
-  outbox: z.array(Outgoing).default([]),
+  lastTick: z.optional(z.string()),
+  lastCheck: z.optional(Evidence),
+  lastSuccess: z.optional(Evidence),
+  lastFailure: z.optional(Evidence),
+  incident: z.optional(Incident),
+  outbox: z._default(z.array(Outgoing), []),
 });
 export type HealthState = z.infer<typeof HealthState>;
 
 /** The archived record of a closed incident (`INCIDENT#<id>`). */
-export const ClosedIncident = Incident.extend({
+export const ClosedIncident = z.extend(Incident, {
   closedAt: z.string(),
   closedBy: z.string(),
-  note: z.string().optional(),
+  note: z.optional(z.string()),
   /** The strike count when it was closed. */
-  failuresAtClose: z.number().int().min(0),
+  failuresAtClose: count,
 });
 export type ClosedIncident = z.infer<typeof ClosedIncident>;
 

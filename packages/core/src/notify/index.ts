@@ -4,16 +4,16 @@
  * Publishing is idempotent enough for e-mail: a retried publish may send a duplicate, never lose one.
  */
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import * as z from "zod";
+import * as z from "../zod";
 import { callAws } from "../errors";
 
 export const Notification = z.object({
   /** SNS e-mail subjects are limited to 100 characters. */
-  subject: z.string().min(1).max(100),
+  subject: z.string().check(z.minLength(1), z.maxLength(100)),
   /** Plain text, one fact per line. */
-  body: z.string().min(1),
+  body: z.string().check(z.minLength(1)),
   /** Machine-readable kind, e.g. "health.degraded", "failover.succeeded". */
-  kind: z.string().min(1),
+  kind: z.string().check(z.minLength(1)),
 });
 export type Notification = z.infer<typeof Notification>;
 

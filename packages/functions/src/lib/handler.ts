@@ -1,6 +1,7 @@
 /**
  * The one middy wrapper every handler uses: Powertools logger (with Lambda context), metrics
- * and tracer; input validated against a zod schema from core; typed errors rethrown unchanged
+ * and tracer; input validated against a zod schema from core (classic or mini: both are zod
+ * core types, and the monitor's are mini to keep its bundle small); typed errors rethrown unchanged
  * so their names reach the state machine's Retry/Catch.
  */
 import middy from "@middy/core";
@@ -11,7 +12,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import type { Context } from "aws-lambda";
-import type { z } from "zod";
+import { safeParse, type $ZodError, type $ZodType, type output } from "zod/v4/core";
 import { Errors } from "@pilot-light/core";
 
 export const logger = new Logger({ serviceName: "pilot-light" });
@@ -19,21 +20,21 @@ export const logger = new Logger({ serviceName: "pilot-light" });
 export const metrics = new Metrics({ namespace: "PilotLight", serviceName: "pilot-light", logger });
 export const tracer = new Tracer({ serviceName: "pilot-light" });
 
-export function formatZodError(error: z.ZodError): string {
+export function formatZodError(error: $ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
 }
 
 /** Wraps `fn` as a Lambda handler whose event must match `schema`. */
-export function handler<S extends z.ZodType, R>(
+export function handler<S extends $ZodType, R>(
   schema: S,
-  fn: (input: z.infer<S>, context: Context) => Promise<R>,
+  fn: (input: output<S>, context: Context) => Promise<R>,
 ) {
   return middy<unknown, R>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .handler(async (event, context) => {
-      const parsed = schema.safeParse(event);
+      const parsed = safeParse(schema, event);
       if (!parsed.success) {
         throw new Errors.ValidationError(`invalid input: ${formatZodError(parsed.error)}`);
       }
