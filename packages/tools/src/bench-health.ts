@@ -1,14 +1,16 @@
 /**
- * Bench for the health monitor (issue 3). Prints: the deployed bundle's size (esbuild, minified,
- * ESM for node22, @aws-sdk bundled), its cold initialisation measured locally (a fresh Node
+ * Bench for the health monitor (issue 3). Prints: the deployed bundle's size (built as SST v2
+ * builds it, with SST's own esbuild and the project's `lambdaNodejs` props), its cold
+ * initialisation measured locally (a fresh Node
  * process importing the bundle), and one invocation against a primary that never answers,
  * with DynamoDB (dynalite) and SNS (a local stand-in) on loopback. No AWS account needed.
  * Run: `tsx packages/tools/src/bench-health.ts` (also called by `pnpm bench`).
  */
-import { build } from "esbuild";
+import type * as esbuild from "esbuild";
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +19,7 @@ import { gzipSync } from "node:zlib";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 // @ts-expect-error -- dynalite ships no types
 import dynalite from "dynalite";
+import { lambdaNodejs } from "../../../stacks/bundling";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const entry = join(root, "packages/functions/src/health-monitor.ts");
@@ -34,7 +37,13 @@ export interface HealthBench {
 /** The child: import the bundle (cold init), optionally invoke once, report on a marked line. */
 const runner = `
 const t0 = performance.now();
-const mod = await import(process.argv[2]);
+let mod;
+try {
+  mod = await import(process.argv[2]);
+} catch (error) {
+  process.stdout.write("\\nINIT-ERROR " + JSON.stringify(String(error?.name) + ": " + String(error?.message)) + "\\n");
+  process.exit(1);
+}
 const initMs = performance.now() - t0;
 let invocationMs, out;
 if (process.argv[3] === "invoke") {
@@ -47,40 +56,85 @@ process.stdout.write("\\nBENCH " + JSON.stringify({ initMs, invocationMs, out })
 process.exit(0);
 `;
 
-export async function benchHealth(): Promise<HealthBench> {
-  const dir = await mkdtemp(join(tmpdir(), "bench-health-"));
-  const servers: Server[] = [];
-  try {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      minify: true,
-      platform: "node",
-      target: "node22",
-      format: "esm",
-      outfile: join(dir, "index.mjs"),
-      mainFields: ["module", "main"],
-      // As SST deploys ESM: CommonJS dependencies still call require().
-      banner: { js: "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);" },
-      metafile: true,
-      logLevel: "error",
-    });
-    const output = Object.values(result.metafile.outputs)[0];
-    const bytes = output?.bytes ?? 0;
-    const gz = gzipSync(await readFile(join(dir, "index.mjs"))).length;
-    const byPackage = new Map<string, number>();
-    for (const [file, info] of Object.entries(output?.inputs ?? {})) {
-      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file.split("node_modules/.pnpm/").pop() ?? file)?.[1] ?? "(project)";
-      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + info.bytesInOutput);
-    }
-    const largestInputsKB = [...byPackage.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 6)
-      .map(([name, n]): [string, number] => [name, round(n / 1024)]);
-    await writeFile(join(dir, "run.mjs"), runner);
+/** SST's own esbuild (sst 2.49.8 pins 0.18.13), not the workspace's newer one. */
+function sstEsbuild(): typeof esbuild {
+  const sst = createRequire(join(root, "package.json")).resolve("sst/package.json");
+  return createRequire(sst)("esbuild") as typeof esbuild;
+}
 
-    // Local stand-ins: a primary that accepts connections and never answers; DynamoDB; SNS.
-    const hung = await listen(createServer(() => undefined), servers);
+/**
+ * The options sst 2.49.8 (runtime/handlers/node.js) passes to esbuild for an ESM function in
+ * deploy mode, with the project's `lambdaNodejs` props applied. Sourcemaps are left out: SST
+ * writes them beside the bundle and the size that matters is the code Lambda loads.
+ */
+export function sstBuildOptions(): esbuild.BuildOptions & { metafile: true } {
+  return {
+    platform: "node",
+    external: ["sharp", "pg-native", ...lambdaNodejs.esbuild.external],
+    keepNames: true,
+    bundle: true,
+    metafile: true,
+    format: lambdaNodejs.format,
+    target: "esnext",
+    mainFields: ["module", "main"],
+    banner: {
+      js: [
+        `import { createRequire as topLevelCreateRequire } from 'module';`,
+        `const require = topLevelCreateRequire(import.meta.url);`,
+        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+        "",
+      ].join("\n"),
+    },
+    minify: lambdaNodejs.minify,
+  };
+}
+
+export interface MonitorBundle {
+  dir: string;
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  /** Bytes in the output per input file (paths as esbuild reports them). */
+  inputs: Record<string, number>;
+}
+
+/** Builds the monitor into a fresh temporary directory with nothing beside it (no node_modules). */
+export async function buildMonitorBundle(): Promise<MonitorBundle> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-health-"));
+  const file = join(dir, "index.mjs");
+  const result = await sstEsbuild().build({ ...sstBuildOptions(), entryPoints: [entry], outfile: file, logLevel: "error" });
+  const output = Object.values(result.metafile.outputs)[0];
+  const inputs = Object.fromEntries(Object.entries(output?.inputs ?? {}).map(([f, info]) => [f, info.bytesInOutput]));
+  await writeFile(join(dir, "run.mjs"), runner);
+  return { dir, file, bytes: output?.bytes ?? 0, gzipBytes: gzipSync(await readFile(file)).length, inputs };
+}
+
+/** The npm package an esbuild input path belongs to, or "(project)". */
+export function packageOf(input: string): string {
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input.split("node_modules/.pnpm/").pop() ?? input)?.[1] ?? "(project)";
+}
+
+export interface StandIns {
+  /** A Lambda-like environment: the function's variables and credentials, nothing of this shell's. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Local stand-ins for what the monitor talks to: the primary (`primary` answers its requests),
+ * DynamoDB (dynalite, with the state table), SNS (accepts Publish), and no Step Functions.
+ */
+export async function startStandIns(primary: RequestListener, probeTimeout = probeTimeoutMs): Promise<StandIns> {
+  const servers: Server[] = [];
+  const close = async () => {
+    for (const s of servers) {
+      s.closeAllConnections?.();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  };
+  try {
+    const target = await listen(createServer(primary), servers);
     const sns = await listen(createServer((req, res) => fakeSnsPublish(req.headers["content-type"] ?? "", res)), servers);
     const dynamo = await listen(dynalite({ createTableMs: 0 }) as Server, servers);
     const table = "bench-state";
@@ -95,20 +149,21 @@ export async function benchHealth(): Promise<HealthBench> {
     );
     ddb.destroy();
     const env = {
-      ...process.env,
+      PATH: process.env.PATH ?? "",
+      // What Lambda sets for every function: region and the execution role's credentials.
       AWS_REGION: "eu-central-1",
       AWS_ACCESS_KEY_ID: "bench",
       AWS_SECRET_ACCESS_KEY: "bench",
-      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_SESSION_TOKEN: "bench",
       AWS_ENDPOINT_URL_DYNAMODB: dynamo,
       AWS_ENDPOINT_URL_SNS: sns,
       AWS_ENDPOINT_URL_SFN: "http://127.0.0.1:9",
       STATE_TABLE: table,
       TOPIC_ARN: "arn:aws:sns:eu-central-1:123456789012:bench",
       STATE_MACHINE_ARN: "arn:aws:states:eu-central-1:123456789012:stateMachine:bench",
-      PRIMARY_HEALTH_URL: `${hung}/health.php`,
+      PRIMARY_HEALTH_URL: `${target}/health.php`,
       FAILURE_THRESHOLD: "3",
-      PROBE_TIMEOUT_MS: String(probeTimeoutMs),
+      PROBE_TIMEOUT_MS: String(probeTimeout),
       PROBES_PER_CHECK: "3",
       PROBE_SPACING_MS: "100",
       AUTO_FAILOVER: "true",
@@ -116,15 +171,32 @@ export async function benchHealth(): Promise<HealthBench> {
       POWERTOOLS_SERVICE_NAME: "pilot-light",
       POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
     };
-    const bundle = join(dir, "index.mjs");
+    return { env, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export async function benchHealth(): Promise<HealthBench> {
+  const bundle = await buildMonitorBundle();
+  // A primary that accepts connections and never answers.
+  const world = await startStandIns(() => undefined);
+  try {
+    const byPackage = new Map<string, number>();
+    for (const [file, bytes] of Object.entries(bundle.inputs)) byPackage.set(packageOf(file), (byPackage.get(packageOf(file)) ?? 0) + bytes);
+    const largestInputsKB = [...byPackage.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([name, n]): [string, number] => [name, round(n / 1024)]);
     const inits: number[] = [];
-    for (let i = 0; i < coldRuns; i++) inits.push((await runChild(dir, bundle, env, false)).initMs);
-    const invoked = await runChild(dir, bundle, env, true);
+    for (let i = 0; i < coldRuns; i++) inits.push((await runBundle(bundle, world.env, "init")).initMs);
+    const invoked = await runBundle(bundle, world.env, "invoke");
     const summary = invoked.out as { healthy: boolean } | undefined;
     inits.sort((a, b) => a - b);
     return {
-      bundleKB: round(bytes / 1024),
-      bundleGzipKB: round(gz / 1024),
+      bundleKB: round(bundle.bytes / 1024),
+      bundleGzipKB: round(bundle.gzipBytes / 1024),
       largestInputsKB,
       coldInitMs: { median: round(inits[Math.floor(inits.length / 2)] ?? 0), min: round(inits[0] ?? 0), max: round(inits.at(-1) ?? 0), runs: inits.length },
       hungPrimary: {
@@ -134,23 +206,22 @@ export async function benchHealth(): Promise<HealthBench> {
       },
     };
   } finally {
-    for (const s of servers) {
-      s.closeAllConnections?.();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    }
-    await rm(dir, { recursive: true, force: true });
+    await world.close();
+    await rm(bundle.dir, { recursive: true, force: true });
   }
 }
 
-interface ChildReport {
+export interface ChildReport {
   initMs: number;
   invocationMs?: number;
   out?: unknown;
 }
 
-function runChild(cwd: string, bundle: string, env: NodeJS.ProcessEnv, invoke: boolean): Promise<ChildReport> {
+/** Imports the bundle in a fresh Node process (cold), and with "invoke" calls the handler once. */
+export function runBundle(bundle: MonitorBundle, env: Record<string, string>, mode: "init" | "invoke"): Promise<ChildReport> {
+  const cwd = bundle.dir;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(cwd, "run.mjs"), bundle, invoke ? "invoke" : "init"], { cwd, env });
+    const child = spawn(process.execPath, [join(cwd, "run.mjs"), bundle.file, mode], { cwd, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -158,6 +229,8 @@ function runChild(cwd: string, bundle: string, env: NodeJS.ProcessEnv, invoke: b
     child.on("error", reject);
     child.on("close", (code) => {
       const line = stdout.split("\n").find((l) => l.startsWith("BENCH "));
+      const initError = stdout.split("\n").find((l) => l.startsWith("INIT-ERROR "));
+      if (initError) return reject(new Error(`cold start failed: ${JSON.parse(initError.slice(11)) as string}`));
       if (code !== 0 || !line) return reject(new Error(`bench child failed (${code}): ${stderr || stdout}`.slice(0, 2000)));
       resolve(JSON.parse(line.slice(6)) as ChildReport);
     });
@@ -189,7 +262,7 @@ function round(n: number): number {
 export function printHealthBench(b: HealthBench): void {
   const within = b.hungPrimary.invocationMs <= b.hungPrimary.probeTimeoutMs + 1000;
   console.log("Health monitor (packages/functions/src/health-monitor.ts)");
-  console.log(`  bundle (esbuild, minified, esm, node22, @aws-sdk bundled): ${b.bundleKB} KB (${b.bundleGzipKB} KB gzipped), target <= 500 KB: ${b.bundleKB <= 500 ? "met" : "MISSED"}`);
+  console.log(`  bundle (as SST deploys it: esbuild ${sstEsbuild().version}, minified ESM, keepNames, pinned @aws-sdk bundled, stacks/bundling.ts externals): ${b.bundleKB} KB (${b.bundleGzipKB} KB gzipped), target <= 500 KB: ${b.bundleKB <= 500 ? "met" : "MISSED"}`);
   console.log(`    largest parts: ${b.largestInputsKB.map(([n, kb]) => `${n} ${kb} KB`).join(", ")}`);
   console.log(`  cold init (fresh Node ${process.versions.node} process importing the bundle, ${b.coldInitMs.runs} runs): median ${b.coldInitMs.median} ms (min ${b.coldInitMs.min}, max ${b.coldInitMs.max})`);
   console.log(
