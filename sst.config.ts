@@ -20,7 +20,7 @@ export default {
       tracing: "active",
       logRetention: "one_month",
       // As measured by `pnpm bench` (stacks/bundling.ts says what is left out and why).
-      nodejs: { ...lambdaNodejs, esbuild: { external: [...lambdaNodejs.esbuild.external] } },
+      nodejs: lambdaNodejs,
       environment: {
         POWERTOOLS_SERVICE_NAME: "pilot-light",
         POWERTOOLS_METRICS_NAMESPACE: "PilotLight",

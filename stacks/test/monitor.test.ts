@@ -2,8 +2,13 @@
  * The health monitor's infrastructure (DR region): schedule and settings from the stage
  * config, the state table, and least privilege for both functions.
  */
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Stack } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import { buildMonitorBundle } from "../../packages/tools/src/bench-health";
 import { stages } from "../stages";
 import { synthRegion } from "./support/synth";
 
@@ -35,12 +40,30 @@ const topicRef = { "Fn::ImportValue": Match.stringLikeRegexp("Alerts:ExportsOutp
 describe("monitor stack with the default settings", () => {
   let monitor: Template;
   let state: Template;
+  let monitorStack: Stack;
   beforeAll(async () => {
-    const { templates } = await synthRegion("dev", "eu-central-1");
+    const { templates, stacks } = await synthRegion("dev", "eu-central-1");
     expect(templates.Monitor, "Monitor must be composed into the DR region (stacks/compose.ts)").toBeDefined();
     monitor = templates.Monitor!;
     state = templates.State!;
+    monitorStack = stacks.Monitor!;
   }, 180_000);
+
+  it("bundles the monitor byte for byte as `pnpm bench` measures it", async () => {
+    // SST writes each function's bundle to .sst/artifacts/<construct address>/.
+    const bundled = "packages/functions/src/health-monitor.mjs";
+    const artifacts = join(process.cwd(), ".sst/artifacts");
+    const built = monitorStack.node.findAll().map((c) => join(artifacts, c.node.addr, bundled)).filter((f) => existsSync(f));
+    expect(built).toHaveLength(1);
+    const bench = await buildMonitorBundle();
+    try {
+      const [sst, ours] = [await readFile(built[0]!), await readFile(bench.file)];
+      expect(ours.length, "bench bundle size vs SST's").toBe(sst.length);
+      expect(ours.equals(sst)).toBe(true);
+    } finally {
+      await rm(bench.dir, { recursive: true, force: true });
+    }
+  });
 
   it("runs the monitor on the default schedule, with retries that only repair", () => {
     monitor.hasResourceProperties("AWS::Events::Rule", {

@@ -57,15 +57,16 @@ process.exit(0);
 `;
 
 /** SST's own esbuild (sst 2.49.8 pins 0.18.13), not the workspace's newer one. */
-function sstEsbuild(): typeof esbuild {
+export function sstEsbuild(): typeof esbuild {
   const sst = createRequire(join(root, "package.json")).resolve("sst/package.json");
   return createRequire(sst)("esbuild") as typeof esbuild;
 }
 
 /**
- * The options sst 2.49.8 (runtime/handlers/node.js) passes to esbuild for an ESM function in
- * deploy mode, with the project's `lambdaNodejs` props applied. Sourcemaps are left out: SST
- * writes them beside the bundle and the size that matters is the code Lambda loads.
+ * The options sst 2.49.8 (runtime/handlers/node.js) passes to esbuild in deploy mode for a
+ * function with the project's `lambdaNodejs` props: ESM (its require/__dirname banner),
+ * `keepNames`, a linked sourcemap (the `.map` is not part of the code Lambda loads).
+ * `stacks/test/monitor.test.ts` checks the result is byte-identical to SST's own build.
  */
 export function sstBuildOptions(): esbuild.BuildOptions & { metafile: true } {
   return {
@@ -86,6 +87,7 @@ export function sstBuildOptions(): esbuild.BuildOptions & { metafile: true } {
         "",
       ].join("\n"),
     },
+    sourcemap: true,
     minify: lambdaNodejs.minify,
   };
 }
@@ -102,9 +104,10 @@ export interface MonitorBundle {
 /** Builds the monitor into a fresh temporary directory with nothing beside it (no node_modules). */
 export async function buildMonitorBundle(): Promise<MonitorBundle> {
   const dir = await mkdtemp(join(tmpdir(), "bench-health-"));
-  const file = join(dir, "index.mjs");
+  // Named as SST names it, so the sourcemap trailer matches too.
+  const file = join(dir, "health-monitor.mjs");
   const result = await sstEsbuild().build({ ...sstBuildOptions(), entryPoints: [entry], outfile: file, logLevel: "error" });
-  const output = Object.values(result.metafile.outputs)[0];
+  const output = Object.entries(result.metafile.outputs).find(([name]) => name.endsWith(".mjs"))?.[1];
   const inputs = Object.fromEntries(Object.entries(output?.inputs ?? {}).map(([f, info]) => [f, info.bytesInOutput]));
   await writeFile(join(dir, "run.mjs"), runner);
   return { dir, file, bytes: output?.bytes ?? 0, gzipBytes: gzipSync(await readFile(file)).length, inputs };
