@@ -28,8 +28,9 @@ export function nagErrorsOf(artifact: { messages: { level: string; id: string; e
 }
 
 export async function synthRegion(stage: string, region: string): Promise<RegionSynth> {
-  // SST's App.finish() looks up the CDK bootstrap bucket (an AWS call) to upload function
-  // sourcemaps unless it runs under a test; no function here enables sourcemaps.
+  // SST builds a sourcemap for every function, and App.finish() then looks up its bootstrap
+  // bucket (an AWS call) to add a per-stack sourcemap uploader, unless it runs under a test.
+  // So offline templates lack that one SST custom resource; everything else is as deployed.
   process.env.NODE_ENV = "test";
   await initProject({ stage, region });
   const app = new App({ mode: "deploy", stage, name: "pilot-light", region });
