@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -14,7 +15,10 @@ export default defineConfig({
   },
   test: {
     reporters: ["default", "./packages/tools/src/summary-reporter.ts"],
-    // Synthesizing both regions' stacks (with every Lambda bundled) takes a minute on two cores.
+    // Vitest's default is one worker fewer than the cores: one worker on a 2-core CI machine.
+    // The main process is idle while files run, so use every core.
+    maxWorkers: availableParallelism(),
+    // The one test that synthesizes afresh (stacks/test/synth-cache.test.ts) bundles 22 Lambdas.
     testTimeout: 240_000,
     hookTimeout: 240_000,
     setupFiles: ["packages/core/test/setup.ts"],
@@ -25,9 +29,9 @@ export default defineConfig({
       },
       {
         extends: true,
-        // SST builds each function into .sst/artifacts/<construct path>: two synths of the same
-        // stage and region at once would overwrite each other's bundles, so these run one by one.
-        test: { name: "stacks", include: ["stacks/test/**/*.test.ts"], fileParallelism: false },
+        // Every stage is synthesized once per run, before the files run (stacks/test/support/
+        // global-synth.ts); the files read its templates, so they run in parallel like any others.
+        test: { name: "stacks", include: ["stacks/test/**/*.test.ts"], globalSetup: ["stacks/test/support/global-synth.ts"] },
       },
     ],
   },

@@ -4,7 +4,8 @@
  * its full count, the DR side idles at its pilot-light count (0), and once `activeRegion` is
  * "dr" a deploy keeps DR scaled up and the old primary at 0. Each region's deploy pushes the
  * image to that region's own registry, so the DR region never pulls from the failed one.
- * The primary publishes its ALB's address in SSM; the DR region reads it across regions.
+ * The primary publishes its ALB's address into the DR region's SSM (see `publishToDr`), so the
+ * DR region's stacks read it in their own region and deploy while the primary region is down.
  */
 import { StackContext, use } from "sst/constructs";
 import { Duration, Stack } from "aws-cdk-lib";
@@ -14,11 +15,10 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as logs from "aws-cdk-lib/aws-logs";
-import * as ssm from "aws-cdk-lib/aws-ssm";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
-import { useStage } from "./context";
+import { primaryAddressParameters, useStage } from "./context";
 import { suppress } from "./nag";
 import { Data } from "./Data";
 import { Network } from "./Network";
@@ -36,7 +36,7 @@ export function desiredCount(
 }
 
 export function Compute({ stack, app }: StackContext) {
-  const { config, names, isPrimary, ssm: ssmName } = useStage(app);
+  const { config, names, isPrimary } = useStage(app);
   const { vpc, albSg, ecsSg } = use(Network);
   const { endpoint, secret } = use(Data);
   const { logs: logBucket } = use(Storage);
@@ -115,24 +115,8 @@ export function Compute({ stack, app }: StackContext) {
 
   alarms();
 
-  if (isPrimary) {
-    new ssm.StringParameter(stack, "AlbDnsParam", { parameterName: ssmName("alb-dns"), stringValue: alb.loadBalancerDnsName });
-    new ssm.StringParameter(stack, "AlbZoneParam", { parameterName: ssmName("alb-zone"), stringValue: alb.loadBalancerCanonicalHostedZoneId });
-    return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
-  }
-
-  const peer = readPrimaryParameters(stack, `${names.ssmPrefix}/primary`, config.primaryRegion);
-  return {
-    cluster,
-    service,
-    targetGroup,
-    alb,
-    healthUrl,
-    desiredCount: count,
-    peerAlbDnsName: peer.albDns,
-    peerAlbZoneId: peer.albZone,
-    peerHealthUrl: `http://${peer.albDns}/health.php`,
-  };
+  if (isPrimary) publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
+  return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
 
   function alarms() {
     const notify = new actions.SnsAction(topic);
@@ -175,24 +159,31 @@ export function Compute({ stack, app }: StackContext) {
   }
 }
 
-/** Reads the primary's SSM parameters from the DR region at deploy time (one SDK call each). */
-function readPrimaryParameters(stack: Stack, prefix: string, region: string) {
-  const read = (id: string, name: string) => {
-    const resource = new cr.AwsCustomResource(stack, id, {
-      onUpdate: {
-        service: "SSM",
-        action: "getParameter",
-        parameters: { Name: `${prefix}/${name}` },
-        region,
-        // Re-read on every deploy: the primary ALB may have been replaced.
-        physicalResourceId: cr.PhysicalResourceId.of(`${prefix}/${name}@${Date.now()}`),
-      },
+/**
+ * Writes the primary ALB's address into SSM parameters in the DR region, at the primary's deploy.
+ * The DR region's stacks resolve them in their own region (`{{resolve:ssm}}`-style parameters),
+ * so no DR deploy calls into the primary region, and nothing is exported across stacks that a
+ * replaced ALB would have to change. The physical id is the parameter name: deterministic, and
+ * CloudFormation calls `putParameter` again whenever the ALB's address (the resource's input) changes.
+ */
+function publishToDr(stack: Stack, drRegion: string, names: { albDns: string; albZone: string }, values: { albDns: string; albZone: string }) {
+  for (const key of ["albDns", "albZone"] as const) {
+    const name = names[key];
+    const put: cr.AwsSdkCall = {
+      service: "SSM",
+      action: "putParameter",
+      parameters: { Name: name, Value: values[key], Type: "String", Overwrite: true },
+      region: drRegion,
+      physicalResourceId: cr.PhysicalResourceId.of(name),
+    };
+    new cr.AwsCustomResource(stack, key === "albDns" ? "DrAlbDnsParameter" : "DrAlbZoneParameter", {
+      onCreate: put,
+      onUpdate: put,
+      onDelete: { service: "SSM", action: "deleteParameter", parameters: { Name: name }, region: drRegion, ignoreErrorCodesMatching: "ParameterNotFound" },
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({
-        resources: [stack.formatArn({ service: "ssm", region, resource: "parameter", resourceName: `${prefix.replace(/^\//, "")}/${name}` })],
+        resources: [stack.formatArn({ service: "ssm", region: drRegion, resource: "parameter", resourceName: name.replace(/^\//, "") })],
       }),
       installLatestAwsSdk: false,
     });
-    return resource.getResponseField("Parameter.Value");
-  };
-  return { albDns: read("PrimaryAlbDns", "alb-dns"), albZone: read("PrimaryAlbZone", "alb-zone") };
+  }
 }

@@ -11,18 +11,19 @@ import { StackContext, use } from "sst/constructs";
 import { Duration } from "aws-cdk-lib";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import { Compute } from "./Compute";
-import { useStage } from "./context";
+import { usePrimaryAddress, useStage } from "./context";
 
 export function Dns({ stack, app }: StackContext) {
-  const { config } = useStage(app);
+  const { config, names, isPrimary } = useStage(app);
   const dns = config.dns;
   if (!dns) throw new Error(`stage "${config.stage}" names no hosted zone; the Dns stack should not be added`);
+  if (isPrimary) throw new Error("Dns belongs to the DR region");
   const compute = use(Compute);
-  if (!("peerAlbDnsName" in compute) || !compute.peerAlbDnsName || !compute.peerAlbZoneId) throw new Error("Dns belongs to the DR region");
+  const peer = usePrimaryAddress(stack, names);
 
   const primaryCheck = new route53.HealthCheck(stack, "PrimaryHealth", {
     type: route53.HealthCheckType.HTTP,
-    fqdn: compute.peerAlbDnsName,
+    fqdn: peer.albDns,
     port: 80,
     resourcePath: "/health.php",
     requestInterval: Duration.seconds(10),
@@ -39,7 +40,7 @@ export function Dns({ stack, app }: StackContext) {
       healthCheckId,
       aliasTarget: { dnsName: albDns, hostedZoneId: albZoneId, evaluateTargetHealth: role === "PRIMARY" },
     });
-  const primary = record("PrimaryRecord", "PRIMARY", compute.peerAlbDnsName, compute.peerAlbZoneId, primaryCheck.healthCheckId);
+  const primary = record("PrimaryRecord", "PRIMARY", peer.albDns, peer.albZone, primaryCheck.healthCheckId);
   const secondary = record("SecondaryRecord", "SECONDARY", compute.alb.loadBalancerDnsName, compute.alb.loadBalancerCanonicalHostedZoneId);
   return { primaryCheck, primary, secondary, recordName: dns.recordName, hostedZoneId: dns.hostedZoneId };
 }

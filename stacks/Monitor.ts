@@ -15,7 +15,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
-import { useStage } from "./context";
+import { usePrimaryAddress, useStage } from "./context";
 import { logRetentionSuppressions, suppress, type Suppression } from "./nag";
 import { State } from "./State";
 
@@ -23,11 +23,12 @@ import { State } from "./State";
 export const stateTableActions = ["dynamodb:GetItem", "dynamodb:PutItem"];
 
 export function Monitor({ stack, app }: StackContext) {
-  const { config, names } = useStage(app);
+  const { config, names, isPrimary } = useStage(app);
+  if (isPrimary) throw new Error("Monitor belongs to the DR region");
   const { table } = use(State);
   const { topic } = use(Alerts);
-  const { healthUrl, peerHealthUrl } = use(Compute);
-  if (!peerHealthUrl) throw new Error("Monitor belongs to the DR region: Compute returned no peerHealthUrl");
+  const { healthUrl } = use(Compute);
+  const primary = usePrimaryAddress(stack, names);
   const health = config.health;
 
   const stateMachineArn = stack.formatArn({
@@ -52,7 +53,7 @@ export function Monitor({ stack, app }: StackContext) {
       STATE_TABLE: table.tableName,
       TOPIC_ARN: topic.topicArn,
       STATE_MACHINE_ARN: stateMachineArn,
-      PRIMARY_HEALTH_URL: peerHealthUrl,
+      PRIMARY_HEALTH_URL: primary.healthUrl,
       ...(health.probeDr ? { DR_HEALTH_URL: healthUrl } : {}),
       FAILURE_THRESHOLD: String(health.failureThreshold),
       PROBE_TIMEOUT_MS: String(health.probeTimeoutSeconds * 1000),

@@ -1,5 +1,7 @@
 /** What every stack function needs to know about where it is deployed. */
 import type { App } from "sst/constructs";
+import type { Stack } from "aws-cdk-lib";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Stage } from "@pilot-light/core";
 import { stageConfig } from "./stages";
 
@@ -16,6 +18,26 @@ export function useStage(app: App) {
     /** The other region of the pair. */
     peerRegion: isPrimary ? config.drRegion : config.primaryRegion,
     cidr: isPrimary ? config.primaryCidr : config.drCidr,
-    ssm: (name: string) => `${names.ssmPrefix}/${role}/${name}`,
+  };
+}
+
+/** The SSM parameters in the DR region that hold the primary ALB's address (written by the primary's Compute). */
+export function primaryAddressParameters(names: { ssmPrefix: string }) {
+  return { albDns: `${names.ssmPrefix}/primary/alb-dns`, albZone: `${names.ssmPrefix}/primary/alb-zone` };
+}
+
+/**
+ * The primary ALB's address as a DR-region stack sees it: CloudFormation parameters of type
+ * AWS::SSM::Parameter::Value<String>, resolved from the DR region's own SSM at every deploy.
+ * No call into the primary region, no cross-stack export: a DR deploy works while the primary
+ * region is down (it keeps the last address the primary published).
+ */
+export function usePrimaryAddress(stack: Stack, names: { ssmPrefix: string }) {
+  const p = primaryAddressParameters(names);
+  const albDns = ssm.StringParameter.valueForStringParameter(stack, p.albDns);
+  return {
+    albDns,
+    albZone: ssm.StringParameter.valueForStringParameter(stack, p.albZone),
+    healthUrl: `http://${albDns}/health.php`,
   };
 }

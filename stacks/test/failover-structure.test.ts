@@ -14,7 +14,7 @@ import { extractAsl, writeAsl } from "../../packages/tools/src/asl";
 import { allStates, type AslDefinition, type AslState } from "../../packages/world/src/execute";
 import { standaloneFailoverTemplate } from "../failover/standalone";
 import { stepNames, transientErrors } from "../failover/steps";
-import { synthFailoverStack } from "../failover/synth";
+import { synthRegion } from "./support/synth";
 
 const validate = createRequire(import.meta.url)("asl-validator") as (
   definition: unknown,
@@ -26,8 +26,10 @@ let nagErrors: string[];
 let definition: AslDefinition;
 let states: Map<string, AslState>;
 
-beforeAll(async () => {
-  ({ template, nagErrors } = await synthFailoverStack("dnsdemo"));
+beforeAll(() => {
+  const synth = synthRegion("dnsdemo", "dr");
+  template = synth.templates.Failover!;
+  nagErrors = synth.nagErrors.Failover!;
   const [sm] = extractAsl(template.toJSON());
   if (!sm) throw new Error("no state machine in the Failover stack");
   definition = sm.definition as AslDefinition;

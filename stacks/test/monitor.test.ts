@@ -5,12 +5,11 @@
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "aws-cdk-lib";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { buildMonitorBundle } from "../../packages/tools/src/bench-health";
-import { stages } from "../stages";
-import { synthRegion } from "./support/synth";
+import type { FunctionBuild } from "../../packages/tools/src/offline-synth";
+import { ssmParameterRef, synthRegion } from "./support/synth";
 
 interface Statement {
   Action: string | string[];
@@ -40,20 +39,19 @@ const topicRef = { "Fn::ImportValue": Match.stringLikeRegexp("Alerts:ExportsOutp
 describe("monitor stack with the default settings", () => {
   let monitor: Template;
   let state: Template;
-  let monitorStack: Stack;
-  beforeAll(async () => {
-    const { templates, stacks } = await synthRegion("dev", "eu-central-1");
-    expect(templates.Monitor, "Monitor must be composed into the DR region (stacks/compose.ts)").toBeDefined();
-    monitor = templates.Monitor!;
-    state = templates.State!;
-    monitorStack = stacks.Monitor!;
-  }, 180_000);
+  let functions: FunctionBuild[];
+  beforeAll(() => {
+    const synth = synthRegion("dev", "dr");
+    expect(synth.templates.Monitor, "Monitor must be composed into the DR region (stacks/compose.ts)").toBeDefined();
+    monitor = synth.templates.Monitor!;
+    state = synth.templates.State!;
+    functions = synth.functions;
+  });
 
   it("bundles the monitor byte for byte as `pnpm bench` measures it", async () => {
-    // SST writes each function's bundle to .sst/artifacts/<construct address>/.
+    // SST writes each function's bundle to <artifacts>/<construct address>/.
     const bundled = "packages/functions/src/health-monitor.mjs";
-    const artifacts = join(process.cwd(), ".sst/artifacts");
-    const built = monitorStack.node.findAll().map((c) => join(artifacts, c.node.addr, bundled)).filter((f) => existsSync(f));
+    const built = functions.filter((f) => f.stack === "Monitor").map((f) => join(f.artifactDir, bundled)).filter((f) => existsSync(f));
     expect(built).toHaveLength(1);
     const bench = await buildMonitorBundle();
     try {
@@ -77,7 +75,7 @@ describe("monitor stack with the default settings", () => {
   it("gives the monitor the stage's detection settings and the primary's /health.php", () => {
     const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
     expect(env).toMatchObject({ FAILURE_THRESHOLD: "3", PROBE_TIMEOUT_MS: "5000", PROBES_PER_CHECK: "3", AUTO_FAILOVER: "true" });
-    expect(JSON.stringify(env.PRIMARY_HEALTH_URL)).toMatch(/http:\/\/.*PrimaryAlbDns.*\/health\.php/);
+    expect(env.PRIMARY_HEALTH_URL).toEqual({ "Fn::Join": ["", ["http://", ssmParameterRef(monitor, "/pilot-light/dev/primary/alb-dns"), "/health.php"]] });
     expect(env.DR_HEALTH_URL).toBeUndefined();
     expect(JSON.stringify(env.STATE_MACHINE_ARN)).toContain(":states:eu-central-1:");
     expect(JSON.stringify(env.STATE_MACHINE_ARN)).toContain(":stateMachine:pilot-light-dev-failover");
@@ -144,14 +142,8 @@ describe("monitor stack with the default settings", () => {
 
 describe("monitor stack with a stage's own detection settings", () => {
   let monitor: Template;
-  beforeAll(async () => {
-    stages.fastdetect = {
-      health: { schedule: "rate(1 minute)", failureThreshold: 2, probeTimeoutSeconds: 3, probesPerCheck: 5, probeDr: true, autoFailover: false },
-    };
-    monitor = (await synthRegion("fastdetect", "eu-central-1")).templates.Monitor!;
-  }, 180_000);
-  afterAll(() => {
-    delete stages.fastdetect;
+  beforeAll(() => {
+    monitor = synthRegion("fastdetect", "dr").templates.Monitor!;
   });
 
   it("takes the rule's schedule from the stage config", () => {
@@ -167,12 +159,8 @@ describe("monitor stack with a stage's own detection settings", () => {
 
 describe("monitor stack after a failover (DR active)", () => {
   let monitor: Template;
-  beforeAll(async () => {
-    stages.monitordr = { activeRegion: "dr" };
-    monitor = (await synthRegion("monitordr", "eu-central-1")).templates.Monitor!;
-  }, 180_000);
-  afterAll(() => {
-    delete stages.monitordr;
+  beforeAll(() => {
+    monitor = synthRegion("monitordr", "dr").templates.Monitor!;
   });
 
   it("only recommends: the old primary failing must not start a second failover", () => {

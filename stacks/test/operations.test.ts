@@ -1,67 +1,14 @@
 /**
  * The Operations stack in the synthesized DR region: the dashboard's widgets read the metrics
  * the handlers really emit, the alarms watch the right metrics with the texts operators read,
- * everything notifies the alerts topic, and cdk-nag finds nothing. Monitor, Failover and
- * Operations are added to the DR composition here when stacks/compose.ts does not add them yet.
+ * everything notifies the alerts topic, and cdk-nag finds nothing.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { Aspects, Stack } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
-import { AwsSolutionsChecks, NagMessageLevel, type INagLogger } from "cdk-nag";
-import { App } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { Operations as Ops } from "@pilot-light/core";
-import config from "../../sst.config";
-import { Failover } from "../Failover";
-import { Monitor } from "../Monitor";
-import { suppressFrameworkResources } from "../nag";
-import { Operations } from "../Operations";
-import { stages } from "../stages";
-
-// The faster detection profile docs/detection.md recommends (every minute, failover after 4
-// failed checks), on a stage that already failed over (DR serving, so DR has a task alarm).
-stages.opsfast = { health: { schedule: "rate(1 minute)", failureThreshold: 4 }, activeRegion: "dr" };
+import { synthRegion } from "./support/synth";
 
 const region = "eu-central-1";
-
-/** cdk-nag findings collected during the one synthesis (SST functions refuse a second one). */
-function nagCollector(found: string[]): INagLogger {
-  const ignore = () => undefined;
-  return {
-    onCompliance: ignore,
-    onSuppressed: ignore,
-    onSuppressedError: ignore,
-    onNotApplicable: ignore,
-    onNonCompliance: (d) => {
-      if (d.ruleLevel === NagMessageLevel.ERROR) found.push(`${d.ruleId} ${d.resource.node.path}`);
-    },
-    onError: (d) => found.push(`${d.ruleId} failed on ${d.resource.node.path}: ${d.errorMessage}`),
-  };
-}
-
-/** Failover (19 bundled Lambdas) only when the test compares against it. */
-async function synthDr(stage: string, withFailover: boolean): Promise<{ operations: Stack; template: Template; nag: string[]; failover?: Template }> {
-  process.env.NODE_ENV = "test";
-  await initProject({ stage, region });
-  const app = new App({ mode: "deploy", stage, name: "pilot-light", region });
-  await config.stacks(app);
-  const composed = () => app.node.children.filter((c): c is Stack => c instanceof Stack);
-  const wanted = withFailover ? ([["Monitor", Monitor], ["Failover", Failover], ["Operations", Operations]] as const) : ([["Monitor", Monitor], ["Operations", Operations]] as const);
-  for (const [name, fn] of wanted) {
-    if (!composed().some((s) => s.node.id.endsWith(`-${name}`))) {
-      app.stack(fn);
-      const added = composed().find((s) => s.node.id.endsWith(`-${name}`));
-      if (added) suppressFrameworkResources(added);
-    }
-  }
-  const operations = composed().find((s) => s.node.id === `${stage}-pilot-light-Operations`);
-  if (!operations) throw new Error("Operations stack not composed");
-  const nag: string[] = [];
-  Aspects.of(operations).add(new AwsSolutionsChecks({ additionalLoggers: [nagCollector(nag)] }));
-  await app.finish();
-  const failover = composed().find((s) => s.node.id === `${stage}-pilot-light-Failover`);
-  return { operations, template: Template.fromStack(operations), nag, ...(failover ? { failover: Template.fromStack(failover) } : {}) };
-}
 
 interface Widget {
   type: string;
@@ -102,20 +49,24 @@ const topicImport = { "Fn::ImportValue": Match.stringLikeRegexp("Alerts:ExportsO
 
 describe("operations stack, default detection profile", () => {
   let template: Template;
-  let operations: Stack;
+  let operationsRegion: string;
   let nag: string[];
   let failover: Template | undefined;
   let widgets: Widget[];
   const texts = Ops.alarmTexts({ stage: "dev", drRegion: region, stateMachineName: "pilot-light-dev-failover", scheduleMinutes: 5, failureThreshold: 3 });
 
-  beforeAll(async () => {
-    ({ template, operations, nag, failover } = await synthDr("dev", true));
+  beforeAll(() => {
+    const synth = synthRegion("dev", "dr");
+    template = synth.templates.Operations!;
+    operationsRegion = synth.stacks.Operations!.region;
+    nag = synth.nagErrors.Operations!;
+    failover = synth.templates.Failover;
     widgets = dashboardWidgets(template);
-  }, 480_000);
+  });
 
   it("names the dashboard after the stage, in the DR region", () => {
     template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: "pilot-light-dev-dr" });
-    expect(operations.region).toBe(region);
+    expect(operationsRegion).toBe(region);
   });
 
   it("charts the monitor's Powertools metrics (namespace PilotLight, service and Target dimensions) against the threshold", () => {
@@ -233,9 +184,9 @@ describe("operations stack, default detection profile", () => {
 
 describe("operations stack, fast detection profile (rate(1 minute), threshold 4), DR serving", () => {
   let template: Template;
-  beforeAll(async () => {
-    ({ template } = await synthDr("opsfast", false));
-  }, 480_000);
+  beforeAll(() => {
+    template = synthRegion("opsfast", "dr").templates.Operations!;
+  });
 
   it("alarms after two silent one-minute periods and says 2 minutes", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {

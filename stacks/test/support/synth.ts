@@ -1,22 +1,37 @@
-/** Both regions of a stage, synthesized once per test file (cached by stage name). */
-import { synthRegion, type RegionSynth } from "../../../packages/tools/src/offline-synth";
-import { stageConfig } from "../../stages";
+/**
+ * The stack tests' view of the one-per-run synthesis (global-synth.ts): a variant's regions as
+ * CDK assertion Templates, cdk-nag findings and function bundles, read from the stored JSON.
+ */
+import { readFileSync } from "node:fs";
+import { inject } from "vitest";
+import { withTemplates, type RegionSynth, type RegionSynthJson } from "../../../packages/tools/src/offline-synth";
+import { fileOf } from "./global-synth";
+import { variant } from "./variants";
 
-export { synthRegion };
+const loaded = new Map<string, RegionSynth>();
 
-const cache = new Map<string, Promise<{ primary: RegionSynth; dr: RegionSynth }>>();
-
-export async function synthStage(stage: string) {
-  let result = cache.get(stage);
-  if (!result) {
-    result = (async () => {
-      const settings = stageConfig(stage);
-      const primary = await synthRegion(stage, settings.primaryRegion);
-      const dr = await synthRegion(stage, settings.drRegion);
-      return { primary, dr };
-    })();
-    cache.set(stage, result);
+/** One region of a synthesized variant ("primary" or "dr"). */
+export function synthRegion(id: string, role: "primary" | "dr"): RegionSynth {
+  const key = `${id}.${role}`;
+  let synth = loaded.get(key);
+  if (!synth) {
+    if (!variant(id).regions.includes(role)) throw new Error(`variant "${id}" is synthesized for ${variant(id).regions.join(", ")} only`);
+    synth = withTemplates(JSON.parse(readFileSync(fileOf(inject("synthDir"), id, role), "utf8")) as RegionSynthJson);
+    loaded.set(key, synth);
   }
-  const r = await result;
-  return { primary: r.primary.templates, dr: r.dr.templates, raw: r };
+  return synth;
+}
+
+/** Both regions of a variant. */
+export function synthStage(id: string) {
+  const primary = synthRegion(id, "primary");
+  const dr = synthRegion(id, "dr");
+  return { primary: primary.templates, dr: dr.templates, raw: { primary, dr } };
+}
+
+/** `{ Ref }` to a template's CloudFormation parameter that resolves this SSM parameter at deploy. */
+export function ssmParameterRef(template: { toJSON(): { Parameters?: Record<string, { Type?: string; Default?: string }> } }, name: string) {
+  const found = Object.entries(template.toJSON().Parameters ?? {}).filter(([, p]) => p.Type === "AWS::SSM::Parameter::Value<String>" && p.Default === name);
+  if (found.length !== 1) throw new Error(`expected one SSM parameter ${name}, found ${found.length}`);
+  return { Ref: found[0]![0] };
 }

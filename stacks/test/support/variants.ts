@@ -1,0 +1,45 @@
+/**
+ * Every stage the stack tests read, synthesized once per test run by global-synth.ts. A variant
+ * is a stage name, the settings it gets on top of stacks/stages.ts (test-only stages), and the
+ * regions the tests need. Two variants may share a stage name with different settings: the
+ * active-region test compares one stage's DR database before and after a failover.
+ */
+import type { Stage } from "@pilot-light/core";
+
+export interface Variant {
+  /** Key the tests ask for. */
+  id: string;
+  stage: string;
+  /** Settings of a test-only stage (absent: the stage's own entry in stacks/stages.ts). */
+  settings?: Stage.StageSettingsInput;
+  regions: ("primary" | "dr")[];
+}
+
+const both: Variant["regions"] = ["primary", "dr"];
+
+export const variants: Variant[] = [
+  { id: "dev", stage: "dev", regions: both },
+  { id: "dnsdemo", stage: "dnsdemo", regions: both },
+  { id: "prod", stage: "prod", regions: both },
+  // After a failover: DR active, DR at 3 tasks.
+  { id: "failedover", stage: "failedover", settings: { activeRegion: "dr", drTaskCount: 3 }, regions: both },
+  // One stage's DR database before and after `activeRegion` flips.
+  { id: "switching-before", stage: "switching", settings: { activeRegion: "primary" }, regions: ["dr"] },
+  { id: "switching-after", stage: "switching", settings: { activeRegion: "dr" }, regions: ["dr"] },
+  // A stage's own detection settings.
+  {
+    id: "fastdetect",
+    stage: "fastdetect",
+    settings: { health: { schedule: "rate(1 minute)", failureThreshold: 2, probeTimeoutSeconds: 3, probesPerCheck: 5, probeDr: true, autoFailover: false } },
+    regions: ["dr"],
+  },
+  { id: "monitordr", stage: "monitordr", settings: { activeRegion: "dr" }, regions: ["dr"] },
+  // docs/detection.md's faster profile on a stage that already failed over (DR serving).
+  { id: "opsfast", stage: "opsfast", settings: { health: { schedule: "rate(1 minute)", failureThreshold: 4 }, activeRegion: "dr" }, regions: ["dr"] },
+];
+
+export function variant(id: string): Variant {
+  const v = variants.find((x) => x.id === id);
+  if (!v) throw new Error(`no synthesized variant "${id}"; add it to stacks/test/support/variants.ts (have: ${variants.map((x) => x.id).join(", ")})`);
+  return v;
+}
