@@ -12,6 +12,7 @@ import { Duration, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as ecrAssets from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -49,7 +50,9 @@ export function Compute({ stack, app }: StackContext) {
     runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
   });
   taskDefinition.addContainer("web", {
-    image: ecs.ContainerImage.fromAsset(webAppDir),
+    // The task runs on X86_64: build for it on any machine (an image built on an arm64 laptop
+    // would otherwise fail with "exec format error", and the DR side would find out in a failover).
+    image: ecs.ContainerImage.fromAsset(webAppDir, { platform: ecrAssets.Platform.LINUX_AMD64 }),
     portMappings: [{ containerPort: 80 }],
     environment: { DB_HOST: endpoint, DB_NAME: "app", APP_REGION: app.region },
     secrets: {

@@ -1,5 +1,5 @@
 /**
- * The application's MySQL database. Primary: RDS MySQL 8.0, Multi-AZ, 7-day automated
+ * The application's MySQL database. Primary: RDS MySQL 8.4, Multi-AZ, 7-day automated
  * backups, KMS-encrypted, credentials in Secrets Manager replicated to the DR region.
  * DR: a cross-region read replica encrypted with a DR-region key. Replica backups must be on,
  * or RDS refuses to promote while the first backup runs ("backing-up").
@@ -19,7 +19,9 @@ import { useStage } from "./context";
 import { suppress } from "./nag";
 import { Network } from "./Network";
 
-const engine = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+// 8.4 (LTS): 8.0 left RDS standard support on 31 July 2026, and new 8.0 instances are enrolled in
+// paid Extended Support. The major version only: RDS picks the minor, autoMinorVersionUpgrade keeps it.
+const engine = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.of("8.4", "8.4") });
 
 export function Data({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
@@ -115,13 +117,20 @@ export function Data({ stack, app }: StackContext) {
   cfn.sourceRegion = config.primaryRegion;
   new cloudwatch.Alarm(stack, "ReplicaLag", {
     alarmName: `${names.prefix}-replica-lag`,
-    alarmDescription: `Cross-region replica ${names.replicaDb} lags more than the RPO budget (${config.rpoBudgetSeconds} s) for 3 minutes. A failover now would lose more data than budgeted: look for write bursts or long DDL on the primary.`,
-    metric: replica.metric("ReplicaLag", { statistic: "Maximum", period: Duration.minutes(1) }),
+    alarmDescription: `Cross-region replica ${names.replicaDb} lags more than the RPO budget (${config.rpoBudgetSeconds} s), or reports replication stopped (-1), for 3 minutes. A failover now would lose more data than budgeted: look for write bursts or long DDL on the primary, or a replication error in the replica's events.`,
+    // RDS reports -1 while replication is not running: count that as a breach. A promoted
+    // replica reports nothing at all, which is the end of replication, not a breach: missing
+    // data leaves the alarm INSUFFICIENT_DATA instead of in ALARM for ever after a failover.
+    metric: new cloudwatch.MathExpression({
+      expression: `IF(lag < 0, ${config.rpoBudgetSeconds + 1}, lag)`,
+      usingMetrics: { lag: replica.metric("ReplicaLag", { statistic: "Maximum", period: Duration.minutes(1) }) },
+      label: "ReplicaLag (s; -1 counted as a breach)",
+      period: Duration.minutes(1),
+    }),
     threshold: config.rpoBudgetSeconds,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     evaluationPeriods: 3,
-    // No data means replication is broken or the replica is gone: that is a breach too.
-    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    treatMissingData: cloudwatch.TreatMissingData.MISSING,
   }).addAlarmAction(new actions.SnsAction(use(Alerts).topic));
   const secret = secretsmanager.Secret.fromSecretNameV2(stack, "DbSecret", secretName);
   return {

@@ -7,6 +7,7 @@
  */
 import { StackContext } from "sst/constructs";
 import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { useStage } from "./context";
 import { suppress } from "./nag";
@@ -60,10 +61,17 @@ export function Storage({ stack, app }: StackContext) {
     region: config.drRegion,
     account: Aws.ACCOUNT_ID,
   });
+  // Our own role: CDK's default (feature flag off) is named "CDKReplicationRole" in every app,
+  // so a second stage in the account, or any other CDK app, would collide with it.
+  const replicationRole = new iam.Role(stack, "ReplicationRole", {
+    assumedBy: new iam.ServicePrincipal("s3.amazonaws.com"),
+    description: `${config.app}-${config.stage}: S3 replication of the data bucket to ${config.drRegion}`,
+  });
   const bucket = new s3.Bucket(stack, "Data", {
     ...secure,
     bucketName: names.data,
     versioned: true,
+    replicationRole,
     lifecycleRules: [...lifecycleRules, { id: "infrequent-access", transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }] }],
     serverAccessLogsBucket: logs,
     serverAccessLogsPrefix: "s3/",
@@ -77,7 +85,8 @@ export function Storage({ stack, app }: StackContext) {
       },
     ],
   });
-  suppress(bucket, [
+  bucket.grantReplicationPermission(replicationRole, { destinations: [{ bucket: drBucket }] });
+  suppress(replicationRole, [
     {
       id: "AwsSolutions-IAM5",
       reason: "S3 replication reads and writes object versions: object-level wildcards on exactly the source and destination buckets.",

@@ -117,10 +117,10 @@ describe("network", () => {
 });
 
 describe("data", () => {
-  it("runs the primary as Multi-AZ MySQL 8.0 with 7-day backups and KMS-encrypted storage", () => {
+  it("runs the primary as Multi-AZ MySQL 8.4 (8.0 is past standard support) with 7-day backups and KMS-encrypted storage", () => {
     t(primary, "Data").hasResourceProperties("AWS::RDS::DBInstance", {
       Engine: "mysql",
-      EngineVersion: Match.stringLikeRegexp("^8\\.0"),
+      EngineVersion: "8.4",
       MultiAZ: true,
       BackupRetentionPeriod: 7,
       StorageEncrypted: true,
@@ -158,12 +158,22 @@ describe("data", () => {
     data.resourceCountIs("AWS::KMS::Key", 1);
   });
 
-  it("alarms when replica lag exceeds the RPO budget", () => {
+  it("alarms when replica lag exceeds the RPO budget or replication stops (-1), and not for ever once the replica is promoted", () => {
     t(dr, "Data").hasResourceProperties("AWS::CloudWatch::Alarm", {
-      MetricName: "ReplicaLag",
-      Namespace: "AWS/RDS",
+      AlarmName: "pilot-light-dev-replica-lag",
+      Metrics: [
+        { Id: "expr_1", Expression: "IF(lag < 0, 61, lag)", Label: Match.anyValue(), ReturnData: true },
+        {
+          Id: "lag",
+          MetricStat: { Metric: { Namespace: "AWS/RDS", MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: Match.anyValue() }] }, Period: 60, Stat: "Maximum" },
+          ReturnData: false,
+        },
+      ],
       Threshold: 60,
       ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 3,
+      // A promoted replica reports no ReplicaLag at all: INSUFFICIENT_DATA, not ALARM for ever.
+      TreatMissingData: "missing",
       AlarmActions: [Match.anyValue()],
     });
   });
@@ -197,6 +207,22 @@ describe("storage", () => {
     });
   });
 
+  it("replicates with its own role, not CDK's account-wide fixed name CDKReplicationRole", () => {
+    for (const stage of [primary, dnsPrimary]) {
+      const storage = t(stage, "Storage");
+      const roles = storage.findResources("AWS::IAM::Role", { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: "s3.amazonaws.com" } })] } } });
+      expect(Object.keys(roles)).toHaveLength(1);
+      const [[roleId, role]] = Object.entries(roles) as [string, { Properties: { RoleName?: unknown } }][];
+      expect(role.Properties.RoleName).toBeUndefined();
+      storage.hasResourceProperties("AWS::S3::Bucket", { ReplicationConfiguration: { Role: { "Fn::GetAtt": [roleId, "Arn"] }, Rules: Match.anyValue() } });
+      // ...with the permissions replication needs: read versions here, replicate into the DR bucket.
+      const granted = Object.values(storage.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } })).flatMap(
+        (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement.flatMap((st) => st.Action),
+      );
+      expect(granted).toEqual(expect.arrayContaining(["s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersionForReplication", "s3:ReplicateObject", "s3:ReplicateDelete"]));
+    }
+  });
+
   it("versions the DR bucket, the replication destination", () => {
     t(dr, "Storage").hasResourceProperties("AWS::S3::Bucket", {
       BucketName: { "Fn::Join": ["", ["pl-dev-data-eu-central-1-", { Ref: "AWS::AccountId" }]] },
@@ -221,6 +247,13 @@ describe("compute", () => {
   it("runs 2 tasks in the primary region and 0 in the DR region", () => {
     t(primary, "Compute").hasResourceProperties("AWS::ECS::Service", { DesiredCount: 2, ServiceName: "pilot-light-dev-web" });
     t(dr, "Compute").hasResourceProperties("AWS::ECS::Service", { DesiredCount: 0, ServiceName: "pilot-light-dev-web" });
+  });
+
+  it("builds the application image for the task's X86_64 platform, whatever machine deploys", () => {
+    for (const templates of [primary, dr]) {
+      expect(synthStage("dev").raw[templates === primary ? "primary" : "dr"].stacks.Compute!.dockerImages).toEqual([{ asset: expect.any(String), platform: "linux/amd64" }]);
+      t(templates, "Compute").hasResourceProperties("AWS::ECS::TaskDefinition", { RuntimePlatform: { CpuArchitecture: "X86_64", OperatingSystemFamily: "LINUX" } });
+    }
   });
 
   it("checks /health.php every 5 s so new tasks turn healthy fast", () => {

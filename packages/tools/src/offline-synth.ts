@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { Aspects, Stack } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
+import { AssetManifestArtifact } from "aws-cdk-lib/cx-api";
 import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { App, Function as SstFunction } from "sst/constructs";
@@ -35,6 +36,8 @@ export interface StackSynth {
   template: Record<string, unknown>;
   /** Unsuppressed AwsSolutions errors, "rule: message". */
   nagErrors: string[];
+  /** Container images the stack builds at deploy (asset hash), and the platform they are built for. */
+  dockerImages: { asset: string; platform: string | null }[];
 }
 
 /** A function SST built during the synthesis: where its bundle is. */
@@ -113,7 +116,11 @@ export async function synthRegion(stage: string, region: string, options: SynthO
       if (!(child instanceof Stack)) continue;
       const name = child.node.id.slice(prefix.length);
       const artifact = assembly.getStackArtifact(child.artifactId);
-      stacks[name] = { stackName: child.stackName, region: child.region, template: artifact.template as Record<string, unknown>, nagErrors: nagErrorsOf(artifact) };
+      const images = artifact.dependencies
+        .filter((d) => AssetManifestArtifact.isAssetManifestArtifact(d))
+        .flatMap((m) => Object.entries(m.contents.dockerImages ?? {}))
+        .map(([asset, image]) => ({ asset, platform: image.source.platform ?? null }));
+      stacks[name] = { stackName: child.stackName, region: child.region, template: artifact.template as Record<string, unknown>, nagErrors: nagErrorsOf(artifact), dockerImages: images };
       for (const fn of child.node.findAll()) {
         const handler = fn instanceof SstFunction ? (fn.node.defaultChild as CfnFunction).handler : undefined;
         if (handler) functions.push({ stack: name, id: fn.node.id, handler, artifactDir: join(artifacts, fn.node.addr) });
