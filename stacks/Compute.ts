@@ -7,20 +7,21 @@
  * The primary publishes its ALB's address into the DR region's SSM (see `publishToDr`), so the
  * DR region's stacks read it in their own region and deploy while the primary region is down.
  */
-import { StackContext, use } from "sst/constructs";
-import { Duration, Stack } from "aws-cdk-lib";
+import { Function, StackContext, use } from "sst/constructs";
+import { ArnFormat, type CfnElement, CustomResource, Duration, Lazy, Stack, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecrAssets from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
 import { primaryAddressParameters, useStage } from "./context";
-import { suppress } from "./nag";
+import { logRetentionSuppressions, suppress } from "./nag";
 import { Data } from "./Data";
 import { Network } from "./Network";
 import { Storage } from "./Storage";
@@ -37,7 +38,7 @@ export function desiredCount(
 }
 
 export function Compute({ stack, app }: StackContext) {
-  const { config, names, isPrimary } = useStage(app);
+  const { config, names, isPrimary, role } = useStage(app);
   const { vpc, albSg, ecsSg } = use(Network);
   const { endpoint, secret } = use(Data);
   const { logs: logBucket } = use(Storage);
@@ -89,6 +90,7 @@ export function Compute({ stack, app }: StackContext) {
     // Short grace: the image answers /health.php as soon as Apache and the DB are up.
     healthCheckGracePeriod: Duration.seconds(30),
   });
+  keepServingCount(stack, service, { region: app.region, cluster: names.cluster, service: names.service, role, configured: count, stage: config.stage });
 
   const alb = new elbv2.ApplicationLoadBalancer(stack, "Alb", {
     vpc,
@@ -160,6 +162,72 @@ export function Compute({ stack, app }: StackContext) {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(notify);
   }
+}
+
+/**
+ * The service's DesiredCount comes from a custom resource that reads the live service just
+ * before CloudFormation updates it (Compute.deployCount): a deploy never scales a serving DR
+ * service down, whichever way it is run (`sst deploy` of one region included). The resource
+ * carries the service's other properties, so any change that updates the service runs it first.
+ */
+function keepServingCount(
+  stack: Stack,
+  service: ecs.FargateService,
+  props: { region: string; cluster: string; service: string; role: "primary" | "dr"; configured: number; stage: string },
+) {
+  const fn = new Function(stack, "DeployCount", {
+    handler: "packages/functions/src/deploy-count.handler",
+    description: `pilot-light ${props.stage}: the ECS service's task count for a deploy (never lowers a serving DR service)`,
+    timeout: 30,
+    memorySize: 256,
+  });
+  const serviceArn = stack.formatArn({ service: "ecs", resource: "service", resourceName: `${props.cluster}/${props.service}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  fn.attachPermissions([new iam.PolicyStatement({ actions: ["ecs:DescribeServices"], resources: [serviceArn] })]);
+  const provider = new cr.Provider(stack, "DeployCountProvider", { onEventHandler: fn });
+  const cfn = service.node.defaultChild as ecs.CfnService;
+  const count = new CustomResource(stack, "DesiredCount", {
+    serviceToken: provider.serviceToken,
+    resourceType: "Custom::DesiredCount",
+    properties: {
+      Region: props.region,
+      Cluster: props.cluster,
+      Service: props.service,
+      Role: props.role,
+      Configured: props.configured,
+      ServiceProperties: Lazy.any({ produce: () => serviceProperties(cfn) }),
+    },
+  });
+  cfn.desiredCount = Token.asNumber(count.getAtt("DesiredCount"));
+  suppress(fn, [
+    { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
+    {
+      id: "AwsSolutions-IAM4",
+      reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
+      appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+    },
+    { id: "AwsSolutions-IAM5", reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active).", appliesTo: ["Resource::*"] },
+  ]);
+  suppress(provider, [
+    {
+      id: "AwsSolutions-IAM4",
+      reason: "CDK's custom-resource Provider framework; the AWS managed basic execution role only lets it write its own logs.",
+      appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+    },
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "CDK's Provider framework invokes the one DeployCount function and its versions (<arn>:*).",
+      appliesTo: [`Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*`],
+    },
+    { id: "AwsSolutions-L1", reason: "CDK's Provider framework function, with the runtime its library ships; not configurable here." },
+  ]);
+  for (const child of stack.node.children) if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+}
+
+/** The service's CloudFormation properties but its DesiredCount (which comes from the custom resource). */
+function serviceProperties(cfn: ecs.CfnService): Record<string, unknown> {
+  // cfnProperties is the L1's protected view of every property it renders.
+  const { desiredCount: _count, ...rest } = (cfn as unknown as { cfnProperties: Record<string, unknown> }).cfnProperties;
+  return rest;
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { desiredCount } from "../Compute";
 import { stages } from "../stages";
 import { synthRegion as synthesize } from "../../packages/tools/src/offline-synth";
-import { synthRegion, synthStage } from "./support/synth";
+import { deployCountOf, synthRegion, synthStage } from "./support/synth";
 
 const counts = { primaryTaskCount: 2, drTaskCount: 3, drPilotTaskCount: 0 };
 
@@ -24,8 +24,8 @@ describe("desired counts by active region", () => {
 describe("a stage whose DR region is active", () => {
   it("keeps the DR service scaled up and the old primary at 0", () => {
     const { primary, dr } = synthStage("failedover");
-    primary.Compute!.hasResourceProperties("AWS::ECS::Service", { DesiredCount: 0 });
-    dr.Compute!.hasResourceProperties("AWS::ECS::Service", { DesiredCount: 3 });
+    expect(deployCountOf(primary.Compute!)).toMatchObject({ Role: "primary", Configured: 0 });
+    expect(deployCountOf(dr.Compute!)).toMatchObject({ Role: "dr", Configured: 3 });
   });
 
   it("synthesizes the DR database exactly as before the failover, so CloudFormation leaves it alone", () => {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { Match, type Template } from "aws-cdk-lib/assertions";
-import { ssmParameterRef, synthStage } from "./support/synth";
+import { deployCountOf, ssmParameterRef, synthStage } from "./support/synth";
 
 type Templates = Record<string, Template>;
 let primary: Templates;
@@ -212,7 +212,7 @@ describe("storage", () => {
       const storage = t(stage, "Storage");
       const roles = storage.findResources("AWS::IAM::Role", { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: "s3.amazonaws.com" } })] } } });
       expect(Object.keys(roles)).toHaveLength(1);
-      const [[roleId, role]] = Object.entries(roles) as [string, { Properties: { RoleName?: unknown } }][];
+      const [roleId, role] = Object.entries(roles)[0] as [string, { Properties: { RoleName?: unknown } }];
       expect(role.Properties.RoleName).toBeUndefined();
       storage.hasResourceProperties("AWS::S3::Bucket", { ReplicationConfiguration: { Role: { "Fn::GetAtt": [roleId, "Arn"] }, Rules: Match.anyValue() } });
       // ...with the permissions replication needs: read versions here, replicate into the DR bucket.
@@ -245,8 +245,33 @@ describe("storage", () => {
 
 describe("compute", () => {
   it("runs 2 tasks in the primary region and 0 in the DR region", () => {
-    t(primary, "Compute").hasResourceProperties("AWS::ECS::Service", { DesiredCount: 2, ServiceName: "pilot-light-dev-web" });
-    t(dr, "Compute").hasResourceProperties("AWS::ECS::Service", { DesiredCount: 0, ServiceName: "pilot-light-dev-web" });
+    for (const [templates, role, region, configured] of [[primary, "primary", "eu-west-1", 2], [dr, "dr", "eu-central-1", 0]] as const) {
+      t(templates, "Compute").hasResourceProperties("AWS::ECS::Service", { ServiceName: "pilot-light-dev-web" });
+      expect(deployCountOf(t(templates, "Compute"))).toMatchObject({ Role: role, Configured: configured, Region: region, Cluster: "pilot-light-dev", Service: "pilot-light-dev-web" });
+    }
+  });
+
+  it("reads the live count before CloudFormation updates the service: the custom resource carries the service's properties", () => {
+    const compute = t(dr, "Compute");
+    const props = deployCountOf(compute).ServiceProperties;
+    const [service] = Object.values(compute.findResources("AWS::ECS::Service")) as { Properties: Record<string, unknown> }[];
+    // Every property but DesiredCount, so whatever updates the service (a new task definition on
+    // every image change) changes the custom resource too, and it answers again first.
+    expect(props.taskDefinition).toEqual(service!.Properties.TaskDefinition);
+    expect(props.loadBalancers).toEqual([expect.objectContaining({ containerPort: 80 })]);
+    expect(props).not.toHaveProperty("desiredCount");
+    const lower = (keys: string[]) => keys.map((k) => k.toLowerCase()).sort();
+    expect(lower(Object.keys(props))).toEqual(lower(Object.keys(service!.Properties).filter((k) => k !== "DesiredCount")));
+  });
+
+  it("lets the deploy-count function only describe its own service", () => {
+    const compute = t(dr, "Compute");
+    const statements = Object.values(compute.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^DeployCountServiceRole") }] } })).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    const ecs = statements.filter((s) => JSON.stringify(s.Action).includes("ecs:"));
+    expect(ecs).toEqual([expect.objectContaining({ Action: "ecs:DescribeServices" })]);
+    expect(JSON.stringify(ecs[0]!.Resource)).toContain(":service/pilot-light-dev/pilot-light-dev-web");
   });
 
   it("builds the application image for the task's X86_64 platform, whatever machine deploys", () => {

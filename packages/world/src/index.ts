@@ -11,3 +11,4 @@ export * from "./scheduler";
 export * from "./execute";
 export * from "./pilot-light";
 export * from "./local";
+export * from "./cloudformation";

@@ -35,3 +35,19 @@ export function ssmParameterRef(template: { toJSON(): { Parameters?: Record<stri
   if (found.length !== 1) throw new Error(`expected one SSM parameter ${name}, found ${found.length}`);
   return { Ref: found[0]![0] };
 }
+
+/**
+ * The count a deploy asks for the stack's ECS service: the service's DesiredCount must be the
+ * Custom::DesiredCount resource's answer (never a literal CloudFormation would re-apply);
+ * returns that resource's properties.
+ */
+export function deployCountOf(template: { toJSON(): { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> } }) {
+  const resources = Object.entries(template.toJSON().Resources ?? {});
+  const services = resources.filter(([, r]) => r.Type === "AWS::ECS::Service");
+  const counts = resources.filter(([, r]) => r.Type === "Custom::DesiredCount");
+  if (services.length !== 1 || counts.length !== 1) throw new Error(`expected one ECS service and one Custom::DesiredCount, found ${services.length} and ${counts.length}`);
+  const [countId, count] = counts[0]!;
+  const desired = services[0]![1].Properties?.DesiredCount;
+  if (JSON.stringify(desired) !== JSON.stringify({ "Fn::GetAtt": [countId, "DesiredCount"] })) throw new Error(`the service's DesiredCount is ${JSON.stringify(desired)}, not the custom resource's answer`);
+  return count.Properties as { Role: string; Configured: number; Cluster: string; Service: string; Region: string; ServiceProperties: Record<string, unknown> };
+}

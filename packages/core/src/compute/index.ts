@@ -216,3 +216,5 @@ export async function fenceService(ecs: ECSClient, region: string, ref: ServiceR
     return { fenced: false, region, detail: `could not reach ECS in ${region}: ${(error as Error).name}: ${(error as Error).message}`, at };
   }
 }
+
+export { answerDeployCount, deployCount, liveDesiredCount, DeployCountEvent, DeployCountProperties, type DeployCountInput, type DeployCountResponse } from "./deploy-count";

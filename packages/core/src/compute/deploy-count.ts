@@ -1,0 +1,71 @@
+/**
+ * The task count a deploy gives a region's ECS service. CloudFormation applies an
+ * `AWS::ECS::Service`'s DesiredCount on every update of the service, so a literal count in the
+ * template would scale a DR service that is serving (after a failover, or during a drill) back
+ * to its pilot light. The Compute stack's DesiredCount custom resource asks this function,
+ * with the live count read just before CloudFormation updates the service:
+ * - the DR service is never lowered by a deploy: max(configured, live). Only the workflows
+ *   (EndDrill, RestorePilotLight, a failback) or an operator lower it;
+ * - the primary follows the configuration, as infrastructure as code does;
+ * - a service that does not exist yet is created with the configured count.
+ */
+import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import * as z from "zod";
+import { callAws } from "../errors";
+import type { ServiceRef } from "./index";
+
+export interface DeployCountInput {
+  role: "primary" | "dr";
+  /** What the stage's settings give this region (the active-region rule, stacks/Compute.ts). */
+  configured: number;
+  /** The live desired count; undefined when the service does not exist yet (or is not ACTIVE). */
+  live: number | undefined;
+}
+
+export function deployCount({ role, configured, live }: DeployCountInput): number {
+  if (live === undefined) return configured;
+  return role === "dr" ? Math.max(configured, live) : configured;
+}
+
+/** The service's live desired count; undefined when it does not exist (yet) or is being deleted. */
+export async function liveDesiredCount(ecs: ECSClient, ref: ServiceRef): Promise<number | undefined> {
+  const out = await callAws("ecs:DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] })));
+  const s = out.services?.find((x) => x.status === "ACTIVE");
+  return s?.desiredCount;
+}
+
+/**
+ * The custom resource's properties as CloudFormation sends them (every value a string).
+ * `ServiceProperties` is the service's own properties, there only so that any change to the
+ * service changes this resource too, and it runs again first.
+ */
+export const DeployCountProperties = z.object({
+  Region: z.string().min(1),
+  Cluster: z.string().min(1),
+  Service: z.string().min(1),
+  Role: z.enum(["primary", "dr"]),
+  Configured: z.coerce.number().int().min(0),
+  ServiceProperties: z.unknown().optional(),
+});
+
+/** The Provider framework's onEvent payload for this resource. */
+export const DeployCountEvent = z.object({
+  RequestType: z.enum(["Create", "Update", "Delete"]),
+  ResourceProperties: DeployCountProperties,
+  PhysicalResourceId: z.string().optional(),
+});
+export type DeployCountEvent = z.infer<typeof DeployCountEvent>;
+
+export interface DeployCountResponse {
+  PhysicalResourceId: string;
+  Data?: { DesiredCount: number; Live: number | null };
+}
+
+/** Create and Update: decide from the live service. Delete: nothing to undo (the service goes with its stack). */
+export async function answerDeployCount(ecs: ECSClient, event: DeployCountEvent): Promise<DeployCountResponse> {
+  const p = event.ResourceProperties;
+  const id = `${p.Region}/${p.Cluster}/${p.Service}`;
+  if (event.RequestType === "Delete") return { PhysicalResourceId: event.PhysicalResourceId ?? id };
+  const live = await liveDesiredCount(ecs, { cluster: p.Cluster, service: p.Service });
+  return { PhysicalResourceId: id, Data: { DesiredCount: deployCount({ role: p.Role, configured: p.Configured, live }), Live: live ?? null } };
+}
