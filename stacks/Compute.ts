@@ -16,6 +16,10 @@ import * as ecrAssets from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as iam from "aws-cdk-lib/aws-iam";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import * as route53 from "aws-cdk-lib/aws-route53";
+import * as route53Targets from "aws-cdk-lib/aws-route53-targets";
+import { Stage } from "@pilot-light/core";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { fileURLToPath } from "node:url";
@@ -100,8 +104,7 @@ export function Compute({ stack, app }: StackContext) {
     dropInvalidHeaderFields: true,
   });
   alb.logAccessLogs(logBucket, "alb");
-  const listener = alb.addListener("Http", { port: 80, open: false });
-  const targetGroup = listener.addTargets("Web", {
+  const web: elbv2.AddApplicationTargetsProps = {
     port: 80,
     protocol: elbv2.ApplicationProtocol.HTTP,
     targets: [service],
@@ -115,13 +118,33 @@ export function Compute({ stack, app }: StackContext) {
       unhealthyThresholdCount: 2,
       healthyHttpCodes: "200",
     },
-  });
-  const healthUrl = `http://${alb.loadBalancerDnsName}/health.php`;
+  };
+  const { targetGroup, healthUrl } = config.dns ? https(config.dns) : { targetGroup: alb.addListener("Http", { port: 80, open: false }).addTargets("Web", web), healthUrl: `http://${alb.loadBalancerDnsName}/health.php` };
 
   alarms();
 
   if (isPrimary) publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
   return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
+
+  /**
+   * A stage with a domain serves HTTPS: an ACM certificate for the record and this region's own
+   * name (DNS-validated in the stage's zone), TLS 1.2+ on 443, and 80 redirected to 443. The
+   * regional name (`<region>.<record>`) is an alias to this ALB, so health checks probe it over
+   * HTTPS with a certificate that matches.
+   */
+  function https(dns: NonNullable<typeof config.dns>) {
+    const host = Stage.regionalHost(dns, app.region);
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, "Zone", { hostedZoneId: dns.hostedZoneId, zoneName: dns.hostedZoneName });
+    const certificate = new acm.Certificate(stack, "Certificate", {
+      domainName: dns.recordName,
+      subjectAlternativeNames: [host],
+      validation: acm.CertificateValidation.fromDns(zone),
+    });
+    const listener = alb.addListener("Https", { port: 443, open: false, certificates: [certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS });
+    alb.addListener("Http", { port: 80, open: false, defaultAction: elbv2.ListenerAction.redirect({ protocol: "HTTPS", port: "443", permanent: true }) });
+    new route53.ARecord(stack, "RegionalRecord", { zone, recordName: host, target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(alb)) });
+    return { targetGroup: listener.addTargets("Web", web), healthUrl: `https://${host}/health.php` };
+  }
 
   function alarms() {
     const notify = new actions.SnsAction(topic);

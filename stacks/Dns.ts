@@ -11,6 +11,7 @@ import { StackContext, use } from "sst/constructs";
 import { Duration } from "aws-cdk-lib";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import { Compute } from "./Compute";
+import { Stage } from "@pilot-light/core";
 import { usePrimaryAddress, useStage } from "./context";
 
 export function Dns({ stack, app }: StackContext) {
@@ -21,10 +22,12 @@ export function Dns({ stack, app }: StackContext) {
   const compute = use(Compute);
   const peer = usePrimaryAddress(stack, names);
 
+  // HTTPS to the primary's own name (Compute's certificate covers it), with SNI.
   const primaryCheck = new route53.HealthCheck(stack, "PrimaryHealth", {
-    type: route53.HealthCheckType.HTTP,
-    fqdn: peer.albDns,
-    port: 80,
+    type: route53.HealthCheckType.HTTPS,
+    fqdn: Stage.regionalHost(dns, config.primaryRegion),
+    enableSNI: true,
+    port: 443,
     resourcePath: "/health.php",
     requestInterval: Duration.seconds(10),
     failureThreshold: 3,

@@ -53,7 +53,8 @@ export function Monitor({ stack, app }: StackContext) {
       STATE_TABLE: table.tableName,
       TOPIC_ARN: topic.topicArn,
       STATE_MACHINE_ARN: stateMachineArn,
-      PRIMARY_HEALTH_URL: primary.healthUrl,
+      // A stage with a domain probes the primary's own name over HTTPS (Compute's certificate covers it).
+      PRIMARY_HEALTH_URL: config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : primary.healthUrl,
       ...(health.probeDr ? { DR_HEALTH_URL: healthUrl } : {}),
       FAILURE_THRESHOLD: String(health.failureThreshold),
       PROBE_TIMEOUT_MS: String(health.probeTimeoutSeconds * 1000),

@@ -23,7 +23,7 @@ const drService = () => world.services.get(world.serviceKey(ids.drRegion, ids.cl
 const primaryService = () => world.services.get(world.serviceKey(ids.primaryRegion, ids.cluster, ids.service))!;
 const deploy = (variant: string, role: "primary" | "dr") =>
   updateEcsServices(synthRegion(variant, role).templates.Compute!.toJSON(), role === "dr" ? ids.drRegion : ids.primaryRegion, {
-    "Custom::DesiredCount": (event) => handler(event, lambdaContext()) as Promise<{ Data?: Record<string, unknown> }>,
+    "Custom::DesiredCount": (event) => handler(event, lambdaContext("DeployCount")) as Promise<{ Data?: Record<string, unknown> }>,
   });
 
 describe("a deploy of the DR region", () => {

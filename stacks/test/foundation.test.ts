@@ -342,6 +342,57 @@ describe("compute", () => {
   });
 });
 
+describe("HTTPS, on a stage with a domain", () => {
+  it.each([
+    ["primary", () => dnsPrimary, "eu-west-1"],
+    ["DR", () => dnsDr, "eu-central-1"],
+  ])("serves TLS on 443 in the %s region with a DNS-validated certificate for the record and the region's own name", (_side, templates, region) => {
+    const compute = t(templates(), "Compute");
+    compute.hasResourceProperties("AWS::CertificateManager::Certificate", {
+      DomainName: "app.example.com",
+      SubjectAlternativeNames: [`${region}.app.example.com`],
+      ValidationMethod: "DNS",
+      DomainValidationOptions: Match.arrayWith([{ DomainName: "app.example.com", HostedZoneId: "Z0123456789EXAMPLE" }]),
+    });
+    compute.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", {
+      Port: 443,
+      Protocol: "HTTPS",
+      Certificates: [{ CertificateArn: { Ref: Match.stringLikeRegexp("^Certificate") } }],
+      SslPolicy: Match.stringLikeRegexp("TLS13"),
+      DefaultActions: [Match.objectLike({ Type: "forward" })],
+    });
+    compute.hasResourceProperties("AWS::Route53::RecordSet", {
+      Name: `${region}.app.example.com.`,
+      Type: "A",
+      HostedZoneId: "Z0123456789EXAMPLE",
+      AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+    });
+  });
+
+  it("redirects plain HTTP to HTTPS, permanently, and forwards nothing on 80", () => {
+    const listeners = Object.values(t(dnsDr, "Compute").findResources("AWS::ElasticLoadBalancingV2::Listener")) as { Properties: { Port: number; DefaultActions: unknown[] } }[];
+    expect(listeners.map((l) => l.Properties.Port).sort()).toEqual([443, 80]);
+    expect(listeners.find((l) => l.Properties.Port === 80)!.Properties.DefaultActions).toEqual([
+      { Type: "redirect", RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" } },
+    ]);
+  });
+
+  it("probes over HTTPS: the monitor the primary's own name, the failover's verification the DR's", () => {
+    const env = (template: ReturnType<typeof t>, handler: string) =>
+      (Object.values(template.findResources("AWS::Lambda::Function", { Properties: { Handler: handler } }))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    expect(env(t(dnsDr, "Monitor"), "packages/functions/src/health-monitor.handler").PRIMARY_HEALTH_URL).toBe("https://eu-west-1.app.example.com/health.php");
+    expect(env(t(dnsDr, "Failover"), "packages/functions/src/verify-dr-health.handler").HEALTH_URL).toBe("https://eu-central-1.app.example.com/health.php");
+  });
+
+  it("stays on plain HTTP to the ALB's own name without a domain (no certificate to present)", () => {
+    for (const templates of [primary, dr]) {
+      const compute = t(templates, "Compute");
+      compute.resourceCountIs("AWS::CertificateManager::Certificate", 0);
+      compute.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", { Port: 80, Protocol: "HTTP", DefaultActions: [Match.objectLike({ Type: "forward" })] });
+    }
+  });
+});
+
 describe("notifications", () => {
   it("has an encrypted SNS topic per region with the stage's e-mail subscriptions", () => {
     for (const templates of [dnsPrimary, dnsDr]) {
@@ -356,7 +407,7 @@ describe("DNS", () => {
   it("routes PRIMARY to the primary ALB behind a /health.php check and SECONDARY to the DR ALB, as aliases (the ALBs' TTL 60)", () => {
     const dns = t(dnsDr, "Dns");
     dns.hasResourceProperties("AWS::Route53::HealthCheck", {
-      HealthCheckConfig: Match.objectLike({ Type: "HTTP", ResourcePath: "/health.php", RequestInterval: 10, FailureThreshold: 3 }),
+      HealthCheckConfig: Match.objectLike({ Type: "HTTPS", ResourcePath: "/health.php", RequestInterval: 10, FailureThreshold: 3 }),
     });
     dns.hasResourceProperties("AWS::Route53::RecordSet", {
       Name: "app.example.com",
@@ -375,7 +426,8 @@ describe("DNS", () => {
       HostedZoneId: ssmParameterRef(dns, "/pilot-light/dnsdemo/primary/alb-zone"),
       EvaluateTargetHealth: true,
     });
-    dns.hasResourceProperties("AWS::Route53::HealthCheck", { HealthCheckConfig: Match.objectLike({ FullyQualifiedDomainName: ssmParameterRef(dns, "/pilot-light/dnsdemo/primary/alb-dns") }) });
+    // Over HTTPS to the primary's own name, which its certificate covers.
+    dns.hasResourceProperties("AWS::Route53::HealthCheck", { HealthCheckConfig: Match.objectLike({ FullyQualifiedDomainName: "eu-west-1.app.example.com", Port: 443, EnableSNI: true }) });
     dns.hasResourceProperties("AWS::Route53::RecordSet", {
       Type: "A",
       Failover: "SECONDARY",

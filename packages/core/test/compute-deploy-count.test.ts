@@ -14,7 +14,7 @@ describe("deployCount", () => {
     ["primary", 2, undefined, 2, "creates the primary at its configured count"],
     ["primary", 2, 1, 2, "sets the primary to its configured count"],
     ["primary", 0, 2, 0, "scales the old primary to 0 once the stage says DR is active"],
-  ] as const)("%s, configured %i, live %s → %i: %s", (role, configured, live, expected) => {
+  ] as const)("%s, configured %i, live %s → %i: %s", (role, configured, live, expected, _why) => {
     expect(Compute.deployCount({ role, configured, live })).toBe(expected);
   });
 });

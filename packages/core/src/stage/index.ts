@@ -150,6 +150,15 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
   };
 }
 
+/**
+ * The name that reaches one region's ALB directly, under the stage's record:
+ * `eu-west-1.app.example.com`. The health checks probe it over HTTPS (the certificate covers
+ * it), and it stays this region's whatever the failover record answers.
+ */
+export function regionalHost(dns: { recordName: string }, region: string): string {
+  return `${region}.${dns.recordName.replace(/\.$/, "")}`;
+}
+
 export type RegionRole = "primary" | "dr";
 
 /** Which side of the pair a region plays for this stage; any other region is a mistake. */
