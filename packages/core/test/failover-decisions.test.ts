@@ -37,6 +37,8 @@ describe("failover input", () => {
     [{ mode: "failover", reason: " ", requestedBy: "x" }, "reason"],
     [{ mode: "drill", reason: "r" }, "requestedBy"],
     [{ mode: "drill", reason: "r", requestedBy: "x", options: { ackRpo: true } }, "options"],
+    [{ mode: "failover", reason: "r", requestedBy: "x", option: { acknowledgeRpoBreach: true } }, "option"],
+    [{ mode: "failover", reason: "r", requestedBy: "x", acknowledgeRpoBreach: true }, "acknowledgeRpoBreach"],
     [{ mode: "drill", reason: "r", requestedBy: "x", incidentId: "a/b" }, "incidentId"],
   ])("rejects %j naming %s", (input, field) => {
     const result = Failover.FailoverInput.safeParse(input);

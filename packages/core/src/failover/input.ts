@@ -1,8 +1,9 @@
 /**
  * The state machine's input contract and the normalised run it becomes (ValidateInput).
  * The health monitor starts executions with { mode: "failover", reason, requestedBy, incidentId };
- * operators add `options`. Unknown option names are rejected so a typo cannot silently
- * drop an acknowledgement.
+ * operators add `options`. Unknown or misplaced fields are rejected, at the top level as in
+ * `options`, so a typo cannot silently drop an acknowledgement (`{"option": {...}}` must not
+ * run a failover with the defaults).
  */
 import * as z from "zod";
 
@@ -27,7 +28,7 @@ export const FailoverInput = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")
     .optional(),
   options: FailoverOptions.default(FailoverOptions.parse({})),
-});
+}).strict();
 export type FailoverInput = z.input<typeof FailoverInput>;
 
 /** What ValidateInput hands to every later step (at `$.run`). */

@@ -103,6 +103,7 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     [{ mode: "failover", requestedBy: "x" }, "reason"],
     [{ mode: "promote", reason: "r", requestedBy: "x" }, "mode"],
     [{ mode: "failover", reason: "r", requestedBy: "x", options: { acknowledgeLag: true } }, "options"],
+    [{ mode: "failover", reason: "r", requestedBy: "x", option: { switchDns: false } }, "option"],
     [{ mode: "failover", reason: "r", requestedBy: "x", incidentId: "has spaces" }, "incidentId"],
   ])("rejects bad input %j in its first state, naming the field (%s), touching nothing", async (input, field) => {
     const rig = await suite.rig();
