@@ -2,18 +2,25 @@
  * Operations (DR region, D8): one dashboard that shows readiness at a glance — detection,
  * replica lag against the RPO budget, DR capacity, executions, RTO — and the alarms beyond
  * the foundation's: failed or timed-out executions and a health monitor that stopped running.
- * Every alarm goes to the alerts topic with a description that says what to do. It lives in
- * the DR region with the orchestrator, so a primary outage does not take the view away.
+ * Every alarm goes to the alerts topic with a description that says what to do. Executions
+ * that end FAILED, TIMED_OUT or ABORTED are told to people by ExecutionEnded (an EventBridge
+ * rule), naming the step that failed; a notification that cannot be published raises an alarm
+ * that reaches people without SNS (an OpsCenter OpsItem). It lives in the DR region with the
+ * orchestrator, so a primary outage does not take the view away.
  */
-import { StackContext, use } from "sst/constructs";
-import { ArnFormat, CfnOutput, Duration } from "aws-cdk-lib";
+import { Function, StackContext, use } from "sst/constructs";
+import { ArnFormat, CfnOutput, Duration, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { Operations as Ops, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { desiredCount } from "./Compute";
 import { useStage } from "./context";
 import { Monitor } from "./Monitor";
+import { logRetentionSuppressions, suppress } from "./nag";
 
 /** Powertools' default dimension: every handler's Metrics has serviceName "pilot-light". */
 const service = "pilot-light";
@@ -66,6 +73,29 @@ export function Operations({ stack, app }: StackContext) {
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
+  const ended = executionEnded();
+  // Every failed publish (the notify steps, the monitor, ExecutionEnded) and every failed
+  // ExecutionEnded run: someone may not have been told. SNS may be the thing that is down,
+  // so this alarm's action is an OpsCenter OpsItem, not the topic.
+  const notificationFailed = new cloudwatch.Alarm(stack, "NotificationFailed", {
+    alarmName: texts.notificationFailed.name,
+    alarmDescription: texts.notificationFailed.description,
+    metric: new cloudwatch.MathExpression({
+      expression: "FILL(failures, 0) + FILL(endedErrors, 0)",
+      usingMetrics: {
+        failures: new cloudwatch.Metric({ namespace, metricName: "NotificationFailures", dimensionsMap: { service }, statistic: "Sum", period: oneMinute }),
+        endedErrors: ended.metricErrors({ period: oneMinute, statistic: "Sum" }),
+      },
+      label: "failed notifications",
+      period: oneMinute,
+    }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  notificationFailed.addAlarmAction(new actions.SsmAction(actions.OpsItemSeverity.CRITICAL, actions.OpsItemCategory.AVAILABILITY));
+
   // One period per schedule interval, two empty in a row: a late tick (EventBridge jitter)
   // empties one period and doubles the next, so it never alarms on its own.
   const monitorNotRunning = alarm("MonitorNotRunning", texts.monitorNotRunning, {
@@ -111,7 +141,7 @@ export function Operations({ stack, app }: StackContext) {
   dashboard.addWidgets(
     new cloudwatch.AlarmStatusWidget({
       title: "Alarms",
-      alarms: [executionFailed, executionTimedOut, monitorNotRunning, ...existing],
+      alarms: [executionFailed, executionTimedOut, notificationFailed, monitorNotRunning, ...existing],
       width: 24,
       height: 3,
     }),
@@ -228,5 +258,47 @@ export function Operations({ stack, app }: StackContext) {
   );
 
   new CfnOutput(stack, "DashboardUrl", { value: Ops.dashboardUrl(config.drRegion, Ops.dashboardName(config.stage)) });
-  return { dashboard, alarms: { executionFailed, executionTimedOut, monitorNotRunning } };
+  return { dashboard, alarms: { executionFailed, executionTimedOut, monitorNotRunning, notificationFailed }, executionEnded: ended };
+
+  /** The function and EventBridge rule that tell people of executions ending FAILED, TIMED_OUT or ABORTED. */
+  function executionEnded() {
+    const fn = new Function(stack, "ExecutionEnded", {
+      handler: "packages/functions/src/execution-ended.handler",
+      description: `pilot-light ${config.stage}: tells people of a failover execution that failed, timed out or was aborted`,
+      timeout: 60,
+      memorySize: 256,
+      environment: { DR_REGION: config.drRegion, TOPIC_ARN: topic.topicArn, STAGE: config.stage },
+    });
+    const executionsOf = stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    fn.attachPermissions([new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [executionsOf] })]);
+    topic.grantPublish(fn);
+    new events.Rule(stack, "ExecutionEndedRule", {
+      ruleName: `${names.prefix}-failover-ended`,
+      description: `pilot-light ${config.stage}: failover executions that end FAILED, TIMED_OUT or ABORTED`,
+      // Step Functions sends every Standard execution's status changes to the default bus.
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [stateMachineArn] },
+      },
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+    suppress(fn, [
+      { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
+      {
+        id: "AwsSolutions-IAM4",
+        reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
+        appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+      },
+      { id: "AwsSolutions-IAM5", reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active).", appliesTo: ["Resource::*"] },
+      { id: "AwsSolutions-IAM5", reason: "Publishing to the KMS-encrypted alerts topic needs kms:GenerateDataKey* on that one key (CDK's grantPublish).", appliesTo: ["Action::kms:GenerateDataKey*"] },
+      {
+        id: "AwsSolutions-IAM5",
+        reason: "GetExecutionHistory of any execution of this one state machine: execution names are only known when they run.",
+        appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+      },
+    ]);
+    for (const child of stack.node.children) if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+    return fn;
+  }
 }

@@ -173,7 +173,47 @@ describe("operations stack, default detection profile", () => {
     for (const name of ["replica-lag", "health-monitor-errors", "eu-central-1-slow-responses", "eu-central-1-5xx"]) {
       expect(names).toContain(`alarm:pilot-light-dev-${name}`);
     }
-    expect(w.properties.alarms).toHaveLength(7);
+    expect(w.properties.alarms).toHaveLength(8);
+  });
+
+  it("tells people of every execution that ends FAILED, TIMED_OUT or ABORTED, through an EventBridge rule on this state machine", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      Name: "pilot-light-dev-failover-ended",
+      State: "ENABLED",
+      EventPattern: {
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machineArn] },
+      },
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ExecutionEnded"), "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 } })],
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "packages/functions/src/execution-ended.handler",
+      Environment: { Variables: Match.objectLike({ DR_REGION: "eu-central-1", STAGE: "dev", TOPIC_ARN: topicImport }) },
+    });
+  });
+
+  it("lets ExecutionEnded read this state machine's execution histories and publish to the alerts topic, nothing else", () => {
+    const policies = Object.values(template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^ExecutionEndedServiceRole") }] } }));
+    const statements = policies.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")).sort();
+    expect(actions).toEqual(["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "states:GetExecutionHistory"]);
+    const history = statements.find((st) => st.Action === "states:GetExecutionHistory");
+    expect(JSON.stringify(history?.Resource)).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
+  });
+
+  it("alarms on failed notifications through OpsCenter, not SNS (SNS may be what failed)", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "pilot-light-dev-notification-failed",
+      AlarmDescription: texts.notificationFailed.description,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: "FILL(failures, 0) + FILL(endedErrors, 0)" }),
+        Match.objectLike({ Id: "failures", MetricStat: Match.objectLike({ Metric: { Namespace: "PilotLight", MetricName: "NotificationFailures", Dimensions: [{ Name: "service", Value: "pilot-light" }] } }) }),
+        Match.objectLike({ Id: "endedErrors", MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: "AWS/Lambda", MetricName: "Errors" }) }) }),
+      ]),
+      Threshold: 1,
+      AlarmActions: [{ "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":ssm:eu-central-1:.*:opsitem:1#CATEGORY=Availability")])] }],
+    });
   });
 
   it("has no unsuppressed cdk-nag AwsSolutions finding", () => {

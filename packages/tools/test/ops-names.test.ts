@@ -50,6 +50,7 @@ describe("alarm texts", () => {
     expect(Object.values(texts).map((t) => t.name)).toEqual([
       "pilot-light-prod-failover-execution-failed",
       "pilot-light-prod-failover-execution-timed-out",
+      "pilot-light-prod-notification-failed",
       "pilot-light-prod-health-monitor-not-running",
     ]);
   });

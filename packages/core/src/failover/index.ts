@@ -13,3 +13,4 @@ export * from "./preflight";
 export * from "./outcome";
 export * from "./compensation";
 export * as Notifications from "./notifications";
+export * from "./ended";

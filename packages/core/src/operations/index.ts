@@ -88,6 +88,12 @@ export function alarmTexts(c: AlarmContext) {
         `Open the execution (\`${status}\` prints the link), see which state was running, check the DR database (promoted or not) and the DR service's desired count, ` +
         "then follow docs/runbook.md, \"An execution timed out or was aborted\".",
     },
+    notificationFailed: {
+      name: `${prefix}-notification-failed`,
+      description:
+        `A pilot-light notification could not be published to the alerts topic, or the function that reports ended executions failed: people may not have been told of a failover event. ` +
+        `This alarm does not use SNS: it opens an OpsCenter OpsItem in ${c.drRegion}. Run \`${status}\` and read the ExecutionEnded and Notify* function logs for what was not sent.`,
+    },
     monitorNotRunning: {
       name: `${prefix}-health-monitor-not-running`,
       description:
