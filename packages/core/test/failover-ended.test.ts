@@ -10,9 +10,9 @@ import { Failover } from "../src";
 function history() {
   const events: HistoryEvent[] = [];
   const add = (type: string, previousEventId: number, extra: Partial<HistoryEvent> = {}) => {
-    const e = { id: events.length + 1, type, previousEventId, timestamp: new Date(0), ...extra } as HistoryEvent;
-    events.push(e);
-    return e.id;
+    const id = events.length + 1;
+    events.push({ id, type, previousEventId, timestamp: new Date(0), ...extra } as HistoryEvent);
+    return id;
   };
   const api = {
     events,
