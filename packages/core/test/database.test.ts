@@ -154,7 +154,11 @@ describe("database adapters", () => {
   it("returns nulls (unknown) when there is no valid ReplicaLag datapoint", async () => {
     cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1], Timestamps: [minutesAgo(1)] }] });
     expect(await Database.readLastReplicaLag(cw, "r", now)).toEqual({ seconds: null, observedAt: null });
-    expect(await Database.readReplicaLag(cw, "r", now)).toBeNull();
+  });
+
+  it("shows the highest valid lag of the last 10 minutes for the status command", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1, 3, 1.5] }] });
+    expect(await Database.readReplicaLag(cw, "r", now)).toBe(3);
   });
 
   it("reads the read replication status from StatusInfos", async () => {

@@ -211,6 +211,25 @@ export interface LagReading {
 /** An hour: covers the default detection (10-15 min) and the not-ready retries after it. */
 export const defaultLagLookbackSeconds = 3600;
 
+/** ReplicaLag, 1-minute Maximum, over the given lookback, newest first. */
+function lagQuery(identifier: string, now: Date, lookbackSeconds: number): GetMetricDataCommand {
+  return new GetMetricDataCommand({
+    StartTime: new Date(now.getTime() - lookbackSeconds * 1000),
+    EndTime: now,
+    ScanBy: "TimestampDescending",
+    MetricDataQueries: [
+      {
+        Id: "lag",
+        MetricStat: {
+          Metric: { Namespace: "AWS/RDS", MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: identifier }] },
+          Period: 60,
+          Stat: "Maximum",
+        },
+      },
+    ],
+  });
+}
+
 /**
  * Replica lag for the RPO estimate: the LAST valid (>= 0) ReplicaLag datapoint in the last
  * `lookbackSeconds`, and when it was measured. When the source region is gone, replication
@@ -219,25 +238,7 @@ export const defaultLagLookbackSeconds = 3600;
  * long ago that was. `seconds: null` means unknown, which the decision treats as over budget.
  */
 export async function readLastReplicaLag(cw: CloudWatchClient, identifier: string, now: Date, lookbackSeconds = defaultLagLookbackSeconds): Promise<LagReading> {
-  const out = await callAws("cloudwatch:GetMetricData", () =>
-    cw.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(now.getTime() - lookbackSeconds * 1000),
-        EndTime: now,
-        ScanBy: "TimestampDescending",
-        MetricDataQueries: [
-          {
-            Id: "lag",
-            MetricStat: {
-              Metric: { Namespace: "AWS/RDS", MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: identifier }] },
-              Period: 60,
-              Stat: "Maximum",
-            },
-          },
-        ],
-      }),
-    ),
-  );
+  const out = await callAws("cloudwatch:GetMetricData", () => cw.send(lagQuery(identifier, now, lookbackSeconds)));
   const result = out.MetricDataResults?.[0];
   const points = (result?.Values ?? [])
     .map((value, i) => ({ value, at: result?.Timestamps?.[i] }))
@@ -247,7 +248,13 @@ export async function readLastReplicaLag(cw: CloudWatchClient, identifier: strin
   return last ? { seconds: last.value, observedAt: last.at.toISOString() } : { seconds: null, observedAt: null };
 }
 
-/** The last valid ReplicaLag value in the lookback, or null (see readLastReplicaLag). */
-export async function readReplicaLag(cw: CloudWatchClient, identifier: string, now: Date, lookbackSeconds = defaultLagLookbackSeconds): Promise<number | null> {
-  return (await readLastReplicaLag(cw, identifier, now, lookbackSeconds)).seconds;
+/**
+ * The highest valid ReplicaLag datapoint in the last `windowSeconds` (what `pnpm dr status`
+ * shows as the current lag), or null. Preflight does not use it: in an outage there is no valid
+ * datapoint this recent, see readLastReplicaLag.
+ */
+export async function readReplicaLag(cw: CloudWatchClient, identifier: string, now: Date, windowSeconds = 600): Promise<number | null> {
+  const out = await callAws("cloudwatch:GetMetricData", () => cw.send(lagQuery(identifier, now, windowSeconds)));
+  const values = (out.MetricDataResults?.[0]?.Values ?? []).filter((v) => v >= 0);
+  return values.length === 0 ? null : Math.max(...values);
 }
