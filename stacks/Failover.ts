@@ -8,8 +8,10 @@ import { Function, StackContext, use } from "sst/constructs";
 import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as rds from "aws-cdk-lib/aws-rds";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { Failover as Runbook, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { useStage } from "./context";
@@ -25,6 +27,8 @@ export interface StepResources {
   replicaArn: string;
   drServiceArn: string;
   primaryServiceArn: string;
+  /** The DR region's replica of the DB secret (IAM form: any 6-character suffix). */
+  drSecretArn: string;
   hostedZoneId: string | undefined;
   recordName: string | undefined;
   grantPublish(grantee: iam.IGrantable): void;
@@ -70,7 +74,12 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
         unscoped("elasticloadbalancing:DescribeTargetGroups"),
       ];
     case "PromoteReplica":
-      return [allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn]), allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
+      return [
+        allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn]),
+        allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"])),
+      ];
+    case "PromoteSecret":
+      return [allow(["secretsmanager:DescribeSecret", "secretsmanager:StopReplicationToReplica"], [r.drSecretArn])];
     case "AssessFailure":
       return [describeReplica, allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
     case "CheckPromotion":
@@ -115,6 +124,10 @@ export function Failover({ stack, app }: StackContext) {
     resourceName: `${names.cluster}/${names.service}`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
+  // The replica's own retention, passed to PromoteReadReplica (whose default would be 1 day).
+  const backupRetentionDays = (replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
+  if (typeof backupRetentionDays !== "number") throw new Error("Failover: the replica has no backup retention period");
+  const detectionPeriodSeconds = (Stage.scheduleMinutes(config.health.schedule) ?? 5) * 60;
   const environment: Record<string, string> = {
     STAGE: config.stage,
     PRIMARY_REGION: config.primaryRegion,
@@ -128,6 +141,9 @@ export function Failover({ stack, app }: StackContext) {
     DR_TASK_COUNT: String(config.drTaskCount),
     DR_PILOT_TASK_COUNT: String(config.drPilotTaskCount),
     RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
+    BACKUP_RETENTION_DAYS: String(backupRetentionDays),
+    LAG_LOOKBACK_SECONDS: String(Runbook.lagLookbackSeconds({ periodSeconds: detectionPeriodSeconds, failureThreshold: config.health.failureThreshold })),
+    SECRET_ID: data.secret.secretName,
     HEALTH_URL: compute.healthUrl,
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,
@@ -147,6 +163,7 @@ export function Failover({ stack, app }: StackContext) {
     replicaArn: replica.instanceArn,
     drServiceArn: compute.service.serviceArn,
     primaryServiceArn,
+    drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${data.secret.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
     grantPublish: (g) => topic.grantPublish(g),

@@ -3,8 +3,10 @@
  * returns its entry state; `failoverDefinition` wires them in order:
  *   intake (ValidateInput → AcquireLock → Preflight → dry-run exit)
  *   → NotifyStarted → recovery (Parallel: promote ‖ scale, each with a Choice+Wait loop)
- *   → VerifyDrHealth → drill exit | DNS pin (optional) → FencePrimary → RecordOutcome → NotifySucceeded
- * and every failure into compensation (AssessFailure → roll back or escalate).
+ *   → VerifyDrHealth → drill exit | DNS pin (optional) → PromoteSecret → FencePrimary → RecordOutcome → NotifySucceeded
+ * and every failure into compensation (AssessFailure → roll back or escalate). Preflight and
+ * PromoteReplica wait out a replica RDS will not promote yet (ReplicaNotReadyError: a backup,
+ * a modification) up to `Failover.notReadyRetry`'s cap.
  */
 import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -14,6 +16,9 @@ import { invoke, recordFailure, type StepFunctions } from "./task";
 import { polling } from "./steps";
 
 const isMode = (mode: string) => sfn.Condition.stringEquals("$.run.mode", mode);
+
+/** Retry on a replica that is not ready yet (backing-up, ...): minutes, not seconds. */
+const notReady = { errors: ["ReplicaNotReadyError"], ...Failover.notReadyRetry };
 
 /** Failure → compensation: AssessFailure decides between rolling back and NeedsOperator. */
 export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.IChainable {
@@ -82,7 +87,7 @@ export function intakePhase(scope: Construct, fns: StepFunctions, compensate: sf
     resultPath: "$.failure",
   });
 
-  const preflight = invoke(scope, "Preflight", fns.Preflight, { resultPath: "$.preflight" });
+  const preflight = invoke(scope, "Preflight", fns.Preflight, { resultPath: "$.preflight", retry: notReady });
   preflight.addCatch(recordFailure(scope, "Preflight").next(compensate), { resultPath: "$.failure" });
 
   const dryRunReport = new sfn.Succeed(scope, "DryRunReport", { comment: "What a failover would do now; nothing was changed", outputPath: "$.preflight" });
@@ -106,7 +111,7 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
     error: Failover.pollTimeoutErrors.promotion,
     cause: `CheckPromotion: the database was not writable after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`,
   });
-  const promote = invoke(scope, "PromoteReplica", fns.PromoteReplica, { resultPath: "$.promotion" });
+  const promote = invoke(scope, "PromoteReplica", fns.PromoteReplica, { resultPath: "$.promotion", retry: notReady });
   promote.addCatch(branchFailure(scope, "PromoteReplica", failed), { resultPath: "$.error" });
   const check = invoke(scope, "CheckPromotion", fns.CheckPromotion, { resultPath: "$.promotion" });
   check.addCatch(branchFailure(scope, "CheckPromotion", failed), { resultPath: "$.error" });
@@ -186,8 +191,11 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
   return switchDns;
 }
 
-/** FencePrimary → RecordOutcome → NotifySucceeded: bookkeeping never fails a done failover. */
-export function completionPhase(scope: Construct, fns: StepFunctions): { fence: sfn.IChainable; record: sfn.IChainable } {
+/**
+ * PromoteSecret → FencePrimary → RecordOutcome → NotifySucceeded: bookkeeping never fails a
+ * done failover (each step's error is recorded under its own key and the next step runs).
+ */
+export function completionPhase(scope: Construct, fns: StepFunctions): { first: sfn.IChainable; record: sfn.IChainable } {
   const done = new sfn.Succeed(scope, "Done");
   const notify = invoke(scope, "NotifySucceeded", fns.NotifySucceeded, { resultPath: "$.notifiedSucceeded" });
   notify.addCatch(done, { resultPath: "$.notifySucceededError" });
@@ -198,13 +206,16 @@ export function completionPhase(scope: Construct, fns: StepFunctions): { fence: 
   const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
   fence.addCatch(record, { resultPath: "$.fence" });
   fence.next(record);
-  return { fence, record };
+  const secret = invoke(scope, "PromoteSecret", fns.PromoteSecret, { resultPath: "$.secret" });
+  secret.addCatch(fence, { resultPath: "$.secret" });
+  secret.next(fence);
+  return { first: secret, record };
 }
 
 /** The whole definition. */
 export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IChainable {
   const compensate = compensationPhase(scope, fns);
-  const { fence, record } = completionPhase(scope, fns);
+  const { first: cutOver, record } = completionPhase(scope, fns);
 
   const endDrill = invoke(scope, "EndDrill", fns.EndDrill, { resultPath: "$.drillRestore" });
   endDrill.addCatch(recordFailure(scope, "EndDrill").next(compensate), { resultPath: "$.failure" });
@@ -212,8 +223,8 @@ export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IC
 
   const afterVerify = new sfn.Choice(scope, "DrillOrCutOver")
     .when(isMode("drill"), endDrill)
-    .when(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), dnsPhase(scope, fns, fence))
-    .otherwise(fence);
+    .when(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), dnsPhase(scope, fns, cutOver))
+    .otherwise(cutOver);
 
   const verify = invoke(scope, "VerifyDrHealth", fns.VerifyDrHealth, {
     resultPath: "$.health",

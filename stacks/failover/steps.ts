@@ -14,6 +14,7 @@ export const stepNames = [
   "VerifyDrHealth",
   "SwitchDns",
   "CheckDnsChange",
+  "PromoteSecret",
   "FencePrimary",
   "EndDrill",
   "RecordOutcome",

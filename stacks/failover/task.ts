@@ -17,7 +17,7 @@ export interface TaskOptions {
   resultPath: string | null;
   payload?: sfn.TaskInput;
   /** Extra named retryable errors with their own pacing (e.g. DrUnhealthyError). */
-  retry?: { errors: string[]; intervalSeconds: number; maxAttempts: number; backoffRate?: number };
+  retry?: { errors: string[]; intervalSeconds: number; maxAttempts: number; backoffRate?: number; maxDelaySeconds?: number };
   comment?: string;
 }
 
@@ -37,7 +37,7 @@ export function invoke(scope: Construct, step: StepName, fn: lambda.IFunction, o
       interval: Duration.seconds(o.retry.intervalSeconds),
       maxAttempts: o.retry.maxAttempts,
       backoffRate: o.retry.backoffRate ?? 1.5,
-      maxDelay: Duration.seconds(60),
+      maxDelay: Duration.seconds(o.retry.maxDelaySeconds ?? 60),
       jitterStrategy: sfn.JitterType.FULL,
     });
   }

@@ -85,6 +85,30 @@ describe("failover state machine structure", () => {
     expect(states.get("CompensateOrStop")?.Default).toBe("AssessFailure");
   });
 
+  it("waits out a replica that is not ready (ReplicaNotReadyError: backing-up, ...) at Preflight and PromoteReplica, up to a cap", () => {
+    for (const name of ["Preflight", "PromoteReplica"]) {
+      const retry = ((states.get(name)?.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes("ReplicaNotReadyError"));
+      expect(retry, name).toEqual({ ErrorEquals: ["ReplicaNotReadyError"], IntervalSeconds: 30, MaxAttempts: 20, BackoffRate: 1.5, MaxDelaySeconds: 120, JitterStrategy: "FULL" });
+    }
+  });
+
+  it("promotes the DR secret once DR serves, before fencing, on every cut-over path; its failure never stops the failover", () => {
+    expect(states.get("DrillOrCutOver")?.Default).toBe("PromoteSecret");
+    expect(states.get("DnsLeftToHealthChecks")?.Next).toBe("PromoteSecret");
+    expect(states.get("PromoteSecret")?.Next).toBe("FencePrimary");
+    expect(((states.get("PromoteSecret")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["FencePrimary", "$.secret"]]);
+  });
+
+  it("gives the steps the stage's backup retention and a ReplicaLag lookback that covers detection and the not-ready wait", () => {
+    const env = (step: string) => {
+      const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> }; Description?: string } }>;
+      return Object.values(resources).find((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Description?.endsWith(`step ${step}`))?.Properties.Environment?.Variables ?? {};
+    };
+    expect(env("PromoteReplica").BACKUP_RETENTION_DAYS).toBe("7");
+    // (3 strikes + 1) x 5 min + 36 min of not-ready retries + 5 min.
+    expect(env("Preflight").LAG_LOOKBACK_SECONDS).toBe("3664");
+  });
+
   it("runs PromoteReplica and ScaleDrService in the two branches of one Parallel", () => {
     const parallel = states.get("PromoteAndScale");
     expect(parallel?.Type).toBe("Parallel");
@@ -171,7 +195,8 @@ describe("step Lambda IAM (least privilege)", () => {
   it.each([
     ["ValidateInput", []],
     ["VerifyDrHealth", []],
-    ["PromoteReplica", ["dynamodb:UpdateItem", "rds:DescribeDBInstances", "rds:PromoteReadReplica"]],
+    ["PromoteReplica", ["dynamodb:GetItem", "dynamodb:UpdateItem", "rds:DescribeDBInstances", "rds:PromoteReadReplica"]],
+    ["PromoteSecret", ["secretsmanager:DescribeSecret", "secretsmanager:StopReplicationToReplica"]],
     ["CheckPromotion", ["rds:DescribeDBInstances"]],
     ["ScaleDrService", ["ecs:DescribeServices", "ecs:UpdateService"]],
     ["FencePrimary", ["ecs:DescribeServices", "ecs:UpdateService"]],
@@ -189,6 +214,11 @@ describe("step Lambda IAM (least privilege)", () => {
         expect(JSON.stringify(s.Condition), step).toMatch(/LOCK#failover|OUTCOME#\*/);
       }
     }
+  });
+
+  it("lets PromoteSecret stop replication only to the stage's DB secret, in the DR region", () => {
+    const [statement] = statementsOf("PromoteSecret").filter((x) => actions(x).includes("secretsmanager:StopReplicationToReplica"));
+    expect(JSON.stringify(statement?.Resource)).toMatch(/:secretsmanager:eu-central-1:.*:secret:pilot-light-dnsdemo\/db-credentials-\?\?\?\?\?\?"/);
   });
 
   it("lets SwitchDns change only the stage's record name", () => {

@@ -7,4 +7,5 @@ export * as Failover from "./failover";
 export * as Database from "./database";
 export * as Compute from "./compute";
 export * as Dns from "./dns";
+export * as Secrets from "./secrets";
 export * as Operations from "./operations";

@@ -6,7 +6,7 @@ import { Database, Errors, Failover } from "@pilot-light/core";
 
 // aws-sdk-client-mock is typed against another @smithy/types major; the stub itself is version-independent.
 type Stub = {
-  on(command: unknown): { resolves(v: unknown): Stub; rejects(e: unknown): Stub };
+  on(command: unknown): { resolves(v: unknown): Stub; resolvesOnce(v: unknown): Stub & { resolves(v: unknown): Stub }; rejects(e: unknown): Stub };
   commandCalls(command: unknown): unknown[];
   reset(): void;
 };
@@ -21,6 +21,13 @@ afterEach(() => {
 const rds = new RDSClient({ region: "eu-central-1" });
 const now = new Date("2026-01-01T03:00:00Z");
 const instance = (status: string, source?: string) => ({ DBInstances: [{ DBInstanceIdentifier: "r", DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: source }] });
+const retention = { backupRetentionDays: 7 };
+const guard = (over: Partial<Database.PromotionGuard> = {}): Database.PromotionGuard => ({
+  requested: async () => false,
+  beforeCall: async () => undefined,
+  afterRefusal: async () => undefined,
+  ...over,
+});
 const sdkError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
 describe("database adapters", () => {
@@ -35,7 +42,7 @@ describe("database adapters", () => {
 
   it("does not call PromoteReadReplica for an already-promoted instance", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available"));
-    const status = await Database.promoteReplica(rds, "r", now);
+    const status = await Database.promoteReplica(rds, "r", now, retention);
     expect(status).toMatchObject({ writable: true, alreadyPromoted: true });
     expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
   });
@@ -43,29 +50,73 @@ describe("database adapters", () => {
   it("promotes an available replica after marking the request", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).resolves({});
     const beforeCall = vi.fn(async () => undefined);
-    const status = await Database.promoteReplica(rds, "r", now, { beforeCall, afterRefusal: async () => undefined });
+    const status = await Database.promoteReplica(rds, "r", now, retention, guard({ beforeCall }));
     expect(status).toMatchObject({ writable: false, status: "modifying" });
     expect(beforeCall).toHaveBeenCalledOnce();
     expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(1);
   });
 
-  it("does not promote twice when a promotion is already under way", async () => {
+  it("passes the stage's backup retention explicitly (PromoteReadReplica defaults to 1 day)", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).resolves({});
+    await Database.promoteReplica(rds, "r", now, retention, guard());
+    expect((rdsMock.commandCalls(PromoteReadReplicaCommand)[0] as { args: [{ input: unknown }] }).args[0].input).toEqual({ DBInstanceIdentifier: "r", BackupRetentionPeriod: 7 });
+  });
+
+  it("does not promote twice when this execution's promotion is already under way", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("modifying", "arn:src"));
-    await Database.promoteReplica(rds, "r", now);
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ requested: async () => true }))).toMatchObject({ writable: false, status: "modifying" });
     expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
+  });
+
+  it("does not take a modification nobody here requested for a promotion: not ready yet, retryable", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("modifying", "arn:src"));
+    await expect(Database.promoteReplica(rds, "r", now, retention, guard())).rejects.toBeInstanceOf(Failover.ReplicaNotReadyError);
+    expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
+  });
+
+  it("waits (ReplicaNotReadyError) while the replica is backing-up, without calling RDS", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("backing-up", "arn:src"));
+    const error = await Database.promoteReplica(rds, "r", now, retention, guard()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Failover.ReplicaNotReadyError);
+    expect(error).toBeInstanceOf(Errors.RetryableError);
+    expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
+  });
+
+  it("treats a refusal as not ready when a backup began between the look and the call, and clears the marker", async () => {
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce(instance("available", "arn:src"))
+      .resolves(instance("backing-up", "arn:src"))
+      .on(PromoteReadReplicaCommand)
+      .rejects(sdkError("InvalidDBInstanceStateFault", 400));
+    const afterRefusal = vi.fn(async () => undefined);
+    await expect(Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).rejects.toBeInstanceOf(Failover.ReplicaNotReadyError);
+    expect(afterRefusal).toHaveBeenCalledOnce();
+  });
+
+  it("keeps polling, marker kept, when RDS refuses because the replica is already modifying (an earlier attempt's promotion)", async () => {
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce(instance("available", "arn:src"))
+      .resolves(instance("modifying", "arn:src"))
+      .on(PromoteReadReplicaCommand)
+      .rejects(sdkError("InvalidDBInstanceStateFault", 400));
+    const afterRefusal = vi.fn(async () => undefined);
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).toMatchObject({ writable: false, status: "modifying" });
+    expect(afterRefusal).not.toHaveBeenCalled();
   });
 
   it("turns an RDS refusal into PromotionRejectedError and clears the marker", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).rejects(sdkError("InvalidDBInstanceStateFault", 400));
     const afterRefusal = vi.fn(async () => undefined);
-    await expect(Database.promoteReplica(rds, "r", now, { beforeCall: async () => undefined, afterRefusal })).rejects.toBeInstanceOf(Failover.PromotionRejectedError);
+    await expect(Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).rejects.toBeInstanceOf(Failover.PromotionRejectedError);
     expect(afterRefusal).toHaveBeenCalledOnce();
   });
 
   it("keeps the marker when the promote call fails transiently (RDS may have started)", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).rejects(sdkError("ThrottlingException", 400));
     const afterRefusal = vi.fn(async () => undefined);
-    await expect(Database.promoteReplica(rds, "r", now, { beforeCall: async () => undefined, afterRefusal })).rejects.toBeInstanceOf(Errors.AwsTransientError);
+    await expect(Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).rejects.toBeInstanceOf(Errors.AwsTransientError);
     expect(afterRefusal).not.toHaveBeenCalled();
   });
 
@@ -80,13 +131,50 @@ describe("database adapters", () => {
     expect(await Database.checkPromotion(rds, previous, now)).toMatchObject({ writable: true, attempts: 4, writableAt: now.toISOString() });
   });
 
-  it("takes the highest valid ReplicaLag and ignores -1 (replication broken)", async () => {
-    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1, 3, 1.5] }] });
-    expect(await Database.readReplicaLag(new CloudWatchClient({ region: "eu-central-1" }), "r", now)).toBe(3);
+  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+  const cw = new CloudWatchClient({ region: "eu-central-1" });
+
+  it("takes the LAST valid ReplicaLag datapoint, skipping -1 (replication not running), with its time", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1, -1, 1.5, 30], Timestamps: [minutesAgo(11), minutesAgo(12), minutesAgo(13), minutesAgo(14)] }] });
+    expect(await Database.readLastReplicaLag(cw, "r", now, 3600)).toEqual({ seconds: 1.5, observedAt: minutesAgo(13).toISOString() });
   });
 
-  it("returns null (unknown) when there is no valid ReplicaLag datapoint", async () => {
-    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1] }] });
-    expect(await Database.readReplicaLag(new CloudWatchClient({ region: "eu-central-1" }), "r", now)).toBeNull();
+  it("orders datapoints by timestamp, whatever order CloudWatch returns them in", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [30, 2], Timestamps: [minutesAgo(20), minutesAgo(19)] }] });
+    expect((await Database.readLastReplicaLag(cw, "r", now, 3600)).seconds).toBe(2);
+  });
+
+  it("asks CloudWatch for the whole lookback, newest first", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [], Timestamps: [] }] });
+    await Database.readLastReplicaLag(cw, "r", now, 3600);
+    const input = (cwMock.commandCalls(GetMetricDataCommand)[0] as { args: [{ input: { StartTime: Date; EndTime: Date; ScanBy: string } }] }).args[0].input;
+    expect([input.StartTime, input.EndTime, input.ScanBy]).toEqual([minutesAgo(60), now, "TimestampDescending"]);
+  });
+
+  it("returns nulls (unknown) when there is no valid ReplicaLag datapoint", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1], Timestamps: [minutesAgo(1)] }] });
+    expect(await Database.readLastReplicaLag(cw, "r", now)).toEqual({ seconds: null, observedAt: null });
+  });
+
+  it("shows the highest valid lag of the last 10 minutes for the status command", async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1, 3, 1.5] }] });
+    expect(await Database.readReplicaLag(cw, "r", now)).toBe(3);
+  });
+
+  it("reads the read replication status from StatusInfos", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ ...instance("available", "arn:src").DBInstances[0], StatusInfos: [{ StatusType: "read replication", Normal: false, Status: "error", Message: "cannot reach source" }] }],
+    });
+    expect((await Database.describeInstance(rds, "r")).replication).toEqual({ status: "error", normal: false, message: "cannot reach source" });
+  });
+
+  it.each([
+    ["available", "arn:src", false],
+    ["modifying", "arn:src", false],
+    ["backing-up", "arn:src", false],
+    ["modifying", null, true],
+    ["available", null, true],
+  ])("counts a replica %s with source %s as promotion evidence: %s (status alone is not evidence)", (status, source, started) => {
+    expect(Database.hasPromotionStarted({ identifier: "r", status, sourceIdentifier: source, backupRetentionDays: 7 })).toBe(started);
   });
 });

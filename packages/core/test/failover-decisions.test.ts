@@ -126,6 +126,49 @@ describe("preflight decision", () => {
     expect(report.wouldProceed).toBe(false);
   });
 
+  it.each(["backing-up", "modifying", "rebooting"])("waits (ReplicaNotReadyError, retryable) while the replica is only %s", (status) => {
+    const report = assess(run(), { replica: replica({ status }) });
+    expect(report.notReady).toEqual(report.blockers);
+    expect(() => Failover.enforcePreflight(report)).toThrow(Failover.ReplicaNotReadyError);
+  });
+
+  it.each(["stopped", "storage-full", "incompatible-parameters"])("fails (terminal) for a replica that is %s: a person must act", (status) => {
+    expect(() => Failover.enforcePreflight(assess(run(), { replica: replica({ status }) }))).toThrow(Failover.PreflightFailedError);
+  });
+
+  it("fails a backing-up replica terminally when something else is also wrong", () => {
+    const report = assess(run(), { replica: replica({ status: "backing-up" }), service: null, problems: ["ECS service s not found"] });
+    expect(() => Failover.enforcePreflight(report)).toThrow(Failover.PreflightFailedError);
+  });
+
+  it("asks for an acknowledgement (not a wait) when the lag breaches the budget during a backup", () => {
+    expect(() => Failover.enforcePreflight(assess(run(), { replica: replica({ status: "backing-up" }), lagSeconds: 300 }))).toThrow(Failover.RpoBudgetExceededError);
+  });
+
+  it("proceeds on the last valid lag measured 12 minutes ago (replication stopped with the outage), reporting its age", () => {
+    const observedAt = new Date(now.getTime() - 12 * 60_000).toISOString();
+    const report = assess(run(), { lagSeconds: 1.5, lagObservedAt: observedAt });
+    expect(report.blockers).toEqual([]);
+    expect(report.lag).toMatchObject({ seconds: 1.5, observedAt, ageSeconds: 720, withinBudget: true });
+  });
+
+  it("refuses when the last known lag itself breaches the budget, naming its age", () => {
+    const report = assess(run(), { lagSeconds: 75, lagObservedAt: new Date(now.getTime() - 600_000).toISOString() });
+    expect(report.blockers.join()).toContain("75 s (measured 600 s ago) is above the RPO budget");
+  });
+
+  it("names the lookback when no valid lag datapoint exists in it", () => {
+    const report = Failover.assessPreflight(run(), { replica: replica(), lagSeconds: null, service, problems: [] }, { ...settings, lagLookbackSeconds: 3664 }, now);
+    expect(report.blockers.join()).toContain("no valid ReplicaLag datapoint in the last 61 minutes");
+  });
+
+  it("looks back far enough for detection, a backup wait and a margin, and at least an hour", () => {
+    expect(Failover.retryBudgetSeconds(Failover.notReadyRetry)).toBe(2164);
+    expect(Failover.lagLookbackSeconds({ periodSeconds: 300, failureThreshold: 3 })).toBe(4 * 300 + 2164 + 300);
+    expect(Failover.lagLookbackSeconds({ periodSeconds: 60, failureThreshold: 4 })).toBe(3600);
+    expect(Failover.lagLookbackSeconds({ periodSeconds: 3600, failureThreshold: 3 })).toBe(4 * 3600 + 2164 + 300);
+  });
+
   it("does not plan a DNS switch when the operator opts out", () => {
     expect(assess(run({ options: { switchDns: false, acknowledgeRpoBreach: false } }), {}).dns.willSwitch).toBe(false);
   });

@@ -1,7 +1,9 @@
 /**
- * Preflight: read-only look at the DR region (replica, ReplicaLag, ECS service, task
- * definition, target group) and the go/no-go decision. Failover and drill throw
- * PreflightFailedError / RpoBudgetExceededError on blockers; a dry-run returns the report.
+ * Preflight: read-only look at the DR region (replica, the last valid ReplicaLag datapoint in
+ * the lookback, ECS service, task definition, target group) and the go/no-go decision.
+ * Failover and drill throw PreflightFailedError / RpoBudgetExceededError on blockers, or
+ * ReplicaNotReadyError (retried) while the replica is only waiting on itself (a backup); a
+ * dry-run returns the report.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -10,7 +12,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
-const names = ["DR_REGION", "REPLICA_ID", "PRIMARY_ID", "PRIMARY_ARN", "DR_CLUSTER", "DR_SERVICE", "TARGET_GROUP_ARN", "DR_TASK_COUNT", "DR_PILOT_TASK_COUNT", "RPO_BUDGET_SECONDS"] as const;
+const names = ["DR_REGION", "REPLICA_ID", "PRIMARY_ID", "PRIMARY_ARN", "DR_CLUSTER", "DR_SERVICE", "TARGET_GROUP_ARN", "DR_TASK_COUNT", "DR_PILOT_TASK_COUNT", "RPO_BUDGET_SECONDS", "LAG_LOOKBACK_SECONDS"] as const;
 const settings = Failover.lazy(() => Failover.readSettings(process.env, names));
 const clients = Failover.lazy(() => {
   const region = settings().DR_REGION;
@@ -28,5 +30,6 @@ export const handler = wrap(Failover.FailoverState, async ({ run }) => {
     drTaskCount: Failover.intSetting("DR_TASK_COUNT", s.DR_TASK_COUNT),
     pilotTaskCount: Failover.intSetting("DR_PILOT_TASK_COUNT", s.DR_PILOT_TASK_COUNT),
     dnsConfigured: Failover.hasDnsSettings(process.env),
+    lagLookbackSeconds: Failover.intSetting("LAG_LOOKBACK_SECONDS", s.LAG_LOOKBACK_SECONDS),
   }, new Date());
 });

@@ -20,6 +20,8 @@ export interface ProfileBench {
   profile: Profile["name"];
   runs: number;
   failedOver: number;
+  /** Why the other runs did not fail over: outcome → count. */
+  notFailedOver: Record<string, number>;
   detection: Quantiles;
   orchestration: Quantiles;
   rto: Quantiles;
@@ -61,6 +63,9 @@ export async function benchRehearsal(seeds: number, onRun?: (r: RehearsalReport)
         profile,
         runs: reports.length,
         failedOver: ok.length,
+        notFailedOver: Object.fromEntries(
+          [...new Set(reports.filter((r) => !r.failedOver).map((r) => r.outcome))].map((o) => [o, reports.filter((r) => !r.failedOver && r.outcome === o).length]),
+        ),
         detection: quantiles(ok.map((r) => r.detectionSeconds!)),
         orchestration: quantiles(ours),
         rto: quantiles(ok.map((r) => r.rtoSeconds!)),

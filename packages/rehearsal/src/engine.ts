@@ -3,17 +3,22 @@
  * clock, detected by the real health monitor handler on its schedule and recovered by the real
  * synthesized state machine (aws-local-stepfunctions) with its Tasks bound to the real step
  * handlers. DynamoDB is dynalite; /health.php is real local HTTP answered from the world's
- * state; `Date` follows the virtual clock. Nothing here decides anything the product decides:
- * it only moves time, breaks the world as the scenario says, and writes down what happened.
+ * state; `Date` follows the virtual clock. The world is the harsh one AWS is in an outage:
+ * calls to the failed region hang until the caller's own timeouts (or its Lambda's) end them,
+ * ReplicaLag goes to -1 and then stale, the replica takes its daily backup, each Lambda times
+ * out as deployed. Each seed draws the latencies, the outage's time of day and the backup's
+ * timing. Nothing here decides anything the product decides: it only moves time, breaks the
+ * world as the scenario says, and writes down what happened.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { State } from "@pilot-light/core";
+import { Failover, State } from "@pilot-light/core";
 import {
   VirtualClock,
+  defaultReplicaBackup,
   executeLocally,
   installApis,
   lambdaContext,
@@ -28,7 +33,7 @@ import {
   type PilotLightIds,
   type WorldState,
 } from "@pilot-light/world";
-import { handlerFile, stepNames, type StepName } from "../../../stacks/failover/steps";
+import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../stacks/failover/steps";
 import { extractAsl } from "../../tools/src/asl";
 import { sampleLatencies, samplePert, latencyModel, type LatencySample } from "./latency";
 import { seededRandom } from "./random";
@@ -59,7 +64,7 @@ const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
   { name: "Scale DR service → healthy", level: 3, steps: ["ScaleDrService", "CheckDrService"] },
   { name: "Verify DR health", level: 4, steps: ["VerifyDrHealth"] },
   { name: "Switch DNS → INSYNC", level: 5, steps: ["SwitchDns", "CheckDnsChange"] },
-  { name: "Fence primary", level: 6, steps: ["FencePrimary"] },
+  { name: "Fence primary, promote secret", level: 6, steps: ["PromoteSecret", "FencePrimary"] },
   { name: "End drill (scale back)", level: 7, steps: ["EndDrill"] },
   { name: "Record outcome, notify", level: 8, steps: ["RecordOutcome", "NotifySucceeded"] },
   { name: "Compensate, notify failure", level: 9, steps: ["AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"] },
@@ -108,7 +113,9 @@ export async function createRehearsal(): Promise<Rehearsal> {
 
   // One fixed topology, so each handler module reads its settings once, as a Lambda would.
   const { ids } = pilotLightWorld({ prefix: "pilot-light-rehearsal" });
-  Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), tableName), {
+  // The lookback the Failover stack derives from detection: the default profile's is the longer.
+  const lookback = Failover.lagLookbackSeconds({ periodSeconds: profiles.default.periodSeconds, failureThreshold: profiles.default.failureThreshold });
+  Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), tableName, lookback), {
     AWS_REGION: ids.drRegion,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     STATE_TABLE: tableName,
@@ -139,7 +146,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
       const profile = profiles[options.profile];
       const random = seededRandom(options.seed);
       const latency = sampleLatencies(random);
-      const clock = new VirtualClock();
+      // The outage can come at any time of day (it matters for the replica's backup window).
+      const clock = new VirtualClock(Date.UTC(2026, 0, 1) + Math.floor(random.next() * 1440) * 60_000);
       clock.onAdvance((ms) => fakeDate.setSystemTime(ms));
       const created = pilotLightWorld({
         prefix: "pilot-light-rehearsal",
@@ -152,6 +160,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
           firstHealthCheckSeconds: latency.firstHealthCheck,
           dnsInsyncSeconds: latency.dnsInsync,
         },
+        // RDS starts the daily backup somewhere in the 30-minute preferred window.
+        replicaBackup: { ...defaultReplicaBackup, startOffsetSeconds: Math.floor(random.next() * 1800), durationSeconds: latency.replicaBackup },
       });
       world = created.world;
       const restoreApis = installApis(world);
@@ -184,10 +194,10 @@ export async function createRehearsal(): Promise<Rehearsal> {
     const wallStart = performance.now();
     const clock = world.clock;
     const originMs = clock.nowMs();
-    const ctx: ScenarioContext = { world, ids, latency, profile };
-    scenario.setup?.(ctx);
     // The outage falls somewhere in a schedule period; one healthy check has run before it.
     const outageMs = clock.nowMs() + profile.periodSeconds * 1000 + Math.floor(next() * profile.periodSeconds * 1000);
+    const ctx: ScenarioContext = { world, ids, latency, profile, outageMs };
+    scenario.setup?.(ctx);
     const at = (ms: number) => Math.round((ms - outageMs) / 100) / 10;
     const events: ProgressLine[] = [];
     const say = (text: string, ms = clock.nowMs()) => {
@@ -276,7 +286,9 @@ export async function createRehearsal(): Promise<Rehearsal> {
           },
         ]),
       );
-      record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name });
+      // Each Lambda's timeout is its Task's minus 5 s, as the Failover stack deploys it.
+      const lambdaTimeoutSeconds = (step: string) => taskTimeoutSeconds(step as StepName) - 5;
+      record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name, lambdaTimeoutSeconds });
       closeUpTo(Number.POSITIVE_INFINITY);
       say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`}`, record.endedAtMs);
     } else {

@@ -31,6 +31,12 @@ export const latencyModel = {
   replicaLag: { best: 0.05, typical: 1, bad: 120, source: 'AWS: "replica lag is higher" cross-region; third-party reports' },
   multiAzFailover: { best: 60, typical: 90, bad: 120, source: "AWS RDS Multi-AZ failover guide" },
   lambdaColdStart: { best: 0.2, typical: 0.3, bad: 0.8, source: "aws/aws-sdk-js-v3#5516" },
+  replicaBackup: {
+    best: 120,
+    typical: 300,
+    bad: 1800,
+    source: 'planning values (no published measurement found); RDS API reference, PromoteReadReplica: "Backup duration is a function of the amount of changes to the database since the previous backup"',
+  },
 } as const satisfies Record<string, LatencyFigure>;
 
 export type LatencyName = keyof typeof latencyModel;

@@ -1,8 +1,9 @@
 /**
  * Rehearsal scenarios: what happens to the world, when, and what must come of it.
- * Times are seconds from the outage's start (t = 0). Two must NOT fail over: a flapping
- * primary (never `threshold` failed checks in a row) and an in-region Multi-AZ database
- * failover (over before the threshold is reached).
+ * Times are seconds from the outage's start (t = 0). The world is harsh throughout (see
+ * packages/world): a region that is down hangs, its replica's lag goes to -1 then stale.
+ * Two must NOT fail over: a flapping primary (never `threshold` failed checks in a row) and
+ * an in-region Multi-AZ database failover (over before the threshold is reached).
  */
 import type { PilotLightIds, WorldState } from "@pilot-light/world";
 import type { LatencySample } from "./latency";
@@ -26,6 +27,8 @@ export interface ScenarioContext {
   ids: PilotLightIds;
   latency: LatencySample;
   profile: Profile;
+  /** When the outage (t = 0) happens, on the world's clock. */
+  outageMs: number;
 }
 
 export interface ScheduledChange {
@@ -64,17 +67,19 @@ export const scenarios: Record<string, Scenario> = {
   "regional-outage": regionalOutage,
   "flapping-primary": {
     name: "flapping-primary",
-    description: "The primary fails for threshold-1 checks, recovers for one, and repeats: never enough strikes in a row.",
+    description: "The primary fails for threshold-1 checks, recovers for two periods, and repeats: never enough strikes in a row.",
     start: { by: "monitor" },
     changes: ({ profile }) => {
-      const cycle = profile.failureThreshold * profile.periodSeconds;
+      // Up for two periods: EventBridge delivers up to 60 s late (a whole period of the fast
+      // profile), so a one-period gap could fall between two checks.
+      const cycle = (profile.failureThreshold + 1) * profile.periodSeconds;
       const downFor = (profile.failureThreshold - 1) * profile.periodSeconds;
       return Array.from({ length: 4 }, (_, i) => [
         { atSeconds: i * cycle, text: "primary stops answering", apply: down },
         { atSeconds: i * cycle + downFor, text: "primary answers again", apply: up },
       ]).flat();
     },
-    observeTicks: 16,
+    observeTicks: 20,
     expect: { failedOver: false, executionStarted: false },
   },
   "in-region-db-failover": {
@@ -106,6 +111,28 @@ export const scenarios: Record<string, Scenario> = {
     description: "The primary region fails while the replica lags far beyond the RPO budget: preflight refuses.",
     replicaLag: () => [240, 310, 290],
     expect: { failedOver: false, executionStarted: true },
+  },
+  "outage-during-backup": {
+    ...regionalOutage,
+    name: "outage-during-backup",
+    description: "The primary region fails while the replica's daily backup is about to run: preflight waits for the backup, then fails over.",
+    setup: ({ world, ids, latency, outageMs, profile }) => {
+      // Detection ends between (threshold - 1) periods and threshold periods + 60 s of delivery
+      // jitter after the outage: a backup running across that whole span always meets preflight,
+      // and then goes on for the drawn backup duration.
+      const startMs = outageMs + ((profile.failureThreshold - 1) * profile.periodSeconds - 60) * 1000;
+      const minute = Math.ceil((startMs % 86_400_000) / 60_000) - 1;
+      world.databases.get(ids.replicaDb)!.backup = { windowStartMinute: minute, startOffsetSeconds: 0, durationSeconds: profile.periodSeconds + 180 + latency.replicaBackup };
+    },
+  },
+  "route53-impaired": {
+    ...regionalOutage,
+    name: "route53-impaired",
+    description: "The primary region fails and Route 53's control plane (us-east-1) hangs: the failover completes, DNS is left to the health checks.",
+    changes: (ctx) => [
+      ...regionalOutage.changes(ctx),
+      { atSeconds: 0, text: "Route 53's control plane (us-east-1) stops answering", apply: ({ world }) => world.impair("route53") },
+    ],
   },
   "promotion-fails": {
     ...regionalOutage,

@@ -31,6 +31,17 @@ describe("regional outage", () => {
     expect(r.endState.primaryRecordTarget).toMatch(/pilot-light-rehearsal-dr-/);
   });
 
+  it("fails over with the default profile in the harsh world for several seeds (lag -1 then stale, hanging primary region)", async () => {
+    for (const seed of [1, 2, 3, 4, 6]) {
+      const r = await run("regional-outage", seed);
+      expect(r.outcome, `seed ${seed}: ${r.execution?.error ?? ""}`).toBe("failed over to the DR region");
+      // Preflight ran 10+ minutes into the outage, long after the last valid ReplicaLag datapoint.
+      expect(r.detectionSeconds, `seed ${seed}`).toBeGreaterThanOrEqual(600);
+      expect(r.rpoSeconds, `seed ${seed}`).toBeGreaterThanOrEqual(0);
+      expect(r.endState.writableDatabases, `seed ${seed}`).toEqual(["pilot-light-rehearsal-replica"]);
+    }
+  });
+
   it("detects within the default profile's 10-15 minutes plus delivery jitter", async () => {
     const r = await run("regional-outage");
     expect(r.detectionSeconds).toBeGreaterThanOrEqual(600);
@@ -73,6 +84,24 @@ describe.each(["flapping-primary", "in-region-db-failover"])("%s", (scenario) =>
     expect(r.execution).toBeNull();
     expect(r.endState).toMatchObject({ writableDatabases: ["pilot-light-rehearsal-primary"], drDesiredTasks: 0, primaryDesiredTasks: 2 });
     expect(r.notifications.map((n) => n.kind)).not.toContain("failover.started");
+  });
+});
+
+describe("outage during the replica's backup", () => {
+  it("waits for the backup (Preflight retried on ReplicaNotReadyError), then fails over", async () => {
+    const r = await run("outage-during-backup");
+    expect(r.outcome).toBe("failed over to the DR region");
+    const preflight = phase(r, "Preflight")!;
+    expect(preflight.endSeconds - preflight.startSeconds).toBeGreaterThan(0);
+    expect(r.notifications.map((n) => n.kind)).not.toContain("failover.failed");
+  });
+});
+
+describe("Route 53 control plane impaired", () => {
+  it("fails over with DNS left to the health checks: the PRIMARY record is not pinned", async () => {
+    const r = await run("route53-impaired");
+    expect(r.outcome).toBe("failed over to the DR region");
+    expect(r.endState.primaryRecordTarget).toMatch(/pilot-light-rehearsal-pr-/);
   });
 });
 

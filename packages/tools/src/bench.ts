@@ -16,6 +16,7 @@ const started = performance.now();
 const results: ProfileBench[] = await benchRehearsal(seeds);
 for (const r of results) {
   console.log(`  profile ${r.profile}: ${r.failedOver}/${r.runs} runs failed over`);
+  for (const [outcome, count] of Object.entries(r.notFailedOver)) console.log(`    not failed over: ${count} x ${outcome}`);
   console.log(`    detection        p50 ${s(r.detection.p50)}  p95 ${s(r.detection.p95)}`);
   console.log(`    orchestration    p50 ${s(r.orchestration.p50)}  p95 ${s(r.orchestration.p95)}`);
   console.log(`    RTO              p50 ${s(r.rto.p50)}  p95 ${s(r.rto.p95)}`);

@@ -1,8 +1,11 @@
 /**
  * The world's AWS APIs. Real SDK v3 clients in real handler code talk to the world through
- * aws-sdk-client-mock (which replaces `send` on each client class): every call is logged,
- * can be failed by an injected fault, fails like a network timeout when its region is down,
- * and is answered from the world's state at the clock's current time.
+ * aws-sdk-client-mock (which replaces `send` on each client class). Each call goes through an
+ * emulation of the client's SDK (./sdk): attempts retried as the SDK retries them, each logged.
+ * An attempt to a region that is down (or to an impaired control plane, such as Route 53's in
+ * us-east-1) waits in virtual time until the client's own timeouts end it (forever without
+ * any); an injected fault fails it, before or after the call took effect; otherwise it is
+ * answered from the world's state at the clock's current time.
  */
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
@@ -19,9 +22,12 @@ import {
   Route53Client,
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
+import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import type { WorldState } from "./model";
+import { servingRegion, type ApiCall, type Fault, type WorldState } from "./model";
+import { Scheduler } from "./scheduler";
+import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -32,8 +38,11 @@ export function awsError(name: string, message: string, httpStatusCode: number):
   });
 }
 
-interface RegionalConfig {
-  config: { region: () => Promise<string> | string };
+/** The error a fault produces: a service exception, the SDK's TimeoutError, or a Node socket error. */
+function faultError(fault: Fault, api: string): Error {
+  if (fault.error === "TimeoutError") return Object.assign(new Error(`injected timeout on ${api}`), { name: "TimeoutError" });
+  if (/^E[A-Z]+$/.test(fault.error)) return Object.assign(new Error(`read ${fault.error} (injected on ${api})`), { code: fault.error });
+  return awsError(fault.error, `injected ${fault.error} on ${api}`, fault.httpStatusCode);
 }
 
 type Fake = (input: never, region: string) => unknown;
@@ -48,36 +57,62 @@ const stub = (client: unknown): AnyStub => mockClient(client as never) as unknow
 
 /** Installs the world behind the SDK clients; returns a function that restores them. */
 export function installApis(world: WorldState): () => void {
+  const scheduler = Scheduler.of(world.clock);
+  const attempt = async (api: string, input: unknown, client: Awaited<ReturnType<typeof viewClient>>, n: number, fake: Fake) => {
+    const region = client.region;
+    const call: ApiCall = { api, region, input, atMs: world.clock.nowMs(), attempt: n };
+    world.calls.push(call);
+    const fail = (error: Error): never => {
+      call.failed = (error as { code?: string }).code && error.name === "Error" ? String((error as { code?: string }).code) : error.name;
+      throw error;
+    };
+    const down = world.unreachable(api, region);
+    if (down === "hang") {
+      const outcome = unansweredAttempt(world.outageShape, client.timeouts, `${api.split(":")[0]}.${servingRegion(api, region)}.amazonaws.com`);
+      call.failed = "NoResponse";
+      await scheduler.hang(outcome.seconds);
+      fail(outcome.error());
+    }
+    if (down === "error") fail(awsError("ServiceUnavailable", `${api} is unavailable (control plane impaired)`, 503));
+    const fault = world.faults.find((f) => f.remaining > 0 && (f.api === api || f.api === "*") && (!f.region || f.region === region));
+    if (fault) fault.remaining -= 1;
+    if (fault && !fault.applied) fail(faultError(fault, api));
+    let output: unknown;
+    try {
+      output = await fake(input as never, region);
+    } catch (error) {
+      return fail(error as Error);
+    }
+    if (fault) {
+      call.applied = true;
+      fail(faultError(fault, api));
+    }
+    return output;
+  };
   const route = (s: AnyStub, command: unknown, api: string, fake: Fake) => {
     s.on(command).callsFake(async (input: unknown, getClient: () => unknown) => {
-      const client = getClient() as RegionalConfig;
-      const region = String(await client.config.region());
-      const call = { api, region, input, atMs: world.clock.nowMs() } as WorldState["calls"][number];
-      world.calls.push(call);
-      const fault = world.faults.find((f) => f.remaining > 0 && (f.api === api || f.api === "*") && (!f.region || f.region === region));
-      if (fault) {
-        fault.remaining -= 1;
-        call.failed = fault.error;
-        throw awsError(fault.error, `injected ${fault.error} on ${api}`, fault.httpStatusCode);
-      }
-      if (world.regionsDown.has(region)) {
-        call.failed = "TimeoutError";
-        throw awsError("TimeoutError", `connect ETIMEDOUT ${api.split(":")[0]}.${region}.amazonaws.com`, 0);
-      }
-      try {
-        return await fake(input as never, region);
-      } catch (error) {
-        call.failed = (error as Error).name;
-        throw error;
+      const client = await viewClient(getClient());
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt(api, input, client, n, fake);
+        } catch (error) {
+          if (n >= client.maxAttempts || !sdkRetries(error)) throw withAttempts(error, n);
+        }
       }
     });
   };
 
   const rds = stub(RDSClient);
+  const window = (b: { windowStartMinute: number } | null) => {
+    if (!b) return undefined;
+    const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+    return `${hhmm(b.windowStartMinute)}-${hhmm(b.windowStartMinute + 30)}`;
+  };
   route(rds, DescribeDBInstancesCommand, "rds:DescribeDBInstances", (input: { DBInstanceIdentifier?: string }, region) => {
     const db = world.databases.get(input.DBInstanceIdentifier ?? "");
     if (!db || db.region !== region) throw awsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found.`, 404);
     const view = world.dbView(db);
+    const statusInfos = world.statusInfos(db);
     return {
       DBInstances: [
         {
@@ -86,29 +121,63 @@ export function installApis(world: WorldState): () => void {
           DBInstanceStatus: view.status,
           ReadReplicaSourceDBInstanceIdentifier: view.sourceIdentifier ?? undefined,
           BackupRetentionPeriod: db.backupRetentionDays,
+          PreferredBackupWindow: window(db.backup),
+          ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
         },
       ],
     };
   });
-  route(rds, PromoteReadReplicaCommand, "rds:PromoteReadReplica", (input: { DBInstanceIdentifier?: string }, region) => {
-    const db = world.databases.get(input.DBInstanceIdentifier ?? "");
-    if (!db || db.region !== region) throw awsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found.`, 404);
-    const view = world.dbView(db);
-    if (view.sourceIdentifier === null || view.status !== "available" || db.promotionRequestedAtMs !== null) {
-      throw awsError("InvalidDBInstanceStateFault", `DB Instance is not a read replica or is ${view.status}.`, 400);
-    }
-    db.promotionRequestedAtMs = world.clock.nowMs();
-    return { DBInstance: { DBInstanceIdentifier: db.identifier, DBInstanceStatus: "modifying" } };
-  });
+  route(
+    rds,
+    PromoteReadReplicaCommand,
+    "rds:PromoteReadReplica",
+    (input: { DBInstanceIdentifier?: string; BackupRetentionPeriod?: number }, region) => {
+      const db = world.databases.get(input.DBInstanceIdentifier ?? "");
+      if (!db || db.region !== region) throw awsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found.`, 404);
+      const view = world.dbView(db);
+      if (view.sourceIdentifier === null || view.status !== "available" || db.promotionRequestedAtMs !== null) {
+        throw awsError("InvalidDBInstanceStateFault", `DB Instance is not a read replica or is ${view.status}.`, 400);
+      }
+      db.promotionRequestedAtMs = world.clock.nowMs();
+      // API reference: BackupRetentionPeriod "Default: 1".
+      db.backupRetentionDays = input.BackupRetentionPeriod ?? 1;
+      return { DBInstance: { DBInstanceIdentifier: db.identifier, DBInstanceStatus: "modifying" } };
+    },
+  );
 
   const cw = stub(CloudWatchClient);
-  route(cw, GetMetricDataCommand, "cloudwatch:GetMetricData", (input: { MetricDataQueries?: { Id?: string; MetricStat?: { Metric?: { Dimensions?: { Value?: string }[] } } }[] }) => ({
-    MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
-      const id = q.MetricStat?.Metric?.Dimensions?.[0]?.Value ?? "";
-      const values = world.replicaLag.get(id) ?? [];
-      return { Id: q.Id, Values: [...values], Timestamps: values.map((_, i) => new Date(world.clock.nowMs() - i * 60_000)), StatusCode: "Complete" };
-    }),
-  }));
+  interface MetricQuery {
+    Id?: string;
+    MetricStat?: { Metric?: { MetricName?: string; Dimensions?: { Name?: string; Value?: string }[] }; Period?: number; Stat?: string };
+  }
+  route(
+    cw,
+    GetMetricDataCommand,
+    "cloudwatch:GetMetricData",
+    (input: { MetricDataQueries?: MetricQuery[]; StartTime?: Date; EndTime?: Date; ScanBy?: string }) => {
+      if (!input.StartTime || !input.EndTime) throw awsError("ValidationError", "StartTime and EndTime are required", 400);
+      const startMs = new Date(input.StartTime).getTime();
+      const endMs = new Date(input.EndTime).getTime();
+      return {
+        MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+          const stat = q.MetricStat;
+          const id = stat?.Metric?.Dimensions?.find((d) => d.Name === "DBInstanceIdentifier")?.Value ?? "";
+          const raw = stat?.Metric?.MetricName === "ReplicaLag" ? world.replicaLagDatapoints(id, startMs, endMs) : [];
+          // One datapoint per Period (the stat over the minutes inside it), newest first by default.
+          const period = (stat?.Period ?? 60) * 1000;
+          const buckets = new Map<number, number[]>();
+          for (const p of raw) {
+            const t = Math.floor(p.timestampMs / period) * period;
+            buckets.set(t, [...(buckets.get(t) ?? []), p.value]);
+          }
+          const reduce = (v: number[]) =>
+            stat?.Stat === "Minimum" ? Math.min(...v) : stat?.Stat === "Average" ? v.reduce((a, b) => a + b, 0) / v.length : Math.max(...v);
+          const points = [...buckets].map(([t, v]) => ({ t, v: reduce(v) })).sort((a, b) => (input.ScanBy === "TimestampAscending" ? a.t - b.t : b.t - a.t));
+          return { Id: q.Id, Label: stat?.Metric?.MetricName, Values: points.map((p) => p.v), Timestamps: points.map((p) => new Date(p.t)), StatusCode: "Complete" };
+        }),
+      };
+    },
+  );
 
   const ecs = stub(ECSClient);
   const findService = (region: string, cluster?: string, service?: string) => world.services.get(world.serviceKey(region, cluster ?? "", service ?? ""));
@@ -195,6 +264,29 @@ export function installApis(world: WorldState): () => void {
     return { ChangeInfo: { Id: input.Id, Status: status } };
   });
 
+  const sm = stub(SecretsManagerClient);
+  const secretOf = (input: { SecretId?: string }, region: string) => {
+    const secret = world.findSecret(region, input.SecretId ?? "");
+    if (!secret) throw awsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.", 400);
+    return secret;
+  };
+  route(sm, DescribeSecretCommand, "secretsmanager:DescribeSecret", (input: { SecretId?: string }, region) => {
+    const secret = secretOf(input, region);
+    const replicas = [...world.secrets.values()].filter((s) => s.name === secret.name && s.region !== secret.region && s.primaryRegion === secret.region);
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      PrimaryRegion: secret.primaryRegion,
+      ...(replicas.length > 0 ? { ReplicationStatus: replicas.map((r) => ({ Region: r.region, Status: "InSync" })) } : {}),
+    };
+  });
+  route(sm, StopReplicationToReplicaCommand, "secretsmanager:StopReplicationToReplica", (input: { SecretId?: string }, region) => {
+    const secret = secretOf(input, region);
+    if (secret.primaryRegion === region) throw awsError("InvalidRequestException", `Secret ${secret.name} in ${region} is not a replica secret.`, 400);
+    secret.primaryRegion = region;
+    return { ARN: secret.arn };
+  });
+
   const sns = stub(SNSClient);
   route(sns, PublishCommand, "sns:Publish", (input: { TopicArn?: string; Subject?: string; Message?: string; MessageAttributes?: Record<string, { StringValue?: string }> }) => {
     world.inbox.push({
@@ -207,6 +299,6 @@ export function installApis(world: WorldState): () => void {
     return { MessageId: `msg-${world.inbox.length}` };
   });
 
-  const stubs = [rds, cw, ecs, elb, r53, sns];
+  const stubs = [rds, cw, ecs, elb, r53, sm, sns];
   return () => stubs.forEach((s) => s.restore());
 }

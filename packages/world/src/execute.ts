@@ -5,7 +5,12 @@
  * see the world progress exactly as it would in the cloud. A retried Task first sleeps its
  * Retry pause in virtual time (IntervalSeconds × BackoffRate^n, capped by MaxDelaySeconds,
  * times `retryJitter`, 0.5 by default: the mean of full jitter), and every Task can take
- * `taskSeconds` of virtual time. Returns the result or error and the states entered, in order.
+ * `taskSeconds` of virtual time. Timeouts are virtual too, as Step Functions and Lambda apply
+ * them: a Task whose handler is still running (e.g. waiting on a call to a region that is down)
+ * when its `TimeoutSeconds` pass fails with `States.Timeout` at that moment, and one whose
+ * Lambda timeout (`lambdaTimeoutSeconds`) passes first fails with `Lambda.Unknown`; either way
+ * the invocation is stopped, so nothing it was waiting for ever returns. Returns the result or
+ * error and the states entered, in order.
  */
 import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
@@ -54,6 +59,23 @@ export interface ExecuteOptions {
   retryJitter?: () => number;
   /** Virtual seconds a Task invocation takes (cold start, API latency); 0 by default. */
   taskSeconds?: (state: string) => number;
+  /** The Lambda function's timeout behind a Task, seconds; none by default. */
+  lambdaTimeoutSeconds?: (state: string) => number | undefined;
+}
+
+/**
+ * What Step Functions reports when the function behind a Task times out: Lambda's unhandled
+ * error, `Lambda.Unknown` ("Handle Lambda service exceptions", Step Functions developer guide),
+ * with Lambda's timeout message as the cause.
+ */
+export function lambdaTimeoutError(seconds: number, at: Date): Error {
+  const message = `${at.toISOString()} Task timed out after ${seconds.toFixed(2)} seconds`;
+  return Object.assign(new Error(JSON.stringify({ errorMessage: message })), { name: "Lambda.Unknown" });
+}
+
+/** A Task that ran past its TimeoutSeconds (Amazon States Language: States.Timeout). */
+export function statesTimeoutError(seconds: number): Error {
+  return Object.assign(new Error(`the Task did not finish within its TimeoutSeconds (${seconds} s)`), { name: "States.Timeout" });
 }
 
 interface Retrier {
@@ -86,7 +108,7 @@ export interface ExecutionRecord {
 }
 
 export async function executeLocally(definition: AslDefinition, input: unknown, options: ExecuteOptions): Promise<ExecutionRecord> {
-  const scheduler = new Scheduler(options.clock);
+  const scheduler = Scheduler.of(options.clock);
   const waits = waitsBefore(definition);
   const tasks = allStates(definition).filter(([, s]) => s.Type === "Task").map(([n]) => n);
   const missing = tasks.filter((t) => !options.handlers[t]);
@@ -102,8 +124,20 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
         const failed = failures.get(name);
         const pause = failed ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : (waits.get(name) ?? 0);
         await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0));
+        const invocation = new AbortController();
+        const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
+          if (seconds === undefined) return new Promise<never>(() => undefined);
+          await scheduler.sleep(seconds, invocation.signal);
+          throw error();
+        };
+        const taskTimeout = (definitions.get(name) as AslState).TimeoutSeconds as number | undefined;
+        const lambdaTimeout = options.lambdaTimeoutSeconds?.(name);
         try {
-          const output = (await scheduler.run(() => (options.handlers[name] as LocalHandler)(taskInput))) as Json;
+          const output = (await Promise.race([
+            scheduler.run(() => (options.handlers[name] as LocalHandler)(taskInput), invocation.signal),
+            fail(taskTimeout, () => statesTimeoutError(taskTimeout as number)),
+            fail(lambdaTimeout, () => lambdaTimeoutError(lambdaTimeout as number, options.clock.now())),
+          ])) as Json;
           failures.delete(name);
           return output;
         } catch (error) {
@@ -111,6 +145,8 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
           const previous = failures.get(name);
           failures.set(name, { error: errorName, count: previous?.error === errorName ? previous.count + 1 : 1 });
           throw error;
+        } finally {
+          invocation.abort();
         }
       },
     ]),

@@ -19,7 +19,7 @@ export async function startHealthServer(worldOrGetter: WorldState | (() => World
     const world = current();
     const match = /^\/([a-z0-9-]+)\/health\.php$/.exec(req.url ?? "");
     const status = match?.[1] ? world.healthStatus(match[1]) : 404;
-    world.calls.push({ api: "http:GET /health.php", region: match?.[1] ?? "?", input: req.url, atMs: world.clock.nowMs() });
+    world.calls.push({ api: "http:GET /health.php", region: match?.[1] ?? "?", input: req.url, atMs: world.clock.nowMs(), attempt: 1 });
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify({ status: status === 200 ? "ok" : "unavailable" }));
   });

@@ -6,6 +6,7 @@
 export * from "./clock";
 export * from "./model";
 export * from "./api";
+export * from "./sdk";
 export * from "./health-server";
 export * from "./scheduler";
 export * from "./execute";

@@ -1,9 +1,11 @@
 /**
- * The emulated two-region AWS world's state: RDS instances, ECS services and their tasks,
- * target groups, Route 53 zones and changes, an SNS inbox, ReplicaLag datapoints, regions
- * that are down, injected faults and a log of every API call. Time-dependent state is
- * derived from the clock when read, so the same world serves both quick tests and the
- * virtual-clock rehearsal.
+ * The emulated two-region AWS world's state: RDS instances (with their backups, replication
+ * status and ReplicaLag history), ECS services and their tasks, target groups, Route 53 zones
+ * and changes, Secrets Manager secrets and replicas, an SNS inbox, regions that are down (and
+ * since when), impaired control planes, injected faults and a log of every API call.
+ * Time-dependent state is derived from the clock when read, so the same world serves both
+ * quick tests and the virtual-clock rehearsal. Every behaviour and its AWS source:
+ * docs/aws-behaviour.md.
  */
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { VirtualClock } from "./clock";
@@ -30,17 +32,58 @@ export const typicalLatencies: Latencies = {
   dnsInsyncSeconds: 45,
 };
 
+/**
+ * What a caller sees of a region (or control plane) that is down:
+ * - `no-response`: connections open, answers never come; only a socket idle timeout (or a
+ *   request timeout with `throwOnRequestTimeout`) ends an attempt, the SDK's default is none;
+ * - `black-hole`: packets are dropped; `connectionTimeout` ends an attempt, without it the
+ *   OS gives up after Linux's connect timeout (127 s);
+ * - `refused`: connections are refused at once (the kind case: only when a test asks).
+ */
+export type OutageShape = "no-response" | "black-hole" | "refused";
+
+/** Linux's TCP connect timeout with its default tcp_syn_retries = 6 (tcp(7)): 1+2+...+64 s. */
+export const linuxConnectTimeoutSeconds = 127;
+
+/** A daily automated backup: the instance reports `backing-up` while it runs. */
+export interface BackupSchedule {
+  /** Start of the preferred backup window, minutes after midnight UTC. */
+  windowStartMinute: number;
+  /** When in the window the backup starts, seconds (RDS picks; the rehearsal draws it). */
+  startOffsetSeconds: number;
+  durationSeconds: number;
+}
+
+/** The backup window this project's stacks set on the replica (see docs/aws-behaviour.md). */
+export const defaultReplicaBackup: BackupSchedule = { windowStartMinute: 60, startOffsetSeconds: 0, durationSeconds: 300 };
+
 export interface DbInstance {
   identifier: string;
   arn: string;
   region: string;
-  /** Status when no promotion is in progress. */
+  /** Status when no promotion or backup is in progress. */
   baseStatus: string;
   sourceIdentifier: string | null;
   backupRetentionDays: number;
+  backup: BackupSchedule | null;
   promotionRequestedAtMs: number | null;
   /** When set, the promotion never completes (stays `modifying`). */
   promotionStalls: boolean;
+}
+
+/** How a read replica's ReplicaLag datapoints look while replication runs. */
+export interface LagModel {
+  /** Steady lag (seconds) per minute, cycled. */
+  steady: number[];
+  /** Minutes of -1 datapoints once replication stops, before the datapoints stop coming. */
+  minusOneMinutes: number;
+  /** Backlog (seconds of lag) the replica applies per second once its source is back. */
+  catchUpPerSecond: number;
+}
+
+export interface LagDatapoint {
+  timestampMs: number;
+  value: number;
 }
 
 export interface EcsTask {
@@ -61,22 +104,46 @@ export interface EcsService {
   targetGroupArn: string;
 }
 
+export interface Secret {
+  name: string;
+  region: string;
+  arn: string;
+  /** Where the primary secret lives; this region for a primary or standalone secret. */
+  primaryRegion: string;
+}
+
 export interface Fault {
   /** "rds:PromoteReadReplica", "ecs:UpdateService", ... or "*". */
   api: string;
   region?: string;
+  /** An AWS error code, "TimeoutError", or a Node socket error code such as "ECONNRESET". */
   error: string;
   httpStatusCode: number;
-  /** How many calls fail; Infinity for a permanent fault. */
+  /** The call takes effect and then its response is lost: the caller gets only the error. */
+  applied: boolean;
+  /** How many attempts fail; Infinity for a permanent fault. */
   remaining: number;
+}
+
+/** A control plane that does not answer although its region is up (Route 53's in us-east-1). */
+export interface Impairment {
+  service: string;
+  region: string;
+  /** `hang` as a region that is down; `error`: 5xx answers at once. */
+  mode: "hang" | "error";
 }
 
 export interface ApiCall {
   api: string;
+  /** The client's region. */
   region: string;
   input: unknown;
   atMs: number;
+  /** 1 for the SDK's first attempt, 2 for its first retry, ... */
+  attempt: number;
   failed?: string;
+  /** The call took effect although its caller got `failed`. */
+  applied?: boolean;
 }
 
 export interface SnsMessage {
@@ -92,8 +159,49 @@ export const mutatingApis = new Set([
   "rds:PromoteReadReplica",
   "ecs:UpdateService",
   "route53:ChangeResourceRecordSets",
+  "secretsmanager:StopReplicationToReplica",
   "sns:Publish",
 ]);
+
+/** The region whose control plane answers an API: Route 53's is in us-east-1 for every caller. */
+export function servingRegion(api: string, clientRegion: string): string {
+  return api.startsWith("route53:") ? "us-east-1" : clientRegion;
+}
+
+/** Regions that are down, remembering since when (ReplicaLag and replication status need it). */
+export class DownRegions extends Set<string> {
+  readonly #clock: VirtualClock;
+  readonly history: { region: string; downAtMs: number; upAtMs: number | null }[] = [];
+
+  constructor(clock: VirtualClock) {
+    super();
+    this.#clock = clock;
+  }
+
+  override add(region: string): this {
+    if (!this.has(region)) this.history.push({ region, downAtMs: this.#clock.nowMs(), upAtMs: null });
+    return super.add(region);
+  }
+
+  override delete(region: string): boolean {
+    const open = this.history.findLast((h) => h.region === region && h.upAtMs === null);
+    if (open) open.upAtMs = this.#clock.nowMs();
+    return super.delete(region);
+  }
+
+  /** The outage of `region` in progress at `atMs`, if any. */
+  outageAt(region: string, atMs: number): { downAtMs: number; upAtMs: number | null } | undefined {
+    return this.history.find((h) => h.region === region && h.downAtMs <= atMs && (h.upAtMs === null || atMs < h.upAtMs));
+  }
+
+  /** The last outage of `region` that had ended by `atMs`. */
+  lastEndedBy(region: string, atMs: number): { downAtMs: number; upAtMs: number } | undefined {
+    const ended = this.history.filter((h): h is { region: string; downAtMs: number; upAtMs: number } => h.region === region && h.upAtMs !== null && h.upAtMs <= atMs);
+    return ended.at(-1);
+  }
+}
+
+const dayMs = 86_400_000;
 
 export class WorldState {
   readonly clock: VirtualClock;
@@ -103,10 +211,15 @@ export class WorldState {
   readonly taskDefinitions = new Set<string>();
   readonly zones = new Map<string, ResourceRecordSet[]>();
   readonly changes = new Map<string, { submittedAtMs: number }>();
+  /** Secrets by `${region}/${name}`. */
+  readonly secrets = new Map<string, Secret>();
   readonly inbox: SnsMessage[] = [];
-  /** ReplicaLag datapoints per instance (seconds; -1 when replication is broken). */
-  readonly replicaLag = new Map<string, number[]>();
-  readonly regionsDown = new Set<string>();
+  /** ReplicaLag model per replica instance identifier. */
+  readonly replicaLag = new Map<string, LagModel>();
+  readonly regionsDown: DownRegions;
+  /** How calls to a region that is down (or an impaired control plane that hangs) behave. */
+  outageShape: OutageShape = "no-response";
+  readonly impairments: Impairment[] = [];
   readonly faults: Fault[] = [];
   readonly calls: ApiCall[] = [];
   #changeCounter = 0;
@@ -114,15 +227,96 @@ export class WorldState {
   constructor(clock = new VirtualClock(), latencies: Partial<Latencies> = {}) {
     this.clock = clock;
     this.latencies = { ...typicalLatencies, ...latencies };
+    this.regionsDown = new DownRegions(clock);
+  }
+
+  // ---- reachability ----
+  /** Why a call to `api` from a client in `clientRegion` cannot be answered, if it cannot. */
+  unreachable(api: string, clientRegion: string): "hang" | "error" | undefined {
+    const region = servingRegion(api, clientRegion);
+    if (this.regionsDown.has(region)) return "hang";
+    return this.impairments.find((i) => api.startsWith(`${i.service}:`) && i.region === region)?.mode;
+  }
+
+  /** Makes a service's control plane in `region` stop answering (default us-east-1, where Route 53's lives). */
+  impair(service: string, options: { region?: string; mode?: Impairment["mode"] } = {}): void {
+    this.impairments.push({ service, region: options.region ?? "us-east-1", mode: options.mode ?? "hang" });
   }
 
   // ---- RDS ----
+  #source(db: DbInstance): DbInstance | undefined {
+    return [...this.databases.values()].find((d) => d.arn === db.sourceIdentifier || d.identifier === db.sourceIdentifier);
+  }
+
+  /** Whether the instance is inside its daily backup at `atMs`. */
+  isBackingUp(db: DbInstance, atMs = this.clock.nowMs()): boolean {
+    if (!db.backup) return false;
+    const start = Math.floor(atMs / dayMs) * dayMs + db.backup.windowStartMinute * 60_000 + db.backup.startOffsetSeconds * 1000;
+    // A backup that began the day before may still be running.
+    return [start - dayMs, start].some((s) => atMs >= s && atMs < s + db.backup!.durationSeconds * 1000);
+  }
+
   dbView(db: DbInstance): { status: string; sourceIdentifier: string | null } {
-    if (db.promotionRequestedAtMs === null) return { status: db.baseStatus, sourceIdentifier: db.sourceIdentifier };
+    if (db.promotionRequestedAtMs === null) {
+      const status = db.baseStatus === "available" && this.isBackingUp(db) ? "backing-up" : db.baseStatus;
+      return { status, sourceIdentifier: db.sourceIdentifier };
+    }
     const elapsed = this.clock.since(db.promotionRequestedAtMs);
     if (elapsed < this.latencies.promotionRaceSeconds) return { status: "available", sourceIdentifier: db.sourceIdentifier };
     if (db.promotionStalls || elapsed < this.latencies.promotionSeconds) return { status: "modifying", sourceIdentifier: db.sourceIdentifier };
     return { status: "available", sourceIdentifier: null };
+  }
+
+  /** Whether a replica's replication from its source runs at `atMs`. */
+  isReplicating(db: DbInstance, atMs = this.clock.nowMs()): boolean {
+    const source = this.#source(db);
+    if (!source || db.sourceIdentifier === null) return false;
+    if (db.promotionRequestedAtMs !== null && atMs >= db.promotionRequestedAtMs) return false;
+    return !this.regionsDown.outageAt(source.region, atMs);
+  }
+
+  /** DescribeDBInstances' StatusInfos: the read replication status of a replica, none otherwise. */
+  statusInfos(db: DbInstance): { StatusType: string; Normal: boolean; Status: string; Message?: string }[] {
+    if (this.dbView(db).sourceIdentifier === null) return [];
+    if (this.isReplicating(db)) return [{ StatusType: "read replication", Normal: true, Status: "replicating" }];
+    return [
+      {
+        StatusType: "read replication",
+        Normal: false,
+        Status: "error",
+        Message: `Replication from ${db.sourceIdentifier} is not running: the source DB instance cannot be reached`,
+      },
+    ];
+  }
+
+  /**
+   * ReplicaLag datapoints (one per complete minute, timestamped at the minute's start) in
+   * [startMs, endMs): the steady values while replication runs, -1 for `minusOneMinutes`
+   * once it stops, then none; after the source comes back, the backlog shrinking at
+   * `catchUpPerSecond`. A promoted instance publishes no ReplicaLag.
+   */
+  replicaLagDatapoints(identifier: string, startMs: number, endMs: number): LagDatapoint[] {
+    const db = this.databases.get(identifier);
+    const model = this.replicaLag.get(identifier);
+    const source = db && this.#source(db);
+    if (!db || !model || !source) return [];
+    const points: LagDatapoint[] = [];
+    const lastComplete = Math.floor(this.clock.nowMs() / 60_000) * 60_000 - 60_000;
+    const promotedAt = db.promotionRequestedAtMs ?? Infinity;
+    for (let t = Math.ceil(startMs / 60_000) * 60_000; t < endMs && t <= lastComplete; t += 60_000) {
+      if (t >= promotedAt) break;
+      const steady = model.steady.length === 0 ? null : (model.steady[Math.floor(t / 60_000) % model.steady.length] as number);
+      const outage = this.regionsDown.outageAt(source.region, t);
+      if (outage) {
+        if (t < outage.downAtMs + model.minusOneMinutes * 60_000) points.push({ timestampMs: t, value: -1 });
+        continue;
+      }
+      if (steady === null) continue;
+      const ended = this.regionsDown.lastEndedBy(source.region, t);
+      const backlog = ended ? (ended.upAtMs - ended.downAtMs) / 1000 - (model.catchUpPerSecond * (t - ended.upAtMs)) / 1000 : -Infinity;
+      points.push({ timestampMs: t, value: Math.round(Math.max(steady, backlog) * 100) / 100 });
+    }
+    return points;
   }
 
   isWritable(identifier: string): boolean {
@@ -187,25 +381,60 @@ export class WorldState {
     return this.clock.since(change.submittedAtMs) >= this.latencies.dnsInsyncSeconds ? "INSYNC" : "PENDING";
   }
 
-  /** The record a failover name's users get: PRIMARY when its health allows, else SECONDARY. */
+  /** A failover name's record with the given SetIdentifier. */
   record(zoneId: string, name: string, setIdentifier: string): ResourceRecordSet | undefined {
     const fq = name.endsWith(".") ? name : `${name}.`;
     return this.zones.get(zoneId)?.find((r) => r.Name === fq && r.SetIdentifier === setIdentifier);
   }
 
+  /**
+   * Route 53's data plane (it keeps answering when the control plane is impaired): the record
+   * users get for a failover name, PRIMARY while its health check (and, for an alias with
+   * EvaluateTargetHealth, its target's health) passes, else SECONDARY.
+   */
+  resolve(zoneId: string, name: string): ResourceRecordSet | undefined {
+    const primary = this.record(zoneId, name, "primary");
+    const secondary = this.record(zoneId, name, "secondary");
+    const healthy = (r: ResourceRecordSet) => {
+      const region = /\.([a-z]{2}-[a-z]+-\d)\.elb\.amazonaws\.com\.?$/.exec(r.AliasTarget?.DNSName ?? "")?.[1];
+      const checked = Boolean(r.HealthCheckId) || Boolean(r.AliasTarget?.EvaluateTargetHealth);
+      return !checked || !region || this.healthStatus(region) === 200;
+    };
+    return primary && (healthy(primary) || !secondary) ? primary : secondary;
+  }
+
+  // ---- Secrets Manager ----
+  secretKey(region: string, name: string): string {
+    return `${region}/${name}`;
+  }
+
+  /** A secret by name or ARN in one region. */
+  findSecret(region: string, id: string): Secret | undefined {
+    return [...this.secrets.values()].find((s) => s.region === region && (s.name === id || s.arn === id));
+  }
+
   // ---- faults and log ----
-  inject(fault: { api: string; error: string; httpStatusCode?: number; times?: number; region?: string }): void {
+  /**
+   * Fails the next `times` attempts of `api` (SDK retries count). `applied: true` makes the
+   * call take effect before the error: the response is lost, as after a 5xx or a connection
+   * reset on the way back. Status defaults: throttling 400, access denied 403, socket errors
+   * none, anything else 500.
+   */
+  inject(fault: { api: string; error: string; httpStatusCode?: number; times?: number; region?: string; applied?: boolean }): void {
+    const socket = /^E[A-Z]+$/.test(fault.error) || fault.error === "TimeoutError";
     this.faults.push({
       api: fault.api,
       region: fault.region,
       error: fault.error,
-      httpStatusCode: fault.httpStatusCode ?? (fault.error.includes("Throttl") ? 400 : fault.error.includes("Denied") ? 403 : 500),
+      httpStatusCode:
+        fault.httpStatusCode ?? (socket ? 0 : fault.error.includes("Throttl") ? 400 : fault.error.includes("Denied") ? 403 : 500),
+      applied: fault.applied ?? false,
       remaining: fault.times ?? Infinity,
     });
   }
 
   mutatingCalls(): ApiCall[] {
-    return this.calls.filter((c) => mutatingApis.has(c.api) && !c.failed);
+    return this.calls.filter((c) => mutatingApis.has(c.api) && (!c.failed || c.applied));
   }
 
   callsTo(api: string): ApiCall[] {

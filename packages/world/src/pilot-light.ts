@@ -1,13 +1,15 @@
 /**
  * The pilot-light topology as deployed by this project, in the emulated world: primary DB
- * and service in the primary region; in the DR region a cross-region read replica, a
- * service at its pilot-light count behind a target group, and (optionally) Route 53
- * failover records PRIMARY → primary ALB, SECONDARY → DR ALB. `env` gives the step Lambdas
- * the same settings the Failover stack would.
+ * and service in the primary region; in the DR region a cross-region read replica (7-day
+ * backups in a daily backup window, ReplicaLag history), a service at its pilot-light count
+ * behind a target group, the DB secret's replica, and (optionally) Route 53 failover records
+ * PRIMARY → primary ALB, SECONDARY → DR ALB. The world is as hard as AWS by default: a region
+ * that goes down stops answering (calls hang), its replica's lag goes to -1 and then stale.
+ * `stepEnvironment` gives the step Lambdas the same settings the Failover stack would.
  */
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { VirtualClock } from "./clock";
-import { WorldState, type EcsService, type Latencies } from "./model";
+import { defaultReplicaBackup, WorldState, type BackupSchedule, type EcsService, type Latencies, type OutageShape } from "./model";
 
 export interface PilotLightOptions {
   prefix?: string;
@@ -18,8 +20,16 @@ export interface PilotLightOptions {
   drTaskCount?: number;
   drPilotTaskCount?: number;
   rpoBudgetSeconds?: number;
-  /** ReplicaLag datapoints (seconds) the replica reports; [] for none. */
+  /** Steady ReplicaLag (seconds) per minute while replication runs, cycled; [] for no datapoints. */
   replicaLag?: number[];
+  /** Minutes of -1 ReplicaLag datapoints once replication stops (then none); 5 by default. */
+  replicaLagMinusOneMinutes?: number;
+  /** The replica's daily backup; null for none (a kindness a test must ask for). */
+  replicaBackup?: BackupSchedule | null;
+  /** How calls to a region that is down fail; "no-response" (they hang) by default. */
+  outageShape?: OutageShape;
+  /** Days of automated backups the stage keeps (DESIGN D6: 7). */
+  backupRetentionDays?: number;
   dns?: boolean;
   latencies?: Partial<Latencies>;
   clock?: VirtualClock;
@@ -46,6 +56,8 @@ export interface PilotLightIds {
   drTaskCount: number;
   drPilotTaskCount: number;
   rpoBudgetSeconds: number;
+  backupRetentionDays: number;
+  secretName: string;
   dns: boolean;
 }
 
@@ -55,6 +67,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
   const drRegion = options.drRegion ?? "eu-central-1";
   const account = options.account ?? "123456789012";
   const world = new WorldState(options.clock ?? new VirtualClock(), options.latencies);
+  world.outageShape = options.outageShape ?? "no-response";
   const ids: PilotLightIds = {
     primaryRegion,
     drRegion,
@@ -76,6 +89,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     drTaskCount: options.drTaskCount ?? 2,
     drPilotTaskCount: options.drPilotTaskCount ?? 0,
     rpoBudgetSeconds: options.rpoBudgetSeconds ?? 60,
+    backupRetentionDays: options.backupRetentionDays ?? 7,
+    secretName: `${prefix}/db-credentials`,
     dns: options.dns ?? true,
   };
   world.databases.set(ids.primaryDb, {
@@ -84,7 +99,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     region: primaryRegion,
     baseStatus: "available",
     sourceIdentifier: null,
-    backupRetentionDays: 7,
+    backupRetentionDays: ids.backupRetentionDays,
+    backup: null,
     promotionRequestedAtMs: null,
     promotionStalls: false,
   });
@@ -94,11 +110,24 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     region: drRegion,
     baseStatus: "available",
     sourceIdentifier: ids.primaryArn,
-    backupRetentionDays: 1,
+    backupRetentionDays: ids.backupRetentionDays,
+    backup: options.replicaBackup === undefined ? defaultReplicaBackup : options.replicaBackup,
     promotionRequestedAtMs: null,
     promotionStalls: false,
   });
-  world.replicaLag.set(ids.replicaDb, options.replicaLag ?? [0.4, 1.2, 0.8]);
+  world.replicaLag.set(ids.replicaDb, {
+    steady: options.replicaLag ?? [0.4, 1.2, 0.8],
+    minusOneMinutes: options.replicaLagMinusOneMinutes ?? 5,
+    catchUpPerSecond: 9,
+  });
+  for (const region of [primaryRegion, drRegion]) {
+    world.secrets.set(world.secretKey(region, ids.secretName), {
+      name: ids.secretName,
+      region,
+      arn: `arn:aws:secretsmanager:${region}:${account}:secret:${ids.secretName}-AbCdEf`,
+      primaryRegion,
+    });
+  }
   world.taskDefinitions.add(ids.taskDefinition);
   const service = (region: string, targetGroupArn: string, database: string, count: number) => {
     const svc: EcsService = {
@@ -137,7 +166,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
 }
 
 /** The environment the Failover stack gives every step Lambda. */
-export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName: string): Record<string, string> {
+export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName: string, lagLookbackSeconds = 3600): Record<string, string> {
   return {
     STAGE: "test",
     PRIMARY_REGION: ids.primaryRegion,
@@ -151,6 +180,9 @@ export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName
     DR_TASK_COUNT: String(ids.drTaskCount),
     DR_PILOT_TASK_COUNT: String(ids.drPilotTaskCount),
     RPO_BUDGET_SECONDS: String(ids.rpoBudgetSeconds),
+    BACKUP_RETENTION_DAYS: String(ids.backupRetentionDays),
+    LAG_LOOKBACK_SECONDS: String(lagLookbackSeconds),
+    SECRET_ID: ids.secretName,
     HEALTH_URL: healthUrl,
     TABLE_NAME: tableName,
     TOPIC_ARN: ids.topicArn,

@@ -1,16 +1,32 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
-import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { executeLocally, installApis, pilotLightWorld, retryPauseSeconds, Scheduler, startHealthServer, VirtualClock, type AslDefinition } from "../src";
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { GetChangeCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
+import {
+  executeLocally,
+  installApis,
+  pilotLightWorld,
+  retryPauseSeconds,
+  Scheduler,
+  startHealthServer,
+  VirtualClock,
+  type AslDefinition,
+  type PilotLightOptions,
+} from "../src";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
 
-function setup() {
-  const { world, ids } = pilotLightWorld({ latencies: { promotionSeconds: 120, promotionRaceSeconds: 10, taskStartSeconds: 60, firstHealthCheckSeconds: 10 } });
+function setup(options: PilotLightOptions = {}) {
+  const { world, ids } = pilotLightWorld({ latencies: { promotionSeconds: 120, promotionRaceSeconds: 10, taskStartSeconds: 60, firstHealthCheckSeconds: 10 }, ...options });
   restore = installApis(world);
   return { world, ids, rds: new RDSClient({ region: ids.drRegion }), ecs: new ECSClient({ region: ids.drRegion }) };
 }
+
+/** A test that hangs would otherwise wait for vitest's 4-minute timeout. */
+const quick = 15_000;
 
 describe("emulated world", () => {
   it("reproduces the promotion race: available with its source first, writable only later", async () => {
@@ -40,22 +56,157 @@ describe("emulated world", () => {
     }
   });
 
-  it("fails calls to a region that is down like a network timeout", async () => {
+  it("fails exactly as many attempts as an injected fault says, and logs every attempt", async () => {
     const { world, ids } = setup();
-    world.regionsDown.add(ids.primaryRegion);
-    const primary = new ECSClient({ region: ids.primaryRegion, maxAttempts: 1 });
-    await expect(primary.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, desiredCount: 0 }))).rejects.toMatchObject({ name: "TimeoutError" });
-  });
-
-  it("fails exactly as many calls as an injected fault says, and logs every call", async () => {
-    const { world, ids, rds } = setup();
     world.inject({ api: "rds:DescribeDBInstances", error: "ThrottlingException", times: 1 });
-    const call = () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }));
-    const slow = new RDSClient({ region: ids.drRegion, maxAttempts: 1 });
-    await expect(slow.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }))).rejects.toMatchObject({ name: "ThrottlingException" });
+    const once = new RDSClient({ region: ids.drRegion, maxAttempts: 1 });
+    const call = () => once.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }));
+    await expect(call()).rejects.toMatchObject({ name: "ThrottlingException" });
     await expect(call()).resolves.toBeDefined();
     expect(world.callsTo("rds:DescribeDBInstances").map((c) => c.failed ?? "ok")).toEqual(["ThrottlingException", "ok"]);
   });
+
+  it("retries as the SDK does: a throttled attempt is repeated up to the client's maxAttempts", async () => {
+    const { world, ids, rds } = setup();
+    world.inject({ api: "rds:DescribeDBInstances", error: "ThrottlingException", times: 2 });
+    await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }))).resolves.toBeDefined();
+    expect(world.callsTo("rds:DescribeDBInstances").map((c) => c.attempt)).toEqual([1, 2, 3]);
+    world.inject({ api: "rds:DescribeDBInstances", error: "ThrottlingException", times: 3 });
+    await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }))).rejects.toMatchObject({ name: "ThrottlingException", $metadata: { attempts: 3 } });
+  });
+});
+
+describe("a region that is down", () => {
+  const primaryEcs = (ids: { primaryRegion: string }, config: Record<string, unknown>) => new ECSClient({ region: ids.primaryRegion, ...config });
+  const describeCommand = (ids: { cluster: string; service: string }) => new DescribeServicesCommand({ cluster: ids.cluster, services: [ids.service] });
+
+  it("does not answer: an attempt waits, in virtual time, until the client's request timeout, then the SDK retries", async () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    const started = world.clock.nowMs();
+    const ecs = primaryEcs(ids, { maxAttempts: 2, requestHandler: { requestTimeout: 3000, throwOnRequestTimeout: true } });
+    await expect(ecs.send(describeCommand(ids))).rejects.toMatchObject({ name: "TimeoutError", $metadata: { attempts: 2 } });
+    expect(world.clock.since(started)).toBe(6);
+    expect(world.callsTo("ecs:DescribeServices").map((c) => c.failed)).toEqual(["TimeoutError", "TimeoutError"]);
+  }, quick);
+
+  it("is not bounded by a requestTimeout without throwOnRequestTimeout (the SDK only warns), nor by connectionTimeout once connected", async () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    const ecs = primaryEcs(ids, { maxAttempts: 1, requestHandler: { connectionTimeout: 2000, requestTimeout: 3000 } });
+    const outcome = await Promise.race([ecs.send(describeCommand(ids)).then(() => "answered", () => "failed"), new Promise((r) => setTimeout(() => r("still waiting"), 300))]);
+    expect(outcome).toBe("still waiting");
+  }, quick);
+
+  it("drops packets in the black-hole shape: connectionTimeout ends an attempt, else Linux's 127 s connect timeout", async () => {
+    const { world, ids } = setup({ outageShape: "black-hole" });
+    world.regionsDown.add(ids.primaryRegion);
+    let started = world.clock.nowMs();
+    await expect(primaryEcs(ids, { maxAttempts: 1, requestHandler: { connectionTimeout: 2000 } }).send(describeCommand(ids))).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(world.clock.since(started)).toBe(2);
+    started = world.clock.nowMs();
+    await expect(primaryEcs(ids, { maxAttempts: 1 }).send(describeCommand(ids))).rejects.toMatchObject({ code: "ETIMEDOUT" });
+    expect(world.clock.since(started)).toBe(127);
+  }, quick);
+
+  it("refuses at once only in the refused shape a test asks for", async () => {
+    const { world, ids } = setup({ outageShape: "refused" });
+    world.regionsDown.add(ids.primaryRegion);
+    const started = world.clock.nowMs();
+    await expect(primaryEcs(ids, { maxAttempts: 1 }).send(describeCommand(ids))).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    expect(world.clock.nowMs()).toBe(started);
+  }, quick);
+
+  it("turns its replica's ReplicaLag to -1 and then stops publishing; datapoints carry their minute and honour the time range", async () => {
+    const { world, ids } = setup({ replicaLag: [2], replicaLagMinusOneMinutes: 3 });
+    const cw = new CloudWatchClient({ region: ids.drRegion });
+    const lag = async (minutes: number) => {
+      const out = await cw.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(world.clock.nowMs() - minutes * 60_000),
+          EndTime: world.clock.now(),
+          MetricDataQueries: [{ Id: "lag", MetricStat: { Metric: { Namespace: "AWS/RDS", MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: ids.replicaDb }] }, Period: 60, Stat: "Maximum" } }],
+        }),
+      );
+      const r = out.MetricDataResults?.[0];
+      return (r?.Values ?? []).map((v, i) => [Math.round((world.clock.nowMs() - (r?.Timestamps?.[i]?.getTime() ?? 0)) / 60_000), v]);
+    };
+    expect(await lag(3)).toEqual([[1, 2], [2, 2], [3, 2]]);
+    world.regionsDown.add(ids.primaryRegion);
+    world.clock.advance(10 * 60);
+    expect(await lag(12)).toEqual([[8, -1], [9, -1], [10, -1], [11, 2], [12, 2]]);
+    expect(await lag(5)).toEqual([]);
+  }, quick);
+
+  it("shows its replica's read replication in error (StatusInfos) while the instance itself stays available", async () => {
+    const { world, ids, rds } = setup();
+    const look = async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }))).DBInstances?.[0];
+    expect((await look())?.StatusInfos).toEqual([{ StatusType: "read replication", Normal: true, Status: "replicating" }]);
+    world.regionsDown.add(ids.primaryRegion);
+    expect(await look()).toMatchObject({ DBInstanceStatus: "available", StatusInfos: [{ StatusType: "read replication", Normal: false, Status: "error" }] });
+  }, quick);
+});
+
+describe("RDS as documented", () => {
+  it("reports the replica backing-up during its daily backup, and refuses to promote it then", async () => {
+    const { world, ids, rds } = setup({ replicaBackup: { windowStartMinute: 3 * 60 + 10, startOffsetSeconds: 60, durationSeconds: 300 } });
+    const status = async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids.replicaDb }))).DBInstances?.[0]?.DBInstanceStatus;
+    expect(await status()).toBe("available");
+    world.clock.advance(11 * 60);
+    expect(await status()).toBe("backing-up");
+    await expect(rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ids.replicaDb }))).rejects.toMatchObject({ name: "InvalidDBInstanceStateFault" });
+    world.clock.advance(5 * 60);
+    expect(await status()).toBe("available");
+  }, quick);
+
+  it("drops backup retention to 1 day when PromoteReadReplica is called without BackupRetentionPeriod", async () => {
+    const { world, ids, rds } = setup();
+    expect(world.databases.get(ids.replicaDb)?.backupRetentionDays).toBe(7);
+    await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ids.replicaDb }));
+    expect(world.databases.get(ids.replicaDb)?.backupRetentionDays).toBe(1);
+  }, quick);
+
+  it("can apply a call and lose its response: the SDK retries and gets InvalidDBInstanceStateFault", async () => {
+    const { world, ids, rds } = setup();
+    world.inject({ api: "rds:PromoteReadReplica", error: "InternalFailure", applied: true, times: 1 });
+    await expect(rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ids.replicaDb, BackupRetentionPeriod: 7 }))).rejects.toMatchObject({ name: "InvalidDBInstanceStateFault" });
+    expect(world.databases.get(ids.replicaDb)?.promotionRequestedAtMs).not.toBeNull();
+    expect(world.callsTo("rds:PromoteReadReplica").map((c) => [c.failed, c.applied ?? false])).toEqual([
+      ["InternalFailure", true],
+      ["InvalidDBInstanceStateFault", false],
+    ]);
+  }, quick);
+
+  it("can lose a response with a connection reset after the call applied (a single attempt sees only the reset)", async () => {
+    const { world, ids } = setup();
+    world.inject({ api: "ecs:UpdateService", error: "ECONNRESET", applied: true, times: 1 });
+    const ecs = new ECSClient({ region: ids.drRegion, maxAttempts: 1 });
+    await expect(ecs.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, desiredCount: 2 }))).rejects.toMatchObject({ code: "ECONNRESET" });
+    expect(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))?.desired).toBe(2);
+  }, quick);
+});
+
+describe("Route 53 and Secrets Manager", () => {
+  it("keeps answering DNS by health check while its control plane (us-east-1) is impaired", async () => {
+    const { world, ids } = setup();
+    world.impair("route53");
+    world.regionsDown.add(ids.primaryRegion);
+    expect(world.resolve(ids.hostedZoneId, ids.recordName)?.SetIdentifier).toBe("secondary");
+    const r53 = new Route53Client({ region: ids.drRegion, maxAttempts: 1, requestHandler: { socketTimeout: 5000 } });
+    const started = world.clock.nowMs();
+    await expect(r53.send(new GetChangeCommand({ Id: "C000001" }))).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(world.clock.since(started)).toBe(5);
+  }, quick);
+
+  it("promotes the DR replica of a secret to standalone, in the DR region, while the primary region is down", async () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    const sm = new SecretsManagerClient({ region: ids.drRegion });
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: ids.secretName }))).PrimaryRegion).toBe(ids.primaryRegion);
+    await sm.send(new StopReplicationToReplicaCommand({ SecretId: ids.secretName }));
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: ids.secretName }))).PrimaryRegion).toBe(ids.drRegion);
+    await expect(sm.send(new StopReplicationToReplicaCommand({ SecretId: ids.secretName }))).rejects.toMatchObject({ name: "InvalidRequestException" });
+  }, quick);
 });
 
 describe("virtual-time scheduler", () => {
@@ -95,6 +246,38 @@ describe("local execution on the virtual clock", () => {
     expect([0, 1, 2].map((n) => retryPauseSeconds(flaky as never, "Busy", n))).toEqual([10, 15, 15]);
     expect(retryPauseSeconds(flaky as never, "Other", 0)).toBe(0);
   });
+
+  const hanging: AslDefinition = {
+    StartAt: "Fence",
+    States: { Fence: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:fence", TimeoutSeconds: 30, End: true } },
+  };
+
+  it("fails a Task still waiting on a region that is down with States.Timeout at its TimeoutSeconds", async () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    const ecs = new ECSClient({ region: ids.primaryRegion });
+    const result = await executeLocally(hanging, {}, { clock: world.clock, executionName: "t", handlers: { Fence: async () => ecs.send(new DescribeServicesCommand({ cluster: ids.cluster, services: [ids.service] })) } });
+    expect(result).toMatchObject({ status: "FAILED", error: "States.Timeout" });
+    expect((result.endedAtMs - result.startedAtMs) / 1000).toBe(30);
+  }, quick);
+
+  it("fails it with Lambda.Unknown when the function's own timeout comes first, and stops the invocation", async () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    const ecs = new ECSClient({ region: ids.primaryRegion, maxAttempts: 3, requestHandler: { socketTimeout: 20_000 } });
+    const result = await executeLocally(hanging, {}, {
+      clock: world.clock,
+      executionName: "t",
+      lambdaTimeoutSeconds: () => 25,
+      handlers: { Fence: async () => ecs.send(new DescribeServicesCommand({ cluster: ids.cluster, services: [ids.service] })) },
+    });
+    expect(result).toMatchObject({ status: "FAILED", error: "Lambda.Unknown" });
+    expect(result.cause).toContain("Task timed out after 25.00 seconds");
+    expect((result.endedAtMs - result.startedAtMs) / 1000).toBe(25);
+    // The second attempt was cut off with the Lambda: no third attempt ever starts.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(world.callsTo("ecs:DescribeServices")).toHaveLength(2);
+  }, quick);
 
   it("spends Wait seconds and Retry pauses in virtual time, not wall time", async () => {
     const clock = new VirtualClock(0);

@@ -49,15 +49,19 @@ const transientNames = new Set([
   "TimeoutError",
 ]);
 
+/** Node socket errors the SDK itself retries (a connection reset, refused or timed out). */
+const networkCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
 /**
- * True when an SDK v3 error is worth retrying: a throttling code, a 5xx status, or the SDK's
- * own `$retryable` hint. Used by adapters to translate SDK errors into AwsTransientError.
+ * True when an SDK v3 error is worth retrying: a throttling code, a 5xx status, a socket error
+ * the SDK gave up on, or the SDK's own `$retryable` hint. Used by adapters to translate SDK
+ * errors into AwsTransientError.
  */
 export function isTransientAwsError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown }).$metadata;
-  const status = meta?.httpStatusCode ?? 0;
-  return transientNames.has(error.name) || status >= 500 || Boolean((error as { $retryable?: unknown }).$retryable);
+  const e = error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: unknown };
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  return transientNames.has(error.name) || status >= 500 || Boolean(e.$retryable) || networkCodes.has(String(e.code));
 }
 
 /** Runs an SDK call and rethrows transient failures as AwsTransientError (with the cause). */

@@ -24,6 +24,14 @@ export class PromotionRejectedError extends TerminalError {
   override readonly name = "PromotionRejectedError";
 }
 
+/**
+ * The replica is in a state RDS leaves by itself (`backing-up`, a modification, a reboot...):
+ * RDS refuses to promote it now, so the state machine retries the step until a cap.
+ */
+export class ReplicaNotReadyError extends RetryableError {
+  override readonly name = "ReplicaNotReadyError";
+}
+
 /** The DR ALB's /health.php did not answer 2xx in time; the DR stack may still be warming up. */
 export class DrUnhealthyError extends RetryableError {
   override readonly name = "DrUnhealthyError";

@@ -102,6 +102,12 @@ export async function markPromotionRequested(db: DynamoDBDocumentClient, table: 
   }
 }
 
+/** Whether this execution's promotion marker is on the lock item (consistent read). */
+export async function isPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string): Promise<boolean> {
+  const out = await callAws("dynamodb:GetItem", () => db.send(new GetCommand({ TableName: table, Key: { pk: keys.failoverLock() }, ConsistentRead: true })));
+  return out.Item?.owner === owner && Boolean(out.Item?.promotionRequestedAt);
+}
+
 /** Undoes the marker when RDS definitely refused the promotion (nothing started). */
 export async function clearPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string): Promise<void> {
   await callAws("dynamodb:UpdateItem", () =>

@@ -34,6 +34,8 @@ export interface Outcome {
   promoted: boolean;
   dns: "switched" | "already-pinned" | "left-to-health-checks" | "not-configured" | "not-switched";
   fenced: boolean | null;
+  /** The DR copy of the DB secret is standalone (writable); null when PromoteSecret did not run or failed. */
+  secretStandalone: boolean | null;
   failure: FailoverState["failure"] | null;
 }
 
@@ -81,6 +83,7 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
     promoted,
     dns: dnsOutcome,
     fenced: fence && "fenced" in fence ? fence.fenced : null,
+    secretStandalone: state.secret && "standalone" in state.secret ? state.secret.standalone : null,
     failure: state.failure ?? null,
   };
 }

@@ -1,7 +1,11 @@
 /**
  * Preflight: is the DR side ready, and is the data recent enough? Observation (adapters) and
  * decision (pure `assessPreflight`) are separate so every rule is table-tested. A dry-run
- * returns the report; failover and drill throw on any blocker (nothing has been touched yet).
+ * returns the report; failover and drill throw on any blocker (nothing has been touched yet):
+ * ReplicaNotReadyError (retried by the state machine) when the only blockers are states RDS
+ * leaves by itself, such as a backup. The RPO estimate is the last valid ReplicaLag datapoint,
+ * whose age is reported: in a regional outage replication stops, RDS reports -1 and then
+ * nothing, and the last value measured before that is the best estimate of the data lost.
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -9,13 +13,15 @@ import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-
 import type { RDSClient } from "@aws-sdk/client-rds";
 import * as Compute from "../compute";
 import * as Database from "../database";
-import { PreflightFailedError, RpoBudgetExceededError } from "./errors";
+import { PreflightFailedError, ReplicaNotReadyError, RpoBudgetExceededError } from "./errors";
 import type { Run } from "./input";
 import type { PreflightReport } from "./state";
 
 export interface PreflightObservations {
   replica: Database.ReplicaState | null;
   lagSeconds: number | null;
+  /** When the lag datapoint was measured; null when there is none. */
+  lagObservedAt?: string | null;
   service: Compute.ServiceState | null;
   /** Problems found while looking (missing resources), in plain words. */
   problems: string[];
@@ -27,6 +33,8 @@ export interface PreflightSettings {
   drTaskCount: number;
   pilotTaskCount: number;
   dnsConfigured: boolean;
+  /** How far back preflight looks for a valid ReplicaLag datapoint. */
+  lagLookbackSeconds?: number;
 }
 
 const lagBlockerPrefix = "replica lag";
@@ -34,6 +42,7 @@ const lagBlockerPrefix = "replica lag";
 /** The decision: blockers (empty = go) and the plan a failover or drill would follow. */
 export function assessPreflight(run: Run, obs: PreflightObservations, s: PreflightSettings, now: Date): PreflightReport {
   const blockers = [...obs.problems];
+  const notReady: string[] = [];
   const replica = obs.replica;
   const alreadyPromoted = replica !== null && Database.isWritable(replica);
   if (replica) {
@@ -44,17 +53,23 @@ export function assessPreflight(run: Run, obs: PreflightObservations, s: Preflig
     } else if (!Database.isReplicaOf(replica, s.primary)) {
       blockers.push(`database ${replica.identifier} replicates from ${replica.sourceIdentifier}, not the configured primary ${s.primary.arn}`);
     } else if (replica.status !== "available") {
-      blockers.push(`replica ${replica.identifier} is ${replica.status}, not available${replica.status === "backing-up" ? " (RDS refuses to promote during a backup)" : ""}`);
+      const blocker = `replica ${replica.identifier} is ${replica.status}, not available${replica.status === "backing-up" ? " (RDS refuses to promote during a backup)" : ""}`;
+      blockers.push(blocker);
+      if (Database.isTransientlyNotReady(replica)) notReady.push(blocker);
     }
   }
   const lagKnown = obs.lagSeconds !== null;
   const withinBudget = lagKnown && (obs.lagSeconds as number) <= s.rpoBudgetSeconds;
   const lagMatters = run.mode !== "drill" && !alreadyPromoted;
+  const observedAt = obs.lagObservedAt ?? null;
+  const ageSeconds = observedAt === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(observedAt)) / 1000));
+  const age = ageSeconds === null ? "" : ` (measured ${ageSeconds} s ago)`;
+  const lookbackMinutes = Math.round((s.lagLookbackSeconds ?? Database.defaultLagLookbackSeconds) / 60);
   if (lagMatters && !withinBudget && !run.options.acknowledgeRpoBreach) {
     blockers.push(
       lagKnown
-        ? `${lagBlockerPrefix} ${obs.lagSeconds} s is above the RPO budget of ${s.rpoBudgetSeconds} s; start again with options.acknowledgeRpoBreach=true to accept the data loss`
-        : `${lagBlockerPrefix} is unknown (no ReplicaLag datapoint in the last 10 minutes); start again with options.acknowledgeRpoBreach=true to accept unknown data loss`,
+        ? `${lagBlockerPrefix} ${obs.lagSeconds} s${age} is above the RPO budget of ${s.rpoBudgetSeconds} s; start again with options.acknowledgeRpoBreach=true to accept the data loss`
+        : `${lagBlockerPrefix} is unknown (no valid ReplicaLag datapoint in the last ${lookbackMinutes} minutes); start again with options.acknowledgeRpoBreach=true to accept unknown data loss`,
     );
   }
   const willSwitch = run.mode !== "drill" && s.dnsConfigured && run.options.switchDns;
@@ -79,7 +94,7 @@ export function assessPreflight(run: Run, obs: PreflightObservations, s: Preflig
     checkedAt: now.toISOString(),
     replica,
     alreadyPromoted,
-    lag: { seconds: obs.lagSeconds, budgetSeconds: s.rpoBudgetSeconds, withinBudget, acknowledged: run.options.acknowledgeRpoBreach },
+    lag: { seconds: obs.lagSeconds, observedAt, ageSeconds, budgetSeconds: s.rpoBudgetSeconds, withinBudget, acknowledged: run.options.acknowledgeRpoBreach },
     service: obs.service
       ? { cluster: obs.service.cluster, service: obs.service.service, desired: obs.service.desired, running: obs.service.running, taskDefinition: obs.service.taskDefinition }
       : null,
@@ -87,17 +102,24 @@ export function assessPreflight(run: Run, obs: PreflightObservations, s: Preflig
     pilotCount: s.pilotTaskCount,
     dns: { configured: s.dnsConfigured, willSwitch },
     blockers,
+    notReady,
     wouldProceed: blockers.length === 0,
     plan,
   };
 }
 
-/** Failover and drill stop on blockers; a dry-run only reports them. */
+/**
+ * Failover and drill stop on blockers; a dry-run only reports them. Only states RDS leaves by
+ * itself: ReplicaNotReadyError (the state machine waits and tries again). Lag among the rest
+ * (and nothing worse): RpoBudgetExceededError. Anything else: PreflightFailedError.
+ */
 export function enforcePreflight(report: PreflightReport): PreflightReport {
   if (report.mode === "dry-run" || report.blockers.length === 0) return report;
-  const onlyLag = report.blockers.every((b) => b.startsWith(lagBlockerPrefix));
+  const notReady = new Set(report.notReady ?? []);
   const message = `preflight blocked the ${report.mode}: ${report.blockers.join("; ")}`;
-  throw onlyLag ? new RpoBudgetExceededError(message) : new PreflightFailedError(message);
+  if (report.blockers.every((b) => notReady.has(b))) throw new ReplicaNotReadyError(message);
+  const onlyLagOrWaiting = report.blockers.every((b) => b.startsWith(lagBlockerPrefix) || notReady.has(b));
+  throw onlyLagOrWaiting ? new RpoBudgetExceededError(message) : new PreflightFailedError(message);
 }
 
 export interface PreflightClients {
@@ -126,11 +148,11 @@ export async function runPreflight(
       throw error;
     }
   };
-  const [replica, lagSeconds, service] = await Promise.all([
+  const [replica, lag, service] = await Promise.all([
     orProblem(() => Database.describeInstance(c.rds, s.replicaIdentifier)),
-    Database.readReplicaLag(c.cloudwatch, s.replicaIdentifier, now),
+    Database.readLastReplicaLag(c.cloudwatch, s.replicaIdentifier, now, s.lagLookbackSeconds),
     orProblem(() => Compute.describeService(c.ecs, s.service)),
   ]);
   if (service) problems.push(...(await Compute.checkServiceResources(c.ecs, c.elb, service, s.targetGroupArn)));
-  return enforcePreflight(assessPreflight(run, { replica, lagSeconds, service, problems }, s, now));
+  return enforcePreflight(assessPreflight(run, { replica, lagSeconds: lag.seconds, lagObservedAt: lag.observedAt, service, problems }, s, now));
 }

@@ -25,6 +25,9 @@ export type SettingName =
   | "DR_ALB_ZONE_ID"
   | "PRIMARY_CLUSTER"
   | "PRIMARY_SERVICE"
+  | "BACKUP_RETENTION_DAYS"
+  | "LAG_LOOKBACK_SECONDS"
+  | "SECRET_ID"
   | "STAGE";
 
 /** Reads the named variables; throws ConfigurationError naming every missing one. */
@@ -50,4 +53,30 @@ export function hasDnsSettings(env: Record<string, string | undefined>): boolean
 export function lazy<T>(make: () => T): () => T {
   let value: { v: T } | undefined;
   return () => (value ??= { v: make() }).v;
+}
+
+/**
+ * How the state machine waits for a replica RDS will not promote yet (a backup, a
+ * modification): Retry on ReplicaNotReadyError at Preflight and PromoteReplica. 20 attempts,
+ * 30 s growing by 1.5 to at most 120 s: up to 36 minutes (about half that with full jitter),
+ * longer than the daily backup of a small instance takes.
+ */
+export const notReadyRetry = { intervalSeconds: 30, backoffRate: 1.5, maxDelaySeconds: 120, maxAttempts: 20 } as const;
+
+/** The longest total pause a Retry entry can make (no jitter). */
+export function retryBudgetSeconds(r: { intervalSeconds: number; backoffRate: number; maxDelaySeconds: number; maxAttempts: number }): number {
+  let total = 0;
+  for (let n = 0; n < r.maxAttempts; n++) total += Math.min(r.intervalSeconds * r.backoffRate ** n, r.maxDelaySeconds);
+  return Math.round(total);
+}
+
+/**
+ * How far back preflight looks for a valid ReplicaLag datapoint. Replication stops when the
+ * outage begins; preflight runs up to (threshold + 1) schedule periods later (the outage can
+ * start just after a passing check; delivery jitter is under a period), then may wait out a
+ * backup. So: (threshold + 1) x period + the not-ready retry budget + 5 minutes of margin, and
+ * at least an hour. Default detection (5 min x 3): 20 + 36 + 5 minutes = 61 minutes.
+ */
+export function lagLookbackSeconds(detection: { periodSeconds: number; failureThreshold: number }): number {
+  return Math.max(3600, detection.periodSeconds * (detection.failureThreshold + 1) + retryBudgetSeconds(notReadyRetry) + 300);
 }

@@ -52,21 +52,47 @@ export const PreflightReport = z.object({
   mode: z.string(),
   checkedAt: z.string(),
   replica: z
-    .object({ identifier: z.string(), status: z.string(), sourceIdentifier: z.string().nullable(), backupRetentionDays: z.number() })
+    .object({
+      identifier: z.string(),
+      status: z.string(),
+      sourceIdentifier: z.string().nullable(),
+      backupRetentionDays: z.number(),
+      replication: z.object({ status: z.string(), normal: z.boolean(), message: z.string().nullable() }).nullable().optional(),
+    })
     .nullable(),
   alreadyPromoted: z.boolean(),
-  lag: z.object({ seconds: z.number().nullable(), budgetSeconds: z.number(), withinBudget: z.boolean(), acknowledged: z.boolean() }),
+  lag: z.object({
+    /** The last valid ReplicaLag datapoint in the lookback (the RPO estimate); null when none. */
+    seconds: z.number().nullable(),
+    /** When that datapoint was measured and how old it was at the check (optional: older reports lack them). */
+    observedAt: z.string().nullable().optional(),
+    ageSeconds: z.number().nullable().optional(),
+    budgetSeconds: z.number(),
+    withinBudget: z.boolean(),
+    acknowledged: z.boolean(),
+  }),
   service: z.object({ cluster: z.string(), service: z.string(), desired: z.number(), running: z.number(), taskDefinition: z.string() }).nullable(),
   targetCount: z.number().int(),
   pilotCount: z.number().int(),
   dns: z.object({ configured: z.boolean(), willSwitch: z.boolean() }),
   blockers: z.array(z.string()),
+  /** The blockers that clear by themselves (a backup, a modification): waited for, not fatal. */
+  notReady: z.array(z.string()).optional(),
   wouldProceed: z.boolean(),
   plan: z.array(z.string()),
 });
 export type PreflightReport = z.infer<typeof PreflightReport>;
 
 export const HealthProbe = z.object({ url: z.string(), status: z.number(), verifiedAt: z.string(), latencyMs: z.number() });
+
+export const SecretPromotion = z.object({
+  secretId: z.string(),
+  region: z.string(),
+  standalone: z.boolean(),
+  alreadyStandalone: z.boolean(),
+  replicatedFrom: z.string().nullable(),
+  at: z.string(),
+});
 
 export const FenceResult = z.object({ fenced: z.boolean(), region: z.string(), detail: z.string(), at: z.string() });
 
@@ -93,6 +119,7 @@ export const FailoverState = z.object({
     .optional(),
   health: HealthProbe.optional(),
   dns: z.union([DnsSwitch, z.object({ leftToHealthChecks: z.boolean(), detail: z.string() })]).optional(),
+  secret: z.union([SecretPromotion, CaughtError]).optional(),
   fence: z.union([FenceResult, CaughtError]).optional(),
   drillRestore: z.union([ScaleStatus, CaughtError]).optional(),
   failure: Failure.optional(),

@@ -12,11 +12,13 @@ beforeAll(async () => {
 afterAll(async () => suite.close());
 
 describe("failover execution (extracted synthesized ASL, real handlers, emulated world)", () => {
-  it("fails over a regional outage: promotes, scales to N healthy, pins DNS to DR, records RTO and RPO", async () => {
-    const rig = await suite.rig({ primaryDown: true, replicaLag: [-1, 0.8, 2.5] });
+  it("fails over a regional outage found 12 minutes late: promotes, scales to N healthy, pins DNS to DR, records RTO and RPO", async () => {
+    const rig = await suite.rig({ replicaLag: [0.8, 2.5, 1.1] });
+    const { world, ids } = rig;
+    world.regionsDown.add(ids.primaryRegion);
+    world.clock.advance(12 * 60);
     const result = await rig.run(failoverInput(), "failover-1");
     expect(result.status, result.cause).toBe("SUCCEEDED");
-    const { world, ids } = rig;
     expect(world.isWritable(ids.replicaDb)).toBe(true);
     const dr = world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service));
     expect(dr && world.healthyTargets(dr)).toBe(ids.drTaskCount);
@@ -25,11 +27,94 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     expect(primaryRecord?.HealthCheckId).toBeUndefined();
     expect(world.inbox.map((m) => m.kind)).toEqual(["failover.started", "failover.succeeded"]);
     const outcome = await rig.outcome("failover-1");
-    expect(outcome).toMatchObject({ status: "succeeded", rpoSeconds: 2.5, promoted: true, dns: "switched", fenced: false });
+    expect(outcome).toMatchObject({ status: "succeeded", promoted: true, dns: "switched", fenced: false, secretStandalone: true });
     expect(await rig.lockItem()).toBeUndefined();
     console.log(
       `full failover: ${((result.endedAtMs - result.startedAtMs) / 1000).toFixed(0)} s modelled orchestration, RTO ${String(outcome?.rtoSeconds)} s, ${result.wallMs.toFixed(0)} ms wall (definition from ${suite.source})`,
     );
+  });
+
+  it("takes the RPO estimate from the last valid ReplicaLag datapoint before the outage and reports its age", async () => {
+    const rig = await suite.rig({ replicaLag: [0.8, 2.5, 1.1] });
+    const { world, ids } = rig;
+    world.clock.advance(30);
+    const outageAt = world.clock.nowMs();
+    world.regionsDown.add(ids.primaryRegion);
+    world.clock.advance(12 * 60);
+    // The last datapoint measured while replication still ran: the minute the outage began in.
+    const lastValid = world.replicaLagDatapoints(ids.replicaDb, outageAt - 3600_000, world.clock.nowMs()).filter((p) => p.value >= 0).at(-1);
+    expect(lastValid?.timestampMs).toBeLessThanOrEqual(outageAt);
+    const result = await rig.run(failoverInput(), "failover-rpo");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    const preflight = (result.output as { preflight: { lag: { seconds: number; observedAt: string; ageSeconds: number } } }).preflight.lag;
+    expect(preflight).toMatchObject({ seconds: lastValid?.value, observedAt: new Date(lastValid?.timestampMs ?? 0).toISOString() });
+    expect(preflight.ageSeconds).toBeGreaterThanOrEqual(12 * 60);
+    expect(await rig.outcome("failover-rpo")).toMatchObject({ rpoSeconds: lastValid?.value });
+  });
+
+  it("keeps the stage's 7-day backup retention on the promoted database", async () => {
+    const rig = await suite.rig();
+    const result = await rig.run(failoverInput(), "retention-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.databases.get(rig.ids.replicaDb)?.backupRetentionDays).toBe(7);
+    expect(rig.world.callsTo("rds:PromoteReadReplica").map((c) => (c.input as { BackupRetentionPeriod?: number }).BackupRetentionPeriod)).toEqual([7]);
+  });
+
+  it("makes the DR copy of the DB secret a standalone secret after the promotion, calling only the DR region", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    const result = await rig.run(failoverInput(), "secret-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.findSecret(rig.ids.drRegion, rig.ids.secretName)?.primaryRegion).toBe(rig.ids.drRegion);
+    expect(rig.world.callsTo("secretsmanager:StopReplicationToReplica").map((c) => c.region)).toEqual([rig.ids.drRegion]);
+    const secretStep = result.states.indexOf("PromoteSecret");
+    expect(secretStep).toBeGreaterThan(result.states.indexOf("ReplicaWritable"));
+  });
+
+  it.each(["no-response", "black-hole"] as const)(
+    "fences within the step's own time bound while the primary region hangs (%s), reporting the fence as not done",
+    async (outageShape) => {
+      const rig = await suite.rig({ primaryDown: true, outageShape });
+      const result = await rig.run(failoverInput(), `fence-hang-${outageShape}`);
+      expect(result.status, result.cause).toBe("SUCCEEDED");
+      expect((result.output as { fence: unknown }).fence).toMatchObject({ fenced: false, region: rig.ids.primaryRegion });
+      const attempts = rig.world.calls.filter((c) => c.region === rig.ids.primaryRegion);
+      expect(attempts.map((c) => c.failed)).toEqual(["TimeoutError", "TimeoutError"]);
+      expect(((attempts.at(-1)?.atMs ?? 0) - (attempts[0]?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(4);
+      expect(await rig.outcome(`fence-hang-${outageShape}`)).toMatchObject({ fenced: false });
+    },
+  );
+
+  it("waits out the replica's backup (ReplicaNotReadyError is retried) and then fails over", async () => {
+    const rig = await suite.rig({ primaryDown: true, replicaBackup: { windowStartMinute: 3 * 60, startOffsetSeconds: 0, durationSeconds: 600 } });
+    const result = await rig.run(failoverInput(), "backup-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(result.retries.filter((r) => r === "Preflight").length).toBeGreaterThan(0);
+    expect(rig.world.callsTo("rds:PromoteReadReplica").map((c) => c.failed ?? "ok")).toEqual(["ok"]);
+    expect((rig.world.callsTo("rds:PromoteReadReplica")[0]?.atMs ?? 0) - rig.world.clock.nowMs()).toBeLessThan(0);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+  });
+
+  it("does not take a modification nobody requested for a promotion: it waits, then rolls back instead of asking an operator", async () => {
+    const rig = await suite.rig();
+    const replica = rig.world.databases.get(rig.ids.replicaDb);
+    if (replica) replica.baseStatus = "modifying";
+    const result = await rig.run(failoverInput(), "modifying-1");
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("ReplicaNotReadyError");
+    expect(result.states.at(-1)).toBe("RolledBack");
+    expect(result.retries.filter((r) => r === "Preflight")).toHaveLength(20);
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.inbox.at(-1)?.kind).toBe("failover.failed");
+    expect(await rig.lockItem()).toBeUndefined();
+  });
+
+  it("completes with DNS left to the health checks while Route 53's control plane hangs, users reaching DR by the data plane", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.world.impair("route53");
+    const result = await rig.run(failoverInput(), "r53-impaired");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(await rig.outcome("r53-impaired")).toMatchObject({ dns: "left-to-health-checks", promoted: true });
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toContain(rig.ids.drAlbDns);
   });
 
   it("runs promotion and scaling in parallel, so orchestration takes about the slower of the two", async () => {

@@ -14,7 +14,7 @@ type Reaction = "input-rejected" | "lock-not-acquired" | "rolled-back" | "needs-
 
 interface FaultCase {
   scenario: Scenario;
-  /** The AWS API the step calls first (throttled once), or "lambda" for a Lambda service error. */
+  /** The AWS API the step calls first (throttled on every SDK attempt of one call), or "lambda" for a Lambda service error. */
   transient: string;
   permanent: Reaction;
 }
@@ -31,6 +31,7 @@ const matrix: Record<StepName, FaultCase> = {
   VerifyDrHealth: { scenario: "failover", transient: "lambda", permanent: "needs-operator" },
   SwitchDns: { scenario: "failover", transient: "route53:ChangeResourceRecordSets", permanent: "continues" },
   CheckDnsChange: { scenario: "failover", transient: "route53:GetChange", permanent: "continues" },
+  PromoteSecret: { scenario: "failover", transient: "secretsmanager:StopReplicationToReplica", permanent: "continues" },
   FencePrimary: { scenario: "failover", transient: "lambda", permanent: "continues" },
   EndDrill: { scenario: "drill", transient: "ecs:UpdateService", permanent: "rolled-back" },
   RecordOutcome: { scenario: "failover", transient: "lambda", permanent: "continues" },
@@ -47,6 +48,7 @@ beforeAll(async () => {
 });
 afterAll(async () => suite.close());
 
+const sdkAttempts = 3;
 const fast = { latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 } };
 
 async function scenarioRig(scenario: Scenario): Promise<{ rig: Rig; input: Record<string, unknown> }> {
@@ -80,7 +82,8 @@ describe("fault matrix", () => {
       rig.before[step] = (n) => {
         if (n !== 1) return;
         if (c.transient === "lambda") throw lambdaServiceError(step);
-        rig.world.inject({ api: c.transient, error: "ThrottlingException", times: 1 });
+        // The SDK retries a throttled call itself (3 attempts by default): fail them all.
+        rig.world.inject({ api: c.transient, error: "ThrottlingException", times: sdkAttempts });
       };
       const result = await rig.run(input, `transient-${step}`);
       expect(result.retries).toContain(step);
@@ -140,6 +143,7 @@ describe("fault matrix", () => {
           const outcome = await rig.outcome(`permanent-${step}`);
           if (step === "SwitchDns" || step === "CheckDnsChange") expect(outcome?.dns).toBe("left-to-health-checks");
           if (step === "FencePrimary") expect(outcome?.fenced).toBeNull();
+          if (step === "PromoteSecret") expect(outcome?.secretStandalone).toBeNull();
           if (step === "RecordOutcome") expect(outcome).toBeUndefined();
           const kinds = rig.world.inbox.map((m) => m.kind);
           expect(kinds.includes("failover.started")).toBe(step !== "NotifyStarted");

@@ -24,7 +24,7 @@ import {
 } from "../../../world/src";
 import { State } from "@pilot-light/core";
 import { extractAsl } from "../../../tools/src/asl";
-import { handlerFile, stepNames, type StepName } from "../../../../stacks/failover/steps";
+import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../../stacks/failover/steps";
 import { startDynalite, type LocalDynamo } from "../../../core/test/support/dynalite";
 
 /**
@@ -114,7 +114,9 @@ export async function startSuite(): Promise<Suite> {
         dynamo,
         before,
         invocations,
-        run: (input, executionName = `exec-${++executions}`) => executeLocally(definition, input, { clock: world.clock, handlers, executionName }),
+        // Each Lambda's timeout is its Task's minus 5 s, as the Failover stack sets it.
+        run: (input, executionName = `exec-${++executions}`) =>
+          executeLocally(definition, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: (s) => taskTimeoutSeconds(s as StepName) - 5 }),
         async lockItem() {
           const out = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.failoverLock() }, ConsistentRead: true }));
           return out.Item;
