@@ -21,6 +21,14 @@ import { Network } from "./Network";
 
 // 8.4 (LTS): 8.0 left RDS standard support on 31 July 2026, and new 8.0 instances are enrolled in
 // paid Extended Support. The major version only: RDS picks the minor, autoMinorVersionUpgrade keeps it.
+/**
+ * The replica's daily backup window (UTC). RDS refuses to promote a replica while it is
+ * `backing-up`, so the window is fixed and documented rather than left to RDS's random
+ * choice: a failover in it waits (Preflight retries ReplicaNotReadyError). The emulated world
+ * assumes the same window (packages/world defaultReplicaBackup; stacks/test checks they agree).
+ */
+export const replicaBackupWindow = "01:00-01:30";
+
 const engine = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.of("8.4", "8.4") });
 
 export function Data({ stack, app }: StackContext) {
@@ -109,6 +117,7 @@ export function Data({ stack, app }: StackContext) {
     instanceIdentifier: names.replicaDb,
     // A pilot light: single-AZ until promoted (docs/deploy.md: convert to Multi-AZ after a failover).
     multiAz: false,
+    preferredBackupWindow: replicaBackupWindow,
   });
   suppress(replica, suppressions(false));
   const cfn = replica.node.defaultChild as rds.CfnDBInstance;

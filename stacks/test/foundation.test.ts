@@ -4,6 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import { defaultReplicaBackup } from "@pilot-light/world";
+import { replicaBackupWindow } from "../Data";
 import { deployCountOf, ssmParameterRef, synthStage } from "./support/synth";
 
 type Templates = Record<string, Template>;
@@ -156,6 +158,13 @@ describe("data", () => {
       BackupRetentionPeriod: 7,
     });
     data.resourceCountIs("AWS::KMS::Key", 1);
+  });
+
+  it("backs the replica up in the fixed window the emulated world assumes (promotion is refused while backing-up)", () => {
+    t(dr, "Data").hasResourceProperties("AWS::RDS::DBInstance", { DBInstanceIdentifier: "pilot-light-dev-replica", PreferredBackupWindow: replicaBackupWindow });
+    const [start, end] = replicaBackupWindow.split("-").map((hm) => hm.split(":").map(Number)).map(([h, m]) => h! * 60 + m!);
+    expect(defaultReplicaBackup.windowStartMinute).toBe(start);
+    expect(end! - start!).toBe(30);
   });
 
   it("alarms when replica lag exceeds the RPO budget or replication stops (-1), and not for ever once the replica is promoted", () => {
