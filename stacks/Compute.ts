@@ -25,7 +25,7 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
 import { primaryAddressParameters, useStage } from "./context";
-import { logRetentionSuppressions, suppress } from "./nag";
+import { functionSuppressions, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { Data } from "./Data";
 import { Network } from "./Network";
 import { Storage } from "./Storage";
@@ -221,15 +221,7 @@ function keepServingCount(
     },
   });
   cfn.desiredCount = Token.asNumber(count.getAtt("DesiredCount"));
-  suppress(fn, [
-    { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
-    {
-      id: "AwsSolutions-IAM4",
-      reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
-      appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
-    },
-    { id: "AwsSolutions-IAM5", reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active).", appliesTo: ["Resource::*"] },
-  ]);
+  suppress(fn, [...functionSuppressions, tracingSuppression]);
   suppress(provider, [
     {
       id: "AwsSolutions-IAM4",
@@ -243,7 +235,7 @@ function keepServingCount(
     },
     { id: "AwsSolutions-L1", reason: "CDK's Provider framework function, with the runtime its library ships; not configurable here." },
   ]);
-  for (const child of stack.node.children) if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+  suppressLogRetention(stack);
 }
 
 /** The service's CloudFormation properties but its DesiredCount (which comes from the custom resource). */

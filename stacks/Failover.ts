@@ -19,7 +19,7 @@ import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "./failover/steps";
 import type { StepFunctions } from "./failover/task";
-import { logRetentionSuppressions, suppress, type Suppression } from "./nag";
+import { functionSuppressions, publishSuppression, suppress, suppressLogRetention } from "./nag";
 import { State } from "./State";
 
 export interface StepResources {
@@ -191,7 +191,7 @@ export function Failover({ stack, app }: StackContext) {
         appliesTo: ["Resource::*"],
       },
       ...(publishingSteps.includes(step)
-        ? [{ id: "AwsSolutions-IAM5", reason: "Publishing to the KMS-encrypted alerts topic needs kms:GenerateDataKey* on that one key (CDK's grantPublish).", appliesTo: ["Action::kms:GenerateDataKey*"] }]
+        ? [publishSuppression]
         : []),
       ...(step === "CheckDnsChange"
         ? [{ id: "AwsSolutions-IAM5", reason: "route53:GetChange takes a change id that only exists after SwitchDns runs.", appliesTo: ["Resource::arn:<AWS::Partition>:route53:::change/*"] }]
@@ -220,18 +220,9 @@ export function Failover({ stack, app }: StackContext) {
       appliesTo: ["Resource::*", ...stepNames.map((step) => `Resource::<${stack.getLogicalId(fns[step].node.defaultChild as CfnElement)}.Arn>:*`)],
     },
   ]);
-  // CDK's log-retention provider (from the app-wide logRetention default), one per stack.
-  for (const child of stack.node.children) if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+  suppressLogRetention(stack);
   stack.addOutputs({ FailoverStateMachineArn: machine.stateMachineArn });
   return { machine, functions: fns };
 }
 
-const functionSuppressions: Suppression[] = [
-  { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
-  {
-    id: "AwsSolutions-IAM4",
-    reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
-    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
-  },
-];
 

@@ -16,7 +16,7 @@ import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { usePrimaryAddress, useStage } from "./context";
-import { logRetentionSuppressions, suppress, type Suppression } from "./nag";
+import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
 
 /** DynamoDB actions the monitor's store uses (read-decide-conditional-put), nothing more. */
@@ -98,37 +98,10 @@ export function Monitor({ stack, app }: StackContext) {
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   }).addAlarmAction(new actions.SnsAction(topic));
 
-  for (const fn of [monitor, close]) suppress(fn, functionSuppressions);
-  suppress(monitor, [
-    {
-      id: "AwsSolutions-IAM5",
-      reason: "Publishing to the KMS-encrypted alerts topic needs kms:GenerateDataKey* on that one key (CDK's grantPublish).",
-      appliesTo: ["Action::kms:GenerateDataKey*"],
-    },
-  ]);
-  // CDK's log-retention provider (from the app-wide logRetention default), one per stack.
-  for (const child of stack.node.children) {
-    if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
-  }
+  for (const fn of [monitor, close]) suppress(fn, [...functionSuppressions, tracingSuppression]);
+  suppress(monitor, [publishSuppression]);
+  suppressLogRetention(stack);
   new CfnOutput(stack, "HealthMonitorFunction", { value: monitor.functionName });
   new CfnOutput(stack, "CloseIncidentFunction", { value: close.functionName });
   return { monitor, close, stateMachineArn };
 }
-
-const functionSuppressions: Suppression[] = [
-  {
-    id: "AwsSolutions-L1",
-    reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22.",
-  },
-  {
-    id: "AwsSolutions-IAM4",
-    reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
-    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
-  },
-  {
-    id: "AwsSolutions-IAM5",
-    reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active on every function).",
-    appliesTo: ["Resource::*"],
-  },
-];
-

@@ -20,7 +20,7 @@ import { Alerts } from "./Alerts";
 import { desiredCount } from "./Compute";
 import { useStage } from "./context";
 import { Monitor } from "./Monitor";
-import { logRetentionSuppressions, suppress } from "./nag";
+import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 
 /** Powertools' default dimension: every handler's Metrics has serviceName "pilot-light". */
 const service = "pilot-light";
@@ -284,21 +284,16 @@ export function Operations({ stack, app }: StackContext) {
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
     suppress(fn, [
-      { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
-      {
-        id: "AwsSolutions-IAM4",
-        reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
-        appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
-      },
-      { id: "AwsSolutions-IAM5", reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active).", appliesTo: ["Resource::*"] },
-      { id: "AwsSolutions-IAM5", reason: "Publishing to the KMS-encrypted alerts topic needs kms:GenerateDataKey* on that one key (CDK's grantPublish).", appliesTo: ["Action::kms:GenerateDataKey*"] },
+      ...functionSuppressions,
+      tracingSuppression,
+      publishSuppression,
       {
         id: "AwsSolutions-IAM5",
         reason: "GetExecutionHistory of any execution of this one state machine: execution names are only known when they run.",
         appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
       },
     ]);
-    for (const child of stack.node.children) if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+    suppressLogRetention(stack);
     return fn;
   }
 }

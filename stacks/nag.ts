@@ -36,6 +36,35 @@ export function suppressFrameworkResources(stack: Stack): void {
   }
 }
 
+/** Every project Lambda (an SST Function on the app's defaults). */
+export const functionSuppressions: Suppression[] = [
+  { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
+  {
+    id: "AwsSolutions-IAM4",
+    reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",
+    appliesTo: ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+  },
+];
+
+/** Tracing is active on every function, and X-Ray's write actions take no resource. */
+export const tracingSuppression: Suppression = {
+  id: "AwsSolutions-IAM5",
+  reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing is active on every function).",
+  appliesTo: ["Resource::*"],
+};
+
+/** A function that publishes to the KMS-encrypted alerts topic (CDK's grantPublish). */
+export const publishSuppression: Suppression = {
+  id: "AwsSolutions-IAM5",
+  reason: "Publishing to the KMS-encrypted alerts topic needs kms:GenerateDataKey* on that one key (CDK's grantPublish).",
+  appliesTo: ["Action::kms:GenerateDataKey*"],
+};
+
+/** CDK's log-retention provider, one per stack with functions (the app-wide logRetention default). */
+export function suppressLogRetention(stack: Stack): void {
+  for (const child of stack.node.children) if (child.node.id.startsWith("LogRetention")) suppress(child, logRetentionSuppressions);
+}
+
 /** CDK's log-retention provider (functions with `logRetention` set). */
 export const logRetentionSuppressions: Suppression[] = [
   {
