@@ -15,7 +15,7 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { Failover, State } from "@pilot-light/core";
+import { Failover, Stage, State } from "@pilot-light/core";
 import {
   VirtualClock,
   defaultReplicaBackup,
@@ -73,6 +73,9 @@ const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
 const groupOf = (step: StepName) => phaseGroups.find((g) => g.steps.includes(step))!;
 
 const tableName = "pilot-light-rehearsal-state";
+/** The rehearsal plays a stage with the default settings: its objectives are the defaults'. */
+const defaults = Stage.resolveStageConfig("rehearsal", {});
+const rtoTargetSeconds = defaults.rtoTargetSeconds;
 const stateMachineArn = "arn:aws:states:eu-central-1:123456789012:stateMachine:pilot-light-rehearsal-failover";
 
 export interface Rehearsal {
@@ -125,6 +128,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     PROBES_PER_CHECK: "3",
     AUTO_FAILOVER: "true",
     STAGE_LABEL: "pilot-light rehearsal",
+    STAGE: "rehearsal",
+    RTO_TARGET_SECONDS: String(rtoTargetSeconds),
   });
   const steps = Object.fromEntries(
     await Promise.all(stepNames.map(async (s) => [s, (await import(`../../functions/src/${handlerFile(s)}.ts`)).handler as LambdaHandler] as const)),

@@ -27,7 +27,7 @@ const platforms = [
 /** The `packages:` entry of a lockfile package: its os and cpu lines. */
 function lockEntry(name: string, version: string): { os?: string; cpu?: string } {
   const block = new RegExp(`\\n  ${name}@${version.replace(/\./g, "\\.")}:\\n((?:    .*\\n)+)`).exec(lockfile)?.[1] ?? "";
-  return { os: /\n?    os: (\S+)/.exec(block)?.[1], cpu: /\n?    cpu: (\S+)/.exec(block)?.[1] };
+  return { os: /\n? {4}os: (\S+)/.exec(block)?.[1], cpu: /\n? {4}cpu: (\S+)/.exec(block)?.[1] };
 }
 
 describe("Node 22 for every laptop and CI", () => {
