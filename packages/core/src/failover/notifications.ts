@@ -4,7 +4,7 @@
  * Pure functions of the execution state.
  */
 import type { Notification } from "../notify";
-import { failedStepOf, type Outcome } from "./outcome";
+import { describeCause, failedStepOf, type Outcome } from "./outcome";
 import type { Assessment, FailoverState } from "./state";
 import { describeTargets } from "./targets";
 
@@ -19,22 +19,7 @@ function judgement(outcome: Outcome): string[] {
   return [t.rto, t.rpo, ...(outcome.advice.length > 0 ? ["What to change:", ...outcome.advice.map((a) => `  - ${a}`)] : [])];
 }
 
-export { failedStepOf as failedStep } from "./outcome";
-
-/**
- * A Lambda error's cause as Step Functions reports it is JSON ({"errorType","errorMessage",
- * "trace"}), possibly behind a "<Step>: " prefix from a Parallel branch: keep the message.
- */
-export function describeCause(cause: string): string {
-  const text = cause.replace(/^[A-Z][A-Za-z]+: /, "");
-  try {
-    const parsed = JSON.parse(text) as { errorMessage?: unknown };
-    if (parsed && typeof parsed.errorMessage === "string") return parsed.errorMessage;
-  } catch {
-    // Not JSON: a plain cause (a Fail state's, or a local run's).
-  }
-  return text;
-}
+export { describeCause, failedStepOf as failedStep } from "./outcome";
 
 export function started(state: FailoverState, stage: string): Notification {
   const { run, preflight } = state;

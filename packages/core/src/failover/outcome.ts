@@ -98,7 +98,7 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
     const x = span(name);
     return x ? seconds(x.startedAt, x.endedAt) : null;
   };
-  const failure = state.failure ? { step: failedStepOf(state.failure), error: state.failure.error } : null;
+  const failure = state.failure ? { step: failedStepOf(state.failure), error: state.failure.error, message: describeCause(state.failure.cause) } : null;
   return {
     executionName: state.run.executionName,
     incidentId: state.run.incidentId,
@@ -139,4 +139,19 @@ export async function storeOutcome(db: DynamoDBDocumentClient, table: string, ou
   await callAws("dynamodb:PutItem", () =>
     db.send(new PutCommand({ TableName: table, Item: { pk: keys.outcome(outcome.executionName), ...outcome } })),
   );
+}
+
+/**
+ * A Lambda error's cause as Step Functions reports it is JSON ({"errorType","errorMessage",
+ * "trace"}), possibly behind a "<Step>: " prefix from a Parallel branch: keep the message.
+ */
+export function describeCause(cause: string): string {
+  const text = cause.replace(/^[A-Z][A-Za-z]+: /, "");
+  try {
+    const parsed = JSON.parse(text) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // Not JSON: a plain cause (a Fail state's, or a local run's).
+  }
+  return text;
 }

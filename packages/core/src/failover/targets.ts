@@ -35,8 +35,8 @@ export interface RecoveryFigures {
   detectionSeconds: number | null;
   promotionSeconds: number | null;
   scaleSeconds: number | null;
-  /** The step that failed the run and its error, when it failed. */
-  failure?: { step: string; error: string } | null;
+  /** The step that failed the run, its error and the error's message, when it failed. */
+  failure?: { step: string; error: string; message?: string } | null;
   /** The stage's DR pilot count: 0 means DR must start every task during a failover. */
   drPilotTaskCount?: number;
 }
@@ -74,9 +74,8 @@ export function advise(f: RecoveryFigures): string[] {
   const whole = f.rtoSeconds ?? f.rtoTargetSeconds;
   if (f.failure) {
     if (f.failure.error === "RpoBudgetExceededError") {
-      lines.push(
-        `preflight refused: replica lag ${f.rpoSeconds ?? "unknown"} s was over the RPO budget of ${f.rpoBudgetSeconds} s; fail over with acknowledgeRpoBreach if losing that data is accepted, or find the write burst or long DDL that made the replica lag`,
-      );
+      const why = f.failure.message ?? `replica lag ${f.rpoSeconds ?? "unknown"} s was over the RPO budget of ${f.rpoBudgetSeconds} s; start again with options.acknowledgeRpoBreach=true to accept the data loss`;
+      lines.push(`preflight refused: ${why}; or find the write burst or long DDL that made the replica lag`);
     } else if (isTimeout(f.failure.error)) {
       lines.push(
         `${f.failure.step} gave up at its polling cap (${f.failure.error}): finish by hand (docs/runbook.md, "NeedsOperator"); if AWS is routinely this slow, raise the cap in stacks/failover/steps.ts (polling)`,
