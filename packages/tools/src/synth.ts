@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { stageConfig } from "../../../stacks/stages";
 import { writeAsl } from "./asl";
 import { newCommand, processIo, runCommand, stageName, type Io } from "./cli/program";
-import { synthRegion, type RegionSynth } from "./offline-synth";
+import type { RegionSynth } from "./offline-synth";
 
 export interface Written {
   region: string;
@@ -27,7 +27,8 @@ export async function synthToDisk(
   stage: string,
   outDir: string,
   onPhase: OnPhase = () => undefined,
-  synth: (stage: string, region: string) => Promise<RegionSynth> = synthRegion,
+  // Imported on use: loading the app's stacks takes seconds, and `--help` should not wait for it.
+  synth: (stage: string, region: string) => Promise<RegionSynth> = async (stage, region) => (await import("./offline-synth")).synthRegion(stage, region),
 ): Promise<Written[]> {
   const config = stageConfig(stage);
   await rm(outDir, { recursive: true, force: true });

@@ -13,9 +13,24 @@ export interface Io {
   isTTY: boolean;
 }
 
+let pipeGuarded = false;
+/** `pnpm dr status --json | head`: a reader that stops early is not an error. */
+function write(stream: NodeJS.WriteStream, text: string): void {
+  if (!pipeGuarded) {
+    pipeGuarded = true;
+    for (const s of [process.stdout, process.stderr]) {
+      s.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") throw error;
+        process.exit(process.exitCode ?? 0);
+      });
+    }
+  }
+  stream.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
 export const processIo: Io = {
-  out: (text) => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-  err: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  out: (text) => write(process.stdout, text),
+  err: (text) => write(process.stderr, text),
   isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
 };
 
