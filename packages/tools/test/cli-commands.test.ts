@@ -182,6 +182,27 @@ describe("status", () => {
     expect(ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({ cluster: "pilot-light-ops", services: ["pilot-light-ops-web"] });
   });
 
+  it("shows the stage's settings and judges a recorded execution against its targets, with what to change", async () => {
+    const name = "failover-primary-20261120T100000Z";
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: exec(name), stateMachineArn: machine, name, status: "SUCCEEDED", startDate: new Date("2026-11-20T10:00:00Z"), stopDate: new Date("2026-11-20T10:07:00Z") }],
+    });
+    const targets: Failover.Targets = {
+      rto: { targetSeconds: 600, actualSeconds: 1032, measuredFrom: "last-healthy-check", met: false },
+      rpo: { budgetSeconds: 60, actualSeconds: 2, met: true },
+    };
+    const advice = ["detection is 70 % of RTO (12 min): a faster health profile"];
+    await dynamo.doc.send(new PutCommand({ TableName: table, Item: { pk: State.keys.outcome(name), status: "succeeded", rtoSeconds: 1032, rpoSeconds: 2, targets, advice } }));
+    const terminal = new FakeTerminal(false);
+
+    expect(await run(["status", "--stage", "ops"], terminal, deps)).toBe(0);
+
+    expect(terminal.output).toContain("Targets: RTO 600 s (outage → DR serving), RPO 60 s (replica lag)");
+    expect(terminal.output).toContain("Settings (stacks/stages.ts): primary 2 tasks; DR 2 tasks at full size, 0 as a pilot light; database db.t4g.small");
+    expect(terminal.output).toContain("succeeded; RTO 1032 s (from the last passing health check), target 600 s: MISSED; RPO estimate 2 s, budget 60 s: met");
+    expect(terminal.output).toContain("change: detection is 70 % of RTO (12 min)");
+  });
+
   it("shows an open incident, unknown lag, the DNS answer's region, and a section it could not read", async () => {
     await seedHealth({ consecutiveFailures: 3, lastCheck: failingCheck, lastFailure: failingCheck, incident }, "pilot-light-dnsdemo-state");
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1] }] });
@@ -527,7 +548,7 @@ describe("machine-readable output and progress", () => {
     expect(await run(["status", "--stage", "ops", "--json"], terminal, deps)).toBe(0);
     expect(terminal.printed).toHaveLength(1);
     const status = JSON.parse(terminal.printed[0]!) as Record<string, unknown>;
-    expect(status).toMatchObject({ stage: "ops", account, targets: { rtoTargetSeconds: 600, rpoBudgetSeconds: 60 }, health: { ok: true } });
+    expect(status).toMatchObject({ stage: "ops", account, settings: { rtoTargetSeconds: 600, rpoBudgetSeconds: 60, primaryTaskCount: 2, drTaskCount: 2, drPilotTaskCount: 0, dbInstanceClass: "db.t4g.small" }, health: { ok: true } });
     expect(Object.keys(status)).toEqual(expect.arrayContaining(["replica", "capacity", "dns", "executions", "lock"]));
   });
 

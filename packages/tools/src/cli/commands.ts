@@ -47,8 +47,15 @@ export interface StatusReport {
   stateMachineArn: string;
   failureThreshold: number;
   schedule: string;
-  /** The stage's objectives (stacks/stages.ts). */
-  targets: { rtoTargetSeconds: number; rpoBudgetSeconds: number };
+  /** The stage's settings an operator needs by hand (stacks/stages.ts): counts, sizes, objectives. */
+  settings: {
+    primaryTaskCount: number;
+    drTaskCount: number;
+    drPilotTaskCount: number;
+    dbInstanceClass: string;
+    rtoTargetSeconds: number;
+    rpoBudgetSeconds: number;
+  };
   health: Section<Health.HealthState>;
   replica: Section<{ identifier: string; status: string; isReplica: boolean; lagSeconds: number | null; budgetSeconds: number }>;
   capacity: Section<{ service: string; desired: number; running: number; pending: number; pilot: number; full: number }>;
@@ -110,7 +117,14 @@ export async function gatherStatus(ctx: Context, executionCount = 5): Promise<St
     stateMachineArn: ctx.stateMachineArn,
     failureThreshold: config.health.failureThreshold,
     schedule: config.health.schedule,
-    targets: { rtoTargetSeconds: config.rtoTargetSeconds, rpoBudgetSeconds: config.rpoBudgetSeconds },
+    settings: {
+      primaryTaskCount: config.primaryTaskCount,
+      drTaskCount: config.drTaskCount,
+      drPilotTaskCount: config.drPilotTaskCount,
+      dbInstanceClass: config.sizes.dbInstanceClass,
+      rtoTargetSeconds: config.rtoTargetSeconds,
+      rpoBudgetSeconds: config.rpoBudgetSeconds,
+    },
     health,
     replica,
     capacity,

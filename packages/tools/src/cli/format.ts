@@ -10,7 +10,8 @@ const time = (d: Date | string | undefined) => (d === undefined ? "-" : new Date
 export function formatStatus(r: StatusReport, now: Date): string {
   const lines: string[] = [
     `pilot-light ${r.stage}: primary ${r.primaryRegion}, DR ${r.drRegion}, account ${r.account}`,
-    `Targets: RTO ${r.targets.rtoTargetSeconds} s (outage → DR serving), RPO ${r.targets.rpoBudgetSeconds} s (replica lag); stacks/stages.ts`,
+    `Targets: RTO ${r.settings.rtoTargetSeconds} s (outage → DR serving), RPO ${r.settings.rpoBudgetSeconds} s (replica lag)`,
+    `Settings (stacks/stages.ts): primary ${r.settings.primaryTaskCount} tasks; DR ${r.settings.drTaskCount} tasks at full size, ${r.settings.drPilotTaskCount} as a pilot light; database ${r.settings.dbInstanceClass}`,
     "",
   ];
 
