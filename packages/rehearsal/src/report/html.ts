@@ -53,8 +53,14 @@ export function renderHtml(report: RehearsalReport): string {
       `<text x="${x(p.endSeconds) + 4}" y="${y + 17}" class="dur${p.outcome === "ok" ? "" : " bad"}">${escape(formatSeconds(p.endSeconds - p.startSeconds))}${escape(status)}</text></g>`
     );
   });
-  const marks = markers.map((e, i) => {
-    const labelY = barsBottom + 20 + (i % markerRows) * 14;
+  // Each label goes to the first row where it does not overlap the previous label (about 6 px a character).
+  const rowEnds: number[] = Array.from({ length: markerRows }, () => Number.NEGATIVE_INFINITY);
+  const marks = markers.map((e) => {
+    const half = ((e.marker ?? "").length * 6) / 2 + 4;
+    const free = rowEnds.findIndex((end) => end < x(e.atSeconds) - half);
+    const row = free === -1 ? rowEnds.indexOf(Math.min(...rowEnds)) : free;
+    rowEnds[row] = x(e.atSeconds) + half;
+    const labelY = barsBottom + 20 + row * 14;
     return (
       `<g class="marker"><line x1="${x(e.atSeconds)}" y1="${top}" x2="${x(e.atSeconds)}" y2="${labelY - 10}" class="mark"><title>${escape(formatSeconds(e.atSeconds))}: ${escape(e.text)}</title></line>` +
       `<text x="${x(e.atSeconds)}" y="${labelY}" class="mark-label">${escape(e.marker ?? "")}</text></g>`
