@@ -54,8 +54,8 @@ describe("what to change", () => {
   it("says a refused preflight was the RPO budget, once", () => {
     const lines = Failover.advise({ ...base, rtoSeconds: null, rpoSeconds: 300, detectionSeconds: null, promotionSeconds: null, failure: { step: "Preflight", error: "RpoBudgetExceededError" } });
     expect(lines).toEqual([expect.stringMatching(/^preflight refused: replica lag 300 s was over the RPO budget of 60 s/)]);
-    const withMessage = Failover.advise({ ...base, rtoSeconds: null, failure: { step: "Preflight", error: "RpoBudgetExceededError", message: "replica lag 290 s is above the RPO budget of 60 s" } });
-    expect(withMessage[0]).toBe("preflight refused: replica lag 290 s is above the RPO budget of 60 s; or find the write burst or long DDL that made the replica lag");
+    const withMessage = Failover.advise({ ...base, rtoSeconds: null, failure: { step: "Preflight", error: "RpoBudgetExceededError", message: "preflight blocked the failover: replica lag 290 s is above the RPO budget of 60 s" } });
+    expect(withMessage[0]).toBe("preflight blocked the failover: replica lag 290 s is above the RPO budget of 60 s; or find the write burst or long DDL that made the replica lag");
   });
 
   it("says nothing needs to change when every target is met and no part dominates", () => {

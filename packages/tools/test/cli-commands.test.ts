@@ -203,6 +203,18 @@ describe("status", () => {
     expect(terminal.output).toContain("change: detection is 70 % of RTO (12 min)");
   });
 
+  it("names the step a failed execution stopped at, with its error", async () => {
+    const name = "failover-primary-20261121T100000Z";
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: exec(name), stateMachineArn: machine, name, status: "FAILED", startDate: new Date("2026-11-21T10:00:00Z"), stopDate: new Date("2026-11-21T10:20:00Z") }],
+    });
+    const failure = { step: "PromoteAndScale", error: "PromotionTimeoutError", cause: "CheckPromotion: the database was not writable after 80 checks 15 s apart" };
+    await dynamo.doc.send(new PutCommand({ TableName: table, Item: { pk: State.keys.outcome(name), status: "needs-operator", rtoSeconds: null, rpoSeconds: 3, failure } }));
+    const terminal = new FakeTerminal(false);
+    expect(await run(["status", "--stage", "ops"], terminal, deps)).toBe(0);
+    expect(terminal.output).toContain("FAILED at CheckPromotion: PromotionTimeoutError: the database was not writable after 80 checks 15 s apart");
+  });
+
   it("shows an open incident, unknown lag, the DNS answer's region, and a section it could not read", async () => {
     await seedHealth({ consecutiveFailures: 3, lastCheck: failingCheck, lastFailure: failingCheck, incident }, "pilot-light-dnsdemo-state");
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [-1] }] });

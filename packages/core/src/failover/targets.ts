@@ -75,7 +75,7 @@ export function advise(f: RecoveryFigures): string[] {
   if (f.failure) {
     if (f.failure.error === "RpoBudgetExceededError") {
       const why = f.failure.message ?? `replica lag ${f.rpoSeconds ?? "unknown"} s was over the RPO budget of ${f.rpoBudgetSeconds} s; start again with options.acknowledgeRpoBreach=true to accept the data loss`;
-      lines.push(`preflight refused: ${why}; or find the write burst or long DDL that made the replica lag`);
+      lines.push(`${/^preflight/i.test(why) ? why : `preflight refused: ${why}`}; or find the write burst or long DDL that made the replica lag`);
     } else if (isTimeout(f.failure.error)) {
       lines.push(
         `${f.failure.step} gave up at its polling cap (${f.failure.error}): finish by hand (docs/runbook.md, "NeedsOperator"); if AWS is routinely this slow, raise the cap in stacks/failover/steps.ts (polling)`,

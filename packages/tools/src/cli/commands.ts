@@ -36,7 +36,15 @@ export interface ExecutionLine {
   stoppedAt: Date | undefined;
   executionArn: string;
   /** From the recorded outcome (OUTCOME#<name>), when there is one; targets when it recorded them. */
-  outcome?: { status: string; rtoSeconds: number | null; rpoSeconds: number | null; targets?: Failover.Targets; advice?: string[] };
+  outcome?: {
+    status: string;
+    rtoSeconds: number | null;
+    rpoSeconds: number | null;
+    targets?: Failover.Targets;
+    advice?: string[];
+    /** The step that failed and its error, for a run that did not succeed. */
+    failure?: { step: string; error: string; message: string };
+  };
 }
 
 export interface StatusReport {
@@ -150,7 +158,9 @@ async function recentExecutions(ctx: Context, count: number): Promise<ExecutionL
     (out.executions ?? []).map(async (e) => {
       const name = e.name ?? "";
       const recorded = await ctx.clients.db.send(new GetCommand({ TableName: ctx.names.stateTable, Key: { [State.partitionKey]: State.keys.outcome(name) } }));
-      const item = recorded.Item as { status?: string; rtoSeconds?: number | null; rpoSeconds?: number | null; targets?: Failover.Targets; advice?: string[] } | undefined;
+      const item = recorded.Item as
+        | { status?: string; rtoSeconds?: number | null; rpoSeconds?: number | null; targets?: Failover.Targets; advice?: string[]; failure?: Failover.Failure | null }
+        | undefined;
       return {
         name,
         status: e.status ?? "UNKNOWN",
@@ -165,6 +175,9 @@ async function recentExecutions(ctx: Context, count: number): Promise<ExecutionL
                 rpoSeconds: item.rpoSeconds ?? null,
                 ...(item.targets ? { targets: item.targets } : {}),
                 ...(item.advice ? { advice: item.advice } : {}),
+                ...(item.failure
+                  ? { failure: { step: Failover.failedStepOf(item.failure), error: item.failure.error, message: Failover.describeCause(item.failure.cause) } }
+                  : {}),
               },
             }
           : {}),

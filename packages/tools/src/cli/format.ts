@@ -96,6 +96,7 @@ function executionLines(e: ExecutionLine): string[] {
   } else if (o) outcome = `; ${o.status}, RTO ${o.rtoSeconds ?? "-"} s, RPO ${o.rpoSeconds ?? "-"} s`;
   return [
     `  ${e.status.padEnd(9)} ${e.name}  ${time(e.startedAt)}${took}${outcome}`,
+    ...(o?.failure ? [`            FAILED at ${o.failure.step}: ${o.failure.error}: ${o.failure.message}`] : []),
     ...(o?.advice ?? []).map((a) => `            change: ${a}`),
     `            ${Operations.executionConsoleUrl(e.executionArn)}`,
   ];
