@@ -144,6 +144,7 @@ export function Failover({ stack, app }: StackContext) {
     BACKUP_RETENTION_DAYS: String(backupRetentionDays),
     LAG_LOOKBACK_SECONDS: String(Runbook.lagLookbackSeconds({ periodSeconds: detectionPeriodSeconds, failureThreshold: config.health.failureThreshold })),
     SECRET_ID: data.secret.secretName,
+    RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
     HEALTH_URL: compute.healthUrl,
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,

@@ -38,7 +38,7 @@ export function suppressFrameworkResources(stack: Stack): void {
 
 /** Every project Lambda (an SST Function on the app's defaults). */
 export const functionSuppressions: Suppression[] = [
-  { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (DESIGN toolchain facts); bundles are built and tested for Node 22." },
+  { id: "AwsSolutions-L1", reason: "nodejs22.x is the project's Lambda runtime (docs/design.md, fixed choices); bundles are built and tested for Node 22." },
   {
     id: "AwsSolutions-IAM4",
     reason: "The AWS managed basic execution role only lets the function write its own CloudWatch logs.",

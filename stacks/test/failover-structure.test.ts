@@ -15,6 +15,7 @@ import { allStates, type AslDefinition, type AslState } from "../../packages/wor
 import { standaloneFailoverTemplate } from "../failover/standalone";
 import { stepNames, transientErrors } from "../failover/steps";
 import { synthRegion } from "./support/synth";
+import { stageConfig } from "../stages";
 
 const validate = createRequire(import.meta.url)("asl-validator") as (
   definition: unknown,
@@ -224,5 +225,20 @@ describe("step Lambda IAM (least privilege)", () => {
   it("lets SwitchDns change only the stage's record name", () => {
     const change = statementsOf("SwitchDns").find((s) => actions(s).includes("route53:ChangeResourceRecordSets"));
     expect(change?.Condition).toEqual({ "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.example.com"] } });
+  });
+});
+
+describe("step Lambda settings", () => {
+  it.each(stepNames)("%s gets the stage, its RTO target and its RPO budget", (step) => {
+    const config = stageConfig("dnsdemo");
+    const functions = template.findResources("AWS::Lambda::Function");
+    const fn = Object.entries(functions).find(([id]) => id.startsWith(step) && !id.startsWith(`${step}ServiceRole`))?.[1] as
+      | { Properties: { Environment: { Variables: Record<string, string> } } }
+      | undefined;
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      STAGE: "dnsdemo",
+      RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
+      RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
+    });
   });
 });

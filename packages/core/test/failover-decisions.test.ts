@@ -175,6 +175,7 @@ describe("preflight decision", () => {
 });
 
 describe("outcome and notifications", () => {
+  const objectives: Failover.Objectives = { rtoTargetSeconds: 600, rpoBudgetSeconds: 60, drPilotTaskCount: 0 };
   const state: Failover.FailoverState = {
     run: run(),
     preflight: assess(run(), { lagSeconds: 2 }),
@@ -188,15 +189,47 @@ describe("outcome and notifications", () => {
   };
 
   it("measures RTO from execution start to DR healthy and takes the decision-time lag as RPO", () => {
-    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"));
+    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
     expect(o.rtoSeconds).toBe(312);
     expect(o.rpoSeconds).toBe(2);
     expect(o.dns).toBe("left-to-health-checks");
     expect(o.phases.map((p) => p.name)).toEqual(["Preflight", "PromoteReplica", "ScaleDrService", "VerifyDrHealth", "FencePrimary"]);
   });
 
+  it("judges RTO and RPO against the stage's targets, from the execution's start when the outage start is unknown", () => {
+    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
+    expect(o.targets).toEqual({
+      rto: { targetSeconds: 600, actualSeconds: 312, measuredFrom: "execution-start", met: true },
+      rpo: { budgetSeconds: 60, actualSeconds: 2, met: true },
+    });
+    expect(o.orchestrationSeconds).toBe(314);
+  });
+
+  it("measures RTO from the monitor's last passing check when it sent one, and says what dominates", () => {
+    const monitored = { ...state, run: { ...state.run, lastHealthyAt: "2026-01-01T02:48:00.000Z" } };
+    const o = Failover.summarizeOutcome(monitored, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
+    expect(o.rtoSeconds).toBe(1032);
+    expect(o.targets.rto).toMatchObject({ measuredFrom: "last-healthy-check", met: false });
+    expect(o.advice[0]).toMatch(/^detection is 70 % of RTO \(12 min\): a faster health profile/);
+    expect(o.advice[1]).toMatch(/^promotion is 29 % of RTO/);
+  });
+
+  it("puts the stage in every subject and the targets in the body", () => {
+    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
+    const assessment = { promotionStarted: false, needsOperator: false, detail: "nothing promoted" };
+    const failedState = { ...state, preflight: assess(run(), { lagSeconds: 300 }), failure: { step: "Preflight", error: "RpoBudgetExceededError", cause: "lag 300 s" } };
+    const messages = [
+      Failover.Notifications.started(state, "prod"),
+      Failover.Notifications.succeeded(state, o, "prod"),
+      Failover.Notifications.failed(failedState, assessment, "prod", Failover.summarizeOutcome(failedState, "rolled-back", new Date(), objectives)),
+    ];
+    for (const m of messages) expect(m.subject).toMatch(/^\[pilot-light prod\] /);
+    expect(messages[1]!.body).toContain("RTO 312 s (from the execution's start; detection not included), target 600 s: met");
+    expect(messages[2]!.body).toMatch(/What to change:\n {2}- preflight refused: lag 300 s; or find the write burst/);
+  });
+
   it("starts verification when the slower of promotion and scaling finished", () => {
-    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"));
+    const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
     expect(o.phases.find((p) => p.name === "VerifyDrHealth")).toEqual({ name: "VerifyDrHealth", startedAt: "2026-01-01T03:05:10.000Z", endedAt: "2026-01-01T03:05:12.000Z" });
   });
 
@@ -212,14 +245,14 @@ describe("outcome and notifications", () => {
   });
 
   it("tells the operator what to do after a failover that could not switch DNS or fence", () => {
-    const body = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date())).body;
+    const body = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date(), objectives), "prod").body;
     expect(body).toContain("NOT switched");
     expect(body).toContain("NOT fenced");
     expect(body).toContain("activeRegion");
   });
 
   it("says a promotion cannot be undone when an operator is needed", () => {
-    const n = Failover.Notifications.failed({ ...state, failure: { step: "VerifyDrHealth", error: "DrUnhealthyError", cause: "503" } }, { promotionStarted: true, needsOperator: true, detail: "promoted" });
+    const n = Failover.Notifications.failed({ ...state, failure: { step: "VerifyDrHealth", error: "DrUnhealthyError", cause: "503" } }, { promotionStarted: true, needsOperator: true, detail: "promoted" }, "prod");
     expect(n.kind).toBe("failover.needs-operator");
     expect(n.subject).toContain("VerifyDrHealth");
     expect(n.body).toContain("cannot be undone");

@@ -150,15 +150,16 @@ describe("recording a start", () => {
   const request = { incidentId: "primary-20261128T055000Z", ...openIncident().execution! };
   const claimed = state({ consecutiveFailures: 3, incident: openIncident({ startClaimUntil: "2026-11-28T06:01:00Z" }) });
 
-  it("marks the incident started and queues one 'failover started' notification", () => {
-    const r = Health.recordStart(claimed, request, { ok: true, executionArn: "arn:x", alreadyExisted: false }, policy, now);
+  it("marks the incident started and sends nothing: the state machine's NotifyStarted is the one 'failover started'", () => {
+    const r = Health.recordStart(claimed, request, { ok: true, executionArn: "arn:x", alreadyExisted: false }, now);
     expect(r?.next.incident).toMatchObject({ startedAt: now.toISOString(), executionArn: "arn:x" });
     expect(r?.next.incident?.startClaimUntil).toBeUndefined();
-    expect(r?.notify.map((n) => n.kind)).toEqual(["failover.started"]);
+    expect(r?.notify).toEqual([]);
+    expect(r?.next.outbox).toEqual(claimed.outbox);
   });
 
   it("releases the claim and keeps the error when the start failed", () => {
-    const r = Health.recordStart(claimed, request, { ok: false, error: "ServiceUnavailable: down" }, policy, now);
+    const r = Health.recordStart(claimed, request, { ok: false, error: "ServiceUnavailable: down" }, now);
     expect(r?.next.incident).toMatchObject({ lastStartError: "ServiceUnavailable: down" });
     expect(r?.next.incident?.startClaimUntil).toBeUndefined();
     expect(r?.notify).toEqual([]);
@@ -169,7 +170,7 @@ describe("recording a start", () => {
     ["closed meanwhile", state()],
     ["replaced by another incident", state({ incident: openIncident({ id: "primary-other" }) })],
   ])("changes nothing when the incident was %s", (_name, s) => {
-    expect(Health.recordStart(s, request, { ok: true, executionArn: "arn:x", alreadyExisted: true }, policy, now)).toBeUndefined();
+    expect(Health.recordStart(s, request, { ok: true, executionArn: "arn:x", alreadyExisted: true }, now)).toBeUndefined();
   });
 });
 

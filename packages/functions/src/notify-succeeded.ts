@@ -1,15 +1,17 @@
 /**
  * NotifySucceeded (last state): the plain-words summary of a finished failover or drill:
- * timings, RTO, RPO estimate, DNS and fencing results, and what the operator does next.
+ * timings, RTO and RPO against the stage's targets, DNS and fencing results, and what the
+ * operator does next.
  */
 import { SNSClient } from "@aws-sdk/client-sns";
 import { Failover, Notify } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
-const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "TOPIC_ARN"]));
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "TOPIC_ARN", "STAGE"]));
+const objectives = Failover.lazy(() => Failover.readObjectives(process.env));
 const sns = Failover.lazy(() => new SNSClient({ region: settings().DR_REGION }));
 
 export const handler = wrap(Failover.FailoverState, async (state) => {
-  const message = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date()));
+  const message = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date(), objectives()), settings().STAGE);
   return { kind: message.kind, messageId: await Notify.publish(sns(), settings().TOPIC_ARN, message) };
 });

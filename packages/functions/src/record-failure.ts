@@ -10,10 +10,11 @@ import { Failover } from "@pilot-light/core";
 import { handler as wrap, metrics } from "./lib/handler";
 
 const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "TABLE_NAME"]));
+const objectives = Failover.lazy(() => Failover.readObjectives(process.env));
 const db = Failover.lazy(() => DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().DR_REGION })));
 
 export const handler = wrap(Failover.AssessedState, async (state) => {
-  const outcome = Failover.summarizeOutcome(state, state.assessment.needsOperator ? "needs-operator" : "rolled-back", new Date());
+  const outcome = Failover.summarizeOutcome(state, state.assessment.needsOperator ? "needs-operator" : "rolled-back", new Date(), objectives());
   await Failover.storeOutcome(db(), settings().TABLE_NAME, outcome);
   const lockReleased = await Failover.releaseLock(db(), settings().TABLE_NAME, state.run.executionName);
   metrics.addDimension("mode", state.run.mode);

@@ -180,6 +180,8 @@ describe("health monitor: exactly one failover per incident", () => {
     expect(Failover.FailoverInput.safeParse(JSON.parse(call?.input ?? "{}")).success).toBe(true);
     const input = Health.FailoverRequest.parse(JSON.parse(call?.input ?? "{}"));
     expect(input).toMatchObject({ mode: "failover", requestedBy: "health-monitor", incidentId: "primary-20261128T061000Z" });
+    // No check passed in this test, so the outage start is unknown to the monitor.
+    expect(input.lastHealthyAt).toBeUndefined();
     expect(input.reason).toMatch(/failed 3 consecutive checks.*3\/3 probes failed: HTTP 503/);
   });
 
@@ -216,7 +218,7 @@ describe("health monitor: exactly one failover per incident", () => {
     expect(starts()).toHaveLength(1);
     expect(results.filter((r) => r.execution?.started)).toHaveLength(1);
     expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
-    expect(publishedKinds().filter((k) => k === "failover.started")).toHaveLength(1);
+    expect(publishedKinds().filter((k) => k?.startsWith("failover."))).toEqual([]);
   });
 
   it("repairs a StartExecution that threw on the triggering tick: the next tick starts it, once", async () => {
@@ -316,18 +318,30 @@ describe("health monitor: exactly one failover per incident", () => {
 });
 
 describe("health monitor: notifications", () => {
-  it("notifies on state changes only: degraded, failover started, recovered", async () => {
+  it("notifies on state changes only, leaving 'failover started' to the state machine: degraded, recovered", async () => {
     const monitor = await loadMonitor();
     const plan: Behaviour[] = ["healthy", "http-503", "http-503", "http-503", "http-503", "healthy", "healthy"];
     for (const [n, b] of plan.entries()) {
       primary.behaviour = b;
       await monitor(tick(n));
     }
-    expect(publishedKinds()).toEqual(["health.degraded", "failover.started", "health.recovered"]);
-    const started = sns.commandCalls(PublishCommand)[1]?.args[0].input;
-    expect(started?.TopicArn).toBe(topicArn);
-    expect(started?.Subject).toBe("[pilot-light test] primary down: failover started");
-    expect(started?.Message).toMatch(/HTTP 503.*\n.*failover-primary-20261128T061500Z/s);
+    expect(starts()).toHaveLength(1);
+    expect(publishedKinds()).toEqual(["health.degraded", "health.recovered"]);
+    const degraded = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(degraded?.TopicArn).toBe(topicArn);
+    expect(degraded?.Subject).toBe("[pilot-light test] primary degraded: health check failed");
+  });
+
+  it("tells the state machine when the primary last passed, so RTO can be measured from it", async () => {
+    const monitor = await loadMonitor();
+    const plan: Behaviour[] = ["healthy", "http-503", "http-503", "http-503"];
+    for (const [n, b] of plan.entries()) {
+      primary.behaviour = b;
+      await monitor(tick(n));
+    }
+    const input = Failover.FailoverInput.parse(JSON.parse(starts()[0]?.input ?? "{}"));
+    expect(input.lastHealthyAt).toBe((await stored()).lastSuccess?.at);
+    expect(Date.parse(input.lastHealthyAt ?? "")).toBeLessThan(Date.parse((await stored()).lastFailure?.at ?? ""));
   });
 
   it("keeps a notification SNS refused and sends it on a later tick", async () => {

@@ -1,85 +1,146 @@
 /**
- * `pnpm rehearse [--scenario S] [--profile default|fast] [--seed N] [--json FILE] [--html FILE]`
- * Rehearses a regional outage on this machine and prints the timeline, RTO and RPO.
+ * `pnpm rehearse [--scenario S] [--profile default|fast] [--seed N] [--json FILE|-] [--html FILE]`
+ * Rehearses a regional outage on this machine and prints the timeline, each target met or
+ * missed, the critical path, the end state and what to change. `--json -` writes the report to
+ * stdout and everything meant for people to stderr, so the JSON can be piped.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative } from "node:path";
-import { parseArgs } from "node:util";
-import { createRehearsal } from "./engine";
+import { styleText } from "node:util";
+import { Option } from "commander";
+import { Failover } from "@pilot-light/core";
+import { newCommand, processIo, runCommand, wholeNumber, type Io } from "../../tools/src/cli/program";
+import { createRehearsal, type RehearseOptions } from "./engine";
 import { formatSeconds, renderHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
-import { profiles, scenarioNames } from "./scenarios";
+import { scenarioNames } from "./scenarios";
 
 export interface CliOptions {
   scenario: string;
   profile: "default" | "fast";
   seed: number;
+  /** A file, or "-" for stdout. */
   json?: string;
   html: string;
 }
 
-/** Parses and checks the arguments; throws a message that says what is allowed. */
-export function parseCli(argv: string[]): CliOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scenario: { type: "string", default: "regional-outage" },
-      profile: { type: "string", default: "default" },
-      seed: { type: "string", default: "1" },
-      json: { type: "string" },
-      html: { type: "string", default: "out/rehearsal/report.html" },
-    },
-    strict: true,
-  });
-  if (!scenarioNames.includes(values.scenario!)) throw new Error(`--scenario must be one of: ${scenarioNames.join(", ")} (got "${values.scenario}")`);
-  if (!(values.profile! in profiles)) throw new Error(`--profile must be default or fast (got "${values.profile}")`);
-  if (!/^\d{1,9}$/.test(values.seed!)) throw new Error(`--seed must be a whole number (got "${values.seed}")`);
-  return { scenario: values.scenario!, profile: values.profile as CliOptions["profile"], seed: Number(values.seed), json: values.json, html: values.html! };
+/** Colours for the console; plain text when not on a terminal (and under NO_COLOR). */
+export type Paint = (style: "red" | "green" | "bold" | "dim", text: string) => string;
+export const plain: Paint = (_style, text) => text;
+export const terminalPaint: Paint = (style, text) => styleText(style, text, { stream: process.stdout });
+
+export interface Runner {
+  rehearse(options: RehearseOptions): Promise<RehearsalReport>;
+  close(): Promise<void>;
 }
 
-export function summaryLines(r: RehearsalReport): string[] {
-  const lines = [
-    "",
-    `Timeline (${r.scenario}, seed ${r.seed}, profile ${r.profile}):`,
-    ...r.phases.map((p) => `  ${formatSeconds(p.startSeconds).padStart(12)} → ${formatSeconds(p.endSeconds).padStart(12)}  ${p.name}${p.outcome === "ok" ? "" : `  [${p.outcome}]`}`),
-    "",
-    `Outcome:        ${r.outcome}`,
-    `Detection:      ${formatSeconds(r.detectionSeconds)}`,
-    `Orchestration:  ${formatSeconds(r.orchestrationSeconds)}`,
-    `RTO:            ${formatSeconds(r.rtoSeconds)}  (outage start → DR serving healthy traffic)`,
-    `RPO estimate:   ${formatSeconds(r.rpoSeconds)}  (replica lag when the failover was decided)`,
-    `Notifications:  ${r.notifications.length} (${[...new Set(r.notifications.map((n) => n.kind))].join(", ") || "none"})`,
-    `Wall time:      ${(r.wallMilliseconds / 1000).toFixed(1)} s`,
-  ];
-  return lines;
+export interface CliDeps {
+  createRehearsal: () => Promise<Runner>;
+  writeFile: (file: string, text: string) => Promise<void>;
+  paint: Paint;
 }
 
-async function main() {
-  const options = parseCli(process.argv.slice(2));
-  const rehearsal = await createRehearsal();
-  try {
-    console.log(`Rehearsing "${options.scenario}" (seed ${options.seed}, profile ${options.profile}) on a virtual clock…`);
-    const report = await rehearsal.rehearse({
-      ...options,
-      onProgress: (line) => console.log(`  [${formatSeconds(line.atSeconds).padStart(12)}] ${line.text}`),
+const realDeps: CliDeps = {
+  createRehearsal,
+  writeFile: async (file, text) => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, text);
+  },
+  paint: terminalPaint,
+};
+
+export const examples = [
+  "pnpm rehearse",
+  "pnpm rehearse --scenario promotion-fails --seed 7",
+  "pnpm rehearse --profile fast --json out/fast.json",
+  "pnpm rehearse --scenario drill --json - | jq .targets",
+];
+
+/** Runs the command line; returns the exit code (2 for a usage mistake). */
+export async function run(argv: readonly string[], io: Io = processIo, deps: CliDeps = realDeps): Promise<number> {
+  let code = 0;
+  const command = newCommand("pnpm rehearse", "Rehearse an outage locally: the real monitor and state machine against an emulated two-region world.", examples, io)
+    .addOption(new Option("--scenario <name>", "what happens to the world").choices(scenarioNames).default("regional-outage"))
+    .addOption(new Option("--profile <profile>", "detection profile: default = rate(5 minutes) x 3, fast = rate(1 minute) x 4").choices(["default", "fast"]).default("default"))
+    .option("--seed <n>", "latency draw: the same seed gives the same timeline", wholeNumber(0, 999_999_999), 1)
+    .option("--json <file>", 'write the report as JSON ("-": to stdout, people\'s output to stderr)')
+    .option("--html <file>", "write the HTML report", "out/rehearsal/report.html")
+    .action(async (options: CliOptions) => {
+      code = await rehearseOnce(options, io, deps);
     });
-    for (const line of summaryLines(report)) console.log(line);
-    await mkdir(dirname(options.html), { recursive: true });
-    await writeFile(options.html, renderHtml(report));
-    console.log(`HTML report:    ${relative(process.cwd(), options.html)}`);
-    if (options.json) {
-      await mkdir(dirname(options.json), { recursive: true });
-      await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
-      console.log(`JSON report:    ${relative(process.cwd(), options.json)}`);
+  const parsed = await runCommand(command, argv);
+  return parsed !== 0 ? parsed : code;
+}
+
+async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise<number> {
+  const toStdout = options.json === "-";
+  const say = toStdout ? io.err : io.out;
+  const paint = io.isTTY ? deps.paint : plain;
+  const rehearsal = await deps.createRehearsal();
+  try {
+    say(`Rehearsing "${options.scenario}" (seed ${options.seed}, profile ${options.profile}) on a virtual clock…`);
+    const report = await rehearsal.rehearse({
+      scenario: options.scenario,
+      seed: options.seed,
+      profile: options.profile,
+      onProgress: (line) => say(`  [${formatSeconds(line.atSeconds).padStart(12)}] ${line.text.startsWith("✗") ? paint("red", line.text) : line.text}`),
+    });
+    for (const line of summaryLines(report, paint)) say(line);
+    await deps.writeFile(options.html, renderHtml(report));
+    say(`HTML report:    ${relative(process.cwd(), options.html)}`);
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    if (toStdout) io.out(json);
+    else if (options.json) {
+      await deps.writeFile(options.json, json);
+      say(`JSON report:    ${relative(process.cwd(), options.json)}`);
     }
+    return 0;
   } finally {
     await rehearsal.close();
   }
 }
 
+export function summaryLines(r: RehearsalReport, paint: Paint = plain): string[] {
+  const flag = (ok: boolean | null, text: string) => (ok === null ? text : paint(ok ? "green" : "red", text));
+  const phaseLine = (p: RehearsalReport["phases"][number]) => {
+    const line = `  ${p.critical ? "*" : " "}${formatSeconds(p.startSeconds).padStart(12)} → ${formatSeconds(p.endSeconds).padStart(12)}  ${p.name}`;
+    return p.outcome === "ok" ? line : paint("red", `${line}  ${p.outcome.toUpperCase()}: ${p.error ?? ""}`);
+  };
+  const lines = [
+    "",
+    `Timeline (${r.scenario}, seed ${r.seed}, profile ${r.profile}; * = critical path):`,
+    ...r.phases.map(phaseLine),
+    "",
+    `Outcome:        ${paint(r.verdict === "ok" ? "bold" : "red", r.outcome)}${r.execution?.endStateName ? `  (end state ${r.execution.endStateName})` : ""}`,
+    `Detection:      ${formatSeconds(r.detectionSeconds)}`,
+    `Orchestration:  ${formatSeconds(r.orchestrationSeconds)}`,
+    `RTO:            ${formatSeconds(r.rtoSeconds)}  (outage start → DR serving healthy traffic)`,
+    `RPO estimate:   ${formatSeconds(r.rpoSeconds)}  (replica lag when the failover was decided)`,
+  ];
+  if (r.targets) {
+    const d = Failover.describeTargets(r.targets, formatSeconds);
+    lines.push(`Targets:        ${flag(r.targets.rto.met, d.rto)}`, `                ${flag(r.targets.rpo.met, d.rpo)}`);
+  }
+  lines.push(`Critical path:  ${r.criticalPath.join(" » ") || "—"}`);
+  const e = r.endState;
+  lines.push(
+    `End state:      writable database ${e.writableDatabases.join(", ") || "none"}; DR ${e.drDesiredTasks} desired, ${e.drHealthyTargets} healthy; primary ${e.primaryDesiredTasks} desired`,
+    `                DNS ${e.primaryRecordTarget ?? "(no records)"}; failover lock ${e.failoverLockHeld ? "HELD" : "free"}`,
+    `Notifications:  ${r.notifications.length} (${[...new Set(r.notifications.map((n) => n.kind))].join(", ") || "none"})`,
+  );
+  if (r.advice.length > 0) lines.push("What to change:", ...r.advice.map((a) => `  - ${a}`));
+  lines.push(`Wall time:      ${(r.wallMilliseconds / 1000).toFixed(1)} s`);
+  return lines;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -15,7 +15,7 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { Failover, State } from "@pilot-light/core";
+import { Failover, Stage, State } from "@pilot-light/core";
 import {
   VirtualClock,
   defaultReplicaBackup,
@@ -37,15 +37,13 @@ import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../..
 import { extractAsl } from "../../tools/src/asl";
 import { sampleLatencies, samplePert, latencyModel, type LatencySample } from "./latency";
 import { seededRandom } from "./random";
-import type { Phase, RehearsalReport } from "./report/schema";
+import { OrderedProgress, type ProgressLine } from "./progress";
+import type { Phase, PhaseOutcome, RehearsalReport, TimelineEvent } from "./report/schema";
 import { profiles, scenarios, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-export interface ProgressLine {
-  atSeconds: number;
-  text: string;
-}
+export type { ProgressLine };
 
 export interface RehearseOptions {
   scenario: string;
@@ -54,8 +52,7 @@ export interface RehearseOptions {
   onProgress?: (line: ProgressLine) => void;
 }
 
-/** Phases of the report: which Task states make each bar of the Gantt chart. */
-/** `level` orders phases; the Parallel's two branches share one. */
+/** Phases of the report: which Task states make each bar of the Gantt chart; `level` orders them (the Parallel's two branches share one). */
 const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
   { name: "Validate input, lock", level: 0, steps: ["ValidateInput", "AcquireLock"] },
   { name: "Preflight", level: 1, steps: ["Preflight"] },
@@ -73,6 +70,9 @@ const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
 const groupOf = (step: StepName) => phaseGroups.find((g) => g.steps.includes(step))!;
 
 const tableName = "pilot-light-rehearsal-state";
+/** The rehearsal plays a stage with the default settings: its objectives are the defaults'. */
+const defaults = Stage.resolveStageConfig("rehearsal", {});
+const rtoTargetSeconds = defaults.rtoTargetSeconds;
 const stateMachineArn = "arn:aws:states:eu-central-1:123456789012:stateMachine:pilot-light-rehearsal-failover";
 
 export interface Rehearsal {
@@ -125,6 +125,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     PROBES_PER_CHECK: "3",
     AUTO_FAILOVER: "true",
     STAGE_LABEL: "pilot-light rehearsal",
+    STAGE: "rehearsal",
+    RTO_TARGET_SECONDS: String(rtoTargetSeconds),
   });
   const steps = Object.fromEntries(
     await Promise.all(stepNames.map(async (s) => [s, (await import(`../../functions/src/${handlerFile(s)}.ts`)).handler as LambdaHandler] as const)),
@@ -199,12 +201,15 @@ export async function createRehearsal(): Promise<Rehearsal> {
     const ctx: ScenarioContext = { world, ids, latency, profile, outageMs };
     scenario.setup?.(ctx);
     const at = (ms: number) => Math.round((ms - outageMs) / 100) / 10;
-    const events: ProgressLine[] = [];
-    const say = (text: string, ms = clock.nowMs()) => {
-      const line = { atSeconds: at(ms), text };
-      events.push(line);
-      options.onProgress?.(line);
+    const progress = new OrderedProgress((line) => options.onProgress?.(line));
+    const events: TimelineEvent[] = [];
+    /** An event: listed in the report (drawn on the chart when it has a marker) and shown live. */
+    const say = (text: string, ms = clock.nowMs(), marker: string | null = null) => {
+      events.push({ atSeconds: at(ms), text, marker });
+      progress.add({ atSeconds: at(ms), text });
     };
+    /** A live line only (phase starts and ends, step errors). */
+    const tell = (text: string, ms = clock.nowMs()) => progress.add({ atSeconds: at(ms), text });
     const changes = scenario.changes(ctx).sort((a, b) => a.atSeconds - b.atSeconds);
     const applyChangesUntil = (ms: number) => {
       while (changes.length > 0 && outageMs + changes[0]!.atSeconds * 1000 <= ms) {
@@ -212,7 +217,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
         const changeMs = outageMs + change.atSeconds * 1000;
         if (changeMs > clock.nowMs()) clock.advance((changeMs - clock.nowMs()) / 1000);
         change.apply(ctx);
-        say(change.text);
+        say(change.text, clock.nowMs(), change.text);
       }
     };
 
@@ -234,8 +239,9 @@ export async function createRehearsal(): Promise<Rehearsal> {
           say(result.healthy ? "health check passed" : `health check failed (${result.consecutiveFailures} in a row)`);
         }
         execution = started[0];
+        progress.release(at(clock.nowMs()));
       }
-      if (execution) say(`monitor started execution ${execution.name}`, execution.atMs);
+      if (execution) say(`monitor started execution ${execution.name}`, execution.atMs, "failover started");
     } else {
       if (outageMs > clock.nowMs()) clock.advance((outageMs - clock.nowMs()) / 1000);
       execution = {
@@ -243,20 +249,38 @@ export async function createRehearsal(): Promise<Rehearsal> {
         input: { mode: scenario.start.mode, reason: `rehearsal: ${scenario.description}`, requestedBy: "pnpm rehearse" },
         atMs: clock.nowMs(),
       };
-      say(`operator starts a ${scenario.start.mode}`);
+      say(`operator starts a ${scenario.start.mode}`, clock.nowMs(), `${scenario.start.mode} started`);
     }
 
-    const timings: { step: StepName; startMs: number; endMs: number; ok: boolean }[] = [];
+    const timings: { step: StepName; startMs: number; endMs: number }[] = [];
+    /** How each phase ended, once it has (a polling phase's end is known when a later one starts). */
+    const results = new Map<string, { outcome: PhaseOutcome; error: string | null }>();
     let record: ExecutionRecord | undefined;
     if (execution) {
-      // A phase has ended once a later phase starts (polling loops give no other sign).
-      const open = new Map<string, { level: number; startMs: number; endMs: number; ok: boolean }>();
+      type OpenPhase = { level: number; startMs: number; endMs: number; outcome: PhaseOutcome; error: string | null };
+      const open = new Map<string, OpenPhase>();
       const closeUpTo = (level: number) => {
         for (const [name, g] of open) {
           if (g.level >= level) continue;
           open.delete(name);
-          options.onProgress?.({ atSeconds: at(g.endMs), text: `${g.ok ? "✓" : "✗"} ${name} (${Math.round((g.endMs - g.startMs) / 1000)} s)` });
+          results.set(name, { outcome: g.outcome, error: g.error });
+          const took = `${Math.round((g.endMs - g.startMs) / 1000)} s`;
+          const how = g.outcome === "timed-out" ? "timed out" : "failed";
+          tell(g.outcome === "ok" ? `✓ ${name} (${took})` : `✗ ${name} ${how} after ${took}: ${g.error ?? "error"}`, g.endMs);
         }
+      };
+      // Nothing before the earliest end an open phase may still report can arrive later.
+      const watermark = () => at(Math.min(clock.nowMs(), ...[...open.values()].map((g) => g.endMs)));
+      let failureMarked = false;
+      /** The compensation path carries $.failure: mark the phase whose step failed, with its error. */
+      const markFailure = (failure: Failover.Failure) => {
+        const step = Failover.failedStepOf(failure);
+        const name = (stepNames as readonly string[]).includes(step) ? groupOf(step as StepName).name : undefined;
+        const g = name ? open.get(name) : undefined;
+        if (!g) return;
+        failureMarked = true;
+        g.outcome = Failover.isTimeout(failure.error) ? "timed-out" : "failed";
+        g.error = `${failure.error}: ${Failover.describeCause(failure.cause)}`;
       };
       const handlers = Object.fromEntries(
         stepNames.map((step): [StepName, LocalHandler] => [
@@ -264,24 +288,34 @@ export async function createRehearsal(): Promise<Rehearsal> {
           async (input) => {
             const startMs = clock.nowMs();
             const group = groupOf(step);
+            const failure = Failover.Failure.safeParse((input as { failure?: unknown } | null)?.failure);
+            if (failure.success) markFailure(failure.data);
             closeUpTo(group.level);
             if (!open.has(group.name)) {
-              open.set(group.name, { level: group.level, startMs, endMs: startMs, ok: true });
-              options.onProgress?.({ atSeconds: at(startMs), text: `${group.name} …` });
+              open.set(group.name, { level: group.level, startMs, endMs: startMs, outcome: "ok", error: null });
+              tell(`${group.name} …`, startMs);
             }
-            const mark = (ok: boolean) => {
-              timings.push({ step, startMs, endMs: clock.nowMs(), ok });
+            const finish = (error: Error | null) => {
+              timings.push({ step, startMs, endMs: clock.nowMs() });
               const g = open.get(group.name);
-              if (g) Object.assign(g, { endMs: clock.nowMs(), ok });
+              if (g) Object.assign(g, { endMs: clock.nowMs(), outcome: error ? "failed" : "ok", error: error ? `${error.name}: ${error.message}` : null });
             };
             try {
               const out = await steps[step](input, lambdaContext(`pilot-light-rehearsal-${step}`));
-              mark(true);
+              finish(null);
+              if (step === "VerifyDrHealth") {
+                say(world.isWritable(ids.replicaDb) ? "DR serving healthy traffic (writable database)" : "DR verified healthy against the read replica", clock.nowMs(), world.isWritable(ids.replicaDb) ? "DR serving" : "DR verified");
+              }
+              if ((step === "SwitchDns" || step === "CheckDnsChange") && (out as { insync?: unknown }).insync === true) {
+                say("DNS pinned to the DR region (INSYNC)", clock.nowMs(), "DNS pinned");
+              }
               return out;
             } catch (error) {
-              mark(false);
-              options.onProgress?.({ atSeconds: at(clock.nowMs()), text: `${step} failed: ${(error as Error).name}` });
+              finish(error as Error);
+              tell(`${step} failed: ${(error as Error).name}`);
               throw error;
+            } finally {
+              progress.release(watermark());
             }
           },
         ]),
@@ -289,37 +323,45 @@ export async function createRehearsal(): Promise<Rehearsal> {
       // Each Lambda's timeout is its Task's minus 5 s, as the Failover stack deploys it.
       const lambdaTimeoutSeconds = (step: string) => taskTimeoutSeconds(step as StepName) - 5;
       record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name, lambdaTimeoutSeconds });
+      if (record.status === "FAILED" && !failureMarked) {
+        // No compensation ran (InputRejected, the lock, a dry-run): the last phase ended the run.
+        const last = [...open.values()].at(-1);
+        if (last) Object.assign(last, { outcome: Failover.isTimeout(record.error ?? "") ? "timed-out" : "failed", error: `${record.error}: ${record.cause ?? ""}` });
+      }
       closeUpTo(Number.POSITIVE_INFINITY);
-      say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`}`, record.endedAtMs);
+      say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`} in state ${record.states.at(-1) ?? "?"}`, record.endedAtMs, "run ended");
     } else {
       applyChangesUntil(clock.nowMs());
     }
+    progress.flush();
 
-    const phases: Phase[] = [];
+    const phases: (Phase & { level: number })[] = [];
     if (scenario.start.by === "monitor") {
       phases.push(
         execution
-          ? { name: "Detection", startSeconds: 0, endSeconds: at(execution.atMs), outcome: "ok" }
-          : { name: "Monitoring (no failover started)", startSeconds: 0, endSeconds: at(clock.nowMs()), outcome: "ok" },
+          ? { name: "Detection", startSeconds: 0, endSeconds: at(execution.atMs), outcome: "ok", error: null, critical: false, level: -1 }
+          : { name: "Monitoring (no failover started)", startSeconds: 0, endSeconds: at(clock.nowMs()), outcome: "ok", error: null, critical: false, level: -1 },
       );
     }
     for (const group of phaseGroups) {
       const own = timings.filter((t) => group.steps.includes(t.step));
       if (own.length === 0) continue;
+      const result = results.get(group.name) ?? { outcome: "ok" as const, error: null };
       phases.push({
         name: group.name,
         startSeconds: at(Math.min(...own.map((t) => t.startMs))),
         endSeconds: at(Math.max(...own.map((t) => t.endMs))),
-        outcome: own.some((t) => !t.ok) && !own.at(-1)!.ok ? "failed" : "ok",
+        ...result,
+        critical: false,
+        level: group.level,
       });
     }
 
-    const verified = timings.find((t) => t.step === "VerifyDrHealth" && t.ok);
+    const verified = timings.find((t) => t.step === "VerifyDrHealth");
     const outcome = execution ? await readOutcome(execution.name) : undefined;
     const failedOver = world.isWritable(ids.replicaDb) && world.healthStatus(ids.drRegion) === 200;
-    if (verified) say(failedOver ? "DR serving healthy traffic (writable database)" : "DR verified healthy against the read replica", verified.endMs);
-    const dnsDone = timings.filter((t) => t.step === "CheckDnsChange" && t.ok).at(-1) ?? timings.find((t) => t.step === "SwitchDns" && t.ok);
-    if (dnsDone && failedOver) say("DNS pinned to the DR region (INSYNC)", dnsDone.endMs);
+    const rtoSeconds = failedOver && verified ? at(verified.endMs) : null;
+    markCriticalPath(phases, phaseGroups.find((g) => g.steps.includes("VerifyDrHealth"))!.level, rtoSeconds !== null || scenario.start.by === "operator");
     events.sort((a, b) => a.atSeconds - b.atSeconds);
 
     const mode = scenario.start.by === "operator" ? scenario.start.mode : "failover";
@@ -335,29 +377,72 @@ export async function createRehearsal(): Promise<Rehearsal> {
       primaryRecordTarget: primaryRecord ? (primaryRecord.AliasTarget?.DNSName ?? primaryRecord.ResourceRecords?.[0]?.Value ?? null) : null,
       failoverLockHeld: Boolean(lock.Item),
     };
+    const detectionSeconds = scenario.start.by === "monitor" && execution ? at(execution.atMs) : null;
+    const span = (name: string) => {
+      const p = phases.find((x) => x.name === name);
+      return p ? p.endSeconds - p.startSeconds : null;
+    };
+    // A target applies when recovery is due: an outage the monitor must act on, or a drill
+    // (measured from its start). A flapping primary, an in-region failover or a dry-run owe no RTO.
+    const judged = scenario.start.by === "monitor" ? scenario.expect.executionStarted : mode === "drill";
+    const drillRto = mode === "drill" && verified && execution ? Math.round((verified.endMs - execution.atMs) / 100) / 10 : null;
+    const failure = outcome?.failure
+      ? { step: Failover.failedStepOf(outcome.failure), error: outcome.failure.error, message: Failover.describeCause(outcome.failure.cause) }
+      : null;
+    const figures: Failover.RecoveryFigures = {
+      rtoTargetSeconds,
+      rpoBudgetSeconds: ids.rpoBudgetSeconds,
+      rtoSeconds: mode === "drill" ? drillRto : rtoSeconds,
+      measuredFrom: mode === "drill" ? "execution-start" : "outage-start",
+      rpoSeconds: outcome?.rpoSeconds ?? null,
+      detectionSeconds,
+      promotionSeconds: span("Promote replica → writable"),
+      scaleSeconds: span("Scale DR service → healthy"),
+      failure,
+      drPilotTaskCount: ids.drPilotTaskCount,
+    };
     return {
       scenario: scenario.name,
       seed: options.seed,
       profile: profile.name,
       failedOver,
-      detectionSeconds: scenario.start.by === "monitor" && execution ? at(execution.atMs) : null,
+      detectionSeconds,
       orchestrationSeconds: record ? Math.round((record.endedAtMs - record.startedAtMs) / 100) / 10 : null,
-      rtoSeconds: failedOver && verified ? at(verified.endMs) : null,
+      rtoSeconds,
       rpoSeconds: failedOver ? (outcome?.rpoSeconds ?? null) : null,
-      phases,
-      events: events.map((e) => ({ atSeconds: e.atSeconds, text: e.text })),
+      targets: judged ? Failover.judgeTargets(figures) : null,
+      phases: phases.map(({ level: _level, ...p }) => p),
+      criticalPath: phases.filter((p) => p.critical).map((p) => p.name),
+      events,
       notifications: world.inbox.map((m) => ({ atSeconds: at(m.atMs), kind: m.kind ?? "", subject: m.subject })),
       outcome: describeOutcome(mode, record, outcome?.status, failedOver),
-      execution: record && execution ? { name: execution.name, status: record.status, error: record.error ?? null, states: record.states } : null,
+      verdict: record?.status === "FAILED" ? "failed" : "ok",
+      advice: judged ? Failover.advise(figures) : [],
+      execution: record && execution
+        ? { name: execution.name, status: record.status, error: record.error ?? null, endStateName: record.states.at(-1) ?? null, states: record.states }
+        : null,
       endState,
       latencies: latency,
       wallMilliseconds: Math.round(performance.now() - wallStart),
     };
   }
 
-  async function readOutcome(executionName: string): Promise<{ rpoSeconds: number | null; status: string } | undefined> {
+  async function readOutcome(executionName: string): Promise<{ rpoSeconds: number | null; status: string; failure: Failover.Failure | null } | undefined> {
     const out = await dynamo.doc.send(new GetCommand({ TableName: tableName, Key: { pk: State.keys.outcome(executionName) }, ConsistentRead: true }));
-    return out.Item as { rpoSeconds: number | null; status: string } | undefined;
+    return out.Item as { rpoSeconds: number | null; status: string; failure: Failover.Failure | null } | undefined;
+  }
+}
+
+/**
+ * Marks the critical path: per level (parallel phases share one) the phase that ended last,
+ * up to DR serving (Verify DR health) when `toVerify`, else to the run's end.
+ */
+export function markCriticalPath(phases: (Phase & { level: number })[], verifyLevel: number, toVerify: boolean): void {
+  const levels = [...new Set(phases.map((p) => p.level))].filter((l) => !toVerify || l <= verifyLevel);
+  for (const level of levels) {
+    const same = phases.filter((p) => p.level === level);
+    const last = same.reduce((a, b) => (b.endSeconds > a.endSeconds ? b : a));
+    last.critical = true;
   }
 }
 

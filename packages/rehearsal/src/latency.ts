@@ -1,5 +1,5 @@
 /**
- * The latency model of DESIGN.md, each figure with its source, and sampling from it.
+ * The latency model of docs/design.md, each figure with its source, and sampling from it.
  * Each figure is a three-point estimate (best, typical, bad), drawn from the Beta-PERT
  * distribution over [best, bad] with its mode at typical: bounded, skewed the way cloud
  * control-plane latencies are, and less heavy in the tail than a triangular distribution

@@ -3,7 +3,7 @@
  * handlers, emulated world on a virtual clock): what happened, and the world it left behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRehearsal, type Rehearsal } from "../src/engine";
+import { createRehearsal, type ProgressLine, type Rehearsal } from "../src/engine";
 import { RehearsalReport } from "../src/report/schema";
 
 let rehearsal: Rehearsal;
@@ -14,6 +14,12 @@ afterAll(async () => rehearsal?.close());
 
 const run = async (scenario: string, seed = 5, profile: "default" | "fast" = "default") =>
   RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile }));
+
+const runWithProgress = async (scenario: string, seed = 5) => {
+  const lines: ProgressLine[] = [];
+  const report = RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile: "default", onProgress: (l) => lines.push(l) }));
+  return { report, lines };
+};
 
 const phase = (r: RehearsalReport, name: string) => r.phases.find((p) => p.name === name);
 
@@ -122,6 +128,78 @@ describe("promotion that never completes", () => {
     expect(r.outcome).toMatch(/needs operator/);
     expect(r.notifications.map((n) => n.kind)).toContain("failover.needs-operator");
     expect(r.orchestrationSeconds).toBeGreaterThanOrEqual(15 * 60);
+  });
+
+  it("reports the promotion as timed out with its error, the run as failed in NeedsOperator, and never as a success", async () => {
+    const { report: r, lines } = await runWithProgress("promotion-fails");
+    expect(phase(r, "Promote replica → writable")).toMatchObject({ outcome: "timed-out", error: expect.stringMatching(/^PromotionTimeoutError: the database was not writable after 80 checks/) });
+    expect(phase(r, "Scale DR service → healthy")?.outcome).toBe("ok");
+    expect(r.verdict).toBe("failed");
+    expect(r.execution?.endStateName).toBe("NeedsOperator");
+    expect(r.targets?.rto).toMatchObject({ actualSeconds: null, met: false });
+    expect(r.advice[0]).toMatch(/^CheckPromotion gave up at its polling cap/);
+    expect(lines.map((l) => l.text)).toContainEqual(expect.stringMatching(/^✗ Promote replica → writable timed out after 1200 s: PromotionTimeoutError/));
+    expect(lines.map((l) => l.text)).not.toContainEqual(expect.stringMatching(/^✓ Promote replica/));
+  });
+});
+
+describe("judging a run", () => {
+  it("judges a regional outage against the stage's targets from the outage's start", async () => {
+    const r = await run("regional-outage");
+    expect(r.targets?.rto).toEqual({ targetSeconds: 600, actualSeconds: r.rtoSeconds, measuredFrom: "outage-start", met: r.rtoSeconds! <= 600 });
+    expect(r.targets?.rpo).toMatchObject({ budgetSeconds: 60, met: true });
+    expect(r.verdict).toBe("ok");
+    expect(r.execution?.endStateName).toBe("Done");
+  });
+
+  it("marks the critical path up to DR serving: detection, intake, the slower parallel branch, verification", async () => {
+    const r = await run("regional-outage");
+    const promote = phase(r, "Promote replica → writable")!;
+    const scale = phase(r, "Scale DR service → healthy")!;
+    const slower = promote.endSeconds >= scale.endSeconds ? promote.name : scale.name;
+    expect(r.criticalPath).toEqual(["Detection", "Validate input, lock", "Preflight", "Notify started", slower, "Verify DR health"]);
+    expect(r.phases.filter((p) => p.critical).map((p) => p.name)).toEqual(r.criticalPath);
+  });
+
+  it("says detection dominates the default profile's RTO", async () => {
+    const r = await run("regional-outage");
+    expect(r.advice[0]).toMatch(/^detection is \d+ % of RTO .*a faster health profile/);
+  });
+
+  it("labels the events drawn on the chart", async () => {
+    const r = await run("regional-outage");
+    expect(r.events.filter((e) => e.marker).map((e) => e.marker)).toEqual(["primary region goes down", "failover started", "DR serving", "DNS pinned", "run ended"]);
+  });
+
+  it("owes no target where no recovery was due", async () => {
+    for (const scenario of ["flapping-primary", "dry-run"]) {
+      const r = await run(scenario);
+      expect(r.targets, scenario).toBeNull();
+      expect(r.advice, scenario).toEqual([]);
+    }
+  });
+
+  it("names the RPO budget when preflight refused for lag", async () => {
+    const r = await run("replica-lag-breach");
+    // Preflight threw, so the execution holds no lag reading: the RPO is unknown, not "met".
+    expect(r.targets?.rpo).toMatchObject({ budgetSeconds: 60, met: null });
+    expect(phase(r, "Preflight")).toMatchObject({ outcome: "failed", error: expect.stringMatching(/^RpoBudgetExceededError/) });
+    expect(r.advice[0]).toMatch(/^preflight blocked the failover: replica lag \d+ s .*above the RPO budget of 60 s; .*; or find the write burst/);
+  });
+});
+
+describe("live progress", () => {
+  it.each(["regional-outage", "promotion-fails", "replica-lag-breach", "drill"])("prints %s's lines in time order", async (scenario) => {
+    const { lines } = await runWithProgress(scenario);
+    const times = lines.map((l) => l.atSeconds);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(lines.at(-1)?.text).toMatch(/^execution (succeeded|failed)/);
+  });
+
+  it("sends one 'failover started' per failover", async () => {
+    const r = await run("regional-outage");
+    expect(r.notifications.filter((n) => n.kind === "failover.started")).toHaveLength(1);
+    for (const n of r.notifications) expect(n.subject).toMatch(/^\[pilot-light rehearsal\] /);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `pnpm deploy:all --stage S [--plan] [--remove]`: deploys (or removes) both regions in order.
+ * `pnpm deploy:all --stage S [--plan] [--remove [--yes]]`: deploys (or removes) both regions in order.
  * SST v2 deploys one region per `sst deploy`, and the two regions depend on each other:
  *   1. DR: Network, Alerts, Storage — the DR bucket must exist before the primary bucket can
  *      name it as its replication destination.
@@ -9,12 +9,16 @@
  * Before deploying, it refuses when the stage's config says the primary is active but the DR
  * database is no longer a replica, i.e. a failover promoted it (a deploy would otherwise scale
  * the DR service back to its pilot light under the database that now serves users).
+ * Removing a stage destroys it, so --remove asks for the stage's name on a terminal (as
+ * `pnpm dr failover` does); a script passes --yes; without either it refuses.
  */
 import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
+import { createInterface } from "node:readline/promises";
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
+import { isConfirmed } from "./cli/args";
+import { newCommand, processIo, runCommand, stageName, type Io } from "./cli/program";
 
 export interface Step {
   what: string;
@@ -73,28 +77,94 @@ async function describeReplica(config: Stage.StageConfig) {
   }
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: { stage: { type: "string" }, plan: { type: "boolean", default: false }, remove: { type: "boolean", default: false } },
-  });
-  if (!values.stage) throw new Error("missing --stage: pnpm deploy:all --stage <stage> [--plan] [--remove]");
-  const config = stageConfig(values.stage);
-  const steps = values.remove ? removePlan(config) : deployPlan(config);
-  if (!values.plan && !values.remove) {
-    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await describeReplica(config)));
-    if (why) throw new Error(why);
+/** The question before a removal; the operator must type the stage name back. */
+export function removalQuestion(config: Stage.StageConfig): string {
+  return [
+    `This REMOVES stage "${config.stage}" from ${config.drRegion} and then ${config.primaryRegion}: every stack, and with them`,
+    config.isDevelopment
+      ? "its databases, buckets and keys (a development stage keeps none of them)."
+      : "everything it does not retain (its databases, buckets and keys are retained and then need deleting by hand; docs/deploy.md).",
+    `Type the stage name (${config.stage}) to go ahead: `,
+  ].join("\n");
+}
+
+export interface DeployDeps {
+  /** Runs `sst <args>`; returns its exit code. */
+  sst: (args: string[]) => number | null;
+  describeReplica: (config: Stage.StageConfig) => Promise<{ ReadReplicaSourceDBInstanceIdentifier?: string } | undefined>;
+  ask: (question: string) => Promise<string>;
+}
+
+const realDeps: DeployDeps = {
+  sst: (args) => spawnSync("sst", args, { stdio: "inherit" }).status,
+  describeReplica,
+  async ask(question) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
+};
+
+export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage alice --remove", "pnpm deploy:all --stage ci-123 --remove --yes"];
+
+/** Runs the command line; returns the exit code (2 for a usage mistake). */
+export async function run(argv: readonly string[], io: Io = processIo, deps: DeployDeps = realDeps): Promise<number> {
+  let code = 0;
+  const command = newCommand("pnpm deploy:all", "Deploy (or remove) both regions of a stage in dependency order (docs/deploy.md).", examples, io)
+    .requiredOption("--stage <stage>", "the stage (see stacks/stages.ts)", stageName)
+    .option("--plan", "print the steps without running them")
+    .option("--remove", "remove the stage instead: DR region first, then the primary (asks you to type the stage)")
+    .option("-y, --yes", "with --remove: do not ask (scripts that have already decided)")
+    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean }) => {
+      code = await deploy(options, io, deps);
+    });
+  const parsed = await runCommand(command, argv);
+  return parsed !== 0 ? parsed : code;
+}
+
+async function deploy(options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean }, io: Io, deps: DeployDeps): Promise<number> {
+  const config = stageConfig(options.stage);
+  const steps = options.remove ? removePlan(config) : deployPlan(config);
+  if (options.remove && !options.plan && !options.yes) {
+    if (!io.isTTY) {
+      io.err("pnpm deploy:all: --remove destroys the stage and needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided");
+      return 1;
+    }
+    if (!isConfirmed(await deps.ask(removalQuestion(config)), config.stage)) {
+      io.err("Not confirmed: nothing was removed.");
+      return 1;
+    }
+  }
+  if (!options.plan && !options.remove) {
+    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config)));
+    if (why) {
+      io.err(why);
+      return 1;
+    }
   }
   for (const [i, step] of steps.entries()) {
-    console.log(`\n[${i + 1}/${steps.length}] ${step.what}\n  sst ${step.args.join(" ")}`);
-    if (values.plan) continue;
-    const run = spawnSync("sst", step.args, { stdio: "inherit" });
-    if (run.status !== 0) throw new Error(`step ${i + 1} failed (exit ${run.status}); later steps were not run`);
+    io.out(`\n[${i + 1}/${steps.length}] ${step.what}\n  sst ${step.args.join(" ")}`);
+    if (options.plan) continue;
+    const status = deps.sst(step.args);
+    if (status !== 0) {
+      io.err(`step ${i + 1} failed (exit ${status}); later steps were not run`);
+      return 1;
+    }
   }
+  return 0;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
 }

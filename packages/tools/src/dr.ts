@@ -2,21 +2,26 @@
  * `pnpm dr <command> --stage S`: the operator CLI (docs/runbook.md). Finds the stage's
  * resources from its config and deterministic names, checks credentials and the deployed
  * stacks first, asks before a real failover, and prints what it did with console links.
+ * `--json` prints machine-readable JSON on stdout (progress and questions go to stderr);
+ * `--wait` prints each state the execution enters, from its execution history.
  * The logic lives in ./cli (tested against mocked clients); this file only wires the terminal.
  */
 import { createInterface } from "node:readline/promises";
 import { Errors, type Stage } from "@pilot-light/core";
 import { stageConfig, stages } from "../../../stacks/stages";
-import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, usage, type Invocation } from "./cli/args";
+import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, type Invocation } from "./cli/args";
 import { connect, drClients, type Clients, type Context } from "./cli/aws";
 import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./cli/commands";
-import { CliError, MissingStackError, RefusedError, UsageError } from "./cli/errors";
+import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
 
 export interface Terminal {
   isInteractive: boolean;
   ask(question: string): Promise<string>;
+  /** stdout: the result (text, or JSON with --json). */
   print(text: string): void;
+  /** stderr: progress while waiting, for people. */
+  progress(text: string): void;
 }
 
 /** Stacks a command needs in the DR region: the state table for all, the state machine to start one. */
@@ -37,7 +42,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   const { now } = deps;
   const parsed = parseCommandLine(argv);
   if (parsed.help) {
-    terminal.print(usage);
+    terminal.print(parsed.text);
     return 0;
   }
   const invocation = parsed.invocation;
@@ -63,8 +68,11 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     }
     throw error;
   }
+  const json = (value: unknown) => terminal.print(JSON.stringify(value, null, 2));
   if (invocation.command === "status") {
-    terminal.print(formatStatus(await gatherStatus(ctx), now()));
+    const status = await gatherStatus(ctx);
+    if (invocation.json) json(status);
+    else terminal.print(formatStatus(status, now()));
     return 0;
   }
   if (invocation.command === "close-incident") {
@@ -76,41 +84,45 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     return 1;
   }
   const started = await startRun(ctx, invocation);
-  terminal.print(formatStarted(started));
-  if (!invocation.wait) return 0;
+  if (!invocation.json) terminal.print(formatStarted(started));
+  else if (invocation.wait) terminal.progress(formatStarted(started));
+  if (!invocation.wait) {
+    if (invocation.json) json({ started });
+    return 0;
+  }
   const finished = await waitForExecution(ctx, started.executionArn, {
     intervalMs: 5_000,
     timeoutMs: invocation.command === "dry-run" ? 3 * 60_000 : 45 * 60_000,
+    onTransition: (line) => (invocation.json ? terminal.progress(line) : terminal.print(line)),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
-  terminal.print(formatFinished(finished, started.consoleUrl));
+  if (invocation.json) json({ started, finished });
+  else terminal.print(formatFinished(finished, started.consoleUrl));
   return finished.status === "SUCCEEDED" ? 0 : 1;
 }
 
 async function main(): Promise<void> {
   const terminal: Terminal = {
-    isInteractive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    // stderr carries the question, so `--json` output on stdout stays pure JSON.
+    isInteractive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     async ask(question) {
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
         return await rl.question(question);
       } finally {
         rl.close();
       }
     },
-    print: (text) => console.log(text),
+    print: (text) => void process.stdout.write(`${text}\n`),
+    progress: (text) => void process.stderr.write(`${text}\n`),
   };
   try {
     process.exitCode = await run(process.argv.slice(2), terminal);
   } catch (error) {
-    if (error instanceof CliError) {
-      console.error(`pnpm dr: ${error.message}`);
-      if (error instanceof UsageError) console.error(`\n${usage}`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    console.error(error instanceof Error ? `pnpm dr: unexpected ${error.name}: ${error.message}` : error);
-    process.exitCode = 1;
+    const known = error instanceof CliError ? error : explainAwsError("an AWS call failed", "the stage's DR region", error);
+    console.error(`pnpm dr: ${known.message}`);
+    if (known instanceof UsageError) console.error("(add --help for usage and examples)");
+    process.exitCode = known.exitCode;
   }
 }
 

@@ -13,9 +13,11 @@ function invocation(argv: string[]): Invocation {
 describe("parsing the command line", () => {
   it.each([
     [["status", "--stage", "prod"], { command: "status", stage: "prod", wait: false }],
-    [["drill", "--stage", "prod"], { command: "drill", reason: undefined, wait: false, acknowledgeRpoBreach: false }],
+    [["drill", "--stage", "prod"], { command: "drill", reason: undefined, wait: false, acknowledgeRpoBreach: false, json: false }],
+    [["status", "--stage", "prod", "--json"], { command: "status", json: true }],
     [["dry-run", "--stage", "prod"], { command: "dry-run", wait: true }],
     [["dry-run", "--stage", "prod", "--no-wait"], { command: "dry-run", wait: false }],
+    [["drill", "--stage", "prod", "--wait", "--no-wait"], { wait: false }],
     [["drill", "--stage", "prod", "--wait", "--acknowledge-rpo-breach"], { wait: true, acknowledgeRpoBreach: true }],
     [["failover", "--stage", "prod", "--reason", " eu-west-1 down ", "--yes"], { command: "failover", reason: "eu-west-1 down", yes: true, switchDns: true }],
     [["failover", "--stage", "prod", "--reason", "x", "-y", "--no-dns", "--incident", "primary-20261128T060000Z"], { yes: true, switchDns: false, incidentId: "primary-20261128T060000Z" }],
@@ -24,24 +26,46 @@ describe("parsing the command line", () => {
     expect(invocation([...argv])).toMatchObject(expected);
   });
 
-  it.each([[[]], [["--help"]], [["status", "-h"]]])("prints help for %j", (argv) => {
-    expect(parseCommandLine(argv)).toEqual({ help: true });
+  it.each([[[]], [["--help"]], [["-h"]]])("prints the program's help with every command and examples for %j", (argv) => {
+    const parsed = parseCommandLine(argv);
+    expect(parsed.help).toBe(true);
+    const text = parsed.help ? parsed.text : "";
+    expect(text).toMatch(/^Usage: pnpm dr <command> --stage <stage> \[options\]/);
+    for (const c of ["status", "drill", "dry-run", "failover", "close-incident"]) expect(text).toContain(c);
+  });
+
+  it.each([["status"], ["drill"], ["dry-run"], ["failover"], ["close-incident"]])("%s --help and -h show that command's options and examples", (command) => {
+    for (const flag of ["--help", "-h"]) {
+      const parsed = parseCommandLine([command, flag]);
+      const text = parsed.help ? parsed.text : "";
+      expect(text).toMatch(new RegExp(`^Usage: pnpm dr ${command} \\[options\\]`));
+      expect(text).toContain("--stage <stage>");
+      expect(text).toContain(`Examples:\n  $ pnpm dr ${command} --stage prod`);
+    }
+  });
+
+  it("offers --json on every command that prints a result", () => {
+    for (const command of ["status", "drill", "dry-run", "failover"]) {
+      const parsed = parseCommandLine([command, "--help"]);
+      expect(parsed.help ? parsed.text : "", command).toContain("--json");
+    }
   });
 
   it.each([
-    [["promote", "--stage", "prod"], /unknown command "promote".*status, drill, dry-run, failover, close-incident/],
-    [["status"], /missing --stage: pnpm dr status --stage <stage>/],
+    [["promote", "--stage", "prod"], /unknown command 'promote'/],
+    [["status"], /required option '--stage <stage>' not specified/],
     [["status", "--stage"], /--stage/],
-    [["status", "--stage", "prod", "--force"], /--force/],
-    [["drill", "--stage", "prod", "primary", "down"], /unexpected argument "primary".*quote/],
+    [["status", "--stage", "Prod_1"], /--stage <stage>' argument 'Prod_1' is invalid/],
+    [["status", "--stage", "prod", "--force"], /unknown option '--force'/],
+    [["drill", "--stage", "prod", "primary", "down"], /too many arguments/],
     [["failover", "--stage", "prod", "--yes"], /failover needs --reason/],
     [["failover", "--stage", "prod", "--reason", "   "], /--reason must not be empty/],
-    [["drill", "--stage", "prod", "--yes"], /--yes does not apply to drill \(it applies to failover\)/],
-    [["status", "--stage", "prod", "--reason", "x"], /--reason does not apply to status/],
-    [["drill", "--stage", "prod", "--no-dns"], /--no-dns does not apply to drill/],
-    [["dry-run", "--stage", "prod", "--acknowledge-rpo-breach"], /--acknowledge-rpo-breach does not apply to dry-run/],
+    [["drill", "--stage", "prod", "--yes"], /unknown option '--yes'/],
+    [["status", "--stage", "prod", "--reason", "x"], /unknown option '--reason'/],
+    [["drill", "--stage", "prod", "--no-dns"], /unknown option '--no-dns'/],
+    [["dry-run", "--stage", "prod", "--acknowledge-rpo-breach"], /unknown option '--acknowledge-rpo-breach'/],
     [["close-incident", "--stage", "prod"], /close-incident needs --note/],
-    [["drill", "--stage", "prod", "--wait", "--no-wait"], /contradict/],
+    [["close-incident", "--stage", "prod", "--note", "n", "--json"], /unknown option '--json'/],
   ] as const)("rejects %j with a message saying what to type", (argv, message) => {
     expect(() => parseCommandLine([...argv])).toThrow(UsageError);
     expect(() => parseCommandLine([...argv])).toThrow(message);

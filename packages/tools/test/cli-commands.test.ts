@@ -12,6 +12,7 @@ import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
@@ -22,7 +23,7 @@ import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Failover, Health, State } from "@pilot-light/core";
 import { startDynalite, type LocalDynamo } from "../../core/test/support/dynalite";
 import type { Clients, DnsResolver } from "../src/cli/aws";
-import { CredentialsError, MissingStackError, RefusedError, UsageError } from "../src/cli/errors";
+import { CredentialsError, MissingStackError, NetworkError, RefusedError, ThrottledError, UsageError } from "../src/cli/errors";
 import { run, type Terminal } from "../src/dr";
 
 const region = "eu-central-1";
@@ -80,8 +81,12 @@ class FakeTerminal implements Terminal {
     this.asked.push(question);
     return this.answer;
   }
+  progressed: string[] = [];
   print(text: string) {
     this.printed.push(text);
+  }
+  progress(text: string) {
+    this.progressed.push(text);
   }
   get output() {
     return this.printed.join("\n");
@@ -129,6 +134,7 @@ beforeEach(async () => {
   sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/alice` });
   cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: "x", StackStatus: "UPDATE_COMPLETE", CreationTime: now }] });
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
   await seedHealth({ consecutiveFailures: 0, lastCheck: { ...failingCheck, ok: true, probes: [{ ok: true, latencyMs: 41, status: 200 }] } });
 });
 
@@ -174,6 +180,39 @@ describe("status", () => {
     expect(out).toContain("Dashboard:      https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards/dashboard/pilot-light-ops-dr");
     expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toMatchObject({ stateMachineArn: machine });
     expect(ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({ cluster: "pilot-light-ops", services: ["pilot-light-ops-web"] });
+  });
+
+  it("shows the stage's settings and judges a recorded execution against its targets, with what to change", async () => {
+    const name = "failover-primary-20261120T100000Z";
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: exec(name), stateMachineArn: machine, name, status: "SUCCEEDED", startDate: new Date("2026-11-20T10:00:00Z"), stopDate: new Date("2026-11-20T10:07:00Z") }],
+    });
+    const targets: Failover.Targets = {
+      rto: { targetSeconds: 600, actualSeconds: 1032, measuredFrom: "last-healthy-check", met: false },
+      rpo: { budgetSeconds: 60, actualSeconds: 2, met: true },
+    };
+    const advice = ["detection is 70 % of RTO (12 min): a faster health profile"];
+    await dynamo.doc.send(new PutCommand({ TableName: table, Item: { pk: State.keys.outcome(name), status: "succeeded", rtoSeconds: 1032, rpoSeconds: 2, targets, advice } }));
+    const terminal = new FakeTerminal(false);
+
+    expect(await run(["status", "--stage", "ops"], terminal, deps)).toBe(0);
+
+    expect(terminal.output).toContain("Targets: RTO 600 s (outage → DR serving), RPO 60 s (replica lag)");
+    expect(terminal.output).toContain("Settings (stacks/stages.ts): primary 2 tasks; DR 2 tasks at full size, 0 as a pilot light; database db.t4g.small");
+    expect(terminal.output).toContain("succeeded; RTO 1032 s (from the last passing health check), target 600 s: MISSED; RPO estimate 2 s, budget 60 s: met");
+    expect(terminal.output).toContain("change: detection is 70 % of RTO (12 min)");
+  });
+
+  it("names the step a failed execution stopped at, with its error", async () => {
+    const name = "failover-primary-20261121T100000Z";
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: exec(name), stateMachineArn: machine, name, status: "FAILED", startDate: new Date("2026-11-21T10:00:00Z"), stopDate: new Date("2026-11-21T10:20:00Z") }],
+    });
+    const failure = { step: "PromoteAndScale", error: "PromotionTimeoutError", cause: "CheckPromotion: the database was not writable after 80 checks 15 s apart" };
+    await dynamo.doc.send(new PutCommand({ TableName: table, Item: { pk: State.keys.outcome(name), status: "needs-operator", rtoSeconds: null, rpoSeconds: 3, failure } }));
+    const terminal = new FakeTerminal(false);
+    expect(await run(["status", "--stage", "ops"], terminal, deps)).toBe(0);
+    expect(terminal.output).toContain("FAILED at CheckPromotion: PromotionTimeoutError: the database was not writable after 80 checks 15 s apart");
   });
 
   it("shows an open incident, unknown lag, the DNS answer's region, and a section it could not read", async () => {
@@ -491,6 +530,73 @@ describe("errors an operator can act on", () => {
   it("prints usage for help and exits 0", async () => {
     const terminal = new FakeTerminal(false);
     expect(await run(["--help"], terminal, deps)).toBe(0);
-    expect(terminal.output).toMatch(/^pnpm dr <command> --stage <stage>/);
+    expect(terminal.output).toMatch(/^Usage: pnpm dr <command> --stage <stage> \[options\]/);
+    expect(sts.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ["a DNS failure", Object.assign(new Error("getaddrinfo ENOTFOUND sts.eu-central-1.amazonaws.com"), { code: "ENOTFOUND" }), NetworkError, /AWS could not be reached.*\nThis is the network, not your credentials/s],
+    ["a timeout", Object.assign(new Error("socket timed out"), { name: "TimeoutError" }), NetworkError, /not your credentials/],
+    ["throttling", Object.assign(new Error("Rate exceeded"), { name: "Throttling", $metadata: { httpStatusCode: 400 } }), ThrottledError, /throttled the call \(Rate exceeded\)\. Wait a minute/],
+    ["an expired token", Object.assign(new Error("The security token included in the request is expired"), { name: "ExpiredToken" }), CredentialsError, /Set credentials/],
+  ])("gives advice that matches %s from STS", async (_what, failure, kind, advice) => {
+    sts.on(GetCallerIdentityCommand).rejects(failure);
+    const attempt = run(["status", "--stage", "ops"], new FakeTerminal(false), deps);
+    await expect(attempt).rejects.toThrow(kind);
+    await expect(attempt).rejects.toThrow(advice);
+    if (kind !== CredentialsError) await expect(attempt).rejects.not.toThrow(/Set credentials/);
+  });
+
+  it("explains a network failure while reading the stacks as the network", async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error("connect ETIMEDOUT 52.94.1.1:443"), { code: "ETIMEDOUT" }));
+    await expect(run(["status", "--stage", "ops"], new FakeTerminal(false), deps)).rejects.toThrow(NetworkError);
+  });
+});
+
+describe("machine-readable output and progress", () => {
+  it("prints status as JSON on stdout with --json, with the stage's targets", async () => {
+    await seedHealth({ consecutiveFailures: 0, lastCheck: { ...failingCheck, ok: true } });
+    const terminal = new FakeTerminal(false);
+    expect(await run(["status", "--stage", "ops", "--json"], terminal, deps)).toBe(0);
+    expect(terminal.printed).toHaveLength(1);
+    const status = JSON.parse(terminal.printed[0]!) as Record<string, unknown>;
+    expect(status).toMatchObject({ stage: "ops", account, settings: { rtoTargetSeconds: 600, rpoBudgetSeconds: 60, primaryTaskCount: 2, drTaskCount: 2, drPilotTaskCount: 0, dbInstanceClass: "db.t4g.small" }, health: { ok: true } });
+    expect(Object.keys(status)).toEqual(expect.arrayContaining(["replica", "capacity", "dns", "executions", "lock"]));
+  });
+
+  it("prints a started drill as JSON without waiting", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: exec("drill-ops-20261128T053000Z"), startDate: now });
+    const terminal = new FakeTerminal(false);
+    expect(await run(["drill", "--stage", "ops", "--json"], terminal, deps)).toBe(0);
+    const out = JSON.parse(terminal.output) as { started: { name: string; mode: string; consoleUrl: string } };
+    expect(out.started).toMatchObject({ name: "drill-ops-20261128T053000Z", mode: "drill", consoleUrl: console(exec("drill-ops-20261128T053000Z")) });
+  });
+
+  it("while waiting, prints each state the execution enters from its history, polling loops condensed", async () => {
+    const arn = exec("drill-ops-20261128T053000Z");
+    sfn.on(StartExecutionCommand).resolves({ executionArn: arn, startDate: now });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ executionArn: arn, status: "RUNNING", startDate: now, stateMachineArn: machine })
+      .resolves({ executionArn: arn, status: "SUCCEEDED", startDate: now, stopDate: now, stateMachineArn: machine, output: "{}" });
+    const at = (s: number) => new Date(now.getTime() + s * 1000);
+    const entered = (id: number, name: string) => ({ id, type: "TaskStateEntered" as const, timestamp: at(id), stateEnteredEventDetails: { name } });
+    const first = [{ id: 1, type: "ExecutionStarted" as const, timestamp: at(0) }, entered(2, "ValidateInput"), entered(3, "AcquireLock")];
+    const loop = Array.from({ length: 12 }, (_, i) => entered(4 + i, "CheckDrService"));
+    const last = [entered(16, "VerifyDrHealth"), { id: 17, type: "ExecutionSucceeded" as const, timestamp: at(17) }];
+    // Newest first, as reverseOrder asks; the second poll sees the whole history again.
+    sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: [...first].reverse() }).resolves({ events: [...first, ...loop, ...last].reverse() });
+
+    const terminal = new FakeTerminal(false);
+    expect(await run(["drill", "--stage", "ops", "--wait", "--json"], terminal, deps)).toBe(0);
+    expect(terminal.progressed.slice(1)).toEqual([
+      "2026-11-28T05:30:00Z  execution started",
+      "2026-11-28T05:30:02Z  → ValidateInput",
+      "2026-11-28T05:30:03Z  → AcquireLock",
+      "2026-11-28T05:30:04Z  → CheckDrService",
+      "2026-11-28T05:30:13Z  → CheckDrService (10th time)",
+      "2026-11-28T05:30:16Z  → VerifyDrHealth",
+      "2026-11-28T05:30:17Z  execution succeeded",
+    ]);
+    const out = JSON.parse(terminal.output) as { started: { name: string }; finished: { status: string } };
+    expect(out).toMatchObject({ started: { name: "drill-ops-20261128T053000Z" }, finished: { status: "SUCCEEDED" } });
   });
 });

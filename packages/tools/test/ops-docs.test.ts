@@ -28,6 +28,23 @@ describe("docs/runbook.md", () => {
     expect(keys.filter((k) => !(k in Failover.FailoverInput.shape))).toEqual([]);
   });
 
+  it("starts with a decision tree whose boxes name sections of the runbook", () => {
+    const tree = /^# [^\n]+\n\n## What to do now\n\n```mermaid\nflowchart TD\n([\s\S]+?)```/.exec(runbook)?.[1] ?? "";
+    expect(tree).not.toBe("");
+    const headings = [...runbook.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+    for (const section of ["After a failover", "NeedsOperator", "An execution timed out or was aborted"]) {
+      expect(tree).toContain(`"${section}"`);
+      expect(headings).toContain(section);
+    }
+  });
+
+  it("uses the stage's values, not one stage's numbers, and no SSM parameter an operator would set", () => {
+    expect(runbook).not.toMatch(/--desired-count [1-9]/);
+    expect(runbook).not.toMatch(/--db-instance-class db\./);
+    expect(runbook).not.toMatch(/set the SSM parameter/i);
+    for (const placeholder of ["<drTaskCount>", "<drPilotTaskCount>", "<primaryTaskCount>", "<dbInstanceClass>"]) expect(runbook).toContain(placeholder);
+  });
+
   it("starts every execution on this stage's state machine in the DR region", () => {
     const arns = [...runbook.matchAll(/--state-machine-arn (\S+)/g)].map((m) => m[1]);
     expect(arns.length).toBe(inputs.length);

@@ -11,6 +11,7 @@ export * from "./state";
 export * from "./lock";
 export * from "./preflight";
 export * from "./outcome";
+export * from "./targets";
 export * from "./compensation";
 export * as Notifications from "./notifications";
 export * from "./ended";

@@ -28,6 +28,11 @@ export const FailoverInput = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")
     .optional(),
   options: FailoverOptions.default(FailoverOptions.parse({})),
+  /**
+   * When the requester last saw the primary healthy (the health monitor sends its last passing
+   * check): the outage began after it, so RTO measured from it is an upper bound.
+   */
+  lastHealthyAt: z.iso.datetime({ offset: true }).optional(),
 }).strict();
 export type FailoverInput = z.input<typeof FailoverInput>;
 
@@ -40,6 +45,7 @@ export const Run = z.object({
   options: z.object({ switchDns: z.boolean(), acknowledgeRpoBreach: z.boolean() }),
   executionName: z.string().min(1),
   startedAt: z.string().min(1),
+  lastHealthyAt: z.string().optional(),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -61,5 +67,6 @@ export function normalizeRun(event: z.infer<typeof ValidateInputEvent>): Run {
     options: input.options,
     executionName,
     startedAt,
+    ...(input.lastHealthyAt ? { lastHealthyAt: input.lastHealthyAt } : {}),
   };
 }

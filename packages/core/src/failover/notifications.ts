@@ -4,38 +4,29 @@
  * Pure functions of the execution state.
  */
 import type { Notification } from "../notify";
-import type { Outcome } from "./outcome";
-import type { Assessment, Failure, FailoverState } from "./state";
+import { describeCause, failedStepOf, type Outcome } from "./outcome";
+import type { Assessment, FailoverState } from "./state";
+import { describeTargets } from "./targets";
 
-const subject = (s: string) => (s.length > 100 ? `${s.slice(0, 97)}...` : s);
+/** "[pilot-light prod] ...", as the health monitor's subjects: the stage is in every subject. */
+const subject = (stage: string, s: string) => {
+  const text = `[pilot-light ${stage}] ${s}`;
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+};
 
-/** The step that failed: the `<Step>: ` prefix a Parallel branch puts on its cause wins. */
-export function failedStep(failure: Failure): string {
-  const inner = /^([A-Z][A-Za-z]+): /.exec(failure.cause);
-  return inner?.[1] ?? failure.step;
+function judgement(outcome: Outcome): string[] {
+  const t = describeTargets(outcome.targets);
+  return [t.rto, t.rpo, ...(outcome.advice.length > 0 ? ["What to change:", ...outcome.advice.map((a) => `  - ${a}`)] : [])];
 }
 
-/**
- * A Lambda error's cause as Step Functions reports it is JSON ({"errorType","errorMessage",
- * "trace"}), possibly behind a "<Step>: " prefix from a Parallel branch: keep the message.
- */
-export function describeCause(cause: string): string {
-  const text = cause.replace(/^[A-Z][A-Za-z]+: /, "");
-  try {
-    const parsed = JSON.parse(text) as { errorMessage?: unknown };
-    if (parsed && typeof parsed.errorMessage === "string") return parsed.errorMessage;
-  } catch {
-    // Not JSON: a plain cause (a Fail state's, or a local run's).
-  }
-  return text;
-}
+export { describeCause, failedStepOf as failedStep } from "./outcome";
 
-export function started(state: FailoverState): Notification {
+export function started(state: FailoverState, stage: string): Notification {
   const { run, preflight } = state;
   const what = run.mode === "drill" ? "DR drill" : "Failover to the DR region";
   return {
     kind: `${run.mode}.started`,
-    subject: subject(`[pilot-light] ${what} started (${run.incidentId})`),
+    subject: subject(stage, `${what} started (${run.incidentId})`),
     body: [
       `${what} started by ${run.requestedBy}: ${run.reason}`,
       `Execution: ${run.executionName}`,
@@ -49,7 +40,7 @@ export function started(state: FailoverState): Notification {
   };
 }
 
-export function succeeded(state: FailoverState, outcome: Outcome): Notification {
+export function succeeded(state: FailoverState, outcome: Outcome, stage: string): Notification {
   const { run } = state;
   const drill = run.mode === "drill";
   const dnsLine: Record<Outcome["dns"], string> = {
@@ -63,25 +54,26 @@ export function succeeded(state: FailoverState, outcome: Outcome): Notification 
     ? [
         `DR drill ${run.incidentId} succeeded: the DR service reached its full size and answered /health.php, then went back to pilot light.`,
         `Time to DR serving: ${outcome.rtoSeconds ?? "?"} s.`,
+        ...judgement(outcome),
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
         "Nothing was promoted and DNS was not touched.",
         "Next: nothing; compare the timings with earlier drills.",
       ]
     : [
         `Failover ${run.incidentId} succeeded: the DR region is serving. Reason: ${run.reason}`,
-        `RTO (execution start -> DR healthy): ${outcome.rtoSeconds ?? "?"} s. RPO estimate (replica lag at the decision): ${outcome.rpoSeconds ?? "unknown"} s.`,
+        ...judgement(outcome),
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
         dnsLine[outcome.dns],
         outcome.fenced ? "Old primary service fenced (desired 0)." : "Old primary NOT fenced (region unreachable): set its ECS service to 0 before the region recovers.",
         "Next: set activeRegion to \"dr\" in the stage config before the next deploy, and plan the failback (docs/failover.md).",
       ];
-  return { kind: `${run.mode}.succeeded`, subject: subject(`[pilot-light] ${drill ? "DR drill" : "Failover"} succeeded (${run.incidentId})`), body: body.join("\n") };
+  return { kind: `${run.mode}.succeeded`, subject: subject(stage, `${drill ? "DR drill" : "Failover"} succeeded (${run.incidentId})`), body: body.join("\n") };
 }
 
-export function failed(state: FailoverState, assessment: Assessment): Notification {
+export function failed(state: FailoverState, assessment: Assessment, stage: string, outcome?: Outcome): Notification {
   const { run } = state;
   const failure = state.failure ?? { step: "unknown", error: "unknown", cause: "" };
-  const step = failedStep(failure);
+  const step = failedStepOf(failure);
   const restore = state.restore;
   const restoreLine =
     restore && "stable" in restore
@@ -98,6 +90,7 @@ export function failed(state: FailoverState, assessment: Assessment): Notificati
         `Error: ${failure.error}: ${describeCause(failure.cause)}`,
         `Done: ${assessment.detail}. A promotion cannot be undone, so nothing was rolled back.`,
         "Remains: finish the steps after the failed one by hand (see docs/failover.md, \"NeedsOperator\"): make the DR service healthy at full size, check /health.php, point DNS at DR, fence the old primary.",
+        ...(outcome ? judgement(outcome) : []),
       ]
     : [
         `${what} ${run.incidentId} failed at step ${step} and was rolled back.`,
@@ -107,10 +100,11 @@ export function failed(state: FailoverState, assessment: Assessment): Notificati
         run.mode === "drill"
           ? "Next: fix the cause and run the drill again; production was not affected."
           : "Next: fix the cause named above (docs/failover.md lists each error) and start the failover again; it resumes safely.",
+        ...(outcome ? judgement(outcome) : []),
       ];
   return {
     kind: `${run.mode}.${assessment.needsOperator ? "needs-operator" : "failed"}`,
-    subject: subject(`[pilot-light] ${what} ${assessment.needsOperator ? "needs an operator" : "failed"} at ${step} (${run.incidentId})`),
+    subject: subject(stage, `${what} ${assessment.needsOperator ? "needs an operator" : "failed"} at ${step} (${run.incidentId})`),
     body: body.filter(Boolean).join("\n"),
   };
 }

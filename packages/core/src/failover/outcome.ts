@@ -1,13 +1,16 @@
 /**
- * The record of one execution: per-phase timestamps, RTO (execution start → DR serving
- * healthy traffic), and the replica lag at the decision as the RPO estimate. Computed purely
- * from the execution state, stored under OUTCOME#<execution> (a retried write overwrites the
- * same item with the same facts) and emitted as metrics by the handler.
+ * The record of one execution: per-phase timestamps, RTO (the last passing health check, or
+ * the execution's start when an operator started it, → DR serving healthy traffic), the
+ * replica lag at the decision as the RPO estimate, both judged against the stage's targets,
+ * and what to change. Computed purely from the execution state, stored under
+ * OUTCOME#<execution> (a retried write overwrites the same item with the same facts) and
+ * emitted as metrics by the handler.
  */
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { callAws } from "../errors";
 import { keys } from "../state";
-import type { FailoverState } from "./state";
+import type { Failure, FailoverState } from "./state";
+import { advise, judgeTargets, type Targets } from "./targets";
 
 export type OutcomeStatus = "succeeded" | "rolled-back" | "needs-operator";
 
@@ -27,8 +30,10 @@ export interface Outcome {
   startedAt: string;
   finishedAt: string;
   phases: Phase[];
-  /** Execution start → DR verified healthy; null when DR never served. */
+  /** targets.rto.measuredFrom → DR verified healthy; null when DR never served. */
   rtoSeconds: number | null;
+  /** Execution start → end of the run. */
+  orchestrationSeconds: number;
   /** Replica lag at the decision (seconds of writes that may be lost); null when unknown. */
   rpoSeconds: number | null;
   promoted: boolean;
@@ -37,11 +42,21 @@ export interface Outcome {
   /** The DR copy of the DB secret is standalone (writable); null when PromoteSecret did not run or failed. */
   secretStandalone: boolean | null;
   failure: FailoverState["failure"] | null;
+  targets: Targets;
+  /** What to change, computed from the figures (largest lever first). */
+  advice: string[];
+}
+
+/** The stage's objectives the step Lambdas are given (RTO_TARGET_SECONDS; the RPO budget is in the preflight report). */
+export interface Objectives {
+  rtoTargetSeconds: number;
+  rpoBudgetSeconds: number;
+  drPilotTaskCount?: number;
 }
 
 const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
 
-export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, now: Date): Outcome {
+export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, now: Date, objectives: Objectives): Outcome {
   const finishedAt = now.toISOString();
   const phases: Phase[] = [];
   const p = state.preflight;
@@ -68,6 +83,22 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
   if (!p?.dns.configured) dnsOutcome = "not-configured";
   else if (dns && "leftToHealthChecks" in dns) dnsOutcome = "left-to-health-checks";
   else if (dns && "alreadyPinned" in dns) dnsOutcome = dns.alreadyPinned ? "already-pinned" : dns.insync ? "switched" : "left-to-health-checks";
+  const from = state.run.lastHealthyAt ?? state.run.startedAt;
+  const rtoSeconds = health ? seconds(from, health.verifiedAt) : null;
+  const rpoSeconds = p?.lag.seconds ?? null;
+  const figures = {
+    rtoTargetSeconds: objectives.rtoTargetSeconds,
+    rpoBudgetSeconds: p?.lag.budgetSeconds ?? objectives.rpoBudgetSeconds,
+    rtoSeconds,
+    measuredFrom: state.run.lastHealthyAt ? ("last-healthy-check" as const) : ("execution-start" as const),
+    rpoSeconds,
+  };
+  const span = (name: string) => phases.find((x) => x.name === name);
+  const spanSeconds = (name: string) => {
+    const x = span(name);
+    return x ? seconds(x.startedAt, x.endedAt) : null;
+  };
+  const failure = state.failure ? { step: failedStepOf(state.failure), error: state.failure.error, message: describeCause(state.failure.cause) } : null;
   return {
     executionName: state.run.executionName,
     incidentId: state.run.incidentId,
@@ -78,18 +109,49 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
     startedAt: state.run.startedAt,
     finishedAt,
     phases,
-    rtoSeconds: health ? seconds(state.run.startedAt, health.verifiedAt) : null,
-    rpoSeconds: p?.lag.seconds ?? null,
+    rtoSeconds,
+    orchestrationSeconds: seconds(state.run.startedAt, finishedAt),
+    rpoSeconds,
     promoted,
     dns: dnsOutcome,
     fenced: fence && "fenced" in fence ? fence.fenced : null,
     secretStandalone: state.secret && "standalone" in state.secret ? state.secret.standalone : null,
     failure: state.failure ?? null,
+    targets: judgeTargets(figures),
+    advice: advise({
+      ...figures,
+      detectionSeconds: state.run.lastHealthyAt ? seconds(state.run.lastHealthyAt, state.run.startedAt) : null,
+      promotionSeconds: spanSeconds("PromoteReplica"),
+      scaleSeconds: spanSeconds("ScaleDrService"),
+      failure,
+      drPilotTaskCount: objectives.drPilotTaskCount,
+    }),
   };
+}
+
+/** The step that failed: the `<Step>: ` prefix a Parallel branch puts on its cause wins. */
+export function failedStepOf(failure: Failure): string {
+  const inner = /^([A-Z][A-Za-z]+): /.exec(failure.cause);
+  return inner?.[1] ?? failure.step;
 }
 
 export async function storeOutcome(db: DynamoDBDocumentClient, table: string, outcome: Outcome): Promise<void> {
   await callAws("dynamodb:PutItem", () =>
     db.send(new PutCommand({ TableName: table, Item: { pk: keys.outcome(outcome.executionName), ...outcome } })),
   );
+}
+
+/**
+ * A Lambda error's cause as Step Functions reports it is JSON ({"errorType","errorMessage",
+ * "trace"}), possibly behind a "<Step>: " prefix from a Parallel branch: keep the message.
+ */
+export function describeCause(cause: string): string {
+  const text = cause.replace(/^[A-Z][A-Za-z]+: /, "");
+  try {
+    const parsed = JSON.parse(text) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // Not JSON: a plain cause (a Fail state's, or a local run's).
+  }
+  return text;
 }

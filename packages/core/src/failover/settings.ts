@@ -3,6 +3,7 @@
  * the missing name. Each handler names only the settings it needs.
  */
 import { ConfigurationError } from "../errors";
+import type { Objectives } from "./outcome";
 
 export type SettingName =
   | "PRIMARY_REGION"
@@ -16,6 +17,7 @@ export type SettingName =
   | "DR_TASK_COUNT"
   | "DR_PILOT_TASK_COUNT"
   | "RPO_BUDGET_SECONDS"
+  | "RTO_TARGET_SECONDS"
   | "HEALTH_URL"
   | "TABLE_NAME"
   | "TOPIC_ARN"
@@ -42,6 +44,16 @@ export function intSetting(name: SettingName, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+/** The stage's recovery objectives, as the steps that judge a run read them. */
+export function readObjectives(env: Record<string, string | undefined>): Objectives {
+  const s = readSettings(env, ["RTO_TARGET_SECONDS", "RPO_BUDGET_SECONDS", "DR_PILOT_TASK_COUNT"]);
+  return {
+    rtoTargetSeconds: intSetting("RTO_TARGET_SECONDS", s.RTO_TARGET_SECONDS),
+    rpoBudgetSeconds: intSetting("RPO_BUDGET_SECONDS", s.RPO_BUDGET_SECONDS),
+    drPilotTaskCount: intSetting("DR_PILOT_TASK_COUNT", s.DR_PILOT_TASK_COUNT),
+  };
 }
 
 /** DNS switching is optional per stage: all four settings or none. */

@@ -78,7 +78,7 @@ export function decide(state: HealthState, observation: Observation, policy: Pol
         note("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy));
       }
       if (!state.incident && failures >= policy.failureThreshold) {
-        const incident = openIncident(state.target, observation, failures, policy, now);
+        const incident = openIncident(state.target, observation, failures, policy, now, state.lastSuccess?.at);
         next = { ...next, incident };
         if (incident.action === "recommend") {
           note("failover.recommended", `${state.target} down: failover recommended`, recommendedBody(incident, evidence));
@@ -106,12 +106,15 @@ export function decide(state: HealthState, observation: Observation, policy: Pol
   return { kind: "write", next, counted: isNewTick, notify, start };
 }
 
-/** Records what StartExecution answered; undefined when the incident is no longer the open one. */
+/**
+ * Records what StartExecution answered; undefined when the incident is no longer the open one.
+ * A successful start sends nothing: the state machine's NotifyStarted is the one "failover
+ * started" message (with the plan and the replica lag), whoever started the execution.
+ */
 export function recordStart(
   state: HealthState,
   request: StartRequest,
   result: StartResult,
-  policy: Policy,
   now: Date,
 ): { next: HealthState; notify: Outgoing[] } | undefined {
   const incident = state.incident;
@@ -129,14 +132,7 @@ export function recordStart(
     startClaimUntil: undefined,
     lastStartError: undefined,
   };
-  const note: Outgoing = {
-    id: `${incident.id}#failover.started`,
-    createdAt: now.toISOString(),
-    kind: "failover.started",
-    subject: clip(`[${policy.label}] ${state.target} down: failover started`),
-    body: startedBody(started, state.lastFailure),
-  };
-  return { next: { ...base, incident: started, outbox: [...state.outbox, note].slice(-maxOutbox) }, notify: [note] };
+  return { next: { ...base, incident: started }, notify: [] };
 }
 
 /** Removes published notifications; undefined when none of them is still queued. */
@@ -181,7 +177,7 @@ export function incidentIdFor(target: string, tick: string): string {
   return `${target}-${compact}`;
 }
 
-function openIncident(target: string, observation: Observation, failures: number, policy: Policy, now: Date): Incident {
+function openIncident(target: string, observation: Observation, failures: number, policy: Policy, now: Date, lastHealthyAt: string | undefined): Incident {
   const id = incidentIdFor(target, observation.tick);
   const reason = clip(
     `${target} /health.php failed ${failures} consecutive checks (threshold ${policy.failureThreshold}); ` +
@@ -190,7 +186,7 @@ function openIncident(target: string, observation: Observation, failures: number
   );
   const base = { id, openedAt: now.toISOString(), reason, startAttempts: 0 };
   if (!policy.autoFailover) return { ...base, action: "recommend" };
-  const input: FailoverRequest = { mode: "failover", reason, requestedBy: "health-monitor", incidentId: id };
+  const input: FailoverRequest = { mode: "failover", reason, requestedBy: "health-monitor", incidentId: id, ...(lastHealthyAt ? { lastHealthyAt } : {}) };
   return { ...base, action: "failover", execution: { name: `failover-${id}`, input } };
 }
 
@@ -239,15 +235,6 @@ function recommendedBody(incident: Incident, evidence: Evidence): string {
     "Automatic failover is off for this stage (health.autoFailover: false): nothing was started.",
     `To fail over, start the failover state machine with {"mode":"failover","reason":"...","requestedBy":"<you>","incidentId":"${incident.id}"}.`,
     "Close the incident afterwards (docs/detection.md) so the monitor can open a new one.",
-  ].join("\n");
-}
-
-function startedBody(incident: Incident, lastFailure: Evidence | undefined): string {
-  return [
-    `Incident ${incident.id}: ${incident.reason}`,
-    ...(lastFailure ? evidenceLines(lastFailure) : []),
-    `Failover execution started: ${incident.executionArn ?? incident.execution?.name}.`,
-    "Follow it in the Step Functions console. No other failover starts until an operator closes this incident (docs/detection.md).",
   ].join("\n");
 }
 

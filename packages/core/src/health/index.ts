@@ -1,5 +1,5 @@
 /**
- * Detection (DESIGN D3): probe the primary's /health.php, count consecutive failed checks in
+ * Detection (docs/design.md D3): probe the primary's /health.php, count consecutive failed checks in
  * DynamoDB, open one incident at the threshold and start (or recommend) exactly one failover.
  * Pure decisions live in `decide`; `probe`, `store` and `monitor` are the effects around them.
  */

@@ -25,6 +25,8 @@ export const FailoverRequest = z.object({
   reason: z.string().check(z.minLength(1), z.maxLength(500)),
   requestedBy: z.literal("health-monitor"),
   incidentId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,60}$/)),
+  /** The last passing check before the failures: the outage began after it (RTO is measured from it). */
+  lastHealthyAt: z.optional(z.string()),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 

@@ -84,7 +84,7 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
       result = { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }
     const recorded = await transact<Outgoing[]>(deps.store, settings.target, (s) => {
-      const r = recordStart(s, request, result, settings.policy, now());
+      const r = recordStart(s, request, result, now());
       return r ? { next: r.next, result: r.notify } : { result: [] };
     });
     state = recorded.state;

@@ -62,6 +62,11 @@ export const StageSettings = z
     health: HealthConfig.default(HealthConfig.parse({})),
     /** Replica lag above this blocks a failover unless the operator acknowledges it. */
     rpoBudgetSeconds: z.number().int().min(1).max(86_400).default(60),
+    /**
+     * Recovery time objective: outage start → DR serving healthy traffic. Every report judges
+     * a run against it; nothing waits for it. Default: the seed's "RTO 5-10 minutes", upper end.
+     */
+    rtoTargetSeconds: z.number().int().min(60).max(86_400).default(600),
     primaryTaskCount: z.number().int().min(1).max(100).default(2),
     /** DR service size after a failover or during a drill. */
     drTaskCount: z.number().int().min(1).max(100).default(2),

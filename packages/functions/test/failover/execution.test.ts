@@ -117,6 +117,18 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toContain(rig.ids.drAlbDns);
   });
 
+  it("records the run against the stage's targets and names the stage in every subject", async () => {
+    const rig = await suite.rig({ primaryDown: true, replicaLag: [1, 1, 1] });
+    const result = await rig.run(failoverInput(), "targets-1");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    const outcome = await rig.outcome("targets-1");
+    expect(outcome).toMatchObject({
+      targets: { rto: { targetSeconds: 600, measuredFrom: "execution-start", met: true }, rpo: { budgetSeconds: 60, actualSeconds: 1, met: true } },
+    });
+    expect(rig.world.inbox.map((m) => m.subject)).toEqual([expect.stringMatching(/^\[pilot-light test\] Failover/), expect.stringMatching(/^\[pilot-light test\] Failover/)]);
+    expect(rig.world.inbox[1]?.message).toMatch(/RTO \d+ s \(from the execution's start; detection not included\), target 600 s: met/);
+  });
+
   it("runs promotion and scaling in parallel, so orchestration takes about the slower of the two", async () => {
     const rig = await suite.rig({ latencies: { promotionSeconds: 240, taskStartSeconds: 200, firstHealthCheckSeconds: 10 } });
     const result = await rig.run(failoverInput(), "parallel-1");

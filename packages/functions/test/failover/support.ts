@@ -84,7 +84,11 @@ export async function startSuite(): Promise<Suite> {
       current = world;
       restoreApis = installApis(world);
       const table = await dynamo.createStateTable();
-      Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+      Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        // The stage setting the Failover stack passes (the world's stepEnvironment predates it).
+        RTO_TARGET_SECONDS: "600",
+      });
       if (!ids.dns) for (const k of ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID"]) delete process.env[k];
       vi.useFakeTimers({ toFake: ["Date"] });
       world.clock.onAdvance((ms) => vi.setSystemTime(ms));

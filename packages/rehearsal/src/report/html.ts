@@ -1,8 +1,11 @@
 /**
  * Renders a rehearsal report as one self-contained HTML page (inline CSS and SVG, no scripts,
- * no network): summary figures, a Gantt chart of the phases on the outage's timeline,
- * the notifications people received, and the latency draw with its sources.
+ * no network): the verdict, each target met or missed, a Gantt chart of the phases on the
+ * outage's timeline (failed and timed-out phases in red with their error, the critical path
+ * outlined, labelled event markers), what to change, the end state, the notifications people
+ * received, and the latency draw with its sources.
  */
+import { Failover } from "@pilot-light/core";
 import { latencyModel, type LatencyName } from "../latency";
 import type { RehearsalReport } from "./schema";
 
@@ -16,74 +19,123 @@ export function formatSeconds(s: number | null): string {
   return m > 0 ? `${m} min ${String(rest).padStart(2, "0")} s` : `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
 }
 
+/** Marker labels sit in rows under the bars, so labels of close events do not overlap. */
+const markerRows = 3;
+
 export function renderHtml(report: RehearsalReport): string {
   const rows = report.phases;
+  const markers = report.events.filter((e) => e.marker !== null);
   const end = Math.max(60, ...rows.map((p) => p.endSeconds), ...report.events.map((e) => e.atSeconds));
   const width = 900;
   const label = 230;
   const rowHeight = 26;
   const top = 30;
-  const height = top + rows.length * rowHeight + 40;
+  const barsBottom = top + rows.length * rowHeight;
+  const height = barsBottom + 24 + markerRows * 14 + 8;
   const x = (s: number) => label + (s / end) * (width - label - 90);
   const tickStep = niceStep(end);
   const ticks: string[] = [];
   for (let t = 0; t <= end; t += tickStep) {
     ticks.push(
-      `<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${height - 30}" class="grid"/>` +
+      `<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${barsBottom}" class="grid"/>` +
         `<text x="${x(t)}" y="${top - 10}" class="tick">${t % 60 === 0 ? `${t / 60} min` : `${t} s`}</text>`,
     );
   }
   const bars = rows.map((p, i) => {
     const y = top + i * rowHeight;
     const w = Math.max(2, x(p.endSeconds) - x(p.startSeconds));
-    const cls = p.outcome === "ok" ? "bar" : "bar failed";
+    const cls = ["bar", p.outcome === "ok" ? "" : p.outcome, p.critical ? "critical" : ""].filter(Boolean).join(" ");
+    const status = p.outcome === "ok" ? "" : ` ${p.outcome === "timed-out" ? "TIMED OUT" : "FAILED"}`;
     return (
-      `<g class="phase"><text x="${label - 8}" y="${y + 17}" class="name">${escape(p.name)}</text>` +
+      `<g class="phase" data-outcome="${p.outcome}" data-critical="${p.critical}"><text x="${label - 8}" y="${y + 17}" class="name">${escape(p.name)}</text>` +
       `<rect x="${x(p.startSeconds)}" y="${y + 4}" width="${w}" height="${rowHeight - 8}" rx="3" class="${cls}">` +
-      `<title>${escape(p.name)}: ${formatSeconds(p.startSeconds)} → ${formatSeconds(p.endSeconds)} (${escape(p.outcome)})</title></rect>` +
-      `<text x="${x(p.endSeconds) + 4}" y="${y + 17}" class="dur">${escape(formatSeconds(p.endSeconds - p.startSeconds))}</text></g>`
+      `<title>${escape(p.name)}: ${formatSeconds(p.startSeconds)} → ${formatSeconds(p.endSeconds)}${escape(status)}${p.error ? `: ${escape(p.error)}` : ""}</title></rect>` +
+      `<text x="${x(p.endSeconds) + 4}" y="${y + 17}" class="dur${p.outcome === "ok" ? "" : " bad"}">${escape(formatSeconds(p.endSeconds - p.startSeconds))}${escape(status)}</text></g>`
     );
   });
-  const marks = report.events.map(
-    (e) =>
-      `<line x1="${x(e.atSeconds)}" y1="${top}" x2="${x(e.atSeconds)}" y2="${height - 30}" class="mark"><title>${escape(e.text)}</title></line>`,
-  );
-  const figure = (name: string, value: number | null) =>
-    `<div class="figure"><div class="label">${name}</div><div class="value">${escape(formatSeconds(value))}</div></div>`;
+  // Each label goes to the first row where it does not overlap the previous label (about 6 px a character).
+  const rowEnds: number[] = Array.from({ length: markerRows }, () => Number.NEGATIVE_INFINITY);
+  const marks = markers.map((e) => {
+    const half = ((e.marker ?? "").length * 6) / 2 + 4;
+    const free = rowEnds.findIndex((end) => end < x(e.atSeconds) - half);
+    const row = free === -1 ? rowEnds.indexOf(Math.min(...rowEnds)) : free;
+    rowEnds[row] = x(e.atSeconds) + half;
+    const labelY = barsBottom + 20 + row * 14;
+    return (
+      `<g class="marker"><line x1="${x(e.atSeconds)}" y1="${top}" x2="${x(e.atSeconds)}" y2="${labelY - 10}" class="mark"><title>${escape(formatSeconds(e.atSeconds))}: ${escape(e.text)}</title></line>` +
+      `<text x="${x(e.atSeconds)}" y="${labelY}" class="mark-label">${escape(e.marker ?? "")}</text></g>`
+    );
+  });
+  const figure = (name: string, value: number | null, badge = "") =>
+    `<div class="figure"><div class="label">${name}</div><div class="value">${escape(formatSeconds(value))}</div>${badge}</div>`;
+  const badge = (met: boolean | null, text: string) =>
+    `<div class="target ${met === null ? "unknown" : met ? "met" : "missed"}">${escape(text)}</div>`;
+  const t = report.targets;
+  const rtoBadge = t ? badge(t.rto.met, `target ${formatSeconds(t.rto.targetSeconds)}: ${t.rto.met ? "met" : "MISSED"}`) : "";
+  const rpoBadge = t ? badge(t.rpo.met, `budget ${formatSeconds(t.rpo.budgetSeconds)}: ${t.rpo.met === null ? "unknown" : t.rpo.met ? "met" : "MISSED"}`) : "";
+  const targetLines = t ? Object.values(Failover.describeTargets(t, formatSeconds)) : [];
   const latencyRows = Object.entries(report.latencies)
     .map(([name, value]) => {
       const f = latencyModel[name as LatencyName];
       return `<tr><td>${escape(name)}</td><td>${value.toFixed(1)} s</td><td>${f ? `${f.best} / ${f.typical} / ${f.bad} s` : ""}</td><td>${escape(f?.source ?? "")}</td></tr>`;
     })
     .join("");
+  const e = report.endState;
+  const endRows: [string, string][] = [
+    ["writable databases", e.writableDatabases.join(", ") || "none"],
+    ["DR service", `${e.drDesiredTasks} desired, ${e.drHealthyTargets} healthy targets`],
+    ["primary service", `${e.primaryDesiredTasks} desired`],
+    ["PRIMARY DNS record", e.primaryRecordTarget ?? "no Route 53 records"],
+    ["failover lock", e.failoverLockHeld ? "HELD" : "free"],
+    ["execution ended in", report.execution ? `${report.execution.endStateName ?? "?"} (${report.execution.status})` : "no execution"],
+  ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pilot-light rehearsal: ${escape(report.scenario)} (seed ${report.seed})</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:980px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
-.meta{color:#5b6472}.figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
+.meta{color:#5b6472}.verdict{margin:12px 0;padding:8px 12px;border-radius:6px;font-weight:600}
+.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.failed{background:#fdecea;color:#a32a20}
+.figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
 .figure{border:1px solid #d5dae1;border-radius:6px;padding:8px 14px;min-width:130px}
 .figure .label{color:#5b6472;font-size:12px}.figure .value{font-size:20px;font-weight:600}
+.target{font-size:12px;font-weight:600;margin-top:2px}.target.met{color:#1d6b3a}.target.missed{color:#c9372c}.target.unknown{color:#5b6472}
 svg{border:1px solid #e3e7ec;border-radius:6px;background:#fbfcfd}
 .grid{stroke:#e3e7ec}.tick{font-size:11px;fill:#5b6472;text-anchor:middle}
-.name{font-size:12px;text-anchor:end;fill:#1d2430}.dur{font-size:11px;fill:#5b6472}
-.bar{fill:#2f6fdf}.bar.failed{fill:#c9372c}.mark{stroke:#c9372c;stroke-dasharray:4 3}
+.name{font-size:12px;text-anchor:end;fill:#1d2430}.dur{font-size:11px;fill:#5b6472}.dur.bad{fill:#c9372c;font-weight:600}
+.bar{fill:#2f6fdf}.bar.failed,.bar.timed-out{fill:#c9372c}.bar.critical{stroke:#1d2430;stroke-width:2}
+.mark{stroke:#8a5a00;stroke-dasharray:4 3}.mark-label{font-size:11px;fill:#8a5a00;text-anchor:middle}
+.legend{font-size:12px;color:#5b6472;margin:4px 0}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e7ec;padding:4px 6px;text-align:left;vertical-align:top}
-.outcome{font-weight:600}
+tr.bad td{color:#a32a20}ul.advice li{margin:4px 0}
 </style></head><body>
 <h1>Outage rehearsal: ${escape(report.scenario)}</h1>
-<div class="meta">seed ${report.seed} · profile ${escape(report.profile)} · <span class="outcome">${escape(report.outcome)}</span> · ran in ${Math.round(report.wallMilliseconds)} ms of wall time</div>
-<div class="figures">${figure("Detection", report.detectionSeconds)}${figure("Orchestration", report.orchestrationSeconds)}${figure("RTO", report.rtoSeconds)}${figure("RPO (estimate)", report.rpoSeconds)}</div>
+<div class="meta">seed ${report.seed} · profile ${escape(report.profile)} · ran in ${Math.round(report.wallMilliseconds)} ms of wall time</div>
+<div class="verdict ${report.verdict}">${escape(report.outcome)}${report.execution?.endStateName ? ` · end state ${escape(report.execution.endStateName)}` : ""}</div>
+<div class="figures">${figure("Detection", report.detectionSeconds)}${figure("Orchestration", report.orchestrationSeconds)}${figure("RTO", report.rtoSeconds, rtoBadge)}${figure("RPO (estimate)", report.rpoSeconds, rpoBadge)}</div>
+${targetLines.length > 0 ? `<ul class="targets">${targetLines.map((l) => `<li>${escape(l)}</li>`).join("")}</ul>` : `<p class="targets">No recovery was due in this scenario, so no target applies.</p>`}
+<h2>What to change</h2>
+${report.advice.length > 0 ? `<ul class="advice">${report.advice.map((a) => `<li>${escape(a)}</li>`).join("")}</ul>` : `<p class="advice">${t ? "Nothing stands out." : "Nothing: no recovery target applies to this scenario."}</p>`}
 <h2>Timeline (from the start of the outage)</h2>
+<div class="legend">Outlined bars: the critical path (${escape(report.criticalPath.join(" » ") || "none")}). Red: failed or timed out. Dashed lines: events.</div>
 <svg role="img" aria-label="Gantt chart of the rehearsal's phases" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
 ${ticks.join("\n")}
 ${bars.join("\n")}
 ${marks.join("\n")}
 </svg>
+<h2>Phases</h2>
+<table class="phases"><tr><th>phase</th><th>from</th><th>to</th><th>took</th><th>outcome</th><th>critical</th></tr>${rows
+    .map(
+      (p) =>
+        `<tr class="${p.outcome === "ok" ? "" : "bad"}"><td>${escape(p.name)}</td><td>${escape(formatSeconds(p.startSeconds))}</td><td>${escape(formatSeconds(p.endSeconds))}</td><td>${escape(formatSeconds(p.endSeconds - p.startSeconds))}</td><td>${escape(p.outcome)}${p.error ? `: ${escape(p.error)}` : ""}</td><td>${p.critical ? "yes" : ""}</td></tr>`,
+    )
+    .join("")}</table>
+<h2>End state</h2>
+<table class="end-state">${endRows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join("")}</table>
 <h2>Events</h2>
-<table><tr><th>at</th><th>what</th></tr>${report.events.map((e) => `<tr><td>${escape(formatSeconds(e.atSeconds))}</td><td>${escape(e.text)}</td></tr>`).join("")}</table>
+<table class="events"><tr><th>at</th><th>what</th></tr>${report.events.map((ev) => `<tr><td>${escape(formatSeconds(ev.atSeconds))}</td><td>${escape(ev.text)}</td></tr>`).join("")}</table>
 <h2>Notifications sent</h2>
-<table><tr><th>at</th><th>kind</th><th>subject</th></tr>${report.notifications.map((n) => `<tr><td>${escape(formatSeconds(n.atSeconds))}</td><td>${escape(n.kind)}</td><td>${escape(n.subject)}</td></tr>`).join("") || `<tr><td colspan="3">none</td></tr>`}</table>
+<table class="notifications"><tr><th>at</th><th>kind</th><th>subject</th></tr>${report.notifications.map((n) => `<tr><td>${escape(formatSeconds(n.atSeconds))}</td><td>${escape(n.kind)}</td><td>${escape(n.subject)}</td></tr>`).join("") || `<tr><td colspan="3">none</td></tr>`}</table>
 <h2>Latencies drawn for this seed</h2>
 <table><tr><th>latency</th><th>drawn</th><th>best / typical / bad</th><th>source</th></tr>${latencyRows}</table>
 </body></html>

@@ -1,23 +1,50 @@
 /**
  * The rehearsal's report: what `--json FILE` writes and the HTML report renders. Seconds are
  * counted from the outage's start; null where a figure does not apply (no failover, no DNS).
+ * A report judges the run: each target met or missed, the phase that failed or timed out
+ * with its error, the critical path, the end state, and what to change.
  */
 import * as z from "zod";
+
+export const PhaseOutcome = z.enum(["ok", "failed", "timed-out"]);
 
 export const Phase = z.object({
   name: z.string().min(1),
   startSeconds: z.number().min(0),
   endSeconds: z.number().min(0),
-  /** "ok", or what went wrong in this phase. */
-  outcome: z.string().default("ok"),
+  outcome: PhaseOutcome.default("ok"),
+  /** The error that ended this phase ("PromotionTimeoutError: CheckPromotion: ..."), or null. */
+  error: z.string().nullable().default(null),
+  /** On the chain of phases that decided the RTO (or, without one, the run's end). */
+  critical: z.boolean().default(false),
 });
 
-export const TimelineEvent = z.object({ atSeconds: z.number(), text: z.string().min(1) });
+export const TimelineEvent = z.object({
+  atSeconds: z.number(),
+  text: z.string().min(1),
+  /** A short label for the chart's marker line; events without one are listed, not drawn. */
+  marker: z.string().min(1).nullable().default(null),
+});
 
 export const SentNotification = z.object({
   atSeconds: z.number(),
   kind: z.string(),
   subject: z.string(),
+});
+
+/** The stage's objectives and this run against them (Failover.Targets). */
+export const Targets = z.object({
+  rto: z.object({
+    targetSeconds: z.number(),
+    actualSeconds: z.number().nullable(),
+    measuredFrom: z.enum(["outage-start", "last-healthy-check", "execution-start"]),
+    met: z.boolean(),
+  }),
+  rpo: z.object({
+    budgetSeconds: z.number(),
+    actualSeconds: z.number().nullable(),
+    met: z.boolean().nullable(),
+  }),
 });
 
 export const RehearsalReport = z.object({
@@ -29,13 +56,28 @@ export const RehearsalReport = z.object({
   orchestrationSeconds: z.number().nullable(),
   rtoSeconds: z.number().nullable(),
   rpoSeconds: z.number().nullable(),
+  /** Null when the scenario needs no recovery (no failover due, a dry-run). */
+  targets: Targets.nullable(),
   phases: z.array(Phase),
+  /** Names of the phases with `critical: true`, in time order. */
+  criticalPath: z.array(z.string()),
   events: z.array(TimelineEvent),
   notifications: z.array(SentNotification),
   /** What the run ended as: "failed over", "no failover", "compensated", "needs operator", ... */
   outcome: z.string(),
+  /** ok: the run did its job; failed: it ended in a failure state (the red banner). */
+  verdict: z.enum(["ok", "failed"]),
+  /** What to change, computed from the figures; the largest lever first. */
+  advice: z.array(z.string()),
   execution: z
-    .object({ name: z.string(), status: z.string(), error: z.string().nullable(), states: z.array(z.string()) })
+    .object({
+      name: z.string(),
+      status: z.string(),
+      error: z.string().nullable(),
+      /** The state it ended in: Done, DryRunReport, RolledBack, NeedsOperator, ... */
+      endStateName: z.string().nullable(),
+      states: z.array(z.string()),
+    })
     .nullable(),
   /** The world when the rehearsal ended: what an operator would find. */
   endState: z.object({
@@ -53,3 +95,5 @@ export const RehearsalReport = z.object({
 });
 export type RehearsalReport = z.infer<typeof RehearsalReport>;
 export type Phase = z.infer<typeof Phase>;
+export type TimelineEvent = z.infer<typeof TimelineEvent>;
+export type PhaseOutcome = z.infer<typeof PhaseOutcome>;

@@ -1,9 +1,12 @@
 /**
- * `pnpm dr <command> --stage S [options]`: the command line, parsed and checked without any
- * AWS call. Every mistake is a UsageError whose message says what to type instead.
+ * `pnpm dr <command> --stage S [options]`: the command line, parsed (commander, through the
+ * project's program conventions) and checked without any AWS call. Every mistake is a
+ * UsageError (exit 2) whose message says what to type instead; --help and -h work on the
+ * program and on every command.
  */
-import { parseArgs } from "node:util";
+import { CommanderError, type Command as Program } from "commander";
 import { UsageError } from "./errors";
+import { newCommand, stageName, type Io } from "./program";
 
 export const commands = ["status", "drill", "dry-run", "failover", "close-incident"] as const;
 export type Command = (typeof commands)[number];
@@ -23,80 +26,68 @@ export interface Invocation {
   acknowledgeRpoBreach: boolean;
   /** Wait for the execution to end and print its result (default: dry-run only). */
   wait: boolean;
+  /** Machine-readable output on stdout (status, and the started/finished execution). */
+  json: boolean;
 }
 
-export type Parsed = { help: true } | { help: false; invocation: Invocation };
+export type Parsed = { help: true; text: string } | { help: false; invocation: Invocation };
 
-export const usage = `pnpm dr <command> --stage <stage> [options]
-
-Commands
-  status            health checks, open incident, replica lag, DR capacity, DNS answer, last executions
-  drill             start a non-destructive drill: DR scales up against the replica, is verified, scales back
-  dry-run           start a dry-run: preflight only, prints what a failover would do now (waits for it)
-  failover          start a real failover: promote the replica, scale DR up, switch DNS (asks to confirm)
-  close-incident    close the open health incident so the monitor may open a new one
-
-Options
-  --stage S                   the stage (required)
-  --reason TEXT               why (required for failover)
-  --requested-by NAME         who (default: your AWS identity)
-  --yes                       failover: do not ask for confirmation (scripts)
-  --incident ID               failover / close-incident: the incident (default: the open one)
-  --note TEXT                 close-incident: what was done (required)
-  --no-dns                    failover: leave DNS as it is
-  --acknowledge-rpo-breach    failover / drill: go ahead although replica lag is over the RPO budget
-  --wait / --no-wait          wait for the execution to end (default: only dry-run waits)
-  --help`;
-
-const only: Record<string, readonly Command[]> = {
-  yes: ["failover"],
-  "no-dns": ["failover"],
-  incident: ["failover", "close-incident"],
-  note: ["close-incident"],
-  reason: ["drill", "dry-run", "failover"],
-  "requested-by": ["drill", "dry-run", "failover", "close-incident"],
-  "acknowledge-rpo-breach": ["failover", "drill"],
-  wait: ["drill", "dry-run", "failover"],
-  "no-wait": ["drill", "dry-run", "failover"],
+const summaries: Record<Command, string> = {
+  status: "health checks, open incident, replica lag against the RPO budget, DR capacity, DNS answer, last executions against the targets",
+  drill: "start a non-destructive drill: DR scales up against the replica, is verified, scales back",
+  "dry-run": "start a dry-run: preflight only, prints what a failover would do now (waits for it)",
+  failover: "start a real failover: promote the replica, scale DR up, switch DNS (asks you to type the stage)",
+  "close-incident": "close the open health incident so the monitor may open a new one",
 };
 
-export function parseCommandLine(argv: readonly string[]): Parsed {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stage: { type: "string" },
-        reason: { type: "string" },
-        "requested-by": { type: "string" },
-        yes: { type: "boolean", short: "y" },
-        incident: { type: "string" },
-        note: { type: "string" },
-        "no-dns": { type: "boolean" },
-        "acknowledge-rpo-breach": { type: "boolean" },
-        wait: { type: "boolean" },
-        "no-wait": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split("\n")[0] ?? String(error) : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) return { help: true };
-  const [name, ...extra] = positionals;
-  if (!isCommand(name)) throw new UsageError(`unknown command "${name}": use one of ${commands.join(", ")}`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (quote texts with spaces: --reason "primary down")`);
-  const command = name;
-  for (const [option, allowed] of Object.entries(only)) {
-    if (values[option as keyof typeof values] !== undefined && !allowed.includes(command)) {
-      throw new UsageError(`--${option} does not apply to ${command} (it applies to ${allowed.join(", ")})`);
+const examples: Record<Command | "dr", string[]> = {
+  dr: ["pnpm dr status --stage prod", "pnpm dr drill --stage prod --wait", 'pnpm dr failover --stage prod --reason "eu-west-1 outage"'],
+  status: ["pnpm dr status --stage prod", "pnpm dr status --stage prod --json | jq .replica"],
+  drill: ["pnpm dr drill --stage prod --wait", "pnpm dr drill --stage prod --wait --json > drill.json"],
+  "dry-run": ["pnpm dr dry-run --stage prod", "pnpm dr dry-run --stage prod --json"],
+  failover: ['pnpm dr failover --stage prod --reason "eu-west-1 outage, AWS Health event 123"', 'pnpm dr failover --stage prod --reason "scripted" --yes --wait --json'],
+  "close-incident": ['pnpm dr close-incident --stage prod --note "failed over, DR serving"'],
+};
+
+interface Raw {
+  stage: string;
+  reason?: string;
+  requestedBy?: string;
+  yes?: boolean;
+  incident?: string;
+  note?: string;
+  dns?: boolean;
+  acknowledgeRpoBreach?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** The dr program: one commander command per operator command, each with only its options. */
+export function drProgram(io: Io, onInvocation: (invocation: Invocation) => void): Program {
+  const program = newCommand("pnpm dr", "The operator CLI: read a stage's readiness, start drills, dry-runs and failovers, close incidents (docs/runbook.md).", examples.dr, io);
+  program.usage("<command> --stage <stage> [options]");
+  for (const name of commands) {
+    const c = program.command(name).description(summaries[name]).requiredOption("--stage <stage>", "the stage (see stacks/stages.ts)", stageName);
+    c.addHelpText("after", `\nExamples:\n${examples[name].map((e) => `  $ ${e}`).join("\n")}`);
+    if (name !== "close-incident" && name !== "status") {
+      c.option("--reason <text>", name === "failover" ? "why (required): goes into the execution and every notification" : "why")
+        .option("--wait", "wait for the execution to end, printing each state it enters")
+        .option("--no-wait", "return once started");
     }
+    if (name !== "status") c.option("--requested-by <name>", "who (default: your AWS identity)");
+    if (name === "failover") {
+      c.option("-y, --yes", "do not ask for confirmation (scripts that have already decided)").option("--no-dns", "leave DNS as it is");
+    }
+    if (name === "failover" || name === "close-incident") c.option("--incident <id>", "the incident (default: the open one)");
+    if (name === "failover" || name === "drill") c.option("--acknowledge-rpo-breach", "go ahead although replica lag is over the RPO budget");
+    if (name === "close-incident") c.option("--note <text>", "what was done (required): archived with the incident");
+    if (name !== "close-incident") c.option("--json", "print machine-readable JSON to stdout (progress goes to stderr)");
+    c.action((raw: Raw) => onInvocation(toInvocation(name, raw)));
   }
-  if (!values.stage) throw new UsageError(`missing --stage: pnpm dr ${command} --stage <stage>`);
-  if (values.wait && values["no-wait"]) throw new UsageError("--wait and --no-wait contradict each other");
+  return program;
+}
+
+function toInvocation(command: Command, values: Raw): Invocation {
   const text = (option: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     if (value.trim() === "") throw new UsageError(`--${option} must not be empty`);
@@ -107,24 +98,41 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   if (command === "failover" && !reason) throw new UsageError('failover needs --reason "<why>": it goes into the execution and every notification');
   if (command === "close-incident" && !note) throw new UsageError('close-incident needs --note "<what was done>": it is archived with the incident');
   return {
-    help: false,
-    invocation: {
-      command,
-      stage: values.stage,
-      yes: values.yes ?? false,
-      reason,
-      requestedBy: text("requested-by", values["requested-by"]),
-      incidentId: text("incident", values.incident),
-      note,
-      switchDns: !values["no-dns"],
-      acknowledgeRpoBreach: values["acknowledge-rpo-breach"] ?? false,
-      wait: values.wait ?? (values["no-wait"] ? false : command === "dry-run"),
-    },
+    command,
+    stage: values.stage,
+    yes: values.yes ?? false,
+    reason,
+    requestedBy: text("requested-by", values.requestedBy),
+    incidentId: text("incident", values.incident),
+    note,
+    switchDns: values.dns ?? true,
+    acknowledgeRpoBreach: values.acknowledgeRpoBreach ?? false,
+    wait: values.wait ?? command === "dry-run",
+    json: values.json ?? false,
   };
 }
 
-function isCommand(value: string | undefined): value is Command {
-  return commands.includes(value as Command);
+/** Parses without side effects: help text is returned, mistakes are thrown as UsageError. */
+export function parseCommandLine(argv: readonly string[]): Parsed {
+  let invocation: Invocation | undefined;
+  let out = "";
+  let err = "";
+  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), isTTY: false };
+  const program = drProgram(io, (i) => {
+    invocation = i;
+  });
+  if (argv.length === 0) return { help: true, text: program.helpInformation().trimEnd() };
+  try {
+    program.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return { help: true, text: out.trimEnd() };
+      throw new UsageError(error.message.replace(/^error: /, ""), { cause: error });
+    }
+    throw error;
+  }
+  if (!invocation) return { help: true, text: program.helpInformation().trimEnd() };
+  return { help: false, invocation };
 }
 
 export type Confirmation = "proceed" | "ask" | "refuse";

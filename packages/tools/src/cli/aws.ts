@@ -13,7 +13,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Operations, Stage } from "@pilot-light/core";
-import { CredentialsError, MissingStackError } from "./errors";
+import { CredentialsError, MissingStackError, explainAwsError } from "./errors";
 
 /** The part of node:dns the status command uses (injected in tests). */
 export interface DnsResolver {
@@ -84,11 +84,8 @@ export async function connect(
     account = me.Account ?? "";
     arn = me.Arn ?? "";
   } catch (error) {
-    throw new CredentialsError(
-      `could not confirm your AWS identity with STS in ${config.drRegion}: ${message(error)}\n` +
-        "Set credentials for the stage's account (AWS_PROFILE=<profile>, `aws sso login --profile <profile>`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and try again.",
-      { cause: error },
-    );
+    // Only a credentials problem gets credentials advice: DNS or a timeout during an outage is the network.
+    throw explainAwsError("could not confirm your AWS identity with STS", config.drRegion, error);
   }
   if (!account) throw new CredentialsError("STS answered without an account id; check your credentials");
   for (const stack of stacks) await requireStack(config, clients.cfn, stack, account);
@@ -121,7 +118,8 @@ async function requireStack(config: Stage.StageConfig, cfn: CloudFormationClient
         { cause: error },
       );
     }
-    throw error;
+    if (error instanceof MissingStackError) throw error;
+    throw explainAwsError(`could not read stack ${name}`, config.drRegion, error);
   }
 }
 

@@ -6,6 +6,8 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
   ListExecutionsCommand,
   StartExecutionCommand,
   StateMachineDoesNotExist,
@@ -33,8 +35,16 @@ export interface ExecutionLine {
   startedAt: Date | undefined;
   stoppedAt: Date | undefined;
   executionArn: string;
-  /** From the recorded outcome (OUTCOME#<name>), when there is one. */
-  outcome?: { status: string; rtoSeconds: number | null; rpoSeconds: number | null };
+  /** From the recorded outcome (OUTCOME#<name>), when there is one; targets when it recorded them. */
+  outcome?: {
+    status: string;
+    rtoSeconds: number | null;
+    rpoSeconds: number | null;
+    targets?: Failover.Targets;
+    advice?: string[];
+    /** The step that failed and its error, for a run that did not succeed. */
+    failure?: { step: string; error: string; message: string };
+  };
 }
 
 export interface StatusReport {
@@ -45,6 +55,15 @@ export interface StatusReport {
   stateMachineArn: string;
   failureThreshold: number;
   schedule: string;
+  /** The stage's settings an operator needs by hand (stacks/stages.ts): counts, sizes, objectives. */
+  settings: {
+    primaryTaskCount: number;
+    drTaskCount: number;
+    drPilotTaskCount: number;
+    dbInstanceClass: string;
+    rtoTargetSeconds: number;
+    rpoBudgetSeconds: number;
+  };
   health: Section<Health.HealthState>;
   replica: Section<{ identifier: string; status: string; isReplica: boolean; lagSeconds: number | null; budgetSeconds: number }>;
   capacity: Section<{ service: string; desired: number; running: number; pending: number; pilot: number; full: number }>;
@@ -106,6 +125,14 @@ export async function gatherStatus(ctx: Context, executionCount = 5): Promise<St
     stateMachineArn: ctx.stateMachineArn,
     failureThreshold: config.health.failureThreshold,
     schedule: config.health.schedule,
+    settings: {
+      primaryTaskCount: config.primaryTaskCount,
+      drTaskCount: config.drTaskCount,
+      drPilotTaskCount: config.drPilotTaskCount,
+      dbInstanceClass: config.sizes.dbInstanceClass,
+      rtoTargetSeconds: config.rtoTargetSeconds,
+      rpoBudgetSeconds: config.rpoBudgetSeconds,
+    },
     health,
     replica,
     capacity,
@@ -131,14 +158,29 @@ async function recentExecutions(ctx: Context, count: number): Promise<ExecutionL
     (out.executions ?? []).map(async (e) => {
       const name = e.name ?? "";
       const recorded = await ctx.clients.db.send(new GetCommand({ TableName: ctx.names.stateTable, Key: { [State.partitionKey]: State.keys.outcome(name) } }));
-      const item = recorded.Item as { status?: string; rtoSeconds?: number | null; rpoSeconds?: number | null } | undefined;
+      const item = recorded.Item as
+        | { status?: string; rtoSeconds?: number | null; rpoSeconds?: number | null; targets?: Failover.Targets; advice?: string[]; failure?: Failover.Failure | null }
+        | undefined;
       return {
         name,
         status: e.status ?? "UNKNOWN",
         startedAt: e.startDate,
         stoppedAt: e.stopDate,
         executionArn: e.executionArn ?? "",
-        ...(item?.status ? { outcome: { status: item.status, rtoSeconds: item.rtoSeconds ?? null, rpoSeconds: item.rpoSeconds ?? null } } : {}),
+        ...(item?.status
+          ? {
+              outcome: {
+                status: item.status,
+                rtoSeconds: item.rtoSeconds ?? null,
+                rpoSeconds: item.rpoSeconds ?? null,
+                ...(item.targets ? { targets: item.targets } : {}),
+                ...(item.advice ? { advice: item.advice } : {}),
+                ...(item.failure
+                  ? { failure: { step: Failover.failedStepOf(item.failure), error: item.failure.error, message: Failover.describeCause(item.failure.cause) } }
+                  : {}),
+              },
+            }
+          : {}),
       };
     }),
   );
@@ -240,16 +282,76 @@ export interface Finished {
   cause?: string;
 }
 
-/** Polls DescribeExecution until the execution ends or `timeoutMs` passes (then status RUNNING). */
+/** One line per transition an operator cares about, from an execution history event; undefined to skip. */
+export function describeHistoryEvent(event: HistoryEvent, entered: Map<string, number>): string | undefined {
+  const at = time(event.timestamp);
+  switch (event.type) {
+    case "ExecutionStarted":
+      return `${at}  execution started`;
+    case "ExecutionSucceeded":
+      return `${at}  execution succeeded`;
+    case "ExecutionFailed":
+      return `${at}  execution FAILED: ${event.executionFailedEventDetails?.error ?? "?"}: ${event.executionFailedEventDetails?.cause ?? ""}`;
+    case "ExecutionTimedOut":
+      return `${at}  execution TIMED OUT (docs/runbook.md, "An execution timed out or was aborted")`;
+    case "ExecutionAborted":
+      return `${at}  execution ABORTED`;
+    case "TaskFailed":
+    case "LambdaFunctionFailed":
+      return `${at}    ✗ ${event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error ?? "error"}`;
+    case "TaskTimedOut":
+    case "LambdaFunctionTimedOut":
+      return `${at}    ✗ timed out`;
+    default: {
+      const name = event.stateEnteredEventDetails?.name;
+      if (!name || !event.type?.endsWith("StateEntered")) return undefined;
+      // A polling loop enters the same states every few seconds: show the first entry and every tenth.
+      const n = (entered.get(name) ?? 0) + 1;
+      entered.set(name, n);
+      if (n === 1) return `${at}  → ${name}`;
+      return n % 10 === 0 ? `${at}  → ${name} (${n}th time)` : undefined;
+    }
+  }
+}
+
+const time = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
+
+/** History events after `afterId`, oldest first (newest pages are read until `afterId` is reached). */
+async function newHistoryEvents(ctx: Context, executionArn: string, afterId: number): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken }));
+    const fresh = (page.events ?? []).filter((e) => (e.id ?? 0) > afterId);
+    events.push(...fresh);
+    nextToken = fresh.length === (page.events ?? []).length ? page.nextToken : undefined;
+  } while (nextToken);
+  return events.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+}
+
+/**
+ * Polls until the execution ends or `timeoutMs` passes (then status RUNNING). With `onTransition`,
+ * each poll also reads the new execution history events and reports each state entered.
+ */
 export async function waitForExecution(
   ctx: Context,
   executionArn: string,
-  options: { intervalMs: number; timeoutMs: number; sleep?: (ms: number) => Promise<void> },
+  options: { intervalMs: number; timeoutMs: number; sleep?: (ms: number) => Promise<void>; onTransition?: (line: string) => void },
 ): Promise<Finished> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = ctx.now().getTime() + options.timeoutMs;
+  let lastId = 0;
+  const entered = new Map<string, number>();
   for (;;) {
     const out = await ctx.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    // Read after DescribeExecution, so an ended execution's last events are printed too.
+    if (options.onTransition) {
+      for (const event of await newHistoryEvents(ctx, executionArn, lastId)) {
+        lastId = Math.max(lastId, event.id ?? 0);
+        const line = describeHistoryEvent(event, entered);
+        if (line) options.onTransition(line);
+      }
+    }
     const status = out.status ?? "UNKNOWN";
     if (status !== "RUNNING") {
       return { status, stoppedAt: out.stopDate, output: parseOutput(out.output), error: out.error, cause: out.cause };

@@ -8,7 +8,12 @@ import type { Closed, ExecutionLine, Finished, Started, StatusReport } from "./c
 const time = (d: Date | string | undefined) => (d === undefined ? "-" : new Date(d).toISOString().replace(/\.\d{3}Z$/, "Z"));
 
 export function formatStatus(r: StatusReport, now: Date): string {
-  const lines: string[] = [`pilot-light ${r.stage}: primary ${r.primaryRegion}, DR ${r.drRegion}, account ${r.account}`, ""];
+  const lines: string[] = [
+    `pilot-light ${r.stage}: primary ${r.primaryRegion}, DR ${r.drRegion}, account ${r.account}`,
+    `Targets: RTO ${r.settings.rtoTargetSeconds} s (outage → DR serving), RPO ${r.settings.rpoBudgetSeconds} s (replica lag)`,
+    `Settings (stacks/stages.ts): primary ${r.settings.primaryTaskCount} tasks; DR ${r.settings.drTaskCount} tasks at full size, ${r.settings.drPilotTaskCount} as a pilot light; database ${r.settings.dbInstanceClass}`,
+    "",
+  ];
 
   lines.push(`Health (checks ${r.schedule}, failover after ${r.failureThreshold} failed in a row)`);
   if (!r.health.ok) lines.push(`  unavailable: ${r.health.error}`);
@@ -83,10 +88,18 @@ export function formatStatus(r: StatusReport, now: Date): string {
 
 function executionLines(e: ExecutionLine): string[] {
   const took = e.startedAt && e.stoppedAt ? `, ${Math.round((e.stoppedAt.getTime() - e.startedAt.getTime()) / 1000)} s` : "";
-  const outcome = e.outcome
-    ? `; ${e.outcome.status}, RTO ${e.outcome.rtoSeconds ?? "-"} s, RPO ${e.outcome.rpoSeconds ?? "-"} s`
-    : "";
-  return [`  ${e.status.padEnd(9)} ${e.name}  ${time(e.startedAt)}${took}${outcome}`, `            ${Operations.executionConsoleUrl(e.executionArn)}`];
+  const o = e.outcome;
+  let outcome = "";
+  if (o?.targets) {
+    const d = Failover.describeTargets(o.targets);
+    outcome = `; ${o.status}; ${d.rto}; ${d.rpo}`;
+  } else if (o) outcome = `; ${o.status}, RTO ${o.rtoSeconds ?? "-"} s, RPO ${o.rpoSeconds ?? "-"} s`;
+  return [
+    `  ${e.status.padEnd(9)} ${e.name}  ${time(e.startedAt)}${took}${outcome}`,
+    ...(o?.failure ? [`            FAILED at ${o.failure.step}: ${o.failure.error}: ${o.failure.message}`] : []),
+    ...(o?.advice ?? []).map((a) => `            change: ${a}`),
+    `            ${Operations.executionConsoleUrl(e.executionArn)}`,
+  ];
 }
 
 function ago(at: string, now: Date): string {
@@ -114,8 +127,11 @@ export function formatFinished(f: Finished, consoleUrl: string): string {
   const lines = [`Execution ended: ${f.status}${f.stoppedAt ? ` at ${time(f.stoppedAt)}` : ""}`];
   const report = Failover.PreflightReport.safeParse(f.output);
   if (report.success) lines.push(...preflightLines(report.data));
-  const outcome = (f.output as { outcome?: { rtoSeconds?: number | null; rpoSeconds?: number | null } } | undefined)?.outcome;
-  if (outcome) lines.push(`  RTO ${outcome.rtoSeconds ?? "-"} s, RPO estimate ${outcome.rpoSeconds ?? "-"} s`);
+  const outcome = (f.output as { outcome?: { rtoSeconds?: number | null; rpoSeconds?: number | null; targets?: Failover.Targets; advice?: string[] } } | undefined)?.outcome;
+  if (outcome?.targets) {
+    const d = Failover.describeTargets(outcome.targets);
+    lines.push(`  ${d.rto}`, `  ${d.rpo}`, ...(outcome.advice ?? []).map((a) => `  change: ${a}`));
+  } else if (outcome) lines.push(`  RTO ${outcome.rtoSeconds ?? "-"} s, RPO estimate ${outcome.rpoSeconds ?? "-"} s`);
   if (f.error) lines.push(`  error: ${f.error}${f.cause ? `: ${f.cause}` : ""}`);
   lines.push(`  ${consoleUrl}`);
   return lines.join("\n");

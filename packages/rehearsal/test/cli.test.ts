@@ -1,0 +1,114 @@
+/** `pnpm rehearse`'s command line: help, usage errors (exit 2), and `--json -` on stdout. No rehearsal runs here. */
+import { describe, expect, it } from "vitest";
+import { run, summaryLines, type CliDeps } from "../src/cli";
+import { RehearsalReport } from "../src/report/schema";
+import type { Io } from "../../tools/src/cli/program";
+
+const report = RehearsalReport.parse({
+  scenario: "regional-outage",
+  seed: 3,
+  profile: "default",
+  failedOver: true,
+  detectionSeconds: 700,
+  orchestrationSeconds: 400,
+  rtoSeconds: 1050,
+  rpoSeconds: 2,
+  targets: { rto: { targetSeconds: 600, actualSeconds: 1050, measuredFrom: "outage-start", met: false }, rpo: { budgetSeconds: 60, actualSeconds: 2, met: true } },
+  phases: [
+    { name: "Detection", startSeconds: 0, endSeconds: 700, critical: true },
+    { name: "Promote replica → writable", startSeconds: 700, endSeconds: 1050, critical: true },
+    { name: "Switch DNS → INSYNC", startSeconds: 1050, endSeconds: 1090, outcome: "failed", error: "AwsTransientError: route53 down" },
+  ],
+  criticalPath: ["Detection", "Promote replica → writable"],
+  events: [],
+  notifications: [],
+  outcome: "failed over to the DR region",
+  verdict: "ok",
+  advice: ["detection is 67 % of RTO (12 min): a faster health profile"],
+  execution: { name: "x", status: "SUCCEEDED", error: null, endStateName: "Done", states: ["Done"] },
+  endState: { writableDatabases: ["r"], drDesiredTasks: 2, drHealthyTargets: 2, primaryDesiredTasks: 0, primaryRecordTarget: "dr-alb", failoverLockHeld: false },
+  latencies: {},
+  wallMilliseconds: 10,
+});
+
+function harness() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const files = new Map<string, string>();
+  let rehearsals = 0;
+  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
+  const deps: CliDeps = {
+    createRehearsal: async () => ({
+      rehearse: async (options) => {
+        rehearsals++;
+        options.onProgress?.({ atSeconds: 0, text: "primary region goes down" });
+        return { ...report, seed: options.seed };
+      },
+      close: async () => undefined,
+    }),
+    writeFile: async (file, text) => void files.set(file, text),
+    paint: (_style, text) => `<${text}>`,
+  };
+  return { out, err, files, io, deps, rehearsals: () => rehearsals };
+}
+
+describe("pnpm rehearse command line", () => {
+  it.each([["--help"], ["-h"]])("%s prints usage, every option and examples, and rehearses nothing", async (flag) => {
+    const h = harness();
+    expect(await run([flag], h.io, h.deps)).toBe(0);
+    const text = h.out.join("\n");
+    expect(text).toMatch(/^Usage: pnpm rehearse \[options\]/);
+    for (const option of ["--scenario", "--profile", "--seed", "--json", "--html", "promotion-fails"]) expect(text).toContain(option);
+    expect(text).toContain("Examples:\n  $ pnpm rehearse");
+    expect(h.rehearsals()).toBe(0);
+  });
+
+  it.each([
+    [["--scenario", "meteor"], /argument 'meteor' is invalid. Allowed choices are regional-outage/],
+    [["--seed", "x"], /--seed <n>' argument 'x' is invalid. must be a whole number/],
+    [["--frobnicate"], /unknown option '--frobnicate'/],
+    [["extra"], /too many arguments/],
+  ])("exits 2 for %j and says what is wrong", async (argv, message) => {
+    const h = harness();
+    expect(await run(argv, h.io, h.deps)).toBe(2);
+    expect(h.err.join("\n")).toMatch(message);
+    expect(h.err.join("\n")).toContain("--help");
+    expect(h.rehearsals()).toBe(0);
+  });
+
+  it("writes only the JSON report to stdout with --json -, people's lines to stderr", async () => {
+    const h = harness();
+    expect(await run(["--json", "-", "--seed", "9"], h.io, h.deps)).toBe(0);
+    expect(h.out).toHaveLength(1);
+    const parsed = RehearsalReport.parse(JSON.parse(h.out[0]!));
+    expect(parsed.seed).toBe(9);
+    expect(h.err.join("\n")).toContain("primary region goes down");
+    expect(h.files.has("-")).toBe(false);
+    expect([...h.files.keys()]).toEqual(["out/rehearsal/report.html"]);
+  });
+
+  it("writes --json FILE to that file and keeps stdout for people", async () => {
+    const h = harness();
+    expect(await run(["--json", "out/r.json"], h.io, h.deps)).toBe(0);
+    expect(RehearsalReport.parse(JSON.parse(h.files.get("out/r.json")!)).scenario).toBe("regional-outage");
+    expect(h.out.join("\n")).toContain("JSON report:");
+  });
+});
+
+describe("the console summary", () => {
+  const lines = summaryLines(report, (style, text) => `<${style}:${text}>`).join("\n");
+
+  it("judges each target and colours the verdicts", () => {
+    expect(lines).toContain("<red:RTO 17 min 30 s (from the outage), target 10 min 00 s: MISSED>");
+    expect(lines).toContain("<green:RPO estimate 2.0 s, budget 1 min 00 s: met>");
+  });
+
+  it("shows a failed phase in red with its error, the critical path, the end state and what to change", () => {
+    expect(lines).toMatch(/<red: {2}.*Switch DNS → INSYNC {2}FAILED: AwsTransientError: route53 down>/);
+    expect(lines).toContain("Critical path:  Detection » Promote replica → writable");
+    expect(lines).toContain("  *       0.0 s →  11 min 40 s  Detection");
+    expect(lines).toContain("End state:      writable database r; DR 2 desired, 2 healthy; primary 0 desired");
+    expect(lines).toContain("What to change:\n  - detection is 67 % of RTO");
+    expect(lines).toContain("(end state Done)");
+  });
+});

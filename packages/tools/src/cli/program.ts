@@ -1,0 +1,82 @@
+/**
+ * One way for every project command (rehearse, synth, deploy:all, dr, bench) to read its
+ * command line, on commander: `--help` / `-h` with usage and examples, and exit code 2 for a
+ * usage mistake (0 for help), as POSIX utilities and most SRE tools do. Output goes through
+ * an injected Io, so help text and exit codes are tested in-process.
+ */
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether a person watches: progress lines and questions only then. */
+  isTTY: boolean;
+}
+
+let pipeGuarded = false;
+/** `pnpm dr status --json | head`: a reader that stops early is not an error. */
+function write(stream: NodeJS.WriteStream, text: string): void {
+  if (!pipeGuarded) {
+    pipeGuarded = true;
+    for (const s of [process.stdout, process.stderr]) {
+      s.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") throw error;
+        process.exit(process.exitCode ?? 0);
+      });
+    }
+  }
+  stream.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+export const processIo: Io = {
+  out: (text) => write(process.stdout, text),
+  err: (text) => write(process.stderr, text),
+  isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+};
+
+export const usageExitCode = 2;
+
+/**
+ * A command with the project's conventions. `examples` are shown at the end of --help.
+ * Errors are thrown (exitOverride) and written to io.err with a pointer to --help.
+ */
+export function newCommand(name: string, summary: string, examples: readonly string[], io: Io): Command {
+  const command = new Command(name);
+  command
+    .description(summary)
+    .helpOption("-h, --help", "show this help and exit")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("(add --help for usage and examples)")
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .allowExcessArguments(false);
+  if (examples.length > 0) command.addHelpText("after", `\nExamples:\n${examples.map((e) => `  $ ${e}`).join("\n")}`);
+  return command;
+}
+
+/** Parses argv (user arguments only) and runs the matched action; returns the exit code. */
+export async function runCommand(command: Command, argv: readonly string[]): Promise<number> {
+  try {
+    await command.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : usageExitCode;
+    throw error;
+  }
+}
+
+/** An option parser for whole numbers in [min, max]; the message names the rule. */
+export function wholeNumber(min: number, max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+    }
+    return Number(value);
+  };
+}
+
+/** Stage names as SST and Stage.resolveStageConfig accept them. */
+export function stageName(value: string): string {
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(value)) throw new InvalidArgumentError("must be 1-21 lowercase letters, digits or dashes, starting with a letter.");
+  return value;
+}

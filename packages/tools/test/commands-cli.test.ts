@@ -1,0 +1,175 @@
+/**
+ * The project commands' command lines (synth, deploy:all, bench), in-process with injected
+ * effects: --help and -h with usage and examples, exit code 2 for usage mistakes, progress on a
+ * terminal only, and deploy:all --remove asking for the stage name as `pnpm dr failover` does.
+ */
+import { describe, expect, it } from "vitest";
+import type { Io } from "../src/cli/program";
+import { run as bench, type BenchDeps } from "../src/bench";
+import { run as deploy, type DeployDeps } from "../src/deploy";
+import { run as synth, type SynthDeps } from "../src/synth";
+
+function io(isTTY = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const channel: Io = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY };
+  return { io: channel, out, err, text: () => out.join("\n"), errors: () => err.join("\n") };
+}
+
+const notCalled = (what: string) => () => {
+  throw new Error(`${what} must not run`);
+};
+
+const benchDeps = (calls: string[] = []): BenchDeps => ({
+  health: async () => void calls.push("health"),
+  rehearsal: async (seeds) => {
+    calls.push(`rehearsal ${seeds}`);
+    return [];
+  },
+});
+
+function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    sst: (args) => {
+      calls.push(args);
+      return 0;
+    },
+    describeReplica: async () => ({ ReadReplicaSourceDBInstanceIdentifier: "arn:aws:rds:eu-west-1:1:db:p" }),
+    ask: async (q) => {
+      asked.push(q);
+      return answer;
+    },
+  };
+}
+
+const synthDeps: SynthDeps = { synthToDisk: notCalled("synth") as unknown as SynthDeps["synthToDisk"] };
+
+describe.each([
+  ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice"]],
+  ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice"]],
+  ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only"], []],
+] as const)("%s", (name, run, options, valid) => {
+  it.each([["--help"], ["-h"]])("%s prints usage, options and examples and does nothing else", async (flag) => {
+    const h = io();
+    expect(await run([flag], h.io)).toBe(0);
+    expect(h.text()).toMatch(new RegExp(`^Usage: ${name} \\[options\\]`));
+    for (const o of options) expect(h.text()).toContain(o);
+    expect(h.text()).toContain(`Examples:\n  $ ${name}`);
+  });
+
+  it("exits 2 for an unknown option and points at --help", async () => {
+    const h = io();
+    expect(await run([...valid, "--frobnicate"], h.io)).toBe(2);
+    expect(h.errors()).toMatch(/unknown option '--frobnicate'[\s\S]*--help/);
+  });
+});
+
+describe("pnpm bench", () => {
+  it.each([
+    [[], ["health", "rehearsal 50"]],
+    [["--seeds", "5"], ["health", "rehearsal 5"]],
+    [["--only", "health"], ["health"]],
+    [["--only", "rehearsal", "--seeds", "2"], ["rehearsal 2"]],
+  ])("%j runs %j", async (argv, expected) => {
+    const calls: string[] = [];
+    expect(await bench(argv, io().io, benchDeps(calls), {})).toBe(0);
+    expect(calls).toEqual(expected);
+  });
+
+  it.each([[["--seeds", "0"]], [["--seeds", "many"]], [["--only", "cpu"]]])("rejects %j with exit 2", async (argv) => {
+    const calls: string[] = [];
+    expect(await bench(argv, io().io, benchDeps(calls), {})).toBe(2);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe("pnpm deploy:all", () => {
+  it("exits 2 without --stage", async () => {
+    const h = io();
+    expect(await deploy([], h.io, deployDeps())).toBe(2);
+    expect(h.errors()).toContain("required option '--stage <stage>' not specified");
+  });
+
+  it("refuses --remove without a terminal and without --yes, removing nothing", async () => {
+    const calls: string[][] = [];
+    const h = io(false);
+    expect(await deploy(["--stage", "alice", "--remove"], h.io, deployDeps("", calls))).toBe(1);
+    expect(calls).toEqual([]);
+    expect(h.errors()).toMatch(/needs a person's confirmation.*--yes/);
+  });
+
+  it("asks on a terminal and removes nothing unless the stage name is typed", async () => {
+    const calls: string[][] = [];
+    const deps = deployDeps("yes", calls);
+    expect(await deploy(["--stage", "alice", "--remove"], io(true).io, deps)).toBe(1);
+    expect(deps.asked[0]).toMatch(/REMOVES stage "alice" from eu-central-1 and then eu-west-1[\s\S]*Type the stage name \(alice\)/);
+    expect(calls).toEqual([]);
+  });
+
+  it("removes the DR region, then the primary, once the stage name is typed", async () => {
+    const calls: string[][] = [];
+    expect(await deploy(["--stage", "alice", "--remove"], io(true).io, deployDeps("alice", calls))).toBe(0);
+    expect(calls.map((a) => [a[0], a[4]])).toEqual([
+      ["remove", "eu-central-1"],
+      ["remove", "eu-west-1"],
+    ]);
+  });
+
+  it("removes with --yes without asking (scripts)", async () => {
+    const calls: string[][] = [];
+    const deps = deployDeps("", calls);
+    expect(await deploy(["--stage", "alice", "--remove", "--yes"], io(false).io, deps)).toBe(0);
+    expect(deps.asked).toEqual([]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("deploys without asking: a deploy is not destructive", async () => {
+    const calls: string[][] = [];
+    const deps = deployDeps("", calls);
+    expect(await deploy(["--stage", "alice"], io(false).io, deps)).toBe(0);
+    expect(deps.asked).toEqual([]);
+    expect(calls.map((a) => a[0])).toEqual(["deploy", "deploy", "deploy"]);
+  });
+
+  it("refuses to deploy over a failover the stage's settings do not know about", async () => {
+    const calls: string[][] = [];
+    const h = io(false);
+    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), describeReplica: async () => ({}) })).toBe(1);
+    expect(calls).toEqual([]);
+    expect(h.errors()).toContain('activeRegion: "dr"');
+  });
+});
+
+describe("pnpm synth", () => {
+  const fake: SynthDeps = {
+    synthToDisk: async (_stage, _out, onPhase = () => undefined) => {
+      onPhase({ index: 1, total: 2, what: "primary region eu-west-1: SST app, Lambda bundles, cdk-nag" });
+      onPhase({ index: 1, total: 2, what: "primary region eu-west-1: SST app, Lambda bundles, cdk-nag", seconds: 41.2 });
+      return [{ region: "eu-west-1", stack: "Network", file: "out/x/eu-west-1/Network.template.json", resources: 30, nagErrors: 0 }];
+    },
+  };
+
+  it("announces each phase on a terminal, on stderr", async () => {
+    const h = io(true);
+    expect(await synth(["--stage", "alice"], h.io, fake)).toBe(0);
+    expect(h.err).toEqual(["[1/2] primary region eu-west-1: SST app, Lambda bundles, cdk-nag …", "[1/2] ✓ primary region eu-west-1: SST app, Lambda bundles, cdk-nag (41.2 s)"]);
+    expect(h.text()).toContain("Network");
+  });
+
+  it("keeps quiet about phases when not on a terminal", async () => {
+    const h = io(false);
+    expect(await synth(["--stage", "alice"], h.io, fake)).toBe(0);
+    expect(h.err).toEqual([]);
+  });
+
+  it("exits 1 when a stack has cdk-nag errors", async () => {
+    const failing: SynthDeps = { synthToDisk: async () => [{ region: "eu-west-1", stack: "Data", file: "f", resources: 1, nagErrors: 2 }] };
+    expect(await synth(["--stage", "alice"], io().io, failing)).toBe(1);
+  });
+
+  it("rejects a stage name SST cannot use with exit 2", async () => {
+    expect(await synth(["--stage", "Alice_1"], io().io, synthDeps)).toBe(2);
+  });
+});
