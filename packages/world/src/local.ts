@@ -43,6 +43,14 @@ export async function startDynalite(): Promise<LocalDynamo> {
         KeySchema: [{ AttributeName: State.partitionKey, KeyType: "HASH" }],
       }),
     );
+    // Like DynamoDB, dynalite answers CreateTable while the table is still CREATING, and a
+    // write to it then fails with ResourceNotFoundException: wait until it is ACTIVE.
+    for (let attempt = 0; ; attempt++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      if (Table?.TableStatus === "ACTIVE") break;
+      if (attempt > 200) throw new Error(`table ${name} did not become ACTIVE`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     return name;
   };
   return {
