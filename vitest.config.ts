@@ -29,9 +29,15 @@ export default defineConfig({
       },
       {
         extends: true,
-        // Every stage is synthesized once per run, before the files run (stacks/test/support/
-        // global-synth.ts); the files read its templates, so they run in parallel like any others.
-        test: { name: "stacks", include: ["stacks/test/**/*.test.ts"], globalSetup: ["stacks/test/support/global-synth.ts"] },
+        // Every stage is synthesized once per run, in its own process started by the global
+        // setup (stacks/test/support/global-synth.ts) while the packages files run; these files
+        // run after them (groupOrder) and read its templates, in parallel like any others.
+        test: {
+          name: "stacks",
+          include: ["stacks/test/**/*.test.ts"],
+          globalSetup: ["stacks/test/support/global-synth.ts"],
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

@@ -5,14 +5,13 @@
  * function with SST's own builder, so the test also proves the copies change nothing, and that
  * two syntheses of one stage are byte-identical (nothing time- or run-dependent in a template).
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { synthRegion as synthesize, type RegionSynthJson } from "../../packages/tools/src/offline-synth";
 import { stageConfig } from "../stages";
-import { fileOf } from "./support/global-synth";
+import { fileOf, waitForSynth } from "./support/synth-files";
 
 describe("the stored synthesis", () => {
   it.each(["primary", "dr"] as const)("equals a fresh synthesis of stage dnsdemo, %s region, byte for byte", async (role) => {
@@ -21,7 +20,8 @@ describe("the stored synthesis", () => {
     const artifactsDir = await mkdtemp(join(tmpdir(), "fresh-synth-"));
     try {
       const fresh = await synthesize("dnsdemo", region, { artifactsDir });
-      const stored = JSON.parse(readFileSync(fileOf(inject("synthDir"), "dnsdemo", role), "utf8")) as RegionSynthJson;
+      const dir = inject("synthDir");
+      const stored = JSON.parse(waitForSynth(dir, fileOf(dir, "dnsdemo", role))) as RegionSynthJson;
       expect(Object.keys(fresh.stacks)).toEqual(Object.keys(stored.stacks));
       expect(Object.keys(fresh.stacks).length).toBeGreaterThanOrEqual(5);
       for (const [name, stack] of Object.entries(fresh.stacks)) {

@@ -22,49 +22,15 @@ import { basename, join, relative, resolve } from "node:path";
 import { Aspects, Stack } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { AssetManifestArtifact } from "aws-cdk-lib/cx-api";
-import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { App, Function as SstFunction } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
 import { useRuntimeHandlers } from "sst/runtime/handlers.js";
 import config from "../../../sst.config";
+import { withTemplates, type FunctionBuild, type RegionSynth, type StackSynth } from "./synth-json";
 
-/** One stack of a synthesized region, as plain JSON (what the test cache stores). */
-export interface StackSynth {
-  stackName: string;
-  region: string;
-  template: Record<string, unknown>;
-  /** Unsuppressed AwsSolutions errors, "rule: message". */
-  nagErrors: string[];
-  /** Container images the stack builds at deploy (asset hash), and the platform they are built for. */
-  dockerImages: { asset: string; platform: string | null }[];
-}
-
-/** A function SST built during the synthesis: where its bundle is. */
-export interface FunctionBuild {
-  /** Stack function name: Monitor, Failover, ... */
-  stack: string;
-  /** Construct id within the stack: HealthMonitor, PromoteReplica, ... */
-  id: string;
-  /** The Lambda handler as deployed: packages/functions/src/health-monitor.handler */
-  handler: string;
-  /** SST's output folder for this function (the code asset). */
-  artifactDir: string;
-}
-
-export interface RegionSynthJson {
-  stage: string;
-  region: string;
-  /** Keyed by stack function name: Network, Data, Compute, ... */
-  stacks: Record<string, StackSynth>;
-  functions: FunctionBuild[];
-}
-
-export interface RegionSynth extends RegionSynthJson {
-  templates: Record<string, Template>;
-  /** Unsuppressed AwsSolutions errors per stack. */
-  nagErrors: Record<string, string[]>;
-}
+export type { FunctionBuild, RegionSynth, RegionSynthJson, StackSynth } from "./synth-json";
+export { withTemplates } from "./synth-json";
 
 /**
  * cdk-nag's unsuppressed AwsSolutions errors recorded in a synthesized stack, and the rules that
@@ -77,16 +43,6 @@ export function nagErrorsOf(artifact: { messages: { level: string; id: string; e
     return (m.level === "error" && data.startsWith("AwsSolutions-")) || (data.startsWith("CdkNagValidationFailure") && data.includes("AwsSolutions-"));
   };
   return artifact.messages.filter(isFinding).map((m) => `${m.id}: ${String(m.entry.data).split("\n")[0]}`);
-}
-
-/** Templates and nag errors keyed by stack, from the JSON form. */
-export function withTemplates(json: RegionSynthJson): RegionSynth {
-  const entries = Object.entries(json.stacks);
-  return {
-    ...json,
-    templates: Object.fromEntries(entries.map(([name, s]) => [name, Template.fromJSON(s.template)])),
-    nagErrors: Object.fromEntries(entries.map(([name, s]) => [name, s.nagErrors])),
-  };
 }
 
 export interface SynthOptions {

@@ -1,20 +1,22 @@
 /**
- * Vitest global setup of the `stacks` project: synthesizes every variant the stack tests read
- * (variants.ts), once per test run, and hands the folder to the tests (`inject("synthDir")`).
+ * Vitest global setup of the `stacks` project: starts the synthesis of every variant the stack
+ * tests read (variants.ts, synth-all.ts) in its own process, once per test run, and hands the
+ * folder to the tests (`inject("synthDir")`); each stack test waits for the regions it reads
+ * (synth-files.ts). The stacks project runs after the packages project (vitest.config.ts
+ * groupOrder), so the synthesis overlaps the packages files instead of holding every worker.
  * The folder is keyed by a hash of everything synthesis reads (stacks, handler and core
  * sources, the web app, sst.config.ts, the lockfile), so an unchanged tree reuses the last
  * run's templates; a fresh clone always synthesizes. synth-cache.test.ts proves the stored
  * templates equal a fresh synthesis.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { synthRegion, type RegionSynthJson } from "../../../packages/tools/src/offline-synth";
-import { stageConfig, stages } from "../../stages";
-import { variants } from "./variants";
+import { completeMarker, errorMarker } from "./synth-files";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,7 +25,7 @@ declare module "vitest" {
 }
 
 const root = process.cwd();
-const inputs = ["sst.config.ts", "package.json", "pnpm-lock.yaml", "tsconfig.json", "stacks", "packages/core", "packages/functions/src", "packages/functions/package.json", "packages/web-app", "packages/tools/src/offline-synth.ts"];
+const inputs = ["sst.config.ts", "package.json", "pnpm-lock.yaml", "tsconfig.json", "stacks", "packages/core", "packages/functions/src", "packages/functions/package.json", "packages/web-app", "packages/tools/src/offline-synth.ts", "packages/tools/src/synth-json.ts"];
 const skipped = new Set(["node_modules", "test", ".sst"]);
 
 /** Hash of every file synthesis reads (test folders aside, but for this support folder). */
@@ -45,35 +47,31 @@ export function inputsHash(): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-export const fileOf = (dir: string, id: string, role: "primary" | "dr") => join(dir, `${id}.${role}.json`);
+let child: ChildProcess | undefined;
 
 export default async function setup(project: TestProject) {
   const base = join(root, ".sst", "test-synth");
-  const key = inputsHash();
-  const dir = join(base, key);
-  if (!existsSync(join(dir, "complete"))) {
-    const started = performance.now();
-    await mkdir(base, { recursive: true });
-    for (const old of await readdir(base)) await rm(join(base, old), { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    let regions = 0;
-    for (const v of variants) {
-      if (v.settings) stages[v.stage] = v.settings;
-      try {
-        const config = stageConfig(v.stage);
-        for (const role of v.regions) {
-          const region = role === "primary" ? config.primaryRegion : config.drRegion;
-          const synth = await synthRegion(v.stage, region, { artifactsDir: join(dir, "artifacts", `${v.id}-${role}`) });
-          const json: RegionSynthJson = { stage: synth.stage, region: synth.region, stacks: synth.stacks, functions: synth.functions };
-          await writeFile(fileOf(dir, v.id, role), JSON.stringify(json));
-          regions++;
-        }
-      } finally {
-        if (v.settings) delete stages[v.stage];
-      }
-    }
-    await writeFile(join(dir, "complete"), "");
-    process.stderr.write(`stacks: synthesized ${regions} regions of ${variants.length} stages in ${((performance.now() - started) / 1000).toFixed(1)} s into ${relative(root, dir)}\n`);
-  }
+  const dir = join(base, inputsHash());
   project.provide("synthDir", dir);
+  if (existsSync(completeMarker(dir))) return teardown;
+  await mkdir(base, { recursive: true });
+  for (const old of await readdir(base)) await rm(join(base, old), { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const log = createWriteStream(join(dir, "synth.log"));
+  const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
+  child = spawn(process.execPath, [tsx, fileURLToPath(new URL("./synth-all.ts", import.meta.url)), dir], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log);
+  child.stderr?.on("data", (chunk: Buffer) => {
+    log.write(chunk);
+    if (chunk.toString().startsWith("stacks: synthesized")) process.stderr.write(`${chunk.toString().trimEnd()} into ${relative(root, dir)}\n`);
+  });
+  child.on("exit", (code, signal) => {
+    // A synthesis that dies without saying why must not leave the stack tests waiting.
+    if (code !== 0 && !existsSync(errorMarker(dir))) writeFileSync(errorMarker(dir), `synthesis exited with ${signal ?? code}; see ${join(dir, "synth.log")}`);
+  });
+  return teardown;
+}
+
+function teardown() {
+  if (child && child.exitCode === null) child.kill();
 }

@@ -2,10 +2,9 @@
  * The stack tests' view of the one-per-run synthesis (global-synth.ts): a variant's regions as
  * CDK assertion Templates, cdk-nag findings and function bundles, read from the stored JSON.
  */
-import { readFileSync } from "node:fs";
 import { inject } from "vitest";
-import { withTemplates, type RegionSynth, type RegionSynthJson } from "../../../packages/tools/src/offline-synth";
-import { fileOf } from "./global-synth";
+import { withTemplates, type RegionSynth, type RegionSynthJson } from "../../../packages/tools/src/synth-json";
+import { fileOf, waitForSynth } from "./synth-files";
 import { variant } from "./variants";
 
 const loaded = new Map<string, RegionSynth>();
@@ -16,7 +15,8 @@ export function synthRegion(id: string, role: "primary" | "dr"): RegionSynth {
   let synth = loaded.get(key);
   if (!synth) {
     if (!variant(id).regions.includes(role)) throw new Error(`variant "${id}" is synthesized for ${variant(id).regions.join(", ")} only`);
-    synth = withTemplates(JSON.parse(readFileSync(fileOf(inject("synthDir"), id, role), "utf8")) as RegionSynthJson);
+    const dir = inject("synthDir");
+    synth = withTemplates(JSON.parse(waitForSynth(dir, fileOf(dir, id, role))) as RegionSynthJson);
     loaded.set(key, synth);
   }
   return synth;

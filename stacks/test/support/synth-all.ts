@@ -1,0 +1,47 @@
+/**
+ * Synthesizes every stage variant the stack tests read (variants.ts) into one folder: one JSON
+ * per region, then a `complete` marker (or `error.txt`). Run by global-synth.ts as its own
+ * process, so it overlaps the packages project's files: `tsx stacks/test/support/synth-all.ts DIR`.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { synthRegion, type RegionSynthJson } from "../../../packages/tools/src/offline-synth";
+import { stageConfig, stages } from "../../stages";
+import { completeMarker, errorMarker, fileOf } from "./synth-files";
+import { variants } from "./variants";
+
+export async function synthesizeAll(dir: string): Promise<number> {
+  let regions = 0;
+  for (const v of variants) {
+    if (v.settings) stages[v.stage] = v.settings;
+    try {
+      const config = stageConfig(v.stage);
+      for (const role of v.regions) {
+        const region = role === "primary" ? config.primaryRegion : config.drRegion;
+        const synth = await synthRegion(v.stage, region, { artifactsDir: join(dir, "artifacts", `${v.id}-${role}`) });
+        const json: RegionSynthJson = { stage: synth.stage, region: synth.region, stacks: synth.stacks, functions: synth.functions };
+        await writeFile(fileOf(dir, v.id, role), JSON.stringify(json));
+        regions++;
+      }
+    } finally {
+      if (v.settings) delete stages[v.stage];
+    }
+  }
+  return regions;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2];
+  if (!dir) throw new Error("usage: synth-all.ts <output folder>");
+  const started = performance.now();
+  synthesizeAll(dir).then(
+    async (regions) => {
+      await writeFile(completeMarker(dir), "");
+      process.stderr.write(`stacks: synthesized ${regions} regions of ${variants.length} stages in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    },
+    async (error: unknown) => {
+      await writeFile(errorMarker(dir), error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    },
+  );
+}
