@@ -116,7 +116,10 @@ const incident: Health.Incident = {
   openedAt: "2026-11-28T05:25:03.000Z",
   action: "recommend",
   reason: "primary /health.php failed 3 consecutive checks (threshold 3)",
+  trigger: "consecutive",
+  attempt: 1,
   startAttempts: 0,
+  history: [],
 };
 
 beforeAll(async () => {
