@@ -238,6 +238,24 @@ describe("status", () => {
     expect(out).toContain("none yet: run a drill (pnpm dr drill --stage dnsdemo)");
   });
 
+  it("shows what the monitor did with an incident: its attempts, the next one, a withheld failover", async () => {
+    const withheld: Health.Incident = {
+      ...incident,
+      action: "failover",
+      attempt: 2,
+      nextAttemptAt: "2026-11-28T05:40:00.000Z",
+      withheldAt: "2026-11-28T05:45:00.000Z",
+      confirmation: { verdict: "disagrees", detail: "Route 53 health checkers see the primary healthy from 8 of 8 locations (us-east-1, ...)", at: "2026-11-28T05:45:00.000Z" },
+      history: [{ attempt: 1, name: `failover-${incident.id}`, status: "FAILED", error: "RpoBudgetExceededError", endedAt: "2026-11-28T05:35:00.000Z" }],
+    };
+    await seedHealth({ consecutiveFailures: 5, lastCheck: failingCheck, lastFailure: failingCheck, incident: withheld });
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).toContain(`attempt 1: failover-${incident.id} ended FAILED (RpoBudgetExceededError) at 2026-11-28T05:35:00Z`);
+    expect(terminal.output).toContain("next: attempt 2 at the first failed check from 2026-11-28T05:40:00Z");
+    expect(terminal.output).toContain("WITHHELD: Route 53 health checkers see the primary healthy from 8 of 8 locations");
+  });
+
   it("shows a pinned alias record's addresses and says it cannot tell the region", async () => {
     aliasAnswers["app.example.com"] = ["203.0.113.10", "203.0.113.11"];
     const terminal = new FakeTerminal(false);
