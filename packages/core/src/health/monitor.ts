@@ -71,8 +71,9 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
   const evidence: Evidence = { at: primary.at, url: primary.url, ok: primary.ok, probes: primary.probes };
   const observation: Observation = { tick: tickTime, evidence };
 
-  // Asked before deciding, and only when this check could start an attempt: the opinion goes into the attempt's fixed input.
-  if (needsSecondOpinion(await loadState(deps.store, settings.target), observation, settings.policy, now())) {
+  // Asked before deciding, and only when this check could start an attempt (never on a passing
+  // check): the opinion goes into the attempt's fixed input.
+  if (!evidence.ok && needsSecondOpinion(await loadState(deps.store, settings.target), observation, settings.policy, now())) {
     observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
   }
   const decided = await transact<Decision>(deps.store, settings.target, (state) => {
