@@ -264,7 +264,7 @@ function round(n: number): number {
 
 /**
  * The monitor's bundle budget. 500 KB until the second opinion: the Route 53 client it needs
- * registers every error shape of the Route 53 API, which esbuild cannot drop (+92 KB, +10 ms
+ * registers every error shape of the Route 53 API, which esbuild cannot drop (+92 KB, +6 ms
  * of cold initialisation on the bench machine). docs/detection.md, "Bench".
  */
 export const monitorBundleBudgetKB = 600;
