@@ -1,12 +1,15 @@
 /**
  * Detection (DR region, D2/D3): an EventBridge rule on the stage's schedule runs the health
- * monitor, which probes the primary ALB's /health.php and starts the failover state machine
- * (by its deterministic name, so no stack dependency) on the threshold. Least privilege:
- * GetItem/PutItem on the state table, Publish on the alerts topic, StartExecution on the one
- * state machine. The close-incident function is the operator's documented way to end an incident.
+ * monitor, which probes the primary ALB's /health.php, asks Route 53's health checkers (the Dns
+ * stack's health check on the primary, on stages with DNS) before starting the failover state
+ * machine (by its deterministic name, so no stack dependency), and follows its executions.
+ * Least privilege: GetItem/PutItem on the state table, Publish on the alerts topic,
+ * StartExecution on the one state machine, DescribeExecution on its executions,
+ * GetHealthCheckStatus on the one health check. The close-incident function is the operator's
+ * documented way to end an incident.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, CfnOutput, Duration } from "aws-cdk-lib";
+import { ArnFormat, CfnOutput, Duration, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as events from "aws-cdk-lib/aws-events";
@@ -16,6 +19,7 @@ import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { usePrimaryAddress, useStage } from "./context";
+import { Dns } from "./Dns";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
 
@@ -37,7 +41,17 @@ export function Monitor({ stack, app }: StackContext) {
     resourceName: names.stateMachine,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
-  // A burst costs one probe timeout plus the spacing; the rest is a few DynamoDB/SNS/SFN calls.
+  // Its executions, the monitor's own and any it follows (they share the state machine's name).
+  const executionsArn = stack.formatArn({
+    service: "states",
+    resource: "execution",
+    resourceName: `${names.stateMachine}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  // The second opinion: the health check Route 53's failover record uses (only stages with DNS have one).
+  const healthCheckId = config.dns ? use(Dns).primaryCheck.healthCheckId : undefined;
+  // A burst costs one probe timeout plus the spacing; the second opinion at most 4 s (its client's
+  // bounds); the rest is a few DynamoDB/SNS/SFN calls.
   const timeoutSeconds = health.probeTimeoutSeconds + 25;
   // After a failover the old primary is expected to fail: recommend, never start a second failover.
   const autoFailover = health.autoFailover && config.activeRegion === "primary";
@@ -63,10 +77,21 @@ export function Monitor({ stack, app }: StackContext) {
       AUTO_FAILOVER: String(autoFailover),
       START_LEASE_MS: String(2 * timeoutSeconds * 1000),
       STAGE_LABEL: `pilot-light ${config.stage}`,
+      AVAILABILITY_WINDOW_MINUTES: String(health.availabilityWindowMinutes),
+      MIN_AVAILABILITY_PERCENT: String(health.minAvailabilityPercent),
+      NOTICES_PER_HOUR: String(health.notificationsPerHour),
+      FAILOVER_ATTEMPTS: String(health.failoverAttempts),
+      ...(healthCheckId ? { HEALTH_CHECK_ID: healthCheckId } : {}),
       POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
     },
   });
-  monitor.attachPermissions([new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [stateMachineArn] })]);
+  monitor.attachPermissions([
+    new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [stateMachineArn] }),
+    new iam.PolicyStatement({ actions: ["states:DescribeExecution"], resources: [executionsArn] }),
+    ...(healthCheckId
+      ? [new iam.PolicyStatement({ actions: ["route53:GetHealthCheckStatus"], resources: [`arn:${stack.partition}:route53:::healthcheck/${healthCheckId}`] })]
+      : []),
+  ]);
   table.grant(monitor, ...stateTableActions);
   topic.grantPublish(monitor);
 
@@ -99,7 +124,14 @@ export function Monitor({ stack, app }: StackContext) {
   }).addAlarmAction(new actions.SnsAction(topic));
 
   for (const fn of [monitor, close]) suppress(fn, [...functionSuppressions, tracingSuppression]);
-  suppress(monitor, [publishSuppression]);
+  suppress(monitor, [
+    publishSuppression,
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "DescribeExecution of the executions of this one state machine: the monitor names each attempt when it starts it, and follows executions others started.",
+      appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+    },
+  ]);
   suppressLogRetention(stack);
   new CfnOutput(stack, "HealthMonitorFunction", { value: monitor.functionName });
   new CfnOutput(stack, "CloseIncidentFunction", { value: close.functionName });

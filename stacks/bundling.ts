@@ -12,7 +12,7 @@
  * pull in) is loaded only by a dynamic `import()` after fromEnv has failed. Event-stream
  * serialisation is likewise imported only for event-stream operations, which no handler calls.
  * That is 145 to 160 KB of every function (median 799 KB -> 640 KB; the monitor, whose budget
- * is 500 KB, 615 -> 473 KB). Were a later link ever reached, Node would resolve it from the
+ * was then 500 KB, 615 -> 473 KB). Were a later link ever reached, Node would resolve it from the
  * Lambda runtime's own SDK copy (a different version), or fail with "Cannot find package" if
  * the runtime lacks it. `packages/tools/test/bundles.test.ts` checks that no handler imports
  * any of these statically.

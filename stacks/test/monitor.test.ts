@@ -74,7 +74,18 @@ describe("monitor stack with the default settings", () => {
 
   it("gives the monitor the stage's detection settings and the primary's /health.php", () => {
     const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
-    expect(env).toMatchObject({ FAILURE_THRESHOLD: "3", PROBE_TIMEOUT_MS: "5000", PROBES_PER_CHECK: "3", AUTO_FAILOVER: "true" });
+    expect(env).toMatchObject({
+      FAILURE_THRESHOLD: "3",
+      PROBE_TIMEOUT_MS: "5000",
+      PROBES_PER_CHECK: "3",
+      AUTO_FAILOVER: "true",
+      AVAILABILITY_WINDOW_MINUTES: "60",
+      MIN_AVAILABILITY_PERCENT: "50",
+      NOTICES_PER_HOUR: "2",
+      FAILOVER_ATTEMPTS: "4",
+    });
+    // No DNS, so no Route 53 health check to ask: the monitor says so when it fails over.
+    expect(env.HEALTH_CHECK_ID).toBeUndefined();
     expect(env.PRIMARY_HEALTH_URL).toEqual({ "Fn::Join": ["", ["http://", ssmParameterRef(monitor, "/pilot-light/dev/primary/alb-dns"), "/health.php"]] });
     expect(env.DR_HEALTH_URL).toBeUndefined();
     expect(JSON.stringify(env.STATE_MACHINE_ARN)).toContain(":states:eu-central-1:");
@@ -93,11 +104,15 @@ describe("monitor stack with the default settings", () => {
     });
   });
 
-  it("lets the monitor start this state machine only", () => {
+  it("lets the monitor start this state machine and read its executions only", () => {
     const sfn = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("states:")));
-    expect(sfn).toHaveLength(1);
-    expect(actionsOf(sfn[0]!)).toEqual(["states:StartExecution"]);
+    expect(sfn.map(actionsOf)).toEqual([["states:StartExecution"], ["states:DescribeExecution"]]);
     expect(JSON.stringify(sfn[0]!.Resource)).toMatch(/:states:eu-central-1:[^"]*:stateMachine:pilot-light-dev-failover"/);
+    expect(JSON.stringify(sfn[1]!.Resource)).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
+  });
+
+  it("asks Route 53 nothing on a stage without DNS", () => {
+    expect(statementsOf(monitor, "HealthMonitor").flatMap(actionsOf).filter((a) => a.startsWith("route53:"))).toEqual([]);
   });
 
   it("lets the monitor read and conditionally write the state table only", () => {
@@ -140,6 +155,25 @@ describe("monitor stack with the default settings", () => {
   });
 });
 
+describe("monitor stack on a stage with DNS", () => {
+  let monitor: Template;
+  beforeAll(() => {
+    monitor = synthRegion("dnsdemo", "dr").templates.Monitor!;
+  });
+  const healthCheck = { "Fn::ImportValue": expect.stringMatching(/-Dns:ExportsOutputRefPrimaryHealth/) };
+
+  it("gives the monitor the Dns stack's health check on the primary as its second opinion", () => {
+    expect(envOf(monitor, "packages/functions/src/health-monitor.handler").HEALTH_CHECK_ID).toEqual(healthCheck);
+  });
+
+  it("lets the monitor read that health check's status only", () => {
+    const r53 = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("route53:")));
+    expect(r53).toEqual([
+      { Action: "route53:GetHealthCheckStatus", Effect: "Allow", Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":route53:::healthcheck/", healthCheck]] } },
+    ]);
+  });
+});
+
 describe("monitor stack with a stage's own detection settings", () => {
   let monitor: Template;
   beforeAll(() => {
@@ -150,9 +184,10 @@ describe("monitor stack with a stage's own detection settings", () => {
     monitor.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
   });
 
-  it("passes threshold, timeout, burst size, DR probing and the autoFailover switch to the monitor", () => {
+  it("passes threshold, timeout, burst size, DR probing, the autoFailover switch, availability, notice and attempt limits to the monitor", () => {
     const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
     expect(env).toMatchObject({ FAILURE_THRESHOLD: "2", PROBE_TIMEOUT_MS: "3000", PROBES_PER_CHECK: "5", AUTO_FAILOVER: "false" });
+    expect(env).toMatchObject({ AVAILABILITY_WINDOW_MINUTES: "30", MIN_AVAILABILITY_PERCENT: "40", NOTICES_PER_HOUR: "4", FAILOVER_ATTEMPTS: "2" });
     expect(JSON.stringify(env.DR_HEALTH_URL)).toMatch(/http:\/\/.*\/health\.php/);
   });
 });

@@ -17,7 +17,16 @@ describe("stage configuration", () => {
       drTaskCount: 2,
       drPilotTaskCount: 0,
       activeRegion: "primary",
-      health: { schedule: "rate(5 minutes)", failureThreshold: 3, probeTimeoutSeconds: 5, autoFailover: true },
+      health: {
+        schedule: "rate(5 minutes)",
+        failureThreshold: 3,
+        probeTimeoutSeconds: 5,
+        autoFailover: true,
+        availabilityWindowMinutes: 60,
+        minAvailabilityPercent: 50,
+        notificationsPerHour: 2,
+        failoverAttempts: 4,
+      },
     });
     expect(c.dns).toBeUndefined();
   });
@@ -30,6 +39,11 @@ describe("stage configuration", () => {
     [{ health: { schedule: "rate(30 seconds)" } }, /health.schedule: must be rate/],
     [{ health: { schedule: "rate(0 minutes)" } }, /health.schedule: must be at least 1 minute apart/],
     [{ health: { failureThreshold: 0 } }, /health.failureThreshold/],
+    [{ health: { availabilityWindowMinutes: 15 } }, /health.availabilityWindowMinutes: must span more than failureThreshold scheduled checks/],
+    [{ health: { schedule: "rate(1 hour)" } }, /health.availabilityWindowMinutes: must span more than failureThreshold/],
+    [{ health: { minAvailabilityPercent: 100 } }, /health.minAvailabilityPercent/],
+    [{ health: { notificationsPerHour: 0 } }, /health.notificationsPerHour/],
+    [{ health: { failoverAttempts: 11 } }, /health.failoverAttempts/],
     [{ alertEmails: ["not-an-address"] }, /alertEmails.0: must be an e-mail address/],
     [{ drTaskCount: 1, drPilotTaskCount: 1 }, /drPilotTaskCount: must be below drTaskCount/],
     [{ dns: { hostedZoneName: "example.com", hostedZoneId: "bad", recordName: "a.example.com" } }, /dns.hostedZoneId/],
@@ -37,6 +51,11 @@ describe("stage configuration", () => {
   ])("rejects %j naming the field and the rule", (settings, message) => {
     expect(() => resolve(settings)).toThrow(Errors.ValidationError);
     expect(() => resolve(settings)).toThrow(message);
+  });
+
+  it("accepts an hourly schedule with the availability rule off, or with a window long enough for it", () => {
+    expect(resolve({ health: { schedule: "rate(1 hour)", minAvailabilityPercent: 0 } }).health.schedule).toBe("rate(1 hour)");
+    expect(resolve({ health: { schedule: "rate(1 hour)", availabilityWindowMinutes: 240 } }).health.availabilityWindowMinutes).toBe(240);
   });
 
   it("rejects a stage name that cannot prefix AWS resource names", () => {

@@ -1,11 +1,14 @@
 /**
  * Scheduled health monitor (DR region, every `health.schedule`): one tick of detection.
  * Probes the primary's /health.php (and the DR one when configured, reported only), counts
- * the check in DynamoDB, and starts or recommends the failover at the threshold.
- * Idempotent per tick: a retried or duplicated event counts once and starts at most one failover.
+ * the check in DynamoDB, opens an incident at the threshold or on low availability, asks
+ * Route 53's health checkers before starting (or recommending) the failover, and follows the
+ * execution to its end, re-driving one that ended before any promotion.
+ * Idempotent per tick: a retried or duplicated event counts once and starts each attempt at most once.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -15,6 +18,18 @@ import { handler as wrap, logger, metrics } from "./lib/handler";
 const env = Health.readEnv(Health.MonitorEnv, process.env);
 const region = env.AWS_REGION;
 const settings = Health.monitorSettings(env);
+/**
+ * Route 53's API lives in us-east-1 and hangs when its control plane is impaired: each attempt
+ * is bounded (connect 1 s, whole request 2 s; `requestTimeout` only warns without
+ * `throwOnRequestTimeout`), two attempts, so an unanswered second opinion costs at most 4 s of
+ * the tick and falls back to the monitor's own view.
+ */
+export const route53ClientConfig = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+} as const;
+const healthCheckId = env.HEALTH_CHECK_ID;
+const route53 = healthCheckId ? new Route53Client({ region, ...route53ClientConfig }) : undefined;
 const deps: Health.MonitorDeps = {
   store: {
     db: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }),
@@ -24,6 +39,12 @@ const deps: Health.MonitorDeps = {
   stateMachineArn: env.STATE_MACHINE_ARN,
   sns: new SNSClient({ region }),
   topicArn: env.TOPIC_ARN,
+  ...(route53 && healthCheckId ? { secondOpinion: () => Health.askRoute53(route53, healthCheckId, () => new Date()) } : {}),
+  // The Operations stack's notification-failed alarm watches this; its action is an OpsItem, not SNS.
+  onPublishFailed: (notification, error) => {
+    metrics.addMetric("NotificationFailures", MetricUnit.Count, 1);
+    logger.error("notification not published; it stays queued for the next tick", { kind: notification.kind, id: notification.id, error });
+  },
 };
 
 export const handler = wrap(Health.MonitorTick, async (event) => {
@@ -38,6 +59,9 @@ export const handler = wrap(Health.MonitorTick, async (event) => {
     consecutiveFailures: report.consecutiveFailures,
     incidentId: report.incidentId,
     execution: report.execution,
+    secondOpinion: report.secondOpinion,
+    followed: report.followed,
+    closedIncident: report.closedIncident,
     published: report.published,
   };
   (report.primary.ok ? logger.info : logger.warn).call(logger, "health tick", { ...summary, probes: report.primary.probes, drProbes: report.dr?.probes });

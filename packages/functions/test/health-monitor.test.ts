@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
 import { Failover, Health } from "@pilot-light/core";
@@ -67,6 +67,8 @@ function emulateStepFunctions() {
     started.set(name, input.input ?? "");
     return { executionArn: Health.executionArnFor(stateMachineArn, name), startDate: new Date() };
   });
+  // Every execution these tests start is still running (the world test follows them to their end).
+  sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => ({ executionArn: input.executionArn, status: "RUNNING", startDate: new Date() }));
   return started;
 }
 
@@ -332,6 +334,14 @@ describe("health monitor: notifications", () => {
     expect(degraded?.Subject).toBe("[pilot-light test] primary degraded: health check failed");
   });
 
+  it("on a stage without a Route 53 health check, fails over on its own view and says so in the run's reason", async () => {
+    primary.behaviour = "http-503";
+    const monitor = await loadMonitor();
+    for (let n = 0; n < 3; n++) await monitor(tick(n));
+    const input = Health.FailoverRequest.parse(JSON.parse(starts()[0]?.input ?? "{}"));
+    expect(input.reason).toMatch(/^Second opinion unavailable \(this stage has no Route 53 health check: it has no DNS records\): going on the monitor's own checks\. primary \/health.php failed 3/);
+  });
+
   it("tells the state machine when the primary last passed, so RTO can be measured from it", async () => {
     const monitor = await loadMonitor();
     const plan: Behaviour[] = ["healthy", "http-503", "http-503", "http-503"];
@@ -342,6 +352,20 @@ describe("health monitor: notifications", () => {
     const input = Failover.FailoverInput.parse(JSON.parse(starts()[0]?.input ?? "{}"));
     expect(input.lastHealthyAt).toBe((await stored()).lastSuccess?.at);
     expect(Date.parse(input.lastHealthyAt ?? "")).toBeLessThan(Date.parse((await stored()).lastFailure?.at ?? ""));
+  });
+
+  it("counts NotificationFailures (the alarm that does not need SNS) for a publish SNS refused", async () => {
+    primary.behaviour = "http-503";
+    const monitor = await loadMonitor();
+    const { metrics } = await import("../src/lib/handler");
+    const counted = vi.spyOn(metrics, "addMetric");
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error("KMS key disabled"), { name: "KMSDisabledException", $metadata: { httpStatusCode: 400 } }));
+    await expect(monitor(tick(0))).rejects.toThrow(/KMS key disabled/);
+    expect(counted).toHaveBeenCalledWith("NotificationFailures", "Count", 1);
+    counted.mockClear();
+    await monitor(tick(1));
+    expect(counted).not.toHaveBeenCalledWith("NotificationFailures", "Count", 1);
+    counted.mockRestore();
   });
 
   it("keeps a notification SNS refused and sends it on a later tick", async () => {

@@ -124,6 +124,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     PROBE_TIMEOUT_MS: "5000",
     PROBES_PER_CHECK: "3",
     AUTO_FAILOVER: "true",
+    // The Dns stack's health check on the primary's failover record: Route 53's checkers are the second opinion.
+    HEALTH_CHECK_ID: "hc-primary-0001",
     STAGE_LABEL: "pilot-light rehearsal",
     STAGE: "rehearsal",
     RTO_TARGET_SECONDS: String(rtoTargetSeconds),

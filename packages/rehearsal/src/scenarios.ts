@@ -2,10 +2,12 @@
  * Rehearsal scenarios: what happens to the world, when, and what must come of it.
  * Times are seconds from the outage's start (t = 0). The world is harsh throughout (see
  * packages/world): a region that is down hangs, its replica's lag goes to -1 then stale.
- * Two must NOT fail over: a flapping primary (never `threshold` failed checks in a row) and
- * an in-region Multi-AZ database failover (over before the threshold is reached).
+ * Three must NOT fail over: a flapping primary (never `threshold` failed checks in a row, and
+ * half its checks pass), an in-region Multi-AZ database failover (over before the threshold is
+ * reached) and a partition between the two regions (Route 53's checkers still see the primary
+ * healthy). A primary mostly down (two checks in three) must.
  */
-import type { PilotLightIds, WorldState } from "@pilot-light/world";
+import { healPartition, partition, type PilotLightIds, type WorldState } from "@pilot-light/world";
 import type { LatencySample } from "./latency";
 
 export interface Profile {
@@ -80,6 +82,32 @@ export const scenarios: Record<string, Scenario> = {
       ]).flat();
     },
     observeTicks: 20,
+    expect: { failedOver: false, executionStarted: false },
+  },
+  "mostly-down-primary": {
+    name: "mostly-down-primary",
+    description: "The primary is down for two checks and up for one, for hours: never enough strikes in a row, but available a third of the time.",
+    start: { by: "monitor" },
+    changes: ({ profile }) => {
+      const cycle = 3 * profile.periodSeconds;
+      return Array.from({ length: Math.ceil((2 * 3600) / cycle) }, (_, i) => [
+        { atSeconds: i * cycle, text: i === 0 ? "primary stops answering" : "primary down again", apply: down },
+        { atSeconds: i * cycle + 2 * profile.periodSeconds, text: "primary answers for a while", apply: up },
+      ]).flat();
+    },
+    // The availability window (60 minutes) must pass: 12 default ticks, 60 fast ones, plus slack.
+    observeTicks: 80,
+    expect: { failedOver: true, executionStarted: true },
+  },
+  partition: {
+    name: "partition",
+    description: "The network between the two regions fails for 40 minutes: the DR region cannot reach the primary, the rest of the internet (Route 53's health checkers) can.",
+    start: { by: "monitor" },
+    changes: ({ ids }) => [
+      { atSeconds: 0, text: "the DR region is cut off from the primary", apply: ({ world }) => partition(world, ids.primaryRegion, ids.drRegion) },
+      { atSeconds: 40 * 60, text: "the partition heals", apply: ({ world }) => healPartition(world, ids.primaryRegion, ids.drRegion) },
+    ],
+    observeTicks: 12,
     expect: { failedOver: false, executionStarted: false },
   },
   "in-region-db-failover": {

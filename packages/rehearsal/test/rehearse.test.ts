@@ -83,13 +83,53 @@ describe("regional outage", () => {
   });
 });
 
-describe.each(["flapping-primary", "in-region-db-failover"])("%s", (scenario) => {
+describe.each(["flapping-primary", "in-region-db-failover", "partition"])("%s", (scenario) => {
   it.each(["default", "fast"] as const)("does not fail over (%s profile) and leaves DR as a pilot light", async (profile) => {
     const r = await run(scenario, 5, profile);
     expect(r.failedOver).toBe(false);
     expect(r.execution).toBeNull();
     expect(r.endState).toMatchObject({ writableDatabases: ["pilot-light-rehearsal-primary"], drDesiredTasks: 0, primaryDesiredTasks: 2 });
     expect(r.notifications.map((n) => n.kind)).not.toContain("failover.started");
+  });
+});
+
+/** The most degraded/recovered mails in any rolling hour of a run. */
+const healthMailsPerHour = (r: RehearsalReport) => {
+  const mails = r.notifications.filter((n) => n.kind.startsWith("health."));
+  return Math.max(0, ...mails.map((m) => mails.filter((o) => o.atSeconds > m.atSeconds - 3600 && o.atSeconds <= m.atSeconds).length));
+};
+
+describe("a primary that stays mostly down", () => {
+  it("is failed over once the hour's availability is below 50 %, though it never fails three checks in a row", async () => {
+    const r = await run("mostly-down-primary");
+    expect(r.outcome).toBe("failed over to the DR region");
+    // The availability window (60 minutes) is the detection time: the strike rule never fires.
+    expect(r.detectionSeconds).toBeGreaterThanOrEqual(45 * 60);
+    expect(r.detectionSeconds).toBeLessThanOrEqual(65 * 60);
+    expect(r.endState.writableDatabases).toEqual(["pilot-light-rehearsal-replica"]);
+    expect(r.events.filter((e) => /health check failed \(3 in a row\)/.test(e.text))).toEqual([]);
+  });
+
+  it("mails at most 2 health messages an hour while it flaps", async () => {
+    const r = await run("mostly-down-primary");
+    expect(healthMailsPerHour(r)).toBeLessThanOrEqual(2);
+    expect(r.notifications.map((n) => n.kind)).toEqual(expect.arrayContaining(["health.degraded", "failover.started"]));
+  });
+
+  it("keeps the flapping primary (down two checks in four) from failing over with the default profile: half its checks pass", async () => {
+    const r = await run("flapping-primary");
+    expect(r.execution).toBeNull();
+    expect(healthMailsPerHour(r)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("a partition between the two regions", () => {
+  it("withholds the failover, telling people once, because Route 53's checkers still see the primary healthy", async () => {
+    const r = await run("partition");
+    expect(r.notifications.filter((n) => n.kind === "failover.withheld")).toEqual([
+      expect.objectContaining({ subject: "[pilot-light rehearsal] primary unreachable but healthy to Route 53: no failover" }),
+    ]);
+    expect(r.outcome).toBe("no failover started");
   });
 });
 

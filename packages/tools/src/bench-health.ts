@@ -262,10 +262,17 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
+/**
+ * The monitor's bundle budget. 500 KB until the second opinion: the Route 53 client it needs
+ * registers every error shape of the Route 53 API, which esbuild cannot drop (+92 KB, +6 ms
+ * of cold initialisation on the bench machine). docs/detection.md, "Bench".
+ */
+export const monitorBundleBudgetKB = 600;
+
 export function printHealthBench(b: HealthBench): void {
   const within = b.hungPrimary.invocationMs <= b.hungPrimary.probeTimeoutMs + 1000;
   console.log("Health monitor (packages/functions/src/health-monitor.ts)");
-  console.log(`  bundle (as SST deploys it: esbuild ${sstEsbuild().version}, minified ESM, keepNames, pinned @aws-sdk bundled, stacks/bundling.ts externals): ${b.bundleKB} KB (${b.bundleGzipKB} KB gzipped), target <= 500 KB: ${b.bundleKB <= 500 ? "met" : "MISSED"}`);
+  console.log(`  bundle (as SST deploys it: esbuild ${sstEsbuild().version}, minified ESM, keepNames, pinned @aws-sdk bundled, stacks/bundling.ts externals): ${b.bundleKB} KB (${b.bundleGzipKB} KB gzipped), target <= ${monitorBundleBudgetKB} KB: ${b.bundleKB <= monitorBundleBudgetKB ? "met" : "MISSED"}`);
   console.log(`    largest parts: ${b.largestInputsKB.map(([n, kb]) => `${n} ${kb} KB`).join(", ")}`);
   console.log(`  cold init (fresh Node ${process.versions.node} process importing the bundle, ${b.coldInitMs.runs} runs): median ${b.coldInitMs.median} ms (min ${b.coldInitMs.min}, max ${b.coldInitMs.max})`);
   console.log(

@@ -116,7 +116,10 @@ const incident: Health.Incident = {
   openedAt: "2026-11-28T05:25:03.000Z",
   action: "recommend",
   reason: "primary /health.php failed 3 consecutive checks (threshold 3)",
+  trigger: "consecutive",
+  attempt: 1,
   startAttempts: 0,
+  history: [],
 };
 
 beforeAll(async () => {
@@ -233,6 +236,24 @@ describe("status", () => {
     expect(out).toContain("DR capacity (ECS)\n  unavailable: User is not authorized to perform: ecs:DescribeServices");
     expect(out).toContain("app.example.com → dr-alb-123.eu-central-1.elb.amazonaws.com: the DR region (eu-central-1)");
     expect(out).toContain("none yet: run a drill (pnpm dr drill --stage dnsdemo)");
+  });
+
+  it("shows what the monitor did with an incident: its attempts, the next one, a withheld failover", async () => {
+    const withheld: Health.Incident = {
+      ...incident,
+      action: "failover",
+      attempt: 2,
+      nextAttemptAt: "2026-11-28T05:40:00.000Z",
+      withheldAt: "2026-11-28T05:45:00.000Z",
+      confirmation: { verdict: "disagrees", detail: "Route 53 health checkers see the primary healthy from 8 of 8 locations (us-east-1, ...)", at: "2026-11-28T05:45:00.000Z" },
+      history: [{ attempt: 1, name: `failover-${incident.id}`, status: "FAILED", error: "RpoBudgetExceededError", endedAt: "2026-11-28T05:35:00.000Z" }],
+    };
+    await seedHealth({ consecutiveFailures: 5, lastCheck: failingCheck, lastFailure: failingCheck, incident: withheld });
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).toContain(`attempt 1: failover-${incident.id} ended FAILED (RpoBudgetExceededError) at 2026-11-28T05:35:00Z`);
+    expect(terminal.output).toContain("next: attempt 2 at the first failed check from 2026-11-28T05:40:00Z");
+    expect(terminal.output).toContain("WITHHELD: Route 53 health checkers see the primary healthy from 8 of 8 locations");
   });
 
   it("shows a pinned alias record's addresses and says it cannot tell the region", async () => {

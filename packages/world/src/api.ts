@@ -18,6 +18,7 @@ import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
+  GetHealthCheckStatusCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
   type ResourceRecordSet,
@@ -28,6 +29,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { servingRegion, type ApiCall, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
+import { healthCheckObservations } from "./vantage";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -258,6 +260,11 @@ export function installApis(world: WorldState): () => void {
       return { ChangeInfo: { Id: `/change/${id}`, Status: "PENDING", SubmittedAt: world.clock.now() } };
     },
   );
+  route(r53, GetHealthCheckStatusCommand, "route53:GetHealthCheckStatus", (input: { HealthCheckId?: string }) => {
+    const observations = healthCheckObservations(world, input.HealthCheckId ?? "");
+    if (!observations) throw awsError("NoSuchHealthCheck", `No health check exists with the specified ID ${input.HealthCheckId}`, 404);
+    return { HealthCheckObservations: observations };
+  });
   route(r53, GetChangeCommand, "route53:GetChange", (input: { Id?: string }) => {
     const status = world.changeStatus(input.Id ?? "");
     if (!status) throw awsError("NoSuchChange", `No change with id ${input.Id}`, 404);

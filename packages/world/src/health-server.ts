@@ -1,10 +1,13 @@
 /**
  * Each region's ALB /health.php over real local HTTP, answered from the world's state:
- * 200 when the region is up and a healthy target can reach its database, else 503.
+ * 200 when the region is up and a healthy target can reach its database, else 503; what the
+ * app answers when it is broken (./vantage). Requests come from the DR region's Lambdas, so a
+ * partition that cuts the probed region off resets the connection.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WorldState } from "./model";
+import { answerHealth } from "./vantage";
 
 export interface HealthServer {
   /** e.g. http://127.0.0.1:PORT/eu-central-1/health.php */
@@ -17,11 +20,17 @@ export async function startHealthServer(worldOrGetter: WorldState | (() => World
   const current = typeof worldOrGetter === "function" ? worldOrGetter : () => worldOrGetter;
   const server: Server = createServer((req, res) => {
     const world = current();
-    const match = /^\/([a-z0-9-]+)\/health\.php$/.exec(req.url ?? "");
-    const status = match?.[1] ? world.healthStatus(match[1]) : 404;
-    world.calls.push({ api: "http:GET /health.php", region: match?.[1] ?? "?", input: req.url, atMs: world.clock.nowMs(), attempt: 1 });
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify({ status: status === 200 ? "ok" : "unavailable" }));
+    const region = /^\/([a-z0-9-]+)\/health\.php$/.exec(req.url ?? "")?.[1];
+    world.calls.push({ api: "http:GET /health.php", region: region ?? "?", input: req.url, atMs: world.clock.nowMs(), attempt: 1 });
+    if (!region) return void res.writeHead(404).end();
+    const answer = answerHealth(world, region);
+    // A region that is down answers 503 at once rather than hanging (docs/aws-behaviour.md, "What the world does not model").
+    if (!answer.reached && world.regionsDown.has(region)) {
+      return void res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "unavailable" }));
+    }
+    if (!answer.reached) return void req.socket.destroy();
+    res.writeHead(answer.status, { "content-type": answer.body.startsWith("{") ? "application/json" : "text/html" });
+    res.end(answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -13,3 +13,4 @@ export * from "./execute";
 export * from "./pilot-light";
 export * from "./local";
 export * from "./cloudformation";
+export * from "./vantage";

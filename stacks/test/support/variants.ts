@@ -30,7 +30,20 @@ export const variants: Variant[] = [
   {
     id: "fastdetect",
     stage: "fastdetect",
-    settings: { health: { schedule: "rate(1 minute)", failureThreshold: 2, probeTimeoutSeconds: 3, probesPerCheck: 5, probeDr: true, autoFailover: false } },
+    settings: {
+      health: {
+        schedule: "rate(1 minute)",
+        failureThreshold: 2,
+        probeTimeoutSeconds: 3,
+        probesPerCheck: 5,
+        probeDr: true,
+        autoFailover: false,
+        availabilityWindowMinutes: 30,
+        minAvailabilityPercent: 40,
+        notificationsPerHour: 4,
+        failoverAttempts: 2,
+      },
+    },
     regions: ["dr"],
   },
   { id: "monitordr", stage: "monitordr", settings: { activeRegion: "dr" }, regions: ["dr"] },

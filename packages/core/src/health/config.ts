@@ -24,6 +24,14 @@ export const MonitorEnv = z.object({
   /** Longer than the Lambda's timeout, so a live invocation's claim never expires under it. */
   START_LEASE_MS: z._default(int(1_000, 900_000), 120_000),
   STAGE_LABEL: z._default(z.string().check(z.minLength(1)), "pilot-light"),
+  /** The Dns stack's Route 53 health check on the primary: the second opinion. Absent without DNS. */
+  HEALTH_CHECK_ID: z.optional(z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, "must be a Route 53 health check id"))),
+  AVAILABILITY_WINDOW_MINUTES: z._default(int(10, 360), 60),
+  MIN_AVAILABILITY_PERCENT: z._default(int(0, 99), 50),
+  NOTICES_PER_HOUR: z._default(int(1, 12), 2),
+  FAILOVER_ATTEMPTS: z._default(int(1, 10), 4),
+  /** Pause before the first re-drive (it doubles for each later one, up to 30 minutes). */
+  REDRIVE_BACKOFF_SECONDS: z._default(int(0, 3_600), 300),
 });
 export type MonitorEnv = z.infer<typeof MonitorEnv>;
 
@@ -51,6 +59,10 @@ export function monitorSettings(env: MonitorEnv): MonitorSettings {
       autoFailover: env.AUTO_FAILOVER,
       startLeaseMs: env.START_LEASE_MS,
       label: env.STAGE_LABEL,
+      availability: { windowMinutes: env.AVAILABILITY_WINDOW_MINUTES, minPercent: env.MIN_AVAILABILITY_PERCENT },
+      noticesPerHour: env.NOTICES_PER_HOUR,
+      maxAttempts: env.FAILOVER_ATTEMPTS,
+      redriveBackoffMs: env.REDRIVE_BACKOFF_SECONDS * 1000,
     },
   };
 }

@@ -1,12 +1,15 @@
 /**
- * The detection decision, as pure functions: (stored state, this tick's check) → next state,
- * notifications and at most one StartExecution. The store applies the result with a
- * version-conditioned write, so of any number of concurrent or retried invocations exactly
+ * The detection decision, as pure functions: (stored state, this tick's check, the second
+ * opinion) → next state, notifications and at most one StartExecution; (stored state, what
+ * DescribeExecution says) → follow, re-drive or stand down. The store applies each result with
+ * a version-conditioned write, so of any number of concurrent or retried invocations exactly
  * one wins each transition; the losers re-read and decide again against the winner's state.
+ * Every attempt's execution name and input are fixed in the write that claims its first start.
  */
 import { ValidationError, TerminalError } from "../errors";
 import type { ProbeResult } from "./contract";
-import type { ClosedIncident, Evidence, FailoverRequest, HealthState, Incident, Outgoing } from "./model";
+import type { AttemptRecord, ClosedIncident, Evidence, FailoverRequest, HealthState, Incident, Outgoing, Resolution } from "./model";
+import type { SecondOpinion } from "./second-opinion";
 
 export interface Policy {
   /** Consecutive failed checks that open an incident. */
@@ -17,12 +20,37 @@ export interface Policy {
   startLeaseMs: number;
   /** Shown at the start of every subject, e.g. "pilot-light prod". */
   label: string;
+  /** A primary mostly down over the window opens an incident too; minPercent 0 turns it off. */
+  availability?: { windowMinutes: number; minPercent: number };
+  /** degraded/recovered messages per rolling hour. */
+  noticesPerHour?: number;
+  /** Executions per incident: the first and its re-drives. */
+  maxAttempts?: number;
+  /** Pause before the first re-drive; it doubles for each later one, up to 30 minutes. */
+  redriveBackoffMs?: number;
+}
+
+type FullPolicy = Required<Policy>;
+
+export const policyDefaults = {
+  availability: { windowMinutes: 60, minPercent: 50 },
+  noticesPerHour: 2,
+  maxAttempts: 4,
+  redriveBackoffMs: 5 * 60_000,
+} as const;
+
+const maxBackoffMs = 30 * 60_000;
+
+function complete(policy: Policy): FullPolicy {
+  return { ...policyDefaults, ...Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)) } as FullPolicy;
 }
 
 export interface Observation {
   /** The scheduled time of the tick (EventBridge `time`); duplicates and retries share it. */
   tick: string;
   evidence: Evidence;
+  /** Asked only when this tick may start an attempt (see `needsSecondOpinion`). */
+  secondOpinion?: SecondOpinion;
 }
 
 export interface StartRequest {
@@ -41,6 +69,10 @@ export type Decision =
       /** Notifications this decision created; they are also in `next.outbox`. */
       notify: Outgoing[];
       start?: StartRequest;
+      /** The monitor closed its own incident (the primary is healthy again and nothing was changed). */
+      archive?: ClosedIncident;
+      /** The decision read the second opinion (a new attempt was due). */
+      usedSecondOpinion: boolean;
     };
 
 export type StartResult = { ok: true; executionArn: string; alreadyExisted: boolean } | { ok: false; error: string };
@@ -53,63 +85,107 @@ export class IncidentNotOpenError extends TerminalError {
 /** At most this many unsent notifications are kept; the oldest go first (SNS down for hours). */
 const maxOutbox = 20;
 
-export function decide(state: HealthState, observation: Observation, policy: Policy, now: Date): Decision {
+export function decide(state: HealthState, observation: Observation, given: Policy, now: Date): Decision {
+  const policy = complete(given);
   const tickMs = Date.parse(observation.tick);
   if (Number.isNaN(tickMs)) throw new ValidationError(`tick "${observation.tick}" is not an ISO time`);
   const isNewTick = state.lastTick === undefined || tickMs > Date.parse(state.lastTick);
   const notify: Outgoing[] = [];
+  const note = (kind: string, subject: string, body: string) =>
+    notify.push({ id: `${observation.tick}#${kind}`, createdAt: now.toISOString(), kind, subject: clip(`[${policy.label}] ${subject}`), body });
   let next: HealthState = { ...state, version: state.version + 1 };
+  let archive: ClosedIncident | undefined;
+  // Messages about the primary's health share one budget per rolling hour, so a flapping primary cannot flood the inbox.
+  const limiter = rateLimit(state, policy, now);
+  const healthNote = (kind: string, subject: string, body: string) => {
+    const sent = limiter.take(observation.tick);
+    if (sent) note(kind, subject, [body, ...sent.lines, availabilityLine(next.recent, policy)].join("\n"));
+  };
 
   if (isNewTick) {
     const { evidence } = observation;
-    next = { ...next, lastTick: observation.tick, lastCheck: evidence };
-    const note = (kind: string, subject: string, body: string) =>
-      notify.push({ id: `${observation.tick}#${kind}`, createdAt: now.toISOString(), kind, subject: clip(`[${policy.label}] ${subject}`), body });
+    const windowMs = policy.availability.windowMinutes * 60_000;
+    const recent = [...state.recent, { tick: observation.tick, ok: evidence.ok }].filter((c) => Date.parse(c.tick) > tickMs - windowMs);
+    next = { ...next, lastTick: observation.tick, lastCheck: evidence, recent, windowSince: state.windowSince ?? observation.tick };
+    // Once the monitor stood down (failed over, operator needed), the old primary's flapping is noise.
+    const quiet = Boolean(state.incident?.resolution);
 
     if (evidence.ok) {
-      if (state.consecutiveFailures > 0) {
-        note("health.recovered", `${state.target} recovered`, recoveredBody(state, evidence));
-      }
+      if (state.consecutiveFailures > 0 && !quiet) healthNote("health.recovered", `${state.target} recovered`, recoveredBody(state, evidence));
       next = { ...next, consecutiveFailures: 0, lastSuccess: evidence };
     } else {
       const failures = state.consecutiveFailures + 1;
       next = { ...next, consecutiveFailures: failures, lastFailure: evidence };
-      if (failures === 1) {
-        note("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy));
+      if (failures === 1 && !quiet) healthNote("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy));
+      if (!state.incident) {
+        const trigger = failures >= policy.failureThreshold ? "consecutive" : isMostlyDown(next, tickMs, policy) ? "availability" : undefined;
+        if (trigger) {
+          const incident = openIncident(state.target, observation, trigger, failures, next.recent, policy, now, state.lastSuccess?.at);
+          next = { ...next, incident };
+          if (incident.action === "recommend") note("failover.recommended", `${state.target} down: failover recommended`, recommendedBody(incident, evidence));
+        }
       }
-      if (!state.incident && failures >= policy.failureThreshold) {
-        const incident = openIncident(state.target, observation, failures, policy, now, state.lastSuccess?.at);
-        next = { ...next, incident };
-        if (incident.action === "recommend") {
-          note("failover.recommended", `${state.target} down: failover recommended`, recommendedBody(incident, evidence));
+    }
+    const incident = next.incident;
+    if (evidence.ok && incident && isInert(incident) && availability(recent) >= policy.availability.minPercent) {
+      archive = {
+        ...incident,
+        closedAt: now.toISOString(),
+        closedBy: "health-monitor",
+        note: "the primary passes again and availability is back above the floor; no failover ran, nothing was changed",
+        failuresAtClose: state.consecutiveFailures,
+      };
+      next = { ...next, incident: undefined };
+    }
+  }
+
+  let start: StartRequest | undefined;
+  let usedSecondOpinion = false;
+  const incident = next.incident;
+  if (incident?.action === "failover" && !incident.resolution && !incident.followed) {
+    if (incident.execution && !incident.startedAt) {
+      if (isClaimFree(incident, now)) {
+        next = { ...next, incident: claim(incident, policy, now) };
+        start = { incidentId: incident.id, ...incident.execution };
+      }
+    } else if (!incident.execution && policy.autoFailover && isNewTick && !observation.evidence.ok && isDue(incident, now)) {
+      const opinion = observation.secondOpinion;
+      if (opinion) {
+        usedSecondOpinion = true;
+        const confirmation = { verdict: opinion.verdict, detail: opinion.detail, at: now.toISOString() };
+        if (opinion.verdict === "disagrees") {
+          // Once per incident, and never held back by the limit on health changes.
+          if (!incident.withheldAt) note("failover.withheld", `${state.target} unreachable but healthy to Route 53: no failover`, withheldBody(incident, opinion, observation.evidence));
+          next = { ...next, incident: { ...incident, confirmation, withheldAt: incident.withheldAt ?? now.toISOString() } };
+        } else {
+          const execution = attemptExecution(incident, opinion, policy);
+          const fixed: Incident = { ...incident, confirmation, execution, nextAttemptAt: undefined, startAttempts: 0 };
+          next = { ...next, incident: claim(fixed, policy, now) };
+          start = { incidentId: incident.id, ...execution };
         }
       }
     }
   }
 
-  let start: StartRequest | undefined;
-  const incident = next.incident;
-  if (incident?.execution && !incident.startedAt && isClaimFree(incident, now)) {
-    next = {
-      ...next,
-      incident: {
-        ...incident,
-        startAttempts: incident.startAttempts + 1,
-        startClaimUntil: new Date(now.getTime() + policy.startLeaseMs).toISOString(),
-      },
-    };
-    start = { incidentId: incident.id, ...incident.execution };
-  }
-
   if (!isNewTick && !start) return { kind: "unchanged", reason: "tick already counted and nothing to repair" };
-  next = { ...next, outbox: [...state.outbox, ...notify].slice(-maxOutbox) };
-  return { kind: "write", next, counted: isNewTick, notify, start };
+  next = { ...next, outbox: [...state.outbox, ...notify].slice(-maxOutbox), noticesAt: limiter.noticesAt(), unmailed: limiter.unmailed() };
+  return { kind: "write", next, counted: isNewTick, notify, start, archive, usedSecondOpinion };
 }
 
 /**
- * Records what StartExecution answered; undefined when the incident is no longer the open one.
+ * Whether this check would start an attempt, so the second opinion must be asked before
+ * deciding: the same decision, taken with a placeholder opinion on a state read just before.
+ */
+export function needsSecondOpinion(state: HealthState, observation: Observation, policy: Policy, now: Date): boolean {
+  const probe: SecondOpinion = { verdict: "unavailable", detail: "(not asked)" };
+  const d = decide(state, { ...observation, secondOpinion: probe }, policy, now);
+  return d.kind === "write" && d.usedSecondOpinion;
+}
+
+/**
+ * Records what StartExecution answered; undefined when the attempt is no longer the current one.
  * A successful start sends nothing: the state machine's NotifyStarted is the one "failover
- * started" message (with the plan and the replica lag), whoever started the execution.
+ * started" message (with the plan, the replica lag and the second opinion in its reason).
  */
 export function recordStart(
   state: HealthState,
@@ -118,7 +194,7 @@ export function recordStart(
   now: Date,
 ): { next: HealthState; notify: Outgoing[] } | undefined {
   const incident = state.incident;
-  if (!incident || incident.id !== request.incidentId || incident.startedAt) return undefined;
+  if (!incident || incident.id !== request.incidentId || incident.execution?.name !== request.name || incident.startedAt) return undefined;
   const base = { ...state, version: state.version + 1 };
   if (!result.ok) {
     // Release the claim so the next tick (or the Lambda retry) repairs at once.
@@ -135,6 +211,108 @@ export function recordStart(
   return { next: { ...base, incident: started }, notify: [] };
 }
 
+/** What DescribeExecution said about the execution the incident follows. */
+export interface ExecutionView {
+  executionArn: string;
+  /** RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED (| PENDING_REDRIVE) */
+  status: string;
+  error?: string;
+  cause?: string;
+}
+
+/** The failover lock item (LOCK#failover), read when an attempt was refused for it. */
+export interface LockView {
+  owner: string;
+  mode: string;
+  /** Epoch seconds. */
+  expiresAt?: number;
+}
+
+/** Errors after which starting again cannot help: a person must look. */
+const operatorErrors = new Set(["NeedsOperator", "ValidationError", "InputRejected"]);
+
+/**
+ * The monitor owns the incident until it is resolved. A run that ended before any promotion
+ * (refused: the lock, the RPO budget, a replica not ready past its cap, a throttled lock; or
+ * rolled back) is started again, bounded and with backoff, under a new deterministic name; a
+ * run that promoted, timed out or was aborted ends the monitor's part. Another failover holding
+ * the lock is followed instead of fought. Undefined when nothing changes (still running, or
+ * the view is not about the current attempt).
+ */
+export function followExecution(state: HealthState, view: ExecutionView, lock: LockView | undefined, given: Policy, now: Date): { next: HealthState; notify: Outgoing[] } | undefined {
+  const policy = complete(given);
+  const incident = state.incident;
+  if (!incident || incident.action !== "failover" || incident.resolution || !incident.startedAt || incident.executionArn !== view.executionArn) return undefined;
+  if (!["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"].includes(view.status)) return undefined;
+  const at = now.toISOString();
+  const name = incident.followed ?? incident.execution?.name ?? view.executionArn.split(":").at(-1) ?? "?";
+  const record: AttemptRecord = { attempt: incident.attempt, name, status: view.status, ...(view.error ? { error: view.error } : {}), endedAt: at };
+  const notify: Outgoing[] = [];
+  const note = (kind: string, subject: string, body: string) =>
+    notify.push({ id: `${incident.id}#${incident.attempt}#${kind}`, createdAt: at, kind, subject: clip(`[${policy.label}] ${subject}`), body });
+  const resolve = (kind: Resolution["kind"], detail: string): Incident => ({ ...incident, history: [...incident.history, record], resolution: { kind, at, detail } });
+
+  let next: Incident;
+  const ours = new Set([...incident.history.map((h) => h.name), incident.execution?.name]);
+  const otherFailover = lock && lock.mode === "failover" && !ours.has(lock.owner) && (lock.expiresAt === undefined || lock.expiresAt * 1000 > now.getTime());
+  if (view.status === "SUCCEEDED") {
+    next = resolve("failed-over", `execution ${name} succeeded`);
+  } else if (view.status === "ABORTED") {
+    next = resolve("aborted", `execution ${name} was stopped (ABORTED): the monitor does not start it again`);
+  } else if (view.status === "TIMED_OUT" || operatorErrors.has(view.error ?? "")) {
+    next = resolve("needs-operator", `execution ${name} ended ${view.status}${view.error ? ` (${view.error})` : ""}: a person must look (docs/runbook.md)`);
+  } else if (view.error === "FailoverLockedError" && otherFailover && lock) {
+    const followedArn = view.executionArn.replace(/:[^:]+$/, `:${lock.owner}`);
+    next = { ...incident, followed: lock.owner, executionArn: followedArn, history: [...incident.history, record] };
+    note(
+      "failover.following",
+      `failover ${lock.owner} already runs: the monitor follows it`,
+      [
+        `Incident ${incident.id}: the monitor's execution ${name} was refused because failover ${lock.owner} holds the failover lock.`,
+        "That execution is the failover for this outage now: the monitor follows it to its end instead of starting its own.",
+        "If it ends before a promotion (refused or rolled back), the monitor starts its next attempt; if it succeeds or needs an operator, the monitor stands down.",
+      ].join("\n"),
+    );
+  } else if (incident.attempt < policy.maxAttempts) {
+    const pauseMs = Math.min(maxBackoffMs, policy.redriveBackoffMs * 2 ** (incident.attempt - 1));
+    const nextAttemptAt = new Date(now.getTime() + pauseMs).toISOString();
+    next = {
+      ...incident,
+      history: [...incident.history, record],
+      attempt: incident.attempt + 1,
+      // executionArn stays: the last attempt's, so `pnpm dr failover` sees it ended and names its own run.
+      execution: undefined,
+      startedAt: undefined,
+      startAttempts: 0,
+      startClaimUntil: undefined,
+      lastStartError: undefined,
+      followed: undefined,
+      nextAttemptAt,
+    };
+    note(
+      "failover.redrive",
+      `failover attempt ${incident.attempt} ended before promotion: retry ${incident.attempt + 1}/${policy.maxAttempts}`,
+      [
+        `Incident ${incident.id}: execution ${name} ended ${view.status} with ${view.error ?? "no error name"} before any promotion${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`,
+        `Nothing irreversible happened. The monitor starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min), after asking the second opinion again.`,
+        "It does not start one if the primary passes its checks by then. To stop it: close the incident (docs/detection.md).",
+      ].join("\n"),
+    );
+  } else {
+    next = resolve("gave-up", `${policy.maxAttempts} attempts ended before a promotion; the last: ${name} ${view.status} ${view.error ?? ""}`.trim());
+    note(
+      "failover.abandoned",
+      `failover not done after ${policy.maxAttempts} attempts: operator needed`,
+      [
+        `Incident ${incident.id}: every automatic attempt ended before a promotion:`,
+        ...next.history.map((h) => `  attempt ${h.attempt}: ${h.name} ${h.status}${h.error ? ` (${h.error})` : ""} at ${h.endedAt}`),
+        "The monitor starts no more. Decide by hand: the runbook's failover section (docs/runbook.md), then close the incident.",
+      ].join("\n"),
+    );
+  }
+  return { next: { ...state, version: state.version + 1, incident: next, outbox: [...state.outbox, ...notify].slice(-maxOutbox) }, notify };
+}
+
 /** Removes published notifications; undefined when none of them is still queued. */
 export function acknowledge(state: HealthState, ids: readonly string[]): HealthState | undefined {
   const outbox = state.outbox.filter((n) => !ids.includes(n.id));
@@ -148,8 +326,9 @@ export function orphanedNotifications(state: HealthState, now: Date, leaseMs: nu
 }
 
 /**
- * The operator's close action: archives the open incident and resets the strike count, so a
- * new incident needs a fresh run of `failureThreshold` failed checks.
+ * The operator's close action: archives the open incident and resets the strike count and the
+ * availability window, so a new incident needs a fresh run of `failureThreshold` failed checks
+ * or a fresh window.
  */
 export function decideClose(
   state: HealthState,
@@ -169,7 +348,10 @@ export function decideClose(
     note: request.note,
     failuresAtClose: state.consecutiveFailures,
   };
-  return { next: { ...state, version: state.version + 1, incident: undefined, consecutiveFailures: 0 }, archived };
+  return {
+    next: { ...state, version: state.version + 1, incident: undefined, consecutiveFailures: 0, recent: [], windowSince: undefined },
+    archived,
+  };
 }
 
 export function incidentIdFor(target: string, tick: string): string {
@@ -177,21 +359,103 @@ export function incidentIdFor(target: string, tick: string): string {
   return `${target}-${compact}`;
 }
 
-function openIncident(target: string, observation: Observation, failures: number, policy: Policy, now: Date, lastHealthyAt: string | undefined): Incident {
+/** Attempt 1 keeps the name the monitor always used; later attempts add their number. */
+export function attemptName(incidentId: string, attempt: number): string {
+  return attempt === 1 ? `failover-${incidentId}` : `failover-${incidentId}-${attempt}`;
+}
+
+/** Percentage of passing checks; 100 when there are none. */
+export function availability(checks: readonly { ok: boolean }[]): number {
+  return checks.length === 0 ? 100 : (100 * checks.filter((c) => c.ok).length) / checks.length;
+}
+
+/** Below the floor over a window the monitor has watched for its whole length, on enough checks. */
+function isMostlyDown(state: HealthState, tickMs: number, policy: FullPolicy): boolean {
+  const { windowMinutes, minPercent } = policy.availability;
+  if (minPercent <= 0 || !state.windowSince) return false;
+  // A minute of slack: the first tick of a window of ticks N minutes apart sits exactly N minutes back.
+  const covered = tickMs - Date.parse(state.windowSince) >= (windowMinutes - 1) * 60_000;
+  return covered && state.recent.length >= policy.failureThreshold && availability(state.recent) < minPercent;
+}
+
+function openIncident(
+  target: string,
+  observation: Observation,
+  trigger: Incident["trigger"],
+  failures: number,
+  recent: HealthState["recent"],
+  policy: FullPolicy,
+  now: Date,
+  lastHealthyAt: string | undefined,
+): Incident {
   const id = incidentIdFor(target, observation.tick);
-  const reason = clip(
-    `${target} /health.php failed ${failures} consecutive checks (threshold ${policy.failureThreshold}); ` +
-      `last check at ${observation.evidence.at}: ${summarize(observation.evidence)}`,
-    500,
-  );
-  const base = { id, openedAt: now.toISOString(), reason, startAttempts: 0 };
-  if (!policy.autoFailover) return { ...base, action: "recommend" };
-  const input: FailoverRequest = { mode: "failover", reason, requestedBy: "health-monitor", incidentId: id, ...(lastHealthyAt ? { lastHealthyAt } : {}) };
-  return { ...base, action: "failover", execution: { name: `failover-${id}`, input } };
+  const why =
+    trigger === "consecutive"
+      ? `${target} /health.php failed ${failures} consecutive checks (threshold ${policy.failureThreshold})`
+      : `${target} /health.php passed ${Math.round(availability(recent))} % of ${recent.length} checks in the last ${policy.availability.windowMinutes} min (floor ${policy.availability.minPercent} %)`;
+  const reason = clip(`${why}; last check at ${observation.evidence.at}: ${summarize(observation.evidence)}`, 300);
+  const base = { id, openedAt: now.toISOString(), reason, trigger, attempt: 1, startAttempts: 0, history: [], ...(lastHealthyAt ? { lastHealthyAt } : {}) };
+  return { ...base, action: policy.autoFailover ? "failover" : "recommend" };
+}
+
+/** The attempt's name and input, fixed now: the second opinion and the attempt number are in its reason. */
+function attemptExecution(incident: Incident, opinion: SecondOpinion, policy: FullPolicy): { name: string; input: FailoverRequest } {
+  const last = incident.history.at(-1);
+  const ended = last ? `attempt ${last.attempt} ended ${[last.status, last.error].filter(Boolean).join(" ")}` : "";
+  const attemptText = incident.attempt === 1 ? "" : `Attempt ${incident.attempt} of ${policy.maxAttempts}${ended ? ` (${ended})` : ""}. `;
+  const reason = clip(`${capitalize(opinion.detail)}. ${attemptText}${incident.reason}`, 500);
+  const input: FailoverRequest = {
+    mode: "failover",
+    reason,
+    requestedBy: "health-monitor",
+    incidentId: incident.id,
+    ...(incident.lastHealthyAt ? { lastHealthyAt: incident.lastHealthyAt } : {}),
+  };
+  return { name: attemptName(incident.id, incident.attempt), input };
+}
+
+function claim(incident: Incident, policy: FullPolicy, now: Date): Incident {
+  return { ...incident, startAttempts: incident.startAttempts + 1, startClaimUntil: new Date(now.getTime() + policy.startLeaseMs).toISOString() };
 }
 
 function isClaimFree(incident: Incident, now: Date): boolean {
   return incident.startClaimUntil === undefined || Date.parse(incident.startClaimUntil) <= now.getTime();
+}
+
+function isDue(incident: Incident, now: Date): boolean {
+  return incident.nextAttemptAt === undefined || Date.parse(incident.nextAttemptAt) <= now.getTime();
+}
+
+/** No execution runs or is being started for it, and none is followed: closing it undoes nothing. */
+function isInert(incident: Incident): boolean {
+  return incident.action === "failover" && !incident.resolution && !incident.execution && !incident.followed;
+}
+
+/** At most `noticesPerHour` health messages per rolling hour; the next one says how many were not mailed. */
+function rateLimit(state: HealthState, policy: FullPolicy, now: Date) {
+  const noticesAt = state.noticesAt.filter((t) => Date.parse(t) > now.getTime() - 3_600_000);
+  let unmailed = state.unmailed;
+  return {
+    take(tick: string): { lines: string[] } | undefined {
+      if (noticesAt.length >= policy.noticesPerHour) {
+        unmailed = { count: (unmailed?.count ?? 0) + 1, since: unmailed?.since ?? tick };
+        return undefined;
+      }
+      noticesAt.push(now.toISOString());
+      const lines = unmailed
+        ? [`${unmailed.count} earlier change(s) of the primary's health since ${unmailed.since} were not mailed (at most ${policy.noticesPerHour} such messages per hour).`]
+        : [];
+      unmailed = undefined;
+      return { lines };
+    },
+    noticesAt: () => noticesAt,
+    unmailed: () => unmailed,
+  };
+}
+
+function availabilityLine(recent: HealthState["recent"], policy: FullPolicy): string {
+  const failed = recent.filter((c) => !c.ok).length;
+  return `Availability over the last ${policy.availability.windowMinutes} min: ${Math.round(availability(recent))} % (${failed} of ${recent.length} checks failed; an incident opens below ${policy.availability.minPercent} %).`;
 }
 
 /** "2/3 probes failed: timeout (5001 ms); HTTP 503 (12 ms)" */
@@ -210,7 +474,7 @@ function evidenceLines(evidence: Evidence): string[] {
   return [`Checked ${evidence.url} at ${evidence.at}:`, ...evidence.probes.map(describeProbe)];
 }
 
-function degradedBody(target: string, evidence: Evidence, policy: Policy): string {
+function degradedBody(target: string, evidence: Evidence, policy: FullPolicy): string {
   return [
     `The ${target} region's health check failed (1 of ${policy.failureThreshold} before ${policy.autoFailover ? "an automatic failover" : "a failover recommendation"}).`,
     ...evidenceLines(evidence),
@@ -223,7 +487,9 @@ function recoveredBody(state: HealthState, evidence: Evidence): string {
     `The ${state.target} region's health check passes again after ${state.consecutiveFailures} failed check(s).`,
     ...evidenceLines(evidence),
     state.incident
-      ? `Incident ${state.incident.id} is still open: no further failover starts until an operator closes it (docs/detection.md).`
+      ? isInert(state.incident)
+        ? `Incident ${state.incident.id} had started no failover; the monitor closes it once availability is back above its floor.`
+        : `Incident ${state.incident.id} is still open: no further failover starts until an operator closes it (docs/detection.md).`
       : "No failover was started.",
   ].join("\n");
 }
@@ -236,6 +502,25 @@ function recommendedBody(incident: Incident, evidence: Evidence): string {
     `To fail over, start the failover state machine with {"mode":"failover","reason":"...","requestedBy":"<you>","incidentId":"${incident.id}"}.`,
     "Close the incident afterwards (docs/detection.md) so the monitor can open a new one.",
   ].join("\n");
+}
+
+function withheldBody(incident: Incident, opinion: SecondOpinion, evidence: Evidence): string {
+  return [
+    `Incident ${incident.id}: ${incident.reason}`,
+    ...evidenceLines(evidence),
+    `But the second opinion disagrees: ${opinion.detail}.`,
+    "A failover promotes the replica and cannot be undone, so none was started. A primary that is down for the monitor but up for the rest of the",
+    "internet is a problem between the DR region and the primary (a network partition), or in what only the monitor checks (the /health.php body).",
+    "The monitor asks again at every failed check and fails over once the health checkers agree. To fail over anyway: docs/runbook.md.",
+  ].join("\n");
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }
 
 function clip(text: string, max = 100): string {

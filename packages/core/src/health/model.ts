@@ -30,20 +30,69 @@ export const FailoverRequest = z.object({
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
+/** What the independent vantage (Route 53's health checkers) said before an execution was started. */
+export const Confirmation = z.object({
+  verdict: z.enum(["confirms", "disagrees", "unavailable"]),
+  detail: z.string(),
+  at: z.string(),
+});
+export type Confirmation = z.infer<typeof Confirmation>;
+
+/** How an execution the monitor started (or followed) ended. */
+export const AttemptRecord = z.object({
+  attempt: z.int().check(z.minimum(1)),
+  name: z.string(),
+  status: z.string(),
+  error: z.optional(z.string()),
+  endedAt: z.string(),
+});
+export type AttemptRecord = z.infer<typeof AttemptRecord>;
+
+/**
+ * Where the monitor's ownership of an incident ended: the failover succeeded, it needs an
+ * operator (promotion started, a timeout, input the state machine rejects), an operator
+ * aborted the execution, or every attempt was refused. From then on the monitor is quiet.
+ */
+export const Resolution = z.object({
+  kind: z.enum(["failed-over", "needs-operator", "aborted", "gave-up"]),
+  at: z.string(),
+  detail: z.string(),
+});
+export type Resolution = z.infer<typeof Resolution>;
+
 export const Incident = z.object({
   id: z.string(),
   openedAt: z.string(),
   /** failover: the monitor starts the state machine; recommend: it only tells people. */
   action: z.enum(["failover", "recommend"]),
   reason: z.string(),
-  /** Stored once at opening so every (re)try sends the identical name and input: SFN dedupes those. */
+  /** The last passing check before it opened: every attempt's RTO is measured from it. */
+  lastHealthyAt: z.optional(z.string()),
+  /** Which rule opened it: failureThreshold checks in a row, or availability over the window. */
+  trigger: z._default(z.enum(["consecutive", "availability"]), "consecutive"),
+  /**
+   * The current attempt's execution, fixed in the write that claims its first start, so every
+   * (re)try of that attempt sends the identical name and input: SFN dedupes those.
+   */
   execution: z.optional(z.object({ name: z.string(), input: FailoverRequest })),
+  /** Which attempt `execution` is (1 = the first; re-drives count up to the stage's cap). */
+  attempt: z._default(z.int().check(z.minimum(1)), 1),
   startedAt: z.optional(z.string()),
   executionArn: z.optional(z.string()),
   startAttempts: z._default(count, 0),
   /** While in the future, one invocation owns the StartExecution call; others leave it alone. */
   startClaimUntil: z.optional(z.string()),
   lastStartError: z.optional(z.string()),
+  /** Another failover held the lock: the monitor follows that execution instead of its own. */
+  followed: z.optional(z.string()),
+  /** After a refused or rolled-back attempt: the next one starts at a failing check from then. */
+  nextAttemptAt: z.optional(z.string()),
+  /** The last second opinion asked for this incident. */
+  confirmation: z.optional(Confirmation),
+  /** The second opinion disagreed and "failover withheld" was sent (once per incident). */
+  withheldAt: z.optional(z.string()),
+  history: z._default(z.array(AttemptRecord), []),
+  resolution: z.optional(Resolution),
 });
 export type Incident = z.infer<typeof Incident>;
 
@@ -69,6 +118,14 @@ export const HealthState = z.object({
   lastFailure: z.optional(Evidence),
   incident: z.optional(Incident),
   outbox: z._default(z.array(Outgoing), []),
+  /** Counted checks inside the availability window (older ones are dropped). */
+  recent: z._default(z.array(z.object({ tick: z.string(), ok: z.boolean() })), []),
+  /** The first tick counted since the item was created or an incident was closed. */
+  windowSince: z.optional(z.string()),
+  /** When the degraded/recovered messages of the last hour were queued (the rate limit). */
+  noticesAt: z._default(z.array(z.string()), []),
+  /** State changes not mailed because of the rate limit, since the first of them. */
+  unmailed: z.optional(z.object({ count, since: z.string() })),
 });
 export type HealthState = z.infer<typeof HealthState>;
 
@@ -83,5 +140,5 @@ export const ClosedIncident = z.extend(Incident, {
 export type ClosedIncident = z.infer<typeof ClosedIncident>;
 
 export function emptyState(target: string): HealthState {
-  return { target, version: 0, consecutiveFailures: 0, outbox: [] };
+  return { target, version: 0, consecutiveFailures: 0, outbox: [], recent: [], noticesAt: [] };
 }

@@ -1,19 +1,21 @@
 /**
  * One tick of the health monitor, and the operator's close action, wired from the pure
- * decision, the probe and the adapters it is given. Exactly one failover per incident: the
- * incident opens in one conditional write, the StartExecution call is claimed in the same
- * write, the execution name and input are fixed at opening (SFN treats a repeat as the same
- * execution), and a failed or interrupted start is repaired by the next tick or Lambda retry.
+ * decisions, the probe, the second opinion and the adapters it is given. Exactly one execution
+ * per attempt: an attempt's name and input are fixed in the conditional write that claims its
+ * start (SFN treats a repeat as the same execution), and a failed or interrupted start is
+ * repaired by the next tick or Lambda retry. The monitor follows the incident's execution
+ * (DescribeExecution) until it is resolved, and re-drives one that ended before any promotion.
  */
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { callAws } from "../errors";
 import { publish } from "../notify";
-import { acknowledge, decideClose, decide, orphanedNotifications, recordStart } from "./decide";
-import type { Decision, Policy, StartRequest, StartResult } from "./decide";
+import { acknowledge, decideClose, decide, followExecution, needsSecondOpinion, orphanedNotifications, recordStart } from "./decide";
+import type { Decision, ExecutionView, Observation, Policy, StartRequest, StartResult } from "./decide";
 import type { Evidence, HealthState, Outgoing } from "./model";
 import { check, type CheckOptions, type CheckResult } from "./probe";
-import { StateContentionError, archiveIncident, loadState, saveState, transact, type HealthStore } from "./store";
+import { unavailable, type SecondOpinion } from "./second-opinion";
+import { StateContentionError, archiveIncident, loadState, readFailoverLock, saveState, transact, type HealthStore } from "./store";
 
 export interface MonitorDeps {
   store: HealthStore;
@@ -21,6 +23,10 @@ export interface MonitorDeps {
   stateMachineArn: string;
   sns: SNSClient;
   topicArn: string;
+  /** The independent vantage; absent on a stage without a Route 53 health check. */
+  secondOpinion?: () => Promise<SecondOpinion>;
+  /** Told of every notification SNS refused (the handler counts NotificationFailures: an alarm without SNS). */
+  onPublishFailed?: (notification: Outgoing, error: unknown) => void;
   now?: () => Date;
 }
 
@@ -44,8 +50,16 @@ export interface TickReport {
   incidentId?: string;
   /** started: this invocation started (or confirmed) the execution. */
   execution?: { name: string; started: boolean; executionArn?: string };
+  /** Asked when this tick could start an attempt. */
+  secondOpinion?: SecondOpinion;
+  /** What DescribeExecution said of the execution the incident follows. */
+  followed?: { executionArn: string; status: string; error?: string };
+  /** The monitor closed its own incident: healthy again, nothing had been changed. */
+  closedIncident?: string;
   published: string[];
 }
+
+const noHealthCheck = () => Promise.resolve(unavailable("this stage has no Route 53 health check: it has no DNS records"));
 
 export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick?: string): Promise<TickReport> {
   const now = deps.now ?? (() => new Date());
@@ -55,9 +69,15 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
   ]);
   const tickTime = tick ?? primary.at;
   const evidence: Evidence = { at: primary.at, url: primary.url, ok: primary.ok, probes: primary.probes };
+  const observation: Observation = { tick: tickTime, evidence };
 
+  // Asked before deciding, and only when this check could start an attempt (never on a passing
+  // check): the opinion goes into the attempt's fixed input.
+  if (!evidence.ok && needsSecondOpinion(await loadState(deps.store, settings.target), observation, settings.policy, now())) {
+    observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
+  }
   const decided = await transact<Decision>(deps.store, settings.target, (state) => {
-    const d = decide(state, { tick: tickTime, evidence }, settings.policy, now());
+    const d = decide(state, observation, settings.policy, now());
     return d.kind === "write" ? { next: d.next, result: d } : { result: d };
   });
   const decision = decided.result;
@@ -70,17 +90,22 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
     counted: decision.kind === "write" && decision.counted,
     consecutiveFailures: state.consecutiveFailures,
     incidentId: state.incident?.id,
+    secondOpinion: observation.secondOpinion,
     published: [],
   };
+  if (decision.kind === "write" && decision.archive) {
+    await archiveIncident(deps.store, decision.archive);
+    report.closedIncident = decision.archive.id;
+  }
 
-  let startError: unknown;
+  let failure: unknown;
   if (decision.kind === "write" && decision.start) {
     const request = decision.start;
     let result: StartResult;
     try {
       result = await startFailover(deps.sfn, deps.stateMachineArn, request);
     } catch (error) {
-      startError = error;
+      failure = error;
       result = { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }
     const recorded = await transact<Outgoing[]>(deps.store, settings.target, (s) => {
@@ -90,6 +115,17 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
     state = recorded.state;
     own.push(...recorded.result);
     report.execution = { name: request.name, started: result.ok, executionArn: result.ok ? result.executionArn : undefined };
+  } else {
+    try {
+      const followed = await follow(deps, settings, state, now);
+      if (followed) {
+        state = followed.state;
+        own.push(...followed.notify);
+        report.followed = followed.view;
+      }
+    } catch (error) {
+      failure = error;
+    }
   }
 
   // Only the invocation that counted this tick picks up notifications a dead invocation left behind.
@@ -98,14 +134,37 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
   try {
     report.published = await flush(deps, settings.target, toSend);
   } catch (error) {
-    // A failed start matters more than a failed publish (which stays queued for the next tick).
-    throw startError ?? error;
+    // A failed start (or follow) matters more than a failed publish (which stays queued for the next tick).
+    throw failure ?? error;
   }
-  if (startError) throw startError;
+  if (failure) throw failure;
   return report;
 }
 
-/** StartExecution with the incident's fixed name and input; an existing execution counts as started. */
+/** DescribeExecution of the incident's execution; on an ending, the follow-up decision is written. */
+async function follow(deps: MonitorDeps, settings: MonitorSettings, state: HealthState, now: () => Date) {
+  const incident = state.incident;
+  if (!incident || incident.action !== "failover" || incident.resolution || !incident.startedAt || !incident.executionArn) return undefined;
+  const view = await describeExecution(deps.sfn, incident.executionArn);
+  const lock = view.error === "FailoverLockedError" ? await readFailoverLock(deps.store) : undefined;
+  const written = await transact<Outgoing[]>(deps.store, settings.target, (s) => {
+    const r = followExecution(s, view, lock, settings.policy, now());
+    return r ? { next: r.next, result: r.notify } : { result: [] };
+  });
+  return { state: written.state, notify: written.result, view: { executionArn: view.executionArn, status: view.status, ...(view.error ? { error: view.error } : {}) } };
+}
+
+/** An execution that does not exist (a lock left by one that never ran) ended having done nothing. */
+export async function describeExecution(sfn: SFNClient, executionArn: string): Promise<ExecutionView> {
+  try {
+    const out = await callAws("states:DescribeExecution", () => sfn.send(new DescribeExecutionCommand({ executionArn })));
+    return { executionArn, status: out.status ?? "UNKNOWN", ...(out.error ? { error: out.error } : {}), ...(out.cause ? { cause: out.cause } : {}) };
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return { executionArn, status: "FAILED", error: "ExecutionDoesNotExist", cause: error.message };
+    throw error;
+  }
+}
+
 export async function startFailover(sfn: SFNClient, stateMachineArn: string, request: StartRequest): Promise<StartResult> {
   try {
     const out = await callAws("states:StartExecution", () =>
@@ -133,6 +192,7 @@ async function flush(deps: MonitorDeps, target: string, notes: readonly Outgoing
       await publish(deps.sns, deps.topicArn, { subject: n.subject, body: n.body, kind: n.kind });
       sent.push(n.id);
     } catch (error) {
+      deps.onPublishFailed?.(n, error);
       failure ??= error;
     }
   }

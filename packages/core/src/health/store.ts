@@ -7,6 +7,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { RetryableError, callAws } from "../errors";
 import { keys, partitionKey } from "../state";
+import type { LockView } from "./decide";
 import { ClosedIncident, HealthState, emptyState } from "./model";
 
 export interface HealthStore {
@@ -87,4 +88,14 @@ export async function archiveIncident(store: HealthStore, closed: ClosedIncident
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
+}
+
+/** The failover lock (LOCK#failover), read when the monitor's execution was refused for it; undefined when free. */
+export async function readFailoverLock(store: HealthStore): Promise<LockView | undefined> {
+  const out = await callAws("dynamodb:GetItem", () =>
+    store.db.send(new GetCommand({ TableName: store.table, Key: { [partitionKey]: keys.failoverLock() }, ConsistentRead: true })),
+  );
+  const item = out.Item;
+  if (!item || typeof item.owner !== "string") return undefined;
+  return { owner: item.owner, mode: String(item.mode ?? "failover"), ...(typeof item.expiresAt === "number" ? { expiresAt: item.expiresAt } : {}) };
 }

@@ -42,6 +42,22 @@ export const HealthConfig = z.object({
   probeDr: z.boolean().default(false),
   /** false: notify "failover recommended" instead of starting it. */
   autoFailover: z.boolean().default(true),
+  /**
+   * A primary that is mostly down opens an incident without `failureThreshold` failures in a
+   * row: availability (passing checks / checks) over this many minutes below
+   * `minAvailabilityPercent`. 60 minutes, so the default schedule's window holds 12 checks and
+   * a primary down two checks in four (50 %) is not failed over, one down two in three is.
+   */
+  availabilityWindowMinutes: z.number().int().min(10).max(360).default(60),
+  /** 0 turns the availability rule off. */
+  minAvailabilityPercent: z.number().int().min(0).max(99).default(50),
+  /** "primary degraded" and "recovered" messages at most this many per rolling hour. */
+  notificationsPerHour: z.number().int().min(1).max(12).default(2),
+  /** Executions the monitor starts per incident: the first and its re-drives after a refusal. */
+  failoverAttempts: z.number().int().min(1).max(10).default(4),
+}).refine((h) => h.minAvailabilityPercent === 0 || h.availabilityWindowMinutes >= (h.failureThreshold + 1) * (scheduleMinutes(h.schedule) ?? 1), {
+  path: ["availabilityWindowMinutes"],
+  message: "must span more than failureThreshold scheduled checks (failureThreshold + 1 schedule intervals)",
 });
 
 export const SizesConfig = z.object({

@@ -36,6 +36,13 @@ export function formatStatus(r: StatusReport, now: Date): string {
       lines.push(`    ${i.reason}`);
       if (i.executionArn) lines.push(`    execution: ${Operations.executionConsoleUrl(i.executionArn)}`);
       else if (i.lastStartError) lines.push(`    start failed, retried on the next check: ${i.lastStartError}`);
+      for (const h of i.history) lines.push(`    attempt ${h.attempt}: ${h.name} ended ${h.status}${h.error ? ` (${h.error})` : ""} at ${time(h.endedAt)}`);
+      if (i.followed) lines.push(`    following ${i.followed}: another failover holds the lock`);
+      if (i.nextAttemptAt && !i.execution && !i.resolution) lines.push(`    next: attempt ${i.attempt} at the first failed check from ${time(i.nextAttemptAt)}`);
+      if (i.withheldAt && !i.execution && !i.resolution) {
+        lines.push(`    WITHHELD: ${i.confirmation?.detail ?? "the second opinion disagreed"} (docs/runbook.md, "A failover the monitor withheld")`);
+      }
+      if (i.resolution) lines.push(`    the monitor stood down (${i.resolution.kind}): ${i.resolution.detail}`);
       lines.push(`    close it when handled: pnpm dr close-incident --stage ${r.stage} --note "<what was done>"`);
     } else lines.push("  no open incident");
   }
