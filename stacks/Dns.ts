@@ -12,7 +12,8 @@ import { Duration } from "aws-cdk-lib";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import { Compute } from "./Compute";
 import { Stage } from "@pilot-light/core";
-import { usePrimaryAddress, useStage } from "./context";
+import * as ssm from "aws-cdk-lib/aws-ssm";
+import { primaryHealthCheckParameter, usePrimaryAddress, useStage } from "./context";
 
 export function Dns({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
@@ -45,5 +46,8 @@ export function Dns({ stack, app }: StackContext) {
     });
   const primary = record("PrimaryRecord", "PRIMARY", peer.albDns, peer.albZone, primaryCheck.healthCheckId);
   const secondary = record("SecondaryRecord", "SECONDARY", compute.alb.loadBalancerDnsName, compute.alb.loadBalancerCanonicalHostedZoneId);
+  // For the monitor's second opinion: an SSM parameter, not a stack export, so replacing the
+  // health check (a changed path, port or name) is an ordinary update, never refused.
+  new ssm.StringParameter(stack, "PrimaryHealthCheckId", { parameterName: primaryHealthCheckParameter(names), stringValue: primaryCheck.healthCheckId });
   return { primaryCheck, primary, secondary, recordName: dns.recordName, hostedZoneId: dns.hostedZoneId };
 }

@@ -21,6 +21,11 @@ export function useStage(app: App) {
   };
 }
 
+/** The DR region's SSM parameter with the id of the Route 53 health check on the primary (written by Dns). */
+export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
+  return `${names.ssmPrefix}/dr/primary-health-check-id`;
+}
+
 /** The SSM parameters in the DR region that hold the primary ALB's address (written by the primary's Compute). */
 export function primaryAddressParameters(names: { ssmPrefix: string }) {
   return { albDns: `${names.ssmPrefix}/primary/alb-dns`, albZone: `${names.ssmPrefix}/primary/alb-zone` };

@@ -160,16 +160,19 @@ describe("monitor stack on a stage with DNS", () => {
   beforeAll(() => {
     monitor = synthRegion("dnsdemo", "dr").templates.Monitor!;
   });
-  const healthCheck = { "Fn::ImportValue": expect.stringMatching(/-Dns:ExportsOutputRefPrimaryHealth/) };
+  const healthCheck = () => ssmParameterRef(monitor, "/pilot-light/dnsdemo/dr/primary-health-check-id");
 
-  it("gives the monitor the Dns stack's health check on the primary as its second opinion", () => {
-    expect(envOf(monitor, "packages/functions/src/health-monitor.handler").HEALTH_CHECK_ID).toEqual(healthCheck);
+  it("gives the monitor the Dns stack's health check on the primary as its second opinion, through SSM, not an export", () => {
+    expect(envOf(monitor, "packages/functions/src/health-monitor.handler").HEALTH_CHECK_ID).toEqual(healthCheck());
+    synthRegion("dnsdemo", "dr").templates.Dns!.hasResourceProperties("AWS::SSM::Parameter", { Name: "/pilot-light/dnsdemo/dr/primary-health-check-id", Value: { Ref: Match.stringLikeRegexp("^PrimaryHealth") } });
+    // An imported export would refuse replacing the health check.
+    expect(JSON.stringify(monitor.toJSON())).not.toMatch(/-Dns:Exports/);
   });
 
   it("lets the monitor read that health check's status only", () => {
     const r53 = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("route53:")));
     expect(r53).toEqual([
-      { Action: "route53:GetHealthCheckStatus", Effect: "Allow", Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":route53:::healthcheck/", healthCheck]] } },
+      { Action: "route53:GetHealthCheckStatus", Effect: "Allow", Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":route53:::healthcheck/", healthCheck()]] } },
     ]);
   });
 });

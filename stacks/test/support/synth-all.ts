@@ -3,7 +3,7 @@
  * per region, then a `complete` marker (or `error.txt`). Run by global-synth.ts as its own
  * process, so it overlaps the packages project's files: `tsx stacks/test/support/synth-all.ts DIR`.
  */
-import { writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { synthRegion, type RegionSynthJson } from "../../../packages/tools/src/offline-synth";
 import { stageConfig, stages } from "../../stages";
@@ -20,7 +20,10 @@ export async function synthesizeAll(dir: string): Promise<number> {
         const region = role === "primary" ? config.primaryRegion : config.drRegion;
         const synth = await synthRegion(v.stage, region, { artifactsDir: join(dir, "artifacts", `${v.id}-${role}`) });
         const json: RegionSynthJson = { stage: synth.stage, region: synth.region, stacks: synth.stacks, functions: synth.functions };
-        await writeFile(fileOf(dir, v.id, role), JSON.stringify(json));
+        // Whole or not at all: a test polls for this file while the synthesis goes on.
+        const file = fileOf(dir, v.id, role);
+        await writeFile(`${file}.partial`, JSON.stringify(json));
+        await rename(`${file}.partial`, file);
         regions++;
       }
     } finally {
