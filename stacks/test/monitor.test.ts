@@ -74,7 +74,8 @@ describe("monitor stack with the default settings", () => {
 
   it("gives the monitor the stage's detection settings and the primary's /health.php", () => {
     const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
-    expect(env).toMatchObject({ FAILURE_THRESHOLD: "3", PROBE_TIMEOUT_MS: "5000", PROBES_PER_CHECK: "3", AUTO_FAILOVER: "true" });
+    // dev has no DNS, so it only recommends (an automatic failover would move no user).
+    expect(env).toMatchObject({ FAILURE_THRESHOLD: "3", PROBE_TIMEOUT_MS: "5000", PROBES_PER_CHECK: "3", AUTO_FAILOVER: "false" });
     expect(env.PRIMARY_HEALTH_URL).toEqual({ "Fn::Join": ["", ["http://", ssmParameterRef(monitor, "/pilot-light/dev/primary/alb-dns"), "/health.php"]] });
     expect(env.DR_HEALTH_URL).toBeUndefined();
     expect(JSON.stringify(env.STATE_MACHINE_ARN)).toContain(":states:eu-central-1:");
