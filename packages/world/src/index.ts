@@ -13,3 +13,5 @@ export * from "./execute";
 export * from "./pilot-light";
 export * from "./local";
 export * from "./cloudformation";
+export * from "./stepfunctions";
+export * from "./invariants";

@@ -154,6 +154,8 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
   return {
     prefix,
     primaryDb: `${prefix}-primary`,
+    /** The primary database's own DB parameter group: the failover's fence sets read_only in it. */
+    primaryParameterGroup: `${prefix}-primary`,
     replicaDb: `${prefix}-replica`,
     cluster: `${prefix}`,
     service: `${prefix}-web`,
