@@ -1,6 +1,7 @@
 /**
  * The application's MySQL database. Primary: RDS MySQL 8.4, Multi-AZ, 7-day automated
  * backups, KMS-encrypted, credentials in Secrets Manager replicated to the DR region.
+ * The primary has its own parameter group, in which the failover's fence sets read_only.
  * DR: a cross-region read replica encrypted with a DR-region key. Replica backups must be on,
  * or RDS refuses to promote while the first backup runs ("backing-up").
  * The replica's definition never changes with the active region: after a promotion the
@@ -75,9 +76,20 @@ export function Data({ stack, app }: StackContext) {
   ];
 
   if (isPrimary) {
+    // Its own parameter group, so the failover's fence can set read_only = 1 in it (a dynamic
+    // parameter: RDS applies it at once) when the DR replica is promoted. read_only is left
+    // out of the template on purpose: no deploy may reset a fence (docs/aws-behaviour.md).
+    const parameterGroup = new rds.ParameterGroup(stack, "PrimaryParameters", {
+      engine,
+      name: names.primaryParameterGroup,
+      description: `${names.prefix} primary database; the failover fence sets read_only here`,
+      parameters: {},
+      removalPolicy: keep,
+    });
     const instance = new rds.DatabaseInstance(stack, "Primary", {
       ...common,
       engine,
+      parameterGroup,
       instanceIdentifier: names.primaryDb,
       allocatedStorage: config.sizes.dbAllocatedStorageGiB,
       multiAz: true,
@@ -101,6 +113,7 @@ export function Data({ stack, app }: StackContext) {
       secret: instance.secret!,
       primaryIdentifier: names.primaryDb,
       primaryArn,
+      parameterGroup,
     };
   }
 

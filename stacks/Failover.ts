@@ -5,7 +5,7 @@
  * permissions, the statement says so and carries a cdk-nag suppression with the reason.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
@@ -14,7 +14,7 @@ import { Construct } from "constructs";
 import { Failover as Runbook, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
-import { useStage } from "./context";
+import { usePrimaryAddress, useStage } from "./context";
 import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "./failover/steps";
@@ -27,6 +27,10 @@ export interface StepResources {
   replicaArn: string;
   drServiceArn: string;
   primaryServiceArn: string;
+  /** The old primary database's own DB parameter group (the fence sets read_only in it). */
+  primaryParameterGroupArn: string;
+  /** Every execution of this state machine (a failover stops a drill's). */
+  executionsArn: string;
   /** The DR region's replica of the DB secret (IAM form: any 6-character suffix). */
   drSecretArn: string;
   hostedZoneId: string | undefined;
@@ -58,7 +62,11 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "NotifyFailed":
       return [];
     case "AcquireLock":
-      return [allow(["dynamodb:PutItem", "dynamodb:GetItem"], [r.tableArn], rows(["LOCK#failover"]))];
+      return [
+        allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"])),
+        // A failover that finds a drill holding the lock stops the drill's execution.
+        allow(["states:DescribeExecution", "states:StopExecution"], [r.executionsArn]),
+      ];
     case "RecordOutcome":
     case "RecordFailure":
       return [
@@ -89,7 +97,8 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "EndDrill":
       return [drService];
     case "CheckDrService":
-      return [allow(["ecs:DescribeServices"], [r.drServiceArn]), unscoped("elasticloadbalancing:DescribeTargetHealth")];
+      // UpdateService: a desired count found lowered while the loop waits is set again.
+      return [drService, unscoped("elasticloadbalancing:DescribeTargetHealth")];
     case "SwitchDns":
       if (!zoneArn || !r.recordName) return [];
       return [
@@ -101,7 +110,10 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "CheckDnsChange":
       return r.hostedZoneId ? [allow(["route53:GetChange"], [stack.formatArn({ service: "route53", region: "", account: "", resource: "change", resourceName: "*" })])] : [];
     case "FencePrimary":
-      return [allow(["ecs:DescribeServices", "ecs:UpdateService"], [r.primaryServiceArn])];
+      return [
+        allow(["ecs:DescribeServices", "ecs:UpdateService", "ecs:TagResource"], [r.primaryServiceArn]),
+        allow(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"], [r.primaryParameterGroupArn]),
+      ];
   }
 }
 
@@ -128,6 +140,8 @@ export function Failover({ stack, app }: StackContext) {
   const backupRetentionDays = (replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
   if (typeof backupRetentionDays !== "number") throw new Error("Failover: the replica has no backup retention period");
   const detectionPeriodSeconds = (Stage.scheduleMinutes(config.health.schedule) ?? 5) * 60;
+  // The URL the health monitor probes: PromoteReplica probes it once more before promoting.
+  const primaryHealthUrl = config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : usePrimaryAddress(stack, names).healthUrl;
   const environment: Record<string, string> = {
     STAGE: config.stage,
     PRIMARY_REGION: config.primaryRegion,
@@ -150,6 +164,8 @@ export function Failover({ stack, app }: StackContext) {
     TOPIC_ARN: topic.topicArn,
     PRIMARY_CLUSTER: names.cluster,
     PRIMARY_SERVICE: names.service,
+    PRIMARY_PARAMETER_GROUP: names.primaryParameterGroup,
+    PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(config.dns
       ? {
           HOSTED_ZONE_ID: config.dns.hostedZoneId,
@@ -164,6 +180,8 @@ export function Failover({ stack, app }: StackContext) {
     replicaArn: replica.instanceArn,
     drServiceArn: compute.service.serviceArn,
     primaryServiceArn,
+    primaryParameterGroupArn: stack.formatArn({ service: "rds", region: config.primaryRegion, resource: "pg", resourceName: names.primaryParameterGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    executionsArn: stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${data.secret.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
@@ -197,6 +215,15 @@ export function Failover({ stack, app }: StackContext) {
       ...(step === "CheckDnsChange"
         ? [{ id: "AwsSolutions-IAM5", reason: "route53:GetChange takes a change id that only exists after SwitchDns runs.", appliesTo: ["Resource::arn:<AWS::Partition>:route53:::change/*"] }]
         : []),
+      ...(step === "AcquireLock"
+        ? [
+            {
+              id: "AwsSolutions-IAM5",
+              reason: "DescribeExecution/StopExecution of this one state machine's executions: the drill a failover pre-empts is only known when it runs.",
+              appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+            },
+          ]
+        : []),
     ]);
   }
 
@@ -210,7 +237,8 @@ export function Failover({ stack, app }: StackContext) {
     stateMachineType: sfn.StateMachineType.STANDARD,
     comment: `pilot-light ${config.stage}: fail over from ${config.primaryRegion} to ${config.drRegion} (docs/failover.md)`,
     definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),
-    timeout: Duration.minutes(90),
+    // The failover lock expires exactly then (Failover.executionTimeoutSeconds).
+    timeout: Duration.seconds(Runbook.executionTimeoutSeconds),
     tracingEnabled: true,
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
   });

@@ -4,7 +4,7 @@
  * the foundation's: failed or timed-out executions and a health monitor that stopped running.
  * Every alarm goes to the alerts topic with a description that says what to do. Executions
  * that end FAILED, TIMED_OUT or ABORTED are told to people by ExecutionEnded (an EventBridge
- * rule), naming the step that failed; a notification that cannot be published raises an alarm
+ * rule), naming the step that failed, and the failover lock such a run still holds is released; a notification that cannot be published raises an alarm
  * that reaches people without SNS (an OpsCenter OpsItem). It lives in the DR region with the
  * orchestrator, so a primary outage does not take the view away.
  */
@@ -20,6 +20,7 @@ import { Alerts } from "./Alerts";
 import { desiredCount } from "./Compute";
 import { useStage } from "./context";
 import { Monitor } from "./Monitor";
+import { State } from "./State";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 
 /** Powertools' default dimension: every handler's Metrics has serviceName "pilot-light". */
@@ -33,6 +34,7 @@ export function Operations({ stack, app }: StackContext) {
   const { config, names } = useStage(app);
   const { topic } = use(Alerts);
   const { monitor } = use(Monitor);
+  const { table } = use(State);
   // By its deterministic name (as the monitor starts it): no dependency on the Failover stack.
   const stateMachineArn = stack.formatArn({
     service: "states",
@@ -267,19 +269,28 @@ export function Operations({ stack, app }: StackContext) {
       description: `pilot-light ${config.stage}: tells people of a failover execution that failed, timed out or was aborted`,
       timeout: 60,
       memorySize: 256,
-      environment: { DR_REGION: config.drRegion, TOPIC_ARN: topic.topicArn, STAGE: config.stage },
+      environment: { DR_REGION: config.drRegion, TOPIC_ARN: topic.topicArn, STAGE: config.stage, TABLE_NAME: table.tableName },
     });
     const executionsOf = stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    fn.attachPermissions([new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [executionsOf] })]);
+    fn.attachPermissions([
+      new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [executionsOf] }),
+      // The dead execution's lock, released only if it still owns it (a conditional delete).
+      new iam.PolicyStatement({
+        actions: ["dynamodb:DeleteItem"],
+        resources: [table.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LOCK#failover"] } },
+      }),
+    ]);
     topic.grantPublish(fn);
     new events.Rule(stack, "ExecutionEndedRule", {
       ruleName: `${names.prefix}-failover-ended`,
-      description: `pilot-light ${config.stage}: failover executions that end FAILED, TIMED_OUT or ABORTED`,
+      description: `pilot-light ${config.stage}: failover executions that end (the lock is released; FAILED, TIMED_OUT, ABORTED are told)`,
       // Step Functions sends every Standard execution's status changes to the default bus.
       eventPattern: {
         source: ["aws.states"],
         detailType: ["Step Functions Execution Status Change"],
-        detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [stateMachineArn] },
+        // SUCCEEDED too: a run whose own release failed must not keep the lock to its expiry.
+        detail: { status: ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [stateMachineArn] },
       },
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });

@@ -11,8 +11,11 @@ export const stages: Record<string, Stage.StageSettingsInput> = {
     dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
     alertEmails: ["oncall@example.com"],
   },
+  // Production fails over by itself, so it needs DNS to move users (a stage with
+  // health.autoFailover and no dns is refused at synth). The zone is an example: use yours.
   prod: {
     isDevelopment: false,
+    dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "www.example.com" },
     alertEmails: ["oncall@example.com"],
   },
 };

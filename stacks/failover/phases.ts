@@ -32,8 +32,14 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
     errorPath: "$.failure.error",
     causePath: "$.failure.cause",
   });
+  const primaryRecovered = new sfn.Fail(scope, "PrimaryRecovered", {
+    comment: "The primary answered again just before the promotion: nothing was promoted, DR is back at pilot light, the lock is released",
+    errorPath: "$.failure.error",
+    causePath: "$.failure.cause",
+  });
   const escalate = new sfn.Choice(scope, "IsOperatorNeeded")
     .when(sfn.Condition.booleanEquals("$.assessment.needsOperator", true), needsOperator)
+    .when(sfn.Condition.stringEquals("$.failure.error", "PrimaryRecoveredError"), primaryRecovered)
     .otherwise(rolledBack);
 
   const notifyFailed = invoke(scope, "NotifyFailed", fns.NotifyFailed, { resultPath: "$.notifiedFailed" });
@@ -53,13 +59,24 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
     .otherwise(restore);
 
   const assumeStarted = new sfn.Pass(scope, "AssumePromotionStarted", {
-    comment: "RDS could not be read: assume the worst (a promotion may have started) and ask an operator",
-    result: sfn.Result.fromObject({ promotionStarted: true, needsOperator: true, detail: "the database state could not be read, so a promotion may have started" }),
+    comment: "RDS could not be read or would not say: assume the worst (a promotion may have started) and ask an operator",
+    result: sfn.Result.fromObject({ promotionStarted: true, needsOperator: true, settled: true, detail: "the database state could not be read or stayed unclear, so a promotion may have started" }),
     resultPath: "$.assessment",
   }).next(rollBackOrEscalate);
+  // A promote call whose answer was lost leaves the replica `available` with its source for up
+  // to a minute: look again until RDS shows whether it accepted the call (settled), capped.
+  const cap = polling.assessment;
   const assess = invoke(scope, "AssessFailure", fns.AssessFailure, { resultPath: "$.assessment" });
   assess.addCatch(assumeStarted, { resultPath: "$.assessmentError" });
-  assess.next(rollBackOrEscalate);
+  const waitForEvidence = new sfn.Wait(scope, "WaitForPromotionEvidence", {
+    comment: "A promote call is within its acceptance window: wait for RDS to show whether it accepted it",
+    time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)),
+  }).next(assess);
+  const settled = new sfn.Choice(scope, "IsAssessmentSettled")
+    .when(sfn.Condition.booleanEquals("$.assessment.settled", true), rollBackOrEscalate)
+    .when(sfn.Condition.numberGreaterThanEquals("$.assessment.attempts", cap.maxAttempts), assumeStarted)
+    .otherwise(waitForEvidence);
+  assess.next(settled);
 
   const dryRunFailed = new sfn.Fail(scope, "DryRunFailed", { comment: "A dry-run touches nothing, so there is nothing to undo", errorPath: "$.failure.error", causePath: "$.failure.cause" });
   return new sfn.Choice(scope, "CompensateOrStop").when(isMode("dry-run"), dryRunFailed).otherwise(assess);
@@ -72,13 +89,19 @@ export function intakePhase(scope: Construct, fns: StepFunctions, compensate: sf
     payload: sfn.TaskInput.fromObject({
       input: sfn.JsonPath.entirePayload,
       executionName: sfn.JsonPath.executionName,
+      executionArn: sfn.JsonPath.executionId,
       startedAt: sfn.JsonPath.executionStartTime,
     }),
   });
   // No ResultPath: the error replaces the state (the input may not even be a JSON object).
   validate.addCatch(new sfn.Fail(scope, "InputRejected", { comment: "Bad input: nothing was touched", errorPath: "$.Error", causePath: "$.Cause" }));
 
-  const lock = invoke(scope, "AcquireLock", fns.AcquireLock, { resultPath: "$.lock" });
+  // AcquireLock reads the lock first, so a retry after a timeout that followed its write finds
+  // the lock its own: retried on the timeouts too, never left to a dead execution.
+  const lock = invoke(scope, "AcquireLock", fns.AcquireLock, {
+    resultPath: "$.lock",
+    retry: { errors: ["Lambda.Unknown", "States.Timeout"], intervalSeconds: 2, maxAttempts: 2, backoffRate: 2, maxDelaySeconds: 10 },
+  });
   lock.addCatch(new sfn.Fail(scope, "FailoverAlreadyRunning", { comment: "Another failover or drill holds the lock", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), {
     errors: ["FailoverLockedError"],
     resultPath: "$.failure",
@@ -119,6 +142,8 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   const isWritable = new sfn.Choice(scope, "IsReplicaWritable")
     .when(sfn.Condition.booleanEquals("$.promotion.writable", true), new sfn.Succeed(scope, "ReplicaWritable"))
     .when(sfn.Condition.numberGreaterThanEquals("$.promotion.attempts", cap.maxAttempts), timedOut)
+    // RDS showed no sign of the last promote call for its acceptance window: ask again.
+    .when(sfn.Condition.booleanEquals("$.promotion.requestAgain", true), promote)
     .otherwise(wait);
   promote.next(isWritable);
   check.next(isWritable);
@@ -173,14 +198,20 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
     parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
     resultPath: "$.dns",
   }).next(next);
+  // The pin was accepted (the record is changed); only its propagation is unconfirmed: $.dns keeps it.
   const notInSync = new sfn.Pass(scope, "DnsNotInSyncYet", {
-    parameters: { leftToHealthChecks: true, detail: `the change was not INSYNC after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart; it will still apply` },
-    resultPath: "$.dns",
+    comment: "The pin was accepted but not INSYNC within the cap; Route 53 still propagates it",
+    result: sfn.Result.fromObject({ detail: `the change was not INSYNC after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart; it will still apply` }),
+    resultPath: "$.dnsPending",
+  }).next(next);
+  const notConfirmed = new sfn.Pass(scope, "DnsChangeNotConfirmed", {
+    comment: "The pin was accepted; Route 53 could not be asked whether it is INSYNC",
+    resultPath: sfn.JsonPath.DISCARD,
   }).next(next);
   const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns" });
   switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
   const check = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
-  check.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
+  check.addCatch(notConfirmed, { resultPath: "$.dnsError" });
   const wait = new sfn.Wait(scope, "WaitForDns", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
   const inSync = new sfn.Choice(scope, "IsDnsInSync")
     .when(sfn.Condition.booleanEquals("$.dns.insync", true), next)

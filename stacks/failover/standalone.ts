@@ -7,6 +7,7 @@ import { App, Duration, Stack } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { Failover } from "@pilot-light/core";
 import { Template } from "aws-cdk-lib/assertions";
 import { failoverDefinition } from "./phases";
 import { stepNames } from "./steps";
@@ -26,7 +27,7 @@ export function standaloneFailoverTemplate(region = "eu-central-1"): Template {
   new sfn.StateMachine(stack, "StateMachine", {
     stateMachineName: "pilot-light-standalone-failover",
     definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),
-    timeout: Duration.minutes(90),
+    timeout: Duration.seconds(Failover.executionTimeoutSeconds),
     tracingEnabled: true,
   });
   return Template.fromStack(stack);

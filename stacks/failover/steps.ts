@@ -46,6 +46,8 @@ export const polling = {
   promotion: { intervalSeconds: 15, maxAttempts: 80 }, // 20 min; the latency model's bad case is 15 min
   service: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min; bad case 2 min task start + 30 s checks
   dns: { intervalSeconds: 10, maxAttempts: 18 }, // 3 min; Route 53 promises 60 s normally
+  // 3 min: longer than a promote call's acceptance window (Failover.promotionAcceptanceSeconds, 120 s)
+  assessment: { intervalSeconds: 15, maxAttempts: 12 },
 } as const;
 
 /** Each Task's timeout; the Lambda's own timeout is 5 s shorter so the Lambda reports first. */

@@ -62,4 +62,12 @@ describe("a deploy of the primary region", () => {
     await deploy("dev", "primary");
     expect(primaryService().desired).toBe(2);
   });
+
+  it("keeps a primary the failover fenced at 0, though the stage still says primary", async () => {
+    world.setDesired(primaryService(), 0);
+    primaryService().tags.set("pilot-light:fenced", "failover exec-1");
+    const [update] = await deploy("dev", "primary");
+    expect(update).toEqual({ service: "pilot-light-dev-web", desiredCount: 0 });
+    expect(primaryService().desired).toBe(0);
+  });
 });

@@ -15,7 +15,8 @@ import { allStates, type AslDefinition, type AslState } from "../../packages/wor
 import { standaloneFailoverTemplate } from "../failover/standalone";
 import { stepNames, transientErrors } from "../failover/steps";
 import { synthRegion } from "./support/synth";
-import { stageConfig } from "../stages";
+import { stageConfig, stages } from "../stages";
+import { Failover } from "@pilot-light/core";
 
 const validate = createRequire(import.meta.url)("asl-validator") as (
   definition: unknown,
@@ -121,7 +122,7 @@ describe("failover state machine structure", () => {
 
   it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 10-15 s wait", () => {
     const waits = [...states].filter(([, s]) => s.Type === "Wait");
-    expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion"]);
+    expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion", "WaitForPromotionEvidence"]);
     for (const [name, wait] of waits) {
       expect(wait.Seconds, name).toBeGreaterThanOrEqual(10);
       expect(wait.Seconds, name).toBeLessThanOrEqual(15);
@@ -133,6 +134,50 @@ describe("failover state machine structure", () => {
       expect(cap?.Variable, name).toMatch(/\.attempts$/);
       expect(choice?.Default, name).toBe(name);
     }
+  });
+
+  it("goes back to PromoteReplica when RDS showed no sign of the last promote call (before the polling cap)", () => {
+    const rules = (states.get("IsReplicaWritable")?.Choices ?? []) as { Variable: string; BooleanEquals?: boolean; NumericGreaterThanEquals?: number; Next: string }[];
+    expect(rules.map((r) => [r.Variable, r.Next])).toEqual([
+      ["$.promotion.writable", "ReplicaWritable"],
+      ["$.promotion.attempts", "PromotionTimedOut"],
+      ["$.promotion.requestAgain", "PromoteReplica"],
+    ]);
+  });
+
+  it("lets compensation wait for the evidence of a promote call before it decides, then roll back or escalate", () => {
+    expect(states.get("AssessFailure")?.Next).toBe("IsAssessmentSettled");
+    const rules = (states.get("IsAssessmentSettled")?.Choices ?? []) as { Variable: string; Next: string }[];
+    expect(rules.map((r) => [r.Variable, r.Next])).toEqual([
+      ["$.assessment.settled", "RollBackOrEscalate"],
+      ["$.assessment.attempts", "AssumePromotionStarted"],
+    ]);
+    expect(states.get("WaitForPromotionEvidence")?.Next).toBe("AssessFailure");
+  });
+
+  it("ends a run whose primary recovered before the promotion in its own state", () => {
+    const rules = (states.get("IsOperatorNeeded")?.Choices ?? []) as { Variable: string; StringEquals?: string; Next: string }[];
+    expect(rules).toContainEqual({ Variable: "$.failure.error", StringEquals: "PrimaryRecoveredError", Next: "PrimaryRecovered" });
+    expect(states.get("PrimaryRecovered")?.Type).toBe("Fail");
+  });
+
+  it("retries AcquireLock after a timeout (it reads the lock first, so a retry finds its own write)", () => {
+    const retry = ((states.get("AcquireLock")?.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes("States.Timeout"));
+    expect(retry?.ErrorEquals).toEqual(["Lambda.Unknown", "States.Timeout"]);
+    expect(retry?.MaxAttempts).toBe(2);
+  });
+
+  it("hands ValidateInput the execution's ARN (a failover stops a pre-empted drill by it)", () => {
+    expect((states.get("ValidateInput")?.Parameters as Record<string, unknown>)["executionArn.$"]).toBe("$$.Execution.Id");
+  });
+
+  it("keeps an accepted DNS pin when its INSYNC poll fails: CheckDnsChange's Catch does not replace $.dns", () => {
+    expect(((states.get("CheckDnsChange")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["DnsChangeNotConfirmed", "$.dnsError"]]);
+    expect(((states.get("SwitchDns")?.Catch ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(["DnsLeftToHealthChecks"]);
+  });
+
+  it("times out at the failover lock's expiry", () => {
+    expect(definition.TimeoutSeconds).toBe(Failover.executionTimeoutSeconds);
   });
 
   it("is accepted by asl-validator", () => {
@@ -200,9 +245,10 @@ describe("step Lambda IAM (least privilege)", () => {
     ["PromoteSecret", ["secretsmanager:DescribeSecret", "secretsmanager:StopReplicationToReplica"]],
     ["CheckPromotion", ["rds:DescribeDBInstances"]],
     ["ScaleDrService", ["ecs:DescribeServices", "ecs:UpdateService"]],
-    ["FencePrimary", ["ecs:DescribeServices", "ecs:UpdateService"]],
+    ["CheckDrService", ["ecs:DescribeServices", "ecs:UpdateService", "elasticloadbalancing:DescribeTargetHealth"]],
+    ["FencePrimary", ["ecs:DescribeServices", "ecs:TagResource", "ecs:UpdateService", "rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"]],
     ["SwitchDns", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]],
-    ["AcquireLock", ["dynamodb:GetItem", "dynamodb:PutItem"]],
+    ["AcquireLock", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:DescribeExecution", "states:StopExecution"]],
     ["NotifyFailed", ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]],
   ])("%s may do exactly %j (besides X-Ray)", (step, expected) => {
     const got = [...new Set(statementsOf(step).flatMap(actions))].filter((a) => !a.startsWith("xray:")).sort();
@@ -222,9 +268,37 @@ describe("step Lambda IAM (least privilege)", () => {
     expect(JSON.stringify(statement?.Resource)).toMatch(/:secretsmanager:eu-central-1:.*:secret:pilot-light-dnsdemo\/db-credentials-\?\?\?\?\?\?"/);
   });
 
+  it("lets FencePrimary touch only the old primary's service and its own parameter group, in the primary region", () => {
+    const resources = JSON.stringify(statementsOf("FencePrimary").map((x) => x.Resource));
+    expect(resources).toMatch(/:ecs:eu-west-1:.*:service\/pilot-light-dnsdemo\/pilot-light-dnsdemo-web"/);
+    expect(resources).toMatch(/:rds:eu-west-1:.*:pg:pilot-light-dnsdemo-primary"/);
+  });
+
+  it("lets AcquireLock stop only this state machine's executions", () => {
+    const [statement] = statementsOf("AcquireLock").filter((x) => actions(x).includes("states:StopExecution"));
+    expect(JSON.stringify(statement?.Resource)).toMatch(/:states:eu-central-1:.*:execution:pilot-light-dnsdemo-failover:\*"/);
+  });
+
   it("lets SwitchDns change only the stage's record name", () => {
     const change = statementsOf("SwitchDns").find((s) => actions(s).includes("route53:ChangeResourceRecordSets"));
     expect(change?.Condition).toEqual({ "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.example.com"] } });
+  });
+});
+
+describe("stage settings for failing over", () => {
+  it("refuses at synth a stage with health.autoFailover and no DNS, saying why", () => {
+    stages.nodnsauto = { health: { autoFailover: true } };
+    try {
+      expect(() => stageConfig("nodnsauto")).toThrow(/health.autoFailover: needs dns/);
+    } finally {
+      delete stages.nodnsauto;
+    }
+  });
+
+  it("fails prod over by itself, with DNS; a DNS-less development stage only recommends", () => {
+    expect(stageConfig("prod")).toMatchObject({ dns: { recordName: "www.example.com" }, health: { autoFailover: true } });
+    expect(stageConfig("dev")).toMatchObject({ health: { autoFailover: false } });
+    expect(stageConfig("dev").dns).toBeUndefined();
   });
 });
 
@@ -237,6 +311,8 @@ describe("step Lambda settings", () => {
       | undefined;
     expect(fn?.Properties.Environment.Variables).toMatchObject({
       STAGE: "dnsdemo",
+      PRIMARY_PARAMETER_GROUP: "pilot-light-dnsdemo-primary",
+      PRIMARY_HEALTH_URL: "https://eu-west-1.app.example.com/health.php",
       RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
       RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     });

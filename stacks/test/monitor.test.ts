@@ -74,17 +74,18 @@ describe("monitor stack with the default settings", () => {
 
   it("gives the monitor the stage's detection settings and the primary's /health.php", () => {
     const env = envOf(monitor, "packages/functions/src/health-monitor.handler");
+    // dev has no DNS, so it only recommends (an automatic failover would move no user).
     expect(env).toMatchObject({
       FAILURE_THRESHOLD: "3",
       PROBE_TIMEOUT_MS: "5000",
       PROBES_PER_CHECK: "3",
-      AUTO_FAILOVER: "true",
+      AUTO_FAILOVER: "false",
       AVAILABILITY_WINDOW_MINUTES: "60",
       MIN_AVAILABILITY_PERCENT: "50",
       NOTICES_PER_HOUR: "2",
       FAILOVER_ATTEMPTS: "4",
     });
-    // No DNS, so no Route 53 health check to ask: the monitor says so when it fails over.
+    // No DNS, so no Route 53 health check to ask.
     expect(env.HEALTH_CHECK_ID).toBeUndefined();
     expect(env.PRIMARY_HEALTH_URL).toEqual({ "Fn::Join": ["", ["http://", ssmParameterRef(monitor, "/pilot-light/dev/primary/alb-dns"), "/health.php"]] });
     expect(env.DR_HEALTH_URL).toBeUndefined();

@@ -176,28 +176,31 @@ describe("operations stack, default detection profile", () => {
     expect(w.properties.alarms).toHaveLength(8);
   });
 
-  it("tells people of every execution that ends FAILED, TIMED_OUT or ABORTED, through an EventBridge rule on this state machine", () => {
+  it("runs ExecutionEnded on every end of this state machine's executions (SUCCEEDED too: it releases the lock), through an EventBridge rule", () => {
     template.hasResourceProperties("AWS::Events::Rule", {
       Name: "pilot-light-dev-failover-ended",
       State: "ENABLED",
       EventPattern: {
         source: ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machineArn] },
+        detail: { status: ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machineArn] },
       },
       Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ExecutionEnded"), "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 } })],
     });
     template.hasResourceProperties("AWS::Lambda::Function", {
       Handler: "packages/functions/src/execution-ended.handler",
-      Environment: { Variables: Match.objectLike({ DR_REGION: "eu-central-1", STAGE: "dev", TOPIC_ARN: topicImport }) },
+      Environment: { Variables: Match.objectLike({ DR_REGION: "eu-central-1", STAGE: "dev", TOPIC_ARN: topicImport, TABLE_NAME: Match.anyValue() }) },
     });
   });
 
-  it("lets ExecutionEnded read this state machine's execution histories and publish to the alerts topic, nothing else", () => {
+  it("lets ExecutionEnded read this state machine's execution histories, delete only the lock row and publish to the alerts topic, nothing else", () => {
     const policies = Object.values(template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^ExecutionEndedServiceRole") }] } }));
-    const statements = policies.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const statements = policies.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")).sort();
-    expect(actions).toEqual(["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "states:GetExecutionHistory"]);
+    expect(actions).toEqual(["dynamodb:DeleteItem", "kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "states:GetExecutionHistory"]);
+    const release = statements.find((st) => st.Action === "dynamodb:DeleteItem");
+    expect(release?.Condition).toEqual({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LOCK#failover"] } });
+    expect(JSON.stringify(release?.Resource)).toMatch(/State|table/i);
     const history = statements.find((st) => st.Action === "states:GetExecutionHistory");
     expect(JSON.stringify(history?.Resource)).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
   });

@@ -17,6 +17,11 @@ describe("deployCount", () => {
   ] as const)("%s, configured %i, live %s → %i: %s", (role, configured, live, expected, _why) => {
     expect(Compute.deployCount({ role, configured, live })).toBe(expected);
   });
+
+  it("keeps a primary a failover fenced at 0, whatever the stage's settings say", () => {
+    expect(Compute.deployCount({ role: "primary", configured: 2, live: 0, fenced: true })).toBe(0);
+    expect(Compute.deployCount({ role: "dr", configured: 0, live: 2, fenced: true })).toBe(2);
+  });
 });
 
 describe("answerDeployCount", () => {
@@ -26,16 +31,16 @@ describe("answerDeployCount", () => {
     Compute.DeployCountEvent.parse({ RequestType, ResourceProperties: { Region: "eu-central-1", Cluster: "c", Service: "s", Role: "dr", Configured: "0" }, PhysicalResourceId: "eu-central-1/c/s" });
 
   it("answers the live count of an ACTIVE service, read with one DescribeServices", async () => {
-    ecs.on(DescribeServicesCommand, { cluster: "c", services: ["s"] }).resolves({ services: [{ status: "ACTIVE", desiredCount: 2 }] });
+    ecs.on(DescribeServicesCommand, { cluster: "c", services: ["s"], include: ["TAGS"] }).resolves({ services: [{ status: "ACTIVE", desiredCount: 2 }] });
     const answer = await Compute.answerDeployCount(new ECSClient({ region: "eu-central-1" }), event("Update"));
-    expect(answer).toEqual({ PhysicalResourceId: "eu-central-1/c/s", Data: { DesiredCount: 2, Live: 2 } });
+    expect(answer).toEqual({ PhysicalResourceId: "eu-central-1/c/s", Data: { DesiredCount: 2, Live: 2, Fenced: false } });
     expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
   });
 
   it("answers the configured count when the service does not exist yet (CloudFormation creates it next)", async () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ reason: "MISSING" }] });
     const answer = await Compute.answerDeployCount(new ECSClient({ region: "eu-central-1" }), event("Create"));
-    expect(answer.Data).toEqual({ DesiredCount: 0, Live: null });
+    expect(answer.Data).toEqual({ DesiredCount: 0, Live: null, Fenced: false });
   });
 
   it("ignores a service that is being deleted (DRAINING) under the same name", async () => {

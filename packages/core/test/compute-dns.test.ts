@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
-import { Compute, Dns } from "@pilot-light/core";
+import { Compute, Dns, Failover } from "@pilot-light/core";
 
 type Stub = {
   on(command: unknown): { resolves(v: unknown): Stub; rejects(e: unknown): Stub };
@@ -43,9 +44,29 @@ describe("compute adapters", () => {
     expect(ecsMock.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({ cluster: "c", service: "s", desiredCount: 2 });
   });
 
+  it("fences a service by tagging it first (deploys read the tag) and then setting it to 0", async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ ...service(2).services[0], serviceArn: "arn:svc", tags: [] }] }).on(TagResourceCommand).resolves({}).on(UpdateServiceCommand).resolves({});
+    expect(await Compute.fenceService(ecs, { cluster: "c", service: "s" }, "failover x")).toMatchObject({ done: true });
+    expect(ecsMock.commandCalls(TagResourceCommand)[0]?.args[0].input).toEqual({ resourceArn: "arn:svc", tags: [{ key: Compute.fenceTagKey, value: "failover x" }] });
+    expect(ecsMock.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({ cluster: "c", service: "s", desiredCount: 0 });
+  });
+
+  it("changes nothing on a service already fenced", async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ ...service(0).services[0], serviceArn: "arn:svc", tags: [{ key: Compute.fenceTagKey, value: "x" }] }] });
+    expect(await Compute.fenceService(ecs, { cluster: "c", service: "s" }, "again")).toMatchObject({ done: true, detail: expect.stringContaining("already fenced") });
+    expect(ecsMock.commandCalls(TagResourceCommand)).toHaveLength(0);
+    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
   it("fences without throwing when the primary region is unreachable", async () => {
     ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }));
-    expect(await Compute.fenceService(ecs, "eu-west-1", { cluster: "c", service: "s" }, now)).toMatchObject({ fenced: false });
+    const fence = await Failover.fencePrimary(
+      { ecs, rds: new RDSClient({ region: "eu-west-1" }) },
+      { region: "eu-west-1", service: { cluster: "c", service: "s" }, parameterGroup: "pg", dns: { hostedZoneId: "Z1", recordName: "a", drAlbDns: "d", drAlbZoneId: "Z" } },
+      "failover x",
+      now,
+    );
+    expect(fence).toMatchObject({ fenced: false, service: { done: false } });
   });
 });
 

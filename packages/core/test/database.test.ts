@@ -21,14 +21,15 @@ afterEach(() => {
 const rds = new RDSClient({ region: "eu-central-1" });
 const now = new Date("2026-01-01T03:00:00Z");
 const instance = (status: string, source?: string) => ({ DBInstances: [{ DBInstanceIdentifier: "r", DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: source }] });
-const retention = { backupRetentionDays: 7 };
+const retention = { backupRetentionDays: 7, acceptanceSeconds: 120, maxRequests: 3 };
+const marked = (secondsAgo: number, requests = 1) => async () => ({ requested: true, lastRequestedAt: new Date(now.getTime() - secondsAgo * 1000).toISOString(), requests });
 const guard = (over: Partial<Database.PromotionGuard> = {}): Database.PromotionGuard => ({
-  requested: async () => false,
+  marker: async () => ({ requested: false, lastRequestedAt: null, requests: 0 }),
   beforeCall: async () => undefined,
   afterRefusal: async () => undefined,
   ...over,
 });
-const sdkError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const sdkError = (name: string, status: number, attempts = 1) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status, attempts } });
 
 describe("database adapters", () => {
   it.each([
@@ -64,7 +65,7 @@ describe("database adapters", () => {
 
   it("does not promote twice when this execution's promotion is already under way", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("modifying", "arn:src"));
-    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ requested: async () => true }))).toMatchObject({ writable: false, status: "modifying" });
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ marker: marked(30) }))).toMatchObject({ writable: false, status: "modifying" });
     expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
   });
 
@@ -106,7 +107,46 @@ describe("database adapters", () => {
     expect(afterRefusal).not.toHaveBeenCalled();
   });
 
-  it("turns an RDS refusal into PromotionRejectedError and clears the marker", async () => {
+  it("keeps the marker and polls when the refusal met an earlier attempt of the same call (the SDK retried after a lost answer)", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).rejects(sdkError("InvalidDBInstanceStateFault", 400, 2));
+    const afterRefusal = vi.fn(async () => undefined);
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).toMatchObject({ writable: false, acceptance: "pending", requests: 1 });
+    expect(afterRefusal).not.toHaveBeenCalled();
+  });
+
+  it("does not call again while an earlier call of this execution is within its acceptance window", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src"));
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ marker: marked(60) }))).toMatchObject({ acceptance: "pending", requestedAt: new Date(now.getTime() - 60_000).toISOString() });
+    expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
+  });
+
+  it("asks again once RDS showed no sign of the last call for the window", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).resolves({});
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ marker: marked(130) }))).toMatchObject({ requests: 2 });
+    expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(1);
+  });
+
+  it("gives up (marker cleared, PromotionRejectedError) after the last allowed call showed no sign either", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src"));
+    const afterRefusal = vi.fn(async () => undefined);
+    await expect(Database.promoteReplica(rds, "r", now, retention, guard({ marker: marked(130, 3), afterRefusal }))).rejects.toBeInstanceOf(Failover.PromotionRejectedError);
+    expect(afterRefusal).toHaveBeenCalledOnce();
+    expect(rdsMock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ["modifying", "arn:src", 10, "accepted"],
+    ["available", null, 10, "accepted"],
+    ["available", "arn:src", 10, "pending"],
+    ["available", "arn:src", 119, "pending"],
+    ["available", "arn:src", 121, "not-accepted"],
+    ["backing-up", "arn:src", 121, "not-accepted"],
+  ] as const)("judges a call %s (source %s) %i s later: %s", (status, source, seconds, acceptance) => {
+    const state = { identifier: "r", status, sourceIdentifier: source, backupRetentionDays: 7 };
+    expect(Database.judgeAcceptance(state, new Date(now.getTime() - seconds * 1000).toISOString(), now, 120)).toBe(acceptance);
+  });
+
+  it("turns a definite RDS refusal (one attempt, no earlier call) into PromotionRejectedError and clears the marker", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src")).on(PromoteReadReplicaCommand).rejects(sdkError("InvalidDBInstanceStateFault", 400));
     const afterRefusal = vi.fn(async () => undefined);
     await expect(Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).rejects.toBeInstanceOf(Failover.PromotionRejectedError);
@@ -129,6 +169,12 @@ describe("database adapters", () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available"));
     const previous = { identifier: "r", status: "modifying", writable: false, alreadyPromoted: false, requestedAt: "t", writableAt: null, attempts: 3 };
     expect(await Database.checkPromotion(rds, previous, now)).toMatchObject({ writable: true, attempts: 4, writableAt: now.toISOString() });
+  });
+
+  it("sends the loop back to PromoteReplica when the replica showed no sign of the call for the window", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src"));
+    const previous = { identifier: "r", status: "modifying", writable: false, alreadyPromoted: false, requestedAt: new Date(now.getTime() - 150_000).toISOString(), writableAt: null, attempts: 9 };
+    expect(await Database.checkPromotion(rds, previous, now, 120)).toMatchObject({ acceptance: "not-accepted", requestAgain: true });
   });
 
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);

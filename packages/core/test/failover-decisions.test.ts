@@ -247,7 +247,8 @@ describe("outcome and notifications", () => {
   it("tells the operator what to do after a failover that could not switch DNS or fence", () => {
     const body = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date(), objectives), "prod").body;
     expect(body).toContain("NOT switched");
-    expect(body).toContain("NOT fenced");
+    expect(body).toContain("NOT fully fenced (unreachable)");
+    expect(body).toContain("health monitor completes the fence");
     expect(body).toContain("activeRegion");
   });
 
@@ -256,5 +257,34 @@ describe("outcome and notifications", () => {
     expect(n.kind).toBe("failover.needs-operator");
     expect(n.subject).toContain("VerifyDrHealth");
     expect(n.body).toContain("cannot be undone");
+  });
+
+  it("tells people a failover stood down when the primary answered again, and that nothing was promoted", () => {
+    const failure = { step: "PromoteAndScale", error: "PrimaryRecoveredError", cause: "PromoteReplica: the primary answered again" };
+    const assessment = { promotionStarted: false, needsOperator: false, detail: "no promotion was requested" };
+    expect(Failover.failureStatus({ assessment, failure })).toBe("stood-down");
+    const n = Failover.Notifications.failed({ ...state, failure }, assessment, "prod");
+    expect(n.kind).toBe("failover.stood-down");
+    expect(n.subject).toContain("stood down at PromoteReplica");
+    expect(n.body).toContain("Nothing was promoted");
+  });
+
+  it("names a pre-empted drill in the start notice", () => {
+    const preempted = { ...state, lock: { acquired: true, owner: "exec-1", at: "t", preempted: { owner: "drill-7", executionArn: null, at: "t", status: "RUNNING" } } };
+    expect(Failover.Notifications.started(preempted, "prod").body).toContain("Pre-empted drill drill-7");
+  });
+});
+
+describe("compensation's judgement of a promotion", () => {
+  const at = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();
+  it.each([
+    ["no marker, still a replica: roll back", { promotionRequested: false, known: true }, replica(), false, true],
+    ["no source any more: started", { promotionRequested: false, known: true }, replica({ sourceIdentifier: null }), true, true],
+    ["the lock is not ours: assume started", { promotionRequested: true, known: false }, replica(), true, true],
+    ["a marker and RDS modifying: started", { promotionRequested: true, known: true, lastRequestedAt: at(30) }, replica({ status: "modifying" }), true, true],
+    ["a marker 30 s old, replica untouched: not settled, look again", { promotionRequested: true, known: true, lastRequestedAt: at(30) }, replica(), true, false],
+    ["a marker 130 s old, replica untouched: RDS did not accept it, roll back", { promotionRequested: true, known: true, lastRequestedAt: at(130) }, replica(), false, true],
+  ] as const)("%s", (_why, fence, state, started, settled) => {
+    expect(Failover.judgeFailure(fence, state, now, 120, 1)).toMatchObject({ promotionStarted: started, needsOperator: started, settled });
   });
 });

@@ -114,13 +114,13 @@ describe("endedNotification", () => {
   it.each([
     ["TIMED_OUT", "timed out", "failover.timed_out"],
     ["ABORTED", "was aborted", "failover.aborted"],
-  ] as const)("tells of a run that %s where it was and that its lock may be held", (status, verb, kind) => {
+  ] as const)("tells of a run that %s where it was and that its lock is released", (status, verb, kind) => {
     const h = history().task("ValidateInput", "ok").running("CheckPromotion");
-    const n = Failover.endedNotification("pilot-light prod", { ...detail, status, error: null, cause: null }, Failover.summarizeEnded(status, h.events))!;
+    const n = Failover.endedNotification("pilot-light prod", { ...detail, status, error: null, cause: null }, { ...Failover.summarizeEnded(status, h.events), lockReleased: true })!;
     expect(n.kind).toBe(kind);
     expect(n.subject).toBe(`[pilot-light prod] Failover failover-primary-20261202T100000Z ${verb}`);
     expect(n.body).toContain(`${verb} while in CheckPromotion`);
-    expect(n.body).toContain("the failover lock may still be held");
+    expect(n.body).toContain("The failover lock it still held is released");
   });
 
   it("keeps the subject within SNS's 100 characters for the longest names", () => {

@@ -1,7 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
 import { Failover, State } from "@pilot-light/core";
 import { startDynalite, type LocalDynamo } from "./support/dynalite";
+
+const sfnMock = mockClient(SFNClient);
+afterEach(() => sfnMock.reset());
+const sfn = new SFNClient({ region: "eu-central-1" });
 
 let db: LocalDynamo;
 beforeAll(async () => {
@@ -16,9 +22,11 @@ const run = (executionName: string, mode: Failover.Run["mode"] = "failover"): Fa
   incidentId: `inc-${executionName}`,
   options: { switchDns: true, acknowledgeRpoBreach: false },
   executionName,
-  startedAt: "t",
+  executionArn: `arn:aws:states:eu-central-1:123456789012:execution:pilot-light-test-failover:${executionName}`,
+  startedAt: "2026-01-01T02:59:00.000Z",
 });
 const now = new Date("2026-01-01T03:00:00Z");
+const lockOf = async (table: string) => (await db.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.failoverLock() }, ConsistentRead: true }))).Item;
 
 describe("failover lock (dynalite)", () => {
   it("takes the lock once and lets the same execution take it again (a retried task)", async () => {
@@ -41,6 +49,62 @@ describe("failover lock (dynalite)", () => {
     expect((await Failover.acquireLock(db.doc, table, run("new"), now)).acquired).toBe(true);
   });
 
+  it("expires exactly when the execution that took it must have ended (its start + the state machine's timeout)", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("a"), now);
+    expect((await lockOf(table))?.expiresAt).toBe(Date.parse("2026-01-01T02:59:00.000Z") / 1000 + Failover.executionTimeoutSeconds);
+    expect(Failover.executionTimeoutSeconds).toBe(90 * 60);
+  });
+
+  it("reads first: a retry after a lost answer finds the lock its own and writes nothing, keeping its promotion marker", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("a"), now);
+    await Failover.markPromotionRequested(db.doc, table, "a", now);
+    expect(await Failover.acquireLock(db.doc, table, run("a"), new Date(now.getTime() + 5000))).toMatchObject({ acquired: true, alreadyHeld: true, at: now.toISOString() });
+    expect((await lockOf(table))?.promotionRequestedAt).toBe(now.toISOString());
+  });
+
+  it("lets a failover take a drill's lock over and stop the drill's execution", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("drill-1", "drill"), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: "RUNNING" }).on(StopExecutionCommand).resolves({});
+    const taken = await Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn);
+    expect(taken).toMatchObject({ acquired: true, preempted: { owner: "drill-1", status: "RUNNING", stoppedAt: now.toISOString() } });
+    expect(sfnMock.commandCalls(StopExecutionCommand)[0]?.args[0].input).toMatchObject({ executionArn: run("drill-1").executionArn, error: "PreemptedByFailover" });
+    expect(await lockOf(table)).toMatchObject({ owner: "failover-1", mode: "failover", preempted: { owner: "drill-1" } });
+    // The drill's own release (RecordOutcome/RecordFailure) no longer touches the lock.
+    expect(await Failover.releaseLock(db.doc, table, "drill-1")).toBe(false);
+  });
+
+  it("stops the pre-empted drill on a retry when the first stop failed, and not twice", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("drill-1", "drill"), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: "RUNNING" }).on(StopExecutionCommand).rejectsOnce(Object.assign(new Error("throttled"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } })).resolves({});
+    await expect(Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn)).rejects.toMatchObject({ name: "AwsTransientError" });
+    expect(await Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn)).toMatchObject({ alreadyHeld: true, preempted: { stoppedAt: now.toISOString() } });
+    expect(await Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn)).toMatchObject({ alreadyHeld: true });
+    expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(2);
+  });
+
+  it("does not stop a drill whose execution has already ended", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("drill-1", "drill"), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: "SUCCEEDED" });
+    expect(await Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn)).toMatchObject({ preempted: { status: "SUCCEEDED" } });
+    expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ["a drill", "drill", "drill"],
+    ["a failover", "failover", "failover"],
+    ["a drill (another failover holds it)", "failover", "drill"],
+  ] as const)("never pre-empts for %s", async (_what, holder, asker) => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("holder", holder), now);
+    await expect(Failover.acquireLock(db.doc, table, run("asker", asker), now, sfn)).rejects.toBeInstanceOf(Failover.FailoverLockedError);
+    expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
   it("takes no lock in a dry-run", async () => {
     const table = await db.createStateTable();
     await Failover.acquireLock(db.doc, table, run("a"), now);
@@ -61,7 +125,7 @@ describe("promotion fence (dynalite)", () => {
     const table = await db.createStateTable();
     await Failover.acquireLock(db.doc, table, run("a"), now);
     await Failover.markPromotionRequested(db.doc, table, "a", now);
-    expect(await Failover.beginCompensation(db.doc, table, "a", now)).toEqual({ promotionRequested: true, known: true });
+    expect(await Failover.beginCompensation(db.doc, table, "a", now)).toEqual({ promotionRequested: true, known: true, lastRequestedAt: now.toISOString() });
   });
 
   it("stops a promotion once compensation has begun", async () => {
@@ -69,6 +133,16 @@ describe("promotion fence (dynalite)", () => {
     await Failover.acquireLock(db.doc, table, run("a"), now);
     expect(await Failover.beginCompensation(db.doc, table, "a", now)).toEqual({ promotionRequested: false, known: true });
     await expect(Failover.markPromotionRequested(db.doc, table, "a", now)).rejects.toBeInstanceOf(Failover.PromotionRejectedError);
+  });
+
+  it("counts the promote calls and remembers the last one", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("a"), now);
+    await Failover.markPromotionRequested(db.doc, table, "a", now);
+    const later = new Date(now.getTime() + 130_000);
+    await Failover.markPromotionRequested(db.doc, table, "a", later);
+    expect(await Failover.readPromotionMarker(db.doc, table, "a")).toEqual({ requested: true, lastRequestedAt: later.toISOString(), requests: 2 });
+    expect(await Failover.readPromotionMarker(db.doc, table, "b")).toEqual({ requested: false, lastRequestedAt: null, requests: 0 });
   });
 
   it("forgets the marker when RDS refused the promotion", async () => {

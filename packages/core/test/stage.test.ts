@@ -17,11 +17,12 @@ describe("stage configuration", () => {
       drTaskCount: 2,
       drPilotTaskCount: 0,
       activeRegion: "primary",
+      // No DNS, so no automatic failover: it would move no user.
       health: {
         schedule: "rate(5 minutes)",
         failureThreshold: 3,
         probeTimeoutSeconds: 5,
-        autoFailover: true,
+        autoFailover: false,
         availabilityWindowMinutes: 60,
         minAvailabilityPercent: 50,
         notificationsPerHour: 2,
@@ -29,6 +30,14 @@ describe("stage configuration", () => {
       },
     });
     expect(c.dns).toBeUndefined();
+  });
+
+  it("fails over automatically by default once the stage has DNS", () => {
+    expect(resolve({ dns: { hostedZoneName: "example.com", hostedZoneId: "Z1", recordName: "a.example.com" } }).health.autoFailover).toBe(true);
+  });
+
+  it("refuses health.autoFailover on a stage without DNS, saying why and what to do", () => {
+    expect(() => resolve({ health: { autoFailover: true } })).toThrow(/health.autoFailover: needs dns: without Route 53 records an automatic failover .* set health.autoFailover to false/);
   });
 
   it.each([

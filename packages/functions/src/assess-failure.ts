@@ -1,7 +1,9 @@
 /**
  * AssessFailure (first compensation state): closes the promotion fence on the lock item and
  * asks both the fence and RDS whether a promotion has started. No: roll back. Yes (or
- * unknown): a promotion cannot be undone, so the execution ends in NeedsOperator.
+ * unknown): a promotion cannot be undone, so the execution ends in NeedsOperator. A promote
+ * call still inside its acceptance window is not settled yet (`settled: false`): the state
+ * machine waits and asks again, so a call whose answer was lost is never rolled back under.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -15,6 +17,9 @@ const clients = Failover.lazy(() => ({
   db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().DR_REGION })),
 }));
 
-export const handler = wrap(Failover.FailoverState, async ({ run }) =>
-  Failover.assessFailure(clients().rds, clients().db, settings().TABLE_NAME, run, settings().REPLICA_ID, new Date()),
+export const handler = wrap(Failover.FailoverState, async ({ run, assessment }) =>
+  Failover.assessFailure(clients().rds, clients().db, settings().TABLE_NAME, run, settings().REPLICA_ID, new Date(), {
+    acceptanceSeconds: Failover.promotionAcceptanceSeconds,
+    ...(assessment ? { previous: assessment } : {}),
+  }),
 );

@@ -1,23 +1,35 @@
 /**
- * ExecutionEnded (EventBridge rule on the failover state machine's FAILED, TIMED_OUT and
- * ABORTED status changes): reads the execution history and tells people which step failed,
- * unless the run's own NotifyFailed already did. A publish that fails counts a
- * NotificationFailures metric, whose alarm reaches people without SNS (an OpsCenter OpsItem),
- * and is rethrown so EventBridge's retries try again.
+ * ExecutionEnded (EventBridge rule on the failover state machine's status changes to an end:
+ * SUCCEEDED, FAILED, TIMED_OUT, ABORTED): releases the failover lock if the ended execution
+ * still holds it (conditional on the owner: a lock a failover took over from a stopped drill is
+ * left alone; a run whose own release failed is covered). For the bad ends it reads the
+ * execution history and tells people which step failed, unless the run's own NotifyFailed
+ * already did. A publish that fails counts a NotificationFailures metric, whose
+ * alarm reaches people without SNS (an OpsCenter OpsItem), and is rethrown so EventBridge's
+ * retries try again (releasing twice is a no-op).
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Failover, Notify } from "@pilot-light/core";
 import { handler as wrap, logger, metrics } from "./lib/handler";
 
-const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "TOPIC_ARN", "STAGE"]));
-const clients = Failover.lazy(() => ({ sfn: new SFNClient({ region: settings().DR_REGION }), sns: new SNSClient({ region: settings().DR_REGION }) }));
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "TOPIC_ARN", "STAGE", "TABLE_NAME"]));
+const clients = Failover.lazy(() => ({
+  sfn: new SFNClient({ region: settings().DR_REGION }),
+  sns: new SNSClient({ region: settings().DR_REGION }),
+  db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().DR_REGION })),
+}));
 
 export const handler = wrap(Failover.ExecutionStatusEvent, async ({ detail }) => {
-  const { sfn, sns } = clients();
-  const summary = Failover.summarizeEnded(detail.status, await Failover.readHistory(sfn, detail.executionArn));
-  const message = Failover.endedNotification(`pilot-light ${settings().STAGE}`, detail, summary);
+  const { sfn, sns, db } = clients();
+  const lockReleased = await Failover.releaseLock(db, settings().TABLE_NAME, detail.name);
+  const status = detail.status;
+  if (status === "SUCCEEDED") return { notified: false, reason: "the run succeeded and told people itself", lockReleased };
+  const summary = { ...Failover.summarizeEnded(status, await Failover.readHistory(sfn, detail.executionArn)), lockReleased };
+  const message = Failover.endedNotification(`pilot-light ${settings().STAGE}`, { ...detail, status }, summary);
   logger.warn("failover execution ended badly", { execution: detail.name, ...summary, notify: Boolean(message) });
   if (!message) return { notified: false, reason: "the run's NotifyFailed already published", summary };
   try {

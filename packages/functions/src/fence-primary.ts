@@ -1,24 +1,25 @@
 /**
- * FencePrimary: best effort, time-bounded: sets the old primary's ECS service to desired 0
- * so a recovering region serves no stale data. Never throws for an unreachable region; the
- * result says whether it worked. Already at 0 is success. Its calls go to the failed region,
- * where they hang rather than fail: every attempt is bounded (connect 2 s, whole request 4 s;
- * `requestTimeout` only warns without `throwOnRequestTimeout`), two attempts per call, so the
- * step ends well inside its 25 s Lambda timeout.
+ * FencePrimary: makes the old primary unable to take writes or users again, best effort and
+ * time-bounded: its database `read_only` = 1 (its own parameter group), and with DNS its ECS
+ * service tagged `pilot-light:fenced` (deploys keep it at 0) and set to 0. Without DNS the old
+ * primary is the only region users reach: its service is left running. Never throws for an
+ * unreachable region; what could not be done is in the result, and the health monitor's fence
+ * completion finishes it once the region answers. Its calls go to the failed region, where they
+ * hang rather than fail: every attempt is bounded (Failover.boundedClientConfig).
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { Compute, Failover } from "@pilot-light/core";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
-const settings = Failover.lazy(() => Failover.readSettings(process.env, ["PRIMARY_REGION", "PRIMARY_CLUSTER", "PRIMARY_SERVICE"]));
-/** The primary region is probably down: worst case 2 attempts x 4 s per call, 2 calls. */
-export const primaryClientConfig = {
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 2000, requestTimeout: 4000, throwOnRequestTimeout: true },
-} as const;
-const ecs = Failover.lazy(() => new ECSClient({ region: settings().PRIMARY_REGION, ...primaryClientConfig }));
+const settings = Failover.lazy(() => Failover.readSettings(process.env, ["PRIMARY_REGION", "PRIMARY_CLUSTER", "PRIMARY_SERVICE", "PRIMARY_PARAMETER_GROUP"]));
+const clients = Failover.lazy(() => ({
+  ecs: new ECSClient({ region: settings().PRIMARY_REGION, ...Failover.boundedClientConfig }),
+  rds: new RDSClient({ region: settings().PRIMARY_REGION, ...Failover.boundedClientConfig }),
+}));
 
-export const handler = wrap(Failover.FailoverState, async () => {
+export const handler = wrap(Failover.FailoverState, async ({ run }) => {
   const s = settings();
-  return Compute.fenceService(ecs(), s.PRIMARY_REGION, { cluster: s.PRIMARY_CLUSTER, service: s.PRIMARY_SERVICE }, new Date());
+  const target = { region: s.PRIMARY_REGION, service: { cluster: s.PRIMARY_CLUSTER, service: s.PRIMARY_SERVICE }, parameterGroup: s.PRIMARY_PARAMETER_GROUP, ...Failover.dnsTarget(process.env) };
+  return Failover.fencePrimary(clients(), target, `failover ${run.executionName} (incident ${run.incidentId})`, new Date());
 });

@@ -12,7 +12,7 @@ const objectives = Failover.lazy(() => Failover.readObjectives(process.env));
 const sns = Failover.lazy(() => new SNSClient({ region: settings().DR_REGION }));
 
 export const handler = wrap(Failover.AssessedState, async (state) => {
-  const outcome = Failover.summarizeOutcome(state, state.assessment.needsOperator ? "needs-operator" : "rolled-back", new Date(), objectives());
+  const outcome = Failover.summarizeOutcome(state, Failover.failureStatus(state), new Date(), objectives());
   const message = Failover.Notifications.failed(state, state.assessment, settings().STAGE, outcome);
   return { kind: message.kind, messageId: await Notify.publish(sns(), settings().TOPIC_ARN, message) };
 });

@@ -1,6 +1,6 @@
 /**
- * RecordFailure (compensation): stores the failed execution's outcome (rolled back or needs
- * operator, with the failed step and error) and releases the failover lock so the operator
+ * RecordFailure (compensation): stores the failed execution's outcome (rolled back, stood down
+ * or needs operator, with the failed step and error) and releases the failover lock so the operator
  * can start again. Both writes are idempotent.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -14,10 +14,11 @@ const objectives = Failover.lazy(() => Failover.readObjectives(process.env));
 const db = Failover.lazy(() => DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().DR_REGION })));
 
 export const handler = wrap(Failover.AssessedState, async (state) => {
-  const outcome = Failover.summarizeOutcome(state, state.assessment.needsOperator ? "needs-operator" : "rolled-back", new Date(), objectives());
+  const outcome = Failover.summarizeOutcome(state, Failover.failureStatus(state), new Date(), objectives());
   await Failover.storeOutcome(db(), settings().TABLE_NAME, outcome);
   const lockReleased = await Failover.releaseLock(db(), settings().TABLE_NAME, state.run.executionName);
   metrics.addDimension("mode", state.run.mode);
-  metrics.addMetric(state.assessment.needsOperator ? "FailoverNeedsOperator" : "FailoverRolledBack", MetricUnit.Count, 1);
+  const metric = { "needs-operator": "FailoverNeedsOperator", "stood-down": "FailoverStoodDown", "rolled-back": "FailoverRolledBack", succeeded: "FailoverSucceeded" }[outcome.status];
+  metrics.addMetric(metric, MetricUnit.Count, 1);
   return { status: outcome.status, lockReleased };
 });

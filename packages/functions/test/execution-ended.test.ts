@@ -1,13 +1,16 @@
 /**
- * ExecutionEnded, the handler behind the EventBridge rule on the failover state machine's bad
- * endings: reads the whole history (paged), publishes once, and on a failed publish counts
+ * ExecutionEnded, the handler behind the EventBridge rule on the failover state machine's
+ * endings: releases the lock the ended run still holds (dynalite, conditional on the owner),
+ * reads the whole history (paged), publishes once, and on a failed publish counts
  * NotificationFailures (the alarm without SNS) and fails so EventBridge retries.
  */
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { lambdaContext } from "@pilot-light/world";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { State } from "@pilot-light/core";
+import { lambdaContext, startDynalite, type LocalDynamo } from "@pilot-light/world";
 import { handler } from "../src/execution-ended";
 import { metrics } from "../src/lib/handler";
 
@@ -15,16 +18,27 @@ const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
 const arn = "arn:aws:states:eu-central-1:123456789012:execution:pilot-light-test-failover:drill-test-1";
 
-beforeAll(() => {
-  Object.assign(process.env, { DR_REGION: "eu-central-1", TOPIC_ARN: "arn:aws:sns:eu-central-1:123456789012:pilot-light-test-alerts", STAGE: "test" });
+let dynamo: LocalDynamo;
+let table: string;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  table = await dynamo.createStateTable();
+  Object.assign(process.env, {
+    DR_REGION: "eu-central-1",
+    TOPIC_ARN: "arn:aws:sns:eu-central-1:123456789012:pilot-light-test-alerts",
+    STAGE: "test",
+    TABLE_NAME: table,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  });
 });
+afterAll(async () => dynamo.stop());
 afterEach(() => {
   sfn.reset();
   sns.reset();
   vi.restoreAllMocks();
 });
 
-const event = (status: "FAILED" | "TIMED_OUT" | "ABORTED") => ({
+const event = (status: "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED") => ({
   version: "0",
   "detail-type": "Step Functions Execution Status Change",
   source: "aws.states",
@@ -32,6 +46,8 @@ const event = (status: "FAILED" | "TIMED_OUT" | "ABORTED") => ({
 });
 const entered = (id: number, name: string): HistoryEvent => ({ id, previousEventId: id - 1, type: "TaskStateEntered", timestamp: new Date(0), stateEnteredEventDetails: { name } });
 const ok = (id: number): HistoryEvent => ({ id, previousEventId: id - 1, type: "TaskSucceeded", timestamp: new Date(0) });
+const holdLock = (owner: string) => dynamo.doc.send(new PutCommand({ TableName: table, Item: { pk: State.keys.failoverLock(), owner, mode: "drill", expiresAt: 4_000_000_000 } }));
+const lockOwner = async () => (await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.failoverLock() }, ConsistentRead: true }))).Item?.owner;
 
 describe("ExecutionEnded", () => {
   it("reads every page of the history and tells people where a timed-out run was", async () => {
@@ -62,8 +78,34 @@ describe("ExecutionEnded", () => {
     expect(counted).toHaveBeenCalledWith("NotificationFailures", "Count", 1);
   });
 
-  it("rejects an event that is not a bad ending of an execution", async () => {
-    await expect(handler({ ...event("FAILED"), detail: { ...event("FAILED").detail, status: "SUCCEEDED" } }, lambdaContext("ExecutionEnded"))).rejects.toThrow(/status/);
+  it.each(["TIMED_OUT", "ABORTED", "FAILED"] as const)("releases the lock a run that ended %s still holds, and says so", async (status) => {
+    await holdLock("drill-test-1");
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(1, "CheckDrService")] });
+    sns.on(PublishCommand).resolves({ MessageId: "m-2" });
+    const out = await handler(event(status), lambdaContext("ExecutionEnded"));
+    expect(out).toMatchObject({ summary: { lockReleased: true } });
+    expect(await lockOwner()).toBeUndefined();
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain("lock it still held is released");
+  });
+
+  it("leaves a lock another execution took over (a failover that pre-empted this drill)", async () => {
+    await holdLock("failover-primary-1");
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(1, "CheckDrService")] });
+    sns.on(PublishCommand).resolves({ MessageId: "m-3" });
+    expect(await handler(event("ABORTED"), lambdaContext("ExecutionEnded"))).toMatchObject({ summary: { lockReleased: false } });
+    expect(await lockOwner()).toBe("failover-primary-1");
+  });
+
+  it("releases a succeeded run's lock (its own release may have failed) and tells nobody", async () => {
+    await holdLock("drill-test-1");
+    expect(await handler(event("SUCCEEDED"), lambdaContext("ExecutionEnded"))).toMatchObject({ notified: false, lockReleased: true });
+    expect(await lockOwner()).toBeUndefined();
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("rejects an event that is not the end of an execution", async () => {
+    await expect(handler({ ...event("FAILED"), detail: { ...event("FAILED").detail, status: "RUNNING" } }, lambdaContext("ExecutionEnded"))).rejects.toThrow(/status/);
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
   });
 });

@@ -11,16 +11,16 @@
  * world as the scenario says, and writes down what happened.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { Failover, Stage, State } from "@pilot-light/core";
 import {
+  Scheduler,
   VirtualClock,
   defaultReplicaBackup,
   executeLocally,
   installApis,
+  invariantViolations,
   lambdaContext,
   pilotLightWorld,
   startDynalite,
@@ -91,15 +91,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     return world;
   });
 
-  // The monitor's StartExecution: SFN is answered here, the execution then runs locally.
-  const started: { name: string; input: unknown; atMs: number }[] = [];
-  const sfn = mockClient(SFNClient);
-  sfn.on(StartExecutionCommand).callsFake((input: { name?: string; input?: string }) => {
-    if (!world) throw new Error("no world");
-    const existing = started.find((s) => s.name === input.name);
-    if (!existing) started.push({ name: input.name ?? "", input: JSON.parse(input.input ?? "{}"), atMs: world.clock.nowMs() });
-    return { executionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${input.name}`, startDate: new Date() };
-  });
+  // The monitor's StartExecution is answered by the world (its Step Functions executions); the
+  // engine then runs each started execution locally.
 
   // Local stand-ins for what Lambda provides; nothing here reaches AWS (every client is mocked
   // or pointed at dynalite), and the handlers' structured logs would drown the timeline.
@@ -142,6 +135,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
   // @ts-expect-error -- as above
   const fastMonitor = (await import("../../functions/src/health-monitor.ts?profile=fast")).handler as LambdaHandler;
   const monitors: Record<Profile["name"], LambdaHandler> = { default: defaultMonitor, fast: fastMonitor };
+  // EventBridge's rule on the state machine's ends runs ExecutionEnded (stacks/Operations.ts).
+  const executionEnded = (await import("../../functions/src/execution-ended")).handler as LambdaHandler;
 
   return {
     async rehearse(options) {
@@ -169,7 +164,10 @@ export async function createRehearsal(): Promise<Rehearsal> {
       });
       world = created.world;
       const restoreApis = installApis(world);
-      started.length = 0;
+      world.onExecutionStatusChange(async (e) => {
+        const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
+        await executionEnded({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-rehearsal-ExecutionEnded"));
+      });
       await dynamo.resetStateTable(tableName);
       try {
         return await play(scenario, profile, options, latency, random.next.bind(random), created.world, created.ids);
@@ -179,7 +177,6 @@ export async function createRehearsal(): Promise<Rehearsal> {
       }
     },
     async close() {
-      sfn.restore();
       fakeDate.uninstall();
       await health.close();
       await dynamo.stop();
@@ -197,6 +194,11 @@ export async function createRehearsal(): Promise<Rehearsal> {
   ): Promise<RehearsalReport> {
     const wallStart = performance.now();
     const clock = world.clock;
+    // Time passes through the scheduler, so a drill running beside the monitor keeps its own pace.
+    const scheduler = Scheduler.of(clock);
+    const until = async (ms: number) => {
+      if (ms > clock.nowMs()) await scheduler.sleep((ms - clock.nowMs()) / 1000);
+    };
     const originMs = clock.nowMs();
     // The outage falls somewhere in a schedule period; one healthy check has run before it.
     const outageMs = clock.nowMs() + profile.periodSeconds * 1000 + Math.floor(next() * profile.periodSeconds * 1000);
@@ -213,39 +215,61 @@ export async function createRehearsal(): Promise<Rehearsal> {
     /** A live line only (phase starts and ends, step errors). */
     const tell = (text: string, ms = clock.nowMs()) => progress.add({ atSeconds: at(ms), text });
     const changes = scenario.changes(ctx).sort((a, b) => a.atSeconds - b.atSeconds);
-    const applyChangesUntil = (ms: number) => {
+    /** A drill an operator starts beside the monitor (outage-during-drill): it runs on its own. */
+    let drill: { name: string; done: Promise<ExecutionRecord> } | undefined;
+    const startDrill = () => {
+      const name = `drill-rehearsal-${options.seed}`;
+      const input = { mode: "drill", reason: "rehearsal: is DR ready?", requestedBy: "pnpm rehearse" };
+      const handlers = Object.fromEntries(stepNames.map((step): [StepName, LocalHandler] => [step, (event) => steps[step](event, lambdaContext(`pilot-light-rehearsal-${step}`))]));
+      const done = executeLocally(definition, input, { clock, handlers, executionName: name, lambdaTimeoutSeconds: (step: string) => taskTimeoutSeconds(step as StepName) - 5, world, stateMachineArn });
+      drill = { name, done };
+      void done.then((r) => say(`drill ${name} ${r.status === "ABORTED" ? "was stopped" : r.status === "SUCCEEDED" ? "ended" : `failed (${r.error})`} in state ${r.states.at(-1) ?? "?"}`, r.endedAtMs, r.status === "ABORTED" ? "drill stopped" : "drill ended"));
+    };
+    const applyChangesUntil = async (ms: number) => {
       while (changes.length > 0 && outageMs + changes[0]!.atSeconds * 1000 <= ms) {
         const change = changes.shift()!;
-        const changeMs = outageMs + change.atSeconds * 1000;
-        if (changeMs > clock.nowMs()) clock.advance((changeMs - clock.nowMs()) / 1000);
+        await until(outageMs + change.atSeconds * 1000);
         change.apply(ctx);
         say(change.text, clock.nowMs(), change.text);
       }
     };
+    /** The failover the monitor started (the world's Step Functions answered its StartExecution). */
+    const monitorStarted = () => [...world.executions.values()].find((e) => e.name !== drill?.name);
 
     let execution: { name: string; input: unknown; atMs: number } | undefined;
     if (scenario.start.by === "monitor") {
       const monitor = monitors[profile.name];
       const lastTick = Math.ceil(((outageMs - clock.nowMs()) / 1000) / profile.periodSeconds) + scenario.observeTicks;
+      let drillAtMs: number | undefined;
       for (let n = 0; n <= lastTick && !execution; n++) {
         // EventBridge names the nominal time in the event; delivery comes up to a minute later.
         const tickNominal = originMs + n * profile.periodSeconds * 1000;
         const fireMs = tickNominal + samplePert(latencyModel.triggerJitter, { next }) * 1000;
-        applyChangesUntil(fireMs);
-        if (fireMs > clock.nowMs()) clock.advance((fireMs - clock.nowMs()) / 1000);
-        const result = (await monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor"))) as {
+        await applyChangesUntil(fireMs);
+        if (drillAtMs !== undefined && !drill && drillAtMs <= fireMs) {
+          await until(drillAtMs);
+          startDrill();
+          say("an operator starts a drill to check DR", clock.nowMs(), "drill started");
+        }
+        await until(fireMs);
+        const result = (await scheduler.run(() => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor")))) as {
           healthy: boolean;
           consecutiveFailures: number;
         };
         if (clock.nowMs() >= outageMs) {
           say(result.healthy ? "health check passed" : `health check failed (${result.consecutiveFailures} in a row)`);
         }
-        execution = started[0];
+        const started = monitorStarted();
+        if (started) execution = { name: started.name, input: started.input, atMs: started.startMs };
+        // After the degraded e-mails, before the check that reaches the threshold is due.
+        if (scenario.drillBeforeThresholdSeconds !== undefined && result.consecutiveFailures === profile.failureThreshold - 1) {
+          drillAtMs = tickNominal + (profile.periodSeconds - scenario.drillBeforeThresholdSeconds) * 1000;
+        }
         progress.release(at(clock.nowMs()));
       }
       if (execution) say(`monitor started execution ${execution.name}`, execution.atMs, "failover started");
     } else {
-      if (outageMs > clock.nowMs()) clock.advance((outageMs - clock.nowMs()) / 1000);
+      await until(outageMs);
       execution = {
         name: `${scenario.start.mode}-rehearsal-${options.seed}`,
         input: { mode: scenario.start.mode, reason: `rehearsal: ${scenario.description}`, requestedBy: "pnpm rehearse" },
@@ -255,6 +279,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     }
 
     const timings: { step: StepName; startMs: number; endMs: number }[] = [];
+    /** A drill this failover took the lock from, and how long after its start it held the lock. */
+    const preempting: { found: { drill: string; delaySeconds: number } | null } = { found: null };
     /** How each phase ended, once it has (a polling phase's end is known when a later one starts). */
     const results = new Map<string, { outcome: PhaseOutcome; error: string | null }>();
     let record: ExecutionRecord | undefined;
@@ -305,6 +331,12 @@ export async function createRehearsal(): Promise<Rehearsal> {
             try {
               const out = await steps[step](input, lambdaContext(`pilot-light-rehearsal-${step}`));
               finish(null);
+              const preempted = step === "AcquireLock" ? Failover.LockResult.safeParse(out).data?.preempted : undefined;
+              if (preempted && execution && !preempting.found) {
+                const delaySeconds = Math.round((clock.nowMs() - execution.atMs) / 100) / 10;
+                preempting.found = { drill: preempted.owner, delaySeconds };
+                say(`failover took the lock from drill ${preempted.owner} and stopped it, ${delaySeconds} s after the monitor started it`, clock.nowMs(), "drill pre-empted");
+              }
               if (step === "VerifyDrHealth") {
                 say(world.isWritable(ids.replicaDb) ? "DR serving healthy traffic (writable database)" : "DR verified healthy against the read replica", clock.nowMs(), world.isWritable(ids.replicaDb) ? "DR serving" : "DR verified");
               }
@@ -324,7 +356,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       );
       // Each Lambda's timeout is its Task's minus 5 s, as the Failover stack deploys it.
       const lambdaTimeoutSeconds = (step: string) => taskTimeoutSeconds(step as StepName) - 5;
-      record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name, lambdaTimeoutSeconds });
+      record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name, lambdaTimeoutSeconds, world, stateMachineArn });
       if (record.status === "FAILED" && !failureMarked) {
         // No compensation ran (InputRejected, the lock, a dry-run): the last phase ended the run.
         const last = [...open.values()].at(-1);
@@ -333,8 +365,9 @@ export async function createRehearsal(): Promise<Rehearsal> {
       closeUpTo(Number.POSITIVE_INFINITY);
       say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`} in state ${record.states.at(-1) ?? "?"}`, record.endedAtMs, "run ended");
     } else {
-      applyChangesUntil(clock.nowMs());
+      await applyChangesUntil(clock.nowMs());
     }
+    const drillRecord = drill ? await drill.done : undefined;
     progress.flush();
 
     const phases: (Phase & { level: number })[] = [];
@@ -379,6 +412,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       primaryRecordTarget: primaryRecord ? (primaryRecord.AliasTarget?.DNSName ?? primaryRecord.ResourceRecords?.[0]?.Value ?? null) : null,
       failoverLockHeld: Boolean(lock.Item),
     };
+    const violations = invariantViolations(world, ids, { lock: lock.Item });
     const detectionSeconds = scenario.start.by === "monitor" && execution ? at(execution.atMs) : null;
     const span = (name: string) => {
       const p = phases.find((x) => x.name === name);
@@ -424,6 +458,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
         ? { name: execution.name, status: record.status, error: record.error ?? null, endStateName: record.states.at(-1) ?? null, states: record.states }
         : null,
       endState,
+      invariantViolations: violations,
+      preemption: preempting.found ? { ...preempting.found, drillStatus: drillRecord?.status ?? null } : null,
       latencies: latency,
       wallMilliseconds: Math.round(performance.now() - wallStart),
     };

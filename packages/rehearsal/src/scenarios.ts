@@ -50,6 +50,11 @@ export interface Scenario {
   changes(ctx: ScenarioContext): ScheduledChange[];
   /** Scheduled ticks to run when nothing starts a failover (a scenario that must not fail over). */
   observeTicks: number;
+  /**
+   * An operator starts a drill (it runs beside the monitor) this many seconds before the check
+   * that will reach the threshold is due: after the degraded e-mails, to see whether DR is ready.
+   */
+  drillBeforeThresholdSeconds?: number;
   expect: { failedOver: boolean; executionStarted: boolean };
 }
 
@@ -161,6 +166,17 @@ export const scenarios: Record<string, Scenario> = {
       ...regionalOutage.changes(ctx),
       { atSeconds: 0, text: "Route 53's control plane (us-east-1) stops answering", apply: ({ world }) => world.impair("route53") },
     ],
+  },
+  "outage-during-drill": {
+    ...regionalOutage,
+    name: "outage-during-drill",
+    description:
+      "The primary region fails; after the degraded e-mails someone starts a drill to see whether DR is ready, and it is still running when the monitor reaches its threshold: the failover stops the drill, takes its lock and fails over at once.",
+    setup: ({ world }) => {
+      // A slow task start keeps the drill busy across the monitor's decisive check.
+      world.latencies.taskStartSeconds = Math.max(world.latencies.taskStartSeconds, 150);
+    },
+    drillBeforeThresholdSeconds: 30,
   },
   "promotion-fails": {
     ...regionalOutage,

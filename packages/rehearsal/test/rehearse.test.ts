@@ -2,7 +2,7 @@
  * Every scenario rehearsed end to end (real monitor, real synthesized state machine, real
  * handlers, emulated world on a virtual clock): what happened, and the world it left behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRehearsal, type ProgressLine, type Rehearsal } from "../src/engine";
 import { RehearsalReport } from "../src/report/schema";
 
@@ -12,12 +12,23 @@ beforeAll(async () => {
 });
 afterAll(async () => rehearsal?.close());
 
+/** Every report a test produced: the world's invariants must hold at the end of each. */
+const reports: RehearsalReport[] = [];
+afterEach(() => {
+  const broken = reports.splice(0).filter((r) => r.invariantViolations.length > 0);
+  expect(broken.map((r) => `${r.scenario} (seed ${r.seed}, ${r.profile}): ${r.invariantViolations.join("; ")}`)).toEqual([]);
+});
+const keep = (r: RehearsalReport) => {
+  reports.push(r);
+  return r;
+};
+
 const run = async (scenario: string, seed = 5, profile: "default" | "fast" = "default") =>
-  RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile }));
+  keep(RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile })));
 
 const runWithProgress = async (scenario: string, seed = 5) => {
   const lines: ProgressLine[] = [];
-  const report = RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile: "default", onProgress: (l) => lines.push(l) }));
+  const report = keep(RehearsalReport.parse(await rehearsal.rehearse({ scenario, seed, profile: "default", onProgress: (l) => lines.push(l) })));
   return { report, lines };
 };
 
@@ -140,6 +151,26 @@ describe("outage during the replica's backup", () => {
     const preflight = phase(r, "Preflight")!;
     expect(preflight.endSeconds - preflight.startSeconds).toBeGreaterThan(0);
     expect(r.notifications.map((n) => n.kind)).not.toContain("failover.failed");
+  });
+});
+
+describe("outage during a drill", () => {
+  it.each([
+    [5, "default"],
+    [7, "default"],
+    [5, "fast"],
+  ] as const)("stops the drill, takes its lock and fails over at once (seed %i, %s profile), the delay printed", async (seed, profile) => {
+    const r = await run("outage-during-drill", seed, profile);
+    expect(r.outcome, r.execution?.error ?? "").toBe("failed over to the DR region");
+    expect(r.preemption).toMatchObject({ drill: `drill-rehearsal-${seed}`, drillStatus: "ABORTED" });
+    // The failover's own intake (ValidateInput, AcquireLock) is all that stands between the monitor's start and the lock.
+    expect(r.preemption!.delaySeconds).toBeLessThan(5);
+    expect(r.endState).toMatchObject({ writableDatabases: ["pilot-light-rehearsal-replica"], drDesiredTasks: 2, failoverLockHeld: false });
+    expect(r.events.map((e) => e.marker)).toEqual(expect.arrayContaining(["drill started", "drill pre-empted", "drill stopped"]));
+    expect(r.notifications.map((n) => n.kind)).toEqual(expect.arrayContaining(["failover.started", "failover.succeeded", "failover.aborted"]));
+    console.log(
+      `outage-during-drill (seed ${seed}, ${profile}): drill pre-empted ${r.preemption!.delaySeconds} s after the monitor started the failover (detection ${r.detectionSeconds} s); RTO ${r.rtoSeconds} s`,
+    );
   });
 });
 

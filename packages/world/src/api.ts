@@ -4,17 +4,18 @@
  * emulation of the client's SDK (./sdk): attempts retried as the SDK retries them, each logged.
  * An attempt to a region that is down (or to an impaired control plane, such as Route 53's in
  * us-east-1) waits in virtual time until the client's own timeouts end it (forever without
- * any); an injected fault fails it, before or after the call took effect; otherwise it is
- * answered from the world's state at the clock's current time.
+ * any); an injected fault fails it, before or after the call took effect, or (`NoResponse`)
+ * leaves it unanswered like a region that is down; otherwise it is answered from the world's
+ * state at the clock's current time.
  */
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -24,12 +25,14 @@ import {
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
 import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { servingRegion, type ApiCall, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
+import { executionArnOf } from "./stepfunctions";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -78,7 +81,14 @@ export function installApis(world: WorldState): () => void {
     if (down === "error") fail(awsError("ServiceUnavailable", `${api} is unavailable (control plane impaired)`, 503));
     const fault = world.faults.find((f) => f.remaining > 0 && (f.api === api || f.api === "*") && (!f.region || f.region === region));
     if (fault) fault.remaining -= 1;
-    if (fault && !fault.applied) fail(faultError(fault, api));
+    // The answer never comes (applied or not): the attempt waits like one to a region that is down.
+    const unanswered = async (): Promise<never> => {
+      const outcome = unansweredAttempt("no-response", client.timeouts, `${api.split(":")[0]}.${servingRegion(api, region)}.amazonaws.com`);
+      call.failed = "NoResponse";
+      await scheduler.hang(outcome.seconds);
+      return fail(outcome.error());
+    };
+    if (fault && !fault.applied) return fault.error === "NoResponse" ? unanswered() : fail(faultError(fault, api));
     let output: unknown;
     try {
       output = await fake(input as never, region);
@@ -87,7 +97,7 @@ export function installApis(world: WorldState): () => void {
     }
     if (fault) {
       call.applied = true;
-      fail(faultError(fault, api));
+      return fault.error === "NoResponse" ? unanswered() : fail(faultError(fault, api));
     }
     return output;
   };
@@ -124,6 +134,7 @@ export function installApis(world: WorldState): () => void {
           ReadReplicaSourceDBInstanceIdentifier: view.sourceIdentifier ?? undefined,
           BackupRetentionPeriod: db.backupRetentionDays,
           PreferredBackupWindow: window(db.backup),
+          DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
         },
       ],
@@ -144,6 +155,33 @@ export function installApis(world: WorldState): () => void {
       // API reference: BackupRetentionPeriod "Default: 1".
       db.backupRetentionDays = input.BackupRetentionPeriod ?? 1;
       return { DBInstance: { DBInstanceIdentifier: db.identifier, DBInstanceStatus: "modifying" } };
+    },
+  );
+
+  const parameterGroupOf = (name: string | undefined, region: string) => {
+    const group = world.parameterGroups.get(name ?? "");
+    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFound", `DBParameterGroup ${name} not found.`, 404);
+    return group;
+  };
+  // Source "user": only the parameters set in the group (the API has no filter by name).
+  route(rds, DescribeDBParametersCommand, "rds:DescribeDBParameters", (input: { DBParameterGroupName?: string; Source?: string }, region) => {
+    const group = parameterGroupOf(input.DBParameterGroupName, region);
+    return {
+      Parameters: [...group.parameters].map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue, Source: "user", ApplyType: "dynamic", IsModifiable: true })),
+    };
+  });
+  route(
+    rds,
+    ModifyDBParameterGroupCommand,
+    "rds:ModifyDBParameterGroup",
+    (input: { DBParameterGroupName?: string; Parameters?: { ParameterName?: string; ParameterValue?: string; ApplyMethod?: string }[] }, region) => {
+      const group = parameterGroupOf(input.DBParameterGroupName, region);
+      for (const p of input.Parameters ?? []) {
+        if (!p.ParameterName || p.ParameterValue === undefined) throw awsError("InvalidParameterValue", "ParameterName and ParameterValue are required", 400);
+        // A dynamic parameter applies at once with ApplyMethod "immediate" (read_only is dynamic).
+        group.parameters.set(p.ParameterName, p.ParameterValue);
+      }
+      return { DBParameterGroupName: group.name };
     },
   );
 
@@ -183,7 +221,7 @@ export function installApis(world: WorldState): () => void {
 
   const ecs = stub(ECSClient);
   const findService = (region: string, cluster?: string, service?: string) => world.services.get(world.serviceKey(region, cluster ?? "", service ?? ""));
-  route(ecs, DescribeServicesCommand, "ecs:DescribeServices", (input: { cluster?: string; services?: string[] }, region) => {
+  route(ecs, DescribeServicesCommand, "ecs:DescribeServices", (input: { cluster?: string; services?: string[]; include?: string[] }, region) => {
     const svc = findService(region, input.cluster, input.services?.[0]);
     if (!svc) return { services: [], failures: [{ arn: input.services?.[0], reason: "MISSING" }] };
     const running = world.running(svc);
@@ -198,9 +236,16 @@ export function installApis(world: WorldState): () => void {
           pendingCount: svc.tasks.length - running,
           taskDefinition: svc.taskDefinition,
           deployments: [{ status: "PRIMARY", desiredCount: svc.desired, runningCount: running }],
+          ...(input.include?.includes("TAGS") ? { tags: [...svc.tags].map(([key, value]) => ({ key, value })) } : {}),
         },
       ],
     };
+  });
+  route(ecs, TagResourceCommand, "ecs:TagResource", (input: { resourceArn?: string; tags?: { key?: string; value?: string }[] }, region) => {
+    const svc = [...world.services.values()].find((x) => x.arn === input.resourceArn && x.region === region);
+    if (!svc) throw awsError("InvalidParameterException", `The specified resource ${input.resourceArn} is not valid.`, 400);
+    for (const t of input.tags ?? []) if (t.key) svc.tags.set(t.key, t.value ?? "");
+    return {};
   });
   route(ecs, UpdateServiceCommand, "ecs:UpdateService", (input: { cluster?: string; service?: string; desiredCount?: number }, region) => {
     const svc = findService(region, input.cluster, input.service);
@@ -306,6 +351,50 @@ export function installApis(world: WorldState): () => void {
     return { MessageId: `msg-${world.inbox.length}` };
   });
 
-  const stubs = [rds, cw, ecs, elb, r53, sm, sns];
+  // Step Functions (the DR region's control plane): executions the world knows (docs/aws-behaviour.md).
+  const sfn = stub(SFNClient);
+  const executionOf = (arn: string | undefined) => {
+    const execution = world.executions.get(arn ?? "");
+    if (!execution) throw awsError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`, 400);
+    return execution;
+  };
+  // Same name and input as a running execution: the same answer; otherwise the name is taken.
+  route(sfn, StartExecutionCommand, "states:StartExecution", (input: { stateMachineArn?: string; name?: string; input?: string }) => {
+    const arn = executionArnOf(input.stateMachineArn ?? "", input.name ?? "");
+    const existing = world.executions.get(arn);
+    const parsed: unknown = JSON.parse(input.input ?? "{}");
+    if (existing) {
+      if (existing.status !== "RUNNING" || JSON.stringify(existing.input) !== JSON.stringify(parsed)) throw awsError("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`, 400);
+      return { executionArn: arn, startDate: new Date(existing.startMs) };
+    }
+    world.executions.set(arn, { arn, name: input.name ?? "", stateMachineArn: input.stateMachineArn ?? "", input: parsed, status: "RUNNING", startMs: world.clock.nowMs(), stopMs: null, history: [] });
+    return { executionArn: arn, startDate: world.clock.now() };
+  });
+  // A closed execution is left as it is (the world's choice: AWS documents no error for it).
+  route(sfn, StopExecutionCommand, "states:StopExecution", (input: { executionArn?: string; error?: string; cause?: string }) => {
+    const execution = executionOf(input.executionArn);
+    if (execution.status === "RUNNING") {
+      if (execution.stop) execution.stop(input.error, input.cause);
+      else Object.assign(execution, { status: "ABORTED", stopMs: world.clock.nowMs() });
+    }
+    return { stopDate: new Date(execution.stopMs ?? world.clock.nowMs()) };
+  });
+  route(sfn, DescribeExecutionCommand, "states:DescribeExecution", (input: { executionArn?: string }) => {
+    const e = executionOf(input.executionArn);
+    return {
+      executionArn: e.arn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: new Date(e.startMs),
+      ...(e.stopMs === null ? {} : { stopDate: new Date(e.stopMs) }),
+      // A FAILED (or aborted with a reason) execution names its error, as Step Functions does.
+      ...(e.error === undefined ? {} : { error: e.error, cause: e.cause }),
+      input: JSON.stringify(e.input),
+    };
+  });
+  route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
+
+  const stubs = [rds, cw, ecs, elb, r53, sm, sns, sfn];
   return () => stubs.forEach((s) => s.restore());
 }

@@ -10,11 +10,16 @@
  * when its `TimeoutSeconds` pass fails with `States.Timeout` at that moment, and one whose
  * Lambda timeout (`lambdaTimeoutSeconds`) passes first fails with `Lambda.Unknown`; either way
  * the invocation is stopped, so nothing it was waiting for ever returns. Returns the result or
- * error and the states entered, in order.
+ * error and the states entered, in order. Given the world, the execution is one of its Step
+ * Functions executions: StopExecution stops it (no later state runs), its history is kept,
+ * the definition's TimeoutSeconds ends it TIMED_OUT in virtual time, and its end goes to the
+ * world's status-change listeners (the EventBridge rule that runs ExecutionEnded).
  */
-import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
+import type { WorldState } from "./model";
 import { Scheduler } from "./scheduler";
+import { executionArnOf, HistoryRecorder, type ExecutionStatus, type LocalEvent, type WorldExecution } from "./stepfunctions";
 
 type Json = Parameters<StateMachine["run"]>[0];
 
@@ -61,6 +66,10 @@ export interface ExecuteOptions {
   taskSeconds?: (state: string) => number;
   /** The Lambda function's timeout behind a Task, seconds; none by default. */
   lambdaTimeoutSeconds?: (state: string) => number | undefined;
+  /** The world whose Step Functions execution this is (StopExecution, history, status-change events). */
+  world?: WorldState;
+  /** The state machine's ARN (the execution's ARN derives from it); a local one by default. */
+  stateMachineArn?: string;
 }
 
 /**
@@ -94,7 +103,7 @@ export function retryPauseSeconds(state: AslState, error: string, attempt: numbe
 }
 
 export interface ExecutionRecord {
-  status: "SUCCEEDED" | "FAILED";
+  status: "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
   output: unknown;
   error?: string;
   cause?: string;
@@ -102,6 +111,7 @@ export interface ExecutionRecord {
   states: string[];
   /** Task retries as "State:Error" entries. */
   retries: string[];
+  executionArn: string;
   startedAtMs: number;
   endedAtMs: number;
   wallMs: number;
@@ -115,6 +125,9 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.join(", ")}`);
   const definitions = new Map(allStates(definition));
   const jitter = options.retryJitter ?? (() => 0.5);
+  const executionArn = executionArnOf(options.stateMachineArn ?? "arn:aws:states:local:000000000000:stateMachine:local", options.executionName);
+  /** Ends when the execution has ended: no Task may start after it (a stopped execution runs no further state). */
+  const ended = new AbortController();
   // Consecutive failures per Task and error, to pace its retries; reset by a success.
   const failures = new Map<string, { error: string; count: number }>();
   const taskResourceLocalHandlers = Object.fromEntries(
@@ -123,7 +136,7 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
       async (taskInput: Json) => {
         const failed = failures.get(name);
         const pause = failed ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : (waits.get(name) ?? 0);
-        await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0));
+        await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
         const invocation = new AbortController();
         const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
           if (seconds === undefined) return new Promise<never>(() => undefined);
@@ -160,37 +173,72 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:local:000000000000:execution:local:${options.executionName}`,
+        Id: executionArn,
         Name: options.executionName,
         Input: input as Json,
         StartTime: options.clock.now().toISOString(),
       },
     },
   });
+  const history = new HistoryRecorder(() => options.clock.now());
+  const record = options.world ? registered(options.world, executionArn, options, input, startedAtMs, history) : undefined;
+  let stoppedBy: { status: "ABORTED" | "TIMED_OUT"; error?: string; cause?: string } | undefined;
+  const stop = (how: NonNullable<typeof stoppedBy>) => {
+    if (stoppedBy) return;
+    stoppedBy = how;
+    ended.abort();
+    execution.abort();
+  };
+  if (record) record.stop = (error, cause) => stop({ status: "ABORTED", error, cause });
+  const timeoutSeconds = typeof definition.TimeoutSeconds === "number" ? definition.TimeoutSeconds : undefined;
+  if (timeoutSeconds !== undefined) void scheduler.sleep(timeoutSeconds, ended.signal).then(() => stop({ status: "TIMED_OUT" }));
   const states: string[] = [];
   const retries: string[] = [];
   const logging = (async () => {
     for await (const event of execution.eventLogs) {
+      history.record(event as unknown as LocalEvent);
       if (event.type === "StateEntered") states.push(event.state.name);
       if (event.type === "StateRetried") retries.push(`${event.state.name}`);
     }
   })();
-  const finish = (r: Omit<ExecutionRecord, "states" | "retries" | "startedAtMs" | "endedAtMs" | "wallMs">): ExecutionRecord => ({
-    ...r,
-    states,
-    retries,
-    startedAtMs,
-    endedAtMs: options.clock.nowMs(),
-    wallMs: performance.now() - wallStart,
-  });
+  const finish = async (r: Omit<ExecutionRecord, "states" | "retries" | "startedAtMs" | "endedAtMs" | "wallMs" | "executionArn">): Promise<ExecutionRecord> => {
+    ended.abort();
+    history.end(r.status, r.error, r.cause);
+    if (record) {
+      Object.assign(record, { status: r.status as ExecutionStatus, stopMs: options.clock.nowMs(), error: r.error, cause: r.cause });
+      delete record.stop;
+      await options.world?.executionEnded(record);
+    }
+    return { ...r, states, retries, executionArn, startedAtMs, endedAtMs: options.clock.nowMs(), wallMs: performance.now() - wallStart };
+  };
   try {
     const output = await execution.result;
     await logging;
-    return finish({ status: "SUCCEEDED", output });
+    return await finish({ status: "SUCCEEDED", output });
   } catch (error) {
     await logging.catch(() => undefined);
+    if (error instanceof ExecutionAbortedError && stoppedBy) return await finish({ status: stoppedBy.status, output: null, error: stoppedBy.error, cause: stoppedBy.cause });
     if (!(error instanceof ExecutionError)) throw error;
     const cause = error.cause as Error;
-    return finish({ status: "FAILED", output: null, error: cause.name, cause: cause.message });
+    return await finish({ status: "FAILED", output: null, error: cause.name, cause: cause.message });
   }
+}
+
+/** The world's record of this execution: the one StartExecution created, or a new one. */
+function registered(world: WorldState, arn: string, options: ExecuteOptions, input: unknown, startMs: number, history: HistoryRecorder): WorldExecution {
+  const existing = world.executions.get(arn);
+  const record: WorldExecution = existing ?? {
+    arn,
+    name: options.executionName,
+    stateMachineArn: options.stateMachineArn ?? "",
+    input,
+    status: "RUNNING",
+    startMs,
+    stopMs: null,
+    history: history.events,
+  };
+  record.history = history.events;
+  record.status = "RUNNING";
+  world.executions.set(arn, record);
+  return record;
 }

@@ -14,3 +14,5 @@ export * from "./pilot-light";
 export * from "./local";
 export * from "./cloudformation";
 export * from "./vantage";
+export * from "./stepfunctions";
+export * from "./invariants";

@@ -9,6 +9,7 @@
  */
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { VirtualClock } from "./clock";
+import type { WorldExecution } from "./stepfunctions";
 
 /** Seconds, from DESIGN.md's latency model ("typical" column unless a test says otherwise). */
 export interface Latencies {
@@ -69,6 +70,16 @@ export interface DbInstance {
   promotionRequestedAtMs: number | null;
   /** When set, the promotion never completes (stays `modifying`). */
   promotionStalls: boolean;
+  /** The DB parameter group it uses (`default.<family>` when none of its own). */
+  parameterGroup?: string;
+}
+
+/** A DB parameter group: the parameters set in it by a user (ModifyDBParameterGroup). */
+export interface DbParameterGroup {
+  name: string;
+  region: string;
+  arn: string;
+  parameters: Map<string, string>;
 }
 
 /** How a read replica's ReplicaLag datapoints look while replication runs. */
@@ -102,6 +113,8 @@ export interface EcsService {
   /** The DB instance whose availability decides /health.php. */
   database: string;
   targetGroupArn: string;
+  /** Resource tags (ECS TagResource; DescribeServices returns them with include: ["TAGS"]). */
+  tags: Map<string, string>;
 }
 
 export interface Secret {
@@ -157,10 +170,14 @@ export interface SnsMessage {
 /** Calls that change something; a dry-run must make none of them. */
 export const mutatingApis = new Set([
   "rds:PromoteReadReplica",
+  "rds:ModifyDBParameterGroup",
   "ecs:UpdateService",
+  "ecs:TagResource",
   "route53:ChangeResourceRecordSets",
   "secretsmanager:StopReplicationToReplica",
   "sns:Publish",
+  "states:StartExecution",
+  "states:StopExecution",
 ]);
 
 /** The region whose control plane answers an API: Route 53's is in us-east-1 for every caller. */
@@ -213,6 +230,11 @@ export class WorldState {
   readonly changes = new Map<string, { submittedAtMs: number }>();
   /** Secrets by `${region}/${name}`. */
   readonly secrets = new Map<string, Secret>();
+  /** DB parameter groups by name. */
+  readonly parameterGroups = new Map<string, DbParameterGroup>();
+  /** Step Functions executions by ARN (started through the API or run by `executeLocally`). */
+  readonly executions = new Map<string, WorldExecution>();
+  readonly #statusListeners: ((execution: WorldExecution) => Promise<void>)[] = [];
   readonly inbox: SnsMessage[] = [];
   /** ReplicaLag model per replica instance identifier. */
   readonly replicaLag = new Map<string, LagModel>();
@@ -319,11 +341,22 @@ export class WorldState {
     return points;
   }
 
+  /**
+   * Writable by the application: reachable, `available`, not a replica, and `read_only` not
+   * set in its parameter group (MySQL refuses client updates then; RDS's master user has no
+   * SUPER: docs/aws-behaviour.md).
+   */
   isWritable(identifier: string): boolean {
     const db = this.databases.get(identifier);
     if (!db || this.regionsDown.has(db.region)) return false;
     const v = this.dbView(db);
-    return v.status === "available" && v.sourceIdentifier === null;
+    return v.status === "available" && v.sourceIdentifier === null && !this.isReadOnly(db);
+  }
+
+  /** `read_only` is on in the instance's parameter group (1 or ON; default groups leave it off for a primary). */
+  isReadOnly(db: DbInstance): boolean {
+    const value = db.parameterGroup ? this.parameterGroups.get(db.parameterGroup)?.parameters.get("read_only") : undefined;
+    return value !== undefined && ["1", "on", "true"].includes(value.toLowerCase());
   }
 
   /** Whether the app's health check can reach its database (readable is enough). */
@@ -411,6 +444,17 @@ export class WorldState {
   /** A secret by name or ARN in one region. */
   findSecret(region: string, id: string): Secret | undefined {
     return [...this.secrets.values()].find((s) => s.region === region && (s.name === id || s.arn === id));
+  }
+
+  // ---- Step Functions ----
+  /** Tells `listener` of every execution that ends (as EventBridge's status-change rule would), in order. */
+  onExecutionStatusChange(listener: (execution: WorldExecution) => Promise<void>): void {
+    this.#statusListeners.push(listener);
+  }
+
+  /** Delivers an execution's final status to the listeners (awaited, so a test sees their effects). */
+  async executionEnded(execution: WorldExecution): Promise<void> {
+    for (const listener of this.#statusListeners) await listener(execution);
   }
 
   // ---- faults and log ----

@@ -40,6 +40,10 @@ export interface PilotLightIds {
   drRegion: string;
   primaryDb: string;
   primaryArn: string;
+  /** The primary database's own DB parameter group (the fence sets read_only in it). */
+  primaryParameterGroup: string;
+  /** The failover state machine (DR region). */
+  stateMachineArn: string;
   replicaDb: string;
   replicaArn: string;
   cluster: string;
@@ -73,6 +77,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     drRegion,
     primaryDb: `${prefix}-primary`,
     primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${prefix}-primary`,
+    primaryParameterGroup: `${prefix}-primary`,
+    stateMachineArn: `arn:aws:states:${drRegion}:${account}:stateMachine:${prefix}-failover`,
     replicaDb: `${prefix}-replica`,
     replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${prefix}-replica`,
     cluster: prefix,
@@ -103,6 +109,13 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     backup: null,
     promotionRequestedAtMs: null,
     promotionStalls: false,
+    parameterGroup: ids.primaryParameterGroup,
+  });
+  world.parameterGroups.set(ids.primaryParameterGroup, {
+    name: ids.primaryParameterGroup,
+    region: primaryRegion,
+    arn: `arn:aws:rds:${primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
+    parameters: new Map(),
   });
   world.databases.set(ids.replicaDb, {
     identifier: ids.replicaDb,
@@ -140,6 +153,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       tasks: [],
       database,
       targetGroupArn,
+      tags: new Map(),
     };
     world.services.set(world.serviceKey(region, ids.cluster, ids.service), svc);
     world.setDesired(svc, count);
@@ -165,8 +179,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
   return { world, ids };
 }
 
-/** The environment the Failover stack gives every step Lambda. */
-export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName: string, lagLookbackSeconds = 3600): Record<string, string> {
+/** The environment the Failover stack gives every step Lambda (and ExecutionEnded). */
+export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName: string, lagLookbackSeconds = 3600, primaryHealthUrl = healthUrl.replace(ids.drRegion, ids.primaryRegion)): Record<string, string> {
   return {
     STAGE: "test",
     PRIMARY_REGION: ids.primaryRegion,
@@ -188,6 +202,8 @@ export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName
     TOPIC_ARN: ids.topicArn,
     PRIMARY_CLUSTER: ids.cluster,
     PRIMARY_SERVICE: ids.service,
+    PRIMARY_PARAMETER_GROUP: ids.primaryParameterGroup,
+    PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(ids.dns
       ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName, DR_ALB_DNS: ids.drAlbDns, DR_ALB_ZONE_ID: ids.albZoneId }
       : {}),

@@ -1,12 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DescribeDBParametersCommand, ModifyDBParameterGroupCommand } from "@aws-sdk/client-rds";
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { GetChangeCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
 import {
   executeLocally,
+  failedSteps,
   installApis,
+  invariantViolations,
   pilotLightWorld,
   retryPauseSeconds,
   Scheduler,
@@ -299,5 +304,104 @@ describe("local execution on the virtual clock", () => {
     // Two retries (10 s, then 15 s capped) and one 12 s Wait.
     expect(result.output).toEqual({ at: 37_000 });
     expect(result.retries).toEqual(["Flaky", "Flaky"]);
+  });
+
+  const polling: AslDefinition = {
+    StartAt: "Look",
+    States: {
+      Look: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:look", Next: "Enough" },
+      Enough: { Type: "Choice", Choices: [{ Variable: "$.looks", NumericGreaterThanEquals: 1000, Next: "Done" }], Default: "Pause" },
+      Pause: { Type: "Wait", Seconds: 15, Next: "Look" },
+      Done: { Type: "Succeed" },
+    },
+  };
+
+  it("stops an execution by StopExecution between its states: ABORTED, no further Task, its history kept, its end told to the listeners", async () => {
+    const { world, ids } = setup();
+    const ended: string[] = [];
+    world.onExecutionStatusChange(async (e) => void ended.push(`${e.name}:${e.status}`));
+    let looks = 0;
+    const sfn = new SFNClient({ region: ids.drRegion });
+    const arn = `${ids.stateMachineArn.replace(":stateMachine:", ":execution:")}:loop`;
+    const result = await executeLocally(polling, {}, {
+      clock: world.clock,
+      executionName: "loop",
+      world,
+      stateMachineArn: ids.stateMachineArn,
+      handlers: {
+        Look: async () => {
+          looks += 1;
+          if (looks === 2) await sfn.send(new StopExecutionCommand({ executionArn: arn, error: "PreemptedByFailover" }));
+          return { looks };
+        },
+      },
+    });
+    expect(result).toMatchObject({ status: "ABORTED", error: "PreemptedByFailover", executionArn: arn });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(looks).toBe(2);
+    expect(ended).toEqual(["loop:ABORTED"]);
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe("ABORTED");
+    const history = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }))).events ?? [];
+    expect(history.map((e) => e.type).slice(0, 4)).toEqual(["ExecutionStarted", "TaskStateEntered", "TaskSucceeded", "TaskStateExited"]);
+    expect(history.at(-1)?.type).toBe("ExecutionAborted");
+    expect(failedSteps(history)).toEqual(["Look"]);
+  }, quick);
+
+  it("ends an execution TIMED_OUT at its TimeoutSeconds, in virtual time", async () => {
+    const { world } = setup();
+    const result = await executeLocally({ ...polling, TimeoutSeconds: 100 }, {}, { clock: world.clock, executionName: "slow", world, handlers: { Look: async () => ({ looks: 0 }) } });
+    expect(result.status).toBe("TIMED_OUT");
+    expect((result.endedAtMs - result.startedAtMs) / 1000).toBe(100);
+  }, quick);
+
+  it("answers StartExecution again for the same name and input while it runs, and refuses another input", async () => {
+    const { ids } = setup();
+    const sfn = new SFNClient({ region: ids.drRegion });
+    const start = (input: string) => sfn.send(new StartExecutionCommand({ stateMachineArn: ids.stateMachineArn, name: "failover-x", input }));
+    const first = await start('{"a":1}');
+    expect((await start('{"a":1}')).executionArn).toBe(first.executionArn);
+    await expect(start('{"a":2}')).rejects.toMatchObject({ name: "ExecutionAlreadyExists" });
+  });
+
+  it("makes a database unwritable by read_only = 1 in its parameter group, and tags a service", async () => {
+    const { world, ids } = setup();
+    const rds = new RDSClient({ region: ids.primaryRegion });
+    expect(world.isWritable(ids.primaryDb)).toBe(true);
+    await rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: ids.primaryParameterGroup, Parameters: [{ ParameterName: "read_only", ParameterValue: "1", ApplyMethod: "immediate" }] }));
+    expect(world.isWritable(ids.primaryDb)).toBe(false);
+    expect((await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: ids.primaryParameterGroup, Source: "user" }))).Parameters).toEqual([expect.objectContaining({ ParameterName: "read_only", ParameterValue: "1" })]);
+    const ecs = new ECSClient({ region: ids.primaryRegion });
+    const arn = (await ecs.send(new DescribeServicesCommand({ cluster: ids.cluster, services: [ids.service] }))).services?.[0]?.serviceArn;
+    await ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "pilot-light:fenced", value: "x" }] }));
+    expect((await ecs.send(new DescribeServicesCommand({ cluster: ids.cluster, services: [ids.service], include: ["TAGS"] }))).services?.[0]?.tags).toEqual([{ key: "pilot-light:fenced", value: "x" }]);
+  });
+
+  it("can leave an applied call unanswered (NoResponse): the change is made, the caller waits for its own timeout", async () => {
+    const { world, ids } = setup();
+    world.inject({ api: "route53:ChangeResourceRecordSets", error: "NoResponse", applied: true, times: 1 });
+    const r53 = new Route53Client({ region: "us-east-1", maxAttempts: 1, requestHandler: { requestTimeout: 3000, throwOnRequestTimeout: true } });
+    const change = { Action: "UPSERT" as const, ResourceRecordSet: { Name: `${ids.recordName}.`, Type: "A" as const, SetIdentifier: "primary", Failover: "PRIMARY" as const, AliasTarget: { DNSName: ids.drAlbDns, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: false } } };
+    const before = world.clock.nowMs();
+    await expect(r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ids.hostedZoneId, ChangeBatch: { Changes: [change] } }))).rejects.toMatchObject({ name: "TimeoutError" });
+    expect((world.clock.nowMs() - before) / 1000).toBe(3);
+    expect(world.record(ids.hostedZoneId, ids.recordName, "primary")?.AliasTarget?.DNSName).toBe(ids.drAlbDns);
+  }, quick);
+
+  it("names what breaks its invariants: two writable databases, users sent to a region without one, a lock nobody runs", () => {
+    const { world, ids } = setup();
+    world.databases.get(ids.replicaDb)!.sourceIdentifier = null;
+    world.regionsDown.add(ids.primaryRegion);
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, ids.drTaskCount);
+    world.clock.advance(120);
+    expect(invariantViolations(world, ids, { lock: undefined })).toEqual([]);
+    world.regionsDown.delete(ids.primaryRegion);
+    expect(invariantViolations(world, ids, { lock: { owner: "gone" } })).toEqual([
+      "2 writable databases: pilot-light-test-primary, pilot-light-test-replica",
+      "the failover lock is held by gone, which is not running, and no reason was given",
+    ]);
+    world.databases.get(ids.replicaDb)!.sourceIdentifier = ids.primaryArn;
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, 0);
+    world.parameterGroups.get(ids.primaryParameterGroup)!.parameters.set("read_only", "1");
+    expect(invariantViolations(world, ids, { lock: undefined })).toEqual(["users resolve to eu-west-1, which answers with database pilot-light-test-primary not writable"]);
   });
 });

@@ -6,13 +6,14 @@
  * with the live count read just before CloudFormation updates the service:
  * - the DR service is never lowered by a deploy: max(configured, live). Only the workflows
  *   (EndDrill, RestorePilotLight, a failback) or an operator lower it;
- * - the primary follows the configuration, as infrastructure as code does;
+ * - the primary follows the configuration, as infrastructure as code does, except that a
+ *   primary a failover fenced (the `pilot-light:fenced` tag) stays at 0 until the tag is removed;
  * - a service that does not exist yet is created with the configured count.
  */
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import * as z from "zod";
 import { callAws } from "../errors";
-import type { ServiceRef } from "./index";
+import { fenceTagKey, type ServiceRef } from "./index";
 
 export interface DeployCountInput {
   role: "primary" | "dr";
@@ -20,18 +21,21 @@ export interface DeployCountInput {
   configured: number;
   /** The live desired count; undefined when the service does not exist yet (or is not ACTIVE). */
   live: number | undefined;
+  /** The live service carries the fence tag (a failover fenced this old primary). */
+  fenced?: boolean;
 }
 
-export function deployCount({ role, configured, live }: DeployCountInput): number {
+export function deployCount({ role, configured, live, fenced }: DeployCountInput): number {
   if (live === undefined) return configured;
+  if (role === "primary" && fenced) return 0;
   return role === "dr" ? Math.max(configured, live) : configured;
 }
 
-/** The service's live desired count; undefined when it does not exist (yet) or is being deleted. */
-export async function liveDesiredCount(ecs: ECSClient, ref: ServiceRef): Promise<number | undefined> {
-  const out = await callAws("ecs:DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] })));
+/** The service's live desired count and fence tag; desired undefined when it does not exist (yet) or is being deleted. */
+export async function liveService(ecs: ECSClient, ref: ServiceRef): Promise<{ desired: number | undefined; fenced: boolean }> {
+  const out = await callAws("ecs:DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service], include: ["TAGS"] })));
   const s = out.services?.find((x) => x.status === "ACTIVE");
-  return s?.desiredCount;
+  return { desired: s?.desiredCount, fenced: Boolean(s?.tags?.some((t) => t.key === fenceTagKey)) };
 }
 
 /**
@@ -58,7 +62,7 @@ export type DeployCountEvent = z.infer<typeof DeployCountEvent>;
 
 export interface DeployCountResponse {
   PhysicalResourceId: string;
-  Data?: { DesiredCount: number; Live: number | null };
+  Data?: { DesiredCount: number; Live: number | null; Fenced: boolean };
 }
 
 /** Create and Update: decide from the live service. Delete: nothing to undo (the service goes with its stack). */
@@ -66,6 +70,9 @@ export async function answerDeployCount(ecs: ECSClient, event: DeployCountEvent)
   const p = event.ResourceProperties;
   const id = `${p.Region}/${p.Cluster}/${p.Service}`;
   if (event.RequestType === "Delete") return { PhysicalResourceId: event.PhysicalResourceId ?? id };
-  const live = await liveDesiredCount(ecs, { cluster: p.Cluster, service: p.Service });
-  return { PhysicalResourceId: id, Data: { DesiredCount: deployCount({ role: p.Role, configured: p.Configured, live }), Live: live ?? null } };
+  const live = await liveService(ecs, { cluster: p.Cluster, service: p.Service });
+  return {
+    PhysicalResourceId: id,
+    Data: { DesiredCount: deployCount({ role: p.Role, configured: p.Configured, live: live.desired, fenced: live.fenced }), Live: live.desired ?? null, Fenced: live.fenced },
+  };
 }

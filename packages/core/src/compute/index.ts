@@ -1,11 +1,13 @@
 /**
  * The DR web tier in the runbook: check the ECS service exists, scale it, tell when it is
- * stable with N healthy targets, verify the DR ALB's /health.php, and fence the old primary.
+ * stable with N healthy targets (setting the count again if something lowered it), verify the
+ * DR ALB's /health.php, and fence the old primary's service.
  * Scaling sets an absolute desired count, so repeating it is harmless; every step looks first.
  */
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
   type ECSClient,
   type Service,
@@ -100,6 +102,7 @@ export interface ScaleStatus {
   requestedAt: string;
   stableAt: string | null;
   attempts: number;
+  reasserted?: number;
 }
 
 /** Sets the desired count unless it already is that count (no call at all then). */
@@ -143,7 +146,11 @@ export async function countHealthyTargets(elb: ElasticLoadBalancingV2Client, tar
   return (out.TargetHealthDescriptions ?? []).filter((t) => t.TargetHealth?.State === "healthy").length;
 }
 
-/** One poll of the scale loop. */
+/**
+ * One poll of the scale loop. A desired count found below the target (a pre-empted drill's
+ * EndDrill still finishing, a person) is set back to the target: the loop waits for the count
+ * the failover needs, never for one someone else chose.
+ */
 export async function checkService(
   ecs: ECSClient,
   elb: ElasticLoadBalancingV2Client,
@@ -152,16 +159,21 @@ export async function checkService(
   now: Date,
 ): Promise<ScaleStatus> {
   const service = await describeService(ecs, previous);
+  const lowered = service.desired < previous.targetCount;
+  if (lowered) {
+    await callAws("ecs:UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: previous.cluster, service: previous.service, desiredCount: previous.targetCount })));
+  }
   const healthyTargets = await countHealthyTargets(elb, targetGroupArn);
-  const stable = isStable(service, healthyTargets, previous.targetCount);
+  const stable = !lowered && isStable(service, healthyTargets, previous.targetCount);
   return {
     ...previous,
-    desired: service.desired,
+    desired: lowered ? previous.targetCount : service.desired,
     running: service.running,
     healthyTargets,
     stable,
     stableAt: stable ? (previous.stableAt ?? now.toISOString()) : null,
     attempts: previous.attempts + 1,
+    ...(lowered ? { reasserted: (previous.reasserted ?? 0) + 1 } : {}),
   };
 }
 
@@ -191,30 +203,36 @@ export async function verifyHealth(url: string, now: () => Date, timeoutMs = 500
   return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started };
 }
 
-export interface FenceResult {
-  fenced: boolean;
-  region: string;
+/**
+ * The tag a fence puts on the old primary's ECS service. Deploys read it (Custom::DesiredCount,
+ * ./deploy-count.ts) and keep a fenced service at 0 whatever the stage's settings say, until
+ * an operator removes it at failback (docs/runbook.md).
+ */
+export const fenceTagKey = "pilot-light:fenced";
+
+export interface FencePart {
+  done: boolean;
   detail: string;
-  at: string;
 }
 
 /**
- * Best effort: set the old primary's service to 0 so a recovering region does not serve
- * stale data. Never throws: the primary region is probably unreachable, and that is fine.
- * The caller gives a client with short timeouts so this stays time-bounded.
+ * Fences the old primary's service: tags it (the durable intent, read by every later deploy),
+ * then sets it to desired 0. Reads first: tagged and at 0 is done with no call. Throws when the
+ * region does not answer (the caller gives a client with short timeouts).
  */
-export async function fenceService(ecs: ECSClient, region: string, ref: ServiceRef, now: Date): Promise<FenceResult> {
-  const at = now.toISOString();
-  try {
-    const out = await ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }));
-    const s = out.services?.[0];
-    if (!s || s.status !== "ACTIVE") return { fenced: true, region, detail: `service ${ref.service} not active`, at };
-    if ((s.desiredCount ?? 0) === 0) return { fenced: true, region, detail: "already at desired 0", at };
-    await ecs.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount: 0 }));
-    return { fenced: true, region, detail: `desired ${s.desiredCount} -> 0`, at };
-  } catch (error) {
-    return { fenced: false, region, detail: `could not reach ECS in ${region}: ${(error as Error).name}: ${(error as Error).message}`, at };
+export async function fenceService(ecs: ECSClient, ref: ServiceRef, reason: string): Promise<FencePart> {
+  const out = await callAws("ecs:DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service], include: ["TAGS"] })));
+  const s = out.services?.[0];
+  if (!s || s.status !== "ACTIVE") return { done: true, detail: `service ${ref.service} not active` };
+  const tagged = (s.tags ?? []).some((t) => t.key === fenceTagKey);
+  const desired = s.desiredCount ?? 0;
+  if (tagged && desired === 0) return { done: true, detail: "already fenced (tagged, desired 0)" };
+  if (!tagged && s.serviceArn) {
+    const arn = s.serviceArn;
+    await callAws("ecs:TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: fenceTagKey, value: reason.slice(0, 256) }] })));
   }
+  if (desired !== 0) await callAws("ecs:UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount: 0 })));
+  return { done: true, detail: `tagged ${fenceTagKey}${desired !== 0 ? `, desired ${desired} -> 0` : ""}` };
 }
 
-export { answerDeployCount, deployCount, liveDesiredCount, DeployCountEvent, DeployCountProperties, type DeployCountInput, type DeployCountResponse } from "./deploy-count";
+export { answerDeployCount, deployCount, liveService, DeployCountEvent, DeployCountProperties, type DeployCountInput, type DeployCountResponse } from "./deploy-count";

@@ -10,6 +10,8 @@
  */
 import {
   DescribeDBInstancesCommand,
+  DescribeDBParametersCommand,
+  ModifyDBParameterGroupCommand,
   PromoteReadReplicaCommand,
   type DBInstance,
   type RDSClient,
@@ -124,82 +126,169 @@ export interface PromotionStatus {
   requestedAt: string;
   writableAt: string | null;
   attempts: number;
+  /** Promote calls this execution has made (re-requests included). */
+  requests?: number;
+  acceptance?: Acceptance;
+  requestAgain?: boolean;
+}
+
+/** What RDS shows of a promote call: promoting, too early to tell, or no sign of it after the window. */
+export type Acceptance = "accepted" | "pending" | "not-accepted";
+
+/**
+ * Whether RDS accepted a promote call sent at `requestedAt`, from what it shows now. No source
+ * any more, or `modifying` right after our call: accepted. `available` (or anything else) with
+ * its source: pending until `windowSeconds` after the call (the status race), then not accepted.
+ */
+export function judgeAcceptance(state: ReplicaState, requestedAt: string | null, now: Date, windowSeconds: number): Acceptance {
+  if (state.sourceIdentifier === null || state.status === "modifying") return "accepted";
+  if (requestedAt === null) return "not-accepted";
+  return (now.getTime() - Date.parse(requestedAt)) / 1000 < windowSeconds ? "pending" : "not-accepted";
 }
 
 export interface PromotionGuard {
-  /** Whether this execution has already asked RDS to promote (the marker on the lock item). */
-  requested(): Promise<boolean>;
-  /** Runs just before the promote call; throws to stop it (e.g. compensation has begun). */
+  /** This execution's marker on the lock item: whether it has asked RDS already, when it last did, how often. */
+  marker(): Promise<{ requested: boolean; lastRequestedAt: string | null; requests: number }>;
+  /** Runs just before the promote call; throws to stop it (compensation has begun, the primary answers again). */
   beforeCall(): Promise<void>;
-  /** Runs when RDS definitely refused (nothing started). */
+  /** Runs when the evidence says RDS accepted none of this execution's calls (nothing started). */
   afterRefusal(): Promise<void>;
 }
 
+export interface PromotionOptions {
+  backupRetentionDays: number;
+  /** Seconds to wait for evidence of a call before judging it not accepted (Failover.promotionAcceptanceSeconds). */
+  acceptanceSeconds: number;
+  /** Calls before giving up (Failover.maxPromotionRequests). */
+  maxRequests: number;
+  /** The previous status when the loop comes back to re-request (it counts the calls). */
+  previous?: PromotionStatus;
+}
+
+const noGuard: PromotionGuard = { marker: async () => ({ requested: false, lastRequestedAt: null, requests: 0 }), beforeCall: async () => undefined, afterRefusal: async () => undefined };
+
 /**
- * Promotes the replica unless it is already promoted (success) or this execution already
- * asked (a retried task: just report, the loop polls). `backupRetentionDays` is passed
- * explicitly: PromoteReadReplica's BackupRetentionPeriod defaults to 1 day, not to what the
- * replica had (API reference). A replica RDS will not promote yet (a backup, a modification
- * nobody here requested) is ReplicaNotReadyError, retried by the state machine.
+ * Promotes the replica, deciding from what RDS and the lock item show, never from whether a
+ * call returned. Already promoted: success. Promoting (no source, or `modifying` after our
+ * marker): report and let CheckPromotion poll. A call of ours still inside its acceptance
+ * window: no second call, poll. A replica RDS will not promote yet (a backup, a modification
+ * nobody here requested): ReplicaNotReadyError, retried by the state machine. Otherwise mark,
+ * call, and: accepted → poll; refused on the first and only attempt with no earlier call of
+ * ours → a definite refusal (marker cleared); anything else (a 5xx or socket error after which
+ * the SDK's retry met InvalidDBInstanceStateFault, a timeout) → unknown: the marker stays and
+ * CheckPromotion judges the call by what RDS shows over the acceptance window.
+ * `backupRetentionDays` is passed explicitly: PromoteReadReplica's default is 1 day.
  */
-export async function promoteReplica(
-  rds: RDSClient,
-  identifier: string,
-  now: Date,
-  options: { backupRetentionDays: number },
-  guard?: PromotionGuard,
-): Promise<PromotionStatus> {
+export async function promoteReplica(rds: RDSClient, identifier: string, now: Date, options: PromotionOptions, guard: PromotionGuard = noGuard): Promise<PromotionStatus> {
   const before = await describeInstance(rds, identifier);
   const at = now.toISOString();
-  const polling = (status: string): PromotionStatus => ({ identifier, status, writable: false, alreadyPromoted: false, requestedAt: at, writableAt: null, attempts: 0 });
+  const marker = await guard.marker();
+  const requests = marker.requests;
+  const polling = (status: string, made = requests): PromotionStatus => ({
+    identifier,
+    status,
+    writable: false,
+    alreadyPromoted: false,
+    requestedAt: options.previous?.requestedAt && made === requests ? options.previous.requestedAt : at,
+    writableAt: null,
+    attempts: options.previous?.attempts ?? 0,
+    requests: made,
+    acceptance: "pending",
+    requestAgain: false,
+  });
   if (isWritable(before)) {
-    return { identifier, status: before.status, writable: true, alreadyPromoted: true, requestedAt: at, writableAt: at, attempts: 0 };
+    return { identifier, status: before.status, writable: true, alreadyPromoted: true, requestedAt: at, writableAt: at, attempts: options.previous?.attempts ?? 0, requests, acceptance: "accepted", requestAgain: false };
   }
   // No source any more: promoted, finishing (e.g. still modifying). Do not call again.
-  if (before.sourceIdentifier === null) return polling(before.status);
-  if (before.status === "modifying" && (await guard?.requested())) return polling(before.status);
+  if (before.sourceIdentifier === null) return { ...polling(before.status), acceptance: "accepted" };
+  const acceptance = marker.requested ? judgeAcceptance(before, marker.lastRequestedAt, now, options.acceptanceSeconds) : "not-accepted";
+  if (marker.requested && acceptance !== "not-accepted") return { ...polling(before.status), requestedAt: marker.lastRequestedAt ?? at, acceptance };
+  if (marker.requested && requests >= options.maxRequests) {
+    await guard.afterRefusal();
+    throw new PromotionRejectedError(`RDS showed no sign of ${requests} promote calls for ${identifier} (each watched for ${options.acceptanceSeconds} s); the replica is ${before.status} and still replicates`);
+  }
   if (isTransientlyNotReady(before)) {
+    // Our earlier call (if any) was not accepted: the window passed with the replica untouched.
+    if (marker.requested) await guard.afterRefusal();
     throw new ReplicaNotReadyError(`replica ${identifier} is ${before.status}${before.status === "modifying" ? " (a modification this execution did not request)" : ""}; RDS promotes only an available replica, waiting`);
   }
   if (!isPromotable(before)) {
+    if (marker.requested) await guard.afterRefusal();
     throw new PromotionRejectedError(`replica ${identifier} is ${before.status}; only an available replica can be promoted`);
   }
-  await guard?.beforeCall();
+  await guard.beforeCall();
+  const made = requests + 1;
   try {
     await callAws("rds:PromoteReadReplica", () =>
       rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier, BackupRetentionPeriod: options.backupRetentionDays })),
     );
   } catch (error) {
-    // A transient error leaves it unknown whether RDS started: keep the marker (assume started).
-    if (error instanceof AwsTransientError) throw error;
+    const definite = !marker.requested && attemptsOf(error) === 1 && !(error instanceof AwsTransientError);
     if (error instanceof Error && error.name === "InvalidDBInstanceStateFault") {
-      // Refused: look again. `modifying` may be our own promotion (the answer to an earlier,
-      // lost attempt): keep the marker. A backup that began since the first look: wait.
       const after = await describeInstance(rds, identifier);
-      if (after.sourceIdentifier === null || after.status === "modifying") return polling(after.status);
-      await guard?.afterRefusal();
+      if (after.sourceIdentifier === null || after.status === "modifying") return { ...polling(after.status, made), acceptance: "accepted" };
+      // A retry (ours or the SDK's) may have met the effect of a call whose answer was lost:
+      // the replica can show `available` with its source for a while after an accepted call.
+      if (!definite) return polling(after.status, made);
+      await guard.afterRefusal();
       if (isTransientlyNotReady(after)) {
         throw new ReplicaNotReadyError(`rds:PromoteReadReplica refused for ${identifier} while it is ${after.status}; waiting`, { cause: error });
       }
       throw new PromotionRejectedError(`rds:PromoteReadReplica refused for ${identifier}: ${error.message}`, { cause: error });
     }
-    await guard?.afterRefusal();
+    // A transient error leaves it unknown whether RDS started: keep the marker (the retry judges it).
+    if (definite) await guard.afterRefusal();
     throw error;
   }
-  return polling("modifying");
+  return polling("modifying", made);
 }
 
-/** One poll of the promotion loop: looks, counts the attempt, stamps the moment it became writable. */
-export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, now: Date): Promise<PromotionStatus> {
+/** How many attempts the SDK made for the call that failed (1 when it did not say). */
+function attemptsOf(error: unknown): number {
+  const cause = error instanceof AwsTransientError ? (error.cause as { $metadata?: { attempts?: number } } | undefined) : (error as { $metadata?: { attempts?: number } } | undefined);
+  return cause?.$metadata?.attempts ?? 1;
+}
+
+/**
+ * One poll of the promotion loop: looks, counts the attempt, stamps the moment it became
+ * writable, and judges the last promote call (`requestAgain` when RDS showed no sign of it).
+ */
+export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, now: Date, acceptanceSeconds = Number.POSITIVE_INFINITY): Promise<PromotionStatus> {
   const state = await describeInstance(rds, previous.identifier);
   const writable = isWritable(state);
+  const acceptance = writable ? "accepted" : judgeAcceptance(state, previous.requestedAt, now, acceptanceSeconds);
   return {
     ...previous,
     status: state.status,
     writable,
     writableAt: writable ? (previous.writableAt ?? now.toISOString()) : null,
     attempts: previous.attempts + 1,
+    acceptance,
+    requestAgain: !writable && acceptance === "not-accepted",
   };
+}
+
+/**
+ * The old primary's write fence: `read_only` = 1 in its own DB parameter group. A dynamic MySQL
+ * parameter, so RDS applies it at once without a reboot; the stacks leave it out of the
+ * template, so no deploy resets it (docs/aws-behaviour.md, "Fencing the old primary"). Reads
+ * first (the parameters a user set in the group): already 1 is done with no change. Throws
+ * when the region does not answer (the caller gives a client with short timeouts).
+ */
+export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Promise<{ done: boolean; detail: string }> {
+  let marker: string | undefined;
+  do {
+    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: parameterGroup, Source: "user", Marker: marker })));
+    const readOnly = page.Parameters?.find((p) => p.ParameterName === "read_only");
+    if (readOnly && ["1", "on", "true"].includes(String(readOnly.ParameterValue).toLowerCase())) return { done: true, detail: `read_only already 1 in ${parameterGroup}` };
+    marker = page.Marker;
+  } while (marker);
+  await callAws("rds:ModifyDBParameterGroup", () =>
+    rds.send(
+      new ModifyDBParameterGroupCommand({ DBParameterGroupName: parameterGroup, Parameters: [{ ParameterName: "read_only", ParameterValue: "1", ApplyMethod: "immediate" }] }),
+    ),
+  );
+  return { done: true, detail: `read_only set to 1 in ${parameterGroup}` };
 }
 
 /** The last valid ReplicaLag datapoint: its value and when it was measured; nulls when none. */

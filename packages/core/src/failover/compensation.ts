@@ -1,8 +1,10 @@
 /**
  * Compensation (saga). The first question after any failure: has a promotion started?
  * Before it, everything is undone (DR back to pilot light, lock released). After it, nothing
- * can be undone, so the execution stops in NeedsOperator. The answer comes from RDS itself,
- * not from how far the execution got, because a Parallel branch can fail after the promote call.
+ * can be undone, so the execution stops in NeedsOperator. The answer comes from RDS and the
+ * lock's promotion marker over time, not from how far the execution got or whether a call
+ * returned: a Parallel branch can fail after the promote call, and an accepted call can leave
+ * the replica `available` with its source for a minute.
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
@@ -11,7 +13,34 @@ import { beginCompensation } from "./lock";
 import * as Compute from "../compute";
 import * as Database from "../database";
 import type { Run } from "./input";
+import { promotionAcceptanceSeconds } from "./settings";
 import type { Assessment } from "./state";
+
+/**
+ * The decision (pure): has a promotion started? RDS showing no source: yes. The lock no longer
+ * ours: assume yes. No marker: no. A marker: RDS `modifying` says yes; the replica untouched
+ * (still replicating, not modifying) says no, but only once the acceptance window after the
+ * last call has passed; before that the answer is not settled and compensation looks again.
+ */
+export function judgeFailure(
+  fence: { promotionRequested: boolean; known: boolean; lastRequestedAt?: string | null },
+  replica: Database.ReplicaState,
+  now: Date,
+  acceptanceSeconds: number,
+  attempts: number,
+): Assessment {
+  const state = `database ${replica.identifier} is ${replica.status}${replica.sourceIdentifier ? ` (replicating from ${replica.sourceIdentifier})` : " and promoted (standalone)"}`;
+  const started = (why: string): Assessment => ({ promotionStarted: true, needsOperator: true, detail: `${why}; ${state}`, settled: true, attempts });
+  if (!fence.known) return started("the failover lock was lost, so a promotion may have been requested");
+  if (Database.hasPromotionStarted(replica)) return started(fence.promotionRequested ? "the promotion was requested" : "RDS reports a promotion");
+  if (!fence.promotionRequested) return { promotionStarted: false, needsOperator: false, detail: `${state}; no promotion was requested`, settled: true, attempts };
+  const acceptance = Database.judgeAcceptance(replica, fence.lastRequestedAt ?? null, now, acceptanceSeconds);
+  if (acceptance === "accepted") return started("the promotion was requested and RDS is modifying the replica");
+  if (acceptance === "pending") {
+    return { promotionStarted: true, needsOperator: true, detail: `a promotion was requested at ${fence.lastRequestedAt}; waiting up to ${acceptanceSeconds} s after it for RDS to show whether it accepted it; ${state}`, settled: false, attempts };
+  }
+  return { promotionStarted: false, needsOperator: false, detail: `RDS did not accept the promotion requested at ${fence.lastRequestedAt}: ${acceptanceSeconds} s later ${state}`, settled: true, attempts };
+}
 
 export async function assessFailure(
   rds: RDSClient,
@@ -20,22 +49,16 @@ export async function assessFailure(
   run: Run,
   replicaIdentifier: string,
   now: Date,
+  options: { acceptanceSeconds: number; previous?: Assessment } = { acceptanceSeconds: promotionAcceptanceSeconds },
 ): Promise<Assessment> {
+  const attempts = (options.previous?.attempts ?? 0) + 1;
   if (run.mode !== "failover") {
-    return { promotionStarted: false, needsOperator: false, detail: `${run.mode}: nothing was promoted` };
+    return { promotionStarted: false, needsOperator: false, detail: `${run.mode}: nothing was promoted`, settled: true, attempts };
   }
   // Close the fence first: from here on PromoteReplica cannot start a promotion.
   const fence = await beginCompensation(db, table, run.executionName, now);
   const replica = await Database.describeInstance(rds, replicaIdentifier);
-  const started = fence.promotionRequested || Database.hasPromotionStarted(replica);
-  const state = `database ${replica.identifier} is ${replica.status}${replica.sourceIdentifier ? ` (replicating from ${replica.sourceIdentifier})` : " and promoted (standalone)"}`;
-  return {
-    promotionStarted: started,
-    needsOperator: started,
-    detail: started
-      ? `${fence.known ? (fence.promotionRequested ? "the promotion was requested" : "RDS reports a promotion") : "the failover lock was lost, so a promotion may have been requested"}; ${state}`
-      : `${state}; no promotion was requested`,
-  };
+  return judgeFailure(fence, replica, now, options.acceptanceSeconds, attempts);
 }
 
 /** Sets the DR service back to its pilot-light count (idempotent: no call when already there). */

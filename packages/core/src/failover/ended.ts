@@ -1,6 +1,7 @@
 /**
  * An execution that ended badly, told to people: the EventBridge rule on the failover state
- * machine's FAILED, TIMED_OUT and ABORTED status changes runs this (ExecutionEnded). A run that
+ * machine's status changes to an end (SUCCEEDED, FAILED, TIMED_OUT, ABORTED) runs this
+ * (ExecutionEnded); it releases a lock the ended run still holds, and tells people of the bad ends. A run that
  * dies outside its own compensation (timed out, aborted by hand, rejected input, lock not
  * taken) never reaches NotifyFailed, so without this nobody would hear of it. The step that
  * failed comes from the execution history, not from how far the run was thought to get.
@@ -19,7 +20,7 @@ export const ExecutionStatusEvent = z.object({
     executionArn: z.string().min(1),
     stateMachineArn: z.string().min(1),
     name: z.string().min(1),
-    status: z.enum(["FAILED", "TIMED_OUT", "ABORTED"]),
+    status: z.enum(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]),
     startDate: z.number().optional(),
     stopDate: z.number().nullish(),
     error: z.string().nullish(),
@@ -38,6 +39,8 @@ export interface EndedSummary {
   alsoFailed: string[];
   /** The run's own NotifyFailed published: people were told already. */
   notifiedByRun: boolean;
+  /** ExecutionEnded released the failover lock the run still held (undefined: not asked). */
+  lockReleased?: boolean;
 }
 
 const failureOf = (e: HistoryEvent): { error: string; cause: string } | undefined => {
@@ -110,9 +113,12 @@ export function endedNotification(label: string, event: ExecutionStatusEvent["de
     ...(summary.alsoFailed.length > 0 ? [`Also failed: ${summary.alsoFailed.join(", ")}`] : []),
     ...(event.error ? [`Execution error: ${event.error}${event.cause ? `: ${clip(event.cause, 1000)}` : ""}`] : []),
     "The run ended without its own failure notification, so nothing after this step was done or undone by it.",
+    ...(summary.lockReleased === undefined
+      ? []
+      : [summary.lockReleased ? "The failover lock it still held is released: a new failover can start." : "It held no failover lock any more (released, or taken over by a failover that pre-empted it)."]),
     summary.status === "FAILED"
       ? "What to do: docs/failover.md, \"What an operator does\", for the state and error above."
-      : "What to do: no compensation ran and the failover lock may still be held by this run: docs/runbook.md, \"An execution timed out or was aborted\".",
+      : "What to do: no compensation ran: docs/runbook.md, \"An execution timed out or was aborted\".",
   ];
   return {
     kind: `failover.${summary.status.toLowerCase()}`,

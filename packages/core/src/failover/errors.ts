@@ -32,6 +32,14 @@ export class ReplicaNotReadyError extends RetryableError {
   override readonly name = "ReplicaNotReadyError";
 }
 
+/**
+ * An automatic failover found the primary answering /health.php again just before it would
+ * have promoted: nothing irreversible was done, so the run stands down (PrimaryRecovered).
+ */
+export class PrimaryRecoveredError extends TerminalError {
+  override readonly name = "PrimaryRecoveredError";
+}
+
 /** The DR ALB's /health.php did not answer 2xx in time; the DR stack may still be warming up. */
 export class DrUnhealthyError extends RetryableError {
   override readonly name = "DrUnhealthyError";

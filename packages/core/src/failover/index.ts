@@ -13,5 +13,7 @@ export * from "./preflight";
 export * from "./outcome";
 export * from "./targets";
 export * from "./compensation";
+export * from "./fence";
+export * from "./recheck";
 export * as Notifications from "./notifications";
 export * from "./ended";

@@ -44,6 +44,8 @@ export const Run = z.object({
   incidentId: z.string(),
   options: z.object({ switchDns: z.boolean(), acknowledgeRpoBreach: z.boolean() }),
   executionName: z.string().min(1),
+  /** The execution's ARN (`$$.Execution.Id`): a failover stops a drill holding the lock by it. */
+  executionArn: z.string().min(1).optional(),
   startedAt: z.string().min(1),
   lastHealthyAt: z.string().optional(),
 });
@@ -53,12 +55,13 @@ export type Run = z.infer<typeof Run>;
 export const ValidateInputEvent = z.object({
   input: FailoverInput,
   executionName: z.string().min(1),
+  executionArn: z.string().min(1).optional(),
   startedAt: z.string().min(1),
 });
 
 /** Normalises validated input: an incident id is derived from the execution when absent. */
 export function normalizeRun(event: z.infer<typeof ValidateInputEvent>): Run {
-  const { input, executionName, startedAt } = event;
+  const { input, executionName, executionArn, startedAt } = event;
   return {
     mode: input.mode,
     reason: input.reason,
@@ -66,6 +69,7 @@ export function normalizeRun(event: z.infer<typeof ValidateInputEvent>): Run {
     incidentId: input.incidentId ?? `${input.mode}-${executionName}`.slice(0, 64),
     options: input.options,
     executionName,
+    ...(executionArn ? { executionArn } : {}),
     startedAt,
     ...(input.lastHealthyAt ? { lastHealthyAt: input.lastHealthyAt } : {}),
   };

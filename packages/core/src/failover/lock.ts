@@ -1,55 +1,151 @@
 /**
- * The failover lock: one item (LOCK#failover) in the state table, taken with a conditional
- * write. The owner is the execution name, so a retried AcquireLock by the same execution
- * succeeds, and a second execution fails fast with FailoverLockedError. The lock expires
- * (`expiresAt`) so a lost release cannot block failovers forever.
+ * The failover lock: one item (LOCK#failover) in the state table. AcquireLock reads it first
+ * and decides from what it shows: absent or expired → taken with a conditional write; already
+ * this execution's (a retry after a lost response or a timeout that followed the write) →
+ * ours, nothing written; a drill's, and this run a failover → taken over in one conditional
+ * write and the drill's execution stopped (a real outage pre-empts a drill); anything else →
+ * FailoverLockedError. The lock expires when the execution that took it must have ended (its
+ * start + the state machine's timeout), so a lost release never blocks a later failover, and a
+ * live execution never loses it. It also carries the promotion fence (below).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DescribeExecutionCommand, StopExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { z } from "zod";
 import { callAws } from "../errors";
 import { keys } from "../state";
 import { FailoverLockedError, PromotionRejectedError } from "./errors";
 import type { Run } from "./input";
-import type { z } from "zod";
+import { executionTimeoutSeconds } from "./settings";
 import type { LockResult } from "./state";
 
-/** Longer than the state machine's own timeout, so a live execution never loses its lock. */
-export const lockTtlSeconds = 2 * 60 * 60;
+type LockItem = Record<string, unknown> & { owner?: string; mode?: string; expiresAt?: number; executionArn?: string; preempted?: Preempted };
 
+/** A drill whose lock a failover took over. */
+export interface Preempted {
+  owner: string;
+  executionArn: string | null;
+  at: string;
+  /** When its execution was seen stopped (or already ended); absent until then. */
+  stoppedAt?: string;
+  /** Its execution's status when the failover looked (RUNNING before the stop). */
+  status?: string;
+}
 
-export async function acquireLock(db: DynamoDBDocumentClient, table: string, run: Run, now: Date): Promise<z.infer<typeof LockResult>> {
+/** The lock's expiry for a run: its execution's start + the state machine's timeout. */
+export function lockExpiresAt(run: Pick<Run, "startedAt">, now: Date): number {
+  const started = Date.parse(run.startedAt);
+  return Math.floor((Number.isNaN(started) ? now.getTime() : started) / 1000) + executionTimeoutSeconds;
+}
+
+async function readLock(db: DynamoDBDocumentClient, table: string): Promise<LockItem | undefined> {
+  const out = await callAws("dynamodb:GetItem", () => db.send(new GetCommand({ TableName: table, Key: { pk: keys.failoverLock() }, ConsistentRead: true })));
+  return out.Item as LockItem | undefined;
+}
+
+const describeHolder = (item: LockItem) =>
+  `another ${String(item.mode ?? "failover")} holds the failover lock: execution ${String(item.owner ?? "?")} (incident ${String(item.incidentId ?? "?")}) since ${String(item.acquiredAt ?? "?")}`;
+
+/**
+ * Takes the lock for `run` (see the module comment). `sfn` stops a pre-empted drill; without
+ * it (a caller that cannot stop executions) a drill's lock is not taken over.
+ */
+export async function acquireLock(db: DynamoDBDocumentClient, table: string, run: Run, now: Date, sfn?: SFNClient): Promise<z.infer<typeof LockResult>> {
   const at = now.toISOString();
   if (run.mode === "dry-run") return { acquired: false, owner: run.executionName, at, skipped: "dry-run takes no lock" };
   const nowSeconds = Math.floor(now.getTime() / 1000);
+  const item = (extra: Record<string, unknown> = {}) => ({
+    pk: keys.failoverLock(),
+    owner: run.executionName,
+    mode: run.mode,
+    incidentId: run.incidentId,
+    acquiredAt: at,
+    expiresAt: lockExpiresAt(run, now),
+    ...(run.executionArn ? { executionArn: run.executionArn } : {}),
+    ...extra,
+  });
+  // A conditional write can lose a race with another execution: look again, a few times.
+  for (let look = 0; look < 3; look++) {
+    const held = await readLock(db, table);
+    if (held?.owner === run.executionName) {
+      // Ours already: a retry after the write applied and its answer was lost.
+      const preempted = held.preempted && !held.preempted.stoppedAt && sfn ? await stopPreemptedDrill(db, table, run, held.preempted, sfn, now) : held.preempted;
+      return { acquired: true, owner: run.executionName, at: String(held.acquiredAt ?? at), alreadyHeld: true, ...(preempted ? { preempted } : {}) };
+    }
+    const free = !held || (typeof held.expiresAt === "number" && held.expiresAt < nowSeconds);
+    if (free) {
+      const taken = await conditionalPut(db, table, item(), "attribute_not_exists(pk) OR expiresAt < :now", { ":now": nowSeconds });
+      if (taken) return { acquired: true, owner: run.executionName, at };
+      continue;
+    }
+    if (run.mode === "failover" && held.mode === "drill" && sfn) {
+      const preempted: Preempted = { owner: String(held.owner), executionArn: typeof held.executionArn === "string" ? held.executionArn : null, at };
+      const taken = await conditionalPut(db, table, item({ preempted }), "#owner = :drill AND #mode = :drillMode", { ":drill": held.owner, ":drillMode": "drill" });
+      if (!taken) continue;
+      return { acquired: true, owner: run.executionName, at, preempted: await stopPreemptedDrill(db, table, run, preempted, sfn, now) };
+    }
+    throw new FailoverLockedError(describeHolder(held));
+  }
+  throw new FailoverLockedError("the failover lock changed hands three times while it was being taken; another execution is starting");
+}
+
+async function conditionalPut(db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>, condition: string, values: Record<string, unknown>): Promise<boolean> {
   try {
     await callAws("dynamodb:PutItem", () =>
       db.send(
         new PutCommand({
           TableName: table,
-          Item: {
-            pk: keys.failoverLock(),
-            owner: run.executionName,
-            mode: run.mode,
-            incidentId: run.incidentId,
-            acquiredAt: at,
-            expiresAt: nowSeconds + lockTtlSeconds,
-          },
-          ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner OR expiresAt < :now",
-          ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": run.executionName, ":now": nowSeconds },
+          Item: item,
+          ConditionExpression: condition,
+          ...(condition.includes("#owner") ? { ExpressionAttributeNames: { "#owner": "owner", "#mode": "mode" } } : {}),
+          ExpressionAttributeValues: values,
         }),
       ),
     );
+    return true;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const held = await db.send(new GetCommand({ TableName: table, Key: { pk: keys.failoverLock() }, ConsistentRead: true }));
-    const item = held.Item ?? {};
-    throw new FailoverLockedError(
-      `another ${String(item.mode ?? "failover")} holds the failover lock: execution ${String(item.owner ?? "?")} (incident ${String(item.incidentId ?? "?")}) since ${String(item.acquiredAt ?? "?")}`,
-      { cause: error },
-    );
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
-  return { acquired: true, owner: run.executionName, at };
+}
+
+/**
+ * Stops the drill whose lock this failover took over, reading its status first (an execution
+ * that has already ended needs no stop), and records on the lock that it is stopped. A failed
+ * stop throws (AwsTransientError is retried); the retried AcquireLock finds the lock ours and
+ * the drill not yet marked stopped, and stops it again.
+ */
+async function stopPreemptedDrill(db: DynamoDBDocumentClient, table: string, run: Run, preempted: Preempted, sfn: SFNClient, now: Date): Promise<Preempted> {
+  let status = "unknown (the lock named no execution ARN)";
+  if (preempted.executionArn) {
+    const arn = preempted.executionArn;
+    try {
+      const described = await callAws("states:DescribeExecution", () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
+      status = described.status ?? "UNKNOWN";
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "ExecutionDoesNotExist")) throw error;
+      status = "does not exist";
+    }
+    if (status === "RUNNING") {
+      await callAws("states:StopExecution", () =>
+        sfn.send(new StopExecutionCommand({ executionArn: arn, error: "PreemptedByFailover", cause: `failover ${run.executionName} (incident ${run.incidentId}) took over the failover lock` })),
+      );
+    }
+  }
+  const stopped: Preempted = { ...preempted, status, stoppedAt: now.toISOString() };
+  await callAws("dynamodb:UpdateItem", () =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: keys.failoverLock() },
+        UpdateExpression: "SET preempted = :p",
+        ConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":p": stopped, ":owner": run.executionName },
+      }),
+    ),
+  );
+  return stopped;
 }
 
 /** Releases the lock if this execution owns it; releasing twice or someone else's lock is a no-op. */
@@ -74,11 +170,12 @@ export async function releaseLock(db: DynamoDBDocumentClient, table: string, own
 }
 
 /**
- * The promotion fence. PromoteReplica writes `promotionRequestedAt` on the lock item before it
- * calls RDS; AssessFailure writes `compensatingAt` and reads the item back in the same
- * update. The marker is only written while `compensatingAt` is absent, so after compensation
- * has begun no promotion can start, and compensation knows for certain whether one may have
- * (RDS itself still reports `available` with its source for a while after the call).
+ * The promotion fence. PromoteReplica writes `promotionRequestedAt` (the first request) and
+ * `promotionLastRequestedAt` (this one) on the lock item before it calls RDS; AssessFailure
+ * writes `compensatingAt` and reads the item back in the same update. The marker is only
+ * written while `compensatingAt` is absent, so after compensation has begun no promotion can
+ * start, and compensation knows whether one may have (RDS itself still reports `available`
+ * with its source for a while after the call).
  */
 export async function markPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string, now: Date): Promise<void> {
   try {
@@ -87,10 +184,10 @@ export async function markPromotionRequested(db: DynamoDBDocumentClient, table: 
         new UpdateCommand({
           TableName: table,
           Key: { pk: keys.failoverLock() },
-          UpdateExpression: "SET promotionRequestedAt = if_not_exists(promotionRequestedAt, :now)",
+          UpdateExpression: "SET promotionRequestedAt = if_not_exists(promotionRequestedAt, :now), promotionLastRequestedAt = :now ADD promotionRequests :one",
           ConditionExpression: "#owner = :owner AND attribute_not_exists(compensatingAt)",
           ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": owner, ":now": now.toISOString() },
+          ExpressionAttributeValues: { ":owner": owner, ":now": now.toISOString(), ":one": 1 },
         }),
       ),
     );
@@ -102,20 +199,32 @@ export async function markPromotionRequested(db: DynamoDBDocumentClient, table: 
   }
 }
 
-/** Whether this execution's promotion marker is on the lock item (consistent read). */
-export async function isPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string): Promise<boolean> {
-  const out = await callAws("dynamodb:GetItem", () => db.send(new GetCommand({ TableName: table, Key: { pk: keys.failoverLock() }, ConsistentRead: true })));
-  return out.Item?.owner === owner && Boolean(out.Item?.promotionRequestedAt);
+/** This execution's promotion marker (consistent read): whether it asked RDS, when it last did, how often. */
+export interface PromotionMarker {
+  requested: boolean;
+  lastRequestedAt: string | null;
+  requests: number;
 }
 
-/** Undoes the marker when RDS definitely refused the promotion (nothing started). */
+export async function readPromotionMarker(db: DynamoDBDocumentClient, table: string, owner: string): Promise<PromotionMarker> {
+  const item = await readLock(db, table);
+  const ours = item?.owner === owner;
+  const requested = ours && Boolean(item?.promotionRequestedAt);
+  return {
+    requested,
+    lastRequestedAt: requested ? String(item?.promotionLastRequestedAt ?? item?.promotionRequestedAt) : null,
+    requests: ours && typeof item?.promotionRequests === "number" ? item.promotionRequests : 0,
+  };
+}
+
+/** Undoes the marker once the evidence says RDS did not accept any promotion (nothing started). */
 export async function clearPromotionRequested(db: DynamoDBDocumentClient, table: string, owner: string): Promise<void> {
   await callAws("dynamodb:UpdateItem", () =>
     db.send(
       new UpdateCommand({
         TableName: table,
         Key: { pk: keys.failoverLock() },
-        UpdateExpression: "REMOVE promotionRequestedAt",
+        UpdateExpression: "REMOVE promotionRequestedAt, promotionLastRequestedAt",
         ConditionExpression: "#owner = :owner",
         ExpressionAttributeNames: { "#owner": "owner" },
         ExpressionAttributeValues: { ":owner": owner },
@@ -125,10 +234,15 @@ export async function clearPromotionRequested(db: DynamoDBDocumentClient, table:
 }
 
 /**
- * Closes the fence and tells whether a promotion was requested. Unknown (the lock is no
- * longer ours) counts as requested: the safe answer is to ask an operator.
+ * Closes the fence and tells whether a promotion was requested, and when last. Unknown (the
+ * lock is no longer ours) counts as requested: the safe answer is to ask an operator.
  */
-export async function beginCompensation(db: DynamoDBDocumentClient, table: string, owner: string, now: Date): Promise<{ promotionRequested: boolean; known: boolean }> {
+export async function beginCompensation(
+  db: DynamoDBDocumentClient,
+  table: string,
+  owner: string,
+  now: Date,
+): Promise<{ promotionRequested: boolean; known: boolean; lastRequestedAt?: string | null }> {
   try {
     const out = await callAws("dynamodb:UpdateItem", () =>
       db.send(
@@ -143,7 +257,9 @@ export async function beginCompensation(db: DynamoDBDocumentClient, table: strin
         }),
       ),
     );
-    return { promotionRequested: Boolean(out.Attributes?.promotionRequestedAt), known: true };
+    const a = out.Attributes ?? {};
+    const requested = Boolean(a.promotionRequestedAt);
+    return { promotionRequested: requested, known: true, ...(requested ? { lastRequestedAt: String(a.promotionLastRequestedAt ?? a.promotionRequestedAt) } : {}) };
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return { promotionRequested: true, known: false };
     throw error;

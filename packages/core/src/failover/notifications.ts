@@ -31,6 +31,9 @@ export function started(state: FailoverState, stage: string): Notification {
       `${what} started by ${run.requestedBy}: ${run.reason}`,
       `Execution: ${run.executionName}`,
       preflight ? `Replica lag at the decision: ${preflight.lag.seconds ?? "unknown"} s (RPO budget ${preflight.lag.budgetSeconds} s${preflight.lag.acknowledged ? ", breach acknowledged" : ""})` : "",
+      state.lock?.preempted
+        ? `Pre-empted drill ${state.lock.preempted.owner}: it held the failover lock; its execution was stopped (it was ${state.lock.preempted.status ?? "unknown"}) and its scale-up is kept.`
+        : "",
       "Plan:",
       ...(preflight?.plan ?? []).map((l) => `  - ${l}`),
       "Next: nothing to do yet; you will get one more message when it ends.",
@@ -45,6 +48,7 @@ export function succeeded(state: FailoverState, outcome: Outcome, stage: string)
   const drill = run.mode === "drill";
   const dnsLine: Record<Outcome["dns"], string> = {
     switched: "DNS: the PRIMARY record now points at the DR load balancer (INSYNC).",
+    "switched-pending": "DNS: the PRIMARY record now points at the DR load balancer; Route 53 had not confirmed INSYNC yet (it still propagates).",
     "already-pinned": "DNS: the PRIMARY record already pointed at the DR load balancer.",
     "left-to-health-checks": "DNS: NOT switched (Route 53 API unavailable or not in sync); users reach DR through the Route 53 health-check failover.",
     "not-configured": "DNS: this stage has no Route 53 records; point users at the DR load balancer yourself if needed.",
@@ -64,10 +68,25 @@ export function succeeded(state: FailoverState, outcome: Outcome, stage: string)
         ...judgement(outcome),
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
         dnsLine[outcome.dns],
-        outcome.fenced ? "Old primary service fenced (desired 0)." : "Old primary NOT fenced (region unreachable): set its ECS service to 0 before the region recovers.",
+        ...fenceLines(state),
         "Next: set activeRegion to \"dr\" in the stage config before the next deploy, and plan the failback (docs/failover.md).",
       ];
   return { kind: `${run.mode}.succeeded`, subject: subject(stage, `${drill ? "DR drill" : "Failover"} succeeded (${run.incidentId})`), body: body.join("\n") };
+}
+
+/** What the fence did to the old primary, part by part. */
+function fenceLines(state: FailoverState): string[] {
+  const fence = state.fence;
+  if (!fence || !("fenced" in fence)) {
+    return ["Old primary NOT fenced (FencePrimary failed): the health monitor's fence completion retries; until then make its database read-only and set its ECS service to 0 by hand (docs/runbook.md)."];
+  }
+  if (fence.fenced) {
+    return [`Old primary fenced: ${fence.detail}.`];
+  }
+  return [
+    `Old primary NOT fully fenced (${fence.detail}).`,
+    "The health monitor completes the fence as soon as the region answers (database read-only, service tagged and at 0); docs/runbook.md says how to do it by hand.",
+  ];
 }
 
 export function failed(state: FailoverState, assessment: Assessment, stage: string, outcome?: Outcome): Notification {
@@ -84,6 +103,21 @@ export function failed(state: FailoverState, assessment: Assessment, stage: stri
           ? `Could NOT set the DR service back (${restore.Error}): set its desired count to the pilot-light value by hand.`
           : "";
   const what = run.mode === "drill" ? "DR drill" : "Failover";
+  if (failure.error === "PrimaryRecoveredError" && !assessment.needsOperator) {
+    return {
+      kind: `${run.mode}.stood-down`,
+      subject: subject(stage, `${what} stood down at ${step}: the primary answers again (${run.incidentId})`),
+      body: [
+        `${what} ${run.incidentId} stood down at step ${step}: the primary answered /health.php again just before the promotion.`,
+        describeCause(failure.cause),
+        `Done: ${assessment.detail}. ${restoreLine}`,
+        "Nothing was promoted; DNS was not touched; the failover lock is released.",
+        "Next: watch the primary (pnpm dr status). If it fails again, the health monitor starts a new failover; to fail over anyway, start one by hand (an operator's failover does not stand down).",
+      ]
+        .filter(Boolean)
+        .join("\n"),
+    };
+  }
   const body = assessment.needsOperator
     ? [
         `${what} ${run.incidentId} stopped at step ${step} and NEEDS AN OPERATOR.`,

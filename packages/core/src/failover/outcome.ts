@@ -12,7 +12,7 @@ import { keys } from "../state";
 import type { Failure, FailoverState } from "./state";
 import { advise, judgeTargets, type Targets } from "./targets";
 
-export type OutcomeStatus = "succeeded" | "rolled-back" | "needs-operator";
+export type OutcomeStatus = "succeeded" | "rolled-back" | "needs-operator" | "stood-down";
 
 export interface Phase {
   name: string;
@@ -37,7 +37,8 @@ export interface Outcome {
   /** Replica lag at the decision (seconds of writes that may be lost); null when unknown. */
   rpoSeconds: number | null;
   promoted: boolean;
-  dns: "switched" | "already-pinned" | "left-to-health-checks" | "not-configured" | "not-switched";
+  /** What the record shows: pinned by this run (INSYNC, or accepted and still propagating), already pinned, or not pinned. */
+  dns: "switched" | "switched-pending" | "already-pinned" | "left-to-health-checks" | "not-configured" | "not-switched";
   fenced: boolean | null;
   /** The DR copy of the DB secret is standalone (writable); null when PromoteSecret did not run or failed. */
   secretStandalone: boolean | null;
@@ -82,7 +83,7 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
   let dnsOutcome: Outcome["dns"] = "not-switched";
   if (!p?.dns.configured) dnsOutcome = "not-configured";
   else if (dns && "leftToHealthChecks" in dns) dnsOutcome = "left-to-health-checks";
-  else if (dns && "alreadyPinned" in dns) dnsOutcome = dns.alreadyPinned ? "already-pinned" : dns.insync ? "switched" : "left-to-health-checks";
+  else if (dns && "alreadyPinned" in dns) dnsOutcome = dns.alreadyPinned ? "already-pinned" : dns.insync ? "switched" : "switched-pending";
   const from = state.run.lastHealthyAt ?? state.run.startedAt;
   const rtoSeconds = health ? seconds(from, health.verifiedAt) : null;
   const rpoSeconds = p?.lag.seconds ?? null;
@@ -127,6 +128,12 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
       drPilotTaskCount: objectives.drPilotTaskCount,
     }),
   };
+}
+
+/** How a run that went into compensation ended: needs an operator, stood down (the primary recovered), or rolled back. */
+export function failureStatus(state: { assessment: { needsOperator: boolean }; failure?: Failure | undefined }): OutcomeStatus {
+  if (state.assessment.needsOperator) return "needs-operator";
+  return state.failure?.error === "PrimaryRecoveredError" ? "stood-down" : "rolled-back";
 }
 
 /** The step that failed: the `<Step>: ` prefix a Parallel branch puts on its cause wins. */

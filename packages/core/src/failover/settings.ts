@@ -30,6 +30,8 @@ export type SettingName =
   | "BACKUP_RETENTION_DAYS"
   | "LAG_LOOKBACK_SECONDS"
   | "SECRET_ID"
+  | "PRIMARY_HEALTH_URL"
+  | "PRIMARY_PARAMETER_GROUP"
   | "STAGE";
 
 /** Reads the named variables; throws ConfigurationError naming every missing one. */
@@ -59,6 +61,38 @@ export function readObjectives(env: Record<string, string | undefined>): Objecti
 /** DNS switching is optional per stage: all four settings or none. */
 export function hasDnsSettings(env: Record<string, string | undefined>): boolean {
   return Boolean(env.HOSTED_ZONE_ID && env.RECORD_NAME && env.DR_ALB_DNS && env.DR_ALB_ZONE_ID);
+}
+
+/** The stage's DNS record as the fence needs it (`{ dns }`), or nothing for a stage without DNS. */
+export function dnsTarget(env: Record<string, string | undefined>): { dns?: { hostedZoneId: string; recordName: string; drAlbDns: string; drAlbZoneId: string } } {
+  if (!hasDnsSettings(env)) return {};
+  const s = readSettings(env, ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID"]);
+  return { dns: { hostedZoneId: s.HOSTED_ZONE_ID, recordName: s.RECORD_NAME, drAlbDns: s.DR_ALB_DNS, drAlbZoneId: s.DR_ALB_ZONE_ID } };
+}
+
+/**
+ * The state machine's own timeout (TimeoutSeconds, stacks/Failover.ts): an execution older than
+ * this has ended, whatever its last state. The failover lock expires exactly then.
+ */
+export const executionTimeoutSeconds = 90 * 60;
+
+/**
+ * How long after a promote call RDS may still show the replica `available` with its source
+ * (the latency model's bad case is 60 s) plus the PromoteReplica Lambda's own 25 s between
+ * writing the marker and sending the call, and a margin. Evidence about the call (`modifying`,
+ * or no source any more) is awaited this long before deciding that RDS did not accept it.
+ */
+export const promotionAcceptanceSeconds = 120;
+
+/** Promote calls one execution makes before it decides RDS will not accept them (then it rolls back). */
+export const maxPromotionRequests = 3;
+
+/** Who the health monitor says started a run (packages/core/src/health: `requestedBy`). */
+export const automaticRequester = "health-monitor";
+
+/** A run started by the health monitor rather than a person: it stands down if the primary recovers. */
+export function isAutomatic(run: { requestedBy: string }): boolean {
+  return run.requestedBy === automaticRequester;
 }
 
 /** A value computed on first use and kept for the life of the Lambda sandbox. */

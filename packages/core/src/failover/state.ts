@@ -14,6 +14,12 @@ export const PromotionStatus = z.object({
   requestedAt: z.string(),
   writableAt: z.string().nullable(),
   attempts: z.number().int().min(0),
+  /** Promote calls this execution has made (re-requests included). */
+  requests: z.number().int().min(0).optional(),
+  /** What RDS shows of the request: accepted (promoting), pending (too early to tell), not-accepted. */
+  acceptance: z.enum(["accepted", "pending", "not-accepted"]).optional(),
+  /** The loop goes back to PromoteReplica: RDS showed no sign of the last request for the acceptance window. */
+  requestAgain: z.boolean().optional(),
 });
 
 export const ScaleStatus = z.object({
@@ -28,6 +34,8 @@ export const ScaleStatus = z.object({
   requestedAt: z.string(),
   stableAt: z.string().nullable(),
   attempts: z.number().int().min(0),
+  /** Times the desired count was found lowered (a stopped drill's scale-back, a person) and set again. */
+  reasserted: z.number().int().min(0).optional(),
 });
 
 export const DnsSwitch = z.object({
@@ -46,6 +54,12 @@ export const LockResult = z.object({
   owner: z.string(),
   at: z.string(),
   skipped: z.string().optional(),
+  /** The lock was this execution's already (a retry after a lost answer): nothing was written. */
+  alreadyHeld: z.boolean().optional(),
+  /** The drill this failover took the lock from, and what became of its execution. */
+  preempted: z
+    .object({ owner: z.string(), executionArn: z.string().nullable(), at: z.string(), stoppedAt: z.string().optional(), status: z.string().optional() })
+    .optional(),
 });
 
 export const PreflightReport = z.object({
@@ -94,7 +108,16 @@ export const SecretPromotion = z.object({
   at: z.string(),
 });
 
-export const FenceResult = z.object({ fenced: z.boolean(), region: z.string(), detail: z.string(), at: z.string() });
+const FencePart = z.object({ done: z.boolean(), detail: z.string(), skipped: z.boolean().optional() });
+export const FenceResult = z.object({
+  fenced: z.boolean(),
+  region: z.string(),
+  detail: z.string(),
+  at: z.string(),
+  database: FencePart.optional(),
+  service: FencePart.optional(),
+  dns: FencePart.optional(),
+});
 
 /** Set by the `<Step>Failed` Pass states from a Catch: which step, which error, why. */
 export const Failure = z.object({ step: z.string(), error: z.string(), cause: z.string() });
@@ -104,6 +127,10 @@ export const Assessment = z.object({
   promotionStarted: z.boolean(),
   needsOperator: z.boolean(),
   detail: z.string(),
+  /** False while the evidence is still coming (a promote call within its acceptance window): look again. */
+  settled: z.boolean().optional(),
+  /** Looks taken so far (the state machine caps them). */
+  attempts: z.number().int().min(0).optional(),
 });
 export type Assessment = z.infer<typeof Assessment>;
 
@@ -127,6 +154,9 @@ export const FailoverState = z.object({
   restore: z.union([ScaleStatus, z.object({ skipped: z.string() }), CaughtError]).optional(),
 });
 export type FailoverState = z.infer<typeof FailoverState>;
+
+/** PromoteReplica's event: the state, and the previous status when the loop comes back to re-request. */
+export const PromotionRequest = FailoverState.extend({ promotion: PromotionStatus.optional() });
 
 /** Poll events: the run plus the previous poll's status. */
 export const PromotionPoll = z.object({ run: Run, promotion: PromotionStatus });

@@ -40,8 +40,12 @@ export const HealthConfig = z.object({
   probesPerCheck: z.number().int().min(1).max(5).default(3),
   /** Also probe the DR ALB (reported, never counted toward failover). */
   probeDr: z.boolean().default(false),
-  /** false: notify "failover recommended" instead of starting it. */
-  autoFailover: z.boolean().default(true),
+  /**
+   * false: notify "failover recommended" instead of starting it. Defaults to on when the stage
+   * has DNS and off without it: an automatic failover with no DNS to move users promotes the
+   * replica and leaves every user on the failed region (and is refused, below).
+   */
+  autoFailover: z.boolean().optional(),
   /**
    * A primary that is mostly down opens an incident without `failureThreshold` failures in a
    * row: availability (passing checks / checks) over this many minutes below
@@ -103,7 +107,13 @@ export const StageSettings = z
   .refine((s) => s.drPilotTaskCount < s.drTaskCount, {
     path: ["drPilotTaskCount"],
     message: "must be below drTaskCount",
-  });
+  })
+  .refine((s) => !(s.health.autoFailover === true && s.dns === undefined), {
+    path: ["health", "autoFailover"],
+    message:
+      "needs dns: without Route 53 records an automatic failover promotes the replica and moves no user to the DR region; add the stage's dns settings, or set health.autoFailover to false (the monitor then only recommends)",
+  })
+  .transform((s) => ({ ...s, health: { ...s.health, autoFailover: s.health.autoFailover ?? s.dns !== undefined } }));
 
 export type StageSettings = z.infer<typeof StageSettings>;
 export type StageSettingsInput = z.input<typeof StageSettings>;
@@ -160,6 +170,8 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
   return {
     prefix,
     primaryDb: `${prefix}-primary`,
+    /** The primary database's own DB parameter group: the failover's fence sets read_only in it. */
+    primaryParameterGroup: `${prefix}-primary`,
     replicaDb: `${prefix}-replica`,
     cluster: `${prefix}`,
     service: `${prefix}-web`,

@@ -2,13 +2,14 @@
  * Behaviour of the synthesized failover state machine, executed locally against the emulated
  * two-region world: every mode, the guards, and concurrency.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { failoverInput, startSuite, type Suite } from "./support";
 
 let suite: Suite;
 beforeAll(async () => {
   suite = await startSuite();
 });
+afterEach(async () => suite.checkInvariants());
 afterAll(async () => suite.close());
 
 describe("failover execution (extracted synthesized ASL, real handlers, emulated world)", () => {
@@ -76,10 +77,11 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
       const rig = await suite.rig({ primaryDown: true, outageShape });
       const result = await rig.run(failoverInput(), `fence-hang-${outageShape}`);
       expect(result.status, result.cause).toBe("SUCCEEDED");
-      expect((result.output as { fence: unknown }).fence).toMatchObject({ fenced: false, region: rig.ids.primaryRegion });
+      expect((result.output as { fence: unknown }).fence).toMatchObject({ fenced: false, region: rig.ids.primaryRegion, database: { done: false }, service: { done: false } });
+      // ECS and RDS in parallel, each call 2 bounded attempts.
       const attempts = rig.world.calls.filter((c) => c.region === rig.ids.primaryRegion);
-      expect(attempts.map((c) => c.failed)).toEqual(["TimeoutError", "TimeoutError"]);
-      expect(((attempts.at(-1)?.atMs ?? 0) - (attempts[0]?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(4);
+      expect(attempts.map((c) => `${c.api}:${c.failed}`).sort()).toEqual(["ecs:DescribeServices:TimeoutError", "ecs:DescribeServices:TimeoutError", "rds:DescribeDBParameters:TimeoutError", "rds:DescribeDBParameters:TimeoutError"]);
+      expect(((attempts.at(-1)?.atMs ?? 0) - (attempts[0]?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(3);
       expect(await rig.outcome(`fence-hang-${outageShape}`)).toMatchObject({ fenced: false });
     },
   );
@@ -209,7 +211,9 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     expect(result.error).toBe("ValidationError");
     expect(result.cause).toContain(field);
     expect(result.states).toEqual(["ValidateInput", "InputRejected"]);
-    expect(rig.world.calls).toEqual([]);
+    // Only ExecutionEnded (the EventBridge rule) read the history and told people.
+    expect(rig.world.calls.map((c) => c.api)).toEqual(["states:GetExecutionHistory", "sns:Publish"]);
+    expect(rig.world.inbox.at(-1)?.subject).toContain("failed at ValidateInput");
     expect(await rig.lockItem()).toBeUndefined();
   });
 
@@ -217,7 +221,7 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     const rig = await suite.rig();
     const result = await rig.run("fail over please", "bad-input-string");
     expect(result).toMatchObject({ status: "FAILED", error: "ValidationError", states: ["ValidateInput", "InputRejected"] });
-    expect(rig.world.calls).toEqual([]);
+    expect(rig.world.mutatingCalls().map((c) => c.api)).toEqual(["sns:Publish"]);
   });
 
   it("treats an already-promoted replica as done and completes the failover", async () => {

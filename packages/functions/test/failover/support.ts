@@ -8,6 +8,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { vi } from "vitest";
 import {
+  assertInvariants,
   executeLocally,
   installApis,
   lambdaContext,
@@ -22,7 +23,10 @@ import {
   type PilotLightOptions,
   type WorldState,
 } from "../../../world/src";
-import { State } from "@pilot-light/core";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { Failover, State } from "@pilot-light/core";
 import { extractAsl } from "../../../tools/src/asl";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../../stacks/failover/steps";
 import { startDynalite, type LocalDynamo } from "../../../core/test/support/dynalite";
@@ -47,10 +51,18 @@ export interface Rig {
   dynamo: LocalDynamo;
   /** Hooks run before a state's handler: throw to fail the invocation, or inject world faults. */
   before: Partial<Record<StepName, (invocation: number) => void>>;
+  /** Hooks run after a state's handler returned: throw to lose its answer (the effect stays). */
+  after: Partial<Record<StepName, (invocation: number, output: unknown) => void>>;
   invocations: Partial<Record<StepName, number>>;
   run(input: unknown, executionName?: string): Promise<ExecutionRecord>;
   lockItem(): Promise<Record<string, unknown> | undefined>;
   outcome(executionName: string): Promise<Record<string, unknown> | undefined>;
+  /** One pass of the health monitor's fence completion (what its next tick does after a failover). */
+  completeFence(): Promise<unknown>;
+  /** The world's invariants (packages/world/src/invariants.ts); throws listing the violations. */
+  assertInvariants(): Promise<void>;
+  /** Why this test may leave the failover lock held (the invariants then accept it). */
+  lockHeldBecause?: string;
 }
 
 export interface Suite {
@@ -58,6 +70,11 @@ export interface Suite {
   source: string;
   /** A fresh world (and fresh handler modules reading its settings) for one test. */
   rig(options?: PilotLightOptions & { primaryDown?: boolean }): Promise<Rig>;
+  /**
+   * After every test: one pass of the monitor's fence completion (its next tick), then the
+   * world's invariants on the test's rig. Throws listing what is violated.
+   */
+  checkInvariants(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +90,7 @@ export async function startSuite(): Promise<Suite> {
   });
   let restoreApis: (() => void) | undefined;
   let executions = 0;
+  let last: Rig | undefined;
 
   return {
     definition,
@@ -95,7 +113,14 @@ export async function startSuite(): Promise<Suite> {
       // Fresh handler modules: each reads this world's settings once, as a new Lambda sandbox would.
       vi.resetModules();
       const modules = await Promise.all(stepNames.map(async (s) => [s, (await import(`../../src/${handlerFile(s)}.ts`)) as { handler: MiddyHandler }] as const));
+      // EventBridge's rule on FAILED, TIMED_OUT and ABORTED runs ExecutionEnded (stacks/Operations.ts).
+      const ended = (await import("../../src/execution-ended")) as { handler: MiddyHandler };
+      world.onExecutionStatusChange(async (e) => {
+        const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
+        await ended.handler({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-test-ExecutionEnded"));
+      });
       const before: Rig["before"] = {};
+      const after: Rig["after"] = {};
       const invocations: Rig["invocations"] = {};
       const handlers = Object.fromEntries(
         modules.map(([step, mod]): [StepName, LocalHandler] => [
@@ -104,7 +129,9 @@ export async function startSuite(): Promise<Suite> {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
             try {
               before[step]?.(n);
-              return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
+              const output = await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
+              after[step]?.(n, output);
+              return output;
             } catch (error) {
               throw asLambdaError(error as Error);
             }
@@ -117,10 +144,18 @@ export async function startSuite(): Promise<Suite> {
         table,
         dynamo,
         before,
+        after,
         invocations,
         // Each Lambda's timeout is its Task's minus 5 s, as the Failover stack sets it.
         run: (input, executionName = `exec-${++executions}`) =>
-          executeLocally(definition, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: (s) => taskTimeoutSeconds(s as StepName) - 5 }),
+          executeLocally(definition, input, {
+            clock: world.clock,
+            handlers,
+            executionName,
+            lambdaTimeoutSeconds: (s) => taskTimeoutSeconds(s as StepName) - 5,
+            world,
+            stateMachineArn: ids.stateMachineArn,
+          }),
         async lockItem() {
           const out = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.failoverLock() }, ConsistentRead: true }));
           return out.Item;
@@ -129,8 +164,20 @@ export async function startSuite(): Promise<Suite> {
           const out = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.outcome(executionName) }, ConsistentRead: true }));
           return out.Item;
         },
+        completeFence: () => completeFence(ids),
+        async assertInvariants() {
+          assertInvariants(world, ids, { lock: await rig.lockItem(), ...(rig.lockHeldBecause ? { lockHeldBecause: rig.lockHeldBecause } : {}) });
+        },
       };
+      last = rig;
       return rig;
+    },
+    async checkInvariants() {
+      const rig = last;
+      last = undefined;
+      if (!rig) return;
+      await rig.completeFence();
+      await rig.assertInvariants();
     },
     async close() {
       restoreApis?.();
@@ -139,6 +186,27 @@ export async function startSuite(): Promise<Suite> {
       await dynamo.stop();
     },
   };
+}
+
+/** The health monitor's fence completion, with the clients it would give it. */
+function completeFence(ids: PilotLightIds): Promise<Failover.FenceCompletion> {
+  const bounded = Failover.boundedClientConfig;
+  return Failover.completeFence(
+    {
+      drRds: new RDSClient({ region: ids.drRegion }),
+      rds: new RDSClient({ region: ids.primaryRegion, ...bounded }),
+      ecs: new ECSClient({ region: ids.primaryRegion, ...bounded }),
+      route53: new Route53Client({ region: "us-east-1", ...bounded }),
+    },
+    {
+      region: ids.primaryRegion,
+      service: { cluster: ids.cluster, service: ids.service },
+      parameterGroup: ids.primaryParameterGroup,
+      replicaIdentifier: ids.replicaDb,
+      ...(ids.dns ? { dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, drAlbDns: ids.drAlbDns, drAlbZoneId: ids.albZoneId } } : {}),
+    },
+    new Date(),
+  );
 }
 
 /**
@@ -162,10 +230,14 @@ export function permanentError(step: string): Error {
   return Object.assign(new Error(`User is not authorized to perform this action (${step})`), { name: "AccessDeniedException" });
 }
 
+/** An operator's failover (an automatic one, `requestedBy: "health-monitor"`, re-checks the primary before promoting). */
 export const failoverInput = (extra: Record<string, unknown> = {}) => ({
   mode: "failover",
   reason: "primary /health.php failed 3 consecutive checks",
-  requestedBy: "health-monitor",
+  requestedBy: "oncall@example.com",
   incidentId: "inc-20260101-0300",
   ...extra,
 });
+
+/** The health monitor's failover input. */
+export const automaticInput = (extra: Record<string, unknown> = {}) => failoverInput({ requestedBy: "health-monitor", ...extra });

@@ -1,20 +1,16 @@
 /**
  * The real health monitor handler on its schedule, in the emulated world, next to the real
- * synthesized state machine (the failover test rig): StartExecution runs the execution in the
- * background on the world's virtual clock and DescribeExecution reports it as Step Functions
- * would (RUNNING, then SUCCEEDED or FAILED with the Fail state's error), with SFN's name + input
- * idempotency. Ticks and executions share one scheduler, so a run and the monitor's checks
- * interleave in virtual time as they do in the cloud.
+ * synthesized state machine (the failover test rig). The world's Step Functions answers the
+ * monitor's StartExecution and DescribeExecution (name + input idempotency, RUNNING, then the
+ * end status with the Fail state's error); every execution it starts is then run here, in the
+ * background on the world's virtual clock. Ticks and executions share one scheduler, so a run
+ * and the monitor's checks interleave in virtual time as they do in the cloud.
  */
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { mockClient } from "aws-sdk-client-mock";
+import { StartExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { vi } from "vitest";
 import { Health } from "@pilot-light/core";
 import { Scheduler, lambdaContext, type ExecutionRecord, type WorldState } from "../../../world/src";
 import { startSuite, type Rig, type Suite } from "../failover/support";
-
-export const stateMachineArn = "arn:aws:states:eu-central-1:123456789012:stateMachine:pilot-light-test-failover";
-const arnOf = (name: string) => Health.executionArnFor(stateMachineArn, name);
 
 export interface Execution {
   name: string;
@@ -63,7 +59,6 @@ type MonitorHandler = (event: unknown, context: ReturnType<typeof lambdaContext>
 
 export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
   const suite = await startSuite();
-  const sfn = mockClient(SFNClient);
   return {
     async stage(options = {}) {
       const { env = {}, ...rigOptions } = options;
@@ -71,30 +66,23 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
       const { world, ids } = rig;
       const scheduler = Scheduler.of(world.clock);
       const executions: Execution[] = [];
+      /** Runs every execution the world's Step Functions holds as RUNNING that nothing runs yet. */
+      const runStarted = () => {
+        for (const e of world.executions.values()) {
+          if (e.status !== "RUNNING" || executions.some((x) => x.name === e.name)) continue;
+          const execution: Execution = { name: e.name, input: e.input as Record<string, unknown>, startedAtMs: e.startMs, done: Promise.resolve() };
+          execution.done = rig.run(e.input, e.name).then((record) => {
+            execution.record = record;
+          });
+          executions.push(execution);
+        }
+      };
+      const sfn = new SFNClient({ region: ids.drRegion });
       const startExecution = (name: string, input: Record<string, unknown>): Execution => {
-        const execution: Execution = { name, input, startedAtMs: world.clock.nowMs(), done: Promise.resolve() };
-        execution.done = rig.run(input, name).then((record) => {
-          execution.record = record;
-        });
-        executions.push(execution);
+        const started = sfn.send(new StartExecutionCommand({ stateMachineArn: ids.stateMachineArn, name, input: JSON.stringify(input) })).then(() => runStarted());
+        const execution: Execution = { name, input, startedAtMs: world.clock.nowMs(), done: started.then(() => executions.find((x) => x.name === name)?.done) };
         return execution;
       };
-      sfn.reset();
-      sfn.on(StartExecutionCommand).callsFake((input: { name?: string; input?: string }) => {
-        const name = input.name ?? "";
-        const existing = executions.find((e) => e.name === name);
-        if (existing && JSON.stringify(existing.input) !== JSON.stringify(JSON.parse(input.input ?? "{}"))) {
-          throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arnOf(name)}'`, $metadata: {} });
-        }
-        if (!existing) startExecution(name, JSON.parse(input.input ?? "{}") as Record<string, unknown>);
-        return { executionArn: arnOf(name), startDate: new Date() };
-      });
-      sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => {
-        const execution = executions.find((e) => arnOf(e.name) === input.executionArn);
-        if (!execution) throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${input.executionArn}'`, $metadata: {} });
-        const r = execution.record;
-        return { executionArn: input.executionArn, name: execution.name, status: r?.status ?? "RUNNING", ...(r?.error ? { error: r.error, cause: r.cause } : {}), startDate: new Date(execution.startedAtMs) };
-      });
 
       // The monitor as the Monitor stack configures it, reading this world's settings once.
       const healthUrl = (region: string) => (process.env.HEALTH_URL ?? "").replace(`/${ids.drRegion}/`, `/${region}/`);
@@ -103,7 +91,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
         AWS_REGION: ids.drRegion,
         STATE_TABLE: rig.table,
         TOPIC_ARN: ids.topicArn,
-        STATE_MACHINE_ARN: stateMachineArn,
+        STATE_MACHINE_ARN: ids.stateMachineArn,
         PRIMARY_HEALTH_URL: healthUrl(ids.primaryRegion),
         FAILURE_THRESHOLD: "3",
         PROBE_TIMEOUT_MS: "1000",
@@ -143,6 +131,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
               monitor(event, lambdaContext("pilot-light-test-HealthMonitor")).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
             );
             summaries.push({ ...summary, atMs: dueMs });
+            runStarted();
           }
           return summaries;
         },
@@ -154,7 +143,6 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
       };
     },
     async close() {
-      sfn.restore();
       await suite.close();
     },
   };

@@ -89,6 +89,10 @@ export const RehearsalReport = z.object({
     primaryRecordTarget: z.string().nullable(),
     failoverLockHeld: z.boolean(),
   }),
+  /** The world's invariants that do not hold at the end (packages/world/src/invariants.ts); [] when all hold. */
+  invariantViolations: z.array(z.string()).default([]),
+  /** A drill this failover pre-empted: the drill, how its execution ended, and the delay from the monitor's start to the failover holding the lock. */
+  preemption: z.object({ drill: z.string(), delaySeconds: z.number(), drillStatus: z.string().nullable() }).nullable().default(null),
   /** The latency draw this seed produced, seconds. */
   latencies: z.record(z.string(), z.number()),
   wallMilliseconds: z.number(),

@@ -1,0 +1,141 @@
+/**
+ * Fencing the old primary once the DR database is promoted, so that it can never take writes
+ * again nor get users back (docs/failover.md, "Fencing"): its database `read_only` = 1 in its
+ * own parameter group (it stays so across restarts and deploys), its ECS service tagged and at
+ * 0 (deploys keep a tagged primary at 0), and the DNS record pinned to DR. Without DNS the
+ * old primary is the only region users reach, so its service is not stopped (its database is
+ * still made read-only: a write there is lost anyway, the replica no longer receives it).
+ * `fencePrimary` is the state machine's FencePrimary; `completeFence` is what the health monitor
+ * runs on every tick to finish a fence the outage kept from running. Both look first, change
+ * only what is not yet fenced, never throw for a region or control plane that does not answer,
+ * and are bounded by the clients' own timeouts (`boundedClientConfig`).
+ */
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import * as Compute from "../compute";
+import * as Database from "../database";
+import * as Dns from "../dns";
+
+/**
+ * SDK client settings for calls into a region that may be down (or Route 53's control plane,
+ * which may be impaired): each attempt bounded (2 s to connect, 3 s for the whole request:
+ * `requestTimeout` only warns without `throwOnRequestTimeout`), 2 attempts, so one call takes
+ * at most about 6 s however the far side fails.
+ */
+export const boundedClientConfig = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 2000, requestTimeout: 3000, throwOnRequestTimeout: true },
+} as const;
+
+export interface FencePart {
+  done: boolean;
+  detail: string;
+  /** Deliberately not done (a DNS-less stage's service): nothing more the fence will do. */
+  skipped?: boolean;
+}
+
+export interface FenceTarget {
+  /** The old primary's region. */
+  region: string;
+  service: Compute.ServiceRef;
+  /** The old primary database's own DB parameter group (Data stack). */
+  parameterGroup: string;
+  /** The stage's DNS: present, users can be moved, so the old primary's service may stop. */
+  dns?: Dns.DnsTarget;
+}
+
+export interface FenceClients {
+  /** RDS and ECS in the old primary's region, with `boundedClientConfig`. */
+  rds: RDSClient;
+  ecs: ECSClient;
+}
+
+export interface PrimaryFence {
+  fenced: boolean;
+  region: string;
+  detail: string;
+  at: string;
+  database: FencePart;
+  service: FencePart;
+  dns?: FencePart;
+}
+
+const unreachable = (what: string, region: string, error: unknown): FencePart => ({
+  done: false,
+  detail: `could not reach ${what} in ${region}: ${(error as Error).name}: ${(error as Error).message}`,
+});
+
+async function fenceDatabase(rds: RDSClient, t: FenceTarget): Promise<FencePart> {
+  try {
+    return await Database.fenceReadOnly(rds, t.parameterGroup);
+  } catch (error) {
+    return unreachable("RDS", t.region, error);
+  }
+}
+
+async function fenceService(ecs: ECSClient, t: FenceTarget, reason: string): Promise<FencePart> {
+  if (!t.dns) {
+    return {
+      done: true,
+      skipped: true,
+      detail: "left running: this stage has no DNS, so users still reach only the old primary; point them at the DR load balancer, then set its service to 0",
+    };
+  }
+  try {
+    return await Compute.fenceService(ecs, t.service, reason);
+  } catch (error) {
+    return unreachable("ECS", t.region, error);
+  }
+}
+
+const summary = (parts: Record<string, FencePart | undefined>) =>
+  Object.entries(parts)
+    .filter((e): e is [string, FencePart] => e[1] !== undefined)
+    .map(([name, p]) => `${name}: ${p.detail}`)
+    .join("; ");
+
+/** FencePrimary: the old primary's database read-only and (with DNS) its service tagged and at 0. */
+export async function fencePrimary(c: FenceClients, t: FenceTarget, reason: string, now: Date): Promise<PrimaryFence> {
+  const [database, service] = await Promise.all([fenceDatabase(c.rds, t), fenceService(c.ecs, t, reason)]);
+  return { fenced: database.done && service.done, region: t.region, detail: summary({ database, service }), at: now.toISOString(), database, service };
+}
+
+export interface FenceCompletion {
+  /** False while the DR database is still a replica: no failover happened, nothing to fence. */
+  needed: boolean;
+  /** Every part fenced (the service part of a DNS-less stage counts as done: it is left running). */
+  complete: boolean;
+  at: string;
+  detail: string;
+  database?: FencePart;
+  service?: FencePart;
+  dns?: FencePart;
+}
+
+/**
+ * Completes the fence after a failover (safe on every monitor tick): when the DR database has
+ * no replication source any more, fences what is not yet fenced, pins DNS when Route 53 answers.
+ * One DescribeDBInstances in the DR region when nothing is needed; a few bounded calls otherwise.
+ */
+export async function completeFence(
+  c: FenceClients & { drRds: RDSClient; route53?: Route53Client },
+  t: FenceTarget & { replicaIdentifier: string },
+  now: Date,
+): Promise<FenceCompletion> {
+  const at = now.toISOString();
+  const replica = await Database.describeInstance(c.drRds, t.replicaIdentifier);
+  if (!Database.hasPromotionStarted(replica)) return { needed: false, complete: true, at, detail: `database ${replica.identifier} is still a replica: no failover to fence after` };
+  const pin = async (): Promise<FencePart | undefined> => {
+    if (!t.dns || !c.route53) return undefined;
+    try {
+      const r = await Dns.pinToDr(c.route53, t.dns, now);
+      return { done: true, detail: r.alreadyPinned ? "record already pinned to DR" : `record pinned to DR (change ${r.changeId ?? "?"})` };
+    } catch (error) {
+      return { done: false, detail: `could not pin the record (Route 53): ${(error as Error).name}: ${(error as Error).message}` };
+    }
+  };
+  const [database, service, dns] = await Promise.all([fenceDatabase(c.rds, t), fenceService(c.ecs, t, "fence completed by the health monitor after a failover"), pin()]);
+  const complete = database.done && service.done && (dns?.done ?? true);
+  return { needed: true, complete, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };
+}

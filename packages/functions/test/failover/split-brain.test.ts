@@ -1,0 +1,264 @@
+/**
+ * Never a silent or split-brain outcome (issue 12), executed like execution.test.ts: the
+ * synthesized definition, real handlers, the harsh emulated world. Lost responses (a call that
+ * applied and whose answer was lost), a dead execution's lock, an outage during a drill, a
+ * primary that comes back, and the fence that must hold. After every test the world's
+ * invariants are checked (after one pass of the monitor's fence completion).
+ */
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { automaticInput, failoverInput, permanentError, startSuite, type Rig, type Suite } from "./support";
+
+let suite: Suite;
+beforeAll(async () => {
+  suite = await startSuite();
+});
+afterEach(async () => suite.checkInvariants());
+afterAll(async () => suite.close());
+
+const drService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.ids.drRegion, rig.ids.cluster, rig.ids.service))!;
+const primaryService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.ids.primaryRegion, rig.ids.cluster, rig.ids.service))!;
+const lambdaTimeout = () => Object.assign(new Error(JSON.stringify({ errorMessage: "Task timed out after 25.00 seconds" })), { name: "Lambda.Unknown" });
+/** Real (wall-clock) milliseconds, so a concurrent execution can reach its own waits. */
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("a promote call whose answer was lost", () => {
+  it.each([
+    ["a 500 after the call applied", "InternalFailure"],
+    ["a socket reset after the call applied", "ECONNRESET"],
+  ])("is never rolled back under (%s; the SDK's retry meets InvalidDBInstanceStateFault): the run completes", async (_what, error) => {
+    // The race at its bad case: the accepted replica still shows `available` with its source for a minute.
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 60 } });
+    rig.world.inject({ api: "rds:PromoteReadReplica", error, applied: true, times: 1 });
+    const result = await rig.run(failoverInput(), "lost-promote");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.callsTo("rds:PromoteReadReplica").map((c) => c.failed ?? "ok")).toEqual([error, "InvalidDBInstanceStateFault"]);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.invocations.RestorePilotLight).toBeUndefined();
+  });
+
+  it("is judged by what RDS shows when the run fails right after it: compensation waits for the evidence and asks an operator, never rolling back", async () => {
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 60 } });
+    // The call applied; the Lambda then timed out before it could answer.
+    rig.after.PromoteReplica = (n) => {
+      if (n === 1) throw lambdaTimeout();
+    };
+    const result = await rig.run(failoverInput(), "lost-promote-fails");
+    expect(result.error).toBe("NeedsOperator");
+    expect(result.states).toContain("WaitForPromotionEvidence");
+    expect(rig.invocations.RestorePilotLight).toBeUndefined();
+    expect((result.states.filter((s) => s === "AssessFailure")).length).toBeGreaterThan(1);
+  });
+
+  it("rolls back (not NeedsOperator) when RDS never showed a sign of any promote call: throttled throughout", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.world.inject({ api: "rds:PromoteReadReplica", error: "ThrottlingException" });
+    const result = await rig.run(failoverInput(), "never-accepted");
+    expect(result.states.at(-1), result.cause).toBe("RolledBack");
+    expect(result.error).toBe("PromotionRejectedError");
+    expect(rig.world.databases.get(rig.ids.replicaDb)?.promotionRequestedAtMs).toBeNull();
+    expect(drService(rig).desired).toBe(rig.ids.drPilotTaskCount);
+    expect(rig.world.inbox.at(-1)?.subject).toContain("failed at PromoteReplica");
+  });
+});
+
+describe("other steps whose answer was lost", () => {
+  it("keeps the lock its own when AcquireLock timed out after its write applied, and completes", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.after.AcquireLock = (n) => {
+      if (n === 1) throw lambdaTimeout();
+    };
+    const result = await rig.run(failoverInput(), "lost-lock");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(result.retries).toContain("AcquireLock");
+    expect((result.output as { lock: unknown }).lock).toMatchObject({ acquired: true, alreadyHeld: true, owner: "lost-lock" });
+    expect(await rig.lockItem()).toBeUndefined();
+  });
+
+  it("reports DNS as switched when the pin applied and its answer never came (the record shows it pinned)", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.world.inject({ api: "route53:ChangeResourceRecordSets", error: "NoResponse", applied: true, times: 1 });
+    const result = await rig.run(failoverInput(), "lost-pin");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.record(rig.ids.hostedZoneId, rig.ids.recordName, "primary")?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+    expect((await rig.outcome("lost-pin"))?.dns).toMatch(/^(switched|already-pinned)$/);
+  });
+
+  it("keeps a pin Route 53 accepted when the INSYNC poll cannot be answered: switched, not left to health checks", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.before.CheckDnsChange = () => rig.world.impair("route53");
+    const result = await rig.run(failoverInput(), "pin-unconfirmed");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(result.states).toContain("DnsChangeNotConfirmed");
+    expect(await rig.outcome("pin-unconfirmed")).toMatchObject({ dns: "switched-pending" });
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+  });
+
+  it("sets the DR desired count again when something lowers it while the scale branch waits", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.before.CheckDrService = (n) => {
+      if (n === 2) rig.world.setDesired(drService(rig), 0);
+    };
+    const result = await rig.run(failoverInput(), "lowered");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect((result.output as { recovery: { service: { reasserted?: number } } }).recovery.service.reasserted).toBe(1);
+    expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+  });
+});
+
+describe("the lock of an execution that died", () => {
+  it("is released by ExecutionEnded when an execution is stopped by hand, conditional on its owner", async () => {
+    const rig = await suite.rig();
+    const sfn = new SFNClient({ region: rig.ids.drRegion });
+    let stopped = false;
+    rig.before.CheckDrService = (n) => {
+      if (n !== 2 || stopped) return;
+      stopped = true;
+      void sfn.send(new StopExecutionCommand({ executionArn: `${rig.ids.stateMachineArn.replace(":stateMachine:", ":execution:")}:drill-stopped` }));
+    };
+    const result = await rig.run(failoverInput({ mode: "drill" }), "drill-stopped");
+    expect(result.status).toBe("ABORTED");
+    expect(await rig.lockItem()).toBeUndefined();
+    expect(rig.world.inbox.at(-1)?.message).toMatch(/was aborted while in CheckDrService[\s\S]*lock it still held is released/);
+    // A stopped drill does not scale back: a person (or the next drill) does; the invariants accept no half-way DR.
+    rig.world.setDesired(drService(rig), rig.ids.drPilotTaskCount);
+  });
+
+  it("is released by ExecutionEnded when an execution times out at the state machine's limit", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.before.CheckPromotion = (n) => {
+      if (n === 2) rig.world.clock.advance(91 * 60);
+    };
+    const result = await rig.run(failoverInput(), "timed-out");
+    expect(result.status).toBe("TIMED_OUT");
+    expect(await rig.lockItem()).toBeUndefined();
+    expect(rig.world.inbox.at(-1)?.subject).toContain("timed out");
+  });
+});
+
+describe("a real outage during a drill", () => {
+  it("pre-empts the drill: stops it, takes the lock over, keeps its scale-up and fails over at once", async () => {
+    const rig = await suite.rig({ latencies: { taskStartSeconds: 120 } });
+    const drill = rig.run(failoverInput({ mode: "drill", requestedBy: "ops@example.com", incidentId: "drill-1" }), "drill-during-outage");
+    // Let the drill scale DR up and start polling, then the primary region fails.
+    while ((rig.invocations.CheckDrService ?? 0) < 1) await settle(20);
+    rig.world.regionsDown.add(rig.ids.primaryRegion);
+    const startedAtMs = rig.world.clock.nowMs();
+    let lockedAtMs: number | undefined;
+    rig.after.AcquireLock = () => {
+      lockedAtMs ??= rig.world.clock.nowMs();
+    };
+    const failover = await rig.run(automaticInput({ incidentId: "outage-1" }), "failover-during-drill");
+    const drillResult = await drill;
+    expect(failover.status, failover.cause).toBe("SUCCEEDED");
+    expect(drillResult.status).toBe("ABORTED");
+    expect((failover.output as { lock: unknown }).lock).toMatchObject({ acquired: true, preempted: { owner: "drill-during-outage", status: "RUNNING" } });
+    const delay = ((lockedAtMs ?? Infinity) - startedAtMs) / 1000;
+    expect(delay).toBeLessThan(5);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.world.inbox.find((m) => m.kind === "failover.started")?.message).toContain("Pre-empted drill drill-during-outage");
+    const status = await new SFNClient({ region: rig.ids.drRegion }).send(new DescribeExecutionCommand({ executionArn: drillResult.executionArn }));
+    expect(status.status).toBe("ABORTED");
+    console.log(`drill pre-empted: the failover held the lock ${delay.toFixed(1)} s (virtual) after it started; RTO ${String((await rig.outcome("failover-during-drill"))?.rtoSeconds)} s`);
+  });
+
+  it("leaves a drill alone when another drill asks for the lock", async () => {
+    const rig = await suite.rig();
+    const first = rig.run(failoverInput({ mode: "drill", incidentId: "d1" }), "drill-a");
+    while ((rig.invocations.CheckDrService ?? 0) < 1) await settle(20);
+    const second = await rig.run(failoverInput({ mode: "drill", incidentId: "d2" }), "drill-b");
+    expect(second.states.at(-1)).toBe("FailoverAlreadyRunning");
+    expect((await first).status).toBe("SUCCEEDED");
+  });
+});
+
+describe("a primary that comes back", () => {
+  it("stands an automatic run down cleanly when the primary answers again just before the promotion", async () => {
+    const rig = await suite.rig({ primaryDown: true, replicaBackup: { windowStartMinute: 3 * 60, startOffsetSeconds: 0, durationSeconds: 300 } });
+    // The primary returns while Preflight waits out the replica's backup.
+    rig.before.Preflight = (n) => {
+      if (n === 2) rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    };
+    const result = await rig.run(automaticInput(), "recovered");
+    expect(result.states.at(-1)).toBe("PrimaryRecovered");
+    expect(result.error).toBe("PrimaryRecoveredError");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(drService(rig).desired).toBe(rig.ids.drPilotTaskCount);
+    expect(await rig.lockItem()).toBeUndefined();
+    expect(await rig.outcome("recovered")).toMatchObject({ status: "stood-down", promoted: false });
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "failover.stood-down" });
+    expect(rig.world.inbox.at(-1)?.subject).toContain("stood down at PromoteReplica");
+  });
+
+  it("does not second-guess a person's failover of a primary that answers", async () => {
+    const rig = await suite.rig();
+    const result = await rig.run(failoverInput(), "by-hand");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+  });
+
+  it("cannot take writes or users once its region returns: the fence completion makes its database read-only and its service 0", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    const result = await rig.run(failoverInput(), "unfenced");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(await rig.outcome("unfenced")).toMatchObject({ fenced: false });
+    rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    // The region is back with its old tasks and its database writable: split brain until fenced.
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(true);
+    const completion = await rig.completeFence();
+    expect(completion).toMatchObject({ needed: true, complete: true, database: { done: true }, service: { done: true }, dns: { done: true } });
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(false);
+    expect(primaryService(rig)).toMatchObject({ desired: 0 });
+    expect(primaryService(rig).tags.has("pilot-light:fenced")).toBe(true);
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+    // Idempotent: the next tick changes nothing.
+    const mutating = rig.world.mutatingCalls().length;
+    expect(await rig.completeFence()).toMatchObject({ complete: true });
+    expect(rig.world.mutatingCalls()).toHaveLength(mutating);
+  });
+
+  it("is not fenced while no failover happened: the completion needs one DR-region look", async () => {
+    const rig = await suite.rig();
+    expect(await rig.completeFence()).toMatchObject({ needed: false });
+    expect(rig.world.calls.map((c) => `${c.api}@${c.region}`)).toEqual([`rds:DescribeDBInstances@${rig.ids.drRegion}`]);
+  });
+
+  it("pins DNS on a later tick when Route 53's control plane answers again", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.world.impair("route53");
+    const result = await rig.run(failoverInput(), "pin-later");
+    expect(await rig.outcome("pin-later")).toMatchObject({ dns: "left-to-health-checks" });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(await rig.completeFence()).toMatchObject({ complete: false, dns: { done: false } });
+    rig.world.impairments.length = 0;
+    expect(await rig.completeFence()).toMatchObject({ dns: { done: true } });
+    expect(rig.world.record(rig.ids.hostedZoneId, rig.ids.recordName, "primary")?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+  });
+});
+
+describe("a stage without DNS", () => {
+  it("never stops the only region users reach: the old primary's service keeps running, its database is made read-only", async () => {
+    const rig = await suite.rig({ dns: false });
+    const result = await rig.run(failoverInput(), "no-dns");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect((result.output as { fence: unknown }).fence).toMatchObject({ fenced: true, service: { skipped: true }, database: { done: true } });
+    expect(primaryService(rig).desired).toBe(2);
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(false);
+    expect(rig.world.inbox.at(-1)?.message).toContain("users still reach only the old primary");
+  });
+});
+
+describe("a failure notification for every failure", () => {
+  it("names the step even when the run's own NotifyFailed cannot publish (ExecutionEnded tells instead)", async () => {
+    const rig = await suite.rig({ replicaLag: [400] });
+    rig.before.NotifyFailed = () => {
+      throw permanentError("NotifyFailed");
+    };
+    const result = await rig.run(failoverInput(), "untold");
+    expect(result.states.at(-1)).toBe("RolledBack");
+    expect(rig.world.inbox.at(-1)?.subject).toContain("failed at Preflight");
+    expect(rig.world.inbox.at(-1)?.kind).toBe("failover.failed");
+  });
+});
