@@ -28,6 +28,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { servingRegion, type ApiCall, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
+import { describeExtras, installFailbackApis } from "./failback-api";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -45,15 +46,15 @@ function faultError(fault: Fault, api: string): Error {
   return awsError(fault.error, `injected ${fault.error} on ${api}`, fault.httpStatusCode);
 }
 
-type Fake = (input: never, region: string) => unknown;
+export type Fake = (input: never, region: string) => unknown;
 
 // aws-sdk-client-mock ships its own @smithy/types major, so its generic signatures do not
 // line up with the clients' types; the mock itself is version-independent (it stubs `send`).
-type AnyStub = {
+export type AnyStub = {
   on(command: unknown): { callsFake(fn: (input: unknown, getClient: () => unknown) => unknown): unknown };
   restore(): void;
 };
-const stub = (client: unknown): AnyStub => mockClient(client as never) as unknown as AnyStub;
+export const stub = (client: unknown): AnyStub => mockClient(client as never) as unknown as AnyStub;
 
 /** Installs the world behind the SDK clients; returns a function that restores them. */
 export function installApis(world: WorldState): () => void {
@@ -123,6 +124,7 @@ export function installApis(world: WorldState): () => void {
           BackupRetentionPeriod: db.backupRetentionDays,
           PreferredBackupWindow: window(db.backup),
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
+          ...describeExtras(world, db),
         },
       ],
     };
@@ -195,6 +197,7 @@ export function installApis(world: WorldState): () => void {
           runningCount: running,
           pendingCount: svc.tasks.length - running,
           taskDefinition: svc.taskDefinition,
+          loadBalancers: [{ targetGroupArn: svc.targetGroupArn, containerName: "web", containerPort: 80 }],
           deployments: [{ status: "PRIMARY", desiredCount: svc.desired, runningCount: running }],
         },
       ],
@@ -299,6 +302,6 @@ export function installApis(world: WorldState): () => void {
     return { MessageId: `msg-${world.inbox.length}` };
   });
 
-  const stubs = [rds, cw, ecs, elb, r53, sm, sns];
+  const stubs = [rds, cw, ecs, elb, r53, sm, sns, ...installFailbackApis(world, { rds, sm }, route)];
   return () => stubs.forEach((s) => s.restore());
 }

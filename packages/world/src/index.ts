@@ -13,3 +13,6 @@ export * from "./execute";
 export * from "./pilot-light";
 export * from "./local";
 export * from "./cloudformation";
+export * from "./failback";
+export * from "./failback-api";
+export * from "./failback-topology";
