@@ -25,7 +25,7 @@ import {
 import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { servingRegion, type ApiCall, type Fault, type WorldState } from "./model";
+import { servingRegion, type ApiCall, type DbInstance, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { describeExtras, installFailbackApis } from "./failback-api";
@@ -110,8 +110,13 @@ export function installApis(world: WorldState): () => void {
     return `${hhmm(b.windowStartMinute)}-${hhmm(b.windowStartMinute + 30)}`;
   };
   route(rds, DescribeDBInstancesCommand, "rds:DescribeDBInstances", (input: { DBInstanceIdentifier?: string }, region) => {
-    const db = world.databases.get(input.DBInstanceIdentifier ?? "");
+    // Without an identifier: every instance in the region (one page).
+    if (!input.DBInstanceIdentifier) return { DBInstances: [...world.databases.values()].filter((d) => d.region === region).flatMap((d) => describe(d).DBInstances) };
+    const db = world.databases.get(input.DBInstanceIdentifier);
     if (!db || db.region !== region) throw awsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found.`, 404);
+    return describe(db);
+  });
+  function describe(db: DbInstance) {
     const view = world.dbView(db);
     const statusInfos = world.statusInfos(db);
     return {
@@ -128,7 +133,7 @@ export function installApis(world: WorldState): () => void {
         },
       ],
     };
-  });
+  }
   route(
     rds,
     PromoteReadReplicaCommand,

@@ -30,7 +30,7 @@ export const StandbyServiceStatus = ScaleStatus.extend({ targetGroupArn: z.strin
 export const StandbyDbStatus = z.object({
   identifier: z.string(),
   region: z.string(),
-  action: z.string(),
+  action: z.enum(["retire", "create", "enable-backups", "wait", "ready"]),
   detail: z.string(),
   retired: z.string().nullable(),
   ready: z.boolean(),

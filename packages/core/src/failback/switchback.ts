@@ -41,7 +41,7 @@ export async function checkSide(ecs: ECSClient, elb: ElasticLoadBalancingV2Clien
 /** GET /health.php: 200 from a database that is not read-only, or NewPrimaryUnhealthyError (retried). */
 export async function verifyWritable(url: string, now: () => Date, timeoutMs = 5000): Promise<{ url: string; status: number; readOnly: boolean; verifiedAt: string }> {
   let status: number;
-  let body: { readOnly?: unknown } = {};
+  let body: { readOnly?: unknown };
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
     status = response.status;
@@ -78,6 +78,12 @@ export function primaryRecord(dns: { recordName: string; primaryAlbDns: string; 
     HealthCheckId: dns.healthCheckId,
     AliasTarget: { DNSName: dns.primaryAlbDns, HostedZoneId: dns.primaryAlbZoneId, EvaluateTargetHealth: true },
   };
+}
+
+/** Which region the PRIMARY record sends users to: the primary's load balancer, or (pinned) the DR's. */
+export async function regionByDns(r53: Route53Client, dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string }): Promise<"primary" | "dr"> {
+  const record = await Dns.readPrimaryRecord(r53, { hostedZoneId: dns.hostedZoneId, recordName: dns.recordName, drAlbDns: "", drAlbZoneId: "" });
+  return Dns.aliasPointsAt(record, dns.primaryAlbDns) ? "primary" : "dr";
 }
 
 /** Restores the PRIMARY record (no change when it already is the primary's, with its health check). */

@@ -28,6 +28,8 @@ export interface SideObservation {
 export interface TopologyReport {
   mode: FailbackMode;
   checkedAt: string;
+  /** The stage has Route 53 records the switchback can restore. */
+  dnsConfigured: boolean;
   serving: Role | null;
   standby: Role | null;
   primary: SideObservation;
@@ -43,18 +45,27 @@ export interface TopologyReport {
 const isWritable = (db: DbObservation | null) => Boolean(db && db.status === "available" && db.sourceArn === null);
 
 /** Pure: the serving side and the blockers, from both sides' observations. */
-export function decideTopology(mode: FailbackMode, o: Record<Role, SideObservation>, options: { dnsConfigured: boolean; switchDns: boolean; positions: CatchUp | null; rpoBudgetSeconds: number }): Omit<TopologyReport, "checkedAt" | "mode" | "primary" | "dr" | "positions"> {
+export function decideTopology(
+  mode: FailbackMode,
+  o: Record<Role, SideObservation>,
+  options: { dnsConfigured: boolean; switchDns: boolean; positions: CatchUp | null; rpoBudgetSeconds: number; dnsServes?: Role | null },
+): Omit<TopologyReport, "checkedAt" | "mode" | "primary" | "dr" | "positions" | "dnsConfigured"> {
   const blockers: string[] = [];
   const notes: string[] = [];
   for (const side of [o.primary, o.dr]) if (!side.reachable) blockers.push(`the ${side.role} region ${side.region} does not answer (${side.error ?? "no answer"}): run again once it does`);
   let serving: Role | null = null;
   if (mode === "reprotect") {
-    const serves = (["primary", "dr"] as const).filter((r) => isWritable(o[r].db) && (o[r].serviceDesired ?? 0) > 0);
+    // One writable database serves. Two (an old primary back, unfenced): the one users reach by
+    // DNS, else the one whose service runs. Anything else needs a person to say.
     const writable = (["primary", "dr"] as const).filter((r) => isWritable(o[r].db));
-    if (serves.length === 1) serving = serves[0] ?? null;
-    else if (serves.length === 0 && writable.length === 1) {
-      serving = writable[0] ?? null;
-      notes.push(`no service runs; the ${serving} region holds the only writable database, so it is taken as the serving side`);
+    const serves = writable.filter((r) => (o[r].serviceDesired ?? 0) > 0);
+    if (writable.length === 1) serving = writable[0] ?? null;
+    else if (writable.length === 2 && options.dnsServes) {
+      serving = options.dnsServes;
+      notes.push(`both regions' databases are writable: the ${serving} region serves (DNS points users there); the other is renamed aside`);
+    } else if (writable.length === 2 && serves.length === 1) {
+      serving = serves[0] ?? null;
+      notes.push(`both regions' databases are writable: the ${serving} region serves (its service runs); the other is renamed aside`);
     } else if (o.primary.reachable && o.dr.reachable) blockers.push(`cannot tell which region serves: writable databases in ${writable.join(" and ") || "neither region"}, running services in ${serves.join(" and ") || "neither"}`);
   } else {
     serving = "dr";
@@ -82,10 +93,10 @@ export function decideTopology(mode: FailbackMode, o: Record<Role, SideObservati
     mode === "reprotect"
       ? serving && standby
         ? [
+            `set the ${standby} region's service to its pilot light`,
             `rename the ${standby} region's database aside (kept, never deleted) unless it already replicates from the ${serving} database`,
             `create a cross-Region read replica of the ${serving} database in ${o[standby].region} under the ${standby} region's name, then enable its backups`,
             `replicate the ${serving} bucket to the ${standby} bucket`,
-            `set the ${standby} region's service to its pilot light`,
           ]
         : []
       : [
@@ -94,7 +105,7 @@ export function decideTopology(mode: FailbackMode, o: Record<Role, SideObservati
           "wait until the primary replica has executed exactly up to the DR database's binary log position, which no longer moves",
           "promote the primary replica (the point of no return), then verify /health.php answers from a writable database",
           options.dnsConfigured && options.switchDns ? "restore the PRIMARY DNS record to the primary load balancer with its health check (write downtime ends at INSYNC)" : "leave DNS as it is",
-          "re-protect the other way: rename the DR database aside, create a replica of the primary in the DR region, remove the reverse bucket replication, DR back to its pilot light",
+          "re-protect the other way: DR at its pilot light, rename the DR database aside, create a replica of the primary in the DR region, remove the reverse bucket replication, replicate the secret to DR again",
         ];
   return { serving, standby, blockers, notes, plan, wouldProceed: blockers.length === 0 };
 }
@@ -126,14 +137,14 @@ export async function assessTopology(
   mode: FailbackMode,
   s: Record<Role, Side>,
   clients: Record<Role, SideClients>,
-  options: { dnsConfigured: boolean; switchDns: boolean; rpoBudgetSeconds: number; probeFunction: string },
+  options: { dnsConfigured: boolean; switchDns: boolean; rpoBudgetSeconds: number; probeFunction: string; dnsServes?: () => Promise<Role | null> },
   now: Date,
 ): Promise<TopologyReport> {
-  const [primary, dr] = await Promise.all([observeSide(s.primary, clients.primary), observeSide(s.dr, clients.dr)]);
+  const [primary, dr, dnsServes] = await Promise.all([observeSide(s.primary, clients.primary), observeSide(s.dr, clients.dr), options.dnsServes?.().catch(() => null) ?? null]);
   let positions: CatchUp | null = null;
   if (mode !== "reprotect" && primary.reachable && dr.reachable) positions = await readCatchUp(s, clients, { primary, dr }, options.probeFunction, undefined, now);
-  const decided = decideTopology(mode, { primary, dr }, { ...options, positions });
-  return { mode, checkedAt: now.toISOString(), primary, dr, positions, ...decided };
+  const decided = decideTopology(mode, { primary, dr }, { ...options, positions, dnsServes });
+  return { mode, checkedAt: now.toISOString(), dnsConfigured: options.dnsConfigured, primary, dr, positions, ...decided };
 }
 
 /** Both probes and the serving side's running tasks, judged (serving: DR, standby: primary). */
