@@ -9,11 +9,15 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { expect, vi } from "vitest";
 import {
+  createReadReplica,
   executeLocally,
+  failbackState,
   failbackEnvironment,
   failbackWorld,
   installApis,
   lambdaContext,
+  placementOf,
+  renameInstance,
   startHealthServer,
   startTraffic,
   stepEnvironment,
@@ -169,4 +173,40 @@ export async function expectInvariants(rig: FailbackRig, lastRun?: ExecutionReco
     const last = world.inbox.at(-1);
     expect(last?.kind ?? "", `no failure notification for ${lastRun.error}`).toMatch(/\.(failed|needs-operator|not-protected)$/);
   }
+}
+
+/**
+ * The world as a failover and a re-protect leave it, built directly (faster than running both):
+ * DR promoted and serving at full size with DNS pinned to it and its secret standalone, the old
+ * primary renamed aside, the primary region's name a ready read replica of the DR database with
+ * backups, the DR bucket replicating to the primary's, the primary service at 0.
+ */
+export function reachReprotected(rig: FailbackRig, replicaLag: number[] = [1]): void {
+  const { world, ids } = rig;
+  const dr = world.databases.get(ids.replicaDb)!;
+  dr.promotionRequestedAtMs = world.clock.nowMs() - 3600_000;
+  const drService = service(world, ids.drRegion);
+  world.setDesired(drService, ids.drTaskCount);
+  for (const t of drService.tasks) t.runningAtMs = t.healthyAtMs = world.clock.nowMs();
+  world.setDesired(service(world, ids.primaryRegion), 0);
+  const record = world.record(ids.hostedZoneId, ids.recordName, "primary");
+  if (record) {
+    delete record.HealthCheckId;
+    record.AliasTarget = { DNSName: ids.drAlbDns, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: false };
+  }
+  world.findSecret(ids.drRegion, ids.secretName)!.primaryRegion = ids.drRegion;
+  const old = world.databases.get(ids.primaryDb)!;
+  const placement = placementOf(world, old)!;
+  renameInstance(world, old, `${ids.primaryDb}-r20260101000000`);
+  old.baseStatus = "available";
+  const replica = createReadReplica(world, dr, ids.primaryDb, ids.primaryRegion, placement, replicaLag);
+  replica.baseStatus = "available";
+  replica.backupRetentionDays = ids.backupRetentionDays;
+  failbackState(world).pending.length = 0;
+  failbackState(world).extras.get(replica)!.replicatingFromMs = world.clock.nowMs();
+  failbackState(world).buckets.get(ids.drBucket)!.replication = {
+    Role: ids.reverseReplicationRoleArn,
+    Rules: [{ ID: "pilot-light-failback", Status: "Enabled", Priority: 1, Destination: { Bucket: `arn:aws:s3:::${ids.primaryBucket}` } }],
+  };
+  world.clock.advance(60);
 }
