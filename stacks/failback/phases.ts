@@ -4,9 +4,10 @@
  *   → NotifyFailbackStarted → by mode:
  *     reprotect:  reprotect phase
  *     switchback: prepare (primary service up against its replica) → stop writes (DR to 0)
- *                 → catch-up (positions, not a metric) → promote → verify → DNS → turn around
+ *                 → catch-up (positions, not a metric) → seal the DR database (last position,
+ *                 renamed aside) → promote → verify → DNS → turn around
  *                 → reprotect phase the other way
- *   reprotect phase: SetStandbyPilotLight → ReconcileStandbyDatabase loop → ReverseReplication
+ *   reprotect phase: ReconcileStandbyDatabase loop → SetStandbyPilotLight → ReverseReplication
  *                    → RecordFailback → NotifyFailbackSucceeded
  * and every failure into compensation (AssessFailbackFailure → roll back before a promotion,
  * else stop for an operator or for another re-protect).
@@ -44,7 +45,7 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
   const record = invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded" });
   record.addCatch(notify, { resultPath: "$.recordError" });
   record.next(notify);
-  const restore = invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore" });
+  const restore = invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], intervalSeconds: 30, maxAttempts: 40, backoffRate: 1, maxDelaySeconds: 30 } });
   restore.addCatch(record, { resultPath: "$.restore" });
   restore.next(record);
   const rollBackOrNot = new sfn.Choice(scope, "RollBackOrNot").when(sfn.Condition.booleanEquals("$.assessment.rollBack", true), restore).otherwise(record);
@@ -72,22 +73,22 @@ export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compens
   record.next(notify);
   const replication = guarded(scope, invokeStep(scope, "ReverseReplication", fns.ReverseReplication, { resultPath: "$.replication" }), "ReverseReplication", compensate);
   replication.next(record);
+  // After the database: renaming the old one aside is what fences it; then its tasks go.
+  const pilot = guarded(scope, invokeStep(scope, "SetStandbyPilotLight", fns.SetStandbyPilotLight, { resultPath: "$.pilotLight" }), "SetStandbyPilotLight", compensate);
+  pilot.next(replication);
   const cap = failbackPolling.standbyDatabase;
   const reconcile = guarded(scope, invokeStep(scope, "ReconcileStandbyDatabase", fns.ReconcileStandbyDatabase, { resultPath: "$.standbyDb" }), "ReconcileStandbyDatabase", compensate);
   const wait = new sfn.Wait(scope, "WaitForStandbyDatabase", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(reconcile);
   reconcile.next(
     new sfn.Choice(scope, "IsStandbyProtected")
-      .when(sfn.Condition.booleanEquals("$.standbyDb.ready", true), replication)
+      .when(sfn.Condition.booleanEquals("$.standbyDb.ready", true), pilot)
       .when(
         sfn.Condition.numberGreaterThanEquals("$.standbyDb.attempts", cap.maxAttempts),
         timedOut(scope, "StandbyDatabaseTimedOut", "ReconcileStandbyDatabase", Failback.failbackTimeoutErrors.standbyDatabase, `the standby database was not a ready replica after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`, compensate),
       )
       .otherwise(wait),
   );
-  // First the standby's service: no task may use the database that is about to be renamed aside.
-  const pilot = guarded(scope, invokeStep(scope, "SetStandbyPilotLight", fns.SetStandbyPilotLight, { resultPath: "$.pilotLight" }), "SetStandbyPilotLight", compensate);
-  pilot.next(reconcile);
-  return pilot;
+  return reconcile;
 }
 
 /** A Task polled in a Choice + Wait loop until `done` holds, or its cap. */
@@ -153,6 +154,9 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
   });
   promote.next(promotionLoop.choice);
 
+  const seal = guarded(scope, invokeStep(scope, "SealOldServing", fns.SealOldServing, { resultPath: "$.seal" }), "SealOldServing", compensate);
+  seal.next(promote);
+
   const catchUpCap = failbackPolling.catchUp;
   const checkCatchUp = guarded(scope, invokeStep(scope, "CheckCatchUp", fns.CheckCatchUp, { resultPath: "$.catchUp" }), "CheckCatchUp", compensate);
   const catchUpLoop = pollLoop(scope, {
@@ -163,7 +167,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     cap: catchUpCap,
     error: Failback.failbackTimeoutErrors.catchUp,
     cause: `the primary replica had not executed the DR database's last position, with no writer left, after ${catchUpCap.maxAttempts} checks ${catchUpCap.intervalSeconds} s apart`,
-    next: promote,
+    next: seal,
     compensate,
   });
   const stopWrites = guarded(scope, invokeStep(scope, "StopWrites", fns.StopWrites, { resultPath: "$.writesStopped" }), "StopWrites", compensate);

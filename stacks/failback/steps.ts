@@ -11,6 +11,7 @@ export const failbackStepNames = [
   "CheckStandbyService",
   "StopWrites",
   "CheckCatchUp",
+  "SealOldServing",
   "PromoteStandby",
   "CheckStandbyPromotion",
   "VerifyNewPrimary",
@@ -49,7 +50,7 @@ export function failbackTaskTimeoutSeconds(step: FailbackStepName): number {
       return 10;
     case "AssessTopology":
     case "CheckCatchUp":
-    case "VerifyNewPrimary":
+    case "SealOldServing":
     case "ReconcileStandbyDatabase":
       return 60;
     default:

@@ -36,3 +36,13 @@ export const failbackTimeoutErrors = {
   promotion: "PromotionTimeoutError",
   standbyDatabase: "StandbyDatabaseTimeoutError",
 } as const;
+
+/** The old serving database moved after the catch-up: something wrote to it, so it is not promoted over. */
+export class WritesAfterCatchUpError extends TerminalError {
+  override readonly name = "WritesAfterCatchUpError";
+}
+
+/** An instance is being renamed (its new name not effective yet): RDS refuses to modify it until then. */
+export class RenameInProgressError extends RetryableError {
+  override readonly name = "RenameInProgressError";
+}

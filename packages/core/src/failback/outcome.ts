@@ -45,7 +45,7 @@ export function summarizeFailback(state: FailbackState, status: FailbackOutcome[
   const finishedAt = now.toISOString();
   const stopped = state.writesStopped?.requestedAt ?? null;
   const resumed = writesResumedAt(state);
-  const verdict = state.verify?.dataLoss.verdict ?? null;
+  const verdict = state.seal?.dataLoss.verdict ?? null;
   return {
     kind: "failback",
     executionName: state.run.executionName,
@@ -109,7 +109,7 @@ export function succeededMessage(state: FailbackState, outcome: FailbackOutcome,
       : [
           `Switchback ${run.executionName} succeeded: the primary region serves again.`,
           `Write downtime: ${outcome.writeDowntimeSeconds ?? "?"} s (writes stopped → the primary serving writes).`,
-          `Data loss: ${outcome.dataLossVerdict === "none" ? "none (the DR database's binary log did not move after the replica had executed all of it)" : (outcome.dataLossVerdict ?? "not measured")}.`,
+          `Data loss: ${outcome.dataLossVerdict === "none" ? "none (the DR database's binary log had not moved since the replica executed all of it when it was sealed)" : (outcome.dataLossVerdict ?? "not measured")}.`,
           protection,
           'Next: set activeRegion: "primary" for the stage before the next deploy, then close the incident (pnpm dr close-incident).',
         ];

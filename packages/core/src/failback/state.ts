@@ -39,13 +39,13 @@ export const StandbyDbStatus = z.object({
   at: z.string(),
 });
 
-export const Verification = z.object({
-  url: z.string(),
-  status: z.number(),
-  readOnly: z.boolean(),
-  verifiedAt: z.string(),
-  /** The old serving database's position after the promotion, against the caught-up one. */
+export const Verification = z.object({ url: z.string(), status: z.number(), readOnly: z.boolean(), verifiedAt: z.string() });
+
+/** The old serving database's last position (read as it was sealed), against the caught-up one. */
+export const SealState = z.object({
+  retired: z.string(),
   dataLoss: z.object({ caughtUpPosition: z.string(), positionAfterPromotion: z.string().nullable(), lostBytes: z.number().nullable(), verdict: z.enum(["none", "writes-after-catch-up", "unknown"]) }),
+  at: z.string(),
 });
 
 export const FailbackAssessment = z.object({
@@ -66,6 +66,7 @@ export const FailbackState = z.looseObject({
   writesStopped: ScaleStatus.optional(),
   catchUp: CatchUpState.optional(),
   promotion: PromotionStatus.optional(),
+  seal: SealState.optional(),
   verify: Verification.optional(),
   dns: z.looseObject({ insync: z.boolean().optional(), insyncAt: z.string().nullable().optional(), requestedAt: z.string().optional(), skipped: z.string().optional() }).optional(),
   standbyDb: StandbyDbStatus.optional(),

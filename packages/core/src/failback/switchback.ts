@@ -15,11 +15,12 @@ import * as Compute from "../compute";
 import * as Dns from "../dns";
 import { callAws } from "../errors";
 import { beginCompensation } from "../failover/lock";
-import { NewPrimaryUnhealthyError } from "./errors";
+import { NewPrimaryUnhealthyError, RenameInProgressError, WritesAfterCatchUpError } from "./errors";
 import type { FailbackRun } from "./input";
-import type { ProbeReport } from "./positions";
+import { readProbe, type BinlogPosition, type ProbeReport } from "./positions";
 import type { Side } from "./settings";
-import { findInstance } from "./standby";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { findInstance, renameAside, retiredName } from "./standby";
 import type { Direction, FailbackAssessment } from "./state";
 
 /** The service's target group, as ECS reports it (the primary's is not known to the DR region's stacks). */
@@ -121,8 +122,44 @@ export async function assessFailbackFailure(
   return { kind: "needs-operator", promotionStarted: true, rollBack: false, detail: `${fence.known ? "the promotion of the primary replica was requested" : "the failover lock was lost, so a promotion may have been requested"}; ${primary.dbId} is ${replica?.status ?? "unknown"}` };
 }
 
-/** Before any promotion: DR serving again at full size, the primary back to 0. */
-export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, s: Record<"primary" | "dr", Side>, now: Date) {
+export interface Seal {
+  retired: string;
+  dataLoss: ReturnType<typeof judgeDataLoss>;
+  at: string;
+}
+
+/**
+ * Seals the DR database just before the promotion: reads its binary log position one last time
+ * (it must equal the caught-up one, or something wrote after the catch-up and the switchback
+ * stops before anything irreversible), then renames it aside. Renaming deletes its endpoint's
+ * DNS name and reboots it, so no client can write to it while the primary replica is promoted:
+ * at no moment are there two writable databases under the stacks' names. A retry after a lost
+ * rename answer finds the name already moved.
+ */
+export async function sealOldServing(rds: RDSClient, lambda: LambdaClient, probeFunction: string, dr: Side, run: FailbackRun, caughtUp: BinlogPosition, now: Date): Promise<Seal> {
+  const name = retiredName(dr.dbId, run.startedAt);
+  const current = await findInstance(rds, dr.dbId);
+  if (!current) {
+    if (!(await findInstance(rds, name))) throw new WritesAfterCatchUpError(`neither ${dr.dbId} nor ${name} exists: the DR database's state is unknown`);
+    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), at: now.toISOString() };
+  }
+  const report = await readProbe(lambda, probeFunction, { identifier: dr.dbId, host: current.endpoint });
+  const dataLoss = judgeDataLoss(caughtUp, report.binlog);
+  if (dataLoss.verdict !== "none") {
+    throw new WritesAfterCatchUpError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the replica had caught up: not promoting over writes the replica lacks`);
+  }
+  await renameAside(rds, dr.dbId, name);
+  return { retired: name, dataLoss, at: now.toISOString() };
+}
+
+/** Before any promotion: the DR database under its name again, DR serving at full size, the primary back to 0. */
+export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, rds: RDSClient, s: Record<"primary" | "dr", Side>, run: FailbackRun, now: Date) {
+  if (!(await findInstance(rds, s.dr.dbId))) {
+    const name = retiredName(s.dr.dbId, run.startedAt);
+    const sealed = await findInstance(rds, name);
+    if (sealed && sealed.status !== "available") throw new RenameInProgressError(`${name} is ${sealed.status}: renaming it back to ${s.dr.dbId} once RDS allows`);
+    if (sealed) await renameAside(rds, name, s.dr.dbId);
+  }
   const serving = await scaleSide(ecs.dr, s.dr, s.dr.servingCount, now);
   const standby = await scaleSide(ecs.primary, s.primary, s.primary.pilotCount, now);
   return { serving, standby };

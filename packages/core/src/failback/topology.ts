@@ -93,9 +93,9 @@ export function decideTopology(
     mode === "reprotect"
       ? serving && standby
         ? [
-            `set the ${standby} region's service to its pilot light`,
-            `rename the ${standby} region's database aside (kept, never deleted) unless it already replicates from the ${serving} database`,
+            `rename the ${standby} region's database aside (kept, never deleted: renaming is what fences it) unless it already replicates from the ${serving} database`,
             `create a cross-Region read replica of the ${serving} database in ${o[standby].region} under the ${standby} region's name, then enable its backups`,
+            `set the ${standby} region's service to its pilot light`,
             `replicate the ${serving} bucket to the ${standby} bucket`,
           ]
         : []
@@ -103,9 +103,10 @@ export function decideTopology(
           "scale the primary service up against its read replica and wait until it is healthy (the DR region keeps serving meanwhile)",
           "stop writes: scale the DR service to 0 and wait until no task runs (write downtime starts)",
           "wait until the primary replica has executed exactly up to the DR database's binary log position, which no longer moves",
+          "seal the DR database: read its position one last time (it must not have moved) and rename it aside, so nothing can write to it",
           "promote the primary replica (the point of no return), then verify /health.php answers from a writable database",
           options.dnsConfigured && options.switchDns ? "restore the PRIMARY DNS record to the primary load balancer with its health check (write downtime ends at INSYNC)" : "leave DNS as it is",
-          "re-protect the other way: DR at its pilot light, rename the DR database aside, create a replica of the primary in the DR region, remove the reverse bucket replication, replicate the secret to DR again",
+          "re-protect the other way: create a replica of the primary in the DR region, remove the reverse bucket replication, replicate the secret to DR again",
         ];
   return { serving, standby, blockers, notes, plan, wouldProceed: blockers.length === 0 };
 }
