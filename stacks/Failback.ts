@@ -24,6 +24,7 @@ import { Dns } from "./Dns";
 import { failbackDefinition } from "./failback/phases";
 import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours, type FailbackStepName } from "./failback/steps";
 import type { FailbackFunctions } from "./failback/task";
+import { withEventStreams } from "./bundling";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention } from "./nag";
 import { Operations } from "./Operations";
 import { probeFunctionName } from "./Probe";
@@ -196,6 +197,7 @@ export function Failback({ stack, app }: StackContext) {
       timeout: failbackTaskTimeoutSeconds(step) - 5,
       memorySize: 256,
       environment,
+      nodejs: withEventStreams,
     });
     fns[step] = fn;
     const statements = failbackStatements(step, resources);

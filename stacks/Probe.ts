@@ -13,6 +13,7 @@ import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Alerts } from "./Alerts";
+import { withEventStreams } from "./bundling";
 import { useStage } from "./context";
 import { functionSuppressions, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { Network } from "./Network";
@@ -29,6 +30,7 @@ export function Probe({ stack, app }: StackContext) {
     description: `pilot-light ${config.stage}: reads this region's database replication positions (read-only) for the failback`,
     timeout: 20,
     memorySize: 256,
+    nodejs: withEventStreams,
     vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     // The tasks' group: RDS admits it on 3306 and the Secrets Manager endpoint on 443.
