@@ -193,13 +193,15 @@ describe("operations stack, default detection profile", () => {
     });
   });
 
-  it("lets ExecutionEnded read this state machine's execution histories and publish to the alerts topic, nothing else", () => {
+  it("lets ExecutionEnded read the failover's (and the failback's) execution histories and publish to the alerts topic, nothing else", () => {
     const policies = Object.values(template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^ExecutionEndedServiceRole") }] } }));
     const statements = policies.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
-    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")).sort();
+    const actions = [...new Set(statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")))].sort();
     expect(actions).toEqual(["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "states:GetExecutionHistory"]);
-    const history = statements.find((st) => st.Action === "states:GetExecutionHistory");
-    expect(JSON.stringify(history?.Resource)).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
+    const history = JSON.stringify(statements.filter((st) => st.Action === "states:GetExecutionHistory").map((st) => st.Resource));
+    expect(history).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
+    // The Failback stack's rule sends the failback state machine's ended runs to the same function.
+    expect(history).toMatch(/:execution:pilot-light-dev-failback:\*"/);
   });
 
   it("alarms on failed notifications through OpsCenter, not SNS (SNS may be what failed)", () => {
