@@ -18,6 +18,7 @@
  * any of these statically.
  */
 import type { NodeJSProps } from "sst/constructs";
+import { failbackHandlerFile, failbackStepNames } from "./failback/steps";
 
 export const notInLambda = [
   "@aws-sdk/credential-provider-sso",
@@ -36,3 +37,16 @@ export const lambdaNodejs = {
   minify: true,
   esbuild: { external: notInLambda },
 } satisfies NodeJSProps;
+
+/**
+ * The failback's steps and the DB probe use the S3 and Lambda clients, whose runtime
+ * configuration imports event-stream serialisation statically (S3 SelectObjectContent, Lambda
+ * InvokeWithResponseStream): they bundle it rather than fail at cold start.
+ */
+export const withEventStreams = {
+  ...lambdaNodejs,
+  esbuild: { external: notInLambda.filter((p) => p !== "@smithy/core/event-streams") },
+} satisfies NodeJSProps;
+
+/** Handler files (packages/functions/src) bundled with `withEventStreams`. */
+export const eventStreamHandlers: readonly string[] = [...failbackStepNames.map(failbackHandlerFile), "db-probe"];

@@ -10,20 +10,22 @@ import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { Data } from "./Data";
 import { Dns } from "./Dns";
+import { Failback } from "./Failback";
 import { Failover } from "./Failover";
 import { Monitor } from "./Monitor";
 import { Operations } from "./Operations";
+import { Probe } from "./Probe";
 import { Network } from "./Network";
 import { State } from "./State";
 import { Storage } from "./Storage";
 
 export function composeStacks(app: App, config: Stage.StageConfig): void {
   const role = Stage.regionRole(config, app.region);
-  app.stack(Network).stack(Alerts).stack(Storage).stack(Data).stack(Compute);
+  app.stack(Network).stack(Alerts).stack(Storage).stack(Data).stack(Compute).stack(Probe);
   if (role === "dr") {
     if (config.dns) app.stack(Dns);
     // The orchestrator (state table, health monitor, failover state machine) lives in the DR region (D2).
-    app.stack(State).stack(Monitor).stack(Failover).stack(Operations);
+    app.stack(State).stack(Monitor).stack(Failover).stack(Operations).stack(Failback);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

@@ -193,16 +193,18 @@ describe("operations stack, default detection profile", () => {
     });
   });
 
-  it("lets ExecutionEnded read this state machine's execution histories, delete only the lock row and publish to the alerts topic, nothing else", () => {
+  it("lets ExecutionEnded read the failover's (and the failback's) execution histories, delete only the lock row and publish to the alerts topic, nothing else", () => {
     const policies = Object.values(template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^ExecutionEndedServiceRole") }] } }));
     const statements = policies.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement);
-    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")).sort();
+    const actions = [...new Set(statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")))].sort();
     expect(actions).toEqual(["dynamodb:DeleteItem", "kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "states:GetExecutionHistory"]);
     const release = statements.find((st) => st.Action === "dynamodb:DeleteItem");
     expect(release?.Condition).toEqual({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LOCK#failover"] } });
     expect(JSON.stringify(release?.Resource)).toMatch(/State|table/i);
-    const history = statements.find((st) => st.Action === "states:GetExecutionHistory");
-    expect(JSON.stringify(history?.Resource)).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
+    const history = JSON.stringify(statements.filter((st) => st.Action === "states:GetExecutionHistory").map((st) => st.Resource));
+    expect(history).toMatch(/:states:eu-central-1:[^"]*:execution:pilot-light-dev-failover:\*"/);
+    // The Failback stack's rule sends the failback state machine's ended runs to the same function.
+    expect(history).toMatch(/:execution:pilot-light-dev-failback:\*"/);
   });
 
   it("alarms on failed notifications through OpsCenter, not SNS (SNS may be what failed)", () => {

@@ -9,3 +9,4 @@ export * as Compute from "./compute";
 export * as Dns from "./dns";
 export * as Secrets from "./secrets";
 export * as Operations from "./operations";
+export * as Failback from "./failback";

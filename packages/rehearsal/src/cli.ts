@@ -14,6 +14,7 @@ import { createRehearsal, type RehearseOptions } from "./engine";
 import { formatSeconds, renderHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
+import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario } from "./failback";
 
 export interface CliOptions {
   scenario: string;
@@ -34,14 +35,21 @@ export interface Runner {
   close(): Promise<void>;
 }
 
+export interface FailbackRunner {
+  rehearse(scenario: FailbackScenario, seed: number): Promise<FailbackReport>;
+  close(): Promise<void>;
+}
+
 export interface CliDeps {
   createRehearsal: () => Promise<Runner>;
+  createFailbackRehearsal?: () => Promise<FailbackRunner>;
   writeFile: (file: string, text: string) => Promise<void>;
   paint: Paint;
 }
 
 const realDeps: CliDeps = {
   createRehearsal,
+  createFailbackRehearsal,
   writeFile: async (file, text) => {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, text);
@@ -54,13 +62,14 @@ export const examples = [
   "pnpm rehearse --scenario promotion-fails --seed 7",
   "pnpm rehearse --profile fast --json out/fast.json",
   "pnpm rehearse --scenario drill --json - | jq .targets",
+  "pnpm rehearse --scenario round-trip --seed 3",
 ];
 
 /** Runs the command line; returns the exit code (2 for a usage mistake). */
 export async function run(argv: readonly string[], io: Io = processIo, deps: CliDeps = realDeps): Promise<number> {
   let code = 0;
   const command = newCommand("pnpm rehearse", "Rehearse an outage locally: the real monitor and state machine against an emulated two-region world.", examples, io)
-    .addOption(new Option("--scenario <name>", "what happens to the world").choices(scenarioNames).default("regional-outage"))
+    .addOption(new Option("--scenario <name>", "what happens to the world").choices([...scenarioNames, ...failbackScenarioNames]).default("regional-outage"))
     .addOption(new Option("--profile <profile>", "detection profile: default = rate(5 minutes) x 3, fast = rate(1 minute) x 4").choices(["default", "fast"]).default("default"))
     .option("--seed <n>", "latency draw: the same seed gives the same timeline", wholeNumber(0, 999_999_999), 1)
     .option("--json <file>", 'write the report as JSON ("-": to stdout, people\'s output to stderr)')
@@ -75,6 +84,23 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Cli
 async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise<number> {
   const toStdout = options.json === "-";
   const say = toStdout ? io.err : io.out;
+  if ((failbackScenarioNames as readonly string[]).includes(options.scenario)) {
+    const rehearsal = await (deps.createFailbackRehearsal ?? createFailbackRehearsal)();
+    try {
+      say(`Rehearsing "${options.scenario}" (seed ${options.seed}) on a virtual clock…`);
+      const report = await rehearsal.rehearse(options.scenario as FailbackScenario, options.seed);
+      for (const line of failbackSummaryLines(report)) say(line);
+      const json = `${JSON.stringify(report, null, 2)}\n`;
+      if (toStdout) io.out(json);
+      else if (options.json) {
+        await deps.writeFile(options.json, json);
+        say(`JSON report:    ${relative(process.cwd(), options.json)}`);
+      }
+      return report.runs.every((r) => r.status === "SUCCEEDED") ? 0 : 1;
+    } finally {
+      await rehearsal.close();
+    }
+  }
   const paint = io.isTTY ? deps.paint : plain;
   const rehearsal = await deps.createRehearsal();
   try {
@@ -98,6 +124,25 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
   } finally {
     await rehearsal.close();
   }
+}
+
+export function failbackSummaryLines(r: FailbackReport): string[] {
+  return [
+    "",
+    `Timeline (${r.scenario}, seed ${r.seed}):`,
+    ...r.events.map((e) => `  ${formatSeconds(e.atSeconds).padStart(12)}  ${e.text}`),
+    "Phases:",
+    ...r.phases.map((p) => `  ${formatSeconds(p.startSeconds).padStart(12)} → ${formatSeconds(p.endSeconds).padStart(12)}  ${p.workflow}: ${p.name}`),
+    "",
+    `Runs:           ${r.runs.map((x) => `${x.workflow} ${x.status} (${x.endState})`).join(", ")}`,
+    `Re-protect:     ${formatSeconds(r.reprotectSeconds)}`,
+    `Switchback:     ${formatSeconds(r.switchbackSeconds)}; write downtime ${formatSeconds(r.writeDowntimeSeconds)} (users' refused writes; the run reported ${formatSeconds(r.reportedWriteDowntimeSeconds)})`,
+    `Lost writes:    switchback ${r.lostWritesInSwitchback ?? "—"} (must be 0); failover ${r.lostWritesInFailover ?? "—"} (its RPO)`,
+    `Round trip:     ${formatSeconds(r.roundTripSeconds)} (outage → the original topology)`,
+    `End state:      ${r.originalTopology ? "the original topology (primary serving, DR a pilot light with a replica)" : "NOT the original topology"}`,
+    `Notifications:  ${r.notifications.length} (${[...new Set(r.notifications.map((n) => n.kind))].join(", ")})`,
+    `Wall time:      ${(r.wallMilliseconds / 1000).toFixed(1)} s`,
+  ];
 }
 
 export function summaryLines(r: RehearsalReport, paint: Paint = plain): string[] {

@@ -5,7 +5,8 @@
  * `--help` only prints help.
  */
 import { Option } from "commander";
-import { benchRehearsal, type ProfileBench } from "../../rehearsal/src/bench";
+import { benchRehearsal, quantiles, type ProfileBench } from "../../rehearsal/src/bench";
+import { createFailbackRehearsal, type FailbackReport } from "../../rehearsal/src/failback";
 import { benchHealth, printHealthBench } from "./bench-health";
 import { newCommand, processIo, runCommand, wholeNumber, type Io } from "./cli/program";
 
@@ -15,12 +16,43 @@ const s = (x: number) => `${Math.round(x)} s`;
 export interface BenchDeps {
   health: () => Promise<void>;
   rehearsal: (seeds: number) => Promise<ProfileBench[]>;
+  /** The round trip (outage → failover → re-protect → switchback) over `seeds` seeds. */
+  failback?: (seeds: number) => Promise<FailbackReport[]>;
+}
+
+async function benchFailback(seeds: number): Promise<FailbackReport[]> {
+  const rehearsal = await createFailbackRehearsal();
+  try {
+    const reports: FailbackReport[] = [];
+    for (let seed = 1; seed <= seeds; seed++) reports.push(await rehearsal.rehearse("round-trip", seed));
+    return reports;
+  } finally {
+    await rehearsal.close();
+  }
 }
 
 const realDeps: BenchDeps = {
   health: async () => printHealthBench(await benchHealth()),
   rehearsal: (seeds) => benchRehearsal(seeds),
+  failback: benchFailback,
 };
+
+/** The failback's figures: round-trip time, the switchback's write downtime and lost writes. */
+export function printFailbackBench(io: Io, reports: FailbackReport[], seconds: number): void {
+  const ok = reports.filter((r) => r.roundTripSeconds !== null);
+  const round = quantiles(ok.map((r) => r.roundTripSeconds as number));
+  const down = quantiles(ok.map((r) => r.writeDowntimeSeconds ?? 0));
+  const switchback = quantiles(ok.map((r) => r.switchbackSeconds ?? 0));
+  const reprotect = quantiles(ok.map((r) => r.reprotectSeconds ?? 0));
+  const lost = Math.max(0, ...reports.map((r) => r.lostWritesInSwitchback ?? 0));
+  io.out(`  ${ok.length}/${reports.length} round trips ended in the original topology`);
+  io.out(`    round trip (outage → original topology) p50 ${s(round.p50)}  p95 ${s(round.p95)}  (the outage itself: 30 min to 4 h, drawn)`);
+  io.out(`    re-protect       p50 ${s(reprotect.p50)}  p95 ${s(reprotect.p95)}`);
+  io.out(`    switchback       p50 ${s(switchback.p50)}  p95 ${s(switchback.p95)}`);
+  io.out(`    write downtime of the switchback p50 ${s(down.p50)}  p95 ${s(down.p95)}`);
+  io.out(`    lost writes in the switchback, worst run: ${lost}, target 0: ${met(lost === 0 && ok.length === reports.length)}`);
+  io.out(`  (${seconds.toFixed(0)} s for ${reports.length} round trips)`);
+}
 
 export const examples = ["pnpm bench", "pnpm bench --seeds 10 --only rehearsal", "BENCH_SEEDS=20 pnpm bench"];
 
@@ -43,9 +75,17 @@ export function printRehearsalBench(io: Io, seeds: number, results: ProfileBench
 export async function run(argv: readonly string[], io: Io = processIo, deps: BenchDeps = realDeps, env: Record<string, string | undefined> = process.env): Promise<number> {
   const command = newCommand("pnpm bench", "Bundle size, cold start, and the rehearsal over many seeds per profile against the seed's sequential runbook (about 4 minutes).", examples, io)
     .option("--seeds <n>", "rehearsals per profile (default: $BENCH_SEEDS or 50)", wholeNumber(1, 10_000))
-    .addOption(new Option("--only <part>", "run one part").choices(["health", "rehearsal"]))
-    .action(async (options: { seeds?: number; only?: "health" | "rehearsal" }) => {
+    .addOption(new Option("--only <part>", "run one part").choices(["health", "rehearsal", "failback"]))
+    .action(async (options: { seeds?: number; only?: "health" | "rehearsal" | "failback" }) => {
       const seeds = options.seeds ?? wholeNumber(1, 10_000)(env.BENCH_SEEDS ?? "50");
+      if (options.only === "failback" || (options.only === undefined && deps.failback)) {
+        // A round trip takes about 4 s of wall time: at most 10 of them.
+        const n = Math.min(seeds, 10);
+        io.out(`\nFailback: the round trip over ${n} seeds (virtual time; latencies drawn)`);
+        const started = performance.now();
+        printFailbackBench(io, (await deps.failback?.(n)) ?? [], (performance.now() - started) / 1000);
+        if (options.only === "failback") return;
+      }
       if (options.only !== "rehearsal") await deps.health();
       if (options.only === "health") return;
       io.out(`\nRehearsal: regional-outage over ${seeds} seeds per profile (virtual time; latencies drawn from the design's model)`);

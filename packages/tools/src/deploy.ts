@@ -6,9 +6,10 @@
  *   2. Primary: everything — the database the DR replica copies, the ALB address in SSM.
  *   3. DR: everything — the read replica (needs the primary), compute, DNS, the orchestrator.
  * Removal runs the other way: DR first (the replica before its source), then the primary.
- * Before deploying, it refuses when the stage's config says the primary is active but the DR
- * database is no longer a replica, i.e. a failover promoted it (a deploy would otherwise scale
- * the DR service back to its pilot light under the database that now serves users).
+ * Before deploying, it refuses when the stage's config disagrees with the DR database: "primary"
+ * while it is no longer a replica (a failover promoted it: a deploy would scale the DR service
+ * back under the database that serves users), or "dr" while it is a replica again (a switchback
+ * re-protected it: a deploy would set the serving primary to 0).
  * Removing a stage destroys it, so --remove asks for the stage's name on a terminal (as
  * `pnpm dr failover` does); a script passes --yes; without either it refuses.
  */
@@ -59,6 +60,14 @@ export function refuseDeploy(configured: "primary" | "dr", observed: "primary" |
       'still say activeRegion: "primary". Deploying now would scale the DR service back to its',
       'pilot light. Set activeRegion: "dr" for this stage in stacks/stages.ts (see docs/deploy.md,',
       '"After a failover") or fail back first.',
+    ].join("\n");
+  }
+  if (observed === "primary" && configured === "dr") {
+    return [
+      "The DR database is a read replica again: the primary region serves (a switchback re-protected",
+      'the DR region), but this stage\'s settings still say activeRegion: "dr". Deploying now would set',
+      'the primary service to 0 under the users. Set activeRegion: "primary" for this stage in',
+      'stacks/stages.ts (docs/failback.md, "After the switchback"), commit, then deploy.',
     ].join("\n");
   }
   return undefined;

@@ -12,6 +12,7 @@ import { stageConfig, stages } from "../../../stacks/stages";
 import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, type Invocation } from "./cli/args";
 import { connect, drClients, type Clients, type Context } from "./cli/aws";
 import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./cli/commands";
+import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
 
@@ -26,7 +27,8 @@ export interface Terminal {
 
 /** Stacks a command needs in the DR region: the state table for all, the state machine to start one. */
 export function requiredStacks(command: Invocation["command"]): string[] {
-  return command === "status" || command === "close-incident" ? ["State"] : ["State", "Failover"];
+  if (command === "status" || command === "close-incident") return ["State"];
+  return command === "reprotect" || command === "switchback" ? ["State", "Failback"] : ["State", "Failover"];
 }
 
 export interface Dependencies {
@@ -55,7 +57,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   const decision = confirmation(invocation, terminal.isInteractive);
   if (decision === "refuse") {
-    throw new RefusedError("failover needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided");
+    throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
   }
   let ctx: Context;
   try {
@@ -79,25 +81,28 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     terminal.print(formatClosed(await closeOpenIncident(ctx, invocation), config.stage));
     return 0;
   }
-  if (decision === "ask" && !isConfirmed(await terminal.ask(confirmationQuestion(config.stage, config.primaryRegion, config.drRegion)), config.stage)) {
+  const question = invocation.command === "switchback" ? switchbackQuestion : confirmationQuestion;
+  if (decision === "ask" && !isConfirmed(await terminal.ask(question(config.stage, config.primaryRegion, config.drRegion)), config.stage)) {
     terminal.print("Not confirmed: nothing was started.");
     return 1;
   }
-  const started = await startRun(ctx, invocation);
-  if (!invocation.json) terminal.print(formatStarted(started));
-  else if (invocation.wait) terminal.progress(formatStarted(started));
+  const failback = invocation.command === "reprotect" || invocation.command === "switchback";
+  const started = failback ? await startFailback(ctx, invocation) : await startRun(ctx, invocation);
+  const startedText = failback ? formatFailbackStarted(started as Awaited<ReturnType<typeof startFailback>>) : formatStarted(started as Awaited<ReturnType<typeof startRun>>);
+  if (!invocation.json) terminal.print(startedText);
+  else if (invocation.wait) terminal.progress(startedText);
   if (!invocation.wait) {
     if (invocation.json) json({ started });
     return 0;
   }
   const finished = await waitForExecution(ctx, started.executionArn, {
     intervalMs: 5_000,
-    timeoutMs: invocation.command === "dry-run" ? 3 * 60_000 : 45 * 60_000,
+    timeoutMs: invocation.command === "dry-run" || invocation.dryRun ? 3 * 60_000 : invocation.command === "reprotect" ? 6 * 60 * 60_000 : 45 * 60_000,
     onTransition: (line) => (invocation.json ? terminal.progress(line) : terminal.print(line)),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
   if (invocation.json) json({ started, finished });
-  else terminal.print(formatFinished(finished, started.consoleUrl));
+  else terminal.print(failback ? formatFailbackFinished(finished, started.consoleUrl) : formatFinished(finished, started.consoleUrl));
   return finished.status === "SUCCEEDED" ? 0 : 1;
 }
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notInLambda } from "../../../stacks/bundling";
+import { eventStreamHandlers, notInLambda, withEventStreams } from "../../../stacks/bundling";
 import { buildMonitorBundle, packageOf, runBundle, sstBuildOptions, sstEsbuild, startStandIns, type MonitorBundle, type StandIns } from "../src/bench-health";
 
 const handlers = fileURLToPath(new URL("../../functions/src", import.meta.url));
@@ -23,8 +23,12 @@ describe("every handler's bundle", () => {
     expect(entries.length).toBeGreaterThan(20);
     const outdir = await mkdtemp(join(tmpdir(), "bundles-"));
     try {
-      const result = await sstEsbuild().build({ ...sstBuildOptions(), entryPoints: entries.map((f) => join(handlers, f)), outdir, write: false, logLevel: "error" });
-      const outputs = Object.entries(result.metafile.outputs).filter(([name]) => !name.endsWith(".map"));
+      // The failback's handlers bundle event streams (stacks/bundling.ts, withEventStreams): built as they deploy.
+      const streams = (f: string) => eventStreamHandlers.includes(f.replace(/\.ts$/, ""));
+      const build = (files: string[], external: readonly string[]) =>
+        sstEsbuild().build({ ...sstBuildOptions(), external: ["sharp", "pg-native", ...external], entryPoints: files.map((f) => join(handlers, f)), outdir, write: false, logLevel: "error" });
+      const results = await Promise.all([build(entries.filter((f) => !streams(f)), notInLambda), build(entries.filter(streams), withEventStreams.esbuild.external)]);
+      const outputs = results.flatMap((result) => Object.entries(result.metafile.outputs)).filter(([name]) => !name.endsWith(".map"));
       expect(outputs).toHaveLength(entries.length);
       const left = new Set<string>(notInLambda);
       const staticImports = outputs.flatMap(([name, out]) =>

@@ -33,11 +33,14 @@ describe("deploy guard after a failover", () => {
     ["dr", "dr", false],
     ["dr", undefined, false],
     ["primary", "dr", true],
+    // After a switchback: the DR database is a replica of the primary again.
+    ["dr", "primary", true],
   ] as const)("configured %s, observed %s → refused: %s", (configured, observed, refused) => {
     expect(refuseDeploy(configured, observed) !== undefined).toBe(refused);
   });
 
   it("tells the operator what to change when it refuses", () => {
     expect(refuseDeploy("primary", "dr")).toMatch(/activeRegion: "dr"/);
+    expect(refuseDeploy("dr", "primary")).toMatch(/activeRegion: "primary"/);
   });
 });

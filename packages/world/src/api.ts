@@ -28,11 +28,12 @@ import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCo
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { servingRegion, type ApiCall, type Fault, type WorldState } from "./model";
+import { servingRegion, type ApiCall, type DbInstance, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
+import { describeExtras, installFailbackApis } from "./failback-api";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -50,15 +51,15 @@ function faultError(fault: Fault, api: string): Error {
   return awsError(fault.error, `injected ${fault.error} on ${api}`, fault.httpStatusCode);
 }
 
-type Fake = (input: never, region: string) => unknown;
+export type Fake = (input: never, region: string) => unknown;
 
 // aws-sdk-client-mock ships its own @smithy/types major, so its generic signatures do not
 // line up with the clients' types; the mock itself is version-independent (it stubs `send`).
-type AnyStub = {
+export type AnyStub = {
   on(command: unknown): { callsFake(fn: (input: unknown, getClient: () => unknown) => unknown): unknown };
   restore(): void;
 };
-const stub = (client: unknown): AnyStub => mockClient(client as never) as unknown as AnyStub;
+export const stub = (client: unknown): AnyStub => mockClient(client as never) as unknown as AnyStub;
 
 /** Installs the world behind the SDK clients; returns a function that restores them. */
 export function installApis(world: WorldState): () => void {
@@ -121,8 +122,13 @@ export function installApis(world: WorldState): () => void {
     return `${hhmm(b.windowStartMinute)}-${hhmm(b.windowStartMinute + 30)}`;
   };
   route(rds, DescribeDBInstancesCommand, "rds:DescribeDBInstances", (input: { DBInstanceIdentifier?: string }, region) => {
-    const db = world.databases.get(input.DBInstanceIdentifier ?? "");
+    // Without an identifier: every instance in the region (one page).
+    if (!input.DBInstanceIdentifier) return { DBInstances: [...world.databases.values()].filter((d) => d.region === region).flatMap((d) => describe(d).DBInstances) };
+    const db = world.databases.get(input.DBInstanceIdentifier);
     if (!db || db.region !== region) throw awsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found.`, 404);
+    return describe(db);
+  });
+  function describe(db: DbInstance) {
     const view = world.dbView(db);
     const statusInfos = world.statusInfos(db);
     return {
@@ -136,10 +142,11 @@ export function installApis(world: WorldState): () => void {
           PreferredBackupWindow: window(db.backup),
           DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
+          ...describeExtras(world, db),
         },
       ],
     };
-  });
+  }
   route(
     rds,
     PromoteReadReplicaCommand,
@@ -235,6 +242,7 @@ export function installApis(world: WorldState): () => void {
           runningCount: running,
           pendingCount: svc.tasks.length - running,
           taskDefinition: svc.taskDefinition,
+          loadBalancers: [{ targetGroupArn: svc.targetGroupArn, containerName: "web", containerPort: 80 }],
           deployments: [{ status: "PRIMARY", desiredCount: svc.desired, runningCount: running }],
           ...(input.include?.includes("TAGS") ? { tags: [...svc.tags].map(([key, value]) => ({ key, value })) } : {}),
         },
@@ -395,6 +403,6 @@ export function installApis(world: WorldState): () => void {
   });
   route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
 
-  const stubs = [rds, cw, ecs, elb, r53, sm, sns, sfn];
+  const stubs = [rds, cw, ecs, elb, r53, sm, sns, sfn, ...installFailbackApis(world, { rds, sm }, route)];
   return () => stubs.forEach((s) => s.restore());
 }

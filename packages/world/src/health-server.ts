@@ -1,8 +1,9 @@
 /**
  * Each region's ALB /health.php over real local HTTP, answered from the world's state:
  * 200 when the region is up and a healthy target can reach its database, else 503; what the
- * app answers when it is broken (./vantage). Requests come from the DR region's Lambdas, so a
- * partition that cuts the probed region off resets the connection.
+ * app answers when it is broken (./vantage); like the application's, a 200 says whether that
+ * database is read-only. Requests come from the DR region's Lambdas, so a partition that cuts
+ * the probed region off resets the connection.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

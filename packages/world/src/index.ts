@@ -16,3 +16,6 @@ export * from "./cloudformation";
 export * from "./vantage";
 export * from "./stepfunctions";
 export * from "./invariants";
+export * from "./failback";
+export * from "./failback-api";
+export * from "./failback-topology";

@@ -286,7 +286,8 @@ export class WorldState {
     const elapsed = this.clock.since(db.promotionRequestedAtMs);
     if (elapsed < this.latencies.promotionRaceSeconds) return { status: "available", sourceIdentifier: db.sourceIdentifier };
     if (db.promotionStalls || elapsed < this.latencies.promotionSeconds) return { status: "modifying", sourceIdentifier: db.sourceIdentifier };
-    return { status: "available", sourceIdentifier: null };
+    // Promoted: its own status from then on (a rename, a modification: packages/world/src/failback.ts).
+    return { status: db.baseStatus, sourceIdentifier: null };
   }
 
   /** Whether a replica's replication from its source runs at `atMs`. */

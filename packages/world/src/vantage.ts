@@ -84,7 +84,9 @@ export function answerHealth(world: WorldState, region: string, from?: string): 
   if (status === 200 && fault?.kind === "db-connection-limit" && Math.floor((n + 1) * fault.rejectShare) > Math.floor(n * fault.rejectShare)) {
     return { reached: true, status: 503, body: JSON.stringify({ status: "error", db: "error", error: "SQLSTATE[HY000] [1040] Too many connections" }) };
   }
-  return { reached: true, status, body: JSON.stringify({ status: status === 200 ? "ok" : "unavailable", ...(status === 200 ? { db: "ok" } : {}) }) };
+  // As /health.php: a 200 says whether the database the region's tasks use is read-only (a replica is).
+  const svc = [...world.services.values()].find((x) => x.region === region);
+  return { reached: true, status, body: JSON.stringify({ status: status === 200 ? "ok" : "unavailable", ...(status === 200 ? { db: "ok", ...(svc ? { readOnly: !world.isWritable(svc.database) } : {}) } : {}) }) };
 }
 
 const reasonPhrase: Record<number, string> = { 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };

@@ -21,11 +21,11 @@ export const variants: Variant[] = [
   { id: "dev", stage: "dev", regions: both },
   { id: "dnsdemo", stage: "dnsdemo", regions: both },
   { id: "prod", stage: "prod", regions: both },
-  // After a failover: DR active, DR at 3 tasks.
+  // After a failover, and after a re-protect (the templates are the same: docs/failback.md): DR active, DR at 3 tasks.
   { id: "failedover", stage: "failedover", settings: { activeRegion: "dr", drTaskCount: 3 }, regions: both },
-  // One stage's DR database before and after `activeRegion` flips.
-  { id: "switching-before", stage: "switching", settings: { activeRegion: "primary" }, regions: ["dr"] },
-  { id: "switching-after", stage: "switching", settings: { activeRegion: "dr" }, regions: ["dr"] },
+  // One stage before and after `activeRegion` flips (a failover or re-protect; back after a switchback).
+  { id: "switching-before", stage: "switching", settings: { activeRegion: "primary" }, regions: both },
+  { id: "switching-after", stage: "switching", settings: { activeRegion: "dr" }, regions: both },
   // A stage's own detection settings.
   {
     id: "fastdetect",

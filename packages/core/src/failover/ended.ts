@@ -80,7 +80,8 @@ export function summarizeEnded(status: EndedSummary["status"], history: readonly
     lastState,
     failedStep: first ? { state: first[0], error: first[1].error, cause: first[1].cause } : null,
     alsoFailed: failures.slice(1).map(([state]) => state),
-    notifiedByRun: lastOutcome.get("NotifyFailed")?.ok === true,
+    // NotifyFailbackFailed: the failback state machine's, whose ended runs this also reports.
+    notifiedByRun: lastOutcome.get("NotifyFailed")?.ok === true || lastOutcome.get("NotifyFailbackFailed")?.ok === true,
   };
 }
 

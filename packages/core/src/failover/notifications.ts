@@ -69,7 +69,7 @@ export function succeeded(state: FailoverState, outcome: Outcome, stage: string)
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
         dnsLine[outcome.dns],
         ...fenceLines(state),
-        "Next: set activeRegion to \"dr\" in the stage config before the next deploy, and plan the failback (docs/failover.md).",
+        "Next: set activeRegion to \"dr\" in the stage config before the next deploy, then re-protect once the primary region answers (pnpm dr reprotect, docs/failback.md).",
       ];
   return { kind: `${run.mode}.succeeded`, subject: subject(stage, `${drill ? "DR drill" : "Failover"} succeeded (${run.incidentId})`), body: body.join("\n") };
 }

@@ -8,7 +8,7 @@ import { CommanderError, type Command as Program } from "commander";
 import { UsageError } from "./errors";
 import { newCommand, stageName, type Io } from "./program";
 
-export const commands = ["status", "drill", "dry-run", "failover", "close-incident"] as const;
+export const commands = ["status", "drill", "dry-run", "failover", "close-incident", "reprotect", "switchback"] as const;
 export type Command = (typeof commands)[number];
 
 export interface Invocation {
@@ -28,6 +28,8 @@ export interface Invocation {
   wait: boolean;
   /** Machine-readable output on stdout (status, and the started/finished execution). */
   json: boolean;
+  /** switchback only: the readiness and plan, changing nothing. */
+  dryRun: boolean;
 }
 
 export type Parsed = { help: true; text: string } | { help: false; invocation: Invocation };
@@ -38,6 +40,8 @@ const summaries: Record<Command, string> = {
   "dry-run": "start a dry-run: preflight only, prints what a failover would do now (waits for it)",
   failover: "start a real failover: promote the replica, scale DR up, switch DNS (asks you to type the stage)",
   "close-incident": "close the open health incident so the monitor may open a new one",
+  reprotect: "after a failover: a replica of the serving database in the other region, reverse S3 replication, that region back to a pilot light",
+  switchback: "planned, zero-data-loss move back to the primary region, then re-protect the other way (asks you to type the stage; --dry-run changes nothing)",
 };
 
 const examples: Record<Command | "dr", string[]> = {
@@ -47,6 +51,8 @@ const examples: Record<Command | "dr", string[]> = {
   "dry-run": ["pnpm dr dry-run --stage prod", "pnpm dr dry-run --stage prod --json"],
   failover: ['pnpm dr failover --stage prod --reason "eu-west-1 outage, AWS Health event 123"', 'pnpm dr failover --stage prod --reason "scripted" --yes --wait --json'],
   "close-incident": ['pnpm dr close-incident --stage prod --note "failed over, DR serving"'],
+  reprotect: ["pnpm dr reprotect --stage prod --wait", 'pnpm dr reprotect --stage prod --reason "eu-west-1 is back"'],
+  switchback: ["pnpm dr switchback --stage prod --dry-run", 'pnpm dr switchback --stage prod --reason "planned, maintenance window 22:00" --wait'],
 };
 
 interface Raw {
@@ -60,6 +66,7 @@ interface Raw {
   acknowledgeRpoBreach?: boolean;
   wait?: boolean;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 /** The dr program: one commander command per operator command, each with only its options. */
@@ -75,9 +82,10 @@ export function drProgram(io: Io, onInvocation: (invocation: Invocation) => void
         .option("--no-wait", "return once started");
     }
     if (name !== "status") c.option("--requested-by <name>", "who (default: your AWS identity)");
-    if (name === "failover") {
+    if (name === "failover" || name === "switchback") {
       c.option("-y, --yes", "do not ask for confirmation (scripts that have already decided)").option("--no-dns", "leave DNS as it is");
     }
+    if (name === "switchback") c.option("--dry-run", "the readiness and plan only; changes nothing (waits for it)");
     if (name === "failover" || name === "close-incident") c.option("--incident <id>", "the incident (default: the open one)");
     if (name === "failover" || name === "drill") c.option("--acknowledge-rpo-breach", "go ahead although replica lag is over the RPO budget");
     if (name === "close-incident") c.option("--note <text>", "what was done (required): archived with the incident");
@@ -107,8 +115,9 @@ function toInvocation(command: Command, values: Raw): Invocation {
     note,
     switchDns: values.dns ?? true,
     acknowledgeRpoBreach: values.acknowledgeRpoBreach ?? false,
-    wait: values.wait ?? command === "dry-run",
+    wait: values.wait ?? (command === "dry-run" || (command === "switchback" && values.dryRun === true)),
     json: values.json ?? false,
+    dryRun: values.dryRun ?? false,
   };
 }
 
@@ -138,12 +147,13 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
 export type Confirmation = "proceed" | "ask" | "refuse";
 
 /**
- * Whether a command may run now: only a failover needs a person's yes, given on a terminal
+ * Whether a command may run now: only a failover and a switchback (it stops writes) need a person's yes, given on a terminal
  * or up front with --yes. Without a terminal and without --yes it refuses, so a script that
  * forgot --yes cannot hang on a prompt or fail over by accident.
  */
-export function confirmation(invocation: Pick<Invocation, "command" | "yes">, isTerminal: boolean): Confirmation {
-  if (invocation.command !== "failover" || invocation.yes) return "proceed";
+export function confirmation(invocation: Pick<Invocation, "command" | "yes"> & { dryRun?: boolean }, isTerminal: boolean): Confirmation {
+  const destructive = invocation.command === "failover" || (invocation.command === "switchback" && !invocation.dryRun);
+  if (!destructive || invocation.yes) return "proceed";
   return isTerminal ? "ask" : "refuse";
 }
 

@@ -1,0 +1,166 @@
+/**
+ * The planned switchback's effects, each looking first: pre-warm the primary service against
+ * its replica, stop writes (the DR service to 0), verify the new primary answers from a writable
+ * database and that the old source did not move after the catch-up, restore the PRIMARY DNS
+ * record exactly as the Dns stack defines it, and, before the promotion only, put everything
+ * back (DR serving, primary at 0). The promotion itself is Database.promoteReplica, behind the
+ * failover's promotion fence.
+ */
+import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as Compute from "../compute";
+import * as Dns from "../dns";
+import { callAws } from "../errors";
+import { beginCompensation } from "../failover/lock";
+import { NewPrimaryUnhealthyError, RenameInProgressError, WritesAfterCatchUpError } from "./errors";
+import type { FailbackRun } from "./input";
+import { readProbe, type BinlogPosition, type ProbeReport } from "./positions";
+import type { Side } from "./settings";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { findInstance, renameAside, retiredName } from "./standby";
+import type { Direction, FailbackAssessment } from "./state";
+
+/** The service's target group, as ECS reports it (the primary's is not known to the DR region's stacks). */
+export async function targetGroupOf(ecs: ECSClient, side: Side): Promise<string> {
+  const out = await callAws("ecs:DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: side.cluster, services: [side.service] })));
+  const arn = out.services?.[0]?.loadBalancers?.[0]?.targetGroupArn;
+  if (!arn) throw new NewPrimaryUnhealthyError(`service ${side.service} in ${side.region} has no load balancer target group`);
+  return arn;
+}
+
+export async function scaleSide(ecs: ECSClient, side: Side, count: number, now: Date) {
+  return Compute.scaleService(ecs, { cluster: side.cluster, service: side.service }, count, now);
+}
+
+export async function checkSide(ecs: ECSClient, elb: ElasticLoadBalancingV2Client, targetGroupArn: string, previous: Compute.ScaleStatus, now: Date) {
+  return Compute.checkService(ecs, elb, targetGroupArn, previous, now);
+}
+
+/** GET /health.php: 200 from a database that is not read-only, or NewPrimaryUnhealthyError (retried). */
+export async function verifyWritable(url: string, now: () => Date, timeoutMs = 5000): Promise<{ url: string; status: number; readOnly: boolean; verifiedAt: string }> {
+  let status: number;
+  let body: { readOnly?: unknown };
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    status = response.status;
+    body = (await response.json().catch(() => ({}))) as { readOnly?: unknown };
+  } catch (error) {
+    throw new NewPrimaryUnhealthyError(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (status !== 200) throw new NewPrimaryUnhealthyError(`GET ${url} answered ${status}`);
+  if (body.readOnly !== false) throw new NewPrimaryUnhealthyError(`GET ${url} answered from a read-only database (readOnly: ${String(body.readOnly)})`);
+  return { url, status, readOnly: false, verifiedAt: now().toISOString() };
+}
+
+const coordinate = (p: { file: string; position: number }) => `${p.file}:${p.position}`;
+
+/** Pure: did the old source move after the replica had executed all of it? */
+export function judgeDataLoss(caughtUp: { file: string; position: number }, after: ProbeReport["binlog"] | null) {
+  if (!after) return { caughtUpPosition: coordinate(caughtUp), positionAfterPromotion: null, lostBytes: null, verdict: "unknown" as const };
+  const moved = after.file !== caughtUp.file ? null : after.position - caughtUp.position;
+  return {
+    caughtUpPosition: coordinate(caughtUp),
+    positionAfterPromotion: coordinate(after),
+    lostBytes: moved,
+    verdict: moved === 0 ? ("none" as const) : ("writes-after-catch-up" as const),
+  };
+}
+
+/** The PRIMARY record as the Dns stack defines it: the primary ALB, guarded by its health check. */
+export function primaryRecord(dns: { recordName: string; primaryAlbDns: string; primaryAlbZoneId: string; healthCheckId: string }): ResourceRecordSet {
+  return {
+    Name: dns.recordName.endsWith(".") ? dns.recordName : `${dns.recordName}.`,
+    Type: "A",
+    SetIdentifier: Dns.primarySetIdentifier,
+    Failover: "PRIMARY",
+    HealthCheckId: dns.healthCheckId,
+    AliasTarget: { DNSName: dns.primaryAlbDns, HostedZoneId: dns.primaryAlbZoneId, EvaluateTargetHealth: true },
+  };
+}
+
+/** Which region the PRIMARY record sends users to: the primary's load balancer, or (pinned) the DR's. */
+export async function regionByDns(r53: Route53Client, dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string }): Promise<"primary" | "dr"> {
+  const record = await Dns.readPrimaryRecord(r53, { hostedZoneId: dns.hostedZoneId, recordName: dns.recordName, drAlbDns: "", drAlbZoneId: "" });
+  return Dns.aliasPointsAt(record, dns.primaryAlbDns) ? "primary" : "dr";
+}
+
+/** Restores the PRIMARY record (no change when it already is the primary's, with its health check). */
+export async function restorePrimaryRecord(r53: Route53Client, dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string; primaryAlbZoneId: string; healthCheckId: string }, now: Date): Promise<Dns.DnsSwitch> {
+  const at = now.toISOString();
+  const current = await Dns.readPrimaryRecord(r53, { hostedZoneId: dns.hostedZoneId, recordName: dns.recordName, drAlbDns: "", drAlbZoneId: "" });
+  if (Dns.aliasPointsAt(current, dns.primaryAlbDns) && current.HealthCheckId === dns.healthCheckId) {
+    return { switched: true, alreadyPinned: true, changeId: null, insync: true, previous: null, requestedAt: at, insyncAt: at, attempts: 0 };
+  }
+  const changeId = await Dns.restoreRecord(r53, dns.hostedZoneId, primaryRecord(dns) as unknown as Record<string, unknown>);
+  return { switched: true, alreadyPinned: false, changeId, insync: false, previous: JSON.parse(JSON.stringify(current)) as Record<string, unknown>, requestedAt: at, insyncAt: null, attempts: 0 };
+}
+
+/**
+ * After a failure: has the primary replica's promotion started? Closes the promotion fence
+ * first (from here on PromoteStandby cannot start one), then asks RDS too.
+ */
+export async function assessFailbackFailure(
+  rds: RDSClient,
+  db: DynamoDBDocumentClient,
+  table: string,
+  run: FailbackRun,
+  primary: Side,
+  direction: Direction | undefined,
+  now: Date,
+): Promise<FailbackAssessment> {
+  if (run.mode === "reprotect") {
+    return { kind: "not-protected", promotionStarted: false, rollBack: false, detail: "re-protect changes only the standby region: the serving region is untouched" };
+  }
+  const fence = await beginCompensation(db, table, run.executionName, now);
+  const replica = await findInstance(rds, primary.dbId);
+  const started = fence.promotionRequested || (replica !== null && replica.sourceArn === null && direction?.serving === "primary");
+  if (!started) return { kind: "rolled-back", promotionStarted: false, rollBack: true, detail: `${primary.dbId} was not promoted (${replica ? `${replica.status}, replicating from ${replica.sourceArn ?? "nothing"}` : "not found"})` };
+  if (direction?.serving === "primary") return { kind: "not-protected", promotionStarted: true, rollBack: false, detail: "the primary region serves again (promoted, verified, DNS restored); re-protecting the DR region failed" };
+  return { kind: "needs-operator", promotionStarted: true, rollBack: false, detail: `${fence.known ? "the promotion of the primary replica was requested" : "the failover lock was lost, so a promotion may have been requested"}; ${primary.dbId} is ${replica?.status ?? "unknown"}` };
+}
+
+export interface Seal {
+  retired: string;
+  dataLoss: ReturnType<typeof judgeDataLoss>;
+  at: string;
+}
+
+/**
+ * Seals the DR database just before the promotion: reads its binary log position one last time
+ * (it must equal the caught-up one, or something wrote after the catch-up and the switchback
+ * stops before anything irreversible), then renames it aside. Renaming deletes its endpoint's
+ * DNS name and reboots it, so no client can write to it while the primary replica is promoted:
+ * at no moment are there two writable databases under the stacks' names. A retry after a lost
+ * rename answer finds the name already moved.
+ */
+export async function sealOldServing(rds: RDSClient, lambda: LambdaClient, probeFunction: string, dr: Side, run: FailbackRun, caughtUp: BinlogPosition, now: Date): Promise<Seal> {
+  const name = retiredName(dr.dbId, run.startedAt);
+  const current = await findInstance(rds, dr.dbId);
+  if (!current) {
+    if (!(await findInstance(rds, name))) throw new WritesAfterCatchUpError(`neither ${dr.dbId} nor ${name} exists: the DR database's state is unknown`);
+    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), at: now.toISOString() };
+  }
+  const report = await readProbe(lambda, probeFunction, { identifier: dr.dbId, host: current.endpoint });
+  const dataLoss = judgeDataLoss(caughtUp, report.binlog);
+  if (dataLoss.verdict !== "none") {
+    throw new WritesAfterCatchUpError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the replica had caught up: not promoting over writes the replica lacks`);
+  }
+  await renameAside(rds, dr.dbId, name);
+  return { retired: name, dataLoss, at: now.toISOString() };
+}
+
+/** Before any promotion: the DR database under its name again, DR serving at full size, the primary back to 0. */
+export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, rds: RDSClient, s: Record<"primary" | "dr", Side>, run: FailbackRun, now: Date) {
+  if (!(await findInstance(rds, s.dr.dbId))) {
+    const name = retiredName(s.dr.dbId, run.startedAt);
+    const sealed = await findInstance(rds, name);
+    if (sealed && sealed.status !== "available") throw new RenameInProgressError(`${name} is ${sealed.status}: renaming it back to ${s.dr.dbId} once RDS allows`);
+    if (sealed) await renameAside(rds, name, s.dr.dbId);
+  }
+  const serving = await scaleSide(ecs.dr, s.dr, s.dr.servingCount, now);
+  const standby = await scaleSide(ecs.primary, s.primary, s.primary.pilotCount, now);
+  return { serving, standby };
+}

@@ -1,0 +1,14 @@
+/**
+ * RestoreDns (switchback): the PRIMARY failover record back to the primary load balancer with its
+ * Route 53 health check, exactly as the Dns stack defines it (a deploy then changes nothing).
+ * No change when it already is. CheckDnsRestore polls for INSYNC.
+ */
+import { Errors, Failback } from "@pilot-light/core";
+import { route53, settings } from "./lib/failback";
+import { handler as wrap } from "./lib/handler";
+
+export const handler = wrap(Failback.FailbackState, async () => {
+  const dns = settings().dns;
+  if (!dns) throw new Errors.ConfigurationError("RestoreDns runs only on stages with DNS settings");
+  return Failback.restorePrimaryRecord(route53(), dns, new Date());
+});

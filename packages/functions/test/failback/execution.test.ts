@@ -1,0 +1,138 @@
+/**
+ * Behaviour of the synthesized failback state machine against the emulated world: what makes a
+ * switchback lose nothing (positions, not a metric; no writer left), what it does when it
+ * cannot (return to serving where it was), the dry-run, and re-protect's guards and idempotency.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failbackState, lostWrites } from "../../../world/src";
+import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+
+let suite: FailbackSuite;
+beforeAll(async () => {
+  suite = await startFailbackSuite();
+});
+afterAll(async () => suite.close());
+
+const fast = {
+  latencies: { promotionSeconds: 120, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
+  failbackLatencies: { renameSeconds: 120, replicaCreateSeconds: 600, enableBackupsSeconds: 30, firstBackupSeconds: 120 },
+};
+const svc = (rig: FailbackRig, region: string) => [...rig.world.services.values()].find((s) => s.region === region)!;
+const mutating = (rig: FailbackRig) => rig.world.mutatingCalls().filter((c) => c.api !== "sns:Publish");
+
+describe("switchback", () => {
+  it("waits for the replica to execute the DR database's last binlog position, although Seconds_Behind_Source already reads 0", async () => {
+    const rig = await suite.rig({ ...fast, replicaLag: [0], failbackLatencies: { ...fast.failbackLatencies, replicationTransferSeconds: 90 } });
+    reachReprotected(rig, [0]);
+    rig.world.clock.advance(300);
+    const run = await rig.failback(switchbackInput, "switchback-slow-link");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    const stoppedAt = rig.world.callsTo("ecs:UpdateService").find((c) => c.region === rig.ids.drRegion)!.atMs;
+    const promotedAt = rig.world.callsTo("rds:PromoteReadReplica")[0]!.atMs;
+    expect((promotedAt - stoppedAt) / 1000).toBeGreaterThanOrEqual(90);
+    const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
+    expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+  });
+
+  it("does not promote while something still writes to the DR database: it rolls back and DR serves as before", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    failbackState(rig.world).traffic?.strayWriters.add(rig.ids.replicaDb);
+    const run = await rig.failback(switchbackInput, "switchback-stray");
+    expect(run.status).toBe("FAILED");
+    expect(run.error).toBe("CatchUpTimeoutError");
+    expect(run.states.at(-1)).toBe("RolledBack");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(rig.world.databases.get(rig.ids.primaryDb)?.sourceIdentifier).toBe(rig.ids.replicaArn);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+    expect(svc(rig, rig.ids.primaryRegion).desired).toBe(0);
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "switchback.failed" });
+    expect(rig.world.inbox.at(-1)?.subject).toContain("at CheckCatchUp");
+    expect(await rig.lockItem()).toBeUndefined();
+    await expectInvariants(rig, run);
+  });
+
+  it("refuses to start when the primary region holds no replica of the DR database, changing nothing", async () => {
+    const rig = await suite.rig(fast);
+    rig.world.regionsDown.add(rig.ids.primaryRegion);
+    rig.world.clock.advance(12 * 60);
+    expect((await rig.failover(failoverInput)).status).toBe("SUCCEEDED");
+    rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    const before = mutating(rig).length;
+    const run = await rig.failback(switchbackInput, "switchback-too-early");
+    expect(run.status).toBe("FAILED");
+    expect(run.error).toBe("FailbackPreflightError");
+    expect(run.cause).toContain("run re-protect first");
+    // RestoreServing sets the counts DR serving has anyway: no call changes anything.
+    expect(mutating(rig).slice(before).filter((c) => c.api !== "ecs:UpdateService")).toEqual([]);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+  });
+
+  it("a dry-run reports the plan and the positions and changes nothing: no lock, no message, no mutating call", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    const run = await rig.failback({ ...switchbackInput, mode: "dry-run" }, "switchback-dry-run");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    const report = run.output as { wouldProceed: boolean; plan: string[]; positions: { replica: { execPosition: number } } };
+    expect(report.wouldProceed).toBe(true);
+    expect(report.plan.join(" ")).toMatch(/promote the primary replica/);
+    expect(report.positions.replica.execPosition).toBeGreaterThan(4);
+    expect(rig.world.mutatingCalls()).toEqual([]);
+    expect(await rig.lockItem()).toBeUndefined();
+  });
+});
+
+describe("re-protect", () => {
+  async function failedOver(rig: FailbackRig, { primaryBack = true } = {}) {
+    rig.world.regionsDown.add(rig.ids.primaryRegion);
+    rig.world.clock.advance(12 * 60);
+    expect((await rig.failover(failoverInput)).status).toBe("SUCCEEDED");
+    if (primaryBack) rig.world.regionsDown.delete(rig.ids.primaryRegion);
+  }
+
+  it("refuses while the primary region does not answer, touching nothing", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig, { primaryBack: false });
+    const before = mutating(rig).length;
+    const run = await rig.failback(reprotectInput, "reprotect-down");
+    expect(run.status).toBe("FAILED");
+    expect(run.states.at(-1)).toBe("ProtectionNotRestored");
+    expect(run.cause).toContain("does not answer");
+    expect(mutating(rig).slice(before)).toEqual([]);
+    expect(rig.world.inbox.at(-1)?.subject).toContain("at AssessTopology");
+    await expectInvariants(rig, run);
+  });
+
+  it("survives lost responses of the rename and of the replica's creation: one instance renamed aside, one replica", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    rig.world.inject({ api: "rds:ModifyDBInstance", error: "InternalFailure", times: 1, applied: true });
+    rig.world.inject({ api: "rds:CreateDBInstanceReadReplica", error: "ECONNRESET", times: 1, applied: true });
+    const run = await rig.failback(reprotectInput, "reprotect-lost");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    expect([...rig.world.databases.keys()].filter((id) => id.startsWith(`${rig.ids.primaryDb}-r`))).toHaveLength(1);
+    expect(rig.world.callsTo("rds:CreateDBInstanceReadReplica").filter((c) => !c.failed || c.applied)).toHaveLength(1);
+    expect(rig.world.databases.get(rig.ids.primaryDb)?.sourceIdentifier).toBe(rig.ids.replicaArn);
+  });
+
+  it("run again once protected, changes nothing", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    expect((await rig.failback(reprotectInput, "reprotect-a")).status).toBe("SUCCEEDED");
+    const before = mutating(rig).length;
+    const again = await rig.failback(reprotectInput, "reprotect-b");
+    expect(again.status, again.cause).toBe("SUCCEEDED");
+    expect(mutating(rig).slice(before)).toEqual([]);
+  });
+
+  it("never deletes the old primary: it is renamed aside with its data", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    const old = rig.world.databases.get(rig.ids.primaryDb)!;
+    expect((await rig.failback(reprotectInput, "reprotect-keep")).status).toBe("SUCCEEDED");
+    expect([...rig.world.databases.values()]).toContain(old);
+    expect(old.identifier).toMatch(new RegExp(`^${rig.ids.primaryDb}-r\\d{14}$`));
+    expect(rig.world.callsTo("rds:DeleteDBInstance")).toEqual([]);
+  });
+});

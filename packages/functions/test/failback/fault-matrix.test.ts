@@ -1,0 +1,158 @@
+/**
+ * The failback's fault matrix, generated from the Task states of the synthesized definition: for
+ * every Task, (1) a transient failure (Lambda's service error) is retried and the run ends as it
+ * would have without it, and (2) a permanent failure leads to the documented reaction
+ * (docs/failback.md) with the invariants holding and a notification naming the step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allStates } from "../../../world/src";
+import { failbackStepNames, type FailbackStepName } from "../../../../stacks/failback/steps";
+import { lambdaServiceError, permanentError } from "../failover/support";
+import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+
+type Scenario = "reprotect" | "switchback" | "switchback-refused";
+type Reaction = "input-rejected" | "lock-not-acquired" | "rolled-back" | "needs-operator" | "not-protected" | "continues";
+
+const matrix: Record<FailbackStepName, { scenario: Scenario; permanent: Reaction }> = {
+  ValidateFailbackInput: { scenario: "switchback", permanent: "input-rejected" },
+  AcquireFailbackLock: { scenario: "switchback", permanent: "lock-not-acquired" },
+  AssessTopology: { scenario: "switchback", permanent: "rolled-back" },
+  NotifyFailbackStarted: { scenario: "switchback", permanent: "continues" },
+  PrepareStandbyService: { scenario: "switchback", permanent: "rolled-back" },
+  CheckStandbyService: { scenario: "switchback", permanent: "rolled-back" },
+  StopWrites: { scenario: "switchback", permanent: "rolled-back" },
+  CheckCatchUp: { scenario: "switchback", permanent: "rolled-back" },
+  SealOldServing: { scenario: "switchback", permanent: "rolled-back" },
+  PromoteStandby: { scenario: "switchback", permanent: "rolled-back" },
+  CheckStandbyPromotion: { scenario: "switchback", permanent: "needs-operator" },
+  VerifyNewPrimary: { scenario: "switchback", permanent: "needs-operator" },
+  RestoreDns: { scenario: "switchback", permanent: "needs-operator" },
+  CheckDnsRestore: { scenario: "switchback", permanent: "needs-operator" },
+  ReconcileStandbyDatabase: { scenario: "reprotect", permanent: "not-protected" },
+  ReverseReplication: { scenario: "reprotect", permanent: "not-protected" },
+  SetStandbyPilotLight: { scenario: "reprotect", permanent: "not-protected" },
+  RecordFailback: { scenario: "reprotect", permanent: "continues" },
+  NotifyFailbackSucceeded: { scenario: "reprotect", permanent: "continues" },
+  AssessFailbackFailure: { scenario: "switchback-refused", permanent: "needs-operator" },
+  RestoreServing: { scenario: "switchback-refused", permanent: "rolled-back" },
+  RecordFailbackFailure: { scenario: "switchback-refused", permanent: "rolled-back" },
+  NotifyFailbackFailed: { scenario: "switchback-refused", permanent: "rolled-back" },
+};
+
+let suite: FailbackSuite;
+beforeAll(async () => {
+  suite = await startFailbackSuite();
+});
+afterAll(async () => suite.close());
+
+const fast = {
+  latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
+  failbackLatencies: { renameSeconds: 60, replicaCreateSeconds: 300, enableBackupsSeconds: 30, firstBackupSeconds: 60 },
+};
+
+async function scenarioRig(scenario: Scenario): Promise<{ rig: FailbackRig; input: Record<string, unknown> }> {
+  const rig = await suite.rig(fast);
+  if (scenario !== "reprotect") {
+    reachReprotected(rig);
+    // Refused: the primary replica has no backups, so AssessTopology stops it and compensation runs.
+    if (scenario === "switchback-refused") rig.world.databases.get(rig.ids.primaryDb)!.backupRetentionDays = 0;
+    return { rig, input: switchbackInput };
+  }
+  // A failover that has happened, the primary region back.
+  rig.world.regionsDown.add(rig.ids.primaryRegion);
+  rig.world.clock.advance(12 * 60);
+  const failover = await rig.failover(failoverInput);
+  expect(failover.status, failover.cause).toBe("SUCCEEDED");
+  rig.world.regionsDown.delete(rig.ids.primaryRegion);
+  return { rig, input: reprotectInput };
+}
+
+const expectedEnd: Record<Scenario, { status: string; end: string }> = {
+  reprotect: { status: "SUCCEEDED", end: "FailbackDone" },
+  switchback: { status: "SUCCEEDED", end: "FailbackDone" },
+  "switchback-refused": { status: "FAILED", end: "RolledBack" },
+};
+
+const svc = (rig: FailbackRig, region: string) => [...rig.world.services.values()].find((s) => s.region === region)!;
+
+describe("failback fault matrix", () => {
+  it("covers exactly the Task states of the synthesized definition", () => {
+    const tasks = allStates(suite.definition)
+      .filter(([, s]) => s.Type === "Task")
+      .map(([n]) => n)
+      .sort();
+    expect(tasks).toEqual([...failbackStepNames].sort());
+    expect(Object.keys(matrix).sort()).toEqual(tasks);
+  });
+
+  describe.each(failbackStepNames.map((s) => [s, matrix[s]] as const))("%s", (step, c) => {
+    it("retries a transient failure (Lambda.ServiceException) and ends as without it", async () => {
+      const { rig, input } = await scenarioRig(c.scenario);
+      rig.before[step] = (n) => {
+        if (n === 1) throw lambdaServiceError(step);
+      };
+      const result = await rig.failback(input, `transient-${step}`);
+      expect(result.retries).toContain(step);
+      expect({ status: result.status, end: result.states.at(-1) }, result.cause).toEqual(expectedEnd[c.scenario]);
+      await expectInvariants(rig, result);
+    });
+
+    it(`reacts to a permanent failure: ${c.permanent}`, async () => {
+      const { rig, input } = await scenarioRig(c.scenario);
+      rig.before[step] = () => {
+        throw permanentError(step);
+      };
+      const result = await rig.failback(input, `permanent-${step}`);
+      const last = rig.world.inbox.at(-1);
+      const named = c.scenario === "switchback-refused" ? "AssessTopology" : step;
+      const promoted = rig.world.callsTo("rds:PromoteReadReplica").some((call) => call.region === rig.ids.primaryRegion && (!call.failed || call.applied));
+      switch (c.permanent) {
+        case "input-rejected":
+        case "lock-not-acquired":
+          expect(result.states.at(-1)).toBe(c.permanent === "input-rejected" ? "FailbackInputRejected" : "FailbackLockNotAcquired");
+          expect(rig.world.mutatingCalls()).toEqual([]);
+          break;
+        case "rolled-back":
+          expect(result.status).toBe("FAILED");
+          expect(result.states.at(-1)).toBe("RolledBack");
+          expect(promoted).toBe(false);
+          // A DR database sealed before the failure is renamed back: it serves once RDS has done so.
+          rig.world.clock.advance(fast.failbackLatencies.renameSeconds);
+          expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+          if (step !== "RestoreServing") {
+            expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+            expect(svc(rig, rig.ids.primaryRegion).desired).toBe(0);
+          }
+          if (step === "NotifyFailbackFailed") expect(rig.world.inbox.some((m) => m.kind === "switchback.failed")).toBe(false);
+          else expect(last?.subject).toContain(`at ${named}`);
+          // RecordFailbackFailure releases the lock; when it cannot, the lock expires (failbackLockTtlSeconds).
+          if (step !== "RecordFailbackFailure") expect(await rig.lockItem()).toBeUndefined();
+          else expect(await rig.lockItem()).toMatchObject({ owner: `permanent-${step}`, mode: "switchback" });
+          break;
+        case "needs-operator":
+          expect(result.states.at(-1)).toBe("NeedsOperator");
+          expect(rig.invocations.RestoreServing).toBeUndefined();
+          expect(last?.kind).toBe("switchback.needs-operator");
+          expect(last?.subject).toContain(`at ${named}`);
+          expect(await rig.lockItem()).toBeUndefined();
+          break;
+        case "not-protected":
+          expect(result.states.at(-1)).toBe("ProtectionNotRestored");
+          // The serving side is untouched.
+          expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+          expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+          expect(last?.kind).toBe("reprotect.not-protected");
+          expect(last?.subject).toContain(`at ${named}`);
+          expect(await rig.lockItem()).toBeUndefined();
+          break;
+        case "continues":
+          expect(result.status, result.cause).toBe("SUCCEEDED");
+          break;
+      }
+      // A re-protect that fails before its first rename leaves the returned old primary writable
+      // under its name, as the failover left it (its database fence is the split-brain issue's).
+      const unfenced = c.scenario === "reprotect" && step === "ReconcileStandbyDatabase";
+      await expectInvariants(rig, step === "NotifyFailbackFailed" ? undefined : result, { oldPrimaryUnfenced: unfenced });
+    });
+  });
+});

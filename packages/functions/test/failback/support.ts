@@ -1,0 +1,212 @@
+/**
+ * Test rig for the failback state machine (and the failover's, for the round trip): both
+ * synthesized definitions run by aws-local-stepfunctions, every Task bound to its real handler,
+ * AWS answered by the emulated world (with the failback's topology: placements, buckets, the DB
+ * probe), the lock and outcomes in dynalite, users' writes flowing by DNS. `invariants` checks
+ * what must hold after every step of the round trip.
+ */
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { Context } from "aws-lambda";
+import { expect, vi } from "vitest";
+import {
+  createReadReplica,
+  executeLocally,
+  failbackState,
+  failbackEnvironment,
+  failbackWorld,
+  installApis,
+  lambdaContext,
+  placementOf,
+  renameInstance,
+  startHealthServer,
+  startTraffic,
+  stepEnvironment,
+  type AslDefinition,
+  type ExecutionRecord,
+  type FailbackIds,
+  type FailbackLatencies,
+  type HealthServer,
+  type LocalHandler,
+  type PilotLightOptions,
+  type WorldState,
+} from "../../../world/src";
+import { State } from "@pilot-light/core";
+import { extractAsl } from "../../../tools/src/asl";
+import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../../stacks/failover/steps";
+import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, type FailbackStepName } from "../../../../stacks/failback/steps";
+import { startDynalite, type LocalDynamo } from "../../../core/test/support/dynalite";
+
+type MiddyHandler = (event: unknown, context: Context) => Promise<unknown>;
+type AnyStep = StepName | FailbackStepName;
+
+export async function failbackDefinitionAsl(): Promise<AslDefinition> {
+  const { standaloneFailbackTemplate } = await import("../../../../stacks/failback/standalone");
+  const [sm] = extractAsl(standaloneFailbackTemplate().toJSON());
+  if (!sm) throw new Error("no state machine in the standalone failback template");
+  return sm.definition as AslDefinition;
+}
+
+async function failoverDefinitionAsl(): Promise<AslDefinition> {
+  const { standaloneFailoverTemplate } = await import("../../../../stacks/failover/standalone");
+  const [sm] = extractAsl(standaloneFailoverTemplate().toJSON());
+  if (!sm) throw new Error("no state machine in the standalone failover template");
+  return sm.definition as AslDefinition;
+}
+
+export interface FailbackRig {
+  world: WorldState;
+  ids: FailbackIds;
+  table: string;
+  before: Partial<Record<AnyStep, (invocation: number) => void>>;
+  invocations: Partial<Record<AnyStep, number>>;
+  failover(input: unknown, name?: string): Promise<ExecutionRecord>;
+  failback(input: unknown, name?: string): Promise<ExecutionRecord>;
+  lockItem(): Promise<Record<string, unknown> | undefined>;
+  outcome(name: string): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface FailbackSuite {
+  definition: AslDefinition;
+  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number }): Promise<FailbackRig>;
+  close(): Promise<void>;
+}
+
+function asLambdaError(error: Error): Error {
+  if (error.name.startsWith("Lambda.")) return error;
+  return Object.assign(new Error(JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] })), { name: error.name });
+}
+
+export async function startFailbackSuite(): Promise<FailbackSuite> {
+  const [definition, failoverDefinition] = await Promise.all([failbackDefinitionAsl(), failoverDefinitionAsl()]);
+  const dynamo: LocalDynamo = await startDynalite();
+  let current: WorldState | undefined;
+  const health: HealthServer = await startHealthServer(() => {
+    if (!current) throw new Error("no world");
+    return current;
+  });
+  let restoreApis: (() => void) | undefined;
+  let executions = 0;
+  return {
+    definition,
+    async rig(options = {}) {
+      restoreApis?.();
+      const { world, ids } = failbackWorld({ replicaBackup: null, ...options });
+      current = world;
+      restoreApis = installApis(world);
+      const table = await dynamo.createStateTable();
+      for (const k of ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID", "PRIMARY_HEALTH_CHECK_ID"]) delete process.env[k];
+      Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), failbackEnvironment(ids, { primary: health.url(ids.primaryRegion), dr: health.url(ids.drRegion) }, table), {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        RTO_TARGET_SECONDS: "600",
+      });
+      if (options.writesPerSecond !== 0) startTraffic(world, { writesPerSecond: options.writesPerSecond ?? 2, dns: ids.dns ? { zoneId: ids.hostedZoneId, recordName: ids.recordName } : null });
+      vi.useFakeTimers({ toFake: ["Date"] });
+      world.clock.onAdvance((ms) => vi.setSystemTime(ms));
+      vi.resetModules();
+      const load = async <S extends string>(names: readonly S[], file: (s: S) => string) =>
+        Promise.all(names.map(async (s) => [s, (await import(`../../src/${file(s)}.ts`)) as { handler: MiddyHandler }] as const));
+      const modules = [...(await load(stepNames, handlerFile)), ...(await load(failbackStepNames, failbackHandlerFile))];
+      const before: FailbackRig["before"] = {};
+      const invocations: FailbackRig["invocations"] = {};
+      const handlers: Record<string, LocalHandler> = Object.fromEntries(
+        modules.map(([step, mod]) => [
+          step,
+          async (input: unknown) => {
+            const n = (invocations[step] = (invocations[step] ?? 0) + 1);
+            try {
+              before[step]?.(n);
+              return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
+            } catch (error) {
+              throw asLambdaError(error as Error);
+            }
+          },
+        ]),
+      );
+      const timeout = (s: string) => ((failbackStepNames as readonly string[]).includes(s) ? failbackTaskTimeoutSeconds(s as FailbackStepName) : taskTimeoutSeconds(s as StepName)) - 5;
+      const run = (asl: AslDefinition, input: unknown, executionName: string) => executeLocally(asl, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: timeout });
+      const item = async (pk: string) => (await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true }))).Item;
+      return {
+        world,
+        ids,
+        table,
+        before,
+        invocations,
+        failover: (input, name = `failover-${++executions}`) => run(failoverDefinition, input, name),
+        failback: (input, name = `failback-${++executions}`) => run(definition, input, name),
+        lockItem: () => item(State.keys.failoverLock()),
+        outcome: (name) => item(State.keys.outcome(name)),
+      };
+    },
+    async close() {
+      restoreApis?.();
+      vi.useRealTimers();
+      await health.close();
+      await dynamo.stop();
+    },
+  };
+}
+
+export const reprotectInput = { mode: "reprotect", reason: "the primary region answers again", requestedBy: "oncall" };
+export const switchbackInput = { mode: "switchback", reason: "planned move back to the primary region", requestedBy: "oncall" };
+export const failoverInput = { mode: "failover", reason: "primary region outage", requestedBy: "health-monitor", incidentId: "inc-1" };
+
+const service = (world: WorldState, region: string) => [...world.services.values()].find((s) => s.region === region)!;
+
+/**
+ * What holds after every step: at most one writable database that an application can reach by
+ * its CloudFormation name (a database renamed aside has no endpoint any task uses), no user
+ * answered by a region without a writable database, each service's count one of its known
+ * counts, the lock released or held by a named run, and a notification naming the failed step
+ * for every failed run.
+ */
+export async function expectInvariants(rig: FailbackRig, lastRun?: ExecutionRecord, options: { oldPrimaryUnfenced?: boolean } = {}): Promise<void> {
+  const { world, ids } = rig;
+  const named = [ids.primaryDb, ids.replicaDb].filter((id) => world.isWritable(id));
+  expect(named.length, `writable databases under the stacks' names: ${named.join(", ")}`).toBeLessThanOrEqual(options.oldPrimaryUnfenced ? 2 : 1);
+  const region = world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName?.match(/\.([a-z]{2}-[a-z]+-\d)\.elb/)?.[1];
+  if (region && world.healthStatus(region) === 200) expect(world.isWritable(service(world, region).database), `users reach ${region}, whose database is not writable`).toBe(true);
+  expect([0, ids.primaryTaskCount]).toContain(service(world, ids.primaryRegion).desired);
+  expect([ids.drPilotTaskCount, ids.drTaskCount]).toContain(service(world, ids.drRegion).desired);
+  const lock = await rig.lockItem();
+  if (lock) expect(String(lock.owner)).not.toBe("");
+  if (lastRun?.status === "FAILED" && !["FailbackInputRejected", "FailbackAlreadyRunning", "FailbackLockNotAcquired"].includes(lastRun.states.at(-1) ?? "")) {
+    const last = world.inbox.at(-1);
+    expect(last?.kind ?? "", `no failure notification for ${lastRun.error}`).toMatch(/\.(failed|needs-operator|not-protected)$/);
+  }
+}
+
+/**
+ * The world as a failover and a re-protect leave it, built directly (faster than running both):
+ * DR promoted and serving at full size with DNS pinned to it and its secret standalone, the old
+ * primary renamed aside, the primary region's name a ready read replica of the DR database with
+ * backups, the DR bucket replicating to the primary's, the primary service at 0.
+ */
+export function reachReprotected(rig: FailbackRig, replicaLag: number[] = [1]): void {
+  const { world, ids } = rig;
+  const dr = world.databases.get(ids.replicaDb)!;
+  dr.promotionRequestedAtMs = world.clock.nowMs() - 3600_000;
+  const drService = service(world, ids.drRegion);
+  world.setDesired(drService, ids.drTaskCount);
+  for (const t of drService.tasks) t.runningAtMs = t.healthyAtMs = world.clock.nowMs();
+  world.setDesired(service(world, ids.primaryRegion), 0);
+  const record = world.record(ids.hostedZoneId, ids.recordName, "primary");
+  if (record) {
+    delete record.HealthCheckId;
+    record.AliasTarget = { DNSName: ids.drAlbDns, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: false };
+  }
+  world.findSecret(ids.drRegion, ids.secretName)!.primaryRegion = ids.drRegion;
+  const old = world.databases.get(ids.primaryDb)!;
+  const placement = placementOf(world, old)!;
+  renameInstance(world, old, `${ids.primaryDb}-r20260101000000`);
+  old.baseStatus = "available";
+  const replica = createReadReplica(world, dr, ids.primaryDb, ids.primaryRegion, placement, replicaLag);
+  replica.baseStatus = "available";
+  replica.backupRetentionDays = ids.backupRetentionDays;
+  failbackState(world).pending.length = 0;
+  failbackState(world).extras.get(replica)!.replicatingFromMs = world.clock.nowMs();
+  failbackState(world).buckets.get(ids.drBucket)!.replication = {
+    Role: ids.reverseReplicationRoleArn,
+    Rules: [{ ID: "pilot-light-failback", Status: "Enabled", Priority: 1, Destination: { Bucket: `arn:aws:s3:::${ids.primaryBucket}` } }],
+  };
+  world.clock.advance(60);
+}

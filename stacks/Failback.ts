@@ -1,0 +1,261 @@
+/**
+ * The failback state machine (DR region, like the failover's: docs/failback.md): re-protect and
+ * the planned switchback, one small Lambda per step wired by the phase builders in ./failback,
+ * Standard workflow with full logging and X-Ray, the failover's lock and alerts topic. Also the
+ * IAM role S3 uses to replicate the DR bucket back to the primary's while DR serves, and an
+ * EventBridge rule so a failback run that ends FAILED, TIMED_OUT or ABORTED outside its own
+ * compensation is told by ExecutionEnded, as a failover run is.
+ */
+import { Function, StackContext, use } from "sst/constructs";
+import { ArnFormat, Aws, CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as rds from "aws-cdk-lib/aws-rds";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { Stage } from "@pilot-light/core";
+import { Alerts } from "./Alerts";
+import { Compute } from "./Compute";
+import { usePrimaryAddress, useStage } from "./context";
+import { Data, replicaBackupWindow } from "./Data";
+import { Dns } from "./Dns";
+import { failbackDefinition } from "./failback/phases";
+import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours, type FailbackStepName } from "./failback/steps";
+import type { FailbackFunctions } from "./failback/task";
+import { withEventStreams } from "./bundling";
+import { functionSuppressions, publishSuppression, suppress, suppressLogRetention } from "./nag";
+import { Operations } from "./Operations";
+import { probeFunctionName } from "./Probe";
+import { State } from "./State";
+import { bucketNames } from "./Storage";
+
+const notifying: readonly FailbackStepName[] = ["NotifyFailbackStarted", "NotifyFailbackSucceeded", "NotifyFailbackFailed"];
+
+export interface FailbackResources {
+  stack: Stack;
+  prefix: string;
+  regions: { primary: string; dr: string };
+  tableArn: string;
+  buckets: { primary: string; dr: string };
+  reverseRoleArn: string;
+  secretName: string;
+  hostedZoneId: string | undefined;
+  recordName: string | undefined;
+}
+
+/** The IAM statements of one failback step: specific actions on the stage's own resources in both regions. */
+export function failbackStatements(step: FailbackStepName, r: FailbackResources): iam.PolicyStatement[] {
+  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+  const inBoth = (make: (region: string) => string) => [make(r.regions.primary), make(r.regions.dr)];
+  const arn = (region: string, service: string, resource: string, resourceName: string, format = ArnFormat.COLON_RESOURCE_NAME) => r.stack.formatArn({ service, region, resource, resourceName, arnFormat: format });
+  const dbs = inBoth((region) => arn(region, "rds", "db", `${r.prefix}-*`));
+  const describeDbs = allow(["rds:DescribeDBInstances"], inBoth((region) => arn(region, "rds", "db", "*")));
+  const services = inBoth((region) => arn(region, "ecs", "service", `${r.prefix}/${r.prefix}-web`, ArnFormat.SLASH_RESOURCE_NAME));
+  const probes = allow(["lambda:InvokeFunction"], inBoth((region) => arn(region, "lambda", "function", probeFunctionName(r.prefix))));
+  const rows = (keys: string[]) => ({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": keys } });
+  const lock = allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]));
+  const zoneArn = r.hostedZoneId ? r.stack.formatArn({ service: "route53", region: "", account: "", resource: "hostedzone", resourceName: r.hostedZoneId }) : undefined;
+  switch (step) {
+    case "ValidateFailbackInput":
+    case "VerifyNewPrimary":
+    case "NotifyFailbackStarted":
+    case "NotifyFailbackSucceeded":
+    case "NotifyFailbackFailed":
+      return [];
+    case "AcquireFailbackLock":
+      return [allow(["dynamodb:PutItem", "dynamodb:GetItem"], [r.tableArn], rows(["LOCK#failover"]))];
+    case "AssessTopology":
+      return [describeDbs, allow(["ecs:DescribeServices"], services), probes, ...(zoneArn ? [allow(["route53:ListResourceRecordSets"], [zoneArn])] : [])];
+    case "CheckCatchUp":
+      return [describeDbs, allow(["ecs:DescribeServices"], services), probes];
+    case "PrepareStandbyService":
+    case "StopWrites":
+    case "SetStandbyPilotLight":
+      return [allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
+    case "CheckStandbyService":
+      return [allow(["ecs:DescribeServices"], services), allow(["elasticloadbalancing:DescribeTargetHealth"], ["*"])];
+    case "SealOldServing":
+      return [describeDbs, probes, allow(["rds:ModifyDBInstance"], dbs)];
+    case "PromoteStandby":
+      return [describeDbs, allow(["rds:PromoteReadReplica"], dbs), lock];
+    case "CheckStandbyPromotion":
+      return [describeDbs];
+    case "RestoreDns":
+      if (!zoneArn || !r.recordName) return [];
+      return [
+        allow(["route53:ListResourceRecordSets"], [zoneArn]),
+        allow(["route53:ChangeResourceRecordSets"], [zoneArn], { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [r.recordName.toLowerCase().replace(/\.$/, "")] } }),
+      ];
+    case "CheckDnsRestore":
+      return r.hostedZoneId ? [allow(["route53:GetChange"], [r.stack.formatArn({ service: "route53", region: "", account: "", resource: "change", resourceName: "*" })])] : [];
+    case "ReconcileStandbyDatabase":
+      return [
+        describeDbs,
+        allow(["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "rds:AddTagsToResource"], [...dbs, ...inBoth((region) => arn(region, "rds", "subgrp", "*")), ...inBoth((region) => arn(region, "rds", "og", "*")), ...inBoth((region) => arn(region, "rds", "pg", "*"))]),
+        // A cross-Region encrypted replica: RDS uses the destination Region's key on the caller's behalf.
+        allow(["kms:CreateGrant", "kms:DescribeKey"], ["*"], { "ForAnyValue:StringLike": { "kms:ViaService": inBoth((region) => `rds.${region}.amazonaws.com`) } }),
+      ];
+    case "ReverseReplication":
+      return [
+        allow(["s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration"], [`arn:${Aws.PARTITION}:s3:::${r.buckets.primary}`, `arn:${Aws.PARTITION}:s3:::${r.buckets.dr}`]),
+        allow(["iam:PassRole"], [r.reverseRoleArn]),
+        allow(["secretsmanager:DescribeSecret", "secretsmanager:ReplicateSecretToRegions"], inBoth((region) => arn(region, "secretsmanager", "secret", `${r.secretName}-??????`))),
+      ];
+    case "RecordFailback":
+    case "RecordFailbackFailure":
+      return [allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])), allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"]))];
+    case "AssessFailbackFailure":
+      return [describeDbs, lock];
+    case "RestoreServing":
+      return [describeDbs, allow(["rds:ModifyDBInstance"], dbs), allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
+  }
+}
+
+export function Failback({ stack, app }: StackContext) {
+  const { config, names } = useStage(app);
+  const { table } = use(State);
+  const { topic } = use(Alerts);
+  const compute = use(Compute);
+  const data = use(Data);
+  const primary = usePrimaryAddress(stack, names);
+  const dns = config.dns ? use(Dns) : undefined;
+  if (!data.replica) throw new Error("Failback belongs to the DR region: Data returned no replica");
+  const backupRetentionDays = (data.replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
+  const buckets = { primary: bucketNames(config.stage, config.primaryRegion, Aws.ACCOUNT_ID).data, dr: bucketNames(config.stage, config.drRegion, Aws.ACCOUNT_ID).data };
+
+  // While DR serves, S3 replicates the DR bucket back with this role (ReverseReplication puts the rule).
+  const reverseRole = new iam.Role(stack, "ReverseReplicationRole", {
+    assumedBy: new iam.ServicePrincipal("s3.amazonaws.com"),
+    description: `${config.app}-${config.stage}: S3 replication of the DR data bucket back to ${config.primaryRegion} while DR serves`,
+  });
+  const bucketArn = (b: string) => `arn:${Aws.PARTITION}:s3:::${b}`;
+  reverseRole.addToPolicy(new iam.PolicyStatement({ actions: ["s3:GetReplicationConfiguration", "s3:ListBucket"], resources: [bucketArn(buckets.dr)] }));
+  reverseRole.addToPolicy(new iam.PolicyStatement({ actions: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"], resources: [`${bucketArn(buckets.dr)}/*`] }));
+  reverseRole.addToPolicy(new iam.PolicyStatement({ actions: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], resources: [`${bucketArn(buckets.primary)}/*`] }));
+  suppress(reverseRole, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "S3 replication reads and writes object versions: object-level wildcards on exactly the source and destination buckets.",
+      appliesTo: [`Resource::arn:<AWS::Partition>:s3:::pl-${config.stage}-data-${config.drRegion}-<AWS::AccountId>/*`, `Resource::arn:<AWS::Partition>:s3:::pl-${config.stage}-data-${config.primaryRegion}-<AWS::AccountId>/*`],
+    },
+  ]);
+
+  const environment: Record<string, string> = {
+    STAGE: config.stage,
+    PRIMARY_REGION: config.primaryRegion,
+    DR_REGION: config.drRegion,
+    PRIMARY_ID: names.primaryDb,
+    REPLICA_ID: names.replicaDb,
+    PRIMARY_CLUSTER: names.cluster,
+    PRIMARY_SERVICE: names.service,
+    DR_CLUSTER: names.cluster,
+    DR_SERVICE: names.service,
+    PRIMARY_TASK_COUNT: String(config.primaryTaskCount),
+    DR_TASK_COUNT: String(config.drTaskCount),
+    DR_PILOT_TASK_COUNT: String(config.drPilotTaskCount),
+    PRIMARY_HEALTH_URL: config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : primary.healthUrl,
+    DR_HEALTH_URL: compute.healthUrl,
+    PRIMARY_BUCKET: buckets.primary,
+    DR_BUCKET: buckets.dr,
+    REVERSE_REPLICATION_ROLE_ARN: reverseRole.roleArn,
+    PROBE_FUNCTION: probeFunctionName(names.prefix),
+    SECRET_ID: data.secret.secretName,
+    BACKUP_RETENTION_DAYS: String(backupRetentionDays),
+    DR_BACKUP_WINDOW: replicaBackupWindow,
+    RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
+    TABLE_NAME: table.tableName,
+    TOPIC_ARN: topic.topicArn,
+    ...(config.dns && dns
+      ? {
+          HOSTED_ZONE_ID: config.dns.hostedZoneId,
+          RECORD_NAME: config.dns.recordName,
+          PRIMARY_ALB_DNS: primary.albDns,
+          PRIMARY_ALB_ZONE_ID: primary.albZone,
+          PRIMARY_HEALTH_CHECK_ID: dns.primaryCheck.healthCheckId,
+        }
+      : {}),
+  };
+  const resources: FailbackResources = {
+    stack,
+    prefix: names.prefix,
+    regions: { primary: config.primaryRegion, dr: config.drRegion },
+    tableArn: table.tableArn,
+    buckets,
+    reverseRoleArn: reverseRole.roleArn,
+    secretName: data.secret.secretName,
+    hostedZoneId: config.dns?.hostedZoneId,
+    recordName: config.dns?.recordName,
+  };
+
+  const fns = {} as FailbackFunctions;
+  for (const step of failbackStepNames) {
+    const fn = new Function(stack, step, {
+      handler: `packages/functions/src/${failbackHandlerFile(step)}.handler`,
+      description: `pilot-light ${config.stage} failback step ${step}`,
+      timeout: failbackTaskTimeoutSeconds(step) - 5,
+      memorySize: 256,
+      environment,
+      nodejs: withEventStreams,
+    });
+    fns[step] = fn;
+    const statements = failbackStatements(step, resources);
+    if (statements.length > 0) fn.attachPermissions(statements);
+    if (notifying.includes(step)) topic.grantPublish(fn);
+    suppress(fn, [
+      ...functionSuppressions,
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "X-Ray's write actions and ELBv2 Describe* have no resource-level permissions; DescribeDBInstances lists the region's instances to find those renamed aside; the stage's databases, services, probes and secret are named by prefix in both regions (deterministic names); KMS grants are limited to RDS in the two regions; Route 53 change ids exist only once RestoreDns ran.",
+        appliesTo: [{ regex: "/^Resource::.*$/g" } as unknown as string],
+      },
+      ...(notifying.includes(step) ? [publishSuppression] : []),
+    ]);
+  }
+
+  const logGroup = new logs.LogGroup(stack, "FailbackLogs", {
+    logGroupName: `/aws/vendedlogs/states/${names.prefix}-failback`,
+    retention: logs.RetentionDays.ONE_YEAR,
+    removalPolicy: config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+  const machine = new sfn.StateMachine(stack, "FailbackStateMachine", {
+    stateMachineName: `${names.prefix}-failback`,
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    comment: `pilot-light ${config.stage}: re-protect and switch back between ${config.drRegion} and ${config.primaryRegion} (docs/failback.md)`,
+    definitionBody: sfn.DefinitionBody.fromChainable(failbackDefinition(new Construct(stack, "Definition"), fns)),
+    timeout: Duration.hours(failbackTimeoutHours),
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  suppress(machine, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "CDK's LambdaInvoke grants each step function and its versions (<arn>:*); X-Ray and CloudWatch Logs delivery actions have no resource-level permissions.",
+      appliesTo: ["Resource::*", ...failbackStepNames.map((step) => `Resource::<${stack.getLogicalId(fns[step].node.defaultChild as CfnElement)}.Arn>:*`)],
+    },
+  ]);
+
+  // Failback runs that end badly outside their own compensation are told, as failover runs are.
+  const { executionEnded } = use(Operations);
+  new events.Rule(stack, "FailbackEndedRule", {
+    ruleName: `${names.prefix}-failback-ended`,
+    description: `pilot-light ${config.stage}: failback executions that end FAILED, TIMED_OUT or ABORTED`,
+    eventPattern: { source: ["aws.states"], detailType: ["Step Functions Execution Status Change"], detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machine.stateMachineArn] } },
+    targets: [new targets.LambdaFunction(executionEnded, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+  });
+  executionEnded.attachPermissions([
+    new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.prefix}-failback:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }),
+  ]);
+  suppress(executionEnded, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "GetExecutionHistory of any execution of the failback state machine: execution names are only known when they run.",
+      appliesTo: [{ regex: `/^Resource::arn:<AWS::Partition>:states:${config.drRegion}:[^:]+:execution:${names.prefix}-failback:\\*$/g` } as unknown as string],
+    },
+  ]);
+  suppressLogRetention(stack);
+  stack.addOutputs({ FailbackStateMachineArn: machine.stateMachineArn });
+  return { machine, functions: fns, reverseRole };
+}

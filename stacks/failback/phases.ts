@@ -1,0 +1,218 @@
+/**
+ * The failback runbook as named phase builders (docs/failback.md), wired by `failbackDefinition`:
+ *   intake (ValidateFailbackInput → AcquireFailbackLock → AssessTopology → dry-run exit)
+ *   → NotifyFailbackStarted → by mode:
+ *     reprotect:  reprotect phase
+ *     switchback: prepare (primary service up against its replica) → stop writes (DR to 0)
+ *                 → catch-up (positions, not a metric) → seal the DR database (last position,
+ *                 renamed aside) → promote → verify → DNS → turn around
+ *                 → reprotect phase the other way
+ *   reprotect phase: ReconcileStandbyDatabase loop → SetStandbyPilotLight → ReverseReplication
+ *                    → RecordFailback → NotifyFailbackSucceeded
+ * and every failure into compensation (AssessFailbackFailure → roll back before a promotion,
+ * else stop for an operator or for another re-protect).
+ */
+import { Duration } from "aws-cdk-lib";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import type { Construct } from "constructs";
+import { Failback, Failover } from "@pilot-light/core";
+import { recordFailure } from "../failover/task";
+import { failbackPolling } from "./steps";
+import { invokeStep, type FailbackFunctions } from "./task";
+
+const isMode = (mode: string) => sfn.Condition.stringEquals("$.run.mode", mode);
+const notReady = { errors: ["ReplicaNotReadyError"], ...Failover.notReadyRetry };
+
+/** A polling loop's cap reached: recorded as the loop's failure, then compensation. */
+function timedOut(scope: Construct, id: string, step: string, error: string, cause: string, compensate: sfn.IChainable): sfn.IChainable {
+  return new sfn.Pass(scope, id, { parameters: { step, error, cause }, resultPath: "$.failure" }).next(compensate);
+}
+
+/** A Task whose failure goes to compensation, named after it. */
+function guarded(scope: Construct, task: sfn.TaskStateBase, step: string, compensate: sfn.IChainable) {
+  task.addCatch(recordFailure(scope, step).next(compensate), { resultPath: "$.failure" });
+  return task;
+}
+
+export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctions): sfn.IChainable {
+  const ends = new sfn.Choice(scope, "HowItEnded")
+    .when(sfn.Condition.stringEquals("$.assessment.kind", "needs-operator"), new sfn.Fail(scope, "NeedsOperator", { error: "NeedsOperator", cause: "The primary replica was promoted (or may have been) and a later step failed: finish by hand (docs/failback.md, NeedsOperator)." }))
+    .when(sfn.Condition.stringEquals("$.assessment.kind", "not-protected"), new sfn.Fail(scope, "ProtectionNotRestored", { errorPath: "$.failure.error", causePath: "$.failure.cause" }))
+    .otherwise(new sfn.Fail(scope, "RolledBack", { comment: "Nothing irreversible happened: the stage serves where it did", errorPath: "$.failure.error", causePath: "$.failure.cause" }));
+  const notify = invokeStep(scope, "NotifyFailbackFailed", fns.NotifyFailbackFailed, { resultPath: "$.notifiedFailed" });
+  notify.addCatch(ends, { resultPath: "$.notifyFailedError" });
+  notify.next(ends);
+  const record = invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded" });
+  record.addCatch(notify, { resultPath: "$.recordError" });
+  record.next(notify);
+  const restore = invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], intervalSeconds: 30, maxAttempts: 40, backoffRate: 1, maxDelaySeconds: 30 } });
+  restore.addCatch(record, { resultPath: "$.restore" });
+  restore.next(record);
+  const rollBackOrNot = new sfn.Choice(scope, "RollBackOrNot").when(sfn.Condition.booleanEquals("$.assessment.rollBack", true), restore).otherwise(record);
+  const assumeStarted = new sfn.Pass(scope, "AssumeSwitchedOver", {
+    comment: "The promotion fence could not be read: assume the worst (a promotion may have started) and ask an operator",
+    result: sfn.Result.fromObject({ kind: "needs-operator", promotionStarted: true, rollBack: false, detail: "whether the primary replica's promotion started could not be read, so it may have" }),
+    resultPath: "$.assessment",
+  }).next(rollBackOrNot);
+  const assess = invokeStep(scope, "AssessFailbackFailure", fns.AssessFailbackFailure, { resultPath: "$.assessment" });
+  assess.addCatch(assumeStarted, { resultPath: "$.assessmentError" });
+  assess.next(rollBackOrNot);
+  return new sfn.Choice(scope, "FailbackCompensateOrStop")
+    .when(isMode("dry-run"), new sfn.Fail(scope, "FailbackDryRunFailed", { comment: "A dry-run changes nothing: nothing to undo", errorPath: "$.failure.error", causePath: "$.failure.cause" }))
+    .otherwise(assess);
+}
+
+/** The standby region back to a protected pilot light; then the record and the message. */
+export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compensate: sfn.IChainable): sfn.IChainable {
+  const done = new sfn.Succeed(scope, "FailbackDone");
+  const notify = invokeStep(scope, "NotifyFailbackSucceeded", fns.NotifyFailbackSucceeded, { resultPath: "$.notifiedSucceeded" });
+  notify.addCatch(done, { resultPath: "$.notifySucceededError" });
+  notify.next(done);
+  const record = invokeStep(scope, "RecordFailback", fns.RecordFailback, { resultPath: "$.outcome" });
+  record.addCatch(notify, { resultPath: "$.outcomeError" });
+  record.next(notify);
+  const replication = guarded(scope, invokeStep(scope, "ReverseReplication", fns.ReverseReplication, { resultPath: "$.replication" }), "ReverseReplication", compensate);
+  replication.next(record);
+  // After the database: renaming the old one aside is what fences it; then its tasks go.
+  const pilot = guarded(scope, invokeStep(scope, "SetStandbyPilotLight", fns.SetStandbyPilotLight, { resultPath: "$.pilotLight" }), "SetStandbyPilotLight", compensate);
+  pilot.next(replication);
+  const cap = failbackPolling.standbyDatabase;
+  const reconcile = guarded(scope, invokeStep(scope, "ReconcileStandbyDatabase", fns.ReconcileStandbyDatabase, { resultPath: "$.standbyDb" }), "ReconcileStandbyDatabase", compensate);
+  const wait = new sfn.Wait(scope, "WaitForStandbyDatabase", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(reconcile);
+  reconcile.next(
+    new sfn.Choice(scope, "IsStandbyProtected")
+      .when(sfn.Condition.booleanEquals("$.standbyDb.ready", true), pilot)
+      .when(
+        sfn.Condition.numberGreaterThanEquals("$.standbyDb.attempts", cap.maxAttempts),
+        timedOut(scope, "StandbyDatabaseTimedOut", "ReconcileStandbyDatabase", Failback.failbackTimeoutErrors.standbyDatabase, `the standby database was not a ready replica after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`, compensate),
+      )
+      .otherwise(wait),
+  );
+  return reconcile;
+}
+
+/** A Task polled in a Choice + Wait loop until `done` holds, or its cap. */
+function pollLoop(scope: Construct, o: { name: string; check: sfn.TaskStateBase; done: sfn.Condition; attemptsPath: string; cap: { intervalSeconds: number; maxAttempts: number }; error: string; cause: string; next: sfn.IChainable; compensate: sfn.IChainable }) {
+  const wait = new sfn.Wait(scope, `WaitFor${o.name}`, { time: sfn.WaitTime.duration(Duration.seconds(o.cap.intervalSeconds)) }).next(o.check);
+  const choice = new sfn.Choice(scope, `Is${o.name}Done`)
+    .when(o.done, o.next)
+    .when(sfn.Condition.numberGreaterThanEquals(o.attemptsPath, o.cap.maxAttempts), timedOut(scope, `${o.name}TimedOut`, o.check.id, o.error, o.cause, o.compensate))
+    .otherwise(wait);
+  o.check.next(choice);
+  return { choice, wait };
+}
+
+/** Prepare, stop writes, catch up, promote, verify, DNS, turn around. */
+export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compensate: sfn.IChainable, reprotect: sfn.IChainable): sfn.IChainable {
+  const turnAround = new sfn.Pass(scope, "TurnAround", {
+    comment: "The primary serves: re-protect the other way",
+    result: sfn.Result.fromObject({ serving: "primary", standby: "dr" }),
+    resultPath: "$.direction",
+  }).next(reprotect);
+
+  const dnsCap = failbackPolling.dns;
+  const restoreDns = guarded(scope, invokeStep(scope, "RestoreDns", fns.RestoreDns, { resultPath: "$.dns" }), "RestoreDns", compensate);
+  const checkDns = guarded(scope, invokeStep(scope, "CheckDnsRestore", fns.CheckDnsRestore, { resultPath: "$.dns" }), "CheckDnsRestore", compensate);
+  const dnsLoop = pollLoop(scope, {
+    name: "DnsRestore",
+    check: checkDns,
+    done: sfn.Condition.booleanEquals("$.dns.insync", true),
+    attemptsPath: "$.dns.attempts",
+    cap: dnsCap,
+    error: "DnsNotInSyncError",
+    cause: `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`,
+    next: turnAround,
+    compensate,
+  });
+  restoreDns.next(dnsLoop.choice);
+  const skipDns = new sfn.Pass(scope, "LeaveDnsAlone", { parameters: { skipped: "this stage has no DNS records, or options.switchDns is false: point users at the primary load balancer" }, resultPath: "$.dns" }).next(turnAround);
+  const dnsOrNot = new sfn.Choice(scope, "RestoreDnsOrNot")
+    .when(sfn.Condition.and(sfn.Condition.booleanEquals("$.run.options.switchDns", true), sfn.Condition.isPresent("$.topology.dnsConfigured"), sfn.Condition.booleanEquals("$.topology.dnsConfigured", true)), restoreDns)
+    .otherwise(skipDns);
+
+  const verify = guarded(
+    scope,
+    invokeStep(scope, "VerifyNewPrimary", fns.VerifyNewPrimary, { resultPath: "$.verify", retry: { errors: ["NewPrimaryUnhealthyError"], intervalSeconds: 10, maxAttempts: 6, backoffRate: 1.5 } }),
+    "VerifyNewPrimary",
+    compensate,
+  );
+  verify.next(dnsOrNot);
+
+  const promoteCap = failbackPolling.promotion;
+  const promote = guarded(scope, invokeStep(scope, "PromoteStandby", fns.PromoteStandby, { resultPath: "$.promotion", retry: notReady }), "PromoteStandby", compensate);
+  const checkPromotion = guarded(scope, invokeStep(scope, "CheckStandbyPromotion", fns.CheckStandbyPromotion, { resultPath: "$.promotion" }), "CheckStandbyPromotion", compensate);
+  const promotionLoop = pollLoop(scope, {
+    name: "StandbyPromotion",
+    check: checkPromotion,
+    done: sfn.Condition.booleanEquals("$.promotion.writable", true),
+    attemptsPath: "$.promotion.attempts",
+    cap: promoteCap,
+    error: Failback.failbackTimeoutErrors.promotion,
+    cause: `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`,
+    next: verify,
+    compensate,
+  });
+  promote.next(promotionLoop.choice);
+
+  const seal = guarded(scope, invokeStep(scope, "SealOldServing", fns.SealOldServing, { resultPath: "$.seal" }), "SealOldServing", compensate);
+  seal.next(promote);
+
+  const catchUpCap = failbackPolling.catchUp;
+  const checkCatchUp = guarded(scope, invokeStep(scope, "CheckCatchUp", fns.CheckCatchUp, { resultPath: "$.catchUp" }), "CheckCatchUp", compensate);
+  const catchUpLoop = pollLoop(scope, {
+    name: "CatchUp",
+    check: checkCatchUp,
+    done: sfn.Condition.booleanEquals("$.catchUp.caughtUp", true),
+    attemptsPath: "$.catchUp.attempts",
+    cap: catchUpCap,
+    error: Failback.failbackTimeoutErrors.catchUp,
+    cause: `the primary replica had not executed the DR database's last position, with no writer left, after ${catchUpCap.maxAttempts} checks ${catchUpCap.intervalSeconds} s apart`,
+    next: seal,
+    compensate,
+  });
+  const stopWrites = guarded(scope, invokeStep(scope, "StopWrites", fns.StopWrites, { resultPath: "$.writesStopped" }), "StopWrites", compensate);
+  stopWrites.next(catchUpLoop.wait);
+
+  const serviceCap = failbackPolling.standbyService;
+  const prepare = guarded(scope, invokeStep(scope, "PrepareStandbyService", fns.PrepareStandbyService, { resultPath: "$.standbyService" }), "PrepareStandbyService", compensate);
+  const checkService = guarded(scope, invokeStep(scope, "CheckStandbyService", fns.CheckStandbyService, { resultPath: "$.standbyService" }), "CheckStandbyService", compensate);
+  const serviceLoop = pollLoop(scope, {
+    name: "StandbyService",
+    check: checkService,
+    done: sfn.Condition.booleanEquals("$.standbyService.stable", true),
+    attemptsPath: "$.standbyService.attempts",
+    cap: serviceCap,
+    error: Failback.failbackTimeoutErrors.standbyService,
+    cause: `the primary service was not stable with all targets healthy after ${serviceCap.maxAttempts} checks ${serviceCap.intervalSeconds} s apart`,
+    next: stopWrites,
+    compensate,
+  });
+  prepare.next(serviceLoop.choice);
+  return prepare;
+}
+
+/** The whole definition. */
+export function failbackDefinition(scope: Construct, fns: FailbackFunctions): sfn.IChainable {
+  const compensate = failbackCompensationPhase(scope, fns);
+  const reprotect = reprotectPhase(scope, fns, compensate);
+  const switchback = switchbackPhase(scope, fns, compensate, reprotect);
+  const byMode = new sfn.Choice(scope, "ReprotectOrSwitchback").when(isMode("reprotect"), reprotect).otherwise(switchback);
+  const notifyStarted = invokeStep(scope, "NotifyFailbackStarted", fns.NotifyFailbackStarted, { resultPath: "$.notifiedStarted" });
+  notifyStarted.addCatch(byMode, { resultPath: "$.notifyStartedError" });
+  notifyStarted.next(byMode);
+  const direction = new sfn.Pass(scope, "FaceTheServingSide", { parameters: { "serving.$": "$.topology.serving", "standby.$": "$.topology.standby" }, resultPath: "$.direction" }).next(notifyStarted);
+
+  const validate = invokeStep(scope, "ValidateFailbackInput", fns.ValidateFailbackInput, {
+    resultPath: "$.run",
+    payload: sfn.TaskInput.fromObject({ "input.$": "$", "executionName.$": "$$.Execution.Name", "startedAt.$": "$$.Execution.StartTime" }),
+  });
+  validate.addCatch(new sfn.Fail(scope, "FailbackInputRejected", { errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), { resultPath: "$.failure" });
+  const lock = invokeStep(scope, "AcquireFailbackLock", fns.AcquireFailbackLock, { resultPath: "$.lock" });
+  lock.addCatch(new sfn.Fail(scope, "FailbackAlreadyRunning", { comment: "A failover, drill or failback holds the lock", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), { errors: ["FailoverLockedError"], resultPath: "$.failure" });
+  lock.addCatch(new sfn.Fail(scope, "FailbackLockNotAcquired", { errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), { resultPath: "$.failure" });
+  const assess = guarded(scope, invokeStep(scope, "AssessTopology", fns.AssessTopology, { resultPath: "$.topology" }), "AssessTopology", compensate);
+  const isDryRun = new sfn.Choice(scope, "IsFailbackDryRun")
+    .when(isMode("dry-run"), new sfn.Succeed(scope, "SwitchbackDryRunReport", { comment: "What a switchback would do now; nothing was changed", outputPath: "$.topology" }))
+    .otherwise(direction);
+  return validate.next(lock).next(assess).next(isDryRun);
+}

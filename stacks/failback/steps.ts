@@ -1,0 +1,62 @@
+/**
+ * The failback state machine's Tasks: state name → handler file in packages/functions/src
+ * (kebab-case of the state name). One list drives the stack, the IAM tests and the fault matrix.
+ */
+export const failbackStepNames = [
+  "ValidateFailbackInput",
+  "AcquireFailbackLock",
+  "AssessTopology",
+  "NotifyFailbackStarted",
+  "PrepareStandbyService",
+  "CheckStandbyService",
+  "StopWrites",
+  "CheckCatchUp",
+  "SealOldServing",
+  "PromoteStandby",
+  "CheckStandbyPromotion",
+  "VerifyNewPrimary",
+  "RestoreDns",
+  "CheckDnsRestore",
+  "ReconcileStandbyDatabase",
+  "ReverseReplication",
+  "SetStandbyPilotLight",
+  "RecordFailback",
+  "NotifyFailbackSucceeded",
+  "AssessFailbackFailure",
+  "RestoreServing",
+  "RecordFailbackFailure",
+  "NotifyFailbackFailed",
+] as const;
+
+export type FailbackStepName = (typeof failbackStepNames)[number];
+
+export function failbackHandlerFile(step: FailbackStepName): string {
+  return step.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "-") + c.toLowerCase());
+}
+
+/** Polling: interval and cap per loop (interval × cap = the longest wait before giving up). */
+export const failbackPolling = {
+  standbyService: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min, as the failover's scale loop
+  catchUp: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min of write downtime at most before rolling back
+  promotion: { intervalSeconds: 15, maxAttempts: 80 }, // 20 min, as the failover's
+  dns: { intervalSeconds: 10, maxAttempts: 18 }, // 3 min
+  standbyDatabase: { intervalSeconds: 60, maxAttempts: 360 }, // 6 h: renaming, a cross-Region replica of a large database, its first backup
+} as const;
+
+/** Each Task's timeout; the Lambda's own is 5 s shorter so the Lambda reports first. */
+export function failbackTaskTimeoutSeconds(step: FailbackStepName): number {
+  switch (step) {
+    case "ValidateFailbackInput":
+      return 10;
+    case "AssessTopology":
+    case "CheckCatchUp":
+    case "SealOldServing":
+    case "ReconcileStandbyDatabase":
+      return 60;
+    default:
+      return 30;
+  }
+}
+
+/** The whole execution's limit (Standard workflows allow a year); the lock outlives it (Failback.failbackLockTtlSeconds). */
+export const failbackTimeoutHours = 12;
