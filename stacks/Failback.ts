@@ -18,7 +18,7 @@ import { Construct } from "constructs";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
-import { usePrimaryAddress, useStage } from "./context";
+import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context";
 import { Data, replicaBackupWindow } from "./Data";
 import { Dns } from "./Dns";
 import { failbackDefinition } from "./failback/phases";
@@ -71,6 +71,8 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
     case "CheckCatchUp":
       return [describeDbs, allow(["ecs:DescribeServices"], services), probes];
     case "PrepareStandbyService":
+      // ...and lifts the failover's fence tag off the primary service before it serves again.
+      return [allow(["ecs:DescribeServices", "ecs:UpdateService", "ecs:UntagResource"], services)];
     case "StopWrites":
     case "SetStandbyPilotLight":
       return [allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
@@ -120,7 +122,7 @@ export function Failback({ stack, app }: StackContext) {
   const compute = use(Compute);
   const data = use(Data);
   const primary = usePrimaryAddress(stack, names);
-  const dns = config.dns ? use(Dns) : undefined;
+  const healthCheckId = config.dns ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
   if (!data.replica) throw new Error("Failback belongs to the DR region: Data returned no replica");
   const backupRetentionDays = (data.replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
   const buckets = { primary: bucketNames(config.stage, config.primaryRegion, Aws.ACCOUNT_ID).data, dr: bucketNames(config.stage, config.drRegion, Aws.ACCOUNT_ID).data };
@@ -167,13 +169,13 @@ export function Failback({ stack, app }: StackContext) {
     RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,
-    ...(config.dns && dns
+    ...(config.dns && healthCheckId
       ? {
           HOSTED_ZONE_ID: config.dns.hostedZoneId,
           RECORD_NAME: config.dns.recordName,
           PRIMARY_ALB_DNS: primary.albDns,
           PRIMARY_ALB_ZONE_ID: primary.albZone,
-          PRIMARY_HEALTH_CHECK_ID: dns.primaryCheck.healthCheckId,
+          PRIMARY_HEALTH_CHECK_ID: healthCheckId,
         }
       : {}),
   };

@@ -6,6 +6,8 @@
  */
 import { Function, StackContext, use } from "sst/constructs";
 import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
@@ -19,7 +21,7 @@ import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "./failover/steps";
 import type { StepFunctions } from "./failover/task";
-import { functionSuppressions, publishSuppression, suppress, suppressLogRetention } from "./nag";
+import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
 
 export interface StepResources {
@@ -227,6 +229,31 @@ export function Failover({ stack, app }: StackContext) {
     ]);
   }
 
+  // CompleteFence, on the health checks' schedule: finishes the fence once the old primary's
+  // region answers again (FencePrimary could not reach it during the outage), and stays a
+  // one-call no-op while no failover happened. The same actions as FencePrimary and SwitchDns.
+  const completeFence = new Function(stack, "CompleteFence", {
+    handler: "packages/functions/src/complete-fence.handler",
+    description: `pilot-light ${config.stage}: fences the old primary once its region answers again after a failover`,
+    timeout: 30,
+    memorySize: 256,
+    environment,
+  });
+  completeFence.attachPermissions([
+    new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [resources.replicaArn, data.primaryArn] }),
+    ...stepStatements("FencePrimary", resources, stack),
+    ...stepStatements("SwitchDns", resources, stack),
+  ]);
+  resources.grantPublish(completeFence);
+  new events.Rule(stack, "CompleteFenceSchedule", {
+    ruleName: `${names.prefix}-complete-fence`,
+    description: `pilot-light ${config.stage}: fence completion after a failover (${config.health.schedule})`,
+    schedule: events.Schedule.expression(config.health.schedule),
+    // The next tick is the retry: a pass that could not reach the region just runs again.
+    targets: [new targets.LambdaFunction(completeFence, { retryAttempts: 0 })],
+  });
+  suppress(completeFence, [...functionSuppressions, tracingSuppression, publishSuppression]);
+
   const logGroup = new logs.LogGroup(stack, "StateMachineLogs", {
     logGroupName: `/aws/vendedlogs/states/${names.stateMachine}`,
     retention: logs.RetentionDays.ONE_YEAR,
@@ -251,7 +278,7 @@ export function Failover({ stack, app }: StackContext) {
   ]);
   suppressLogRetention(stack);
   stack.addOutputs({ FailoverStateMachineArn: machine.stateMachineArn });
-  return { machine, functions: fns };
+  return { machine, functions: fns, completeFence };
 }
 
 

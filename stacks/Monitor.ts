@@ -8,7 +8,7 @@
  * GetHealthCheckStatus on the one health check. The close-incident function is the operator's
  * documented way to end an incident.
  */
-import { Function, StackContext, getStack, use } from "sst/constructs";
+import { Function, StackContext, use } from "sst/constructs";
 import { ArnFormat, CfnOutput, Duration, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -18,8 +18,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
-import * as ssm from "aws-cdk-lib/aws-ssm";
-import { primaryHealthCheckParameter, usePrimaryAddress, useStage } from "./context";
+import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context";
 import { Dns } from "./Dns";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
@@ -50,7 +49,7 @@ export function Monitor({ stack, app }: StackContext) {
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   // The second opinion: the health check Route 53's failover record uses (only stages with DNS have one).
-  const healthCheckId = config.dns ? primaryHealthCheckId() : undefined;
+  const healthCheckId = config.dns ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
   // A burst costs one probe timeout plus the spacing; the second opinion at most 4 s (its client's
   // bounds); the rest is a few DynamoDB/SNS/SFN calls.
   const timeoutSeconds = health.probeTimeoutSeconds + 25;
@@ -137,13 +136,4 @@ export function Monitor({ stack, app }: StackContext) {
   new CfnOutput(stack, "HealthMonitorFunction", { value: monitor.functionName });
   new CfnOutput(stack, "CloseIncidentFunction", { value: close.functionName });
   return { monitor, close, stateMachineArn };
-
-  /**
-   * The Dns stack's health check on the primary, from the DR region's SSM at deploy: no
-   * cross-stack export that would refuse replacing the health check. Dns deploys first.
-   */
-  function primaryHealthCheckId(): string {
-    stack.addDependency(getStack(Dns));
-    return ssm.StringParameter.valueForStringParameter(stack, primaryHealthCheckParameter(names));
-  }
 }

@@ -1,5 +1,5 @@
 /** What every stack function needs to know about where it is deployed. */
-import type { App } from "sst/constructs";
+import { getStack, type App } from "sst/constructs";
 import type { Stack } from "aws-cdk-lib";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Stage } from "@pilot-light/core";
@@ -24,6 +24,16 @@ export function useStage(app: App) {
 /** The DR region's SSM parameter with the id of the Route 53 health check on the primary (written by Dns). */
 export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
   return `${names.ssmPrefix}/dr/primary-health-check-id`;
+}
+
+/**
+ * The Dns stack's health check on the primary, as a DR-region stack sees it: resolved from SSM at
+ * deploy, after Dns (an explicit stack dependency, no cross-stack export that would refuse
+ * replacing the health check).
+ */
+export function usePrimaryHealthCheckId(stack: Stack, names: { ssmPrefix: string }, dns: Parameters<typeof getStack>[0]): string {
+  stack.addDependency(getStack(dns));
+  return ssm.StringParameter.valueForStringParameter(stack, primaryHealthCheckParameter(names));
 }
 
 /** The SSM parameters in the DR region that hold the primary ALB's address (written by the primary's Compute). */

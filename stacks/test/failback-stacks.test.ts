@@ -14,7 +14,7 @@ import { handler as deployCount } from "../../packages/functions/src/deploy-coun
 import { standaloneFailbackTemplate } from "../failback/standalone";
 import { failbackStepNames } from "../failback/steps";
 import { transientErrors } from "../failover/steps";
-import { deployCountOf, synthRegion, synthStage } from "./support/synth";
+import { deployCountOf, ssmParameterRef, synthRegion, synthStage } from "./support/synth";
 
 const validate = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => { isValid: boolean; errors: unknown[] };
 
@@ -51,6 +51,15 @@ describe("failback state machine in the app", () => {
   it("can delete no database, bucket or secret: no step has a Delete* action but the bucket replication rule's", () => {
     const policies = JSON.stringify(synthRegion("dnsdemo", "dr").templates.Failback!.findResources("AWS::IAM::Policy"));
     expect(policies).not.toMatch(/rds:Delete|secretsmanager:Delete|s3:DeleteBucket"|s3:DeleteObject/);
+  });
+
+  it("takes the primary's health check id (to restore the PRIMARY record) from SSM, not a Dns export", () => {
+    const failback = synthRegion("dnsdemo", "dr").templates.Failback!;
+    expect(JSON.stringify(failback.toJSON())).not.toMatch(/-Dns:Exports/);
+    const env = Object.values(failback.findResources("AWS::Lambda::Function")).map((f) => (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables ?? {});
+    const ids = env.map((v) => v.PRIMARY_HEALTH_CHECK_ID).filter((v) => v !== undefined);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids.map((v) => JSON.stringify(v)))).toEqual(new Set([JSON.stringify(ssmParameterRef(failback, "/pilot-light/dnsdemo/dr/primary-health-check-id"))]));
   });
 
   it("tells people of a failback run that ends badly outside its compensation (an EventBridge rule to ExecutionEnded)", () => {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -316,5 +316,34 @@ describe("step Lambda settings", () => {
       RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
       RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     });
+  });
+});
+
+describe("fence completion (CompleteFence)", () => {
+  const policyOf = (prefix: string) => {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] }; Roles: { Ref: string }[] } }>;
+    const roleId = Object.keys(resources).find((id) => resources[id]!.Type === "AWS::IAM::Role" && id.startsWith(`${prefix}ServiceRole`));
+    return Object.values(resources).filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((x) => x.Ref === roleId)).flatMap((r) => r.Properties.PolicyDocument.Statement);
+  };
+
+  it("runs on the health checks' schedule, with the failover steps' settings", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      Name: "pilot-light-dnsdemo-complete-fence",
+      ScheduleExpression: "rate(5 minutes)",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^CompleteFence"), "Arn"] }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 0 }) })],
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "packages/functions/src/complete-fence.handler",
+      Environment: { Variables: Match.objectLike({ PRIMARY_ID: "pilot-light-dnsdemo-primary", REPLICA_ID: "pilot-light-dnsdemo-replica", PRIMARY_PARAMETER_GROUP: "pilot-light-dnsdemo-primary", HOSTED_ZONE_ID: "Z0123456789EXAMPLE" }) },
+    });
+  });
+
+  it("may do what FencePrimary and SwitchDns do, read both databases, and publish, nothing else", () => {
+    const granted = (s: string) => [...new Set(policyOf(s).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])))].filter((a) => !a.startsWith("xray:")).sort();
+    const expected = [...new Set([...granted("FencePrimary"), ...granted("SwitchDns"), ...granted("NotifyFailed"), "rds:DescribeDBInstances"])].sort();
+    expect(granted("CompleteFence")).toEqual(expected);
+    const describe = policyOf("CompleteFence").find((st) => st.Action === "rds:DescribeDBInstances");
+    expect(JSON.stringify(describe?.Resource)).toMatch(/:rds:eu-central-1:[^"]*:db:",{"Fn::ImportValue":"dnsdemo-pilot-light-Data:ExportsOutputRefReplica/);
+    expect(JSON.stringify(describe?.Resource)).toContain(`":rds:eu-west-1:",{"Ref":"AWS::AccountId"},":db:pilot-light-dnsdemo-primary"`);
   });
 });

@@ -9,7 +9,7 @@
  * state at the clock's current time.
  */
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -253,6 +253,12 @@ export function installApis(world: WorldState): () => void {
     const svc = [...world.services.values()].find((x) => x.arn === input.resourceArn && x.region === region);
     if (!svc) throw awsError("InvalidParameterException", `The specified resource ${input.resourceArn} is not valid.`, 400);
     for (const t of input.tags ?? []) if (t.key) svc.tags.set(t.key, t.value ?? "");
+    return {};
+  });
+  route(ecs, UntagResourceCommand, "ecs:UntagResource", (input: { resourceArn?: string; tagKeys?: string[] }, region) => {
+    const svc = [...world.services.values()].find((x) => x.arn === input.resourceArn && x.region === region);
+    if (!svc) throw awsError("InvalidParameterException", `The specified resource ${input.resourceArn} is not valid.`, 400);
+    for (const key of input.tagKeys ?? []) svc.tags.delete(key);
     return {};
   });
   route(ecs, UpdateServiceCommand, "ecs:UpdateService", (input: { cluster?: string; service?: string; desiredCount?: number }, region) => {

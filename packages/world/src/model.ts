@@ -173,6 +173,7 @@ export const mutatingApis = new Set([
   "rds:ModifyDBParameterGroup",
   "ecs:UpdateService",
   "ecs:TagResource",
+  "ecs:UntagResource",
   "route53:ChangeResourceRecordSets",
   "secretsmanager:StopReplicationToReplica",
   "sns:Publish",

@@ -8,6 +8,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateServiceCommand,
   type ECSClient,
   type Service,
@@ -206,13 +207,15 @@ export async function verifyHealth(url: string, now: () => Date, timeoutMs = 500
 /**
  * The tag a fence puts on the old primary's ECS service. Deploys read it (Custom::DesiredCount,
  * ./deploy-count.ts) and keep a fenced service at 0 whatever the stage's settings say, until
- * an operator removes it at failback (docs/runbook.md).
+ * the switchback removes it before the primary serves again (liftServiceFence).
  */
 export const fenceTagKey = "pilot-light:fenced";
 
 export interface FencePart {
   done: boolean;
   detail: string;
+  /** This call changed something (false: it found it already so). */
+  changed?: boolean;
 }
 
 /**
@@ -226,13 +229,27 @@ export async function fenceService(ecs: ECSClient, ref: ServiceRef, reason: stri
   if (!s || s.status !== "ACTIVE") return { done: true, detail: `service ${ref.service} not active` };
   const tagged = (s.tags ?? []).some((t) => t.key === fenceTagKey);
   const desired = s.desiredCount ?? 0;
-  if (tagged && desired === 0) return { done: true, detail: "already fenced (tagged, desired 0)" };
+  if (tagged && desired === 0) return { done: true, changed: false, detail: "already fenced (tagged, desired 0)" };
   if (!tagged && s.serviceArn) {
     const arn = s.serviceArn;
     await callAws("ecs:TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: fenceTagKey, value: reason.slice(0, 256) }] })));
   }
   if (desired !== 0) await callAws("ecs:UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount: 0 })));
-  return { done: true, detail: `tagged ${fenceTagKey}${desired !== 0 ? `, desired ${desired} -> 0` : ""}` };
+  return { done: true, changed: true, detail: `tagged ${fenceTagKey}${desired !== 0 ? `, desired ${desired} -> 0` : ""}` };
+}
+
+/**
+ * Lifts the service half of the fence when the region is to serve again (the switchback, before
+ * it scales the service up): removes the tag that makes every deploy keep the service at 0.
+ * Looks first; no tag is done.
+ */
+export async function liftServiceFence(ecs: ECSClient, ref: ServiceRef): Promise<FencePart> {
+  const out = await callAws("ecs:DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service], include: ["TAGS"] })));
+  const s = out.services?.find((x) => x.status === "ACTIVE");
+  if (!s?.serviceArn || !(s.tags ?? []).some((t) => t.key === fenceTagKey)) return { done: true, detail: `service ${ref.service} not fenced` };
+  const arn = s.serviceArn;
+  await callAws("ecs:UntagResource", () => ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: [fenceTagKey] })));
+  return { done: true, detail: `removed ${fenceTagKey} from ${ref.service}: deploys follow its settings again` };
 }
 
 export { answerDeployCount, deployCount, liveService, DeployCountEvent, DeployCountProperties, type DeployCountInput, type DeployCountResponse } from "./deploy-count";

@@ -275,12 +275,12 @@ export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, 
  * first (the parameters a user set in the group): already 1 is done with no change. Throws
  * when the region does not answer (the caller gives a client with short timeouts).
  */
-export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Promise<{ done: boolean; detail: string }> {
+export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Promise<{ done: boolean; changed: boolean; detail: string }> {
   let marker: string | undefined;
   do {
     const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: parameterGroup, Source: "user", Marker: marker })));
     const readOnly = page.Parameters?.find((p) => p.ParameterName === "read_only");
-    if (readOnly && ["1", "on", "true"].includes(String(readOnly.ParameterValue).toLowerCase())) return { done: true, detail: `read_only already 1 in ${parameterGroup}` };
+    if (readOnly && ["1", "on", "true"].includes(String(readOnly.ParameterValue).toLowerCase())) return { done: true, changed: false, detail: `read_only already 1 in ${parameterGroup}` };
     marker = page.Marker;
   } while (marker);
   await callAws("rds:ModifyDBParameterGroup", () =>
@@ -288,7 +288,7 @@ export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Pro
       new ModifyDBParameterGroupCommand({ DBParameterGroupName: parameterGroup, Parameters: [{ ParameterName: "read_only", ParameterValue: "1", ApplyMethod: "immediate" }] }),
     ),
   );
-  return { done: true, detail: `read_only set to 1 in ${parameterGroup}` };
+  return { done: true, changed: true, detail: `read_only set to 1 in ${parameterGroup}` };
 }
 
 /** The last valid ReplicaLag datapoint: its value and when it was measured; nulls when none. */

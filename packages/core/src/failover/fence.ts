@@ -16,6 +16,7 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import * as Compute from "../compute";
 import * as Database from "../database";
 import * as Dns from "../dns";
+import { PreflightFailedError } from "./errors";
 
 /**
  * SDK client settings for calls into a region that may be down (or Route 53's control plane,
@@ -28,9 +29,7 @@ export const boundedClientConfig = {
   requestHandler: { connectionTimeout: 2000, requestTimeout: 3000, throwOnRequestTimeout: true },
 } as const;
 
-export interface FencePart {
-  done: boolean;
-  detail: string;
+export interface FencePart extends Compute.FencePart {
   /** Deliberately not done (a DNS-less stage's service): nothing more the fence will do. */
   skipped?: boolean;
 }
@@ -106,6 +105,8 @@ export interface FenceCompletion {
   needed: boolean;
   /** Every part fenced (the service part of a DNS-less stage counts as done: it is left running). */
   complete: boolean;
+  /** This pass fenced something the outage had kept from being fenced. */
+  changed?: boolean;
   at: string;
   detail: string;
   database?: FencePart;
@@ -114,28 +115,48 @@ export interface FenceCompletion {
 }
 
 /**
- * Completes the fence after a failover (safe on every monitor tick): when the DR database has
+ * Completes the fence after a failover (safe on every scheduled tick): when the DR database has
  * no replication source any more, fences what is not yet fenced, pins DNS when Route 53 answers.
+ * Not after a re-protect: once the instance under the old primary's name is itself a replica
+ * of the DR database, the stale old primary has been renamed aside (still read-only) and the
+ * old primary's service is the failback's (its switchback scales it up), so there is nothing
+ * left to fence; nor while a failback moves the DR name (no instance under it for a moment).
  * One DescribeDBInstances in the DR region when nothing is needed; a few bounded calls otherwise.
  */
 export async function completeFence(
   c: FenceClients & { drRds: RDSClient; route53?: Route53Client },
-  t: FenceTarget & { replicaIdentifier: string },
+  t: FenceTarget & { replicaIdentifier: string; primaryIdentifier: string },
   now: Date,
 ): Promise<FenceCompletion> {
   const at = now.toISOString();
-  const replica = await Database.describeInstance(c.drRds, t.replicaIdentifier);
+  const replica = await describeOrMissing(c.drRds, t.replicaIdentifier);
+  if (!replica) return { needed: false, complete: true, at, detail: `no database ${t.replicaIdentifier} in the DR region right now (a failback is moving the name): nothing to fence` };
   if (!Database.hasPromotionStarted(replica)) return { needed: false, complete: true, at, detail: `database ${replica.identifier} is still a replica: no failover to fence after` };
+  const oldPrimary = await describeOrMissing(c.rds, t.primaryIdentifier).catch(() => undefined);
+  if (oldPrimary && oldPrimary.sourceIdentifier !== null) {
+    return { needed: false, complete: true, at, detail: `${t.primaryIdentifier} in ${t.region} is a replica of the DR database (re-protected): the old primary was renamed aside, nothing to fence` };
+  }
   const pin = async (): Promise<FencePart | undefined> => {
     if (!t.dns || !c.route53) return undefined;
     try {
       const r = await Dns.pinToDr(c.route53, t.dns, now);
-      return { done: true, detail: r.alreadyPinned ? "record already pinned to DR" : `record pinned to DR (change ${r.changeId ?? "?"})` };
+      return { done: true, changed: !r.alreadyPinned, detail: r.alreadyPinned ? "record already pinned to DR" : `record pinned to DR (change ${r.changeId ?? "?"})` };
     } catch (error) {
       return { done: false, detail: `could not pin the record (Route 53): ${(error as Error).name}: ${(error as Error).message}` };
     }
   };
   const [database, service, dns] = await Promise.all([fenceDatabase(c.rds, t), fenceService(c.ecs, t, "fence completed by the health monitor after a failover"), pin()]);
   const complete = database.done && service.done && (dns?.done ?? true);
-  return { needed: true, complete, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };
+  const changed = [database, service, dns].some((p) => p?.changed === true);
+  return { needed: true, complete, changed, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };
+}
+
+/** An instance's state; undefined when there is none under that name (any other error is thrown). */
+async function describeOrMissing(rds: RDSClient, identifier: string): Promise<Database.ReplicaState | undefined> {
+  try {
+    return await Database.describeInstance(rds, identifier);
+  } catch (error) {
+    if (error instanceof PreflightFailedError) return undefined;
+    throw error;
+  }
 }

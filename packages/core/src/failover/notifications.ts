@@ -142,3 +142,18 @@ export function failed(state: FailoverState, assessment: Assessment, stage: stri
     body: body.filter(Boolean).join("\n"),
   };
 }
+
+/** The fence completion fenced something once the old primary's region answered again (CompleteFence). */
+export function fenceCompleted(stage: string, region: string, completion: { complete: boolean; detail: string; at: string }): Notification {
+  return {
+    kind: completion.complete ? "fence.completed" : "fence.partial",
+    subject: subject(stage, completion.complete ? `Old primary in ${region} fenced on its return` : `Old primary in ${region} partly fenced on its return`),
+    body: [
+      `The old primary region ${region} answers again, and the fence the outage kept from running was applied at ${completion.at}:`,
+      ...completion.detail.split("; ").map((part) => `  ${part}`),
+      completion.complete
+        ? "It can take no writes and gets no users. Re-protect when ready (pnpm dr reprotect, docs/failback.md)."
+        : "Not everything could be fenced yet; the next scheduled pass tries again. Until then, check the old primary by hand (docs/runbook.md, NeedsOperator step 5).",
+    ].join("\n"),
+  };
+}

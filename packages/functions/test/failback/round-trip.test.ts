@@ -30,6 +30,9 @@ async function failedOver(rig: FailbackRig) {
   expect(failover.status, failover.cause).toBe("SUCCEEDED");
   await expectInvariants(rig, failover);
   rig.world.regionsDown.delete(rig.ids.primaryRegion);
+  // The scheduled CompleteFence fences the returning old primary: read-only, tagged, at 0.
+  expect(await rig.completeFence()).toMatchObject({ needed: true, complete: true });
+  expect(svc(rig, rig.ids.primaryRegion).tags.has("pilot-light:fenced")).toBe(true);
 }
 
 describe("the round trip: outage → failover → re-protect → switchback", () => {
@@ -63,6 +66,11 @@ describe("the round trip: outage → failover → re-protect → switchback", ()
     expect(world.dbView(world.databases.get(ids.replicaDb)!).status).toBe("available");
     expect(svc(rig, ids.primaryRegion).desired).toBe(ids.primaryTaskCount);
     expect(svc(rig, ids.drRegion).desired).toBe(ids.drPilotTaskCount);
+    // The switchback lifted the failover's fence tag: a deploy sets the serving primary to its
+    // count again instead of keeping it at 0 (Custom::DesiredCount reads the tag).
+    expect(svc(rig, ids.primaryRegion).tags.has("pilot-light:fenced")).toBe(false);
+    // And the fence completion leaves the original topology alone.
+    expect(await rig.completeFence()).toMatchObject({ needed: false });
     expect(world.record(ids.hostedZoneId, ids.recordName, "primary")).toMatchObject({ HealthCheckId: ids.primaryHealthCheckId, AliasTarget: { DNSName: ids.primaryAlbDns, EvaluateTargetHealth: true } });
     expect(failbackState(world).buckets.get(ids.drBucket)?.replication).toBeNull();
     expect(world.findSecret(ids.drRegion, ids.secretName)?.primaryRegion).toBe(ids.primaryRegion);

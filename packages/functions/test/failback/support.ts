@@ -63,6 +63,8 @@ export interface FailbackRig {
   failback(input: unknown, name?: string): Promise<ExecutionRecord>;
   lockItem(): Promise<Record<string, unknown> | undefined>;
   outcome(name: string): Promise<Record<string, unknown> | undefined>;
+  /** One pass of the scheduled CompleteFence (stacks/Failover.ts), as after the old region returns. */
+  completeFence(): Promise<unknown>;
 }
 
 export interface FailbackSuite {
@@ -106,6 +108,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
       const load = async <S extends string>(names: readonly S[], file: (s: S) => string) =>
         Promise.all(names.map(async (s) => [s, (await import(`../../src/${file(s)}.ts`)) as { handler: MiddyHandler }] as const));
       const modules = [...(await load(stepNames, handlerFile)), ...(await load(failbackStepNames, failbackHandlerFile))];
+      const fence = (await import("../../src/complete-fence")) as { handler: MiddyHandler };
       const before: FailbackRig["before"] = {};
       const invocations: FailbackRig["invocations"] = {};
       const handlers: Record<string, LocalHandler> = Object.fromEntries(
@@ -135,6 +138,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
         failback: (input, name = `failback-${++executions}`) => run(definition, input, name),
         lockItem: () => item(State.keys.failoverLock()),
         outcome: (name) => item(State.keys.outcome(name)),
+        completeFence: () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events" }, lambdaContext("pilot-light-test-CompleteFence")),
       };
     },
     async close() {

@@ -213,10 +213,31 @@ describe("a primary that comes back", () => {
     expect(primaryService(rig)).toMatchObject({ desired: 0 });
     expect(primaryService(rig).tags.has("pilot-light:fenced")).toBe(true);
     expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
-    // Idempotent: the next tick changes nothing.
+    // People are told, once.
+    expect(rig.world.inbox.filter((m) => m.kind === "fence.completed").map((m) => m.subject)).toEqual([`[pilot-light test] Old primary in ${rig.ids.primaryRegion} fenced on its return`]);
+    // Idempotent: the next tick changes nothing and tells nobody.
     const mutating = rig.world.mutatingCalls().length;
-    expect(await rig.completeFence()).toMatchObject({ complete: true });
+    expect(await rig.completeFence()).toMatchObject({ complete: true, changed: false });
     expect(rig.world.mutatingCalls()).toHaveLength(mutating);
+    expect(rig.world.inbox.filter((m) => m.kind === "fence.completed")).toHaveLength(1);
+  });
+
+  it("leaves a re-protected primary region alone: the switchback's pre-warmed service is not scaled back down", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    expect((await rig.run(failoverInput(), "reprotected")).status).toBe("SUCCEEDED");
+    rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    expect(await rig.completeFence()).toMatchObject({ needed: true, complete: true });
+    // What re-protect leaves: the fenced old primary renamed aside, a replica of the DR database
+    // under its name; then a switchback starts the primary service against that replica.
+    const old = rig.world.databases.get(rig.ids.primaryDb)!;
+    rig.world.databases.delete(old.identifier);
+    rig.world.databases.set(`${old.identifier}-r1`, { ...old, identifier: `${old.identifier}-r1`, arn: `${old.arn}-r1` });
+    rig.world.databases.set(old.identifier, { ...old, sourceIdentifier: rig.ids.replicaArn, parameterGroup: undefined });
+    rig.world.setDesired(primaryService(rig), 2);
+    const mutating = rig.world.mutatingCalls().length;
+    expect(await rig.completeFence()).toMatchObject({ needed: false, detail: expect.stringContaining("re-protected") });
+    expect(rig.world.mutatingCalls()).toHaveLength(mutating);
+    expect(primaryService(rig).desired).toBe(2);
   });
 
   it("is not fenced while no failover happened: the completion needs one DR-region look", async () => {

@@ -23,9 +23,6 @@ import {
   type PilotLightOptions,
   type WorldState,
 } from "../../../world/src";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
 import { Failover, State } from "@pilot-light/core";
 import { extractAsl } from "../../../tools/src/asl";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../../stacks/failover/steps";
@@ -57,8 +54,8 @@ export interface Rig {
   run(input: unknown, executionName?: string): Promise<ExecutionRecord>;
   lockItem(): Promise<Record<string, unknown> | undefined>;
   outcome(executionName: string): Promise<Record<string, unknown> | undefined>;
-  /** One pass of the health monitor's fence completion (what its next tick does after a failover). */
-  completeFence(): Promise<unknown>;
+  /** One pass of the scheduled CompleteFence handler (what its next tick does after a failover). */
+  completeFence(): Promise<Failover.FenceCompletion>;
   /** The world's invariants (packages/world/src/invariants.ts); throws listing the violations. */
   assertInvariants(): Promise<void>;
   /** Why this test may leave the failover lock held (the invariants then accept it). */
@@ -115,6 +112,8 @@ export async function startSuite(): Promise<Suite> {
       const modules = await Promise.all(stepNames.map(async (s) => [s, (await import(`../../src/${handlerFile(s)}.ts`)) as { handler: MiddyHandler }] as const));
       // EventBridge's rule on FAILED, TIMED_OUT and ABORTED runs ExecutionEnded (stacks/Operations.ts).
       const ended = (await import("../../src/execution-ended")) as { handler: MiddyHandler };
+      // The scheduled CompleteFence (stacks/Failover.ts): its next tick after a failover.
+      const fence = (await import("../../src/complete-fence")) as { handler: MiddyHandler };
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
         await ended.handler({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-test-ExecutionEnded"));
@@ -164,7 +163,7 @@ export async function startSuite(): Promise<Suite> {
           const out = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.outcome(executionName) }, ConsistentRead: true }));
           return out.Item;
         },
-        completeFence: () => completeFence(ids),
+        completeFence: () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString() }, lambdaContext("pilot-light-test-CompleteFence")) as Promise<Failover.FenceCompletion>,
         async assertInvariants() {
           assertInvariants(world, ids, { lock: await rig.lockItem(), ...(rig.lockHeldBecause ? { lockHeldBecause: rig.lockHeldBecause } : {}) });
         },
@@ -186,27 +185,6 @@ export async function startSuite(): Promise<Suite> {
       await dynamo.stop();
     },
   };
-}
-
-/** The health monitor's fence completion, with the clients it would give it. */
-function completeFence(ids: PilotLightIds): Promise<Failover.FenceCompletion> {
-  const bounded = Failover.boundedClientConfig;
-  return Failover.completeFence(
-    {
-      drRds: new RDSClient({ region: ids.drRegion }),
-      rds: new RDSClient({ region: ids.primaryRegion, ...bounded }),
-      ecs: new ECSClient({ region: ids.primaryRegion, ...bounded }),
-      route53: new Route53Client({ region: "us-east-1", ...bounded }),
-    },
-    {
-      region: ids.primaryRegion,
-      service: { cluster: ids.cluster, service: ids.service },
-      parameterGroup: ids.primaryParameterGroup,
-      replicaIdentifier: ids.replicaDb,
-      ...(ids.dns ? { dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, drAlbDns: ids.drAlbDns, drAlbZoneId: ids.albZoneId } } : {}),
-    },
-    new Date(),
-  );
 }
 
 /**
