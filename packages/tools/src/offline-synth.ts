@@ -12,16 +12,15 @@
  *   region); SST v2 has no option to skip that for an active stack (only inactive stacks get
  *   placeholder code, which changes the templates). So within one process each distinct build
  *   (same handler, runtime, architecture and `nodejs` props) runs SST's real builder once and
- *   later ones get a copy of its output, with the one thing that names the folder (the empty
- *   lockfile SST's `npm install` writes) renamed. The asset hash is computed from the copied
+ *   later ones get its output as hard links, with the one thing that names the folder (the
+ *   empty lockfile SST's `npm install` writes) renamed. The asset hash is computed from the copied
  *   files, so templates are byte-identical to a fresh synthesis (stacks/test/synth-cache.test.ts).
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { Aspects, Stack } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
-import { AssetManifestArtifact } from "aws-cdk-lib/cx-api";
+import { AssetManifestArtifact, DISABLE_ASSET_STAGING_CONTEXT } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { App, Function as SstFunction } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
@@ -58,7 +57,9 @@ export async function synthRegion(stage: string, region: string, options: SynthO
   await initProject({ stage, region });
   const artifacts = resolve(options.artifactsDir ?? join(useProject().paths.out, "synth", `${stage}-${region}`));
   useBuildsOnce(artifacts);
-  const app = new App({ mode: "deploy", stage, name: "pilot-light", region });
+  // No copy of every asset into the cloud assembly: offline templates are only read, never
+  // deployed, and the asset hashes (what the templates say) are computed from the same files.
+  const app = new App({ mode: "deploy", stage, name: "pilot-light", region }, { context: { [DISABLE_ASSET_STAGING_CONTEXT]: true } });
   try {
     Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
     await config.stacks(app);
@@ -116,7 +117,9 @@ function useBuildsOnce(artifacts: string): void {
   if (!global[memoKey]) {
     const project = useProject();
     const node = useRuntimeHandlers().for("nodejs22.x");
-    const memo: Memo = { builds: new Map(), root: mkdtempSync(join(tmpdir(), "pilot-light-builds-")), project };
+    // Beside the artifacts (one filesystem), so later builds can be hard links to these.
+    mkdirSync(project.paths.out, { recursive: true });
+    const memo: Memo = { builds: new Map(), root: mkdtempSync(join(project.paths.out, "builds-")), project };
     process.once("exit", () => rmSync(memo.root, { recursive: true, force: true }));
     const build = node.build.bind(node);
     const inOut = (out: string, result: Shared["result"]) => ({ ...result, sourcemap: result.sourcemap && relative(process.cwd(), join(out, result.sourcemap)) });
@@ -125,7 +128,7 @@ function useBuildsOnce(artifacts: string): void {
       const cached = key === undefined ? undefined : memo.builds.get(key);
       const shared = cached && (await cached.catch(() => undefined));
       if (shared) {
-        cpSync(shared.dir, input.out, { recursive: true, filter: (f) => basename(f) !== "package-lock.json" });
+        linkTree(shared.dir, input.out);
         const lock = readFileSync(join(shared.dir, "package-lock.json"), "utf8");
         writeFileSync(join(input.out, "package-lock.json"), lock.replace(JSON.stringify(shared.lockName), JSON.stringify(basename(input.out))));
         return inOut(input.out, shared.result);
@@ -144,6 +147,36 @@ function useBuildsOnce(artifacts: string): void {
   // SST's runtime handlers keep the first project object; later initProject calls make new ones.
   global[memoKey].project.paths.artifacts = artifacts;
   useProject().paths.artifacts = artifacts;
+}
+
+/**
+ * The shared build's files as hard links (its bundles are never written again), so each
+ * synthesis neither copies them nor hashes them again: CDK caches a file's fingerprint by its
+ * inode. The lockfile, which names the folder, is written by the caller. A sourcemap becomes an
+ * empty map: SST's Function gzips it into an asset of its own and deletes it from the folder,
+ * and that asset is referenced only by the sourcemap uploader offline synthesis leaves out, so
+ * no template changes (synth-cache.test.ts), while gzipping a few MB per function is most of a
+ * repeated synthesis's time.
+ */
+function linkTree(from: string, to: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      mkdirSync(target, { recursive: true });
+      linkTree(source, target);
+    } else if (entry.name === "package-lock.json") {
+      continue;
+    } else if (entry.name.endsWith(".map")) {
+      writeFileSync(target, "{}");
+    } else {
+      try {
+        linkSync(source, target);
+      } catch {
+        cpSync(source, target);
+      }
+    }
+  }
 }
 
 /** A build folder is shared only when SST's `npm install` installed nothing (an empty lockfile). */

@@ -59,7 +59,9 @@ export default async function setup(project: TestProject) {
   await mkdir(dir, { recursive: true });
   const log = createWriteStream(join(dir, "synth.log"));
   const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
-  child = spawn(process.execPath, [tsx, fileURLToPath(new URL("./synth-all.ts", import.meta.url)), dir], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  // SST builds one function at a time on two cores (cores - 1); two overlap its npm installs.
+  const env = { ...process.env, SST_BUILD_CONCURRENCY: process.env.SST_BUILD_CONCURRENCY ?? "2" };
+  child = spawn(process.execPath, [tsx, fileURLToPath(new URL("./synth-all.ts", import.meta.url)), dir], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(log);
   child.stderr?.on("data", (chunk: Buffer) => {
     log.write(chunk);
