@@ -25,7 +25,7 @@ import { failbackDefinition } from "./failback/phases";
 import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours, type FailbackStepName } from "./failback/steps";
 import type { FailbackFunctions } from "./failback/task";
 import { withEventStreams } from "./bundling";
-import { functionSuppressions, publishSuppression, suppress, suppressLogRetention } from "./nag";
+import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, wildcardResources } from "./nag";
 import { Operations } from "./Operations";
 import { probeFunctionName } from "./Probe";
 import { State } from "./State";
@@ -211,7 +211,7 @@ export function Failback({ stack, app }: StackContext) {
         id: "AwsSolutions-IAM5",
         reason:
           "X-Ray's write actions and ELBv2 Describe* have no resource-level permissions; DescribeDBInstances lists the region's instances to find those renamed aside; the stage's databases, services, probes and secret are named by prefix in both regions (deterministic names); KMS grants are limited to RDS in the two regions; Route 53 change ids exist only once RestoreDns ran.",
-        appliesTo: [{ regex: "/^Resource::.*$/g" } as unknown as string],
+        appliesTo: ["Resource::*", ...wildcardResources(stack, statements)],
       },
       ...(notifying.includes(step) ? [publishSuppression] : []),
     ]);

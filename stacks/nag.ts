@@ -5,7 +5,10 @@
  */
 import type { IConstruct } from "constructs";
 import { Stack } from "aws-cdk-lib";
+import type { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
+// cdk-nag's own flattening, so the names below are exactly those AwsSolutions-IAM5 reports.
+import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
 
 export interface Suppression {
   id: string;
@@ -25,6 +28,23 @@ const providerLambda: Suppression[] = [
   },
   { id: "AwsSolutions-L1", reason: "Provider Lambda created by SST/CDK with the runtime its library ships; not configurable here." },
 ];
+
+/**
+ * The wildcard resources of these statements as AwsSolutions-IAM5 names them
+ * (`Resource::arn:<AWS::Partition>:rds:eu-west-1:<AWS::AccountId>:db:pl-prod-*`), so a
+ * suppression lists exactly what a function was granted instead of matching any resource.
+ */
+export function wildcardResources(stack: Stack, statements: PolicyStatement[]): string[] {
+  const found = new Set<string>();
+  for (const statement of statements) {
+    const resolved = stack.resolve(statement.toStatementJson()) as { Resource?: unknown };
+    for (const resource of [resolved.Resource ?? []].flat()) {
+      const flat = flattenCfnReference(resource);
+      if (flat.includes("*")) found.add(`Resource::${flat}`);
+    }
+  }
+  return [...found].sort();
+}
 
 /** SST adds a CustomResourceHandler to every stack (stack metadata); CDK adds provider Lambdas. */
 export function suppressFrameworkResources(stack: Stack): void {
