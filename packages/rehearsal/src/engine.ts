@@ -37,6 +37,7 @@ import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../..
 import { extractAsl } from "../../tools/src/asl";
 import { sampleLatencies, samplePert, latencyModel, type LatencySample } from "./latency";
 import { seededRandom } from "./random";
+import { useLambdaLikeEnvironment } from "./lambda-env";
 import { OrderedProgress, type ProgressLine } from "./progress";
 import type { Phase, PhaseOutcome, RehearsalReport, TimelineEvent } from "./report/schema";
 import { profiles, scenarios, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
@@ -94,15 +95,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
   // The monitor's StartExecution is answered by the world (its Step Functions executions); the
   // engine then runs each started execution locally.
 
-  // Local stand-ins for what Lambda provides; nothing here reaches AWS (every client is mocked
-  // or pointed at dynalite), and the handlers' structured logs would drown the timeline.
-  process.env.AWS_ACCESS_KEY_ID ??= "rehearsal";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "rehearsal";
-  process.env.AWS_EC2_METADATA_DISABLED = "true";
-  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  process.env.POWERTOOLS_TRACE_ENABLED ??= "false";
-  process.env.POWERTOOLS_METRICS_NAMESPACE ??= "PilotLight";
+  useLambdaLikeEnvironment();
 
   // One fixed topology, so each handler module reads its settings once, as a Lambda would.
   const { ids } = pilotLightWorld({ prefix: "pilot-light-rehearsal" });

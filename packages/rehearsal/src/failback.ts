@@ -33,6 +33,7 @@ import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../..
 import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, type FailbackStepName } from "../../../stacks/failback/steps";
 import { extractAsl } from "../../tools/src/asl";
 import { sampleLatencies, samplePert } from "./latency";
+import { useLambdaLikeEnvironment } from "./lambda-env";
 import { seededRandom } from "./random";
 
 export const failbackScenarioNames = ["reprotect", "switchback", "round-trip"] as const;
@@ -113,13 +114,7 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
     if (!world) throw new Error("no world");
     return world;
   });
-  process.env.AWS_ACCESS_KEY_ID ??= "rehearsal";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "rehearsal";
-  process.env.AWS_EC2_METADATA_DISABLED = "true";
-  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  process.env.POWERTOOLS_TRACE_ENABLED ??= "false";
-  process.env.POWERTOOLS_METRICS_NAMESPACE ??= "PilotLight";
+  useLambdaLikeEnvironment();
   // One fixed topology, so each handler module reads its settings once, as a Lambda would.
   const { ids: fixed } = failbackWorld({ prefix: "pilot-light-rehearsal" });
   Object.assign(process.env, stepEnvironment(fixed, health.url(fixed.drRegion), tableName), failbackEnvironment(fixed, { primary: health.url(fixed.primaryRegion), dr: health.url(fixed.drRegion) }, tableName), {
