@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import CriticalPathSequencer from "./packages/tools/src/test-sequencer";
 
 const packages = fileURLToPath(new URL("./packages", import.meta.url));
 
@@ -16,12 +17,14 @@ export default defineConfig({
   test: {
     reporters: ["default", "./packages/tools/src/summary-reporter.ts"],
     // Vitest's default is one worker fewer than the cores: one worker on a 2-core CI machine.
-    // The main process is idle while files run, so use every core.
-    maxWorkers: availableParallelism(),
+    // The main process is idle while files run, and the rehearsals wait between the virtual
+    // clock's steps, so one worker more than the cores keeps every core busy.
+    maxWorkers: availableParallelism() + 1,
     // The one test that synthesizes afresh (stacks/test/synth-cache.test.ts) bundles 22 Lambdas.
     testTimeout: 240_000,
     hookTimeout: 240_000,
     setupFiles: ["packages/core/test/setup.ts"],
+    sequence: { sequencer: CriticalPathSequencer },
     projects: [
       {
         extends: true,
@@ -31,12 +34,12 @@ export default defineConfig({
         extends: true,
         // Every stage is synthesized once per run, in its own process started by the global
         // setup (stacks/test/support/global-synth.ts) while the packages files run; these files
-        // run after them (groupOrder) and read its templates, in parallel like any others.
+        // read its templates, and run after the packages files (sequence.sequencer) but for the
+        // one that synthesizes afresh, which runs first.
         test: {
           name: "stacks",
           include: ["stacks/test/**/*.test.ts"],
           globalSetup: ["stacks/test/support/global-synth.ts"],
-          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -2,8 +2,8 @@
  * Vitest global setup of the `stacks` project: starts the synthesis of every variant the stack
  * tests read (variants.ts, synth-all.ts) in its own process, once per test run, and hands the
  * folder to the tests (`inject("synthDir")`); each stack test waits for the regions it reads
- * (synth-files.ts). The stacks project runs after the packages project (vitest.config.ts
- * groupOrder), so the synthesis overlaps the packages files instead of holding every worker.
+ * (synth-files.ts). The stack files run after the packages files (vitest.config.ts, its
+ * sequencer), so the synthesis overlaps the packages files instead of holding every worker.
  * The folder is keyed by a hash of everything synthesis reads (stacks, handler and core
  * sources, the web app, sst.config.ts, the lockfile), so an unchanged tree reuses the last
  * run's templates; a fresh clone always synthesizes. synth-cache.test.ts proves the stored
