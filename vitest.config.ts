@@ -20,7 +20,8 @@ export default defineConfig({
     // The main process is idle while files run, and the rehearsals wait between the virtual
     // clock's steps, so one worker more than the cores keeps every core busy.
     maxWorkers: availableParallelism() + 1,
-    // The one test that synthesizes afresh (stacks/test/synth-cache.test.ts) bundles 22 Lambdas.
+    // Generous for the rehearsals and fault matrices on a loaded machine; the fresh synthesis
+    // (stacks/test/synth-cache.test.ts) sets its own.
     testTimeout: 240_000,
     hookTimeout: 240_000,
     setupFiles: ["packages/core/test/setup.ts"],
