@@ -203,13 +203,17 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   })();
   const finish = async (r: Omit<ExecutionRecord, "states" | "retries" | "startedAtMs" | "endedAtMs" | "wallMs" | "executionArn">): Promise<ExecutionRecord> => {
     ended.abort();
+    const endedAtMs = options.clock.nowMs();
     history.end(r.status, r.error, r.cause);
     if (record) {
-      Object.assign(record, { status: r.status as ExecutionStatus, stopMs: options.clock.nowMs(), error: r.error, cause: r.cause });
+      Object.assign(record, { status: r.status as ExecutionStatus, stopMs: endedAtMs, error: r.error, cause: r.cause });
       delete record.stop;
-      await options.world?.executionEnded(record);
+      // The listeners are Lambdas (ExecutionEnded) doing real I/O against dynalite: work, so
+      // virtual time does not jump while they wait on a local socket.
+      const world = options.world;
+      if (world) await scheduler.run(() => world.executionEnded(record));
     }
-    return { ...r, states, retries, executionArn, startedAtMs, endedAtMs: options.clock.nowMs(), wallMs: performance.now() - wallStart };
+    return { ...r, states, retries, executionArn, startedAtMs, endedAtMs, wallMs: performance.now() - wallStart };
   };
   try {
     const output = await execution.result;

@@ -347,6 +347,27 @@ describe("local execution on the virtual clock", () => {
     expect(failedSteps(history)).toEqual(["Look"]);
   }, quick);
 
+  it("holds virtual time while the status-change listeners work, and ends the execution when it ended", async () => {
+    const { world } = setup();
+    const scheduler = Scheduler.of(world.clock);
+    // Something else waits on the clock meanwhile, as the monitor's next tick does.
+    let tickAtMs: number | undefined;
+    const tick = scheduler.sleep(300).then(() => (tickAtMs = world.clock.nowMs()));
+    const seen: number[] = [];
+    world.onExecutionStatusChange(async () => {
+      seen.push(world.clock.nowMs());
+      // ExecutionEnded's DynamoDB calls: real time on a local socket, far longer than the scheduler's settle.
+      await new Promise((r) => setTimeout(r, 80));
+      seen.push(world.clock.nowMs());
+    });
+    const result = await executeLocally({ StartAt: "Look", States: { Look: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:look", End: true } } }, {}, { clock: world.clock, executionName: "once", world, handlers: { Look: async () => ({ looks: 1 }) } });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(seen).toEqual([result.startedAtMs, result.startedAtMs]);
+    expect(result.endedAtMs).toBe(result.startedAtMs);
+    await tick;
+    expect(tickAtMs).toBe(result.startedAtMs + 300_000);
+  }, quick);
+
   it("ends an execution TIMED_OUT at its TimeoutSeconds, in virtual time", async () => {
     const { world } = setup();
     const result = await executeLocally({ ...polling, TimeoutSeconds: 100 }, {}, { clock: world.clock, executionName: "slow", world, handlers: { Look: async () => ({ looks: 0 }) } });
