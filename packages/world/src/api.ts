@@ -34,6 +34,7 @@ import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
+import { validateRequest } from "./requests";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -92,6 +93,7 @@ export function installApis(world: WorldState): () => void {
     if (fault && !fault.applied) return fault.error === "NoResponse" ? unanswered() : fail(faultError(fault, api));
     let output: unknown;
     try {
+      validateRequest(api, input);
       output = await fake(input as never, region);
     } catch (error) {
       return fail(error as Error);

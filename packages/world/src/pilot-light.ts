@@ -65,6 +65,20 @@ export interface PilotLightIds {
   dns: boolean;
 }
 
+/**
+ * The stack-level tags CloudFormation gives every resource it creates, beside the template's
+ * ("CloudFormation resource tagging": `aws:cloudformation:logical-id`, `stack-id`, `stack-name`).
+ * The `aws:` prefix is AWS's: no API call may write it (docs/aws-behaviour.md).
+ */
+export function cloudFormationTags(o: { region: string; account: string; stage: string; stack: string; logicalId: string }): { Key: string; Value: string }[] {
+  const stackName = `${o.stage}-pilot-light-${o.stack}`;
+  return [
+    { Key: "aws:cloudformation:stack-name", Value: stackName },
+    { Key: "aws:cloudformation:stack-id", Value: `arn:aws:cloudformation:${o.region}:${o.account}:stack/${stackName}/0a1b2c3d-4e5f-6a7b-8c9d-${o.region === "eu-west-1" ? "0e1f2a3b4c5d" : "5d4c3b2a1f0e"}` },
+    { Key: "aws:cloudformation:logical-id", Value: o.logicalId },
+  ];
+}
+
 export function pilotLightWorld(options: PilotLightOptions = {}): { world: WorldState; ids: PilotLightIds } {
   const prefix = options.prefix ?? "pilot-light-test";
   const primaryRegion = options.primaryRegion ?? "eu-west-1";
@@ -153,7 +167,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       tasks: [],
       database,
       targetGroupArn,
-      tags: new Map(),
+      tags: new Map(cloudFormationTags({ region, account, stage: prefix.replace(/^pilot-light-/, ""), stack: "Compute", logicalId: "ServiceD69D759B" }).map((t) => [t.Key, t.Value])),
     };
     world.services.set(world.serviceKey(region, ids.cluster, ids.service), svc);
     world.setDesired(svc, count);

@@ -16,6 +16,7 @@ import {
   type RDSClient,
 } from "@aws-sdk/client-rds";
 import { callAws } from "../errors";
+import { copyableTags, tagValue } from "../tags";
 import { StandbyDatabaseError } from "./errors";
 import type { Side } from "./settings";
 
@@ -141,7 +142,8 @@ export async function renameAside(rds: RDSClient, identifier: string, newIdentif
 }
 
 export async function createReplica(rds: RDSClient, standby: Side, serving: { arn: string; region: string }, placement: Placement, executionName: string): Promise<void> {
-  const tags = placement.tags.filter((t) => !t.Key.startsWith("pilot-light:"));
+  // Never CloudFormation's `aws:cloudformation:*` of the instance replaced (RDS refuses reserved prefixes).
+  const tags = copyableTags(placement.tags, ["pilot-light:"]);
   try {
     await callAws("rds:CreateDBInstanceReadReplica", () =>
     rds.send(
@@ -159,7 +161,7 @@ export async function createReplica(rds: RDSClient, standby: Side, serving: { ar
         AutoMinorVersionUpgrade: true,
         CopyTagsToSnapshot: true,
         DeletionProtection: true,
-        Tags: [...tags, { Key: "pilot-light:replica-of", Value: serving.arn }, { Key: "pilot-light:created-by", Value: executionName }],
+        Tags: [...tags, { Key: "pilot-light:replica-of", Value: tagValue(serving.arn) }, { Key: "pilot-light:created-by", Value: tagValue(executionName) }],
       }),
     ),
     );
