@@ -15,7 +15,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient, ResetDBParameterGroupCommand } from "@aws-sdk/client-rds";
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -142,6 +142,8 @@ export function installApis(world: WorldState): () => void {
           ReadReplicaSourceDBInstanceIdentifier: view.sourceIdentifier ?? undefined,
           BackupRetentionPeriod: db.backupRetentionDays,
           PreferredBackupWindow: window(db.backup),
+          Engine: "mysql",
+          EngineVersion: "8.4.6",
           DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
           ...describeExtras(world, db),
@@ -169,7 +171,7 @@ export function installApis(world: WorldState): () => void {
 
   const parameterGroupOf = (name: string | undefined, region: string) => {
     const group = world.parameterGroups.get(name ?? "");
-    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFound", `DBParameterGroup ${name} not found.`, 404);
+    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFoundFault", `DBParameterGroup ${name} not found.`, 404);
     return group;
   };
   // Source "user": only the parameters set in the group (the API has no filter by name).
@@ -193,6 +195,14 @@ export function installApis(world: WorldState): () => void {
       return { DBParameterGroupName: group.name };
     },
   );
+
+  // The named parameters back to the engine's default (read_only's: on for a replica only).
+  route(rds, ResetDBParameterGroupCommand, "rds:ResetDBParameterGroup", (input: { DBParameterGroupName?: string; ResetAllParameters?: boolean; Parameters?: { ParameterName?: string }[] }, region) => {
+    const group = parameterGroupOf(input.DBParameterGroupName, region);
+    if (input.ResetAllParameters) group.parameters.clear();
+    for (const p of input.Parameters ?? []) group.parameters.delete(p.ParameterName ?? "");
+    return { DBParameterGroupName: group.name };
+  });
 
   const cw = stub(CloudWatchClient);
   interface MetricQuery {

@@ -42,6 +42,8 @@ export interface PilotLightIds {
   primaryArn: string;
   /** The primary database's own DB parameter group (the fence sets read_only in it). */
   primaryParameterGroup: string;
+  /** The DR replica's own DB parameter group (the switchback's seal sets read_only in it). */
+  replicaParameterGroup: string;
   /** The failover state machine (DR region). */
   stateMachineArn: string;
   replicaDb: string;
@@ -92,6 +94,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     primaryDb: `${prefix}-primary`,
     primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${prefix}-primary`,
     primaryParameterGroup: `${prefix}-primary`,
+    replicaParameterGroup: `${prefix}-replica`,
     stateMachineArn: `arn:aws:states:${drRegion}:${account}:stateMachine:${prefix}-failover`,
     replicaDb: `${prefix}-replica`,
     replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${prefix}-replica`,
@@ -141,6 +144,13 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     backup: options.replicaBackup === undefined ? defaultReplicaBackup : options.replicaBackup,
     promotionRequestedAtMs: null,
     promotionStalls: false,
+    parameterGroup: ids.replicaParameterGroup,
+  });
+  world.parameterGroups.set(ids.replicaParameterGroup, {
+    name: ids.replicaParameterGroup,
+    region: drRegion,
+    arn: `arn:aws:rds:${drRegion}:${account}:pg:${ids.replicaParameterGroup}`,
+    parameters: new Map(),
   });
   world.replicaLag.set(ids.replicaDb, {
     steady: options.replicaLag ?? [0.4, 1.2, 0.8],
@@ -216,7 +226,6 @@ export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName
     TOPIC_ARN: ids.topicArn,
     PRIMARY_CLUSTER: ids.cluster,
     PRIMARY_SERVICE: ids.service,
-    PRIMARY_PARAMETER_GROUP: ids.primaryParameterGroup,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(ids.dns
       ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName, DR_ALB_DNS: ids.drAlbDns, DR_ALB_ZONE_ID: ids.albZoneId }

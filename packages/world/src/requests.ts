@@ -93,9 +93,16 @@ export const requestChecks: Readonly<Record<string, Check>> = {
     rdsTags(i.Tags);
   },
   "rds:ModifyDBParameterGroup": (i) => {
+    if (String(i.DBParameterGroupName ?? "").startsWith("default.")) refuse("InvalidParameterValue", "Cannot modify a default parameter group.");
     const parameters = (i.Parameters ?? []) as { ApplyMethod?: string }[];
     if (parameters.length < 1 || parameters.length > 20) refuse("InvalidParameterValue", "A maximum of 20 parameters can be modified in a single request, and at least one.");
     for (const p of parameters) if (!["immediate", "pending-reboot"].includes(p.ApplyMethod ?? "")) refuse("InvalidParameterValue", `Invalid ApplyMethod: ${String(p.ApplyMethod)}`);
+  },
+  "rds:ResetDBParameterGroup": (i) => {
+    if (String(i.DBParameterGroupName ?? "").startsWith("default.")) refuse("InvalidParameterValue", "Cannot reset a default parameter group.");
+    const parameters = (i.Parameters ?? []) as unknown[];
+    if (i.ResetAllParameters && parameters.length > 0) refuse("InvalidParameterCombination", "Specify either ResetAllParameters or Parameters, not both.");
+    if (parameters.length > 20) refuse("InvalidParameterValue", "A maximum of 20 parameters can be reset in a single request.");
   },
   "ecs:TagResource": (i) => ecsTags(i.tags),
   "ecs:UpdateService": (i) => {

@@ -45,6 +45,8 @@ export const Verification = z.object({ url: z.string(), status: z.number(), read
 export const SealState = z.object({
   retired: z.string(),
   dataLoss: z.object({ caughtUpPosition: z.string(), positionAfterPromotion: z.string().nullable(), lostBytes: z.number().nullable(), verdict: z.enum(["none", "writes-after-catch-up", "unknown"]) }),
+  /** read_only = 1 in its parameter group: kept aside, it can take no write (absent in runs before this field). */
+  readOnly: z.object({ done: z.boolean(), detail: z.string() }).optional(),
   at: z.string(),
 });
 

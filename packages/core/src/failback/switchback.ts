@@ -12,6 +12,7 @@ import type { RDSClient } from "@aws-sdk/client-rds";
 import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as Compute from "../compute";
+import * as Database from "../database";
 import * as Dns from "../dns";
 import { callAws } from "../errors";
 import { beginCompensation } from "../failover/lock";
@@ -125,34 +126,38 @@ export async function assessFailbackFailure(
 export interface Seal {
   retired: string;
   dataLoss: ReturnType<typeof judgeDataLoss>;
+  /** Its fence: read_only = 1 in the group it uses, so the copy kept aside can take no write. */
+  readOnly?: { done: boolean; detail: string };
   at: string;
 }
 
 /**
  * Seals the DR database just before the promotion: reads its binary log position one last time
  * (it must equal the caught-up one, or something wrote after the catch-up and the switchback
- * stops before anything irreversible), then renames it aside. Renaming deletes its endpoint's
- * DNS name and reboots it, so no client can write to it while the primary replica is promoted:
- * at no moment are there two writable databases under the stacks' names. A retry after a lost
- * rename answer finds the name already moved.
+ * stops before anything irreversible), makes it read-only (`read_only` = 1 in the group it uses:
+ * kept aside for good, it must never be a second writable database), then renames it aside.
+ * Renaming deletes its endpoint's DNS name and reboots it, so no client can write to it while the
+ * primary replica is promoted. A retry after a lost answer finds the fence set and the name
+ * already moved. RestoreServing undoes both before any promotion.
  */
 export async function sealOldServing(rds: RDSClient, lambda: LambdaClient, probeFunction: string, dr: Side, run: FailbackRun, caughtUp: BinlogPosition, now: Date): Promise<Seal> {
   const name = retiredName(dr.dbId, run.startedAt);
   const current = await findInstance(rds, dr.dbId);
   if (!current) {
     if (!(await findInstance(rds, name))) throw new WritesAfterCatchUpError(`neither ${dr.dbId} nor ${name} exists: the DR database's state is unknown`);
-    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), at: now.toISOString() };
+    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), readOnly: await Database.fenceInstanceReadOnly(rds, name), at: now.toISOString() };
   }
   const report = await readProbe(lambda, probeFunction, { identifier: dr.dbId, host: current.endpoint });
   const dataLoss = judgeDataLoss(caughtUp, report.binlog);
   if (dataLoss.verdict !== "none") {
     throw new WritesAfterCatchUpError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the replica had caught up: not promoting over writes the replica lacks`);
   }
+  const fenced = await Database.fenceInstanceReadOnly(rds, dr.dbId);
   await renameAside(rds, dr.dbId, name);
-  return { retired: name, dataLoss, at: now.toISOString() };
+  return { retired: name, dataLoss, readOnly: { done: fenced.done, detail: fenced.detail }, at: now.toISOString() };
 }
 
-/** Before any promotion: the DR database under its name again, DR serving at full size, the primary back to 0. */
+/** Before any promotion: the DR database under its name again and writable, DR serving at full size, the primary back to 0. */
 export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, rds: RDSClient, s: Record<"primary" | "dr", Side>, run: FailbackRun, now: Date) {
   if (!(await findInstance(rds, s.dr.dbId))) {
     const name = retiredName(s.dr.dbId, run.startedAt);
@@ -160,7 +165,9 @@ export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, r
     if (sealed && sealed.status !== "available") throw new RenameInProgressError(`${name} is ${sealed.status}: renaming it back to ${s.dr.dbId} once RDS allows`);
     if (sealed) await renameAside(rds, name, s.dr.dbId);
   }
+  // The seal's read_only (set just before the rename): lifted, or the DR service serves errors.
+  const lifted = (await findInstance(rds, s.dr.dbId)) ? await Database.liftReadOnly(rds, s.dr.dbId) : null;
   const serving = await scaleSide(ecs.dr, s.dr, s.dr.servingCount, now);
   const standby = await scaleSide(ecs.primary, s.primary, s.primary.pilotCount, now);
-  return { serving, standby };
+  return { serving, standby, ...(lifted ? { readOnly: lifted } : {}) };
 }
