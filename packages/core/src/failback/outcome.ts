@@ -123,7 +123,9 @@ export function failedMessage(state: FailbackState, assessment: FailbackAssessme
   const restore = state.restore;
   const restoreLine =
     restore && "serving" in restore
-      ? `The DR service was set back to ${restore.serving.targetCount} tasks and the primary's to ${restore.standby.targetCount}: DR serves as before.`
+      ? "unreachable" in restore.standby
+        ? `The DR service was set back to ${restore.serving.targetCount} tasks: DR serves as before. The primary region did not answer (${restore.standby.unreachable}): set its service to ${restore.standby.targetCount} when it returns.`
+        : `The DR service was set back to ${restore.serving.targetCount} tasks and the primary's to ${restore.standby.targetCount}: DR serves as before.`
       : restore && "Error" in restore
         ? `Could NOT set the services back (${restore.Error}): set the DR service to its full count and the primary's to 0 by hand.`
         : "";

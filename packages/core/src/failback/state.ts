@@ -55,6 +55,10 @@ export const FailbackAssessment = z.object({
   promotionStarted: z.boolean(),
   rollBack: z.boolean(),
   detail: z.string(),
+  /** False while a promote call may still show its effect (its acceptance window): look again. */
+  settled: z.boolean().optional(),
+  /** Looks taken so far (the state machine caps them). */
+  attempts: z.number().int().min(0).optional(),
 });
 export type FailbackAssessment = z.infer<typeof FailbackAssessment>;
 
@@ -76,7 +80,7 @@ export const FailbackState = z.looseObject({
   pilotLight: ScaleStatus.optional(),
   failure: Failure.optional(),
   assessment: FailbackAssessment.optional(),
-  restore: z.union([z.looseObject({ serving: ScaleStatus, standby: ScaleStatus }), Caught]).optional(),
+  restore: z.union([z.looseObject({ serving: ScaleStatus, standby: z.union([ScaleStatus, z.object({ targetCount: z.number(), unreachable: z.string() })]) }), Caught]).optional(),
 });
 export type FailbackState = z.infer<typeof FailbackState>;
 

@@ -15,7 +15,9 @@ import * as Compute from "../compute";
 import * as Database from "../database";
 import * as Dns from "../dns";
 import { callAws } from "../errors";
+import { judgeFailure } from "../failover/compensation";
 import { beginCompensation } from "../failover/lock";
+import { promotionAcceptanceSeconds } from "../failover/settings";
 import { NewPrimaryUnhealthyError, RenameInProgressError, WritesAfterCatchUpError } from "./errors";
 import type { FailbackRun } from "./input";
 import { readProbe, type BinlogPosition, type ProbeReport } from "./positions";
@@ -101,7 +103,13 @@ export async function restorePrimaryRecord(r53: Route53Client, dns: { hostedZone
 
 /**
  * After a failure: has the primary replica's promotion started? Closes the promotion fence
- * first (from here on PromoteStandby cannot start one), then asks RDS too.
+ * first (from here on PromoteStandby cannot start one). PromoteStandby marks the lock item before
+ * any promote call, so no marker (on a lock that is still ours) means no promotion of ours: rolled
+ * back without asking the primary region, which may be the one that failed. A marker is judged as
+ * the failover judges it (judgeFailure), from what RDS shows: a marker whose promote call RDS
+ * never saw (the marker's write applied, its answer lost, the call never made) is "not started"
+ * once the acceptance window has passed; inside it the answer is not settled and the state
+ * machine looks again.
  */
 export async function assessFailbackFailure(
   rds: RDSClient,
@@ -111,16 +119,26 @@ export async function assessFailbackFailure(
   primary: Side,
   direction: Direction | undefined,
   now: Date,
+  options: { acceptanceSeconds: number; previous?: FailbackAssessment } = { acceptanceSeconds: promotionAcceptanceSeconds },
 ): Promise<FailbackAssessment> {
+  const attempts = (options.previous?.attempts ?? 0) + 1;
   if (run.mode === "reprotect") {
-    return { kind: "not-protected", promotionStarted: false, rollBack: false, detail: "re-protect changes only the standby region: the serving region is untouched" };
+    return { kind: "not-protected", promotionStarted: false, rollBack: false, detail: "re-protect changes only the standby region: the serving region is untouched", settled: true, attempts };
   }
   const fence = await beginCompensation(db, table, run.executionName, now);
+  if (direction?.serving === "primary") {
+    return { kind: "not-protected", promotionStarted: true, rollBack: false, detail: "the primary region serves again (promoted, verified, DNS restored); re-protecting the DR region failed", settled: true, attempts };
+  }
+  if (fence.known && !fence.promotionRequested) {
+    return { kind: "rolled-back", promotionStarted: false, rollBack: true, detail: `${primary.dbId} was not promoted: no promotion was requested`, settled: true, attempts };
+  }
   const replica = await findInstance(rds, primary.dbId);
-  const started = fence.promotionRequested || (replica !== null && replica.sourceArn === null && direction?.serving === "primary");
-  if (!started) return { kind: "rolled-back", promotionStarted: false, rollBack: true, detail: `${primary.dbId} was not promoted (${replica ? `${replica.status}, replicating from ${replica.sourceArn ?? "nothing"}` : "not found"})` };
-  if (direction?.serving === "primary") return { kind: "not-protected", promotionStarted: true, rollBack: false, detail: "the primary region serves again (promoted, verified, DNS restored); re-protecting the DR region failed" };
-  return { kind: "needs-operator", promotionStarted: true, rollBack: false, detail: `${fence.known ? "the promotion of the primary replica was requested" : "the failover lock was lost, so a promotion may have been requested"}; ${primary.dbId} is ${replica?.status ?? "unknown"}` };
+  if (!replica) return { kind: "needs-operator", promotionStarted: true, rollBack: false, detail: `${primary.dbId} cannot be found and a promotion may have been requested`, settled: true, attempts };
+  const judged = judgeFailure(fence, { identifier: replica.identifier, status: replica.status, sourceIdentifier: replica.sourceArn, backupRetentionDays: replica.backupRetentionDays }, now, options.acceptanceSeconds, attempts);
+  if (judged.settled === false) return { kind: "needs-operator", promotionStarted: true, rollBack: false, detail: judged.detail, settled: false, attempts };
+  return judged.promotionStarted
+    ? { kind: "needs-operator", promotionStarted: true, rollBack: false, detail: judged.detail, settled: true, attempts }
+    : { kind: "rolled-back", promotionStarted: false, rollBack: true, detail: `${primary.dbId} was not promoted: ${judged.detail}`, settled: true, attempts };
 }
 
 export interface Seal {
@@ -168,6 +186,11 @@ export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, r
   // The seal's read_only (set just before the rename): lifted, or the DR service serves errors.
   const lifted = (await findInstance(rds, s.dr.dbId)) ? await Database.liftReadOnly(rds, s.dr.dbId) : null;
   const serving = await scaleSide(ecs.dr, s.dr, s.dr.servingCount, now);
-  const standby = await scaleSide(ecs.primary, s.primary, s.primary.pilotCount, now);
+  // The primary region may be the one that failed (the switchback stopped for that): DR serves
+  // again whatever it answers; a service it cannot set is reported, not a reason to stop.
+  const standby = await scaleSide(ecs.primary, s.primary, s.primary.pilotCount, now).catch((error: unknown) => ({
+    targetCount: s.primary.pilotCount,
+    unreachable: `could not set the primary service to ${s.primary.pilotCount} in ${s.primary.region}: ${(error as Error).name}: ${(error as Error).message}`,
+  }));
   return { serving, standby, ...(lifted ? { readOnly: lifted } : {}) };
 }

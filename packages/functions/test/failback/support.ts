@@ -57,7 +57,7 @@ export interface FailbackRig {
   world: WorldState;
   ids: FailbackIds;
   table: string;
-  before: Partial<Record<AnyStep, (invocation: number) => void>>;
+  before: Partial<Record<AnyStep, (invocation: number) => void | Promise<void>>>;
   invocations: Partial<Record<AnyStep, number>>;
   failover(input: unknown, name?: string): Promise<ExecutionRecord>;
   failback(input: unknown, name?: string): Promise<ExecutionRecord>;
@@ -117,7 +117,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
           async (input: unknown) => {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
             try {
-              before[step]?.(n);
+              await before[step]?.(n);
               return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
             } catch (error) {
               throw asLambdaError(error as Error);
