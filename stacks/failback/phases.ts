@@ -165,7 +165,13 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
   });
   promote.next(promotionLoop.choice);
 
-  const seal = guarded(scope, invokeStep(scope, "SealOldServing", fns.SealOldServing, { resultPath: "$.seal" }), "SealOldServing", compensate);
+  // The replica may still be applying the last events (RDS's heartbeat right after a rotation): a few looks, seconds apart.
+  const seal = guarded(
+    scope,
+    invokeStep(scope, "SealOldServing", fns.SealOldServing, { resultPath: "$.seal", retry: { errors: ["ReplicaBehindAtSealError"], intervalSeconds: 5, maxAttempts: 6, backoffRate: 1, maxDelaySeconds: 5 } }),
+    "SealOldServing",
+    compensate,
+  );
   seal.next(promote);
 
   const catchUpCap = failbackPolling.catchUp;

@@ -109,7 +109,7 @@ export function succeededMessage(state: FailbackState, outcome: FailbackOutcome,
       : [
           `Switchback ${run.executionName} succeeded: the primary region serves again.`,
           `Write downtime: ${outcome.writeDowntimeSeconds ?? "?"} s (writes stopped → the primary serving writes).`,
-          `Data loss: ${outcome.dataLossVerdict === "none" ? "none (the DR database's binary log had not moved since the replica executed all of it when it was sealed)" : (outcome.dataLossVerdict ?? "not measured")}.`,
+          `Data loss: ${outcome.dataLossVerdict === "none" ? "none (when it was sealed, the replica had executed the DR database's binary log up to its last position)" : (outcome.dataLossVerdict ?? "not measured")}.`,
           protection,
           'Next: set activeRegion: "primary" for the stage before the next deploy, then close the incident (pnpm dr close-incident).',
         ];

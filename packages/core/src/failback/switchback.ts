@@ -18,10 +18,10 @@ import { callAws } from "../errors";
 import { judgeFailure } from "../failover/compensation";
 import { beginCompensation } from "../failover/lock";
 import { promotionAcceptanceSeconds } from "../failover/settings";
-import { NewPrimaryUnhealthyError, RenameInProgressError, WritesAfterCatchUpError } from "./errors";
+import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, WritesAfterCatchUpError } from "./errors";
 import type { FailbackRun } from "./input";
-import { readProbe, type BinlogPosition, type ProbeReport } from "./positions";
-import type { Side } from "./settings";
+import { readProbe, type BinlogPosition, type ProbeReport, type ReplicaPosition } from "./positions";
+import type { Role, Side } from "./settings";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { findInstance, renameAside, retiredName } from "./standby";
 import type { Direction, FailbackAssessment } from "./state";
@@ -60,15 +60,24 @@ export async function verifyWritable(url: string, now: () => Date, timeoutMs = 5
 
 const coordinate = (p: { file: string; position: number }) => `${p.file}:${p.position}`;
 
-/** Pure: did the old source move after the replica had executed all of it? */
-export function judgeDataLoss(caughtUp: { file: string; position: number }, after: ProbeReport["binlog"] | null) {
+/**
+ * Pure: does the replica hold everything the old source holds at the seal? Either the source has
+ * not moved since the catch-up (the replica had executed exactly up to it), or the replica's
+ * applier has executed exactly up to the source's position now (and the GTID sets agree when on):
+ * RDS moves a position with no user write (it rotates the binary log every five minutes and its
+ * rdsadmin user writes a heartbeat row), and those events reach the replica like any other.
+ * Comparing the source with itself across a rotation would call that a lost write.
+ */
+export function judgeDataLoss(caughtUp: BinlogPosition, after: ProbeReport["binlog"] | null, replica: ReplicaPosition | null = null) {
   if (!after) return { caughtUpPosition: coordinate(caughtUp), positionAfterPromotion: null, lostBytes: null, verdict: "unknown" as const };
+  const unmoved = after.file === caughtUp.file && after.position === caughtUp.position;
+  const replicaHasIt = replica !== null && replica.execFile === after.file && replica.execPosition === after.position && (after.gtidExecuted === "" || replica.gtidExecuted === after.gtidExecuted);
   const moved = after.file !== caughtUp.file ? null : after.position - caughtUp.position;
   return {
     caughtUpPosition: coordinate(caughtUp),
     positionAfterPromotion: coordinate(after),
-    lostBytes: moved,
-    verdict: moved === 0 ? ("none" as const) : ("writes-after-catch-up" as const),
+    lostBytes: unmoved || replicaHasIt ? 0 : moved,
+    verdict: unmoved || replicaHasIt ? ("none" as const) : ("writes-after-catch-up" as const),
   };
 }
 
@@ -150,25 +159,42 @@ export interface Seal {
 }
 
 /**
- * Seals the DR database just before the promotion: reads its binary log position one last time
- * (it must equal the caught-up one, or something wrote after the catch-up and the switchback
- * stops before anything irreversible), makes it read-only (`read_only` = 1 in the group it uses:
- * kept aside for good, it must never be a second writable database), then renames it aside.
- * Renaming deletes its endpoint's DNS name and reboots it, so no client can write to it while the
- * primary replica is promoted. A retry after a lost answer finds the fence set and the name
- * already moved. RestoreServing undoes both before any promotion.
+ * Seals the DR database just before the promotion: reads its binary log position one last time,
+ * and the primary replica's, and goes on only when the replica holds everything the DR database
+ * holds (judgeDataLoss: unmoved since the catch-up, or executed up to where it is now, RDS's own
+ * rotation and heartbeat included). A replica still applying the last events is
+ * ReplicaBehindAtSealError, retried; what keeps writing exhausts the retries and nothing is
+ * promoted. Then it makes the DR database read-only (`read_only` = 1 in the group it uses: kept
+ * aside for good, it must never be a second writable database) and renames it aside. Renaming
+ * deletes its endpoint's DNS name and reboots it, so no client can write to it while the primary
+ * replica is promoted. A retry after a lost answer finds the fence set and the name already moved.
+ * RestoreServing undoes both before any promotion.
  */
-export async function sealOldServing(rds: RDSClient, lambda: LambdaClient, probeFunction: string, dr: Side, run: FailbackRun, caughtUp: BinlogPosition, now: Date): Promise<Seal> {
+export async function sealOldServing(
+  clients: Record<Role, { rds: RDSClient; lambda: LambdaClient }>,
+  probeFunction: string,
+  s: Record<Role, Side>,
+  run: FailbackRun,
+  caughtUp: BinlogPosition,
+  now: Date,
+): Promise<Seal> {
+  const { rds } = clients.dr;
+  const dr = s.dr;
   const name = retiredName(dr.dbId, run.startedAt);
   const current = await findInstance(rds, dr.dbId);
   if (!current) {
     if (!(await findInstance(rds, name))) throw new WritesAfterCatchUpError(`neither ${dr.dbId} nor ${name} exists: the DR database's state is unknown`);
     return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), readOnly: await Database.fenceInstanceReadOnly(rds, name), at: now.toISOString() };
   }
-  const report = await readProbe(lambda, probeFunction, { identifier: dr.dbId, host: current.endpoint });
-  const dataLoss = judgeDataLoss(caughtUp, report.binlog);
+  const primaryDb = await findInstance(clients.primary.rds, s.primary.dbId);
+  const [source, replica] = await Promise.all([
+    readProbe(clients.dr.lambda, probeFunction, { identifier: dr.dbId, host: current.endpoint }),
+    readProbe(clients.primary.lambda, probeFunction, { identifier: s.primary.dbId, host: primaryDb?.endpoint ?? null }),
+  ]);
+  const dataLoss = judgeDataLoss(caughtUp, source.binlog, replica.replica);
   if (dataLoss.verdict !== "none") {
-    throw new WritesAfterCatchUpError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the replica had caught up: not promoting over writes the replica lacks`);
+    const executed = replica.replica ? `${replica.replica.execFile}:${replica.replica.execPosition}` : "nothing (no replication status)";
+    throw new ReplicaBehindAtSealError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the catch-up and the replica has executed ${executed}: not promoting over writes the replica lacks (yet)`);
   }
   const fenced = await Database.fenceInstanceReadOnly(rds, dr.dbId);
   await renameAside(rds, dr.dbId, name);

@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "../../../core/src";
-import { failbackState, lostWrites } from "../../../world/src";
+import { binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
 import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
 
 let suite: FailbackSuite;
@@ -184,3 +184,35 @@ describe("a switchback interrupted by an outage of the primary region before any
   });
 });
 
+describe("RDS's own writes between the catch-up and the seal", () => {
+  it("do not roll the switchback back: a binary log rotation and the rdsadmin heartbeat move the position, no user write is lost", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    // Five minutes pass between the catch-up and the seal: RDS rotates the DR database's binary log and writes its heartbeat.
+    rig.before.SealOldServing = (n) => {
+      if (n === 1) rig.world.clock.advance(binlogRotationSeconds);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-heartbeat");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
+    expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+    expect(await rig.outcome("switchback-heartbeat")).toMatchObject({ dataLossVerdict: "none", lostWrites: 0 });
+    await expectInvariants(rig, run);
+  });
+
+  it("still roll it back when something keeps writing to the DR database after the catch-up: the replica never holds it all, nothing is promoted", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.SealOldServing = (n) => {
+      if (n !== 1) return;
+      failbackState(rig.world).traffic?.strayWriters.add(rig.ids.replicaDb);
+      rig.world.clock.advance(10);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-late-writer");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(run.error).toBe("ReplicaBehindAtSealError");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    await expectInvariants(rig, run);
+  });
+});
