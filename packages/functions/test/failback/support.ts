@@ -15,6 +15,7 @@ import {
   failbackEnvironment,
   failbackWorld,
   installApis,
+  invariantViolations,
   lambdaContext,
   placementOf,
   renameInstance,
@@ -174,6 +175,9 @@ export async function expectInvariants(rig: FailbackRig, lastRun?: ExecutionReco
   expect([ids.drPilotTaskCount, ids.drTaskCount]).toContain(service(world, ids.drRegion).desired);
   const lock = await rig.lockItem();
   if (lock) expect(String(lock.owner)).not.toBe("");
+  // And the world's own invariants (packages/world/src/invariants.ts). These executions run
+  // outside world.executions, so the lock is judged just above.
+  if (!options.oldPrimaryUnfenced) expect(invariantViolations(world, ids, { lock, lockHeldBecause: "a failback run's lock is judged by expectInvariants" })).toEqual([]);
   if (lastRun?.status === "FAILED" && !["FailbackInputRejected", "FailbackAlreadyRunning", "FailbackLockNotAcquired"].includes(lastRun.states.at(-1) ?? "")) {
     const last = world.inbox.at(-1);
     expect(last?.kind ?? "", `no failure notification for ${lastRun.error}`).toMatch(/\.(failed|needs-operator|not-protected)$/);
