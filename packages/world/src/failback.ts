@@ -408,7 +408,8 @@ export function sqlSession(world: WorldState, identifier: string): { query(sql: 
           },
         ];
       }
-      if (statement.startsWith("SELECT @@GLOBAL.READ_ONLY")) return [{ read_only: world.dbView(db).sourceIdentifier === null ? 0 : 1 }];
+      // A replica's default, or the group's read_only (a fence, a seal).
+      if (statement.startsWith("SELECT @@GLOBAL.READ_ONLY")) return [{ read_only: world.dbView(db).sourceIdentifier === null && !world.isReadOnly(db) ? 0 : 1 }];
       throw Object.assign(new Error(`You have an error in your SQL syntax near '${sql}'`), { code: "ER_PARSE_ERROR" });
     },
   };

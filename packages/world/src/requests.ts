@@ -105,6 +105,10 @@ export const requestChecks: Readonly<Record<string, Check>> = {
     if (parameters.length > 20) refuse("InvalidParameterValue", "A maximum of 20 parameters can be reset in a single request.");
   },
   "ecs:TagResource": (i) => ecsTags(i.tags),
+  // "You cannot edit or delete tag keys or values with this prefix" (aws:).
+  "ecs:UntagResource": (i) => {
+    for (const key of (i.tagKeys ?? []) as string[]) if (/^aws:/i.test(key)) refuse("InvalidParameterException", `Tag keys with the aws: prefix are reserved for AWS use and cannot be removed: ${key}`);
+  },
   "ecs:UpdateService": (i) => {
     if (i.desiredCount !== undefined && (typeof i.desiredCount !== "number" || i.desiredCount < 0)) refuse("InvalidParameterException", "desiredCount must be 0 or more.");
   },

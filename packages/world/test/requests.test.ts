@@ -2,7 +2,7 @@
  * The world refuses what AWS refuses in a request itself (docs/aws-behaviour.md, "Requests AWS
  * refuses"), through the real SDK clients, and a refused request changes nothing.
  */
-import { ECSClient, TagResourceCommand } from "@aws-sdk/client-ecs";
+import { ECSClient, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-ecs";
 import { CreateDBInstanceReadReplicaCommand, ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterEach, describe, expect, it } from "vitest";
@@ -53,6 +53,7 @@ describe("requests AWS refuses", () => {
     for (const tag of [{ key: "pilot-light:fenced", value: "failover x (incident y)" }, { key: "aws:mine", value: "x" }]) {
       await expect(ecs.send(new TagResourceCommand({ resourceArn: service.arn, tags: [tag] }))).rejects.toMatchObject({ name: "InvalidParameterException" });
     }
+    await expect(ecs.send(new UntagResourceCommand({ resourceArn: service.arn, tagKeys: ["aws:cloudformation:stack-name"] }))).rejects.toMatchObject({ name: "InvalidParameterException" });
     expect(service.tags).toEqual(before);
   });
 
