@@ -15,7 +15,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient, ResetDBParameterGroupCommand } from "@aws-sdk/client-rds";
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -34,6 +34,7 @@ import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
+import { validateRequest } from "./requests";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -92,6 +93,7 @@ export function installApis(world: WorldState): () => void {
     if (fault && !fault.applied) return fault.error === "NoResponse" ? unanswered() : fail(faultError(fault, api));
     let output: unknown;
     try {
+      validateRequest(api, input);
       output = await fake(input as never, region);
     } catch (error) {
       return fail(error as Error);
@@ -140,6 +142,8 @@ export function installApis(world: WorldState): () => void {
           ReadReplicaSourceDBInstanceIdentifier: view.sourceIdentifier ?? undefined,
           BackupRetentionPeriod: db.backupRetentionDays,
           PreferredBackupWindow: window(db.backup),
+          Engine: "mysql",
+          EngineVersion: "8.4.6",
           DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
           ...describeExtras(world, db),
@@ -167,7 +171,7 @@ export function installApis(world: WorldState): () => void {
 
   const parameterGroupOf = (name: string | undefined, region: string) => {
     const group = world.parameterGroups.get(name ?? "");
-    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFound", `DBParameterGroup ${name} not found.`, 404);
+    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFoundFault", `DBParameterGroup ${name} not found.`, 404);
     return group;
   };
   // Source "user": only the parameters set in the group (the API has no filter by name).
@@ -191,6 +195,14 @@ export function installApis(world: WorldState): () => void {
       return { DBParameterGroupName: group.name };
     },
   );
+
+  // The named parameters back to the engine's default (read_only's: on for a replica only).
+  route(rds, ResetDBParameterGroupCommand, "rds:ResetDBParameterGroup", (input: { DBParameterGroupName?: string; ResetAllParameters?: boolean; Parameters?: { ParameterName?: string }[] }, region) => {
+    const group = parameterGroupOf(input.DBParameterGroupName, region);
+    if (input.ResetAllParameters) group.parameters.clear();
+    for (const p of input.Parameters ?? []) group.parameters.delete(p.ParameterName ?? "");
+    return { DBParameterGroupName: group.name };
+  });
 
   const cw = stub(CloudWatchClient);
   interface MetricQuery {

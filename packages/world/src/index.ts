@@ -19,3 +19,4 @@ export * from "./invariants";
 export * from "./failback";
 export * from "./failback-api";
 export * from "./failback-topology";
+export * from "./requests";
