@@ -27,6 +27,15 @@ export const stepNames = [
 
 export type StepName = (typeof stepNames)[number];
 
+/**
+ * States that run a step's Lambda a second time in the definition under their own name (state
+ * names are unique): compensation pins DNS and fences the old primary once a promotion started.
+ */
+export const stepAliases = {
+  PinDnsAfterFailure: { state: "PinDnsAfterFailure", step: "SwitchDns" },
+  FenceAfterFailure: { state: "FenceAfterFailure", step: "FencePrimary" },
+} as const satisfies Record<string, { state: string; step: StepName }>;
+
 /** "PromoteReplica" → "promote-replica" */
 export function handlerFile(step: StepName): string {
   return step.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "-") + c.toLowerCase());

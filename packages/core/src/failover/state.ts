@@ -137,6 +137,9 @@ export type Assessment = z.infer<typeof Assessment>;
 /** A step's result when the step itself failed in the compensation path (caught, not fatal). */
 const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
+/** What the promotion branch holds for DNS and the fence until their steps have run (a drill never runs them). */
+const NotAttempted = z.object({ notAttempted: z.literal(true) });
+
 export const FailoverState = z.object({
   run: Run,
   lock: LockResult.optional(),
@@ -145,9 +148,9 @@ export const FailoverState = z.object({
     .object({ promotion: z.union([PromotionStatus, z.object({ skipped: z.string() })]), service: ScaleStatus })
     .optional(),
   health: HealthProbe.optional(),
-  dns: z.union([DnsSwitch, z.object({ leftToHealthChecks: z.boolean(), detail: z.string() })]).optional(),
+  dns: z.union([DnsSwitch, z.object({ leftToHealthChecks: z.boolean(), detail: z.string() }), NotAttempted]).optional(),
   secret: z.union([SecretPromotion, CaughtError]).optional(),
-  fence: z.union([FenceResult, CaughtError]).optional(),
+  fence: z.union([FenceResult, CaughtError, NotAttempted]).optional(),
   drillRestore: z.union([ScaleStatus, CaughtError]).optional(),
   failure: Failure.optional(),
   assessment: Assessment.optional(),
