@@ -60,6 +60,8 @@ export const LockResult = z.object({
   preempted: z
     .object({ owner: z.string(), executionArn: z.string().nullable(), at: z.string(), stoppedAt: z.string().optional(), status: z.string().optional() })
     .optional(),
+  /** The ended execution whose lock this one took over (its releases were lost). */
+  takenOver: z.object({ owner: z.string(), executionArn: z.string(), status: z.string(), at: z.string() }).optional(),
 });
 
 export const PreflightReport = z.object({

@@ -5,6 +5,7 @@
  * lock, inputs made of invisible characters. After every test the world's invariants are
  * checked (after one pass of the monitor's fence completion).
  */
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { failoverInput, startSuite, type Rig, type Suite } from "./support";
 
@@ -42,5 +43,28 @@ describe("end states that match the world", () => {
     expect(rig.world.record(rig.ids.hostedZoneId, rig.ids.recordName, "primary")?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
     expect((await rig.outcome("pin-timed-out"))?.dns).toMatch(/^(switched|already-pinned)$/);
     expect(rig.world.inbox.at(-1)?.message).not.toContain("left to health checks");
+  });
+});
+
+describe("a finished run's lock", () => {
+  it.each([
+    ["the next drill", "drill"],
+    ["the next failover", "failover"],
+  ] as const)("is taken over by %s when every release of it was lost: AcquireLock asks Step Functions and records the takeover", async (_what, mode) => {
+    const rig = await suite.rig({ replicaLag: [400] });
+    let left: Record<string, unknown> | undefined;
+    rig.after.AcquireLock = () => {
+      void rig.lockItem().then((item) => (left = item));
+    };
+    // A failover that ends RolledBack (lag over budget) whose RecordFailure, ExecutionEnded and
+    // their retries all failed to release the lock: the item stays as the run wrote it.
+    const first = await rig.run(failoverInput({ incidentId: "first" }), "first-run");
+    expect(first.states.at(-1), first.cause).toBe("RolledBack");
+    expect(left).toMatchObject({ owner: "first-run" });
+    await rig.dynamo.doc.send(new PutCommand({ TableName: rig.table, Item: left }));
+    const result = await rig.run(failoverInput({ mode, incidentId: "second", options: { acknowledgeRpoBreach: true } }), `second-${mode}`);
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect((result.output as { lock: unknown }).lock).toMatchObject({ acquired: true, takenOver: { owner: "first-run", status: "FAILED", executionArn: first.executionArn } });
+    expect(rig.world.callsTo("states:DescribeExecution").length).toBeGreaterThan(0);
   });
 });
