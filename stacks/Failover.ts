@@ -62,6 +62,7 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "NotifyStarted":
     case "NotifySucceeded":
     case "NotifyFailed":
+    case "RetryServing":
       return [];
     case "AcquireLock":
       return [
@@ -120,7 +121,7 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
 }
 
 /** Steps that publish to the alerts topic (sns:Publish on the topic, KMS use on its key). */
-export const publishingSteps: readonly StepName[] = ["NotifyStarted", "NotifySucceeded", "NotifyFailed"];
+export const publishingSteps: readonly StepName[] = ["NotifyStarted", "NotifySucceeded", "NotifyFailed", "RetryServing"];
 
 export function Failover({ stack, app }: StackContext) {
   const { config, names } = useStage(app);

@@ -170,8 +170,11 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
   fence.addCatch(isComplete, { resultPath: "$.fenceError" });
   fence.next(isComplete);
+  // Tried on every look while RDS promotes; once the database is writable only if never tried
+  // (the scheduled CompleteFence finishes it: no bounded wait on a dead region on the RTO path).
   const isFenced = new sfn.Choice(scope, "IsOldPrimaryFenced")
     .when(sfn.Condition.and(sfn.Condition.isPresent("$.fence.fenced"), sfn.Condition.booleanEquals("$.fence.fenced", true)), isComplete)
+    .when(sfn.Condition.and(sfn.Condition.not(sfn.Condition.isPresent("$.fence.notAttempted")), sfn.Condition.booleanEquals("$.promotion.writable", true)), isComplete)
     .otherwise(fence);
 
   const leftToHealthChecks = new sfn.Pass(scope, "DnsLeftToHealthChecks", {
@@ -206,7 +209,12 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   return new sfn.Pass(scope, "DnsNotAttempted", { result: sfn.Result.fromObject({ notAttempted: true }), resultPath: "$.dns" }).next(fenceNotYet);
 }
 
-/** Scale the DR service to full size and wait until stable with that many healthy targets. */
+/**
+ * Scale the DR service to full size and wait until stable with that many healthy targets. In a
+ * failover a failed scale step is tried again (RetryServing tells people and plans a growing
+ * pause, bounded at Failover.servingRetrySeconds): once the database is promoted the DR service
+ * is the only way users are served, and access denied for a while must not end the run.
+ */
 export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainable {
   const failed = new sfn.Fail(scope, "ScaleBranchFailed", { errorPath: "$.error.Error", causePath: "$.error.Cause" });
   const cap = polling.service;
@@ -215,9 +223,26 @@ export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainabl
     cause: `CheckDrService: the DR service was not stable with all targets healthy after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`,
   });
   const scale = invoke(scope, "ScaleDrService", fns.ScaleDrService, { resultPath: "$.service" });
-  scale.addCatch(branchFailure(scope, "ScaleDrService", failed), { resultPath: "$.error" });
   const check = invoke(scope, "CheckDrService", fns.CheckDrService, { resultPath: "$.service" });
-  check.addCatch(branchFailure(scope, "CheckDrService", failed), { resultPath: "$.error" });
+
+  // The branch fails naming the scale step that failed last (the cause starts with its name).
+  const servingFailed = new sfn.Pass(scope, "ServingFailed", {
+    parameters: { "Error.$": "$.servingFailure.error", "Cause.$": "States.Format('{}: {}', $.servingFailure.step, $.servingFailure.cause)" },
+    resultPath: "$.error",
+  }).next(failed);
+  const retry = invoke(scope, "RetryServing", fns.RetryServing, { resultPath: "$.serving" });
+  retry.addCatch(servingFailed, { resultPath: "$.servingError" });
+  const waitAgain = new sfn.Wait(scope, "WaitToServeAgain", {
+    comment: "The pause RetryServing planned (30 s doubling to 5 min), then the scale step again",
+    time: sfn.WaitTime.secondsPath("$.serving.waitSeconds"),
+  }).next(scale);
+  retry.next(new sfn.Choice(scope, "KeepTryingToServe").when(sfn.Condition.booleanEquals("$.serving.exhausted", true), servingFailed).otherwise(waitAgain));
+  const retryOrFail = new sfn.Choice(scope, "RetryServingOrFail").when(isMode("failover"), retry).otherwise(servingFailed);
+  const refused = (step: "ScaleDrService" | "CheckDrService") =>
+    new sfn.Pass(scope, `${step}Refused`, { parameters: { step, "error.$": "$.error.Error", "cause.$": "$.error.Cause" }, resultPath: "$.servingFailure" }).next(retryOrFail);
+  scale.addCatch(refused("ScaleDrService"), { resultPath: "$.error" });
+  check.addCatch(refused("CheckDrService"), { resultPath: "$.error" });
+
   const wait = new sfn.Wait(scope, "WaitForDrService", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
   const isStable = new sfn.Choice(scope, "IsDrServiceStable")
     .when(sfn.Condition.booleanEquals("$.service.stable", true), new sfn.Succeed(scope, "DrServiceStable"))

@@ -11,6 +11,7 @@ export const stepNames = [
   "CheckPromotion",
   "ScaleDrService",
   "CheckDrService",
+  "RetryServing",
   "VerifyDrHealth",
   "SwitchDns",
   "CheckDnsChange",
@@ -67,6 +68,7 @@ export function taskTimeoutSeconds(step: StepName): number {
     case "Preflight":
       return 60;
     case "VerifyDrHealth":
+    case "RetryServing":
     case "NotifyStarted":
     case "NotifySucceeded":
     case "NotifyFailed":

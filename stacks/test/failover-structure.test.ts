@@ -146,8 +146,24 @@ describe("failover state machine structure", () => {
     expect(branches[1]).toContain("ScaleDrService");
   });
 
+  it("tries a failed scale step again in a failover (RetryServing tells and plans the pause, bounded), and gives up at once in a drill", () => {
+    for (const step of ["ScaleDrService", "CheckDrService"]) {
+      expect(((states.get(step)?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath]), step).toEqual([[`${step}Refused`, "$.error"]]);
+      expect(states.get(`${step}Refused`)?.Next, step).toBe("RetryServingOrFail");
+    }
+    const modes = (states.get("RetryServingOrFail")?.Choices ?? []) as { Variable: string; StringEquals?: string; Next: string }[];
+    expect(modes).toEqual([expect.objectContaining({ Variable: "$.run.mode", StringEquals: "failover", Next: "RetryServing" })]);
+    expect(states.get("RetryServingOrFail")?.Default).toBe("ServingFailed");
+    expect(states.get("RetryServing")?.Next).toBe("KeepTryingToServe");
+    expect(((states.get("KeepTryingToServe")?.Choices ?? []) as { Variable: string; Next: string }[]).map((c) => [c.Variable, c.Next])).toEqual([["$.serving.exhausted", "ServingFailed"]]);
+    expect(states.get("KeepTryingToServe")?.Default).toBe("WaitToServeAgain");
+    expect(states.get("WaitToServeAgain")).toMatchObject({ SecondsPath: "$.serving.waitSeconds", Next: "ScaleDrService" });
+    expect(states.get("ServingFailed")?.Next).toBe("ScaleBranchFailed");
+  });
+
   it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 10-15 s wait", () => {
-    const waits = [...states].filter(([, s]) => s.Type === "Wait");
+    // WaitToServeAgain is RetryServing's planned pause, bounded by time (its own test above).
+    const waits = [...states].filter(([n, s]) => s.Type === "Wait" && n !== "WaitToServeAgain");
     expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion", "WaitForPromotionEvidence"]);
     for (const [name, wait] of waits) {
       expect(wait.Seconds, name).toBeGreaterThanOrEqual(10);

@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import { Run } from "./input";
+import { ServingFailure, ServingRetry } from "./serving";
 
 export const PromotionStatus = z.object({
   identifier: z.string(),
@@ -144,6 +145,9 @@ const NotAttempted = z.object({ notAttempted: z.literal(true) });
 
 export const FailoverState = z.object({
   run: Run,
+  /** After a failed scale step: which and why, then the plan for trying again (serving.ts). */
+  servingFailure: ServingFailure.optional(),
+  serving: ServingRetry.optional(),
   lock: LockResult.optional(),
   preflight: PreflightReport.optional(),
   recovery: z
@@ -167,5 +171,7 @@ export const PromotionRequest = FailoverState.extend({ promotion: PromotionStatu
 export const PromotionPoll = z.object({ run: Run, promotion: PromotionStatus });
 export const ServicePoll = z.object({ run: Run, service: ScaleStatus });
 export const DnsPoll = z.object({ run: Run, dns: DnsSwitch });
+/** RetryServing's event: the failed scale step, and the plan so far. */
+export const ServingRetryRequest = FailoverState.extend({ servingFailure: ServingFailure });
 /** Compensation steps read the assessment made by AssessFailure. */
 export const AssessedState = FailoverState.extend({ assessment: Assessment });

@@ -7,6 +7,7 @@
  */
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Failover } from "@pilot-light/core";
 import { failoverInput, startSuite, type Rig, type Suite } from "./support";
 
 let suite: Suite;
@@ -66,5 +67,93 @@ describe("a finished run's lock", () => {
     expect(result.status, result.cause).toBe("SUCCEEDED");
     expect((result.output as { lock: unknown }).lock).toMatchObject({ acquired: true, takenOver: { owner: "first-run", status: "FAILED", executionArn: first.executionArn } });
     expect(rig.world.callsTo("states:DescribeExecution").length).toBeGreaterThan(0);
+  });
+});
+
+describe("a run that could still serve", () => {
+  const notices = (rig: Rig) => rig.world.inbox.filter((m) => (m.kind ?? "").startsWith("failover.serving-"));
+
+  it("keeps scaling the DR service when ECS refuses UpdateService twice after the promotion, telling people each time, and serves", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.world.inject({ api: "ecs:UpdateService", error: "AccessDeniedException", region: rig.ids.drRegion, times: 2 });
+    const result = await rig.run(failoverInput(), "denied-twice");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.world.healthStatus(rig.ids.drRegion)).toBe(200);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(notices(rig).map((m) => m.kind)).toEqual(["failover.serving-retry", "failover.serving-retry"]);
+    expect(notices(rig)[1]?.subject).toContain("ScaleDrService failed (attempt 2)");
+    expect(notices(rig)[1]?.message).toMatch(/AccessDeniedException[\s\S]*Next attempt at .*; the run gives up at /);
+  });
+
+  it("keeps trying for a bounded time when ECS refuses for good, tells each attempt, then asks an operator with the database promoted", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.world.inject({ api: "ecs:UpdateService", error: "AccessDeniedException", region: rig.ids.drRegion });
+    const result = await rig.run(failoverInput(), "denied-for-good");
+    expect(result.error).toBe("NeedsOperator");
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    const told = notices(rig);
+    expect(told.length).toBeGreaterThanOrEqual(5);
+    expect(told.at(-1)?.kind).toBe("failover.serving-abandoned");
+    const first = rig.world.callsTo("ecs:UpdateService")[0]?.atMs ?? 0;
+    const last = rig.world.callsTo("ecs:UpdateService").at(-1)?.atMs ?? 0;
+    // Kept trying for most of the bound (30 min), never past it.
+    expect((last - first) / 1000).toBeGreaterThan(Failover.servingRetrySeconds - 600);
+    expect((last - first) / 1000).toBeLessThanOrEqual(Failover.servingRetrySeconds);
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "failover.needs-operator" });
+    expect(rig.world.inbox.at(-1)?.subject).toContain("at ScaleDrService");
+    rig.world.faults.length = 0;
+  });
+
+  it("gives up at once in a drill (nothing to serve): rolled back", async () => {
+    const rig = await suite.rig();
+    rig.world.inject({ api: "ecs:UpdateService", error: "AccessDeniedException", region: rig.ids.drRegion, times: 1 });
+    const result = await rig.run(failoverInput({ mode: "drill" }), "drill-denied");
+    expect(result.states.at(-1)).toBe("RolledBack");
+    expect(notices(rig)).toEqual([]);
+    expect(rig.world.inbox.at(-1)?.subject).toContain("at ScaleDrService");
+  });
+});
+
+describe("every mutating call whose answer was lost after it applied", () => {
+  // The SDK retries a 5xx or a socket error itself: its retry meets the call's own effect.
+  const lost = ["InternalFailure", "ECONNRESET"] as const;
+  const failoverCalls = [
+    ["rds:PromoteReadReplica", undefined],
+    ["ecs:UpdateService", "dr"],
+    ["ecs:UpdateService", "primary"],
+    ["ecs:TagResource", "primary"],
+    ["rds:ModifyDBParameterGroup", "primary"],
+    ["route53:ChangeResourceRecordSets", undefined],
+    ["secretsmanager:StopReplicationToReplica", undefined],
+    ["sns:Publish", undefined],
+  ] as const;
+
+  it("covers every mutating API a failover calls", async () => {
+    const rig = await suite.rig();
+    expect((await rig.run(failoverInput(), "clean")).status).toBe("SUCCEEDED");
+    const called = new Set(rig.world.mutatingCalls().map((c) => `${c.api}@${c.region === rig.ids.drRegion ? "dr" : c.region === rig.ids.primaryRegion ? "primary" : "global"}`));
+    for (const key of called) {
+      const [api, where] = key.split("@");
+      expect(failoverCalls.some(([a, w]) => a === api && (w === undefined || w === where)), key).toBe(true);
+    }
+  });
+
+  describe.each(lost)("(%s, then the SDK's own retry)", (error) => {
+    it.each(failoverCalls)("%s (%s): the failover completes, its outcome as the world shows", async (api, where) => {
+      const rig = await suite.rig({ latencies: { promotionRaceSeconds: 60 } });
+      const region = where === "dr" ? rig.ids.drRegion : where === "primary" ? rig.ids.primaryRegion : undefined;
+      rig.world.inject({ api, error, applied: true, times: 1, ...(region ? { region } : {}) });
+      const result = await rig.run(failoverInput(), `lost-${api.replace(/:/g, "-")}-${where ?? "any"}`);
+      expect(result.status, result.cause).toBe("SUCCEEDED");
+      expect(rig.world.callsTo(api).some((c) => c.failed === error && c.applied)).toBe(true);
+      expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+      expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(false);
+      expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+      expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+      const outcome = await rig.outcome(result.executionArn.split(":").at(-1) ?? "");
+      expect(outcome).toMatchObject({ fenced: true, secretStandalone: true });
+      expect(outcome?.dns).toMatch(/^(switched|already-pinned|switched-pending)$/);
+    });
   });
 });

@@ -25,7 +25,7 @@ import {
 } from "../../../world/src";
 import { Failover, State } from "@pilot-light/core";
 import { extractAsl } from "../../../tools/src/asl";
-import { handlerFile, stepAliases, stepNames, taskTimeoutSeconds, type StepName } from "../../../../stacks/failover/steps";
+import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../../stacks/failover/steps";
 import { startDynalite, type LocalDynamo } from "../../../core/test/support/dynalite";
 
 /**
@@ -137,8 +137,6 @@ export async function startSuite(): Promise<Suite> {
           },
         ]),
       );
-      // A state that runs a step's Lambda under another name (compensation's pin and fence) is that step.
-      for (const { state, step } of Object.values(stepAliases)) handlers[state] = handlers[step] as LocalHandler;
       const rig: Rig = {
         world,
         ids,
@@ -153,7 +151,7 @@ export async function startSuite(): Promise<Suite> {
             clock: world.clock,
             handlers,
             executionName,
-            lambdaTimeoutSeconds: (s) => taskTimeoutSeconds(stepOfState(s)) - 5,
+            lambdaTimeoutSeconds: (s) => taskTimeoutSeconds(s as StepName) - 5,
             world,
             stateMachineArn: ids.stateMachineArn,
           }),
@@ -187,11 +185,6 @@ export async function startSuite(): Promise<Suite> {
       await dynamo.stop();
     },
   };
-}
-
-/** The step whose Lambda a state runs (a state name, or an alias of one). */
-function stepOfState(state: string): StepName {
-  return Object.values(stepAliases).find((a) => a.state === state)?.step ?? (state as StepName);
 }
 
 /**
