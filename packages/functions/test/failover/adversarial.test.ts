@@ -34,6 +34,16 @@ describe("end states that match the world", () => {
     rig.world.faults.length = 0;
   });
 
+  it("tells a failed run through an OpsCenter OpsItem naming the step when sns:Publish is denied for good", async () => {
+    const rig = await suite.rig({ replicaLag: [400] });
+    rig.world.inject({ api: "sns:Publish", error: "AuthorizationError", httpStatusCode: 403 });
+    const result = await rig.run(failoverInput(), "sns-denied");
+    expect(result.states.at(-1)).toBe("RolledBack");
+    expect(rig.world.inbox).toEqual([]);
+    expect(rig.world.opsItems.map((o) => o.title)).toEqual([expect.stringContaining("failed at Preflight")]);
+    expect(rig.world.opsItems[0]?.description).toContain("RpoBudgetExceededError");
+  });
+
   it("reports DNS as pinned when SwitchDns's Lambda timed out after the pin applied (not left to health checks)", async () => {
     const rig = await suite.rig({ primaryDown: true });
     rig.after.SwitchDns = (n) => {
