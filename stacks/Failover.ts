@@ -75,6 +75,8 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
       return [
         allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])),
         allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"])),
+        // RecordOutcome reports DNS as Route 53 shows it (the run's own view can be behind).
+        ...(step === "RecordOutcome" && zoneArn ? [allow(["route53:ListResourceRecordSets"], [zoneArn])] : []),
       ];
     case "Preflight":
       return [

@@ -295,6 +295,8 @@ describe("step Lambda IAM (least privilege)", () => {
     ["SwitchDns", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]],
     ["AcquireLock", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:DescribeExecution", "states:StopExecution"]],
     ["NotifyFailed", ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]],
+    // Reads the PRIMARY record to report DNS as it is.
+    ["RecordOutcome", ["dynamodb:DeleteItem", "dynamodb:PutItem", "route53:ListResourceRecordSets"]],
   ])("%s may do exactly %j (besides X-Ray)", (step, expected) => {
     const got = [...new Set(statementsOf(step).flatMap(actions))].filter((a) => !a.startsWith("xray:")).sort();
     expect(got).toEqual([...expected].sort());

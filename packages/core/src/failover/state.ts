@@ -159,6 +159,8 @@ export const FailoverState = z.object({
   fence: z.union([FenceResult, CaughtError, NotAttempted]).optional(),
   drillRestore: z.union([ScaleStatus, CaughtError]).optional(),
   failure: Failure.optional(),
+  /** RecordOutcome's result: the DNS it reported, as Route 53 showed it (NotifySucceeded says the same). */
+  outcome: z.object({ dns: z.enum(["switched", "switched-pending", "already-pinned", "left-to-health-checks", "not-configured", "not-switched"]) }).optional(),
   assessment: Assessment.optional(),
   restore: z.union([ScaleStatus, z.object({ skipped: z.string() }), CaughtError]).optional(),
 });

@@ -55,6 +55,20 @@ describe("end states that match the world", () => {
     expect((await rig.outcome("pin-timed-out"))?.dns).toMatch(/^(switched|already-pinned)$/);
     expect(rig.world.inbox.at(-1)?.message).not.toContain("left to health checks");
   });
+
+  it("reports DNS as Route 53 shows it when every SwitchDns attempt timed out after its pin applied", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    rig.after.SwitchDns = () => {
+      throw lambdaTimeout();
+    };
+    const result = await rig.run(failoverInput(), "pin-always-timed-out");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(result.states).toContain("DnsLeftToHealthChecks");
+    expect(rig.world.record(rig.ids.hostedZoneId, rig.ids.recordName, "primary")?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+    expect((await rig.outcome("pin-always-timed-out"))?.dns).toBe("switched-pending");
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "failover.succeeded" });
+    expect(rig.world.inbox.at(-1)?.message).toContain("DNS: the PRIMARY record now points at the DR load balancer");
+  });
 });
 
 describe("a finished run's lock", () => {
