@@ -67,6 +67,7 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "NotifyStarted":
     case "NotifySucceeded":
     case "NotifyFailed":
+    case "RetryServing":
       return [];
     case "AcquireLock":
       return [
@@ -79,6 +80,8 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
       return [
         allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])),
         allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"])),
+        // RecordOutcome reports DNS as Route 53 shows it (the run's own view can be behind).
+        ...(step === "RecordOutcome" && zoneArn ? [allow(["route53:ListResourceRecordSets"], [zoneArn])] : []),
       ];
     case "Preflight":
       return [
@@ -126,7 +129,7 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
 }
 
 /** Steps that publish to the alerts topic (sns:Publish on the topic, KMS use on its key). */
-export const publishingSteps: readonly StepName[] = ["NotifyStarted", "NotifySucceeded", "NotifyFailed"];
+export const publishingSteps: readonly StepName[] = ["NotifyStarted", "NotifySucceeded", "NotifyFailed", "RetryServing"];
 
 export function Failover({ stack, app }: StackContext) {
   const { config, names } = useStage(app);

@@ -274,6 +274,8 @@ export function Operations({ stack, app }: StackContext) {
     const executionsOf = stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     fn.attachPermissions([
       new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [executionsOf] }),
+      // When SNS is what fails, the failure (naming its step) is told by an OpsCenter OpsItem.
+      new iam.PolicyStatement({ actions: ["ssm:CreateOpsItem"], resources: [stack.formatArn({ service: "ssm", resource: "opsitem", resourceName: "*" })] }),
       // The dead execution's lock, released only if it still owns it (a conditional delete).
       new iam.PolicyStatement({
         actions: ["dynamodb:DeleteItem"],
@@ -302,6 +304,11 @@ export function Operations({ stack, app }: StackContext) {
         id: "AwsSolutions-IAM5",
         reason: "GetExecutionHistory of any execution of this one state machine: execution names are only known when they run.",
         appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+      },
+      {
+        id: "AwsSolutions-IAM5",
+        reason: "CreateOpsItem creates an OpsItem whose id OpsCenter assigns: no id is known before the call.",
+        appliesTo: [`Resource::arn:<AWS::Partition>:ssm:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:opsitem/*`],
       },
     ]);
     suppressLogRetention(stack);

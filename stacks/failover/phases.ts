@@ -2,8 +2,9 @@
  * The failover runbook as named phase builders. Each takes the step functions it needs and
  * returns its entry state; `failoverDefinition` wires them in order:
  *   intake (ValidateInput → AcquireLock → Preflight → dry-run exit)
- *   → NotifyStarted → recovery (Parallel: promote ‖ scale, each with a Choice+Wait loop)
- *   → VerifyDrHealth → drill exit | DNS pin (optional) → PromoteSecret → FencePrimary → RecordOutcome → NotifySucceeded
+ *   → NotifyStarted → recovery (Parallel: promote, then DNS pinned and the old primary fenced
+ *     while the promotion runs ‖ scale, each with a Choice+Wait loop)
+ *   → VerifyDrHealth → drill exit | DNS INSYNC wait (optional) → PromoteSecret → RecordOutcome → NotifySucceeded
  * and every failure into compensation (AssessFailure → roll back or escalate). Preflight and
  * PromoteReplica wait out a replica RDS will not promote yet (ReplicaNotReadyError: a backup,
  * a modification) up to `Failover.notReadyRetry`'s cap.
@@ -13,12 +14,18 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
 import { invoke, recordFailure, type StepFunctions } from "./task";
-import { polling } from "./steps";
+import { polling, stepAliases } from "./steps";
 
 const isMode = (mode: string) => sfn.Condition.stringEquals("$.run.mode", mode);
 
 /** Retry on a replica that is not ready yet (backing-up, ...): minutes, not seconds. */
 const notReady = { errors: ["ReplicaNotReadyError"], ...Failover.notReadyRetry };
+
+/**
+ * A step that reads before it writes is asked again when its Lambda timed out (perhaps after its
+ * write applied): the retry finds the effect and reports it instead of a failure.
+ */
+const askAgainAfterTimeout = { errors: ["Lambda.Unknown", "States.Timeout"], intervalSeconds: 2, maxAttempts: 2, backoffRate: 2, maxDelaySeconds: 10 };
 
 /** Failure → compensation: AssessFailure decides between rolling back and NeedsOperator. */
 export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.IChainable {
@@ -54,7 +61,20 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
   restore.addCatch(recordFailed, { resultPath: "$.restore" });
   restore.next(recordFailed);
 
+  // A promotion that started (or may have) makes the old primary stale: keep users off it and
+  // fence it now, whatever failed (the branch may have failed before its own pin and fence).
+  const fenceAfter = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" }, stepAliases.FenceAfterFailure.state);
+  fenceAfter.addCatch(recordFailed, { resultPath: "$.fenceError" });
+  fenceAfter.next(recordFailed);
+  const pinAfter = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout }, stepAliases.PinDnsAfterFailure.state);
+  pinAfter.addCatch(fenceAfter, { resultPath: "$.dnsError" });
+  pinAfter.next(fenceAfter);
+  const isolate = new sfn.Choice(scope, "KeepUsersOffOldPrimary")
+    .when(sfn.Condition.and(sfn.Condition.isPresent("$.preflight.dns.willSwitch"), sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true)), pinAfter)
+    .otherwise(fenceAfter);
+
   const rollBackOrEscalate = new sfn.Choice(scope, "RollBackOrEscalate")
+    .when(sfn.Condition.booleanEquals("$.assessment.promotionStarted", true), isolate)
     .when(sfn.Condition.booleanEquals("$.assessment.needsOperator", true), recordFailed)
     .otherwise(restore);
 
@@ -98,10 +118,7 @@ export function intakePhase(scope: Construct, fns: StepFunctions, compensate: sf
 
   // AcquireLock reads the lock first, so a retry after a timeout that followed its write finds
   // the lock its own: retried on the timeouts too, never left to a dead execution.
-  const lock = invoke(scope, "AcquireLock", fns.AcquireLock, {
-    resultPath: "$.lock",
-    retry: { errors: ["Lambda.Unknown", "States.Timeout"], intervalSeconds: 2, maxAttempts: 2, backoffRate: 2, maxDelaySeconds: 10 },
-  });
+  const lock = invoke(scope, "AcquireLock", fns.AcquireLock, { resultPath: "$.lock", retry: askAgainAfterTimeout });
   lock.addCatch(new sfn.Fail(scope, "FailoverAlreadyRunning", { comment: "Another failover or drill holds the lock", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), {
     errors: ["FailoverLockedError"],
     resultPath: "$.failure",
@@ -126,7 +143,14 @@ function branchFailure(scope: Construct, step: string, fail: sfn.Fail): sfn.ICha
   }).next(fail);
 }
 
-/** Promote the replica and wait until writable (skipped in a drill). */
+/**
+ * Promote the replica and wait until writable (skipped in a drill). From the moment a promote
+ * call may have reached RDS, users are kept off the old primary before the promotion completes:
+ * after every PromoteReplica and CheckPromotion that is not a re-request, the loop pins DNS to DR
+ * (SwitchDns, once: if Route 53 fails the health checks and CompleteFence take over) and, until
+ * it is done, fences the old primary (FencePrimary: bounded, a no-op once fenced). A region that
+ * comes back mid-promotion is fenced on the next poll, and Route 53 no longer sends users to it.
+ */
 export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChainable {
   const failed = new sfn.Fail(scope, "PromotionBranchFailed", { errorPath: "$.error.Error", causePath: "$.error.Cause" });
   const cap = polling.promotion;
@@ -139,12 +163,39 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   const check = invoke(scope, "CheckPromotion", fns.CheckPromotion, { resultPath: "$.promotion" });
   check.addCatch(branchFailure(scope, "CheckPromotion", failed), { resultPath: "$.error" });
   const wait = new sfn.Wait(scope, "WaitForPromotion", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
-  const isWritable = new sfn.Choice(scope, "IsReplicaWritable")
+  const isComplete = new sfn.Choice(scope, "IsPromotionComplete")
     .when(sfn.Condition.booleanEquals("$.promotion.writable", true), new sfn.Succeed(scope, "ReplicaWritable"))
+    .otherwise(wait);
+
+  const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
+  fence.addCatch(isComplete, { resultPath: "$.fenceError" });
+  fence.next(isComplete);
+  // Tried on every look while RDS promotes; once the database is writable only if never tried
+  // (the scheduled CompleteFence finishes it: no bounded wait on a dead region on the RTO path).
+  const isFenced = new sfn.Choice(scope, "IsOldPrimaryFenced")
+    .when(sfn.Condition.and(sfn.Condition.isPresent("$.fence.fenced"), sfn.Condition.booleanEquals("$.fence.fenced", true)), isComplete)
+    .when(sfn.Condition.and(sfn.Condition.not(sfn.Condition.isPresent("$.fence.notAttempted")), sfn.Condition.booleanEquals("$.promotion.writable", true)), isComplete)
+    .otherwise(fence);
+
+  const leftToHealthChecks = new sfn.Pass(scope, "DnsLeftToHealthChecks", {
+    comment: "Route 53's control plane failed: users reach DR through the health-check failover; CompleteFence pins the record once Route 53 answers",
+    parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
+    resultPath: "$.dns",
+  }).next(isFenced);
+  // A Lambda that timed out after its pin applied: the retry reads the record and finds it pinned.
+  const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout });
+  switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
+  switchDns.next(isFenced);
+  const isPinned = new sfn.Choice(scope, "IsDnsPinned")
+    .when(sfn.Condition.and(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), sfn.Condition.isPresent("$.dns.notAttempted")), switchDns)
+    .otherwise(isFenced);
+
+  const isWritable = new sfn.Choice(scope, "IsReplicaWritable")
+    .when(sfn.Condition.booleanEquals("$.promotion.writable", true), isPinned)
     .when(sfn.Condition.numberGreaterThanEquals("$.promotion.attempts", cap.maxAttempts), timedOut)
     // RDS showed no sign of the last promote call for its acceptance window: ask again.
     .when(sfn.Condition.booleanEquals("$.promotion.requestAgain", true), promote)
-    .otherwise(wait);
+    .otherwise(isPinned);
   promote.next(isWritable);
   check.next(isWritable);
   const skip = new sfn.Pass(scope, "SkipPromotion", {
@@ -152,10 +203,18 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
     result: sfn.Result.fromObject({ skipped: "drill: the replica stays a read replica" }),
     resultPath: "$.promotion",
   });
-  return new sfn.Choice(scope, "PromoteOrSkip").when(isMode("drill"), skip).otherwise(promote);
+  const choose = new sfn.Choice(scope, "PromoteOrSkip").when(isMode("drill"), skip).otherwise(promote);
+  // The branch always returns `dns` and `fence` (the Parallel selects them): not attempted until a step writes them.
+  const fenceNotYet = new sfn.Pass(scope, "FenceNotAttempted", { result: sfn.Result.fromObject({ notAttempted: true }), resultPath: "$.fence" }).next(choose);
+  return new sfn.Pass(scope, "DnsNotAttempted", { result: sfn.Result.fromObject({ notAttempted: true }), resultPath: "$.dns" }).next(fenceNotYet);
 }
 
-/** Scale the DR service to full size and wait until stable with that many healthy targets. */
+/**
+ * Scale the DR service to full size and wait until stable with that many healthy targets. In a
+ * failover a failed scale step is tried again (RetryServing tells people and plans a growing
+ * pause, bounded at Failover.servingRetrySeconds): once the database is promoted the DR service
+ * is the only way users are served, and access denied for a while must not end the run.
+ */
 export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainable {
   const failed = new sfn.Fail(scope, "ScaleBranchFailed", { errorPath: "$.error.Error", causePath: "$.error.Cause" });
   const cap = polling.service;
@@ -164,9 +223,26 @@ export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainabl
     cause: `CheckDrService: the DR service was not stable with all targets healthy after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`,
   });
   const scale = invoke(scope, "ScaleDrService", fns.ScaleDrService, { resultPath: "$.service" });
-  scale.addCatch(branchFailure(scope, "ScaleDrService", failed), { resultPath: "$.error" });
   const check = invoke(scope, "CheckDrService", fns.CheckDrService, { resultPath: "$.service" });
-  check.addCatch(branchFailure(scope, "CheckDrService", failed), { resultPath: "$.error" });
+
+  // The branch fails naming the scale step that failed last (the cause starts with its name).
+  const servingFailed = new sfn.Pass(scope, "ServingFailed", {
+    parameters: { "Error.$": "$.servingFailure.error", "Cause.$": "States.Format('{}: {}', $.servingFailure.step, $.servingFailure.cause)" },
+    resultPath: "$.error",
+  }).next(failed);
+  const retry = invoke(scope, "RetryServing", fns.RetryServing, { resultPath: "$.serving" });
+  retry.addCatch(servingFailed, { resultPath: "$.servingError" });
+  const waitAgain = new sfn.Wait(scope, "WaitToServeAgain", {
+    comment: "The pause RetryServing planned (30 s doubling to 5 min), then the scale step again",
+    time: sfn.WaitTime.secondsPath("$.serving.waitSeconds"),
+  }).next(scale);
+  retry.next(new sfn.Choice(scope, "KeepTryingToServe").when(sfn.Condition.booleanEquals("$.serving.exhausted", true), servingFailed).otherwise(waitAgain));
+  const retryOrFail = new sfn.Choice(scope, "RetryServingOrFail").when(isMode("failover"), retry).otherwise(servingFailed);
+  const refused = (step: "ScaleDrService" | "CheckDrService") =>
+    new sfn.Pass(scope, `${step}Refused`, { parameters: { step, "error.$": "$.error.Error", "cause.$": "$.error.Cause" }, resultPath: "$.servingFailure" }).next(retryOrFail);
+  scale.addCatch(refused("ScaleDrService"), { resultPath: "$.error" });
+  check.addCatch(refused("CheckDrService"), { resultPath: "$.error" });
+
   const wait = new sfn.Wait(scope, "WaitForDrService", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
   const isStable = new sfn.Choice(scope, "IsDrServiceStable")
     .when(sfn.Condition.booleanEquals("$.service.stable", true), new sfn.Succeed(scope, "DrServiceStable"))
@@ -181,7 +257,7 @@ export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainabl
 export function recoveryPhase(scope: Construct, fns: StepFunctions, compensate: sfn.IChainable): sfn.Parallel {
   const parallel = new sfn.Parallel(scope, "PromoteAndScale", {
     comment: "Promote the replica ‖ scale the DR service; either failing cancels the other and compensates",
-    resultSelector: { "promotion.$": "$[0].promotion", "service.$": "$[1].service" },
+    resultSelector: { "promotion.$": "$[0].promotion", "dns.$": "$[0].dns", "fence.$": "$[0].fence", "service.$": "$[1].service" },
     resultPath: "$.recovery",
   });
   parallel.branch(promotionBranch(scope, fns));
@@ -190,14 +266,9 @@ export function recoveryPhase(scope: Construct, fns: StepFunctions, compensate: 
   return parallel;
 }
 
-/** Pin DNS to DR and wait for INSYNC; Route 53 trouble never fails the failover. */
+/** Wait for the pin made during the promotion to be INSYNC; Route 53 trouble never fails the failover. */
 export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
   const cap = polling.dns;
-  const leftToHealthChecks = new sfn.Pass(scope, "DnsLeftToHealthChecks", {
-    comment: "Route 53's control plane failed: users still reach DR through the health-check failover",
-    parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
-    resultPath: "$.dns",
-  }).next(next);
   // The pin was accepted (the record is changed); only its propagation is unconfirmed: $.dns keeps it.
   const notInSync = new sfn.Pass(scope, "DnsNotInSyncYet", {
     comment: "The pin was accepted but not INSYNC within the cap; Route 53 still propagates it",
@@ -208,23 +279,23 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
     comment: "The pin was accepted; Route 53 could not be asked whether it is INSYNC",
     resultPath: sfn.JsonPath.DISCARD,
   }).next(next);
-  const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns" });
-  switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
   const check = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
   check.addCatch(notConfirmed, { resultPath: "$.dnsError" });
   const wait = new sfn.Wait(scope, "WaitForDns", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
   const inSync = new sfn.Choice(scope, "IsDnsInSync")
+    // Left to health checks (or never attempted): nothing to wait for.
+    .when(sfn.Condition.not(sfn.Condition.isPresent("$.dns.insync")), next)
     .when(sfn.Condition.booleanEquals("$.dns.insync", true), next)
     .when(sfn.Condition.numberGreaterThanEquals("$.dns.attempts", cap.maxAttempts), notInSync)
     .otherwise(wait);
-  switchDns.next(inSync);
   check.next(inSync);
-  return switchDns;
+  return inSync;
 }
 
 /**
- * PromoteSecret → FencePrimary → RecordOutcome → NotifySucceeded: bookkeeping never fails a
- * done failover (each step's error is recorded under its own key and the next step runs).
+ * PromoteSecret → RecordOutcome → NotifySucceeded: bookkeeping never fails a done failover
+ * (each step's error is recorded under its own key and the next step runs). DNS and the fence
+ * were done during the promotion (promotionBranch).
  */
 export function completionPhase(scope: Construct, fns: StepFunctions): { first: sfn.IChainable; record: sfn.IChainable } {
   const done = new sfn.Succeed(scope, "Done");
@@ -234,12 +305,9 @@ export function completionPhase(scope: Construct, fns: StepFunctions): { first: 
   const record = invoke(scope, "RecordOutcome", fns.RecordOutcome, { resultPath: "$.outcome" });
   record.addCatch(notify, { resultPath: "$.outcomeError" });
   record.next(notify);
-  const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
-  fence.addCatch(record, { resultPath: "$.fence" });
-  fence.next(record);
   const secret = invoke(scope, "PromoteSecret", fns.PromoteSecret, { resultPath: "$.secret" });
-  secret.addCatch(fence, { resultPath: "$.secret" });
-  secret.next(fence);
+  secret.addCatch(record, { resultPath: "$.secret" });
+  secret.next(record);
   return { first: secret, record };
 }
 
@@ -264,8 +332,11 @@ export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IC
   verify.addCatch(recordFailure(scope, "VerifyDrHealth").next(compensate), { resultPath: "$.failure" });
   verify.next(afterVerify);
 
+  // The branch's DNS pin and fence, kept where RecordOutcome and the notifications read them.
+  const keepFence = new sfn.Pass(scope, "KeepFence", { inputPath: "$.recovery.fence", resultPath: "$.fence" }).next(verify);
+  const keepDns = new sfn.Pass(scope, "KeepDns", { inputPath: "$.recovery.dns", resultPath: "$.dns" }).next(keepFence);
   const recovery = recoveryPhase(scope, fns, compensate);
-  recovery.next(verify);
+  recovery.next(keepDns);
 
   // Telling people must never hold up recovery: a failed start notice is recorded and skipped.
   const notifyStarted = invoke(scope, "NotifyStarted", fns.NotifyStarted, { resultPath: "$.notifiedStarted" });

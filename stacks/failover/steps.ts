@@ -11,6 +11,7 @@ export const stepNames = [
   "CheckPromotion",
   "ScaleDrService",
   "CheckDrService",
+  "RetryServing",
   "VerifyDrHealth",
   "SwitchDns",
   "CheckDnsChange",
@@ -26,6 +27,15 @@ export const stepNames = [
 ] as const;
 
 export type StepName = (typeof stepNames)[number];
+
+/**
+ * States that run a step's Lambda a second time in the definition under their own name (state
+ * names are unique): compensation pins DNS and fences the old primary once a promotion started.
+ */
+export const stepAliases = {
+  PinDnsAfterFailure: { state: "PinDnsAfterFailure", step: "SwitchDns" },
+  FenceAfterFailure: { state: "FenceAfterFailure", step: "FencePrimary" },
+} as const satisfies Record<string, { state: string; step: StepName }>;
 
 /** "PromoteReplica" → "promote-replica" */
 export function handlerFile(step: StepName): string {
@@ -58,6 +68,7 @@ export function taskTimeoutSeconds(step: StepName): number {
     case "Preflight":
       return 60;
     case "VerifyDrHealth":
+    case "RetryServing":
     case "NotifyStarted":
     case "NotifySucceeded":
     case "NotifyFailed":

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { extractAsl, writeAsl } from "../../packages/tools/src/asl";
 import { allStates, type AslDefinition, type AslState } from "../../packages/world/src/execute";
 import { standaloneFailoverTemplate } from "../failover/standalone";
-import { stepNames, transientErrors } from "../failover/steps";
+import { stepAliases, stepNames, transientErrors } from "../failover/steps";
 import { synthRegion } from "./support/synth";
 import { stageConfig, stages } from "../stages";
 import { Failover } from "@pilot-light/core";
@@ -48,8 +48,18 @@ interface Retrier {
 const tasks = () => [...states].filter(([, s]) => s.Type === "Task");
 
 describe("failover state machine structure", () => {
-  it("has a Task for every step and no other", () => {
-    expect(tasks().map(([n]) => n).sort()).toEqual([...stepNames].sort());
+  it("has a Task for every step and no other (compensation runs SwitchDns's and FencePrimary's Lambdas again under their own names)", () => {
+    expect(tasks().map(([n]) => n).sort()).toEqual([...stepNames, ...Object.values(stepAliases).map((a) => a.state)].sort());
+    const lambdaOf = (state: string) => JSON.stringify((states.get(state)?.Parameters as Record<string, unknown>)?.FunctionName ?? states.get(state)?.Resource);
+    for (const { state, step } of Object.values(stepAliases)) expect(lambdaOf(state), state).toBe(lambdaOf(step));
+  });
+
+  it("pins DNS and fences the old primary in compensation once a promotion started (or may have), before recording the failure", () => {
+    const rules = (states.get("RollBackOrEscalate")?.Choices ?? []) as { Variable: string; Next: string }[];
+    expect(rules[0]).toMatchObject({ Variable: "$.assessment.promotionStarted", Next: "KeepUsersOffOldPrimary" });
+    expect(states.get("PinDnsAfterFailure")?.Next).toBe("FenceAfterFailure");
+    expect(states.get("FenceAfterFailure")?.Next).toBe("RecordFailure");
+    expect(((states.get("FenceAfterFailure")?.Catch ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(["RecordFailure"]);
   });
 
   it("gives every Task a timeout", () => {
@@ -94,11 +104,27 @@ describe("failover state machine structure", () => {
     }
   });
 
-  it("promotes the DR secret once DR serves, before fencing, on every cut-over path; its failure never stops the failover", () => {
+  it("promotes the DR secret once DR serves, on every cut-over path; its failure never stops the failover", () => {
     expect(states.get("DrillOrCutOver")?.Default).toBe("PromoteSecret");
-    expect(states.get("DnsLeftToHealthChecks")?.Next).toBe("PromoteSecret");
-    expect(states.get("PromoteSecret")?.Next).toBe("FencePrimary");
-    expect(((states.get("PromoteSecret")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["FencePrimary", "$.secret"]]);
+    expect(states.get("PromoteSecret")?.Next).toBe("RecordOutcome");
+    expect(((states.get("PromoteSecret")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["RecordOutcome", "$.secret"]]);
+  });
+
+  it("pins DNS and fences the old primary inside the promotion branch, after the promote call and before waiting for it to complete", () => {
+    const branch = new Map(Object.entries((states.get("PromoteAndScale")?.Branches ?? [])[0]?.States ?? {})) as Map<string, AslState>;
+    expect(branch.get("IsReplicaWritable")?.Default).toBe("IsDnsPinned");
+    expect(branch.get("IsDnsPinned")?.Default).toBe("IsOldPrimaryFenced");
+    expect(((branch.get("IsDnsPinned")?.Choices ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(["SwitchDns"]);
+    expect(branch.get("SwitchDns")?.Next).toBe("IsOldPrimaryFenced");
+    expect(branch.get("IsOldPrimaryFenced")?.Default).toBe("FencePrimary");
+    expect(branch.get("FencePrimary")?.Next).toBe("IsPromotionComplete");
+    expect(((branch.get("FencePrimary")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["IsPromotionComplete", "$.fenceError"]]);
+    expect(branch.get("IsPromotionComplete")?.Default).toBe("WaitForPromotion");
+    // A SwitchDns Lambda that timed out after its pin applied is asked again: it reads the record.
+    expect(((branch.get("SwitchDns")?.Retry ?? []) as Retrier[]).some((r) => r.ErrorEquals.includes("Lambda.Unknown"))).toBe(true);
+    expect((states.get("PromoteAndScale")?.ResultSelector as Record<string, string>)["dns.$"]).toBe("$[0].dns");
+    expect(states.get("KeepDns")?.InputPath).toBe("$.recovery.dns");
+    expect(states.get("KeepFence")?.InputPath).toBe("$.recovery.fence");
   });
 
   it("gives the steps the stage's backup retention and a ReplicaLag lookback that covers detection and the not-ready wait", () => {
@@ -120,8 +146,24 @@ describe("failover state machine structure", () => {
     expect(branches[1]).toContain("ScaleDrService");
   });
 
+  it("tries a failed scale step again in a failover (RetryServing tells and plans the pause, bounded), and gives up at once in a drill", () => {
+    for (const step of ["ScaleDrService", "CheckDrService"]) {
+      expect(((states.get(step)?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath]), step).toEqual([[`${step}Refused`, "$.error"]]);
+      expect(states.get(`${step}Refused`)?.Next, step).toBe("RetryServingOrFail");
+    }
+    const modes = (states.get("RetryServingOrFail")?.Choices ?? []) as { Variable: string; StringEquals?: string; Next: string }[];
+    expect(modes).toEqual([expect.objectContaining({ Variable: "$.run.mode", StringEquals: "failover", Next: "RetryServing" })]);
+    expect(states.get("RetryServingOrFail")?.Default).toBe("ServingFailed");
+    expect(states.get("RetryServing")?.Next).toBe("KeepTryingToServe");
+    expect(((states.get("KeepTryingToServe")?.Choices ?? []) as { Variable: string; Next: string }[]).map((c) => [c.Variable, c.Next])).toEqual([["$.serving.exhausted", "ServingFailed"]]);
+    expect(states.get("KeepTryingToServe")?.Default).toBe("WaitToServeAgain");
+    expect(states.get("WaitToServeAgain")).toMatchObject({ SecondsPath: "$.serving.waitSeconds", Next: "ScaleDrService" });
+    expect(states.get("ServingFailed")?.Next).toBe("ScaleBranchFailed");
+  });
+
   it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 10-15 s wait", () => {
-    const waits = [...states].filter(([, s]) => s.Type === "Wait");
+    // WaitToServeAgain is RetryServing's planned pause, bounded by time (its own test above).
+    const waits = [...states].filter(([n, s]) => s.Type === "Wait" && n !== "WaitToServeAgain");
     expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion", "WaitForPromotionEvidence"]);
     for (const [name, wait] of waits) {
       expect(wait.Seconds, name).toBeGreaterThanOrEqual(10);
@@ -132,14 +174,17 @@ describe("failover state machine structure", () => {
       const rules = (choice?.Choices ?? []) as { Variable: string; NumericGreaterThanEquals?: number; Next: string }[];
       const cap = rules.find((r) => r.NumericGreaterThanEquals !== undefined);
       expect(cap?.Variable, name).toMatch(/\.attempts$/);
-      expect(choice?.Default, name).toBe(name);
+      // The default path leads back to the Wait (the promotion loop pins DNS and fences on its way).
+      let next = String(choice?.Default);
+      for (let hops = 0; next !== name && hops < 6; hops++) next = String(states.get(next)?.Default ?? states.get(next)?.Next);
+      expect(next, name).toBe(name);
     }
   });
 
   it("goes back to PromoteReplica when RDS showed no sign of the last promote call (before the polling cap)", () => {
     const rules = (states.get("IsReplicaWritable")?.Choices ?? []) as { Variable: string; BooleanEquals?: boolean; NumericGreaterThanEquals?: number; Next: string }[];
     expect(rules.map((r) => [r.Variable, r.Next])).toEqual([
-      ["$.promotion.writable", "ReplicaWritable"],
+      ["$.promotion.writable", "IsDnsPinned"],
       ["$.promotion.attempts", "PromotionTimedOut"],
       ["$.promotion.requestAgain", "PromoteReplica"],
     ]);
@@ -250,6 +295,8 @@ describe("step Lambda IAM (least privilege)", () => {
     ["SwitchDns", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]],
     ["AcquireLock", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:DescribeExecution", "states:StopExecution"]],
     ["NotifyFailed", ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]],
+    // Reads the PRIMARY record to report DNS as it is.
+    ["RecordOutcome", ["dynamodb:DeleteItem", "dynamodb:PutItem", "route53:ListResourceRecordSets"]],
   ])("%s may do exactly %j (besides X-Ray)", (step, expected) => {
     const got = [...new Set(statementsOf(step).flatMap(actions))].filter((a) => !a.startsWith("xray:")).sort();
     expect(got).toEqual([...expected].sort());

@@ -193,11 +193,12 @@ describe("operations stack, default detection profile", () => {
     });
   });
 
-  it("lets ExecutionEnded read the failover's (and the failback's) execution histories, delete only the lock row and publish to the alerts topic, nothing else", () => {
+  it("lets ExecutionEnded read the failover's (and the failback's) execution histories, delete only the lock row, publish to the alerts topic and open OpsItems, nothing else", () => {
     const policies = Object.values(template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^ExecutionEndedServiceRole") }] } }));
     const statements = policies.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement);
     const actions = [...new Set(statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => !a.startsWith("xray:")))].sort();
-    expect(actions).toEqual(["dynamodb:DeleteItem", "kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "states:GetExecutionHistory"]);
+    expect(actions).toEqual(["dynamodb:DeleteItem", "kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "ssm:CreateOpsItem", "states:GetExecutionHistory"]);
+    expect(JSON.stringify(statements.find((st) => st.Action === "ssm:CreateOpsItem")?.Resource)).toMatch(/:ssm:eu-central-1:[^"]*:opsitem\/\*"/);
     const release = statements.find((st) => st.Action === "dynamodb:DeleteItem");
     expect(release?.Condition).toEqual({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LOCK#failover"] } });
     expect(JSON.stringify(release?.Resource)).toMatch(/State|table/i);

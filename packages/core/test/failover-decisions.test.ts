@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Failover, Health } from "@pilot-light/core";
+import { Failback, Failover, Health } from "@pilot-light/core";
 import type { Database, Compute } from "@pilot-light/core";
 
 const run = (over: Partial<Failover.Run> = {}): Failover.Run => ({
@@ -44,6 +44,28 @@ describe("failover input", () => {
     const result = Failover.FailoverInput.safeParse(input);
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join(".") || i.message).join(" ")).toContain(field);
+  });
+
+  it.each([
+    ["zero-width spaces", "\u200B\u200B\u200B"],
+    ["a BOM and joiners", "\uFEFF\u200D\u200C\u2060"],
+    ["bidi marks and a no-break space", "\u200E\u200F\u00A0"],
+    ["a Hangul filler and a Braille blank", "\u3164\u2800"],
+    ["a lone combining mark", "\u0301"],
+  ])("rejects a reason or requestedBy made only of invisible characters (%s), in both state machines' inputs", (_what, text) => {
+    for (const field of ["reason", "requestedBy"]) {
+      const failover = Failover.FailoverInput.safeParse({ mode: "failover", reason: "r", requestedBy: "x", [field]: text });
+      expect(failover.success, `failover ${field}`).toBe(false);
+      expect(failover.error?.issues.map((i) => i.path.join(".")).join(" ")).toContain(field);
+      const failback = Failback.FailbackInput.safeParse({ mode: "switchback", reason: "r", requestedBy: "x", [field]: text });
+      expect(failback.success, `failback ${field}`).toBe(false);
+      expect(failback.error?.issues.map((i) => i.path.join(".")).join(" ")).toContain(field);
+    }
+  });
+
+  it("accepts text with visible characters among invisible ones, in any script", () => {
+    expect(Failover.FailoverInput.safeParse({ mode: "drill", reason: "\u200Bmonthly drill\u200B", requestedBy: "Zoë 王" }).success).toBe(true);
+    expect(Failback.FailbackInput.safeParse({ mode: "switchback", reason: "planned", requestedBy: "オペレーター" }).success).toBe(true);
   });
 
   it("accepts every input the health monitor can send (longest reason, its incident id format)", () => {

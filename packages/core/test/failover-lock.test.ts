@@ -86,12 +86,42 @@ describe("failover lock (dynalite)", () => {
     expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(2);
   });
 
-  it("does not stop a drill whose execution has already ended", async () => {
+  it("takes over, without stopping it, the lock of a drill whose execution has already ended", async () => {
     const table = await db.createStateTable();
     await Failover.acquireLock(db.doc, table, run("drill-1", "drill"), now);
     sfnMock.on(DescribeExecutionCommand).resolves({ status: "SUCCEEDED" });
-    expect(await Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn)).toMatchObject({ preempted: { status: "SUCCEEDED" } });
+    expect(await Failover.acquireLock(db.doc, table, run("failover-1"), now, sfn)).toMatchObject({ acquired: true, takenOver: { owner: "drill-1", status: "SUCCEEDED" } });
     expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ["a failover that failed", "failover", "drill", "FAILED"],
+    ["a drill that timed out", "drill", "drill", "TIMED_OUT"],
+    ["a failover that was aborted", "failover", "failover", "ABORTED"],
+  ] as const)("takes over the lock of %s (its releases were lost), asking Step Functions, and records it", async (_what, holder, asker, status) => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("holder", holder), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status });
+    const taken = await Failover.acquireLock(db.doc, table, run("asker", asker), now, sfn);
+    expect(taken).toMatchObject({ acquired: true, owner: "asker", takenOver: { owner: "holder", executionArn: run("holder").executionArn, status } });
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({ executionArn: run("holder").executionArn });
+    expect(await lockOf(table)).toMatchObject({ owner: "asker", takenOver: { owner: "holder", status } });
+  });
+
+  it("takes over the lock of an execution Step Functions does not know", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("gone"), now);
+    sfnMock.on(DescribeExecutionCommand).rejects(Object.assign(new Error("no such execution"), { name: "ExecutionDoesNotExist", $metadata: { httpStatusCode: 400 } }));
+    expect(await Failover.acquireLock(db.doc, table, run("next"), now, sfn)).toMatchObject({ acquired: true, takenOver: { owner: "gone", status: "does not exist" } });
+  });
+
+  it("refuses an execution whose name the lock holder already has but which started at another time (a recreated state machine)", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("same"), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: "RUNNING" });
+    const again = { ...run("same"), startedAt: "2026-01-01T03:05:00.000Z" };
+    await expect(Failover.acquireLock(db.doc, table, again, now, sfn)).rejects.toThrow(/same name/);
+    expect(await lockOf(table)).toMatchObject({ owner: "same", startedAt: run("same").startedAt });
   });
 
   it.each([
@@ -101,6 +131,7 @@ describe("failover lock (dynalite)", () => {
   ] as const)("never pre-empts for %s", async (_what, holder, asker) => {
     const table = await db.createStateTable();
     await Failover.acquireLock(db.doc, table, run("holder", holder), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: "RUNNING" });
     await expect(Failover.acquireLock(db.doc, table, run("asker", asker), now, sfn)).rejects.toBeInstanceOf(Failover.FailoverLockedError);
     expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(0);
   });

@@ -114,6 +114,30 @@ describe("health decision", () => {
     expect(d.next.incident).toMatchObject({ startAttempts: 1, startClaimUntil: "2026-11-28T06:01:30.000Z" });
   });
 
+  it("counts a tick dated a day ahead (a skewed clock, a hand-written event) at the time it was received, and the ticks after it", () => {
+    const dayAhead = new Date(now.getTime() + 86_400_000).toISOString();
+    const first = written(run(state({ consecutiveFailures: 0 }), false, {}, dayAhead));
+    expect(first.counted).toBe(true);
+    expect(first.next.lastTick).toBe(now.toISOString());
+    // The next check, correctly dated five minutes later, counts too: the monitor is not blinded.
+    const later = new Date(now.getTime() + 300_000);
+    const t = later.toISOString();
+    const second = written(Health.decide(first.next, { tick: t, evidence: evidence(false, t), secondOpinion: confirms }, policy, later));
+    expect(second.counted).toBe(true);
+    expect(second.next.consecutiveFailures).toBe(2);
+  });
+
+  it("is not blinded by a last tick already stored in the future", () => {
+    const d = written(run(state({ lastTick: "2026-11-29T06:00:00Z", consecutiveFailures: 1 }), false));
+    expect(d.counted).toBe(true);
+    expect(d.next.consecutiveFailures).toBe(2);
+  });
+
+  it("still counts a tick dated a few seconds ahead at its own date (EventBridge's time, a clock within tolerance)", () => {
+    const soon = new Date(now.getTime() + 5_000).toISOString();
+    expect(written(run(state(), false, {}, soon)).next.lastTick).toBe(soon);
+  });
+
   it.each([
     ["the same tick delivered twice", tick],
     ["an older tick retried late", earlier],
@@ -337,7 +361,6 @@ describe("following the incident's execution", () => {
 
   it.each([
     ["succeeded: the failover is done", "SUCCEEDED", undefined, "failed-over"],
-    ["ended needing an operator", "FAILED", "NeedsOperator", "needs-operator"],
     ["timed out (it may have promoted)", "TIMED_OUT", undefined, "needs-operator"],
     ["had its input rejected", "FAILED", "ValidationError", "needs-operator"],
     ["was aborted by a person", "ABORTED", undefined, "aborted"],
@@ -368,6 +391,21 @@ describe("following the incident's execution", () => {
     expect(r?.notify[0]?.subject).toBe("[pilot-light test] failover attempt 1 ended before promotion: retry 2/4");
     expect(r?.notify[0]?.body).toContain("starts attempt 2 of 4 at the first failed check from 2026-11-28T06:05:30.000Z (in 5 min)");
     expect(r?.next.outbox.map((n) => n.kind)).toEqual(["failover.redrive"]);
+  });
+
+  it("keeps owning the incident when a run promoted but ended NeedsOperator (users not served): re-drives it, saying so", () => {
+    const r = follow(running(), view("FAILED", "NeedsOperator"));
+    expect(r?.next.incident).toMatchObject({ attempt: 2, nextAttemptAt: "2026-11-28T06:05:30.000Z", startAttempts: 0 });
+    expect(r?.next.incident?.resolution).toBeUndefined();
+    expect(r?.notify.map((n) => n.kind)).toEqual(["failover.redrive"]);
+    expect(r?.notify[0]?.subject).toBe("[pilot-light test] failover attempt 1 promoted but does not serve yet: retry 2/4");
+    expect(r?.notify[0]?.body).toContain("finds the database promoted, skips the promotion and finishes serving");
+  });
+
+  it("gives up, telling people, when the last attempt also ended NeedsOperator", () => {
+    const r = follow(running({ attempt: 4 }), view("FAILED", "NeedsOperator"));
+    expect(r?.next.incident?.resolution?.kind).toBe("gave-up");
+    expect(r?.notify.map((n) => n.kind)).toEqual(["failover.abandoned"]);
   });
 
   it.each([

@@ -62,6 +62,31 @@ describe("stage configuration", () => {
     expect(() => resolve(settings)).toThrow(message);
   });
 
+  describe("a schedule and threshold that an in-region Multi-AZ failover (60-120 s) could trip", () => {
+    const dns = { hostedZoneName: "example.com", hostedZoneId: "Z1", recordName: "a.example.com" };
+    it.each([
+      ["rate(1 minute), 3 strikes", { schedule: "rate(1 minute)", failureThreshold: 3 }],
+      ["rate(2 minutes), 2 strikes", { schedule: "rate(2 minutes)", failureThreshold: 2 }],
+      ["cron every minute, 2 strikes", { schedule: "cron(* * * * ? *)", failureThreshold: 2 }],
+      ["any schedule, 1 strike", { schedule: "rate(10 minutes)", failureThreshold: 1 }],
+    ])("is refused at synth with automatic failover (%s)", (_what, health) => {
+      expect(() => resolve({ dns, health })).toThrow(/health.failureThreshold: with automatic failover, failureThreshold - 1 schedule intervals must outlast an in-region Multi-AZ failover/);
+      expect(() => resolve({ dns, health: { ...health, autoFailover: true } })).toThrow(Errors.ValidationError);
+    });
+
+    it.each([
+      ["rate(1 minute), 4 strikes (docs/detection.md's fast profile)", { schedule: "rate(1 minute)", failureThreshold: 4 }],
+      ["rate(5 minutes), 2 strikes", { schedule: "rate(5 minutes)", failureThreshold: 2 }],
+      ["the default", {}],
+    ])("is accepted when it outlasts one (%s)", (_what, health) => {
+      expect(resolve({ dns, health }).health.autoFailover).toBe(true);
+    });
+
+    it("is accepted when the monitor only recommends (autoFailover false)", () => {
+      expect(resolve({ dns, health: { schedule: "rate(1 minute)", failureThreshold: 2, autoFailover: false } }).health.failureThreshold).toBe(2);
+    });
+  });
+
   it("accepts an hourly schedule with the availability rule off, or with a window long enough for it", () => {
     expect(resolve({ health: { schedule: "rate(1 hour)", minAvailabilityPercent: 0 } }).health.schedule).toBe("rate(1 hour)");
     expect(resolve({ health: { schedule: "rate(1 hour)", availabilityWindowMinutes: 240 } }).health.availabilityWindowMinutes).toBe(240);

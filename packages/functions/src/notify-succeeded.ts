@@ -12,6 +12,9 @@ const objectives = Failover.lazy(() => Failover.readObjectives(process.env));
 const sns = Failover.lazy(() => new SNSClient({ region: settings().DR_REGION }));
 
 export const handler = wrap(Failover.FailoverState, async (state) => {
-  const message = Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date(), objectives()), settings().STAGE);
+  const computed = Failover.summarizeOutcome(state, "succeeded", new Date(), objectives());
+  // DNS as RecordOutcome found it in Route 53 (the run's own view can be behind).
+  const outcome = state.outcome ? { ...computed, dns: state.outcome.dns } : computed;
+  const message = Failover.Notifications.succeeded(state, outcome, settings().STAGE);
   return { kind: message.kind, messageId: await Notify.publish(sns(), settings().TOPIC_ARN, message) };
 });

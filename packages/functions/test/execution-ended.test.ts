@@ -6,6 +6,7 @@
  */
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { CreateOpsItemCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -16,6 +17,7 @@ import { metrics } from "../src/lib/handler";
 
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
+const ssm = mockClient(SSMClient);
 const arn = "arn:aws:states:eu-central-1:123456789012:execution:pilot-light-test-failover:drill-test-1";
 
 let dynamo: LocalDynamo;
@@ -35,6 +37,7 @@ afterAll(async () => dynamo.stop());
 afterEach(() => {
   sfn.reset();
   sns.reset();
+  ssm.reset();
   vi.restoreAllMocks();
 });
 
@@ -73,9 +76,21 @@ describe("ExecutionEnded", () => {
   it("counts a failed publish for the alarm that does not use SNS, and fails so EventBridge retries", async () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(1, "AcquireLock")] });
     sns.on(PublishCommand).rejects(Object.assign(new Error("KMS key disabled"), { name: "KMSDisabledException", $metadata: { httpStatusCode: 400 } }));
+    ssm.on(CreateOpsItemCommand).resolves({ OpsItemId: "oi-1" });
     const counted = vi.spyOn(metrics, "addMetric");
     await expect(handler(event("ABORTED"), lambdaContext("ExecutionEnded"))).rejects.toThrow(/KMS key disabled/);
     expect(counted).toHaveBeenCalledWith("NotificationFailures", "Count", 1);
+  });
+
+  it("tells a failure SNS cannot carry through an OpsCenter OpsItem naming the step, one per execution", async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(1, "Preflight"), { id: 2, previousEventId: 1, type: "TaskFailed", timestamp: new Date(0), taskFailedEventDetails: { resourceType: "lambda", resource: "invoke", error: "AccessDenied", cause: "denied" } }] });
+    sns.on(PublishCommand).rejects(Object.assign(new Error("not authorized to perform sns:Publish"), { name: "AuthorizationErrorException", $metadata: { httpStatusCode: 403 } }));
+    ssm.on(CreateOpsItemCommand).resolves({ OpsItemId: "oi-2" });
+    await expect(handler(event("FAILED"), lambdaContext("ExecutionEnded"))).rejects.toThrow(/sns:Publish/);
+    const input = ssm.commandCalls(CreateOpsItemCommand)[0]!.args[0].input;
+    expect(input.Title).toContain("Preflight");
+    expect(input.Source).toBe("pilot-light");
+    expect(input.OperationalData?.["/aws/dedup"]).toEqual({ Type: "SearchableString", Value: JSON.stringify({ dedupString: arn }) });
   });
 
   it.each(["TIMED_OUT", "ABORTED", "FAILED"] as const)("releases the lock a run that ended %s still holds, and says so", async (status) => {

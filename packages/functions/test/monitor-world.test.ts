@@ -109,7 +109,8 @@ describe("the monitor owns the incident until it is resolved", () => {
   });
 
   it("follows an operator's failover that holds the lock instead of starting another, and stands down when it succeeds", async () => {
-    const w = await suite.stage();
+    // A promotion long enough that the operator's run still holds the lock when the monitor looks at its own refused attempt.
+    const w = await suite.stage({ latencies: { promotionSeconds: 600 } });
     const operator = "failover-test-20260101T030930Z";
     await w.play({
       ticks: 6,

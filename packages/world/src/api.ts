@@ -27,6 +27,7 @@ import {
 import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { CreateOpsItemCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { servingRegion, type ApiCall, type DbInstance, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
@@ -377,6 +378,18 @@ export function installApis(world: WorldState): () => void {
     return { MessageId: `msg-${world.inbox.length}` };
   });
 
+  // OpsCenter: an OpsItem per call, unless an open one has the same "/aws/dedup" string (docs/aws-behaviour.md).
+  const ssm = stub(SSMClient);
+  route(ssm, CreateOpsItemCommand, "ssm:CreateOpsItem", (input: { Title?: string; Description?: string; Source?: string; OperationalData?: Record<string, { Value?: string }> }, region) => {
+    const dedupValue = input.OperationalData?.["/aws/dedup"]?.Value;
+    const dedup = dedupValue ? (JSON.parse(dedupValue) as { dedupString?: string }).dedupString : undefined;
+    const existing = dedup === undefined ? undefined : world.opsItems.find((o) => o.dedup === dedup && o.region === region);
+    if (existing) return { OpsItemId: existing.id };
+    const id = `oi-${String(world.opsItems.length + 1).padStart(12, "0")}`;
+    world.opsItems.push({ id, region, title: input.Title ?? "", description: input.Description ?? "", source: input.Source ?? "", dedup, atMs: world.clock.nowMs() });
+    return { OpsItemId: id };
+  });
+
   // Step Functions (the DR region's control plane): executions the world knows (docs/aws-behaviour.md).
   const sfn = stub(SFNClient);
   const executionOf = (arn: string | undefined) => {
@@ -421,6 +434,6 @@ export function installApis(world: WorldState): () => void {
   });
   route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
 
-  const stubs = [rds, cw, ecs, elb, r53, sm, sns, sfn, ...installFailbackApis(world, { rds, sm }, route)];
+  const stubs = [rds, cw, ecs, elb, r53, sm, sns, ssm, sfn, ...installFailbackApis(world, { rds, sm }, route)];
   return () => stubs.forEach((s) => s.restore());
 }

@@ -45,13 +45,26 @@ export function allStates(definition: AslDefinition): [string, AslState][] {
   ]);
 }
 
-/** Task name → seconds of the Wait state whose Next it is. */
-export function waitsBefore(definition: AslDefinition): Map<string, number> {
-  const map = new Map<string, number>();
+/**
+ * Task name → the Wait state whose Next it is: its `Seconds`, or its `SecondsPath` (read from
+ * the Task's input, which is the Wait's: a Wait passes its input on unchanged; a Task also
+ * entered from elsewhere finds nothing at the path there and waits 0).
+ */
+export function waitsBefore(definition: AslDefinition): Map<string, number | string> {
+  const map = new Map<string, number | string>();
   for (const [, state] of allStates(definition)) {
-    if (state.Type === "Wait" && state.Next && typeof state.Seconds === "number") map.set(state.Next, state.Seconds);
+    if (state.Type !== "Wait" || !state.Next) continue;
+    if (typeof state.Seconds === "number") map.set(state.Next, state.Seconds);
+    else if (typeof state.SecondsPath === "string") map.set(state.Next, state.SecondsPath);
   }
   return map;
+}
+
+/** The number at a simple reference path (`$.a.b`) of a Task's input; 0 when absent. */
+function secondsAt(input: unknown, path: string): number {
+  let value: unknown = input;
+  for (const key of path.replace(/^\$\.?/, "").split(".").filter(Boolean)) value = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === "number" && value > 0 ? value : 0;
 }
 
 export type LocalHandler = (input: unknown) => Promise<unknown>;
@@ -89,9 +102,16 @@ export function statesTimeoutError(seconds: number): Error {
 
 interface Retrier {
   ErrorEquals: string[];
+  MaxAttempts?: number;
   IntervalSeconds?: number;
   BackoffRate?: number;
   MaxDelaySeconds?: number;
+}
+
+/** Whether Step Functions retries `error` after `failures` consecutive failures (a matching retrier with attempts left). */
+function isRetried(state: AslState, error: string, failures: number): boolean {
+  const retrier = ((state.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes("States.ALL"));
+  return retrier !== undefined && failures <= (retrier.MaxAttempts ?? 3);
 }
 
 /** The pause before retry number `attempt` (0-based) of the retrier matching `error`. */
@@ -121,9 +141,17 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   const scheduler = Scheduler.of(options.clock);
   const waits = waitsBefore(definition);
   const tasks = allStates(definition).filter(([, s]) => s.Type === "Task").map(([n]) => n);
-  const missing = tasks.filter((t) => !options.handlers[t]);
-  if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.join(", ")}`);
   const definitions = new Map(allStates(definition));
+  // A Task that invokes the same Lambda as another Task under its own name (state names are
+  // unique in a definition) runs that Task's handler, with that Task's Lambda timeout.
+  const handlerOf = new Map<string, string>();
+  for (const t of tasks) {
+    const resource = definitions.get(t)?.Resource;
+    const twin = options.handlers[t] ? t : tasks.find((o) => options.handlers[o] && resource !== undefined && definitions.get(o)?.Resource === resource);
+    if (twin) handlerOf.set(t, twin);
+  }
+  const missing = tasks.filter((t) => !handlerOf.has(t));
+  if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.join(", ")}`);
   const jitter = options.retryJitter ?? (() => 0.5);
   const executionArn = executionArnOf(options.stateMachineArn ?? "arn:aws:states:local:000000000000:stateMachine:local", options.executionName);
   /** Ends when the execution has ended: no Task may start after it (a stopped execution runs no further state). */
@@ -135,7 +163,11 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
       name,
       async (taskInput: Json) => {
         const failed = failures.get(name);
-        const pause = failed ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : (waits.get(name) ?? 0);
+        const wait = waits.get(name) ?? 0;
+        // A retry (its retrier matches and has attempts left) pauses as the retrier says; an entry
+        // after a caught failure (a loop back through a Wait) pauses as that Wait says.
+        const retrying = failed && isRetried(definitions.get(name) as AslState, failed.error, failed.count);
+        const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : typeof wait === "string" ? secondsAt(taskInput, wait) : wait;
         await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
         const invocation = new AbortController();
         const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
@@ -144,10 +176,10 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
           throw error();
         };
         const taskTimeout = (definitions.get(name) as AslState).TimeoutSeconds as number | undefined;
-        const lambdaTimeout = options.lambdaTimeoutSeconds?.(name);
+        const lambdaTimeout = options.lambdaTimeoutSeconds?.(handlerOf.get(name) as string);
         try {
           const output = (await Promise.race([
-            scheduler.run(() => (options.handlers[name] as LocalHandler)(taskInput), invocation.signal),
+            scheduler.run(() => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput), invocation.signal),
             fail(taskTimeout, () => statesTimeoutError(taskTimeout as number)),
             fail(lambdaTimeout, () => lambdaTimeoutError(lambdaTimeout as number, options.clock.now())),
           ])) as Json;

@@ -4,7 +4,7 @@
  * plane, `resolve`, decides where users go); the DR service's count consistent with what
  * happened to the database; the failover lock released, or held by a running execution or for
  * a stated reason; and, for every execution that failed, timed out or was aborted, a
- * notification that names one of the steps it failed at.
+ * notification (SNS, or an OpsCenter OpsItem when SNS failed) that names one of the steps it failed at.
  */
 import type { WorldState } from "./model";
 import type { PilotLightIds } from "./pilot-light";
@@ -62,7 +62,10 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
 
   for (const execution of ended.filter((e) => e.status !== "SUCCEEDED")) {
     const steps = failedSteps(execution.history);
-    const told = world.inbox.some((m) => m.atMs >= execution.startMs && steps.some((step) => `${m.subject}\n${m.message}`.includes(step)));
+    // SNS, or (when SNS is what failed) an OpsCenter OpsItem: either names the step.
+    const told =
+      world.inbox.some((m) => m.atMs >= execution.startMs && steps.some((step) => `${m.subject}\n${m.message}`.includes(step))) ||
+      world.opsItems.some((o) => o.atMs >= execution.startMs && steps.some((step) => `${o.title}\n${o.description}`.includes(step)));
     if (!told) violations.push(`execution ${execution.name} ended ${execution.status} and no notification names ${steps.join(" or ") || "its step"}`);
   }
   return violations;

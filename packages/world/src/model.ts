@@ -167,6 +167,18 @@ export interface SnsMessage {
   atMs: number;
 }
 
+/** An OpsCenter OpsItem (Systems Manager CreateOpsItem): a path to people that is not SNS. */
+export interface OpsItem {
+  id: string;
+  region: string;
+  title: string;
+  description: string;
+  source: string;
+  /** OperationalData "/aws/dedup": a second create with the same string while this one is open makes none. */
+  dedup: string | undefined;
+  atMs: number;
+}
+
 /** Calls that change something; a dry-run must make none of them. */
 export const mutatingApis = new Set([
   "rds:PromoteReadReplica",
@@ -178,6 +190,7 @@ export const mutatingApis = new Set([
   "route53:ChangeResourceRecordSets",
   "secretsmanager:StopReplicationToReplica",
   "sns:Publish",
+  "ssm:CreateOpsItem",
   "states:StartExecution",
   "states:StopExecution",
 ]);
@@ -238,6 +251,8 @@ export class WorldState {
   readonly executions = new Map<string, WorldExecution>();
   readonly #statusListeners: ((execution: WorldExecution) => Promise<void>)[] = [];
   readonly inbox: SnsMessage[] = [];
+  /** OpsItems created in OpsCenter (a path to people that does not depend on SNS). */
+  readonly opsItems: OpsItem[] = [];
   /** ReplicaLag model per replica instance identifier. */
   readonly replicaLag = new Map<string, LagModel>();
   readonly regionsDown: DownRegions;

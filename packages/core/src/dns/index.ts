@@ -66,6 +66,12 @@ export interface DnsSwitch {
 
 const toJson = (record: ResourceRecordSet): Record<string, unknown> => JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
 
+/** Whether the PRIMARY record is pinned to the DR ALB now (an alias of it, no health check). */
+export async function isPinnedToDr(r53: Route53Client, t: DnsTarget): Promise<boolean> {
+  const current = await readPrimaryRecord(r53, t);
+  return aliasPointsAt(current, t.drAlbDns) && !current.HealthCheckId;
+}
+
 /** Pins the PRIMARY record to the DR ALB. */
 export async function pinToDr(r53: Route53Client, t: DnsTarget, now: Date): Promise<DnsSwitch> {
   const at = now.toISOString();

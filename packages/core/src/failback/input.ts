@@ -6,6 +6,7 @@
  * readiness and plan; nothing changes). Unknown or misplaced fields are rejected.
  */
 import * as z from "zod";
+import { visibleText } from "../failover/input";
 
 export const FailbackMode = z.enum(["reprotect", "switchback", "dry-run"]);
 export type FailbackMode = z.infer<typeof FailbackMode>;
@@ -20,8 +21,8 @@ export const FailbackOptions = z
 export const FailbackInput = z
   .object({
     mode: FailbackMode,
-    reason: z.string().trim().min(1, "must say why (free text)").max(500),
-    requestedBy: z.string().trim().min(1, "must name a person or system").max(200),
+    reason: visibleText(500, "must say why (free text with visible characters)"),
+    requestedBy: visibleText(200, "must name a person or system (visible characters)"),
     options: FailbackOptions.default(FailbackOptions.parse({})),
   })
   .strict();

@@ -9,6 +9,7 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { AwsTransientError } from "../errors";
 import { beginCompensation } from "./lock";
 import * as Compute from "../compute";
 import * as Database from "../database";
@@ -57,7 +58,18 @@ export async function assessFailure(
   }
   // Close the fence first: from here on PromoteReplica cannot start a promotion.
   const fence = await beginCompensation(db, table, run.executionName, now);
-  const replica = await Database.describeInstance(rds, replicaIdentifier);
+  let replica: Database.ReplicaState;
+  try {
+    replica = await Database.describeInstance(rds, replicaIdentifier);
+  } catch (error) {
+    // RDS refuses to be read (denied, a missing permission): with the lock ours and no promote
+    // call of this run marked on it, and the fence now closed, this run cannot have started a
+    // promotion. A transient error is retried by the state machine first.
+    if (fence.known && !fence.promotionRequested && !(error instanceof AwsTransientError)) {
+      return { promotionStarted: false, needsOperator: false, detail: `no promotion was requested by this run (RDS could not be read: ${(error as Error).name}: ${(error as Error).message})`, settled: true, attempts };
+    }
+    throw error;
+  }
   return judgeFailure(fence, replica, now, options.acceptanceSeconds, attempts);
 }
 

@@ -8,6 +8,7 @@
  * Idempotent in effect: a run whose NotifyFailed already published is not told twice.
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
+import { CreateOpsItemCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import * as z from "zod";
 import { callAws } from "../errors";
 import type { Notification } from "../notify";
@@ -126,4 +127,25 @@ export function endedNotification(label: string, event: ExecutionStatusEvent["de
     subject: clip(`[${label}] Failover ${event.name} ${verb}${summary.status === "FAILED" ? ` at ${where}` : ""}`, 100),
     body: lines.join("\n"),
   };
+}
+
+/**
+ * The path to people that does not depend on SNS: an OpsCenter OpsItem carrying the failure
+ * notification (its subject names the failed step), one per execution (OpsCenter's "/aws/dedup"
+ * string: a retried ExecutionEnded creates no second one while the first is open).
+ */
+export async function openOpsItem(ssm: SSMClient, notification: Notification, executionArn: string): Promise<string | undefined> {
+  const out = await callAws("ssm:CreateOpsItem", () =>
+    ssm.send(
+      new CreateOpsItemCommand({
+        Title: notification.subject,
+        Description: notification.body.length > 2048 ? `${notification.body.slice(0, 2045)}...` : notification.body,
+        Source: "pilot-light",
+        Category: "Availability",
+        Severity: "1",
+        OperationalData: { "/aws/dedup": { Type: "SearchableString", Value: JSON.stringify({ dedupString: executionArn }) } },
+      }),
+    ),
+  );
+  return out.OpsItemId;
 }

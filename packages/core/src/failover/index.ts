@@ -14,6 +14,7 @@ export * from "./outcome";
 export * from "./targets";
 export * from "./compensation";
 export * from "./fence";
+export * from "./serving";
 export * from "./recheck";
 export * as Notifications from "./notifications";
 export * from "./ended";

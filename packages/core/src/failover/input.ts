@@ -19,10 +19,26 @@ export const FailoverOptions = z
   })
   .strict();
 
+/**
+ * Characters that show nothing: whitespace and separators, format characters (zero-width space
+ * and joiners, the BOM, bidi marks), controls, lone combining marks, and the fillers and blank
+ * that render empty (Hangul fillers, the Braille blank).
+ */
+const invisible = /[\s\p{Z}\p{Cf}\p{Cc}\p{M}\u115F\u1160\u3164\uFFA0\u2800]/gu;
+
+/** Free text that must say something a person can read: at least one visible character. */
+export function visibleText(max: number, message: string) {
+  return z
+    .string()
+    .trim()
+    .max(max)
+    .refine((text) => text.replace(invisible, "").length > 0, message);
+}
+
 export const FailoverInput = z.object({
   mode: Mode,
-  reason: z.string().trim().min(1, "must say why (free text)").max(500),
-  requestedBy: z.string().trim().min(1, "must name a person or system").max(200),
+  reason: visibleText(500, "must say why (free text with visible characters)"),
+  requestedBy: visibleText(200, "must name a person or system (visible characters)"),
   incidentId: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")

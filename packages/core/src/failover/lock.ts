@@ -2,8 +2,12 @@
  * The failover lock: one item (LOCK#failover) in the state table. AcquireLock reads it first
  * and decides from what it shows: absent or expired → taken with a conditional write; already
  * this execution's (a retry after a lost response or a timeout that followed the write) →
- * ours, nothing written; a drill's, and this run a failover → taken over in one conditional
- * write and the drill's execution stopped (a real outage pre-empts a drill); anything else →
+ * ours, nothing written; held under this execution's name by another execution (another start
+ * time: a recreated state machine reuses names) → FailoverLockedError; held by an execution
+ * that has ended (Step Functions' DescribeExecution says so: its own release and
+ * ExecutionEnded's were lost) → taken over in one conditional write, recorded as `takenOver`;
+ * a running drill's, and this run a failover → taken over in one conditional write and the
+ * drill's execution stopped (a real outage pre-empts a drill); anything else →
  * FailoverLockedError. The lock expires when the execution that took it must have ended (its
  * start + the state machine's timeout), so a lost release never blocks a later failover, and a
  * live execution never loses it. It also carries the promotion fence (below).
@@ -19,7 +23,16 @@ import type { Run } from "./input";
 import { executionTimeoutSeconds } from "./settings";
 import type { LockResult } from "./state";
 
-type LockItem = Record<string, unknown> & { owner?: string; mode?: string; expiresAt?: number; executionArn?: string; preempted?: Preempted };
+type LockItem = Record<string, unknown> & { owner?: string; mode?: string; expiresAt?: number; executionArn?: string; startedAt?: string; preempted?: Preempted };
+
+/** An ended execution whose lock a later one took over (its release was lost). */
+export interface TakenOver {
+  owner: string;
+  executionArn: string;
+  /** Its status when asked: SUCCEEDED, FAILED, TIMED_OUT, ABORTED, or "does not exist". */
+  status: string;
+  at: string;
+}
 
 /** A drill whose lock a failover took over. */
 export interface Preempted {
@@ -60,6 +73,7 @@ export async function acquireLock(db: DynamoDBDocumentClient, table: string, run
     mode: run.mode,
     incidentId: run.incidentId,
     acquiredAt: at,
+    startedAt: run.startedAt,
     expiresAt: lockExpiresAt(run, now),
     ...(run.executionArn ? { executionArn: run.executionArn } : {}),
     ...extra,
@@ -67,6 +81,9 @@ export async function acquireLock(db: DynamoDBDocumentClient, table: string, run
   // A conditional write can lose a race with another execution: look again, a few times.
   for (let look = 0; look < 3; look++) {
     const held = await readLock(db, table);
+    if (held?.owner === run.executionName && typeof held.startedAt === "string" && held.startedAt !== run.startedAt) {
+      throw new FailoverLockedError(`${describeHolder(held)}: another execution of the same name (started ${held.startedAt}, this one ${run.startedAt}); names must be unique`);
+    }
     if (held?.owner === run.executionName) {
       // Ours already: a retry after the write applied and its answer was lost.
       const preempted = held.preempted && !held.preempted.stoppedAt && sfn ? await stopPreemptedDrill(db, table, run, held.preempted, sfn, now) : held.preempted;
@@ -77,6 +94,13 @@ export async function acquireLock(db: DynamoDBDocumentClient, table: string, run
       const taken = await conditionalPut(db, table, item(), "attribute_not_exists(pk) OR expiresAt < :now", { ":now": nowSeconds });
       if (taken) return { acquired: true, owner: run.executionName, at };
       continue;
+    }
+    const ended = sfn && typeof held.executionArn === "string" ? await endedStatus(sfn, held.executionArn) : undefined;
+    if (ended && typeof held.executionArn === "string") {
+      const takenOver: TakenOver = { owner: String(held.owner), executionArn: held.executionArn, status: ended, at };
+      const taken = await conditionalPut(db, table, item({ takenOver }), "#owner = :held AND executionArn = :arn", { ":held": held.owner, ":arn": held.executionArn });
+      if (!taken) continue;
+      return { acquired: true, owner: run.executionName, at, takenOver };
     }
     if (run.mode === "failover" && held.mode === "drill" && sfn) {
       const preempted: Preempted = { owner: String(held.owner), executionArn: typeof held.executionArn === "string" ? held.executionArn : null, at };
@@ -89,6 +113,17 @@ export async function acquireLock(db: DynamoDBDocumentClient, table: string, run
   throw new FailoverLockedError("the failover lock changed hands three times while it was being taken; another execution is starting");
 }
 
+/** The holder's status when it has ended (or never existed); undefined while it runs. */
+async function endedStatus(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
+  try {
+    const described = await callAws("states:DescribeExecution", () => sfn.send(new DescribeExecutionCommand({ executionArn })));
+    return described.status === "RUNNING" || described.status === "PENDING_REDRIVE" ? undefined : (described.status ?? undefined);
+  } catch (error) {
+    if (error instanceof Error && error.name === "ExecutionDoesNotExist") return "does not exist";
+    throw error;
+  }
+}
+
 async function conditionalPut(db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>, condition: string, values: Record<string, unknown>): Promise<boolean> {
   try {
     await callAws("dynamodb:PutItem", () =>
@@ -97,7 +132,7 @@ async function conditionalPut(db: DynamoDBDocumentClient, table: string, item: R
           TableName: table,
           Item: item,
           ConditionExpression: condition,
-          ...(condition.includes("#owner") ? { ExpressionAttributeNames: { "#owner": "owner", "#mode": "mode" } } : {}),
+          ...(condition.includes("#owner") ? { ExpressionAttributeNames: { "#owner": "owner", ...(condition.includes("#mode") ? { "#mode": "mode" } : {}) } } : {}),
           ExpressionAttributeValues: values,
         }),
       ),

@@ -57,7 +57,13 @@ export interface Objectives {
 
 const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
 
-export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, now: Date, objectives: Objectives): Outcome {
+/**
+ * `observed.dnsPinned`: whether Route 53 shows the PRIMARY record pinned to DR when the outcome is
+ * written (undefined: not asked or could not be read). The run's own view of DNS can be behind
+ * the world's (a SwitchDns whose pin applied and whose Lambda timed out on every attempt): the
+ * record as it is wins over "left to health checks" or "not switched".
+ */
+export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, now: Date, objectives: Objectives, observed: { dnsPinned?: boolean } = {}): Outcome {
   const finishedAt = now.toISOString();
   const phases: Phase[] = [];
   const p = state.preflight;
@@ -84,6 +90,7 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
   if (!p?.dns.configured) dnsOutcome = "not-configured";
   else if (dns && "leftToHealthChecks" in dns) dnsOutcome = "left-to-health-checks";
   else if (dns && "alreadyPinned" in dns) dnsOutcome = dns.alreadyPinned ? "already-pinned" : dns.insync ? "switched" : "switched-pending";
+  if (observed.dnsPinned === true && (dnsOutcome === "left-to-health-checks" || dnsOutcome === "not-switched")) dnsOutcome = "switched-pending";
   const from = state.run.lastHealthyAt ?? state.run.startedAt;
   const rtoSeconds = health ? seconds(from, health.verifiedAt) : null;
   const rpoSeconds = p?.lag.seconds ?? null;

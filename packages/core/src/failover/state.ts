@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import { Run } from "./input";
+import { ServingFailure, ServingRetry } from "./serving";
 
 export const PromotionStatus = z.object({
   identifier: z.string(),
@@ -60,6 +61,8 @@ export const LockResult = z.object({
   preempted: z
     .object({ owner: z.string(), executionArn: z.string().nullable(), at: z.string(), stoppedAt: z.string().optional(), status: z.string().optional() })
     .optional(),
+  /** The ended execution whose lock this one took over (its releases were lost). */
+  takenOver: z.object({ owner: z.string(), executionArn: z.string(), status: z.string(), at: z.string() }).optional(),
 });
 
 export const PreflightReport = z.object({
@@ -137,19 +140,27 @@ export type Assessment = z.infer<typeof Assessment>;
 /** A step's result when the step itself failed in the compensation path (caught, not fatal). */
 const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
+/** What the promotion branch holds for DNS and the fence until their steps have run (a drill never runs them). */
+const NotAttempted = z.object({ notAttempted: z.literal(true) });
+
 export const FailoverState = z.object({
   run: Run,
+  /** After a failed scale step: which and why, then the plan for trying again (serving.ts). */
+  servingFailure: ServingFailure.optional(),
+  serving: ServingRetry.optional(),
   lock: LockResult.optional(),
   preflight: PreflightReport.optional(),
   recovery: z
     .object({ promotion: z.union([PromotionStatus, z.object({ skipped: z.string() })]), service: ScaleStatus })
     .optional(),
   health: HealthProbe.optional(),
-  dns: z.union([DnsSwitch, z.object({ leftToHealthChecks: z.boolean(), detail: z.string() })]).optional(),
+  dns: z.union([DnsSwitch, z.object({ leftToHealthChecks: z.boolean(), detail: z.string() }), NotAttempted]).optional(),
   secret: z.union([SecretPromotion, CaughtError]).optional(),
-  fence: z.union([FenceResult, CaughtError]).optional(),
+  fence: z.union([FenceResult, CaughtError, NotAttempted]).optional(),
   drillRestore: z.union([ScaleStatus, CaughtError]).optional(),
   failure: Failure.optional(),
+  /** RecordOutcome's result: the DNS it reported, as Route 53 showed it (NotifySucceeded says the same). */
+  outcome: z.object({ dns: z.enum(["switched", "switched-pending", "already-pinned", "left-to-health-checks", "not-configured", "not-switched"]) }).optional(),
   assessment: Assessment.optional(),
   restore: z.union([ScaleStatus, z.object({ skipped: z.string() }), CaughtError]).optional(),
 });
@@ -162,5 +173,7 @@ export const PromotionRequest = FailoverState.extend({ promotion: PromotionStatu
 export const PromotionPoll = z.object({ run: Run, promotion: PromotionStatus });
 export const ServicePoll = z.object({ run: Run, service: ScaleStatus });
 export const DnsPoll = z.object({ run: Run, dns: DnsSwitch });
+/** RetryServing's event: the failed scale step, and the plan so far. */
+export const ServingRetryRequest = FailoverState.extend({ servingFailure: ServingFailure });
 /** Compensation steps read the assessment made by AssessFailure. */
 export const AssessedState = FailoverState.extend({ assessment: Assessment });

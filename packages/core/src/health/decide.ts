@@ -85,11 +85,30 @@ export class IncidentNotOpenError extends TerminalError {
 /** At most this many unsent notifications are kept; the oldest go first (SNS down for hours). */
 const maxOutbox = 20;
 
-export function decide(state: HealthState, observation: Observation, given: Policy, now: Date): Decision {
-  const policy = complete(given);
+/**
+ * How far ahead of the receive time a tick's date may be. EventBridge dates a scheduled event at
+ * its schedule time, which is never later than its delivery; more than this is a skewed clock or a
+ * hand-written event.
+ */
+export const futureTickToleranceMs = 60_000;
+
+/**
+ * A tick dated in the future is counted at the time it was received: taken at its word, its date
+ * would make every later, correctly dated tick look already counted (a blind monitor). A last
+ * tick already stored in the future (before this rule) is ignored the same way.
+ */
+function receivedTick(tick: string, now: Date): string {
+  const ms = Date.parse(tick);
+  if (Number.isNaN(ms)) throw new ValidationError(`tick "${tick}" is not an ISO time`);
+  return ms > now.getTime() + futureTickToleranceMs ? now.toISOString() : tick;
+}
+
+export function decide(state: HealthState, given: Observation, givenPolicy: Policy, now: Date): Decision {
+  const policy = complete(givenPolicy);
+  const observation: Observation = { ...given, tick: receivedTick(given.tick, now) };
   const tickMs = Date.parse(observation.tick);
-  if (Number.isNaN(tickMs)) throw new ValidationError(`tick "${observation.tick}" is not an ISO time`);
-  const isNewTick = state.lastTick === undefined || tickMs > Date.parse(state.lastTick);
+  const lastTickMs = state.lastTick === undefined ? undefined : Date.parse(state.lastTick);
+  const isNewTick = lastTickMs === undefined || lastTickMs > now.getTime() + futureTickToleranceMs || tickMs > lastTickMs;
   const notify: Outgoing[] = [];
   const note = (kind: string, subject: string, body: string) =>
     notify.push({ id: `${observation.tick}#${kind}`, createdAt: now.toISOString(), kind, subject: clip(`[${policy.label}] ${subject}`), body });
@@ -229,13 +248,15 @@ export interface LockView {
 }
 
 /** Errors after which starting again cannot help: a person must look. */
-const operatorErrors = new Set(["NeedsOperator", "ValidationError", "InputRejected"]);
+const operatorErrors = new Set(["ValidationError", "InputRejected"]);
 
 /**
- * The monitor owns the incident until it is resolved. A run that ended before any promotion
- * (refused: the lock, the RPO budget, a replica not ready past its cap, a throttled lock; or
- * rolled back) is started again, bounded and with backoff, under a new deterministic name; a
- * run that promoted, timed out or was aborted ends the monitor's part. Another failover holding
+ * The monitor owns the incident until it is resolved: until users are served. A run that ended
+ * before any promotion (refused: the lock, the RPO budget, a replica not ready past its cap, a
+ * throttled lock; or rolled back) is started again, bounded and with backoff, under a new
+ * deterministic name; so is a run that promoted and then stopped short of serving
+ * (NeedsOperator: the next run finds the database promoted, skips the promotion and scales,
+ * verifies and pins again). A run that succeeded, timed out or was aborted ends the monitor's part. Another failover holding
  * the lock is followed instead of fought. Undefined when nothing changes (still running, or
  * the view is not about the current attempt).
  */
@@ -289,22 +310,29 @@ export function followExecution(state: HealthState, view: ExecutionView, lock: L
       followed: undefined,
       nextAttemptAt,
     };
+    const promoted = view.error === "NeedsOperator";
     note(
       "failover.redrive",
-      `failover attempt ${incident.attempt} ended before promotion: retry ${incident.attempt + 1}/${policy.maxAttempts}`,
+      promoted
+        ? `failover attempt ${incident.attempt} promoted but does not serve yet: retry ${incident.attempt + 1}/${policy.maxAttempts}`
+        : `failover attempt ${incident.attempt} ended before promotion: retry ${incident.attempt + 1}/${policy.maxAttempts}`,
       [
-        `Incident ${incident.id}: execution ${name} ended ${view.status} with ${view.error ?? "no error name"} before any promotion${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`,
-        `Nothing irreversible happened. The monitor starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min), after asking the second opinion again.`,
+        promoted
+          ? `Incident ${incident.id}: execution ${name} ended ${view.status} with NeedsOperator after a promotion started${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`
+          : `Incident ${incident.id}: execution ${name} ended ${view.status} with ${view.error ?? "no error name"} before any promotion${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`,
+        promoted
+          ? `Users are not served yet, so the monitor still owns the incident: it starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min); that run finds the database promoted, skips the promotion and finishes serving.`
+          : `Nothing irreversible happened. The monitor starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min), after asking the second opinion again.`,
         "It does not start one if the primary passes its checks by then. To stop it: close the incident (docs/detection.md).",
       ].join("\n"),
     );
   } else {
-    next = resolve("gave-up", `${policy.maxAttempts} attempts ended before a promotion; the last: ${name} ${view.status} ${view.error ?? ""}`.trim());
+    next = resolve("gave-up", `${policy.maxAttempts} attempts ended without serving users; the last: ${name} ${view.status} ${view.error ?? ""}`.trim());
     note(
       "failover.abandoned",
       `failover not done after ${policy.maxAttempts} attempts: operator needed`,
       [
-        `Incident ${incident.id}: every automatic attempt ended before a promotion:`,
+        `Incident ${incident.id}: no automatic attempt ended with users served:`,
         ...next.history.map((h) => `  attempt ${h.attempt}: ${h.name} ${h.status}${h.error ? ` (${h.error})` : ""} at ${h.endedAt}`),
         "The monitor starts no more. Decide by hand: the runbook's failover section (docs/runbook.md), then close the incident.",
       ].join("\n"),

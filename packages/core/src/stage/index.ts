@@ -113,7 +113,24 @@ export const StageSettings = z
     message:
       "needs dns: without Route 53 records an automatic failover promotes the replica and moves no user to the DR region; add the stage's dns settings, or set health.autoFailover to false (the monitor then only recommends)",
   })
+  .refine((s) => !(s.health.autoFailover ?? s.dns !== undefined) || outlastsMultiAzFailover(s.health), {
+    path: ["health", "failureThreshold"],
+    message: `with automatic failover, failureThreshold - 1 schedule intervals must outlast an in-region Multi-AZ failover (RDS documents 60-120 s) and a check's probe timeout: ${"`"}rate(1 minute)${"`"} needs at least 4; otherwise Route 53's checkers see the same 503s, confirm, and the failover is regional. Raise failureThreshold or the interval, or set health.autoFailover to false`,
+  })
   .transform((s) => ({ ...s, health: { ...s.health, autoFailover: s.health.autoFailover ?? s.dns !== undefined } }));
+
+/** The longest in-region Multi-AZ failover RDS documents ("typically 60-120 seconds"). */
+export const multiAzFailoverSeconds = 120;
+
+/**
+ * Whether `failureThreshold` failed checks in a row cannot all fall inside one in-region
+ * Multi-AZ failover: an outage of D seconds can fail k consecutive checks I seconds apart only
+ * when (k - 1) x I <= D (plus the time a check takes, its probe timeout).
+ */
+export function outlastsMultiAzFailover(h: { schedule: string; failureThreshold: number; probeTimeoutSeconds: number }): boolean {
+  const intervalSeconds = (scheduleMinutes(h.schedule) ?? 1) * 60;
+  return (h.failureThreshold - 1) * intervalSeconds > multiAzFailoverSeconds + h.probeTimeoutSeconds;
+}
 
 export type StageSettings = z.infer<typeof StageSettings>;
 export type StageSettingsInput = z.input<typeof StageSettings>;

@@ -6,10 +6,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { allStates } from "../../../world/src";
-import { stepNames, type StepName } from "../../../../stacks/failover/steps";
+import { stepAliases, stepNames, type StepName } from "../../../../stacks/failover/steps";
 import { failoverInput, lambdaServiceError, permanentError, startSuite, type Rig, type Suite } from "./support";
 
-type Scenario = "failover" | "drill" | "lag-breach";
+type Scenario = "failover" | "drill" | "lag-breach" | "scale-refused-once";
 type Reaction = "input-rejected" | "lock-not-acquired" | "rolled-back" | "needs-operator" | "rolled-back-or-needs-operator" | "continues";
 
 interface FaultCase {
@@ -28,6 +28,8 @@ const matrix: Record<StepName, FaultCase> = {
   CheckPromotion: { scenario: "failover", transient: "rds:DescribeDBInstances", permanent: "needs-operator" },
   ScaleDrService: { scenario: "failover", transient: "ecs:UpdateService", permanent: "rolled-back-or-needs-operator" },
   CheckDrService: { scenario: "failover", transient: "elasticloadbalancing:DescribeTargetHealth", permanent: "rolled-back-or-needs-operator" },
+  // Reached only after a failed scale step: ECS refuses the first UpdateService.
+  RetryServing: { scenario: "scale-refused-once", transient: "lambda", permanent: "rolled-back-or-needs-operator" },
   VerifyDrHealth: { scenario: "failover", transient: "lambda", permanent: "needs-operator" },
   SwitchDns: { scenario: "failover", transient: "route53:ChangeResourceRecordSets", permanent: "continues" },
   CheckDnsChange: { scenario: "failover", transient: "route53:GetChange", permanent: "continues" },
@@ -55,6 +57,7 @@ const fast = { latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHea
 
 async function scenarioRig(scenario: Scenario): Promise<{ rig: Rig; input: Record<string, unknown> }> {
   const rig = await suite.rig({ ...fast, replicaLag: scenario === "lag-breach" ? [400] : [1] });
+  if (scenario === "scale-refused-once") rig.world.inject({ api: "ecs:UpdateService", error: "AccessDeniedException", region: rig.ids.drRegion, times: 1 });
   return { rig, input: failoverInput(scenario === "drill" ? { mode: "drill" } : {}) };
 }
 
@@ -62,6 +65,7 @@ const expectedEnd: Record<Scenario, { status: string; error?: string }> = {
   failover: { status: "SUCCEEDED" },
   drill: { status: "SUCCEEDED" },
   "lag-breach": { status: "FAILED", error: "RpoBudgetExceededError" },
+  "scale-refused-once": { status: "SUCCEEDED" },
 };
 
 function drDesired(rig: Rig): number | undefined {
@@ -74,8 +78,10 @@ describe("fault matrix", () => {
       .filter(([, s]) => s.Type === "Task")
       .map(([n]) => n)
       .sort();
-    expect(tasks).toEqual([...stepNames].sort());
-    expect(Object.keys(matrix).sort()).toEqual(tasks);
+    // Compensation's pin and fence run SwitchDns's and FencePrimary's Lambdas (and their faults) under their own names.
+    const aliases: string[] = Object.values(stepAliases).map((a) => a.state);
+    expect(tasks).toEqual([...stepNames, ...aliases].sort());
+    expect(Object.keys(matrix).sort()).toEqual(tasks.filter((t) => !aliases.includes(t)));
   });
 
   describe.each(stepNames.map((s) => [s, matrix[s]] as const))("%s", (step, c) => {
@@ -90,8 +96,8 @@ describe("fault matrix", () => {
       const result = await rig.run(input, `transient-${step}`);
       expect(result.retries).toContain(step);
       expect({ status: result.status, error: result.error }).toEqual(expectedEnd[c.scenario]);
-      if (c.scenario === "failover") expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
-      if (c.scenario !== "failover") expect(drDesired(rig)).toBe(rig.ids.drPilotTaskCount);
+      if (expectedEnd[c.scenario].status === "SUCCEEDED" && c.scenario !== "drill") expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+      if (c.scenario === "drill" || c.scenario === "lag-breach") expect(drDesired(rig)).toBe(rig.ids.drPilotTaskCount);
     });
 
     it(`reacts to a permanent failure: ${c.permanent}`, async () => {
@@ -101,7 +107,8 @@ describe("fault matrix", () => {
       };
       const zoneBefore = structuredClone(rig.world.zones.get(rig.ids.hostedZoneId));
       const result = await rig.run(input, `permanent-${step}`);
-      const namedStep = c.scenario === "lag-breach" ? "Preflight" : step;
+      // RetryServing failing ends the branch with the scale step's own failure.
+      const namedStep = c.scenario === "lag-breach" ? "Preflight" : c.scenario === "scale-refused-once" ? "ScaleDrService" : step;
       const last = rig.world.inbox.at(-1);
       const promotionStarted = rig.world.databases.get(rig.ids.replicaDb)?.promotionRequestedAtMs !== null;
       let reaction = c.permanent;

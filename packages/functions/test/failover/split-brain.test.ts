@@ -7,6 +7,7 @@
  */
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lostWrites, startTraffic } from "../../../world/src";
 import { automaticInput, failoverInput, permanentError, startSuite, type Rig, type Suite } from "./support";
 
 let suite: Suite;
@@ -49,6 +50,19 @@ describe("a promote call whose answer was lost", () => {
     expect(result.states).toContain("WaitForPromotionEvidence");
     expect(rig.invocations.RestorePilotLight).toBeUndefined();
     expect((result.states.filter((s) => s === "AssessFailure")).length).toBeGreaterThan(1);
+  });
+
+  it("keeps users off the old primary when the run fails right after its promote call applied: compensation pins DNS and fences it", async () => {
+    const rig = await suite.rig({ latencies: { promotionRaceSeconds: 60 } });
+    rig.after.PromoteReplica = (n) => {
+      if (n === 1) throw lambdaTimeout();
+    };
+    const result = await rig.run(failoverInput(), "lost-promote-isolated");
+    expect(result.error).toBe("NeedsOperator");
+    expect(result.states).toEqual(expect.arrayContaining(["PinDnsAfterFailure", "FenceAfterFailure"]));
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(false);
+    expect(primaryService(rig).desired).toBe(0);
   });
 
   it("rolls back (not NeedsOperator) when RDS never showed a sign of any promote call: throttled throughout", async () => {
@@ -171,6 +185,51 @@ describe("a real outage during a drill", () => {
     const second = await rig.run(failoverInput({ mode: "drill", incidentId: "d2" }), "drill-b");
     expect(second.states.at(-1)).toBe("FailoverAlreadyRunning");
     expect((await first).status).toBe("SUCCEEDED");
+  });
+});
+
+describe("a primary region that comes back while the DR database is being promoted", () => {
+  /**
+   * Users write through DNS once a second; the primary region returns `returnAfterSeconds` after
+   * the promote call (Route 53's health check sees it healthy at once). Every virtual moment
+   * after the call is watched: which region users reach, how many databases are writable.
+   */
+  async function returnMidPromotion(returnAfterSeconds: number, name: string) {
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 60 } });
+    startTraffic(rig.world, { writesPerSecond: 1, dns: { zoneId: rig.ids.hostedZoneId, recordName: rig.ids.recordName } });
+    const seen = { staleAnswers: [] as number[], twoWritable: [] as number[] };
+    rig.world.clock.onAdvance((nowMs) => {
+      const requestedAt = rig.world.databases.get(rig.ids.replicaDb)?.promotionRequestedAtMs ?? null;
+      if (requestedAt === null) return;
+      if (rig.world.regionsDown.has(rig.ids.primaryRegion) && nowMs >= requestedAt + returnAfterSeconds * 1000) rig.world.regionsDown.delete(rig.ids.primaryRegion);
+      const answer = rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName ?? "";
+      if (answer.includes(rig.ids.primaryRegion) && rig.world.healthStatus(rig.ids.primaryRegion) === 200) seen.staleAnswers.push((nowMs - requestedAt) / 1000);
+      if ([rig.ids.primaryDb, rig.ids.replicaDb].filter((id) => rig.world.isWritable(id)).length > 1) seen.twoWritable.push((nowMs - requestedAt) / 1000);
+    });
+    const result = await rig.run(failoverInput(), name);
+    return { rig, result, seen };
+  }
+
+  it.each([0, 60, 200])("answers no user from the old primary and never leaves two databases writable (region back %i s after the promote call)", async (after) => {
+    const { rig, result, seen } = await returnMidPromotion(after, `back-after-${after}`);
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.regionsDown.has(rig.ids.primaryRegion)).toBe(false);
+    expect(seen.staleAnswers).toEqual([]);
+    expect(seen.twoWritable).toEqual([]);
+    const primary = rig.world.databases.get(rig.ids.primaryDb)!;
+    const replica = rig.world.databases.get(rig.ids.replicaDb)!;
+    expect(lostWrites(rig.world, primary, replica)).toBe(0);
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(false);
+  });
+
+  it("pins DNS and starts the fence before the promotion completes", async () => {
+    const { rig, result } = await returnMidPromotion(60, "isolated-early");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    const states = result.states;
+    expect(states.indexOf("SwitchDns")).toBeGreaterThan(states.indexOf("PromoteReplica"));
+    expect(states.indexOf("SwitchDns")).toBeLessThan(states.indexOf("ReplicaWritable"));
+    expect(states.indexOf("FencePrimary")).toBeLessThan(states.indexOf("ReplicaWritable"));
+    expect(await rig.outcome("isolated-early")).toMatchObject({ fenced: true });
   });
 });
 

@@ -116,7 +116,16 @@ export async function startSuite(): Promise<Suite> {
       const fence = (await import("../../src/complete-fence")) as { handler: MiddyHandler };
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
-        await ended.handler({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-test-ExecutionEnded"));
+        const change = { version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail };
+        // EventBridge retries a target that fails (ExecutionEnded fails when it cannot publish), then drops the event.
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          try {
+            await ended.handler(change, lambdaContext("pilot-light-test-ExecutionEnded"));
+            return;
+          } catch {
+            // The next attempt, as EventBridge's retry policy makes it; what it could not tell, its OpsItem or alarm did.
+          }
+        }
       });
       const before: Rig["before"] = {};
       const after: Rig["after"] = {};
