@@ -4,14 +4,13 @@
  * missed, the critical path, the end state and what to change. `--json -` writes the report to
  * stdout and everything meant for people to stderr, so the JSON can be piped.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
+import { relative } from "node:path";
 import { styleText } from "node:util";
 import { Option } from "commander";
 import { Failover } from "@pilot-light/core";
-import { newCommand, processIo, runCommand, wholeNumber, type Io } from "../../tools/src/cli/program";
+import { newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
 import { createRehearsal, type RehearseOptions } from "./engine";
-import { formatSeconds, renderHtml } from "./report/html";
+import { formatSeconds, headline, renderHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
 import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario } from "./failback";
@@ -50,10 +49,7 @@ export interface CliDeps {
 const realDeps: CliDeps = {
   createRehearsal,
   createFailbackRehearsal,
-  writeFile: async (file, text) => {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
-  },
+  writeFile: writeReport,
   paint: terminalPaint,
 };
 
@@ -120,7 +116,7 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
       await deps.writeFile(options.json, json);
       say(`JSON report:    ${relative(process.cwd(), options.json)}`);
     }
-    return 0;
+    return report.expectation.met ? 0 : 1;
   } finally {
     await rehearsal.close();
   }
@@ -151,12 +147,13 @@ export function summaryLines(r: RehearsalReport, paint: Paint = plain): string[]
     const line = `  ${p.critical ? "*" : " "}${formatSeconds(p.startSeconds).padStart(12)} → ${formatSeconds(p.endSeconds).padStart(12)}  ${p.name}`;
     return p.outcome === "ok" ? line : paint("red", `${line}  ${p.outcome.toUpperCase()}: ${p.error ?? ""}`);
   };
+  const top = headline(r);
   const lines = [
     "",
     `Timeline (${r.scenario}, seed ${r.seed}, profile ${r.profile}; * = critical path):`,
     ...r.phases.map(phaseLine),
     "",
-    `Outcome:        ${paint(r.verdict === "ok" ? "bold" : "red", r.outcome)}${r.execution?.endStateName ? `  (end state ${r.execution.endStateName})` : ""}`,
+    `Outcome:        ${paint(top.tone === "ok" ? "green" : top.tone === "missed" ? "bold" : "red", top.text)}${r.execution?.endStateName ? `  (end state ${r.execution.endStateName})` : ""}`,
     `Detection:      ${formatSeconds(r.detectionSeconds)}`,
     `Orchestration:  ${formatSeconds(r.orchestrationSeconds)}`,
     `RTO:            ${formatSeconds(r.rtoSeconds)}  (outage start → DR serving healthy traffic)`,
@@ -167,6 +164,12 @@ export function summaryLines(r: RehearsalReport, paint: Paint = plain): string[]
     lines.push(`Targets:        ${flag(r.targets.rto.met, d.rto)}`, `                ${flag(r.targets.rpo.met, d.rpo)}`);
   }
   lines.push(`Critical path:  ${r.criticalPath.join(" » ") || "—"}`);
+  const x = r.expectation;
+  lines.push(
+    x.met
+      ? `Expected:       ${x.outcome}, and so it ended (${x.because})`
+      : paint("red", `Expected:       ${x.outcome} (${x.because}); it ended ${x.actual}${r.invariantViolations.length > 0 ? `, invariants broken: ${r.invariantViolations.join("; ")}` : ""}: NOT what the scenario exists to show (exit 1)`),
+  );
   const e = r.endState;
   lines.push(
     `End state:      writable database ${e.writableDatabases.join(", ") || "none"}; DR ${e.drDesiredTasks} desired, ${e.drHealthyTargets} healthy; primary ${e.primaryDesiredTasks} desired`,

@@ -40,7 +40,7 @@ import { seededRandom } from "./random";
 import { useLambdaLikeEnvironment } from "./lambda-env";
 import { OrderedProgress, type ProgressLine } from "./progress";
 import type { Phase, PhaseOutcome, RehearsalReport, TimelineEvent } from "./report/schema";
-import { profiles, scenarios, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
+import { profiles, scenarios, type Expectation, type OutcomeKind, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -97,7 +97,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
 
   useLambdaLikeEnvironment();
 
-  // One fixed topology, so each handler module reads its settings once, as a Lambda would.
+  // One fixed topology: every world of this engine has the same names and environment.
   const { ids } = pilotLightWorld({ prefix: "pilot-light-rehearsal" });
   // The lookback the Failover stack derives from detection: the default profile's is the longer.
   const lookback = Failover.lagLookbackSeconds({ periodSeconds: profiles.default.periodSeconds, failureThreshold: profiles.default.failureThreshold });
@@ -124,15 +124,10 @@ export async function createRehearsal(): Promise<Rehearsal> {
   const steps = Object.fromEntries(
     await Promise.all(stepNames.map(async (s) => [s, (await import(`../../functions/src/${handlerFile(s)}.ts`)).handler as LambdaHandler] as const)),
   ) as Record<StepName, LambdaHandler>;
-  // A separate module instance per profile (the query makes it one), because the monitor
-  // reads its threshold once at load, as a Lambda does.
+  // The monitor reads its threshold once per sandbox, as a Lambda does; each rehearsal is a new
+  // world (its own sandboxes, core's Failover.lazy), so it reads its profile's (set per rehearsal).
   process.env.FAILURE_THRESHOLD = String(profiles.default.failureThreshold);
-  // @ts-expect-error -- TypeScript cannot resolve a module path with a query string
-  const defaultMonitor = (await import("../../functions/src/health-monitor.ts?profile=default")).handler as LambdaHandler;
-  process.env.FAILURE_THRESHOLD = String(profiles.fast.failureThreshold);
-  // @ts-expect-error -- as above
-  const fastMonitor = (await import("../../functions/src/health-monitor.ts?profile=fast")).handler as LambdaHandler;
-  const monitors: Record<Profile["name"], LambdaHandler> = { default: defaultMonitor, fast: fastMonitor };
+  const monitor = (await import("../../functions/src/health-monitor")).handler as LambdaHandler;
   // EventBridge's rule on the state machine's ends runs ExecutionEnded (stacks/Operations.ts).
   const executionEnded = (await import("../../functions/src/execution-ended")).handler as LambdaHandler;
 
@@ -161,6 +156,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
         replicaBackup: { ...defaultReplicaBackup, startOffsetSeconds: Math.floor(random.next() * 1800), durationSeconds: latency.replicaBackup },
       });
       world = created.world;
+      process.env.FAILURE_THRESHOLD = String(profile.failureThreshold);
       const restoreApis = installApis(world);
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
@@ -236,7 +232,6 @@ export async function createRehearsal(): Promise<Rehearsal> {
 
     let execution: { name: string; input: unknown; atMs: number } | undefined;
     if (scenario.start.by === "monitor") {
-      const monitor = monitors[profile.name];
       const lastTick = Math.ceil(((outageMs - clock.nowMs()) / 1000) / profile.periodSeconds) + scenario.observeTicks;
       let drillAtMs: number | undefined;
       for (let n = 0; n <= lastTick && !execution; n++) {
@@ -418,7 +413,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     };
     // A target applies when recovery is due: an outage the monitor must act on, or a drill
     // (measured from its start). A flapping primary, an in-region failover or a dry-run owe no RTO.
-    const judged = scenario.start.by === "monitor" ? scenario.expect.executionStarted : mode === "drill";
+    const expected = scenario.expect({ latency, rpoBudgetSeconds: ids.rpoBudgetSeconds });
+    const judged = scenario.start.by === "monitor" ? expected.outcome !== "not-started" : mode === "drill";
     const drillRto = mode === "drill" && verified && execution ? Math.round((verified.endMs - execution.atMs) / 100) / 10 : null;
     const failure = outcome?.failure
       ? { step: Failover.failedStepOf(outcome.failure), error: outcome.failure.error, message: Failover.describeCause(outcome.failure.cause) }
@@ -451,6 +447,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       notifications: world.inbox.map((m) => ({ atSeconds: at(m.atMs), kind: m.kind ?? "", subject: m.subject })),
       outcome: describeOutcome(mode, record, outcome?.status, failedOver),
       verdict: record?.status === "FAILED" ? "failed" : "ok",
+      expectation: judgeExpectation(expected, outcomeKind(mode, record, outcome?.status, failedOver), violations),
       advice: judged ? Failover.advise(figures) : [],
       execution: record && execution
         ? { name: execution.name, status: record.status, error: record.error ?? null, endStateName: record.states.at(-1) ?? null, states: record.states }
@@ -480,6 +477,21 @@ export function markCriticalPath(phases: (Phase & { level: number })[], verifyLe
     const last = same.reduce((a, b) => (b.endSeconds > a.endSeconds ? b : a));
     last.critical = true;
   }
+}
+
+/** The kind of ending `describeOutcome` describes, compared with the scenario's expectation. */
+export function outcomeKind(mode: string, record: ExecutionRecord | undefined, status: string | undefined, failedOver: boolean): OutcomeKind {
+  if (!record) return "not-started";
+  if (mode === "drill") return record.status === "SUCCEEDED" ? "drill-completed" : "drill-failed";
+  if (mode === "dry-run") return record.status === "SUCCEEDED" ? "dry-run-reported" : "dry-run-failed";
+  if (failedOver) return "failed-over";
+  if (status === "needs-operator" || record.error === "NeedsOperator") return "needs-operator";
+  return "refused";
+}
+
+/** Met when the run ended as the scenario exists to show and the world's invariants hold. */
+export function judgeExpectation(expected: Expectation, actual: OutcomeKind, violations: string[]): RehearsalReport["expectation"] {
+  return { outcome: expected.outcome, because: expected.because, actual, met: actual === expected.outcome && violations.length === 0 };
 }
 
 function describeOutcome(mode: string, record: ExecutionRecord | undefined, status: string | undefined, failedOver: boolean): string {

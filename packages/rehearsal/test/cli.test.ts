@@ -1,6 +1,7 @@
 /** `pnpm rehearse`'s command line: help, usage errors (exit 2), and `--json -` on stdout. No rehearsal runs here. */
 import { describe, expect, it } from "vitest";
 import { run, summaryLines, type CliDeps } from "../src/cli";
+import { headline } from "../src/report/html";
 import { RehearsalReport } from "../src/report/schema";
 import type { Io } from "../../tools/src/cli/program";
 
@@ -24,6 +25,7 @@ const report = RehearsalReport.parse({
   notifications: [],
   outcome: "failed over to the DR region",
   verdict: "ok",
+  expectation: { outcome: "failed-over", because: "the primary region is down", actual: "failed-over", met: true },
   advice: ["detection is 67 % of RTO (12 min): a faster health profile"],
   execution: { name: "x", status: "SUCCEEDED", error: null, endStateName: "Done", states: ["Done"] },
   endState: { writableDatabases: ["r"], drDesiredTasks: 2, drHealthyTargets: 2, primaryDesiredTasks: 0, primaryRecordTarget: "dr-alb", failoverLockHeld: false },
@@ -92,6 +94,37 @@ describe("pnpm rehearse command line", () => {
     expect(await run(["--json", "out/r.json"], h.io, h.deps)).toBe(0);
     expect(RehearsalReport.parse(JSON.parse(h.files.get("out/r.json")!)).scenario).toBe("regional-outage");
     expect(h.out.join("\n")).toContain("JSON report:");
+  });
+});
+
+describe("pnpm rehearse's exit code: the scenario's expectation", () => {
+  it("exits 1 when the run ended otherwise than the scenario exists to show, and says so", async () => {
+    const h = harness();
+    const missed = { ...report, failedOver: false, outcome: "no failover: ReplicaNotReadyError (compensated)", expectation: { ...report.expectation, actual: "refused" as const, met: false } };
+    h.deps.createRehearsal = async () => ({ rehearse: async () => missed, close: async () => undefined });
+    expect(await run(["--scenario", "outage-during-backup", "--seed", "7"], h.io, h.deps)).toBe(1);
+    expect(h.out.join("\n")).toMatch(/Expected: {7}failed-over \(the primary region is down\); it ended refused: NOT what the scenario exists to show/);
+  });
+
+  it("exits 0 when it ended as expected, even with a target missed (the target is a figure, not the scenario's point)", async () => {
+    const h = harness();
+    expect(await run([], h.io, h.deps)).toBe(0);
+    expect(h.out.join("\n")).toContain("Expected:       failed-over, and so it ended");
+  });
+});
+
+describe("the headline", () => {
+  it("does not call a run with a missed target plainly good: it names the missed target, not in green", () => {
+    expect(headline(report)).toEqual({ text: "failed over to the DR region; RTO target missed", tone: "missed" });
+    const met = { ...report, targets: { ...report.targets!, rto: { ...report.targets!.rto, met: true } } };
+    expect(headline(met)).toEqual({ text: "failed over to the DR region", tone: "ok" });
+    expect(summaryLines(report, (style, text) => `<${style}:${text}>`).join("\n")).toContain("<bold:failed over to the DR region; RTO target missed>");
+  });
+
+  it("is red when the run is not what the scenario exists to show", () => {
+    const missed = { ...report, expectation: { ...report.expectation, actual: "refused" as const, met: false } };
+    expect(headline(missed).tone).toBe("failed");
+    expect(headline(missed).text).toContain("not what the scenario exists to show (expected failed-over)");
   });
 });
 

@@ -31,7 +31,8 @@ async function benchFailback(seeds: number): Promise<FailbackReport[]> {
   }
 }
 
-const realDeps: BenchDeps = {
+/** The bench's real parts, each making its own worlds (and its own DynamoDB engine). */
+export const realDeps: BenchDeps = {
   health: async () => printHealthBench(await benchHealth()),
   rehearsal: (seeds) => benchRehearsal(seeds),
   failback: benchFailback,

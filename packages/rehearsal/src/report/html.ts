@@ -19,6 +19,20 @@ export function formatSeconds(s: number | null): string {
   return m > 0 ? `${m} min ${String(rest).padStart(2, "0")} s` : `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
 }
 
+/**
+ * The report's headline, shared by the console and the HTML page: how the run ended, the
+ * targets it missed, and whether that is what the scenario exists to show. Its tone agrees with
+ * all three: "ok" only when the run did its job, met every target and ended as expected.
+ */
+export function headline(report: RehearsalReport): { text: string; tone: "ok" | "missed" | "failed" } {
+  const missed = report.targets ? [report.targets.rto.met ? null : "RTO", report.targets.rpo.met === false ? "RPO" : null].filter((x) => x !== null) : [];
+  const parts = [report.outcome];
+  if (missed.length > 0) parts.push(`${missed.join(" and ")} target missed`);
+  if (!report.expectation.met) parts.push(`not what the scenario exists to show (expected ${report.expectation.outcome})`);
+  const tone = report.verdict === "failed" || !report.expectation.met ? "failed" : missed.length > 0 ? "missed" : "ok";
+  return { text: parts.join("; "), tone };
+}
+
 /** Marker labels sit in rows under the bars, so labels of close events do not overlap. */
 const markerRows = 3;
 
@@ -89,13 +103,14 @@ export function renderHtml(report: RehearsalReport): string {
     ["failover lock", e.failoverLockHeld ? "HELD" : "free"],
     ["execution ended in", report.execution ? `${report.execution.endStateName ?? "?"} (${report.execution.status})` : "no execution"],
   ];
+  const banner = headline(report);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pilot-light rehearsal: ${escape(report.scenario)} (seed ${report.seed})</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:980px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
 .meta{color:#5b6472}.verdict{margin:12px 0;padding:8px 12px;border-radius:6px;font-weight:600}
-.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.failed{background:#fdecea;color:#a32a20}
+.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.missed{background:#fdf3e1;color:#8a5a00}.verdict.failed{background:#fdecea;color:#a32a20}
 .figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
 .figure{border:1px solid #d5dae1;border-radius:6px;padding:8px 14px;min-width:130px}
 .figure .label{color:#5b6472;font-size:12px}.figure .value{font-size:20px;font-weight:600}
@@ -111,7 +126,7 @@ tr.bad td{color:#a32a20}ul.advice li{margin:4px 0}
 </style></head><body>
 <h1>Outage rehearsal: ${escape(report.scenario)}</h1>
 <div class="meta">seed ${report.seed} · profile ${escape(report.profile)} · ran in ${Math.round(report.wallMilliseconds)} ms of wall time</div>
-<div class="verdict ${report.verdict}">${escape(report.outcome)}${report.execution?.endStateName ? ` · end state ${escape(report.execution.endStateName)}` : ""}</div>
+<div class="verdict ${banner.tone}">${escape(banner.text)}${report.execution?.endStateName ? ` · end state ${escape(report.execution.endStateName)}` : ""}</div>
 <div class="figures">${figure("Detection", report.detectionSeconds)}${figure("Orchestration", report.orchestrationSeconds)}${figure("RTO", report.rtoSeconds, rtoBadge)}${figure("RPO (estimate)", report.rpoSeconds, rpoBadge)}</div>
 ${targetLines.length > 0 ? `<ul class="targets">${targetLines.map((l) => `<li>${escape(l)}</li>`).join("")}</ul>` : `<p class="targets">No recovery was due in this scenario, so no target applies.</p>`}
 <h2>What to change</h2>

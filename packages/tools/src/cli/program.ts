@@ -4,6 +4,8 @@
  * usage mistake (0 for help), as POSIX utilities and most SRE tools do. Output goes through
  * an injected Io, so help text and exit codes are tested in-process.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 
 export interface Io {
@@ -79,4 +81,30 @@ export function wholeNumber(min: number, max: number): (value: string) => number
 export function stageName(value: string): string {
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(value)) throw new InvalidArgumentError("must be 1-21 lowercase letters, digits or dashes, starting with a letter.");
   return value;
+}
+
+/**
+ * `mkdir -p` that fails rather than spins: Node's `mkdir(dir, { recursive: true })` never
+ * settles for a path under /proc (`--json /proc/nope/x.json` hung the rehearsal). Creates the
+ * missing parents one at a time; an existing directory is fine; any other error is thrown.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw error;
+    await makeDirectory(parent);
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== "EEXIST") throw again;
+    });
+  }
+}
+
+/** Writes a report file, making its folder first (`makeDirectory`). */
+export async function writeReport(file: string, text: string): Promise<void> {
+  await makeDirectory(dirname(file));
+  await writeFile(file, text);
 }
