@@ -12,7 +12,7 @@ import { Route53Client } from "@aws-sdk/client-route-53";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { Failover, Health } from "@pilot-light/core";
+import { Health, Scope } from "@pilot-light/core";
 import { handler as wrap, logger, metrics } from "./lib/handler";
 
 /**
@@ -30,8 +30,8 @@ const readEnv = () => Health.readEnv(Health.MonitorEnv, process.env);
 // A missing or malformed variable fails the cold start, naming it.
 readEnv();
 
-/** Settings and clients, read and made once per sandbox (per world in a rehearsal: `Failover.lazy`). */
-const configured = Failover.lazy(() => {
+/** Settings and clients, read and made once per sandbox (per world in a rehearsal: `Scope.lazy`). */
+const configured = Scope.lazy(() => {
   const env = readEnv();
   const region = env.AWS_REGION;
   const healthCheckId = env.HEALTH_CHECK_ID;

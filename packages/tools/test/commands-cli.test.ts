@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { Io } from "../src/cli/program";
 import { run as bench, type BenchDeps } from "../src/bench";
+import type { HealthBench } from "../src/bench-health";
+import type { ProfileBench } from "../../rehearsal/src/bench";
 import { run as deploy, type DeployDeps } from "../src/deploy";
 import { run as synth, type SynthDeps } from "../src/synth";
 
@@ -20,11 +22,41 @@ const notCalled = (what: string) => () => {
   throw new Error(`${what} must not run`);
 };
 
-const benchDeps = (calls: string[] = []): BenchDeps => ({
-  health: async () => void calls.push("health"),
+const healthy: HealthBench = {
+  bundleKB: 500,
+  bundleGzipKB: 150,
+  largestInputsKB: [["@aws-sdk/client-dynamodb", 100]],
+  coldInitMs: { median: 60, min: 55, max: 70, runs: 7 },
+  hungPrimary: { invocationMs: 5200, probeTimeoutMs: 5000, healthy: false },
+};
+
+const q = (p50: number, p95 = p50) => ({ p50, p95 });
+/** One profile's figures, every target met unless `change` says otherwise. */
+const profileBench = (change: Partial<ProfileBench> = {}): ProfileBench => ({
+  profile: "default",
+  runs: 2,
+  failedOver: 2,
+  notFailedOver: {},
+  detection: q(600),
+  orchestration: q(400),
+  rto: q(1000),
+  overhead: q(8),
+  baselineOrchestration: q(700),
+  ratio: 0.57,
+  wallMs: q(900),
+  transitions: q(40),
+  unexpected: [],
+  ...change,
+});
+
+const benchDeps = (calls: string[] = [], profiles: ProfileBench[] = []): BenchDeps => ({
+  health: async () => {
+    calls.push("health");
+    return healthy;
+  },
   rehearsal: async (seeds) => {
     calls.push(`rehearsal ${seeds}`);
-    return [];
+    return profiles;
   },
 });
 
@@ -49,7 +81,7 @@ const synthDeps: SynthDeps = { synthToDisk: notCalled("synth") as unknown as Syn
 describe.each([
   ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice"]],
   ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice"]],
-  ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only"], []],
+  ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only", "--json", "--scenario-seeds"], []],
 ] as const)("%s", (name, run, options, valid) => {
   it.each([["--help"], ["-h"]])("%s prints usage, options and examples and does nothing else", async (flag) => {
     const h = io();
@@ -76,6 +108,40 @@ describe("pnpm bench", () => {
     const calls: string[] = [];
     expect(await bench(argv, io().io, benchDeps(calls), {})).toBe(0);
     expect(calls).toEqual(expected);
+  });
+
+  it("exits 0 and says so when every target is met and every run ended as its scenario expects", async () => {
+    const h = io();
+    expect(await bench(["--only", "rehearsal", "--seeds", "2"], h.io, benchDeps([], [profileBench()]), {})).toBe(0);
+    expect(h.text()).toContain("Every target met");
+  });
+
+  it.each([
+    ["nothing failed over (NaN figures)", { failedOver: 0, overhead: q(Number.NaN), ratio: Number.NaN, unexpected: [{ seed: 1, expected: "failed-over", actual: "refused" }] }, /regional-outage seed 1[\s\S]*overhead p50 NaN s > 10 s/],
+    ["the overhead target missed", { overhead: q(18) }, /overhead p50 18 s > 10 s/],
+    ["a run that ended otherwise than its scenario expects", { unexpected: [{ seed: 7, expected: "failed-over", actual: "refused" }] }, /regional-outage seed 7 \(default\): ended refused, expected failed-over/],
+  ])("exits 1 with %s, listing what was missed", async (_name, change, listed) => {
+    const h = io();
+    expect(await bench(["--only", "rehearsal", "--seeds", "2"], h.io, benchDeps([], [profileBench(change)]), {})).toBe(1);
+    expect(h.text()).toMatch(/MISSED \(\d+\):/);
+    expect(h.text()).toMatch(listed);
+    expect(h.text()).not.toContain("NaN s  p95");
+  });
+
+  it("exits 1 when the health monitor misses its bundle budget", async () => {
+    const deps = { ...benchDeps(), health: async () => ({ ...healthy, bundleKB: 900 }) };
+    expect(await bench(["--only", "health"], io().io, deps, {})).toBe(1);
+  });
+
+  it("writes only the figures as JSON to stdout with --json -, people's lines to stderr", async () => {
+    const h = io();
+    expect(await bench(["--only", "rehearsal", "--seeds", "2", "--json", "-"], h.io, benchDeps([], [profileBench({ overhead: q(18) })]), {})).toBe(1);
+    expect(h.out).toHaveLength(1);
+    const figures = JSON.parse(h.out[0]!) as { seeds: number; rehearsal: ProfileBench[]; missed: string[] };
+    expect(figures.seeds).toBe(2);
+    expect(figures.rehearsal[0]?.overhead.p50).toBe(18);
+    expect(figures.missed).toEqual(["default: overhead p50 18 s > 10 s"]);
+    expect(h.errors()).toContain("Rehearsal: regional-outage over 2 seeds");
   });
 
   it.each([[["--seeds", "0"]], [["--seeds", "many"]], [["--only", "cpu"]]])("rejects %j with exit 2", async (argv) => {
