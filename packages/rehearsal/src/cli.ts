@@ -8,7 +8,7 @@ import { relative } from "node:path";
 import { styleText } from "node:util";
 import { Option } from "commander";
 import { Failover } from "@pilot-light/core";
-import { newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
+import { fromInvocationDir, invocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
 import { createRehearsal, type RehearseOptions } from "./engine";
 import { formatSeconds, headline, renderHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
@@ -49,7 +49,7 @@ export interface CliDeps {
 const realDeps: CliDeps = {
   createRehearsal,
   createFailbackRehearsal,
-  writeFile: writeReport,
+  writeFile: (file, text) => writeReport(fromInvocationDir(file), text),
   paint: terminalPaint,
 };
 
@@ -90,7 +90,7 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
       if (toStdout) io.out(json);
       else if (options.json) {
         await deps.writeFile(options.json, json);
-        say(`JSON report:    ${relative(process.cwd(), options.json)}`);
+        say(`JSON report:    ${relative(invocationDir(), fromInvocationDir(options.json))}`);
       }
       // What these scenarios exist to show: every workflow succeeds; the round trip ends where it began.
       return report.runs.every((r) => r.status === "SUCCEEDED") && (options.scenario !== "round-trip" || report.originalTopology) ? 0 : 1;
@@ -110,12 +110,12 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
     });
     for (const line of summaryLines(report, paint)) say(line);
     await deps.writeFile(options.html, renderHtml(report));
-    say(`HTML report:    ${relative(process.cwd(), options.html)}`);
+    say(`HTML report:    ${relative(invocationDir(), fromInvocationDir(options.html))}`);
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (toStdout) io.out(json);
     else if (options.json) {
       await deps.writeFile(options.json, json);
-      say(`JSON report:    ${relative(process.cwd(), options.json)}`);
+      say(`JSON report:    ${relative(invocationDir(), fromInvocationDir(options.json))}`);
     }
     return report.expectation.met ? 0 : 1;
   } finally {

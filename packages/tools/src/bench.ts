@@ -11,7 +11,7 @@ import { Option } from "commander";
 import { benchRehearsal, benchScenarios, quantiles, type ProfileBench, type ScenarioSweep } from "../../rehearsal/src/bench";
 import { createFailbackRehearsal, type FailbackReport } from "../../rehearsal/src/failback";
 import { benchHealth, printHealthBench, type HealthBench } from "./bench-health";
-import { newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "./cli/program";
+import { fromInvocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "./cli/program";
 
 const met = (ok: boolean) => (ok ? "met" : "MISSED");
 const s = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} s` : "—");
@@ -185,7 +185,7 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Ben
       say.out(figures.missed.length === 0 ? "\nEvery target met; every run ended as its scenario expects." : `\nMISSED (${figures.missed.length}):\n${figures.missed.map((m) => `  - ${m}`).join("\n")}`);
       const json = `${JSON.stringify(figures, null, 2)}\n`;
       if (options.json === "-") io.out(json);
-      else if (options.json) await writeReport(options.json, json);
+      else if (options.json) await writeReport(fromInvocationDir(options.json), json);
       code = figures.missed.length === 0 ? 0 : 1;
     });
   const parsed = await runCommand(command, argv);

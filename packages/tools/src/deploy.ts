@@ -17,9 +17,10 @@ import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
-import { stageConfig } from "../../../stacks/stages";
+import { stageConfig, stages } from "../../../stacks/stages";
+import { explainAwsError } from "./cli/errors";
 import { isConfirmed } from "./cli/args";
-import { newCommand, processIo, runCommand, stageName, type Io } from "./cli/program";
+import { newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
 
 export interface Step {
   what: string;
@@ -117,7 +118,7 @@ const realDeps: DeployDeps = {
   },
 };
 
-export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage alice --remove", "pnpm deploy:all --stage ci-123 --remove --yes"];
+export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage alice --dev --remove", "pnpm deploy:all --stage ci-123 --dev --remove --yes"];
 
 /** Runs the command line; returns the exit code (2 for a usage mistake). */
 export async function run(argv: readonly string[], io: Io = processIo, deps: DeployDeps = realDeps): Promise<number> {
@@ -125,9 +126,11 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Dep
   const command = newCommand("pnpm deploy:all", "Deploy (or remove) both regions of a stage in dependency order (docs/deploy.md).", examples, io)
     .requiredOption("--stage <stage>", "the stage (see stacks/stages.ts)", stageName)
     .option("--plan", "print the steps without running them")
+    .option("--dev", "the stage is a personal development stage (the defaults): needed for a name stacks/stages.ts does not configure")
     .option("--remove", "remove the stage instead: DR region first, then the primary (asks you to type the stage)")
     .option("-y, --yes", "with --remove: do not ask (scripts that have already decided)")
-    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean }) => {
+    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; dev?: boolean }) => {
+      refuseUnknownStage(command, options.stage, Object.keys(stages), options.dev);
       code = await deploy(options, io, deps);
     });
   const parsed = await runCommand(command, argv);
@@ -148,7 +151,15 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
     }
   }
   if (!options.plan && !options.remove) {
-    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config)));
+    let replica;
+    try {
+      replica = await deps.describeReplica(config);
+    } catch (error) {
+      // The same advice as `pnpm dr`: credentials, the network (during an outage, the outage) or throttling.
+      io.err(explainAwsError("reading the DR database before deploying (which region serves?)", config.drRegion, error).message);
+      return 1;
+    }
+    const why = refuseDeploy(config.activeRegion, observedActiveRegion(replica));
     if (why) {
       io.err(why);
       return 1;

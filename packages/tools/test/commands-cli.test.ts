@@ -79,8 +79,8 @@ function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: 
 const synthDeps: SynthDeps = { synthToDisk: notCalled("synth") as unknown as SynthDeps["synthToDisk"] };
 
 describe.each([
-  ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice"]],
-  ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice"]],
+  ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice", "--dev"]],
+  ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice", "--dev"]],
   ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only", "--json", "--scenario-seeds"], []],
 ] as const)("%s", (name, run, options, valid) => {
   it.each([["--help"], ["-h"]])("%s prints usage, options and examples and does nothing else", async (flag) => {
@@ -151,7 +151,39 @@ describe("pnpm bench", () => {
   });
 });
 
+describe("a stage stacks/stages.ts does not configure", () => {
+  it.each([
+    ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps)],
+    ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") })],
+  ] as const)("%s refuses a typo (prdo) with exit 2, naming the near stage and --dev, and does nothing", async (_name, run) => {
+    const h = io();
+    expect(await run(["--stage", "prdo"], h.io)).toBe(2);
+    expect(h.errors()).toMatch(/unknown stage "prdo": stacks\/stages.ts configures dnsdemo, prod \(did you mean prod\?\)\. For a personal development stage with the default settings, add --dev\./);
+  });
+
+  it("is synthesized with --dev, and so is the default personal stage dev without it", async () => {
+    const stages: string[] = [];
+    const fake: SynthDeps = { synthToDisk: async (stage) => (stages.push(stage), []) };
+    expect(await synth(["--stage", "prdo", "--dev"], io().io, fake)).toBe(0);
+    expect(await synth([], io().io, fake)).toBe(0);
+    expect(stages).toEqual(["prdo", "dev"]);
+  });
+});
+
 describe("pnpm deploy:all", () => {
+  it.each([
+    ["no credentials", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), /Set credentials for the stage's account/],
+    ["no network", Object.assign(new Error("getaddrinfo ENOTFOUND rds.eu-central-1.amazonaws.com"), { code: "ENOTFOUND" }), /This is the network, not your credentials/],
+  ])("gives pnpm dr's advice for %s, and deploys nothing", async (_what, failure, advice) => {
+    const calls: string[][] = [];
+    const h = io();
+    const deps = { ...deployDeps("", calls), describeReplica: async () => Promise.reject(failure) };
+    expect(await deploy(["--stage", "prod"], h.io, deps)).toBe(1);
+    expect(h.errors()).toMatch(advice);
+    expect(h.errors()).toContain("eu-central-1");
+    expect(calls).toEqual([]);
+  });
+
   it("exits 2 without --stage", async () => {
     const h = io();
     expect(await deploy([], h.io, deployDeps())).toBe(2);
@@ -161,7 +193,7 @@ describe("pnpm deploy:all", () => {
   it("refuses --remove without a terminal and without --yes, removing nothing", async () => {
     const calls: string[][] = [];
     const h = io(false);
-    expect(await deploy(["--stage", "alice", "--remove"], h.io, deployDeps("", calls))).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove"], h.io, deployDeps("", calls))).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toMatch(/needs a person's confirmation.*--yes/);
   });
@@ -169,14 +201,14 @@ describe("pnpm deploy:all", () => {
   it("asks on a terminal and removes nothing unless the stage name is typed", async () => {
     const calls: string[][] = [];
     const deps = deployDeps("yes", calls);
-    expect(await deploy(["--stage", "alice", "--remove"], io(true).io, deps)).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove"], io(true).io, deps)).toBe(1);
     expect(deps.asked[0]).toMatch(/REMOVES stage "alice" from eu-central-1 and then eu-west-1[\s\S]*Type the stage name \(alice\)/);
     expect(calls).toEqual([]);
   });
 
   it("removes the DR region, then the primary, once the stage name is typed", async () => {
     const calls: string[][] = [];
-    expect(await deploy(["--stage", "alice", "--remove"], io(true).io, deployDeps("alice", calls))).toBe(0);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove"], io(true).io, deployDeps("alice", calls))).toBe(0);
     expect(calls.map((a) => [a[0], a[4]])).toEqual([
       ["remove", "eu-central-1"],
       ["remove", "eu-west-1"],
@@ -186,7 +218,7 @@ describe("pnpm deploy:all", () => {
   it("removes with --yes without asking (scripts)", async () => {
     const calls: string[][] = [];
     const deps = deployDeps("", calls);
-    expect(await deploy(["--stage", "alice", "--remove", "--yes"], io(false).io, deps)).toBe(0);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove", "--yes"], io(false).io, deps)).toBe(0);
     expect(deps.asked).toEqual([]);
     expect(calls).toHaveLength(2);
   });
@@ -194,7 +226,7 @@ describe("pnpm deploy:all", () => {
   it("deploys without asking: a deploy is not destructive", async () => {
     const calls: string[][] = [];
     const deps = deployDeps("", calls);
-    expect(await deploy(["--stage", "alice"], io(false).io, deps)).toBe(0);
+    expect(await deploy(["--stage", "alice", "--dev"], io(false).io, deps)).toBe(0);
     expect(deps.asked).toEqual([]);
     expect(calls.map((a) => a[0])).toEqual(["deploy", "deploy", "deploy"]);
   });
@@ -202,7 +234,7 @@ describe("pnpm deploy:all", () => {
   it("refuses to deploy over a failover the stage's settings do not know about", async () => {
     const calls: string[][] = [];
     const h = io(false);
-    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), describeReplica: async () => ({}) })).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev"], h.io, { ...deployDeps("", calls), describeReplica: async () => ({}) })).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toContain('activeRegion: "dr"');
   });
@@ -219,20 +251,20 @@ describe("pnpm synth", () => {
 
   it("announces each phase on a terminal, on stderr", async () => {
     const h = io(true);
-    expect(await synth(["--stage", "alice"], h.io, fake)).toBe(0);
+    expect(await synth(["--stage", "alice", "--dev"], h.io, fake)).toBe(0);
     expect(h.err).toEqual(["[1/2] primary region eu-west-1: SST app, Lambda bundles, cdk-nag …", "[1/2] ✓ primary region eu-west-1: SST app, Lambda bundles, cdk-nag (41.2 s)"]);
     expect(h.text()).toContain("Network");
   });
 
-  it("keeps quiet about phases when not on a terminal", async () => {
+  it("prints one line per phase, when it ends, when not on a terminal (a CI log is never silent for a minute)", async () => {
     const h = io(false);
-    expect(await synth(["--stage", "alice"], h.io, fake)).toBe(0);
-    expect(h.err).toEqual([]);
+    expect(await synth(["--stage", "alice", "--dev"], h.io, fake)).toBe(0);
+    expect(h.err).toEqual(["[1/2] ✓ primary region eu-west-1: SST app, Lambda bundles, cdk-nag (41.2 s)"]);
   });
 
   it("exits 1 when a stack has cdk-nag errors", async () => {
     const failing: SynthDeps = { synthToDisk: async () => [{ region: "eu-west-1", stack: "Data", file: "f", resources: 1, nagErrors: 2 }] };
-    expect(await synth(["--stage", "alice"], io().io, failing)).toBe(1);
+    expect(await synth(["--stage", "alice", "--dev"], io().io, failing)).toBe(1);
   });
 
   it("rejects a stage name SST cannot use with exit 2", async () => {
