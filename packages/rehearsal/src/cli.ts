@@ -10,7 +10,7 @@ import { Option } from "commander";
 import { Failover } from "@pilot-light/core";
 import { fromInvocationDir, invocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
 import { createRehearsal, type RehearseOptions } from "./engine";
-import { formatSeconds, headline, renderHtml } from "./report/html";
+import { failbackMet, formatSeconds, headline, renderFailbackHtml, renderHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
 import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario } from "./failback";
@@ -86,14 +86,15 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
       say(`Rehearsing "${options.scenario}" (seed ${options.seed}) on a virtual clock…`);
       const report = await rehearsal.rehearse(options.scenario as FailbackScenario, options.seed);
       for (const line of failbackSummaryLines(report)) say(line);
+      await deps.writeFile(options.html, renderFailbackHtml(report));
+      say(`HTML report:    ${relative(invocationDir(), fromInvocationDir(options.html))}`);
       const json = `${JSON.stringify(report, null, 2)}\n`;
       if (toStdout) io.out(json);
       else if (options.json) {
         await deps.writeFile(options.json, json);
         say(`JSON report:    ${relative(invocationDir(), fromInvocationDir(options.json))}`);
       }
-      // What these scenarios exist to show: every workflow succeeds; the round trip ends where it began.
-      return report.runs.every((r) => r.status === "SUCCEEDED") && (options.scenario !== "round-trip" || report.originalTopology) ? 0 : 1;
+      return failbackMet(report) ? 0 : 1;
     } finally {
       await rehearsal.close();
     }

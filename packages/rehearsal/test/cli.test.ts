@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { run, summaryLines, type CliDeps } from "../src/cli";
 import { headline } from "../src/report/html";
 import { RehearsalReport } from "../src/report/schema";
+import type { FailbackReport } from "../src/failback";
 import type { Io } from "../../tools/src/cli/program";
 
 const report = RehearsalReport.parse({
@@ -110,6 +111,58 @@ describe("pnpm rehearse's exit code: the scenario's expectation", () => {
     const h = harness();
     expect(await run([], h.io, h.deps)).toBe(0);
     expect(h.out.join("\n")).toContain("Expected:       failed-over, and so it ended");
+  });
+});
+
+describe("the failback scenarios", () => {
+  const roundTrip: FailbackReport = {
+    scenario: "round-trip",
+    seed: 2,
+    events: [{ atSeconds: 0, text: "primary region goes down" }],
+    phases: [{ workflow: "switchback", name: "Stop writes, catch up (positions)", startSeconds: 9000, endSeconds: 9300 }],
+    runs: [
+      { workflow: "failover", status: "SUCCEEDED", endState: "Done", startSeconds: 700, endSeconds: 1100 },
+      { workflow: "reprotect", status: "SUCCEEDED", endState: "Done", startSeconds: 5000, endSeconds: 6800 },
+      { workflow: "switchback", status: "SUCCEEDED", endState: "Done", startSeconds: 8000, endSeconds: 10000 },
+    ],
+    roundTripSeconds: 10000,
+    reprotectSeconds: 1800,
+    switchbackSeconds: 2000,
+    writeDowntimeSeconds: 285,
+    reportedWriteDowntimeSeconds: 290,
+    lostWritesInSwitchback: 0,
+    lostWritesInFailover: 12,
+    originalTopology: true,
+    notifications: [],
+    wallMilliseconds: 4000,
+  };
+  const withFailback = (report: FailbackReport) => {
+    const h = harness();
+    h.deps.createFailbackRehearsal = async () => ({ rehearse: async () => report, close: async () => undefined });
+    return h;
+  };
+
+  it("writes an HTML report for a round trip, with its verdict and the switchback's figures", async () => {
+    const h = withFailback(roundTrip);
+    expect(await run(["--scenario", "round-trip", "--seed", "2", "--html", "out/rt.html"], h.io, h.deps)).toBe(0);
+    const html = h.files.get("out/rt.html") ?? "";
+    expect(html).toContain("Failback rehearsal: round-trip");
+    expect(html).toContain('class="verdict ok">back in the original topology');
+    expect(html).toMatch(/Lost writes \(switchback, must be 0\)<\/div><div class="value">0</);
+    expect(h.out.join("\n")).toContain("HTML report:");
+  });
+
+  it("exits 1 for a round trip that did not end in the original topology, and says so in red", async () => {
+    const h = withFailback({ ...roundTrip, originalTopology: false, roundTripSeconds: null });
+    expect(await run(["--scenario", "round-trip"], h.io, h.deps)).toBe(1);
+    expect(h.files.get("out/rehearsal/report.html")).toContain('class="verdict failed">not what the scenario exists to show');
+  });
+
+  it("describes a re-protect's end state as what a re-protect leaves, not as a failure", async () => {
+    const h = withFailback({ ...roundTrip, scenario: "reprotect", runs: [roundTrip.runs[1]!], originalTopology: false, roundTripSeconds: null });
+    expect(await run(["--scenario", "reprotect"], h.io, h.deps)).toBe(0);
+    expect(h.out.join("\n")).toContain("End state:      protected the other way");
+    expect(h.out.join("\n")).not.toContain("NOT");
   });
 });
 
