@@ -120,11 +120,11 @@ describe("failover state machine structure", () => {
     expect(branches[1]).toContain("ScaleDrService");
   });
 
-  it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 10-15 s wait", () => {
+  it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 4-15 s wait", () => {
     const waits = [...states].filter(([, s]) => s.Type === "Wait");
     expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion", "WaitForPromotionEvidence"]);
     for (const [name, wait] of waits) {
-      expect(wait.Seconds, name).toBeGreaterThanOrEqual(10);
+      expect(wait.Seconds, name).toBeGreaterThanOrEqual(4);
       expect(wait.Seconds, name).toBeLessThanOrEqual(15);
       const poll = states.get(String(wait.Next));
       const choice = states.get(String(poll?.Next));

@@ -203,7 +203,7 @@ describe("promotion that never completes", () => {
 
   it("reports the promotion as timed out with its error, the run as failed in NeedsOperator, and never as a success", async () => {
     const { report: r, lines } = await runWithProgress("promotion-fails");
-    expect(phase(r, "Promote replica → writable")).toMatchObject({ outcome: "timed-out", error: expect.stringMatching(/^PromotionTimeoutError: the database was not writable after 80 checks/) });
+    expect(phase(r, "Promote replica → writable")).toMatchObject({ outcome: "timed-out", error: expect.stringMatching(/^PromotionTimeoutError: the database was not writable after 150 checks/) });
     expect(phase(r, "Scale DR service → healthy")?.outcome).toBe("ok");
     expect(r.verdict).toBe("failed");
     expect(r.execution?.endStateName).toBe("NeedsOperator");
