@@ -3,7 +3,8 @@
  * returns its entry state; `failoverDefinition` wires them in order:
  *   intake (ValidateInput → AcquireLock → Preflight → dry-run exit)
  *   → NotifyStarted → recovery (Parallel: promote ‖ scale, each with a Choice+Wait loop)
- *   → VerifyDrHealth → drill exit | DNS pin (optional) → PromoteSecret → FencePrimary → RecordOutcome → NotifySucceeded
+ *   → VerifyDrHealth → drill exit | DNS pin (optional) → PromoteSecret → FencePrimary
+ *   → INSYNC (when pinned; the fence ran while Route 53 propagated) → RecordOutcome → NotifySucceeded
  * and every failure into compensation (AssessFailure → roll back or escalate). Preflight and
  * PromoteReplica wait out a replica RDS will not promote yet (ReplicaNotReadyError: a backup,
  * a modification) up to `Failover.notReadyRetry`'s cap.
@@ -190,14 +191,29 @@ export function recoveryPhase(scope: Construct, fns: StepFunctions, compensate: 
   return parallel;
 }
 
-/** Pin DNS to DR and wait for INSYNC; Route 53 trouble never fails the failover. */
+/**
+ * Pin DNS to DR; `next` (the secret and the fence) runs while Route 53 propagates the change,
+ * and `awaitDnsPhase` then waits for INSYNC. Route 53 trouble never fails the failover.
+ */
 export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
-  const cap = polling.dns;
   const leftToHealthChecks = new sfn.Pass(scope, "DnsLeftToHealthChecks", {
     comment: "Route 53's control plane failed: users still reach DR through the health-check failover",
     parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
     resultPath: "$.dns",
   }).next(next);
+  const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns" });
+  switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
+  switchDns.next(next);
+  return switchDns;
+}
+
+/**
+ * After the fence: wait until the pin SwitchDns made is INSYNC, when it made one. The fence
+ * (whose calls to an unreachable primary region wait out their timeouts) ran during the
+ * propagation, not after it: Route 53 takes 10-60 s either way.
+ */
+export function awaitDnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const cap = polling.dns;
   // The pin was accepted (the record is changed); only its propagation is unconfirmed: $.dns keeps it.
   const notInSync = new sfn.Pass(scope, "DnsNotInSyncYet", {
     comment: "The pin was accepted but not INSYNC within the cap; Route 53 still propagates it",
@@ -208,23 +224,24 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
     comment: "The pin was accepted; Route 53 could not be asked whether it is INSYNC",
     resultPath: sfn.JsonPath.DISCARD,
   }).next(next);
-  const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns" });
-  switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
   const check = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
   check.addCatch(notConfirmed, { resultPath: "$.dnsError" });
   const wait = new sfn.Wait(scope, "WaitForDns", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
   const inSync = new sfn.Choice(scope, "IsDnsInSync")
+    // Not(IsPresent) rather than IsPresent: false, which aws-local-stepfunctions 3.0 never matches.
+    .when(sfn.Condition.not(sfn.Condition.isPresent("$.dns")), next)
+    .when(sfn.Condition.isPresent("$.dns.leftToHealthChecks"), next)
     .when(sfn.Condition.booleanEquals("$.dns.insync", true), next)
     .when(sfn.Condition.numberGreaterThanEquals("$.dns.attempts", cap.maxAttempts), notInSync)
     .otherwise(wait);
-  switchDns.next(inSync);
   check.next(inSync);
-  return switchDns;
+  return inSync;
 }
 
 /**
- * PromoteSecret → FencePrimary → RecordOutcome → NotifySucceeded: bookkeeping never fails a
- * done failover (each step's error is recorded under its own key and the next step runs).
+ * PromoteSecret → FencePrimary → (INSYNC, when DNS was pinned) → RecordOutcome →
+ * NotifySucceeded: bookkeeping never fails a done failover (each step's error is recorded under
+ * its own key and the next step runs).
  */
 export function completionPhase(scope: Construct, fns: StepFunctions): { first: sfn.IChainable; record: sfn.IChainable } {
   const done = new sfn.Succeed(scope, "Done");
@@ -234,9 +251,10 @@ export function completionPhase(scope: Construct, fns: StepFunctions): { first: 
   const record = invoke(scope, "RecordOutcome", fns.RecordOutcome, { resultPath: "$.outcome" });
   record.addCatch(notify, { resultPath: "$.outcomeError" });
   record.next(notify);
+  const awaitDns = awaitDnsPhase(scope, fns, record);
   const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
-  fence.addCatch(record, { resultPath: "$.fence" });
-  fence.next(record);
+  fence.addCatch(awaitDns, { resultPath: "$.fence" });
+  fence.next(awaitDns);
   const secret = invoke(scope, "PromoteSecret", fns.PromoteSecret, { resultPath: "$.secret" });
   secret.addCatch(fence, { resultPath: "$.secret" });
   secret.next(fence);

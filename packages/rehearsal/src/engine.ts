@@ -62,7 +62,8 @@ const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
   { name: "Scale DR service → healthy", level: 3, steps: ["ScaleDrService", "CheckDrService"] },
   { name: "Verify DR health", level: 4, steps: ["VerifyDrHealth"] },
   { name: "Switch DNS → INSYNC", level: 5, steps: ["SwitchDns", "CheckDnsChange"] },
-  { name: "Fence primary, promote secret", level: 6, steps: ["PromoteSecret", "FencePrimary"] },
+  // The fence runs while Route 53 propagates the DNS pin: the two share a level, as the Parallel's branches do.
+  { name: "Fence primary, promote secret", level: 5, steps: ["PromoteSecret", "FencePrimary"] },
   { name: "End drill (scale back)", level: 7, steps: ["EndDrill"] },
   { name: "Record outcome, notify", level: 8, steps: ["RecordOutcome", "NotifySucceeded"] },
   { name: "Compensate, notify failure", level: 9, steps: ["AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"] },
