@@ -97,7 +97,9 @@ export const scenarios: Record<string, Scenario> = {
       // Up for two periods: EventBridge delivers up to 60 s late (a whole period of the fast
       // profile), so a one-period gap could fall between two checks.
       const cycle = (profile.failureThreshold + 1) * profile.periodSeconds;
-      const downFor = (profile.failureThreshold - 1) * profile.periodSeconds;
+      // Down a little under threshold - 1 periods: checks fire up to 60 s late, so a window of
+      // exactly threshold - 1 periods can hold threshold of them (seed 1 did: 3 in 9 min 53 s).
+      const downFor = (profile.failureThreshold - 1) * profile.periodSeconds - 90;
       return Array.from({ length: 4 }, (_, i) => [
         { atSeconds: i * cycle, text: "primary stops answering", apply: down },
         { atSeconds: i * cycle + downFor, text: "primary answers again", apply: up },
