@@ -161,12 +161,12 @@ describe("failover state machine structure", () => {
     expect(states.get("ServingFailed")?.Next).toBe("ScaleBranchFailed");
   });
 
-  it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 10-15 s wait", () => {
+  it("caps every polling loop: each Wait's Task returns to a Choice with an attempts limit and a 4-15 s wait", () => {
     // WaitToServeAgain is RetryServing's planned pause, bounded by time (its own test above).
     const waits = [...states].filter(([n, s]) => s.Type === "Wait" && n !== "WaitToServeAgain");
     expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion", "WaitForPromotionEvidence"]);
     for (const [name, wait] of waits) {
-      expect(wait.Seconds, name).toBeGreaterThanOrEqual(10);
+      expect(wait.Seconds, name).toBeGreaterThanOrEqual(4);
       expect(wait.Seconds, name).toBeLessThanOrEqual(15);
       const poll = states.get(String(wait.Next));
       const choice = states.get(String(poll?.Next));

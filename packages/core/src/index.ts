@@ -11,3 +11,4 @@ export * as Secrets from "./secrets";
 export * as Operations from "./operations";
 export * as Failback from "./failback";
 export * as Tags from "./tags";
+export * as Scope from "./scope";

@@ -6,17 +6,22 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { Health } from "@pilot-light/core";
+import { Failover, Health } from "@pilot-light/core";
 import { handler as wrap, logger } from "./lib/handler";
 
-const env = Health.readEnv(Health.CloseEnv, process.env);
-const store: Health.HealthStore = {
-  db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: env.AWS_REGION }), { marshallOptions: { removeUndefinedValues: true } }),
-  table: env.STATE_TABLE,
-};
+const readEnv = () => Health.readEnv(Health.CloseEnv, process.env);
+// A missing variable fails the cold start, naming it.
+readEnv();
+const store = Failover.lazy((): Health.HealthStore => {
+  const env = readEnv();
+  return {
+    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: env.AWS_REGION }), { marshallOptions: { removeUndefinedValues: true } }),
+    table: env.STATE_TABLE,
+  };
+});
 
 export const handler = wrap(Health.CloseIncidentInput, async (input) => {
-  const state = await Health.closeIncident(store, { target: "primary", ...input });
+  const state = await Health.closeIncident(store(), { target: "primary", ...input });
   logger.info("incident closed", { ...input, consecutiveFailures: state.consecutiveFailures });
   return { closed: input.incidentId, closedBy: input.closedBy };
 });

@@ -5,11 +5,11 @@
  * Read-only and idempotent: it decides, CloudFormation applies the count to the service.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { Compute } from "@pilot-light/core";
+import { Compute, Failover } from "@pilot-light/core";
 import { handler as wrap, logger } from "./lib/handler";
 
-const clients = new Map<string, ECSClient>();
-const ecsIn = (region: string) => clients.get(region) ?? clients.set(region, new ECSClient({ region })).get(region)!;
+const clients = Failover.lazy(() => new Map<string, ECSClient>());
+const ecsIn = (region: string) => clients().get(region) ?? clients().set(region, new ECSClient({ region })).get(region)!;
 
 export const handler = wrap(Compute.DeployCountEvent, async (event) => {
   const answer = await Compute.answerDeployCount(ecsIn(event.ResourceProperties.Region), event);

@@ -12,12 +12,9 @@ import { Route53Client } from "@aws-sdk/client-route-53";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { Health } from "@pilot-light/core";
+import { Health, Scope } from "@pilot-light/core";
 import { handler as wrap, logger, metrics } from "./lib/handler";
 
-const env = Health.readEnv(Health.MonitorEnv, process.env);
-const region = env.AWS_REGION;
-const settings = Health.monitorSettings(env);
 /**
  * Route 53's API lives in us-east-1 and hangs when its control plane is impaired: each attempt
  * is bounded (connect 1 s, whole request 2 s; `requestTimeout` only warns without
@@ -28,26 +25,38 @@ export const route53ClientConfig = {
   maxAttempts: 2,
   requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
 } as const;
-const healthCheckId = env.HEALTH_CHECK_ID;
-const route53 = healthCheckId ? new Route53Client({ region, ...route53ClientConfig }) : undefined;
-const deps: Health.MonitorDeps = {
-  store: {
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }),
-    table: env.STATE_TABLE,
-  },
-  sfn: new SFNClient({ region }),
-  stateMachineArn: env.STATE_MACHINE_ARN,
-  sns: new SNSClient({ region }),
-  topicArn: env.TOPIC_ARN,
-  ...(route53 && healthCheckId ? { secondOpinion: () => Health.askRoute53(route53, healthCheckId, () => new Date()) } : {}),
-  // The Operations stack's notification-failed alarm watches this; its action is an OpsItem, not SNS.
-  onPublishFailed: (notification, error) => {
-    metrics.addMetric("NotificationFailures", MetricUnit.Count, 1);
-    logger.error("notification not published; it stays queued for the next tick", { kind: notification.kind, id: notification.id, error });
-  },
-};
+
+const readEnv = () => Health.readEnv(Health.MonitorEnv, process.env);
+// A missing or malformed variable fails the cold start, naming it.
+readEnv();
+
+/** Settings and clients, read and made once per sandbox (per world in a rehearsal: `Scope.lazy`). */
+const configured = Scope.lazy(() => {
+  const env = readEnv();
+  const region = env.AWS_REGION;
+  const healthCheckId = env.HEALTH_CHECK_ID;
+  const route53 = healthCheckId ? new Route53Client({ region, ...route53ClientConfig }) : undefined;
+  const deps: Health.MonitorDeps = {
+    store: {
+      db: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }),
+      table: env.STATE_TABLE,
+    },
+    sfn: new SFNClient({ region }),
+    stateMachineArn: env.STATE_MACHINE_ARN,
+    sns: new SNSClient({ region }),
+    topicArn: env.TOPIC_ARN,
+    ...(route53 && healthCheckId ? { secondOpinion: () => Health.askRoute53(route53, healthCheckId, () => new Date()) } : {}),
+    // The Operations stack's notification-failed alarm watches this; its action is an OpsItem, not SNS.
+    onPublishFailed: (notification, error) => {
+      metrics.addMetric("NotificationFailures", MetricUnit.Count, 1);
+      logger.error("notification not published; it stays queued for the next tick", { kind: notification.kind, id: notification.id, error });
+    },
+  };
+  return { settings: Health.monitorSettings(env), deps };
+});
 
 export const handler = wrap(Health.MonitorTick, async (event) => {
+  const { deps, settings } = configured();
   const report = await Health.runTick(deps, settings, event.time);
   recordMetrics("primary", report.primary, report.consecutiveFailures);
   if (report.dr) recordMetrics("dr", report.dr);

@@ -9,7 +9,7 @@ import { createRehearsal } from "./engine";
 import { sampleLatencies, type LatencySample } from "./latency";
 import { seededRandom } from "./random";
 import type { RehearsalReport } from "./report/schema";
-import type { Profile } from "./scenarios";
+import { scenarioNames, type Profile } from "./scenarios";
 
 export interface Quantiles {
   p50: number;
@@ -31,7 +31,27 @@ export interface ProfileBench {
   /** p50 of ours / p50 of the baseline. */
   ratio: number;
   wallMs: Quantiles;
+  /** States entered per failover that failed over (Step Functions bills these as state transitions). */
+  transitions: Quantiles;
+  /** Runs that ended otherwise than the scenario expects for their draw. */
+  unexpected: Unexpected[];
 }
+
+export interface Unexpected {
+  seed: number;
+  expected: string;
+  actual: string;
+}
+
+/** One scenario over many seeds: how many runs, and those that ended otherwise than it expects. */
+export interface ScenarioSweep {
+  scenario: string;
+  runs: number;
+  unexpected: Unexpected[];
+}
+
+const unexpectedIn = (reports: RehearsalReport[]): Unexpected[] =>
+  reports.filter((r) => !r.expectation.met).map((r) => ({ seed: r.seed, expected: r.expectation.outcome, actual: r.invariantViolations.length > 0 ? `${r.expectation.actual}, invariants broken` : r.expectation.actual }));
 
 export function quantiles(values: number[]): Quantiles {
   if (values.length === 0) return { p50: Number.NaN, p95: Number.NaN };
@@ -73,9 +93,27 @@ export async function benchRehearsal(seeds: number, onRun?: (r: RehearsalReport)
         baselineOrchestration: quantiles(baseline),
         ratio: quantiles(ours).p50 / quantiles(baseline).p50,
         wallMs: quantiles(reports.map((r) => r.wallMilliseconds)),
+        transitions: quantiles(ok.map((r) => r.execution?.states.length ?? 0)),
+        unexpected: unexpectedIn(reports),
       });
     }
     return results;
+  } finally {
+    await rehearsal.close();
+  }
+}
+
+/** Every scenario but the regional outage (the profiles' bench runs it), default profile, seeds 1..`seeds`. */
+export async function benchScenarios(seeds: number): Promise<ScenarioSweep[]> {
+  const rehearsal = await createRehearsal();
+  try {
+    const sweeps: ScenarioSweep[] = [];
+    for (const scenario of scenarioNames.filter((n) => n !== "regional-outage")) {
+      const reports: RehearsalReport[] = [];
+      for (let seed = 1; seed <= seeds; seed++) reports.push(await rehearsal.rehearse({ scenario, seed, profile: "default" }));
+      sweeps.push({ scenario, runs: reports.length, unexpected: unexpectedIn(reports) });
+    }
+    return sweeps;
   } finally {
     await rehearsal.close();
   }

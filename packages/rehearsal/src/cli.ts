@@ -4,14 +4,13 @@
  * missed, the critical path, the end state and what to change. `--json -` writes the report to
  * stdout and everything meant for people to stderr, so the JSON can be piped.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
+import { relative } from "node:path";
 import { styleText } from "node:util";
 import { Option } from "commander";
 import { Failover } from "@pilot-light/core";
-import { newCommand, processIo, runCommand, wholeNumber, type Io } from "../../tools/src/cli/program";
+import { fromInvocationDir, invocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
 import { createRehearsal, type RehearseOptions } from "./engine";
-import { formatSeconds, renderHtml } from "./report/html";
+import { failbackMet, formatSeconds, headline, renderFailbackHtml, renderHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
 import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario } from "./failback";
@@ -50,10 +49,7 @@ export interface CliDeps {
 const realDeps: CliDeps = {
   createRehearsal,
   createFailbackRehearsal,
-  writeFile: async (file, text) => {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
-  },
+  writeFile: (file, text) => writeReport(fromInvocationDir(file), text),
   paint: terminalPaint,
 };
 
@@ -61,7 +57,7 @@ export const examples = [
   "pnpm rehearse",
   "pnpm rehearse --scenario promotion-fails --seed 7",
   "pnpm rehearse --profile fast --json out/fast.json",
-  "pnpm rehearse --scenario drill --json - | jq .targets",
+  "pnpm -s rehearse --scenario drill --json - | jq .targets",
   "pnpm rehearse --scenario round-trip --seed 3",
 ];
 
@@ -90,13 +86,15 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
       say(`Rehearsing "${options.scenario}" (seed ${options.seed}) on a virtual clock…`);
       const report = await rehearsal.rehearse(options.scenario as FailbackScenario, options.seed);
       for (const line of failbackSummaryLines(report)) say(line);
+      await deps.writeFile(options.html, renderFailbackHtml(report));
+      say(`HTML report:    ${relative(invocationDir(), fromInvocationDir(options.html))}`);
       const json = `${JSON.stringify(report, null, 2)}\n`;
       if (toStdout) io.out(json);
       else if (options.json) {
         await deps.writeFile(options.json, json);
-        say(`JSON report:    ${relative(process.cwd(), options.json)}`);
+        say(`JSON report:    ${relative(invocationDir(), fromInvocationDir(options.json))}`);
       }
-      return report.runs.every((r) => r.status === "SUCCEEDED") ? 0 : 1;
+      return failbackMet(report) ? 0 : 1;
     } finally {
       await rehearsal.close();
     }
@@ -113,14 +111,14 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
     });
     for (const line of summaryLines(report, paint)) say(line);
     await deps.writeFile(options.html, renderHtml(report));
-    say(`HTML report:    ${relative(process.cwd(), options.html)}`);
+    say(`HTML report:    ${relative(invocationDir(), fromInvocationDir(options.html))}`);
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (toStdout) io.out(json);
     else if (options.json) {
       await deps.writeFile(options.json, json);
-      say(`JSON report:    ${relative(process.cwd(), options.json)}`);
+      say(`JSON report:    ${relative(invocationDir(), fromInvocationDir(options.json))}`);
     }
-    return 0;
+    return report.expectation.met ? 0 : 1;
   } finally {
     await rehearsal.close();
   }
@@ -139,7 +137,7 @@ export function failbackSummaryLines(r: FailbackReport): string[] {
     `Switchback:     ${formatSeconds(r.switchbackSeconds)}; write downtime ${formatSeconds(r.writeDowntimeSeconds)} (users' refused writes; the run reported ${formatSeconds(r.reportedWriteDowntimeSeconds)})`,
     `Lost writes:    switchback ${r.lostWritesInSwitchback ?? "—"} (must be 0); failover ${r.lostWritesInFailover ?? "—"} (its RPO)`,
     `Round trip:     ${formatSeconds(r.roundTripSeconds)} (outage → the original topology)`,
-    `End state:      ${r.originalTopology ? "the original topology (primary serving, DR a pilot light with a replica)" : "NOT the original topology"}`,
+    `End state:      ${r.originalTopology ? "the original topology (primary serving, DR a pilot light with a replica)" : r.scenario === "reprotect" ? "protected the other way (DR serving, the primary region a pilot light with a replica), as a re-protect leaves it" : "not the original topology"}`,
     `Notifications:  ${r.notifications.length} (${[...new Set(r.notifications.map((n) => n.kind))].join(", ")})`,
     `Wall time:      ${(r.wallMilliseconds / 1000).toFixed(1)} s`,
   ];
@@ -151,12 +149,13 @@ export function summaryLines(r: RehearsalReport, paint: Paint = plain): string[]
     const line = `  ${p.critical ? "*" : " "}${formatSeconds(p.startSeconds).padStart(12)} → ${formatSeconds(p.endSeconds).padStart(12)}  ${p.name}`;
     return p.outcome === "ok" ? line : paint("red", `${line}  ${p.outcome.toUpperCase()}: ${p.error ?? ""}`);
   };
+  const top = headline(r);
   const lines = [
     "",
     `Timeline (${r.scenario}, seed ${r.seed}, profile ${r.profile}; * = critical path):`,
     ...r.phases.map(phaseLine),
     "",
-    `Outcome:        ${paint(r.verdict === "ok" ? "bold" : "red", r.outcome)}${r.execution?.endStateName ? `  (end state ${r.execution.endStateName})` : ""}`,
+    `Outcome:        ${paint(top.tone === "ok" ? "green" : top.tone === "missed" ? "bold" : "red", top.text)}${r.execution?.endStateName ? `  (end state ${r.execution.endStateName})` : ""}`,
     `Detection:      ${formatSeconds(r.detectionSeconds)}`,
     `Orchestration:  ${formatSeconds(r.orchestrationSeconds)}`,
     `RTO:            ${formatSeconds(r.rtoSeconds)}  (outage start → DR serving healthy traffic)`,
@@ -167,6 +166,12 @@ export function summaryLines(r: RehearsalReport, paint: Paint = plain): string[]
     lines.push(`Targets:        ${flag(r.targets.rto.met, d.rto)}`, `                ${flag(r.targets.rpo.met, d.rpo)}`);
   }
   lines.push(`Critical path:  ${r.criticalPath.join(" » ") || "—"}`);
+  const x = r.expectation;
+  lines.push(
+    x.met
+      ? `Expected:       ${x.outcome}, and so it ended (${x.because})`
+      : paint("red", `Expected:       ${x.outcome} (${x.because}); it ended ${x.actual}${r.invariantViolations.length > 0 ? `, invariants broken: ${r.invariantViolations.join("; ")}` : ""}: NOT what the scenario exists to show (exit 1)`),
+  );
   const e = r.endState;
   lines.push(
     `End state:      writable database ${e.writableDatabases.join(", ") || "none"}; DR ${e.drDesiredTasks} desired, ${e.drHealthyTargets} healthy; primary ${e.primaryDesiredTasks} desired`,

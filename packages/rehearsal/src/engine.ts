@@ -13,7 +13,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
-import { Failover, Stage, State } from "@pilot-light/core";
+import { Failover, Health, Stage, State } from "@pilot-light/core";
 import {
   Scheduler,
   VirtualClock,
@@ -40,7 +40,7 @@ import { seededRandom } from "./random";
 import { useLambdaLikeEnvironment } from "./lambda-env";
 import { OrderedProgress, type ProgressLine } from "./progress";
 import type { Phase, PhaseOutcome, RehearsalReport, TimelineEvent } from "./report/schema";
-import { profiles, scenarios, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
+import { profiles, scenarios, type Expectation, type OutcomeKind, type Profile, type Scenario, type ScenarioContext } from "./scenarios";
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -73,6 +73,8 @@ const phaseGroups: { name: string; level: number; steps: StepName[] }[] = [
 const groupOf = (step: StepName) => phaseGroups.find((g) => g.steps.includes(step))!;
 
 const tableName = "pilot-light-rehearsal-state";
+/** How long a rehearsal follows the incident after the first execution ends (re-drives back off up to 30 minutes each). */
+const followHours = 4;
 /** The rehearsal plays a stage with the default settings: its objectives are the defaults'. */
 const defaults = Stage.resolveStageConfig("rehearsal", {});
 const rtoTargetSeconds = defaults.rtoTargetSeconds;
@@ -99,7 +101,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
 
   useLambdaLikeEnvironment();
 
-  // One fixed topology, so each handler module reads its settings once, as a Lambda would.
+  // One fixed topology: every world of this engine has the same names and environment.
   const { ids } = pilotLightWorld({ prefix: "pilot-light-rehearsal" });
   // The lookback the Failover stack derives from detection: the default profile's is the longer.
   const lookback = Failover.lagLookbackSeconds({ periodSeconds: profiles.default.periodSeconds, failureThreshold: profiles.default.failureThreshold });
@@ -126,17 +128,14 @@ export async function createRehearsal(): Promise<Rehearsal> {
   const steps = Object.fromEntries(
     await Promise.all(stepNames.map(async (s) => [s, (await import(`../../functions/src/${handlerFile(s)}.ts`)).handler as LambdaHandler] as const)),
   ) as Record<StepName, LambdaHandler>;
-  // A separate module instance per profile (the query makes it one), because the monitor
-  // reads its threshold once at load, as a Lambda does.
+  // The monitor reads its threshold once per sandbox, as a Lambda does; each rehearsal is a new
+  // world (its own sandboxes, core's Failover.lazy), so it reads its profile's (set per rehearsal).
   process.env.FAILURE_THRESHOLD = String(profiles.default.failureThreshold);
-  // @ts-expect-error -- TypeScript cannot resolve a module path with a query string
-  const defaultMonitor = (await import("../../functions/src/health-monitor.ts?profile=default")).handler as LambdaHandler;
-  process.env.FAILURE_THRESHOLD = String(profiles.fast.failureThreshold);
-  // @ts-expect-error -- as above
-  const fastMonitor = (await import("../../functions/src/health-monitor.ts?profile=fast")).handler as LambdaHandler;
-  const monitors: Record<Profile["name"], LambdaHandler> = { default: defaultMonitor, fast: fastMonitor };
+  const monitor = (await import("../../functions/src/health-monitor")).handler as LambdaHandler;
   // EventBridge's rule on the state machine's ends runs ExecutionEnded (stacks/Operations.ts).
   const executionEnded = (await import("../../functions/src/execution-ended")).handler as LambdaHandler;
+  // CompleteFence runs on the health checks' schedule (stacks/Failover.ts).
+  const completeFence = (await import("../../functions/src/complete-fence")).handler as LambdaHandler;
 
   return {
     async rehearse(options) {
@@ -163,6 +162,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
         replicaBackup: { ...defaultReplicaBackup, startOffsetSeconds: Math.floor(random.next() * 1800), durationSeconds: latency.replicaBackup },
       });
       world = created.world;
+      process.env.FAILURE_THRESHOLD = String(profile.failureThreshold);
       const restoreApis = installApis(world);
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
@@ -233,34 +233,43 @@ export async function createRehearsal(): Promise<Rehearsal> {
         say(change.text, clock.nowMs(), change.text);
       }
     };
-    /** The failover the monitor started (the world's Step Functions answered its StartExecution). */
-    const monitorStarted = () => [...world.executions.values()].find((e) => e.name !== drill?.name);
-
-    let execution: { name: string; input: unknown; atMs: number } | undefined;
+    type Attempt = { name: string; input: unknown; atMs: number };
+    let execution: Attempt | undefined;
+    /** Every execution the monitor started, in order: the first, then its re-drives. */
+    const attempts: (Attempt & { record?: ExecutionRecord })[] = [];
+    /** A scheduled tick: EventBridge names the nominal time in the event; delivery comes up to a minute later. */
+    const tickAt = async (n: number, before?: (fireMs: number) => Promise<void>) => {
+      const tickNominal = originMs + n * profile.periodSeconds * 1000;
+      const fireMs = tickNominal + samplePert(latencyModel.triggerJitter, { next }) * 1000;
+      await applyChangesUntil(fireMs);
+      await before?.(fireMs);
+      await until(fireMs);
+      const result = (await scheduler.run(() => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor")))) as {
+        healthy: boolean;
+        consecutiveFailures: number;
+      };
+      if (clock.nowMs() >= outageMs) {
+        say(result.healthy ? "health check passed" : `health check failed (${result.consecutiveFailures} in a row)`);
+      }
+      return { tickNominal, result };
+    };
+    /** An execution the monitor started that this rehearsal has not run yet. */
+    const newlyStarted = (): Attempt | undefined => {
+      const e = [...world.executions.values()].find((x) => x.name !== drill?.name && !attempts.some((a) => a.name === x.name));
+      return e ? { name: e.name, input: e.input, atMs: e.startMs } : undefined;
+    };
     if (scenario.start.by === "monitor") {
-      const monitor = monitors[profile.name];
       const lastTick = Math.ceil(((outageMs - clock.nowMs()) / 1000) / profile.periodSeconds) + scenario.observeTicks;
       let drillAtMs: number | undefined;
       for (let n = 0; n <= lastTick && !execution; n++) {
-        // EventBridge names the nominal time in the event; delivery comes up to a minute later.
-        const tickNominal = originMs + n * profile.periodSeconds * 1000;
-        const fireMs = tickNominal + samplePert(latencyModel.triggerJitter, { next }) * 1000;
-        await applyChangesUntil(fireMs);
-        if (drillAtMs !== undefined && !drill && drillAtMs <= fireMs) {
-          await until(drillAtMs);
-          startDrill();
-          say("an operator starts a drill to check DR", clock.nowMs(), "drill started");
-        }
-        await until(fireMs);
-        const result = (await scheduler.run(() => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor")))) as {
-          healthy: boolean;
-          consecutiveFailures: number;
-        };
-        if (clock.nowMs() >= outageMs) {
-          say(result.healthy ? "health check passed" : `health check failed (${result.consecutiveFailures} in a row)`);
-        }
-        const started = monitorStarted();
-        if (started) execution = { name: started.name, input: started.input, atMs: started.startMs };
+        const { tickNominal, result } = await tickAt(n, async (fireMs) => {
+          if (drillAtMs !== undefined && !drill && drillAtMs <= fireMs) {
+            await until(drillAtMs);
+            startDrill();
+            say("an operator starts a drill to check DR", clock.nowMs(), "drill started");
+          }
+        });
+        execution = newlyStarted();
         // After the degraded e-mails, before the check that reaches the threshold is due.
         if (scenario.drillBeforeThresholdSeconds !== undefined && result.consecutiveFailures === profile.failureThreshold - 1) {
           drillAtMs = tickNominal + (profile.periodSeconds - scenario.drillBeforeThresholdSeconds) * 1000;
@@ -284,7 +293,10 @@ export async function createRehearsal(): Promise<Rehearsal> {
     /** How each phase ended, once it has (a polling phase's end is known when a later one starts). */
     const results = new Map<string, { outcome: PhaseOutcome; error: string | null }>();
     let record: ExecutionRecord | undefined;
-    if (execution) {
+    /** Runs one execution to its end with the report's bookkeeping; its phases are the report's unless a later attempt follows. */
+    const runAttempt = async (execution: Attempt): Promise<ExecutionRecord> => {
+      timings.length = 0;
+      results.clear();
       type OpenPhase = { level: number; startMs: number; endMs: number; outcome: PhaseOutcome; error: string | null };
       const open = new Map<string, OpenPhase>();
       const closeUpTo = (level: number) => {
@@ -356,14 +368,59 @@ export async function createRehearsal(): Promise<Rehearsal> {
       );
       // Each Lambda's timeout is its Task's minus 5 s, as the Failover stack deploys it.
       const lambdaTimeoutSeconds = (step: string) => taskTimeoutSeconds(step as StepName) - 5;
-      record = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name, lambdaTimeoutSeconds, world, stateMachineArn });
-      if (record.status === "FAILED" && !failureMarked) {
+      const ended = await executeLocally(definition, execution.input, { clock, handlers, executionName: execution.name, lambdaTimeoutSeconds, world, stateMachineArn });
+      if (ended.status === "FAILED" && !failureMarked) {
         // No compensation ran (InputRejected, the lock, a dry-run): the last phase ended the run.
         const last = [...open.values()].at(-1);
-        if (last) Object.assign(last, { outcome: Failover.isTimeout(record.error ?? "") ? "timed-out" : "failed", error: `${record.error}: ${record.cause ?? ""}` });
+        if (last) Object.assign(last, { outcome: Failover.isTimeout(ended.error ?? "") ? "timed-out" : "failed", error: `${ended.error}: ${ended.cause ?? ""}` });
       }
       closeUpTo(Number.POSITIVE_INFINITY);
-      say(`execution ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`} in state ${record.states.at(-1) ?? "?"}`, record.endedAtMs, "run ended");
+      say(`execution ${execution.name} ${ended.status === "SUCCEEDED" ? "succeeded" : `failed (${ended.error})`} in state ${ended.states.at(-1) ?? "?"}`, ended.endedAtMs, "run ended");
+      return ended;
+    };
+    /**
+     * What the deployed system does after the first execution ends, on the same schedule: the
+     * monitor follows it (re-drives one that ended before any promotion, after its backoff, or
+     * stands down), CompleteFence finishes the fence once the old primary answers. Followed
+     * until the monitor stands down or its incident is closed, at most `followHours`.
+     */
+    const followIncident = async (first: ExecutionRecord): Promise<ExecutionRecord> => {
+      let last = first;
+      let fenceTold = false;
+      const store = { db: dynamo.doc, table: tableName };
+      const limitMs = clock.nowMs() + followHours * 3600_000;
+      for (let n = Math.floor((clock.nowMs() - originMs) / 1000 / profile.periodSeconds) + 1; originMs + n * profile.periodSeconds * 1000 <= limitMs; n++) {
+        await tickAt(n);
+        progress.release(at(clock.nowMs()));
+        if (attempts.some((a) => a.record?.status === "SUCCEEDED")) {
+          const fence = (await scheduler.run(() => completeFence({}, lambdaContext("pilot-light-rehearsal-CompleteFence")))) as { needed: boolean; complete: boolean; changed?: boolean; detail: string };
+          if (fence.changed) say(`CompleteFence fenced the old primary: ${fence.detail}`, clock.nowMs(), "fence completed");
+          else if (fence.needed && !fence.complete && !fenceTold) say(`CompleteFence: ${fence.detail}`);
+          fenceTold ||= fence.needed;
+        }
+        const redrive = newlyStarted();
+        if (redrive) {
+          say(`monitor re-drives: execution ${redrive.name}`, redrive.atMs, "re-drive");
+          last = await runAttempt(redrive);
+          attempts.push({ ...redrive, record: last });
+          continue;
+        }
+        const incident = (await Health.loadState(store, "primary")).incident;
+        if (!incident) {
+          say("the incident is closed", clock.nowMs(), "incident closed");
+          break;
+        }
+        if (incident.resolution) {
+          say(`monitor stands down: ${incident.resolution.kind} (${incident.resolution.detail})`, clock.nowMs(), "incident resolved");
+          break;
+        }
+      }
+      return last;
+    };
+    if (execution) {
+      record = await runAttempt(execution);
+      attempts.push({ ...execution, record });
+      if (scenario.start.by === "monitor") record = await followIncident(record);
     } else {
       await applyChangesUntil(clock.nowMs());
     }
@@ -377,6 +434,19 @@ export async function createRehearsal(): Promise<Rehearsal> {
           ? { name: "Detection", startSeconds: 0, endSeconds: at(execution.atMs), outcome: "ok", error: null, critical: false, level: -1 }
           : { name: "Monitoring (no failover started)", startSeconds: 0, endSeconds: at(clock.nowMs()), outcome: "ok", error: null, critical: false, level: -1 },
       );
+      // Attempts the monitor re-drove: each from its start to the next one's (its run, then the monitor's backoff).
+      attempts.slice(0, -1).forEach((a, i) => {
+        const r = a.record!;
+        phases.push({
+          name: `Attempt ${i + 1}: ${r.error ?? r.status} in ${r.states.at(-1) ?? "?"}, re-driven`,
+          startSeconds: at(a.atMs),
+          endSeconds: at(attempts[i + 1]!.atMs),
+          outcome: "failed",
+          error: `${r.error ?? r.status}: ${r.cause ?? ""}`,
+          critical: false,
+          level: -1 + (i + 1) / 100,
+        });
+      });
     }
     for (const group of phaseGroups) {
       const own = timings.filter((t) => group.steps.includes(t.step));
@@ -393,7 +463,9 @@ export async function createRehearsal(): Promise<Rehearsal> {
     }
 
     const verified = timings.find((t) => t.step === "VerifyDrHealth");
-    const outcome = execution ? await readOutcome(execution.name) : undefined;
+    /** The attempt that ended the incident (the first, unless the monitor re-drove it). */
+    const deciding = attempts.at(-1) ?? execution;
+    const outcome = deciding ? await readOutcome(deciding.name) : undefined;
     const failedOver = world.isWritable(ids.replicaDb) && world.healthStatus(ids.drRegion) === 200;
     const rtoSeconds = failedOver && verified ? at(verified.endMs) : null;
     markCriticalPath(phases, phaseGroups.find((g) => g.steps.includes("VerifyDrHealth"))!.level, rtoSeconds !== null || scenario.start.by === "operator");
@@ -420,7 +492,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
     };
     // A target applies when recovery is due: an outage the monitor must act on, or a drill
     // (measured from its start). A flapping primary, an in-region failover or a dry-run owe no RTO.
-    const judged = scenario.start.by === "monitor" ? scenario.expect.executionStarted : mode === "drill";
+    const expected = scenario.expect({ latency, rpoBudgetSeconds: ids.rpoBudgetSeconds });
+    const judged = scenario.start.by === "monitor" ? expected.outcome !== "not-started" : mode === "drill";
     const drillRto = mode === "drill" && verified && execution ? Math.round((verified.endMs - execution.atMs) / 100) / 10 : null;
     const failure = outcome?.failure
       ? { step: Failover.failedStepOf(outcome.failure), error: outcome.failure.error, message: Failover.describeCause(outcome.failure.cause) }
@@ -443,7 +516,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
       profile: profile.name,
       failedOver,
       detectionSeconds,
-      orchestrationSeconds: record ? Math.round((record.endedAtMs - record.startedAtMs) / 100) / 10 : null,
+      // From the first attempt's start to the deciding one's end (re-drives and their backoff included).
+      orchestrationSeconds: record ? Math.round((record.endedAtMs - (attempts[0]?.record?.startedAtMs ?? record.startedAtMs)) / 100) / 10 : null,
       rtoSeconds,
       rpoSeconds: failedOver ? (outcome?.rpoSeconds ?? null) : null,
       targets: judged ? Failover.judgeTargets(figures) : null,
@@ -453,9 +527,10 @@ export async function createRehearsal(): Promise<Rehearsal> {
       notifications: world.inbox.map((m) => ({ atSeconds: at(m.atMs), kind: m.kind ?? "", subject: m.subject })),
       outcome: describeOutcome(mode, record, outcome?.status, failedOver),
       verdict: record?.status === "FAILED" ? "failed" : "ok",
+      expectation: judgeExpectation(expected, outcomeKind(mode, record, outcome?.status, failedOver), violations),
       advice: judged ? Failover.advise(figures) : [],
-      execution: record && execution
-        ? { name: execution.name, status: record.status, error: record.error ?? null, endStateName: record.states.at(-1) ?? null, states: record.states }
+      execution: record && deciding
+        ? { name: deciding.name, status: record.status, error: record.error ?? null, endStateName: record.states.at(-1) ?? null, states: record.states }
         : null,
       endState,
       invariantViolations: violations,
@@ -482,6 +557,21 @@ export function markCriticalPath(phases: (Phase & { level: number })[], verifyLe
     const last = same.reduce((a, b) => (b.endSeconds > a.endSeconds ? b : a));
     last.critical = true;
   }
+}
+
+/** The kind of ending `describeOutcome` describes, compared with the scenario's expectation. */
+export function outcomeKind(mode: string, record: ExecutionRecord | undefined, status: string | undefined, failedOver: boolean): OutcomeKind {
+  if (!record) return "not-started";
+  if (mode === "drill") return record.status === "SUCCEEDED" ? "drill-completed" : "drill-failed";
+  if (mode === "dry-run") return record.status === "SUCCEEDED" ? "dry-run-reported" : "dry-run-failed";
+  if (failedOver) return "failed-over";
+  if (status === "needs-operator" || record.error === "NeedsOperator") return "needs-operator";
+  return "refused";
+}
+
+/** Met when the run ended as the scenario exists to show and the world's invariants hold. */
+export function judgeExpectation(expected: Expectation, actual: OutcomeKind, violations: string[]): RehearsalReport["expectation"] {
+  return { outcome: expected.outcome, because: expected.because, actual, met: actual === expected.outcome && violations.length === 0 };
 }
 
 function describeOutcome(mode: string, record: ExecutionRecord | undefined, status: string | undefined, failedOver: boolean): string {

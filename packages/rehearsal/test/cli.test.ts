@@ -1,7 +1,9 @@
 /** `pnpm rehearse`'s command line: help, usage errors (exit 2), and `--json -` on stdout. No rehearsal runs here. */
 import { describe, expect, it } from "vitest";
 import { run, summaryLines, type CliDeps } from "../src/cli";
+import { headline } from "../src/report/html";
 import { RehearsalReport } from "../src/report/schema";
+import type { FailbackReport } from "../src/failback";
 import type { Io } from "../../tools/src/cli/program";
 
 const report = RehearsalReport.parse({
@@ -24,6 +26,7 @@ const report = RehearsalReport.parse({
   notifications: [],
   outcome: "failed over to the DR region",
   verdict: "ok",
+  expectation: { outcome: "failed-over", because: "the primary region is down", actual: "failed-over", met: true },
   advice: ["detection is 67 % of RTO (12 min): a faster health profile"],
   execution: { name: "x", status: "SUCCEEDED", error: null, endStateName: "Done", states: ["Done"] },
   endState: { writableDatabases: ["r"], drDesiredTasks: 2, drHealthyTargets: 2, primaryDesiredTasks: 0, primaryRecordTarget: "dr-alb", failoverLockHeld: false },
@@ -92,6 +95,89 @@ describe("pnpm rehearse command line", () => {
     expect(await run(["--json", "out/r.json"], h.io, h.deps)).toBe(0);
     expect(RehearsalReport.parse(JSON.parse(h.files.get("out/r.json")!)).scenario).toBe("regional-outage");
     expect(h.out.join("\n")).toContain("JSON report:");
+  });
+});
+
+describe("pnpm rehearse's exit code: the scenario's expectation", () => {
+  it("exits 1 when the run ended otherwise than the scenario exists to show, and says so", async () => {
+    const h = harness();
+    const missed = { ...report, failedOver: false, outcome: "no failover: ReplicaNotReadyError (compensated)", expectation: { ...report.expectation, actual: "refused" as const, met: false } };
+    h.deps.createRehearsal = async () => ({ rehearse: async () => missed, close: async () => undefined });
+    expect(await run(["--scenario", "outage-during-backup", "--seed", "7"], h.io, h.deps)).toBe(1);
+    expect(h.out.join("\n")).toMatch(/Expected: {7}failed-over \(the primary region is down\); it ended refused: NOT what the scenario exists to show/);
+  });
+
+  it("exits 0 when it ended as expected, even with a target missed (the target is a figure, not the scenario's point)", async () => {
+    const h = harness();
+    expect(await run([], h.io, h.deps)).toBe(0);
+    expect(h.out.join("\n")).toContain("Expected:       failed-over, and so it ended");
+  });
+});
+
+describe("the failback scenarios", () => {
+  const roundTrip: FailbackReport = {
+    scenario: "round-trip",
+    seed: 2,
+    events: [{ atSeconds: 0, text: "primary region goes down" }],
+    phases: [{ workflow: "switchback", name: "Stop writes, catch up (positions)", startSeconds: 9000, endSeconds: 9300 }],
+    runs: [
+      { workflow: "failover", status: "SUCCEEDED", endState: "Done", startSeconds: 700, endSeconds: 1100 },
+      { workflow: "reprotect", status: "SUCCEEDED", endState: "Done", startSeconds: 5000, endSeconds: 6800 },
+      { workflow: "switchback", status: "SUCCEEDED", endState: "Done", startSeconds: 8000, endSeconds: 10000 },
+    ],
+    roundTripSeconds: 10000,
+    reprotectSeconds: 1800,
+    switchbackSeconds: 2000,
+    writeDowntimeSeconds: 285,
+    reportedWriteDowntimeSeconds: 290,
+    lostWritesInSwitchback: 0,
+    lostWritesInFailover: 12,
+    originalTopology: true,
+    notifications: [],
+    wallMilliseconds: 4000,
+  };
+  const withFailback = (report: FailbackReport) => {
+    const h = harness();
+    h.deps.createFailbackRehearsal = async () => ({ rehearse: async () => report, close: async () => undefined });
+    return h;
+  };
+
+  it("writes an HTML report for a round trip, with its verdict and the switchback's figures", async () => {
+    const h = withFailback(roundTrip);
+    expect(await run(["--scenario", "round-trip", "--seed", "2", "--html", "out/rt.html"], h.io, h.deps)).toBe(0);
+    const html = h.files.get("out/rt.html") ?? "";
+    expect(html).toContain("Failback rehearsal: round-trip");
+    expect(html).toContain('class="verdict ok">back in the original topology');
+    expect(html).toMatch(/Lost writes \(switchback, must be 0\)<\/div><div class="value">0</);
+    expect(h.out.join("\n")).toContain("HTML report:");
+  });
+
+  it("exits 1 for a round trip that did not end in the original topology, and says so in red", async () => {
+    const h = withFailback({ ...roundTrip, originalTopology: false, roundTripSeconds: null });
+    expect(await run(["--scenario", "round-trip"], h.io, h.deps)).toBe(1);
+    expect(h.files.get("out/rehearsal/report.html")).toContain('class="verdict failed">not what the scenario exists to show');
+  });
+
+  it("describes a re-protect's end state as what a re-protect leaves, not as a failure", async () => {
+    const h = withFailback({ ...roundTrip, scenario: "reprotect", runs: [roundTrip.runs[1]!], originalTopology: false, roundTripSeconds: null });
+    expect(await run(["--scenario", "reprotect"], h.io, h.deps)).toBe(0);
+    expect(h.out.join("\n")).toContain("End state:      protected the other way");
+    expect(h.out.join("\n")).not.toContain("NOT");
+  });
+});
+
+describe("the headline", () => {
+  it("does not call a run with a missed target plainly good: it names the missed target, not in green", () => {
+    expect(headline(report)).toEqual({ text: "failed over to the DR region; RTO target missed", tone: "missed" });
+    const met = { ...report, targets: { ...report.targets!, rto: { ...report.targets!.rto, met: true } } };
+    expect(headline(met)).toEqual({ text: "failed over to the DR region", tone: "ok" });
+    expect(summaryLines(report, (style, text) => `<${style}:${text}>`).join("\n")).toContain("<bold:failed over to the DR region; RTO target missed>");
+  });
+
+  it("is red when the run is not what the scenario exists to show", () => {
+    const missed = { ...report, expectation: { ...report.expectation, actual: "refused" as const, met: false } };
+    expect(headline(missed).tone).toBe("failed");
+    expect(headline(missed).text).toContain("not what the scenario exists to show (expected failed-over)");
   });
 });
 

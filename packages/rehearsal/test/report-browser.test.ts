@@ -41,6 +41,7 @@ const report = RehearsalReport.parse({
   notifications: [{ atSeconds: 300, kind: "health.degraded", subject: "Primary degraded & <probing>" }],
   outcome: "needs operator (promotion started, not finished)",
   verdict: "failed",
+  expectation: { outcome: "needs-operator", because: "a promotion that never completes is a person's call", actual: "needs-operator", met: true },
   advice: ["CheckPromotion gave up at its polling cap (PromotionTimeoutError): finish by hand", "detection is 35 % of the RTO target (11 min): a faster health profile"],
   execution: { name: "incident-1", status: "FAILED", error: "NeedsOperator", endStateName: "NeedsOperator", states: ["ValidateInput", "NeedsOperator"] },
   endState: {
@@ -100,7 +101,7 @@ describe("HTML report in headless Chromium", () => {
     await expect(timedOut.locator(".dur").textContent()).resolves.toContain("TIMED OUT");
     await expect(page.locator("table.phases tr.bad").textContent()).resolves.toContain("timed-out: PromotionTimeoutError: the database was not writable after 80 checks");
     const banner = page.locator(".verdict");
-    await expect(banner.textContent()).resolves.toBe("needs operator (promotion started, not finished) · end state NeedsOperator");
+    await expect(banner.textContent()).resolves.toBe("needs operator (promotion started, not finished); RTO target missed · end state NeedsOperator");
     expect(await style(banner, "backgroundColor")).toBe("rgb(253, 236, 234)");
   });
 

@@ -20,9 +20,10 @@ import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
-import { stageConfig } from "../../../stacks/stages";
+import { stageConfig, stages } from "../../../stacks/stages";
+import { explainAwsError } from "./cli/errors";
 import { isConfirmed } from "./cli/args";
-import { newCommand, processIo, runCommand, stageName, type Io } from "./cli/program";
+import { newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
 
 export interface Step {
   what: string;
@@ -175,7 +176,7 @@ const realDeps: DeployDeps = {
   },
 };
 
-export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage alice --remove", "pnpm deploy:all --stage ci-123 --remove --yes"];
+export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage alice --dev --remove", "pnpm deploy:all --stage ci-123 --dev --remove --yes"];
 
 /** Runs the command line; returns the exit code (2 for a usage mistake). */
 export async function run(argv: readonly string[], io: Io = processIo, deps: DeployDeps = realDeps): Promise<number> {
@@ -183,9 +184,11 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Dep
   const command = newCommand("pnpm deploy:all", "Deploy (or remove) both regions of a stage in dependency order (docs/deploy.md).", examples, io)
     .requiredOption("--stage <stage>", "the stage (see stacks/stages.ts)", stageName)
     .option("--plan", "print the steps without running them")
+    .option("--dev", "the stage is a personal development stage (the defaults): needed for a name stacks/stages.ts does not configure")
     .option("--remove", "remove the stage instead: DR region first, then the primary (asks you to type the stage)")
     .option("-y, --yes", "with --remove: do not ask (scripts that have already decided)")
-    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean }) => {
+    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; dev?: boolean }) => {
+      refuseUnknownStage(command, options.stage, Object.keys(stages), options.dev);
       code = await deploy(options, io, deps);
     });
   const parsed = await runCommand(command, argv);
@@ -206,9 +209,16 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
     }
   }
   if (!options.plan && !options.remove) {
-    const why =
-      refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config))) ??
-      (await deps.describeParameterGroups(config)).map(refuseFencedParameterGroup).find((reason) => reason !== undefined);
+    let replica, groups;
+    try {
+      replica = await deps.describeReplica(config);
+      groups = await deps.describeParameterGroups(config);
+    } catch (error) {
+      // The same advice as `pnpm dr`: credentials, the network (during an outage, the outage) or throttling.
+      io.err(explainAwsError("reading the databases before deploying (which region serves? is a fenced group attached?)", config.drRegion, error).message);
+      return 1;
+    }
+    const why = refuseDeploy(config.activeRegion, observedActiveRegion(replica)) ?? groups.map(refuseFencedParameterGroup).find((reason) => reason !== undefined);
     if (why) {
       io.err(why);
       return 1;

@@ -44,6 +44,11 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   const { now } = deps;
   const parsed = parseCommandLine(argv);
   if (parsed.help) {
+    // `pnpm dr` alone is a usage mistake (a script that forgot its command must not "succeed"): usage on stderr, exit 2.
+    if (argv.length === 0) {
+      terminal.progress(`${parsed.text}\n\npnpm dr needs a command (status, drill, dry-run, failover, close-incident, reprotect, switchback).`);
+      return 2;
+    }
     terminal.print(parsed.text);
     return 0;
   }

@@ -7,9 +7,9 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { stageConfig } from "../../../stacks/stages";
+import { stageConfig, stages } from "../../../stacks/stages";
 import { writeAsl } from "./asl";
-import { newCommand, processIo, runCommand, stageName, type Io } from "./cli/program";
+import { fromInvocationDir, invocationDir, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
 import type { RegionSynth } from "./offline-synth";
 
 export interface Written {
@@ -76,21 +76,24 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Syn
   const command = newCommand("pnpm synth", "Write both regions' CloudFormation templates and the failover ASL offline, with cdk-nag findings.", examples, io)
     .option("--stage <stage>", "the stage (see stacks/stages.ts)", stageName, "dev")
     .option("--out <dir>", "output directory (default: out/<stage>)")
-    .action(async (options: { stage: string; out?: string }) => {
-      const outDir = options.out ?? join("out", options.stage);
+    .option("--dev", "the stage is a personal development stage (the defaults): needed for a name stacks/stages.ts does not configure")
+    .action(async (options: { stage: string; out?: string; dev?: boolean }) => {
+      refuseUnknownStage(command, options.stage, Object.keys(stages), options.dev);
+      const outDir = fromInvocationDir(options.out ?? join("out", options.stage));
       const started = performance.now();
       const onPhase: OnPhase = (p) => {
-        if (!io.isTTY) return;
+        // Without a terminal (CI, a log), one line per phase, when it ends.
+        if (!io.isTTY && p.seconds === undefined) return;
         io.err(p.seconds === undefined ? `[${p.index}/${p.total}] ${p.what} …` : `[${p.index}/${p.total}] ✓ ${p.what} (${p.seconds.toFixed(1)} s)`);
       };
       const written = await deps.synthToDisk(options.stage, outDir, onPhase);
-      io.out(`Synthesized stage "${options.stage}" offline into ${relative(process.cwd(), outDir) || "."}/`);
+      io.out(`Synthesized stage "${options.stage}" offline into ${relative(invocationDir(), outDir) || "."}/`);
       for (const w of written) {
         if (w.stack === "(ASL)") {
-          io.out(`  ${w.region.padEnd(14)} state machine definition (ASL)            ${relative(process.cwd(), w.file)}`);
+          io.out(`  ${w.region.padEnd(14)} state machine definition (ASL)            ${relative(invocationDir(), w.file)}`);
           continue;
         }
-        io.out(`  ${w.region.padEnd(14)} ${w.stack.padEnd(10)} ${String(w.resources).padStart(4)} resources  cdk-nag errors: ${w.nagErrors}  ${relative(process.cwd(), w.file)}`);
+        io.out(`  ${w.region.padEnd(14)} ${w.stack.padEnd(10)} ${String(w.resources).padStart(4)} resources  cdk-nag errors: ${w.nagErrors}  ${relative(invocationDir(), w.file)}`);
       }
       io.out(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
       if (written.some((w) => w.nagErrors > 0)) code = 1;

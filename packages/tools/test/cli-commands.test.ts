@@ -548,6 +548,14 @@ describe("errors an operator can act on", () => {
     expect(sts.calls()).toHaveLength(0);
   });
 
+  it("exits 2 without a command, with usage on stderr and nothing on stdout", async () => {
+    const terminal = new FakeTerminal(false);
+    expect(await run([], terminal, deps)).toBe(2);
+    expect(terminal.output).toBe("");
+    expect(terminal.progressed.join("\n")).toMatch(/^Usage: pnpm dr <command>[\s\S]*needs a command/);
+    expect(sts.calls()).toHaveLength(0);
+  });
+
   it("prints usage for help and exits 0", async () => {
     const terminal = new FakeTerminal(false);
     expect(await run(["--help"], terminal, deps)).toBe(0);

@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { Io } from "../src/cli/program";
 import { run as bench, type BenchDeps } from "../src/bench";
+import type { HealthBench } from "../src/bench-health";
+import type { ProfileBench } from "../../rehearsal/src/bench";
 import { run as deploy, type DeployDeps } from "../src/deploy";
 import { run as synth, type SynthDeps } from "../src/synth";
 
@@ -20,11 +22,41 @@ const notCalled = (what: string) => () => {
   throw new Error(`${what} must not run`);
 };
 
-const benchDeps = (calls: string[] = []): BenchDeps => ({
-  health: async () => void calls.push("health"),
+const healthy: HealthBench = {
+  bundleKB: 500,
+  bundleGzipKB: 150,
+  largestInputsKB: [["@aws-sdk/client-dynamodb", 100]],
+  coldInitMs: { median: 60, min: 55, max: 70, runs: 7 },
+  hungPrimary: { invocationMs: 5200, probeTimeoutMs: 5000, healthy: false },
+};
+
+const q = (p50: number, p95 = p50) => ({ p50, p95 });
+/** One profile's figures, every target met unless `change` says otherwise. */
+const profileBench = (change: Partial<ProfileBench> = {}): ProfileBench => ({
+  profile: "default",
+  runs: 2,
+  failedOver: 2,
+  notFailedOver: {},
+  detection: q(600),
+  orchestration: q(400),
+  rto: q(1000),
+  overhead: q(8),
+  baselineOrchestration: q(700),
+  ratio: 0.57,
+  wallMs: q(900),
+  transitions: q(40),
+  unexpected: [],
+  ...change,
+});
+
+const benchDeps = (calls: string[] = [], profiles: ProfileBench[] = []): BenchDeps => ({
+  health: async () => {
+    calls.push("health");
+    return healthy;
+  },
   rehearsal: async (seeds) => {
     calls.push(`rehearsal ${seeds}`);
-    return [];
+    return profiles;
   },
 });
 
@@ -48,9 +80,9 @@ function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: 
 const synthDeps: SynthDeps = { synthToDisk: notCalled("synth") as unknown as SynthDeps["synthToDisk"] };
 
 describe.each([
-  ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice"]],
-  ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice"]],
-  ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only"], []],
+  ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice", "--dev"]],
+  ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice", "--dev"]],
+  ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only", "--json", "--scenario-seeds"], []],
 ] as const)("%s", (name, run, options, valid) => {
   it.each([["--help"], ["-h"]])("%s prints usage, options and examples and does nothing else", async (flag) => {
     const h = io();
@@ -79,6 +111,40 @@ describe("pnpm bench", () => {
     expect(calls).toEqual(expected);
   });
 
+  it("exits 0 and says so when every target is met and every run ended as its scenario expects", async () => {
+    const h = io();
+    expect(await bench(["--only", "rehearsal", "--seeds", "2"], h.io, benchDeps([], [profileBench()]), {})).toBe(0);
+    expect(h.text()).toContain("Every target met");
+  });
+
+  it.each([
+    ["nothing failed over (NaN figures)", { failedOver: 0, overhead: q(Number.NaN), ratio: Number.NaN, unexpected: [{ seed: 1, expected: "failed-over", actual: "refused" }] }, /regional-outage seed 1[\s\S]*overhead p50 NaN s > 10 s/],
+    ["the overhead target missed", { overhead: q(18) }, /overhead p50 18 s > 10 s/],
+    ["a run that ended otherwise than its scenario expects", { unexpected: [{ seed: 7, expected: "failed-over", actual: "refused" }] }, /regional-outage seed 7 \(default\): ended refused, expected failed-over/],
+  ])("exits 1 with %s, listing what was missed", async (_name, change, listed) => {
+    const h = io();
+    expect(await bench(["--only", "rehearsal", "--seeds", "2"], h.io, benchDeps([], [profileBench(change)]), {})).toBe(1);
+    expect(h.text()).toMatch(/MISSED \(\d+\):/);
+    expect(h.text()).toMatch(listed);
+    expect(h.text()).not.toContain("NaN s  p95");
+  });
+
+  it("exits 1 when the health monitor misses its bundle budget", async () => {
+    const deps = { ...benchDeps(), health: async () => ({ ...healthy, bundleKB: 900 }) };
+    expect(await bench(["--only", "health"], io().io, deps, {})).toBe(1);
+  });
+
+  it("writes only the figures as JSON to stdout with --json -, people's lines to stderr", async () => {
+    const h = io();
+    expect(await bench(["--only", "rehearsal", "--seeds", "2", "--json", "-"], h.io, benchDeps([], [profileBench({ overhead: q(18) })]), {})).toBe(1);
+    expect(h.out).toHaveLength(1);
+    const figures = JSON.parse(h.out[0]!) as { seeds: number; rehearsal: ProfileBench[]; missed: string[] };
+    expect(figures.seeds).toBe(2);
+    expect(figures.rehearsal[0]?.overhead.p50).toBe(18);
+    expect(figures.missed).toEqual(["default: overhead p50 18 s > 10 s"]);
+    expect(h.errors()).toContain("Rehearsal: regional-outage over 2 seeds");
+  });
+
   it.each([[["--seeds", "0"]], [["--seeds", "many"]], [["--only", "cpu"]]])("rejects %j with exit 2", async (argv) => {
     const calls: string[] = [];
     expect(await bench(argv, io().io, benchDeps(calls), {})).toBe(2);
@@ -86,7 +152,39 @@ describe("pnpm bench", () => {
   });
 });
 
+describe("a stage stacks/stages.ts does not configure", () => {
+  it.each([
+    ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps)],
+    ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") })],
+  ] as const)("%s refuses a typo (prdo) with exit 2, naming the near stage and --dev, and does nothing", async (_name, run) => {
+    const h = io();
+    expect(await run(["--stage", "prdo"], h.io)).toBe(2);
+    expect(h.errors()).toMatch(/unknown stage "prdo": stacks\/stages.ts configures dnsdemo, prod \(did you mean prod\?\)\. For a personal development stage with the default settings, add --dev\./);
+  });
+
+  it("is synthesized with --dev, and so is the default personal stage dev without it", async () => {
+    const stages: string[] = [];
+    const fake: SynthDeps = { synthToDisk: async (stage) => (stages.push(stage), []) };
+    expect(await synth(["--stage", "prdo", "--dev"], io().io, fake)).toBe(0);
+    expect(await synth([], io().io, fake)).toBe(0);
+    expect(stages).toEqual(["prdo", "dev"]);
+  });
+});
+
 describe("pnpm deploy:all", () => {
+  it.each([
+    ["no credentials", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), /Set credentials for the stage's account/],
+    ["no network", Object.assign(new Error("getaddrinfo ENOTFOUND rds.eu-central-1.amazonaws.com"), { code: "ENOTFOUND" }), /This is the network, not your credentials/],
+  ])("gives pnpm dr's advice for %s, and deploys nothing", async (_what, failure, advice) => {
+    const calls: string[][] = [];
+    const h = io();
+    const deps = { ...deployDeps("", calls), describeReplica: async () => Promise.reject(failure) };
+    expect(await deploy(["--stage", "prod"], h.io, deps)).toBe(1);
+    expect(h.errors()).toMatch(advice);
+    expect(h.errors()).toContain("eu-central-1");
+    expect(calls).toEqual([]);
+  });
+
   it("exits 2 without --stage", async () => {
     const h = io();
     expect(await deploy([], h.io, deployDeps())).toBe(2);
@@ -96,7 +194,7 @@ describe("pnpm deploy:all", () => {
   it("refuses --remove without a terminal and without --yes, removing nothing", async () => {
     const calls: string[][] = [];
     const h = io(false);
-    expect(await deploy(["--stage", "alice", "--remove"], h.io, deployDeps("", calls))).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove"], h.io, deployDeps("", calls))).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toMatch(/needs a person's confirmation.*--yes/);
   });
@@ -104,14 +202,14 @@ describe("pnpm deploy:all", () => {
   it("asks on a terminal and removes nothing unless the stage name is typed", async () => {
     const calls: string[][] = [];
     const deps = deployDeps("yes", calls);
-    expect(await deploy(["--stage", "alice", "--remove"], io(true).io, deps)).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove"], io(true).io, deps)).toBe(1);
     expect(deps.asked[0]).toMatch(/REMOVES stage "alice" from eu-central-1 and then eu-west-1[\s\S]*Type the stage name \(alice\)/);
     expect(calls).toEqual([]);
   });
 
   it("removes the DR region, then the primary, once the stage name is typed", async () => {
     const calls: string[][] = [];
-    expect(await deploy(["--stage", "alice", "--remove"], io(true).io, deployDeps("alice", calls))).toBe(0);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove"], io(true).io, deployDeps("alice", calls))).toBe(0);
     expect(calls.map((a) => [a[0], a[4]])).toEqual([
       ["remove", "eu-central-1"],
       ["remove", "eu-west-1"],
@@ -121,7 +219,7 @@ describe("pnpm deploy:all", () => {
   it("removes with --yes without asking (scripts)", async () => {
     const calls: string[][] = [];
     const deps = deployDeps("", calls);
-    expect(await deploy(["--stage", "alice", "--remove", "--yes"], io(false).io, deps)).toBe(0);
+    expect(await deploy(["--stage", "alice", "--dev", "--remove", "--yes"], io(false).io, deps)).toBe(0);
     expect(deps.asked).toEqual([]);
     expect(calls).toHaveLength(2);
   });
@@ -129,7 +227,7 @@ describe("pnpm deploy:all", () => {
   it("deploys without asking: a deploy is not destructive", async () => {
     const calls: string[][] = [];
     const deps = deployDeps("", calls);
-    expect(await deploy(["--stage", "alice"], io(false).io, deps)).toBe(0);
+    expect(await deploy(["--stage", "alice", "--dev"], io(false).io, deps)).toBe(0);
     expect(deps.asked).toEqual([]);
     expect(calls.map((a) => a[0])).toEqual(["deploy", "deploy", "deploy"]);
   });
@@ -137,7 +235,7 @@ describe("pnpm deploy:all", () => {
   it("refuses to deploy over a failover the stage's settings do not know about", async () => {
     const calls: string[][] = [];
     const h = io(false);
-    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), describeReplica: async () => ({}) })).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev"], h.io, { ...deployDeps("", calls), describeReplica: async () => ({}) })).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toContain('activeRegion: "dr"');
   });
@@ -166,20 +264,20 @@ describe("pnpm synth", () => {
 
   it("announces each phase on a terminal, on stderr", async () => {
     const h = io(true);
-    expect(await synth(["--stage", "alice"], h.io, fake)).toBe(0);
+    expect(await synth(["--stage", "alice", "--dev"], h.io, fake)).toBe(0);
     expect(h.err).toEqual(["[1/2] primary region eu-west-1: SST app, Lambda bundles, cdk-nag …", "[1/2] ✓ primary region eu-west-1: SST app, Lambda bundles, cdk-nag (41.2 s)"]);
     expect(h.text()).toContain("Network");
   });
 
-  it("keeps quiet about phases when not on a terminal", async () => {
+  it("prints one line per phase, when it ends, when not on a terminal (a CI log is never silent for a minute)", async () => {
     const h = io(false);
-    expect(await synth(["--stage", "alice"], h.io, fake)).toBe(0);
-    expect(h.err).toEqual([]);
+    expect(await synth(["--stage", "alice", "--dev"], h.io, fake)).toBe(0);
+    expect(h.err).toEqual(["[1/2] ✓ primary region eu-west-1: SST app, Lambda bundles, cdk-nag (41.2 s)"]);
   });
 
   it("exits 1 when a stack has cdk-nag errors", async () => {
     const failing: SynthDeps = { synthToDisk: async () => [{ region: "eu-west-1", stack: "Data", file: "f", resources: 1, nagErrors: 2 }] };
-    expect(await synth(["--stage", "alice"], io().io, failing)).toBe(1);
+    expect(await synth(["--stage", "alice", "--dev"], io().io, failing)).toBe(1);
   });
 
   it("rejects a stage name SST cannot use with exit 2", async () => {

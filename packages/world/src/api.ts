@@ -63,8 +63,21 @@ export type AnyStub = {
 };
 export const stub = (client: unknown): AnyStub => mockClient(client as never) as unknown as AnyStub;
 
-/** Installs the world behind the SDK clients; returns a function that restores them. */
+/**
+ * Each world is its own set of Lambda sandboxes: settings and clients the handlers keep
+ * (core's `Failover.lazy`) are made again in it. The key is core's `worldScopeKey`, a
+ * registered symbol, so the world needs no import of the product it emulates AWS for.
+ */
+export function openWorldScope(): void {
+  (globalThis as Record<symbol, unknown>)[Symbol.for("pilot-light.world-scope")] = {};
+}
+
+/**
+ * Installs the world behind the SDK clients, in a new world scope (`openWorldScope`); returns
+ * a function that restores them and closes the scope, so nothing built in it outlives it.
+ */
 export function installApis(world: WorldState): () => void {
+  openWorldScope();
   const scheduler = Scheduler.of(world.clock);
   const attempt = async (api: string, input: unknown, client: Awaited<ReturnType<typeof viewClient>>, n: number, fake: Fake) => {
     const region = client.region;
@@ -435,5 +448,8 @@ export function installApis(world: WorldState): () => void {
   route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
 
   const stubs = [rds, cw, ecs, elb, r53, sm, sns, ssm, sfn, ...installFailbackApis(world, { rds, sm }, route)];
-  return () => stubs.forEach((s) => s.restore());
+  return () => {
+    stubs.forEach((s) => s.restore());
+    openWorldScope();
+  };
 }

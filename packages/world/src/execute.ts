@@ -158,44 +158,47 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   const ended = new AbortController();
   // Consecutive failures per Task and error, to pace its retries; reset by a success.
   const failures = new Map<string, { error: string; count: number }>();
+  // A Task still pending when the execution ends (stopped, timed out) settles then: the
+  // library's real-time timer for its TimeoutSeconds is cleared only when the Task settles,
+  // and would otherwise keep the process alive for up to that long after the report.
+  const endedTask = new Promise<never>((_, reject) => ended.signal.addEventListener("abort", () => reject(new Error("the execution has ended")), { once: true }));
+  endedTask.catch(() => undefined);
   const taskResourceLocalHandlers = Object.fromEntries(
-    tasks.map((name) => [
-      name,
-      async (taskInput: Json) => {
-        const failed = failures.get(name);
-        const wait = waits.get(name) ?? 0;
-        // A retry (its retrier matches and has attempts left) pauses as the retrier says; an entry
-        // after a caught failure (a loop back through a Wait) pauses as that Wait says.
-        const retrying = failed && isRetried(definitions.get(name) as AslState, failed.error, failed.count);
-        const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : typeof wait === "string" ? secondsAt(taskInput, wait) : wait;
-        await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
-        const invocation = new AbortController();
-        const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
-          if (seconds === undefined) return new Promise<never>(() => undefined);
-          await scheduler.sleep(seconds, invocation.signal);
-          throw error();
-        };
-        const taskTimeout = (definitions.get(name) as AslState).TimeoutSeconds as number | undefined;
-        const lambdaTimeout = options.lambdaTimeoutSeconds?.(handlerOf.get(name) as string);
-        try {
-          const output = (await Promise.race([
-            scheduler.run(() => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput), invocation.signal),
-            fail(taskTimeout, () => statesTimeoutError(taskTimeout as number)),
-            fail(lambdaTimeout, () => lambdaTimeoutError(lambdaTimeout as number, options.clock.now())),
-          ])) as Json;
-          failures.delete(name);
-          return output;
-        } catch (error) {
-          const errorName = (error as Error).name;
-          const previous = failures.get(name);
-          failures.set(name, { error: errorName, count: previous?.error === errorName ? previous.count + 1 : 1 });
-          throw error;
-        } finally {
-          invocation.abort();
-        }
-      },
-    ]),
+    tasks.map((name) => [name, (taskInput: Json) => Promise.race([runTask(name, taskInput), endedTask])]),
   );
+  async function runTask(name: string, taskInput: Json): Promise<Json> {
+    const failed = failures.get(name);
+    const wait = waits.get(name) ?? 0;
+    // A retry (its retrier matches and has attempts left) pauses as the retrier says; an entry
+    // after a caught failure (a loop back through a Wait) pauses as that Wait says.
+    const retrying = failed && isRetried(definitions.get(name) as AslState, failed.error, failed.count);
+    const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : typeof wait === "string" ? secondsAt(taskInput, wait) : wait;
+    await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
+    const invocation = new AbortController();
+    const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
+      if (seconds === undefined) return new Promise<never>(() => undefined);
+      await scheduler.sleep(seconds, invocation.signal);
+      throw error();
+    };
+    const taskTimeout = (definitions.get(name) as AslState).TimeoutSeconds as number | undefined;
+    const lambdaTimeout = options.lambdaTimeoutSeconds?.(handlerOf.get(name) as string);
+    try {
+      const output = (await Promise.race([
+        scheduler.run(() => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput), invocation.signal),
+        fail(taskTimeout, () => statesTimeoutError(taskTimeout as number)),
+        fail(lambdaTimeout, () => lambdaTimeoutError(lambdaTimeout as number, options.clock.now())),
+      ])) as Json;
+      failures.delete(name);
+      return output;
+    } catch (error) {
+      const errorName = (error as Error).name;
+      const previous = failures.get(name);
+      failures.set(name, { error: errorName, count: previous?.error === errorName ? previous.count + 1 : 1 });
+      throw error;
+    } finally {
+      invocation.abort();
+    }
+  }
   const waitTimeOverrides = Object.fromEntries(allStates(definition).filter(([, s]) => s.Type === "Wait").map(([n]) => [n, 0]));
   const retryIntervalOverrides = Object.fromEntries(tasks.map((n) => [n, 0]));
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: true } });

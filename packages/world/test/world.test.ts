@@ -347,6 +347,25 @@ describe("local execution on the virtual clock", () => {
     expect(failedSteps(history)).toEqual(["Look"]);
   }, quick);
 
+  it("leaves no real-time timer behind for a Task still running when its execution ends (the process may exit after the report)", async () => {
+    const { world } = setup();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    const hanging: AslDefinition = {
+      StartAt: "Hang",
+      TimeoutSeconds: 60,
+      States: { Hang: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:hang", TimeoutSeconds: 3600, End: true } },
+    };
+    const result = await executeLocally(hanging, {}, {
+      clock: world.clock,
+      executionName: "hang",
+      handlers: { Hang: async () => Scheduler.of(world.clock).hang(7200) },
+    });
+    expect(result.status).toBe("TIMED_OUT");
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBe(before);
+  }, quick);
+
   it("holds virtual time while the status-change listeners work, and ends the execution when it ended", async () => {
     const { world } = setup();
     const scheduler = Scheduler.of(world.clock);

@@ -94,11 +94,8 @@ export function isAutomatic(run: { requestedBy: string }): boolean {
   return run.requestedBy === automaticRequester;
 }
 
-/** A value computed on first use and kept for the life of the Lambda sandbox. */
-export function lazy<T>(make: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: make() }).v;
-}
+/** `Failover.lazy` is the world-scoped lazy value of `Scope` (one implementation, for every handler). */
+export { lazy, worldScopeKey } from "../scope";
 
 /**
  * How the state machine waits for a replica RDS will not promote yet (a backup, a

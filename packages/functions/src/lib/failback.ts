@@ -2,7 +2,8 @@
  * What every failback step Lambda shares: its settings (read once, validated), both sides of
  * the pair, and clients per side, cached for the sandbox's life. The primary region's clients
  * are bounded (it may still be down while a re-protect is tried); the DR region's are the
- * orchestrator's own region's.
+ * orchestrator's own region's. Every cache is a `Failover.lazy`: one per sandbox, one per world
+ * in a rehearsal or test.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -20,8 +21,9 @@ export const settings = Failover.lazy(() => Failback.readFailbackSettings(proces
 export const sides = Failover.lazy(() => Failback.sides(settings()));
 
 function regional<T>(make: (config: { region: string }) => T) {
-  const cache = new Map<Failback.Role, T>();
+  const clients = Failover.lazy(() => new Map<Failback.Role, T>());
   return (role: Failback.Role): T => {
+    const cache = clients();
     let client = cache.get(role);
     if (!client) {
       const region = sides()[role].region;

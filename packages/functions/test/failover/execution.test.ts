@@ -3,6 +3,7 @@
  * two-region world: every mode, the guards, and concurrency.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { polling } from "../../../../stacks/failover/steps";
 import { failoverInput, startSuite, type Suite } from "./support";
 
 let suite: Suite;
@@ -290,7 +291,7 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     const result = await rig.run(failoverInput(), "stall-1");
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe("NeedsOperator");
-    expect(rig.invocations.CheckPromotion).toBe(80);
+    expect(rig.invocations.CheckPromotion).toBe(polling.promotion.maxAttempts);
     expect(rig.invocations.RestorePilotLight).toBeUndefined();
     const message = rig.world.inbox.at(-1);
     expect(message?.kind).toBe("failover.needs-operator");

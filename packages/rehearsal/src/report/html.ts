@@ -7,6 +7,7 @@
  */
 import { Failover } from "@pilot-light/core";
 import { latencyModel, type LatencyName } from "../latency";
+import type { FailbackReport } from "../failback";
 import type { RehearsalReport } from "./schema";
 
 const escape = (s: string) =>
@@ -17,6 +18,20 @@ export function formatSeconds(s: number | null): string {
   const m = Math.floor(s / 60);
   const rest = Math.round(s - m * 60);
   return m > 0 ? `${m} min ${String(rest).padStart(2, "0")} s` : `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+}
+
+/**
+ * The report's headline, shared by the console and the HTML page: how the run ended, the
+ * targets it missed, and whether that is what the scenario exists to show. Its tone agrees with
+ * all three: "ok" only when the run did its job, met every target and ended as expected.
+ */
+export function headline(report: RehearsalReport): { text: string; tone: "ok" | "missed" | "failed" } {
+  const missed = report.targets ? [report.targets.rto.met ? null : "RTO", report.targets.rpo.met === false ? "RPO" : null].filter((x) => x !== null) : [];
+  const parts = [report.outcome];
+  if (missed.length > 0) parts.push(`${missed.join(" and ")} target missed`);
+  if (!report.expectation.met) parts.push(`not what the scenario exists to show (expected ${report.expectation.outcome})`);
+  const tone = report.verdict === "failed" || !report.expectation.met ? "failed" : missed.length > 0 ? "missed" : "ok";
+  return { text: parts.join("; "), tone };
 }
 
 /** Marker labels sit in rows under the bars, so labels of close events do not overlap. */
@@ -89,13 +104,14 @@ export function renderHtml(report: RehearsalReport): string {
     ["failover lock", e.failoverLockHeld ? "HELD" : "free"],
     ["execution ended in", report.execution ? `${report.execution.endStateName ?? "?"} (${report.execution.status})` : "no execution"],
   ];
+  const banner = headline(report);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pilot-light rehearsal: ${escape(report.scenario)} (seed ${report.seed})</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:980px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
 .meta{color:#5b6472}.verdict{margin:12px 0;padding:8px 12px;border-radius:6px;font-weight:600}
-.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.failed{background:#fdecea;color:#a32a20}
+.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.missed{background:#fdf3e1;color:#8a5a00}.verdict.failed{background:#fdecea;color:#a32a20}
 .figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
 .figure{border:1px solid #d5dae1;border-radius:6px;padding:8px 14px;min-width:130px}
 .figure .label{color:#5b6472;font-size:12px}.figure .value{font-size:20px;font-weight:600}
@@ -111,7 +127,7 @@ tr.bad td{color:#a32a20}ul.advice li{margin:4px 0}
 </style></head><body>
 <h1>Outage rehearsal: ${escape(report.scenario)}</h1>
 <div class="meta">seed ${report.seed} · profile ${escape(report.profile)} · ran in ${Math.round(report.wallMilliseconds)} ms of wall time</div>
-<div class="verdict ${report.verdict}">${escape(report.outcome)}${report.execution?.endStateName ? ` · end state ${escape(report.execution.endStateName)}` : ""}</div>
+<div class="verdict ${banner.tone}">${escape(banner.text)}${report.execution?.endStateName ? ` · end state ${escape(report.execution.endStateName)}` : ""}</div>
 <div class="figures">${figure("Detection", report.detectionSeconds)}${figure("Orchestration", report.orchestrationSeconds)}${figure("RTO", report.rtoSeconds, rtoBadge)}${figure("RPO (estimate)", report.rpoSeconds, rpoBadge)}</div>
 ${targetLines.length > 0 ? `<ul class="targets">${targetLines.map((l) => `<li>${escape(l)}</li>`).join("")}</ul>` : `<p class="targets">No recovery was due in this scenario, so no target applies.</p>`}
 <h2>What to change</h2>
@@ -145,4 +161,70 @@ ${marks.join("\n")}
 function niceStep(end: number): number {
   for (const step of [15, 30, 60, 120, 300, 600, 900, 1800]) if (end / step <= 12) return step;
   return 3600;
+}
+
+/** What a failback rehearsal exists to show: every workflow succeeds; a round trip ends in the original topology. */
+export function failbackMet(report: FailbackReport): boolean {
+  return report.runs.every((r) => r.status === "SUCCEEDED") && (report.scenario !== "round-trip" || report.originalTopology);
+}
+
+/**
+ * The failback rehearsals' HTML page (reprotect, switchback, round-trip): the verdict, the
+ * figures that judge a failback (write downtime, lost writes), each workflow's run and phases on
+ * one timeline, the events and the notifications. Self-contained like the outage report.
+ */
+export function renderFailbackHtml(report: FailbackReport): string {
+  const ok = failbackMet(report);
+  const end = Math.max(60, ...report.phases.map((p) => p.endSeconds), ...report.events.map((e) => e.atSeconds));
+  const width = 900;
+  const label = 300;
+  const x = (s: number) => label + (Math.max(0, s) / end) * (width - label - 20);
+  const bars = report.phases
+    .map((p, i) => {
+      const y = 10 + i * 26;
+      return `<g class="phase" data-workflow="${p.workflow}"><text x="${label - 8}" y="${y + 17}" class="name">${escape(`${p.workflow}: ${p.name}`)}</text><rect x="${x(p.startSeconds)}" y="${y + 4}" width="${Math.max(2, x(p.endSeconds) - x(p.startSeconds))}" height="18" class="bar ${p.workflow}"/></g>`;
+    })
+    .join("");
+  const figure = (name: string, value: string) => `<div class="figure"><div class="label">${escape(name)}</div><div class="value">${escape(value)}</div></div>`;
+  const lost = report.lostWritesInSwitchback;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pilot-light rehearsal: ${escape(report.scenario)} (seed ${report.seed})</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:980px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
+.meta{color:#5b6472}.verdict{margin:12px 0;padding:8px 12px;border-radius:6px;font-weight:600}
+.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.failed{background:#fdecea;color:#a32a20}
+.figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
+.figure{border:1px solid #d5dae1;border-radius:6px;padding:8px 14px;min-width:130px}
+.figure .label{color:#5b6472;font-size:12px}.figure .value{font-size:20px;font-weight:600}
+svg{border:1px solid #e3e7ec;border-radius:6px;background:#fbfcfd}
+.name{font-size:12px;text-anchor:end;fill:#1d2430}.bar.failover{fill:#c9372c}.bar.reprotect{fill:#2f6fdf}.bar.switchback{fill:#1d6b3a}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e7ec;padding:4px 6px;text-align:left;vertical-align:top}
+tr.bad td{color:#a32a20}
+</style></head><body>
+<h1>Failback rehearsal: ${escape(report.scenario)}</h1>
+<div class="meta">seed ${report.seed} · ran in ${Math.round(report.wallMilliseconds)} ms of wall time</div>
+<div class="verdict ${ok ? "ok" : "failed"}">${escape(
+    ok
+      ? report.originalTopology
+        ? "back in the original topology: the primary serves, DR is a pilot light with a replica"
+        : "re-protected the other way: DR serves, the primary region is a pilot light with a replica"
+      : `not what the scenario exists to show: ${report.runs.map((r) => `${r.workflow} ${r.status} (${r.endState})`).join(", ")}`,
+  )}</div>
+<div class="figures">${figure("Round trip", formatSeconds(report.roundTripSeconds))}${figure("Re-protect", formatSeconds(report.reprotectSeconds))}${figure("Switchback", formatSeconds(report.switchbackSeconds))}${figure("Write downtime (switchback)", formatSeconds(report.writeDowntimeSeconds))}${figure("Lost writes (switchback, must be 0)", lost === null ? "—" : String(lost))}${figure("Lost writes (failover: its RPO)", report.lostWritesInFailover === null ? "—" : String(report.lostWritesInFailover))}</div>
+<h2>Runs</h2>
+<table class="runs"><tr><th>workflow</th><th>status</th><th>end state</th><th>from</th><th>to</th></tr>${report.runs
+    .map(
+      (r) =>
+        `<tr class="${r.status === "SUCCEEDED" ? "" : "bad"}"><td>${escape(r.workflow)}</td><td>${escape(r.status)}</td><td>${escape(r.endState)}</td><td>${escape(formatSeconds(r.startSeconds))}</td><td>${escape(formatSeconds(r.endSeconds))}</td></tr>`,
+    )
+    .join("")}</table>
+<h2>Phases (from the start of the outage)</h2>
+<svg width="${width}" height="${20 + report.phases.length * 26}" role="img" aria-label="phases">${bars}</svg>
+<h2>Events</h2>
+<table class="events">${report.events.map((e) => `<tr><td>${escape(formatSeconds(e.atSeconds))}</td><td>${escape(e.text)}</td></tr>`).join("")}</table>
+<h2>Notifications</h2>
+<table class="notifications">${report.notifications.map((n) => `<tr><td>${escape(formatSeconds(n.atSeconds))}</td><td>${escape(n.kind)}</td></tr>`).join("")}</table>
+</body></html>
+`;
 }

@@ -8,6 +8,9 @@ import * as z from "zod";
 
 export const PhaseOutcome = z.enum(["ok", "failed", "timed-out"]);
 
+/** How a rehearsal ended, from what the world and the executions show (engine.ts `outcomeKind`). */
+export const OutcomeKindSchema = z.enum(["failed-over", "refused", "needs-operator", "not-started", "drill-completed", "drill-failed", "dry-run-reported", "dry-run-failed"]);
+
 export const Phase = z.object({
   name: z.string().min(1),
   startSeconds: z.number().min(0),
@@ -67,6 +70,11 @@ export const RehearsalReport = z.object({
   outcome: z.string(),
   /** ok: the run did its job; failed: it ended in a failure state (the red banner). */
   verdict: z.enum(["ok", "failed"]),
+  /**
+   * What the scenario exists to show for this seed's draw, how the run ended, and whether that
+   * is it (and the world's invariants hold): `pnpm rehearse` exits 1 when not.
+   */
+  expectation: z.object({ outcome: OutcomeKindSchema, because: z.string(), actual: OutcomeKindSchema, met: z.boolean() }),
   /** What to change, computed from the figures; the largest lever first. */
   advice: z.array(z.string()),
   execution: z
@@ -101,3 +109,4 @@ export type RehearsalReport = z.infer<typeof RehearsalReport>;
 export type Phase = z.infer<typeof Phase>;
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 export type PhaseOutcome = z.infer<typeof PhaseOutcome>;
+export type OutcomeKind = z.infer<typeof OutcomeKindSchema>;

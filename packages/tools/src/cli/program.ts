@@ -4,6 +4,8 @@
  * usage mistake (0 for help), as POSIX utilities and most SRE tools do. Output goes through
  * an injected Io, so help text and exit codes are tested in-process.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 
 export interface Io {
@@ -75,8 +77,76 @@ export function wholeNumber(min: number, max: number): (value: string) => number
   };
 }
 
+/**
+ * A stage the command may act on: one stacks/stages.ts configures, the default personal stage
+ * `dev`, or any other name when `--dev` says a personal development stage (the defaults) is
+ * meant. A typo (`prdo`) would otherwise get development defaults without a word.
+ */
+export function refuseUnknownStage(command: Command, stage: string, configured: readonly string[], dev: boolean | undefined): void {
+  if (dev || stage === "dev" || configured.includes(stage)) return;
+  const near = configured.filter((c) => editDistance(c, stage) <= 2);
+  command.error(
+    `error: unknown stage "${stage}": stacks/stages.ts configures ${configured.join(", ")}${near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : ""}. For a personal development stage with the default settings, add --dev.`,
+    { exitCode: usageExitCode, code: "pilot-light.unknownStage" },
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
 /** Stage names as SST and Stage.resolveStageConfig accept them. */
 export function stageName(value: string): string {
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(value)) throw new InvalidArgumentError("must be 1-21 lowercase letters, digits or dashes, starting with a letter.");
   return value;
+}
+
+/**
+ * `mkdir -p` that fails rather than spins: Node's `mkdir(dir, { recursive: true })` never
+ * settles for a path under /proc (`--json /proc/nope/x.json` hung the rehearsal). Creates the
+ * missing parents one at a time; an existing directory is fine; any other error is thrown.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw error;
+    await makeDirectory(parent);
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== "EEXIST") throw again;
+    });
+  }
+}
+
+/** Writes a report file, making its folder first (`makeDirectory`). */
+export async function writeReport(file: string, text: string): Promise<void> {
+  await makeDirectory(dirname(file));
+  await writeFile(file, text);
+}
+
+/**
+ * The folder the person ran the command from: pnpm runs every script in the workspace root
+ * (each package's scripts forward there), and keeps where it was invoked in INIT_CWD. Paths
+ * people give (`--json out/r.json`) are theirs, so they resolve against it.
+ */
+export function invocationDir(env: Record<string, string | undefined> = process.env): string {
+  return env.INIT_CWD ?? process.cwd();
+}
+
+/** A path as the person meant it: relative to the folder they ran the command from. */
+export function fromInvocationDir(file: string, env: Record<string, string | undefined> = process.env): string {
+  return resolve(invocationDir(env), file);
 }
