@@ -18,6 +18,7 @@ import {
   Scheduler,
   VirtualClock,
   defaultReplicaBackup,
+  enforceFailoverRoles,
   executeLocally,
   installApis,
   invariantViolations,
@@ -27,6 +28,7 @@ import {
   startHealthServer,
   stepEnvironment,
   type AslDefinition,
+  type CfnTemplateJson,
   type ExecutionRecord,
   type HealthServer,
   type LocalHandler,
@@ -83,7 +85,7 @@ export interface Rehearsal {
 
 /** Starts the local engines once; each `rehearse` gets a fresh world and an empty table. */
 export async function createRehearsal(): Promise<Rehearsal> {
-  const definition = await synthesizedDefinition();
+  const { definition, template } = await synthesizedDefinition();
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
   const dynamo = await startDynalite();
   let world: WorldState | undefined;
@@ -167,6 +169,8 @@ export async function createRehearsal(): Promise<Rehearsal> {
         await executionEnded({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-rehearsal-ExecutionEnded"));
       });
       await dynamo.resetStateTable(tableName);
+      // The steps run as their synthesized roles: a missing permission fails the rehearsal's failover too.
+      enforceFailoverRoles(world, template, created.ids, tableName);
       try {
         return await play(scenario, profile, options, latency, random.next.bind(random), created.world, created.ids);
       } finally {
@@ -491,10 +495,11 @@ function describeOutcome(mode: string, record: ExecutionRecord | undefined, stat
   return `no failover: ${record.error ?? status ?? "stopped"} (compensated)`;
 }
 
-/** The failover definition as synthesized by the Failover stack's phase builders. */
-async function synthesizedDefinition(): Promise<AslDefinition> {
+/** The failover definition as synthesized by the Failover stack's phase builders, and the template (its steps' roles). */
+async function synthesizedDefinition(): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
   const { standaloneFailoverTemplate } = await import("../../../stacks/failover/standalone");
-  const [machine] = extractAsl(standaloneFailoverTemplate().toJSON());
+  const template = standaloneFailoverTemplate().toJSON() as CfnTemplateJson;
+  const [machine] = extractAsl(template);
   if (!machine) throw new Error("no state machine in the synthesized Failover template");
-  return machine.definition as AslDefinition;
+  return { definition: machine.definition as AslDefinition, template };
 }

@@ -34,6 +34,8 @@ import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
+import { authorizeCall } from "./iam-requests";
+import { installDynamoIam } from "./iam-dynamodb";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -80,6 +82,12 @@ export function installApis(world: WorldState): () => void {
       fail(outcome.error());
     }
     if (down === "error") fail(awsError("ServiceUnavailable", `${api} is unavailable (control plane impaired)`, 503));
+    // A region that answers authorises first: a denied call changes nothing (./iam.ts).
+    try {
+      await authorizeCall(world, api, input, region, awsError);
+    } catch (error) {
+      return fail(error as Error);
+    }
     const fault = world.faults.find((f) => f.remaining > 0 && (f.api === api || f.api === "*") && (!f.region || f.region === region));
     if (fault) fault.remaining -= 1;
     // The answer never comes (applied or not): the attempt waits like one to a region that is down.
@@ -410,5 +418,9 @@ export function installApis(world: WorldState): () => void {
   route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
 
   const stubs = [rds, cw, ecs, elb, r53, sm, sns, sfn, ...installFailbackApis(world, { rds, sm }, route)];
-  return () => stubs.forEach((s) => s.restore());
+  const restoreDynamo = installDynamoIam(world);
+  return () => {
+    stubs.forEach((s) => s.restore());
+    restoreDynamo();
+  };
 }

@@ -1,0 +1,148 @@
+/**
+ * Execution roles read from a synthesized template: for each AWS::Lambda::Function, the
+ * statements of every AWS::IAM::Policy attached to its role (and the role's inline policies),
+ * with CloudFormation's intrinsic functions resolved to the world's account and regions as a
+ * deploy would resolve them: `Ref` (pseudo parameters, the template's parameters, resources whose
+ * physical ids the caller knows), `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split`, `Fn::GetAtt`
+ * and `Fn::ImportValue` (another stack's export, by name). A token it cannot resolve is an error,
+ * never a guess. The account the template was synthesized with (a placeholder offline) becomes
+ * the world's account wherever it appears in an ARN.
+ */
+import { iamOf, type FunctionRole, type PolicyStatement } from "./iam";
+import type { WorldState } from "./model";
+import type { PilotLightIds } from "./pilot-light";
+
+export interface Resolution {
+  region: string;
+  account: string;
+  /** The account literal the template was synthesized with (offline synthesis uses a placeholder). */
+  templateAccount?: string;
+  /** `Ref` values of parameters and resources, by logical id. */
+  refs?: Record<string, string>;
+  /** `Fn::GetAtt` values, by "LogicalId.Attribute". */
+  attributes?: Record<string, string>;
+  /** `Fn::ImportValue` values, by export name. */
+  imports?: Record<string, string>;
+}
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+}
+
+export interface CfnTemplateJson {
+  Resources?: Record<string, CfnResource>;
+  Parameters?: Record<string, unknown>;
+}
+
+/** One CloudFormation value, resolved to a string (or a list, for Fn::Split). */
+export function resolveValue(value: unknown, r: Resolution): unknown {
+  if (typeof value === "string") return r.templateAccount ? value.split(`:${r.templateAccount}:`).join(`:${r.account}:`) : value;
+  if (Array.isArray(value)) return value.map((v) => resolveValue(v, r));
+  if (!value || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  const [fn] = Object.keys(o);
+  const arg = fn === undefined ? undefined : o[fn];
+  const text = (v: unknown) => {
+    const s = resolveValue(v, r);
+    if (typeof s !== "string") throw new Error(`expected a string from ${JSON.stringify(v)}`);
+    return s;
+  };
+  switch (fn) {
+    case "Ref": {
+      const id = String(arg);
+      const pseudo: Record<string, string> = { "AWS::Partition": "aws", "AWS::Region": r.region, "AWS::AccountId": r.account, "AWS::URLSuffix": "amazonaws.com" };
+      const found = pseudo[id] ?? r.refs?.[id];
+      if (found === undefined) throw new Error(`cannot resolve { Ref: ${id} }: bind it`);
+      return found;
+    }
+    case "Fn::GetAtt": {
+      const [id, attribute] = (Array.isArray(arg) ? arg : String(arg).split(".")) as [string, string];
+      const found = r.attributes?.[`${id}.${attribute}`];
+      if (found === undefined) throw new Error(`cannot resolve { Fn::GetAtt: ${id}.${attribute} }: bind it`);
+      return found;
+    }
+    case "Fn::ImportValue": {
+      const name = text(arg);
+      const found = r.imports?.[name];
+      if (found === undefined) throw new Error(`cannot resolve { Fn::ImportValue: ${name} }: no such export`);
+      return found;
+    }
+    case "Fn::Join": {
+      const [sep, parts] = arg as [string, unknown[]];
+      return (resolveValue(parts, r) as unknown[]).map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(sep);
+    }
+    case "Fn::Select": {
+      const [index, list] = arg as [unknown, unknown];
+      return (resolveValue(list, r) as unknown[])[Number(resolveValue(index, r))];
+    }
+    case "Fn::Split": {
+      const [sep, source] = arg as [string, unknown];
+      return text(source).split(sep);
+    }
+    case "Fn::Sub": {
+      const [template, vars] = (typeof arg === "string" ? [arg, {}] : arg) as [string, Record<string, unknown>];
+      return template.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+        if (name in vars) return text(vars[name]);
+        return name.includes(".") ? text({ "Fn::GetAtt": name.split(".") }) : text({ Ref: name });
+      });
+    }
+    default:
+      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveValue(v, r)]));
+  }
+}
+
+const refId = (v: unknown) => (v && typeof v === "object" && "Ref" in v ? String((v as { Ref: unknown }).Ref) : undefined);
+
+/** Every function's execution role in a template, its statements resolved. */
+export function functionRoles(template: CfnTemplateJson, r: Resolution): FunctionRole[] {
+  const resources = Object.entries(template.Resources ?? {});
+  return resources
+    .filter(([, res]) => res.Type === "AWS::Lambda::Function")
+    .flatMap(([functionId, fn]) => {
+      const role = fn.Properties?.Role as { "Fn::GetAtt"?: [string, string] } | undefined;
+      const roleId = role?.["Fn::GetAtt"]?.[0];
+      if (!roleId) return [];
+      const inline = ((template.Resources?.[roleId]?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: unknown[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+      const attached = resources
+        .filter(([, res]) => res.Type === "AWS::IAM::Policy" && ((res.Properties?.Roles ?? []) as unknown[]).some((x) => refId(x) === roleId))
+        .flatMap(([, res]) => (res.Properties?.PolicyDocument as { Statement: unknown[] }).Statement);
+      const statements = [...inline, ...attached].map((s) => resolveValue(s, r) as PolicyStatement);
+      return [{ functionId, roleName: roleId, statements }];
+    });
+}
+
+/**
+ * The standalone failover template's parameters (stacks/failover/standalone.ts) bound to a
+ * pilot-light world's resources: its state table, replica, services, parameter group,
+ * executions, secret, zone and alerts topic (encrypted with `topicKeyArn`).
+ */
+export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, topicKeyArn: string): Record<string, string> {
+  const account = ids.replicaArn.split(":")[4] ?? "";
+  const stateMachineName = ids.stateMachineArn.split(":").pop() ?? "";
+  return {
+    TableArn: `arn:aws:dynamodb:${ids.drRegion}:${account}:table/${tableName}`,
+    ReplicaArn: ids.replicaArn,
+    DrServiceArn: `arn:aws:ecs:${ids.drRegion}:${account}:service/${ids.cluster}/${ids.service}`,
+    PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.cluster}/${ids.service}`,
+    PrimaryParameterGroupArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
+    ExecutionsArn: `arn:aws:states:${ids.drRegion}:${account}:execution:${stateMachineName}:*`,
+    // Secrets Manager appends six random characters to a secret's name in its ARN.
+    DrSecretArn: `arn:aws:secretsmanager:${ids.drRegion}:${account}:secret:${ids.secretName}-??????`,
+    HostedZoneId: ids.hostedZoneId,
+    TopicArn: ids.topicArn,
+    TopicKeyArn: topicKeyArn,
+  };
+}
+
+/**
+ * Makes a pilot-light world enforce the standalone failover template's roles: its account,
+ * its alerts topic's key, and every step function's role bound to the world's resources.
+ */
+export function enforceFailoverRoles(world: WorldState, template: CfnTemplateJson, ids: PilotLightIds, tableName: string): void {
+  const iam = iamOf(world);
+  iam.account = ids.replicaArn.split(":")[4] ?? iam.account;
+  const topicKeyArn = `arn:aws:kms:${ids.drRegion}:${iam.account}:key/0b6a1c2e-7d4f-4e8a-9c1b-3f5e6d7a8b9c`;
+  iam.topicKeys.set(ids.topicArn, topicKeyArn);
+  iam.addRoles(functionRoles(template, { region: ids.drRegion, account: iam.account, templateAccount: "000000000000", refs: standaloneFailoverRefs(ids, tableName, topicKeyArn) }));
+}
