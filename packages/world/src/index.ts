@@ -18,6 +18,7 @@ export * from "./stepfunctions";
 export * from "./invariants";
 export * from "./iam";
 export * from "./iam-requests";
+export * from "./iam-usage";
 export * from "./roles";
 export * from "./failback";
 export * from "./failback-api";
