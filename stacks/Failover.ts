@@ -8,7 +8,6 @@ import { Function, StackContext, use } from "sst/constructs";
 import { ArnFormat, CfnElement, Duration, RemovalPolicy, Token } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -21,7 +20,7 @@ import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
 import { handlerFile, stepNames, taskTimeoutSeconds } from "./failover/steps";
 import type { StepFunctions } from "./failover/task";
-import { grantStep, publishingSteps, stepStatements, type StepResources } from "./failover/grants";
+import { grantCompleteFence, grantStep, publishingSteps, type StepResources } from "./failover/grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
 
@@ -147,12 +146,7 @@ export function Failover({ stack, app }: StackContext) {
     memorySize: 256,
     environment,
   });
-  completeFence.attachPermissions([
-    new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [resources.replicaArn, data.primaryArn] }),
-    ...stepStatements("FencePrimary", resources, stack),
-    ...stepStatements("SwitchDns", resources, stack),
-  ]);
-  resources.grantPublish(completeFence);
+  grantCompleteFence(completeFence, resources, data.primaryArn, stack);
   new events.Rule(stack, "CompleteFenceSchedule", {
     ruleName: `${names.prefix}-complete-fence`,
     description: `pilot-light ${config.stage}: fence completion after a failover (${config.health.schedule})`,

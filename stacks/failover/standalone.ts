@@ -13,7 +13,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
 import { Template } from "aws-cdk-lib/assertions";
-import { grantStep, type StepResources } from "./grants";
+import { grantCompleteFence, grantStep, type StepResources } from "./grants";
 import { failoverDefinition } from "./phases";
 import { stepNames } from "./steps";
 import type { StepFunctions } from "./task";
@@ -22,6 +22,7 @@ import type { StepFunctions } from "./task";
 export const standaloneParameters = [
   "TableArn",
   "ReplicaArn",
+  "PrimaryArn",
   "DrServiceArn",
   "PrimaryServiceArn",
   "PrimaryParameterGroupArn",
@@ -59,6 +60,9 @@ export function standaloneFailoverTemplate(region = "eu-central-1", recordName =
     grantStep(fn, step, resources, stack);
     fns[step] = fn;
   }
+  // The scheduled fence completion, granted as the Failover stack grants it.
+  const completeFence = new lambda.Function(stack, "CompleteFence", { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromInline("exports.handler = async () => ({});") });
+  grantCompleteFence(completeFence, resources, p.PrimaryArn, stack);
   new sfn.StateMachine(stack, "StateMachine", {
     stateMachineName: "pilot-light-standalone-failover",
     definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),

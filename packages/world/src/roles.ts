@@ -123,6 +123,7 @@ export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, to
   return {
     TableArn: `arn:aws:dynamodb:${ids.drRegion}:${account}:table/${tableName}`,
     ReplicaArn: ids.replicaArn,
+    PrimaryArn: ids.primaryArn,
     DrServiceArn: `arn:aws:ecs:${ids.drRegion}:${account}:service/${ids.cluster}/${ids.service}`,
     PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.cluster}/${ids.service}`,
     PrimaryParameterGroupArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
@@ -145,4 +146,11 @@ export function enforceFailoverRoles(world: WorldState, template: CfnTemplateJso
   const topicKeyArn = `arn:aws:kms:${ids.drRegion}:${iam.account}:key/0b6a1c2e-7d4f-4e8a-9c1b-3f5e6d7a8b9c`;
   iam.topicKeys.set(ids.topicArn, topicKeyArn);
   iam.addRoles(functionRoles(template, { region: ids.drRegion, account: iam.account, templateAccount: "000000000000", refs: standaloneFailoverRefs(ids, tableName, topicKeyArn) }));
+}
+
+/** The function a template names `name` (its construct id: the logical id without CDK's hash). */
+export function functionIdOf(world: WorldState, name: string): string {
+  const found = [...iamOf(world).roles.keys()].filter((id) => id.replace(/[0-9A-F]{8}$/, "") === name);
+  if (found.length !== 1) throw new Error(`expected one function ${name} among the world's roles, found ${found.length}`);
+  return found[0] as string;
 }

@@ -11,6 +11,7 @@ import {
   assertInvariants,
   enforceFailoverRoles,
   executeLocally,
+  functionIdOf,
   iamOf,
   installApis,
   lambdaContext,
@@ -170,7 +171,8 @@ export async function startSuite(): Promise<Suite> {
           const out = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.outcome(executionName) }, ConsistentRead: true }));
           return out.Item;
         },
-        completeFence: () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString() }, lambdaContext("pilot-light-test-CompleteFence")) as Promise<Failover.FenceCompletion>,
+        completeFence: () =>
+          iamOf(world).runAs(functionIdOf(world, "CompleteFence"), () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString() }, lambdaContext("pilot-light-test-CompleteFence"))) as Promise<Failover.FenceCompletion>,
         async assertInvariants() {
           assertInvariants(world, ids, { lock: await rig.lockItem(), ...(rig.lockHeldBecause ? { lockHeldBecause: rig.lockHeldBecause } : {}) });
         },

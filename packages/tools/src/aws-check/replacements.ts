@@ -41,3 +41,15 @@ export function dataChanges(before: Templates, after: Templates): DataChange[] {
 }
 
 export const describeChange = (c: DataChange) => `${c.stack}/${c.logicalId} (${c.type}): ${c.impact}${c.properties.length ? ` by ${c.properties.join(", ")}` : ""}`;
+
+/**
+ * The deploys checked, as pairs of the stacks tests' stored variants of one stage
+ * (stacks/test/support/variants.ts): the deploy story and plausible settings changes.
+ */
+export const deployChanges: { what: string; from: string; to: string }[] = [
+  { what: "as deployed → failed over (and re-protected)", from: "switching-before", to: "switching-after" },
+  { what: "failed over → switched back", from: "switching-after", to: "switching-before" },
+  { what: "as deployed → settings changed (task counts, health schedule, alert addresses, instance class, RPO budget, DNS added)", from: "switching-before", to: "switching-settings" },
+  { what: "settings changed → back (DNS removed)", from: "switching-settings", to: "switching-before" },
+  { what: "settings changed → failed over", from: "switching-settings", to: "switching-after" },
+];
