@@ -82,7 +82,10 @@ export function report(io: Io, f: AwsFigures): boolean {
   const denials = new Map<string, number>();
   for (const d of f.iam.denied) denials.set(`${d.functionId.replace(/[0-9A-F]{8}$/, "")} ${d.action}`, (denials.get(`${d.functionId.replace(/[0-9A-F]{8}$/, "")} ${d.action}`) ?? 0) + 1);
   for (const [what, n] of denials) io.out(`    ${n} x ${what}`);
-  io.out(`  calls outside any function       ${f.iam.unattributed} (test set-up and functions without a loaded role: not checked)`);
+  const unchecked = Object.entries(f.iam.unchecked).sort(([a], [b]) => a.localeCompare(b));
+  const byUnchecked = unchecked.reduce((n, [, c]) => n + c, 0);
+  io.out(`  calls not checked                ${f.iam.unattributed}: ${f.iam.unattributed - byUnchecked} outside any function (test set-up, operator tools), ${byUnchecked} by ${unchecked.length} functions whose role the world does not hold`);
+  if (unchecked.length > 0) io.out(`    ${unchecked.map(([name, n]) => `${name} ${n}`).join(", ")}`);
   io.out(`  granted actions                  ${f.iam.grants.length} in ${functions} roles; not exercised by any test: ${unused.length} (${unused.length - unexplained.length} explained, ${unexplained.length} unexplained)`);
   for (const g of unused) io.out(`    ${g.explanation ? "explained  " : "UNEXPLAINED"} ${g.name} ${g.action}${g.explanation ? `: ${g.explanation}` : ` on ${g.resource}`}`);
   io.out(`Resource schemas (@aws-cdk/aws-service-spec): ${f.schema.resources} resources in ${f.schema.regions} synthesized regions, ${f.schema.errors.length} errors`);

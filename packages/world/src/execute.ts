@@ -160,7 +160,7 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
         const functionId = taskFunctionId(definitions.get(name) as AslState);
         const iam = options.world ? iamOf(options.world) : undefined;
         const handler = () => (options.handlers[name] as LocalHandler)(taskInput);
-        const asRole = iam && functionId && iam.roles.has(functionId) ? () => iam.runAs(functionId, handler) : handler;
+        const asRole = !iam ? handler : functionId && iam.roles.has(functionId) ? () => iam.runAs(functionId, handler) : () => iam.runUnchecked(name, handler);
         try {
           const output = (await Promise.race([
             scheduler.run(asRole, invocation.signal),

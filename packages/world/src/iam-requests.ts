@@ -190,7 +190,7 @@ export async function authorizeCall(world: WorldState, api: string, input: unkno
   const role = iam.caller();
   if (!role) {
     iam.unattributed += 1;
-    logUnattributed();
+    logUnattributed(api, iam.callerName());
     return;
   }
   for (const request of await authRequests(api, input, region, iam.account, world)) {

@@ -13,7 +13,7 @@ export type UsageLine =
   | { kind: "role"; functionId: string; statements: PolicyStatement[] }
   | { kind: "use"; functionId: string; statement: PolicyStatement; action: string }
   | { kind: "call"; verdict: "allowed" }
-  | { kind: "call"; verdict: "unattributed" }
+  | { kind: "call"; verdict: "unattributed"; api: string; function?: string }
   | { kind: "call"; verdict: "denied"; functionId: string; action: string; resource: string };
 
 /** This process's file per folder, and the once-only lines it already wrote. */
@@ -60,7 +60,7 @@ export function logDenied(role: FunctionRole, action: string, resource: string):
   UsageLog.write({ kind: "call", verdict: "denied", functionId: role.functionId, action, resource }, false);
 }
 
-/** A call made outside any function: not checked. */
-export function logUnattributed(): void {
-  UsageLog.write({ kind: "call", verdict: "unattributed" }, false);
+/** A call made outside any function, or by one the world holds no role for: not checked. */
+export function logUnattributed(api: string, fn: string | undefined): void {
+  UsageLog.write({ kind: "call", verdict: "unattributed", api, ...(fn ? { function: fn } : {}) }, false);
 }

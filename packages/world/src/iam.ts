@@ -119,7 +119,9 @@ export interface IamRecord {
 }
 
 interface Caller {
-  role: FunctionRole;
+  /** Absent: a function the world holds no role for (its calls are not checked, only counted). */
+  role?: FunctionRole;
+  name: string;
 }
 
 /** The world's IAM: roles by function, the function running now, and every decision. */
@@ -146,7 +148,17 @@ export class WorldIam {
   runAs<T>(functionId: string, work: () => Promise<T>): Promise<T> {
     const role = this.roles.get(functionId);
     if (!role) throw new Error(`no execution role loaded for function ${functionId} (have: ${[...this.roles.keys()].join(", ") || "none"})`);
-    return this.#caller.run({ role }, work);
+    return this.#caller.run({ role, name: functionId }, work);
+  }
+
+  /** Runs `work` as a function the world holds no role for: its calls are counted, not checked. */
+  runUnchecked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.#caller.run({ name }, work);
+  }
+
+  /** The name of the function running now, with or without a role. */
+  callerName(): string | undefined {
+    return this.#caller.getStore()?.name;
   }
 
   /** Runs `work` as nobody's function (a test's or an operator's own calls): not checked. */

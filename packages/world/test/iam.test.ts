@@ -2,8 +2,9 @@
  * The world's IAM evaluator and request model: policy evaluation as IAM documents it, and the
  * actions, ARNs and condition keys the Service Authorization Reference gives each API.
  */
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
-import { authRequests, conditionHolds, evaluate, functionRoles, pilotLightWorld, type PolicyStatement } from "../src";
+import { authRequests, conditionHolds, evaluate, functionRoles, iamOf, installApis, pilotLightWorld, type PolicyStatement } from "../src";
 
 const request = (action: string, resource: string, context: Record<string, string[]> = {}) => ({ action, resource, context });
 
@@ -122,5 +123,25 @@ describe("roles read from a template", () => {
       { functionId: "Fn", roleName: "FnRole", statements: [{ Effect: "Allow", Action: "rds:DescribeDBInstances", Resource: "arn:aws:rds:eu-central-1:123456789012:db:r-1" }] },
     ]);
     expect(() => functionRoles(template, { region: "eu-central-1", account: "1" })).toThrow(/no such export/);
+  });
+});
+
+describe("who calls", () => {
+  it("authorises a function's call against its role, and only counts the calls of a function it holds no role for", async () => {
+    const { world, ids } = pilotLightWorld();
+    const restore = installApis(world);
+    try {
+      const iam = iamOf(world);
+      iam.addRoles([{ functionId: "Reader", roleName: "ReaderRole", statements: [{ Effect: "Allow", Action: "rds:DescribeDBInstances", Resource: ids.replicaArn }] }]);
+      const rds = new RDSClient({ region: ids.drRegion });
+      const describe = (id: string) => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+      await iam.runAs("Reader", () => describe(ids.replicaDb));
+      await expect(iam.runAs("Reader", () => describe(ids.primaryDb))).rejects.toMatchObject({ name: "AccessDenied" });
+      await iam.runUnchecked("Unknown", () => describe(ids.replicaDb));
+      expect(iam.decisions.map((d) => d.allowed)).toEqual([true, false]);
+      expect(iam.unattributed).toBe(1);
+    } finally {
+      restore();
+    }
   });
 });

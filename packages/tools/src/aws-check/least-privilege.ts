@@ -27,6 +27,8 @@ export interface IamUsage {
   allowed: number;
   denied: { functionId: string; action: string; resource: string }[];
   unattributed: number;
+  /** Of those, calls by functions the world holds no role for, per function. */
+  unchecked: Record<string, number>;
   grants: Grant[];
 }
 
@@ -37,13 +39,16 @@ export function readUsage(dir: string, explanations: Record<string, Record<strin
     : readdirSync(dir)
         .filter((f) => f.endsWith(".jsonl"))
         .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as UsageLine));
-  const usage: IamUsage = { allowed: 0, denied: [], unattributed: 0, grants: [] };
+  const usage: IamUsage = { allowed: 0, denied: [], unattributed: 0, unchecked: {}, grants: [] };
   const statements = new Map<string, Map<string, PolicyStatement>>();
   const uses = new Map<string, { statement: string; action: string }[]>();
   for (const line of lines) {
     if (line.kind === "call") {
       if (line.verdict === "allowed") usage.allowed += 1;
-      else if (line.verdict === "unattributed") usage.unattributed += 1;
+      else if (line.verdict === "unattributed") {
+        usage.unattributed += 1;
+        if (line.function) usage.unchecked[line.function] = (usage.unchecked[line.function] ?? 0) + 1;
+      }
       else usage.denied.push({ functionId: line.functionId, action: line.action, resource: line.resource });
     } else if (line.kind === "role") {
       const known = statements.get(line.functionId) ?? new Map<string, PolicyStatement>();
