@@ -4,9 +4,11 @@
  * the rendered ASL without the whole app (which needs both regions' stacks). Each function
  * gets its step's grants exactly as the Failover stack gives them (./grants.ts), on the
  * resources named by the template's parameters (`standaloneParameters`), which whoever runs
- * the steps binds to its own resources (the world: packages/world/src/roles.ts).
+ * the steps binds to its own resources (the world: packages/world/src/roles.ts). The health
+ * monitor and ExecutionEnded are here too, granted as their stacks grant them (./monitor-grants.ts).
  */
 import { App, CfnParameter, Duration, Stack } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -14,6 +16,7 @@ import { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
 import { Template } from "aws-cdk-lib/assertions";
 import { grantCompleteFence, grantStep, type StepResources } from "./grants";
+import { grantExecutionEnded, grantExecutionEndedFailback, grantHealthMonitor, type MonitorResources } from "./monitor-grants";
 import { failoverDefinition } from "./phases";
 import { stepNames } from "./steps";
 import type { StepFunctions } from "./task";
@@ -31,6 +34,9 @@ export const standaloneParameters = [
   "HostedZoneId",
   "TopicArn",
   "TopicKeyArn",
+  "StateMachineArn",
+  "HealthCheckId",
+  "FailbackExecutionsArn",
 ] as const;
 
 export function standaloneFailoverTemplate(region = "eu-central-1", recordName = "app.example.com"): Template {
@@ -63,6 +69,22 @@ export function standaloneFailoverTemplate(region = "eu-central-1", recordName =
   // The scheduled fence completion, granted as the Failover stack grants it.
   const completeFence = new lambda.Function(stack, "CompleteFence", { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromInline("exports.handler = async () => ({});") });
   grantCompleteFence(completeFence, resources, p.PrimaryArn, stack);
+  // The health monitor and ExecutionEnded, granted as the Monitor and Operations stacks grant them.
+  const table = dynamodb.Table.fromTableArn(stack, "Table", p.TableArn);
+  const monitorResources: MonitorResources = {
+    stack,
+    stateMachineArn: p.StateMachineArn,
+    executionsArn: p.ExecutionsArn,
+    healthCheckId: p.HealthCheckId,
+    tableArn: p.TableArn,
+    grantTable: (g, ...actions) => table.grant(g, ...actions),
+    grantPublish: (g) => topic.grantPublish(g),
+  };
+  const placeholder = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromInline("exports.handler = async () => ({});") });
+  grantHealthMonitor(placeholder("HealthMonitor"), monitorResources);
+  const executionEnded = placeholder("ExecutionEnded");
+  grantExecutionEnded(executionEnded, monitorResources);
+  grantExecutionEndedFailback(executionEnded, p.FailbackExecutionsArn);
   new sfn.StateMachine(stack, "StateMachine", {
     stateMachineName: "pilot-light-standalone-failover",
     definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),

@@ -1,12 +1,14 @@
 /**
  * The roles the world enforces are the app's: the standalone failover template that the tests
  * and the rehearsal run the steps as (stacks/failover/standalone.ts) grants each step, and
- * CompleteFence, the same actions under the same conditions as the app's DR Failover stack
- * (both through stacks/failover/grants.ts; the app adds X-Ray for tracing, which no handler
+ * CompleteFence, the health monitor and ExecutionEnded, the same actions under the same
+ * conditions as the app's DR stacks (both through stacks/failover/grants.ts and
+ * monitor-grants.ts; the failback's through stacks/failback/grants.ts; the app adds X-Ray for tracing, which no handler
  * calls through the SDK). Resources differ by design: the standalone names template parameters
  * that each world binds to its own resources.
  */
 import { describe, expect, it } from "vitest";
+import { standaloneFailbackTemplate } from "../failback/standalone";
 import { standaloneFailoverTemplate } from "../failover/standalone";
 import { synthRegion } from "./support/synth";
 
@@ -34,10 +36,24 @@ function grantsByFunction(template: Template): Map<string, { Effect: string; Act
 }
 
 describe("the failover roles the world enforces", () => {
-  it("grant every step and CompleteFence the app's actions and conditions (stage dnsdemo, DR Failover stack)", () => {
-    const app = grantsByFunction(synthRegion("dnsdemo", "dr").stacks.Failover?.template as Template);
+  it("grant every step, CompleteFence, the monitor and ExecutionEnded the app's actions and conditions (stage dnsdemo, DR Failover, Monitor, Operations stacks)", () => {
+    const { stacks } = synthRegion("dnsdemo", "dr");
+    const app = new Map(["Failover", "Monitor", "Operations"].flatMap((name) => [...grantsByFunction(stacks[name]?.template as Template)]));
     const standalone = grantsByFunction(standaloneFailoverTemplate().toJSON() as Template);
     expect(standalone.size).toBeGreaterThan(20);
     for (const [name, grants] of standalone) expect(grants, name).toEqual(app.get(name));
+  });
+});
+
+/** Condition operators and keys, values left out (the standalone's name its parameters' regions). */
+const conditionKeys = (condition: unknown) => Object.fromEntries(Object.entries((condition ?? {}) as Record<string, Record<string, unknown>>).map(([op, keys]) => [op, Object.keys(keys).sort()]));
+
+describe("the failback roles the world enforces", () => {
+  it("grant every failback step the app's actions under the same condition keys (stage dnsdemo, DR Failback stack)", () => {
+    const shape = (grants: { Effect: string; Action: string[]; Condition?: unknown }[] | undefined) => grants?.map((g) => ({ Effect: g.Effect, Action: g.Action, Condition: conditionKeys(g.Condition) }));
+    const app = grantsByFunction(synthRegion("dnsdemo", "dr").stacks.Failback?.template as Template);
+    const standalone = grantsByFunction(standaloneFailbackTemplate().toJSON() as Template);
+    expect(standalone.size).toBeGreaterThan(20);
+    for (const [name, grants] of standalone) expect(shape(grants), name).toEqual(shape(app.get(name)));
   });
 });

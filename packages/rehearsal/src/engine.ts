@@ -20,6 +20,8 @@ import {
   defaultReplicaBackup,
   enforceFailoverRoles,
   executeLocally,
+  functionIdOf,
+  iamOf,
   installApis,
   invariantViolations,
   lambdaContext,
@@ -166,7 +168,9 @@ export async function createRehearsal(): Promise<Rehearsal> {
       const restoreApis = installApis(world);
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
-        await executionEnded({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-rehearsal-ExecutionEnded"));
+        await iamOf(created.world).runAs(functionIdOf(created.world, "ExecutionEnded"), () =>
+          executionEnded({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-rehearsal-ExecutionEnded")),
+        );
       });
       await dynamo.resetStateTable(tableName);
       // The steps run as their synthesized roles: a missing permission fails the rehearsal's failover too.
@@ -254,7 +258,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
           say("an operator starts a drill to check DR", clock.nowMs(), "drill started");
         }
         await until(fireMs);
-        const result = (await scheduler.run(() => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor")))) as {
+        const result = (await scheduler.run(() => iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor"))))) as {
           healthy: boolean;
           consecutiveFailures: number;
         };

@@ -2,7 +2,8 @@
  * `pnpm check:aws`: AWS's own data as the judge, over what the last test run left behind:
  * - IAM: calls the world authorised against the calling function's synthesized role, calls it
  *   denied, calls made outside any function, and every granted action no test exercised
- *   (each must be removed or explained next to the grant: stacks/failover/grants.ts);
+ *   (each must be removed or explained next to the grant: stacks/failover/grants.ts,
+ *   stacks/failover/monitor-grants.ts, stacks/failback/grants.ts);
  * - every resource of every stored synthesis against CloudFormation's resource schemas;
  * - the deploy story and settings changes through the `cdk diff` engine: data replaced or removed;
  * - error names the world raises against the SDK clients, ErrorEquals against what steps raise.
@@ -12,7 +13,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { standaloneFailbackTemplate } from "../../../stacks/failback/standalone";
+import { unexercisedFailbackGrants } from "../../../stacks/failback/grants";
 import { unexercisedGrants } from "../../../stacks/failover/grants";
+import { unexercisedMonitorGrants } from "../../../stacks/failover/monitor-grants";
 import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
 import { inputsHash } from "../../../stacks/test/support/global-synth";
 import { completeMarker, fileOf } from "../../../stacks/test/support/synth-files";
@@ -63,7 +66,7 @@ export function measure(templatesDir: string, usage: string): AwsFigures {
   const raised = worldErrorNames();
   const definitions = [standaloneFailoverTemplate(), standaloneFailbackTemplate()].flatMap((t) => extractAsl(t.toJSON() as never).map((sm) => sm.definition as AslDefinition));
   return {
-    iam: readUsage(usage, unexercisedGrants),
+    iam: readUsage(usage, { ...unexercisedGrants, ...unexercisedFailbackGrants, ...unexercisedMonitorGrants }),
     schema,
     replacements,
     errorNames: { raised: raised.length, findings: errorNameFindings(raised) },

@@ -17,7 +17,7 @@
  */
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
-import { iamOf } from "./iam";
+import { iamOf, type WorldIam } from "./iam";
 import type { WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { executionArnOf, HistoryRecorder, type ExecutionStatus, type LocalEvent, type WorldExecution } from "./stepfunctions";
@@ -79,6 +79,11 @@ export interface ExecuteOptions {
   lambdaTimeoutSeconds?: (state: string) => number | undefined;
   /** The world whose Step Functions execution this is (StopExecution, history, status-change events). */
   world?: WorldState;
+  /**
+   * The IAM that authorises the Tasks' calls, when not the world's (a run that is not one of the
+   * world's Step Functions executions still runs each function as its role).
+   */
+  iam?: WorldIam;
   /** The state machine's ARN (the execution's ARN derives from it); a local one by default. */
   stateMachineArn?: string;
 }
@@ -158,7 +163,7 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
         const lambdaTimeout = options.lambdaTimeoutSeconds?.(name);
         // The function runs as its execution role where the world has it (./iam.ts).
         const functionId = taskFunctionId(definitions.get(name) as AslState);
-        const iam = options.world ? iamOf(options.world) : undefined;
+        const iam = options.iam ?? (options.world ? iamOf(options.world) : undefined);
         const handler = () => (options.handlers[name] as LocalHandler)(taskInput);
         const asRole = !iam ? handler : functionId && iam.roles.has(functionId) ? () => iam.runAs(functionId, handler) : () => iam.runUnchecked(name, handler);
         try {

@@ -10,6 +10,7 @@
  */
 import { iamOf, type FunctionRole, type PolicyStatement } from "./iam";
 import type { WorldState } from "./model";
+import type { FailbackIds } from "./failback-topology";
 import type { PilotLightIds } from "./pilot-light";
 
 export interface Resolution {
@@ -35,10 +36,13 @@ export interface CfnTemplateJson {
   Parameters?: Record<string, unknown>;
 }
 
+const isNoValue = (v: unknown) => !!v && typeof v === "object" && (v as { Ref?: unknown }).Ref === "AWS::NoValue";
+
 /** One CloudFormation value, resolved to a string (or a list, for Fn::Split). */
 export function resolveValue(value: unknown, r: Resolution): unknown {
   if (typeof value === "string") return r.templateAccount ? value.split(`:${r.templateAccount}:`).join(`:${r.account}:`) : value;
-  if (Array.isArray(value)) return value.map((v) => resolveValue(v, r));
+  // AWS::NoValue removes the list element or property it stands for (CloudFormation pseudo parameters).
+  if (Array.isArray(value)) return value.filter((v) => !isNoValue(v)).map((v) => resolveValue(v, r));
   if (!value || typeof value !== "object") return value;
   const o = value as Record<string, unknown>;
   const [fn] = Object.keys(o);
@@ -88,7 +92,7 @@ export function resolveValue(value: unknown, r: Resolution): unknown {
       });
     }
     default:
-      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveValue(v, r)]));
+      return Object.fromEntries(Object.entries(o).filter(([, v]) => !isNoValue(v)).map(([k, v]) => [k, resolveValue(v, r)]));
   }
 }
 
@@ -133,7 +137,22 @@ export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, to
     HostedZoneId: ids.hostedZoneId,
     TopicArn: ids.topicArn,
     TopicKeyArn: topicKeyArn,
+    StateMachineArn: ids.stateMachineArn,
+    HealthCheckId: primaryHealthCheckId,
+    FailbackExecutionsArn: `arn:aws:states:${ids.drRegion}:${account}:execution:${ids.cluster}-failback:*`,
   };
+}
+
+/** The Route 53 health check on the primary's failover record, in every world (the monitor's second opinion). */
+export const primaryHealthCheckId = "hc-primary-0001";
+
+/** The world's account and its alerts topic's key (the notifying steps' roles name both). */
+function prepareIam(world: WorldState, ids: PilotLightIds): { account: string; topicKeyArn: string } {
+  const iam = iamOf(world);
+  iam.account = ids.replicaArn.split(":")[4] ?? iam.account;
+  const topicKeyArn = `arn:aws:kms:${ids.drRegion}:${iam.account}:key/0b6a1c2e-7d4f-4e8a-9c1b-3f5e6d7a8b9c`;
+  iam.topicKeys.set(ids.topicArn, topicKeyArn);
+  return { account: iam.account, topicKeyArn };
 }
 
 /**
@@ -141,11 +160,31 @@ export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, to
  * its alerts topic's key, and every step function's role bound to the world's resources.
  */
 export function enforceFailoverRoles(world: WorldState, template: CfnTemplateJson, ids: PilotLightIds, tableName: string): void {
-  const iam = iamOf(world);
-  iam.account = ids.replicaArn.split(":")[4] ?? iam.account;
-  const topicKeyArn = `arn:aws:kms:${ids.drRegion}:${iam.account}:key/0b6a1c2e-7d4f-4e8a-9c1b-3f5e6d7a8b9c`;
-  iam.topicKeys.set(ids.topicArn, topicKeyArn);
-  iam.addRoles(functionRoles(template, { region: ids.drRegion, account: iam.account, templateAccount: "000000000000", refs: standaloneFailoverRefs(ids, tableName, topicKeyArn) }));
+  const { account, topicKeyArn } = prepareIam(world, ids);
+  iamOf(world).addRoles(functionRoles(template, { region: ids.drRegion, account, templateAccount: "000000000000", refs: standaloneFailoverRefs(ids, tableName, topicKeyArn) }));
+}
+
+/** The standalone failback template's parameters (stacks/failback/standalone.ts) bound to a failback world's resources. */
+export function standaloneFailbackRefs(ids: FailbackIds, tableName: string, topicKeyArn: string): Record<string, string> {
+  return {
+    Prefix: ids.cluster,
+    PrimaryRegion: ids.primaryRegion,
+    DrRegion: ids.drRegion,
+    TableArn: `arn:aws:dynamodb:${ids.drRegion}:${ids.account}:table/${tableName}`,
+    PrimaryBucket: ids.primaryBucket,
+    DrBucket: ids.drBucket,
+    ReverseRoleArn: ids.reverseReplicationRoleArn,
+    SecretName: ids.secretName,
+    HostedZoneId: ids.hostedZoneId,
+    TopicArn: ids.topicArn,
+    TopicKeyArn: topicKeyArn,
+  };
+}
+
+/** Makes a failback world enforce the standalone failback template's roles (with the failover's, loaded apart). */
+export function enforceFailbackRoles(world: WorldState, template: CfnTemplateJson, ids: FailbackIds, tableName: string): void {
+  const { account, topicKeyArn } = prepareIam(world, ids);
+  iamOf(world).addRoles(functionRoles(template, { region: ids.drRegion, account, templateAccount: "000000000000", refs: standaloneFailbackRefs(ids, tableName, topicKeyArn) }));
 }
 
 /** The function a template names `name` (its construct id: the logical id without CDK's hash). */

@@ -123,7 +123,9 @@ export async function startSuite(): Promise<Suite> {
       const fence = (await import("../../src/complete-fence")) as { handler: MiddyHandler };
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
-        await ended.handler({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-test-ExecutionEnded"));
+        await iamOf(world).runAs(functionIdOf(world, "ExecutionEnded"), () =>
+          ended.handler({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-test-ExecutionEnded")),
+        );
       });
       const before: Rig["before"] = {};
       const after: Rig["after"] = {};
