@@ -9,16 +9,20 @@
  * Before deploying, it refuses when the stage's config disagrees with the DR database: "primary"
  * while it is no longer a replica (a failover promoted it: a deploy would scale the DR service
  * back under the database that serves users), or "dr" while it is a replica again (a switchback
- * re-protected it: a deploy would set the serving primary to 0).
+ * re-protected it: a deploy would set the serving primary to 0). It also refuses a deploy whose
+ * new synthesis would replace or remove a database, bucket, table, key or secret that is
+ * deployed, naming the resource and the setting (./deploy-guard.ts).
  * Removing a stage destroys it, so --remove asks for the stage's name on a terminal (as
  * `pnpm dr failover` does); a script passes --yes; without either it refuses.
  */
 import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
 import { isConfirmed } from "./cli/args";
+import { deployedTemplates, replacementRefusal } from "./deploy-guard";
 import { newCommand, processIo, runCommand, stageName, type Io } from "./cli/program";
 
 export interface Step {
@@ -102,11 +106,31 @@ export interface DeployDeps {
   sst: (args: string[]) => number | null;
   describeReplica: (config: Stage.StageConfig) => Promise<{ ReadReplicaSourceDBInstanceIdentifier?: string } | undefined>;
   ask: (question: string) => Promise<string>;
+  /** Why the new synthesis must not replace what is deployed (./deploy-guard.ts), or undefined. */
+  replacementCheck: (config: Stage.StageConfig) => Promise<string | undefined>;
+}
+
+/** Both regions: the new synthesis against each stack's deployed template. */
+async function replacementCheck(config: Stage.StageConfig): Promise<string | undefined> {
+  const { synthRegion } = await import("./offline-synth");
+  for (const region of [config.drRegion, config.primaryRegion]) {
+    const synth = await synthRegion(config.stage, region);
+    const cfn = new CloudFormationClient({ region });
+    try {
+      const deployed = await deployedTemplates(cfn, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.stackName])));
+      const why = replacementRefusal(region, deployed, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.template])));
+      if (why) return why;
+    } finally {
+      cfn.destroy();
+    }
+  }
+  return undefined;
 }
 
 const realDeps: DeployDeps = {
   sst: (args) => spawnSync("sst", args, { stdio: "inherit" }).status,
   describeReplica,
+  replacementCheck,
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
@@ -148,7 +172,7 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
     }
   }
   if (!options.plan && !options.remove) {
-    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config)));
+    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config))) ?? (await deps.replacementCheck(config));
     if (why) {
       io.err(why);
       return 1;
