@@ -91,7 +91,8 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
     case "RecordFailbackFailure":
       return [allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])), allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"]))];
     case "AssessFailbackFailure":
-      return [describeDbs, lock];
+      // Closing the promotion fence is one conditional UpdateItem (no read first).
+      return [describeDbs, allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
     case "RestoreServing":
       return [describeDbs, allow(["rds:ModifyDBInstance"], dbs), allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
   }

@@ -4,7 +4,10 @@
  * missing permission fails the step with the service's access-denied error, and the run ends
  * compensated with a notification naming the step.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { State } from "@pilot-light/core";
 import { allStates, iamOf, taskFunctionId, type AslState, type FunctionRole } from "../../../world/src";
 import type { FailbackStepName } from "../../../../stacks/failback/steps";
 import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
@@ -55,6 +58,21 @@ describe("failback steps run as their synthesized roles", () => {
     for (const action of ["rds:PromoteReadReplica", "rds:ModifyDBInstance", "lambda:InvokeFunction", "ecs:UpdateService", "route53:ChangeResourceRecordSets", "dynamodb:PutItem", "sns:Publish"]) {
       expect(actions, action).toContain(action);
     }
+  });
+
+  it("a switchback that finds a failover holding the lock reads who holds it, as its role allows, and stops", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    // An operator's failover holds the lock (the test's own write, outside any function).
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: rig.ids.drRegion, endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }));
+    const nowSeconds = Math.floor(rig.world.clock.nowMs() / 1000);
+    await doc.send(new PutCommand({ TableName: rig.table, Item: { pk: State.keys.failoverLock(), owner: "failover-operator", mode: "failover", acquiredAt: new Date(rig.world.clock.nowMs()).toISOString(), expiresAt: nowSeconds + 3600 } }));
+    const run = await rig.failback(switchbackInput, "iam-lock-held");
+    expect(run.status).toBe("FAILED");
+    expect(run.cause).toContain("execution failover-operator");
+    const reads = iamOf(rig.world).decisions.filter((d) => d.functionId === roleOf(rig, "AcquireFailbackLock").functionId && d.action === "dynamodb:GetItem");
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((d) => d.allowed)).toBe(true);
   });
 
   it.each([
