@@ -124,8 +124,19 @@ export function Data({ stack, app }: StackContext) {
     securityGroups: [],
     engine,
   });
+  // Its own parameter group too: once promoted it is a primary, and the switchback seals it
+  // read-only (read_only = 1 here) before it is renamed aside for good; a default group cannot
+  // be modified. Attached from the first deploy: a group attached later applies at a reboot.
+  const replicaParameters = new rds.ParameterGroup(stack, "ReplicaParameters", {
+    engine,
+    name: names.replicaParameterGroup,
+    description: `${names.prefix} DR database; the switchback's seal sets read_only here`,
+    parameters: {},
+    removalPolicy: keep,
+  });
   const replica = new rds.DatabaseInstanceReadReplica(stack, "Replica", {
     ...common,
+    parameterGroup: replicaParameters,
     sourceDatabaseInstance: source,
     instanceIdentifier: names.replicaDb,
     // A pilot light: single-AZ until promoted (docs/deploy.md: convert to Multi-AZ after a failover).

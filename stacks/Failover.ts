@@ -75,7 +75,6 @@ export function Failover({ stack, app }: StackContext) {
     TOPIC_ARN: topic.topicArn,
     PRIMARY_CLUSTER: names.cluster,
     PRIMARY_SERVICE: names.service,
-    PRIMARY_PARAMETER_GROUP: names.primaryParameterGroup,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(config.dns
       ? {
@@ -91,12 +90,21 @@ export function Failover({ stack, app }: StackContext) {
     replicaArn: replica.instanceArn,
     drServiceArn: compute.service.serviceArn,
     primaryServiceArn,
-    primaryParameterGroupArn: stack.formatArn({ service: "rds", region: config.primaryRegion, resource: "pg", resourceName: names.primaryParameterGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    primaryDbArn: data.primaryArn,
+    primaryParameterGroupArns: [names.primaryParameterGroup, `${names.primaryParameterGroup}-g*`].map((name) =>
+      stack.formatArn({ service: "rds", region: config.primaryRegion, resource: "pg", resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ),
     executionsArn: stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${data.secret.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
     grantPublish: (g) => topic.grantPublish(g),
+  };
+
+  const fenceGroupsSuppression = {
+    id: "AwsSolutions-IAM5",
+    reason: "The old primary's DB parameter groups: the Data stack's, and the one re-protect gives each replica it creates (<primary>-g<time>), named only when created; the fence reads which one the old primary uses.",
+    appliesTo: [`Resource::arn:<AWS::Partition>:rds:${config.primaryRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:pg:${names.primaryParameterGroup}-g*`],
   };
 
   const fns = {} as StepFunctions;
@@ -121,6 +129,7 @@ export function Failover({ stack, app }: StackContext) {
       ...(publishingSteps.includes(step)
         ? [publishSuppression]
         : []),
+      ...(step === "FencePrimary" ? [fenceGroupsSuppression] : []),
       ...(step === "CheckDnsChange"
         ? [{ id: "AwsSolutions-IAM5", reason: "route53:GetChange takes a change id that only exists after SwitchDns runs.", appliesTo: ["Resource::arn:<AWS::Partition>:route53:::change/*"] }]
         : []),
@@ -154,7 +163,7 @@ export function Failover({ stack, app }: StackContext) {
     // The next tick is the retry: a pass that could not reach the region just runs again.
     targets: [new targets.LambdaFunction(completeFence, { retryAttempts: 0 })],
   });
-  suppress(completeFence, [...functionSuppressions, tracingSuppression, publishSuppression]);
+  suppress(completeFence, [...functionSuppressions, tracingSuppression, publishSuppression, fenceGroupsSuppression]);
 
   const logGroup = new logs.LogGroup(stack, "StateMachineLogs", {
     logGroupName: `/aws/vendedlogs/states/${names.stateMachine}`,

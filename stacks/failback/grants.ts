@@ -34,6 +34,9 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
   const arn = (region: string, service: string, resource: string, resourceName: string, format = ArnFormat.COLON_RESOURCE_NAME) => r.stack.formatArn({ service, region, resource, resourceName, arnFormat: format });
   const dbs = inBoth((region) => arn(region, "rds", "db", `${r.prefix}-*`));
   const describeDbs = allow(["rds:DescribeDBInstances"], inBoth((region) => arn(region, "rds", "db", "*")));
+  // The stage's DB parameter groups (the Data stack's and each replica's own `<name>-g<time>`): a
+  // database kept aside is made read-only in the group it uses.
+  const fenceGroups = (actions: string[]) => allow(actions, inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*`)));
   const services = inBoth((region) => arn(region, "ecs", "service", `${r.prefix}/${r.prefix}-web`, ArnFormat.SLASH_RESOURCE_NAME));
   const probes = allow(["lambda:InvokeFunction"], inBoth((region) => arn(region, "lambda", "function", probeFunctionName(r.prefix))));
   const rows = (keys: string[]) => ({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": keys } });
@@ -61,7 +64,7 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
     case "CheckStandbyService":
       return [allow(["ecs:DescribeServices"], services), allow(["elasticloadbalancing:DescribeTargetHealth"], ["*"])];
     case "SealOldServing":
-      return [describeDbs, probes, allow(["rds:ModifyDBInstance"], dbs)];
+      return [describeDbs, probes, allow(["rds:ModifyDBInstance"], dbs), fenceGroups(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"])];
     case "PromoteStandby":
       return [describeDbs, allow(["rds:PromoteReadReplica"], dbs), lock];
     case "CheckStandbyPromotion":
@@ -78,6 +81,9 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
       return [
         describeDbs,
         allow(["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "rds:AddTagsToResource"], [...dbs, ...inBoth((region) => arn(region, "rds", "subgrp", "*")), ...inBoth((region) => arn(region, "rds", "og", "*")), ...inBoth((region) => arn(region, "rds", "pg", "*"))]),
+        // The replica's own DB parameter group (`<name>-g<time>`), so that a fence can set read_only in it.
+        allow(["rds:CreateDBParameterGroup"], inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*-g*`))),
+        fenceGroups(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"]),
         // A cross-Region encrypted replica: RDS uses the destination Region's key on the caller's behalf.
         allow(["kms:CreateGrant", "kms:DescribeKey"], ["*"], { "ForAnyValue:StringLike": { "kms:ViaService": inBoth((region) => `rds.${region}.amazonaws.com`) } }),
       ];
@@ -94,7 +100,7 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
       // Closing the promotion fence is one conditional UpdateItem (no read first).
       return [describeDbs, allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
     case "RestoreServing":
-      return [describeDbs, allow(["rds:ModifyDBInstance"], dbs), allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
+      return [describeDbs, allow(["rds:ModifyDBInstance"], dbs), fenceGroups(["rds:DescribeDBParameters", "rds:ResetDBParameterGroup"]), allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
   }
 }
 

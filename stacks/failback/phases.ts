@@ -56,7 +56,18 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
   }).next(rollBackOrNot);
   const assess = invokeStep(scope, "AssessFailbackFailure", fns.AssessFailbackFailure, { resultPath: "$.assessment" });
   assess.addCatch(assumeStarted, { resultPath: "$.assessmentError" });
-  assess.next(rollBackOrNot);
+  // A promote call whose effect may still show (its acceptance window): look again until RDS
+  // shows whether it accepted one, capped, as the failover's compensation does.
+  const cap = failbackPolling.assessment;
+  const waitForEvidence = new sfn.Wait(scope, "WaitForStandbyPromotionEvidence", {
+    comment: "A promote call may still show its effect: wait for RDS to show whether it accepted one",
+    time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)),
+  }).next(assess);
+  const settled = new sfn.Choice(scope, "IsFailbackAssessmentSettled")
+    .when(sfn.Condition.or(sfn.Condition.isNotPresent("$.assessment.settled"), sfn.Condition.booleanEquals("$.assessment.settled", true)), rollBackOrNot)
+    .when(sfn.Condition.numberGreaterThanEquals("$.assessment.attempts", cap.maxAttempts), assumeStarted)
+    .otherwise(waitForEvidence);
+  assess.next(settled);
   return new sfn.Choice(scope, "FailbackCompensateOrStop")
     .when(isMode("dry-run"), new sfn.Fail(scope, "FailbackDryRunFailed", { comment: "A dry-run changes nothing: nothing to undo", errorPath: "$.failure.error", causePath: "$.failure.cause" }))
     .otherwise(assess);
@@ -154,7 +165,13 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
   });
   promote.next(promotionLoop.choice);
 
-  const seal = guarded(scope, invokeStep(scope, "SealOldServing", fns.SealOldServing, { resultPath: "$.seal" }), "SealOldServing", compensate);
+  // The replica may still be applying the last events (RDS's heartbeat right after a rotation): a few looks, seconds apart.
+  const seal = guarded(
+    scope,
+    invokeStep(scope, "SealOldServing", fns.SealOldServing, { resultPath: "$.seal", retry: { errors: ["ReplicaBehindAtSealError"], intervalSeconds: 5, maxAttempts: 6, backoffRate: 1, maxDelaySeconds: 5 } }),
+    "SealOldServing",
+    compensate,
+  );
   seal.next(promote);
 
   const catchUpCap = failbackPolling.catchUp;

@@ -41,6 +41,7 @@ export const failbackPolling = {
   promotion: { intervalSeconds: 15, maxAttempts: 80 }, // 20 min, as the failover's
   dns: { intervalSeconds: 10, maxAttempts: 18 }, // 3 min
   standbyDatabase: { intervalSeconds: 60, maxAttempts: 360 }, // 6 h: renaming, a cross-Region replica of a large database, its first backup
+  assessment: { intervalSeconds: 15, maxAttempts: 12 }, // 3 min, as the failover's: past a promote call's acceptance window
 } as const;
 
 /** Each Task's timeout; the Lambda's own is 5 s shorter so the Lambda reports first. */

@@ -15,8 +15,13 @@ export interface StepResources {
   replicaArn: string;
   drServiceArn: string;
   primaryServiceArn: string;
-  /** The old primary database's own DB parameter group (the fence sets read_only in it). */
-  primaryParameterGroupArn: string;
+  /** The old primary database, read to find the DB parameter group it uses now. */
+  primaryDbArn: string;
+  /**
+   * The groups the fence may set read_only in: the Data stack's primary group, and the groups
+   * re-protect gives the replicas it creates in the primary region (`<primary>-g<time>`).
+   */
+  primaryParameterGroupArns: string[];
   /** Every execution of this state machine (a failover stops a drill's). */
   executionsArn: string;
   /** The DR region's replica of the DB secret (IAM form: any 6-character suffix). */
@@ -93,7 +98,8 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "FencePrimary":
       return [
         allow(["ecs:DescribeServices", "ecs:UpdateService", "ecs:TagResource"], [r.primaryServiceArn]),
-        allow(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"], [r.primaryParameterGroupArn]),
+        allow(["rds:DescribeDBInstances"], [r.primaryDbArn]),
+        allow(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"], r.primaryParameterGroupArns),
       ];
   }
 }

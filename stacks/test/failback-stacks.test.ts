@@ -48,6 +48,16 @@ describe("failback state machine in the app", () => {
     expect(body(standalone?.definition as AslDefinition)).toEqual(body(definition()));
   });
 
+  it("looks again while a promote call may still show its effect: AssessFailbackFailure → settled? → a wait → AssessFailbackFailure, capped into AssumeSwitchedOver", () => {
+    const states = Object.fromEntries(allStates(definition())) as Record<string, AslState & { Choices?: { Next: string; Variable?: string; NumericGreaterThanEquals?: number }[]; Default?: string; Seconds?: number }>;
+    expect(states.AssessFailbackFailure?.Next).toBe("IsFailbackAssessmentSettled");
+    const choice = states.IsFailbackAssessmentSettled!;
+    expect(choice.Choices?.map((c) => c.Next)).toEqual(["RollBackOrNot", "AssumeSwitchedOver"]);
+    expect(choice.Choices?.[1]).toMatchObject({ Variable: "$.assessment.attempts", NumericGreaterThanEquals: 12 });
+    expect(choice.Default).toBe("WaitForStandbyPromotionEvidence");
+    expect(states.WaitForStandbyPromotionEvidence).toMatchObject({ Type: "Wait", Seconds: 15, Next: "AssessFailbackFailure" });
+  });
+
   it("can delete no database, bucket or secret: no step has a Delete* action but the bucket replication rule's", () => {
     const policies = JSON.stringify(synthRegion("dnsdemo", "dr").templates.Failback!.findResources("AWS::IAM::Policy"));
     expect(policies).not.toMatch(/rds:Delete|secretsmanager:Delete|s3:DeleteBucket"|s3:DeleteObject/);

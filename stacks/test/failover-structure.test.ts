@@ -246,7 +246,7 @@ describe("step Lambda IAM (least privilege)", () => {
     ["CheckPromotion", ["rds:DescribeDBInstances"]],
     ["ScaleDrService", ["ecs:DescribeServices", "ecs:UpdateService"]],
     ["CheckDrService", ["ecs:DescribeServices", "ecs:UpdateService", "elasticloadbalancing:DescribeTargetHealth"]],
-    ["FencePrimary", ["ecs:DescribeServices", "ecs:TagResource", "ecs:UpdateService", "rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"]],
+    ["FencePrimary", ["ecs:DescribeServices", "ecs:TagResource", "ecs:UpdateService", "rds:DescribeDBInstances", "rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"]],
     ["SwitchDns", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]],
     ["AcquireLock", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:DescribeExecution", "states:StopExecution"]],
     ["NotifyFailed", ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]],
@@ -268,10 +268,16 @@ describe("step Lambda IAM (least privilege)", () => {
     expect(JSON.stringify(statement?.Resource)).toMatch(/:secretsmanager:eu-central-1:.*:secret:pilot-light-dnsdemo\/db-credentials-\?\?\?\?\?\?"/);
   });
 
-  it("lets FencePrimary touch only the old primary's service and its own parameter group, in the primary region", () => {
+  it("lets FencePrimary touch only the old primary's service, read the old primary, and set only its parameter groups, in the primary region", () => {
     const resources = JSON.stringify(statementsOf("FencePrimary").map((x) => x.Resource));
     expect(resources).toMatch(/:ecs:eu-west-1:.*:service\/pilot-light-dnsdemo\/pilot-light-dnsdemo-web"/);
-    expect(resources).toMatch(/:rds:eu-west-1:.*:pg:pilot-light-dnsdemo-primary"/);
+    const modify = statementsOf("FencePrimary").find((x) => actions(x).includes("rds:ModifyDBParameterGroup"));
+    const groups = JSON.stringify(modify?.Resource);
+    expect(groups).toMatch(/:rds:eu-west-1:.*:pg:pilot-light-dnsdemo-primary"/);
+    expect(groups).toMatch(/:rds:eu-west-1:.*:pg:pilot-light-dnsdemo-primary-g\*"/);
+    expect(groups.match(/:pg:/g)).toHaveLength(2);
+    const describe = statementsOf("FencePrimary").find((x) => actions(x).includes("rds:DescribeDBInstances"));
+    expect(JSON.stringify(describe?.Resource)).toContain(`":rds:eu-west-1:",{"Ref":"AWS::AccountId"},":db:pilot-light-dnsdemo-primary"`);
   });
 
   it("lets AcquireLock stop only this state machine's executions", () => {
@@ -311,7 +317,7 @@ describe("step Lambda settings", () => {
       | undefined;
     expect(fn?.Properties.Environment.Variables).toMatchObject({
       STAGE: "dnsdemo",
-      PRIMARY_PARAMETER_GROUP: "pilot-light-dnsdemo-primary",
+      PRIMARY_ID: "pilot-light-dnsdemo-primary",
       PRIMARY_HEALTH_URL: "https://eu-west-1.app.example.com/health.php",
       RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
       RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
@@ -334,7 +340,7 @@ describe("fence completion (CompleteFence)", () => {
     });
     template.hasResourceProperties("AWS::Lambda::Function", {
       Handler: "packages/functions/src/complete-fence.handler",
-      Environment: { Variables: Match.objectLike({ PRIMARY_ID: "pilot-light-dnsdemo-primary", REPLICA_ID: "pilot-light-dnsdemo-replica", PRIMARY_PARAMETER_GROUP: "pilot-light-dnsdemo-primary", HOSTED_ZONE_ID: "Z0123456789EXAMPLE" }) },
+      Environment: { Variables: Match.objectLike({ PRIMARY_ID: "pilot-light-dnsdemo-primary", REPLICA_ID: "pilot-light-dnsdemo-replica", HOSTED_ZONE_ID: "Z0123456789EXAMPLE" }) },
     });
   });
 

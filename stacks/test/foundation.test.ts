@@ -141,6 +141,16 @@ describe("data", () => {
     data.hasResourceProperties("AWS::RDS::DBInstance", { DBInstanceIdentifier: "pilot-light-dev-primary", DBParameterGroupName: { Ref: id } });
   });
 
+  it("gives the DR replica its own parameter group for the switchback's seal, with read_only left out of the template", () => {
+    const data = t(dr, "Data");
+    const groups = Object.entries(data.findResources("AWS::RDS::DBParameterGroup"));
+    expect(groups).toHaveLength(1);
+    const [id, group] = groups[0]!;
+    expect(group.Properties).toMatchObject({ DBParameterGroupName: "pilot-light-dev-replica", Family: "mysql8.4" });
+    expect(JSON.stringify(group.Properties.Parameters ?? {})).not.toMatch(/read_only/);
+    data.hasResourceProperties("AWS::RDS::DBInstance", { DBInstanceIdentifier: "pilot-light-dev-replica", DBParameterGroupName: { Ref: id } });
+  });
+
   it("protects databases from deletion outside development stages only", () => {
     const prod = synthStage("prod");
     t(prod.primary, "Data").hasResourceProperties("AWS::RDS::DBInstance", { DeletionProtection: true });

@@ -10,3 +10,4 @@ export * as Dns from "./dns";
 export * as Secrets from "./secrets";
 export * as Operations from "./operations";
 export * as Failback from "./failback";
+export * as Tags from "./tags";

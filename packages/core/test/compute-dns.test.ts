@@ -62,7 +62,7 @@ describe("compute adapters", () => {
     ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }));
     const fence = await Failover.fencePrimary(
       { ecs, rds: new RDSClient({ region: "eu-west-1" }) },
-      { region: "eu-west-1", service: { cluster: "c", service: "s" }, parameterGroup: "pg", dns: { hostedZoneId: "Z1", recordName: "a", drAlbDns: "d", drAlbZoneId: "Z" } },
+      { region: "eu-west-1", service: { cluster: "c", service: "s" }, database: "db", dns: { hostedZoneId: "Z1", recordName: "a", drAlbDns: "d", drAlbZoneId: "Z" } },
       "failover x",
       now,
     );

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { Database, Errors, Failover } from "@pilot-light/core";
@@ -224,3 +224,24 @@ describe("database adapters", () => {
     expect(Database.hasPromotionStarted({ identifier: "r", status, sourceIdentifier: source, backupRetentionDays: 7 })).toBe(started);
   });
 });
+
+describe("the fence's read_only, in the group the fenced instance uses now", () => {
+  const using = (group: string) => ({ DBInstances: [{ DBInstanceIdentifier: "p", DBParameterGroups: [{ DBParameterGroupName: group, ParameterApplyStatus: "in-sync" }] }] });
+
+  it("sets read_only in the group DescribeDBInstances names, not in a name fixed at deploy time", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(using("pilot-light-prod-primary-g20260101030000")).on(DescribeDBParametersCommand).resolves({ Parameters: [] }).on(ModifyDBParameterGroupCommand).resolves({});
+    expect(await Database.fenceInstanceReadOnly(rds, "p")).toMatchObject({ done: true, changed: true });
+    expect((rdsMock.commandCalls(ModifyDBParameterGroupCommand)[0] as { args: [{ input: unknown }] }).args[0].input).toEqual({
+      DBParameterGroupName: "pilot-light-prod-primary-g20260101030000",
+      Parameters: [{ ParameterName: "read_only", ParameterValue: "1", ApplyMethod: "immediate" }],
+    });
+  });
+
+  it("refuses a default group (RDS does not let anyone modify one): not done, nothing called", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(using("default.mysql8.4"));
+    expect(await Database.fenceInstanceReadOnly(rds, "p")).toMatchObject({ done: false, changed: false, detail: expect.stringContaining("default.mysql8.4") });
+    expect(rdsMock.commandCalls(DescribeDBParametersCommand)).toHaveLength(0);
+    expect(rdsMock.commandCalls(ModifyDBParameterGroupCommand)).toHaveLength(0);
+  });
+});
+

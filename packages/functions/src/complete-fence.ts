@@ -15,7 +15,7 @@ import * as z from "zod";
 import { Failover, Notify } from "@pilot-light/core";
 import { handler as wrap, logger, metrics } from "./lib/handler";
 
-const names = ["DR_REGION", "REPLICA_ID", "PRIMARY_REGION", "PRIMARY_ID", "PRIMARY_PARAMETER_GROUP", "PRIMARY_CLUSTER", "PRIMARY_SERVICE", "TOPIC_ARN", "STAGE"] as const;
+const names = ["DR_REGION", "REPLICA_ID", "PRIMARY_REGION", "PRIMARY_ID", "PRIMARY_CLUSTER", "PRIMARY_SERVICE", "TOPIC_ARN", "STAGE"] as const;
 const settings = Failover.lazy(() => Failover.readSettings(process.env, names));
 const dns = Failover.lazy(() =>
   process.env.HOSTED_ZONE_ID ? Failover.readSettings(process.env, ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID"]) : undefined,
@@ -41,7 +41,7 @@ export const handler = wrap(z.looseObject({}), async () => {
     {
       region: s.PRIMARY_REGION,
       service: { cluster: s.PRIMARY_CLUSTER, service: s.PRIMARY_SERVICE },
-      parameterGroup: s.PRIMARY_PARAMETER_GROUP,
+      database: s.PRIMARY_ID,
       replicaIdentifier: s.REPLICA_ID,
       primaryIdentifier: s.PRIMARY_ID,
       ...(d ? { dns: { hostedZoneId: d.HOSTED_ZONE_ID, recordName: d.RECORD_NAME, drAlbDns: d.DR_ALB_DNS, drAlbZoneId: d.DR_ALB_ZONE_ID } } : {}),

@@ -9,16 +9,19 @@
  * Before deploying, it refuses when the stage's config disagrees with the DR database: "primary"
  * while it is no longer a replica (a failover promoted it: a deploy would scale the DR service
  * back under the database that serves users), or "dr" while it is a replica again (a switchback
- * re-protected it: a deploy would set the serving primary to 0). It also refuses a deploy whose
- * new synthesis would replace or remove a database, bucket, table, key or secret that is
- * deployed, naming the resource and the setting (./deploy-guard.ts).
+ * re-protected it: a deploy would set the serving primary to 0); when a Data stack's DB
+ * parameter group holds a fence (read_only = 1) while the instance under its database's name uses
+ * another group: a deploy that updates that DBInstance would attach the fenced group to it
+ * (read-only at its next reboot). It also refuses a deploy whose new synthesis would replace or
+ * remove a database, bucket, table, key or secret that is deployed, naming the resource and the
+ * setting (./deploy-guard.ts).
  * Removing a stage destroys it, so --remove asks for the stage's name on a terminal (as
  * `pnpm dr failover` does); a script passes --yes; without either it refuses.
  */
 import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
 import { isConfirmed } from "./cli/args";
@@ -77,6 +80,59 @@ export function refuseDeploy(configured: "primary" | "dr", observed: "primary" |
   return undefined;
 }
 
+/** What a deploy would do to one database's DB parameter group. */
+export interface DatabaseParameterGroups {
+  /** The database's CloudFormation name. */
+  database: string;
+  /** The group the Data stack's template gives it. */
+  template: string;
+  /** The group the instance under that name uses now; undefined when there is none (first deploy). */
+  live: string | undefined;
+  /** The template's group has read_only = 1 (a fence of the instance that used it, now renamed aside). */
+  templateReadOnly: boolean;
+}
+
+/** Why a deploy must not attach a read-only group to the database under a stack's name, or undefined. */
+export function refuseFencedParameterGroup(g: DatabaseParameterGroups): string | undefined {
+  if (!g.templateReadOnly || g.live === undefined || g.live === g.template) return undefined;
+  return [
+    `The DB parameter group ${g.template} holds read_only = 1: a fence of the instance that used it (now renamed`,
+    `aside), while the database under ${g.database} uses ${g.live}. A deploy that updates that DBInstance resource`,
+    `would attach ${g.template} to it: read-only at its next reboot (or once promoted).`,
+    'Delete or stop the renamed-aside copy first, then reset read_only in the group (docs/runbook.md,',
+    '"The fenced parameter group after a round trip"), then deploy.',
+  ].join("\n");
+}
+
+/** Both regions' databases: the group each uses now, and whether the template's group is fenced. */
+async function describeParameterGroups(config: Stage.StageConfig): Promise<DatabaseParameterGroups[]> {
+  const names = Stage.resourceNames(config);
+  const one = async (region: string, database: string, template: string): Promise<DatabaseParameterGroups> => {
+    const rds = new RDSClient({ region });
+    try {
+      const live = await rds
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database }))
+        .then((out) => out.DBInstances?.[0]?.DBParameterGroups?.[0]?.DBParameterGroupName)
+        .catch((error: unknown) => {
+          if (error instanceof DBInstanceNotFoundFault) return undefined;
+          throw error;
+        });
+      if (live === undefined || live === template) return { database, template, live, templateReadOnly: false };
+      let readOnly = false;
+      let marker: string | undefined;
+      do {
+        const page = await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: template, Source: "user", Marker: marker }));
+        readOnly ||= (page.Parameters ?? []).some((p) => p.ParameterName === "read_only" && ["1", "on", "true"].includes(String(p.ParameterValue).toLowerCase()));
+        marker = page.Marker;
+      } while (marker);
+      return { database, template, live, templateReadOnly: readOnly };
+    } finally {
+      rds.destroy();
+    }
+  };
+  return Promise.all([one(config.primaryRegion, names.primaryDb, names.primaryParameterGroup), one(config.drRegion, names.replicaDb, names.replicaParameterGroup)]);
+}
+
 async function describeReplica(config: Stage.StageConfig) {
   const rds = new RDSClient({ region: config.drRegion });
   try {
@@ -105,6 +161,7 @@ export interface DeployDeps {
   /** Runs `sst <args>`; returns its exit code. */
   sst: (args: string[]) => number | null;
   describeReplica: (config: Stage.StageConfig) => Promise<{ ReadReplicaSourceDBInstanceIdentifier?: string } | undefined>;
+  describeParameterGroups: (config: Stage.StageConfig) => Promise<DatabaseParameterGroups[]>;
   ask: (question: string) => Promise<string>;
   /** Why the new synthesis must not replace what is deployed (./deploy-guard.ts), or undefined. */
   replacementCheck: (config: Stage.StageConfig) => Promise<string | undefined>;
@@ -130,6 +187,7 @@ async function replacementCheck(config: Stage.StageConfig): Promise<string | und
 const realDeps: DeployDeps = {
   sst: (args) => spawnSync("sst", args, { stdio: "inherit" }).status,
   describeReplica,
+  describeParameterGroups,
   replacementCheck,
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -172,7 +230,10 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
     }
   }
   if (!options.plan && !options.remove) {
-    const why = refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config))) ?? (await deps.replacementCheck(config));
+    const why =
+      refuseDeploy(config.activeRegion, observedActiveRegion(await deps.describeReplica(config))) ??
+      (await deps.describeParameterGroups(config)).map(refuseFencedParameterGroup).find((reason) => reason !== undefined) ??
+      (await deps.replacementCheck(config));
     if (why) {
       io.err(why);
       return 1;

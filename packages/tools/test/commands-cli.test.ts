@@ -38,6 +38,7 @@ function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: 
     },
     describeReplica: async () => ({ ReadReplicaSourceDBInstanceIdentifier: "arn:aws:rds:eu-west-1:1:db:p" }),
     replacementCheck: async () => undefined,
+    describeParameterGroups: async () => [{ database: "pilot-light-alice-primary", template: "pilot-light-alice-primary", live: "pilot-light-alice-primary", templateReadOnly: false }],
     ask: async (q) => {
       asked.push(q);
       return answer;
@@ -149,6 +150,18 @@ describe("pnpm deploy:all", () => {
     expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), replacementCheck: async () => why })).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toContain(why);
+  });
+
+  it("refuses to deploy while a template's group holds a fence and the database under its name uses another", async () => {
+    const calls: string[][] = [];
+    const h = io(false);
+    const fenced = async () => [
+      { database: "pilot-light-alice-primary", template: "pilot-light-alice-primary", live: "pilot-light-alice-primary-g20260101030000", templateReadOnly: true },
+      { database: "pilot-light-alice-replica", template: "pilot-light-alice-replica", live: "pilot-light-alice-replica-g20260101050000", templateReadOnly: false },
+    ];
+    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), describeParameterGroups: fenced })).toBe(1);
+    expect(calls).toEqual([]);
+    expect(h.errors()).toContain("holds read_only = 1");
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Stage } from "@pilot-light/core";
-import { deployPlan, observedActiveRegion, refuseDeploy, removePlan } from "../src/deploy";
+import { deployPlan, observedActiveRegion, refuseDeploy, refuseFencedParameterGroup, removePlan } from "../src/deploy";
 
 const config = Stage.resolveStageConfig("prod", {});
 
@@ -44,3 +44,16 @@ describe("deploy guard after a failover", () => {
     expect(refuseDeploy("dr", "primary")).toMatch(/activeRegion: "primary"/);
   });
 });
+
+describe("no deploy attaches a read-only group to a database", () => {
+  const template = "pilot-light-prod-primary";
+  it.each([
+    ["first deploy: no instance yet", undefined, true, false],
+    ["the instance uses the template's group (read_only there is its own fence)", template, true, false],
+    ["a replica created by re-protect, template group not fenced", `${template}-g20260101030000`, false, false],
+    ["a replica created by re-protect, template group fenced", `${template}-g20260101030000`, true, true],
+  ])("%s: refused %s", (_what, live, templateReadOnly, refused) => {
+    expect(refuseFencedParameterGroup({ database: "pilot-light-prod-primary", template, live, templateReadOnly }) !== undefined).toBe(refused);
+  });
+});
+

@@ -15,7 +15,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient, ResetDBParameterGroupCommand } from "@aws-sdk/client-rds";
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -36,6 +36,7 @@ import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
 import { authorizeCall } from "./iam-requests";
 import { installDynamoIam } from "./iam-dynamodb";
+import { validateRequest } from "./requests";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -100,6 +101,7 @@ export function installApis(world: WorldState): () => void {
     if (fault && !fault.applied) return fault.error === "NoResponse" ? unanswered() : fail(faultError(fault, api));
     let output: unknown;
     try {
+      validateRequest(api, input);
       output = await fake(input as never, region);
     } catch (error) {
       return fail(error as Error);
@@ -148,6 +150,8 @@ export function installApis(world: WorldState): () => void {
           ReadReplicaSourceDBInstanceIdentifier: view.sourceIdentifier ?? undefined,
           BackupRetentionPeriod: db.backupRetentionDays,
           PreferredBackupWindow: window(db.backup),
+          Engine: "mysql",
+          EngineVersion: "8.4.6",
           DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
           ...describeExtras(world, db),
@@ -199,6 +203,14 @@ export function installApis(world: WorldState): () => void {
       return { DBParameterGroupName: group.name };
     },
   );
+
+  // The named parameters back to the engine's default (read_only's: on for a replica only).
+  route(rds, ResetDBParameterGroupCommand, "rds:ResetDBParameterGroup", (input: { DBParameterGroupName?: string; ResetAllParameters?: boolean; Parameters?: { ParameterName?: string }[] }, region) => {
+    const group = parameterGroupOf(input.DBParameterGroupName, region);
+    if (input.ResetAllParameters) group.parameters.clear();
+    for (const p of input.Parameters ?? []) group.parameters.delete(p.ParameterName ?? "");
+    return { DBParameterGroupName: group.name };
+  });
 
   const cw = stub(CloudWatchClient);
   interface MetricQuery {

@@ -5,7 +5,7 @@
  * Each answers as the API reference documents, including its refusals (docs/aws-behaviour.md).
  */
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { CreateDBInstanceReadReplicaCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
+import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, S3Client } from "@aws-sdk/client-s3";
 import { ReplicateSecretToRegionsCommand } from "@aws-sdk/client-secrets-manager";
 import { awsError, stub, type AnyStub, type Fake } from "./api";
@@ -30,7 +30,7 @@ export function describeExtras(world: WorldState, db: DbInstance): Record<string
   };
 }
 
-const failbackMutating = ["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "secretsmanager:ReplicateSecretToRegions", "s3:PutBucketReplication", "s3:DeleteBucketReplication"];
+const failbackMutating = ["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "rds:CreateDBParameterGroup", "secretsmanager:ReplicateSecretToRegions", "s3:PutBucketReplication", "s3:DeleteBucketReplication"];
 
 export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm: AnyStub }, route: Route): AnyStub[] {
   for (const api of failbackMutating) mutatingApis.add(api);
@@ -60,12 +60,26 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
     },
   );
 
+  // A group of the instance's own, so that a fence can set read_only in it (default groups cannot be modified).
+  route(
+    stubs.rds,
+    CreateDBParameterGroupCommand,
+    "rds:CreateDBParameterGroup",
+    (input: { DBParameterGroupName?: string; DBParameterGroupFamily?: string }, region) => {
+      const name = (input.DBParameterGroupName ?? "").toLowerCase();
+      if (world.parameterGroups.has(name)) throw awsError("DBParameterGroupAlreadyExistsFault", `Parameter group ${name} already exists`, 400);
+      const arn = `arn:aws:rds:${region}:${world.databases.values().next().value?.arn.split(":")[4] ?? "123456789012"}:pg:${name}`;
+      world.parameterGroups.set(name, { name, region, arn, parameters: new Map() });
+      return { DBParameterGroup: { DBParameterGroupName: name, DBParameterGroupFamily: input.DBParameterGroupFamily, DBParameterGroupArn: arn } };
+    },
+  );
+
   route(
     stubs.rds,
     CreateDBInstanceReadReplicaCommand,
     "rds:CreateDBInstanceReadReplica",
     (
-      input: { DBInstanceIdentifier?: string; SourceDBInstanceIdentifier?: string; KmsKeyId?: string; DBSubnetGroupName?: string; VpcSecurityGroupIds?: string[]; DBInstanceClass?: string; MultiAZ?: boolean; Tags?: { Key?: string; Value?: string }[] },
+      input: { DBInstanceIdentifier?: string; SourceDBInstanceIdentifier?: string; DBParameterGroupName?: string; KmsKeyId?: string; DBSubnetGroupName?: string; VpcSecurityGroupIds?: string[]; DBInstanceClass?: string; MultiAZ?: boolean; Tags?: { Key?: string; Value?: string }[] },
       region,
     ) => {
       const id = input.DBInstanceIdentifier ?? "";
@@ -77,8 +91,10 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
       if (view.status !== "available") throw awsError("InvalidDBInstanceStateFault", `source DB instance ${source.identifier} is ${view.status}`, 400);
       if (source.backupRetentionDays === 0) throw awsError("InvalidDBInstanceStateFault", "Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.", 400);
       if (source.region !== region && !input.KmsKeyId) throw awsError("InvalidParameterCombination", "KmsKeyId is required to create an encrypted read replica in another Region", 400);
+      const group = input.DBParameterGroupName?.toLowerCase();
+      if (group !== undefined && world.parameterGroups.get(group)?.region !== region) throw awsError("DBParameterGroupNotFoundFault", `DBParameterGroup not found: ${group}`, 404);
       const sourcePlacement = placementOf(world, source);
-      createReadReplica(
+      const replica = createReadReplica(
         world,
         source,
         id,
@@ -94,6 +110,8 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
         },
         world.replicaLag.values().next().value?.steady ?? [1],
       );
+      // Without a group: "the default DBParameterGroup for the specified DB engine for a cross-Region read replica".
+      if (group !== undefined) replica.parameterGroup = group;
       return { DBInstance: { DBInstanceIdentifier: id, DBInstanceStatus: "creating" } };
     },
   );

@@ -7,7 +7,7 @@
  */
 import { Failback } from "@pilot-light/core";
 import { addBucket, failbackState, registerLambda, setPlacement, sqlSession, type FailbackLatencies } from "./failback";
-import { pilotLightWorld, stepEnvironment, type PilotLightIds, type PilotLightOptions } from "./pilot-light";
+import { cloudFormationTags, pilotLightWorld, stepEnvironment, type PilotLightIds, type PilotLightOptions } from "./pilot-light";
 import type { WorldState } from "./model";
 
 export interface FailbackIds extends PilotLightIds {
@@ -43,7 +43,8 @@ export function failbackWorld(options: PilotLightOptions & { failbackLatencies?:
     instanceClass: "db.t4g.small",
     multiAz,
     endpointSuffix: `${role === "primary" ? "abcd1234" : "efgh5678"}.${region}.rds.amazonaws.com`,
-    tags: [{ Key: "sst:stage", Value: stage }],
+    // As CloudFormation created them: its own aws:cloudformation:* tags beside the stage's.
+    tags: [{ Key: "sst:stage", Value: stage }, ...cloudFormationTags({ region, account, stage, stack: "Data", logicalId: role === "primary" ? "PrimaryC8E63F7A" : "Replica2A5B8C1D" })],
   });
   setPlacement(world, base.primaryDb, placement(base.primaryRegion, "primary", true));
   setPlacement(world, base.replicaDb, placement(base.drRegion, "dr", false));

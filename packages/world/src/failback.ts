@@ -9,7 +9,9 @@
  * - MySQL replication positions: every instance holds a number of transactions; a replica's
  *   receiver (I/O thread) trails its source by a transfer delay and its applier (SQL thread) by
  *   the ReplicaLag model on top, so `Seconds_Behind_Source` (and the ReplicaLag metric) can read
- *   0 while the replica is still behind its source's binary log position;
+ *   0 while the replica is still behind its source's binary log position; RDS rotates every
+ *   instance's binary log every five minutes and its `rdsadmin` user writes a heartbeat row on
+ *   every writable instance right after, so positions move with no user write;
  * - user traffic that commits writes to the database the users reach (by DNS), and stray writers
  *   that write to a database directly, so lost writes are counted, not assumed;
  * - S3 buckets' replication configurations, Lambda functions registered by name (the database
@@ -63,6 +65,8 @@ interface DbExtra {
   writes: WriteSegment[];
   /** A created replica replicates from this time (its creation done); null: always did. */
   replicatingFromMs: number | null;
+  /** When the snapshot a created replica starts from was taken (its source's time). */
+  snapshotAtMs: number;
   placement: Placement | null;
 }
 
@@ -126,7 +130,7 @@ function extra(world: WorldState, db: DbInstance): DbExtra {
   const s = failbackState(world);
   let e = s.extras.get(db);
   if (!e) {
-    e = { baseTransactions: 0, writes: [], replicatingFromMs: null, placement: null };
+    e = { baseTransactions: 0, writes: [], replicatingFromMs: null, snapshotAtMs: -Infinity, placement: null };
     s.extras.set(db, e);
   }
   return e;
@@ -194,6 +198,7 @@ export function createReadReplica(world: WorldState, source: DbInstance, identif
   const e = extra(world, db);
   e.placement = placement;
   e.baseTransactions = transactionsAt(world, source, world.clock.nowMs());
+  e.snapshotAtMs = world.clock.nowMs();
   const s = failbackState(world);
   e.replicatingFromMs = world.clock.nowMs() + s.latencies.replicaCreateSeconds * 1000;
   world.replicaLag.set(identifier, { steady: lagSteady, minusOneMinutes: 5, catchUpPerSecond: 9 });
@@ -246,21 +251,27 @@ function replicationClock(world: WorldState, db: DbInstance, source: DbInstance,
   return te;
 }
 
-/** What a replica's receiver and applier have reached at `t`, in its source's transactions. */
-export function replicaThreads(world: WorldState, db: DbInstance, t = world.clock.nowMs()): { received: number; executed: number; secondsBehind: number; running: boolean } | null {
+/**
+ * What a replica's receiver and applier have reached at `t`, in its source's transactions, and
+ * up to which moment of the source's history (its binary log coordinates at that moment).
+ */
+export function replicaThreads(world: WorldState, db: DbInstance, t = world.clock.nowMs()): { received: number; executed: number; receivedAtMs: number; executedAtMs: number; secondsBehind: number; running: boolean } | null {
   const source = sourceOf(world, db);
   if (!source) return null;
   const e = failbackState(world).extras.get(db);
   const base = e?.baseTransactions ?? 0;
+  const snapshotAtMs = e?.snapshotAtMs ?? -Infinity;
   const from = e?.replicatingFromMs ?? null;
   const te = replicationClock(world, db, source, t);
-  if (from !== null && te < from) return { received: base, executed: base, secondsBehind: 0, running: false };
+  if (from !== null && te < from) return { received: base, executed: base, receivedAtMs: snapshotAtMs, executedAtMs: snapshotAtMs, secondsBehind: 0, running: false };
   const transfer = failbackState(world).latencies.replicationTransferSeconds * 1000;
   const lagMs = steadyLagSeconds(world, db, te) * 1000;
-  const received = Math.max(base, Math.floor(transactionsAt(world, source, te - transfer)));
-  const executed = Math.max(base, Math.floor(transactionsAt(world, source, te - transfer - lagMs)));
+  const receivedAtMs = Math.max(snapshotAtMs, te - transfer);
+  const executedAtMs = Math.max(snapshotAtMs, te - transfer - lagMs);
+  const received = Math.max(base, Math.floor(transactionsAt(world, source, receivedAtMs)));
+  const executed = Math.max(base, Math.floor(transactionsAt(world, source, executedAtMs)));
   const running = te === t && world.isReplicating(db, t);
-  return { received, executed, secondsBehind: executed < received ? Math.round(lagMs / 1000) : 0, running };
+  return { received, executed, receivedAtMs, executedAtMs, secondsBehind: executed < received ? Math.round(lagMs / 1000) : 0, running };
 }
 
 /** The transactions an instance holds at `t`: a replica's applied ones (frozen at promotion) plus its own writes. */
@@ -270,10 +281,39 @@ export function transactionsAt(world: WorldState, db: DbInstance, t: number): nu
   return Math.floor(replicated + ownWritesAt(e, t));
 }
 
-/** Binary log coordinates, as RDS MySQL names them (one file here: rotation is not modelled). */
-export const binlogFile = "mysql-bin-changelog.000001";
+/**
+ * Binary log coordinates, as RDS MySQL names them. Every `binlogRotationSeconds` RDS starts a new
+ * file (position 4 again) and its `rdsadmin` user then writes a heartbeat row
+ * (`mysql.rds_heartbeat2`) on each writable instance: the position moves with no user write.
+ * Heartbeats are RDS's, not users' data: transactionsAt and lostWrites do not count them.
+ */
+export const binlogRotationSeconds = 300;
+const heartbeatOffsetMs = 1000;
 const bytesPerTransaction = 512;
-export const binlogPosition = (transactions: number) => 4 + bytesPerTransaction * transactions;
+const bytesPerHeartbeat = 256;
+
+/** Heartbeats RDS wrote on an instance up to `t`: while it has no replication source (a replica writes none of its own). */
+function heartbeatsAt(db: DbInstance, t: number): number {
+  const period = binlogRotationSeconds * 1000;
+  const k = (x: number) => Math.floor((x - heartbeatOffsetMs) / period);
+  if (db.sourceIdentifier === null) return k(t);
+  if (db.promotionRequestedAtMs === null) return 0;
+  return Math.max(0, k(t) - k(db.promotionRequestedAtMs));
+}
+
+function binlogBytesAt(world: WorldState, db: DbInstance, t: number): number {
+  return bytesPerTransaction * transactionsAt(world, db, t) + bytesPerHeartbeat * heartbeatsAt(db, t);
+}
+
+/** The file and position an instance's binary log had reached at `t` (a replica's coordinates are its source's). */
+export function binlogCoordinates(world: WorldState, db: DbInstance, t: number): { file: string; position: number } {
+  const period = binlogRotationSeconds * 1000;
+  const rotatedAt = Math.floor(t / period) * period;
+  return {
+    file: `mysql-bin-changelog.${String(Math.floor(t / period) % 1_000_000).padStart(6, "0")}`,
+    position: 4 + binlogBytesAt(world, db, t) - binlogBytesAt(world, db, rotatedAt),
+  };
+}
 
 /**
  * Writes `from` holds that `to` lacks: `to` was promoted from a replica of `from`, so what
@@ -342,18 +382,22 @@ export function sqlSession(world: WorldState, identifier: string): { query(sql: 
       if (!db || !world.dbAnswers(identifier)) throw Object.assign(new Error(`connect ECONNREFUSED ${identifier}:3306`), { code: "ECONNREFUSED" });
       const statement = sql.trim().replace(/;$/, "").toUpperCase();
       if (statement === "SHOW BINARY LOG STATUS") {
-        return [{ File: binlogFile, Position: binlogPosition(transactionsAt(world, db, world.clock.nowMs())), Binlog_Do_DB: "", Binlog_Ignore_DB: "", Executed_Gtid_Set: "" }];
+        const now = binlogCoordinates(world, db, world.clock.nowMs());
+        return [{ File: now.file, Position: now.position, Binlog_Do_DB: "", Binlog_Ignore_DB: "", Executed_Gtid_Set: "" }];
       }
       if (statement === "SHOW REPLICA STATUS") {
         const threads = world.dbView(db).sourceIdentifier === null ? null : replicaThreads(world, db);
-        if (!threads) return [];
+        const source = threads ? sourceOf(world, db) : undefined;
+        if (!threads || !source) return [];
+        const read = binlogCoordinates(world, source, threads.receivedAtMs);
+        const executed = binlogCoordinates(world, source, threads.executedAtMs);
         return [
           {
             Source_Host: db.sourceIdentifier,
-            Source_Log_File: binlogFile,
-            Read_Source_Log_Pos: binlogPosition(threads.received),
-            Relay_Source_Log_File: binlogFile,
-            Exec_Source_Log_Pos: binlogPosition(threads.executed),
+            Source_Log_File: read.file,
+            Read_Source_Log_Pos: read.position,
+            Relay_Source_Log_File: executed.file,
+            Exec_Source_Log_Pos: executed.position,
             Replica_IO_Running: threads.running ? "Yes" : "Connecting",
             Replica_SQL_Running: "Yes",
             Seconds_Behind_Source: threads.running ? threads.secondsBehind : null,
@@ -364,7 +408,8 @@ export function sqlSession(world: WorldState, identifier: string): { query(sql: 
           },
         ];
       }
-      if (statement.startsWith("SELECT @@GLOBAL.READ_ONLY")) return [{ read_only: world.dbView(db).sourceIdentifier === null ? 0 : 1 }];
+      // A replica's default, or the group's read_only (a fence, a seal).
+      if (statement.startsWith("SELECT @@GLOBAL.READ_ONLY")) return [{ read_only: world.dbView(db).sourceIdentifier === null && !world.isReadOnly(db) ? 0 : 1 }];
       throw Object.assign(new Error(`You have an error in your SQL syntax near '${sql}'`), { code: "ER_PARSE_ERROR" });
     },
   };

@@ -57,6 +57,16 @@ export const requestModels: Record<string, Model> = {
   "rds:PromoteReadReplica": (i) => [{ action: "rds:PromoteReadReplica", on: db(i.DBInstanceIdentifier) }],
   "rds:DescribeDBParameters": (i) => [{ action: "rds:DescribeDBParameters", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }],
   "rds:ModifyDBParameterGroup": (i) => [{ action: "rds:ModifyDBParameterGroup", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }],
+  "rds:ResetDBParameterGroup": (i) => [{ action: "rds:ResetDBParameterGroup", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }],
+  "rds:CreateDBParameterGroup": (i) => {
+    const tags = ((i.Tags ?? []) as { Key?: string; Value?: string }[]).map((t) => ({ key: str(t.Key), value: str(t.Value) }));
+    const group = { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } };
+    return [
+      { action: "rds:CreateDBParameterGroup", on: group, context: tagContext(tags) },
+      // Tags on a create are also authorised as rds:AddTagsToResource (RDS User Guide, "Tagging resources during creation").
+      ...(tags.length > 0 ? [{ action: "rds:AddTagsToResource", on: group, context: tagContext(tags) }] : []),
+    ];
+  },
   "rds:ModifyDBInstance": (i) => [{ action: "rds:ModifyDBInstance", on: db(i.DBInstanceIdentifier) }],
   "rds:CreateDBInstanceReadReplica": (i, region) => {
     const tags = ((i.Tags ?? []) as { Key?: string; Value?: string }[]).map((t) => ({ key: str(t.Key), value: str(t.Value) }));

@@ -23,3 +23,4 @@ export * from "./roles";
 export * from "./failback";
 export * from "./failback-api";
 export * from "./failback-topology";
+export * from "./requests";

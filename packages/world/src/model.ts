@@ -171,6 +171,7 @@ export interface SnsMessage {
 export const mutatingApis = new Set([
   "rds:PromoteReadReplica",
   "rds:ModifyDBParameterGroup",
+  "rds:ResetDBParameterGroup",
   "ecs:UpdateService",
   "ecs:TagResource",
   "ecs:UntagResource",

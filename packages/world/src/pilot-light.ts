@@ -42,6 +42,8 @@ export interface PilotLightIds {
   primaryArn: string;
   /** The primary database's own DB parameter group (the fence sets read_only in it). */
   primaryParameterGroup: string;
+  /** The DR replica's own DB parameter group (the switchback's seal sets read_only in it). */
+  replicaParameterGroup: string;
   /** The failover state machine (DR region). */
   stateMachineArn: string;
   replicaDb: string;
@@ -65,6 +67,20 @@ export interface PilotLightIds {
   dns: boolean;
 }
 
+/**
+ * The stack-level tags CloudFormation gives every resource it creates, beside the template's
+ * ("CloudFormation resource tagging": `aws:cloudformation:logical-id`, `stack-id`, `stack-name`).
+ * The `aws:` prefix is AWS's: no API call may write it (docs/aws-behaviour.md).
+ */
+export function cloudFormationTags(o: { region: string; account: string; stage: string; stack: string; logicalId: string }): { Key: string; Value: string }[] {
+  const stackName = `${o.stage}-pilot-light-${o.stack}`;
+  return [
+    { Key: "aws:cloudformation:stack-name", Value: stackName },
+    { Key: "aws:cloudformation:stack-id", Value: `arn:aws:cloudformation:${o.region}:${o.account}:stack/${stackName}/0a1b2c3d-4e5f-6a7b-8c9d-${o.region === "eu-west-1" ? "0e1f2a3b4c5d" : "5d4c3b2a1f0e"}` },
+    { Key: "aws:cloudformation:logical-id", Value: o.logicalId },
+  ];
+}
+
 export function pilotLightWorld(options: PilotLightOptions = {}): { world: WorldState; ids: PilotLightIds } {
   const prefix = options.prefix ?? "pilot-light-test";
   const primaryRegion = options.primaryRegion ?? "eu-west-1";
@@ -78,6 +94,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     primaryDb: `${prefix}-primary`,
     primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${prefix}-primary`,
     primaryParameterGroup: `${prefix}-primary`,
+    replicaParameterGroup: `${prefix}-replica`,
     stateMachineArn: `arn:aws:states:${drRegion}:${account}:stateMachine:${prefix}-failover`,
     replicaDb: `${prefix}-replica`,
     replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${prefix}-replica`,
@@ -127,6 +144,13 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     backup: options.replicaBackup === undefined ? defaultReplicaBackup : options.replicaBackup,
     promotionRequestedAtMs: null,
     promotionStalls: false,
+    parameterGroup: ids.replicaParameterGroup,
+  });
+  world.parameterGroups.set(ids.replicaParameterGroup, {
+    name: ids.replicaParameterGroup,
+    region: drRegion,
+    arn: `arn:aws:rds:${drRegion}:${account}:pg:${ids.replicaParameterGroup}`,
+    parameters: new Map(),
   });
   world.replicaLag.set(ids.replicaDb, {
     steady: options.replicaLag ?? [0.4, 1.2, 0.8],
@@ -153,7 +177,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       tasks: [],
       database,
       targetGroupArn,
-      tags: new Map(),
+      tags: new Map(cloudFormationTags({ region, account, stage: prefix.replace(/^pilot-light-/, ""), stack: "Compute", logicalId: "ServiceD69D759B" }).map((t) => [t.Key, t.Value])),
     };
     world.services.set(world.serviceKey(region, ids.cluster, ids.service), svc);
     world.setDesired(svc, count);
@@ -202,7 +226,6 @@ export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName
     TOPIC_ARN: ids.topicArn,
     PRIMARY_CLUSTER: ids.cluster,
     PRIMARY_SERVICE: ids.service,
-    PRIMARY_PARAMETER_GROUP: ids.primaryParameterGroup,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(ids.dns
       ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName, DR_ALB_DNS: ids.drAlbDns, DR_ALB_ZONE_ID: ids.albZoneId }

@@ -118,7 +118,7 @@ export function functionRoles(template: CfnTemplateJson, r: Resolution): Functio
 
 /**
  * The standalone failover template's parameters (stacks/failover/standalone.ts) bound to a
- * pilot-light world's resources: its state table, replica, services, parameter group,
+ * pilot-light world's resources: its state table, databases, services, parameter groups,
  * executions, secret, zone and alerts topic (encrypted with `topicKeyArn`).
  */
 export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, topicKeyArn: string): Record<string, string> {
@@ -131,6 +131,8 @@ export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, to
     DrServiceArn: `arn:aws:ecs:${ids.drRegion}:${account}:service/${ids.cluster}/${ids.service}`,
     PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.cluster}/${ids.service}`,
     PrimaryParameterGroupArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
+    // The groups re-protect gives the replicas it creates in the primary region (`<group>-g<time>`).
+    PrimaryGenerationGroupsArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}-g*`,
     ExecutionsArn: `arn:aws:states:${ids.drRegion}:${account}:execution:${stateMachineName}:*`,
     // Secrets Manager appends six random characters to a secret's name in its ARN.
     DrSecretArn: `arn:aws:secretsmanager:${ids.drRegion}:${account}:secret:${ids.secretName}-??????`,

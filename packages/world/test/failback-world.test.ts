@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetBucketReplicationCommand, PutBucketReplicationCommand, S3Client } from "@aws-sdk/client-s3";
-import { binlogPosition, failbackWorld, installApis, lostWrites, replicaThreads, sqlSession, startTraffic, transactionsAt } from "../src";
+import { binlogCoordinates, binlogRotationSeconds, failbackWorld, installApis, lostWrites, replicaThreads, sqlSession, startTraffic, transactionsAt } from "../src";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -71,8 +71,24 @@ describe("replication positions", () => {
     const [status] = await sqlSession(world, ids.replicaDb).query("SHOW REPLICA STATUS");
     const [source] = await sqlSession(world, ids.primaryDb).query("SHOW BINARY LOG STATUS");
     expect(status?.Seconds_Behind_Source).toBe(0);
+    expect(status?.Relay_Source_Log_File).toBe(source?.File);
     expect(Number(status?.Exec_Source_Log_Pos)).toBeLessThan(Number(source?.Position));
-    expect(source?.Position).toBe(binlogPosition(240));
+  });
+
+  it("moves a writable instance's position by RDS's own heartbeat and rotates its binary log every five minutes, with no user write", async () => {
+    const { world, ids } = setup({ replicaLag: [0] });
+    const primary = world.databases.get(ids.primaryDb)!;
+    const at = (offsetSeconds: number) => Math.floor(world.clock.nowMs() / 300_000) * 300_000 + offsetSeconds * 1000;
+    world.clock.advance((at(10) - world.clock.nowMs()) / 1000);
+    const first = binlogCoordinates(world, primary, world.clock.nowMs());
+    world.clock.advance(binlogRotationSeconds);
+    const [status] = await sqlSession(world, ids.primaryDb).query("SHOW BINARY LOG STATUS");
+    expect(status?.File).not.toBe(first.file);
+    expect(status?.Position).toBeGreaterThan(4);
+    // Not users' data: no transaction, and the replica executes the heartbeat too.
+    expect(transactionsAt(world, primary, world.clock.nowMs())).toBe(0);
+    const [replica] = await sqlSession(world, ids.replicaDb).query("SHOW REPLICA STATUS");
+    expect({ file: replica?.Relay_Source_Log_File, position: replica?.Exec_Source_Log_Pos }).toEqual({ file: status?.File, position: status?.Position });
   });
 
   it("counts the writes a failover loses: what the primary committed beyond what the replica had applied", async () => {
@@ -107,6 +123,6 @@ describe("S3 replication and the probe", () => {
     const out = await new LambdaClient({ region: ids.drRegion }).send(new InvokeCommand({ FunctionName: ids.probeFunction, Payload: new TextEncoder().encode(JSON.stringify({ identifier: ids.replicaDb })) }));
     const report = JSON.parse(new TextDecoder().decode(out.Payload)) as { readOnly: boolean; replica: { execPosition: number } };
     expect(out.FunctionError).toBeUndefined();
-    expect(report).toMatchObject({ readOnly: true, replica: { execPosition: 4 } });
+    expect(report).toMatchObject({ readOnly: true, replica: { execFile: expect.stringMatching(/^mysql-bin-changelog\.\d{6}$/), execPosition: expect.any(Number) } });
   });
 });

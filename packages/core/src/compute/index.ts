@@ -19,6 +19,7 @@ import {
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { callAws } from "../errors";
+import { tagValue } from "../tags";
 import { DrUnhealthyError, PreflightFailedError } from "../failover/errors";
 
 export interface ServiceRef {
@@ -232,7 +233,7 @@ export async function fenceService(ecs: ECSClient, ref: ServiceRef, reason: stri
   if (tagged && desired === 0) return { done: true, changed: false, detail: "already fenced (tagged, desired 0)" };
   if (!tagged && s.serviceArn) {
     const arn = s.serviceArn;
-    await callAws("ecs:TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: fenceTagKey, value: reason.slice(0, 256) }] })));
+    await callAws("ecs:TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: fenceTagKey, value: tagValue(reason) }] })));
   }
   if (desired !== 0) await callAws("ecs:UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount: 0 })));
   return { done: true, changed: true, detail: `tagged ${fenceTagKey}${desired !== 0 ? `, desired ${desired} -> 0` : ""}` };

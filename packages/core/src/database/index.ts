@@ -13,6 +13,7 @@ import {
   DescribeDBParametersCommand,
   ModifyDBParameterGroupCommand,
   PromoteReadReplicaCommand,
+  ResetDBParameterGroupCommand,
   type DBInstance,
   type RDSClient,
 } from "@aws-sdk/client-rds";
@@ -289,6 +290,59 @@ export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Pro
     ),
   );
   return { done: true, changed: true, detail: `read_only set to 1 in ${parameterGroup}` };
+}
+
+/** Default groups (`default.<family>`) cannot be modified: no fence can be set in one. */
+export const isDefaultParameterGroup = (name: string): boolean => name.startsWith("default.");
+
+/** The DB parameter group an instance uses, as DescribeDBInstances lists it; missing instance: PreflightFailedError. */
+export async function parameterGroupOf(rds: RDSClient, identifier: string): Promise<string> {
+  try {
+    const out = await callAws("rds:DescribeDBInstances", () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })));
+    const group = out.DBInstances?.[0]?.DBParameterGroups?.[0]?.DBParameterGroupName;
+    if (!group) throw new PreflightFailedError(`DB instance ${identifier} not found, or it lists no DB parameter group`);
+    return group;
+  } catch (error) {
+    if (error instanceof Error && error.name === "DBInstanceNotFoundFault") throw new PreflightFailedError(`DB instance ${identifier} not found`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Fences the instance under `identifier`: `read_only` = 1 in the group it uses now, resolved
+ * from what RDS shows, never from a name fixed at deploy time (after a round trip the instance
+ * under a name is another instance, with another group). A default group cannot be modified:
+ * not done, and the detail says why.
+ */
+export async function fenceInstanceReadOnly(rds: RDSClient, identifier: string): Promise<{ done: boolean; changed: boolean; detail: string }> {
+  const group = await parameterGroupOf(rds, identifier);
+  if (isDefaultParameterGroup(group)) {
+    return { done: false, changed: false, detail: `${identifier} uses ${group}, a default DB parameter group, which RDS does not let anyone modify: read_only cannot be set (docs/runbook.md, "A database on a default parameter group")` };
+  }
+  const fenced = await fenceReadOnly(rds, group);
+  return { ...fenced, detail: `${identifier}: ${fenced.detail}` };
+}
+
+/**
+ * Lifts a fence that a rolled-back step set: `read_only` back to the engine's default in the
+ * group the instance uses (ResetDBParameterGroup; not "0", which would make a replica writable).
+ * Nothing set (or a default group): no call.
+ */
+export async function liftReadOnly(rds: RDSClient, identifier: string): Promise<{ changed: boolean; detail: string }> {
+  const group = await parameterGroupOf(rds, identifier);
+  if (isDefaultParameterGroup(group)) return { changed: false, detail: `${identifier} uses ${group}: nothing to lift` };
+  let set = false;
+  let marker: string | undefined;
+  do {
+    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Source: "user", Marker: marker })));
+    set ||= (page.Parameters ?? []).some((p) => p.ParameterName === "read_only");
+    marker = page.Marker;
+  } while (marker);
+  if (!set) return { changed: false, detail: `read_only not set in ${group}` };
+  await callAws("rds:ResetDBParameterGroup", () =>
+    rds.send(new ResetDBParameterGroupCommand({ DBParameterGroupName: group, Parameters: [{ ParameterName: "read_only", ApplyMethod: "immediate" }] })),
+  );
+  return { changed: true, detail: `read_only reset to its default in ${group}` };
 }
 
 /** The last valid ReplicaLag datapoint: its value and when it was measured; nulls when none. */

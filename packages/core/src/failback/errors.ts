@@ -42,6 +42,16 @@ export class WritesAfterCatchUpError extends TerminalError {
   override readonly name = "WritesAfterCatchUpError";
 }
 
+/**
+ * At the seal the DR database's position is past what the primary replica has executed: a write
+ * after the catch-up, or RDS's own (a binary log rotation, its rdsadmin heartbeat) that the replica
+ * has not applied yet. Retried a few seconds apart; a writer that keeps writing exhausts the retries
+ * and the switchback rolls back.
+ */
+export class ReplicaBehindAtSealError extends RetryableError {
+  override readonly name = "ReplicaBehindAtSealError";
+}
+
 /** An instance is being renamed (its new name not effective yet): RDS refuses to modify it until then. */
 export class RenameInProgressError extends RetryableError {
   override readonly name = "RenameInProgressError";

@@ -109,7 +109,7 @@ export function succeededMessage(state: FailbackState, outcome: FailbackOutcome,
       : [
           `Switchback ${run.executionName} succeeded: the primary region serves again.`,
           `Write downtime: ${outcome.writeDowntimeSeconds ?? "?"} s (writes stopped → the primary serving writes).`,
-          `Data loss: ${outcome.dataLossVerdict === "none" ? "none (the DR database's binary log had not moved since the replica executed all of it when it was sealed)" : (outcome.dataLossVerdict ?? "not measured")}.`,
+          `Data loss: ${outcome.dataLossVerdict === "none" ? "none (when it was sealed, the replica had executed the DR database's binary log up to its last position)" : (outcome.dataLossVerdict ?? "not measured")}.`,
           protection,
           'Next: set activeRegion: "primary" for the stage before the next deploy, then close the incident (pnpm dr close-incident).',
         ];
@@ -123,7 +123,9 @@ export function failedMessage(state: FailbackState, assessment: FailbackAssessme
   const restore = state.restore;
   const restoreLine =
     restore && "serving" in restore
-      ? `The DR service was set back to ${restore.serving.targetCount} tasks and the primary's to ${restore.standby.targetCount}: DR serves as before.`
+      ? "unreachable" in restore.standby
+        ? `The DR service was set back to ${restore.serving.targetCount} tasks: DR serves as before. The primary region did not answer (${restore.standby.unreachable}): set its service to ${restore.standby.targetCount} when it returns.`
+        : `The DR service was set back to ${restore.serving.targetCount} tasks and the primary's to ${restore.standby.targetCount}: DR serves as before.`
       : restore && "Error" in restore
         ? `Could NOT set the services back (${restore.Error}): set the DR service to its full count and the primary's to 0 by hand.`
         : "";

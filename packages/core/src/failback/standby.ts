@@ -2,20 +2,23 @@
  * The standby region's database in re-protect: it must become a cross-Region read replica of
  * the serving database, under the name CloudFormation knows for that region, with backups on.
  * Whatever holds that name and is not such a replica (the old primary after a failover, the old
- * DR database after a switchback) is renamed aside, never deleted: it may hold writes that never
- * reached the other side. RDS's documented way to replace an instance under its name ("Renaming
+ * DR database after a switchback) is made read-only and renamed aside, never deleted: it may hold
+ * writes that never reached the other side, and must never take another. RDS's documented way to replace an instance under its name ("Renaming
  * to replace an existing DB instance"); the new instance's endpoint is the name's endpoint, so
  * the region's stacks keep pointing at the right instance. One reconcile step, called in a
  * Choice + Wait loop, looks and makes at most one change per call: idempotent by construction.
  */
 import {
   CreateDBInstanceReadReplicaCommand,
+  CreateDBParameterGroupCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   type DBInstance,
   type RDSClient,
 } from "@aws-sdk/client-rds";
+import * as Database from "../database";
 import { callAws } from "../errors";
+import { copyableTags, tagValue } from "../tags";
 import { StandbyDatabaseError } from "./errors";
 import type { Side } from "./settings";
 
@@ -40,6 +43,14 @@ export interface Placement {
   instanceClass: string;
   backupWindow: string | null;
   tags: { Key: string; Value: string }[];
+  /** `mysql8.4`: the family of the DB parameter group the replica gets (from Engine and EngineVersion). */
+  parameterGroupFamily: string | null;
+}
+
+/** `mysql` 8.4.6 → `mysql8.4`, the DB parameter group family of that engine version. */
+export function parameterGroupFamily(engine: string | undefined, version: string | undefined): string | null {
+  const majorMinor = /^(\d+\.\d+)/.exec(version ?? "")?.[1];
+  return engine && majorMinor ? `${engine}${majorMinor}` : null;
 }
 
 export function observe(db: DBInstance): DbObservation {
@@ -60,6 +71,7 @@ export function observe(db: DBInstance): DbObservation {
           instanceClass: db.DBInstanceClass ?? "",
           backupWindow: db.PreferredBackupWindow ?? null,
           tags: (db.TagList ?? []).map((t) => ({ Key: t.Key ?? "", Value: t.Value ?? "" })),
+          parameterGroupFamily: parameterGroupFamily(db.Engine, db.EngineVersion),
         }
       : null,
   };
@@ -94,6 +106,25 @@ export const isRetiredName = (identifier: string, candidate: string) => new RegE
 /** `<identifier>-r<yyyymmddhhmmss>` of the run: at most 63 characters for every stage name the schema allows. */
 export function retiredName(identifier: string, startedAt: string): string {
   return `${identifier}-r${startedAt.replace(/[-:T]/g, "").slice(0, 14)}`;
+}
+
+/**
+ * `<identifier>-g<yyyymmddhhmmss>`: the DB parameter group of the replica a run creates, its own
+ * per region (the identifier is the region's) and per generation (the run's start), so that a
+ * later failover's fence sets read_only in the group of the instance it fences and in no other
+ * (a renamed-aside instance keeps its own group; a default group cannot be modified).
+ */
+export function replicaParameterGroupName(identifier: string, startedAt: string): string {
+  return `${identifier}-g${startedAt.replace(/[-:T]/g, "").slice(0, 14)}`;
+}
+
+/** Creates the group; one that already exists (an earlier attempt whose answer was lost) is success. */
+export async function ensureParameterGroup(rds: RDSClient, name: string, family: string, description: string): Promise<void> {
+  try {
+    await callAws("rds:CreateDBParameterGroup", () => rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: family, Description: description })));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "DBParameterGroupAlreadyExistsFault")) throw error;
+  }
 }
 
 export type StandbyAction =
@@ -140,8 +171,16 @@ export async function renameAside(rds: RDSClient, identifier: string, newIdentif
   }
 }
 
-export async function createReplica(rds: RDSClient, standby: Side, serving: { arn: string; region: string }, placement: Placement, executionName: string): Promise<void> {
-  const tags = placement.tags.filter((t) => !t.Key.startsWith("pilot-light:"));
+/**
+ * Creates the replica under the standby name with a DB parameter group of its own (created first;
+ * without one a cross-Region replica gets the engine's default group, which no fence can set).
+ */
+export async function createReplica(rds: RDSClient, standby: Side, serving: { arn: string; region: string }, placement: Placement, run: { executionName: string; startedAt: string }): Promise<void> {
+  // Never CloudFormation's `aws:cloudformation:*` of the instance replaced (RDS refuses reserved prefixes).
+  const tags = copyableTags(placement.tags, ["pilot-light:"]);
+  if (!placement.parameterGroupFamily) throw new StandbyDatabaseError(`cannot tell the engine version of the instance ${standby.dbId} replaces, so not which DB parameter group family its replica needs`);
+  const parameterGroup = replicaParameterGroupName(standby.dbId, run.startedAt);
+  await ensureParameterGroup(rds, parameterGroup, placement.parameterGroupFamily, `${standby.dbId} created by ${tagValue(run.executionName)}; the failover fence sets read_only here`);
   try {
     await callAws("rds:CreateDBInstanceReadReplica", () =>
     rds.send(
@@ -153,13 +192,14 @@ export async function createReplica(rds: RDSClient, standby: Side, serving: { ar
         DBSubnetGroupName: placement.subnetGroup,
         VpcSecurityGroupIds: placement.securityGroups,
         DBInstanceClass: placement.instanceClass,
+        DBParameterGroupName: parameterGroup,
         MultiAZ: standby.multiAz,
         EnableIAMDatabaseAuthentication: true,
         EnableCloudwatchLogsExports: ["error", "slowquery"],
         AutoMinorVersionUpgrade: true,
         CopyTagsToSnapshot: true,
         DeletionProtection: true,
-        Tags: [...tags, { Key: "pilot-light:replica-of", Value: serving.arn }, { Key: "pilot-light:created-by", Value: executionName }],
+        Tags: [...tags, { Key: "pilot-light:replica-of", Value: tagValue(serving.arn) }, { Key: "pilot-light:created-by", Value: tagValue(run.executionName) }],
       }),
     ),
     );
@@ -217,12 +257,15 @@ export async function reconcileStandby(
   switch (action.kind) {
     case "retire": {
       const name = retiredName(standby.dbId, run.startedAt);
+      // Kept aside for good, so first made read-only: an old primary back before the scheduled
+      // fence completion ran is still writable, and CompleteFence stands aside once re-protected.
+      const fenced = await Database.fenceInstanceReadOnly(rds, standby.dbId);
       await renameAside(rds, standby.dbId, name);
-      return report(`renamed ${standby.dbId} aside to ${name} (${action.reason}); it is kept, never deleted`, name);
+      return report(`renamed ${standby.dbId} aside to ${name} (${action.reason}); it is kept, never deleted; ${fenced.detail}`, name);
     }
     case "create":
-      await createReplica(rds, standby, serving, action.placement, run.executionName);
-      return report(`creating ${standby.dbId} in ${standby.region} as a read replica of ${serving.arn}`);
+      await createReplica(rds, standby, serving, action.placement, run);
+      return report(`creating ${standby.dbId} in ${standby.region} as a read replica of ${serving.arn}, with its own DB parameter group ${replicaParameterGroupName(standby.dbId, run.startedAt)}`);
     case "enable-backups":
       await enableReplicaBackups(rds, standby.dbId, retentionDays, standby.backupWindow ?? current?.placement?.backupWindow ?? null);
       return report(`enabling ${retentionDays}-day backups on ${standby.dbId} (replicas are created without)`);

@@ -45,6 +45,8 @@ export const Verification = z.object({ url: z.string(), status: z.number(), read
 export const SealState = z.object({
   retired: z.string(),
   dataLoss: z.object({ caughtUpPosition: z.string(), positionAfterPromotion: z.string().nullable(), lostBytes: z.number().nullable(), verdict: z.enum(["none", "writes-after-catch-up", "unknown"]) }),
+  /** read_only = 1 in its parameter group: kept aside, it can take no write (absent in runs before this field). */
+  readOnly: z.object({ done: z.boolean(), detail: z.string() }).optional(),
   at: z.string(),
 });
 
@@ -53,6 +55,10 @@ export const FailbackAssessment = z.object({
   promotionStarted: z.boolean(),
   rollBack: z.boolean(),
   detail: z.string(),
+  /** False while a promote call may still show its effect (its acceptance window): look again. */
+  settled: z.boolean().optional(),
+  /** Looks taken so far (the state machine caps them). */
+  attempts: z.number().int().min(0).optional(),
 });
 export type FailbackAssessment = z.infer<typeof FailbackAssessment>;
 
@@ -74,7 +80,7 @@ export const FailbackState = z.looseObject({
   pilotLight: ScaleStatus.optional(),
   failure: Failure.optional(),
   assessment: FailbackAssessment.optional(),
-  restore: z.union([z.looseObject({ serving: ScaleStatus, standby: ScaleStatus }), Caught]).optional(),
+  restore: z.union([z.looseObject({ serving: ScaleStatus, standby: z.union([ScaleStatus, z.object({ targetCount: z.number(), unreachable: z.string() })]) }), Caught]).optional(),
 });
 export type FailbackState = z.infer<typeof FailbackState>;
 

@@ -1,7 +1,7 @@
 /**
  * Fencing the old primary once the DR database is promoted, so that it can never take writes
- * again nor get users back (docs/failover.md, "Fencing"): its database `read_only` = 1 in its
- * own parameter group (it stays so across restarts and deploys), its ECS service tagged and at
+ * again nor get users back (docs/failover.md, "Fencing"): its database `read_only` = 1 in the
+ * parameter group it uses, resolved from RDS (it stays so across restarts and deploys), its ECS service tagged and at
  * 0 (deploys keep a tagged primary at 0), and the DNS record pinned to DR. Without DNS the
  * old primary is the only region users reach, so its service is not stopped (its database is
  * still made read-only: a write there is lost anyway, the replica no longer receives it).
@@ -38,8 +38,8 @@ export interface FenceTarget {
   /** The old primary's region. */
   region: string;
   service: Compute.ServiceRef;
-  /** The old primary database's own DB parameter group (Data stack). */
-  parameterGroup: string;
+  /** The old primary's DB instance identifier: the fence sets read_only in the group it uses. */
+  database: string;
   /** The stage's DNS: present, users can be moved, so the old primary's service may stop. */
   dns?: Dns.DnsTarget;
 }
@@ -67,7 +67,7 @@ const unreachable = (what: string, region: string, error: unknown): FencePart =>
 
 async function fenceDatabase(rds: RDSClient, t: FenceTarget): Promise<FencePart> {
   try {
-    return await Database.fenceReadOnly(rds, t.parameterGroup);
+    return await Database.fenceInstanceReadOnly(rds, t.database);
   } catch (error) {
     return unreachable("RDS", t.region, error);
   }

@@ -31,7 +31,6 @@ export type SettingName =
   | "LAG_LOOKBACK_SECONDS"
   | "SECRET_ID"
   | "PRIMARY_HEALTH_URL"
-  | "PRIMARY_PARAMETER_GROUP"
   | "STAGE";
 
 /** Reads the named variables; throws ConfigurationError naming every missing one. */

@@ -173,6 +173,8 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
     /** The primary database's own DB parameter group: the failover's fence sets read_only in it. */
     primaryParameterGroup: `${prefix}-primary`,
     replicaDb: `${prefix}-replica`,
+    /** The DR replica's own DB parameter group: the switchback's seal sets read_only in it. */
+    replicaParameterGroup: `${prefix}-replica`,
     cluster: `${prefix}`,
     service: `${prefix}-web`,
     stateTable: `${prefix}-state`,

@@ -3,8 +3,11 @@
  * switchback lose nothing (positions, not a metric; no writer left), what it does when it
  * cannot (return to serving where it was), the dry-run, and re-protect's guards and idempotency.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failbackState, lostWrites } from "../../../world/src";
+import { Failover } from "../../../core/src";
+import { binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
 import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
 
 let suite: FailbackSuite;
@@ -134,5 +137,82 @@ describe("re-protect", () => {
     expect([...rig.world.databases.values()]).toContain(old);
     expect(old.identifier).toMatch(new RegExp(`^${rig.ids.primaryDb}-r\\d{14}$`));
     expect(rig.world.callsTo("rds:DeleteDBInstance")).toEqual([]);
+  });
+});
+
+describe("a switchback whose promotion marker was written but never followed by a promote call", () => {
+  it("rolls back once RDS shows no promotion after the acceptance window (not NeedsOperator): DR serves again, writable", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: rig.ids.drRegion, endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }));
+    // The marker's write applied; its answer was lost: the step fails before any promote call.
+    rig.before.PromoteStandby = async (n) => {
+      if (n !== 1) return;
+      await Failover.markPromotionRequested(doc, rig.table, "switchback-marker-lost", new Date());
+      throw Object.assign(new Error("the DynamoDB answer never came"), { name: "TimeoutError" });
+    };
+    const run = await rig.failback(switchbackInput, "switchback-marker-lost");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(run.states).toContain("WaitForStandbyPromotionEvidence");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    // It was sealed (read-only, renamed aside): renamed back and its read_only reset, writable once RDS has renamed it.
+    rig.world.clock.advance(fast.failbackLatencies.renameSeconds + 60);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+    expect(svc(rig, rig.ids.primaryRegion).desired).toBe(0);
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "switchback.failed" });
+    await expectInvariants(rig, run);
+    doc.destroy();
+  });
+});
+
+describe("a switchback interrupted by an outage of the primary region before any promotion", () => {
+  it("rolls back without the primary region (no marker, no promotion): DR serves again at full size, users on it", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.StopWrites = (n) => {
+      if (n === 1) rig.world.regionsDown.add(rig.ids.primaryRegion);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-primary-outage");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toBe(rig.ids.drAlbDns);
+    expect(rig.world.inbox.at(-1)?.message).toContain("did not answer");
+    await expectInvariants(rig, run);
+  });
+});
+
+describe("RDS's own writes between the catch-up and the seal", () => {
+  it("do not roll the switchback back: a binary log rotation and the rdsadmin heartbeat move the position, no user write is lost", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    // Five minutes pass between the catch-up and the seal: RDS rotates the DR database's binary log and writes its heartbeat.
+    rig.before.SealOldServing = (n) => {
+      if (n === 1) rig.world.clock.advance(binlogRotationSeconds);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-heartbeat");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
+    expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+    expect(await rig.outcome("switchback-heartbeat")).toMatchObject({ dataLossVerdict: "none", lostWrites: 0 });
+    await expectInvariants(rig, run);
+  });
+
+  it("still roll it back when something keeps writing to the DR database after the catch-up: the replica never holds it all, nothing is promoted", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.SealOldServing = (n) => {
+      if (n !== 1) return;
+      failbackState(rig.world).traffic?.strayWriters.add(rig.ids.replicaDb);
+      rig.world.clock.advance(10);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-late-writer");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(run.error).toBe("ReplicaBehindAtSealError");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    await expectInvariants(rig, run);
   });
 });

@@ -93,3 +93,34 @@ describe("the round trip: outage → failover → re-protect → switchback", ()
     );
   });
 });
+
+describe("the next outage after a round trip", () => {
+  it("fences the real old primary: read_only in the group the serving primary uses now, not in the renamed-aside copy's", async () => {
+    const rig = await suite.rig(fast);
+    const { world, ids } = rig;
+    await failedOver(rig);
+    expect((await rig.failback(reprotectInput, "reprotect-1")).status).toBe("SUCCEEDED");
+    world.clock.advance(30 * 60);
+    const switchback = await rig.failback(switchbackInput, "switchback-1");
+    expect(switchback.status, switchback.cause).toBe("SUCCEEDED");
+    // Each database the workflows created has a group of its own, per region and generation.
+    const primary = world.databases.get(ids.primaryDb)!;
+    const replica = world.databases.get(ids.replicaDb)!;
+    expect(primary.parameterGroup).toMatch(new RegExp(`^${ids.primaryDb}-g\\d{14}$`));
+    expect(replica.parameterGroup).toMatch(new RegExp(`^${ids.replicaDb}-g\\d{14}$`));
+
+    // The second outage of the primary region, failed over; the region comes back.
+    world.clock.advance(2 * 3600);
+    world.regionsDown.add(ids.primaryRegion);
+    world.clock.advance(12 * 60);
+    const second = await rig.failover(failoverInput, "failover-inc-2");
+    expect(second.status, second.cause).toBe("SUCCEEDED");
+    world.regionsDown.delete(ids.primaryRegion);
+    expect(await rig.completeFence()).toMatchObject({ needed: true, complete: true, database: { done: true, changed: true } });
+    expect(world.parameterGroups.get(primary.parameterGroup!)?.parameters.get("read_only")).toBe("1");
+    expect(world.isWritable(ids.primaryDb), "the old primary of the second failover").toBe(false);
+    expect(world.isWritable(ids.replicaDb)).toBe(true);
+    await expectInvariants(rig, second);
+  });
+});
+

@@ -19,6 +19,7 @@ import {
   functionIdOf,
   iamOf,
   installApis,
+  invariantViolations,
   lambdaContext,
   placementOf,
   renameInstance,
@@ -62,7 +63,7 @@ export interface FailbackRig {
   world: WorldState;
   ids: FailbackIds;
   table: string;
-  before: Partial<Record<AnyStep, (invocation: number) => void>>;
+  before: Partial<Record<AnyStep, (invocation: number) => void | Promise<void>>>;
   invocations: Partial<Record<AnyStep, number>>;
   failover(input: unknown, name?: string): Promise<ExecutionRecord>;
   failback(input: unknown, name?: string): Promise<ExecutionRecord>;
@@ -128,7 +129,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
             try {
               // The hooks are the test's own hand (an operator, a fault), not the step's role.
-              iamOf(world).outsideFunctions(() => before[step]?.(n));
+              await iamOf(world).outsideFunctions(() => before[step]?.(n));
               return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
             } catch (error) {
               throw asLambdaError(error as Error);
@@ -168,22 +169,26 @@ export const failoverInput = { mode: "failover", reason: "primary region outage"
 const service = (world: WorldState, region: string) => [...world.services.values()].find((s) => s.region === region)!;
 
 /**
- * What holds after every step: at most one writable database that an application can reach by
- * its CloudFormation name (a database renamed aside has no endpoint any task uses), no user
+ * What holds after every step: at most one writable database, whether under a CloudFormation
+ * name or renamed aside (a copy kept aside must be read-only), no user
  * answered by a region without a writable database, each service's count one of its known
  * counts, the lock released or held by a named run, and a notification naming the failed step
  * for every failed run.
  */
 export async function expectInvariants(rig: FailbackRig, lastRun?: ExecutionRecord, options: { oldPrimaryUnfenced?: boolean } = {}): Promise<void> {
   const { world, ids } = rig;
-  const named = [ids.primaryDb, ids.replicaDb].filter((id) => world.isWritable(id));
-  expect(named.length, `writable databases under the stacks' names: ${named.join(", ")}`).toBeLessThanOrEqual(options.oldPrimaryUnfenced ? 2 : 1);
+  // Every database, those renamed aside too: a copy kept aside must be read-only.
+  const writable = [...world.databases.keys()].filter((id) => world.isWritable(id));
+  expect(writable.length, `writable databases: ${writable.join(", ")}`).toBeLessThanOrEqual(options.oldPrimaryUnfenced ? 2 : 1);
   const region = world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName?.match(/\.([a-z]{2}-[a-z]+-\d)\.elb/)?.[1];
   if (region && world.healthStatus(region) === 200) expect(world.isWritable(service(world, region).database), `users reach ${region}, whose database is not writable`).toBe(true);
   expect([0, ids.primaryTaskCount]).toContain(service(world, ids.primaryRegion).desired);
   expect([ids.drPilotTaskCount, ids.drTaskCount]).toContain(service(world, ids.drRegion).desired);
   const lock = await rig.lockItem();
   if (lock) expect(String(lock.owner)).not.toBe("");
+  // And the world's own invariants (packages/world/src/invariants.ts). These executions run
+  // outside world.executions, so the lock is judged just above.
+  if (!options.oldPrimaryUnfenced) expect(invariantViolations(world, ids, { lock, lockHeldBecause: "a failback run's lock is judged by expectInvariants" })).toEqual([]);
   if (lastRun?.status === "FAILED" && !["FailbackInputRejected", "FailbackAlreadyRunning", "FailbackLockNotAcquired"].includes(lastRun.states.at(-1) ?? "")) {
     const last = world.inbox.at(-1);
     expect(last?.kind ?? "", `no failure notification for ${lastRun.error}`).toMatch(/\.(failed|needs-operator|not-protected)$/);
@@ -212,10 +217,15 @@ export function reachReprotected(rig: FailbackRig, replicaLag: number[] = [1]): 
   world.findSecret(ids.drRegion, ids.secretName)!.primaryRegion = ids.drRegion;
   const old = world.databases.get(ids.primaryDb)!;
   const placement = placementOf(world, old)!;
+  // The failover's fence: read_only = 1 in the group the old primary uses.
+  world.parameterGroups.get(old.parameterGroup!)!.parameters.set("read_only", "1");
   renameInstance(world, old, `${ids.primaryDb}-r20260101000000`);
   old.baseStatus = "available";
   const replica = createReadReplica(world, dr, ids.primaryDb, ids.primaryRegion, placement, replicaLag);
   replica.baseStatus = "available";
+  // Re-protect gives the replica a group of its own.
+  replica.parameterGroup = `${ids.primaryDb}-g20260101000000`;
+  world.parameterGroups.set(replica.parameterGroup, { name: replica.parameterGroup, region: ids.primaryRegion, arn: `arn:aws:rds:${ids.primaryRegion}:${ids.account}:pg:${replica.parameterGroup}`, parameters: new Map() });
   replica.backupRetentionDays = ids.backupRetentionDays;
   failbackState(world).pending.length = 0;
   failbackState(world).extras.get(replica)!.replicatingFromMs = world.clock.nowMs();

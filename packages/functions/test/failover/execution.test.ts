@@ -78,9 +78,9 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
       const result = await rig.run(failoverInput(), `fence-hang-${outageShape}`);
       expect(result.status, result.cause).toBe("SUCCEEDED");
       expect((result.output as { fence: unknown }).fence).toMatchObject({ fenced: false, region: rig.ids.primaryRegion, database: { done: false }, service: { done: false } });
-      // ECS and RDS in parallel, each call 2 bounded attempts.
+      // ECS and RDS in parallel, each call 2 bounded attempts (RDS: the look at which group the old primary uses).
       const attempts = rig.world.calls.filter((c) => c.region === rig.ids.primaryRegion);
-      expect(attempts.map((c) => `${c.api}:${c.failed}`).sort()).toEqual(["ecs:DescribeServices:TimeoutError", "ecs:DescribeServices:TimeoutError", "rds:DescribeDBParameters:TimeoutError", "rds:DescribeDBParameters:TimeoutError"]);
+      expect(attempts.map((c) => `${c.api}:${c.failed}`).sort()).toEqual(["ecs:DescribeServices:TimeoutError", "ecs:DescribeServices:TimeoutError", "rds:DescribeDBInstances:TimeoutError", "rds:DescribeDBInstances:TimeoutError"]);
       expect(((attempts.at(-1)?.atMs ?? 0) - (attempts[0]?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(3);
       expect(await rig.outcome(`fence-hang-${outageShape}`)).toMatchObject({ fenced: false });
     },

@@ -199,6 +199,17 @@ describe("a primary that comes back", () => {
     expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
   });
 
+  it("is fenced by FencePrimary itself when it answers: read-only, at 0, and tagged with a value ECS accepts (no brackets)", async () => {
+    const rig = await suite.rig();
+    const result = await rig.run(failoverInput(), "fence-reachable");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(await rig.outcome("fence-reachable")).toMatchObject({ fenced: true });
+    expect(rig.world.callsTo("ecs:TagResource").map((c) => c.failed ?? "ok")).toEqual(["ok"]);
+    expect(primaryService(rig).tags.get("pilot-light:fenced")).toBe("failover fence-reachable incident inc-20260101-0300");
+    expect(primaryService(rig)).toMatchObject({ desired: 0 });
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(false);
+  });
+
   it("cannot take writes or users once its region returns: the fence completion makes its database read-only and its service 0", async () => {
     const rig = await suite.rig({ primaryDown: true });
     const result = await rig.run(failoverInput(), "unfenced");
