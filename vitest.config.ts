@@ -29,7 +29,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "packages", include: ["packages/*/test/**/*.test.ts"] },
+        // The global setup gives the run a fresh folder for the IAM usage `pnpm check:aws` reports.
+        test: { name: "packages", include: ["packages/*/test/**/*.test.ts"], globalSetup: ["packages/tools/src/aws-check/usage-setup.ts"] },
       },
       {
         extends: true,

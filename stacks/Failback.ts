@@ -7,7 +7,7 @@
  * compensation is told by ExecutionEnded, as a failover run is.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, Aws, CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { ArnFormat, Aws, CfnElement, Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -22,104 +22,16 @@ import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context"
 import { Data, replicaBackupWindow } from "./Data";
 import { Dns } from "./Dns";
 import { failbackDefinition } from "./failback/phases";
-import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours, type FailbackStepName } from "./failback/steps";
+import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours } from "./failback/steps";
 import type { FailbackFunctions } from "./failback/task";
+import { grantFailbackStep, notifying, type FailbackResources } from "./failback/grants";
+import { grantExecutionEndedFailback } from "./failover/monitor-grants";
 import { withEventStreams } from "./bundling";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, wildcardResources } from "./nag";
 import { Operations } from "./Operations";
 import { probeFunctionName } from "./Probe";
 import { State } from "./State";
 import { bucketNames } from "./Storage";
-
-const notifying: readonly FailbackStepName[] = ["NotifyFailbackStarted", "NotifyFailbackSucceeded", "NotifyFailbackFailed"];
-
-export interface FailbackResources {
-  stack: Stack;
-  prefix: string;
-  regions: { primary: string; dr: string };
-  tableArn: string;
-  buckets: { primary: string; dr: string };
-  reverseRoleArn: string;
-  secretName: string;
-  hostedZoneId: string | undefined;
-  recordName: string | undefined;
-}
-
-/** The IAM statements of one failback step: specific actions on the stage's own resources in both regions. */
-export function failbackStatements(step: FailbackStepName, r: FailbackResources): iam.PolicyStatement[] {
-  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
-  const inBoth = (make: (region: string) => string) => [make(r.regions.primary), make(r.regions.dr)];
-  const arn = (region: string, service: string, resource: string, resourceName: string, format = ArnFormat.COLON_RESOURCE_NAME) => r.stack.formatArn({ service, region, resource, resourceName, arnFormat: format });
-  const dbs = inBoth((region) => arn(region, "rds", "db", `${r.prefix}-*`));
-  const describeDbs = allow(["rds:DescribeDBInstances"], inBoth((region) => arn(region, "rds", "db", "*")));
-  // The stage's DB parameter groups (the Data stack's and each replica's own `<name>-g<time>`): a
-  // database kept aside is made read-only in the group it uses.
-  const fenceGroups = (actions: string[]) => allow(actions, inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*`)));
-  const services = inBoth((region) => arn(region, "ecs", "service", `${r.prefix}/${r.prefix}-web`, ArnFormat.SLASH_RESOURCE_NAME));
-  const probes = allow(["lambda:InvokeFunction"], inBoth((region) => arn(region, "lambda", "function", probeFunctionName(r.prefix))));
-  const rows = (keys: string[]) => ({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": keys } });
-  const lock = allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]));
-  const zoneArn = r.hostedZoneId ? r.stack.formatArn({ service: "route53", region: "", account: "", resource: "hostedzone", resourceName: r.hostedZoneId }) : undefined;
-  switch (step) {
-    case "ValidateFailbackInput":
-    case "VerifyNewPrimary":
-    case "NotifyFailbackStarted":
-    case "NotifyFailbackSucceeded":
-    case "NotifyFailbackFailed":
-      return [];
-    case "AcquireFailbackLock":
-      return [allow(["dynamodb:PutItem", "dynamodb:GetItem"], [r.tableArn], rows(["LOCK#failover"]))];
-    case "AssessTopology":
-      return [describeDbs, allow(["ecs:DescribeServices"], services), probes, ...(zoneArn ? [allow(["route53:ListResourceRecordSets"], [zoneArn])] : [])];
-    case "CheckCatchUp":
-      return [describeDbs, allow(["ecs:DescribeServices"], services), probes];
-    case "PrepareStandbyService":
-      // ...and lifts the failover's fence tag off the primary service before it serves again.
-      return [allow(["ecs:DescribeServices", "ecs:UpdateService", "ecs:UntagResource"], services)];
-    case "StopWrites":
-    case "SetStandbyPilotLight":
-      return [allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
-    case "CheckStandbyService":
-      return [allow(["ecs:DescribeServices"], services), allow(["elasticloadbalancing:DescribeTargetHealth"], ["*"])];
-    case "SealOldServing":
-      return [describeDbs, probes, allow(["rds:ModifyDBInstance"], dbs), fenceGroups(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"])];
-    case "PromoteStandby":
-      return [describeDbs, allow(["rds:PromoteReadReplica"], dbs), lock];
-    case "CheckStandbyPromotion":
-      return [describeDbs];
-    case "RestoreDns":
-      if (!zoneArn || !r.recordName) return [];
-      return [
-        allow(["route53:ListResourceRecordSets"], [zoneArn]),
-        allow(["route53:ChangeResourceRecordSets"], [zoneArn], { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [r.recordName.toLowerCase().replace(/\.$/, "")] } }),
-      ];
-    case "CheckDnsRestore":
-      return r.hostedZoneId ? [allow(["route53:GetChange"], [r.stack.formatArn({ service: "route53", region: "", account: "", resource: "change", resourceName: "*" })])] : [];
-    case "ReconcileStandbyDatabase":
-      return [
-        describeDbs,
-        allow(["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "rds:AddTagsToResource"], [...dbs, ...inBoth((region) => arn(region, "rds", "subgrp", "*")), ...inBoth((region) => arn(region, "rds", "og", "*")), ...inBoth((region) => arn(region, "rds", "pg", "*"))]),
-        // The replica's own DB parameter group (`<name>-g<time>`), so that a fence can set read_only in it.
-        allow(["rds:CreateDBParameterGroup"], inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*-g*`))),
-        fenceGroups(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"]),
-        // A cross-Region encrypted replica: RDS uses the destination Region's key on the caller's behalf.
-        allow(["kms:CreateGrant", "kms:DescribeKey"], ["*"], { "ForAnyValue:StringLike": { "kms:ViaService": inBoth((region) => `rds.${region}.amazonaws.com`) } }),
-      ];
-    case "ReverseReplication":
-      return [
-        allow(["s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration"], [`arn:${Aws.PARTITION}:s3:::${r.buckets.primary}`, `arn:${Aws.PARTITION}:s3:::${r.buckets.dr}`]),
-        allow(["iam:PassRole"], [r.reverseRoleArn]),
-        allow(["secretsmanager:DescribeSecret", "secretsmanager:ReplicateSecretToRegions"], inBoth((region) => arn(region, "secretsmanager", "secret", `${r.secretName}-??????`))),
-      ];
-    case "RecordFailback":
-    case "RecordFailbackFailure":
-      return [allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])), allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"]))];
-    case "AssessFailbackFailure":
-      return [describeDbs, lock];
-    case "RestoreServing":
-      return [describeDbs, allow(["rds:ModifyDBInstance"], dbs), fenceGroups(["rds:DescribeDBParameters", "rds:ResetDBParameterGroup"]), allow(["ecs:DescribeServices", "ecs:UpdateService"], services)];
-  }
-}
 
 export function Failback({ stack, app }: StackContext) {
   const { config, names } = useStage(app);
@@ -208,9 +120,7 @@ export function Failback({ stack, app }: StackContext) {
       nodejs: withEventStreams,
     });
     fns[step] = fn;
-    const statements = failbackStatements(step, resources);
-    if (statements.length > 0) fn.attachPermissions(statements);
-    if (notifying.includes(step)) topic.grantPublish(fn);
+    const statements = grantFailbackStep(fn, step, resources, (g) => topic.grantPublish(g));
     suppress(fn, [
       ...functionSuppressions,
       {
@@ -253,9 +163,7 @@ export function Failback({ stack, app }: StackContext) {
     eventPattern: { source: ["aws.states"], detailType: ["Step Functions Execution Status Change"], detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [machine.stateMachineArn] } },
     targets: [new targets.LambdaFunction(executionEnded, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
   });
-  executionEnded.attachPermissions([
-    new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.prefix}-failback:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }),
-  ]);
+  grantExecutionEndedFailback(executionEnded, stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.prefix}-failback:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
   suppress(executionEnded, [
     {
       id: "AwsSolutions-IAM5",

@@ -5,10 +5,9 @@
  * permissions, the statement says so and carries a cdk-nag suppression with the reason.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import { ArnFormat, CfnElement, Duration, RemovalPolicy, Token } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -19,31 +18,11 @@ import { Compute } from "./Compute";
 import { usePrimaryAddress, useStage } from "./context";
 import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
-import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "./failover/steps";
+import { handlerFile, stepNames, taskTimeoutSeconds } from "./failover/steps";
 import type { StepFunctions } from "./failover/task";
+import { grantCompleteFence, grantStep, publishingSteps, type StepResources } from "./failover/grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
-
-export interface StepResources {
-  tableArn: string;
-  replicaArn: string;
-  drServiceArn: string;
-  primaryServiceArn: string;
-  /** The old primary database, read to find the DB parameter group it uses now. */
-  primaryDbArn: string;
-  /**
-   * The groups the fence may set read_only in: the Data stack's primary group, and the groups
-   * re-protect gives the replicas it creates in the primary region (`<primary>-g<time>`).
-   */
-  primaryParameterGroupArns: string[];
-  /** Every execution of this state machine (a failover stops a drill's). */
-  executionsArn: string;
-  /** The DR region's replica of the DB secret (IAM form: any 6-character suffix). */
-  drSecretArn: string;
-  hostedZoneId: string | undefined;
-  recordName: string | undefined;
-  grantPublish(grantee: iam.IGrantable): void;
-}
 
 const unscopedReason: Record<string, string> = {
   "cloudwatch:GetMetricData": "cloudwatch:GetMetricData has no resource-level permissions",
@@ -51,85 +30,6 @@ const unscopedReason: Record<string, string> = {
   "elasticloadbalancing:DescribeTargetGroups": "ELBv2 Describe* actions have no resource-level permissions",
   "elasticloadbalancing:DescribeTargetHealth": "ELBv2 Describe* actions have no resource-level permissions",
 };
-
-/** The IAM statements of one step: specific actions on specific ARNs. */
-export function stepStatements(step: StepName, r: StepResources, stack: Stack): iam.PolicyStatement[] {
-  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-    new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
-  const unscoped = (action: string) => allow([action], ["*"]);
-  const describeReplica = allow(["rds:DescribeDBInstances"], [r.replicaArn]);
-  const drService = allow(["ecs:DescribeServices", "ecs:UpdateService"], [r.drServiceArn]);
-  const rows = (keys: string[]) => ({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": keys } });
-  const zoneArn = r.hostedZoneId ? stack.formatArn({ service: "route53", region: "", account: "", resource: "hostedzone", resourceName: r.hostedZoneId }) : undefined;
-  switch (step) {
-    case "ValidateInput":
-    case "VerifyDrHealth":
-    case "NotifyStarted":
-    case "NotifySucceeded":
-    case "NotifyFailed":
-    case "RetryServing":
-      return [];
-    case "AcquireLock":
-      return [
-        allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"])),
-        // A failover that finds a drill holding the lock stops the drill's execution.
-        allow(["states:DescribeExecution", "states:StopExecution"], [r.executionsArn]),
-      ];
-    case "RecordOutcome":
-    case "RecordFailure":
-      return [
-        allow(["dynamodb:PutItem"], [r.tableArn], rows(["OUTCOME#*"])),
-        allow(["dynamodb:DeleteItem"], [r.tableArn], rows(["LOCK#failover"])),
-        // RecordOutcome reports DNS as Route 53 shows it (the run's own view can be behind).
-        ...(step === "RecordOutcome" && zoneArn ? [allow(["route53:ListResourceRecordSets"], [zoneArn])] : []),
-      ];
-    case "Preflight":
-      return [
-        describeReplica,
-        allow(["ecs:DescribeServices"], [r.drServiceArn]),
-        unscoped("cloudwatch:GetMetricData"),
-        unscoped("ecs:DescribeTaskDefinition"),
-        unscoped("elasticloadbalancing:DescribeTargetGroups"),
-      ];
-    case "PromoteReplica":
-      return [
-        allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn]),
-        allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"])),
-      ];
-    case "PromoteSecret":
-      return [allow(["secretsmanager:DescribeSecret", "secretsmanager:StopReplicationToReplica"], [r.drSecretArn])];
-    case "AssessFailure":
-      return [describeReplica, allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
-    case "CheckPromotion":
-      return [describeReplica];
-    case "ScaleDrService":
-    case "RestorePilotLight":
-    case "EndDrill":
-      return [drService];
-    case "CheckDrService":
-      // UpdateService: a desired count found lowered while the loop waits is set again.
-      return [drService, unscoped("elasticloadbalancing:DescribeTargetHealth")];
-    case "SwitchDns":
-      if (!zoneArn || !r.recordName) return [];
-      return [
-        allow(["route53:ListResourceRecordSets"], [zoneArn]),
-        allow(["route53:ChangeResourceRecordSets"], [zoneArn], {
-          "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [r.recordName.toLowerCase().replace(/\.$/, "")] },
-        }),
-      ];
-    case "CheckDnsChange":
-      return r.hostedZoneId ? [allow(["route53:GetChange"], [stack.formatArn({ service: "route53", region: "", account: "", resource: "change", resourceName: "*" })])] : [];
-    case "FencePrimary":
-      return [
-        allow(["ecs:DescribeServices", "ecs:UpdateService", "ecs:TagResource"], [r.primaryServiceArn]),
-        allow(["rds:DescribeDBInstances"], [r.primaryDbArn]),
-        allow(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"], r.primaryParameterGroupArns),
-      ];
-  }
-}
-
-/** Steps that publish to the alerts topic (sns:Publish on the topic, KMS use on its key). */
-export const publishingSteps: readonly StepName[] = ["NotifyStarted", "NotifySucceeded", "NotifyFailed", "RetryServing"];
 
 export function Failover({ stack, app }: StackContext) {
   const { config, names } = useStage(app);
@@ -217,9 +117,7 @@ export function Failover({ stack, app }: StackContext) {
       environment,
     });
     fns[step] = fn;
-    const statements = stepStatements(step, resources, stack);
-    if (statements.length > 0) fn.attachPermissions(statements);
-    if (publishingSteps.includes(step)) resources.grantPublish(fn);
+    const statements = grantStep(fn, step, resources, stack);
     const wildcard = statements.flatMap((st) => (st.resources.includes("*") ? st.actions : []));
     suppress(fn, [
       ...functionSuppressions,
@@ -257,12 +155,7 @@ export function Failover({ stack, app }: StackContext) {
     memorySize: 256,
     environment,
   });
-  completeFence.attachPermissions([
-    new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [resources.replicaArn, data.primaryArn] }),
-    ...stepStatements("FencePrimary", resources, stack),
-    ...stepStatements("SwitchDns", resources, stack),
-  ]);
-  resources.grantPublish(completeFence);
+  grantCompleteFence(completeFence, resources, data.primaryArn, stack);
   new events.Rule(stack, "CompleteFenceSchedule", {
     ruleName: `${names.prefix}-complete-fence`,
     description: `pilot-light ${config.stage}: fence completion after a failover (${config.health.schedule})`,

@@ -14,17 +14,16 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as iam from "aws-cdk-lib/aws-iam";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context";
 import { Dns } from "./Dns";
+import { grantHealthMonitor, stateTableActions } from "./failover/monitor-grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
 
-/** DynamoDB actions the monitor's store uses (read-decide-conditional-put), nothing more. */
-export const stateTableActions = ["dynamodb:GetItem", "dynamodb:PutItem"];
+export { stateTableActions };
 
 export function Monitor({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
@@ -85,15 +84,7 @@ export function Monitor({ stack, app }: StackContext) {
       POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
     },
   });
-  monitor.attachPermissions([
-    new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [stateMachineArn] }),
-    new iam.PolicyStatement({ actions: ["states:DescribeExecution"], resources: [executionsArn] }),
-    ...(healthCheckId
-      ? [new iam.PolicyStatement({ actions: ["route53:GetHealthCheckStatus"], resources: [`arn:${stack.partition}:route53:::healthcheck/${healthCheckId}`] })]
-      : []),
-  ]);
-  table.grant(monitor, ...stateTableActions);
-  topic.grantPublish(monitor);
+  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
 
   new events.Rule(stack, "HealthSchedule", {
     // Named so operators can pause detection for maintenance: aws events disable-rule --name ...

@@ -14,13 +14,13 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as iam from "aws-cdk-lib/aws-iam";
 import { Operations as Ops, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { desiredCount } from "./Compute";
 import { useStage } from "./context";
 import { Monitor } from "./Monitor";
 import { State } from "./State";
+import { grantExecutionEnded } from "./failover/monitor-grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 
 /** Powertools' default dimension: every handler's Metrics has serviceName "pilot-light". */
@@ -272,18 +272,7 @@ export function Operations({ stack, app }: StackContext) {
       environment: { DR_REGION: config.drRegion, TOPIC_ARN: topic.topicArn, STAGE: config.stage, TABLE_NAME: table.tableName },
     });
     const executionsOf = stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    fn.attachPermissions([
-      new iam.PolicyStatement({ actions: ["states:GetExecutionHistory"], resources: [executionsOf] }),
-      // When SNS is what fails, the failure (naming its step) is told by an OpsCenter OpsItem.
-      new iam.PolicyStatement({ actions: ["ssm:CreateOpsItem"], resources: [stack.formatArn({ service: "ssm", resource: "opsitem", resourceName: "*" })] }),
-      // The dead execution's lock, released only if it still owns it (a conditional delete).
-      new iam.PolicyStatement({
-        actions: ["dynamodb:DeleteItem"],
-        resources: [table.tableArn],
-        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LOCK#failover"] } },
-      }),
-    ]);
-    topic.grantPublish(fn);
+    grantExecutionEnded(fn, { executionsArn: executionsOf, tableArn: table.tableArn, grantPublish: (g) => topic.grantPublish(g) });
     new events.Rule(stack, "ExecutionEndedRule", {
       ruleName: `${names.prefix}-failover-ended`,
       description: `pilot-light ${config.stage}: failover executions that end (the lock is released; FAILED, TIMED_OUT, ABORTED are told)`,
@@ -307,8 +296,8 @@ export function Operations({ stack, app }: StackContext) {
       },
       {
         id: "AwsSolutions-IAM5",
-        reason: "CreateOpsItem creates an OpsItem whose id OpsCenter assigns: no id is known before the call.",
-        appliesTo: [`Resource::arn:<AWS::Partition>:ssm:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:opsitem/*`],
+        reason: "ssm:CreateOpsItem has no resource-level permissions (Service Authorization Reference: the action supports only \"*\"); it opens the OpsItem that tells a failure SNS could not carry.",
+        appliesTo: ["Resource::*"],
       },
     ]);
     suppressLogRetention(stack);

@@ -17,8 +17,11 @@ import { withEventStreams } from "./bundling";
 import { useStage } from "./context";
 import { functionSuppressions, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { Network } from "./Network";
+import { probeFunctionName } from "./failback/grants";
 
-export const probeFunctionName = (prefix: string) => `${prefix}-db-probe`;
+// The name lives with the failback grants (which invoke it) so they load without SST.
+export { probeFunctionName };
+
 
 export function Probe({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);

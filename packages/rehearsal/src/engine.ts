@@ -18,7 +18,10 @@ import {
   Scheduler,
   VirtualClock,
   defaultReplicaBackup,
+  enforceFailoverRoles,
   executeLocally,
+  functionIdOf,
+  iamOf,
   installApis,
   invariantViolations,
   lambdaContext,
@@ -27,6 +30,7 @@ import {
   startHealthServer,
   stepEnvironment,
   type AslDefinition,
+  type CfnTemplateJson,
   type ExecutionRecord,
   type HealthServer,
   type LocalHandler,
@@ -87,7 +91,7 @@ export interface Rehearsal {
 
 /** Starts the local engines once; each `rehearse` gets a fresh world and an empty table. */
 export async function createRehearsal(): Promise<Rehearsal> {
-  const definition = await synthesizedDefinition();
+  const { definition, template } = await synthesizedDefinition();
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
   const dynamo = await startDynalite();
   let world: WorldState | undefined;
@@ -166,9 +170,13 @@ export async function createRehearsal(): Promise<Rehearsal> {
       const restoreApis = installApis(world);
       world.onExecutionStatusChange(async (e) => {
         const detail = { executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startMs, stopDate: e.stopMs, error: e.error ?? null, cause: e.cause ?? null };
-        await executionEnded({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-rehearsal-ExecutionEnded"));
+        await iamOf(created.world).runAs(functionIdOf(created.world, "ExecutionEnded"), () =>
+          executionEnded({ version: "0", "detail-type": "Step Functions Execution Status Change", source: "aws.states", detail }, lambdaContext("pilot-light-rehearsal-ExecutionEnded")),
+        );
       });
       await dynamo.resetStateTable(tableName);
+      // The steps run as their synthesized roles: a missing permission fails the rehearsal's failover too.
+      enforceFailoverRoles(world, template, created.ids, tableName);
       try {
         return await play(scenario, profile, options, latency, random.next.bind(random), created.world, created.ids);
       } finally {
@@ -244,7 +252,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       await applyChangesUntil(fireMs);
       await before?.(fireMs);
       await until(fireMs);
-      const result = (await scheduler.run(() => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor")))) as {
+      const result = (await scheduler.run(() => iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor({ time: new Date(tickNominal).toISOString(), source: "aws.events" }, lambdaContext("pilot-light-rehearsal-HealthMonitor"))))) as {
         healthy: boolean;
         consecutiveFailures: number;
       };
@@ -583,10 +591,11 @@ function describeOutcome(mode: string, record: ExecutionRecord | undefined, stat
   return `no failover: ${record.error ?? status ?? "stopped"} (compensated)`;
 }
 
-/** The failover definition as synthesized by the Failover stack's phase builders. */
-async function synthesizedDefinition(): Promise<AslDefinition> {
+/** The failover definition as synthesized by the Failover stack's phase builders, and the template (its steps' roles). */
+async function synthesizedDefinition(): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
   const { standaloneFailoverTemplate } = await import("../../../stacks/failover/standalone");
-  const [machine] = extractAsl(standaloneFailoverTemplate().toJSON());
+  const template = standaloneFailoverTemplate().toJSON() as CfnTemplateJson;
+  const [machine] = extractAsl(template);
   if (!machine) throw new Error("no state machine in the synthesized Failover template");
-  return machine.definition as AslDefinition;
+  return { definition: machine.definition as AslDefinition, template };
 }

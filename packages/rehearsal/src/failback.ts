@@ -11,9 +11,12 @@
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
 import {
+  enforceFailbackRoles,
+  enforceFailoverRoles,
   executeLocally,
   failbackEnvironment,
   failbackWorld,
+  iamOf,
   installApis,
   lambdaContext,
   lostWrites,
@@ -23,6 +26,7 @@ import {
   startTraffic,
   stepEnvironment,
   type AslDefinition,
+  type CfnTemplateJson,
   type ExecutionRecord,
   type FailbackIds,
   type HealthServer,
@@ -89,12 +93,14 @@ const groups: { workflow: FailbackPhase["workflow"]; name: string; steps: string
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-async function definitionOf(which: "failover" | "failback"): Promise<AslDefinition> {
-  const template =
-    which === "failover" ? (await import("../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../stacks/failback/standalone")).standaloneFailbackTemplate();
-  const [sm] = extractAsl(template.toJSON());
+/** A standalone template's definition, and the template (its steps' roles). */
+async function definitionOf(which: "failover" | "failback"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
+  const template = (
+    which === "failover" ? (await import("../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../stacks/failback/standalone")).standaloneFailbackTemplate()
+  ).toJSON() as CfnTemplateJson;
+  const [sm] = extractAsl(template);
   if (!sm) throw new Error(`no ${which} state machine`);
-  return sm.definition as AslDefinition;
+  return { definition: sm.definition as AslDefinition, template };
 }
 
 export interface FailbackRehearsal {
@@ -105,7 +111,8 @@ export interface FailbackRehearsal {
 const tableName = "pilot-light-rehearsal-failback-state";
 
 export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
-  const [failover, failback] = await Promise.all([definitionOf("failover"), definitionOf("failback")]);
+  const [failoverSynth, failbackSynth] = await Promise.all([definitionOf("failover"), definitionOf("failback")]);
+  const [failover, failback] = [failoverSynth.definition, failbackSynth.definition];
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
   const dynamo = await startDynalite();
   await dynamo.createStateTable(tableName);
@@ -145,6 +152,9 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
       const w = world;
       const restore = installApis(w);
       await dynamo.resetStateTable(tableName);
+      // Every step runs as its synthesized role: a missing permission fails the rehearsal too.
+      enforceFailoverRoles(w, failoverSynth.template, ids, tableName);
+      enforceFailbackRoles(w, failbackSynth.template, ids, tableName);
       w.clock.onAdvance((ms) => fakeDate.setSystemTime(ms));
       startTraffic(w, { writesPerSecond: 5, dns: { zoneId: ids.hostedZoneId, recordName: ids.recordName } });
       // Ten minutes of users' writes before the outage (t = 0).
@@ -172,7 +182,7 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
       const timeout = (s: string) => ((failbackStepNames as readonly string[]).includes(s) ? failbackTaskTimeoutSeconds(s as FailbackStepName) : taskTimeoutSeconds(s as StepName)) - 5;
       const execute = async (which: FailbackPhase["workflow"], input: unknown, name: string): Promise<ExecutionRecord> => {
         workflow = which;
-        const record = await executeLocally(which === "failover" ? failover : failback, input, { clock: w.clock, handlers, executionName: name, lambdaTimeoutSeconds: timeout });
+        const record = await executeLocally(which === "failover" ? failover : failback, input, { clock: w.clock, handlers, executionName: name, lambdaTimeoutSeconds: timeout, iam: iamOf(w) });
         runs.push({ workflow: which, status: record.status, endState: record.states.at(-1) ?? "?", startSeconds: at(record.startedAtMs), endSeconds: at(record.endedAtMs) });
         say(`${which} ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`} in ${record.states.at(-1)}`, record.endedAtMs);
         return record;

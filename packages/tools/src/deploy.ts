@@ -9,20 +9,24 @@
  * Before deploying, it refuses when the stage's config disagrees with the DR database: "primary"
  * while it is no longer a replica (a failover promoted it: a deploy would scale the DR service
  * back under the database that serves users), or "dr" while it is a replica again (a switchback
- * re-protected it: a deploy would set the serving primary to 0); and when a Data stack's DB
+ * re-protected it: a deploy would set the serving primary to 0); when a Data stack's DB
  * parameter group holds a fence (read_only = 1) while the instance under its database's name uses
  * another group: a deploy that updates that DBInstance would attach the fenced group to it
- * (read-only at its next reboot).
+ * (read-only at its next reboot). It also refuses a deploy whose new synthesis would replace or
+ * remove a database, bucket, table, key or secret that is deployed, naming the resource and the
+ * setting (./deploy-guard.ts).
  * Removing a stage destroys it, so --remove asks for the stage's name on a terminal (as
  * `pnpm dr failover` does); a script passes --yes; without either it refuses.
  */
 import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Stage } from "@pilot-light/core";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { explainAwsError } from "./cli/errors";
 import { isConfirmed } from "./cli/args";
+import { deployedTemplates, replacementRefusal } from "./deploy-guard";
 import { newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
 
 export interface Step {
@@ -160,12 +164,32 @@ export interface DeployDeps {
   describeReplica: (config: Stage.StageConfig) => Promise<{ ReadReplicaSourceDBInstanceIdentifier?: string } | undefined>;
   describeParameterGroups: (config: Stage.StageConfig) => Promise<DatabaseParameterGroups[]>;
   ask: (question: string) => Promise<string>;
+  /** Why the new synthesis must not replace what is deployed (./deploy-guard.ts), or undefined. */
+  replacementCheck: (config: Stage.StageConfig) => Promise<string | undefined>;
+}
+
+/** Both regions: the new synthesis against each stack's deployed template. */
+async function replacementCheck(config: Stage.StageConfig): Promise<string | undefined> {
+  const { synthRegion } = await import("./offline-synth");
+  for (const region of [config.drRegion, config.primaryRegion]) {
+    const synth = await synthRegion(config.stage, region);
+    const cfn = new CloudFormationClient({ region });
+    try {
+      const deployed = await deployedTemplates(cfn, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.stackName])));
+      const why = replacementRefusal(region, deployed, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.template])));
+      if (why) return why;
+    } finally {
+      cfn.destroy();
+    }
+  }
+  return undefined;
 }
 
 const realDeps: DeployDeps = {
   sst: (args) => spawnSync("sst", args, { stdio: "inherit" }).status,
   describeReplica,
   describeParameterGroups,
+  replacementCheck,
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
@@ -218,7 +242,10 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
       io.err(explainAwsError("reading the databases before deploying (which region serves? is a fenced group attached?)", config.drRegion, error).message);
       return 1;
     }
-    const why = refuseDeploy(config.activeRegion, observedActiveRegion(replica)) ?? groups.map(refuseFencedParameterGroup).find((reason) => reason !== undefined);
+    const why =
+      refuseDeploy(config.activeRegion, observedActiveRegion(replica)) ??
+      groups.map(refuseFencedParameterGroup).find((reason) => reason !== undefined) ??
+      (await deps.replacementCheck(config));
     if (why) {
       io.err(why);
       return 1;

@@ -69,6 +69,7 @@ function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: 
       return 0;
     },
     describeReplica: async () => ({ ReadReplicaSourceDBInstanceIdentifier: "arn:aws:rds:eu-west-1:1:db:p" }),
+    replacementCheck: async () => undefined,
     describeParameterGroups: async () => [{ database: "pilot-light-alice-primary", template: "pilot-light-alice-primary", live: "pilot-light-alice-primary", templateReadOnly: false }],
     ask: async (q) => {
       asked.push(q);
@@ -238,6 +239,15 @@ describe("pnpm deploy:all", () => {
     expect(await deploy(["--stage", "alice", "--dev"], h.io, { ...deployDeps("", calls), describeReplica: async () => ({}) })).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toContain('activeRegion: "dr"');
+  });
+
+  it("refuses to deploy a synthesis that would replace deployed data, running no step", async () => {
+    const calls: string[][] = [];
+    const h = io(false);
+    const why = "This deploy would replace or remove data in eu-west-1";
+    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), replacementCheck: async () => why })).toBe(1);
+    expect(calls).toEqual([]);
+    expect(h.errors()).toContain(why);
   });
 
   it("refuses to deploy while a template's group holds a fence and the database under its name uses another", async () => {

@@ -35,6 +35,8 @@ import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
+import { authorizeCall } from "./iam-requests";
+import { installDynamoIam } from "./iam-dynamodb";
 import { validateRequest } from "./requests";
 
 /** An error shaped like an SDK v3 service exception. */
@@ -95,6 +97,12 @@ export function installApis(world: WorldState): () => void {
       fail(outcome.error());
     }
     if (down === "error") fail(awsError("ServiceUnavailable", `${api} is unavailable (control plane impaired)`, 503));
+    // A region that answers authorises first: a denied call changes nothing (./iam.ts).
+    try {
+      await authorizeCall(world, api, input, region, awsError);
+    } catch (error) {
+      return fail(error as Error);
+    }
     const fault = world.faults.find((f) => f.remaining > 0 && (f.api === api || f.api === "*") && (!f.region || f.region === region));
     if (fault) fault.remaining -= 1;
     // The answer never comes (applied or not): the attempt waits like one to a region that is down.
@@ -448,8 +456,10 @@ export function installApis(world: WorldState): () => void {
   route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
 
   const stubs = [rds, cw, ecs, elb, r53, sm, sns, ssm, sfn, ...installFailbackApis(world, { rds, sm }, route)];
+  const restoreDynamo = installDynamoIam(world);
   return () => {
     stubs.forEach((s) => s.restore());
+    restoreDynamo();
     openWorldScope();
   };
 }

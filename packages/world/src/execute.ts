@@ -17,6 +17,7 @@
  */
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
+import { iamOf, type WorldIam } from "./iam";
 import type { WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { executionArnOf, HistoryRecorder, type ExecutionStatus, type LocalEvent, type WorldExecution } from "./stepfunctions";
@@ -43,6 +44,16 @@ export function allStates(definition: AslDefinition): [string, AslState][] {
     [name, state] as [string, AslState],
     ...(state.Branches ?? []).flatMap((b) => allStates(b)),
   ]);
+}
+
+/**
+ * The function a Task invokes, as its template names it: the last part of the Lambda ARN in
+ * `Parameters.FunctionName` (lambda:invoke) or `Resource` (a direct function ARN).
+ */
+export function taskFunctionId(state: AslState): string | undefined {
+  const parameters = state.Parameters as { FunctionName?: unknown } | undefined;
+  const arn = typeof parameters?.FunctionName === "string" ? parameters.FunctionName : typeof state.Resource === "string" && state.Resource.includes(":function:") ? state.Resource : undefined;
+  return arn?.split(":function:")[1]?.split(":")[0];
 }
 
 /**
@@ -81,6 +92,11 @@ export interface ExecuteOptions {
   lambdaTimeoutSeconds?: (state: string) => number | undefined;
   /** The world whose Step Functions execution this is (StopExecution, history, status-change events). */
   world?: WorldState;
+  /**
+   * The IAM that authorises the Tasks' calls, when not the world's (a run that is not one of the
+   * world's Step Functions executions still runs each function as its role).
+   */
+  iam?: WorldIam;
   /** The state machine's ARN (the execution's ARN derives from it); a local one by default. */
   stateMachineArn?: string;
 }
@@ -182,9 +198,14 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     };
     const taskTimeout = (definitions.get(name) as AslState).TimeoutSeconds as number | undefined;
     const lambdaTimeout = options.lambdaTimeoutSeconds?.(handlerOf.get(name) as string);
+    // The function runs as its execution role where the world has it (./iam.ts).
+    const functionId = taskFunctionId(definitions.get(name) as AslState);
+    const iam = options.iam ?? (options.world ? iamOf(options.world) : undefined);
+    const handler = () => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput);
+    const asRole = !iam ? handler : functionId && iam.roles.has(functionId) ? () => iam.runAs(functionId, handler) : () => iam.runUnchecked(name, handler);
     try {
       const output = (await Promise.race([
-        scheduler.run(() => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput), invocation.signal),
+        scheduler.run(asRole, invocation.signal),
         fail(taskTimeout, () => statesTimeoutError(taskTimeout as number)),
         fail(lambdaTimeout, () => lambdaTimeoutError(lambdaTimeout as number, options.clock.now())),
       ])) as Json;

@@ -26,6 +26,24 @@ export const variants: Variant[] = [
   // One stage before and after `activeRegion` flips (a failover or re-protect; back after a switchback).
   { id: "switching-before", stage: "switching", settings: { activeRegion: "primary" }, regions: both },
   { id: "switching-after", stage: "switching", settings: { activeRegion: "dr" }, regions: both },
+  // The same stage after plausible settings changes (docs/deploy.md): more tasks, a faster
+  // health schedule, more alert addresses, a larger instance, a wider RPO budget, DNS added.
+  {
+    id: "switching-settings",
+    stage: "switching",
+    settings: {
+      activeRegion: "primary",
+      primaryTaskCount: 4,
+      drTaskCount: 3,
+      drPilotTaskCount: 1,
+      health: { schedule: "rate(1 minute)", failureThreshold: 4 },
+      alertEmails: ["oncall@example.com", "dba@example.com"],
+      sizes: { dbInstanceClass: "db.r6g.large" },
+      rpoBudgetSeconds: 300,
+      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+    },
+    regions: both,
+  },
   // A stage's own detection settings.
   {
     id: "fastdetect",

@@ -10,10 +10,14 @@ import type { Context } from "aws-lambda";
 import { expect, vi } from "vitest";
 import {
   createReadReplica,
+  enforceFailbackRoles,
+  enforceFailoverRoles,
   executeLocally,
   failbackState,
   failbackEnvironment,
   failbackWorld,
+  functionIdOf,
+  iamOf,
   installApis,
   invariantViolations,
   lambdaContext,
@@ -23,6 +27,7 @@ import {
   startTraffic,
   stepEnvironment,
   type AslDefinition,
+  type CfnTemplateJson,
   type ExecutionRecord,
   type FailbackIds,
   type FailbackLatencies,
@@ -41,17 +46,17 @@ type MiddyHandler = (event: unknown, context: Context) => Promise<unknown>;
 type AnyStep = StepName | FailbackStepName;
 
 export async function failbackDefinitionAsl(): Promise<AslDefinition> {
-  const { standaloneFailbackTemplate } = await import("../../../../stacks/failback/standalone");
-  const [sm] = extractAsl(standaloneFailbackTemplate().toJSON());
-  if (!sm) throw new Error("no state machine in the standalone failback template");
-  return sm.definition as AslDefinition;
+  return (await synthesized("failback")).definition;
 }
 
-async function failoverDefinitionAsl(): Promise<AslDefinition> {
-  const { standaloneFailoverTemplate } = await import("../../../../stacks/failover/standalone");
-  const [sm] = extractAsl(standaloneFailoverTemplate().toJSON());
-  if (!sm) throw new Error("no state machine in the standalone failover template");
-  return sm.definition as AslDefinition;
+/** A standalone template (its steps' roles) and its state machine's definition. */
+async function synthesized(which: "failover" | "failback"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
+  const template = (
+    which === "failover" ? (await import("../../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../../stacks/failback/standalone")).standaloneFailbackTemplate()
+  ).toJSON() as CfnTemplateJson;
+  const [sm] = extractAsl(template);
+  if (!sm) throw new Error(`no state machine in the standalone ${which} template`);
+  return { definition: sm.definition as AslDefinition, template };
 }
 
 export interface FailbackRig {
@@ -80,7 +85,9 @@ function asLambdaError(error: Error): Error {
 }
 
 export async function startFailbackSuite(): Promise<FailbackSuite> {
-  const [definition, failoverDefinition] = await Promise.all([failbackDefinitionAsl(), failoverDefinitionAsl()]);
+  const [failback, failover] = await Promise.all([synthesized("failback"), synthesized("failover")]);
+  const { definition } = failback;
+  const failoverDefinition = failover.definition;
   const dynamo: LocalDynamo = await startDynalite();
   let current: WorldState | undefined;
   const health: HealthServer = await startHealthServer(() => {
@@ -97,6 +104,9 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
       current = world;
       restoreApis = installApis(world);
       const table = await dynamo.createStateTable();
+      // Every step (and CompleteFence) runs as its role in the synthesized templates (packages/world/src/iam.ts).
+      enforceFailoverRoles(world, failover.template, ids, table);
+      enforceFailbackRoles(world, failback.template, ids, table);
       for (const k of ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID", "PRIMARY_HEALTH_CHECK_ID"]) delete process.env[k];
       Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), failbackEnvironment(ids, { primary: health.url(ids.primaryRegion), dr: health.url(ids.drRegion) }, table), {
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -118,7 +128,8 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
           async (input: unknown) => {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
             try {
-              await before[step]?.(n);
+              // The hooks are the test's own hand (an operator, a fault), not the step's role.
+              await iamOf(world).outsideFunctions(() => before[step]?.(n));
               return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
             } catch (error) {
               throw asLambdaError(error as Error);
@@ -127,7 +138,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
         ]),
       );
       const timeout = (s: string) => ((failbackStepNames as readonly string[]).includes(s) ? failbackTaskTimeoutSeconds(s as FailbackStepName) : taskTimeoutSeconds(s as StepName)) - 5;
-      const run = (asl: AslDefinition, input: unknown, executionName: string) => executeLocally(asl, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: timeout });
+      const run = (asl: AslDefinition, input: unknown, executionName: string) => executeLocally(asl, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: timeout, iam: iamOf(world) });
       const item = async (pk: string) => (await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true }))).Item;
       return {
         world,
@@ -139,7 +150,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
         failback: (input, name = `failback-${++executions}`) => run(definition, input, name),
         lockItem: () => item(State.keys.failoverLock()),
         outcome: (name) => item(State.keys.outcome(name)),
-        completeFence: () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events" }, lambdaContext("pilot-light-test-CompleteFence")),
+        completeFence: () => iamOf(world).runAs(functionIdOf(world, "CompleteFence"), () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events" }, lambdaContext("pilot-light-test-CompleteFence"))),
       };
     },
     async close() {

@@ -9,13 +9,17 @@ import type { Context } from "aws-lambda";
 import { vi } from "vitest";
 import {
   assertInvariants,
+  enforceFailoverRoles,
   executeLocally,
+  functionIdOf,
+  iamOf,
   installApis,
   lambdaContext,
   pilotLightWorld,
   startHealthServer,
   stepEnvironment,
   type AslDefinition,
+  type CfnTemplateJson,
   type ExecutionRecord,
   type HealthServer,
   type LocalHandler,
@@ -34,11 +38,12 @@ import { startDynalite, type LocalDynamo } from "../../../core/test/support/dyna
  * definition in the app's synthesized DR Failover stack, state for state (the app synth takes
  * about a minute, so it is done once there, not in every test file).
  */
-export async function synthesizedDefinition(): Promise<{ definition: AslDefinition; source: string }> {
+export async function synthesizedDefinition(): Promise<{ definition: AslDefinition; source: string; template: CfnTemplateJson }> {
   const { standaloneFailoverTemplate } = await import("../../../../stacks/failover/standalone");
-  const [sm] = extractAsl(standaloneFailoverTemplate().toJSON());
+  const template = standaloneFailoverTemplate().toJSON() as CfnTemplateJson;
+  const [sm] = extractAsl(template);
   if (!sm) throw new Error("no state machine in the standalone template");
-  return { definition: sm.definition as AslDefinition, source: "synthesized phase builders" };
+  return { definition: sm.definition as AslDefinition, source: "synthesized phase builders", template };
 }
 
 export interface Rig {
@@ -78,7 +83,7 @@ export interface Suite {
 type MiddyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export async function startSuite(): Promise<Suite> {
-  const { definition, source } = await synthesizedDefinition();
+  const { definition, source, template } = await synthesizedDefinition();
   const dynamo = await startDynalite();
   let current: WorldState | undefined;
   const health: HealthServer = await startHealthServer(() => {
@@ -99,6 +104,8 @@ export async function startSuite(): Promise<Suite> {
       current = world;
       restoreApis = installApis(world);
       const table = await dynamo.createStateTable();
+      // Every step runs as its role in the synthesized template (packages/world/src/iam.ts).
+      enforceFailoverRoles(world, template, ids, table);
       Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), {
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         // The stage setting the Failover stack passes (the world's stepEnvironment predates it).
@@ -120,7 +127,7 @@ export async function startSuite(): Promise<Suite> {
         // EventBridge retries a target that fails (ExecutionEnded fails when it cannot publish), then drops the event.
         for (let attempt = 1; attempt <= 2; attempt++) {
           try {
-            await ended.handler(change, lambdaContext("pilot-light-test-ExecutionEnded"));
+            await iamOf(world).runAs(functionIdOf(world, "ExecutionEnded"), () => ended.handler(change, lambdaContext("pilot-light-test-ExecutionEnded")));
             return;
           } catch {
             // The next attempt, as EventBridge's retry policy makes it; what it could not tell, its OpsItem or alarm did.
@@ -136,9 +143,10 @@ export async function startSuite(): Promise<Suite> {
           async (input) => {
             const n = (invocations[step] = (invocations[step] ?? 0) + 1);
             try {
-              before[step]?.(n);
+              // The hooks are the test's own hand (an operator, a fault), not the step's role.
+              iamOf(world).outsideFunctions(() => before[step]?.(n));
               const output = await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
-              after[step]?.(n, output);
+              iamOf(world).outsideFunctions(() => after[step]?.(n, output));
               return output;
             } catch (error) {
               throw asLambdaError(error as Error);
@@ -172,7 +180,8 @@ export async function startSuite(): Promise<Suite> {
           const out = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk: State.keys.outcome(executionName) }, ConsistentRead: true }));
           return out.Item;
         },
-        completeFence: () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString() }, lambdaContext("pilot-light-test-CompleteFence")) as Promise<Failover.FenceCompletion>,
+        completeFence: () =>
+          iamOf(world).runAs(functionIdOf(world, "CompleteFence"), () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString() }, lambdaContext("pilot-light-test-CompleteFence"))) as Promise<Failover.FenceCompletion>,
         async assertInvariants() {
           assertInvariants(world, ids, { lock: await rig.lockItem(), ...(rig.lockHeldBecause ? { lockHeldBecause: rig.lockHeldBecause } : {}) });
         },

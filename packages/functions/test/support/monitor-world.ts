@@ -9,7 +9,7 @@
 import { StartExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { vi } from "vitest";
 import { Health } from "@pilot-light/core";
-import { Scheduler, lambdaContext, type ExecutionRecord, type WorldState } from "../../../world/src";
+import { Scheduler, functionIdOf, iamOf, lambdaContext, type ExecutionRecord, type WorldState } from "../../../world/src";
 import { startSuite, type Rig, type Suite } from "../failover/support";
 
 export interface Execution {
@@ -128,7 +128,8 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
             await scheduler.sleep((dueMs - world.clock.nowMs()) / 1000);
             const event = { time: new Date(dueMs).toISOString().replace(".000Z", "Z"), source: "aws.events", "detail-type": "Scheduled Event" };
             const summary = await scheduler.run(() =>
-              monitor(event, lambdaContext("pilot-light-test-HealthMonitor")).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
+              // The monitor runs as its synthesized role (stacks/failover/monitor-grants.ts).
+              iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor(event, lambdaContext("pilot-light-test-HealthMonitor"))).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
             );
             summaries.push({ ...summary, atMs: dueMs });
             runStarted();
