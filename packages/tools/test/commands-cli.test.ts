@@ -245,7 +245,7 @@ describe("pnpm deploy:all", () => {
     const calls: string[][] = [];
     const h = io(false);
     const why = "This deploy would replace or remove data in eu-west-1";
-    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), replacementCheck: async () => why })).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev"], h.io, { ...deployDeps("", calls), replacementCheck: async () => why })).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toContain(why);
   });
@@ -257,7 +257,7 @@ describe("pnpm deploy:all", () => {
       { database: "pilot-light-alice-primary", template: "pilot-light-alice-primary", live: "pilot-light-alice-primary-g20260101030000", templateReadOnly: true },
       { database: "pilot-light-alice-replica", template: "pilot-light-alice-replica", live: "pilot-light-alice-replica-g20260101050000", templateReadOnly: false },
     ];
-    expect(await deploy(["--stage", "alice"], h.io, { ...deployDeps("", calls), describeParameterGroups: fenced })).toBe(1);
+    expect(await deploy(["--stage", "alice", "--dev"], h.io, { ...deployDeps("", calls), describeParameterGroups: fenced })).toBe(1);
     expect(calls).toEqual([]);
     expect(h.errors()).toContain("holds read_only = 1");
   });
