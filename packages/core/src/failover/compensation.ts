@@ -19,7 +19,8 @@ import type { Assessment } from "./state";
 
 /**
  * The decision (pure): has a promotion started? RDS showing no source: yes. The lock no longer
- * ours: assume yes. No marker: no. A marker: RDS `modifying` says yes; the replica untouched
+ * ours: assume yes. No marker: no (but RDS `modifying` the replica, perhaps for an earlier attempt's
+ * promotion, is left to a person rather than rolled back). A marker: RDS `modifying` says yes; the replica untouched
  * (still replicating, not modifying) says no, but only once the acceptance window after the
  * last call has passed; before that the answer is not settled and compensation looks again.
  */
@@ -34,7 +35,15 @@ export function judgeFailure(
   const started = (why: string): Assessment => ({ promotionStarted: true, needsOperator: true, detail: `${why}; ${state}`, settled: true, attempts });
   if (!fence.known) return started("the failover lock was lost, so a promotion may have been requested");
   if (Database.hasPromotionStarted(replica)) return started(fence.promotionRequested ? "the promotion was requested" : "RDS reports a promotion");
-  if (!fence.promotionRequested) return { promotionStarted: false, needsOperator: false, detail: `${state}; no promotion was requested`, settled: true, attempts };
+  if (!fence.promotionRequested) {
+    // No promote call of this run, but RDS is modifying the replica: an earlier attempt's promotion
+    // may be under way (a run the monitor re-drove after NeedsOperator). Scaling DR back down could
+    // leave a promoted database unserved, so nothing is rolled back: a person decides.
+    if (replica.status === "modifying") {
+      return { promotionStarted: false, needsOperator: true, detail: `${state}; this run requested no promotion, but an earlier one may have: nothing is rolled back`, settled: true, attempts };
+    }
+    return { promotionStarted: false, needsOperator: false, detail: `${state}; no promotion was requested`, settled: true, attempts };
+  }
   const acceptance = Database.judgeAcceptance(replica, fence.lastRequestedAt ?? null, now, acceptanceSeconds);
   if (acceptance === "accepted") return started("the promotion was requested and RDS is modifying the replica");
   if (acceptance === "pending") {
