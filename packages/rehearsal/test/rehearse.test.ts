@@ -110,6 +110,11 @@ it("keeps the flapping primary's outages short of threshold checks even when the
   expect(r.events.map((e) => e.text)).not.toContain("health check failed (3 in a row)");
 });
 
+it("expects promotion-fails to be refused, not to need an operator, when the seed draws replica lag over the RPO budget (seed 31)", async () => {
+  const r = await run("promotion-fails", 31);
+  expect(r.expectation).toMatchObject({ outcome: "refused", actual: "refused", met: true });
+});
+
 /** The most degraded/recovered mails in any rolling hour of a run. */
 const healthMailsPerHour = (r: RehearsalReport) => {
   const mails = r.notifications.filter((n) => n.kind.startsWith("health."));
