@@ -309,4 +309,10 @@ describe("compensation's judgement of a promotion", () => {
   ] as const)("%s", (_why, fence, state, started, settled) => {
     expect(Failover.judgeFailure(fence, state, now, 120, 1)).toMatchObject({ promotionStarted: started, needsOperator: started, settled });
   });
+
+  it("leaves a replica RDS is modifying to a person when this run requested no promotion (an earlier attempt's may be under way)", () => {
+    const judged = Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "modifying" }), now, 120, 1);
+    expect(judged).toMatchObject({ promotionStarted: false, needsOperator: true, settled: true });
+    expect(judged.detail).toMatch(/nothing is rolled back/);
+  });
 });

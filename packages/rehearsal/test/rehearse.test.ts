@@ -214,17 +214,19 @@ describe("promotion that never completes", () => {
 
   it("reports the promotion as timed out with its error, the run as failed in NeedsOperator, and never as a success", async () => {
     const { report: r, lines } = await runWithProgress("promotion-fails");
-    expect(phase(r, "Promote replica → writable")).toMatchObject({ outcome: "timed-out", error: expect.stringMatching(/^PromotionTimeoutError: the database was not writable after 150 checks/) });
-    expect(phase(r, "Scale DR service → healthy")?.outcome).toBe("ok");
+    const texts = lines.map((l) => l.text);
+    // The first attempt: 150 checks 8 s apart, each poll also trying the fence in the dead region (bounded): 20 min and more.
+    const timedOut = texts.find((t) => t.startsWith("✗ Promote replica → writable timed out after"));
+    expect(timedOut).toMatch(/^✗ Promote replica → writable timed out after \d+ s: PromotionTimeoutError: the database was not writable after 150 checks/);
+    expect(Number(/after (\d+) s/.exec(timedOut ?? "")?.[1])).toBeGreaterThanOrEqual(1200);
+    expect(texts).toContainEqual(expect.stringMatching(/^✓ Scale DR service → healthy/));
+    expect(texts).not.toContainEqual(expect.stringMatching(/^✓ Promote replica/));
+    // The monitor owns the incident until users are served: it re-drives, and a re-driven run that
+    // finds RDS still modifying the replica rolls nothing back (afterEach checks the invariants).
+    expect(r.notifications.map((n) => n.kind)).toContain("failover.redrive");
     expect(r.verdict).toBe("failed");
     expect(r.execution?.endStateName).toBe("NeedsOperator");
     expect(r.targets?.rto).toMatchObject({ actualSeconds: null, met: false });
-    expect(r.advice[0]).toMatch(/^CheckPromotion gave up at its polling cap/);
-    // 80 checks 15 s apart, each poll also trying the fence in the dead region (bounded): 20 min and more.
-    const timedOut = lines.map((l) => l.text).find((t) => t.startsWith("✗ Promote replica → writable timed out after"));
-    expect(timedOut).toMatch(/^✗ Promote replica → writable timed out after \d+ s: PromotionTimeoutError/);
-    expect(Number(/after (\d+) s/.exec(timedOut ?? "")?.[1])).toBeGreaterThanOrEqual(1200);
-    expect(lines.map((l) => l.text)).not.toContainEqual(expect.stringMatching(/^✓ Promote replica/));
   });
 });
 

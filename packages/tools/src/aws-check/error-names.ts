@@ -30,6 +30,7 @@ export const clientPackages: Record<string, string> = {
   s3: "@aws-sdk/client-s3",
   lambda: "@aws-sdk/client-lambda",
   dynamodb: "@aws-sdk/client-dynamodb",
+  ssm: "@aws-sdk/client-ssm",
 };
 
 /**
