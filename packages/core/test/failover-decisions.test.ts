@@ -310,9 +310,13 @@ describe("compensation's judgement of a promotion", () => {
     expect(Failover.judgeFailure(fence, state, now, 120, 1)).toMatchObject({ promotionStarted: started, needsOperator: started, settled });
   });
 
-  it("leaves a replica RDS is modifying to a person when this run requested no promotion (an earlier attempt's may be under way)", () => {
-    const judged = Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "modifying" }), now, 120, 1);
+  it("leaves a replica RDS is modifying to a person in a later attempt that requested no promotion (the earlier attempt's may be under way)", () => {
+    const judged = Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "modifying" }), now, 120, 1, true);
     expect(judged).toMatchObject({ promotionStarted: false, needsOperator: true, settled: true });
     expect(judged.detail).toMatch(/nothing is rolled back/);
+  });
+
+  it("rolls back a first attempt that finds the replica modifying without its own promote call", () => {
+    expect(Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "modifying" }), now, 120, 1)).toMatchObject({ promotionStarted: false, needsOperator: false, settled: true });
   });
 });

@@ -19,8 +19,8 @@ import type { Assessment } from "./state";
 
 /**
  * The decision (pure): has a promotion started? RDS showing no source: yes. The lock no longer
- * ours: assume yes. No marker: no (but RDS `modifying` the replica, perhaps for an earlier attempt's
- * promotion, is left to a person rather than rolled back). A marker: RDS `modifying` says yes; the replica untouched
+ * ours: assume yes. No marker: no (but in a later attempt of an incident, RDS `modifying` the replica,
+ * perhaps for an earlier attempt's promotion, is left to a person rather than rolled back). A marker: RDS `modifying` says yes; the replica untouched
  * (still replicating, not modifying) says no, but only once the acceptance window after the
  * last call has passed; before that the answer is not settled and compensation looks again.
  */
@@ -30,16 +30,19 @@ export function judgeFailure(
   now: Date,
   acceptanceSeconds: number,
   attempts: number,
+  laterAttempt = false,
 ): Assessment {
   const state = `database ${replica.identifier} is ${replica.status}${replica.sourceIdentifier ? ` (replicating from ${replica.sourceIdentifier})` : " and promoted (standalone)"}`;
   const started = (why: string): Assessment => ({ promotionStarted: true, needsOperator: true, detail: `${why}; ${state}`, settled: true, attempts });
   if (!fence.known) return started("the failover lock was lost, so a promotion may have been requested");
   if (Database.hasPromotionStarted(replica)) return started(fence.promotionRequested ? "the promotion was requested" : "RDS reports a promotion");
   if (!fence.promotionRequested) {
-    // No promote call of this run, but RDS is modifying the replica: an earlier attempt's promotion
-    // may be under way (a run the monitor re-drove after NeedsOperator). Scaling DR back down could
-    // leave a promoted database unserved, so nothing is rolled back: a person decides.
-    if (replica.status === "modifying") {
+    // No promote call of this run, but it is a later attempt of an incident and RDS is modifying
+    // the replica: the earlier attempt's promotion may be under way (the monitor re-drives a run
+    // that ended NeedsOperator). Scaling DR back down could leave a promoted database unserved, so
+    // nothing is rolled back: a person decides. A first attempt still rolls back (a modification
+    // nobody requested for a promotion is not one).
+    if (laterAttempt && replica.status === "modifying") {
       return { promotionStarted: false, needsOperator: true, detail: `${state}; this run requested no promotion, but an earlier one may have: nothing is rolled back`, settled: true, attempts };
     }
     return { promotionStarted: false, needsOperator: false, detail: `${state}; no promotion was requested`, settled: true, attempts };
@@ -79,7 +82,9 @@ export async function assessFailure(
     }
     throw error;
   }
-  return judgeFailure(fence, replica, now, options.acceptanceSeconds, attempts);
+  // The monitor names an incident's later attempts `failover-<incident>-<n>` (Health.attemptName).
+  const laterAttempt = run.executionName.startsWith(`failover-${run.incidentId}-`);
+  return judgeFailure(fence, replica, now, options.acceptanceSeconds, attempts, laterAttempt);
 }
 
 /** Sets the DR service back to its pilot-light count (idempotent: no call when already there). */
