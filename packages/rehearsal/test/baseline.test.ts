@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { baselineOrchestration, sdkWaiters, waiterObserves } from "../src/baseline";
-import { sampleLatencies } from "../src/latency";
+import { modelledCriticalPath } from "../src/bench";
+import { sampleLatencies, type LatencySample } from "../src/latency";
 import { seededRandom, type Random } from "../src/random";
 
 const fixed = (u: number): Random => ({ next: () => u });
@@ -33,5 +34,19 @@ describe("baseline orchestration", () => {
   it("skips the DNS step when the stage has no hosted zone", () => {
     const run = baselineOrchestration(sampleLatencies(seededRandom(1)), seededRandom(2), false);
     expect(run.steps).toHaveLength(2);
+  });
+});
+
+describe("the critical path the bench measures our overhead against", () => {
+  const sample = (over: Partial<LatencySample>): LatencySample => ({ ...sampleLatencies(seededRandom(1)), ...over });
+
+  it("overlaps DNS propagation with the promotion: the pin is made right after the promote call", () => {
+    expect(modelledCriticalPath(sample({ promotion: 300, taskStart: 60, firstHealthCheck: 10, dnsInsync: 45 }), true)).toBe(300);
+  });
+
+  it("is the longest of the promotion, the scale-up and DNS", () => {
+    expect(modelledCriticalPath(sample({ promotion: 90, taskStart: 110, firstHealthCheck: 20, dnsInsync: 60 }), true)).toBe(130);
+    expect(modelledCriticalPath(sample({ promotion: 30, taskStart: 10, firstHealthCheck: 5, dnsInsync: 60 }), true)).toBe(60);
+    expect(modelledCriticalPath(sample({ promotion: 30, taskStart: 10, firstHealthCheck: 5, dnsInsync: 60 }), false)).toBe(30);
   });
 });
