@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "../../../core/src";
 import { binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
-import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortLatencies } from "./support";
 
 let suite: FailbackSuite;
 beforeAll(async () => {
@@ -16,10 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => suite.close());
 
-const fast = {
-  latencies: { promotionSeconds: 120, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
-  failbackLatencies: { renameSeconds: 120, replicaCreateSeconds: 600, enableBackupsSeconds: 30, firstBackupSeconds: 120 },
-};
+const fast = shortLatencies;
 const svc = (rig: FailbackRig, region: string) => [...rig.world.services.values()].find((s) => s.region === region)!;
 const mutating = (rig: FailbackRig) => rig.world.mutatingCalls().filter((c) => c.api !== "sns:Publish");
 

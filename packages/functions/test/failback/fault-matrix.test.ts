@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allStates } from "../../../world/src";
 import { failbackStepNames, type FailbackStepName } from "../../../../stacks/failback/steps";
 import { lambdaServiceError, permanentError } from "../failover/support";
-import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortestLatencies } from "./support";
 
 type Scenario = "reprotect" | "switchback" | "switchback-refused";
 type Reaction = "input-rejected" | "lock-not-acquired" | "rolled-back" | "needs-operator" | "not-protected" | "continues";
@@ -45,10 +45,7 @@ beforeAll(async () => {
 });
 afterAll(async () => suite.close());
 
-const fast = {
-  latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
-  failbackLatencies: { renameSeconds: 60, replicaCreateSeconds: 300, enableBackupsSeconds: 30, firstBackupSeconds: 60 },
-};
+const fast = shortestLatencies;
 
 async function scenarioRig(scenario: Scenario): Promise<{ rig: FailbackRig; input: Record<string, unknown> }> {
   const rig = await suite.rig(fast);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { State } from "@pilot-light/core";
 import { allStates, iamOf, taskFunctionId, type AslState, type FunctionRole } from "../../../world/src";
 import type { FailbackStepName } from "../../../../stacks/failback/steps";
-import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortLatencies } from "./support";
 
 let suite: FailbackSuite;
 beforeAll(async () => {
@@ -18,10 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => suite.close());
 
-const fast = {
-  latencies: { promotionSeconds: 120, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
-  failbackLatencies: { renameSeconds: 120, replicaCreateSeconds: 600, enableBackupsSeconds: 30, firstBackupSeconds: 120 },
-};
+const fast = shortLatencies;
 
 function roleOf(rig: FailbackRig, step: FailbackStepName): FunctionRole {
   const state = allStates(suite.definition).find(([name]) => name === step)?.[1] as AslState;

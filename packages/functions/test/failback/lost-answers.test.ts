@@ -4,7 +4,7 @@
  * completes and the world holds its invariants. Executed like fault-matrix.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortestLatencies } from "./support";
 
 let suite: FailbackSuite;
 beforeAll(async () => {
@@ -12,10 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => suite.close());
 
-const fast = {
-  latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
-  failbackLatencies: { renameSeconds: 60, replicaCreateSeconds: 300, enableBackupsSeconds: 30, firstBackupSeconds: 60 },
-};
+const fast = shortestLatencies;
 
 type Mode = "reprotect" | "switchback";
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failbackState, lostWrites, refusedWriteSeconds, transactionsAt } from "../../../world/src";
-import { expectInvariants, failoverInput, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite } from "./support";
+import { expectInvariants, failoverInput, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortLatencies } from "./support";
 
 let suite: FailbackSuite;
 beforeAll(async () => {
@@ -14,11 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => suite.close());
 
-const fast = {
-  latencies: { promotionSeconds: 120, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
-  failbackLatencies: { renameSeconds: 120, replicaCreateSeconds: 600, enableBackupsSeconds: 30, firstBackupSeconds: 120 },
-  replicaLag: [2, 1, 3],
-};
+const fast = { ...shortLatencies, replicaLag: [2, 1, 3] };
 
 const svc = (rig: FailbackRig, region: string) => [...rig.world.services.values()].find((s) => s.region === region)!;
 

@@ -235,3 +235,15 @@ export function reachReprotected(rig: FailbackRig, replicaLag: number[] = [1]): 
   };
   world.clock.advance(60);
 }
+
+/** Short latencies for workflow tests (minutes of virtual time, not hours). */
+export const shortLatencies = {
+  latencies: { promotionSeconds: 120, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
+  failbackLatencies: { renameSeconds: 120, replicaCreateSeconds: 600, enableBackupsSeconds: 30, firstBackupSeconds: 120 },
+};
+
+/** Shorter still, for the matrices that run a workflow once per step and fault. */
+export const shortestLatencies = {
+  latencies: { promotionSeconds: 60, taskStartSeconds: 30, firstHealthCheckSeconds: 5, dnsInsyncSeconds: 20 },
+  failbackLatencies: { renameSeconds: 60, replicaCreateSeconds: 300, enableBackupsSeconds: 30, firstBackupSeconds: 60 },
+};
