@@ -1,6 +1,7 @@
 /**
- * Detection (DR region, D2/D3): an EventBridge rule on the stage's schedule runs the health
- * monitor, which probes the primary ALB's /health.php, asks Route 53's health checkers (the Dns
+ * Detection (both regions, D2/D3): an EventBridge rule on the stage's schedule runs the health
+ * monitor, which probes the other region's /health.php (the DR region's copy: the primary ALB's),
+ * reads whether this region is armed (its database a replica of the watched one's, DNS not here), asks Route 53's health checkers (the Dns
  * stack's health check on the primary, on stages with DNS) before starting the failover state
  * machine (by its deterministic name, so no stack dependency), and follows its executions.
  * Least privilege: GetItem/PutItem on the state table, Publish on the alerts topic,
@@ -17,7 +18,7 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
-import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context";
+import { regionSides, usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context";
 import { Dns } from "./Dns";
 import { grantHealthMonitor, stateTableActions } from "./failover/monitor-grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
@@ -27,12 +28,18 @@ export { stateTableActions };
 
 export function Monitor({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
-  if (isPrimary) throw new Error("Monitor belongs to the DR region");
   const { table } = use(State);
   const { topic } = use(Alerts);
-  const { healthUrl } = use(Compute);
-  const primary = usePrimaryAddress(stack, names);
+  const compute = use(Compute);
+  const { healthUrl } = compute;
   const health = config.health;
+  // Each region's copy watches the other region, and is armed at run time (Health.readArming):
+  // this region's database is what it would promote, the watched region's what it would replace.
+  const sides = regionSides(config, names, isPrimary);
+  if (isPrimary && !config.dns) throw new Error("Monitor: the primary region's copy needs DNS (where users are sent decides whether it may act)");
+  const watchedUrl = config.dns ? `https://${Stage.regionalHost(config.dns, sides.watched.region)}/health.php` : usePrimaryAddress(stack, names).healthUrl;
+  const localDbArn = stack.formatArn({ service: "rds", resource: "db", resourceName: sides.local.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const watchedDbArn = stack.formatArn({ service: "rds", region: sides.watched.region, resource: "db", resourceName: sides.watched.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
   const stateMachineArn = stack.formatArn({
     service: "states",
@@ -47,17 +54,18 @@ export function Monitor({ stack, app }: StackContext) {
     resourceName: `${names.stateMachine}:*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
-  // The second opinion: the health check Route 53's failover record uses (only stages with DNS have one).
-  const healthCheckId = config.dns ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
+  // The second opinion: the health check Route 53's failover record uses (only stages with DNS have
+  // one, on the primary's record: the primary region's copy has none for the DR region).
+  const healthCheckId = config.dns && !isPrimary ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
   // A burst costs one probe timeout plus the spacing; the second opinion at most 4 s (its client's
   // bounds); the rest is a few DynamoDB/SNS/SFN calls.
   const timeoutSeconds = health.probeTimeoutSeconds + 25;
-  // After a failover the old primary is expected to fail: recommend, never start a second failover.
-  const autoFailover = health.autoFailover && config.activeRegion === "primary";
+  // Whether it may start a failover is decided at run time (arming), never by activeRegion.
+  const autoFailover = health.autoFailover;
 
   const monitor = new Function(stack, "HealthMonitor", {
     handler: "packages/functions/src/health-monitor.handler",
-    description: `pilot-light ${config.stage}: probes the primary /health.php and starts the failover at the threshold`,
+    description: `pilot-light ${config.stage}: probes the ${sides.watched.role} region's /health.php and, when armed, starts the failover at the threshold`,
     timeout: timeoutSeconds,
     memorySize: 256,
     // An async retry of a tick counts nothing twice; it only repairs an interrupted StartExecution.
@@ -66,9 +74,14 @@ export function Monitor({ stack, app }: StackContext) {
       STATE_TABLE: table.tableName,
       TOPIC_ARN: topic.topicArn,
       STATE_MACHINE_ARN: stateMachineArn,
-      // A stage with a domain probes the primary's own name over HTTPS (Compute's certificate covers it).
-      PRIMARY_HEALTH_URL: config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : primary.healthUrl,
-      ...(health.probeDr ? { DR_HEALTH_URL: healthUrl } : {}),
+      // A stage with a domain probes the watched region's own name over HTTPS (Compute's certificate covers it).
+      PRIMARY_HEALTH_URL: watchedUrl,
+      ...(health.probeDr && !isPrimary ? { DR_HEALTH_URL: healthUrl } : {}),
+      WATCHED: sides.watched.role,
+      LOCAL_DB_ID: sides.local.db,
+      WATCHED_DB_ID: sides.watched.db,
+      WATCHED_DB_ARN: watchedDbArn,
+      ...(config.dns ? { LOCAL_ALB_DNS: compute.alb.loadBalancerDnsName, HOSTED_ZONE_ID: config.dns.hostedZoneId, RECORD_NAME: config.dns.recordName } : {}),
       FAILURE_THRESHOLD: String(health.failureThreshold),
       PROBE_TIMEOUT_MS: String(health.probeTimeoutSeconds * 1000),
       PROBES_PER_CHECK: String(health.probesPerCheck),
@@ -84,12 +97,12 @@ export function Monitor({ stack, app }: StackContext) {
       POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
     },
   });
-  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
+  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, localDbArn, hostedZoneId: config.dns?.hostedZoneId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
 
   new events.Rule(stack, "HealthSchedule", {
     // Named so operators can pause detection for maintenance: aws events disable-rule --name ...
     ruleName: `${names.prefix}-health-check`,
-    description: `pilot-light ${config.stage}: health check of the primary region (${health.schedule})`,
+    description: `pilot-light ${config.stage}: health check of the ${sides.watched.role} region (${health.schedule})`,
     schedule: events.Schedule.expression(health.schedule),
     targets: [new targets.LambdaFunction(monitor, { retryAttempts: 2, maxEventAge: Duration.minutes(Math.max(1, Stage.scheduleMinutes(health.schedule) ?? 1)) })],
   });
@@ -120,7 +133,7 @@ export function Monitor({ stack, app }: StackContext) {
     {
       id: "AwsSolutions-IAM5",
       reason: "DescribeExecution of the executions of this one state machine: the monitor names each attempt when it starts it, and follows executions others started.",
-      appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+      appliesTo: [`Resource::arn:<AWS::Partition>:states:${app.region}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
     },
   ]);
   suppressLogRetention(stack);

@@ -21,6 +21,18 @@ export function useStage(app: App) {
   };
 }
 
+/**
+ * This region and the other, as the orchestrator's copy deployed here sees them: each region's
+ * database keeps its CloudFormation name whatever role it plays (`…-primary` in the primary
+ * region, `…-replica` in DR), so a copy promotes the database of its own region and fences the
+ * other region's, whichever serves.
+ */
+export function regionSides(config: Stage.StageConfig, names: ReturnType<typeof Stage.resourceNames>, isPrimary: boolean) {
+  const primary = { role: "primary" as const, region: config.primaryRegion, db: names.primaryDb, parameterGroup: names.primaryParameterGroup };
+  const dr = { role: "dr" as const, region: config.drRegion, db: names.replicaDb, parameterGroup: names.replicaParameterGroup };
+  return isPrimary ? { local: primary, watched: dr } : { local: dr, watched: primary };
+}
+
 /** The DR region's SSM parameter with the id of the Route 53 health check on the primary (written by Dns). */
 export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
   return `${names.ssmPrefix}/dr/primary-health-check-id`;

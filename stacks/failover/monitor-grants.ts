@@ -24,6 +24,10 @@ export interface MonitorResources {
   executionsArn: string;
   /** The health check Route 53's failover record uses (stages with DNS). */
   healthCheckId: string | undefined;
+  /** This region's database: its replication source decides whether the monitor is armed. */
+  localDbArn: string;
+  /** The zone of the failover records (stages with DNS): where the PRIMARY record sends users. */
+  hostedZoneId: string | undefined;
   tableArn: string;
   grantTable(grantee: iam.IGrantable, ...actions: string[]): void;
   grantPublish(grantee: iam.IGrantable): void;
@@ -38,6 +42,8 @@ export function grantHealthMonitor(fn: Grantee, r: MonitorResources): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [r.stateMachineArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:DescribeExecution"], resources: [r.executionsArn] }));
   if (r.healthCheckId) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["route53:GetHealthCheckStatus"], resources: [`arn:${r.stack.partition}:route53:::healthcheck/${r.healthCheckId}`] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [r.localDbArn] }));
+  if (r.hostedZoneId) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["route53:ListResourceRecordSets"], resources: [`arn:${r.stack.partition}:route53:::hostedzone/${r.hostedZoneId}`] }));
   r.grantTable(fn, ...stateTableActions);
   r.grantPublish(fn);
 }

@@ -78,6 +78,8 @@ export function standaloneFailoverTemplate(region = "eu-central-1", recordName =
     stateMachineArn: p.StateMachineArn,
     executionsArn: p.ExecutionsArn,
     healthCheckId: p.HealthCheckId,
+    localDbArn: p.ReplicaArn,
+    hostedZoneId: p.HostedZoneId,
     tableArn: p.TableArn,
     grantTable: (g, ...actions) => table.grant(g, ...actions),
     grantPublish: (g) => topic.grantPublish(g),

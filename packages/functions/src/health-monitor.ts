@@ -8,6 +8,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -35,7 +36,8 @@ const configured = Scope.lazy(() => {
   const env = readEnv();
   const region = env.AWS_REGION;
   const healthCheckId = env.HEALTH_CHECK_ID;
-  const route53 = healthCheckId ? new Route53Client({ region, ...route53ClientConfig }) : undefined;
+  const route53 = healthCheckId || env.HOSTED_ZONE_ID ? new Route53Client({ region, ...route53ClientConfig }) : undefined;
+  const arming = armingDeps(env, region, route53);
   const deps: Health.MonitorDeps = {
     store: {
       db: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }),
@@ -46,6 +48,7 @@ const configured = Scope.lazy(() => {
     sns: new SNSClient({ region }),
     topicArn: env.TOPIC_ARN,
     ...(route53 && healthCheckId ? { secondOpinion: () => Health.askRoute53(route53, healthCheckId, () => new Date()) } : {}),
+    ...(arming ? { arming: () => Health.readArming(arming) } : {}),
     // The Operations stack's notification-failed alarm watches this; its action is an OpsItem, not SNS.
     onPublishFailed: (notification, error) => {
       metrics.addMetric("NotificationFailures", MetricUnit.Count, 1);
@@ -54,6 +57,16 @@ const configured = Scope.lazy(() => {
   };
   return { settings: Health.monitorSettings(env), deps };
 });
+
+/** Run-time arming (this region's database and, with DNS, where the PRIMARY record sends users), when configured. */
+function armingDeps(env: Health.MonitorEnv, region: string, route53: Route53Client | undefined): Health.ArmingDeps | undefined {
+  if (!env.LOCAL_DB_ID || !env.WATCHED_DB_ID || !env.WATCHED_DB_ARN) return undefined;
+  const dns =
+    route53 && env.HOSTED_ZONE_ID && env.RECORD_NAME && env.LOCAL_ALB_DNS
+      ? { route53, hostedZoneId: env.HOSTED_ZONE_ID, recordName: env.RECORD_NAME, localAlbDns: env.LOCAL_ALB_DNS }
+      : undefined;
+  return { rds: new RDSClient({ region }), localId: env.LOCAL_DB_ID, watched: { identifier: env.WATCHED_DB_ID, arn: env.WATCHED_DB_ARN }, ...(dns ? { dns } : {}) };
+}
 
 export const handler = wrap(Health.MonitorTick, async (event) => {
   const { deps, settings } = configured();
@@ -69,6 +82,7 @@ export const handler = wrap(Health.MonitorTick, async (event) => {
     incidentId: report.incidentId,
     execution: report.execution,
     secondOpinion: report.secondOpinion,
+    arming: report.arming,
     followed: report.followed,
     closedIncident: report.closedIncident,
     published: report.published,

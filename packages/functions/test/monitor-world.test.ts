@@ -108,11 +108,11 @@ describe("the monitor owns the incident until it is resolved", () => {
     expectInvariants(w);
   });
 
-  it("follows an operator's failover that holds the lock instead of starting another, and stands down when it succeeds", async () => {
-    // A promotion long enough that the operator's run still holds the lock when the monitor looks at its own refused attempt.
+  it("leaves an operator's failover alone once it pinned DNS to DR: the monitor is no longer armed, starts nothing, follows nothing", async () => {
+    // The operator's run promotes and pins DNS within the second it starts; the monitor's third failed check comes 30 s later.
     const w = await suite.stage({ latencies: { promotionSeconds: 600 } });
     const operator = "failover-test-20260101T030930Z";
-    await w.play({
+    const ticks = await w.play({
       ticks: 6,
       changes: [
         { atSeconds: 0, apply: primaryRegionDown },
@@ -120,13 +120,12 @@ describe("the monitor owns the incident until it is resolved", () => {
       ],
     });
     await w.settle();
-    expect(w.executions.map((e) => [e.name, e.record?.status, e.record?.states.at(-1)])).toEqual([
-      [operator, "SUCCEEDED", "Done"],
-      ["failover-primary-20260101T031000Z", "FAILED", "FailoverAlreadyRunning"],
-    ]);
-    expect(count(w, "failover.following")).toBe(1);
-    expect(count(w, "failover.redrive")).toBe(0);
-    expect((await w.state()).incident).toMatchObject({ followed: operator, attempt: 1, resolution: { kind: "failed-over", detail: `execution ${operator} succeeded` } });
+    expect(w.executions.map((e) => [e.name, e.record?.status, e.record?.states.at(-1)])).toEqual([[operator, "SUCCEEDED", "Done"]]);
+    // Still a replica, but users are sent to DR: a failover to this region is under way (Health.decideArming).
+    expect(ticks[2]?.arming).toMatchObject({ kind: "serving", detail: expect.stringMatching(/a failover to this region is under way/) });
+    expect(ticks.slice(2).map((t) => t.consecutiveFailures)).toEqual([0, 0, 0, 0]);
+    expect(kinds(w).filter((k) => k.startsWith("failover.") && k !== "failover.started" && k !== "failover.succeeded")).toEqual([]);
+    expect((await w.state()).incident).toBeUndefined();
     expect(promotions(w)).toBe(1);
     expectInvariants(w);
   });

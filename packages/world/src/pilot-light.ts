@@ -31,6 +31,13 @@ export interface PilotLightOptions {
   /** Days of automated backups the stage keeps (DESIGN D6: 7). */
   backupRetentionDays?: number;
   dns?: boolean;
+  /**
+   * The names of the serving database and its replica (default `<prefix>-primary`, `<prefix>-replica`).
+   * State C as the primary region's orchestrator sees it (after a re-protect: the DR region serves
+   * from `…-replica`, the primary region holds `…-primary`, a replica of it) is this topology with
+   * the regions and the names swapped: `reprotectedWorld`.
+   */
+  databaseNames?: { serving: string; replica: string };
   latencies?: Partial<Latencies>;
   clock?: VirtualClock;
 }
@@ -91,13 +98,13 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
   const ids: PilotLightIds = {
     primaryRegion,
     drRegion,
-    primaryDb: `${prefix}-primary`,
-    primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${prefix}-primary`,
-    primaryParameterGroup: `${prefix}-primary`,
-    replicaParameterGroup: `${prefix}-replica`,
+    primaryDb: options.databaseNames?.serving ?? `${prefix}-primary`,
+    primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${options.databaseNames?.serving ?? `${prefix}-primary`}`,
+    primaryParameterGroup: options.databaseNames?.serving ?? `${prefix}-primary`,
+    replicaParameterGroup: options.databaseNames?.replica ?? `${prefix}-replica`,
     stateMachineArn: `arn:aws:states:${drRegion}:${account}:stateMachine:${prefix}-failover`,
-    replicaDb: `${prefix}-replica`,
-    replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${prefix}-replica`,
+    replicaDb: options.databaseNames?.replica ?? `${prefix}-replica`,
+    replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${options.databaseNames?.replica ?? `${prefix}-replica`}`,
     cluster: prefix,
     service: `${prefix}-web`,
     taskDefinition: `arn:aws:ecs:${drRegion}:${account}:task-definition/${prefix}-web:1`,
@@ -201,6 +208,45 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     world.zones.set(ids.hostedZoneId, [record("primary", "PRIMARY", ids.primaryAlbDns), record("secondary", "SECONDARY", ids.drAlbDns)]);
   }
   return { world, ids };
+}
+
+/**
+ * The same deployment as the other region's orchestrator sees it: the Failover stack deployed in
+ * the primary region acts on its own database (`…-primary`) and fences the DR region's, so every
+ * "primary" id names the DR region's resource and every "dr" id the primary region's.
+ */
+export function mirrorIds(ids: PilotLightIds): PilotLightIds {
+  const account = ids.primaryArn.split(":")[4] ?? "";
+  const swap = (arn: string) => arn.replace(`:${ids.primaryRegion}:`, "\0").replace(`:${ids.drRegion}:`, `:${ids.primaryRegion}:`).replace("\0", `:${ids.drRegion}:`);
+  return {
+    ...ids,
+    primaryRegion: ids.drRegion,
+    drRegion: ids.primaryRegion,
+    primaryDb: ids.replicaDb,
+    primaryArn: ids.replicaArn,
+    replicaDb: ids.primaryDb,
+    replicaArn: ids.primaryArn,
+    primaryParameterGroup: ids.replicaParameterGroup,
+    replicaParameterGroup: ids.primaryParameterGroup,
+    stateMachineArn: `arn:aws:states:${ids.primaryRegion}:${account}:stateMachine:${ids.stateMachineArn.split(":").pop() ?? ""}`,
+    taskDefinition: swap(ids.taskDefinition),
+    targetGroupArn: ids.primaryTargetGroupArn,
+    primaryTargetGroupArn: ids.targetGroupArn,
+    topicArn: swap(ids.topicArn),
+    primaryAlbDns: ids.drAlbDns,
+    drAlbDns: ids.primaryAlbDns,
+  };
+}
+
+/**
+ * State C as the primary region's orchestrator sees it: the DR region serves from `…-replica`,
+ * the primary region's `…-primary` is a cross-Region read replica of it, DNS pinned to DR. In
+ * `ids`, "primary" names the serving side (the DR region) and "dr" the side that fails over to
+ * itself (the primary region), as `mirrorIds` gives the primary region's orchestrator.
+ */
+export function reprotectedWorld(options: Omit<PilotLightOptions, "primaryRegion" | "drRegion" | "databaseNames"> = {}): { world: WorldState; ids: PilotLightIds } {
+  const prefix = options.prefix ?? "pilot-light-test";
+  return pilotLightWorld({ ...options, primaryRegion: "eu-central-1", drRegion: "eu-west-1", databaseNames: { serving: `${prefix}-replica`, replica: `${prefix}-primary` } });
 }
 
 /** The environment the Failover stack gives every step Lambda (and ExecutionEnded). */

@@ -161,9 +161,12 @@ function prepareIam(world: WorldState, ids: PilotLightIds): { account: string; t
  * Makes a pilot-light world enforce the standalone failover template's roles: its account,
  * its alerts topic's key, and every step function's role bound to the world's resources.
  */
-export function enforceFailoverRoles(world: WorldState, template: CfnTemplateJson, ids: PilotLightIds, tableName: string): void {
+export function enforceFailoverRoles(world: WorldState, template: CfnTemplateJson, ids: PilotLightIds, tableName: string, copy?: { functions: string[]; region: string }): void {
   const { account, topicKeyArn } = prepareIam(world, ids);
-  iamOf(world).addRoles(functionRoles(template, { region: ids.drRegion, account, templateAccount: "000000000000", refs: standaloneFailoverRefs(ids, tableName, topicKeyArn) }));
+  const roles = functionRoles(template, { region: ids.drRegion, account, templateAccount: "000000000000", refs: standaloneFailoverRefs(ids, tableName, topicKeyArn) });
+  // The other region's copy of some functions (the orchestrator runs in both regions; `ids` from
+  // `mirrorIds`): the same grants on that region's resources, as `<functionId>@<region>`.
+  iamOf(world).addRoles(copy ? roles.filter((r) => copy.functions.includes(r.functionId.replace(/[0-9A-F]{8}$/, ""))).map((r) => ({ ...r, functionId: regionalCopy(r.functionId, copy.region) })) : roles);
 }
 
 /** The standalone failback template's parameters (stacks/failback/standalone.ts) bound to a failback world's resources. */
@@ -187,6 +190,11 @@ export function standaloneFailbackRefs(ids: FailbackIds, tableName: string, topi
 export function enforceFailbackRoles(world: WorldState, template: CfnTemplateJson, ids: FailbackIds, tableName: string): void {
   const { account, topicKeyArn } = prepareIam(world, ids);
   iamOf(world).addRoles(functionRoles(template, { region: ids.drRegion, account, templateAccount: "000000000000", refs: standaloneFailbackRefs(ids, tableName, topicKeyArn) }));
+}
+
+/** The id of a function's copy in another region (the same grants, that region's resources). */
+export function regionalCopy(functionId: string, region: string): string {
+  return `${functionId}@${region}`;
 }
 
 /** The function a template names `name` (its construct id: the logical id without CDK's hash). */

@@ -30,6 +30,19 @@ export const MonitorEnv = z.object({
   MIN_AVAILABILITY_PERCENT: z._default(int(0, 99), 50),
   NOTICES_PER_HOUR: z._default(int(1, 12), 2),
   FAILOVER_ATTEMPTS: z._default(int(1, 10), 4),
+  /** Which region this monitor watches (the other one): its state item, incidents and execution names say so. */
+  WATCHED: z._default(z.enum(["primary", "dr"]), "primary"),
+  /**
+   * Run-time arming (Health.readArming): this region's database, and the watched region's. Absent:
+   * the monitor is armed as AUTO_FAILOVER says.
+   */
+  LOCAL_DB_ID: z.optional(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, "must be a DB instance identifier"))),
+  WATCHED_DB_ID: z.optional(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, "must be a DB instance identifier"))),
+  WATCHED_DB_ARN: z.optional(z.string().check(z.startsWith("arn:", "must be a DB instance ARN"))),
+  /** This region's load balancer: where DNS sends users is compared with it (stages with DNS). */
+  LOCAL_ALB_DNS: z.optional(z.string().check(z.minLength(1))),
+  HOSTED_ZONE_ID: z.optional(z.string().check(z.regex(/^[A-Z0-9]{1,32}$/, "must be a Route 53 hosted zone id"))),
+  RECORD_NAME: z.optional(z.string().check(z.minLength(1))),
   /** Pause before the first re-drive (it doubles for each later one, up to 30 minutes). */
   REDRIVE_BACKOFF_SECONDS: z._default(int(0, 3_600), 300),
 });
@@ -50,7 +63,7 @@ export function readEnv<S extends z.ZodMiniType>(schema: S, env: Record<string, 
 
 export function monitorSettings(env: MonitorEnv): MonitorSettings {
   return {
-    target: "primary",
+    target: env.WATCHED,
     url: env.PRIMARY_HEALTH_URL,
     drUrl: env.DR_HEALTH_URL,
     probe: { timeoutMs: env.PROBE_TIMEOUT_MS, count: env.PROBES_PER_CHECK, spacingMs: env.PROBE_SPACING_MS },

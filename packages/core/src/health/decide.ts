@@ -10,6 +10,7 @@ import { ValidationError, TerminalError } from "../errors";
 import type { ProbeResult } from "./contract";
 import type { AttemptRecord, ClosedIncident, Evidence, FailoverRequest, HealthState, Incident, Outgoing, Resolution } from "./model";
 import type { SecondOpinion } from "./second-opinion";
+import type { Arming } from "./arming";
 
 export interface Policy {
   /** Consecutive failed checks that open an incident. */
@@ -51,6 +52,8 @@ export interface Observation {
   evidence: Evidence;
   /** Asked only when this tick may start an attempt (see `needsSecondOpinion`). */
   secondOpinion?: SecondOpinion;
+  /** Read at a failing check with no incident open; absent: armed as the policy says (a monitor with no arming reader). */
+  arming?: Arming;
 }
 
 export interface StartRequest {
@@ -124,12 +127,17 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
   if (isNewTick) {
     const { evidence } = observation;
     const windowMs = policy.availability.windowMinutes * 60_000;
-    const recent = [...state.recent, { tick: observation.tick, ok: evidence.ok }].filter((c) => Date.parse(c.tick) > tickMs - windowMs);
+    // This region serves: the watched region holds its standby, a pilot light whose app is not
+    // expected to answer. Not a failure, and nothing to tell (its replica has its own lag alarm).
+    const standby = observation.arming?.kind === "serving" && !evidence.ok;
+    const recent = [...state.recent, { tick: observation.tick, ok: evidence.ok || standby }].filter((c) => Date.parse(c.tick) > tickMs - windowMs);
     next = { ...next, lastTick: observation.tick, lastCheck: evidence, recent, windowSince: state.windowSince ?? observation.tick };
     // Once the monitor stood down (failed over, operator needed), the old primary's flapping is noise.
     const quiet = Boolean(state.incident?.resolution);
 
-    if (evidence.ok) {
+    if (standby) {
+      next = { ...next, consecutiveFailures: 0 };
+    } else if (evidence.ok) {
       if (state.consecutiveFailures > 0 && !quiet) healthNote("health.recovered", `${state.target} recovered`, recoveredBody(state, evidence));
       next = { ...next, consecutiveFailures: 0, lastSuccess: evidence };
     } else {
@@ -141,7 +149,9 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
         if (trigger) {
           const incident = openIncident(state.target, observation, trigger, failures, next.recent, policy, now, state.lastSuccess?.at);
           next = { ...next, incident };
-          if (incident.action === "recommend") note("failover.recommended", `${state.target} down: failover recommended`, recommendedBody(incident, evidence));
+          const arming = observation.arming;
+          if (incident.notArmed === "stranded" && arming) note("failover.stranded", `${state.target} down and no region can take over: act now`, strandedBody(state.target, incident, evidence, arming, policy));
+          else if (incident.action === "recommend") note("failover.recommended", `${state.target} down: failover recommended`, recommendedBody(incident, evidence, arming));
         }
       }
     }
@@ -423,6 +433,8 @@ function openIncident(
       : `${target} /health.php passed ${Math.round(availability(recent))} % of ${recent.length} checks in the last ${policy.availability.windowMinutes} min (floor ${policy.availability.minPercent} %)`;
   const reason = clip(`${why}; last check at ${observation.evidence.at}: ${summarize(observation.evidence)}`, 300);
   const base = { id, openedAt: now.toISOString(), reason, trigger, attempt: 1, startAttempts: 0, history: [], ...(lastHealthyAt ? { lastHealthyAt } : {}) };
+  const arming = observation.arming;
+  if (arming?.kind === "stranded" || arming?.kind === "unknown") return { ...base, action: "recommend", notArmed: arming.kind };
   return { ...base, action: policy.autoFailover ? "failover" : "recommend" };
 }
 
@@ -456,6 +468,7 @@ function isDue(incident: Incident, now: Date): boolean {
 
 /** No execution runs or is being started for it, and none is followed: closing it undoes nothing. */
 function isInert(incident: Incident): boolean {
+  if (incident.notArmed) return true;
   return incident.action === "failover" && !incident.resolution && !incident.execution && !incident.followed;
 }
 
@@ -522,14 +535,37 @@ function recoveredBody(state: HealthState, evidence: Evidence): string {
   ].join("\n");
 }
 
-function recommendedBody(incident: Incident, evidence: Evidence): string {
+function recommendedBody(incident: Incident, evidence: Evidence, arming: Arming | undefined): string {
   return [
     `Incident ${incident.id}: ${incident.reason}`,
     ...evidenceLines(evidence),
-    "Automatic failover is off for this stage (health.autoFailover: false): nothing was started.",
+    incident.notArmed
+      ? `This region's orchestrator is not armed (${arming?.detail ?? incident.notArmed}): nothing was started. It fails over only from a read replica of the watched region's database.`
+      : "Automatic failover is off for this stage (health.autoFailover: false): nothing was started.",
     `To fail over, start the failover state machine with {"mode":"failover","reason":"...","requestedBy":"<you>","incidentId":"${incident.id}"}.`,
     "Close the incident afterwards (docs/detection.md) so the monitor can open a new one.",
   ].join("\n");
+}
+
+/**
+ * The serving region is down and the region this monitor runs in holds no replica of its
+ * database (after a failover, before re-protect): the design refuses to start anything, since
+ * this region's database misses every write made since the failover; a person decides.
+ */
+function strandedBody(target: string, incident: Incident, evidence: Evidence, arming: Arming, policy: FullPolicy): string {
+  return [
+    `Incident ${incident.id}: ${incident.reason}`,
+    ...evidenceLines(evidence),
+    `Users are sent to the ${target} region, which does not answer, and no region can take over by itself: ${arming.detail}.`,
+    "This region's database is the one users left at the last failover: it misses every write made since, so nothing was started.",
+    `Run now: pnpm dr status --stage ${stageOf(policy.label)}`,
+    "Then docs/runbook.md, \"The serving region fails before re-protect\": wait for the region (no data lost) or serve from this region's database (the writes since the failover stay in the failed region until it returns).",
+  ].join("\n");
+}
+
+/** "pilot-light prod" → "prod" (the label the Monitor stack sets). */
+function stageOf(label: string): string {
+  return label.replace(/^pilot-light\s+/, "") || "<stage>";
 }
 
 function withheldBody(incident: Incident, opinion: SecondOpinion, evidence: Evidence): string {

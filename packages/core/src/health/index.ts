@@ -10,6 +10,7 @@ export * from "./model";
 export * from "./probe";
 export * from "./decide";
 export * from "./second-opinion";
+export * from "./arming";
 export * from "./store";
 export * from "./monitor";
 export * from "./config";

@@ -65,6 +65,11 @@ export const Incident = z.object({
   openedAt: z.string(),
   /** failover: the monitor starts the state machine; recommend: it only tells people. */
   action: z.enum(["failover", "recommend"]),
+  /**
+   * Why a stage that fails over by itself only told people: this region was not armed when the
+   * incident opened (Health.decideArming). Such an incident closes itself once the watched region passes again.
+   */
+  notArmed: z.optional(z.enum(["stranded", "unknown"])),
   reason: z.string(),
   /** The last passing check before it opened: every attempt's RTO is measured from it. */
   lastHealthyAt: z.optional(z.string()),

@@ -15,6 +15,7 @@ import type { Decision, ExecutionView, Observation, Policy, StartRequest, StartR
 import type { Evidence, HealthState, Outgoing } from "./model";
 import { check, type CheckOptions, type CheckResult } from "./probe";
 import { unavailable, type SecondOpinion } from "./second-opinion";
+import type { Arming } from "./arming";
 import { StateContentionError, archiveIncident, loadState, readFailoverLock, saveState, transact, type HealthStore } from "./store";
 
 export interface MonitorDeps {
@@ -25,6 +26,11 @@ export interface MonitorDeps {
   topicArn: string;
   /** The independent vantage; absent on a stage without a Route 53 health check. */
   secondOpinion?: () => Promise<SecondOpinion>;
+  /**
+   * Whether this region may fail over now (Health.readArming): read at a failing check with no
+   * incident open. Absent: the policy alone decides (a monitor deployed before arming existed).
+   */
+  arming?: () => Promise<Arming>;
   /** Told of every notification SNS refused (the handler counts NotificationFailures: an alarm without SNS). */
   onPublishFailed?: (notification: Outgoing, error: unknown) => void;
   now?: () => Date;
@@ -52,6 +58,8 @@ export interface TickReport {
   execution?: { name: string; started: boolean; executionArn?: string };
   /** Asked when this tick could start an attempt. */
   secondOpinion?: SecondOpinion;
+  /** Read when this tick's failed check could open an incident. */
+  arming?: Arming;
   /** What DescribeExecution said of the execution the incident follows. */
   followed?: { executionArn: string; status: string; error?: string };
   /** The monitor closed its own incident: healthy again, nothing had been changed. */
@@ -73,8 +81,11 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
 
   // Asked before deciding, and only when this check could start an attempt (never on a passing
   // check): the opinion goes into the attempt's fixed input.
-  if (!evidence.ok && needsSecondOpinion(await loadState(deps.store, settings.target), observation, settings.policy, now())) {
-    observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
+  if (!evidence.ok) {
+    const stored = await loadState(deps.store, settings.target);
+    // Armed or not is what AWS shows now: the incident's action is fixed when it opens.
+    if (deps.arming && !stored.incident) observation.arming = await deps.arming();
+    if (needsSecondOpinion(stored, observation, settings.policy, now())) observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
   }
   const decided = await transact<Decision>(deps.store, settings.target, (state) => {
     const d = decide(state, observation, settings.policy, now());
@@ -91,6 +102,7 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
     consecutiveFailures: state.consecutiveFailures,
     incidentId: state.incident?.id,
     secondOpinion: observation.secondOpinion,
+    ...(observation.arming ? { arming: observation.arming } : {}),
     published: [],
   };
   if (decision.kind === "write" && decision.archive) {

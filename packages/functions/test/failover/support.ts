@@ -70,6 +70,8 @@ export interface Rig {
 export interface Suite {
   definition: AslDefinition;
   source: string;
+  /** The standalone failover template the roles come from. */
+  template: CfnTemplateJson;
   /** A fresh world (and fresh handler modules reading its settings) for one test. */
   rig(options?: PilotLightOptions & { primaryDown?: boolean }): Promise<Rig>;
   /**
@@ -97,6 +99,7 @@ export async function startSuite(): Promise<Suite> {
   return {
     definition,
     source,
+    template,
     async rig(options = {}) {
       restoreApis?.();
       const { world, ids } = pilotLightWorld(options);

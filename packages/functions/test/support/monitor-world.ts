@@ -9,7 +9,7 @@
 import { StartExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { vi } from "vitest";
 import { Health } from "@pilot-light/core";
-import { Scheduler, functionIdOf, iamOf, lambdaContext, type ExecutionRecord, type WorldState } from "../../../world/src";
+import { Scheduler, enforceFailoverRoles, functionIdOf, iamOf, lambdaContext, mirrorIds, regionalCopy, type ExecutionRecord, type PilotLightIds, type WorldState } from "../../../world/src";
 import { startSuite, type Rig, type Suite } from "../failover/support";
 
 export interface Execution {
@@ -27,6 +27,7 @@ export interface TickSummary {
   incidentId?: string;
   execution?: { name: string; started: boolean };
   secondOpinion?: Health.SecondOpinion;
+  arming?: Health.Arming;
   followed?: { status: string; error?: string };
   closedIncident?: string;
   error?: string;
@@ -48,10 +49,16 @@ export interface MonitorWorld {
   state(): Promise<Health.HealthState>;
   /** Seconds since play() began. */
   since(ms: number): number;
+  /**
+   * The primary region's copy of the orchestrator's monitor (stage option `primaryRegionMonitor`):
+   * it watches the DR region, with its own table and alert topic, as its synthesized role; it
+   * ticks right after the DR region's monitor, skipped while its own region is down.
+   */
+  peer?: { ids: PilotLightIds; ticks: TickSummary[]; state(): Promise<Health.HealthState> };
 }
 
 export interface MonitorWorldSuite {
-  stage(options?: Parameters<Suite["rig"]>[0] & { env?: Record<string, string> }): Promise<MonitorWorld>;
+  stage(options?: Parameters<Suite["rig"]>[0] & { env?: Record<string, string>; primaryRegionMonitor?: boolean }): Promise<MonitorWorld>;
   close(): Promise<void>;
 }
 
@@ -61,7 +68,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
   const suite = await startSuite();
   return {
     async stage(options = {}) {
-      const { env = {}, ...rigOptions } = options;
+      const { env = {}, primaryRegionMonitor = false, ...rigOptions } = options;
       const rig = await suite.rig(rigOptions);
       const { world, ids } = rig;
       const scheduler = Scheduler.of(world.clock);
@@ -100,12 +107,18 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
         AUTO_FAILOVER: "true",
         START_LEASE_MS: "70000",
         STAGE_LABEL: "pilot-light test",
-        ...(ids.dns ? { HEALTH_CHECK_ID: "hc-primary-0001" } : {}),
+        // Run-time arming, as the Monitor stack configures it: this region's database, the watched one's.
+        LOCAL_DB_ID: ids.replicaDb,
+        WATCHED_DB_ID: ids.primaryDb,
+        WATCHED_DB_ARN: ids.primaryArn,
+        LOCAL_ALB_DNS: ids.drAlbDns,
+        ...(ids.dns ? { HEALTH_CHECK_ID: "hc-primary-0001", HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
         ...env,
       });
       vi.resetModules();
       const monitor = (await import("../../src/health-monitor")).handler as unknown as MonitorHandler;
       const store: Health.HealthStore = { db: rig.dynamo.doc, table: rig.table };
+      const peer = primaryRegionMonitor ? await peerMonitor(rig, suite, healthUrl) : undefined;
       let originMs = world.clock.nowMs();
 
       return {
@@ -132,6 +145,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
               iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor(event, lambdaContext("pilot-light-test-HealthMonitor"))).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
             );
             summaries.push({ ...summary, atMs: dueMs });
+            if (peer && !world.regionsDown.has(peer.ids.drRegion)) peer.ticks.push({ ...(await scheduler.run(() => peer.tick(event))), atMs: dueMs });
             runStarted();
           }
           return summaries;
@@ -141,10 +155,65 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
         },
         state: () => Health.loadState(store, "primary"),
         since: (ms) => (ms - originMs) / 1000,
+        ...(peer ? { peer: { ids: peer.ids, ticks: peer.ticks, state: peer.state } } : {}),
       };
     },
     async close() {
       await suite.close();
     },
+  };
+}
+
+/**
+ * The primary region's monitor: the same handler with the environment the Monitor stack gives it
+ * there (it watches the DR region; `mirrorIds`), its own state table and topic, run as its role.
+ * Its settings are read at its first tick (as a new Lambda sandbox would), with its environment in
+ * place only then: a tick before the test's first, while no step runs to read the wrong settings.
+ */
+async function peerMonitor(rig: Rig, suite: Suite, healthUrl: (region: string) => string) {
+  const { world, ids } = rig;
+  const peerIds = mirrorIds(ids);
+  const table = await rig.dynamo.createStateTable();
+  enforceFailoverRoles(world, suite.template, peerIds, table, { functions: ["HealthMonitor"], region: peerIds.drRegion });
+  const env: Record<string, string> = {
+    AWS_REGION: peerIds.drRegion,
+    STATE_TABLE: table,
+    TOPIC_ARN: peerIds.topicArn,
+    STATE_MACHINE_ARN: peerIds.stateMachineArn,
+    PRIMARY_HEALTH_URL: healthUrl(peerIds.primaryRegion),
+    WATCHED: "dr",
+    LOCAL_DB_ID: peerIds.replicaDb,
+    WATCHED_DB_ID: peerIds.primaryDb,
+    WATCHED_DB_ARN: peerIds.primaryArn,
+    LOCAL_ALB_DNS: peerIds.drAlbDns,
+    ...(ids.dns ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
+  };
+  const withEnv = async <T>(work: () => Promise<T>): Promise<T> => {
+    const saved = Object.fromEntries(["HEALTH_CHECK_ID", ...Object.keys(env)].map((k) => [k, process.env[k]]));
+    delete process.env.HEALTH_CHECK_ID; // no Route 53 health check watches the DR region's record
+    Object.assign(process.env, env);
+    try {
+      return await work();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+  vi.resetModules();
+  const handler = await withEnv(async () => (await import("../../src/health-monitor")).handler as unknown as MonitorHandler);
+  const functionId = regionalCopy(functionIdOf(world, "HealthMonitor"), peerIds.drRegion);
+  const invoke = (time: string) =>
+    iamOf(world).runAs(functionId, () => handler({ time, source: "aws.events", "detail-type": "Scheduled Event" }, lambdaContext("pilot-light-test-HealthMonitor")));
+  // Its cold start, now (nothing runs yet): one tick a schedule period before the test's first.
+  await Scheduler.of(world.clock).run(() => withEnv(() => invoke(new Date(world.clock.nowMs() - 300_000).toISOString().replace(/\.\d{3}Z$/, "Z"))));
+  const store: Health.HealthStore = { db: rig.dynamo.doc, table };
+  return {
+    ids: peerIds,
+    ticks: [] as TickSummary[],
+    state: () => Health.loadState(store, "dr"),
+    tick: (event: Record<string, string>): Promise<TickSummary> =>
+      invoke(event.time ?? "").catch((error: Error): TickSummary => ({ atMs: 0, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
   };
 }

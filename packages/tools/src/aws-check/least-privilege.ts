@@ -18,7 +18,9 @@ export interface Grant {
   explanation?: string;
 }
 
-const nameOf = (functionId: string) => functionId.replace(/[0-9A-F]{8}$/, "");
+/** A function's copy in another region (`<functionId>@<region>`, world regionalCopy) is the same function, with the same grants. */
+const functionOf = (functionId: string) => functionId.replace(/@[a-z0-9-]+$/, "");
+const nameOf = (functionId: string) => functionOf(functionId).replace(/[0-9A-F]{8}$/, "");
 /** A grant across worlds: its resources name each world's own table or secret, so they do not tell grants apart. */
 const grantKey = (s: PolicyStatement) => JSON.stringify({ Effect: s.Effect, Action: s.Action, NotAction: s.NotAction, Condition: s.Condition });
 
@@ -51,11 +53,11 @@ export function readUsage(dir: string, explanations: Record<string, Record<strin
       }
       else usage.denied.push({ functionId: line.functionId, action: line.action, resource: line.resource });
     } else if (line.kind === "role") {
-      const known = statements.get(line.functionId) ?? new Map<string, PolicyStatement>();
+      const known = statements.get(functionOf(line.functionId)) ?? new Map<string, PolicyStatement>();
       for (const s of line.statements) if (!known.has(grantKey(s))) known.set(grantKey(s), s);
-      statements.set(line.functionId, known);
+      statements.set(functionOf(line.functionId), known);
     } else {
-      uses.set(line.functionId, [...(uses.get(line.functionId) ?? []), { statement: grantKey(line.statement), action: line.action }]);
+      uses.set(functionOf(line.functionId), [...(uses.get(functionOf(line.functionId)) ?? []), { statement: grantKey(line.statement), action: line.action }]);
     }
   }
   for (const [functionId, known] of [...statements].sort(([a], [b]) => a.localeCompare(b))) {

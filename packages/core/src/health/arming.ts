@@ -1,0 +1,84 @@
+/**
+ * Whether this region's monitor may start a failover, decided at every failing check from what
+ * AWS shows, never from a deploy-time role (docs/design.md D2). The orchestrator runs in both
+ * regions; each watches the other. It is armed only when this region's database is a read replica
+ * of the watched region's database and DNS does not send users here. RDS never has A replicating
+ * from B while B replicates from A, and a promotion ends the replication, so at most one region
+ * is ever armed: two orchestrators cannot both promote, without any cross-region lock.
+ * Read-only: one DescribeDBInstances in this region, one ListResourceRecordSets (stages with DNS).
+ */
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import * as Database from "../database";
+import * as Dns from "../dns";
+
+/** This region's database as RDS shows it; `undefined`: RDS could not be read. */
+export type LocalDatabase = { found: false } | { found: true; state: Database.ReplicaState } | undefined;
+
+/** Where the PRIMARY failover record sends users: this region's load balancer, another, or not known. */
+export type DnsAnswer = "here" | "elsewhere" | "unknown";
+
+export type ArmingKind =
+  /** A replica of the watched region's database, users not sent here: may fail over. */
+  | "armed"
+  /** Users are sent to the watched region and this region holds no replica of its database: nothing can take over by itself. */
+  | "stranded"
+  /** Users are sent here (its database takes writes, or a failover to it is under way): the watched region is the standby. */
+  | "serving"
+  /** Not armed, and which of the above is not known (RDS or DNS could not be read, or an unexpected topology). */
+  | "unknown";
+
+export interface Arming {
+  kind: ArmingKind;
+  detail: string;
+}
+
+export interface ArmingView {
+  local: LocalDatabase;
+  localId: string;
+  /** The watched region's database (a cross-Region replica's source is named by its ARN). */
+  watched: { identifier: string; arn: string };
+  dns: DnsAnswer;
+}
+
+export function decideArming(v: ArmingView): Arming {
+  const dnsText = v.dns === "here" ? "DNS sends users to this region" : v.dns === "elsewhere" ? "DNS sends users to the watched region" : "where DNS sends users is not known";
+  if (v.local === undefined) return { kind: "unknown", detail: `${v.localId} could not be read from RDS; ${dnsText}` };
+  if (!v.local.found) return { kind: "unknown", detail: `no database ${v.localId} in this region; ${dnsText}` };
+  const { state } = v.local;
+  if (Database.isReplicaOf(state, v.watched)) {
+    // A failover to this region pins DNS right after its promote call, before RDS ends the replication.
+    if (v.dns === "here") return { kind: "serving", detail: `${v.localId} is still a read replica of ${v.watched.identifier} (${state.status}), but ${dnsText}: a failover to this region is under way` };
+    return { kind: "armed", detail: `${v.localId} is a read replica of ${v.watched.identifier} (${state.status}); ${dnsText}` };
+  }
+  if (state.sourceIdentifier !== null) return { kind: "unknown", detail: `${v.localId} replicates from ${state.sourceIdentifier}, not from ${v.watched.identifier}` };
+  const own = `${v.localId} is not a replica (${state.status})`;
+  if (v.dns === "elsewhere") return { kind: "stranded", detail: `${own}; ${dnsText}` };
+  if (v.dns === "here") return { kind: "serving", detail: `${own}; ${dnsText}` };
+  return { kind: "unknown", detail: `${own}; ${dnsText}` };
+}
+
+export interface ArmingDeps {
+  rds: RDSClient;
+  localId: string;
+  watched: { identifier: string; arn: string };
+  /** Stages with DNS: the zone, the record and this region's load balancer. */
+  dns?: { route53: Route53Client; hostedZoneId: string; recordName: string; localAlbDns: string };
+}
+
+/** Reads both, each failure turning into "not known" (the decision then is never "armed" on DNS alone). */
+export async function readArming(d: ArmingDeps): Promise<Arming> {
+  const local = await Database.describeInstance(d.rds, d.localId).then(
+    (state): LocalDatabase => ({ found: true, state }),
+    (error: unknown): LocalDatabase => (error instanceof Error && error.cause instanceof Error && error.cause.name === "DBInstanceNotFoundFault" ? { found: false } : undefined),
+  );
+  let dns: DnsAnswer = "unknown";
+  if (d.dns) {
+    const t = d.dns;
+    dns = await Dns.readPrimaryRecord(t.route53, { hostedZoneId: t.hostedZoneId, recordName: t.recordName, drAlbDns: t.localAlbDns, drAlbZoneId: "" }).then(
+      (record): DnsAnswer => (Dns.aliasPointsAt(record, t.localAlbDns) ? "here" : "elsewhere"),
+      (): DnsAnswer => "unknown",
+    );
+  }
+  return decideArming({ local, localId: d.localId, watched: d.watched, dns });
+}

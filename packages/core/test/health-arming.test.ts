@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { Health, type Database } from "@pilot-light/core";
+
+const primary = { identifier: "pilot-light-prod-primary", arn: "arn:aws:rds:eu-west-1:123456789012:db:pilot-light-prod-primary" };
+const replica = { identifier: "pilot-light-prod-replica", arn: "arn:aws:rds:eu-central-1:123456789012:db:pilot-light-prod-replica" };
+const db = (identifier: string, sourceIdentifier: string | null, status = "available"): Health.LocalDatabase => ({
+  found: true,
+  state: { identifier, status, sourceIdentifier, backupRetentionDays: 7 } satisfies Database.ReplicaState,
+});
+
+describe("a region's orchestrator is armed only when its database is a replica of the watched region's", () => {
+  const cases: [string, Health.ArmingView, Health.ArmingKind][] = [
+    ["DR, state A: a replica of the primary, DNS on the primary", { local: db(replica.identifier, primary.arn), localId: replica.identifier, watched: primary, dns: "elsewhere" }, "armed"],
+    ["DR, state A without DNS: the database alone decides", { local: db(replica.identifier, primary.arn), localId: replica.identifier, watched: primary, dns: "unknown" }, "armed"],
+    ["DR, a replica still backing up: armed (Preflight waits for it)", { local: db(replica.identifier, primary.arn, "backing-up"), localId: replica.identifier, watched: primary, dns: "elsewhere" }, "armed"],
+    ["primary, state A: it serves, DR is its standby", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "here" }, "serving"],
+    ["DR, state B: promoted and serving", { local: db(replica.identifier, null), localId: replica.identifier, watched: primary, dns: "here" }, "serving"],
+    ["primary, state B: the old primary, users on DR (item 5)", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "elsewhere" }, "stranded"],
+    ["primary, state C: re-protected, a replica of DR", { local: db(primary.identifier, replica.arn), localId: primary.identifier, watched: replica, dns: "elsewhere" }, "armed"],
+    ["DR, state C: it serves", { local: db(replica.identifier, null), localId: replica.identifier, watched: primary, dns: "here" }, "serving"],
+    ["a replica while DNS sends users here (a failover to it under way): never armed", { local: db(replica.identifier, primary.arn, "modifying"), localId: replica.identifier, watched: primary, dns: "here" }, "serving"],
+    ["a replica of some other database", { local: db(replica.identifier, "arn:aws:rds:eu-west-1:123456789012:db:other"), localId: replica.identifier, watched: primary, dns: "elsewhere" }, "unknown"],
+    ["RDS could not be read", { local: undefined, localId: replica.identifier, watched: primary, dns: "elsewhere" }, "unknown"],
+    ["no database under the name", { local: { found: false }, localId: replica.identifier, watched: primary, dns: "elsewhere" }, "unknown"],
+    ["not a replica, DNS not known", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "unknown" }, "unknown"],
+  ];
+  it.each(cases)("%s", (_name, view, kind) => {
+    expect(Health.decideArming(view).kind).toBe(kind);
+  });
+
+  it("never arms both regions of one topology, in any state RDS can be in", () => {
+    // Every pairing of each region's database: not a replica, a replica of the other, a replica of something else.
+    const sources = (other: string) => [null, other, "arn:aws:rds:eu-west-1:123456789012:db:elsewhere"];
+    for (const p of sources(replica.arn)) {
+      for (const r of sources(primary.arn)) {
+        if (p === replica.arn && r === primary.arn) continue; // RDS cannot hold A replicating from B and B from A
+        for (const dns of ["here", "elsewhere", "unknown"] as const) {
+          const fromPrimary = Health.decideArming({ local: db(primary.identifier, p), localId: primary.identifier, watched: replica, dns }).kind;
+          const fromDr = Health.decideArming({ local: db(replica.identifier, r), localId: replica.identifier, watched: primary, dns: dns === "here" ? "elsewhere" : dns === "elsewhere" ? "here" : "unknown" }).kind;
+          expect([fromPrimary, fromDr].filter((k) => k === "armed").length).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  });
+});
+
+describe("the monitor's incident follows the arming it read", () => {
+  const policy: Health.Policy = { failureThreshold: 3, autoFailover: true, startLeaseMs: 60_000, label: "pilot-light prod" };
+  const now = new Date("2026-11-28T06:00:30Z");
+  const tick = "2026-11-28T06:00:00Z";
+  const failing: Health.ProbeResult = { ok: false, latencyMs: 5001, failure: "timeout", error: "no complete answer within 5000 ms" };
+  const evidence: Health.Evidence = { at: tick, url: "https://eu-central-1.app.example.com/health.php", ok: false, probes: [failing, failing, failing] };
+  const confirms: Health.SecondOpinion = { verdict: "confirms", detail: "Route 53 health checkers confirm" };
+  const state: Health.HealthState = { ...Health.emptyState("dr"), version: 2, lastTick: "2026-11-28T05:55:00Z", consecutiveFailures: 2 };
+  const decide = (arming: Health.Arming | undefined) => {
+    const d = Health.decide(state, { tick, evidence, secondOpinion: confirms, ...(arming ? { arming } : {}) }, policy, now);
+    if (d.kind !== "write") throw new Error("expected a write");
+    return d;
+  };
+
+  it("armed: starts the failover at the threshold", () => {
+    const d = decide({ kind: "armed", detail: "a replica" });
+    expect(d.start?.name).toBe("failover-dr-20261128T060000Z");
+    expect(d.next.incident).toMatchObject({ action: "failover" });
+  });
+
+  it("stranded: starts nothing and tells the people on the alert topic what to run, in the tick that reaches the threshold", () => {
+    const d = decide({ kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region" });
+    expect(d.start).toBeUndefined();
+    expect(d.next.incident).toMatchObject({ action: "recommend", notArmed: "stranded" });
+    expect(d.notify.map((n) => n.kind)).toEqual(["failover.stranded"]);
+    expect(d.notify[0]?.subject).toBe("[pilot-light prod] dr down and no region can take over: act now");
+    expect(d.notify[0]?.body).toContain("Run now: pnpm dr status --stage prod");
+    expect(d.notify[0]?.body).toContain('docs/runbook.md, "The serving region fails before re-protect"');
+  });
+
+  it("serving: the watched region is this region's standby (a pilot light): its failing app is not counted, nothing is told", () => {
+    const d = decide({ kind: "serving", detail: "it serves" });
+    expect(d.start).toBeUndefined();
+    expect(d.notify).toEqual([]);
+    expect(d.next.consecutiveFailures).toBe(0);
+    expect(d.next.incident).toBeUndefined();
+  });
+
+  it("stranded: the incident closes itself once the watched region passes again", () => {
+    const d = decide({ kind: "stranded", detail: "not a replica" });
+    const passing: Health.Evidence = { ...evidence, at: "2026-11-28T06:05:00Z", ok: true, probes: [{ ok: true, latencyMs: 10, status: 200 }] };
+    const after = Health.decide(d.next, { tick: "2026-11-28T06:05:00Z", evidence: passing }, { ...policy, availability: { windowMinutes: 60, minPercent: 0 } }, new Date("2026-11-28T06:05:30Z"));
+    expect(after.kind === "write" && after.archive?.id).toBe("dr-20261128T060000Z");
+  });
+
+  it("unknown: recommends, naming what it could not tell", () => {
+    const d = decide({ kind: "unknown", detail: "pilot-light-prod-replica could not be read from RDS" });
+    expect(d.start).toBeUndefined();
+    expect(d.notify[0]?.body).toContain("not armed (pilot-light-prod-replica could not be read from RDS)");
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * The orchestrator in both regions (docs/design.md D2): the DR region's monitor and the primary
+ * region's copy tick side by side in the emulated world, each as its synthesized role, each
+ * deciding at run time whether it is armed (its own database a read replica of the other's, DNS
+ * not sending users to it). Whatever the regions do, never two promotions, at most one writable
+ * database, no user on a region without one; when the serving DR region fails before any
+ * re-protect, the people on the primary region's alert topic are told within one detection period.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { healPartition, partition, type WorldState } from "../../world/src";
+import { startMonitorWorld, type MonitorWorld, type MonitorWorldSuite } from "./support/monitor-world";
+
+let suite: MonitorWorldSuite;
+beforeAll(async () => {
+  suite = await startMonitorWorld();
+});
+afterAll(async () => suite?.close());
+
+const minutes = (m: number) => m * 60;
+const promotions = (w: MonitorWorld) => w.world.mutatingCalls().filter((c) => c.api === "rds:PromoteReadReplica");
+const writable = (w: MonitorWorld) => [...w.world.databases.keys()].filter((id) => w.world.isWritable(id));
+const startsBy = (w: MonitorWorld, region: string) => w.world.calls.filter((c) => c.api === "states:StartExecution" && c.region === region);
+const inboxOf = (w: MonitorWorld, region: string) => w.world.inbox.filter((m) => m.topicArn.includes(`:${region}:`));
+
+/** At most one writable database, and users only on a region whose database takes writes. */
+function expectSafe(w: MonitorWorld) {
+  const { world, ids } = w.rig;
+  expect(promotions(w).length).toBeLessThanOrEqual(1);
+  expect(writable(w).length).toBeLessThanOrEqual(1);
+  const answer = world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName ?? "";
+  const region = answer.includes(ids.drAlbDns) ? ids.drRegion : ids.primaryRegion;
+  const service = [...world.services.values()].find((s) => s.region === region)!;
+  if (world.healthyTargets(service) > 0) expect(writable(w)).toContain(region === ids.drRegion ? ids.replicaDb : ids.primaryDb);
+}
+
+describe("two orchestrators, one promotion at most", () => {
+  it("a partition between the regions: each monitor sees the other down; DR is armed but Route 53 sees the primary healthy, the primary serves and is not armed: nothing starts", async () => {
+    const w = await suite.stage({ primaryRegionMonitor: true });
+    const { ids } = w.rig;
+    const dr = await w.play({ ticks: 8, changes: [{ atSeconds: 0, apply: (world) => partition(world, ids.primaryRegion, ids.drRegion) }] });
+    await w.settle();
+    expect(dr.slice(0, 3).map((t) => t.healthy)).toEqual([false, false, false]);
+    expect(dr.find((t) => t.arming)?.arming?.kind).toBe("armed");
+    expect(w.world.inbox.some((m) => m.kind === "failover.withheld")).toBe(true);
+    // The primary region's copy saw the DR region fail every check, and read that it serves: its standby's pilot light is not counted.
+    expect(w.peer?.ticks.map((t) => t.healthy)).toEqual(Array(8).fill(false));
+    expect(new Set(w.peer?.ticks.map((t) => t.arming?.kind))).toEqual(new Set(["serving"]));
+    expect(inboxOf(w, ids.primaryRegion)).toEqual([]);
+    expect(startsBy(w, ids.primaryRegion)).toEqual([]);
+    expect(promotions(w)).toEqual([]);
+    expect(w.executions).toEqual([]);
+    expectSafe(w);
+  });
+
+  it("a primary region that returns mid-failover: its copy finds its database no replica and starts nothing; one promotion, the DR region's", async () => {
+    const w = await suite.stage({ primaryRegionMonitor: true });
+    const { ids } = w.rig;
+    const down = (world: WorldState) => world.regionsDown.add(ids.primaryRegion);
+    const up = (world: WorldState) => world.regionsDown.delete(ids.primaryRegion);
+    // The failover starts at the third failed check (10 min); the region is back 2 minutes later, while it runs.
+    await w.play({ ticks: 12, changes: [{ atSeconds: 0, apply: down }, { atSeconds: minutes(12), apply: up }] });
+    await w.settle();
+    expect(w.executions.map((e) => e.record?.status)).toEqual(["SUCCEEDED"]);
+    expect(promotions(w).map((c) => c.region)).toEqual([ids.drRegion]);
+    expect(startsBy(w, ids.primaryRegion)).toEqual([]);
+    expect(w.peer?.ticks.length).toBeGreaterThan(0);
+    expect(w.peer?.ticks.every((t) => t.arming === undefined || t.arming.kind !== "armed")).toBe(true);
+    expectSafe(w);
+  });
+
+  it("after a failover, an outage of the serving DR region: the primary region's copy is not armed (its database is the old primary) and tells its alert topic within one detection period, with the command to run", async () => {
+    const w = await suite.stage({ primaryRegionMonitor: true });
+    const { ids } = w.rig;
+    // State B: the DR region failed over and serves; the primary region is back (fenced).
+    await w.play({ ticks: 8, changes: [{ atSeconds: 0, apply: (world) => world.regionsDown.add(ids.primaryRegion) }, { atSeconds: minutes(20), apply: (world) => world.regionsDown.delete(ids.primaryRegion) }] });
+    await w.settle();
+    expect(w.executions.map((e) => e.record?.status)).toEqual(["SUCCEEDED"]);
+    await w.rig.completeFence();
+    const before = w.world.inbox.length;
+
+    // Then the DR region fails too.
+    const ticks = await w.play({ ticks: 6, changes: [{ atSeconds: 1, apply: (world) => world.regionsDown.add(ids.drRegion) }] });
+    const firstFailed = w.peer?.ticks.find((t) => t.atMs >= ticks[1]!.atMs && !t.healthy);
+    const told = inboxOf(w, ids.primaryRegion).filter((m) => m.kind === "failover.stranded");
+    expect(told).toHaveLength(1);
+    // Within one detection period: the failureThreshold-th failed check (3 checks, 5 minutes apart).
+    expect(((told[0]?.atMs ?? Infinity) - (firstFailed?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(minutes(10) + 60);
+    expect(told[0]?.message).toContain("Run now: pnpm dr status --stage test");
+    expect(told[0]?.message).toContain("The serving region fails before re-protect");
+    expect(w.world.inbox.slice(before).filter((m) => !m.topicArn.includes(`:${ids.primaryRegion}:`))).toEqual([]);
+    expect(startsBy(w, ids.primaryRegion)).toEqual([]);
+    expect(promotions(w)).toHaveLength(1);
+    expect((await w.peer?.state())?.incident).toMatchObject({ action: "recommend", notArmed: "stranded" });
+  });
+});
+
+describe("healing", () => {
+  it("once a partition heals, neither monitor holds anything open that starts later", async () => {
+    const w = await suite.stage({ primaryRegionMonitor: true });
+    const { ids } = w.rig;
+    await w.play({
+      ticks: 10,
+      changes: [
+        { atSeconds: 0, apply: (world) => partition(world, ids.primaryRegion, ids.drRegion) },
+        { atSeconds: minutes(20), apply: (world) => healPartition(world, ids.primaryRegion, ids.drRegion) },
+      ],
+    });
+    await w.settle();
+    expect(promotions(w)).toEqual([]);
+    expect((await w.peer?.state())?.incident).toBeUndefined();
+    expectSafe(w);
+  });
+});
