@@ -1,5 +1,5 @@
 /**
- * The failover state machine (DR region, D2/D4): one small Lambda per step, wired by the
+ * The failover state machine (in both regions: the copy in each fails over to its own region, D2/D4): one small Lambda per step, wired by the
  * phase builders in ./failover. Standard workflow with full logging and X-Ray. Each step
  * Lambda gets only the IAM it needs (see `grantStep`); where an API has no resource-level
  * permissions, the statement says so and carries a cdk-nag suppression with the reason.
@@ -15,7 +15,7 @@ import { Construct } from "constructs";
 import { Failover as Runbook, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
-import { usePrimaryAddress, useStage } from "./context";
+import { regionSides, usePrimaryAddress, useStage } from "./context";
 import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
 import { handlerFile, stepNames, taskTimeoutSeconds } from "./failover/steps";
@@ -32,43 +32,49 @@ const unscopedReason: Record<string, string> = {
 };
 
 export function Failover({ stack, app }: StackContext) {
-  const { config, names } = useStage(app);
+  const { config, names, isPrimary } = useStage(app);
   const { table } = use(State);
   const { topic } = use(Alerts);
   const compute = use(Compute);
   const data = use(Data);
-  const { replica, replicaIdentifier } = data;
-  if (!replica || !replicaIdentifier) throw new Error("Failover belongs to the DR region: Data returned no replica");
+  // This copy fails over from the other region to its own (D2): it promotes this region's
+  // database and fences the other's. The step Lambdas' PRIMARY_* settings name the side failed
+  // away from, DR_* this region, in both regions.
+  const { local, watched: peer } = regionSides(config, names, isPrimary);
+  const localDb = data.replica ?? data.instance;
+  if (!localDb) throw new Error("Failover: Data returned no database in this region");
+  const peerArn = stack.formatArn({ service: "rds", region: peer.region, resource: "db", resourceName: peer.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
   const primaryServiceArn = stack.formatArn({
     service: "ecs",
-    region: config.primaryRegion,
+    region: peer.region,
     resource: "service",
     resourceName: `${names.cluster}/${names.service}`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
   // The replica's own retention, passed to PromoteReadReplica (whose default would be 1 day).
-  const backupRetentionDays = (replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
+  const backupRetentionDays = (localDb.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
   if (typeof backupRetentionDays !== "number") throw new Error("Failover: the replica has no backup retention period");
   const detectionPeriodSeconds = (Stage.scheduleMinutes(config.health.schedule) ?? 5) * 60;
   // The URL the health monitor probes: PromoteReplica probes it once more before promoting.
-  const primaryHealthUrl = config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : usePrimaryAddress(stack, names).healthUrl;
+  const primaryHealthUrl = config.dns ? `https://${Stage.regionalHost(config.dns, peer.region)}/health.php` : usePrimaryAddress(stack, names).healthUrl;
   const environment: Record<string, string> = {
     STAGE: config.stage,
-    PRIMARY_REGION: config.primaryRegion,
-    DR_REGION: config.drRegion,
-    REPLICA_ID: replicaIdentifier,
-    PRIMARY_ID: data.primaryIdentifier,
-    PRIMARY_ARN: data.primaryArn,
+    PRIMARY_REGION: peer.region,
+    DR_REGION: local.region,
+    REPLICA_ID: local.db,
+    PRIMARY_ID: peer.db,
+    PRIMARY_ARN: isPrimary ? peerArn : data.primaryArn,
     DR_CLUSTER: compute.cluster.clusterName,
     DR_SERVICE: compute.service.serviceName,
     TARGET_GROUP_ARN: compute.targetGroup.targetGroupArn,
-    DR_TASK_COUNT: String(config.drTaskCount),
-    DR_PILOT_TASK_COUNT: String(config.drPilotTaskCount),
+    // This region's serving count and pilot light (the primary region's pilot light is 0).
+    DR_TASK_COUNT: String(isPrimary ? config.primaryTaskCount : config.drTaskCount),
+    DR_PILOT_TASK_COUNT: String(isPrimary ? 0 : config.drPilotTaskCount),
     RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     BACKUP_RETENTION_DAYS: String(backupRetentionDays),
     LAG_LOOKBACK_SECONDS: String(Runbook.lagLookbackSeconds({ periodSeconds: detectionPeriodSeconds, failureThreshold: config.health.failureThreshold })),
-    SECRET_ID: data.secret.secretName,
+    SECRET_ID: `${names.prefix}/db-credentials`,
     RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
     HEALTH_URL: compute.healthUrl,
     TABLE_NAME: table.tableName,
@@ -87,15 +93,15 @@ export function Failover({ stack, app }: StackContext) {
   };
   const resources: StepResources = {
     tableArn: table.tableArn,
-    replicaArn: replica.instanceArn,
+    replicaArn: localDb.instanceArn,
     drServiceArn: compute.service.serviceArn,
     primaryServiceArn,
-    primaryDbArn: data.primaryArn,
-    primaryParameterGroupArns: [names.primaryParameterGroup, `${names.primaryParameterGroup}-g*`].map((name) =>
-      stack.formatArn({ service: "rds", region: config.primaryRegion, resource: "pg", resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    primaryDbArn: isPrimary ? peerArn : data.primaryArn,
+    primaryParameterGroupArns: [peer.parameterGroup, `${peer.parameterGroup}-g*`].map((name) =>
+      stack.formatArn({ service: "rds", region: peer.region, resource: "pg", resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     ),
     executionsArn: stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${data.secret.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${names.prefix}/db-credentials-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
     grantPublish: (g) => topic.grantPublish(g),
@@ -104,7 +110,7 @@ export function Failover({ stack, app }: StackContext) {
   const fenceGroupsSuppression = {
     id: "AwsSolutions-IAM5",
     reason: "The old primary's DB parameter groups: the Data stack's, and the one re-protect gives each replica it creates (<primary>-g<time>), named only when created; the fence reads which one the old primary uses.",
-    appliesTo: [`Resource::arn:<AWS::Partition>:rds:${config.primaryRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:pg:${names.primaryParameterGroup}-g*`],
+    appliesTo: [`Resource::arn:<AWS::Partition>:rds:${peer.region}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:pg:${peer.parameterGroup}-g*`],
   };
 
   const fns = {} as StepFunctions;
@@ -138,7 +144,7 @@ export function Failover({ stack, app }: StackContext) {
             {
               id: "AwsSolutions-IAM5",
               reason: "DescribeExecution/StopExecution of this one state machine's executions: the drill a failover pre-empts is only known when it runs.",
-              appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+              appliesTo: [`Resource::arn:<AWS::Partition>:states:${local.region}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
             },
           ]
         : []),
@@ -155,7 +161,7 @@ export function Failover({ stack, app }: StackContext) {
     memorySize: 256,
     environment,
   });
-  grantCompleteFence(completeFence, resources, data.primaryArn, stack);
+  grantCompleteFence(completeFence, resources, isPrimary ? peerArn : data.primaryArn, stack);
   new events.Rule(stack, "CompleteFenceSchedule", {
     ruleName: `${names.prefix}-complete-fence`,
     description: `pilot-light ${config.stage}: fence completion after a failover (${config.health.schedule})`,
@@ -173,7 +179,7 @@ export function Failover({ stack, app }: StackContext) {
   const machine = new sfn.StateMachine(stack, "StateMachine", {
     stateMachineName: names.stateMachine,
     stateMachineType: sfn.StateMachineType.STANDARD,
-    comment: `pilot-light ${config.stage}: fail over from ${config.primaryRegion} to ${config.drRegion} (docs/failover.md)`,
+    comment: `pilot-light ${config.stage}: fail over from ${peer.region} to ${local.region} (docs/failover.md)`,
     definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),
     // The failover lock expires exactly then (Failover.executionTimeoutSeconds).
     timeout: Duration.seconds(Runbook.executionTimeoutSeconds),

@@ -31,7 +31,7 @@ const namespace = "PilotLight";
 export const timedStates = ["Preflight", "PromoteAndScale", "VerifyDrHealth", "SwitchDns", "CheckDnsChange", "FencePrimary", "EndDrill"];
 
 export function Operations({ stack, app }: StackContext) {
-  const { config, names } = useStage(app);
+  const { config, names, isPrimary } = useStage(app);
   const { topic } = use(Alerts);
   const { monitor } = use(Monitor);
   const { table } = use(State);
@@ -48,7 +48,7 @@ export function Operations({ stack, app }: StackContext) {
   const scheduleMinutes = Stage.scheduleMinutes(health.schedule) ?? 5;
   const texts = Ops.alarmTexts({
     stage: config.stage,
-    drRegion: config.drRegion,
+    drRegion: app.region,
     stateMachineName: names.stateMachine,
     scheduleMinutes,
     failureThreshold: health.failureThreshold,
@@ -113,6 +113,10 @@ export function Operations({ stack, app }: StackContext) {
     new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic, label, period });
   const primary = { Target: "primary" };
   const line = (value: number, label: string, color = "#d62728"): cloudwatch.HorizontalAnnotation => ({ value, label, color });
+
+  // The dashboard is the DR region's (dashboard names are global to the account); the primary
+  // region's copy of the orchestrator has its alarms and ExecutionEnded.
+  if (isPrimary) return { dashboard: undefined, alarms: { executionFailed, executionTimedOut, monitorNotRunning, notificationFailed }, executionEnded: ended };
 
   // The foundation's and Monitor's alarms, by their deterministic names, for the status widget.
   const existing = [
@@ -269,7 +273,7 @@ export function Operations({ stack, app }: StackContext) {
       description: `pilot-light ${config.stage}: tells people of a failover execution that failed, timed out or was aborted`,
       timeout: 60,
       memorySize: 256,
-      environment: { DR_REGION: config.drRegion, TOPIC_ARN: topic.topicArn, STAGE: config.stage, TABLE_NAME: table.tableName },
+      environment: { DR_REGION: app.region, TOPIC_ARN: topic.topicArn, STAGE: config.stage, TABLE_NAME: table.tableName },
     });
     const executionsOf = stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     grantExecutionEnded(fn, { executionsArn: executionsOf, tableArn: table.tableArn, grantPublish: (g) => topic.grantPublish(g) });
@@ -292,7 +296,7 @@ export function Operations({ stack, app }: StackContext) {
       {
         id: "AwsSolutions-IAM5",
         reason: "GetExecutionHistory of any execution of this one state machine: execution names are only known when they run.",
-        appliesTo: [`Resource::arn:<AWS::Partition>:states:${config.drRegion}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+        appliesTo: [`Resource::arn:<AWS::Partition>:states:${app.region}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
       },
       {
         id: "AwsSolutions-IAM5",

@@ -24,8 +24,12 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
   app.stack(Network).stack(Alerts).stack(Storage).stack(Data).stack(Compute).stack(Probe);
   if (role === "dr") {
     if (config.dns) app.stack(Dns);
-    // The orchestrator (state table, health monitor, failover state machine) lives in the DR region (D2).
+    // The orchestrator (state table, health monitor, failover state machine) in the DR region (D2).
     app.stack(State).stack(Monitor).stack(Failover).stack(Operations).stack(Failback);
+  } else if (config.dns) {
+    // Its copy in the primary region, armed at run time (D2): after a re-protect it fails an
+    // outage of the DR region over to this one; after a failover it tells when DR fails too.
+    app.stack(State).stack(Monitor).stack(Failover).stack(Operations);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

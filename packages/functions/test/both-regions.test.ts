@@ -94,6 +94,33 @@ describe("two orchestrators, one promotion at most", () => {
   });
 });
 
+describe("after a re-protect, the primary region's copy is the armed one", () => {
+  it("an outage of the serving DR region is failed over to the primary region by its own orchestrator, by itself", async () => {
+    // State C as the primary region's copy sees it (world reprotectedWorld, ids as mirrorIds gives them): the DR region
+    // (eu-central-1) serves from ...-replica, eu-west-1's ...-primary replicates from it. The copy runs with the
+    // settings the Failover and Monitor stacks give it in the primary region, and no Route 53 health check watches DR.
+    const prefix = "pilot-light-test";
+    const w = await suite.stage({
+      primaryRegion: "eu-central-1",
+      drRegion: "eu-west-1",
+      databaseNames: { serving: `${prefix}-replica`, replica: `${prefix}-primary` },
+      env: { WATCHED: "dr", HEALTH_CHECK_ID: "" },
+    });
+    const { ids } = w.rig;
+    expect([ids.drRegion, ids.replicaDb, ids.primaryDb]).toEqual(["eu-west-1", `${prefix}-primary`, `${prefix}-replica`]);
+    const ticks = await w.play({ ticks: 8, changes: [{ atSeconds: 0, apply: (world) => world.regionsDown.add("eu-central-1") }] });
+    await w.settle();
+    expect(ticks[2]?.arming?.kind).toBe("armed");
+    expect(ticks[2]?.secondOpinion?.verdict).toBe("unavailable");
+    expect(w.executions.map((e) => [e.name, e.record?.status])).toEqual([["failover-dr-20260101T031000Z", "SUCCEEDED"]]);
+    expect(promotions(w).map((c) => [c.region, (c.input as { DBInstanceIdentifier?: string }).DBInstanceIdentifier])).toEqual([["eu-west-1", `${prefix}-primary`]]);
+    expect(writable(w)).toEqual([`${prefix}-primary`]);
+    expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toContain(ids.drAlbDns);
+    expectSafe(w);
+    await w.rig.assertInvariants();
+  });
+});
+
 describe("healing", () => {
   it("once a partition heals, neither monitor holds anything open that starts later", async () => {
     const w = await suite.stage({ primaryRegionMonitor: true });

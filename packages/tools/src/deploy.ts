@@ -3,7 +3,8 @@
  * SST v2 deploys one region per `sst deploy`, and the two regions depend on each other:
  *   1. DR: Network, Alerts, Storage — the DR bucket must exist before the primary bucket can
  *      name it as its replication destination.
- *   2. Primary: everything — the database the DR replica copies, the ALB address in SSM.
+ *   2. Primary: everything — the database the DR replica copies, the ALB address in SSM, and on a
+ *      stage with DNS its copy of the orchestrator (docs/design.md D2).
  *   3. DR: everything — the read replica (needs the primary), compute, DNS, the orchestrator.
  * Removal runs the other way: DR first (the replica before its source), then the primary.
  * Before deploying, it refuses when the stage's config disagrees with the DR database: "primary"
@@ -38,7 +39,7 @@ export function deployPlan(config: Stage.StageConfig): Step[] {
   const base = (region: string) => ["deploy", "--stage", config.stage, "--region", region];
   return [
     { what: `DR region ${config.drRegion}: network, alerts, replication destination bucket`, args: [...base(config.drRegion), "network|alerts|storage"] },
-    { what: `primary region ${config.primaryRegion}: all stacks`, args: base(config.primaryRegion) },
+    { what: `primary region ${config.primaryRegion}: all stacks${config.dns ? " (with its copy of the orchestrator)" : ""}`, args: base(config.primaryRegion) },
     { what: `DR region ${config.drRegion}: all stacks (replica, compute, DNS, orchestrator)`, args: base(config.drRegion) },
   ];
 }
@@ -47,7 +48,7 @@ export function removePlan(config: Stage.StageConfig): Step[] {
   const base = (region: string) => ["remove", "--stage", config.stage, "--region", region];
   return [
     { what: `DR region ${config.drRegion}: all stacks`, args: base(config.drRegion) },
-    { what: `primary region ${config.primaryRegion}: all stacks`, args: base(config.primaryRegion) },
+    { what: `primary region ${config.primaryRegion}: all stacks${config.dns ? " (with its copy of the orchestrator)" : ""}`, args: base(config.primaryRegion) },
   ];
 }
 

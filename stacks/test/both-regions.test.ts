@@ -1,0 +1,66 @@
+/**
+ * The orchestrator in both regions (docs/design.md D2): on a stage with DNS the primary region
+ * gets its own state table, monitor, failover state machine and ExecutionEnded, acting on its own
+ * database and fencing the DR region's, armed at run time (never by activeRegion).
+ */
+import { describe, expect, it } from "vitest";
+import type { Template } from "aws-cdk-lib/assertions";
+import { synthRegion } from "./support/synth";
+
+function envOf(template: Template, handler: string): Record<string, unknown> {
+  const fns = Object.values(template.findResources("AWS::Lambda::Function", { Properties: { Handler: handler } }));
+  expect(fns).toHaveLength(1);
+  return (fns[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+}
+
+const arnText = (value: unknown) => JSON.stringify(value);
+
+describe("the orchestrator's copy in the primary region (stage with DNS)", () => {
+  const primary = () => synthRegion("dnsdemo", "primary").templates;
+  const dr = () => synthRegion("dnsdemo", "dr").templates;
+
+  it("is composed there: state table, monitor, failover state machine and ExecutionEnded, without the DR region's dashboard", () => {
+    const t = primary();
+    for (const name of ["State", "Monitor", "Failover", "Operations"]) expect(t[name], `${name} in the primary region`).toBeDefined();
+    expect(t.Failback).toBeUndefined();
+    expect(t.Operations?.findResources("AWS::CloudWatch::Dashboard")).toEqual({});
+    expect(dr().Operations?.findResources("AWS::CloudWatch::Dashboard")).not.toEqual({});
+  });
+
+  it("its failover steps promote the primary region's database and fence the DR region's", () => {
+    const env = envOf(primary().Failover!, "packages/functions/src/promote-replica.handler");
+    expect(env).toMatchObject({
+      PRIMARY_REGION: "eu-central-1",
+      DR_REGION: "eu-west-1",
+      REPLICA_ID: "pilot-light-dnsdemo-primary",
+      PRIMARY_ID: "pilot-light-dnsdemo-replica",
+      PRIMARY_HEALTH_URL: "https://eu-central-1.app.example.com/health.php",
+      HEALTH_URL: "https://eu-west-1.app.example.com/health.php",
+      SECRET_ID: "pilot-light-dnsdemo/db-credentials",
+    });
+    expect(arnText(env.PRIMARY_ARN)).toMatch(/rds:eu-central-1:.*:db:pilot-light-dnsdemo-replica/);
+    // And the DR region's copy the other way round, as before.
+    expect(envOf(dr().Failover!, "packages/functions/src/promote-replica.handler")).toMatchObject({ PRIMARY_REGION: "eu-west-1", DR_REGION: "eu-central-1", REPLICA_ID: "pilot-light-dnsdemo-replica", PRIMARY_ID: "pilot-light-dnsdemo-primary" });
+  });
+
+  it("its monitor watches the DR region and is armed at run time from its own database and the failover record", () => {
+    const env = envOf(primary().Monitor!, "packages/functions/src/health-monitor.handler");
+    expect(env).toMatchObject({
+      WATCHED: "dr",
+      PRIMARY_HEALTH_URL: "https://eu-central-1.app.example.com/health.php",
+      LOCAL_DB_ID: "pilot-light-dnsdemo-primary",
+      WATCHED_DB_ID: "pilot-light-dnsdemo-replica",
+      AUTO_FAILOVER: "true",
+      HOSTED_ZONE_ID: "Z0123456789EXAMPLE",
+      RECORD_NAME: "app.example.com",
+    });
+    expect(env.HEALTH_CHECK_ID).toBeUndefined();
+    expect(arnText(env.WATCHED_DB_ARN)).toMatch(/rds:eu-central-1:.*:db:pilot-light-dnsdemo-replica/);
+    expect(envOf(dr().Monitor!, "packages/functions/src/health-monitor.handler")).toMatchObject({ WATCHED: "primary", LOCAL_DB_ID: "pilot-light-dnsdemo-replica", WATCHED_DB_ID: "pilot-light-dnsdemo-primary" });
+  });
+
+  it("a stage without DNS keeps the orchestrator in the DR region only", () => {
+    const t = synthRegion("dev", "primary").templates;
+    for (const name of ["State", "Monitor", "Failover", "Operations"]) expect(t[name], name).toBeUndefined();
+  });
+});
