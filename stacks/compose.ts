@@ -26,10 +26,13 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
     if (config.dns) app.stack(Dns);
     // The orchestrator (state table, health monitor, failover state machine) in the DR region (D2).
     app.stack(State).stack(Monitor).stack(Failover).stack(Operations).stack(Failback);
-  } else if (config.dns) {
+  } else {
     // Its copy in the primary region, armed at run time (D2): after a re-protect it fails an
     // outage of the DR region over to this one; after a failover it tells when DR fails too.
-    app.stack(State).stack(Monitor).stack(Failover).stack(Operations);
+    // Only with DNS (where users are sent decides whether it may act); its table in every case,
+    // so adding or removing DNS never removes a table.
+    app.stack(State);
+    if (config.dns) app.stack(Monitor).stack(Failover).stack(Operations);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

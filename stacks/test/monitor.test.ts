@@ -130,9 +130,11 @@ describe("monitor stack with the default settings", () => {
     expect(sns[0]!.Resource).toEqual({ "Fn::ImportValue": expect.stringMatching(/Alerts:ExportsOutputRefTopic/) });
   });
 
-  it("grants the monitor nothing beyond state, topic (and its key), state machine and tracing", () => {
+  it("grants the monitor nothing beyond state, topic (and its key), state machine, a look at its own database (arming) and tracing", () => {
     const services = new Set(statementsOf(monitor, "HealthMonitor").flatMap(actionsOf).map((a) => a.split(":")[0]));
-    expect([...services].sort()).toEqual(["dynamodb", "kms", "sns", "states", "xray"]);
+    expect([...services].sort()).toEqual(["dynamodb", "kms", "rds", "sns", "states", "xray"]);
+    const rds = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("rds:")));
+    expect(rds.map((s) => [s.Action, JSON.stringify(s.Resource).includes(":db:pilot-light-dev-replica")])).toEqual([["rds:DescribeDBInstances", true]]);
     for (const s of statementsOf(monitor, "HealthMonitor")) {
       if (s.Resource === "*") expect(actionsOf(s).every((a) => a.startsWith("xray:"))).toBe(true);
     }
@@ -170,10 +172,11 @@ describe("monitor stack on a stage with DNS", () => {
     expect(JSON.stringify(monitor.toJSON())).not.toMatch(/-Dns:Exports/);
   });
 
-  it("lets the monitor read that health check's status only", () => {
+  it("lets the monitor read that health check's status and the failover records' zone (arming) only", () => {
     const r53 = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("route53:")));
     expect(r53).toEqual([
       { Action: "route53:GetHealthCheckStatus", Effect: "Allow", Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":route53:::healthcheck/", healthCheck()]] } },
+      { Action: "route53:ListResourceRecordSets", Effect: "Allow", Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":route53:::hostedzone/Z0123456789EXAMPLE"]] } },
     ]);
   });
 });

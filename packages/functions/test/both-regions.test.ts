@@ -6,8 +6,12 @@
  * database, no user on a region without one; when the serving DR region fails before any
  * re-protect, the people on the primary region's alert topic are told within one detection period.
  */
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { healPartition, partition, type WorldState } from "../../world/src";
+import { Failover } from "@pilot-light/core";
+import { healPartition, partition, type PilotLightIds, type WorldState } from "../../world/src";
 import { startMonitorWorld, type MonitorWorld, type MonitorWorldSuite } from "./support/monitor-world";
 
 let suite: MonitorWorldSuite;
@@ -21,6 +25,22 @@ const promotions = (w: MonitorWorld) => w.world.mutatingCalls().filter((c) => c.
 const writable = (w: MonitorWorld) => [...w.world.databases.keys()].filter((id) => w.world.isWritable(id));
 const startsBy = (w: MonitorWorld, region: string) => w.world.calls.filter((c) => c.api === "states:StartExecution" && c.region === region);
 const inboxOf = (w: MonitorWorld, region: string) => w.world.inbox.filter((m) => m.topicArn.includes(`:${region}:`));
+
+/** One pass of CompleteFence as the copy whose settings are `ids` runs it (the primary region's: `mirrorIds`). */
+function completeFenceAs(ids: PilotLightIds) {
+  return Failover.completeFence(
+    { drRds: new RDSClient({ region: ids.drRegion }), rds: new RDSClient({ region: ids.primaryRegion }), ecs: new ECSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: "us-east-1" }) },
+    {
+      region: ids.primaryRegion,
+      service: { cluster: ids.cluster, service: ids.service },
+      database: ids.primaryDb,
+      replicaIdentifier: ids.replicaDb,
+      primaryIdentifier: ids.primaryDb,
+      dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, drAlbDns: ids.drAlbDns, drAlbZoneId: ids.albZoneId },
+    },
+    new Date(),
+  );
+}
 
 /** At most one writable database, and users only on a region whose database takes writes. */
 function expectSafe(w: MonitorWorld) {
@@ -76,6 +96,12 @@ describe("two orchestrators, one promotion at most", () => {
     await w.settle();
     expect(w.executions.map((e) => e.record?.status)).toEqual(["SUCCEEDED"]);
     await w.rig.completeFence();
+    // Both databases are writable-by-status now (the old primary fenced by read_only): the primary
+    // region's scheduled CompleteFence must see that this was the DR region's failover, and fence nothing.
+    const primaryCopy = await completeFenceAs(w.peer!.ids);
+    expect(primaryCopy).toMatchObject({ needed: false, detail: expect.stringMatching(/not this region's failover/) });
+    expect(writable(w)).toEqual([ids.replicaDb]);
+    expect(w.world.services.get(w.world.serviceKey(ids.drRegion, ids.cluster, ids.service))?.desired).toBe(ids.drTaskCount);
     const before = w.world.inbox.length;
 
     // Then the DR region fails too.

@@ -12,7 +12,7 @@
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
-import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import * as Compute from "../compute";
 import * as Database from "../database";
 import * as Dns from "../dns";
@@ -132,6 +132,23 @@ export async function completeFence(
   const replica = await describeOrMissing(c.drRds, t.replicaIdentifier);
   if (!replica) return { needed: false, complete: true, at, detail: `no database ${t.replicaIdentifier} in the DR region right now (a failback is moving the name): nothing to fence` };
   if (!Database.hasPromotionStarted(replica)) return { needed: false, complete: true, at, detail: `database ${replica.identifier} is still a replica: no failover to fence after` };
+  // The orchestrator runs in both regions (docs/design.md D2): after the other region's
+  // failover this region's database is also writable, and is the old side. Only Route 53 tells
+  // which failover happened, so a stage with DNS fences nothing without reading the record.
+  if (t.dns && c.route53) {
+    const read = await Dns.readPrimaryRecord(c.route53, t.dns).then(
+      (record) => ({ record }),
+      (error: unknown) => ({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+    );
+    if (!("record" in read)) {
+      const detail = `could not read the PRIMARY record (Route 53): ${read.error}; which region users are sent to is not known, so nothing is fenced (the next tick looks again)`;
+      return { needed: false, complete: false, at, detail, dns: { done: false, detail } };
+    }
+    const { record } = read;
+    if (!isOwnFailover(record, t.dns.drAlbDns)) {
+      return { needed: false, complete: true, at, detail: "the PRIMARY record is not this region's failover (as deployed with its health check on this region, or pinned to the other region): this region is not the one that took over, nothing to fence" };
+    }
+  }
   const oldPrimary = await describeOrMissing(c.rds, t.primaryIdentifier).catch(() => undefined);
   if (oldPrimary && oldPrimary.sourceIdentifier !== null) {
     return { needed: false, complete: true, at, detail: `${t.primaryIdentifier} in ${t.region} is a replica of the DR database (re-protected): the old primary was renamed aside, nothing to fence` };
@@ -149,6 +166,19 @@ export async function completeFence(
   const complete = database.done && service.done && (dns?.done ?? true);
   const changed = [database, service, dns].some((p) => p?.changed === true);
   return { needed: true, complete, changed, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };
+}
+
+/**
+ * Whether the PRIMARY record shows a failover to this region: pinned to this region's load
+ * balancer (the pin drops the health check), or still as deployed (with its health check) on the
+ * other region's, a pin that failed during this region's failover. As deployed on this region's
+ * (the serving side of the topology as deployed) or pinned to the other region's (its failover,
+ * this region the old side), it does not.
+ */
+function isOwnFailover(record: ResourceRecordSet, localAlbDns: string): boolean {
+  const here = Dns.aliasPointsAt(record, localAlbDns);
+  const asDeployed = Boolean(record.HealthCheckId);
+  return here !== asDeployed;
 }
 
 /** An instance's state; undefined when there is none under that name (any other error is thrown). */
