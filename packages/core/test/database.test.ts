@@ -176,6 +176,13 @@ describe("database adapters", () => {
     expect((rdsMock.commandCalls(DescribeEventsCommand)[0] as { args: [{ input: unknown }] }).args[0].input).toMatchObject({ SourceType: "db-instance", SourceIdentifier: "r", StartTime: new Date(now.getTime() - 180_000), EndTime: now });
   });
 
+  it("keeps a call RDS showed it accepted as accepted while the status still lags: no re-request, no second look at the events", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src"));
+    const previous = { identifier: "r", status: "available", writable: false, alreadyPromoted: false, requestedAt: secondsAgo(300), writableAt: null, attempts: 30, acceptance: "accepted" as const };
+    expect(await Database.checkPromotion(rds, previous, now, 120)).toMatchObject({ acceptance: "accepted", requestAgain: false });
+    expect(rdsMock.commandCalls(DescribeEventsCommand)).toHaveLength(0);
+  });
+
   it("follows a promotion someone else started when RDS refuses the call while still showing the replica available: its events show it", async () => {
     rdsMock
       .on(DescribeDBInstancesCommand)

@@ -343,9 +343,12 @@ function attemptsOf(error: unknown): number {
  * writable, and judges the last promote call (`requestAgain` when RDS showed no sign of it).
  */
 export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, now: Date, acceptanceSeconds = Number.POSITIVE_INFINITY): Promise<PromotionStatus> {
-  const state = await observeReplica(rds, previous.identifier, previous.acceptance === "accepted" ? null : previous.requestedAt, now);
+  // Once RDS showed it accepted the call, that stands: a later look at a status that still
+  // lags (the race) takes nothing back.
+  const accepted = previous.acceptance === "accepted";
+  const state = await observeReplica(rds, previous.identifier, accepted ? null : previous.requestedAt, now);
   const writable = isWritable(state);
-  const acceptance = writable ? "accepted" : judgeAcceptance(state, previous.requestedAt, now, acceptanceSeconds);
+  const acceptance = writable || accepted ? "accepted" : judgeAcceptance(state, previous.requestedAt, now, acceptanceSeconds);
   return {
     ...previous,
     status: state.status,

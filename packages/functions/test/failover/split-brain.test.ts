@@ -48,6 +48,7 @@ describe("a promote call whose answer was lost", () => {
     expect(result.status, result.cause).toBe("SUCCEEDED");
     expect(rig.world.callsTo("rds:PromoteReadReplica").map((c) => c.failed ?? "ok")).toEqual(["InternalFailure", "InvalidDBInstanceStateFault"]);
     expect(rig.world.callsTo("rds:DescribeEvents").length).toBeGreaterThan(0);
+    expect(rig.invocations.PromoteReplica).toBe(1);
     expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
     expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
     expect(rig.invocations.RestorePilotLight).toBeUndefined();
