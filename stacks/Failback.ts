@@ -126,7 +126,7 @@ export function Failback({ stack, app }: StackContext) {
       {
         id: "AwsSolutions-IAM5",
         reason:
-          "X-Ray's write actions and ELBv2 Describe* have no resource-level permissions; DescribeDBInstances lists the region's instances to find those renamed aside; the stage's databases, DB parameter groups (each replica's own is named when re-protect creates it), services, probes and secret are named by prefix in both regions (deterministic names); KMS grants are limited to RDS in the two regions; Route 53 change ids exist only once RestoreDns ran.",
+          "X-Ray's write actions, ELBv2 Describe* and rds:DescribeEvents have no resource-level permissions; DescribeDBInstances lists the region's instances to find those renamed aside; the stage's databases, DB parameter groups (each replica's own is named when re-protect creates it), services, probes and secret are named by prefix in both regions (deterministic names); KMS grants are limited to RDS in the two regions; Route 53 change ids exist only once RestoreDns ran.",
         appliesTo: ["Resource::*", ...wildcardResources(stack, statements)],
       },
       ...(notifying.includes(step) ? [publishSuppression] : []),

@@ -26,6 +26,7 @@ import { State } from "./State";
 
 const unscopedReason: Record<string, string> = {
   "cloudwatch:GetMetricData": "cloudwatch:GetMetricData has no resource-level permissions",
+  "rds:DescribeEvents": "rds:DescribeEvents has no resource-level permissions",
   "ecs:DescribeTaskDefinition": "ecs:DescribeTaskDefinition has no resource-level permissions",
   "elasticloadbalancing:DescribeTargetGroups": "ELBv2 Describe* actions have no resource-level permissions",
   "elasticloadbalancing:DescribeTargetHealth": "ELBv2 Describe* actions have no resource-level permissions",

@@ -66,9 +66,10 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
     case "SealOldServing":
       return [describeDbs, probes, allow(["rds:ModifyDBInstance"], dbs), fenceGroups(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"])];
     case "PromoteStandby":
-      return [describeDbs, allow(["rds:PromoteReadReplica"], dbs), lock];
+      // DescribeEvents: RDS's events since a promote call ("*" only in the Service Authorization Reference).
+      return [describeDbs, allow(["rds:PromoteReadReplica"], dbs), allow(["rds:DescribeEvents"], ["*"]), lock];
     case "CheckStandbyPromotion":
-      return [describeDbs];
+      return [describeDbs, allow(["rds:DescribeEvents"], ["*"])];
     case "RestoreDns":
       if (!zoneArn || !r.recordName) return [];
       return [

@@ -73,14 +73,16 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "PromoteReplica":
       return [
         allow(["rds:DescribeDBInstances", "rds:PromoteReadReplica"], [r.replicaArn]),
+        // RDS's events since a promote call: evidence the status race hides ("*" only in the Service Authorization Reference).
+        unscoped("rds:DescribeEvents"),
         allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"])),
       ];
     case "PromoteSecret":
       return [allow(["secretsmanager:DescribeSecret", "secretsmanager:StopReplicationToReplica"], [r.drSecretArn])];
     case "AssessFailure":
-      return [describeReplica, allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
+      return [describeReplica, unscoped("rds:DescribeEvents"), allow(["dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]))];
     case "CheckPromotion":
-      return [describeReplica];
+      return [describeReplica, unscoped("rds:DescribeEvents")];
     case "ScaleDrService":
     case "RestorePilotLight":
     case "EndDrill":

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, DescribeEventsCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { Database, Errors, Failover } from "@pilot-light/core";
@@ -16,6 +16,10 @@ const cwMock = stub(CloudWatchClient);
 afterEach(() => {
   rdsMock.reset();
   cwMock.reset();
+});
+// RDS records no event unless a test says so.
+beforeEach(() => {
+  rdsMock.on(DescribeEventsCommand).resolves({ Events: [] });
 });
 
 const rds = new RDSClient({ region: "eu-central-1" });
@@ -144,6 +148,52 @@ describe("database adapters", () => {
   ] as const)("judges a call %s (source %s) %i s later: %s", (status, source, seconds, acceptance) => {
     const state = { identifier: "r", status, sourceIdentifier: source, backupRetentionDays: 7 };
     expect(Database.judgeAcceptance(state, new Date(now.getTime() - seconds * 1000).toISOString(), now, 120)).toBe(acceptance);
+  });
+
+  const secondsAgo = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
+  const replicating = { identifier: "r", status: "available", sourceIdentifier: "arn:src", backupRetentionDays: 7 };
+  it.each([
+    ["an event of the promotion since the call", { events: [{ at: secondsAgo(150), message: "Replication streaming has been terminated." }] }, "accepted"],
+    ["a reboot event since the call", { events: [{ at: secondsAgo(100), message: "DB instance shutdown." }] }, "accepted"],
+    ["an event that names a promotion", { events: [{ at: secondsAgo(100), message: "Promoting read replica" }] }, "accepted"],
+    ["a pending backup-retention change", { pendingBackupRetentionDays: 7 }, "accepted"],
+    ["read replication stopped", { replication: { status: "stopped", normal: false, message: null } }, "accepted"],
+    ["the outage's replication error only", { events: [{ at: secondsAgo(150), message: "Replication has stopped." }], replication: { status: "error", normal: false, message: "x" } }, "not-accepted"],
+    ["an event of a promotion long before the call", { events: [{ at: secondsAgo(600), message: "Replication streaming has been terminated." }] }, "not-accepted"],
+  ] as const)("judges a call RDS still shows available with its source 160 s later from RDS's other evidence: %s", (_what, evidence, acceptance) => {
+    expect(Database.judgeAcceptance({ ...replicating, ...evidence }, secondsAgo(160), now, 120)).toBe(acceptance);
+  });
+
+  it("reads RDS's events since the call (DescribeEvents, the replica's db-instance events) while the status shows nothing", async () => {
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves(instance("available", "arn:src"))
+      .on(DescribeEventsCommand)
+      .resolves({ Events: [{ Date: new Date(now.getTime() - 140_000), Message: "Replication streaming has been terminated." }] });
+    const previous = { identifier: "r", status: "modifying", writable: false, alreadyPromoted: false, requestedAt: secondsAgo(150), writableAt: null, attempts: 9 };
+    expect(await Database.checkPromotion(rds, previous, now, 120)).toMatchObject({ acceptance: "accepted", requestAgain: false });
+    expect(rdsMock.commandCalls(DescribeEventsCommand)).toHaveLength(1);
+    expect((rdsMock.commandCalls(DescribeEventsCommand)[0] as { args: [{ input: unknown }] }).args[0].input).toMatchObject({ SourceType: "db-instance", SourceIdentifier: "r", StartTime: new Date(now.getTime() - 180_000), EndTime: now });
+  });
+
+  it("keeps a call RDS showed it accepted as accepted while the status still lags: no re-request, no second look at the events", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves(instance("available", "arn:src"));
+    const previous = { identifier: "r", status: "available", writable: false, alreadyPromoted: false, requestedAt: secondsAgo(300), writableAt: null, attempts: 30, acceptance: "accepted" as const };
+    expect(await Database.checkPromotion(rds, previous, now, 120)).toMatchObject({ acceptance: "accepted", requestAgain: false });
+    expect(rdsMock.commandCalls(DescribeEventsCommand)).toHaveLength(0);
+  });
+
+  it("follows a promotion someone else started when RDS refuses the call while still showing the replica available: its events show it", async () => {
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves(instance("available", "arn:src"))
+      .on(PromoteReadReplicaCommand)
+      .rejects(sdkError("InvalidDBInstanceStateFault", 400))
+      .on(DescribeEventsCommand)
+      .resolves({ Events: [{ Date: new Date(now.getTime() - 20_000), Message: "Replication streaming has been terminated." }] });
+    const afterRefusal = vi.fn(async () => undefined);
+    expect(await Database.promoteReplica(rds, "r", now, retention, guard({ afterRefusal }))).toMatchObject({ acceptance: "accepted", writable: false });
+    expect(afterRefusal).not.toHaveBeenCalled();
   });
 
   it("turns a definite RDS refusal (one attempt, no earlier call) into PromotionRejectedError and clears the marker", async () => {

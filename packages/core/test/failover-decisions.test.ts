@@ -316,6 +316,24 @@ describe("compensation's judgement of a promotion", () => {
     expect(judged.detail).toMatch(/nothing is rolled back/);
   });
 
+  it("leaves a replica to a person in a later attempt when RDS's events show an earlier promotion the status still hides", () => {
+    const events = [{ at: new Date(now.getTime() - 40_000).toISOString(), message: "Replication streaming has been terminated." }];
+    const judged = Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "available", events }), now, 120, 1, true);
+    expect(judged).toMatchObject({ promotionStarted: false, needsOperator: true, settled: true });
+    expect(judged.detail).toMatch(/Replication streaming has been terminated/);
+  });
+
+  it("rolls back a later attempt whose replica shows only the outage's replication error", () => {
+    const events = [{ at: new Date(now.getTime() - 600_000).toISOString(), message: "Replication has stopped." }];
+    expect(Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "available", events }), now, 120, 1, true)).toMatchObject({ needsOperator: false, settled: true });
+  });
+
+  it("judges a marked call accepted from RDS's events after the acceptance window, though the status still shows it replicating", () => {
+    const events = [{ at: new Date(now.getTime() - 170_000).toISOString(), message: "Replication streaming has been terminated." }];
+    const fence = { promotionRequested: true, known: true, lastRequestedAt: new Date(now.getTime() - 180_000).toISOString() };
+    expect(Failover.judgeFailure(fence, replica({ status: "available", events }), now, 120, 1)).toMatchObject({ promotionStarted: true, needsOperator: true, settled: true });
+  });
+
   it("rolls back a first attempt that finds the replica modifying without its own promote call", () => {
     expect(Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "modifying" }), now, 120, 1)).toMatchObject({ promotionStarted: false, needsOperator: false, settled: true });
   });

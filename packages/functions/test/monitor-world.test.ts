@@ -7,7 +7,8 @@
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Failover, State } from "@pilot-light/core";
+import { Failover, Stage, State } from "@pilot-light/core";
+import { seededRandom } from "../../rehearsal/src/random";
 import { healPartition, partition, setAppFault, type WorldState } from "../../world/src";
 import { startMonitorWorld, type MonitorWorld, type MonitorWorldSuite } from "./support/monitor-world";
 
@@ -216,6 +217,75 @@ describe("a second opinion before anything irreversible", () => {
     expect(w.world.inbox.find((m) => m.kind === "failover.started")?.message).toMatch(/health-monitor: Second opinion unavailable \(GetHealthCheckStatus/);
     expect(await w.rig.outcome("failover-primary-20260101T031000Z")).toMatchObject({ dns: "left-to-health-checks" });
     expect(Failover.FailoverInput.safeParse(w.executions[0]?.input).success).toBe(true);
+    expectInvariants(w);
+  });
+});
+
+describe("an in-region Multi-AZ failover with a one-minute schedule", () => {
+  const dns = { hostedZoneName: "example.com", hostedZoneId: "Z1", recordName: "app.example.com" };
+  const schemaAccepts = (failureThreshold: number) => {
+    try {
+      return Stage.resolveStageConfig("fast", { fast: { dns, health: { schedule: "rate(1 minute)", failureThreshold } } }).health.autoFailover;
+    } catch {
+      return false;
+    }
+  };
+  /** Ticks per episode; each episode: healthy, then the primary's database failing over for 60-120 s at a random second, then healthy. */
+  const episodeTicks = 8;
+  const episodes = 16;
+
+  /**
+   * Plays the episodes on the monitor's real schedule: each tick delivered at a random second of
+   * its minute (EventBridge), each Multi-AZ failover of a random length (60-120 s, RDS's range)
+   * starting at a random second, so every phase of the outage against the ticks comes up.
+   */
+  async function playMultiAzFailovers(failureThreshold: number, seed: number) {
+    const w = await suite.stage({ env: { FAILURE_THRESHOLD: String(failureThreshold), AVAILABILITY_WINDOW_MINUTES: "60", MIN_AVAILABILITY_PERCENT: "50" } });
+    const random = seededRandom(seed);
+    const delays = Array.from({ length: episodes * episodeTicks }, () => Math.floor(random.next() * 60));
+    const database = (status: string) => (world: WorldState) => {
+      world.databases.get(w.rig.ids.primaryDb)!.baseStatus = status;
+    };
+    const changes = Array.from({ length: episodes }, (_, k) => {
+      const startsAt = k * episodeTicks * 60 + 90 + Math.floor(random.next() * 120);
+      const lasts = 60 + Math.floor(random.next() * 61);
+      return [
+        { atSeconds: startsAt, apply: database("rebooting") },
+        { atSeconds: startsAt + lasts, apply: database("available") },
+      ];
+    }).flat();
+    const ticks = await w.play({ ticks: episodes * episodeTicks, periodSeconds: 60, delaySeconds: (n) => delays[n] ?? 0, changes });
+    await w.settle();
+    return { w, ticks };
+  }
+
+  it("never opens an incident with the fast profile the stage schema accepts (rate(1 minute), 4 strikes)", async () => {
+    expect(schemaAccepts(4)).toBe(true);
+    const { w, ticks } = await playMultiAzFailovers(4, 20);
+    expect(ticks.filter((t) => !t.healthy).length).toBeGreaterThanOrEqual(episodes);
+    expect(Math.max(...ticks.map((t) => t.consecutiveFailures))).toBe(3);
+    expect(ticks.filter((t) => t.incidentId)).toEqual([]);
+    expect(w.executions).toEqual([]);
+    expect(promotions(w)).toBe(0);
+  });
+
+  it("would fail over the region with the profile the stage schema refuses (rate(1 minute), 3 strikes): Route 53's checkers see the same 503s", async () => {
+    expect(schemaAccepts(3)).toBe(false);
+    const { w, ticks } = await playMultiAzFailovers(3, 20);
+    expect(ticks.some((t) => t.incidentId)).toBe(true);
+    expect(w.executions.length).toBeGreaterThan(0);
+    expect(ticks.find((t) => t.secondOpinion)?.secondOpinion?.verdict).toBe("confirms");
+  });
+});
+
+describe("a scheduled event dated in the future", () => {
+  it("is counted at the time it was received: one tick dated a day ahead does not blind the monitor to a regional outage", async () => {
+    const w = await suite.stage();
+    const dayMs = 86_400_000;
+    const ticks = await w.play({ ticks: 5, changes: [{ atSeconds: 0, apply: primaryRegionDown }], dated: (n, scheduledMs) => (n === 0 ? scheduledMs + dayMs : scheduledMs) });
+    await w.settle();
+    expect(ticks.slice(0, 3).map((t) => t.consecutiveFailures)).toEqual([1, 2, 3]);
+    expect(w.executions.map((e) => e.record?.status)).toEqual(["SUCCEEDED"]);
     expectInvariants(w);
   });
 });

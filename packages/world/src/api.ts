@@ -15,7 +15,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient, ResetDBParameterGroupCommand } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, DescribeEventsCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient, ResetDBParameterGroupCommand } from "@aws-sdk/client-rds";
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -173,6 +173,28 @@ export function installApis(world: WorldState): () => void {
       ],
     };
   }
+  // API reference, DescribeEvents: a source identifier needs its source type; without a window,
+  // the past hour. Only instance events are modelled (and kept far longer than RDS's 14 days).
+  route(
+    rds,
+    DescribeEventsCommand,
+    "rds:DescribeEvents",
+    (input: { SourceIdentifier?: string; SourceType?: string; StartTime?: Date; EndTime?: Date; Duration?: number; EventCategories?: string[] }, region) => {
+      if (input.SourceIdentifier && !input.SourceType) throw awsError("InvalidParameterCombination", "Cannot specify source identifier without source type", 400);
+      const now = world.clock.nowMs();
+      const end = input.EndTime ? input.EndTime.getTime() : now;
+      const start = input.StartTime ? input.StartTime.getTime() : end - (input.Duration ?? 60) * 60_000;
+      if (input.SourceType && input.SourceType !== "db-instance") return { Events: [] };
+      const instances = [...world.databases.values()].filter((d) => d.region === region && (!input.SourceIdentifier || d.identifier === input.SourceIdentifier));
+      const events = instances.flatMap((d) =>
+        world
+          .rdsEvents(d)
+          .filter((e) => e.atMs >= start && e.atMs <= end && (!input.EventCategories?.length || e.categories.some((c) => input.EventCategories?.includes(c))))
+          .map((e) => ({ SourceIdentifier: d.identifier, SourceType: "db-instance", SourceArn: d.arn, Message: e.message, EventCategories: e.categories, Date: new Date(e.atMs) })),
+      );
+      return { Events: events.sort((a, b) => a.Date.getTime() - b.Date.getTime()) };
+    },
+  );
   route(
     rds,
     PromoteReadReplicaCommand,

@@ -55,6 +55,8 @@ const item = (action: string, key: (input: Input) => unknown): Model => (input) 
 export const requestModels: Record<string, Model> = {
   "rds:DescribeDBInstances": (i) => [{ action: "rds:DescribeDBInstances", on: db(i.DBInstanceIdentifier) }],
   "rds:PromoteReadReplica": (i) => [{ action: "rds:PromoteReadReplica", on: db(i.DBInstanceIdentifier) }],
+  // No resource-level permissions (Service Authorization Reference: "*" only).
+  "rds:DescribeEvents": () => [{ action: "rds:DescribeEvents" }],
   "rds:DescribeDBParameters": (i) => [{ action: "rds:DescribeDBParameters", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }],
   "rds:ModifyDBParameterGroup": (i) => [{ action: "rds:ModifyDBParameterGroup", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }],
   "rds:ResetDBParameterGroup": (i) => [{ action: "rds:ResetDBParameterGroup", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }],

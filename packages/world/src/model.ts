@@ -23,6 +23,8 @@ export interface Latencies {
   firstHealthCheckSeconds: number;
   /** Route 53 change → INSYNC. */
   dnsInsyncSeconds: number;
+  /** An RDS event becomes visible to DescribeEvents this long after it happened. */
+  rdsEventDelaySeconds: number;
 }
 
 export const typicalLatencies: Latencies = {
@@ -31,6 +33,7 @@ export const typicalLatencies: Latencies = {
   taskStartSeconds: 60,
   firstHealthCheckSeconds: 10,
   dnsInsyncSeconds: 45,
+  rdsEventDelaySeconds: 5,
 };
 
 /**
@@ -313,6 +316,30 @@ export class WorldState {
     if (!source || db.sourceIdentifier === null) return false;
     if (db.promotionRequestedAtMs !== null && atMs >= db.promotionRequestedAtMs) return false;
     return !this.regionsDown.outageAt(source.region, atMs);
+  }
+
+  /**
+   * DescribeEvents' view of one instance (source type db-instance), oldest first: what RDS has
+   * recorded by now, each visible `rdsEventDelaySeconds` after it happened. A promotion stops
+   * replication when RDS accepts the call ("Replication streaming has been terminated."), then
+   * reboots the instance (shutdown when it turns `modifying`, restarted when it is writable);
+   * a replica whose source's region is down records "Replication has stopped." (an error).
+   */
+  rdsEvents(db: DbInstance): { atMs: number; message: string; categories: string[] }[] {
+    const events: { atMs: number; message: string; categories: string[] }[] = [];
+    const source = this.#source(db);
+    const outage = source && db.sourceIdentifier !== null ? this.regionsDown.outageAt(source.region, this.clock.nowMs()) : undefined;
+    if (outage && (db.promotionRequestedAtMs === null || outage.downAtMs < db.promotionRequestedAtMs)) {
+      events.push({ atMs: outage.downAtMs, message: "Replication has stopped.", categories: ["read replica"] });
+    }
+    const t0 = db.promotionRequestedAtMs;
+    if (t0 !== null) {
+      events.push({ atMs: t0, message: "Replication streaming has been terminated.", categories: ["read replica"] });
+      events.push({ atMs: t0 + this.latencies.promotionRaceSeconds * 1000, message: "DB instance shutdown.", categories: ["availability"] });
+      if (!db.promotionStalls) events.push({ atMs: t0 + this.latencies.promotionSeconds * 1000, message: "DB instance restarted.", categories: ["availability"] });
+    }
+    const visibleUntil = this.clock.nowMs() - this.latencies.rdsEventDelaySeconds * 1000;
+    return events.filter((e) => e.atMs <= visibleUntil).sort((a, b) => a.atMs - b.atMs);
   }
 
   /** DescribeDBInstances' StatusInfos: the read replication status of a replica, none otherwise. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DescribeServicesCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { DescribeDBParametersCommand, ModifyDBParameterGroupCommand } from "@aws-sdk/client-rds";
+import { DescribeDBParametersCommand, DescribeEventsCommand, ModifyDBParameterGroupCommand } from "@aws-sdk/client-rds";
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
@@ -43,6 +43,20 @@ describe("emulated world", () => {
     expect((await look())?.DBInstanceStatus).toBe("modifying");
     world.clock.advance(90);
     expect(await look()).toMatchObject({ DBInstanceStatus: "available", ReadReplicaSourceDBInstanceIdentifier: undefined });
+  });
+
+  it("records a promotion in the replica's RDS events while its status still hides it, and refuses a source identifier without its type", async () => {
+    const { world, ids, rds } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    world.clock.advance(60);
+    const events = async () => (await rds.send(new DescribeEventsCommand({ SourceType: "db-instance", SourceIdentifier: ids.replicaDb }))).Events?.map((e) => e.Message);
+    expect(await events()).toEqual(["Replication has stopped."]);
+    await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ids.replicaDb }));
+    world.clock.advance(6);
+    expect(await events()).toEqual(["Replication has stopped.", "Replication streaming has been terminated."]);
+    world.clock.advance(130);
+    expect(await events()).toEqual(["Replication has stopped.", "Replication streaming has been terminated.", "DB instance shutdown.", "DB instance restarted."]);
+    await expect(rds.send(new DescribeEventsCommand({ SourceIdentifier: ids.replicaDb }))).rejects.toMatchObject({ name: "InvalidParameterCombination" });
   });
 
   it("starts tasks and passes health checks on the latency model's schedule, visible on /health.php", async () => {

@@ -11,6 +11,7 @@
 import {
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
+  DescribeEventsCommand,
   ModifyDBParameterGroupCommand,
   PromoteReadReplicaCommand,
   ResetDBParameterGroupCommand,
@@ -20,6 +21,7 @@ import {
 import { GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { AwsTransientError, callAws } from "../errors";
 import { PreflightFailedError, PromotionRejectedError, ReplicaNotReadyError } from "../failover/errors";
+import { executionTimeoutSeconds } from "../failover/settings";
 
 /** DescribeDBInstances' read replication StatusInfo: `replicating`, `error`, `stopped`, ... */
 export interface ReplicationStatus {
@@ -36,6 +38,16 @@ export interface ReplicaState {
   backupRetentionDays: number;
   /** Read replication as RDS reports it; absent for an instance that is not a replica. */
   replication?: ReplicationStatus | null;
+  /** PendingModifiedValues' backup retention: a promote call carries one (BackupRetentionPeriod). */
+  pendingBackupRetentionDays?: number | null;
+  /** RDS events of the instance since a promote call, read by observeReplica (DescribeEvents). */
+  events?: readonly RdsEvent[];
+}
+
+/** One RDS event of an instance (DescribeEvents): when, and its message. */
+export interface RdsEvent {
+  at: string;
+  message: string;
 }
 
 export function toReplicaState(db: DBInstance): ReplicaState {
@@ -46,6 +58,7 @@ export function toReplicaState(db: DBInstance): ReplicaState {
     sourceIdentifier: db.ReadReplicaSourceDBInstanceIdentifier ?? null,
     backupRetentionDays: db.BackupRetentionPeriod ?? 0,
     replication: info ? { status: info.Status ?? "unknown", normal: info.Normal ?? false, message: info.Message || null } : null,
+    pendingBackupRetentionDays: db.PendingModifiedValues?.BackupRetentionPeriod ?? null,
   };
 }
 
@@ -137,14 +150,85 @@ export interface PromotionStatus {
 export type Acceptance = "accepted" | "pending" | "not-accepted";
 
 /**
+ * Event messages RDS records when a promotion stops replication and reboots the instance
+ * (RDS User Guide, "Amazon RDS event categories and event messages": RDS-EVENT-0057, -0062,
+ * -0004, -0006; "When you promote a read replica, RDS stops replication and reboots the read
+ * replica"). DescribeEvents gives no event ID, so the message is matched, and any message that
+ * names a promotion. "Replication has stopped." (RDS-EVENT-0045) is an error, not a promotion.
+ */
+const promotionEventMessages = new Set([
+  "replication streaming has been terminated.",
+  "replication for the read replica has been manually stopped.",
+  "db instance shutdown.",
+  "db instance restarted.",
+]);
+
+const isPromotionEvent = (message: string): boolean => promotionEventMessages.has(message.trim().toLowerCase()) || /promot/i.test(message);
+
+/** Seconds before a request that its events are still looked for (clocks of Lambda and RDS). */
+export const eventClockSkewSeconds = 30;
+
+/**
+ * RDS's evidence of a promote call sent at `requestedAt`, besides its status and source: an event
+ * of a promotion recorded since the call (the events keep what the status race hides), a pending
+ * backup-retention change (the call carries one), or read replication `stopped`/`terminated`.
+ * Null when RDS shows none. Only a call of ours is judged this way: each of these alone is no
+ * evidence that anyone asked for a promotion.
+ */
+export function promotionEvidence(state: ReplicaState, requestedAt: string): string | null {
+  const since = Date.parse(requestedAt) - eventClockSkewSeconds * 1000;
+  const event = (state.events ?? []).find((e) => Date.parse(e.at) >= since && isPromotionEvent(e.message));
+  if (event) return `RDS recorded "${event.message}" at ${event.at}`;
+  if (state.pendingBackupRetentionDays !== undefined && state.pendingBackupRetentionDays !== null) return `RDS shows a pending backup retention of ${state.pendingBackupRetentionDays} days`;
+  if (state.replication && ["stopped", "terminated"].includes(state.replication.status)) return `RDS shows read replication ${state.replication.status}`;
+  return null;
+}
+
+/**
  * Whether RDS accepted a promote call sent at `requestedAt`, from what it shows now. No source
- * any more, or `modifying` right after our call: accepted. `available` (or anything else) with
- * its source: pending until `windowSeconds` after the call (the status race), then not accepted.
+ * any more, or `modifying` right after our call, or RDS's other evidence of it (events, pending
+ * modifications, replication status: promotionEvidence): accepted. `available` (or anything
+ * else) with its source and no evidence: pending until `windowSeconds` after the call (the status
+ * race), then not accepted.
  */
 export function judgeAcceptance(state: ReplicaState, requestedAt: string | null, now: Date, windowSeconds: number): Acceptance {
   if (state.sourceIdentifier === null || state.status === "modifying") return "accepted";
   if (requestedAt === null) return "not-accepted";
+  if (promotionEvidence(state, requestedAt) !== null) return "accepted";
   return (now.getTime() - Date.parse(requestedAt)) / 1000 < windowSeconds ? "pending" : "not-accepted";
+}
+
+/**
+ * How far back a refusal looks for someone else's promotion (an earlier attempt of the
+ * incident, a person at the console): an execution's whole life.
+ */
+export const earlierPromotionLookbackSeconds = executionTimeoutSeconds;
+
+/** RDS events of one instance (source type db-instance) from `since` to `now`, oldest first. */
+export async function readInstanceEvents(rds: RDSClient, identifier: string, since: Date, now: Date): Promise<RdsEvent[]> {
+  const events: RdsEvent[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await callAws("rds:DescribeEvents", () =>
+      rds.send(new DescribeEventsCommand({ SourceType: "db-instance", SourceIdentifier: identifier, StartTime: since, EndTime: now, Marker: marker })),
+    );
+    for (const e of page.Events ?? []) events.push({ at: (e.Date ?? now).toISOString(), message: e.Message ?? "" });
+    marker = page.Marker;
+  } while (marker);
+  return events;
+}
+
+/**
+ * What RDS shows of a replica after a promote call sent at `requestedAt` (null: none of ours):
+ * DescribeDBInstances and, when its status and source show no promotion, the instance's events
+ * since the call (DescribeEvents), so a judgement covers the whole window since the call, not
+ * the moment of one read.
+ */
+export async function observeReplica(rds: RDSClient, identifier: string, requestedAt: string | null, now: Date): Promise<ReplicaState> {
+  const state = await describeInstance(rds, identifier);
+  if (requestedAt === null || state.sourceIdentifier === null || state.status === "modifying") return state;
+  const since = new Date(Date.parse(requestedAt) - eventClockSkewSeconds * 1000);
+  return { ...state, events: await readInstanceEvents(rds, identifier, since, now) };
 }
 
 export interface PromotionGuard {
@@ -181,9 +265,9 @@ const noGuard: PromotionGuard = { marker: async () => ({ requested: false, lastR
  * `backupRetentionDays` is passed explicitly: PromoteReadReplica's default is 1 day.
  */
 export async function promoteReplica(rds: RDSClient, identifier: string, now: Date, options: PromotionOptions, guard: PromotionGuard = noGuard): Promise<PromotionStatus> {
-  const before = await describeInstance(rds, identifier);
   const at = now.toISOString();
   const marker = await guard.marker();
+  const before = await observeReplica(rds, identifier, marker.requested ? marker.lastRequestedAt : null, now);
   const requests = marker.requests;
   const polling = (status: string, made = requests): PromotionStatus => ({
     identifier,
@@ -226,8 +310,12 @@ export async function promoteReplica(rds: RDSClient, identifier: string, now: Da
   } catch (error) {
     const definite = !marker.requested && attemptsOf(error) === 1 && !(error instanceof AwsTransientError);
     if (error instanceof Error && error.name === "InvalidDBInstanceStateFault") {
-      const after = await describeInstance(rds, identifier);
-      if (after.sourceIdentifier === null || after.status === "modifying") return { ...polling(after.status, made), acceptance: "accepted" };
+      // RDS refuses a replica it is already promoting: for the calls of this execution (the
+      // SDK's retry after a lost answer) and for anyone else's (an earlier attempt, a person),
+      // whose events are looked for over an execution's life.
+      const since = definite ? new Date(now.getTime() - earlierPromotionLookbackSeconds * 1000).toISOString() : at;
+      const after = await observeReplica(rds, identifier, since, now);
+      if (judgeAcceptance(after, since, now, options.acceptanceSeconds) === "accepted") return { ...polling(after.status, made), acceptance: "accepted" };
       // A retry (ours or the SDK's) may have met the effect of a call whose answer was lost:
       // the replica can show `available` with its source for a while after an accepted call.
       if (!definite) return polling(after.status, made);
@@ -255,9 +343,12 @@ function attemptsOf(error: unknown): number {
  * writable, and judges the last promote call (`requestAgain` when RDS showed no sign of it).
  */
 export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, now: Date, acceptanceSeconds = Number.POSITIVE_INFINITY): Promise<PromotionStatus> {
-  const state = await describeInstance(rds, previous.identifier);
+  // Once RDS showed it accepted the call, that stands: a later look at a status that still
+  // lags (the race) takes nothing back.
+  const accepted = previous.acceptance === "accepted";
+  const state = await observeReplica(rds, previous.identifier, accepted ? null : previous.requestedAt, now);
   const writable = isWritable(state);
-  const acceptance = writable ? "accepted" : judgeAcceptance(state, previous.requestedAt, now, acceptanceSeconds);
+  const acceptance = writable || accepted ? "accepted" : judgeAcceptance(state, previous.requestedAt, now, acceptanceSeconds);
   return {
     ...previous,
     status: state.status,

@@ -19,10 +19,12 @@ import type { Assessment } from "./state";
 
 /**
  * The decision (pure): has a promotion started? RDS showing no source: yes. The lock no longer
- * ours: assume yes. No marker: no (but in a later attempt of an incident, RDS `modifying` the replica,
- * perhaps for an earlier attempt's promotion, is left to a person rather than rolled back). A marker: RDS `modifying` says yes; the replica untouched
- * (still replicating, not modifying) says no, but only once the acceptance window after the
- * last call has passed; before that the answer is not settled and compensation looks again.
+ * ours: assume yes. No marker: no (but in a later attempt of an incident, RDS `modifying` the replica
+ * or its events of a promotion, perhaps an earlier attempt's, leave it to a person rather than rolled back). A marker: RDS `modifying`,
+ * or its other evidence since the call (an event of the promotion, a pending backup-retention
+ * change, replication stopped: Database.promotionEvidence) says yes; the replica untouched says
+ * no, but only once the acceptance window after the last call has passed; before that the
+ * answer is not settled and compensation looks again.
  */
 export function judgeFailure(
   fence: { promotionRequested: boolean; known: boolean; lastRequestedAt?: string | null },
@@ -42,18 +44,25 @@ export function judgeFailure(
     // that ended NeedsOperator). Scaling DR back down could leave a promoted database unserved, so
     // nothing is rolled back: a person decides. A first attempt still rolls back (a modification
     // nobody requested for a promotion is not one).
-    if (laterAttempt && replica.status === "modifying") {
-      return { promotionStarted: false, needsOperator: true, detail: `${state}; this run requested no promotion, but an earlier one may have: nothing is rolled back`, settled: true, attempts };
+    const earlier = laterAttempt ? (replica.status === "modifying" ? "RDS is modifying it" : Database.promotionEvidence(replica, earlierSince(now))) : null;
+    if (earlier) {
+      return { promotionStarted: false, needsOperator: true, detail: `${state}; this run requested no promotion, but an earlier one may have (${earlier}): nothing is rolled back`, settled: true, attempts };
     }
     return { promotionStarted: false, needsOperator: false, detail: `${state}; no promotion was requested`, settled: true, attempts };
   }
   const acceptance = Database.judgeAcceptance(replica, fence.lastRequestedAt ?? null, now, acceptanceSeconds);
-  if (acceptance === "accepted") return started("the promotion was requested and RDS is modifying the replica");
+  if (acceptance === "accepted") {
+    const evidence = fence.lastRequestedAt ? Database.promotionEvidence(replica, fence.lastRequestedAt) : null;
+    return started(`the promotion was requested and ${replica.status === "modifying" ? "RDS is modifying the replica" : (evidence ?? "RDS accepted it")}`);
+  }
   if (acceptance === "pending") {
     return { promotionStarted: true, needsOperator: true, detail: `a promotion was requested at ${fence.lastRequestedAt}; waiting up to ${acceptanceSeconds} s after it for RDS to show whether it accepted it; ${state}`, settled: false, attempts };
   }
   return { promotionStarted: false, needsOperator: false, detail: `RDS did not accept the promotion requested at ${fence.lastRequestedAt}: ${acceptanceSeconds} s later ${state}`, settled: true, attempts };
 }
+
+/** Since when a later attempt looks for an earlier attempt's promotion: an execution's life. */
+const earlierSince = (now: Date): string => new Date(now.getTime() - Database.earlierPromotionLookbackSeconds * 1000).toISOString();
 
 export async function assessFailure(
   rds: RDSClient,
@@ -70,9 +79,13 @@ export async function assessFailure(
   }
   // Close the fence first: from here on PromoteReplica cannot start a promotion.
   const fence = await beginCompensation(db, table, run.executionName, now);
+  // The monitor names an incident's later attempts `failover-<incident>-<n>` (Health.attemptName).
+  const laterAttempt = run.executionName.startsWith(`failover-${run.incidentId}-`);
   let replica: Database.ReplicaState;
   try {
-    replica = await Database.describeInstance(rds, replicaIdentifier);
+    // With a promote call of this run marked, RDS's events since it are read too (observeReplica);
+    // a later attempt without one looks for an earlier attempt's promotion over an execution's life.
+    replica = await Database.observeReplica(rds, replicaIdentifier, fence.known && fence.promotionRequested ? (fence.lastRequestedAt ?? null) : laterAttempt ? earlierSince(now) : null, now);
   } catch (error) {
     // RDS refuses to be read (denied, a missing permission): with the lock ours and no promote
     // call of this run marked on it, and the fence now closed, this run cannot have started a
@@ -82,8 +95,6 @@ export async function assessFailure(
     }
     throw error;
   }
-  // The monitor names an incident's later attempts `failover-<incident>-<n>` (Health.attemptName).
-  const laterAttempt = run.executionName.startsWith(`failover-${run.incidentId}-`);
   return judgeFailure(fence, replica, now, options.acceptanceSeconds, attempts, laterAttempt);
 }
 

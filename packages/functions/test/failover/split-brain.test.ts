@@ -39,8 +39,51 @@ describe("a promote call whose answer was lost", () => {
     expect(rig.invocations.RestorePilotLight).toBeUndefined();
   });
 
-  it("is judged by what RDS shows when the run fails right after it: compensation waits for the evidence and asks an operator, never rolling back", async () => {
+  it("is never re-sent nor rolled back while RDS's status hides it for longer than the acceptance window: its events show the promotion", async () => {
+    // AWS bounds the status race nowhere: here it outlasts the 120 s window and all three calls'
+    // windows. RDS's events record the promotion from the moment it accepted the call.
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 400, promotionSeconds: 600 } });
+    rig.world.inject({ api: "rds:PromoteReadReplica", error: "InternalFailure", applied: true, times: 1 });
+    const result = await rig.run(failoverInput(), "race-outlasts-window");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.callsTo("rds:PromoteReadReplica").map((c) => c.failed ?? "ok")).toEqual(["InternalFailure", "InvalidDBInstanceStateFault"]);
+    expect(rig.world.callsTo("rds:DescribeEvents").length).toBeGreaterThan(0);
+    expect(rig.invocations.PromoteReplica).toBe(1);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.invocations.RestorePilotLight).toBeUndefined();
+  });
+
+  it("follows a promotion someone else started moments before (RDS refuses the call, the status still shows a replica): never rolled back", async () => {
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 300, promotionSeconds: 600 } });
+    // A person promoted the replica at the console just before the run reached PromoteReplica.
+    rig.before.PromoteReplica = (n) => {
+      const replica = rig.world.databases.get(rig.ids.replicaDb)!;
+      if (n === 1) replica.promotionRequestedAtMs = rig.world.clock.nowMs() - 20_000;
+    };
+    const result = await rig.run(failoverInput(), "promoted-by-someone");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.world.callsTo("rds:PromoteReadReplica").map((c) => c.failed ?? "ok")).toEqual(["InvalidDBInstanceStateFault"]);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(drService(rig).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.invocations.RestorePilotLight).toBeUndefined();
+  });
+
+  it("is judged by what RDS shows when the run fails right after it: compensation reads the promotion in RDS's events at its first look and asks an operator", async () => {
     const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 60 } });
+    rig.after.PromoteReplica = (n) => {
+      if (n === 1) throw lambdaTimeout();
+    };
+    const result = await rig.run(failoverInput(), "lost-promote-events");
+    expect(result.error).toBe("NeedsOperator");
+    expect(result.states).not.toContain("WaitForPromotionEvidence");
+    expect(result.states.filter((s) => s === "AssessFailure")).toHaveLength(1);
+    expect(rig.invocations.RestorePilotLight).toBeUndefined();
+    expect(rig.world.callsTo("rds:DescribeEvents").length).toBeGreaterThan(0);
+  });
+
+  it("is judged by what RDS shows when the run fails right after it and RDS has published no event yet: compensation waits for the evidence and asks an operator, never rolling back", async () => {
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionRaceSeconds: 60, rdsEventDelaySeconds: 600 } });
     // The call applied; the Lambda then timed out before it could answer.
     rig.after.PromoteReplica = (n) => {
       if (n === 1) throw lambdaTimeout();

@@ -42,8 +42,17 @@ export interface MonitorWorld {
   /**
    * Runs `ticks` scheduled ticks `periodSeconds` apart from now (the first at once), applying each
    * change when its time comes; executions run meanwhile. Returns every tick's summary.
+   * `delaySeconds(n)`: tick n is delivered that long after its scheduled time (EventBridge fires a
+   * scheduled rule within its minute, not on the 0th second); `dated(n, scheduledMs)`: the event's
+   * `time` (default: the scheduled time), for a clock that lies.
    */
-  play(options: { ticks: number; periodSeconds?: number; changes?: { atSeconds: number; apply: (world: WorldState) => void }[] }): Promise<TickSummary[]>;
+  play(options: {
+    ticks: number;
+    periodSeconds?: number;
+    changes?: { atSeconds: number; apply: (world: WorldState) => void }[];
+    delaySeconds?: (n: number) => number;
+    dated?: (n: number, scheduledMs: number) => number;
+  }): Promise<TickSummary[]>;
   /** Waits for every started execution to end. */
   settle(): Promise<void>;
   state(): Promise<Health.HealthState>;
@@ -126,12 +135,13 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
         world,
         executions,
         startExecution,
-        async play({ ticks, periodSeconds = 300, changes = [] }) {
+        async play({ ticks, periodSeconds = 300, changes = [], delaySeconds = () => 0, dated = (_n, scheduledMs) => scheduledMs }) {
           originMs = world.clock.nowMs();
           const pending = [...changes].sort((a, b) => a.atSeconds - b.atSeconds);
           const summaries: TickSummary[] = [];
           for (let n = 0; n < ticks; n++) {
-            const dueMs = originMs + n * periodSeconds * 1000;
+            const scheduledMs = originMs + n * periodSeconds * 1000;
+            const dueMs = scheduledMs + delaySeconds(n) * 1000;
             // Changes happen at their own times, while executions run.
             while (pending.length > 0 && originMs + pending[0]!.atSeconds * 1000 <= dueMs) {
               const change = pending.shift()!;
@@ -139,7 +149,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
               change.apply(world);
             }
             await scheduler.sleep((dueMs - world.clock.nowMs()) / 1000);
-            const event = { time: new Date(dueMs).toISOString().replace(".000Z", "Z"), source: "aws.events", "detail-type": "Scheduled Event" };
+            const event = { time: new Date(dated(n, scheduledMs)).toISOString().replace(".000Z", "Z"), source: "aws.events", "detail-type": "Scheduled Event" };
             const summary = await scheduler.run(() =>
               // The monitor runs as its synthesized role (stacks/failover/monitor-grants.ts).
               iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor(event, lambdaContext("pilot-light-test-HealthMonitor"))).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
