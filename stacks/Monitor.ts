@@ -31,7 +31,7 @@ export function Monitor({ stack, app }: StackContext) {
   const { table } = use(State);
   const { topic } = use(Alerts);
   const { healthUrl } = use(Compute);
-  const primary = usePrimaryAddress(stack, names);
+  const primary = usePrimaryAddress(stack, names, config);
   const health = config.health;
 
   const stateMachineArn = stack.formatArn({
@@ -57,7 +57,7 @@ export function Monitor({ stack, app }: StackContext) {
 
   const monitor = new Function(stack, "HealthMonitor", {
     handler: "packages/functions/src/health-monitor.handler",
-    description: `pilot-light ${config.stage}: probes the primary /health.php and starts the failover at the threshold`,
+    description: `pilot-light ${config.stage}: probes the primary ${config.application.healthPath} and starts the failover at the threshold`,
     timeout: timeoutSeconds,
     memorySize: 256,
     // An async retry of a tick counts nothing twice; it only repairs an interrupted StartExecution.
@@ -67,7 +67,7 @@ export function Monitor({ stack, app }: StackContext) {
       TOPIC_ARN: topic.topicArn,
       STATE_MACHINE_ARN: stateMachineArn,
       // A stage with a domain probes the primary's own name over HTTPS (Compute's certificate covers it).
-      PRIMARY_HEALTH_URL: config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : primary.healthUrl,
+      PRIMARY_HEALTH_URL: config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, config.primaryRegion)}`) : primary.healthUrl,
       ...(health.probeDr ? { DR_HEALTH_URL: healthUrl } : {}),
       FAILURE_THRESHOLD: String(health.failureThreshold),
       PROBE_TIMEOUT_MS: String(health.probeTimeoutSeconds * 1000),
