@@ -12,6 +12,7 @@ import { ArnFormat, type CfnElement, CustomResource, Duration, Lazy, Stack, Toke
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as ecr from "aws-cdk-lib/aws-ecr";
 import * as ecrAssets from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
@@ -19,9 +20,11 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import * as route53Targets from "aws-cdk-lib/aws-route53-targets";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Stage } from "@pilot-light/core";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as cr from "aws-cdk-lib/custom-resources";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
 import { primaryAddressParameters, useStage } from "./context";
@@ -30,7 +33,7 @@ import { Data } from "./Data";
 import { Network } from "./Network";
 import { Storage } from "./Storage";
 
-const webAppDir = fileURLToPath(new URL("../packages/web-app", import.meta.url));
+const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /** Desired task count of this region's service for the stage's active region. */
 export function desiredCount(
@@ -54,15 +57,21 @@ export function Compute({ stack, app }: StackContext) {
     memoryLimitMiB: config.sizes.taskMemoryMiB,
     runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
   });
+  const application = config.application;
   taskDefinition.addContainer("web", {
-    // The task runs on X86_64: build for it on any machine (an image built on an arm64 laptop
-    // would otherwise fail with "exec format error", and the DR side would find out in a failover).
-    image: ecs.ContainerImage.fromAsset(webAppDir, { platform: ecrAssets.Platform.LINUX_AMD64 }),
-    portMappings: [{ containerPort: 80 }],
-    environment: { DB_HOST: endpoint, DB_NAME: "app", APP_REGION: app.region },
+    image: containerImage(),
+    portMappings: [{ containerPort: application.containerPort }],
+    environment: { DB_HOST: endpoint, DB_NAME: "app", APP_REGION: app.region, ...application.environment },
     secrets: {
       DB_USER: ecs.Secret.fromSecretsManager(secret, "username"),
       DB_PASSWORD: ecs.Secret.fromSecretsManager(secret, "password"),
+      // Read in this region when a task starts: the secret must exist under its name in both regions.
+      ...Object.fromEntries(
+        Object.entries(application.secrets).map(([name, ref]) => [
+          name,
+          ecs.Secret.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(stack, `AppSecret${name}`, ref.secretName), ref.jsonKey),
+        ]),
+      ),
     },
     logging: ecs.LogDrivers.awsLogs({
       streamPrefix: "web",
@@ -105,13 +114,13 @@ export function Compute({ stack, app }: StackContext) {
   });
   alb.logAccessLogs(logBucket, "alb");
   const web: elbv2.AddApplicationTargetsProps = {
-    port: 80,
+    port: application.containerPort,
     protocol: elbv2.ApplicationProtocol.HTTP,
     targets: [service],
     deregistrationDelay: Duration.seconds(15),
     // Tuned for a fast start: two passes 5 s apart mark a new task healthy in ~10 s.
     healthCheck: {
-      path: "/health.php",
+      path: application.healthPath,
       interval: Duration.seconds(5),
       timeout: Duration.seconds(4),
       healthyThresholdCount: 2,
@@ -119,9 +128,10 @@ export function Compute({ stack, app }: StackContext) {
       healthyHttpCodes: "200",
     },
   };
-  const { targetGroup, healthUrl } = config.dns ? https(config.dns) : { targetGroup: alb.addListener("Http", { port: 80, open: false }).addTargets("Web", web), healthUrl: `http://${alb.loadBalancerDnsName}/health.php` };
+  const { targetGroup, healthUrl } = config.dns ? https(config.dns) : { targetGroup: alb.addListener("Http", { port: 80, open: false }).addTargets("Web", web), healthUrl: Stage.healthUrl(config, `http://${alb.loadBalancerDnsName}`) };
 
   alarms();
+  if (isPrimary && "uri" in application.image && application.image.replicate) replicateImage(stack, application.image.uri, config.drRegion);
 
   if (isPrimary) publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
   return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
@@ -143,7 +153,24 @@ export function Compute({ stack, app }: StackContext) {
     const listener = alb.addListener("Https", { port: 443, open: false, certificates: [certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS });
     alb.addListener("Http", { port: 80, open: false, defaultAction: elbv2.ListenerAction.redirect({ protocol: "HTTPS", port: "443", permanent: true }) });
     new route53.ARecord(stack, "RegionalRecord", { zone, recordName: host, target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(alb)) });
-    return { targetGroup: listener.addTargets("Web", web), healthUrl: `https://${host}/health.php` };
+    return { targetGroup: listener.addTargets("Web", web), healthUrl: Stage.healthUrl(config, `https://${host}`) };
+  }
+
+  /**
+   * A Dockerfile folder is built for X86_64 (what the task runs) on any machine: an image built
+   * on an arm64 laptop would otherwise fail with "exec format error", and the DR side would find
+   * out in a failover. Each region's deploy pushes it to that region's own registry. A prebuilt
+   * image runs from this region's registry: the DR region's copy is ECR's replica of the
+   * primary's, so a failover never pulls from the failed region.
+   */
+  function containerImage(): ecs.ContainerImage {
+    const image = application.image;
+    if ("directory" in image) return ecs.ContainerImage.fromAsset(join(repositoryRoot, image.directory), { platform: ecrAssets.Platform.LINUX_AMD64 });
+    const parsed = Stage.parseEcrImageUri(image.uri);
+    if (!parsed) throw new Error(`application.image.uri ${image.uri} is not an ECR image URI (the stage schema should have refused it)`);
+    const repositoryArn = stack.formatArn({ service: "ecr", region: app.region, account: parsed.account, resource: "repository", resourceName: parsed.repository });
+    const repository = ecr.Repository.fromRepositoryAttributes(stack, "ImageRepository", { repositoryArn, repositoryName: parsed.repository });
+    return ecs.ContainerImage.fromEcrRepository(repository, parsed.tagOrDigest);
   }
 
   function alarms() {
@@ -177,7 +204,7 @@ export function Compute({ stack, app }: StackContext) {
     }).addAlarmAction(notify);
     new cloudwatch.Alarm(stack, "Target5xx", {
       alarmName: `${names.prefix}-${app.region}-5xx`,
-      alarmDescription: `${side} application answers 5xx (more than 10 a minute for 3 minutes). Read the web logs; a database outage shows as 503 from /health.php.`,
+      alarmDescription: `${side} application answers 5xx (more than 10 a minute for 3 minutes). Read the web logs; a database outage shows as 503 from ${application.healthPath}.`,
       metric: alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: "Sum", period: Duration.minutes(1) }),
       threshold: 10,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -185,6 +212,22 @@ export function Compute({ stack, app }: StackContext) {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(notify);
   }
+}
+
+/**
+ * The registry's replication configuration (primary region): the stage's repository to the DR
+ * region's registry of the same account; ECR creates the repository there at the first
+ * replicated push. ECR holds one configuration per registry and this resource replaces it
+ * whole, which is why a stage can say `replicate: false` (docs/deploy.md, "Your own application").
+ */
+function replicateImage(stack: Stack, uri: string, drRegion: string) {
+  const image = Stage.parseEcrImageUri(uri);
+  if (!image) throw new Error(`application.image.uri ${uri} is not an ECR image URI`);
+  new ecr.CfnReplicationConfiguration(stack, "ImageReplication", {
+    replicationConfiguration: {
+      rules: [{ destinations: [{ region: drRegion, registryId: stack.account }], repositoryFilters: [{ filter: image.repository, filterType: "PREFIX_MATCH" }] }],
+    },
+  });
 }
 
 /**

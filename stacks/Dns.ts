@@ -21,7 +21,7 @@ export function Dns({ stack, app }: StackContext) {
   if (!dns) throw new Error(`stage "${config.stage}" names no hosted zone; the Dns stack should not be added`);
   if (isPrimary) throw new Error("Dns belongs to the DR region");
   const compute = use(Compute);
-  const peer = usePrimaryAddress(stack, names);
+  const peer = usePrimaryAddress(stack, names, config);
 
   // HTTPS to the primary's own name (Compute's certificate covers it), with SNI.
   const primaryCheck = new route53.HealthCheck(stack, "PrimaryHealth", {
@@ -29,7 +29,7 @@ export function Dns({ stack, app }: StackContext) {
     fqdn: Stage.regionalHost(dns, config.primaryRegion),
     enableSNI: true,
     port: 443,
-    resourcePath: "/health.php",
+    resourcePath: config.application.healthPath,
     requestInterval: Duration.seconds(10),
     failureThreshold: 3,
     measureLatency: false,

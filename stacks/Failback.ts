@@ -39,7 +39,7 @@ export function Failback({ stack, app }: StackContext) {
   const { topic } = use(Alerts);
   const compute = use(Compute);
   const data = use(Data);
-  const primary = usePrimaryAddress(stack, names);
+  const primary = usePrimaryAddress(stack, names, config);
   const healthCheckId = config.dns ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
   if (!data.replica) throw new Error("Failback belongs to the DR region: Data returned no replica");
   const backupRetentionDays = (data.replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
@@ -75,7 +75,7 @@ export function Failback({ stack, app }: StackContext) {
     PRIMARY_TASK_COUNT: String(config.primaryTaskCount),
     DR_TASK_COUNT: String(config.drTaskCount),
     DR_PILOT_TASK_COUNT: String(config.drPilotTaskCount),
-    PRIMARY_HEALTH_URL: config.dns ? `https://${Stage.regionalHost(config.dns, config.primaryRegion)}/health.php` : primary.healthUrl,
+    PRIMARY_HEALTH_URL: config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, config.primaryRegion)}`) : primary.healthUrl,
     DR_HEALTH_URL: compute.healthUrl,
     PRIMARY_BUCKET: buckets.primary,
     DR_BUCKET: buckets.dr,

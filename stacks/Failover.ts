@@ -58,7 +58,7 @@ export function Failover({ stack, app }: StackContext) {
   if (typeof backupRetentionDays !== "number") throw new Error("Failover: the replica has no backup retention period");
   const detectionPeriodSeconds = (Stage.scheduleMinutes(config.health.schedule) ?? 5) * 60;
   // The URL the health monitor probes: PromoteReplica probes it once more before promoting.
-  const primaryHealthUrl = config.dns ? `https://${Stage.regionalHost(config.dns, peer.region)}/health.php` : usePrimaryAddress(stack, names).healthUrl;
+  const primaryHealthUrl = config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, peer.region)}`) : usePrimaryAddress(stack, names, config).healthUrl;
   const environment: Record<string, string> = {
     STAGE: config.stage,
     PRIMARY_REGION: peer.region,

@@ -37,7 +37,7 @@ export function Monitor({ stack, app }: StackContext) {
   // this region's database is what it would promote, the watched region's what it would replace.
   const sides = regionSides(config, names, isPrimary);
   if (isPrimary && !config.dns) throw new Error("Monitor: the primary region's copy needs DNS (where users are sent decides whether it may act)");
-  const watchedUrl = config.dns ? `https://${Stage.regionalHost(config.dns, sides.watched.region)}/health.php` : usePrimaryAddress(stack, names).healthUrl;
+  const watchedUrl = config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, sides.watched.region)}`) : usePrimaryAddress(stack, names, config).healthUrl;
   const localDbArn = stack.formatArn({ service: "rds", resource: "db", resourceName: sides.local.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const watchedDbArn = stack.formatArn({ service: "rds", region: sides.watched.region, resource: "db", resourceName: sides.watched.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
@@ -65,7 +65,7 @@ export function Monitor({ stack, app }: StackContext) {
 
   const monitor = new Function(stack, "HealthMonitor", {
     handler: "packages/functions/src/health-monitor.handler",
-    description: `pilot-light ${config.stage}: probes the ${sides.watched.role} region's /health.php and, when armed, starts the failover at the threshold`,
+    description: `pilot-light ${config.stage}: probes the ${sides.watched.role} region's ${config.application.healthPath} and, when armed, starts the failover at the threshold`,
     timeout: timeoutSeconds,
     memorySize: 256,
     // An async retry of a tick counts nothing twice; it only repairs an interrupted StartExecution.

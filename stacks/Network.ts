@@ -3,7 +3,7 @@
  * subnets x.3 and x.4, in AZs a and b. Private subnets have no route to the internet: ECS
  * tasks reach ECR, CloudWatch Logs and Secrets Manager through interface endpoints and S3
  * through a gateway endpoint (docs/deploy.md gives the reasoning and the monthly cost).
- * Security groups chain ALB (80/443 from anywhere) → ECS (80) → RDS (3306), nothing else in.
+ * Security groups chain ALB (80/443 from anywhere) → ECS (the container port, 80 by default) → RDS (3306), nothing else in.
  */
 import { StackContext } from "sst/constructs";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
@@ -36,7 +36,7 @@ export class SeedSubnetLayout implements ec2.IIpAddresses {
 }
 
 export function Network({ stack, app }: StackContext) {
-  const { cidr } = useStage(app);
+  const { cidr, config } = useStage(app);
   const vpc = new ec2.Vpc(stack, "Vpc", {
     ipAddresses: new SeedSubnetLayout(cidr),
     availabilityZones: [`${app.region}a`, `${app.region}b`],
@@ -63,8 +63,10 @@ export function Network({ stack, app }: StackContext) {
   suppress(albSg, [{ id: "AwsSolutions-EC23", reason: "The public web application's load balancer answers HTTP/HTTPS from anywhere (seed security design)." }]);
   albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), "HTTP from anywhere");
   albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "HTTPS from anywhere");
-  albSg.addEgressRule(ecsSg, ec2.Port.tcp(80), "to ECS tasks");
-  ecsSg.addIngressRule(albSg, ec2.Port.tcp(80), "HTTP from the ALB");
+  // The application's container port (80 for packages/web-app).
+  const appPort = config.application.containerPort;
+  albSg.addEgressRule(ecsSg, ec2.Port.tcp(appPort), "to ECS tasks");
+  ecsSg.addIngressRule(albSg, ec2.Port.tcp(appPort), "HTTP from the ALB");
   ecsSg.addEgressRule(rdsSg, ec2.Port.tcp(3306), "MySQL to RDS");
   // Beyond the seed: without HTTPS out the tasks cannot pull their image or write logs.
   // The private subnets have no internet route, so 443 reaches only the VPC endpoints and

@@ -154,14 +154,14 @@ export function Operations({ stack, app }: StackContext) {
   );
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
-      title: "Primary /health.php: failed checks and consecutive failures",
+      title: `Primary ${config.application.healthPath}: failed checks and consecutive failures`,
       left: [pilot("CheckFailed", primary, "Sum", "failed checks"), pilot("ConsecutiveFailures", primary, "Maximum", "consecutive failures")],
       leftAnnotations: [line(health.failureThreshold, `failover at ${health.failureThreshold}`)],
       leftYAxis: { min: 0 },
       width: 12,
     }),
     new cloudwatch.GraphWidget({
-      title: "Primary /health.php: probe latency and failed probes",
+      title: `Primary ${config.application.healthPath}: probe latency and failed probes`,
       left: [pilot("ProbeLatency", primary, "p50", "latency p50 (ms)"), pilot("ProbeLatency", primary, "Maximum", "latency max (ms)")],
       leftAnnotations: [line(health.probeTimeoutSeconds * 1000, "probe timeout")],
       right: [pilot("ProbeFailures", primary, "Sum", "failed probes")],

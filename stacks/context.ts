@@ -35,7 +35,7 @@ export function regionSides(config: Stage.StageConfig, names: ReturnType<typeof 
 
 /** The DR region's SSM parameter with the id of the Route 53 health check on the primary (written by Dns). */
 export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
-  return `${names.ssmPrefix}/dr/primary-health-check-id`;
+  return Stage.primaryHealthCheckParameter(names);
 }
 
 /**
@@ -59,12 +59,12 @@ export function primaryAddressParameters(names: { ssmPrefix: string }) {
  * No call into the primary region, no cross-stack export: a DR deploy works while the primary
  * region is down (it keeps the last address the primary published).
  */
-export function usePrimaryAddress(stack: Stack, names: { ssmPrefix: string }) {
+export function usePrimaryAddress(stack: Stack, names: { ssmPrefix: string }, config: { application: { healthPath: string } }) {
   const p = primaryAddressParameters(names);
   const albDns = ssm.StringParameter.valueForStringParameter(stack, p.albDns);
   return {
     albDns,
     albZone: ssm.StringParameter.valueForStringParameter(stack, p.albZone),
-    healthUrl: `http://${albDns}/health.php`,
+    healthUrl: Stage.healthUrl(config, `http://${albDns}`),
   };
 }

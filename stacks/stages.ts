@@ -12,7 +12,8 @@ export const stages: Record<string, Stage.StageSettingsInput> = {
     alertEmails: ["oncall@example.com"],
   },
   // Production fails over by itself, so it needs DNS to move users (a stage with
-  // health.autoFailover and no dns is refused at synth). The zone is an example: use yours.
+  // health.autoFailover and no dns is refused at synth). The zone, record and address are
+  // examples: synth and deploy refuse this stage until they are yours (docs/first-deploy.md).
   prod: {
     isDevelopment: false,
     dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "www.example.com" },
@@ -20,6 +21,15 @@ export const stages: Record<string, Stage.StageSettingsInput> = {
   },
 };
 
-export function stageConfig(stage: string): Stage.StageConfig {
-  return Stage.resolveStageConfig(stage, stages);
+/**
+ * Set to 1 only by the stack tests' synthesis (stacks/test/support/synth-all.ts), which
+ * synthesizes `prod` as shipped: any other synthesis or deploy of a production stage that still
+ * holds the example zone and addresses is refused.
+ */
+export const allowExampleValuesVariable = "PILOT_LIGHT_ALLOW_EXAMPLE_VALUES";
+
+export function stageConfig(stage: string, options: { allowExampleValues?: boolean } = {}): Stage.StageConfig {
+  const config = Stage.resolveStageConfig(stage, stages);
+  if (!(options.allowExampleValues ?? process.env[allowExampleValuesVariable] === "1")) Stage.refuseExampleValues(stage, config);
+  return config;
 }

@@ -349,8 +349,18 @@ describe("stage settings for failing over", () => {
     }
   });
 
+  it("refuses prod until its example zone, record and addresses are replaced (docs/first-deploy.md)", () => {
+    expect(() => stageConfig("prod")).toThrow(/stage "prod" still holds the example values of stacks\/stages.ts: dns.hostedZoneId \(Z0123456789EXAMPLE\)/);
+    stages.myprod = { ...stages.prod, dns: { hostedZoneName: "shop.io", hostedZoneId: "Z04417153OQ2TIR8ZL", recordName: "www.shop.io" }, alertEmails: ["sre@shop.io"] };
+    try {
+      expect(stageConfig("myprod").isDevelopment).toBe(false);
+    } finally {
+      delete stages.myprod;
+    }
+  });
+
   it("fails prod over by itself, with DNS; a DNS-less development stage only recommends", () => {
-    expect(stageConfig("prod")).toMatchObject({ dns: { recordName: "www.example.com" }, health: { autoFailover: true } });
+    expect(stageConfig("prod", { allowExampleValues: true })).toMatchObject({ dns: { recordName: "www.example.com" }, health: { autoFailover: true } });
     expect(stageConfig("dev")).toMatchObject({ health: { autoFailover: false } });
     expect(stageConfig("dev").dns).toBeUndefined();
   });

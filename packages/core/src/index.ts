@@ -12,3 +12,4 @@ export * as Operations from "./operations";
 export * as Failback from "./failback";
 export * as Tags from "./tags";
 export * as Scope from "./scope";
+export * as Readiness from "./readiness";

@@ -15,6 +15,7 @@ import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./c
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
+import { checkReadiness, formatReadiness, readinessClients, type ReadinessClients } from "./cli/readiness";
 
 export interface Terminal {
   isInteractive: boolean;
@@ -27,12 +28,15 @@ export interface Terminal {
 
 /** Stacks a command needs in the DR region: the state table for all, the state machine to start one. */
 export function requiredStacks(command: Invocation["command"]): string[] {
+  if (command === "readiness") return [];
   if (command === "status" || command === "close-incident") return ["State"];
   return command === "reprotect" || command === "switchback" ? ["State", "Failback"] : ["State", "Failover"];
 }
 
 export interface Dependencies {
   makeClients: (config: Stage.StageConfig) => Clients;
+  /** Both regions' clients for `readiness` (default: readinessClients). */
+  makeReadinessClients?: (config: Stage.StageConfig) => ReadinessClients;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -46,7 +50,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   if (parsed.help) {
     // `pnpm dr` alone is a usage mistake (a script that forgot its command must not "succeed"): usage on stderr, exit 2.
     if (argv.length === 0) {
-      terminal.progress(`${parsed.text}\n\npnpm dr needs a command (status, drill, dry-run, failover, close-incident, reprotect, switchback).`);
+      terminal.progress(`${parsed.text}\n\npnpm dr needs a command (status, drill, dry-run, failover, close-incident, reprotect, switchback, readiness).`);
       return 2;
     }
     terminal.print(parsed.text);
@@ -59,6 +63,12 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   } catch (error) {
     if (error instanceof Errors.ValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
+  }
+  if (invocation.command === "readiness") {
+    // Reads only, with the operator's credentials, in both regions; needs no orchestrator stack.
+    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now);
+    terminal.print(invocation.json ? JSON.stringify(report, null, 2) : formatReadiness(report));
+    return report.ready ? 0 : 1;
   }
   const decision = confirmation(invocation, terminal.isInteractive);
   if (decision === "refuse") {

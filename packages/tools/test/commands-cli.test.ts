@@ -9,7 +9,7 @@ import { run as bench, type BenchDeps } from "../src/bench";
 import type { HealthBench } from "../src/bench-health";
 import type { ProfileBench } from "../../rehearsal/src/bench";
 import { run as deploy, type DeployDeps } from "../src/deploy";
-import { run as synth, type SynthDeps } from "../src/synth";
+import { run as synth, synthToDisk, type SynthDeps } from "../src/synth";
 
 function io(isTTY = false) {
   const out: string[] = [];
@@ -172,6 +172,29 @@ describe("a stage stacks/stages.ts does not configure", () => {
   });
 });
 
+describe("the example prod stage, as stacks/stages.ts ships it", () => {
+  it("is refused by pnpm synth, naming each example value to replace, before anything is synthesized", async () => {
+    const synthesized: string[] = [];
+    const deps: SynthDeps = {
+      synthToDisk: (stage, out, onPhase) =>
+        synthToDisk(stage, out, onPhase, async (s, region) => {
+          synthesized.push(`${s} ${region}`);
+          throw new Error("synthesized");
+        }),
+    };
+    await expect(synth(["--stage", "prod", "--out", "/nonexistent/pilot-light-out"], io().io, deps)).rejects.toThrow(
+      /^stage "prod" still holds the example values of stacks\/stages.ts: dns.hostedZoneId \(Z0123456789EXAMPLE\), dns.hostedZoneName \(example.com\), dns.recordName \(www.example.com\), alertEmails.0 \(oncall@example.com\)\. Replace them .*docs\/first-deploy.md/,
+    );
+    expect(synthesized).toEqual([]);
+  });
+
+  it("is refused by pnpm deploy:all, which runs no step", async () => {
+    const calls: string[][] = [];
+    await expect(deploy(["--stage", "prod"], io().io, deployDeps("", calls))).rejects.toThrow(/stage "prod" still holds the example values/);
+    expect(calls).toEqual([]);
+  });
+});
+
 describe("pnpm deploy:all", () => {
   it.each([
     ["no credentials", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), /Set credentials for the stage's account/],
@@ -180,7 +203,7 @@ describe("pnpm deploy:all", () => {
     const calls: string[][] = [];
     const h = io();
     const deps = { ...deployDeps("", calls), describeReplica: async () => Promise.reject(failure) };
-    expect(await deploy(["--stage", "prod"], h.io, deps)).toBe(1);
+    expect(await deploy(["--stage", "dnsdemo"], h.io, deps)).toBe(1);
     expect(h.errors()).toMatch(advice);
     expect(h.errors()).toContain("eu-central-1");
     expect(calls).toEqual([]);

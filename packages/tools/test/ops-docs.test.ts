@@ -1,11 +1,14 @@
 /**
  * The operations docs stay true: every `start-execution --input` in the runbook is accepted by
- * the state machine's input schema, and the cost tables add up.
+ * the state machine's input schema, the cost tables add up, and the first-deploy guide quotes
+ * what the tools say and gives command lines they accept.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Failover } from "@pilot-light/core";
+import { stageConfig } from "../../../stacks/stages";
+import { parseCommandLine } from "../src/cli/args";
 
 const doc = (name: string) => readFileSync(fileURLToPath(new URL(`../../../docs/${name}`, import.meta.url)), "utf8");
 
@@ -101,5 +104,29 @@ describe("docs/cost.md", () => {
     const ticks = (minutes: number) => (730 * 60) / minutes;
     expect([ticks(5), ticks(1)]).toEqual([8760, 43800]);
     expect(cost).toContain(`| **orchestration total** | **$${(perTick(ticks(5)) + fixed).toFixed(2)}** | **$${(perTick(ticks(1)) + fixed).toFixed(2)}** |`);
+  });
+});
+
+describe("docs/first-deploy.md", () => {
+  const guide = doc("first-deploy.md");
+
+  it("is reachable from the README", () => {
+    expect(readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8")).toContain("(docs/first-deploy.md)");
+  });
+
+  it("quotes the refusal of the example prod stage word for word", () => {
+    const quoted = /```\n(stage "prod" still holds[^\n]+)\n```/.exec(guide)?.[1];
+    expect(quoted).toBeDefined();
+    expect(() => stageConfig("prod")).toThrow(quoted!);
+  });
+
+  it.each([...guide.matchAll(/^pnpm dr ([^#\n]+?)\s*(#.*)?$/gm)].map((m) => [m[1]!]))("gives a command line pnpm dr accepts: %s", (line) => {
+    const parsed = parseCommandLine(line.split(/\s+/));
+    expect(parsed.help).toBe(false);
+  });
+
+  it("ends with a dry-run, then a drill that waits for its result", () => {
+    const commands = [...guide.matchAll(/^pnpm dr ([^#\n]+?)\s*(#.*)?$/gm)].map((m) => m[1]);
+    expect(commands.slice(-2)).toEqual(["dry-run --stage prod", "drill --stage prod --wait"]);
   });
 });

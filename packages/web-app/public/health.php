@@ -1,5 +1,5 @@
 <?php
-// Health contract (docs/detection.md): 200 {"status":"ok","db":"ok",...} only when the
+// Health contract (docs/health-contract.md): 200 {"status":"ok","db":"ok",...} only when the
 // database answers a query within 2 s; otherwise 503 {"status":"error","db":"error",...}.
 // read_only tells a replica (1) from a writable primary (0), for the failover's verification.
 require __DIR__ . '/db.php';

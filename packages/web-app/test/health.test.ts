@@ -1,7 +1,9 @@
 /**
  * /health.php run by PHP's built-in server against a real MariaDB (Debian packages php-cli,
  * php-mysql, mariadb-server; .ci/run installs them): 200 with the documented body only when
- * the database answers, 503 otherwise, and `readOnly` telling a replica from a primary.
+ * the database answers, 503 otherwise, and `readOnly` telling a replica from a primary. The
+ * Node example of docs/health-contract.md (examples/node/health.mjs) against the same database,
+ * and both judged by the contract's own code (the monitor's parser, the switchback's check).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
@@ -10,8 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "@pilot-light/core";
 
 const publicDir = fileURLToPath(new URL("../public", import.meta.url));
+const nodeExample = fileURLToPath(new URL("../examples/node/health.mjs", import.meta.url));
 const children: ChildProcess[] = [];
 
 function freePort(): Promise<number> {
@@ -70,6 +74,23 @@ async function startPhp(env: Record<string, string>): Promise<string> {
   return base;
 }
 
+async function startNodeExample(env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [nodeExample], { env: { ...process.env, ...env, PORT: String(port), HEALTH_PATH: "/healthz" } });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/healthz`)).status > 0, "the Node example");
+  return base;
+}
+
+/** What the monitor (Health.judgeResponse) and the switchback (readOnly: false) make of one answer. */
+async function judged(url: string) {
+  const res = await fetch(url);
+  const text = await res.text();
+  const body = JSON.parse(text) as { readOnly?: unknown };
+  return { status: res.status, contract: Health.judgeResponse(res.status, text), readOnly: body.readOnly };
+}
+
 let db: { port: number; socket: string };
 beforeAll(async () => {
   db = await startMariaDb();
@@ -116,5 +137,26 @@ describe("/health.php", () => {
     const count = (html: string) => Number(/Visit number (\d+)/.exec(html)?.[1]);
     expect(count(second)).toBe(count(first) + 1);
     expect(second).toContain("eu-central-1");
+  });
+});
+
+describe.each([
+  ["the PHP app's /health.php", (env: Record<string, string>) => startPhp(env), "/health.php"],
+  ["the Node example (docs/health-contract.md)", (env: Record<string, string>) => startNodeExample(env), "/healthz"],
+] as const)("%s, judged by the contract's code", (_what, start, path) => {
+  it("passes the monitor's contract and tells a writable primary from a replica", async () => {
+    const base = await start(appEnv());
+    expect(await judged(`${base}${path}`)).toMatchObject({ status: 200, contract: { ok: true, region: "eu-central-1" }, readOnly: false });
+    spawnSync("mariadb", [`--socket=${db.socket}`, "-e", "SET GLOBAL read_only = 1"]);
+    try {
+      expect(await judged(`${base}${path}`)).toMatchObject({ status: 200, contract: { ok: true }, readOnly: true });
+    } finally {
+      spawnSync("mariadb", [`--socket=${db.socket}`, "-e", "SET GLOBAL read_only = 0"]);
+    }
+  });
+
+  it("fails the contract with the status and the body's verdict when the database does not answer", async () => {
+    const base = await start({ ...appEnv(), DB_PORT: String(await freePort()) });
+    expect(await judged(`${base}${path}`)).toMatchObject({ status: 503, contract: { ok: false, failure: "http-status", error: 'HTTP 503 (status "error", db "error")' } });
   });
 });

@@ -44,6 +44,31 @@ export const variants: Variant[] = [
     },
     regions: both,
   },
+  // Then its own application (docs/deploy.md, "Your own application"): switching-settings
+  // plus a prebuilt image, container port, health path, environment, secrets and task size.
+  {
+    id: "switching-ownapp",
+    stage: "switching",
+    settings: {
+      activeRegion: "primary",
+      primaryTaskCount: 4,
+      drTaskCount: 3,
+      drPilotTaskCount: 1,
+      health: { schedule: "rate(1 minute)", failureThreshold: 4 },
+      alertEmails: ["oncall@example.com", "dba@example.com"],
+      sizes: { dbInstanceClass: "db.r6g.large", taskCpu: 1024, taskMemoryMiB: 2048 },
+      rpoBudgetSeconds: 300,
+      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+      application: {
+        image: { uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2" },
+        containerPort: 8080,
+        healthPath: "/healthz",
+        environment: { APP_ENV: "production" },
+        secrets: { STRIPE_KEY: { secretName: "shop/stripe", jsonKey: "key" } },
+      },
+    },
+    regions: both,
+  },
   // A stage's own detection settings.
   {
     id: "fastdetect",

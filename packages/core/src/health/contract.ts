@@ -1,5 +1,6 @@
 /**
- * The `/health.php` contract the monitor accepts, and what one probe observed.
+ * The `/health.php` contract the monitor accepts (docs/health-contract.md states it for
+ * application teams and tests its examples against `judgeResponse`), and what one probe observed.
  * Healthy means: a 2xx answer whose body is a JSON object with `status: "ok"` and, when the
  * app reports it, `db: "ok"`. Anything else (other status, non-JSON, `db: "error"`) is a
  * failure with evidence a person can read in a notification.

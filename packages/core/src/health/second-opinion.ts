@@ -65,17 +65,21 @@ export function judgeObservations(observations: readonly CheckerObservation[], n
 /** Asks Route 53 (GetHealthCheckStatus); any failure of the call is an unavailable opinion, never an error. */
 export async function askRoute53(client: Route53Client, healthCheckId: string, now: () => Date): Promise<SecondOpinion> {
   try {
-    const out = await client.send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId }));
-    const observations = (out.HealthCheckObservations ?? []).map((o) => ({
-      region: o.Region ?? "?",
-      status: o.StatusReport?.Status ?? "",
-      checkedAt: o.StatusReport?.CheckedTime ? new Date(o.StatusReport.CheckedTime).toISOString() : undefined,
-    }));
-    return judgeObservations(observations, now());
+    return judgeObservations(await checkerObservations(client, healthCheckId), now());
   } catch (error) {
     const e = error as Error;
     return unavailable(`GetHealthCheckStatus ${healthCheckId}: ${e.name}: ${clip(e.message, 120)}`);
   }
+}
+
+/** Each checker's latest result for a health check (GetHealthCheckStatus). */
+export async function checkerObservations(client: Route53Client, healthCheckId: string): Promise<CheckerObservation[]> {
+  const out = await client.send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId }));
+  return (out.HealthCheckObservations ?? []).map((o) => ({
+    region: o.Region ?? "?",
+    status: o.StatusReport?.Status ?? "",
+    checkedAt: o.StatusReport?.CheckedTime ? new Date(o.StatusReport.CheckedTime).toISOString() : undefined,
+  }));
 }
 
 function clip(text: string, max: number): string {

@@ -6,6 +6,10 @@
  */
 import * as z from "zod";
 import { ValidationError } from "../errors";
+import { ApplicationConfig, parseEcrImageUri } from "./application";
+
+export { exampleValues, refuseExampleValues } from "./examples";
+export { ApplicationConfig, ecrImageUriIn, parseEcrImageUri, reservedEnvironment, type EcrImage } from "./application";
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const Region = z.string().regex(regionPattern, "must be an AWS region name such as eu-west-1");
@@ -69,7 +73,29 @@ export const SizesConfig = z.object({
   dbAllocatedStorageGiB: z.number().int().min(20).max(16384).default(20),
   taskCpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
   taskMemoryMiB: z.number().int().min(512).max(30720).default(512),
+}).refine((s) => fargateMemoryChoices(s.taskCpu).includes(s.taskMemoryMiB), {
+  path: ["taskMemoryMiB"],
+  message: "must be a memory size Fargate offers for taskCpu (256: 512, 1024, 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720; in steps of 1024 above 1024)",
 });
+
+/** The task memory sizes (MiB) Fargate accepts with a task CPU size (ECS developer guide, "Task CPU and memory"). */
+export function fargateMemoryChoices(cpu: number): number[] {
+  const range = (from: number, to: number) => Array.from({ length: (to - from) / 1024 + 1 }, (_, i) => from + i * 1024);
+  switch (cpu) {
+    case 256:
+      return [512, 1024, 2048];
+    case 512:
+      return range(1024, 4096);
+    case 1024:
+      return range(2048, 8192);
+    case 2048:
+      return range(4096, 16384);
+    case 4096:
+      return range(8192, 30720);
+    default:
+      return [];
+  }
+}
 
 export const StageSettings = z
   .object({
@@ -93,6 +119,8 @@ export const StageSettings = z
     /** DR service size in pilot-light mode. */
     drPilotTaskCount: z.number().int().min(0).max(100).default(0),
     sizes: SizesConfig.default(SizesConfig.parse({})),
+    /** The application: image, port, health path, environment and secrets (./application.ts). */
+    application: ApplicationConfig.default(ApplicationConfig.parse({})),
     /**
      * Which region serves users. Flip to "dr" after a failover so that a later deploy keeps
      * the DR service scaled up and the promoted database alone (see docs/deploy.md).
@@ -103,6 +131,10 @@ export const StageSettings = z
   })
   .strict()
   .refine((s) => s.primaryRegion !== s.drRegion, { path: ["drRegion"], message: "must differ from primaryRegion" })
+  .refine((s) => !("uri" in s.application.image) || parseEcrImageUri(s.application.image.uri)?.region === s.primaryRegion, {
+    path: ["application", "image", "uri"],
+    message: "must be in the primary region's registry (primaryRegion): pilot-light replicates it to the DR region's registry, so a failover never pulls from the failed region",
+  })
   .refine((s) => s.primaryCidr !== s.drCidr, { path: ["drCidr"], message: "must not overlap primaryCidr" })
   .refine((s) => s.drPilotTaskCount < s.drTaskCount, {
     path: ["drPilotTaskCount"],
@@ -209,6 +241,19 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
  */
 export function regionalHost(dns: { recordName: string }, region: string): string {
   return `${region}.${dns.recordName.replace(/\.$/, "")}`;
+}
+
+/**
+ * The URL that answers the stage's health contract (docs/health-contract.md) at an origin
+ * (`https://eu-west-1.app.example.com`): what the monitor, the failover and the failback probe.
+ */
+export function healthUrl(config: { application: { healthPath: string } }, origin: string): string {
+  return `${origin}${config.application.healthPath}`;
+}
+
+/** The DR region's SSM parameter with the id of Route 53's health check on the primary (written by the Dns stack). */
+export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
+  return `${names.ssmPrefix}/dr/primary-health-check-id`;
 }
 
 export type RegionRole = "primary" | "dr";

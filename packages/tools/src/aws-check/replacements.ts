@@ -52,4 +52,5 @@ export const deployChanges: { what: string; from: string; to: string }[] = [
   { what: "as deployed → settings changed (task counts, health schedule, alert addresses, instance class, RPO budget, DNS added)", from: "switching-before", to: "switching-settings" },
   { what: "settings changed → back (DNS removed)", from: "switching-settings", to: "switching-before" },
   { what: "settings changed → failed over", from: "switching-settings", to: "switching-after" },
+  { what: "settings changed → own application (prebuilt image, container port, health path, environment, secrets, task size)", from: "switching-settings", to: "switching-ownapp" },
 ];

@@ -8,7 +8,7 @@ import { CommanderError, type Command as Program } from "commander";
 import { UsageError } from "./errors";
 import { newCommand, stageName, type Io } from "./program";
 
-export const commands = ["status", "drill", "dry-run", "failover", "close-incident", "reprotect", "switchback"] as const;
+export const commands = ["status", "drill", "dry-run", "failover", "close-incident", "reprotect", "switchback", "readiness"] as const;
 export type Command = (typeof commands)[number];
 
 export interface Invocation {
@@ -42,6 +42,7 @@ const summaries: Record<Command, string> = {
   "close-incident": "close the open health incident so the monitor may open a new one",
   reprotect: "after a failover: a replica of the serving database in the other region, reverse S3 replication, that region back to a pilot light",
   switchback: "planned, zero-data-loss move back to the primary region, then re-protect the other way (asks you to type the stage; --dry-run changes nothing)",
+  readiness: "whether a failover and a failback could run now: replica, backups, DR image, confirmed alert e-mails, health check, parameter groups, KMS keys; exit 1 unless ready",
 };
 
 const examples: Record<Command | "dr", string[]> = {
@@ -53,6 +54,7 @@ const examples: Record<Command | "dr", string[]> = {
   "close-incident": ['pnpm dr close-incident --stage prod --note "failed over, DR serving"'],
   reprotect: ["pnpm dr reprotect --stage prod --wait", 'pnpm dr reprotect --stage prod --reason "eu-west-1 is back"'],
   switchback: ["pnpm dr switchback --stage prod --dry-run", 'pnpm dr switchback --stage prod --reason "planned, maintenance window 22:00" --wait'],
+  readiness: ["pnpm dr readiness --stage prod", "pnpm dr readiness --stage prod --json | jq '.findings[] | select(.ok | not)'"],
 };
 
 interface Raw {
@@ -76,12 +78,12 @@ export function drProgram(io: Io, onInvocation: (invocation: Invocation) => void
   for (const name of commands) {
     const c = program.command(name).description(summaries[name]).requiredOption("--stage <stage>", "the stage (see stacks/stages.ts)", stageName);
     c.addHelpText("after", `\nExamples:\n${examples[name].map((e) => `  $ ${e}`).join("\n")}`);
-    if (name !== "close-incident" && name !== "status") {
+    if (name !== "close-incident" && name !== "status" && name !== "readiness") {
       c.option("--reason <text>", name === "failover" ? "why (required): goes into the execution and every notification" : "why")
         .option("--wait", "wait for the execution to end, printing each state it enters")
         .option("--no-wait", "return once started");
     }
-    if (name !== "status") c.option("--requested-by <name>", "who (default: your AWS identity)");
+    if (name !== "status" && name !== "readiness") c.option("--requested-by <name>", "who (default: your AWS identity)");
     if (name === "failover" || name === "switchback") {
       c.option("-y, --yes", "do not ask for confirmation (scripts that have already decided)").option("--no-dns", "leave DNS as it is");
     }

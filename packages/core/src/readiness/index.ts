@@ -1,0 +1,176 @@
+/**
+ * Readiness: whether a failover and a failback could run now, judged from what the account
+ * shows (gathered by `pnpm dr readiness`, packages/tools/src/cli/readiness.ts). Pure: each check
+ * turns one observation into a finding that says what is wrong and what to do. Covers what does
+ * not depend on where the orchestrator runs: the replica, the DR image, who is told, Route 53's
+ * health check, the fence's and the seal's parameter groups, the KMS keys.
+ */
+
+/** A value read from AWS, or why it could not be read (the call's error, in words). */
+export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface DatabaseObservation {
+  identifier: string;
+  status: string;
+  /** Set on a read replica (its source's ARN for a cross-region one). */
+  sourceIdentifier: string | null;
+  /** RDS's "read replication" status info: replicating, error, stopped, terminated. */
+  replication: { status: string; normal: boolean; message: string | null } | null;
+  backupRetentionDays: number;
+  /** ISO time; RDS sets it once the instance has a backup to restore from. */
+  latestRestorableTime: string | null;
+  parameterGroup: string | null;
+  kmsKeyId: string | null;
+}
+
+export interface ReadinessObservation {
+  stage: string;
+  primaryRegion: string;
+  drRegion: string;
+  /** The primary database (null: not found). The failover's fence sets read_only in its group. */
+  primary: Read<DatabaseObservation | null>;
+  /** The DR replica (null: not found). The switchback's seal sets read_only in its group. */
+  replica: Read<DatabaseObservation | null>;
+  /** The image the DR service's task definition runs, and whether the DR registry holds it. */
+  drImage: Read<{ uri: string; registryRegion: string | null; present: boolean | null }>;
+  /** Each region's alert topic and its subscriptions. */
+  alerts: { region: string; topicArn: string; subscriptions: Read<{ endpoint: string; protocol: string; confirmed: boolean }[]> }[];
+  /** Route 53's health check on the primary; undefined on a stage without DNS. */
+  healthCheck?: Read<{ id: string; reports: { region: string; status: string; checkedAt?: string | undefined }[] } | null>;
+  /** The KMS keys the databases use. */
+  kmsKeys: { keyId: string; region: string; state: Read<string> }[];
+}
+
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
+export type Check = (typeof checks)[number];
+
+export interface Finding {
+  check: Check;
+  ok: boolean;
+  /** What was seen. */
+  detail: string;
+  /** What to do; absent when ok. */
+  action?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  findings: Finding[];
+}
+
+/** Route 53 health-check reports older than this say nothing about now (checkers report every 10 or 30 s). */
+export const staleReportSeconds = 300;
+
+export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
+  const findings = [
+    ...replicaFindings(o),
+    drImageFinding(o),
+    ...o.alerts.map(alertFinding),
+    ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now)] : []),
+    parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
+    parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
+    kmsFinding(o.kmsKeys),
+  ];
+  return { ready: findings.every((f) => f.ok), findings };
+}
+
+const unreadable = (check: Check, what: string, error: string): Finding => ({
+  check,
+  ok: false,
+  detail: `could not read ${what}: ${error}`,
+  action: "give the operator's credentials read access to it (docs/first-deploy.md, step 2), or retry if the region was unreachable",
+});
+
+function replicaFindings(o: ReadinessObservation): Finding[] {
+  if (!o.replica.ok) return [unreadable("replica", `the DR replica in ${o.drRegion}`, o.replica.error)];
+  const r = o.replica.value;
+  if (!r) return [{ check: "replica", ok: false, detail: `no DR database in ${o.drRegion}`, action: `deploy the stage (pnpm deploy:all --stage ${o.stage}): its DR Data stack creates the replica` }];
+  if (!r.sourceIdentifier) {
+    return [{ check: "replica", ok: false, detail: `${r.identifier} in ${o.drRegion} is not a read replica (promoted, status ${r.status})`, action: `after a failover, re-protect before the next one: pnpm dr reprotect --stage ${o.stage} (docs/failback.md)` }];
+  }
+  const exists: Finding =
+    r.status === "available"
+      ? { check: "replica", ok: true, detail: `${r.identifier} in ${o.drRegion}: available, a read replica of ${r.sourceIdentifier}` }
+      : { check: "replica", ok: false, detail: `${r.identifier} in ${o.drRegion} is ${r.status}, not available: RDS refuses to promote it now`, action: "wait for RDS to finish (a backup or a modification ends by itself); stopped, failed or storage-full need a person (docs/runbook.md)" };
+  const backups: Finding =
+    r.backupRetentionDays > 0 && r.latestRestorableTime
+      ? { check: "replica-backups", ok: true, detail: `automated backups kept ${r.backupRetentionDays} days, restorable to ${r.latestRestorableTime}` }
+      : r.backupRetentionDays === 0
+        ? { check: "replica-backups", ok: false, detail: "automated backups are off on the replica", action: `turn them on (the Data stack sets a retention; deploy the stage again): a promoted replica without backups has no point-in-time recovery` }
+        : { check: "replica-backups", ok: false, detail: "the replica has no backup yet (no latest restorable time)", action: "wait for its first automated backup (docs/first-deploy.md, step 5); RDS refuses to promote during it" };
+  const replicating: Finding =
+    r.replication && r.replication.status === "replicating" && r.replication.normal
+      ? { check: "replica-replicating", ok: true, detail: "read replication: replicating" }
+      : {
+          check: "replica-replicating",
+          ok: false,
+          detail: `read replication: ${r.replication ? `${r.replication.status}${r.replication.message ? ` (${r.replication.message})` : ""}` : "not reported"}`,
+          action: "read the replica's RDS events and the primary's binary log settings; a replica that stopped replicating must be recreated (delete it and deploy the stage again)",
+        };
+  return [exists, backups, replicating];
+}
+
+function drImageFinding(o: ReadinessObservation): Finding {
+  if (!o.drImage.ok) return unreadable("dr-image", `the DR service's image in ${o.drRegion}`, o.drImage.error);
+  const { uri, registryRegion, present } = o.drImage.value;
+  if (registryRegion !== o.drRegion) {
+    return { check: "dr-image", ok: false, detail: `the DR task definition runs ${uri}, which is not in ${o.drRegion}'s registry: a failover would pull it from ${registryRegion ?? "outside ECR"}`, action: "deploy the stage again: the DR task definition runs the DR registry's copy (docs/deploy.md, \"Your own application\")" };
+  }
+  if (present === false) {
+    return { check: "dr-image", ok: false, detail: `${uri} is not in ${o.drRegion}'s registry: the DR service cannot start`, action: "push the image again after the replication rule exists (ECR replicates pushes made after it), or check the registry's replication configuration" };
+  }
+  return { check: "dr-image", ok: true, detail: `${uri} is in ${o.drRegion}'s registry` };
+}
+
+function alertFinding(a: ReadinessObservation["alerts"][number]): Finding {
+  if (!a.subscriptions.ok) return unreadable("alerts", `the subscriptions of ${a.topicArn}`, a.subscriptions.error);
+  const subs = a.subscriptions.value;
+  const pending = subs.filter((s) => !s.confirmed);
+  const confirmed = subs.filter((s) => s.confirmed);
+  if (confirmed.length === 0) {
+    return {
+      check: "alerts",
+      ok: false,
+      detail: `${a.region}: nobody is told (${subs.length === 0 ? "no subscription" : `${pending.length} pending confirmation: ${pending.map((s) => s.endpoint).join(", ")}`})`,
+      action: `confirm the "AWS Notification - Subscription Confirmation" e-mail from ${a.region}, or add alertEmails to the stage and deploy it`,
+    };
+  }
+  if (pending.length > 0) {
+    return { check: "alerts", ok: false, detail: `${a.region}: ${pending.map((s) => s.endpoint).join(", ")} not confirmed (${confirmed.length} confirmed)`, action: `confirm the "AWS Notification - Subscription Confirmation" e-mail from ${a.region}` };
+  }
+  return { check: "alerts", ok: true, detail: `${a.region}: ${confirmed.length} confirmed subscription${confirmed.length === 1 ? "" : "s"}` };
+}
+
+function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>, now: Date): Finding {
+  if (!h.ok) return unreadable("health-check", "Route 53's health check on the primary", h.error);
+  if (!h.value) return { check: "health-check", ok: false, detail: "no Route 53 health check on the primary", action: "deploy the stage: its Dns stack creates it, and the failover record and the monitor's second opinion need it" };
+  const fresh = h.value.reports.filter((r) => r.checkedAt !== undefined && now.getTime() - Date.parse(r.checkedAt) <= staleReportSeconds * 1000);
+  if (fresh.length === 0) {
+    return { check: "health-check", ok: false, detail: `health check ${h.value.id}: no report in the last ${staleReportSeconds / 60} minutes`, action: "check it in the Route 53 console (disabled, or an endpoint Route 53 cannot reach)" };
+  }
+  const healthy = fresh.filter((r) => r.status.startsWith("Success")).length;
+  return { check: "health-check", ok: true, detail: `health check ${h.value.id}: ${fresh.length} checkers reporting, ${healthy} see the primary healthy` };
+}
+
+function parameterGroupFinding(check: Check, db: ReadinessObservation["primary"], region: string, role: string): Finding {
+  if (!db.ok) return unreadable(check, `the database in ${region}`, db.error);
+  if (!db.value) return { check, ok: false, detail: `no database in ${region}`, action: "deploy the stage" };
+  const group = db.value.parameterGroup;
+  if (!group || group.startsWith("default.")) {
+    return {
+      check,
+      ok: false,
+      detail: `${db.value.identifier} uses ${group ?? "no"} parameter group: ${role} cannot set read_only in a default group (RDS refuses to modify it)`,
+      action: `give it its own group: aws rds create-db-parameter-group --region ${region} --db-parameter-group-name ${db.value.identifier}-pl --db-parameter-group-family <its family> --description "pilot-light fence", then aws rds modify-db-instance --region ${region} --db-instance-identifier ${db.value.identifier} --db-parameter-group-name ${db.value.identifier}-pl --apply-immediately (and reboot it)`,
+    };
+  }
+  return { check, ok: true, detail: `${db.value.identifier} uses its own parameter group ${group}` };
+}
+
+function kmsFinding(keys: ReadinessObservation["kmsKeys"]): Finding {
+  const problems = keys.flatMap((k) => (!k.state.ok ? [`${k.keyId} (${k.region}): could not read: ${k.state.error}`] : k.state.value !== "Enabled" ? [`${k.keyId} (${k.region}): ${k.state.value}`] : []));
+  if (problems.length > 0) {
+    return { check: "kms-keys", ok: false, detail: `KMS keys not usable: ${problems.join("; ")}`, action: "enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion): an encrypted database whose key is disabled cannot be promoted or restored" };
+  }
+  return { check: "kms-keys", ok: true, detail: `${keys.length} KMS key${keys.length === 1 ? "" : "s"} enabled` };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { Readiness } from "@pilot-light/core";
+
+const now = new Date("2026-12-07T10:00:00Z");
+const ok = <T>(value: T) => ({ ok: true as const, value });
+const failed = (error: string) => ({ ok: false as const, error });
+
+const db = (over: Partial<Readiness.DatabaseObservation> = {}): Readiness.DatabaseObservation => ({
+  identifier: "pilot-light-prod-replica",
+  status: "available",
+  sourceIdentifier: "arn:aws:rds:eu-west-1:123456789012:db:pilot-light-prod-primary",
+  replication: { status: "replicating", normal: true, message: null },
+  backupRetentionDays: 7,
+  latestRestorableTime: "2026-12-07T09:55:00Z",
+  parameterGroup: "pilot-light-prod-replica",
+  kmsKeyId: "arn:aws:kms:eu-central-1:123456789012:key/1",
+  ...over,
+});
+
+/** A stage ready to fail over and back. */
+const healthy = (): Readiness.ReadinessObservation => ({
+  stage: "prod",
+  primaryRegion: "eu-west-1",
+  drRegion: "eu-central-1",
+  primary: ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: null, replication: null, parameterGroup: "pilot-light-prod-primary" })),
+  replica: ok(db()),
+  drImage: ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: true }),
+  alerts: ["eu-west-1", "eu-central-1"].map((region) => ({
+    region,
+    topicArn: `arn:aws:sns:${region}:123456789012:pilot-light-prod-alerts`,
+    subscriptions: ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: true }]),
+  })),
+  healthCheck: ok({ id: "hc-1", reports: [{ region: "us-east-1", status: "Success: HTTP Status Code 200, OK", checkedAt: "2026-12-07T09:59:50Z" }] }),
+  kmsKeys: [{ keyId: "arn:aws:kms:eu-central-1:123456789012:key/1", region: "eu-central-1", state: ok("Enabled") }],
+});
+
+const problem = (o: Readiness.ReadinessObservation) => {
+  const r = Readiness.judgeReadiness(o, now);
+  return { ready: r.ready, failing: r.findings.filter((f) => !f.ok) };
+};
+
+describe("readiness", () => {
+  it("reports a stage ready when every check passes, one finding per check and region", () => {
+    const r = Readiness.judgeReadiness(healthy(), now);
+    expect(r.ready).toBe(true);
+    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"]);
+    expect(r.findings.every((f) => f.action === undefined)).toBe(true);
+  });
+
+  it("leaves the health check out on a stage without DNS", () => {
+    const { healthCheck: _none, ...noDns } = healthy();
+    expect(Readiness.judgeReadiness(noDns, now).findings.map((f) => f.check)).not.toContain("health-check");
+  });
+
+  it.each<[string, (o: Readiness.ReadinessObservation) => void, Readiness.Check, RegExp, RegExp]>([
+    ["no replica", (o) => void (o.replica = ok(null)), "replica", /no DR database in eu-central-1/, /pnpm deploy:all --stage prod/],
+    ["a promoted replica", (o) => void (o.replica = ok(db({ sourceIdentifier: null }))), "replica", /is not a read replica/, /pnpm dr reprotect --stage prod/],
+    ["a replica backing up", (o) => void (o.replica = ok(db({ status: "backing-up" }))), "replica", /is backing-up, not available: RDS refuses to promote it now/, /wait for RDS/],
+    ["a replica without backups", (o) => void (o.replica = ok(db({ backupRetentionDays: 0, latestRestorableTime: null }))), "replica-backups", /automated backups are off/, /turn them on/],
+    ["a replica before its first backup", (o) => void (o.replica = ok(db({ latestRestorableTime: null }))), "replica-backups", /no backup yet/, /first automated backup/],
+    ["replication in error", (o) => void (o.replica = ok(db({ replication: { status: "error", normal: false, message: "Error 1236 reading binlog" } }))), "replica-replicating", /read replication: error \(Error 1236 reading binlog\)/, /recreated/],
+    ["the DR image missing from the DR registry", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: false })), "dr-image", /is not in eu-central-1's registry: the DR service cannot start/, /push the image again/],
+    ["a DR task definition pulling from the primary region", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-west-1", present: null })), "dr-image", /a failover would pull it from eu-west-1/, /deploy the stage again/],
+    ["an unconfirmed subscription in the DR region", (o) => void (o.alerts[1]!.subscriptions = ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: false }])), "alerts", /eu-central-1: nobody is told \(1 pending confirmation: sre@shop.io\)/, /Subscription Confirmation" e-mail from eu-central-1/],
+    ["one of two addresses unconfirmed in the primary region", (o) => void (o.alerts[0]!.subscriptions = ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: true }, { endpoint: "dba@shop.io", protocol: "email", confirmed: false }])), "alerts", /eu-west-1: dba@shop.io not confirmed \(1 confirmed\)/, /from eu-west-1/],
+    ["no subscription at all", (o) => void (o.alerts[0]!.subscriptions = ok([])), "alerts", /eu-west-1: nobody is told \(no subscription\)/, /add alertEmails/],
+    ["no health check", (o) => void (o.healthCheck = ok(null)), "health-check", /no Route 53 health check/, /Dns stack creates it/],
+    ["a health check that stopped reporting", (o) => void (o.healthCheck = ok({ id: "hc-1", reports: [{ region: "us-east-1", status: "Success", checkedAt: "2026-12-07T09:50:00Z" }] })), "health-check", /no report in the last 5 minutes/, /Route 53 console/],
+    ["a primary on a default parameter group", (o) => void (o.primary = ok(db({ identifier: "shop-db", parameterGroup: "default.mysql8.4" }))), "fence-parameter-group", /shop-db uses default.mysql8.4 parameter group: the failover's fence/, /aws rds create-db-parameter-group --region eu-west-1 .*aws rds modify-db-instance --region eu-west-1 --db-instance-identifier shop-db/],
+    ["a replica on a default parameter group", (o) => void (o.replica = ok(db({ parameterGroup: "default.mysql8.4" }))), "seal-parameter-group", /the switchback's seal/, /--region eu-central-1/],
+    ["a KMS key pending deletion", (o) => void (o.kmsKeys[0]!.state = ok("PendingDeletion")), "kms-keys", /key\/1 \(eu-central-1\): PendingDeletion/, /cancel-key-deletion/],
+    ["a region that does not answer", (o) => void (o.replica = failed("connect ETIMEDOUT")), "replica", /could not read the DR replica in eu-central-1: connect ETIMEDOUT/, /read access/],
+    ["a denied call", (o) => void (o.alerts[0]!.subscriptions = failed("AccessDenied: sns:ListSubscriptionsByTopic")), "alerts", /could not read the subscriptions of arn:aws:sns:eu-west-1/, /read access/],
+  ])("reports %s as not ready, saying what to do", (_what, breakIt, check, detail, action) => {
+    const o = healthy();
+    breakIt(o);
+    const { ready, failing } = problem(o);
+    expect(ready).toBe(false);
+    expect(failing.map((f) => f.check)).toContain(check);
+    const finding = failing.find((f) => f.check === check)!;
+    expect(finding.detail).toMatch(detail);
+    expect(finding.action).toMatch(action);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * `pnpm dr readiness` end to end through `run`, against an account played by
+ * aws-sdk-client-mock: a ready stage exits 0; each seeded problem exits 1 with its finding and
+ * what to do; a read that fails is a finding, not a crash. Stage dnsdemo (it has DNS).
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { mockClient } from "aws-sdk-client-mock";
+import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DescribeDBInstancesCommand, type DBInstance, RDSClient } from "@aws-sdk/client-rds";
+import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { Clients } from "../src/cli/aws";
+import { readinessClients } from "../src/cli/readiness";
+import { run, type Terminal } from "../src/dr";
+
+const account = "123456789012";
+const now = new Date("2026-12-07T10:00:00.000Z");
+const image = `${account}.dkr.ecr.eu-central-1.amazonaws.com/cdk-hnb659fds-container-assets-${account}-eu-central-1:4f1c2d`;
+
+const mocks = {
+  sts: mockClient(STSClient),
+  rds: mockClient(RDSClient),
+  sns: mockClient(SNSClient),
+  kms: mockClient(KMSClient),
+  ecs: mockClient(ECSClient),
+  ecr: mockClient(ECRClient),
+  ssm: mockClient(SSMClient),
+  route53: mockClient(Route53Client),
+};
+
+const database = (over: Partial<DBInstance>): DBInstance => ({
+  DBInstanceStatus: "available",
+  BackupRetentionPeriod: 7,
+  LatestRestorableTime: new Date("2026-12-07T09:55:00Z"),
+  KmsKeyId: `arn:aws:kms:eu-central-1:${account}:key/dr`,
+  ...over,
+});
+
+function healthyAccount() {
+  for (const m of Object.values(mocks)) m.reset();
+  mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/alice` });
+  mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({
+    DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "pilot-light-dnsdemo-primary" }], KmsKeyId: `arn:aws:kms:eu-west-1:${account}:key/primary` })],
+  });
+  mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-replica" }).resolves({
+    DBInstances: [
+      database({
+        DBInstanceIdentifier: "pilot-light-dnsdemo-replica",
+        ReadReplicaSourceDBInstanceIdentifier: `arn:aws:rds:eu-west-1:${account}:db:pilot-light-dnsdemo-primary`,
+        StatusInfos: [{ StatusType: "read replication", Status: "replicating", Normal: true }],
+        DBParameterGroups: [{ DBParameterGroupName: "pilot-light-dnsdemo-replica" }],
+      }),
+    ],
+  });
+  mocks.ecs.on(DescribeServicesCommand, { cluster: "pilot-light-dnsdemo", services: ["pilot-light-dnsdemo-web"] }).resolves({ services: [{ serviceName: "pilot-light-dnsdemo-web", taskDefinition: "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7" }] });
+  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: "web", image }] } });
+  mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["4f1c2d"] }] });
+  for (const region of ["eu-west-1", "eu-central-1"]) {
+    mocks.sns
+      .on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:${region}:${account}:pilot-light-dnsdemo-alerts` })
+      .resolves({ Subscriptions: [{ Endpoint: "oncall@example.com", Protocol: "email", SubscriptionArn: `arn:aws:sns:${region}:${account}:pilot-light-dnsdemo-alerts:1` }] });
+  }
+  mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
+  mocks.ssm.on(GetParameterCommand, { Name: "/pilot-light/dnsdemo/dr/primary-health-check-id" }).resolves({ Parameter: { Value: "hc-1" } });
+  mocks.route53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-1" }).resolves({
+    HealthCheckObservations: [{ Region: "us-east-1", StatusReport: { Status: "Success: HTTP Status Code 200, OK", CheckedTime: new Date("2026-12-07T09:59:50Z") } }],
+  });
+}
+
+class FakeTerminal implements Terminal {
+  readonly isInteractive = false;
+  printed: string[] = [];
+  async ask() {
+    return "";
+  }
+  print(text: string) {
+    this.printed.push(text);
+  }
+  progress() {}
+  get output() {
+    return this.printed.join("\n");
+  }
+}
+
+const deps = {
+  makeClients: (config: { drRegion: string }) => ({ sts: new STSClient({ region: config.drRegion }) }) as unknown as Clients,
+  makeReadinessClients: readinessClients,
+  now: () => now,
+};
+
+async function readiness(...extra: string[]) {
+  const terminal = new FakeTerminal();
+  const code = await run(["readiness", "--stage", "dnsdemo", ...extra], terminal, deps);
+  return { code, output: terminal.output };
+}
+
+beforeEach(healthyAccount);
+
+describe("pnpm dr readiness", () => {
+  it("reports a ready stage and exits 0, having only read", async () => {
+    const { code, output } = await readiness();
+    expect(output).toMatch(/^Readiness of stage dnsdemo at 2026-12-07T10:00:00.000Z: READY/);
+    expect(output).not.toContain("FAIL");
+    expect(code).toBe(0);
+    const sent = Object.values(mocks).flatMap((m) => m.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name));
+    expect(sent.filter((name) => !/^(Describe|List|Get)/.test(name))).toEqual([]);
+    expect(mocks.sns.commandCalls(ListSubscriptionsByTopicCommand).map((c) => c.args[0].input.TopicArn).sort()).toEqual([
+      `arn:aws:sns:eu-central-1:${account}:pilot-light-dnsdemo-alerts`,
+      `arn:aws:sns:eu-west-1:${account}:pilot-light-dnsdemo-alerts`,
+    ]);
+  });
+
+  it.each<[string, () => void, RegExp]>([
+    ["a replica before its first backup", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-replica" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-replica", ReadReplicaSourceDBInstanceIdentifier: "arn:src", StatusInfos: [{ StatusType: "read replication", Status: "replicating", Normal: true }], DBParameterGroups: [{ DBParameterGroupName: "g" }], LatestRestorableTime: undefined })] }), /FAIL replica-backups +the replica has no backup yet[\s\S]*→ wait for its first automated backup/],
+    ["no replica", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-replica" }).rejects(Object.assign(new Error("DBInstance pilot-light-dnsdemo-replica not found."), { name: "DBInstanceNotFoundFault" })), /FAIL replica +no DR database in eu-central-1/],
+    ["the DR image missing", () => mocks.ecr.on(DescribeImagesCommand).rejects(new ImageNotFoundException({ message: "not found", $metadata: {} })), /FAIL dr-image +.*is not in eu-central-1's registry: the DR service cannot start/],
+    ["a DR task definition pulling from the primary region", () => mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: "web", image: `${account}.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2` }] } }), /FAIL dr-image +.*a failover would pull it from eu-west-1/],
+    ["an unconfirmed e-mail in the DR region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-central-1:${account}:pilot-light-dnsdemo-alerts` }).resolves({ Subscriptions: [{ Endpoint: "oncall@example.com", Protocol: "email", SubscriptionArn: "PendingConfirmation" }] }), /FAIL alerts +eu-central-1: nobody is told \(1 pending confirmation: oncall@example.com\)/],
+    ["no health check", () => mocks.ssm.on(GetParameterCommand).rejects(Object.assign(new Error("missing"), { name: "ParameterNotFound" })), /FAIL health-check +no Route 53 health check on the primary/],
+    ["a primary on a default parameter group", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "default.mysql8.4" }] })] }), /FAIL fence-parameter-group +pilot-light-dnsdemo-primary uses default.mysql8.4[\s\S]*→ give it its own group: aws rds create-db-parameter-group --region eu-west-1/],
+    ["a KMS key disabled", () => mocks.kms.on(DescribeKeyCommand, { KeyId: `arn:aws:kms:eu-central-1:${account}:key/dr` }).resolves({ KeyMetadata: { KeyId: "dr", KeyState: "Disabled" } }), /FAIL kms-keys +KMS keys not usable: arn:aws:kms:eu-central-1:123456789012:key\/dr \(eu-central-1\): Disabled/],
+    ["SNS denied in the primary region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-west-1:${account}:pilot-light-dnsdemo-alerts` }).rejects(Object.assign(new Error("not authorized to perform: SNS:ListSubscriptionsByTopic"), { name: "AuthorizationError" })), /FAIL alerts +could not read the subscriptions of arn:aws:sns:eu-west-1:.*AuthorizationError/],
+  ])("reports %s, says what to do, and exits 1", async (_what, seed, finding) => {
+    seed();
+    const { code, output } = await readiness();
+    expect(output).toContain("NOT READY");
+    expect(output).toMatch(finding);
+    expect(code).toBe(1);
+  });
+
+  it("prints the findings as JSON with --json", async () => {
+    mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "PendingDeletion" } });
+    const { code, output } = await readiness("--json");
+    const report = JSON.parse(output) as { ready: boolean; findings: { check: string; ok: boolean; action?: string }[] };
+    expect(report.ready).toBe(false);
+    expect(report.findings.filter((f) => !f.ok).map((f) => f.check)).toEqual(["kms-keys"]);
+    expect(code).toBe(1);
+  });
+});
