@@ -2,6 +2,8 @@ import type { SSTConfig } from "sst";
 import { stageConfig } from "./stacks/stages";
 import { composeStacks } from "./stacks/compose";
 import { lambdaNodejs } from "./stacks/bundling";
+import { refuseReplacingSettings } from "./stacks/deployed";
+import { useProject } from "sst/project.js";
 
 export default {
   config(input) {
@@ -13,6 +15,9 @@ export default {
   },
   stacks(app) {
     const config = stageConfig(app.stage);
+    // Before anything is built: a settings change that would replace a deployed database,
+    // bucket, table, key or secret stops here, for `pnpm synth` and `sst deploy` alike.
+    refuseReplacingSettings(useProject().paths.root, config);
     app.setDefaultRemovalPolicy(config.isDevelopment ? "destroy" : "retain");
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",

@@ -7,17 +7,16 @@
  * database is the primary it reports no ReplicaLag and the alarm stays INSUFFICIENT_DATA.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, Duration } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
-import * as iam from "aws-cdk-lib/aws-iam";
 import { Alerts } from "./Alerts";
 import { withEventStreams } from "./bundling";
 import { useStage } from "./context";
 import { functionSuppressions, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { Network } from "./Network";
-import { probeFunctionName } from "./failback/grants";
+import { probeFunctionName, probeStatements } from "./failback/grants";
 
 // The name lives with the failback grants (which invoke it) so they load without SST.
 export { probeFunctionName };
@@ -44,12 +43,8 @@ export function Probe({ stack, app }: StackContext) {
       NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
     },
   });
-  probe.attachPermissions([
-    new iam.PolicyStatement({
-      actions: ["secretsmanager:GetSecretValue"],
-      resources: [stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-    }),
-  ]);
+  // As the world authorises the handler's call (packages/functions/test/db-probe-world.test.ts).
+  probe.attachPermissions(probeStatements(stack, secretName));
   suppress(probe, [
     ...functionSuppressions,
     tracingSuppression,

@@ -13,6 +13,16 @@ import type { FailbackStepName } from "./steps";
 /** The DB probe's deterministic name in each region (stacks/Probe.ts gives it). */
 export const probeFunctionName = (prefix: string) => `${prefix}-db-probe`;
 
+/** The DB probe's one call: its own region's copy of the database secret (Secrets Manager appends six random characters to the name in the ARN). */
+export function probeStatements(stack: Stack, secretName: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }),
+  ];
+}
+
 export const notifying: readonly FailbackStepName[] = ["NotifyFailbackStarted", "NotifyFailbackSucceeded", "NotifyFailbackFailed"];
 
 export interface FailbackResources {

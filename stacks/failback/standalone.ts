@@ -11,7 +11,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { Template } from "aws-cdk-lib/assertions";
-import { grantFailbackStep, type FailbackResources } from "./grants";
+import { grantFailbackStep, probeStatements, type FailbackResources } from "./grants";
 import { failbackDefinition } from "./phases";
 import { failbackStepNames, failbackTimeoutHours } from "./steps";
 import type { FailbackFunctions } from "./task";
@@ -59,5 +59,19 @@ export function standaloneFailbackTemplate(region = "eu-central-1", recordName =
     timeout: Duration.hours(failbackTimeoutHours),
     tracingEnabled: true,
   });
+  return Template.fromStack(stack);
+}
+
+/**
+ * The DB probe (stacks/Probe.ts, in both regions) on its own: a placeholder function with the
+ * probe's grant exactly as the Probe stack gives it, on the secret named by the `SecretName`
+ * parameter, for the world to authorise the real handler's call against.
+ */
+export function standaloneProbeTemplate(region: string): Template {
+  const app = new App();
+  const stack = new Stack(app, "ProbeStandalone", { env: { region, account: "000000000000" } });
+  const secretName = new CfnParameter(stack, "SecretName", { type: "String" }).valueAsString;
+  const fn = new lambda.Function(stack, "DbProbe", { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromInline("exports.handler = async () => ({});") });
+  for (const statement of probeStatements(stack, secretName)) fn.addToRolePolicy(statement);
   return Template.fromStack(stack);
 }

@@ -4,7 +4,8 @@
  *   denied, calls made outside any function, and every granted action no test exercised
  *   (each must be removed or explained next to the grant: stacks/failover/grants.ts,
  *   stacks/failover/monitor-grants.ts, stacks/failback/grants.ts);
- * - every resource of every stored synthesis against CloudFormation's resource schemas;
+ * - every resource of every stored synthesis against CloudFormation's resource schemas, and its
+ *   literal values against the schemas' patterns, lengths and bounds;
  * - the deploy story and settings changes through the `cdk diff` engine: data replaced or removed;
  * - error names the world raises against the SDK clients, ErrorEquals against what steps raise.
  * `pnpm test` runs it after vitest. Exit 0 when every figure is clean, 1 when one is not (or the
@@ -26,6 +27,7 @@ import { errorEqualsFindings } from "./aws-check/error-equals";
 import { errorNameFindings, worldErrorNames } from "./aws-check/error-names";
 import { readUsage, type IamUsage } from "./aws-check/least-privilege";
 import { dataChanges, deployChanges, describeChange } from "./aws-check/replacements";
+import { constraintErrors, type ConstraintFigures } from "./aws-check/patterns";
 import { serviceSpec, templateErrors } from "./aws-check/schema";
 import { usageDir } from "./aws-check/usage-setup";
 import type { RegionSynthJson } from "./synth-json";
@@ -36,6 +38,7 @@ export const examples = ["pnpm check:aws", "pnpm check:aws --templates .sst/test
 export interface AwsFigures {
   iam: IamUsage;
   schema: { regions: number; resources: number; errors: string[] };
+  constraints: ConstraintFigures;
   replacements: { deploys: number; changes: string[] };
   errorNames: { raised: number; findings: string[] };
   errorEquals: { findings: string[] };
@@ -46,12 +49,18 @@ export function measure(templatesDir: string, usage: string): AwsFigures {
   const region = (id: string, role: "primary" | "dr") => JSON.parse(readFileSync(fileOf(templatesDir, id, role), "utf8")) as RegionSynthJson;
   const db = serviceSpec();
   const schema = { regions: 0, resources: 0, errors: [] as string[] };
+  const constraints: ConstraintFigures = { checked: 0, errors: [], uncovered: [], unreadable: [] };
   for (const v of variants) {
     for (const role of v.regions) {
       schema.regions += 1;
       for (const [name, stack] of Object.entries(region(v.id, role).stacks)) {
         schema.resources += Object.keys((stack.template as { Resources?: object }).Resources ?? {}).length;
         schema.errors.push(...templateErrors(stack.template as never, db).map((e) => `${v.id} ${role} ${name}: ${e}`));
+        const found = constraintErrors(stack.template as never);
+        constraints.checked += found.checked;
+        constraints.errors.push(...found.errors.map((e) => `${v.id} ${role} ${name}: ${e}`));
+        constraints.uncovered.push(...found.uncovered.filter((t) => !constraints.uncovered.includes(t)));
+        constraints.unreadable.push(...found.unreadable.map((u) => `${v.id} ${role} ${name}: ${u}`));
       }
     }
   }
@@ -68,6 +77,7 @@ export function measure(templatesDir: string, usage: string): AwsFigures {
   return {
     iam: readUsage(usage, { ...unexercisedGrants, ...unexercisedFailbackGrants, ...unexercisedMonitorGrants }),
     schema,
+    constraints,
     replacements,
     errorNames: { raised: raised.length, findings: errorNameFindings(raised) },
     errorEquals: { findings: errorEqualsFindings(definitions) },
@@ -93,13 +103,16 @@ export function report(io: Io, f: AwsFigures): boolean {
   for (const g of unused) io.out(`    ${g.explanation ? "explained  " : "UNEXPLAINED"} ${g.name} ${g.action}${g.explanation ? `: ${g.explanation}` : ` on ${g.resource}`}`);
   io.out(`Resource schemas (@aws-cdk/aws-service-spec): ${f.schema.resources} resources in ${f.schema.regions} synthesized regions, ${f.schema.errors.length} errors`);
   for (const e of f.schema.errors) io.out(`  ${e}`);
+  const c = f.constraints;
+  io.out(`Patterns, lengths, bounds (@awboost/cfn-resource-types): ${c.checked} values checked, ${c.errors.length} errors, ${c.uncovered.length} resource types and ${c.unreadable.length} values unchecked`);
+  for (const e of [...c.errors, ...c.uncovered.map((t) => `no schema for ${t}`), ...c.unreadable.map((u) => `unreadable pattern at ${u}`)]) io.out(`  ${e}`);
   io.out(`Replacements (@aws-cdk/cloudformation-diff): ${f.replacements.deploys} deploys, ${f.replacements.changes.length} databases, buckets, tables, keys or secrets replaced or removed`);
   for (const c of f.replacements.changes) io.out(`  ${c}`);
   io.out(`Error names: ${f.errorNames.raised} raised by the world, ${f.errorNames.findings.length} its SDK client does not know`);
   for (const e of f.errorNames.findings) io.out(`  ${e}`);
   io.out(`ErrorEquals: ${f.errorEquals.findings.length} names in the state machines that no step raises`);
   for (const e of f.errorEquals.findings) io.out(`  ${e}`);
-  const clean = f.iam.grants.length > 0 && unexplained.length === 0 && f.schema.errors.length === 0 && f.replacements.changes.length === 0 && f.errorNames.findings.length === 0 && f.errorEquals.findings.length === 0;
+  const clean = f.iam.grants.length > 0 && unexplained.length === 0 && f.schema.errors.length === 0 && c.errors.length + c.uncovered.length + c.unreadable.length === 0 && f.replacements.changes.length === 0 && f.errorNames.findings.length === 0 && f.errorEquals.findings.length === 0;
   io.out(`Verdict: ${clean ? "clean" : "NOT clean"}`);
   return clean;
 }

@@ -15,7 +15,9 @@
  * another group: a deploy that updates that DBInstance would attach the fenced group to it
  * (read-only at its next reboot). It also refuses a deploy whose new synthesis would replace or
  * remove a database, bucket, table, key or secret that is deployed, naming the resource and the
- * setting (./deploy-guard.ts).
+ * setting (./deploy-guard.ts). After a deploy of both regions it records the values of the settings
+ * that replace data (stacks/deployed-settings.json, to commit): every later synthesis refuses to
+ * change them unless `--allow-replace <setting>` says the team means it (docs/deploy.md).
  * Removing a stage destroys it, so --remove asks for the stage's name on a terminal (as
  * `pnpm dr failover` does); a script passes --yes; without either it refuses.
  */
@@ -28,7 +30,8 @@ import { stageConfig, stages } from "../../../stacks/stages";
 import { explainAwsError } from "./cli/errors";
 import { isConfirmed } from "./cli/args";
 import { deployedTemplates, replacementRefusal } from "./deploy-guard";
-import { newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
+import { recordDeployedSettings } from "../../../stacks/deployed";
+import { allowReplace, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
 
 export interface Step {
   what: string;
@@ -167,6 +170,8 @@ export interface DeployDeps {
   ask: (question: string) => Promise<string>;
   /** Why the new synthesis must not replace what is deployed (./deploy-guard.ts), or undefined. */
   replacementCheck: (config: Stage.StageConfig) => Promise<string | undefined>;
+  /** After a deploy: records the stage's settings that replace data; returns the file written. */
+  recordDeployed: (config: Stage.StageConfig) => string;
 }
 
 /** Both regions: the new synthesis against each stack's deployed template. */
@@ -191,6 +196,7 @@ const realDeps: DeployDeps = {
   describeReplica,
   describeParameterGroups,
   replacementCheck,
+  recordDeployed: (config) => recordDeployedSettings(process.cwd(), config),
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
@@ -212,8 +218,11 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Dep
     .option("--dev", "the stage is a personal development stage (the defaults): needed for a name stacks/stages.ts does not configure")
     .option("--remove", "remove the stage instead: DR region first, then the primary (asks you to type the stage)")
     .option("-y, --yes", "with --remove: do not ask (scripts that have already decided)")
-    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; dev?: boolean }) => {
+    .option("--allow-replace <settings>", "a change to these settings (comma-separated) replaces deployed data and is meant: the data was moved (docs/deploy.md)", allowReplace)
+    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; dev?: boolean; allowReplace?: string }) => {
       refuseUnknownStage(command, options.stage, Object.keys(stages), options.dev);
+      // Read by sst.config.ts in this process's syntheses and in the `sst deploy` it runs.
+      if (options.allowReplace) process.env[Stage.allowReplaceVariable] = options.allowReplace;
       code = await deploy(options, io, deps);
     });
   const parsed = await runCommand(command, argv);
@@ -261,6 +270,7 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
       return 1;
     }
   }
+  if (!options.plan && !options.remove) io.out(`\nRecorded the settings that replace data in ${deps.recordDeployed(config)}: commit it.`);
   return 0;
 }
 

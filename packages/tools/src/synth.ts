@@ -9,7 +9,8 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { writeAsl } from "./asl";
-import { fromInvocationDir, invocationDir, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
+import { Stage } from "@pilot-light/core";
+import { allowReplace, fromInvocationDir, invocationDir, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
 import type { RegionSynth } from "./offline-synth";
 
 export interface Written {
@@ -77,8 +78,11 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Syn
     .option("--stage <stage>", "the stage (see stacks/stages.ts)", stageName, "dev")
     .option("--out <dir>", "output directory (default: out/<stage>)")
     .option("--dev", "the stage is a personal development stage (the defaults): needed for a name stacks/stages.ts does not configure")
-    .action(async (options: { stage: string; out?: string; dev?: boolean }) => {
+    .option("--allow-replace <settings>", "a change to these settings (comma-separated) replaces deployed data and is meant (docs/deploy.md)", allowReplace)
+    .action(async (options: { stage: string; out?: string; dev?: boolean; allowReplace?: string }) => {
       refuseUnknownStage(command, options.stage, Object.keys(stages), options.dev);
+      // Read by sst.config.ts, which refuses a change to a setting that replaces deployed data.
+      if (options.allowReplace) process.env[Stage.allowReplaceVariable] = options.allowReplace;
       const outDir = fromInvocationDir(options.out ?? join("out", options.stage));
       const started = performance.now();
       const onPhase: OnPhase = (p) => {

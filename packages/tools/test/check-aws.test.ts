@@ -17,6 +17,7 @@ const grant = { functionId: "PromoteReplica3B684628", name: "PromoteReplica", ac
 const clean = (): AwsFigures => ({
   iam: { allowed: 10, denied: [], unattributed: 2, unchecked: { ReverseReplication: 1 }, grants: [grant] },
   schema: { regions: 2, resources: 40, errors: [] },
+  constraints: { checked: 30, errors: [], uncovered: [], unreadable: [] },
   replacements: { deploys: 2, changes: [] },
   errorNames: { raised: 5, findings: [] },
   errorEquals: { findings: [] },
@@ -48,6 +49,9 @@ describe("pnpm check:aws", () => {
   it.each([
     ["an unexplained unused grant", (f: AwsFigures) => f.iam.grants.push({ ...grant, action: "rds:ModifyDBInstance", exercised: false })],
     ["a schema error", (f: AwsFigures) => f.schema.errors.push("dev primary Data: Db (AWS::RDS::DBInstance).MultiAZ: expected a boolean")],
+    ["a value outside its pattern", (f: AwsFigures) => f.constraints.errors.push('dev dr Failover: Logs (AWS::Logs::LogGroup).LogGroupName: "a b" does not match the pattern')],
+    ["a resource type without patterns", (f: AwsFigures) => f.constraints.uncovered.push("AWS::New::Thing")],
+    ["a pattern JavaScript cannot read", (f: AwsFigures) => f.constraints.unreadable.push("dev dr Failover: Fn.Description: (?x)")],
     ["a replaced database", (f: AwsFigures) => f.replacements.changes.push("x: Data/Primary (AWS::RDS::DBInstance): WILL_REPLACE")],
     ["an error name the SDK does not know", (f: AwsFigures) => f.errorNames.findings.push("rds raises X")],
     ["a Retry on an error nothing raises", (f: AwsFigures) => f.errorEquals.findings.push("A: X")],

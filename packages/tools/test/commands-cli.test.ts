@@ -70,6 +70,10 @@ function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: 
     },
     describeReplica: async () => ({ ReadReplicaSourceDBInstanceIdentifier: "arn:aws:rds:eu-west-1:1:db:p" }),
     replacementCheck: async () => undefined,
+    recordDeployed: (config) => {
+      calls.push(["record", config.stage]);
+      return "stacks/deployed-settings.json";
+    },
     describeParameterGroups: async () => [{ database: "pilot-light-alice-primary", template: "pilot-light-alice-primary", live: "pilot-light-alice-primary", templateReadOnly: false }],
     ask: async (q) => {
       asked.push(q);
@@ -253,7 +257,23 @@ describe("pnpm deploy:all", () => {
     const deps = deployDeps("", calls);
     expect(await deploy(["--stage", "alice", "--dev"], io(false).io, deps)).toBe(0);
     expect(deps.asked).toEqual([]);
-    expect(calls.map((a) => a[0])).toEqual(["deploy", "deploy", "deploy"]);
+    expect(calls.map((a) => a[0])).toEqual(["deploy", "deploy", "deploy", "record"]);
+  });
+
+  it("records the settings that replace data only after every step deployed", async () => {
+    const calls: string[][] = [];
+    const failing = { ...deployDeps("", calls), sst: (args: string[]) => (calls.push(args), calls.length === 2 ? 1 : 0) };
+    expect(await deploy(["--stage", "alice", "--dev"], io(false).io, failing)).toBe(1);
+    expect(calls.map((a) => a[0])).toEqual(["deploy", "deploy"]);
+    const planned: string[][] = [];
+    expect(await deploy(["--stage", "alice", "--dev", "--plan"], io(false).io, deployDeps("", planned))).toBe(0);
+    expect(planned).toEqual([]);
+  });
+
+  it("exits 2 for --allow-replace of a setting that replaces no data, naming those that do", async () => {
+    const h = io(false);
+    expect(await deploy(["--stage", "alice", "--dev", "--allow-replace", "drTaskCount"], h.io, { ...deployDeps(), sst: notCalled("sst") })).toBe(2);
+    expect(h.errors()).toContain("those are: primaryRegion, drRegion");
   });
 
   it("refuses to deploy over a failover the stage's settings do not know about", async () => {

@@ -24,7 +24,7 @@ import {
   Route53Client,
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
-import { DescribeSecretCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from "@aws-sdk/client-secrets-manager";
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateOpsItemCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -401,6 +401,11 @@ export function installApis(world: WorldState): () => void {
       PrimaryRegion: secret.primaryRegion,
       ...(replicas.length > 0 ? { ReplicationStatus: replicas.map((r) => ({ Region: r.region, Status: "InSync" })) } : {}),
     };
+  });
+  route(sm, GetSecretValueCommand, "secretsmanager:GetSecretValue", (input: { SecretId?: string }, region) => {
+    const secret = secretOf(input, region);
+    if (secret.secretString === undefined) throw awsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", 400);
+    return { ARN: secret.arn, Name: secret.name, SecretString: secret.secretString, VersionStages: ["AWSCURRENT"] };
   });
   route(sm, StopReplicationToReplicaCommand, "secretsmanager:StopReplicationToReplica", (input: { SecretId?: string }, region) => {
     const secret = secretOf(input, region);

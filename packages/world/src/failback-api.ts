@@ -130,7 +130,7 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
           return { Region: to, Status: "Failed", StatusMessage: `a secret named ${secret.name} already exists in ${to}` };
         }
         if (existing) existing.primaryRegion = region;
-        else world.secrets.set(world.secretKey(to, secret.name), { name: secret.name, region: to, arn: secret.arn.replace(`:${region}:`, `:${to}:`), primaryRegion: region });
+        else world.secrets.set(world.secretKey(to, secret.name), { name: secret.name, region: to, arn: secret.arn.replace(`:${region}:`, `:${to}:`), primaryRegion: region, secretString: secret.secretString });
         return { Region: to, Status: "InSync" };
       });
       return { ARN: secret.arn, ReplicationStatus: status };

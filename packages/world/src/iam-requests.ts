@@ -125,6 +125,7 @@ export const requestModels: Record<string, Model> = {
   "route53:GetChange": (i) => [{ action: "route53:GetChange", on: { type: "change", vars: { Id: lastPart(i.Id, "/") } } }],
   "route53:GetHealthCheckStatus": (i) => [{ action: "route53:GetHealthCheckStatus", on: { type: "healthcheck", vars: { Id: str(i.HealthCheckId) } } }],
   "secretsmanager:DescribeSecret": (i, region, world) => [{ action: "secretsmanager:DescribeSecret", ...secret(i, region, world), context: { "secretsmanager:SecretId": [str(i.SecretId)] } }],
+  "secretsmanager:GetSecretValue": (i, region, world) => [{ action: "secretsmanager:GetSecretValue", ...secret(i, region, world), context: { "secretsmanager:SecretId": [str(i.SecretId)] } }],
   "secretsmanager:StopReplicationToReplica": (i, region, world) => [{ action: "secretsmanager:StopReplicationToReplica", ...secret(i, region, world), context: { "secretsmanager:SecretId": [str(i.SecretId)] } }],
   "secretsmanager:ReplicateSecretToRegions": (i, region, world) => [
     {

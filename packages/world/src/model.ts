@@ -126,6 +126,8 @@ export interface Secret {
   arn: string;
   /** Where the primary secret lives; this region for a primary or standalone secret. */
   primaryRegion: string;
+  /** The current version's SecretString (a replica holds its primary's). */
+  secretString?: string;
 }
 
 export interface Fault {

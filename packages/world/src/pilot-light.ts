@@ -170,6 +170,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       region,
       arn: `arn:aws:secretsmanager:${region}:${account}:secret:${ids.secretName}-AbCdEf`,
       primaryRegion,
+      // As the Data stack generates it: the database's master user (the world's SQL sessions take any password).
+      secretString: JSON.stringify({ username: "app_admin", password: "world-password" }),
     });
   }
   world.taskDefinitions.add(ids.taskDefinition);

@@ -27,7 +27,9 @@ export const variants: Variant[] = [
   { id: "switching-before", stage: "switching", settings: { activeRegion: "primary" }, regions: both },
   { id: "switching-after", stage: "switching", settings: { activeRegion: "dr" }, regions: both },
   // The same stage after plausible settings changes (docs/deploy.md): more tasks, a faster
-  // health schedule, more alert addresses, a larger instance, a wider RPO budget, DNS added.
+  // health schedule, more alert addresses, a larger instance, a wider RPO budget, DNS added,
+  // and every other setting that does not replace data changed too
+  // (stacks/test/replacing-settings.test.ts holds every setting to that).
   {
     id: "switching-settings",
     stage: "switching",
@@ -36,11 +38,23 @@ export const variants: Variant[] = [
       primaryTaskCount: 4,
       drTaskCount: 3,
       drPilotTaskCount: 1,
-      health: { schedule: "rate(1 minute)", failureThreshold: 4 },
+      health: {
+        schedule: "rate(1 minute)",
+        failureThreshold: 4,
+        probeTimeoutSeconds: 3,
+        probesPerCheck: 5,
+        probeDr: true,
+        availabilityWindowMinutes: 30,
+        minAvailabilityPercent: 40,
+        notificationsPerHour: 4,
+        failoverAttempts: 2,
+      },
       alertEmails: ["oncall@example.com", "dba@example.com"],
-      sizes: { dbInstanceClass: "db.r6g.large" },
+      sizes: { dbInstanceClass: "db.r6g.large", dbAllocatedStorageGiB: 30, taskCpu: 512, taskMemoryMiB: 1024 },
       rpoBudgetSeconds: 300,
-      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+      rtoTargetSeconds: 900,
+      isDevelopment: false,
+      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com", ttlSeconds: 120 },
     },
     regions: both,
   },
@@ -69,6 +83,8 @@ export const variants: Variant[] = [
     },
     regions: both,
   },
+  // The same stage with another primary region: the DR region's replica names its source there.
+  { id: "switching-primary-moved", stage: "switching", settings: { primaryRegion: "eu-west-2" }, regions: ["dr"] },
   // A stage's own detection settings.
   {
     id: "fastdetect",

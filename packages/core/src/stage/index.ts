@@ -266,3 +266,5 @@ export function regionRole(config: Pick<StageConfig, "stage" | "primaryRegion" |
     `stage "${config.stage}" deploys to ${config.primaryRegion} (primary) and ${config.drRegion} (DR), not ${region}: pass --region ${config.primaryRegion} or --region ${config.drRegion}`,
   );
 }
+
+export * from "./replacing";

@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Stage } from "@pilot-light/core";
 
 export interface Io {
   out(text: string): void;
@@ -108,6 +109,16 @@ function editDistance(a: string, b: string): number {
 /** Stage names as SST and Stage.resolveStageConfig accept them. */
 export function stageName(value: string): string {
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(value)) throw new InvalidArgumentError("must be 1-21 lowercase letters, digits or dashes, starting with a letter.");
+  return value;
+}
+
+/** `--allow-replace a,b`: names of settings that replace data (Stage.replacingSettings), checked. */
+export function allowReplace(value: string): string {
+  try {
+    Stage.parseAllowReplace(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
   return value;
 }
 
