@@ -146,10 +146,13 @@ function branchFailure(scope: Construct, step: string, fail: sfn.Fail): sfn.ICha
 /**
  * Promote the replica and wait until writable (skipped in a drill). From the moment a promote
  * call may have reached RDS, users are kept off the old primary before the promotion completes:
- * after every PromoteReplica and CheckPromotion that is not a re-request, the loop pins DNS to DR
- * (SwitchDns, once: if Route 53 fails the health checks and CompleteFence take over) and, until
- * it is done, fences the old primary (FencePrimary: bounded, a no-op once fenced). A region that
- * comes back mid-promotion is fenced on the next poll, and Route 53 no longer sends users to it.
+ * after every PromoteReplica and CheckPromotion that is not a re-request, one Choice
+ * (`NextPromotionStep`) pins DNS to DR (SwitchDns, once: if Route 53 fails the health checks and
+ * CompleteFence take over) and, until it is done, fences the old primary (FencePrimary: bounded,
+ * a no-op once fenced) before waiting. The wait lasts until the next look is due (`nextLookAt`,
+ * 8 s after the last look), so a fence attempt that waits out a dead region's timeouts is not
+ * added to the poll interval. A region that comes back mid-promotion is fenced before the next
+ * look, and Route 53 no longer sends users to it.
  */
 export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChainable {
   const failed = new sfn.Fail(scope, "PromotionBranchFailed", { errorPath: "$.error.Error", causePath: "$.error.Cause" });
@@ -162,42 +165,49 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   promote.addCatch(branchFailure(scope, "PromoteReplica", failed), { resultPath: "$.error" });
   const check = invoke(scope, "CheckPromotion", fns.CheckPromotion, { resultPath: "$.promotion" });
   check.addCatch(branchFailure(scope, "CheckPromotion", failed), { resultPath: "$.error" });
-  const wait = new sfn.Wait(scope, "WaitForPromotion", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
-  const isComplete = new sfn.Choice(scope, "IsPromotionComplete")
-    .when(sfn.Condition.booleanEquals("$.promotion.writable", true), new sfn.Succeed(scope, "ReplicaWritable"))
-    .otherwise(wait);
+  const wait = new sfn.Wait(scope, "WaitForPromotion", {
+    comment: `Until the next look is due (${cap.intervalSeconds} s after the last one, whatever the fence took meanwhile)`,
+    time: sfn.WaitTime.timestampPath("$.promotion.nextLookAt"),
+  }).next(check);
+
+  const writable = sfn.Condition.booleanEquals("$.promotion.writable", true);
+  const pinNeeded = sfn.Condition.and(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), sfn.Condition.isPresent("$.dns.notAttempted"));
+  const isFenced = sfn.Condition.and(sfn.Condition.isPresent("$.fence.fenced"), sfn.Condition.booleanEquals("$.fence.fenced", true));
+  const next = new sfn.Choice(scope, "NextPromotionStep");
+  const done = new sfn.Succeed(scope, "ReplicaWritable");
 
   const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
-  fence.addCatch(isComplete, { resultPath: "$.fenceError" });
-  fence.next(isComplete);
-  // Tried on every look while RDS promotes; once the database is writable only if never tried
-  // (the scheduled CompleteFence finishes it: no bounded wait on a dead region on the RTO path).
-  const isFenced = new sfn.Choice(scope, "IsOldPrimaryFenced")
-    .when(sfn.Condition.and(sfn.Condition.isPresent("$.fence.fenced"), sfn.Condition.booleanEquals("$.fence.fenced", true)), isComplete)
-    .when(sfn.Condition.and(sfn.Condition.not(sfn.Condition.isPresent("$.fence.notAttempted")), sfn.Condition.booleanEquals("$.promotion.writable", true)), isComplete)
-    .otherwise(fence);
+  fence.addCatch(wait, { resultPath: "$.fenceError" });
+  fence.next(wait);
+  // Writable before any fence was tried (already promoted at PromoteReplica): fence once, then end.
+  const fenceOnce = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" }, stepAliases.FenceOnceWritable.state);
+  fenceOnce.addCatch(done, { resultPath: "$.fenceError" });
+  fenceOnce.next(done);
 
   const leftToHealthChecks = new sfn.Pass(scope, "DnsLeftToHealthChecks", {
     comment: "Route 53's control plane failed: users reach DR through the health-check failover; CompleteFence pins the record once Route 53 answers",
     parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
     resultPath: "$.dns",
-  }).next(isFenced);
+  }).next(next);
   // A Lambda that timed out after its pin applied: the retry reads the record and finds it pinned.
   const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout });
   switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
-  switchDns.next(isFenced);
-  const isPinned = new sfn.Choice(scope, "IsDnsPinned")
-    .when(sfn.Condition.and(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), sfn.Condition.isPresent("$.dns.notAttempted")), switchDns)
-    .otherwise(isFenced);
+  switchDns.next(next);
 
-  const isWritable = new sfn.Choice(scope, "IsReplicaWritable")
-    .when(sfn.Condition.booleanEquals("$.promotion.writable", true), isPinned)
+  next
+    .when(sfn.Condition.and(writable, pinNeeded), switchDns)
+    // Once writable the fence is tried only if it never was; the scheduled CompleteFence finishes
+    // it: no bounded wait on a dead region on the RTO path.
+    .when(sfn.Condition.and(writable, sfn.Condition.isPresent("$.fence.notAttempted")), fenceOnce)
+    .when(writable, done)
     .when(sfn.Condition.numberGreaterThanEquals("$.promotion.attempts", cap.maxAttempts), timedOut)
     // RDS showed no sign of the last promote call for its acceptance window: ask again.
     .when(sfn.Condition.booleanEquals("$.promotion.requestAgain", true), promote)
-    .otherwise(isPinned);
-  promote.next(isWritable);
-  check.next(isWritable);
+    .when(pinNeeded, switchDns)
+    .when(sfn.Condition.not(isFenced), fence)
+    .otherwise(wait);
+  promote.next(next);
+  check.next(next);
   const skip = new sfn.Pass(scope, "SkipPromotion", {
     comment: "Drill: the replica stays a read replica",
     result: sfn.Result.fromObject({ skipped: "drill: the replica stays a read replica" }),
@@ -281,7 +291,8 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
   }).next(next);
   const check = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
   check.addCatch(notConfirmed, { resultPath: "$.dnsError" });
-  const wait = new sfn.Wait(scope, "WaitForDns", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
+  // Until the next look is due: 4 s after the last, so at once after a pin made minutes ago.
+  const wait = new sfn.Wait(scope, "WaitForDns", { time: sfn.WaitTime.timestampPath("$.dns.nextLookAt") }).next(check);
   const inSync = new sfn.Choice(scope, "IsDnsInSync")
     // Left to health checks (or never attempted): nothing to wait for.
     .when(sfn.Condition.not(sfn.Condition.isPresent("$.dns.insync")), next)

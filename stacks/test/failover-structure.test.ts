@@ -112,14 +112,18 @@ describe("failover state machine structure", () => {
 
   it("pins DNS and fences the old primary inside the promotion branch, after the promote call and before waiting for it to complete", () => {
     const branch = new Map(Object.entries((states.get("PromoteAndScale")?.Branches ?? [])[0]?.States ?? {})) as Map<string, AslState>;
-    expect(branch.get("IsReplicaWritable")?.Default).toBe("IsDnsPinned");
-    expect(branch.get("IsDnsPinned")?.Default).toBe("IsOldPrimaryFenced");
-    expect(((branch.get("IsDnsPinned")?.Choices ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(["SwitchDns"]);
-    expect(branch.get("SwitchDns")?.Next).toBe("IsOldPrimaryFenced");
-    expect(branch.get("IsOldPrimaryFenced")?.Default).toBe("FencePrimary");
-    expect(branch.get("FencePrimary")?.Next).toBe("IsPromotionComplete");
-    expect(((branch.get("FencePrimary")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["IsPromotionComplete", "$.fenceError"]]);
-    expect(branch.get("IsPromotionComplete")?.Default).toBe("WaitForPromotion");
+    expect(branch.get("PromoteReplica")?.Next).toBe("NextPromotionStep");
+    expect(branch.get("CheckPromotion")?.Next).toBe("NextPromotionStep");
+    const rules = (branch.get("NextPromotionStep")?.Choices ?? []) as { Next: string }[];
+    // Once writable: pin and fence only if never done, then the branch ends; before: pin, then fence until fenced, then wait.
+    expect(rules.map((r) => r.Next)).toEqual(["SwitchDns", "FenceOnceWritable", "ReplicaWritable", "PromotionTimedOut", "PromoteReplica", "SwitchDns", "FencePrimary"]);
+    expect(branch.get("FenceOnceWritable")?.Next).toBe("ReplicaWritable");
+    expect(branch.get("NextPromotionStep")?.Default).toBe("WaitForPromotion");
+    expect(branch.get("SwitchDns")?.Next).toBe("NextPromotionStep");
+    expect(branch.get("FencePrimary")?.Next).toBe("WaitForPromotion");
+    expect(((branch.get("FencePrimary")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["WaitForPromotion", "$.fenceError"]]);
+    // The wait runs until the next look is due, so the fence's time is taken out of it, not added to it.
+    expect(branch.get("WaitForPromotion")).toMatchObject({ TimestampPath: "$.promotion.nextLookAt", Next: "CheckPromotion" });
     // A SwitchDns Lambda that timed out after its pin applied is asked again: it reads the record.
     expect(((branch.get("SwitchDns")?.Retry ?? []) as Retrier[]).some((r) => r.ErrorEquals.includes("Lambda.Unknown"))).toBe(true);
     expect((states.get("PromoteAndScale")?.ResultSelector as Record<string, string>)["dns.$"]).toBe("$[0].dns");
@@ -166,8 +170,12 @@ describe("failover state machine structure", () => {
     const waits = [...states].filter(([n, s]) => s.Type === "Wait" && n !== "WaitToServeAgain");
     expect(waits.map(([n]) => n).sort()).toEqual(["WaitForDns", "WaitForDrService", "WaitForPromotion", "WaitForPromotionEvidence"]);
     for (const [name, wait] of waits) {
-      expect(wait.Seconds, name).toBeGreaterThanOrEqual(4);
-      expect(wait.Seconds, name).toBeLessThanOrEqual(15);
+      // WaitForPromotion and WaitForDns wait until the next look, which their Task sets 8 s and 4 s after its own.
+      const lookSeconds: Record<string, number> = { WaitForPromotion: Failover.promotionLookSeconds, WaitForDns: Failover.dnsLookSeconds };
+      expect(wait.TimestampPath !== undefined, name).toBe(name in lookSeconds);
+      const seconds = lookSeconds[name] ?? wait.Seconds;
+      expect(seconds, name).toBeGreaterThanOrEqual(4);
+      expect(seconds, name).toBeLessThanOrEqual(15);
       const poll = states.get(String(wait.Next));
       const choice = states.get(String(poll?.Next));
       expect(choice?.Type, name).toBe("Choice");
@@ -182,9 +190,10 @@ describe("failover state machine structure", () => {
   });
 
   it("goes back to PromoteReplica when RDS showed no sign of the last promote call (before the polling cap)", () => {
-    const rules = (states.get("IsReplicaWritable")?.Choices ?? []) as { Variable: string; BooleanEquals?: boolean; NumericGreaterThanEquals?: number; Next: string }[];
-    expect(rules.map((r) => [r.Variable, r.Next])).toEqual([
-      ["$.promotion.writable", "IsDnsPinned"],
+    const rules = (states.get("NextPromotionStep")?.Choices ?? []) as { Variable?: string; Next: string }[];
+    const simple = rules.filter((r) => r.Variable !== undefined).map((r) => [r.Variable, r.Next]);
+    expect(simple).toEqual([
+      ["$.promotion.writable", "ReplicaWritable"],
       ["$.promotion.attempts", "PromotionTimedOut"],
       ["$.promotion.requestAgain", "PromoteReplica"],
     ]);

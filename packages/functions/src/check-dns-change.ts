@@ -1,6 +1,7 @@
 /**
  * CheckDnsChange: one poll of the DNS loop; INSYNC means all Route 53 name servers serve the
- * pinned record. Read-only; bounded like SwitchDns's calls.
+ * pinned record. Read-only; bounded like SwitchDns's calls. It says when the loop looks next
+ * (`nextLookAt`, as SwitchDns does for the loop's first look).
  */
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { Dns, Failover } from "@pilot-light/core";
@@ -8,4 +9,7 @@ import { handler as wrap } from "./lib/handler";
 
 const r53 = Failover.lazy(() => new Route53Client({ region: "us-east-1", ...Failover.boundedClientConfig }));
 
-export const handler = wrap(Failover.DnsPoll, async ({ dns }) => Dns.checkChange(r53(), dns, new Date()));
+export const handler = wrap(Failover.DnsPoll, async ({ dns }) => {
+  const now = new Date();
+  return Failover.withNextLook(await Dns.checkChange(r53(), dns, now), now, Failover.dnsLookSeconds);
+});

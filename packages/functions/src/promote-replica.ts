@@ -7,7 +7,8 @@
  * is ReplicaNotReadyError, retried by the state machine. Just before calling RDS an automatic
  * run probes the primary once more (PrimaryRecoveredError if it answers), then marks
  * "promotion requested" on the lock item, which fails once compensation has begun. Returns at
- * once; CheckPromotion polls, and sends the loop back here when RDS shows no sign of the call.
+ * once with when the loop looks next (`nextLookAt`); CheckPromotion polls, and sends the loop back
+ * here when RDS shows no sign of the call.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -31,7 +32,8 @@ export const handler = wrap(Failover.PromotionRequest, async ({ run, promotion }
     maxRequests: Failover.maxPromotionRequests,
     ...(promotion ? { previous: promotion } : {}),
   };
-  return Database.promoteReplica(rds, settings().REPLICA_ID, new Date(), options, {
+  const now = new Date();
+  const status = await Database.promoteReplica(rds, settings().REPLICA_ID, now, options, {
     marker: () => Failover.readPromotionMarker(db, table, run.executionName),
     beforeCall: async () => {
       if (Failover.isAutomatic(run)) await Failover.confirmPrimaryStillDown(primaryHealthUrl());
@@ -39,4 +41,5 @@ export const handler = wrap(Failover.PromotionRequest, async ({ run, promotion }
     },
     afterRefusal: () => Failover.clearPromotionRequested(db, table, run.executionName),
   });
+  return Failover.withNextLook(status, now, Failover.promotionLookSeconds);
 });

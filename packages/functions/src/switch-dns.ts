@@ -16,5 +16,6 @@ const r53 = Failover.lazy(() => new Route53Client({ region: "us-east-1", ...Fail
 
 export const handler = wrap(Failover.FailoverState, async () => {
   const s = settings();
-  return Dns.pinToDr(r53(), { hostedZoneId: s.HOSTED_ZONE_ID, recordName: s.RECORD_NAME, drAlbDns: s.DR_ALB_DNS, drAlbZoneId: s.DR_ALB_ZONE_ID }, new Date());
+  const now = new Date();
+  return Failover.withNextLook(await Dns.pinToDr(r53(), { hostedZoneId: s.HOSTED_ZONE_ID, recordName: s.RECORD_NAME, drAlbDns: s.DR_ALB_DNS, drAlbZoneId: s.DR_ALB_ZONE_ID }, now), now, Failover.dnsLookSeconds);
 });

@@ -2,11 +2,12 @@
  * Rehearsal figures for `pnpm bench`: the regional outage over many seeds per profile
  * (p50/p95 of detection, orchestration and RTO), the orchestration's overhead beyond the
  * modelled AWS latencies on its critical path, and the same latency draws run through the
- * seed's sequential runbook with SDK waiters (the baseline).
+ * seed's sequential runbook with SDK waiters (the baseline). The rehearsals run over as many
+ * processes as the caller asks (./pool.ts); the figures do not depend on it.
  */
 import { baselineOrchestration } from "./baseline";
-import { createRehearsal } from "./engine";
 import { sampleLatencies, type LatencySample } from "./latency";
+import { rehearseAll } from "./pool";
 import { seededRandom } from "./random";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames, type Profile } from "./scenarios";
@@ -69,58 +70,45 @@ export function modelledCriticalPath(l: LatencySample, withDns: boolean): number
   return Math.max(l.promotion, l.taskStart + l.firstHealthCheck, withDns ? l.dnsInsync : 0);
 }
 
-export async function benchRehearsal(seeds: number, onRun?: (r: RehearsalReport) => void): Promise<ProfileBench[]> {
-  const rehearsal = await createRehearsal();
-  try {
-    const results: ProfileBench[] = [];
-    for (const profile of ["default", "fast"] as const) {
-      const reports: RehearsalReport[] = [];
-      for (let seed = 1; seed <= seeds; seed++) {
-        const r = await rehearsal.rehearse({ scenario: "regional-outage", seed, profile });
-        reports.push(r);
-        onRun?.(r);
-      }
-      const ok = reports.filter((r) => r.failedOver);
-      const baseline = ok.map((r) => baselineOrchestration(r.latencies as LatencySample, seededRandom(r.seed + 1_000_000), true).orchestrationSeconds);
-      const ours = ok.map((r) => r.orchestrationSeconds!);
-      results.push({
-        profile,
-        runs: reports.length,
-        failedOver: ok.length,
-        notFailedOver: Object.fromEntries(
-          [...new Set(reports.filter((r) => !r.failedOver).map((r) => r.outcome))].map((o) => [o, reports.filter((r) => !r.failedOver && r.outcome === o).length]),
-        ),
-        detection: quantiles(ok.map((r) => r.detectionSeconds!)),
-        orchestration: quantiles(ours),
-        rto: quantiles(ok.map((r) => r.rtoSeconds!)),
-        overhead: quantiles(ok.map((r) => r.orchestrationSeconds! - modelledCriticalPath(r.latencies as LatencySample, true))),
-        baselineOrchestration: quantiles(baseline),
-        ratio: quantiles(ours).p50 / quantiles(baseline).p50,
-        wallMs: quantiles(reports.map((r) => r.wallMilliseconds)),
-        transitions: quantiles(ok.map((r) => r.execution?.states.length ?? 0)),
-        unexpected: unexpectedIn(reports),
-      });
-    }
-    return results;
-  } finally {
-    await rehearsal.close();
-  }
+/** The regional outage over seeds 1..`seeds` per profile, over `processes` processes (./pool.ts). */
+export async function benchRehearsal(seeds: number, processes = 1, onRun?: (r: RehearsalReport) => void): Promise<ProfileBench[]> {
+  const profiles = ["default", "fast"] as const;
+  const jobs = profiles.flatMap((profile) => Array.from({ length: seeds }, (_, i) => ({ scenario: "regional-outage", seed: i + 1, profile })));
+  const all = await rehearseAll(jobs, processes, onRun);
+  return profiles.map((profile) => {
+    const reports = all.filter((r) => r.profile === profile);
+    const ok = reports.filter((r) => r.failedOver);
+    const baseline = ok.map((r) => baselineOrchestration(r.latencies as LatencySample, seededRandom(r.seed + 1_000_000), true).orchestrationSeconds);
+    const ours = ok.map((r) => r.orchestrationSeconds!);
+    return {
+      profile,
+      runs: reports.length,
+      failedOver: ok.length,
+      notFailedOver: Object.fromEntries(
+        [...new Set(reports.filter((r) => !r.failedOver).map((r) => r.outcome))].map((o) => [o, reports.filter((r) => !r.failedOver && r.outcome === o).length]),
+      ),
+      detection: quantiles(ok.map((r) => r.detectionSeconds!)),
+      orchestration: quantiles(ours),
+      rto: quantiles(ok.map((r) => r.rtoSeconds!)),
+      overhead: quantiles(ok.map((r) => r.orchestrationSeconds! - modelledCriticalPath(r.latencies as LatencySample, true))),
+      baselineOrchestration: quantiles(baseline),
+      ratio: quantiles(ours).p50 / quantiles(baseline).p50,
+      wallMs: quantiles(reports.map((r) => r.wallMilliseconds)),
+      transitions: quantiles(ok.map((r) => r.execution?.states.length ?? 0)),
+      unexpected: unexpectedIn(reports),
+    };
+  });
 }
 
-/** Every scenario but the regional outage (the profiles' bench runs it), default profile, seeds 1..`seeds`. */
-export async function benchScenarios(seeds: number): Promise<ScenarioSweep[]> {
-  const rehearsal = await createRehearsal();
-  try {
-    const sweeps: ScenarioSweep[] = [];
-    for (const scenario of scenarioNames.filter((n) => n !== "regional-outage")) {
-      const reports: RehearsalReport[] = [];
-      for (let seed = 1; seed <= seeds; seed++) reports.push(await rehearsal.rehearse({ scenario, seed, profile: "default" }));
-      sweeps.push({ scenario, runs: reports.length, unexpected: unexpectedIn(reports) });
-    }
-    return sweeps;
-  } finally {
-    await rehearsal.close();
-  }
+/** Every scenario but the regional outage (the profiles' bench runs it), default profile, seeds 1..`seeds`, over `processes` processes. */
+export async function benchScenarios(seeds: number, processes = 1): Promise<ScenarioSweep[]> {
+  const names = scenarioNames.filter((n) => n !== "regional-outage");
+  const jobs = names.flatMap((scenario) => Array.from({ length: seeds }, (_, i) => ({ scenario, seed: i + 1, profile: "default" as const })));
+  const all = await rehearseAll(jobs, processes);
+  return names.map((scenario) => {
+    const reports = all.filter((r) => r.scenario === scenario);
+    return { scenario, runs: reports.length, unexpected: unexpectedIn(reports) };
+  });
 }
 
 export { sampleLatencies };

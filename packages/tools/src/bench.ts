@@ -1,15 +1,17 @@
 /**
- * `pnpm bench [--seeds N] [--only part] [--json FILE|-]`: the figures that matter for recovery
- * time, printed. Performance targets live here, not in timed tests: each line says the target
- * and whether this run met it, every run is checked against what its scenario exists to show,
- * and the command exits 1 when anything was missed (0 only when all was met). Seeds are 1..N,
- * so the same command prints the same figures (but wall times). Parts, in order: failback round
- * trips, the health monitor's bundle, the regional outage over N seeds per profile, every other
- * scenario over its seeds.
+ * `pnpm bench [--seeds N] [--processes N] [--only part] [--json FILE|-]`: the figures that
+ * matter for recovery time, printed. Performance targets live here, not in timed tests: each
+ * line says the target and whether this run met it, every run is checked against what its
+ * scenario exists to show, and the command exits 1 when anything was missed (0 only when all
+ * was met). Seeds are 1..N, so the same command prints the same figures (but wall times),
+ * however many processes run the rehearsals (one per core by default). Parts, in order:
+ * failback round trips, the health monitor's bundle, the regional outage over N seeds per
+ * profile, every other scenario over its seeds.
  */
 import { Option } from "commander";
 import { benchRehearsal, benchScenarios, quantiles, type ProfileBench, type ScenarioSweep } from "../../rehearsal/src/bench";
 import { createFailbackRehearsal, type FailbackReport } from "../../rehearsal/src/failback";
+import { defaultProcesses } from "../../rehearsal/src/pool";
 import { benchHealth, printHealthBench, type HealthBench } from "./bench-health";
 import { fromInvocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "./cli/program";
 
@@ -28,11 +30,12 @@ export const defaultScenarioSeeds = 10;
 
 export interface BenchDeps {
   health: () => Promise<HealthBench>;
-  rehearsal: (seeds: number) => Promise<ProfileBench[]>;
+  /** The regional outage over `seeds` seeds per profile, over `processes` processes (1: in this one). */
+  rehearsal: (seeds: number, processes?: number) => Promise<ProfileBench[]>;
   /** The round trip (outage → failover → re-protect → switchback) over `seeds` seeds. */
   failback?: (seeds: number) => Promise<FailbackReport[]>;
   /** Every scenario but the regional outage, default profile, over `seeds` seeds each. */
-  scenarios?: (seeds: number) => Promise<ScenarioSweep[]>;
+  scenarios?: (seeds: number, processes?: number) => Promise<ScenarioSweep[]>;
 }
 
 async function benchFailback(seeds: number): Promise<FailbackReport[]> {
@@ -49,9 +52,9 @@ async function benchFailback(seeds: number): Promise<FailbackReport[]> {
 /** The bench's real parts, each making its own worlds (and its own DynamoDB engine). */
 export const realDeps: BenchDeps = {
   health: benchHealth,
-  rehearsal: (seeds) => benchRehearsal(seeds),
+  rehearsal: (seeds, processes) => benchRehearsal(seeds, processes),
   failback: benchFailback,
-  scenarios: (seeds) => benchScenarios(seeds),
+  scenarios: (seeds, processes) => benchScenarios(seeds, processes),
 };
 
 /** What `--json` writes: every part's figures and everything missed. */
@@ -142,10 +145,12 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Ben
   )
     .option("--seeds <n>", "regional-outage rehearsals per profile (default: $BENCH_SEEDS or 50)", wholeNumber(1, 10_000))
     .option("--scenario-seeds <n>", `rehearsals per scenario in the scenario sweep (default ${defaultScenarioSeeds})`, wholeNumber(1, 10_000))
+    .option("--processes <n>", `processes the rehearsals run in, side by side (default: the machine's cores, ${defaultProcesses()} here)`, wholeNumber(1, 256))
     .addOption(new Option("--only <part>", "run one part").choices([...parts]))
     .option("--json <file>", 'write the figures as JSON ("-": to stdout, people\'s lines to stderr)')
-    .action(async (options: { seeds?: number; scenarioSeeds?: number; only?: (typeof parts)[number]; json?: string }) => {
+    .action(async (options: { seeds?: number; scenarioSeeds?: number; processes?: number; only?: (typeof parts)[number]; json?: string }) => {
       const seeds = options.seeds ?? wholeNumber(1, 10_000)(env.BENCH_SEEDS ?? "50");
+      const processes = options.processes ?? defaultProcesses();
       const say: Io = options.json === "-" ? { ...io, out: io.err } : io;
       const figures: BenchFigures = { seeds, missed: [], seconds: {} };
       const runs = (part: (typeof parts)[number]) => options.only === undefined || options.only === part;
@@ -171,14 +176,14 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Ben
       }
       if (runs("rehearsal")) {
         say.out(`\nRehearsal: regional-outage over ${seeds} seeds per profile (virtual time; latencies drawn from the design's model)`);
-        const results = await timed("rehearsal", () => deps.rehearsal(seeds));
+        const results = await timed("rehearsal", () => deps.rehearsal(seeds, processes));
         figures.rehearsal = results;
         figures.missed.push(...printRehearsalBench(say, seeds, results, figures.seconds.rehearsal ?? 0));
       }
       if (runs("scenarios") && deps.scenarios) {
         const n = options.scenarioSeeds ?? defaultScenarioSeeds;
         say.out(`\nScenarios: every other scenario over seeds 1-${n} (default profile), each run against what its scenario exists to show`);
-        const sweeps = await timed("scenarios", () => deps.scenarios!(n));
+        const sweeps = await timed("scenarios", () => deps.scenarios!(n, processes));
         figures.scenarios = sweeps;
         figures.missed.push(...printScenarioSweep(say, sweeps, figures.seconds.scenarios ?? 0));
       }

@@ -1,10 +1,11 @@
 /**
  * Runs a state machine definition (the extracted, synthesized ASL) with aws-local-stepfunctions,
  * each Task bound to a local function (the real handler), on the world's virtual clock:
- * the Task that follows a Wait state first sleeps that many virtual seconds, so polling loops
- * see the world progress exactly as it would in the cloud. A retried Task first sleeps its
- * Retry pause in virtual time (IntervalSeconds × BackoffRate^n, capped by MaxDelaySeconds,
- * times `retryJitter`, 0.5 by default: the mean of full jitter), and every Task can take
+ * the Task that follows a Wait state first sleeps that many virtual seconds (or until its
+ * timestamp), so polling loops see the world progress exactly as it would in the cloud. A
+ * retried Task first sleeps its Retry pause in virtual time (IntervalSeconds × BackoffRate^n,
+ * capped by MaxDelaySeconds, times `retryJitter`, 0.5 by default: the mean of full jitter),
+ * and every Task can take
  * `taskSeconds` of virtual time. Timeouts are virtual too, as Step Functions and Lambda apply
  * them: a Task whose handler is still running (e.g. waiting on a call to a region that is down)
  * when its `TimeoutSeconds` pass fails with `States.Timeout` at that moment, and one whose
@@ -56,26 +57,46 @@ export function taskFunctionId(state: AslState): string | undefined {
   return arn?.split(":function:")[1]?.split(":")[0];
 }
 
+/** How a Wait state waits: seconds, seconds at a path, or until the timestamp at a path. */
+export type WaitSpec = number | string | { timestampPath: string };
+
 /**
- * Task name → the Wait state whose Next it is: its `Seconds`, or its `SecondsPath` (read from
- * the Task's input, which is the Wait's: a Wait passes its input on unchanged; a Task also
- * entered from elsewhere finds nothing at the path there and waits 0).
+ * Task name → the Wait state whose Next it is: its `Seconds`, its `SecondsPath`, or its
+ * `TimestampPath` (read from the Task's input, which is the Wait's: a Wait passes its input on
+ * unchanged; a Task also entered from elsewhere finds nothing at the path there and waits 0).
  */
-export function waitsBefore(definition: AslDefinition): Map<string, number | string> {
-  const map = new Map<string, number | string>();
+export function waitsBefore(definition: AslDefinition): Map<string, WaitSpec> {
+  const map = new Map<string, WaitSpec>();
   for (const [, state] of allStates(definition)) {
     if (state.Type !== "Wait" || !state.Next) continue;
     if (typeof state.Seconds === "number") map.set(state.Next, state.Seconds);
     else if (typeof state.SecondsPath === "string") map.set(state.Next, state.SecondsPath);
+    else if (typeof state.TimestampPath === "string") map.set(state.Next, { timestampPath: state.TimestampPath });
   }
   return map;
 }
 
-/** The number at a simple reference path (`$.a.b`) of a Task's input; 0 when absent. */
-function secondsAt(input: unknown, path: string): number {
+/** The value at a simple reference path (`$.a.b`) of a Task's input. */
+function valueAt(input: unknown, path: string): unknown {
   let value: unknown = input;
   for (const key of path.replace(/^\$\.?/, "").split(".").filter(Boolean)) value = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
-  return typeof value === "number" && value > 0 ? value : 0;
+  return value;
+}
+
+/**
+ * The virtual seconds a Wait spends before its Task: a number of seconds (0 when absent), or
+ * until a timestamp, read to the second as Step Functions reads it (milliseconds truncated);
+ * a timestamp already past (or absent) waits nothing.
+ */
+export function waitSeconds(wait: WaitSpec, input: unknown, nowMs: number): number {
+  if (typeof wait === "number") return wait;
+  if (typeof wait === "string") {
+    const value = valueAt(input, wait);
+    return typeof value === "number" && value > 0 ? value : 0;
+  }
+  const value = valueAt(input, wait.timestampPath);
+  const untilMs = typeof value === "string" ? Math.floor(Date.parse(value) / 1000) * 1000 : Number.NaN;
+  return Number.isFinite(untilMs) && untilMs > nowMs ? (untilMs - nowMs) / 1000 : 0;
 }
 
 export type LocalHandler = (input: unknown) => Promise<unknown>;
@@ -188,8 +209,14 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     // A retry (its retrier matches and has attempts left) pauses as the retrier says; an entry
     // after a caught failure (a loop back through a Wait) pauses as that Wait says.
     const retrying = failed && isRetried(definitions.get(name) as AslState, failed.error, failed.count);
-    const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : typeof wait === "string" ? secondsAt(taskInput, wait) : wait;
+    const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : waitSeconds(wait, taskInput, options.clock.nowMs());
     await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
+    // Time may have jumped past the execution's timeout (a test advancing the clock) without a
+    // wait to notice it: no Task starts after the execution has timed out.
+    if (timeoutSeconds !== undefined && options.clock.nowMs() >= startedAtMs + timeoutSeconds * 1000) {
+      stop({ status: "TIMED_OUT" });
+      return endedTask;
+    }
     const invocation = new AbortController();
     const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
       if (seconds === undefined) return new Promise<never>(() => undefined);

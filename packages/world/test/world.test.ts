@@ -320,6 +320,37 @@ describe("local execution on the virtual clock", () => {
     expect(result.retries).toEqual(["Flaky", "Flaky"]);
   });
 
+  it("waits until a Wait's TimestampPath (read to the second), and not at all for a timestamp already past", async () => {
+    const clock = new VirtualClock(0);
+    const looks: number[] = [];
+    const untilNext: AslDefinition = {
+      StartAt: "Look",
+      States: {
+        Look: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:look", Next: "Enough" },
+        Enough: { Type: "Choice", Choices: [{ Variable: "$.looks", NumericGreaterThanEquals: 3, Next: "Done" }], Default: "Slow" },
+        Slow: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:slow", ResultPath: null, Next: "Until" },
+        Until: { Type: "Wait", TimestampPath: "$.next", Next: "Look" },
+        Done: { Type: "Succeed" },
+      },
+    };
+    const result = await executeLocally(untilNext, {}, {
+      clock,
+      executionName: "until",
+      // Slow takes 6 s, then 9 s (past the next look's time).
+      taskSeconds: (state) => (state === "Slow" ? (looks.length === 1 ? 6 : 9) : 0),
+      handlers: {
+        Look: async () => {
+          looks.push(clock.nowMs());
+          return { looks: looks.length, next: new Date(clock.nowMs() + 8_400).toISOString() };
+        },
+        Slow: async () => ({}),
+      },
+    });
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    // 8.4 s is read as 8 s: the second look 8 s after the first, whatever Slow took; the third at once after a 9 s Slow.
+    expect(looks).toEqual([0, 8_000, 17_000]);
+  });
+
   const polling: AslDefinition = {
     StartAt: "Look",
     States: {

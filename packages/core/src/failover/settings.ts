@@ -83,6 +83,30 @@ export const executionTimeoutSeconds = 90 * 60;
  */
 export const promotionAcceptanceSeconds = 120;
 
+/**
+ * The promotion loop looks at RDS every 8 s, counted from one look to the next (WaitForPromotion
+ * waits until `nextLookAt`): a bounded fence attempt in a dead region between two looks (up to
+ * about 6 s) takes its time out of the wait instead of adding to it. A look comes on average
+ * half an interval after the database is writable: that is on the RTO's critical path.
+ */
+export const promotionLookSeconds = 8;
+
+/**
+ * The DNS loop looks at the pin's change every 4 s, counted from the last look (WaitForDns
+ * waits until `nextLookAt`). The pin is made right after the promote call, usually minutes
+ * before the loop starts: its first look is then due at once.
+ */
+export const dnsLookSeconds = 4;
+
+/**
+ * A polling step's result with the time its loop's next look is due: `now` + `seconds`, in
+ * whole seconds (a Wait's timestamp is read to the second).
+ */
+export function withNextLook<T extends object>(status: T, now: Date, seconds: number): T & { nextLookAt: string } {
+  const dueMs = Math.ceil((now.getTime() + seconds * 1000) / 1000) * 1000;
+  return { ...status, nextLookAt: new Date(dueMs).toISOString().replace(/\.000Z$/, "Z") };
+}
+
 /** Promote calls one execution makes before it decides RDS will not accept them (then it rolls back). */
 export const maxPromotionRequests = 3;
 

@@ -21,6 +21,8 @@ export const PromotionStatus = z.object({
   acceptance: z.enum(["accepted", "pending", "not-accepted"]).optional(),
   /** The loop goes back to PromoteReplica: RDS showed no sign of the last request for the acceptance window. */
   requestAgain: z.boolean().optional(),
+  /** When the promotion loop looks again (WaitForPromotion waits until then): Failover.withNextLook. */
+  nextLookAt: z.string().optional(),
 });
 
 export const ScaleStatus = z.object({
@@ -48,6 +50,8 @@ export const DnsSwitch = z.object({
   requestedAt: z.string(),
   insyncAt: z.string().nullable(),
   attempts: z.number().int().min(0),
+  /** When the DNS loop looks again (WaitForDns waits until then): Failover.withNextLook. */
+  nextLookAt: z.string().optional(),
 });
 
 export const LockResult = z.object({

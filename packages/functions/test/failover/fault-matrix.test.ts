@@ -78,7 +78,7 @@ describe("fault matrix", () => {
       .filter(([, s]) => s.Type === "Task")
       .map(([n]) => n)
       .sort();
-    // Compensation's pin and fence run SwitchDns's and FencePrimary's Lambdas (and their faults) under their own names.
+    // Compensation's pin and fence, and the fence of a replica found writable, run SwitchDns's and FencePrimary's Lambdas (and their faults) under their own names.
     const aliases: string[] = Object.values(stepAliases).map((a) => a.state);
     expect(tasks).toEqual([...stepNames, ...aliases].sort());
     expect(Object.keys(matrix).sort()).toEqual(tasks.filter((t) => !aliases.includes(t)));

@@ -7,6 +7,7 @@
  */
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Failover } from "@pilot-light/core";
 import { lostWrites, startTraffic } from "../../../world/src";
 import { automaticInput, failoverInput, permanentError, startSuite, type Rig, type Suite } from "./support";
 
@@ -273,6 +274,36 @@ describe("a primary region that comes back while the DR database is being promot
     expect(states.indexOf("SwitchDns")).toBeLessThan(states.indexOf("ReplicaWritable"));
     expect(states.indexOf("FencePrimary")).toBeLessThan(states.indexOf("ReplicaWritable"));
     expect(await rig.outcome("isolated-early")).toMatchObject({ fenced: true });
+  });
+});
+
+describe("the loops on the critical path look on time", () => {
+  it("tries the fence between every two looks in a dead region without spacing the looks further apart: one every 8 s", async () => {
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionSeconds: 120 } });
+    const looks: number[] = [];
+    const fences: number[] = [];
+    rig.before.CheckPromotion = () => void looks.push(rig.world.clock.nowMs());
+    rig.before.FencePrimary = () => void fences.push(rig.world.clock.nowMs());
+    const result = await rig.run(failoverInput(), "look-every-8");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(await rig.outcome("look-every-8")).toMatchObject({ fenced: false });
+    expect(looks.length).toBeGreaterThan(5);
+    // Each fence attempt waits out the dead region's bounded timeouts (seconds), between two looks.
+    for (let i = 1; i < looks.length; i++) expect(fences.some((f) => f >= looks[i - 1]! && f < looks[i]!), `a fence between looks ${i} and ${i + 1}`).toBe(true);
+    // The next look is due 8 s after the last (to the whole second), whatever the fence took.
+    const gaps = looks.slice(1).map((at, i) => (at - looks[i]!) / 1000);
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(Failover.promotionLookSeconds + 1);
+  });
+
+  it("looks at the DNS pin's change at once after the promotion when the pin was made minutes before", async () => {
+    const rig = await suite.rig({ primaryDown: true, latencies: { promotionSeconds: 120, dnsInsyncSeconds: 30 } });
+    const verified: number[] = [];
+    const looks: number[] = [];
+    rig.before.VerifyDrHealth = () => void verified.push(rig.world.clock.nowMs());
+    rig.before.CheckDnsChange = () => void looks.push(rig.world.clock.nowMs());
+    const result = await rig.run(failoverInput(), "dns-at-once");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(looks.map((at) => (at - verified[0]!) / 1000)).toEqual([0]);
   });
 });
 
