@@ -8,7 +8,7 @@
  * DR region's stacks read it in their own region and deploy while the primary region is down.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, type CfnElement, CustomResource, Duration, Lazy, Stack, Token } from "aws-cdk-lib";
+import { ArnFormat, Aws, type CfnElement, CustomResource, Duration, Lazy, Stack, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
@@ -223,9 +223,11 @@ export function Compute({ stack, app }: StackContext) {
 function replicateImage(stack: Stack, uri: string, drRegion: string) {
   const image = Stage.parseEcrImageUri(uri);
   if (!image) throw new Error(`application.image.uri ${uri} is not an ECR image URI`);
+  // The deploying account's own registry in the DR region (AWS::AccountId: `stack.account` is a
+  // placeholder in an environment-agnostic synthesis, which ECR's ^[0-9]{12}$ refuses).
   new ecr.CfnReplicationConfiguration(stack, "ImageReplication", {
     replicationConfiguration: {
-      rules: [{ destinations: [{ region: drRegion, registryId: stack.account }], repositoryFilters: [{ filter: image.repository, filterType: "PREFIX_MATCH" }] }],
+      rules: [{ destinations: [{ region: drRegion, registryId: Aws.ACCOUNT_ID }], repositoryFilters: [{ filter: image.repository, filterType: "PREFIX_MATCH" }] }],
     },
   });
 }

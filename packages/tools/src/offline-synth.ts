@@ -44,6 +44,18 @@ export function nagErrorsOf(artifact: { messages: { level: string; id: string; e
   return artifact.messages.filter(isFinding).map((m) => `${m.id}: ${String(m.entry.data).split("\n")[0]}`);
 }
 
+/**
+ * SST's App empties `.sst/types` in its constructor and appends binding types there while the
+ * stacks are built, so two processes synthesizing at once (the test workers: a fresh synthesis
+ * beside a refused one) delete each other's file mid-synthesis (ENOENT in `registerTypes`).
+ * Offline syntheses never read those types: each App here writes them in a folder of its own
+ * process. `useTypesPath` is private in SST's declarations, hence the prototype assignment.
+ */
+class OfflineApp extends App {}
+(OfflineApp.prototype as unknown as { useTypesPath(this: App): string }).useTypesPath = function (this: App) {
+  return join(useProject().paths.out, "types-offline", `${process.pid}-${this.stage}-${this.region}`);
+};
+
 export interface SynthOptions {
   /** Where SST writes this synthesis's function bundles (default: .sst/synth/<stage>-<region>). */
   artifactsDir?: string;
@@ -59,7 +71,7 @@ export async function synthRegion(stage: string, region: string, options: SynthO
   useBuildsOnce(artifacts);
   // No copy of every asset into the cloud assembly: offline templates are only read, never
   // deployed, and the asset hashes (what the templates say) are computed from the same files.
-  const app = new App({ mode: "deploy", stage, name: "pilot-light", region }, { context: { [DISABLE_ASSET_STAGING_CONTEXT]: true } });
+  const app = new OfflineApp({ mode: "deploy", stage, name: "pilot-light", region }, { context: { [DISABLE_ASSET_STAGING_CONTEXT]: true } });
   try {
     Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
     await config.stacks(app);

@@ -56,4 +56,17 @@ describe("patterns, lengths and bounds (@awboost/cfn-resource-types, from the re
     const app = (description: string) => ({ Resources: { App: { Type: "AWS::Amplify::App", Properties: { Name: "app", Description: description } } } });
     expect(constraintErrors(app("two\nlines"))).toMatchObject({ errors: [], unreadable: [] });
   });
+  it("reads a pattern whose comment end the declarations wrote with a zero-width joiner (ECR's repository filter)", () => {
+    // The registry's pattern, as the CloudFormation reference prints it: ^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$
+    const filter = (value: string) => ({
+      Resources: {
+        R: {
+          Type: "AWS::ECR::ReplicationConfiguration",
+          Properties: { ReplicationConfiguration: { Rules: [{ Destinations: [{ Region: "eu-central-1", RegistryId: "123456789012" }], RepositoryFilters: [{ Filter: value, FilterType: "PREFIX_MATCH" }] }] } },
+        },
+      },
+    });
+    expect(constraintErrors(filter("shop/web"))).toMatchObject({ errors: [], unreadable: [] });
+    expect(constraintErrors(filter("Shop/Web")).errors).toHaveLength(1);
+  });
 });

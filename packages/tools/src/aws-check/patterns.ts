@@ -49,7 +49,9 @@ const tagNumber = (text: string) => Number(text);
 
 /**
  * A registry pattern as a JavaScript RegExp; undefined if it is not one. The declarations escape
- * `&` and `"` as HTML entities and `*\/` (a JSDoc comment cannot hold its end); some registry
+ * `&` and `"` as HTML entities and a comment's end, `*` then `/`, as `*\/` or as `/`, a zero-width
+ * joiner, `*` (ECR's repository filter: the registry's `(?:[._-][a-z0-9]*)*\/)*` reads
+ * `(?:[._-][a-z0-9]*)/\u200d*)*` there; a JSDoc comment cannot hold its end); some registry
  * patterns use the `\A` and `\Z` anchors of Java and Python and its `(?s)` flag, written otherwise in JavaScript.
  */
 function regExp(written: string): RegExp | undefined {
@@ -58,6 +60,7 @@ function regExp(written: string): RegExp | undefined {
     .replaceAll("&quot;", '"')
     .replaceAll("&amp;", "&")
     .replaceAll("*\\/", "*/")
+    .replaceAll("/\u200d*", "*/")
     .replace(/\\[Zz]/g, "$")
     .replace(/\\A/g, "^");
   for (const flags of ["", "u"]) {
