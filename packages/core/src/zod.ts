@@ -1,6 +1,6 @@
 /**
  * zod/mini with English messages, for the schemas on the health monitor's path (health,
- * notify). The monitor's bundle has a 600 KB budget and classic zod alone is ~100 KB of it;
+ * notify). The monitor's bundle has a 700 KB budget and classic zod alone is ~100 KB of it;
  * zod/mini with the one locale is ~35 KB. The config call is a deliberate side effect
  * (declared in package.json `sideEffects`): without it mini reports every issue as "Invalid input".
  */
