@@ -17,6 +17,31 @@ export interface Variant {
 
 const both: Variant["regions"] = ["primary", "dr"];
 
+/** `switching-settings`: every setting that does not replace data, changed (see that variant). */
+const switchingSettings = {
+  activeRegion: "primary",
+  primaryTaskCount: 4,
+  drTaskCount: 3,
+  drPilotTaskCount: 1,
+  health: {
+    schedule: "rate(1 minute)",
+    failureThreshold: 4,
+    probeTimeoutSeconds: 3,
+    probesPerCheck: 5,
+    probeDr: true,
+    availabilityWindowMinutes: 30,
+    minAvailabilityPercent: 40,
+    notificationsPerHour: 4,
+    failoverAttempts: 2,
+  },
+  alertEmails: ["oncall@example.com", "dba@example.com"],
+  sizes: { dbInstanceClass: "db.r6g.large", dbAllocatedStorageGiB: 30, taskCpu: 512, taskMemoryMiB: 1024 },
+  rpoBudgetSeconds: 300,
+  rtoTargetSeconds: 900,
+  isDevelopment: false,
+  dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com", ttlSeconds: 120 },
+} satisfies Stage.StageSettingsInput;
+
 export const variants: Variant[] = [
   { id: "dev", stage: "dev", regions: both },
   { id: "dnsdemo", stage: "dnsdemo", regions: both },
@@ -33,29 +58,7 @@ export const variants: Variant[] = [
   {
     id: "switching-settings",
     stage: "switching",
-    settings: {
-      activeRegion: "primary",
-      primaryTaskCount: 4,
-      drTaskCount: 3,
-      drPilotTaskCount: 1,
-      health: {
-        schedule: "rate(1 minute)",
-        failureThreshold: 4,
-        probeTimeoutSeconds: 3,
-        probesPerCheck: 5,
-        probeDr: true,
-        availabilityWindowMinutes: 30,
-        minAvailabilityPercent: 40,
-        notificationsPerHour: 4,
-        failoverAttempts: 2,
-      },
-      alertEmails: ["oncall@example.com", "dba@example.com"],
-      sizes: { dbInstanceClass: "db.r6g.large", dbAllocatedStorageGiB: 30, taskCpu: 512, taskMemoryMiB: 1024 },
-      rpoBudgetSeconds: 300,
-      rtoTargetSeconds: 900,
-      isDevelopment: false,
-      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com", ttlSeconds: 120 },
-    },
+    settings: switchingSettings,
     regions: both,
   },
   // Then its own application (docs/deploy.md, "Your own application"): switching-settings
@@ -64,15 +67,8 @@ export const variants: Variant[] = [
     id: "switching-ownapp",
     stage: "switching",
     settings: {
-      activeRegion: "primary",
-      primaryTaskCount: 4,
-      drTaskCount: 3,
-      drPilotTaskCount: 1,
-      health: { schedule: "rate(1 minute)", failureThreshold: 4 },
-      alertEmails: ["oncall@example.com", "dba@example.com"],
-      sizes: { dbInstanceClass: "db.r6g.large", taskCpu: 1024, taskMemoryMiB: 2048 },
-      rpoBudgetSeconds: 300,
-      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+      ...switchingSettings,
+      sizes: { ...switchingSettings.sizes, taskCpu: 1024, taskMemoryMiB: 2048 },
       application: {
         image: { uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2" },
         containerPort: 8080,
