@@ -8,12 +8,11 @@
  * step UPSERTs (Route 53 refuses a record of another type beside a CNAME).
  */
 import { StackContext, use } from "sst/constructs";
-import { Duration } from "aws-cdk-lib";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import { Compute } from "./Compute";
-import { Stage } from "@pilot-light/core";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { primaryHealthCheckParameter, usePrimaryAddress, useStage } from "./context";
+import { regionHealthCheck } from "./health-check";
 
 export function Dns({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
@@ -23,17 +22,7 @@ export function Dns({ stack, app }: StackContext) {
   const compute = use(Compute);
   const peer = usePrimaryAddress(stack, names, config);
 
-  // HTTPS to the primary's own name (Compute's certificate covers it), with SNI.
-  const primaryCheck = new route53.HealthCheck(stack, "PrimaryHealth", {
-    type: route53.HealthCheckType.HTTPS,
-    fqdn: Stage.regionalHost(dns, config.primaryRegion),
-    enableSNI: true,
-    port: 443,
-    resourcePath: config.application.healthPath,
-    requestInterval: Duration.seconds(10),
-    failureThreshold: 3,
-    measureLatency: false,
-  });
+  const primaryCheck = regionHealthCheck(stack, "PrimaryHealth", { ...config, dns }, config.primaryRegion);
   const record = (id: string, role: "PRIMARY" | "SECONDARY", albDns: string, albZoneId: string, healthCheckId?: string) =>
     new route53.CfnRecordSet(stack, id, {
       hostedZoneId: dns.hostedZoneId,

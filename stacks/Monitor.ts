@@ -1,8 +1,8 @@
 /**
  * Detection (both regions, D2/D3): an EventBridge rule on the stage's schedule runs the health
  * monitor, which probes the other region's /health.php (the DR region's copy: the primary ALB's),
- * reads whether this region is armed (its database a replica of the watched one's, DNS not here), asks Route 53's health checkers (the Dns
- * stack's health check on the primary, on stages with DNS) before starting the failover state
+ * reads whether this region is armed (its database a replica of the watched one's, DNS not here), asks Route 53's health checkers (a
+ * health check on the watched region's endpoint, on stages with DNS) before starting the failover state
  * machine (by its deterministic name, so no stack dependency), and follows its executions.
  * Least privilege: GetItem/PutItem on the state table, Publish on the alerts topic,
  * StartExecution on the one state machine, DescribeExecution on its executions,
@@ -20,6 +20,7 @@ import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
 import { regionSides, usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context";
 import { Dns } from "./Dns";
+import { regionHealthCheck } from "./health-check";
 import { grantHealthMonitor, stateTableActions } from "./failover/monitor-grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
@@ -54,9 +55,15 @@ export function Monitor({ stack, app }: StackContext) {
     resourceName: `${names.stateMachine}:*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
-  // The second opinion: the health check Route 53's failover record uses (only stages with DNS have
-  // one, on the primary's record: the primary region's copy has none for the DR region).
-  const healthCheckId = config.dns && !isPrimary ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
+  // The second opinion (stages with DNS): Route 53's health check on the watched region's endpoint.
+  // The DR region's copy: the Dns stack's on the primary (its PRIMARY record uses it). The primary
+  // region's copy: its own on the DR region, used by no record (Route 53's answers do not change);
+  // here, not in Dns, so this region's deploy needs nothing from the DR region's.
+  const healthCheckId = !config.dns
+    ? undefined
+    : isPrimary
+      ? regionHealthCheck(stack, "WatchedHealth", { ...config, dns: config.dns }, sides.watched.region).healthCheckId
+      : usePrimaryHealthCheckId(stack, names, Dns);
   // A burst costs one probe timeout plus the spacing; the second opinion at most 4 s (its client's
   // bounds); the rest is a few DynamoDB/SNS/SFN calls.
   const timeoutSeconds = health.probeTimeoutSeconds + 25;

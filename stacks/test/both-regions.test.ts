@@ -54,9 +54,27 @@ describe("the orchestrator's copy in the primary region (stage with DNS)", () =>
       HOSTED_ZONE_ID: "Z0123456789EXAMPLE",
       RECORD_NAME: "app.example.com",
     });
-    expect(env.HEALTH_CHECK_ID).toBeUndefined();
     expect(arnText(env.WATCHED_DB_ARN)).toMatch(/rds:eu-central-1:.*:db:pilot-light-dnsdemo-replica/);
     expect(envOf(dr().Monitor!, "packages/functions/src/health-monitor.handler")).toMatchObject({ WATCHED: "primary", LOCAL_DB_ID: "pilot-light-dnsdemo-replica", WATCHED_DB_ID: "pilot-light-dnsdemo-primary" });
+  });
+
+  it("its monitor's second opinion is its own Route 53 health check on the DR region's endpoint, as the Dns stack's on the primary's (used by no record, so DNS answers do not change)", () => {
+    const monitor = primary().Monitor!;
+    const checks = Object.entries(monitor.findResources("AWS::Route53::HealthCheck"));
+    expect(checks).toHaveLength(1);
+    const [id, check] = checks[0]!;
+    const config = (check as { Properties: { HealthCheckConfig: Record<string, unknown> } }).Properties.HealthCheckConfig;
+    const dns = dr().Dns!;
+    const primaryCheck = Object.values(dns.findResources("AWS::Route53::HealthCheck"))[0] as { Properties: { HealthCheckConfig: Record<string, unknown> } };
+    // The same check as the primary's, on the other region's name.
+    expect(config).toEqual({ ...primaryCheck.Properties.HealthCheckConfig, FullyQualifiedDomainName: "eu-central-1.app.example.com" });
+    expect(primaryCheck.Properties.HealthCheckConfig.FullyQualifiedDomainName).toBe("eu-west-1.app.example.com");
+    expect(envOf(monitor, "packages/functions/src/health-monitor.handler").HEALTH_CHECK_ID).toEqual({ Ref: id });
+    expect(JSON.stringify(dns.findResources("AWS::Route53::RecordSet"))).not.toContain(id);
+    const grants = Object.values(monitor.findResources("AWS::IAM::Policy")).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    expect(grants.filter((g) => g.Action === "route53:GetHealthCheckStatus")).toEqual([
+      expect.objectContaining({ Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":route53:::healthcheck/", { Ref: id }]] } }),
+    ]);
   });
 
   it("a stage without DNS keeps the orchestrator in the DR region only (the primary region's state table stays, so adding or removing DNS removes no table)", () => {

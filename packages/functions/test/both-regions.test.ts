@@ -11,7 +11,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "@pilot-light/core";
-import { healPartition, partition, type PilotLightIds, type WorldState } from "../../world/src";
+import { healPartition, partition, reprotectedSides, type PilotLightIds, type WorldState } from "../../world/src";
 import { startMonitorWorld, type MonitorWorld, type MonitorWorldSuite } from "./support/monitor-world";
 
 let suite: MonitorWorldSuite;
@@ -121,29 +121,42 @@ describe("two orchestrators, one promotion at most", () => {
 });
 
 describe("after a re-protect, the primary region's copy is the armed one", () => {
+  // State C as the primary region's copy sees it (`reprotectedSides`, ids as mirrorIds gives them): the DR region
+  // (eu-central-1) serves from ...-replica, eu-west-1's ...-primary replicates from it. The copy runs with the settings
+  // the Failover and Monitor stacks give it in the primary region: its second opinion is the Monitor stack's Route 53
+  // health check on the DR region's endpoint (here `ids.primaryHealthCheckId`, the serving side's).
+  const prefix = "pilot-light-test";
+  const reprotected = () => suite.stage({ ...reprotectedSides(prefix), env: { WATCHED: "dr" } });
+
   it("an outage of the serving DR region is failed over to the primary region by its own orchestrator, by itself", async () => {
-    // State C as the primary region's copy sees it (world reprotectedWorld, ids as mirrorIds gives them): the DR region
-    // (eu-central-1) serves from ...-replica, eu-west-1's ...-primary replicates from it. The copy runs with the
-    // settings the Failover and Monitor stacks give it in the primary region, and no Route 53 health check watches DR.
-    const prefix = "pilot-light-test";
-    const w = await suite.stage({
-      primaryRegion: "eu-central-1",
-      drRegion: "eu-west-1",
-      databaseNames: { serving: `${prefix}-replica`, replica: `${prefix}-primary` },
-      env: { WATCHED: "dr", HEALTH_CHECK_ID: "" },
-    });
+    const w = await reprotected();
     const { ids } = w.rig;
-    expect([ids.drRegion, ids.replicaDb, ids.primaryDb]).toEqual(["eu-west-1", `${prefix}-primary`, `${prefix}-replica`]);
+    expect([ids.drRegion, ids.replicaDb, ids.primaryDb, ids.primaryHealthCheckId]).toEqual(["eu-west-1", `${prefix}-primary`, `${prefix}-replica`, "hc-dr-0001"]);
     const ticks = await w.play({ ticks: 8, changes: [{ atSeconds: 0, apply: (world) => world.regionsDown.add("eu-central-1") }] });
     await w.settle();
     expect(ticks[2]?.arming?.kind).toBe("armed");
-    expect(ticks[2]?.secondOpinion?.verdict).toBe("unavailable");
+    expect(ticks[2]?.secondOpinion?.verdict).toBe("confirms");
     expect(w.executions.map((e) => [e.name, e.record?.status])).toEqual([["failover-dr-20260101T031000Z", "SUCCEEDED"]]);
     expect(promotions(w).map((c) => [c.region, (c.input as { DBInstanceIdentifier?: string }).DBInstanceIdentifier])).toEqual([["eu-west-1", `${prefix}-primary`]]);
     expect(writable(w)).toEqual([`${prefix}-primary`]);
     expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toContain(ids.drAlbDns);
     expectSafe(w);
     await w.rig.assertInvariants();
+  });
+
+  it("a partition between the regions: the copy is armed and sees DR fail every check, but Route 53's checkers see DR serving: it withholds the failover and nothing is promoted", async () => {
+    const w = await reprotected();
+    const { ids } = w.rig;
+    const ticks = await w.play({ ticks: 8, changes: [{ atSeconds: 0, apply: (world) => partition(world, "eu-west-1", "eu-central-1") }] });
+    await w.settle();
+    expect(promotions(w)).toEqual([]);
+    expect(writable(w)).toEqual([`${prefix}-replica`]);
+    expect(w.executions).toEqual([]);
+    expect(ticks.map((t) => t.healthy)).toEqual(Array(8).fill(false));
+    expect(ticks[2]?.arming?.kind).toBe("armed");
+    expect(ticks[2]?.secondOpinion?.verdict).toBe("disagrees");
+    expect(inboxOf(w, ids.drRegion).some((m) => m.kind === "failover.withheld")).toBe(true);
+    expectSafe(w);
   });
 });
 

@@ -9,6 +9,7 @@
  */
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { VirtualClock } from "./clock";
+import { addHealthCheck } from "./vantage";
 import { defaultReplicaBackup, WorldState, type BackupSchedule, type EcsService, type Latencies, type OutageShape } from "./model";
 
 export interface PilotLightOptions {
@@ -38,6 +39,11 @@ export interface PilotLightOptions {
    * the regions and the names swapped: `reprotectedWorld`.
    */
   databaseNames?: { serving: string; replica: string };
+  /**
+   * The Route 53 health checks on each side's endpoint (default `hc-primary-0001` on the primary
+   * region's, `hc-dr-0001` on the DR region's); `reprotectedWorld` swaps them with the regions.
+   */
+  healthCheckIds?: { primary: string; dr: string };
   latencies?: Partial<Latencies>;
   clock?: VirtualClock;
 }
@@ -72,6 +78,10 @@ export interface PilotLightIds {
   backupRetentionDays: number;
   secretName: string;
   dns: boolean;
+  /** The health check on the primary side's endpoint (the PRIMARY record's; the DR region's monitor's second opinion). */
+  primaryHealthCheckId: string;
+  /** The health check on the DR side's endpoint (no record uses it; the primary region's monitor's second opinion). */
+  drHealthCheckId: string;
 }
 
 /**
@@ -122,6 +132,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     backupRetentionDays: options.backupRetentionDays ?? 7,
     secretName: `${prefix}/db-credentials`,
     dns: options.dns ?? true,
+    primaryHealthCheckId: options.healthCheckIds?.primary ?? "hc-primary-0001",
+    drHealthCheckId: options.healthCheckIds?.dr ?? "hc-dr-0001",
   };
   world.databases.set(ids.primaryDb, {
     identifier: ids.primaryDb,
@@ -204,10 +216,12 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       Type: "A",
       SetIdentifier: setId,
       Failover: failover,
-      ...(failover === "PRIMARY" ? { HealthCheckId: "hc-primary-0001" } : {}),
+      ...(failover === "PRIMARY" ? { HealthCheckId: ids.primaryHealthCheckId } : {}),
       AliasTarget: { DNSName: `dualstack.${albDns}.`, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: true },
     });
     world.zones.set(ids.hostedZoneId, [record("primary", "PRIMARY", ids.primaryAlbDns), record("secondary", "SECONDARY", ids.drAlbDns)]);
+    addHealthCheck(world, ids.primaryHealthCheckId, primaryRegion);
+    addHealthCheck(world, ids.drHealthCheckId, drRegion);
   }
   return { world, ids };
 }
@@ -237,6 +251,8 @@ export function mirrorIds(ids: PilotLightIds): PilotLightIds {
     topicArn: swap(ids.topicArn),
     primaryAlbDns: ids.drAlbDns,
     drAlbDns: ids.primaryAlbDns,
+    primaryHealthCheckId: ids.drHealthCheckId,
+    drHealthCheckId: ids.primaryHealthCheckId,
   };
 }
 
@@ -246,9 +262,19 @@ export function mirrorIds(ids: PilotLightIds): PilotLightIds {
  * `ids`, "primary" names the serving side (the DR region) and "dr" the side that fails over to
  * itself (the primary region), as `mirrorIds` gives the primary region's orchestrator.
  */
-export function reprotectedWorld(options: Omit<PilotLightOptions, "primaryRegion" | "drRegion" | "databaseNames"> = {}): { world: WorldState; ids: PilotLightIds } {
+export function reprotectedWorld(options: Omit<PilotLightOptions, "primaryRegion" | "drRegion" | "databaseNames" | "healthCheckIds"> = {}): { world: WorldState; ids: PilotLightIds } {
   const prefix = options.prefix ?? "pilot-light-test";
-  return pilotLightWorld({ ...options, primaryRegion: "eu-central-1", drRegion: "eu-west-1", databaseNames: { serving: `${prefix}-replica`, replica: `${prefix}-primary` } });
+  return pilotLightWorld({ ...options, ...reprotectedSides(prefix) });
+}
+
+/** The regions, database names and health checks of `reprotectedWorld`: the default world's, swapped. */
+export function reprotectedSides(prefix = "pilot-light-test") {
+  return {
+    primaryRegion: "eu-central-1",
+    drRegion: "eu-west-1",
+    databaseNames: { serving: `${prefix}-replica`, replica: `${prefix}-primary` },
+    healthCheckIds: { primary: "hc-dr-0001", dr: "hc-primary-0001" },
+  };
 }
 
 /** The environment the Failover stack gives every step Lambda (and ExecutionEnded). */

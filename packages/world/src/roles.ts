@@ -140,13 +140,10 @@ export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, to
     TopicArn: ids.topicArn,
     TopicKeyArn: topicKeyArn,
     StateMachineArn: ids.stateMachineArn,
-    HealthCheckId: primaryHealthCheckId,
+    HealthCheckId: ids.primaryHealthCheckId,
     FailbackExecutionsArn: `arn:aws:states:${ids.drRegion}:${account}:execution:${ids.cluster}-failback:*`,
   };
 }
-
-/** The Route 53 health check on the primary's failover record, in every world (the monitor's second opinion). */
-export const primaryHealthCheckId = "hc-primary-0001";
 
 /** The world's account and its alerts topic's key (the notifying steps' roles name both). */
 function prepareIam(world: WorldState, ids: PilotLightIds): { account: string; topicKeyArn: string } {

@@ -6,7 +6,8 @@
  *   /health.php answers 200 with a page that is not the contract, or a database at its
  *   connection limit that refuses a share of the requests (MySQL error 1040) with a 503;
  * - Route 53's health checkers, in the eight regions Route 53 checks from, each seeing the
- *   endpoint as the world is now: `GetHealthCheckStatus` for a failover record's health check.
+ *   endpoint as the world is now: `GetHealthCheckStatus` for a health check, whether a record
+ *   uses it (the PRIMARY record's) or not (the one on the DR region, `addHealthCheck`).
  * The local health server's requests come from the DR region's Lambdas (the monitor,
  * VerifyDrHealth): a partition that touches the probed region cuts them off. Sources:
  * docs/aws-behaviour.md, "Route 53's health checkers".
@@ -27,6 +28,8 @@ export type AppFault =
 
 interface Vantage {
   partitions: [string, string][];
+  /** Health checks by id: the region whose endpoint each watches (its own config, not a record's). */
+  healthChecks: Map<string, string>;
   faults: Map<string, AppFault>;
   /** Requests per region, so a share of refusals is spread evenly and deterministically. */
   requests: Map<string, number>;
@@ -37,7 +40,7 @@ const vantages = new WeakMap<WorldState, Vantage>();
 function vantageOf(world: WorldState): Vantage {
   let v = vantages.get(world);
   if (!v) {
-    v = { partitions: [], faults: new Map(), requests: new Map() };
+    v = { partitions: [], healthChecks: new Map(), faults: new Map(), requests: new Map() };
     vantages.set(world, v);
   }
   return v;
@@ -97,13 +100,21 @@ function regionOfAlias(dnsName: string | undefined): string | undefined {
 }
 
 /**
- * GetHealthCheckStatus: every checker's latest check of the endpoint a failover record's
- * health check watches (Route 53 HTTPS checks pass on 2xx/3xx alone, the body is not read);
- * undefined when no record uses that health check id.
+ * A Route 53 health check on `region`'s endpoint (CreateHealthCheck names its endpoint in its own
+ * config; no record need use it: Route 53 checks it all the same).
+ */
+export function addHealthCheck(world: WorldState, healthCheckId: string, region: string): void {
+  vantageOf(world).healthChecks.set(healthCheckId, region);
+}
+
+/**
+ * GetHealthCheckStatus: every checker's latest check of the endpoint a health check watches
+ * (Route 53 HTTPS checks pass on 2xx/3xx alone, the body is not read): one added with
+ * `addHealthCheck`, else the region of the failover record that uses it; undefined when neither.
  */
 export function healthCheckObservations(world: WorldState, healthCheckId: string) {
   const record = [...world.zones.values()].flat().find((r) => r.HealthCheckId === healthCheckId);
-  const region = record && regionOfAlias(record.AliasTarget?.DNSName);
+  const region = vantageOf(world).healthChecks.get(healthCheckId) ?? (record && regionOfAlias(record.AliasTarget?.DNSName));
   if (!region) return undefined;
   const nowMs = world.clock.nowMs();
   return healthCheckerRegions.map((checker, i) => {

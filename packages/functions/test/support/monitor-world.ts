@@ -121,7 +121,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
         WATCHED_DB_ID: ids.primaryDb,
         WATCHED_DB_ARN: ids.primaryArn,
         LOCAL_ALB_DNS: ids.drAlbDns,
-        ...(ids.dns ? { HEALTH_CHECK_ID: "hc-primary-0001", HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
+        ...(ids.dns ? { HEALTH_CHECK_ID: ids.primaryHealthCheckId, HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
         ...env,
       });
       vi.resetModules();
@@ -196,11 +196,12 @@ async function peerMonitor(rig: Rig, suite: Suite, healthUrl: (region: string) =
     WATCHED_DB_ID: peerIds.primaryDb,
     WATCHED_DB_ARN: peerIds.primaryArn,
     LOCAL_ALB_DNS: peerIds.drAlbDns,
-    ...(ids.dns ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
+    // Its second opinion: the Monitor stack's Route 53 health check on the DR region's endpoint.
+    ...(ids.dns ? { HEALTH_CHECK_ID: peerIds.primaryHealthCheckId, HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
   };
   const withEnv = async <T>(work: () => Promise<T>): Promise<T> => {
     const saved = Object.fromEntries(["HEALTH_CHECK_ID", ...Object.keys(env)].map((k) => [k, process.env[k]]));
-    delete process.env.HEALTH_CHECK_ID; // no Route 53 health check watches the DR region's record
+    delete process.env.HEALTH_CHECK_ID;
     Object.assign(process.env, env);
     try {
       return await work();
