@@ -64,8 +64,8 @@ export function Monitor({ stack, app }: StackContext) {
     : isPrimary
       ? regionHealthCheck(stack, "WatchedHealth", { ...config, dns: config.dns }, sides.watched.region).healthCheckId
       : usePrimaryHealthCheckId(stack, names, Dns);
-  // A burst costs one probe timeout plus the spacing; the second opinion at most 4 s (its client's
-  // bounds); the rest is a few DynamoDB/SNS/SFN calls.
+  // A burst costs one probe timeout plus the spacing; the second opinion and the read of the watched
+  // region's database at most 4 s each (their clients' bounds); the rest is a few DynamoDB/SNS/SFN calls.
   const timeoutSeconds = health.probeTimeoutSeconds + 25;
   // Whether it may start a failover is decided at run time (arming), never by activeRegion.
   const autoFailover = health.autoFailover;
@@ -104,7 +104,7 @@ export function Monitor({ stack, app }: StackContext) {
       POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
     },
   });
-  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, localDbArn, hostedZoneId: config.dns?.hostedZoneId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
+  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, localDbArn, watchedDbArn, hostedZoneId: config.dns?.hostedZoneId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
 
   new events.Rule(stack, "HealthSchedule", {
     // Named so operators can pause detection for maintenance: aws events disable-rule --name ...

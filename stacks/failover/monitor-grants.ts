@@ -26,6 +26,8 @@ export interface MonitorResources {
   healthCheckId: string | undefined;
   /** This region's database: its replication source decides whether the monitor is armed. */
   localDbArn: string;
+  /** The watched region's database: read (bounded) before calling that region stranded, whether it answers. */
+  watchedDbArn: string;
   /** The zone of the failover records (stages with DNS): where the PRIMARY record sends users. */
   hostedZoneId: string | undefined;
   tableArn: string;
@@ -42,7 +44,7 @@ export function grantHealthMonitor(fn: Grantee, r: MonitorResources): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [r.stateMachineArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:DescribeExecution"], resources: [r.executionsArn] }));
   if (r.healthCheckId) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["route53:GetHealthCheckStatus"], resources: [`arn:${r.stack.partition}:route53:::healthcheck/${r.healthCheckId}`] }));
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [r.localDbArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [r.localDbArn, r.watchedDbArn] }));
   if (r.hostedZoneId) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["route53:ListResourceRecordSets"], resources: [`arn:${r.stack.partition}:route53:::hostedzone/${r.hostedZoneId}`] }));
   r.grantTable(fn, ...stateTableActions);
   r.grantPublish(fn);

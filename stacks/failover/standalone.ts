@@ -79,6 +79,7 @@ export function standaloneFailoverTemplate(region = "eu-central-1", recordName =
     executionsArn: p.ExecutionsArn,
     healthCheckId: p.HealthCheckId,
     localDbArn: p.ReplicaArn,
+    watchedDbArn: p.PrimaryArn,
     hostedZoneId: p.HostedZoneId,
     tableArn: p.TableArn,
     grantTable: (g, ...actions) => table.grant(g, ...actions),

@@ -16,6 +16,10 @@ describe("a region's orchestrator is armed only when its database is a replica o
     ["primary, state A: it serves, DR is its standby", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "here" }, "serving"],
     ["DR, state B: promoted and serving", { local: db(replica.identifier, null), localId: replica.identifier, watched: primary, dns: "here" }, "serving"],
     ["primary, state B: the old primary, users on DR (item 5)", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "elsewhere" }, "stranded"],
+    ["primary, state B, DR's RDS does not answer: stranded", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "elsewhere", watchedDb: undefined }, "stranded"],
+    ["primary, state B, no database in DR: stranded", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "elsewhere", watchedDb: { found: false } }, "stranded"],
+    ["primary, mid-failover: DR's replica answers, being promoted", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "elsewhere", watchedDb: db(replica.identifier, primary.arn, "modifying") }, "handed-over"],
+    ["primary, state B, DR's promoted database answers", { local: db(primary.identifier, null), localId: primary.identifier, watched: replica, dns: "elsewhere", watchedDb: db(replica.identifier, null) }, "handed-over"],
     ["primary, state C: re-protected, a replica of DR", { local: db(primary.identifier, replica.arn), localId: primary.identifier, watched: replica, dns: "elsewhere" }, "armed"],
     ["DR, state C: it serves", { local: db(replica.identifier, null), localId: replica.identifier, watched: primary, dns: "here" }, "serving"],
     ["a replica while DNS sends users here (a failover to it under way): never armed", { local: db(replica.identifier, primary.arn, "modifying"), localId: replica.identifier, watched: primary, dns: "here" }, "serving"],
@@ -87,6 +91,14 @@ describe("the monitor's incident follows the arming it read", () => {
     const passing: Health.Evidence = { ...evidence, at: "2026-11-28T06:05:00Z", ok: true, probes: [{ ok: true, latencyMs: 10, status: 200 }] };
     const after = Health.decide(d.next, { tick: "2026-11-28T06:05:00Z", evidence: passing }, { ...policy, availability: { windowMinutes: 60, minPercent: 0 } }, new Date("2026-11-28T06:05:30Z"));
     expect(after.kind === "write" && after.archive?.id).toBe("dr-20261128T060000Z");
+  });
+
+  it("handed-over: a failover to the watched region under way or done: its failed checks are counted, but no incident opens and nothing is started, recommended or called stranded", () => {
+    const d = decide({ kind: "handed-over", detail: "its database answers" });
+    expect(d.start).toBeUndefined();
+    expect(d.next.consecutiveFailures).toBe(3);
+    expect(d.next.incident).toBeUndefined();
+    expect(d.notify).toEqual([]);
   });
 
   it("unknown: recommends, naming what it could not tell", () => {

@@ -17,12 +17,12 @@ import { Health, Scope } from "@pilot-light/core";
 import { handler as wrap, logger, metrics } from "./lib/handler";
 
 /**
- * Route 53's API lives in us-east-1 and hangs when its control plane is impaired: each attempt
- * is bounded (connect 1 s, whole request 2 s; `requestTimeout` only warns without
- * `throwOnRequestTimeout`), two attempts, so an unanswered second opinion costs at most 4 s of
- * the tick and falls back to the monitor's own view.
+ * Route 53's API lives in us-east-1 and hangs when its control plane is impaired, and so does the
+ * watched region's RDS when that region fails: each attempt is bounded (connect 1 s, whole
+ * request 2 s; `requestTimeout` only warns without `throwOnRequestTimeout`), two attempts, so an
+ * unanswered call costs at most 4 s of the tick and is read as "no answer".
  */
-export const route53ClientConfig = {
+export const boundedClientConfig = {
   maxAttempts: 2,
   requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
 } as const;
@@ -36,7 +36,7 @@ const configured = Scope.lazy(() => {
   const env = readEnv();
   const region = env.AWS_REGION;
   const healthCheckId = env.HEALTH_CHECK_ID;
-  const route53 = healthCheckId || env.HOSTED_ZONE_ID ? new Route53Client({ region, ...route53ClientConfig }) : undefined;
+  const route53 = healthCheckId || env.HOSTED_ZONE_ID ? new Route53Client({ region, ...boundedClientConfig }) : undefined;
   const arming = armingDeps(env, region, route53);
   const deps: Health.MonitorDeps = {
     store: {
@@ -65,7 +65,15 @@ function armingDeps(env: Health.MonitorEnv, region: string, route53: Route53Clie
     route53 && env.HOSTED_ZONE_ID && env.RECORD_NAME && env.LOCAL_ALB_DNS
       ? { route53, hostedZoneId: env.HOSTED_ZONE_ID, recordName: env.RECORD_NAME, localAlbDns: env.LOCAL_ALB_DNS }
       : undefined;
-  return { rds: new RDSClient({ region }), localId: env.LOCAL_DB_ID, watched: { identifier: env.WATCHED_DB_ID, arn: env.WATCHED_DB_ARN }, ...(dns ? { dns } : {}) };
+  // The watched database's ARN names its region (arn:aws:rds:<region>:...).
+  const watchedRegion = env.WATCHED_DB_ARN.split(":")[3] ?? "";
+  return {
+    rds: new RDSClient({ region }),
+    watchedRds: new RDSClient({ region: watchedRegion, ...boundedClientConfig }),
+    localId: env.LOCAL_DB_ID,
+    watched: { identifier: env.WATCHED_DB_ID, arn: env.WATCHED_DB_ARN },
+    ...(dns ? { dns } : {}),
+  };
 }
 
 export const handler = wrap(Health.MonitorTick, async (event) => {

@@ -11,7 +11,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "@pilot-light/core";
-import { healPartition, partition, reprotectedSides, type PilotLightIds, type WorldState } from "../../world/src";
+import { healPartition, partition, reprotectedSides, setAppFault, type PilotLightIds, type WorldState } from "../../world/src";
 import { startMonitorWorld, type MonitorWorld, type MonitorWorldSuite } from "./support/monitor-world";
 
 let suite: MonitorWorldSuite;
@@ -85,6 +85,28 @@ describe("two orchestrators, one promotion at most", () => {
     expect(startsBy(w, ids.primaryRegion)).toEqual([]);
     expect(w.peer?.ticks.length).toBeGreaterThan(0);
     expect(w.peer?.ticks.every((t) => t.arming === undefined || t.arming.kind !== "armed")).toBe(true);
+    expectSafe(w);
+  });
+
+  it("a primary region that returns mid-failover while DR's service stays unhealthy: its copy reads DR's database answering (the failover under way, then done) and never says stranded", async () => {
+    const w = await suite.stage({ primaryRegionMonitor: true });
+    const { ids } = w.rig;
+    const down = (world: WorldState) => world.regionsDown.add(ids.primaryRegion);
+    // Back 2 minutes into the failover, while DR's app fails its checks (a bad image) for the rest of the run.
+    const up = (world: WorldState) => {
+      world.regionsDown.delete(ids.primaryRegion);
+      setAppFault(world, ids.drRegion, { kind: "bad-deploy" });
+    };
+    await w.play({ ticks: 16, changes: [{ atSeconds: 0, apply: down }, { atSeconds: minutes(12), apply: up }] });
+    await w.settle();
+    expect(w.executions.map((e) => e.record?.status)).toEqual(["SUCCEEDED"]);
+    const peer = w.peer!.ticks;
+    expect(peer.filter((t) => !t.healthy).length).toBeGreaterThanOrEqual(3);
+    expect(w.world.inbox.filter((m) => m.kind === "failover.stranded")).toEqual([]);
+    expect(peer.some((t) => t.arming?.kind === "stranded")).toBe(false);
+    expect(peer.find((t) => t.arming)?.arming).toMatchObject({ kind: "handed-over", detail: expect.stringContaining(`${ids.replicaDb} answers there`) });
+    expect((await w.peer?.state())?.incident).toBeUndefined();
+    expect(startsBy(w, ids.primaryRegion)).toEqual([]);
     expectSafe(w);
   });
 

@@ -5,7 +5,8 @@
  * of the watched region's database and DNS does not send users here. RDS never has A replicating
  * from B while B replicates from A, and a promotion ends the replication, so at most one region
  * is ever armed: two orchestrators cannot both promote, without any cross-region lock.
- * Read-only: one DescribeDBInstances in this region, one ListResourceRecordSets (stages with DNS).
+ * Read-only: one DescribeDBInstances in this region, one ListResourceRecordSets (stages with DNS),
+ * and, only before calling the watched region stranded, one bounded DescribeDBInstances there.
  */
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -21,8 +22,13 @@ export type DnsAnswer = "here" | "elsewhere" | "unknown";
 export type ArmingKind =
   /** A replica of the watched region's database, users not sent here: may fail over. */
   | "armed"
-  /** Users are sent to the watched region and this region holds no replica of its database: nothing can take over by itself. */
+  /** Users are sent to the watched region, which does not answer, and this region holds no replica of its database: nothing can take over by itself. */
   | "stranded"
+  /**
+   * Users are sent to the watched region and its database answers there (a failover to it under
+   * way or done): its failed checks are its service's, which its own run and alarms tell of.
+   */
+  | "handed-over"
   /** Users are sent here (its database takes writes, or a failover to it is under way): the watched region is the standby. */
   | "serving"
   /** Not armed, and which of the above is not known (RDS or DNS could not be read, or an unexpected topology). */
@@ -39,6 +45,8 @@ export interface ArmingView {
   /** The watched region's database (a cross-Region replica's source is named by its ARN). */
   watched: { identifier: string; arn: string };
   dns: DnsAnswer;
+  /** The watched region's database as RDS there shows it (`undefined`: it did not answer); read only when this could be "stranded". */
+  watchedDb?: LocalDatabase;
 }
 
 export function decideArming(v: ArmingView): Arming {
@@ -53,7 +61,16 @@ export function decideArming(v: ArmingView): Arming {
   }
   if (state.sourceIdentifier !== null) return { kind: "unknown", detail: `${v.localId} replicates from ${state.sourceIdentifier}, not from ${v.watched.identifier}` };
   const own = `${v.localId} is not a replica (${state.status})`;
-  if (v.dns === "elsewhere") return { kind: "stranded", detail: `${own}; ${dnsText}` };
+  if (v.dns === "elsewhere") {
+    // A region whose RDS answers has not failed: a failover to it (promotion, service starting) or its app.
+    const watched = v.watchedDb;
+    if (watched?.found) {
+      const role = watched.state.sourceIdentifier !== null ? "still a read replica: a promotion under way" : "not a replica";
+      return { kind: "handed-over", detail: `${own}; ${dnsText}, whose database ${v.watched.identifier} answers there (${watched.state.status}, ${role}): a failover to it is under way or done` };
+    }
+    const silent = watched === undefined ? `${v.watched.identifier} does not answer in its region` : `no database ${v.watched.identifier} in the watched region`;
+    return { kind: "stranded", detail: `${own}; ${dnsText}; ${silent}` };
+  }
   if (v.dns === "here") return { kind: "serving", detail: `${own}; ${dnsText}` };
   return { kind: "unknown", detail: `${own}; ${dnsText}` };
 }
@@ -62,16 +79,18 @@ export interface ArmingDeps {
   rds: RDSClient;
   localId: string;
   watched: { identifier: string; arn: string };
+  /**
+   * RDS in the watched region, its calls bounded (the region may hang): asked only before calling
+   * it stranded. Absent: not asked, a region not read is taken as not answering.
+   */
+  watchedRds?: RDSClient;
   /** Stages with DNS: the zone, the record and this region's load balancer. */
   dns?: { route53: Route53Client; hostedZoneId: string; recordName: string; localAlbDns: string };
 }
 
 /** Reads both, each failure turning into "not known" (the decision then is never "armed" on DNS alone). */
 export async function readArming(d: ArmingDeps): Promise<Arming> {
-  const local = await Database.describeInstance(d.rds, d.localId).then(
-    (state): LocalDatabase => ({ found: true, state }),
-    (error: unknown): LocalDatabase => (error instanceof Error && error.cause instanceof Error && error.cause.name === "DBInstanceNotFoundFault" ? { found: false } : undefined),
-  );
+  const local = await readDatabase(d.rds, d.localId);
   let dns: DnsAnswer = "unknown";
   if (d.dns) {
     const t = d.dns;
@@ -80,5 +99,16 @@ export async function readArming(d: ArmingDeps): Promise<Arming> {
       (): DnsAnswer => "unknown",
     );
   }
-  return decideArming({ local, localId: d.localId, watched: d.watched, dns });
+  const view: ArmingView = { local, localId: d.localId, watched: d.watched, dns };
+  const decided = decideArming(view);
+  if (decided.kind !== "stranded" || !d.watchedRds) return decided;
+  return decideArming({ ...view, watchedDb: await readDatabase(d.watchedRds, d.watched.identifier) });
+}
+
+/** One DescribeDBInstances; not found and not answered (any other failure) told apart. */
+function readDatabase(rds: RDSClient, identifier: string): Promise<LocalDatabase> {
+  return Database.describeInstance(rds, identifier).then(
+    (state): LocalDatabase => ({ found: true, state }),
+    (error: unknown): LocalDatabase => (error instanceof Error && error.cause instanceof Error && error.cause.name === "DBInstanceNotFoundFault" ? { found: false } : undefined),
+  );
 }

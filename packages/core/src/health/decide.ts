@@ -144,7 +144,10 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
       const failures = state.consecutiveFailures + 1;
       next = { ...next, consecutiveFailures: failures, lastFailure: evidence };
       if (failures === 1 && !quiet) healthNote("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy));
-      if (!state.incident) {
+      // A failover to the watched region under way or done (its RDS answers): nothing for this copy
+      // to start or recommend; that run and the watched region's alarms tell of its service.
+      const handedOver = observation.arming?.kind === "handed-over";
+      if (!state.incident && !handedOver) {
         const trigger = failures >= policy.failureThreshold ? "consecutive" : isMostlyDown(next, tickMs, policy) ? "availability" : undefined;
         if (trigger) {
           const incident = openIncident(state.target, observation, trigger, failures, next.recent, policy, now, state.lastSuccess?.at);
