@@ -13,7 +13,8 @@ describe("deployCount", () => {
     ["dr", 3, 5, 5, "keeps a DR service an operator scaled above its configured count"],
     ["primary", 2, undefined, 2, "creates the primary at its configured count"],
     ["primary", 2, 1, 2, "sets the primary to its configured count"],
-    ["primary", 0, 2, 0, "scales the old primary to 0 once the stage says DR is active"],
+    ["primary", 0, 2, 2, "never switches a running primary off, though the stage says DR is active (it may lag a switchback or a failover back; the fence turns an old primary off)"],
+    ["primary", 0, 0, 0, "keeps an old primary at 0 once the stage says DR is active"],
   ] as const)("%s, configured %i, live %s → %i: %s", (role, configured, live, expected, _why) => {
     expect(Compute.deployCount({ role, configured, live })).toBe(expected);
   });
@@ -21,6 +22,15 @@ describe("deployCount", () => {
   it("keeps a primary a failover fenced at 0, whatever the stage's settings say", () => {
     expect(Compute.deployCount({ role: "primary", configured: 2, live: 0, fenced: true })).toBe(0);
     expect(Compute.deployCount({ role: "dr", configured: 0, live: 2, fenced: true })).toBe(2);
+  });
+
+  it("keeps a DR service the primary region's failover fenced at 0, though the stage says DR is active", () => {
+    expect(Compute.deployCount({ role: "dr", configured: 3, live: 0, fenced: true })).toBe(0);
+  });
+
+  it("leaves a primary that a failover back to its region scaled up at its count, under the tag an earlier failover left", () => {
+    expect(Compute.deployCount({ role: "primary", configured: 2, live: 2, fenced: true })).toBe(2);
+    expect(Compute.deployCount({ role: "primary", configured: 0, live: 2, fenced: true })).toBe(2);
   });
 });
 

@@ -3,11 +3,17 @@
  * `AWS::ECS::Service`'s DesiredCount on every update of the service, so a literal count in the
  * template would scale a DR service that is serving (after a failover, or during a drill) back
  * to its pilot light. The Compute stack's DesiredCount custom resource asks this function,
- * with the live count read just before CloudFormation updates the service:
- * - the DR service is never lowered by a deploy: max(configured, live). Only the workflows
- *   (EndDrill, RestorePilotLight, a failback) or an operator lower it;
- * - the primary follows the configuration, as infrastructure as code does, except that a
- *   primary a failover fenced (the `pilot-light:fenced` tag) stays at 0 until the tag is removed;
+ * with the live count read just before CloudFormation updates the service. The stage's
+ * `activeRegion` may lag what the workflows did (a switchback, a failover from DR back to the
+ * primary region), so the live service decides what a deploy may not do:
+ * - a fenced service (the `pilot-light:fenced` tag) is the fence's: a deploy neither raises nor
+ *   lowers it (at 0 after a fence; running again only once a failover to its region scaled it up,
+ *   the tag left from an earlier failover);
+ * - a deploy never switches a running service off (a configured 0: the stage says the other
+ *   region serves); the workflows (the fence, EndDrill, RestorePilotLight, a failback) or an
+ *   operator do;
+ * - otherwise the DR service is never lowered: max(configured, live); the primary follows the
+ *   configuration, as infrastructure as code does;
  * - a service that does not exist yet is created with the configured count.
  */
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
@@ -27,7 +33,7 @@ export interface DeployCountInput {
 
 export function deployCount({ role, configured, live, fenced }: DeployCountInput): number {
   if (live === undefined) return configured;
-  if (role === "primary" && fenced) return 0;
+  if (fenced || configured === 0) return live;
   return role === "dr" ? Math.max(configured, live) : configured;
 }
 
