@@ -17,6 +17,8 @@ const db = (over: Partial<Readiness.DatabaseObservation> = {}): Readiness.Databa
   ...over,
 });
 
+const taskArn = "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7";
+
 /** A stage ready to fail over and back. */
 const healthy = (): Readiness.ReadinessObservation => ({
   stage: "prod",
@@ -25,6 +27,8 @@ const healthy = (): Readiness.ReadinessObservation => ({
   primary: ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: null, replication: null, parameterGroup: "pilot-light-prod-primary" })),
   replica: ok(db()),
   drImage: ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: true }),
+  drTask: ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: true } }),
+  drCapacity: { taskCount: 2, taskCpu: 1024, vcpuQuota: ok(6) },
   alerts: ["eu-west-1", "eu-central-1"].map((region) => ({
     region,
     topicArn: `arn:aws:sns:${region}:123456789012:pilot-light-prod-alerts`,
@@ -43,7 +47,7 @@ describe("readiness", () => {
   it("reports a stage ready when every check passes, one finding per check and region", () => {
     const r = Readiness.judgeReadiness(healthy(), now);
     expect(r.ready).toBe(true);
-    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"]);
+    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "dr-task-definition", "dr-quota", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"]);
     expect(r.findings.every((f) => f.action === undefined)).toBe(true);
   });
 
@@ -61,6 +65,10 @@ describe("readiness", () => {
     ["replication in error", (o) => void (o.replica = ok(db({ replication: { status: "error", normal: false, message: "Error 1236 reading binlog" } }))), "replica-replicating", /read replication: error \(Error 1236 reading binlog\)/, /recreated/],
     ["the DR image missing from the DR registry", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: false })), "dr-image", /is not in eu-central-1's registry: the DR service cannot start/, /push the image again/],
     ["a DR task definition pulling from the primary region", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-west-1", present: null })), "dr-image", /a failover would pull it from eu-west-1/, /deploy the stage again/],
+    ["an inactive DR task definition", (o) => void (o.drTask = ok({ arn: taskArn, status: "INACTIVE", executionRole: null })), "dr-task-definition", /web:7 is INACTIVE: ECS starts no new task from it/, /pnpm deploy:all --stage prod/],
+    ["a DR task definition whose execution role is gone", (o) => void (o.drTask = ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: false } })), "dr-task-definition", /execution role arn:aws:iam::123456789012:role\/web-execution does not exist/, /registers the task definition and its execution role/],
+    ["a Fargate quota below the scale-up", (o) => void (o.drCapacity = { taskCount: 4, taskCpu: 2048, vcpuQuota: ok(6) }), "dr-quota", /runs 4 tasks of 2 vCPU \(8 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 6/, /request-service-quota-increase --region eu-central-1 --service-code fargate --quota-code L-3032A538 --desired-value 8/],
+    ["a quota Service Quotas does not report", (o) => void (o.drCapacity.vcpuQuota = ok(null)), "dr-quota", /reports no Fargate On-Demand vCPU quota/, /Service Quotas console/],
     ["an unconfirmed subscription in the DR region", (o) => void (o.alerts[1]!.subscriptions = ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: false }])), "alerts", /eu-central-1: nobody is told \(1 pending confirmation: sre@shop.io\)/, /Subscription Confirmation" e-mail from eu-central-1/],
     ["one of two addresses unconfirmed in the primary region", (o) => void (o.alerts[0]!.subscriptions = ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: true }, { endpoint: "dba@shop.io", protocol: "email", confirmed: false }])), "alerts", /eu-west-1: dba@shop.io not confirmed \(1 confirmed\)/, /from eu-west-1/],
     ["no subscription at all", (o) => void (o.alerts[0]!.subscriptions = ok([])), "alerts", /eu-west-1: nobody is told \(no subscription\)/, /add alertEmails/],

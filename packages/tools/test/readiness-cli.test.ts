@@ -6,10 +6,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
+import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, type DBInstance, RDSClient } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -30,7 +32,13 @@ const mocks = {
   ecr: mockClient(ECRClient),
   ssm: mockClient(SSMClient),
   route53: mockClient(Route53Client),
+  iam: mockClient(IAMClient),
+  serviceQuotas: mockClient(ServiceQuotasClient),
 };
+
+const taskDefinition = (over: Partial<TaskDefinition> = {}): { taskDefinition: TaskDefinition } => ({
+  taskDefinition: { taskDefinitionArn: "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7", status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role/dnsdemo-web-execution`, containerDefinitions: [{ name: "web", image }], ...over },
+});
 
 const database = (over: Partial<DBInstance>): DBInstance => ({
   DBInstanceStatus: "available",
@@ -57,7 +65,11 @@ function healthyAccount() {
     ],
   });
   mocks.ecs.on(DescribeServicesCommand, { cluster: "pilot-light-dnsdemo", services: ["pilot-light-dnsdemo-web"] }).resolves({ services: [{ serviceName: "pilot-light-dnsdemo-web", taskDefinition: "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7" }] });
-  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: "web", image }] } });
+  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves(taskDefinition());
+  mocks.iam.on(GetRoleCommand, { RoleName: "dnsdemo-web-execution" }).resolves({ Role: { RoleName: "dnsdemo-web-execution", Arn: `arn:aws:iam::${account}:role/dnsdemo-web-execution`, Path: "/", RoleId: "r", CreateDate: now } });
+  // An account that never raised the quota: GetServiceQuota has no applied value, the default answers.
+  mocks.serviceQuotas.on(GetServiceQuotaCommand).rejects(new NoSuchResourceException({ message: "The request failed because the specified service quota does not exist.", $metadata: {} }));
+  mocks.serviceQuotas.on(GetAWSDefaultServiceQuotaCommand, { ServiceCode: "fargate", QuotaCode: "L-3032A538" }).resolves({ Quota: { ServiceCode: "fargate", QuotaCode: "L-3032A538", Value: 6 } });
   mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["4f1c2d"] }] });
   for (const region of ["eu-west-1", "eu-central-1"]) {
     mocks.sns
@@ -119,6 +131,9 @@ describe("pnpm dr readiness", () => {
     ["no replica", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-replica" }).rejects(Object.assign(new Error("DBInstance pilot-light-dnsdemo-replica not found."), { name: "DBInstanceNotFoundFault" })), /FAIL replica +no DR database in eu-central-1/],
     ["the DR image missing", () => mocks.ecr.on(DescribeImagesCommand).rejects(new ImageNotFoundException({ message: "not found", $metadata: {} })), /FAIL dr-image +.*is not in eu-central-1's registry: the DR service cannot start/],
     ["a DR task definition pulling from the primary region", () => mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: "web", image: `${account}.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2` }] } }), /FAIL dr-image +.*a failover would pull it from eu-west-1/],
+    ["an inactive DR task definition", () => mocks.ecs.on(DescribeTaskDefinitionCommand).resolves(taskDefinition({ status: "INACTIVE" })), /FAIL dr-task-definition +arn:aws:ecs:eu-central-1:123456789012:task-definition\/web:7 is INACTIVE[\s\S]*→ deploy the stage again/],
+    ["a DR execution role deleted", () => mocks.iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: "The role with name dnsdemo-web-execution cannot be found.", $metadata: {} })), /FAIL dr-task-definition +.*execution role arn:aws:iam::123456789012:role\/dnsdemo-web-execution does not exist/],
+    ["a Fargate quota lowered below the scale-up", () => mocks.serviceQuotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 0.25 } }), /FAIL dr-quota +a failover runs 2 tasks of 0.25 vCPU \(0.5 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 0.25[\s\S]*→ aws service-quotas request-service-quota-increase --region eu-central-1/],
     ["an unconfirmed e-mail in the DR region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-central-1:${account}:pilot-light-dnsdemo-alerts` }).resolves({ Subscriptions: [{ Endpoint: "oncall@example.com", Protocol: "email", SubscriptionArn: "PendingConfirmation" }] }), /FAIL alerts +eu-central-1: nobody is told \(1 pending confirmation: oncall@example.com\)/],
     ["no health check", () => mocks.ssm.on(GetParameterCommand).rejects(Object.assign(new Error("missing"), { name: "ParameterNotFound" })), /FAIL health-check +no Route 53 health check on the primary/],
     ["a primary on a default parameter group", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "default.mysql8.4" }] })] }), /FAIL fence-parameter-group +pilot-light-dnsdemo-primary uses default.mysql8.4[\s\S]*→ give it its own group: aws rds create-db-parameter-group --region eu-west-1/],

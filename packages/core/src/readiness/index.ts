@@ -1,10 +1,11 @@
 /**
  * Readiness: whether a failover and a failback could run now, judged from what the account
- * shows (gathered by `pnpm dr readiness`, packages/tools/src/cli/readiness.ts). Pure: each check
- * turns one observation into a finding that says what is wrong and what to do. Covers what does
- * not depend on where the orchestrator runs: the replica, the DR image, who is told, Route 53's
- * health check, the fence's and the seal's parameter groups, the KMS keys.
+ * shows (read by ./observe.ts for `pnpm dr readiness` and the scheduled evaluation). Pure: each
+ * check turns one observation into a finding that says what is wrong and what to do: the
+ * replica, the DR image and task definition, the DR region's Fargate quota, who is told, Route
+ * 53's health check, the fence's and the seal's parameter groups, the KMS keys.
  */
+export { fargateOnDemandVcpuQuota, observeReadiness, type ReadinessClients } from "./observe";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -33,6 +34,10 @@ export interface ReadinessObservation {
   replica: Read<DatabaseObservation | null>;
   /** The image the DR service's task definition runs, and whether the DR registry holds it. */
   drImage: Read<{ uri: string; registryRegion: string | null; present: boolean | null }>;
+  /** The DR service's task definition: ECS starts only an ACTIVE one, with an execution role that exists. */
+  drTask: Read<{ arn: string; status: string; executionRole: { arn: string; exists: boolean } | null }>;
+  /** What a failover scales the DR service to, and the DR region's Fargate On-Demand vCPU quota (null: not reported). */
+  drCapacity: { taskCount: number; taskCpu: number; vcpuQuota: Read<number | null> };
   /** Each region's alert topic and its subscriptions. */
   alerts: { region: string; topicArn: string; subscriptions: Read<{ endpoint: string; protocol: string; confirmed: boolean }[]> }[];
   /** Route 53's health check on the primary; undefined on a stage without DNS. */
@@ -41,7 +46,7 @@ export interface ReadinessObservation {
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -65,6 +70,8 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
   const findings = [
     ...replicaFindings(o),
     drImageFinding(o),
+    drTaskFinding(o),
+    drQuotaFinding(o),
     ...o.alerts.map(alertFinding),
     ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now)] : []),
     parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
@@ -120,6 +127,33 @@ function drImageFinding(o: ReadinessObservation): Finding {
     return { check: "dr-image", ok: false, detail: `${uri} is not in ${o.drRegion}'s registry: the DR service cannot start`, action: "push the image again after the replication rule exists (ECR replicates pushes made after it), or check the registry's replication configuration" };
   }
   return { check: "dr-image", ok: true, detail: `${uri} is in ${o.drRegion}'s registry` };
+}
+
+function drTaskFinding(o: ReadinessObservation): Finding {
+  const check = "dr-task-definition";
+  if (!o.drTask.ok) return unreadable(check, `the DR service's task definition in ${o.drRegion}`, o.drTask.error);
+  const { arn, status, executionRole } = o.drTask.value;
+  const redeploy = `deploy the stage again (pnpm deploy:all --stage ${o.stage}): its DR Compute stack registers the task definition and its execution role`;
+  if (status !== "ACTIVE") return { check, ok: false, detail: `${arn} is ${status}: ECS starts no new task from it, so the scale-up would fail`, action: redeploy };
+  if (executionRole && !executionRole.exists) return { check, ok: false, detail: `${arn}: its execution role ${executionRole.arn} does not exist: ECS could not pull the image or read the secrets`, action: redeploy };
+  return { check, ok: true, detail: `${arn} is ACTIVE${executionRole ? `, execution role ${executionRole.arn} exists` : ""}` };
+}
+
+function drQuotaFinding(o: ReadinessObservation): Finding {
+  const check = "dr-quota";
+  const { taskCount, taskCpu, vcpuQuota } = o.drCapacity;
+  if (!vcpuQuota.ok) return unreadable(check, `the Fargate On-Demand vCPU quota in ${o.drRegion}`, vcpuQuota.error);
+  const needed = (taskCount * taskCpu) / 1024;
+  if (vcpuQuota.value === null) return { check, ok: false, detail: `Service Quotas reports no Fargate On-Demand vCPU quota in ${o.drRegion}`, action: `look it up in the Service Quotas console (${o.drRegion}, AWS Fargate, L-3032A538)` };
+  if (vcpuQuota.value < needed) {
+    return {
+      check,
+      ok: false,
+      detail: `a failover runs ${taskCount} tasks of ${taskCpu / 1024} vCPU (${needed} vCPU) but the Fargate On-Demand vCPU quota in ${o.drRegion} is ${vcpuQuota.value}`,
+      action: `aws service-quotas request-service-quota-increase --region ${o.drRegion} --service-code fargate --quota-code L-3032A538 --desired-value ${Math.ceil(needed)} (or lower drTaskCount)`,
+    };
+  }
+  return { check, ok: true, detail: `a failover needs ${needed} Fargate vCPU in ${o.drRegion}, the quota is ${vcpuQuota.value} (shared with the region's other Fargate tasks)` };
 }
 
 function alertFinding(a: ReadinessObservation["alerts"][number]): Finding {
