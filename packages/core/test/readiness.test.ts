@@ -51,6 +51,14 @@ describe("readiness", () => {
     expect(r.findings.every((f) => f.action === undefined)).toBe(true);
   });
 
+  it("passes a registry rule that sends the image's repository to the DR region (any repository, or a matching prefix)", () => {
+    for (const prefixes of [[], ["shop/"]]) {
+      const o = healthy();
+      o.imageReplication = { account: "123456789012", region: "eu-west-1", repository: "shop/web", rules: ok([{ destinations: [{ region: "eu-central-1", registryId: "123456789012" }], prefixes }]) };
+      expect(Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "image-replication")).toMatchObject({ ok: true });
+    }
+  });
+
   it("leaves the health check out on a stage without DNS", () => {
     const { healthCheck: _none, ...noDns } = healthy();
     expect(Readiness.judgeReadiness(noDns, now).findings.map((f) => f.check)).not.toContain("health-check");
@@ -65,6 +73,7 @@ describe("readiness", () => {
     ["replication in error", (o) => void (o.replica = ok(db({ replication: { status: "error", normal: false, message: "Error 1236 reading binlog" } }))), "replica-replicating", /read replication: error \(Error 1236 reading binlog\)/, /recreated/],
     ["the DR image missing from the DR registry", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: false })), "dr-image", /is not in eu-central-1's registry: the DR service cannot start/, /push the image again/],
     ["a DR task definition pulling from the primary region", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-west-1", present: null })), "dr-image", /a failover would pull it from eu-west-1/, /deploy the stage again/],
+    ["a registry whose replication no longer sends the image to DR", (o) => void (o.imageReplication = { account: "123456789012", region: "eu-west-1", repository: "shop/web", rules: ok([{ destinations: [{ region: "eu-central-1", registryId: "123456789012" }], prefixes: ["blog/"] }]) }), "image-replication", /the registry in eu-west-1 has no replication rule sending shop\/web to eu-central-1/, /put-replication-configuration --region eu-west-1/],
     ["an inactive DR task definition", (o) => void (o.drTask = ok({ arn: taskArn, status: "INACTIVE", executionRole: null })), "dr-task-definition", /web:7 is INACTIVE: ECS starts no new task from it/, /pnpm deploy:all --stage prod/],
     ["a DR task definition whose execution role is gone", (o) => void (o.drTask = ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: false } })), "dr-task-definition", /execution role arn:aws:iam::123456789012:role\/web-execution does not exist/, /registers the task definition and its execution role/],
     ["a Fargate quota below the scale-up", (o) => void (o.drCapacity = { taskCount: 4, taskCpu: 2048, vcpuQuota: ok(6) }), "dr-quota", /runs 4 tasks of 2 vCPU \(8 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 6/, /request-service-quota-increase --region eu-central-1 --service-code fargate --quota-code L-3032A538 --desired-value 8/],

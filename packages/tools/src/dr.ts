@@ -15,7 +15,7 @@ import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./c
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
-import { checkReadiness, formatReadiness, readinessClients, type ReadinessClients } from "./cli/readiness";
+import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
 
 export interface Terminal {
   isInteractive: boolean;
@@ -87,9 +87,9 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   const json = (value: unknown) => terminal.print(JSON.stringify(value, null, 2));
   if (invocation.command === "status") {
-    const status = await gatherStatus(ctx);
-    if (invocation.json) json(status);
-    else terminal.print(formatStatus(status, now()));
+    const [status, readiness] = await Promise.all([gatherStatus(ctx), lastEvaluation(ctx)]);
+    if (invocation.json) json({ ...status, readiness });
+    else terminal.print(`${formatStatus(status, now())}\n\n${formatLastEvaluation(readiness, config, now())}`);
     return 0;
   }
   if (invocation.command === "close-incident") {

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -18,6 +18,8 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Clients } from "../src/cli/aws";
 import { readinessClients } from "../src/cli/readiness";
 import { run, type Terminal } from "../src/dr";
+import { Readiness } from "@pilot-light/core";
+import { stageConfig } from "../../../stacks/stages";
 
 const account = "123456789012";
 const now = new Date("2026-12-07T10:00:00.000Z");
@@ -154,5 +156,28 @@ describe("pnpm dr readiness", () => {
     expect(report.ready).toBe(false);
     expect(report.findings.filter((f) => !f.ok).map((f) => f.check)).toEqual(["kms-keys"]);
     expect(code).toBe(1);
+  });
+});
+
+describe("a prebuilt image's registry replication", () => {
+  const config = stageConfig("dnsdemo");
+  const target = { ...Readiness.targetOf(config), image: { account, region: "eu-west-1", repository: "shop/web" } };
+  const judge = async () => Readiness.judgeReadiness(await Readiness.observeReadiness(readinessClients(config), target, account), now).findings.find((f) => f.check === "image-replication");
+
+  it("reads the primary region's registry and passes a rule that sends the repository to DR", async () => {
+    mocks.ecr.on(DescribeRegistryCommand).resolves({ registryId: account, replicationConfiguration: { rules: [{ destinations: [{ region: "eu-central-1", registryId: account }], repositoryFilters: [{ filter: "shop/", filterType: "PREFIX_MATCH" }] }] } });
+    expect(await judge()).toMatchObject({ ok: true });
+    const call = mocks.ecr.commandCalls(DescribeRegistryCommand)[0]!;
+    expect(await call.thisValue.config.region()).toBe("eu-west-1");
+  });
+
+  it("reports a configuration another stage replaced (its rule sends only its own repository)", async () => {
+    mocks.ecr.on(DescribeRegistryCommand).resolves({ registryId: account, replicationConfiguration: { rules: [{ destinations: [{ region: "eu-central-1", registryId: account }], repositoryFilters: [{ filter: "blog/web", filterType: "PREFIX_MATCH" }] }] } });
+    expect(await judge()).toMatchObject({ ok: false, detail: expect.stringMatching(/no replication rule sending shop\/web to eu-central-1/) });
+  });
+
+  it("reads no registry for a stage that builds its image (CDK publishes it to each region)", async () => {
+    await Readiness.observeReadiness(readinessClients(config), Readiness.targetOf(config), account);
+    expect(mocks.ecr.commandCalls(DescribeRegistryCommand)).toEqual([]);
   });
 });

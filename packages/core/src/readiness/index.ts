@@ -5,7 +5,8 @@
  * replica, the DR image and task definition, the DR region's Fargate quota, who is told, Route
  * 53's health check, the fence's and the seal's parameter groups, the KMS keys.
  */
-export { fargateOnDemandVcpuQuota, observeReadiness, type ReadinessClients } from "./observe";
+export { fargateOnDemandVcpuQuota, observeReadiness, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
+export * from "./evaluation";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -38,6 +39,12 @@ export interface ReadinessObservation {
   drTask: Read<{ arn: string; status: string; executionRole: { arn: string; exists: boolean } | null }>;
   /** What a failover scales the DR service to, and the DR region's Fargate On-Demand vCPU quota (null: not reported). */
   drCapacity: { taskCount: number; taskCpu: number; vcpuQuota: Read<number | null> };
+  /**
+   * A prebuilt image's registry (primary region) and its replication rules (prefixes: the
+   * repository filters; none means every repository). Absent for a Dockerfile build, which CDK
+   * publishes to each region itself.
+   */
+  imageReplication?: { account: string; region: string; repository: string; rules: Read<{ destinations: { region: string; registryId: string }[]; prefixes: string[] }[]> };
   /** Each region's alert topic and its subscriptions. */
   alerts: { region: string; topicArn: string; subscriptions: Read<{ endpoint: string; protocol: string; confirmed: boolean }[]> }[];
   /** Route 53's health check on the primary; undefined on a stage without DNS. */
@@ -46,7 +53,7 @@ export interface ReadinessObservation {
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -70,6 +77,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
   const findings = [
     ...replicaFindings(o),
     drImageFinding(o),
+    ...(o.imageReplication ? [imageReplicationFinding(o.imageReplication, o.drRegion)] : []),
     drTaskFinding(o),
     drQuotaFinding(o),
     ...o.alerts.map(alertFinding),
@@ -127,6 +135,21 @@ function drImageFinding(o: ReadinessObservation): Finding {
     return { check: "dr-image", ok: false, detail: `${uri} is not in ${o.drRegion}'s registry: the DR service cannot start`, action: "push the image again after the replication rule exists (ECR replicates pushes made after it), or check the registry's replication configuration" };
   }
   return { check: "dr-image", ok: true, detail: `${uri} is in ${o.drRegion}'s registry` };
+}
+
+function imageReplicationFinding(r: NonNullable<ReadinessObservation["imageReplication"]>, drRegion: string): Finding {
+  const check = "image-replication";
+  if (!r.rules.ok) return unreadable(check, `the replication configuration of the registry in ${r.region}`, r.rules.error);
+  const covers = r.rules.value.some((rule) => rule.destinations.some((d) => d.region === drRegion && d.registryId === r.account) && (rule.prefixes.length === 0 || rule.prefixes.some((p) => r.repository.startsWith(p))));
+  if (!covers) {
+    return {
+      check,
+      ok: false,
+      detail: `the registry in ${r.region} has no replication rule sending ${r.repository} to ${drRegion}: new pushes will not reach the DR registry (ECR keeps one configuration per registry; another stage's deploy or a tool may have replaced it)`,
+      action: `deploy the stage again (its primary Compute stack sets the rule), or, with application.image.replicate: false, add a rule for ${r.repository} to ${drRegion} to the registry's configuration (aws ecr put-replication-configuration --region ${r.region}); then push the image again`,
+    };
+  }
+  return { check, ok: true, detail: `the registry in ${r.region} replicates ${r.repository} to ${drRegion}` };
 }
 
 function drTaskFinding(o: ReadinessObservation): Finding {

@@ -4,7 +4,7 @@
  * independent: one that fails (denied, a region that does not answer) becomes a finding of its
  * own, never the end of the report. Read-only: nothing here changes anything.
  */
-import { DescribeImagesCommand, type ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, DescribeRegistryCommand, type ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
@@ -26,6 +26,8 @@ export interface ReadinessClients {
   /** DR region. */
   ecs: ECSClient;
   ecr: ECRClient;
+  /** Primary region: its registry's replication configuration. */
+  primaryEcr: ECRClient;
   ssm: SSMClient;
   serviceQuotas: ServiceQuotasClient;
   /** Global services (any region's client answers). */
@@ -49,11 +51,47 @@ const isNamed = (error: unknown, ...names: string[]) => error instanceof Error &
 
 type Names = ReturnType<typeof resourceNames>;
 
+/** What readiness needs to know of a stage: its names, regions, and the size of a failover. */
+export interface ReadinessTarget {
+  app: string;
+  stage: string;
+  primaryRegion: string;
+  drRegion: string;
+  /** Whether the stage has DNS (then Route 53's health check on the primary is judged). */
+  hasDns: boolean;
+  /** The DR service's size after a failover, and each task's CPU units. */
+  drTaskCount: number;
+  taskCpu: number;
+  /** A prebuilt image (its registry replicates it to the DR region); absent for a Dockerfile build. */
+  image?: { account: string; region: string; repository: string };
+}
+
+/** The registry and repository of a prebuilt image's URI. */
+export function registryImage(uri: string): ReadinessTarget["image"] {
+  const image = parseEcrImageUri(uri);
+  return image ? { account: image.account, region: image.region, repository: image.repository } : undefined;
+}
+
+export function targetOf(config: StageConfig): ReadinessTarget {
+  const image = "uri" in config.application.image ? registryImage(config.application.image.uri) : undefined;
+  return {
+    app: config.app,
+    stage: config.stage,
+    primaryRegion: config.primaryRegion,
+    drRegion: config.drRegion,
+    hasDns: config.dns !== undefined,
+    drTaskCount: config.drTaskCount,
+    taskCpu: config.sizes.taskCpu,
+    ...(image ? { image } : {}),
+  };
+}
+
 /** Reads everything readiness judges, in both regions; `account` names the topics' ARNs. */
-export async function observeReadiness(clients: ReadinessClients, config: StageConfig, account: string): Promise<ReadinessObservation> {
+export async function observeReadiness(clients: ReadinessClients, config: ReadinessTarget, account: string): Promise<ReadinessObservation> {
   const names = resourceNames(config);
   const regions = [config.primaryRegion, config.drRegion];
-  const [primary, replica, drService, quota, alerts, healthCheck] = await Promise.all([
+  const image = config.image;
+  const [primary, replica, drService, quota, alerts, healthCheck, replication] = await Promise.all([
     read(() => database(clients.rds[config.primaryRegion]!, names.primaryDb)),
     read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
     read(() => serviceTask(clients, names, config.drRegion)),
@@ -64,7 +102,8 @@ export async function observeReadiness(clients: ReadinessClients, config: StageC
         return { region, topicArn, subscriptions: await read(() => subscriptions(clients.sns[region]!, topicArn)) };
       }),
     ),
-    config.dns ? read(() => route53Check(clients, names)) : Promise.resolve(undefined),
+    config.hasDns ? read(() => route53Check(clients, names)) : Promise.resolve(undefined),
+    image ? read(() => replicationRules(clients.primaryEcr)) : Promise.resolve(undefined),
   ]);
   const keys = [
     ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
@@ -79,9 +118,10 @@ export async function observeReadiness(clients: ReadinessClients, config: StageC
     replica,
     drImage: drService.ok ? { ok: true, value: drService.value.image } : drService,
     drTask: drService.ok ? { ok: true, value: drService.value.task } : drService,
-    drCapacity: { taskCount: config.drTaskCount, taskCpu: config.sizes.taskCpu, vcpuQuota: quota },
+    drCapacity: { taskCount: config.drTaskCount, taskCpu: config.taskCpu, vcpuQuota: quota },
     alerts,
     ...(healthCheck ? { healthCheck } : {}),
+    ...(image && replication ? { imageReplication: { ...image, rules: replication } } : {}),
     kmsKeys,
   };
 }
@@ -155,6 +195,15 @@ async function fargateVcpuQuota(sq: ServiceQuotasClient): Promise<number | null>
     if (!isNamed(error, "NoSuchResourceException")) throw error;
   }
   return (await sq.send(new GetAWSDefaultServiceQuotaCommand(fargateOnDemandVcpuQuota))).Quota?.Value ?? null;
+}
+
+/** The primary registry's replication rules: where each sends which repositories. */
+async function replicationRules(ecr: ECRClient) {
+  const rules = (await ecr.send(new DescribeRegistryCommand({}))).replicationConfiguration?.rules ?? [];
+  return rules.map((r) => ({
+    destinations: (r.destinations ?? []).map((d) => ({ region: d.region ?? "", registryId: d.registryId ?? "" })),
+    prefixes: (r.repositoryFilters ?? []).filter((f) => f.filterType === "PREFIX_MATCH").map((f) => f.filter ?? ""),
+  }));
 }
 
 async function subscriptions(sns: SNSClient, topicArn: string) {

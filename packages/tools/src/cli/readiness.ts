@@ -13,7 +13,8 @@ import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
-import { Readiness, type Stage } from "@pilot-light/core";
+import { Readiness, Stage } from "@pilot-light/core";
+import { message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
 
 export type ReadinessClients = Readiness.ReadinessClients;
@@ -28,6 +29,7 @@ export function readinessClients(config: Stage.StageConfig): ReadinessClients {
     kms: both((r) => new KMSClient({ region: r })),
     ecs: new ECSClient({ region }),
     ecr: new ECRClient({ region }),
+    primaryEcr: new ECRClient({ region: config.primaryRegion }),
     ssm: new SSMClient({ region }),
     serviceQuotas: new ServiceQuotasClient({ region }),
     iam: new IAMClient({ region }),
@@ -51,7 +53,7 @@ export async function checkReadiness(config: Stage.StageConfig, clients: Readine
   }
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
   const at = now();
-  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness(await Readiness.observeReadiness(clients, config, account), at) };
+  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness(await Readiness.observeReadiness(clients, Readiness.targetOf(config), account), at) };
 }
 
 export function formatReadiness(r: ReadinessReport): string {
@@ -59,6 +61,35 @@ export function formatReadiness(r: ReadinessReport): string {
   for (const f of r.findings) {
     lines.push(`  ${f.ok ? "ok  " : "FAIL"} ${f.check.padEnd(21)} ${f.detail}`);
     if (f.action) lines.push(`       ${"".padEnd(21)} → ${f.action}`);
+  }
+  return lines.join("\n");
+}
+
+/** `pnpm dr status`'s view of the scheduled evaluation: its last result (READINESS#last), or why it could not be read. */
+export type LastEvaluation = { ok: true; value: Readiness.StoredEvaluation | null } | { ok: false; error: string };
+
+export async function lastEvaluation(ctx: Context): Promise<LastEvaluation> {
+  try {
+    return { ok: true, value: await Readiness.loadEvaluation(ctx.clients.db, ctx.names.stateTable) };
+  } catch (error) {
+    return { ok: false, error: message(error) };
+  }
+}
+
+export function formatLastEvaluation(e: LastEvaluation, config: Pick<Stage.StageConfig, "stage" | "readinessSchedule">, now: Date): string {
+  const lines = [`Readiness (evaluated ${config.readinessSchedule}; now: pnpm dr readiness --stage ${config.stage})`];
+  if (!e.ok) lines.push(`  unavailable: ${e.error}`);
+  else if (!e.value) lines.push("  NOT EVALUATED YET: the scheduled evaluation has never written a result (is the Operations stack deployed?)");
+  else {
+    const v = e.value;
+    const minutes = Math.round((now.getTime() - Date.parse(v.checkedAt)) / 60_000);
+    lines.push(`  ${v.ready ? "READY" : "NOT READY"}: last evaluation ${v.checkedAt.replace(/\.\d{3}Z$/, "Z")} (${minutes} min ago), ${v.failing.length} of ${v.checks} checks failing`);
+    const period = Stage.scheduleMinutes(config.readinessSchedule) ?? 30;
+    if (minutes > 2 * period) lines.push(`  STALE: no evaluation for more than ${2 * period} minutes: is its schedule running? (docs/runbook.md, "Readiness")`);
+    for (const f of v.failing) {
+      lines.push(`  FAIL ${f.check}: ${f.detail}`);
+      if (f.action) lines.push(`       → ${f.action}`);
+    }
   }
   return lines.join("\n");
 }
