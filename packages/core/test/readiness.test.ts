@@ -59,6 +59,15 @@ describe("readiness", () => {
     }
   });
 
+  it("passes permissions every step's role is allowed, counting what was simulated", () => {
+    const o = healthy();
+    o.permissions = ok([
+      { step: "PromoteReplica", role: "arn:aws:iam::123456789012:role/p", simulated: 4, denied: [] },
+      { step: "SwitchDns", role: "arn:aws:iam::123456789012:role/s", simulated: 2, denied: [] },
+    ]);
+    expect(Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "permissions")).toEqual({ check: "permissions", ok: true, detail: "2 failover steps' roles are allowed every action their grants name (6 action-resource pairs simulated)" });
+  });
+
   it("leaves the health check out on a stage without DNS", () => {
     const { healthCheck: _none, ...noDns } = healthy();
     expect(Readiness.judgeReadiness(noDns, now).findings.map((f) => f.check)).not.toContain("health-check");
@@ -73,6 +82,9 @@ describe("readiness", () => {
     ["replication in error", (o) => void (o.replica = ok(db({ replication: { status: "error", normal: false, message: "Error 1236 reading binlog" } }))), "replica-replicating", /read replication: error \(Error 1236 reading binlog\)/, /recreated/],
     ["the DR image missing from the DR registry", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: false })), "dr-image", /is not in eu-central-1's registry: the DR service cannot start/, /push the image again/],
     ["a DR task definition pulling from the primary region", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-west-1", present: null })), "dr-image", /a failover would pull it from eu-west-1/, /deploy the stage again/],
+    ["a step's action refused by a Deny", (o) => void (o.permissions = ok([{ step: "FencePrimary", role: "arn:aws:iam::123456789012:role/fence", simulated: 5, denied: [{ action: "rds:ModifyDBParameterGroup", resource: "arn:aws:rds:eu-west-1:123456789012:pg:pilot-light-prod-primary", decision: "explicitDeny", by: "a Deny in lockdown" }] }])), "permissions", /step FencePrimary, role arn:aws:iam::123456789012:role\/fence, would be refused rds:ModifyDBParameterGroup on .*: explicitDeny \(a Deny in lockdown\)/, /a failover stops at FencePrimary/],
+    ["a step without a role", (o) => void (o.permissions = ok([{ step: "SwitchDns", role: null, simulated: 0, denied: [] }])), "permissions", /step SwitchDns: no execution role in the deployed Failover stack/, /deploy the stage again/],
+    ["a simulator it may not call", (o) => void (o.permissions = failed("AccessDenied: iam:SimulatePrincipalPolicy")), "permissions", /could not read the failover steps' roles/, /read access/],
     ["a registry whose replication no longer sends the image to DR", (o) => void (o.imageReplication = { account: "123456789012", region: "eu-west-1", repository: "shop/web", rules: ok([{ destinations: [{ region: "eu-central-1", registryId: "123456789012" }], prefixes: ["blog/"] }]) }), "image-replication", /the registry in eu-west-1 has no replication rule sending shop\/web to eu-central-1/, /put-replication-configuration --region eu-west-1/],
     ["an inactive DR task definition", (o) => void (o.drTask = ok({ arn: taskArn, status: "INACTIVE", executionRole: null })), "dr-task-definition", /web:7 is INACTIVE: ECS starts no new task from it/, /pnpm deploy:all --stage prod/],
     ["a DR task definition whose execution role is gone", (o) => void (o.drTask = ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: false } })), "dr-task-definition", /execution role arn:aws:iam::123456789012:role\/web-execution does not exist/, /registers the task definition and its execution role/],

@@ -51,9 +51,23 @@ export interface ReadinessObservation {
   healthCheck?: Read<{ id: string; reports: { region: string; status: string; checkedAt?: string | undefined }[] } | null>;
   /** The KMS keys the databases use. */
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
+  /**
+   * Each failover step's deployed role, asked with iam:SimulatePrincipalPolicy about every action
+   * its grants name (`pnpm dr readiness` only: packages/tools/src/cli/permissions.ts).
+   * role null: no role for the step in the deployed stack.
+   */
+  permissions?: Read<StepPermissions[]>;
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
+export interface StepPermissions {
+  step: string;
+  role: string | null;
+  simulated: number;
+  /** What the simulation did not allow, and what decided it (an SCP, a permissions boundary, a Deny in a policy). */
+  denied: { action: string; resource: string; decision: string; by: string | null }[];
+}
+
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "permissions"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -85,6 +99,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
     parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
     kmsFinding(o.kmsKeys),
+    ...(o.permissions ? permissionFindings(o.permissions) : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
 }
@@ -230,4 +245,25 @@ function kmsFinding(keys: ReadinessObservation["kmsKeys"]): Finding {
     return { check: "kms-keys", ok: false, detail: `KMS keys not usable: ${problems.join("; ")}`, action: "enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion): an encrypted database whose key is disabled cannot be promoted or restored" };
   }
   return { check: "kms-keys", ok: true, detail: `${keys.length} KMS key${keys.length === 1 ? "" : "s"} enabled` };
+}
+
+function permissionFindings(p: Read<StepPermissions[]>): Finding[] {
+  const check = "permissions";
+  if (!p.ok) return [unreadable(check, "the failover steps' roles and their simulated permissions", p.error)];
+  const failing = p.value.flatMap((s): Finding[] => {
+    if (!s.role) return [{ check, ok: false, detail: `step ${s.step}: no execution role in the deployed Failover stack`, action: "deploy the stage again (pnpm deploy:all): the Failover stack creates each step's function and role" }];
+    if (s.denied.length === 0) return [];
+    const denied = s.denied.map((d) => `${d.action} on ${d.resource}: ${d.decision}${d.by ? ` (${d.by})` : ""}`);
+    return [
+      {
+        check,
+        ok: false,
+        detail: `step ${s.step}, role ${s.role}, would be refused ${denied.join("; ")}`,
+        action: `a failover stops at ${s.step}: remove what refuses it (the Deny statement, permissions boundary or organization SCP named), or deploy the stage again if the role lost its grants (stacks/failover/grants.ts)`,
+      },
+    ];
+  });
+  if (failing.length > 0) return failing;
+  const simulated = p.value.reduce((n, s) => n + s.simulated, 0);
+  return [{ check, ok: true, detail: `${p.value.length} failover steps' roles are allowed every action their grants name (${simulated} action-resource pairs simulated)` }];
 }

@@ -3,6 +3,7 @@
  * the operator's credentials, in both regions (Readiness.observeReadiness), and judges it
  * (Readiness.judgeReadiness). Read-only: no call here changes anything.
  */
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -16,8 +17,10 @@ import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { Readiness, Stage } from "@pilot-light/core";
 import { message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
+import { observePermissions, renderCatalogue, type StepCatalogue } from "./permissions";
 
-export type ReadinessClients = Readiness.ReadinessClients;
+/** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
+export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
 
 /** Each client names its region: RDS, SNS and KMS in both, the rest in the DR region. */
 export function readinessClients(config: Stage.StageConfig): ReadinessClients {
@@ -32,6 +35,7 @@ export function readinessClients(config: Stage.StageConfig): ReadinessClients {
     primaryEcr: new ECRClient({ region: config.primaryRegion }),
     ssm: new SSMClient({ region }),
     serviceQuotas: new ServiceQuotasClient({ region }),
+    cfn: new CloudFormationClient({ region }),
     iam: new IAMClient({ region }),
     // Route 53's control plane answers from us-east-1 whatever the client's region.
     route53: new Route53Client({ region }),
@@ -43,8 +47,11 @@ export interface ReadinessReport extends Readiness.Readiness {
   checkedAt: string;
 }
 
-/** Reads the account (the account id from STS: the topics' ARNs name it) and judges it. */
-export async function checkReadiness(config: Stage.StageConfig, clients: ReadinessClients, sts: STSClient, now: () => Date): Promise<ReadinessReport> {
+/**
+ * Reads the account (the account id from STS: the topics' ARNs name it) and judges it, with the
+ * failover steps' permissions simulated against their deployed roles (./permissions.ts).
+ */
+export async function checkReadiness(config: Stage.StageConfig, clients: ReadinessClients, sts: STSClient, now: () => Date, catalogue: StepCatalogue = renderCatalogue): Promise<ReadinessReport> {
   let account: string | undefined;
   try {
     account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
@@ -52,8 +59,15 @@ export async function checkReadiness(config: Stage.StageConfig, clients: Readine
     throw explainAwsError("STS GetCallerIdentity", config.drRegion, error);
   }
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
+  const [observation, permissions] = await Promise.all([
+    Readiness.observeReadiness(clients, Readiness.targetOf(config), account),
+    observePermissions({ cfn: clients.cfn, sns: clients.sns[config.drRegion]!, iam: clients.iam }, config, account, catalogue).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+    ),
+  ]);
   const at = now();
-  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness(await Readiness.observeReadiness(clients, Readiness.targetOf(config), account), at) };
+  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness({ ...observation, permissions }, at) };
 }
 
 export function formatReadiness(r: ReadinessReport): string {
