@@ -1,6 +1,7 @@
 /**
  * The scheduled readiness evaluation (DR region, with the dashboard): the function, its
- * EventBridge schedule (the stage's `readinessSchedule`), the alarms that tell the alert topic,
+ * EventBridge schedule (the stage's `readinessSchedule`), the alarms that tell the alert topic
+ * (a failing check, an evaluation that failed, one that stopped running),
  * and the dashboard's widgets. One evaluation per stage, in the DR region where the orchestrator
  * always runs: it reads both regions from there, and a second copy in the primary region would
  * only repeat the same findings under a second alarm.
@@ -27,7 +28,7 @@ export interface ReadinessWiring {
 }
 
 /** The alarm names (deterministic: the runbook and the status widget name them). */
-export const readinessAlarmNames = (prefix: string) => ({ findings: `${prefix}-readiness-findings`, failing: `${prefix}-readiness-not-evaluated` });
+export const readinessAlarmNames = (prefix: string) => ({ findings: `${prefix}-readiness-findings`, failing: `${prefix}-readiness-not-evaluated`, stopped: `${prefix}-readiness-not-running` });
 
 export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
   const { config, names } = w;
@@ -64,7 +65,8 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     schedule: events.Schedule.expression(config.readinessSchedule),
     targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
   });
-  const period = Duration.minutes(Math.min(Stage.scheduleMinutes(config.readinessSchedule) ?? 30, 1440));
+  // One period per schedule interval, at most 12 hours: two of them stay within CloudWatch's one day.
+  const period = Duration.minutes(Math.min(Stage.scheduleMinutes(config.readinessSchedule) ?? 30, 720));
   const alarmNames = readinessAlarmNames(names.prefix);
   // Powertools' namespace and default dimension (packages/functions/src/lib/handler.ts).
   const findings = new cloudwatch.Metric({ namespace: "PilotLight", metricName: "ReadinessFindings", dimensionsMap: { service: "pilot-light" }, statistic: "Maximum", period });
@@ -91,6 +93,18 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   notEvaluated.addAlarmAction(notify);
+  // A schedule that stopped (disabled, deleted) leaves neither figure nor error: two empty
+  // periods in a row (one late tick empties one period and doubles the next).
+  const notRunning = new cloudwatch.Alarm(stack, "ReadinessNotRunning", {
+    alarmName: alarmNames.stopped,
+    alarmDescription: `The readiness evaluation of stage ${config.stage} has not run for two ${config.readinessSchedule} periods: nothing says whether a failover would work. Check the EventBridge rule ${names.prefix}-readiness is enabled; run pnpm dr readiness --stage ${config.stage} meanwhile.`,
+    metric: fn.metricInvocations({ period, statistic: "Sum" }),
+    threshold: 1,
+    evaluationPeriods: 2,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+  });
+  notRunning.addAlarmAction(notify);
   suppress(fn, [
     ...functionSuppressions,
     tracingSuppression,
@@ -109,7 +123,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
       leftYAxis: { min: 0 },
       width: 12,
     }),
-    new cloudwatch.AlarmStatusWidget({ title: "Readiness", alarms: [findingsAlarm, notEvaluated], width: 12, height: 6 }),
+    new cloudwatch.AlarmStatusWidget({ title: "Readiness", alarms: [findingsAlarm, notEvaluated, notRunning], width: 12, height: 6 }),
   ];
-  return { fn, alarms: { findings: findingsAlarm, notEvaluated }, widgets };
+  return { fn, alarms: { findings: findingsAlarm, notEvaluated, notRunning }, widgets };
 }

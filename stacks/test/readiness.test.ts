@@ -73,7 +73,7 @@ describe("the scheduled readiness evaluation", () => {
     expect(actionsOf(statementsOf(synthRegion("dnsdemo", "dr").templates.Operations!))).not.toContain("ecr:DescribeRegistry");
   });
 
-  it("alarms to the alert topic on any failing check, and on an evaluation that failed", () => {
+  it("alarms to the alert topic on any failing check, on an evaluation that failed, and on one that stopped running", () => {
     const t = synthRegion("dnsdemo", "dr").templates.Operations!;
     t.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "pilot-light-dnsdemo-readiness-findings",
@@ -88,6 +88,17 @@ describe("the scheduled readiness evaluation", () => {
       AlarmActions: [topicImport],
     });
     t.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "pilot-light-dnsdemo-readiness-not-running",
+      Namespace: "AWS/Lambda",
+      MetricName: "Invocations",
+      Period: 1800,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+      AlarmActions: [topicImport],
+    });
+    t.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "pilot-light-dnsdemo-readiness-not-evaluated",
       Namespace: "AWS/Lambda",
       MetricName: "Errors",
@@ -96,11 +107,11 @@ describe("the scheduled readiness evaluation", () => {
     });
   });
 
-  it("shows the failing checks and both alarms on the dashboard", () => {
+  it("shows the failing checks and the three alarms on the dashboard", () => {
     const body = JSON.stringify(synthRegion("dnsdemo", "dr").templates.Operations!.findResources("AWS::CloudWatch::Dashboard"));
     expect(body).toContain("Readiness: failing checks (every rate(30 minutes); pnpm dr status shows which)");
     expect(body).toMatch(/\\"PilotLight\\",\\"ReadinessFindings\\",\\"service\\",\\"pilot-light\\"/);
-    expect(body).toMatch(/\\"title\\":\\"Readiness\\",\\"alarms\\":\[\\"",\{"Fn::GetAtt":\["ReadinessFindings[0-9A-F]{8}","Arn"\]\},"\\",\\"",\{"Fn::GetAtt":\["ReadinessNotEvaluated[0-9A-F]{8}","Arn"\]\}/);
+    expect(body).toMatch(/\\"title\\":\\"Readiness\\",\\"alarms\\":\[\\"",\{"Fn::GetAtt":\["ReadinessFindings[0-9A-F]{8}","Arn"\]\},"\\",\\"",\{"Fn::GetAtt":\["ReadinessNotEvaluated[0-9A-F]{8}","Arn"\]\},"\\",\\"",\{"Fn::GetAtt":\["ReadinessNotRunning[0-9A-F]{8}","Arn"\]\}/);
   });
 
   it("runs no evaluation in the primary region (one per stage, from DR)", () => {
