@@ -5,15 +5,6 @@
  * writes READINESS#last (overwritten: idempotent) for `pnpm dr status` and the failing findings'
  * count as the ReadinessFindings metric, whose alarm tells the alert topic.
  */
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -24,23 +15,7 @@ import { handler as wrap, logger, metrics } from "./lib/handler";
 const settings = Scope.lazy(() => Readiness.readEvaluationSettings(process.env));
 const clients = Scope.lazy(() => {
   const { target } = settings();
-  const both = <T>(make: (region: string) => T) => Object.fromEntries([target.primaryRegion, target.drRegion].map((r) => [r, make(r)])) as Record<string, T>;
-  const region = target.drRegion;
-  return {
-    readiness: {
-      rds: both((r) => new RDSClient({ region: r })),
-      sns: both((r) => new SNSClient({ region: r })),
-      kms: both((r) => new KMSClient({ region: r })),
-      ecs: new ECSClient({ region }),
-      ecr: new ECRClient({ region }),
-      primaryEcr: new ECRClient({ region: target.primaryRegion }),
-      ssm: new SSMClient({ region }),
-      serviceQuotas: new ServiceQuotasClient({ region }),
-      iam: new IAMClient({ region }),
-      route53: new Route53Client({ region: "us-east-1" }),
-    } satisfies Readiness.ReadinessClients,
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
-  };
+  return { readiness: Readiness.readinessClients(target), db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: target.drRegion })) };
 });
 
 export const handler = wrap(z.looseObject({}), async () => {

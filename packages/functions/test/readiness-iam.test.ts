@@ -70,19 +70,7 @@ beforeEach(() => {
 
 /** Every call the evaluation made: its API as IAM names it, its input, its client's region. */
 async function calls() {
-  const both = <T>(make: (region: string) => T) => ({ [primaryRegion]: make(primaryRegion), [drRegion]: make(drRegion) });
-  const clients: Readiness.ReadinessClients = {
-    rds: both((region) => new RDSClient({ region })),
-    sns: both((region) => new SNSClient({ region })),
-    kms: both((region) => new KMSClient({ region })),
-    ecs: new ECSClient({ region: drRegion }),
-    ecr: new ECRClient({ region: drRegion }),
-    primaryEcr: new ECRClient({ region: primaryRegion }),
-    ssm: new SSMClient({ region: drRegion }),
-    serviceQuotas: new ServiceQuotasClient({ region: drRegion }),
-    iam: new IAMClient({ region: drRegion }),
-    route53: new Route53Client({ region: "us-east-1" }),
-  };
+  const clients = Readiness.readinessClients(target);
   const evaluation = await Readiness.evaluateReadiness(clients, target, account, () => new Date("2026-12-07T10:00:00Z"));
   await Readiness.recordEvaluation(DynamoDBDocumentClient.from(new DynamoDBClient({ region: drRegion })), names.stateTable, evaluation);
   const made = [];

@@ -5,7 +5,7 @@
  * replica, the DR image and task definition, the DR region's Fargate quota, who is told, Route
  * 53's health check, the fence's and the seal's parameter groups, the KMS keys.
  */
-export { fargateOnDemandVcpuQuota, observeReadiness, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
+export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
 export * from "./evaluation";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */

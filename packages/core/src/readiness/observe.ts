@@ -4,15 +4,15 @@
  * independent: one that fails (denied, a region that does not answer) becomes a finding of its
  * own, never the end of the report. Read-only: nothing here changes anything.
  */
-import { DescribeImagesCommand, DescribeRegistryCommand, type ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
-import { GetRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
-import { DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
-import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
-import type { Route53Client } from "@aws-sdk/client-route-53";
-import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, type ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from "@aws-sdk/client-sns";
-import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { toReplicaState } from "../database";
 import { checkerObservations } from "../health/second-opinion";
 import { parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
@@ -33,6 +33,29 @@ export interface ReadinessClients {
   /** Global services (any region's client answers). */
   iam: IAMClient;
   route53: Route53Client;
+}
+
+/**
+ * The clients the reads need, each naming its region: RDS, SNS and KMS in both regions, ECR in
+ * both (the DR image; the primary registry's replication rules), the rest in the DR region;
+ * Route 53's control plane answers from us-east-1. Built by the caller once (the CLI per run,
+ * the scheduled handler per sandbox).
+ */
+export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" | "drRegion">): ReadinessClients {
+  const both = <T>(make: (region: string) => T) => Object.fromEntries([target.primaryRegion, target.drRegion].map((r) => [r, make(r)])) as Record<string, T>;
+  const region = target.drRegion;
+  return {
+    rds: both((r) => new RDSClient({ region: r })),
+    sns: both((r) => new SNSClient({ region: r })),
+    kms: both((r) => new KMSClient({ region: r })),
+    ecs: new ECSClient({ region }),
+    ecr: new ECRClient({ region }),
+    primaryEcr: new ECRClient({ region: target.primaryRegion }),
+    ssm: new SSMClient({ region }),
+    serviceQuotas: new ServiceQuotasClient({ region }),
+    iam: new IAMClient({ region }),
+    route53: new Route53Client({ region: "us-east-1" }),
+  };
 }
 
 /**

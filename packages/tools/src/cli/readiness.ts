@@ -4,15 +4,6 @@
  * (Readiness.judgeReadiness). Read-only: no call here changes anything.
  */
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { Readiness, Stage } from "@pilot-light/core";
 import { message, type Context } from "./aws";
@@ -22,24 +13,9 @@ import { observePermissions, renderCatalogue, type StepCatalogue } from "./permi
 /** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
 export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
 
-/** Each client names its region: RDS, SNS and KMS in both, the rest in the DR region. */
+/** Readiness's clients (Readiness.readinessClients), and CloudFormation in the DR region. */
 export function readinessClients(config: Stage.StageConfig): ReadinessClients {
-  const both = <T>(make: (region: string) => T) => Object.fromEntries([config.primaryRegion, config.drRegion].map((r) => [r, make(r)])) as Record<string, T>;
-  const region = config.drRegion;
-  return {
-    rds: both((r) => new RDSClient({ region: r })),
-    sns: both((r) => new SNSClient({ region: r })),
-    kms: both((r) => new KMSClient({ region: r })),
-    ecs: new ECSClient({ region }),
-    ecr: new ECRClient({ region }),
-    primaryEcr: new ECRClient({ region: config.primaryRegion }),
-    ssm: new SSMClient({ region }),
-    serviceQuotas: new ServiceQuotasClient({ region }),
-    cfn: new CloudFormationClient({ region }),
-    iam: new IAMClient({ region }),
-    // Route 53's control plane answers from us-east-1 whatever the client's region.
-    route53: new Route53Client({ region }),
-  };
+  return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion }) };
 }
 
 export interface ReadinessReport extends Readiness.Readiness {
