@@ -17,11 +17,13 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import { Operations as Ops, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { desiredCount } from "./Compute";
-import { useStage } from "./context";
+import { usePrimaryHealthCheckId, useStage } from "./context";
+import { Dns } from "./Dns";
 import { Monitor } from "./Monitor";
 import { State } from "./State";
 import { grantExecutionEnded } from "./failover/monitor-grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
+import { readinessEvaluation } from "./readiness/evaluation";
 
 /** Powertools' default dimension: every handler's Metrics has serviceName "pilot-light". */
 const service = "pilot-light";
@@ -128,6 +130,16 @@ export function Operations({ stack, app }: StackContext) {
     ...(desiredCount(config, false) > 0 ? [`${names.prefix}-${config.drRegion}-running-below-desired`] : []),
   ].map((name, i) => cloudwatch.Alarm.fromAlarmName(stack, `Existing${i}`, name));
 
+  // Every readinessSchedule: whether a failover and a failback could run now (stacks/readiness).
+  const readiness = readinessEvaluation(stack, {
+    config,
+    names,
+    topic,
+    tableName: table.tableName,
+    tableArn: table.tableArn,
+    healthCheckId: config.dns ? usePrimaryHealthCheckId(stack, names, Dns) : undefined,
+  });
+
   const logGroup = `/aws/vendedlogs/states/${names.stateMachine}`;
   const dashboard = new cloudwatch.Dashboard(stack, "Dashboard", {
     dashboardName: Ops.dashboardName(config.stage),
@@ -152,6 +164,7 @@ export function Operations({ stack, app }: StackContext) {
       height: 3,
     }),
   );
+  dashboard.addWidgets(...readiness.widgets);
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: `Primary ${config.application.healthPath}: failed checks and consecutive failures`,

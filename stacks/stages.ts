@@ -30,6 +30,7 @@ export const allowExampleValuesVariable = "PILOT_LIGHT_ALLOW_EXAMPLE_VALUES";
 
 export function stageConfig(stage: string, options: { allowExampleValues?: boolean } = {}): Stage.StageConfig {
   const config = Stage.resolveStageConfig(stage, stages);
+  Stage.refuseSharedRegistryReplication(stage, stages);
   if (!(options.allowExampleValues ?? process.env[allowExampleValuesVariable] === "1")) Stage.refuseExampleValues(stage, config);
   return config;
 }

@@ -250,6 +250,12 @@ describe("outcome and notifications", () => {
     expect(messages[2]!.body).toMatch(/What to change:\n {2}- preflight refused: lag 300 s; or find the write burst/);
   });
 
+  it("names the health path the drill verified (the stage's own), not a fixed one", () => {
+    const drill = { ...state, run: { ...state.run, mode: "drill" as const }, health: { url: "https://eu-central-1.shop.io/healthz", status: 200, verifiedAt: "2026-01-01T03:05:12.000Z", latencyMs: 40 } };
+    const body = Failover.Notifications.succeeded(drill, Failover.summarizeOutcome(drill, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives), "prod").body;
+    expect(body).toContain("reached its full size and answered /healthz, then went back to pilot light");
+  });
+
   it("starts verification when the slower of promotion and scaling finished", () => {
     const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
     expect(o.phases.find((p) => p.name === "VerifyDrHealth")).toEqual({ name: "VerifyDrHealth", startedAt: "2026-01-01T03:05:10.000Z", endedAt: "2026-01-01T03:05:12.000Z" });

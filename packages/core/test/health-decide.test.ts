@@ -268,6 +268,12 @@ describe("a primary that stays mostly down", () => {
     expect(d.next.incident?.reason).toMatch(/^primary \/health.php passed 33 % of 12 checks in the last 60 min \(floor 50 %\)/);
     expect(d.start?.name).toBe("failover-primary-20261128T060000Z");
   });
+
+  it("names the stage's own health path in the incident's reason", () => {
+    const own = { ...evidence(false), url: "https://eu-west-1.shop.io/healthz" };
+    const d = written(Health.decide(watched(history("DDU", 12)), { tick, evidence: own, secondOpinion: confirms }, policy, now));
+    expect(d.next.incident?.reason).toMatch(/^primary \/healthz passed 33 % of 12 checks/);
+  });
 });
 
 describe("notifications that do not flood", () => {

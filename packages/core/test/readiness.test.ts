@@ -17,6 +17,8 @@ const db = (over: Partial<Readiness.DatabaseObservation> = {}): Readiness.Databa
   ...over,
 });
 
+const taskArn = "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7";
+
 /** A stage ready to fail over and back. */
 const healthy = (): Readiness.ReadinessObservation => ({
   stage: "prod",
@@ -25,6 +27,8 @@ const healthy = (): Readiness.ReadinessObservation => ({
   primary: ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: null, replication: null, parameterGroup: "pilot-light-prod-primary" })),
   replica: ok(db()),
   drImage: ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: true }),
+  drTask: ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: true } }),
+  drCapacity: { taskCount: 2, taskCpu: 1024, vcpuQuota: ok(6) },
   alerts: ["eu-west-1", "eu-central-1"].map((region) => ({
     region,
     topicArn: `arn:aws:sns:${region}:123456789012:pilot-light-prod-alerts`,
@@ -43,8 +47,25 @@ describe("readiness", () => {
   it("reports a stage ready when every check passes, one finding per check and region", () => {
     const r = Readiness.judgeReadiness(healthy(), now);
     expect(r.ready).toBe(true);
-    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"]);
+    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "dr-task-definition", "dr-quota", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"]);
     expect(r.findings.every((f) => f.action === undefined)).toBe(true);
+  });
+
+  it("passes a registry rule that sends the image's repository to the DR region (any repository, or a matching prefix)", () => {
+    for (const prefixes of [[], ["shop/"]]) {
+      const o = healthy();
+      o.imageReplication = { account: "123456789012", region: "eu-west-1", repository: "shop/web", rules: ok([{ destinations: [{ region: "eu-central-1", registryId: "123456789012" }], prefixes }]) };
+      expect(Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "image-replication")).toMatchObject({ ok: true });
+    }
+  });
+
+  it("passes permissions every step's role is allowed, counting what was simulated", () => {
+    const o = healthy();
+    o.permissions = ok([
+      { step: "PromoteReplica", role: "arn:aws:iam::123456789012:role/p", simulated: 4, denied: [] },
+      { step: "SwitchDns", role: "arn:aws:iam::123456789012:role/s", simulated: 2, denied: [] },
+    ]);
+    expect(Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "permissions")).toEqual({ check: "permissions", ok: true, detail: "2 failover steps' roles are allowed every action their grants name (6 action-resource pairs simulated)" });
   });
 
   it("leaves the health check out on a stage without DNS", () => {
@@ -61,6 +82,14 @@ describe("readiness", () => {
     ["replication in error", (o) => void (o.replica = ok(db({ replication: { status: "error", normal: false, message: "Error 1236 reading binlog" } }))), "replica-replicating", /read replication: error \(Error 1236 reading binlog\)/, /recreated/],
     ["the DR image missing from the DR registry", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: false })), "dr-image", /is not in eu-central-1's registry: the DR service cannot start/, /push the image again/],
     ["a DR task definition pulling from the primary region", (o) => void (o.drImage = ok({ uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-west-1", present: null })), "dr-image", /a failover would pull it from eu-west-1/, /deploy the stage again/],
+    ["a step's action refused by a Deny", (o) => void (o.permissions = ok([{ step: "FencePrimary", role: "arn:aws:iam::123456789012:role/fence", simulated: 5, denied: [{ action: "rds:ModifyDBParameterGroup", resource: "arn:aws:rds:eu-west-1:123456789012:pg:pilot-light-prod-primary", decision: "explicitDeny", by: "a Deny in lockdown" }] }])), "permissions", /step FencePrimary, role arn:aws:iam::123456789012:role\/fence, would be refused rds:ModifyDBParameterGroup on .*: explicitDeny \(a Deny in lockdown\)/, /a failover stops at FencePrimary/],
+    ["a step without a role", (o) => void (o.permissions = ok([{ step: "SwitchDns", role: null, simulated: 0, denied: [] }])), "permissions", /step SwitchDns: no execution role in the deployed Failover stack/, /deploy the stage again/],
+    ["a simulator it may not call", (o) => void (o.permissions = failed("AccessDenied: iam:SimulatePrincipalPolicy")), "permissions", /could not read the failover steps' roles/, /read access/],
+    ["a registry whose replication no longer sends the image to DR", (o) => void (o.imageReplication = { account: "123456789012", region: "eu-west-1", repository: "shop/web", rules: ok([{ destinations: [{ region: "eu-central-1", registryId: "123456789012" }], prefixes: ["blog/"] }]) }), "image-replication", /the registry in eu-west-1 has no replication rule sending shop\/web to eu-central-1/, /put-replication-configuration --region eu-west-1/],
+    ["an inactive DR task definition", (o) => void (o.drTask = ok({ arn: taskArn, status: "INACTIVE", executionRole: null })), "dr-task-definition", /web:7 is INACTIVE: ECS starts no new task from it/, /pnpm deploy:all --stage prod/],
+    ["a DR task definition whose execution role is gone", (o) => void (o.drTask = ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: false } })), "dr-task-definition", /execution role arn:aws:iam::123456789012:role\/web-execution does not exist/, /registers the task definition and its execution role/],
+    ["a Fargate quota below the scale-up", (o) => void (o.drCapacity = { taskCount: 4, taskCpu: 2048, vcpuQuota: ok(6) }), "dr-quota", /runs 4 tasks of 2 vCPU \(8 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 6/, /request-service-quota-increase --region eu-central-1 --service-code fargate --quota-code L-3032A538 --desired-value 8/],
+    ["a quota Service Quotas does not report", (o) => void (o.drCapacity.vcpuQuota = ok(null)), "dr-quota", /reports no Fargate On-Demand vCPU quota/, /Service Quotas console/],
     ["an unconfirmed subscription in the DR region", (o) => void (o.alerts[1]!.subscriptions = ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: false }])), "alerts", /eu-central-1: nobody is told \(1 pending confirmation: sre@shop.io\)/, /Subscription Confirmation" e-mail from eu-central-1/],
     ["one of two addresses unconfirmed in the primary region", (o) => void (o.alerts[0]!.subscriptions = ok([{ endpoint: "sre@shop.io", protocol: "email", confirmed: true }, { endpoint: "dba@shop.io", protocol: "email", confirmed: false }])), "alerts", /eu-west-1: dba@shop.io not confirmed \(1 confirmed\)/, /from eu-west-1/],
     ["no subscription at all", (o) => void (o.alerts[0]!.subscriptions = ok([])), "alerts", /eu-west-1: nobody is told \(no subscription\)/, /add alertEmails/],

@@ -97,3 +97,20 @@ describe("the example values stacks/stages.ts ships", () => {
     expect(Stage.exampleValues({ isDevelopment: false, alertEmails: ["me@myexample.com"] })).toEqual([]);
   });
 });
+
+describe("one registry replication configuration per registry", () => {
+  const replicating = { application: { image: { uri: image } } };
+  it("refuses a stage whose registry another stage also replicates from, naming both and the fix", () => {
+    const stages = { shop: replicating, blog: { application: { image: { uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog/web:2" } } } };
+    expect(() => Stage.refuseSharedRegistryReplication("shop", stages)).toThrow(Errors.ValidationError);
+    expect(() => Stage.refuseSharedRegistryReplication("shop", stages)).toThrow(/stage "shop" and "blog" both set the replication configuration of registry 123456789012 in eu-west-1[\s\S]*set application.image.replicate: false on the others/);
+  });
+
+  it("accepts stages that replicate from different registries, or only one of which replicates", () => {
+    const otherAccount = { application: { image: { uri: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1" } } };
+    const otherRegion = { application: { image: { uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web:1" } } };
+    const own = { application: { image: { uri: image, replicate: false } } };
+    expect(() => Stage.refuseSharedRegistryReplication("shop", { shop: replicating, a: otherAccount, b: otherRegion, c: own, d: {} })).not.toThrow();
+    expect(() => Stage.refuseSharedRegistryReplication("c", { shop: replicating, c: own })).not.toThrow();
+  });
+});

@@ -15,7 +15,8 @@ import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./c
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
-import { checkReadiness, formatReadiness, readinessClients, type ReadinessClients } from "./cli/readiness";
+import type { StepCatalogue } from "./cli/permissions";
+import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
 
 export interface Terminal {
   isInteractive: boolean;
@@ -37,6 +38,8 @@ export interface Dependencies {
   makeClients: (config: Stage.StageConfig) => Clients;
   /** Both regions' clients for `readiness` (default: readinessClients). */
   makeReadinessClients?: (config: Stage.StageConfig) => ReadinessClients;
+  /** The failover steps' grants as a template (default: rendered by CDK in process). */
+  stepCatalogue?: StepCatalogue;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -66,7 +69,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   if (invocation.command === "readiness") {
     // Reads only, with the operator's credentials, in both regions; needs no orchestrator stack.
-    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now);
+    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now, deps.stepCatalogue);
     terminal.print(invocation.json ? JSON.stringify(report, null, 2) : formatReadiness(report));
     return report.ready ? 0 : 1;
   }
@@ -87,9 +90,9 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   const json = (value: unknown) => terminal.print(JSON.stringify(value, null, 2));
   if (invocation.command === "status") {
-    const status = await gatherStatus(ctx);
-    if (invocation.json) json(status);
-    else terminal.print(formatStatus(status, now()));
+    const [status, readiness] = await Promise.all([gatherStatus(ctx), lastEvaluation(ctx)]);
+    if (invocation.json) json({ ...status, readiness });
+    else terminal.print(`${formatStatus(status, now())}\n\n${formatLastEvaluation(readiness, config, now())}`);
     return 0;
   }
   if (invocation.command === "close-incident") {

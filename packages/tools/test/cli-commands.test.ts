@@ -582,6 +582,45 @@ describe("errors an operator can act on", () => {
   });
 });
 
+describe("status: the scheduled readiness evaluation", () => {
+  beforeEach(() => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: "pilot-light-ops-replica", DBInstanceStatus: "available", ReadReplicaSourceDBInstanceIdentifier: "arn:src", BackupRetentionPeriod: 7 }] });
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [1] }] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: "pilot-light-ops-web", status: "ACTIVE", desiredCount: 0, runningCount: 0, pendingCount: 0 }] });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  });
+
+  it("shows the last evaluation's failing checks, each with what to do", async () => {
+    await dynamo.doc.send(new DeleteCommand({ TableName: table, Key: { pk: State.keys.readiness() } }));
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).toContain("Readiness (evaluated rate(30 minutes); now: pnpm dr readiness --stage ops)\n  NOT EVALUATED YET");
+
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: State.keys.readiness(), checkedAt: "2026-11-28T05:20:00.000Z", ready: false, checks: 14, failing: [{ check: "dr-quota", ok: false, detail: "a failover runs 2 tasks of 0.25 vCPU (0.5 vCPU) but the quota is 0", action: "aws service-quotas request-service-quota-increase ..." }] },
+      }),
+    );
+    const again = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], again, deps);
+    expect(again.output).toMatch(/NOT READY: last evaluation 2026-11-28T05:20:00Z \(10 min ago\), 1 of 14 checks failing\n {2}FAIL dr-quota: a failover runs 2 tasks[^\n]*\n {7}→ aws service-quotas request-service-quota-increase/);
+    expect(again.output).not.toContain("STALE: no evaluation");
+    const json = new FakeTerminal(false);
+    await run(["status", "--stage", "ops", "--json"], json, deps);
+    expect((JSON.parse(json.printed[0]!) as { readiness: unknown }).readiness).toMatchObject({ ok: true, value: { ready: false, checks: 14, failing: [{ check: "dr-quota" }] } });
+  });
+
+  it("says when the last evaluation is older than two schedule periods", async () => {
+    await dynamo.doc.send(new PutCommand({ TableName: table, Item: { pk: State.keys.readiness(), checkedAt: "2026-11-28T03:00:00.000Z", ready: true, checks: 14, failing: [] } }));
+    const terminal = new FakeTerminal(false);
+    await run(["status", "--stage", "ops"], terminal, deps);
+    expect(terminal.output).toContain("READY: last evaluation 2026-11-28T03:00:00Z (150 min ago), 0 of 14 checks failing");
+    expect(terminal.output).toContain("STALE: no evaluation for more than 60 minutes");
+    await dynamo.doc.send(new DeleteCommand({ TableName: table, Key: { pk: State.keys.readiness() } }));
+  });
+});
+
 describe("machine-readable output and progress", () => {
   it("prints status as JSON on stdout with --json, with the stage's targets", async () => {
     await seedHealth({ consecutiveFailures: 0, lastCheck: { ...failingCheck, ok: true } });

@@ -3,19 +3,26 @@
  * aws-sdk-client-mock: a ready stage exits 0; each seeded problem exits 1 with its finding and
  * what to do; a read that fails is a finding, not a crash. Stage dnsdemo (it has DNS).
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
+import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
+import { GetRoleCommand, IAMClient, NoSuchEntityException, SimulatePrincipalPolicyCommand, type EvaluationResult, type SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, type DBInstance, RDSClient } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Clients } from "../src/cli/aws";
 import { readinessClients } from "../src/cli/readiness";
 import { run, type Terminal } from "../src/dr";
+import { Readiness } from "@pilot-light/core";
+import { stageConfig } from "../../../stacks/stages";
+import { stepNames } from "../../../stacks/failover/steps";
+import { renderCatalogue } from "../src/cli/permissions";
 
 const account = "123456789012";
 const now = new Date("2026-12-07T10:00:00.000Z");
@@ -30,7 +37,20 @@ const mocks = {
   ecr: mockClient(ECRClient),
   ssm: mockClient(SSMClient),
   route53: mockClient(Route53Client),
+  iam: mockClient(IAMClient),
+  serviceQuotas: mockClient(ServiceQuotasClient),
+  cfn: mockClient(CloudFormationClient),
 };
+
+/** What IAM's simulator answers for a request: every action on every resource allowed, unless `refuse` says otherwise. */
+const simulator = (refuse: (action: string) => Partial<EvaluationResult> | undefined = () => undefined) => (input: SimulatePrincipalPolicyCommandInput) => ({
+  EvaluationResults: (input.ActionNames ?? []).flatMap((action) => (input.ResourceArns ?? ["*"]).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: "allowed" as const, ...refuse(action) }))),
+});
+const roleOf = (step: string) => `dnsdemo-pilot-light-Failover-${step}Role`;
+
+const taskDefinition = (over: Partial<TaskDefinition> = {}): { taskDefinition: TaskDefinition } => ({
+  taskDefinition: { taskDefinitionArn: "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7", status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role/dnsdemo-web-execution`, containerDefinitions: [{ name: "web", image }], ...over },
+});
 
 const database = (over: Partial<DBInstance>): DBInstance => ({
   DBInstanceStatus: "available",
@@ -57,7 +77,19 @@ function healthyAccount() {
     ],
   });
   mocks.ecs.on(DescribeServicesCommand, { cluster: "pilot-light-dnsdemo", services: ["pilot-light-dnsdemo-web"] }).resolves({ services: [{ serviceName: "pilot-light-dnsdemo-web", taskDefinition: "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7" }] });
-  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: "web", image }] } });
+  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves(taskDefinition());
+  mocks.iam.on(GetRoleCommand, { RoleName: "dnsdemo-web-execution" }).resolves({ Role: { RoleName: "dnsdemo-web-execution", Arn: `arn:aws:iam::${account}:role/dnsdemo-web-execution`, Path: "/", RoleId: "r", CreateDate: now } });
+  // An account that never raised the quota: GetServiceQuota has no applied value, the default answers.
+  mocks.serviceQuotas.on(GetServiceQuotaCommand).rejects(new NoSuchResourceException({ message: "The request failed because the specified service quota does not exist.", $metadata: {} }));
+  mocks.cfn.on(ListStackResourcesCommand, { StackName: "dnsdemo-pilot-light-Failover" }).resolves({
+    StackResourceSummaries: stepNames.flatMap((step) => [
+      { LogicalResourceId: `${step}ServiceRole0A1B2C3D`, ResourceType: "AWS::IAM::Role", PhysicalResourceId: roleOf(step), ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: now },
+      { LogicalResourceId: `${step}9F8E7D6C`, ResourceType: "AWS::Lambda::Function", PhysicalResourceId: `fn-${step}`, ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: now },
+    ]),
+  });
+  mocks.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { KmsMasterKeyId: `arn:aws:kms:eu-central-1:${account}:key/topic` } });
+  mocks.iam.on(SimulatePrincipalPolicyCommand).callsFake(simulator());
+  mocks.serviceQuotas.on(GetAWSDefaultServiceQuotaCommand, { ServiceCode: "fargate", QuotaCode: "L-3032A538" }).resolves({ Quota: { ServiceCode: "fargate", QuotaCode: "L-3032A538", Value: 6 } });
   mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["4f1c2d"] }] });
   for (const region of ["eu-west-1", "eu-central-1"]) {
     mocks.sns
@@ -86,9 +118,16 @@ class FakeTerminal implements Terminal {
   }
 }
 
+// The steps' grants rendered once for the file (CDK synthesizes the standalone template in process).
+let catalogue: object;
+beforeAll(() => {
+  catalogue = renderCatalogue("eu-central-1", "app.example.com");
+});
+
 const deps = {
   makeClients: (config: { drRegion: string }) => ({ sts: new STSClient({ region: config.drRegion }) }) as unknown as Clients,
   makeReadinessClients: readinessClients,
+  stepCatalogue: () => catalogue,
   now: () => now,
 };
 
@@ -105,9 +144,12 @@ describe("pnpm dr readiness", () => {
     const { code, output } = await readiness();
     expect(output).toMatch(/^Readiness of stage dnsdemo at 2026-12-07T10:00:00.000Z: READY/);
     expect(output).not.toContain("FAIL");
+    // The figure docs/runbook.md gives for a stage with DNS.
+    expect(output).toMatch(/ok {3}permissions +19 failover steps' roles are allowed every action their grants name \(59 action-resource pairs simulated\)/);
     expect(code).toBe(0);
     const sent = Object.values(mocks).flatMap((m) => m.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name));
-    expect(sent.filter((name) => !/^(Describe|List|Get)/.test(name))).toEqual([]);
+    // IAM's policy simulator evaluates; it changes nothing.
+    expect(sent.filter((name) => !/^(Describe|List|Get|SimulatePrincipalPolicy)/.test(name))).toEqual([]);
     expect(mocks.sns.commandCalls(ListSubscriptionsByTopicCommand).map((c) => c.args[0].input.TopicArn).sort()).toEqual([
       `arn:aws:sns:eu-central-1:${account}:pilot-light-dnsdemo-alerts`,
       `arn:aws:sns:eu-west-1:${account}:pilot-light-dnsdemo-alerts`,
@@ -119,6 +161,12 @@ describe("pnpm dr readiness", () => {
     ["no replica", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-replica" }).rejects(Object.assign(new Error("DBInstance pilot-light-dnsdemo-replica not found."), { name: "DBInstanceNotFoundFault" })), /FAIL replica +no DR database in eu-central-1/],
     ["the DR image missing", () => mocks.ecr.on(DescribeImagesCommand).rejects(new ImageNotFoundException({ message: "not found", $metadata: {} })), /FAIL dr-image +.*is not in eu-central-1's registry: the DR service cannot start/],
     ["a DR task definition pulling from the primary region", () => mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: "web", image: `${account}.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2` }] } }), /FAIL dr-image +.*a failover would pull it from eu-west-1/],
+    ["an inactive DR task definition", () => mocks.ecs.on(DescribeTaskDefinitionCommand).resolves(taskDefinition({ status: "INACTIVE" })), /FAIL dr-task-definition +arn:aws:ecs:eu-central-1:123456789012:task-definition\/web:7 is INACTIVE[\s\S]*→ deploy the stage again/],
+    ["a DR execution role deleted", () => mocks.iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: "The role with name dnsdemo-web-execution cannot be found.", $metadata: {} })), /FAIL dr-task-definition +.*execution role arn:aws:iam::123456789012:role\/dnsdemo-web-execution does not exist/],
+    ["a Fargate quota lowered below the scale-up", () => mocks.serviceQuotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 0.25 } }), /FAIL dr-quota +a failover runs 2 tasks of 0.25 vCPU \(0.5 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 0.25[\s\S]*→ aws service-quotas request-service-quota-increase --region eu-central-1/],
+    ["a Deny attached to a step's role", () => mocks.iam.on(SimulatePrincipalPolicyCommand, { PolicySourceArn: `arn:aws:iam::${account}:role/${roleOf("PromoteReplica")}` }).callsFake(simulator((a) => (a === "rds:PromoteReadReplica" ? { EvalDecision: "explicitDeny", MatchedStatements: [{ SourcePolicyId: "no-promotions" }] } : undefined))), /FAIL permissions +step PromoteReplica, role arn:aws:iam::123456789012:role\/dnsdemo-pilot-light-Failover-PromoteReplicaRole, would be refused rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-dnsdemo-replica: explicitDeny \(a Deny in no-promotions\)[\s\S]*→ a failover stops at PromoteReplica/],
+    ["an organization SCP refusing a step's action", () => mocks.iam.on(SimulatePrincipalPolicyCommand, { PolicySourceArn: `arn:aws:iam::${account}:role/${roleOf("SwitchDns")}` }).callsFake(simulator((a) => (a === "route53:ChangeResourceRecordSets" ? { EvalDecision: "implicitDeny", OrganizationsDecisionDetail: { AllowedByOrganizations: false } } : undefined))), /FAIL permissions +step SwitchDns.*route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone\/Z0123456789EXAMPLE: implicitDeny \(an organization SCP\)/],
+    ["a step's role missing from the deployed stack", () => mocks.cfn.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] }), /FAIL permissions +step AcquireLock: no execution role in the deployed Failover stack/],
     ["an unconfirmed e-mail in the DR region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-central-1:${account}:pilot-light-dnsdemo-alerts` }).resolves({ Subscriptions: [{ Endpoint: "oncall@example.com", Protocol: "email", SubscriptionArn: "PendingConfirmation" }] }), /FAIL alerts +eu-central-1: nobody is told \(1 pending confirmation: oncall@example.com\)/],
     ["no health check", () => mocks.ssm.on(GetParameterCommand).rejects(Object.assign(new Error("missing"), { name: "ParameterNotFound" })), /FAIL health-check +no Route 53 health check on the primary/],
     ["a primary on a default parameter group", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "default.mysql8.4" }] })] }), /FAIL fence-parameter-group +pilot-light-dnsdemo-primary uses default.mysql8.4[\s\S]*→ give it its own group: aws rds create-db-parameter-group --region eu-west-1/],
@@ -132,6 +180,16 @@ describe("pnpm dr readiness", () => {
     expect(code).toBe(1);
   });
 
+  it("asks the simulator about each step's own grants, on the stage's resources, with the rows its conditions allow", async () => {
+    await readiness();
+    const calls = mocks.iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input);
+    const promote = calls.find((c) => c.ActionNames?.includes("rds:PromoteReadReplica"));
+    expect(promote).toMatchObject({ PolicySourceArn: `arn:aws:iam::${account}:role/${roleOf("PromoteReplica")}`, ResourceArns: [`arn:aws:rds:eu-central-1:${account}:db:pilot-light-dnsdemo-replica`] });
+    const lock = calls.find((c) => c.PolicySourceArn?.endsWith(roleOf("AcquireLock")) && c.ActionNames?.includes("dynamodb:PutItem"));
+    expect(lock?.ContextEntries).toEqual([{ ContextKeyName: "dynamodb:LeadingKeys", ContextKeyValues: ["LOCK#failover"], ContextKeyType: "stringList" }]);
+    expect(calls.some((c) => c.PolicySourceArn?.endsWith(roleOf("ValidateInput")))).toBe(false);
+  });
+
   it("prints the findings as JSON with --json", async () => {
     mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "PendingDeletion" } });
     const { code, output } = await readiness("--json");
@@ -139,5 +197,28 @@ describe("pnpm dr readiness", () => {
     expect(report.ready).toBe(false);
     expect(report.findings.filter((f) => !f.ok).map((f) => f.check)).toEqual(["kms-keys"]);
     expect(code).toBe(1);
+  });
+});
+
+describe("a prebuilt image's registry replication", () => {
+  const config = stageConfig("dnsdemo");
+  const target = { ...Readiness.targetOf(config), image: { account, region: "eu-west-1", repository: "shop/web" } };
+  const judge = async () => Readiness.judgeReadiness(await Readiness.observeReadiness(readinessClients(config), target, account), now).findings.find((f) => f.check === "image-replication");
+
+  it("reads the primary region's registry and passes a rule that sends the repository to DR", async () => {
+    mocks.ecr.on(DescribeRegistryCommand).resolves({ registryId: account, replicationConfiguration: { rules: [{ destinations: [{ region: "eu-central-1", registryId: account }], repositoryFilters: [{ filter: "shop/", filterType: "PREFIX_MATCH" }] }] } });
+    expect(await judge()).toMatchObject({ ok: true });
+    const call = mocks.ecr.commandCalls(DescribeRegistryCommand)[0]!;
+    expect(await call.thisValue.config.region()).toBe("eu-west-1");
+  });
+
+  it("reports a configuration another stage replaced (its rule sends only its own repository)", async () => {
+    mocks.ecr.on(DescribeRegistryCommand).resolves({ registryId: account, replicationConfiguration: { rules: [{ destinations: [{ region: "eu-central-1", registryId: account }], repositoryFilters: [{ filter: "blog/web", filterType: "PREFIX_MATCH" }] }] } });
+    expect(await judge()).toMatchObject({ ok: false, detail: expect.stringMatching(/no replication rule sending shop\/web to eu-central-1/) });
+  });
+
+  it("reads no registry for a stage that builds its image (CDK publishes it to each region)", async () => {
+    await Readiness.observeReadiness(readinessClients(config), Readiness.targetOf(config), account);
+    expect(mocks.ecr.commandCalls(DescribeRegistryCommand)).toEqual([]);
   });
 });

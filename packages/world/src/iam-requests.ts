@@ -158,6 +158,18 @@ export const requestModels: Record<string, Model> = {
   // DeleteBucketReplication is authorised as s3:PutReplicationConfiguration (S3 API Reference).
   "s3:DeleteBucketReplication": (i) => [{ action: "s3:PutReplicationConfiguration", on: { type: "bucket", vars: { BucketName: str(i.Bucket) } } }],
   "lambda:Invoke": (i) => [{ action: "lambda:InvokeFunction", on: { type: "function", vars: { FunctionName: lastPart(i.FunctionName, ":") } } }],
+  // The readiness evaluation's reads (packages/core/src/readiness/observe.ts).
+  "sns:ListSubscriptionsByTopic": (i) => [{ action: "sns:ListSubscriptionsByTopic", arn: str(i.TopicArn) }],
+  "kms:DescribeKey": (i) => [{ action: "kms:DescribeKey", ...(str(i.KeyId).startsWith("arn:") ? { arn: str(i.KeyId) } : { on: { type: "key", vars: { KeyId: str(i.KeyId) } } }) }],
+  "ecr:DescribeImages": (i) => [{ action: "ecr:DescribeImages", on: { type: "repository", vars: { RepositoryName: str(i.repositoryName) } } }],
+  // Wildcard-only in the Service Authorization Reference.
+  "ecr:DescribeRegistry": () => [{ action: "ecr:DescribeRegistry" }],
+  // IAM is global: its ARNs name no region. A role's path is part of its ARN, not of RoleName.
+  "iam:GetRole": (i) => [{ action: "iam:GetRole", on: { type: "role", vars: { RoleNameWithPath: str(i.RoleName) } } }],
+  "servicequotas:GetServiceQuota": (i) => [{ action: "servicequotas:GetServiceQuota", on: { type: "quota", vars: { ServiceCode: str(i.ServiceCode), QuotaCode: str(i.QuotaCode) } } }],
+  // Wildcard-only in the Service Authorization Reference.
+  "servicequotas:GetAWSDefaultServiceQuota": () => [{ action: "servicequotas:GetAWSDefaultServiceQuota" }],
+  "ssm:GetParameter": (i) => [{ action: "ssm:GetParameter", on: { type: "parameter", vars: { ParameterNameWithoutLeadingSlash: str(i.Name).replace(/^\//, "") } } }],
   "dynamodb:GetItem": item("dynamodb:GetItem", (i) => i.Key),
   "dynamodb:PutItem": item("dynamodb:PutItem", (i) => i.Item),
   "dynamodb:UpdateItem": item("dynamodb:UpdateItem", (i) => i.Key),

@@ -119,9 +119,14 @@ export function functionRoles(template: CfnTemplateJson, r: Resolution): Functio
 /**
  * The standalone failover template's parameters (stacks/failover/standalone.ts) bound to a
  * pilot-light world's resources: its state table, databases, services, parameter groups,
- * executions, secret, zone and alerts topic (encrypted with `topicKeyArn`).
+ * executions, secret, zone and alerts topic (encrypted with `topicKeyArn`). `pnpm dr readiness`
+ * binds them to a deployed stage's resources the same way (packages/tools/src/cli/permissions.ts).
  */
-export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, topicKeyArn: string): Record<string, string> {
+export function standaloneFailoverRefs(
+  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "secretName" | "hostedZoneId" | "topicArn">,
+  tableName: string,
+  topicKeyArn: string,
+): Record<string, string> {
   const account = ids.replicaArn.split(":")[4] ?? "";
   const stateMachineName = ids.stateMachineArn.split(":").pop() ?? "";
   return {

@@ -75,6 +75,20 @@ describe("emulated world", () => {
     }
   });
 
+  it("answers the stage's own health path, and nothing on another path", async () => {
+    const { world, ids, ecs } = setup();
+    const health = await startHealthServer(world, "/healthz");
+    try {
+      await ecs.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, desiredCount: 2 }));
+      world.clock.advance(70);
+      expect(health.url(ids.drRegion)).toMatch(/\/eu-central-1\/healthz$/);
+      expect((await fetch(health.url(ids.drRegion))).status).toBe(200);
+      expect((await fetch(health.url(ids.drRegion).replace(/healthz$/, "health.php"))).status).toBe(404);
+    } finally {
+      await health.close();
+    }
+  });
+
   it("fails exactly as many attempts as an injected fault says, and logs every attempt", async () => {
     const { world, ids } = setup();
     world.inject({ api: "rds:DescribeDBInstances", error: "ThrottlingException", times: 1 });

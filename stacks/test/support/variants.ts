@@ -35,6 +35,7 @@ const switchingSettings = {
     failoverAttempts: 2,
   },
   alertEmails: ["oncall@example.com", "dba@example.com"],
+  readinessSchedule: "rate(1 hour)",
   sizes: { dbInstanceClass: "db.r6g.large", dbAllocatedStorageGiB: 30, taskCpu: 512, taskMemoryMiB: 1024 },
   rpoBudgetSeconds: 300,
   rtoTargetSeconds: 900,

@@ -104,7 +104,7 @@ export function decideTopology(
           "stop writes: scale the DR service to 0 and wait until no task runs (write downtime starts)",
           "wait until the primary replica has executed exactly up to the DR database's binary log position, which no longer moves",
           "seal the DR database: read its position one last time (it must not have moved) and rename it aside, so nothing can write to it",
-          "promote the primary replica (the point of no return), then verify /health.php answers from a writable database",
+          "promote the primary replica (the point of no return), then verify its health path answers from a writable database",
           options.dnsConfigured && options.switchDns ? "restore the PRIMARY DNS record to the primary load balancer with its health check (write downtime ends at INSYNC)" : "leave DNS as it is",
           "re-protect the other way: create a replica of the primary in the DR region, remove the reverse bucket replication, replicate the secret to DR again",
         ];

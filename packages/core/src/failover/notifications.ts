@@ -4,6 +4,7 @@
  * Pure functions of the execution state.
  */
 import type { Notification } from "../notify";
+import { healthPathOf } from "../health/contract";
 import { describeCause, failedStepOf, type Outcome } from "./outcome";
 import type { Assessment, FailoverState } from "./state";
 import { describeTargets } from "./targets";
@@ -56,7 +57,7 @@ export function succeeded(state: FailoverState, outcome: Outcome, stage: string)
   };
   const body = drill
     ? [
-        `DR drill ${run.incidentId} succeeded: the DR service reached its full size and answered /health.php, then went back to pilot light.`,
+        `DR drill ${run.incidentId} succeeded: the DR service reached its full size and answered ${state.health ? healthPathOf(state.health.url) : "its health path"}, then went back to pilot light.`,
         `Time to DR serving: ${outcome.rtoSeconds ?? "?"} s.`,
         ...judgement(outcome),
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
@@ -108,7 +109,7 @@ export function failed(state: FailoverState, assessment: Assessment, stage: stri
       kind: `${run.mode}.stood-down`,
       subject: subject(stage, `${what} stood down at ${step}: the primary answers again (${run.incidentId})`),
       body: [
-        `${what} ${run.incidentId} stood down at step ${step}: the primary answered /health.php again just before the promotion.`,
+        `${what} ${run.incidentId} stood down at step ${step}: the primary answered its health path again just before the promotion.`,
         describeCause(failure.cause),
         `Done: ${assessment.detail}. ${restoreLine}`,
         "Nothing was promoted; DNS was not touched; the failover lock is released.",
@@ -123,7 +124,7 @@ export function failed(state: FailoverState, assessment: Assessment, stage: stri
         `${what} ${run.incidentId} stopped at step ${step} and NEEDS AN OPERATOR.`,
         `Error: ${failure.error}: ${describeCause(failure.cause)}`,
         `Done: ${assessment.detail}. A promotion cannot be undone, so nothing was rolled back.`,
-        "Remains: finish the steps after the failed one by hand (see docs/failover.md, \"NeedsOperator\"): make the DR service healthy at full size, check /health.php, point DNS at DR, fence the old primary.",
+        "Remains: finish the steps after the failed one by hand (see docs/failover.md, \"NeedsOperator\"): make the DR service healthy at full size, check its health path (the stage's application.healthPath), point DNS at DR, fence the old primary.",
         ...(outcome ? judgement(outcome) : []),
       ]
     : [

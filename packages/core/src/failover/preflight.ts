@@ -77,14 +77,14 @@ export function assessPreflight(run: Run, obs: PreflightObservations, s: Preflig
     run.mode === "drill"
       ? [
           `scale DR service ${obs.service?.service ?? "?"} from ${obs.service?.desired ?? "?"} to ${s.drTaskCount} tasks against the read replica`,
-          "verify the DR ALB's /health.php",
+          "verify the DR ALB's health path",
           `scale back to the pilot-light count ${s.pilotTaskCount} (also if a step fails)`,
           "no promotion, no DNS change",
         ]
       : [
           alreadyPromoted ? `database ${replica?.identifier} is already promoted: nothing to promote` : `promote replica ${replica?.identifier ?? "?"} and wait until writable`,
           `scale DR service ${obs.service?.service ?? "?"} from ${obs.service?.desired ?? "?"} to ${s.drTaskCount} tasks and wait for ${s.drTaskCount} healthy targets (in parallel)`,
-          "verify the DR ALB's /health.php",
+          "verify the DR ALB's health path",
           willSwitch ? "pin the DNS record's PRIMARY entry to the DR ALB and wait for INSYNC" : "leave DNS to the Route 53 health checks",
           "fence the old primary service (desired 0, best effort)",
           "record timings and the RPO estimate",

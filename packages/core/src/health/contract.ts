@@ -63,3 +63,12 @@ function snippet(text: string): string {
   if (flat.length === 0) return "(empty)";
   return JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat);
 }
+
+/** The path of a health URL (the stage's application.healthPath, as a check probed it); the URL itself if it does not parse. */
+export function healthPathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}

@@ -7,7 +7,7 @@
  * Every attempt's execution name and input are fixed in the write that claims its first start.
  */
 import { ValidationError, TerminalError } from "../errors";
-import type { ProbeResult } from "./contract";
+import { healthPathOf, type ProbeResult } from "./contract";
 import type { AttemptRecord, ClosedIncident, Evidence, FailoverRequest, HealthState, Incident, Outgoing, Resolution } from "./model";
 import type { SecondOpinion } from "./second-opinion";
 import type { Arming } from "./arming";
@@ -430,10 +430,12 @@ function openIncident(
   lastHealthyAt: string | undefined,
 ): Incident {
   const id = incidentIdFor(target, observation.tick);
+  // The stage's health path, as the check probed it (application.healthPath).
+  const path = healthPathOf(observation.evidence.url);
   const why =
     trigger === "consecutive"
-      ? `${target} /health.php failed ${failures} consecutive checks (threshold ${policy.failureThreshold})`
-      : `${target} /health.php passed ${Math.round(availability(recent))} % of ${recent.length} checks in the last ${policy.availability.windowMinutes} min (floor ${policy.availability.minPercent} %)`;
+      ? `${target} ${path} failed ${failures} consecutive checks (threshold ${policy.failureThreshold})`
+      : `${target} ${path} passed ${Math.round(availability(recent))} % of ${recent.length} checks in the last ${policy.availability.windowMinutes} min (floor ${policy.availability.minPercent} %)`;
   const reason = clip(`${why}; last check at ${observation.evidence.at}: ${summarize(observation.evidence)}`, 300);
   const base = { id, openedAt: now.toISOString(), reason, trigger, attempt: 1, startAttempts: 0, history: [], ...(lastHealthyAt ? { lastHealthyAt } : {}) };
   const arming = observation.arming;
@@ -577,7 +579,7 @@ function withheldBody(incident: Incident, opinion: SecondOpinion, evidence: Evid
     ...evidenceLines(evidence),
     `But the second opinion disagrees: ${opinion.detail}.`,
     "A failover promotes the replica and cannot be undone, so none was started. A primary that is down for the monitor but up for the rest of the",
-    "internet is a problem between the DR region and the primary (a network partition), or in what only the monitor checks (the /health.php body).",
+    "internet is a problem between the DR region and the primary (a network partition), or in what only the monitor checks (the health path's body).",
     "The monitor asks again at every failed check and fails over once the health checkers agree. To fail over anyway: docs/runbook.md.",
   ].join("\n");
 }

@@ -1,10 +1,12 @@
 /**
  * Readiness: whether a failover and a failback could run now, judged from what the account
- * shows (gathered by `pnpm dr readiness`, packages/tools/src/cli/readiness.ts). Pure: each check
- * turns one observation into a finding that says what is wrong and what to do. Covers what does
- * not depend on where the orchestrator runs: the replica, the DR image, who is told, Route 53's
- * health check, the fence's and the seal's parameter groups, the KMS keys.
+ * shows (read by ./observe.ts for `pnpm dr readiness` and the scheduled evaluation). Pure: each
+ * check turns one observation into a finding that says what is wrong and what to do: the
+ * replica, the DR image and task definition, the DR region's Fargate quota, who is told, Route
+ * 53's health check, the fence's and the seal's parameter groups, the KMS keys.
  */
+export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
+export * from "./evaluation";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -33,15 +35,39 @@ export interface ReadinessObservation {
   replica: Read<DatabaseObservation | null>;
   /** The image the DR service's task definition runs, and whether the DR registry holds it. */
   drImage: Read<{ uri: string; registryRegion: string | null; present: boolean | null }>;
+  /** The DR service's task definition: ECS starts only an ACTIVE one, with an execution role that exists. */
+  drTask: Read<{ arn: string; status: string; executionRole: { arn: string; exists: boolean } | null }>;
+  /** What a failover scales the DR service to, and the DR region's Fargate On-Demand vCPU quota (null: not reported). */
+  drCapacity: { taskCount: number; taskCpu: number; vcpuQuota: Read<number | null> };
+  /**
+   * A prebuilt image's registry (primary region) and its replication rules (prefixes: the
+   * repository filters; none means every repository). Absent for a Dockerfile build, which CDK
+   * publishes to each region itself.
+   */
+  imageReplication?: { account: string; region: string; repository: string; rules: Read<{ destinations: { region: string; registryId: string }[]; prefixes: string[] }[]> };
   /** Each region's alert topic and its subscriptions. */
   alerts: { region: string; topicArn: string; subscriptions: Read<{ endpoint: string; protocol: string; confirmed: boolean }[]> }[];
   /** Route 53's health check on the primary; undefined on a stage without DNS. */
   healthCheck?: Read<{ id: string; reports: { region: string; status: string; checkedAt?: string | undefined }[] } | null>;
   /** The KMS keys the databases use. */
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
+  /**
+   * Each failover step's deployed role, asked with iam:SimulatePrincipalPolicy about every action
+   * its grants name (`pnpm dr readiness` only: packages/tools/src/cli/permissions.ts).
+   * role null: no role for the step in the deployed stack.
+   */
+  permissions?: Read<StepPermissions[]>;
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"] as const;
+export interface StepPermissions {
+  step: string;
+  role: string | null;
+  simulated: number;
+  /** What the simulation did not allow, and what decided it (an SCP, a permissions boundary, a Deny in a policy). */
+  denied: { action: string; resource: string; decision: string; by: string | null }[];
+}
+
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "permissions"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -65,11 +91,15 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
   const findings = [
     ...replicaFindings(o),
     drImageFinding(o),
+    ...(o.imageReplication ? [imageReplicationFinding(o.imageReplication, o.drRegion)] : []),
+    drTaskFinding(o),
+    drQuotaFinding(o),
     ...o.alerts.map(alertFinding),
     ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now)] : []),
     parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
     parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
     kmsFinding(o.kmsKeys),
+    ...(o.permissions ? permissionFindings(o.permissions) : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
 }
@@ -120,6 +150,48 @@ function drImageFinding(o: ReadinessObservation): Finding {
     return { check: "dr-image", ok: false, detail: `${uri} is not in ${o.drRegion}'s registry: the DR service cannot start`, action: "push the image again after the replication rule exists (ECR replicates pushes made after it), or check the registry's replication configuration" };
   }
   return { check: "dr-image", ok: true, detail: `${uri} is in ${o.drRegion}'s registry` };
+}
+
+function imageReplicationFinding(r: NonNullable<ReadinessObservation["imageReplication"]>, drRegion: string): Finding {
+  const check = "image-replication";
+  if (!r.rules.ok) return unreadable(check, `the replication configuration of the registry in ${r.region}`, r.rules.error);
+  const covers = r.rules.value.some((rule) => rule.destinations.some((d) => d.region === drRegion && d.registryId === r.account) && (rule.prefixes.length === 0 || rule.prefixes.some((p) => r.repository.startsWith(p))));
+  if (!covers) {
+    return {
+      check,
+      ok: false,
+      detail: `the registry in ${r.region} has no replication rule sending ${r.repository} to ${drRegion}: new pushes will not reach the DR registry (ECR keeps one configuration per registry; another stage's deploy or a tool may have replaced it)`,
+      action: `deploy the stage again (its primary Compute stack sets the rule), or, with application.image.replicate: false, add a rule for ${r.repository} to ${drRegion} to the registry's configuration (aws ecr put-replication-configuration --region ${r.region}); then push the image again`,
+    };
+  }
+  return { check, ok: true, detail: `the registry in ${r.region} replicates ${r.repository} to ${drRegion}` };
+}
+
+function drTaskFinding(o: ReadinessObservation): Finding {
+  const check = "dr-task-definition";
+  if (!o.drTask.ok) return unreadable(check, `the DR service's task definition in ${o.drRegion}`, o.drTask.error);
+  const { arn, status, executionRole } = o.drTask.value;
+  const redeploy = `deploy the stage again (pnpm deploy:all --stage ${o.stage}): its DR Compute stack registers the task definition and its execution role`;
+  if (status !== "ACTIVE") return { check, ok: false, detail: `${arn} is ${status}: ECS starts no new task from it, so the scale-up would fail`, action: redeploy };
+  if (executionRole && !executionRole.exists) return { check, ok: false, detail: `${arn}: its execution role ${executionRole.arn} does not exist: ECS could not pull the image or read the secrets`, action: redeploy };
+  return { check, ok: true, detail: `${arn} is ACTIVE${executionRole ? `, execution role ${executionRole.arn} exists` : ""}` };
+}
+
+function drQuotaFinding(o: ReadinessObservation): Finding {
+  const check = "dr-quota";
+  const { taskCount, taskCpu, vcpuQuota } = o.drCapacity;
+  if (!vcpuQuota.ok) return unreadable(check, `the Fargate On-Demand vCPU quota in ${o.drRegion}`, vcpuQuota.error);
+  const needed = (taskCount * taskCpu) / 1024;
+  if (vcpuQuota.value === null) return { check, ok: false, detail: `Service Quotas reports no Fargate On-Demand vCPU quota in ${o.drRegion}`, action: `look it up in the Service Quotas console (${o.drRegion}, AWS Fargate, L-3032A538)` };
+  if (vcpuQuota.value < needed) {
+    return {
+      check,
+      ok: false,
+      detail: `a failover runs ${taskCount} tasks of ${taskCpu / 1024} vCPU (${needed} vCPU) but the Fargate On-Demand vCPU quota in ${o.drRegion} is ${vcpuQuota.value}`,
+      action: `aws service-quotas request-service-quota-increase --region ${o.drRegion} --service-code fargate --quota-code L-3032A538 --desired-value ${Math.ceil(needed)} (or lower drTaskCount)`,
+    };
+  }
+  return { check, ok: true, detail: `a failover needs ${needed} Fargate vCPU in ${o.drRegion}, the quota is ${vcpuQuota.value} (shared with the region's other Fargate tasks)` };
 }
 
 function alertFinding(a: ReadinessObservation["alerts"][number]): Finding {
@@ -173,4 +245,25 @@ function kmsFinding(keys: ReadinessObservation["kmsKeys"]): Finding {
     return { check: "kms-keys", ok: false, detail: `KMS keys not usable: ${problems.join("; ")}`, action: "enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion): an encrypted database whose key is disabled cannot be promoted or restored" };
   }
   return { check: "kms-keys", ok: true, detail: `${keys.length} KMS key${keys.length === 1 ? "" : "s"} enabled` };
+}
+
+function permissionFindings(p: Read<StepPermissions[]>): Finding[] {
+  const check = "permissions";
+  if (!p.ok) return [unreadable(check, "the failover steps' roles and their simulated permissions", p.error)];
+  const failing = p.value.flatMap((s): Finding[] => {
+    if (!s.role) return [{ check, ok: false, detail: `step ${s.step}: no execution role in the deployed Failover stack`, action: "deploy the stage again (pnpm deploy:all): the Failover stack creates each step's function and role" }];
+    if (s.denied.length === 0) return [];
+    const denied = s.denied.map((d) => `${d.action} on ${d.resource}: ${d.decision}${d.by ? ` (${d.by})` : ""}`);
+    return [
+      {
+        check,
+        ok: false,
+        detail: `step ${s.step}, role ${s.role}, would be refused ${denied.join("; ")}`,
+        action: `a failover stops at ${s.step}: remove what refuses it (the Deny statement, permissions boundary or organization SCP named), or deploy the stage again if the role lost its grants (stacks/failover/grants.ts)`,
+      },
+    ];
+  });
+  if (failing.length > 0) return failing;
+  const simulated = p.value.reduce((n, s) => n + s.simulated, 0);
+  return [{ check, ok: true, detail: `${p.value.length} failover steps' roles are allowed every action their grants name (${simulated} action-resource pairs simulated)` }];
 }

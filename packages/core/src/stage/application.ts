@@ -5,6 +5,7 @@
  * (docs/health-contract.md), its environment and secrets. Defaults: packages/web-app as today.
  */
 import * as z from "zod";
+import { ValidationError } from "../errors";
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -101,3 +102,31 @@ export const ApplicationConfig = z
   });
 
 export type ApplicationConfig = z.infer<typeof ApplicationConfig>;
+
+/**
+ * The registry whose replication configuration a stage's deploy sets (a prebuilt image with
+ * `replicate` on), as "<account> <region>"; undefined for a stage that sets none.
+ */
+function replicatedRegistry(settings: { application?: { image?: { uri?: string; replicate?: boolean } | { directory?: string } } }): string | undefined {
+  const image = settings.application?.image;
+  if (!image || !("uri" in image) || !image.uri || image.replicate === false) return undefined;
+  const parsed = parseEcrImageUri(image.uri);
+  return parsed ? `${parsed.account} ${parsed.region}` : undefined;
+}
+
+/**
+ * Refuses a stage that would replace another stage's registry replication configuration:
+ * `AWS::ECR::ReplicationConfiguration` is one per registry (account and region) and each deploy
+ * writes it whole, so two stages replicating from one registry undo each other's rule and the
+ * DR region stops receiving one stage's pushes. Judged over the stages of stacks/stages.ts.
+ */
+export function refuseSharedRegistryReplication(stage: string, perStage: Record<string, unknown>): void {
+  const registry = replicatedRegistry((perStage[stage] ?? {}) as Parameters<typeof replicatedRegistry>[0]);
+  if (!registry) return;
+  const others = Object.entries(perStage).filter(([name, settings]) => name !== stage && replicatedRegistry(settings as Parameters<typeof replicatedRegistry>[0]) === registry).map(([name]) => name);
+  if (others.length === 0) return;
+  const [account, region] = registry.split(" ");
+  throw new ValidationError(
+    `stage "${stage}" and ${others.map((o) => `"${o}"`).join(", ")} both set the replication configuration of registry ${account} in ${region} (application.image.replicate): ECR keeps one per registry and each deploy replaces it whole, so the last deploy would stop the other stage's images reaching its DR region. Keep replicate on one stage, set application.image.replicate: false on the others and add their repositories to that registry's rules yourself (docs/deploy.md, "Your own application"); pnpm dr readiness checks each stage's rule.`,
+  );
+}

@@ -9,7 +9,7 @@ import { ValidationError } from "../errors";
 import { ApplicationConfig, parseEcrImageUri } from "./application";
 
 export { exampleValues, refuseExampleValues } from "./examples";
-export { ApplicationConfig, ecrImageUriIn, parseEcrImageUri, reservedEnvironment, type EcrImage } from "./application";
+export { ApplicationConfig, ecrImageUriIn, parseEcrImageUri, refuseSharedRegistryReplication, reservedEnvironment, type EcrImage } from "./application";
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const Region = z.string().regex(regionPattern, "must be an AWS region name such as eu-west-1");
@@ -106,6 +106,8 @@ export const StageSettings = z
     alertEmails: z.array(z.email("must be an e-mail address")).default([]),
     dns: DnsConfig.optional(),
     health: HealthConfig.default(HealthConfig.parse({})),
+    /** How often the scheduled readiness evaluation runs (docs/runbook.md, "Readiness"). */
+    readinessSchedule: Schedule.default("rate(30 minutes)"),
     /** Replica lag above this blocks a failover unless the operator acknowledges it. */
     rpoBudgetSeconds: z.number().int().min(1).max(86_400).default(60),
     /**

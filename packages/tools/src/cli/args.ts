@@ -42,7 +42,7 @@ const summaries: Record<Command, string> = {
   "close-incident": "close the open health incident so the monitor may open a new one",
   reprotect: "after a failover: a replica of the serving database in the other region, reverse S3 replication, that region back to a pilot light",
   switchback: "planned, zero-data-loss move back to the primary region, then re-protect the other way (asks you to type the stage; --dry-run changes nothing)",
-  readiness: "whether a failover and a failback could run now: replica, backups, DR image, confirmed alert e-mails, health check, parameter groups, KMS keys; exit 1 unless ready",
+  readiness: "whether a failover and a failback could run now: replica, backups, DR image, task definition and Fargate quota, step roles' permissions, confirmed alert e-mails, health check, parameter groups, KMS keys; exit 1 unless ready",
 };
 
 const examples: Record<Command | "dr", string[]> = {

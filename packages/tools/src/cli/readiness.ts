@@ -1,46 +1,21 @@
 /**
  * `pnpm dr readiness`: reads what a failover and a failback need from the live account, with
- * the operator's credentials, in both regions, and hands it to Readiness.judgeReadiness. Every
- * read is independent: one that fails (denied, a region that does not answer) becomes a finding
- * of its own, never the end of the report. Read-only: no call here changes anything.
+ * the operator's credentials, in both regions (Readiness.observeReadiness), and judges it
+ * (Readiness.judgeReadiness). Read-only: no call here changes anything.
  */
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
-import { Database, Health, Readiness, Stage } from "@pilot-light/core";
+import { Readiness, Stage } from "@pilot-light/core";
+import { message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
+import { observePermissions, renderCatalogue, type StepCatalogue } from "./permissions";
 
-export interface ReadinessClients {
-  /** By region: the stage's primary and DR regions. */
-  rds: Record<string, RDSClient>;
-  sns: Record<string, SNSClient>;
-  kms: Record<string, KMSClient>;
-  /** DR region. */
-  ecs: ECSClient;
-  ecr: ECRClient;
-  ssm: SSMClient;
-  route53: Route53Client;
-}
+/** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
+export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
 
-/** Each client names its region: RDS, SNS and KMS in both, the rest in the DR region. */
+/** Readiness's clients (Readiness.readinessClients), and CloudFormation in the DR region. */
 export function readinessClients(config: Stage.StageConfig): ReadinessClients {
-  const both = <T>(make: (region: string) => T) => Object.fromEntries([config.primaryRegion, config.drRegion].map((r) => [r, make(r)])) as Record<string, T>;
-  const region = config.drRegion;
-  return {
-    rds: both((r) => new RDSClient({ region: r })),
-    sns: both((r) => new SNSClient({ region: r })),
-    kms: both((r) => new KMSClient({ region: r })),
-    ecs: new ECSClient({ region }),
-    ecr: new ECRClient({ region }),
-    ssm: new SSMClient({ region }),
-    // Route 53's control plane answers from us-east-1 whatever the client's region.
-    route53: new Route53Client({ region }),
-  };
+  return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion }) };
 }
 
 export interface ReadinessReport extends Readiness.Readiness {
@@ -48,8 +23,11 @@ export interface ReadinessReport extends Readiness.Readiness {
   checkedAt: string;
 }
 
-/** Reads the account (the account id from STS: the topics' ARNs name it) and judges it. */
-export async function checkReadiness(config: Stage.StageConfig, clients: ReadinessClients, sts: STSClient, now: () => Date): Promise<ReadinessReport> {
+/**
+ * Reads the account (the account id from STS: the topics' ARNs name it) and judges it, with the
+ * failover steps' permissions simulated against their deployed roles (./permissions.ts).
+ */
+export async function checkReadiness(config: Stage.StageConfig, clients: ReadinessClients, sts: STSClient, now: () => Date, catalogue: StepCatalogue = renderCatalogue): Promise<ReadinessReport> {
   let account: string | undefined;
   try {
     account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
@@ -57,8 +35,15 @@ export async function checkReadiness(config: Stage.StageConfig, clients: Readine
     throw explainAwsError("STS GetCallerIdentity", config.drRegion, error);
   }
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
+  const [observation, permissions] = await Promise.all([
+    Readiness.observeReadiness(clients, Readiness.targetOf(config), account),
+    observePermissions({ cfn: clients.cfn, sns: clients.sns[config.drRegion]!, iam: clients.iam }, config, account, catalogue).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+    ),
+  ]);
   const at = now();
-  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness(await observeReadiness(clients, config, account), at) };
+  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness({ ...observation, permissions }, at) };
 }
 
 export function formatReadiness(r: ReadinessReport): string {
@@ -70,110 +55,31 @@ export function formatReadiness(r: ReadinessReport): string {
   return lines.join("\n");
 }
 
-const read = async <T>(f: () => Promise<T>): Promise<Readiness.Read<T>> =>
-  f().then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-  );
+/** `pnpm dr status`'s view of the scheduled evaluation: its last result (READINESS#last), or why it could not be read. */
+export type LastEvaluation = { ok: true; value: Readiness.StoredEvaluation | null } | { ok: false; error: string };
 
-const isNamed = (error: unknown, ...names: string[]) => error instanceof Error && names.includes(error.name);
-
-export async function observeReadiness(clients: ReadinessClients, config: Stage.StageConfig, account: string): Promise<Readiness.ReadinessObservation> {
-  const names = Stage.resourceNames(config);
-  const regions = [config.primaryRegion, config.drRegion];
-  const [primary, replica, drImage, alerts, healthCheck] = await Promise.all([
-    read(() => database(clients.rds[config.primaryRegion]!, names.primaryDb)),
-    read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
-    read(() => serviceImage(clients, names, config.drRegion)),
-    Promise.all(
-      regions.map(async (region) => {
-        const topicArn = `arn:aws:sns:${region}:${account}:${names.topic}`;
-        return { region, topicArn, subscriptions: await read(() => subscriptions(clients.sns[region]!, topicArn)) };
-      }),
-    ),
-    config.dns ? read(() => route53Check(clients, names)) : Promise.resolve(undefined),
-  ]);
-  const keys = [
-    ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
-    ...(replica.ok && replica.value?.kmsKeyId ? [{ keyId: replica.value.kmsKeyId, region: config.drRegion }] : []),
-  ];
-  const kmsKeys = await Promise.all(keys.map(async (k) => ({ ...k, state: await read(async () => (await clients.kms[k.region]!.send(new DescribeKeyCommand({ KeyId: k.keyId }))).KeyMetadata?.KeyState ?? "unknown") })));
-  return {
-    stage: config.stage,
-    primaryRegion: config.primaryRegion,
-    drRegion: config.drRegion,
-    primary,
-    replica,
-    drImage,
-    alerts,
-    ...(healthCheck ? { healthCheck } : {}),
-    kmsKeys,
-  };
-}
-
-async function database(rds: RDSClient, identifier: string): Promise<Readiness.DatabaseObservation | null> {
-  let db;
+export async function lastEvaluation(ctx: Context): Promise<LastEvaluation> {
   try {
-    db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0];
+    return { ok: true, value: await Readiness.loadEvaluation(ctx.clients.db, ctx.names.stateTable) };
   } catch (error) {
-    if (isNamed(error, "DBInstanceNotFoundFault")) return null;
-    throw error;
-  }
-  if (!db) return null;
-  const state = Database.toReplicaState(db);
-  return {
-    ...state,
-    replication: state.replication ?? null,
-    latestRestorableTime: db.LatestRestorableTime ? new Date(db.LatestRestorableTime).toISOString() : null,
-    parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName ?? null,
-    kmsKeyId: db.KmsKeyId ?? null,
-  };
-}
-
-/** The image of the DR service's task definition, and whether that registry holds it. */
-async function serviceImage(clients: ReadinessClients, names: ReturnType<typeof Stage.resourceNames>, drRegion: string) {
-  const service = (await clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }))).services?.[0];
-  if (!service?.taskDefinition) throw new Error(`no ECS service ${names.service} in cluster ${names.cluster} (${drRegion})`);
-  const task = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition;
-  const uri = task?.containerDefinitions?.find((c) => c.name === "web")?.image ?? task?.containerDefinitions?.[0]?.image;
-  if (!uri) throw new Error(`task definition ${service.taskDefinition} names no image`);
-  const image = Stage.parseEcrImageUri(uri);
-  if (!image || image.region !== drRegion) return { uri, registryRegion: image?.region ?? null, present: null };
-  const imageId = image.tagOrDigest.startsWith("sha256:") ? { imageDigest: image.tagOrDigest } : { imageTag: image.tagOrDigest };
-  try {
-    const found = await clients.ecr.send(new DescribeImagesCommand({ registryId: image.account, repositoryName: image.repository, imageIds: [imageId] }));
-    return { uri, registryRegion: image.region, present: (found.imageDetails ?? []).length > 0 };
-  } catch (error) {
-    if (isNamed(error, "ImageNotFoundException", "RepositoryNotFoundException")) return { uri, registryRegion: image.region, present: false };
-    throw error;
+    return { ok: false, error: message(error) };
   }
 }
 
-async function subscriptions(sns: SNSClient, topicArn: string) {
-  const all: Subscription[] = [];
-  let next: string | undefined;
-  do {
-    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: next }));
-    all.push(...(page.Subscriptions ?? []));
-    next = page.NextToken;
-  } while (next);
-  return all.map((s) => ({ endpoint: s.Endpoint ?? "?", protocol: s.Protocol ?? "?", confirmed: (s.SubscriptionArn ?? "").startsWith("arn:") }));
-}
-
-/** Route 53's health check on the primary: its id from the DR region's SSM (the Dns stack writes it). */
-async function route53Check(clients: ReadinessClients, names: ReturnType<typeof Stage.resourceNames>) {
-  let id: string | undefined;
-  try {
-    id = (await clients.ssm.send(new GetParameterCommand({ Name: Stage.primaryHealthCheckParameter(names) }))).Parameter?.Value;
-  } catch (error) {
-    if (isNamed(error, "ParameterNotFound")) return null;
-    throw error;
+export function formatLastEvaluation(e: LastEvaluation, config: Pick<Stage.StageConfig, "stage" | "readinessSchedule">, now: Date): string {
+  const lines = [`Readiness (evaluated ${config.readinessSchedule}; now: pnpm dr readiness --stage ${config.stage})`];
+  if (!e.ok) lines.push(`  unavailable: ${e.error}`);
+  else if (!e.value) lines.push("  NOT EVALUATED YET: the scheduled evaluation has never written a result (is the Operations stack deployed?)");
+  else {
+    const v = e.value;
+    const minutes = Math.round((now.getTime() - Date.parse(v.checkedAt)) / 60_000);
+    lines.push(`  ${v.ready ? "READY" : "NOT READY"}: last evaluation ${v.checkedAt.replace(/\.\d{3}Z$/, "Z")} (${minutes} min ago), ${v.failing.length} of ${v.checks} checks failing`);
+    const period = Stage.scheduleMinutes(config.readinessSchedule) ?? 30;
+    if (minutes > 2 * period) lines.push(`  STALE: no evaluation for more than ${2 * period} minutes: is its schedule running? (docs/runbook.md, "Readiness")`);
+    for (const f of v.failing) {
+      lines.push(`  FAIL ${f.check}: ${f.detail}`);
+      if (f.action) lines.push(`       → ${f.action}`);
+    }
   }
-  if (!id) return null;
-  try {
-    return { id, reports: await Health.checkerObservations(clients.route53, id) };
-  } catch (error) {
-    if (isNamed(error, "NoSuchHealthCheck")) return null;
-    throw error;
-  }
+  return lines.join("\n");
 }

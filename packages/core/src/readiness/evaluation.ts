@@ -1,0 +1,83 @@
+/**
+ * The scheduled readiness evaluation (packages/functions/src/evaluate-readiness.ts, every
+ * `readinessSchedule`, DR region): reads and judges as `pnpm dr readiness` does, then keeps the
+ * result under READINESS#last in the state table, where `pnpm dr status` shows it with what to
+ * do. One item, overwritten by each evaluation: idempotent, and it never grows.
+ */
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { ConfigurationError } from "../errors";
+import { keys, partitionKey } from "../state";
+import { judgeReadiness, type Finding, type Readiness } from "./index";
+import { observeReadiness, registryImage, type ReadinessClients, type ReadinessTarget } from "./observe";
+
+export interface Evaluation extends Readiness {
+  stage: string;
+  checkedAt: string;
+}
+
+/** The evaluation function's environment (set by the Operations stack). */
+const EvaluationEnvironment = z.object({
+  APP: z.string().min(1),
+  STAGE: z.string().min(1),
+  PRIMARY_REGION: z.string().min(1),
+  DR_REGION: z.string().min(1),
+  HAS_DNS: z.enum(["true", "false"]),
+  DR_TASK_COUNT: z.coerce.number().int().min(1),
+  TASK_CPU: z.coerce.number().int().min(256),
+  TABLE_NAME: z.string().min(1),
+  /** The stage's account: the alert topics' ARNs name it. */
+  ACCOUNT: z.string().regex(/^\d{12}$/),
+  /** A prebuilt image's URI (its registry's replication is judged); absent for a Dockerfile build. */
+  IMAGE_URI: z.string().optional(),
+});
+
+export function readEvaluationSettings(env: Record<string, string | undefined>): { target: ReadinessTarget; tableName: string; account: string } {
+  const parsed = EvaluationEnvironment.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(`readiness evaluation settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const e = parsed.data;
+  const image = e.IMAGE_URI ? registryImage(e.IMAGE_URI) : undefined;
+  if (e.IMAGE_URI && !image) throw new ConfigurationError(`readiness evaluation settings: IMAGE_URI ${e.IMAGE_URI} is not an ECR image URI`);
+  return {
+    target: {
+      app: e.APP,
+      stage: e.STAGE,
+      primaryRegion: e.PRIMARY_REGION,
+      drRegion: e.DR_REGION,
+      hasDns: e.HAS_DNS === "true",
+      drTaskCount: e.DR_TASK_COUNT,
+      taskCpu: e.TASK_CPU,
+      ...(image ? { image } : {}),
+    },
+    tableName: e.TABLE_NAME,
+    account: e.ACCOUNT,
+  };
+}
+
+/** Reads the account and judges it. */
+export async function evaluateReadiness(clients: ReadinessClients, target: ReadinessTarget, account: string, now: () => Date): Promise<Evaluation> {
+  const observation = await observeReadiness(clients, target, account);
+  const at = now();
+  return { stage: target.stage, checkedAt: at.toISOString(), ...judgeReadiness(observation, at) };
+}
+
+/** What READINESS#last holds: the time, the verdict, and only the failing findings (each with what to do). */
+export interface StoredEvaluation {
+  checkedAt: string;
+  ready: boolean;
+  checks: number;
+  failing: Finding[];
+}
+
+export async function recordEvaluation(db: DynamoDBDocumentClient, tableName: string, e: Evaluation): Promise<StoredEvaluation> {
+  const stored: StoredEvaluation = { checkedAt: e.checkedAt, ready: e.ready, checks: e.findings.length, failing: e.findings.filter((f) => !f.ok) };
+  await db.send(new PutCommand({ TableName: tableName, Item: { [partitionKey]: keys.readiness(), ...stored } }));
+  return stored;
+}
+
+/** The last evaluation, or null when none ran yet. */
+export async function loadEvaluation(db: DynamoDBDocumentClient, tableName: string): Promise<StoredEvaluation | null> {
+  const item = (await db.send(new GetCommand({ TableName: tableName, Key: { [partitionKey]: keys.readiness() } }))).Item;
+  if (!item) return null;
+  return { checkedAt: String(item.checkedAt), ready: item.ready === true, checks: Number(item.checks ?? 0), failing: (item.failing ?? []) as Finding[] };
+}

@@ -1,0 +1,259 @@
+/**
+ * Reads what readiness judges (./index.ts) from the live account, for `pnpm dr readiness` (the
+ * operator's credentials) and the scheduled evaluation (its own role). Every read is
+ * independent: one that fails (denied, a region that does not answer) becomes a finding of its
+ * own, never the end of the report. Read-only: nothing here changes anything.
+ */
+import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { toReplicaState } from "../database";
+import { checkerObservations } from "../health/second-opinion";
+import { parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
+import type { DatabaseObservation, Read, ReadinessObservation } from "./index";
+
+export interface ReadinessClients {
+  /** By region: the stage's primary and DR regions. */
+  rds: Record<string, RDSClient>;
+  sns: Record<string, SNSClient>;
+  kms: Record<string, KMSClient>;
+  /** DR region. */
+  ecs: ECSClient;
+  ecr: ECRClient;
+  /** Primary region: its registry's replication configuration. */
+  primaryEcr: ECRClient;
+  ssm: SSMClient;
+  serviceQuotas: ServiceQuotasClient;
+  /** Global services (any region's client answers). */
+  iam: IAMClient;
+  route53: Route53Client;
+}
+
+/**
+ * The clients the reads need, each naming its region: RDS, SNS and KMS in both regions, ECR in
+ * both (the DR image; the primary registry's replication rules), the rest in the DR region;
+ * Route 53's control plane answers from us-east-1. Built by the caller once (the CLI per run,
+ * the scheduled handler per sandbox).
+ */
+export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" | "drRegion">): ReadinessClients {
+  const both = <T>(make: (region: string) => T) => Object.fromEntries([target.primaryRegion, target.drRegion].map((r) => [r, make(r)])) as Record<string, T>;
+  const region = target.drRegion;
+  return {
+    rds: both((r) => new RDSClient({ region: r })),
+    sns: both((r) => new SNSClient({ region: r })),
+    kms: both((r) => new KMSClient({ region: r })),
+    ecs: new ECSClient({ region }),
+    ecr: new ECRClient({ region }),
+    primaryEcr: new ECRClient({ region: target.primaryRegion }),
+    ssm: new SSMClient({ region }),
+    serviceQuotas: new ServiceQuotasClient({ region }),
+    iam: new IAMClient({ region }),
+    route53: new Route53Client({ region: "us-east-1" }),
+  };
+}
+
+/**
+ * Service Quotas' "Fargate On-Demand vCPU resource count" (service code fargate): the vCPUs of
+ * all Fargate On-Demand tasks running in a region at once.
+ */
+export const fargateOnDemandVcpuQuota = { ServiceCode: "fargate", QuotaCode: "L-3032A538" } as const;
+
+const read = async <T>(f: () => Promise<T>): Promise<Read<T>> =>
+  f().then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+  );
+
+const isNamed = (error: unknown, ...names: string[]) => error instanceof Error && names.includes(error.name);
+
+type Names = ReturnType<typeof resourceNames>;
+
+/** What readiness needs to know of a stage: its names, regions, and the size of a failover. */
+export interface ReadinessTarget {
+  app: string;
+  stage: string;
+  primaryRegion: string;
+  drRegion: string;
+  /** Whether the stage has DNS (then Route 53's health check on the primary is judged). */
+  hasDns: boolean;
+  /** The DR service's size after a failover, and each task's CPU units. */
+  drTaskCount: number;
+  taskCpu: number;
+  /** A prebuilt image (its registry replicates it to the DR region); absent for a Dockerfile build. */
+  image?: { account: string; region: string; repository: string };
+}
+
+/** The registry and repository of a prebuilt image's URI. */
+export function registryImage(uri: string): ReadinessTarget["image"] {
+  const image = parseEcrImageUri(uri);
+  return image ? { account: image.account, region: image.region, repository: image.repository } : undefined;
+}
+
+export function targetOf(config: StageConfig): ReadinessTarget {
+  const image = "uri" in config.application.image ? registryImage(config.application.image.uri) : undefined;
+  return {
+    app: config.app,
+    stage: config.stage,
+    primaryRegion: config.primaryRegion,
+    drRegion: config.drRegion,
+    hasDns: config.dns !== undefined,
+    drTaskCount: config.drTaskCount,
+    taskCpu: config.sizes.taskCpu,
+    ...(image ? { image } : {}),
+  };
+}
+
+/** Reads everything readiness judges, in both regions; `account` names the topics' ARNs. */
+export async function observeReadiness(clients: ReadinessClients, config: ReadinessTarget, account: string): Promise<ReadinessObservation> {
+  const names = resourceNames(config);
+  const regions = [config.primaryRegion, config.drRegion];
+  const image = config.image;
+  const [primary, replica, drService, quota, alerts, healthCheck, replication] = await Promise.all([
+    read(() => database(clients.rds[config.primaryRegion]!, names.primaryDb)),
+    read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
+    read(() => serviceTask(clients, names, config.drRegion)),
+    read(() => fargateVcpuQuota(clients.serviceQuotas)),
+    Promise.all(
+      regions.map(async (region) => {
+        const topicArn = `arn:aws:sns:${region}:${account}:${names.topic}`;
+        return { region, topicArn, subscriptions: await read(() => subscriptions(clients.sns[region]!, topicArn)) };
+      }),
+    ),
+    config.hasDns ? read(() => route53Check(clients, names)) : Promise.resolve(undefined),
+    image ? read(() => replicationRules(clients.primaryEcr)) : Promise.resolve(undefined),
+  ]);
+  const keys = [
+    ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
+    ...(replica.ok && replica.value?.kmsKeyId ? [{ keyId: replica.value.kmsKeyId, region: config.drRegion }] : []),
+  ];
+  const kmsKeys = await Promise.all(keys.map(async (k) => ({ ...k, state: await read(async () => (await clients.kms[k.region]!.send(new DescribeKeyCommand({ KeyId: k.keyId }))).KeyMetadata?.KeyState ?? "unknown") })));
+  return {
+    stage: config.stage,
+    primaryRegion: config.primaryRegion,
+    drRegion: config.drRegion,
+    primary,
+    replica,
+    drImage: drService.ok ? { ok: true, value: drService.value.image } : drService,
+    drTask: drService.ok ? { ok: true, value: drService.value.task } : drService,
+    drCapacity: { taskCount: config.drTaskCount, taskCpu: config.taskCpu, vcpuQuota: quota },
+    alerts,
+    ...(healthCheck ? { healthCheck } : {}),
+    ...(image && replication ? { imageReplication: { ...image, rules: replication } } : {}),
+    kmsKeys,
+  };
+}
+
+async function database(rds: RDSClient, identifier: string): Promise<DatabaseObservation | null> {
+  let db;
+  try {
+    db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0];
+  } catch (error) {
+    if (isNamed(error, "DBInstanceNotFoundFault")) return null;
+    throw error;
+  }
+  if (!db) return null;
+  const state = toReplicaState(db);
+  return {
+    ...state,
+    replication: state.replication ?? null,
+    latestRestorableTime: db.LatestRestorableTime ? new Date(db.LatestRestorableTime).toISOString() : null,
+    parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName ?? null,
+    kmsKeyId: db.KmsKeyId ?? null,
+  };
+}
+
+/**
+ * The DR service's task definition (what a scale-up starts: its status and execution role) and
+ * its image, with whether the DR registry holds it.
+ */
+async function serviceTask(clients: ReadinessClients, names: Names, drRegion: string) {
+  const service = (await clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }))).services?.[0];
+  if (!service?.taskDefinition) throw new Error(`no ECS service ${names.service} in cluster ${names.cluster} (${drRegion})`);
+  const task = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition;
+  const uri = task?.containerDefinitions?.find((c) => c.name === "web")?.image ?? task?.containerDefinitions?.[0]?.image;
+  if (!uri) throw new Error(`task definition ${service.taskDefinition} names no image`);
+  const roleArn = task?.executionRoleArn ?? null;
+  const [image, roleExists] = await Promise.all([imageIn(clients.ecr, uri, drRegion), roleArn ? roleFound(clients.iam, roleArn) : Promise.resolve(null)]);
+  return {
+    image,
+    task: { arn: task?.taskDefinitionArn ?? service.taskDefinition, status: task?.status ?? "unknown", executionRole: roleArn ? { arn: roleArn, exists: roleExists === true } : null },
+  };
+}
+
+async function imageIn(ecr: ECRClient, uri: string, drRegion: string) {
+  const image = parseEcrImageUri(uri);
+  if (!image || image.region !== drRegion) return { uri, registryRegion: image?.region ?? null, present: null };
+  const imageId = image.tagOrDigest.startsWith("sha256:") ? { imageDigest: image.tagOrDigest } : { imageTag: image.tagOrDigest };
+  try {
+    const found = await ecr.send(new DescribeImagesCommand({ registryId: image.account, repositoryName: image.repository, imageIds: [imageId] }));
+    return { uri, registryRegion: image.region, present: (found.imageDetails ?? []).length > 0 };
+  } catch (error) {
+    if (isNamed(error, "ImageNotFoundException", "RepositoryNotFoundException")) return { uri, registryRegion: image.region, present: false };
+    throw error;
+  }
+}
+
+/** Whether an IAM role exists (ECS cannot pull the image or read the secrets without it). */
+async function roleFound(iam: IAMClient, roleArn: string): Promise<boolean> {
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: roleArn.slice(roleArn.lastIndexOf("/") + 1) }));
+    return true;
+  } catch (error) {
+    if (isNamed(error, "NoSuchEntityException")) return false;
+    throw error;
+  }
+}
+
+/** The applied quota; AWS's default when the account never changed it (GetServiceQuota then answers NoSuchResourceException). */
+async function fargateVcpuQuota(sq: ServiceQuotasClient): Promise<number | null> {
+  try {
+    return (await sq.send(new GetServiceQuotaCommand(fargateOnDemandVcpuQuota))).Quota?.Value ?? null;
+  } catch (error) {
+    if (!isNamed(error, "NoSuchResourceException")) throw error;
+  }
+  return (await sq.send(new GetAWSDefaultServiceQuotaCommand(fargateOnDemandVcpuQuota))).Quota?.Value ?? null;
+}
+
+/** The primary registry's replication rules: where each sends which repositories. */
+async function replicationRules(ecr: ECRClient) {
+  const rules = (await ecr.send(new DescribeRegistryCommand({}))).replicationConfiguration?.rules ?? [];
+  return rules.map((r) => ({
+    destinations: (r.destinations ?? []).map((d) => ({ region: d.region ?? "", registryId: d.registryId ?? "" })),
+    prefixes: (r.repositoryFilters ?? []).filter((f) => f.filterType === "PREFIX_MATCH").map((f) => f.filter ?? ""),
+  }));
+}
+
+async function subscriptions(sns: SNSClient, topicArn: string) {
+  const all: Subscription[] = [];
+  let next: string | undefined;
+  do {
+    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: next }));
+    all.push(...(page.Subscriptions ?? []));
+    next = page.NextToken;
+  } while (next);
+  return all.map((s) => ({ endpoint: s.Endpoint ?? "?", protocol: s.Protocol ?? "?", confirmed: (s.SubscriptionArn ?? "").startsWith("arn:") }));
+}
+
+/** Route 53's health check on the primary: its id from the DR region's SSM (the Dns stack writes it). */
+async function route53Check(clients: ReadinessClients, names: Names) {
+  let id: string | undefined;
+  try {
+    id = (await clients.ssm.send(new GetParameterCommand({ Name: primaryHealthCheckParameter(names) }))).Parameter?.Value;
+  } catch (error) {
+    if (isNamed(error, "ParameterNotFound")) return null;
+    throw error;
+  }
+  if (!id) return null;
+  try {
+    return { id, reports: await checkerObservations(clients.route53, id) };
+  } catch (error) {
+    if (isNamed(error, "NoSuchHealthCheck")) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Errors, Readiness } from "@pilot-light/core";
+import { startDynalite, type LocalDynamo } from "./support/dynalite";
+
+const env = {
+  APP: "pilot-light",
+  STAGE: "prod",
+  PRIMARY_REGION: "eu-west-1",
+  DR_REGION: "eu-central-1",
+  HAS_DNS: "true",
+  DR_TASK_COUNT: "3",
+  TASK_CPU: "512",
+  TABLE_NAME: "pilot-light-prod-state",
+  ACCOUNT: "123456789012",
+};
+
+describe("the scheduled evaluation's settings", () => {
+  it("reads the stage's target from the environment the Operations stack sets", () => {
+    expect(Readiness.readEvaluationSettings({ ...env, IMAGE_URI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2" })).toEqual({
+      target: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", hasDns: true, drTaskCount: 3, taskCpu: 512, image: { account: "123456789012", region: "eu-west-1", repository: "shop/web" } },
+      tableName: "pilot-light-prod-state",
+      account: "123456789012",
+    });
+  });
+
+  it("fails fast naming what is missing or wrong", () => {
+    const { TABLE_NAME: _t, ...missing } = env;
+    expect(() => Readiness.readEvaluationSettings(missing)).toThrow(Errors.ConfigurationError);
+    expect(() => Readiness.readEvaluationSettings(missing)).toThrow(/TABLE_NAME/);
+    expect(() => Readiness.readEvaluationSettings({ ...env, IMAGE_URI: "docker.io/library/php:8" })).toThrow(/IMAGE_URI docker.io\/library\/php:8 is not an ECR image URI/);
+  });
+});
+
+describe("the last evaluation in the state table (dynalite)", () => {
+  let db: LocalDynamo;
+  beforeAll(async () => {
+    db = await startDynalite();
+  });
+  afterAll(async () => db.stop());
+
+  const evaluation = (checkedAt: string, failing: boolean): Readiness.Evaluation => ({
+    stage: "prod",
+    checkedAt,
+    ready: !failing,
+    findings: [
+      { check: "replica", ok: true, detail: "available" },
+      ...(failing ? [{ check: "dr-quota" as const, ok: false, detail: "quota 1 < 2 vCPU", action: "aws service-quotas request-service-quota-increase ..." }] : []),
+    ],
+  });
+
+  it("is none before the first evaluation", async () => {
+    expect(await Readiness.loadEvaluation(db.doc, await db.createStateTable())).toBeNull();
+  });
+
+  it("keeps the time, the verdict and only the failing findings, each with what to do; the next evaluation replaces it", async () => {
+    const table = await db.createStateTable();
+    await Readiness.recordEvaluation(db.doc, table, evaluation("2026-12-07T10:00:00.000Z", true));
+    expect(await Readiness.loadEvaluation(db.doc, table)).toEqual({
+      checkedAt: "2026-12-07T10:00:00.000Z",
+      ready: false,
+      checks: 2,
+      failing: [{ check: "dr-quota", ok: false, detail: "quota 1 < 2 vCPU", action: "aws service-quotas request-service-quota-increase ..." }],
+    });
+    await Readiness.recordEvaluation(db.doc, table, evaluation("2026-12-07T10:30:00.000Z", false));
+    expect(await Readiness.loadEvaluation(db.doc, table)).toEqual({ checkedAt: "2026-12-07T10:30:00.000Z", ready: true, checks: 1, failing: [] });
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * EvaluateReadiness, the scheduled handler: reads and judges as `pnpm dr readiness` does, keeps
+ * the result under READINESS#last (dynalite) for `pnpm dr status`, and counts the failing checks
+ * as ReadinessFindings (the alarm's metric); a read that fails is a finding, not a failed run.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { mockClient } from "aws-sdk-client-mock";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { Readiness } from "@pilot-light/core";
+import { lambdaContext, startDynalite, type LocalDynamo } from "@pilot-light/world";
+import { handler } from "../src/evaluate-readiness";
+import { metrics } from "../src/lib/handler";
+
+const account = "123456789012";
+const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient) };
+
+let dynamo: LocalDynamo;
+let table: string;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  table = await dynamo.createStateTable();
+  Object.assign(process.env, {
+    APP: "pilot-light",
+    STAGE: "test",
+    PRIMARY_REGION: "eu-west-1",
+    DR_REGION: "eu-central-1",
+    HAS_DNS: "false",
+    DR_TASK_COUNT: "2",
+    TASK_CPU: "256",
+    TABLE_NAME: table,
+    ACCOUNT: account,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  });
+});
+afterAll(async () => dynamo.stop());
+afterEach(() => {
+  for (const stub of Object.values(m)) stub.reset();
+  vi.restoreAllMocks();
+});
+
+function readyAccount() {
+  const db = (id: string, replica: boolean) => ({
+    DBInstanceIdentifier: id,
+    DBInstanceStatus: "available",
+    BackupRetentionPeriod: 7,
+    LatestRestorableTime: new Date(),
+    DBParameterGroups: [{ DBParameterGroupName: id }],
+    ...(replica ? { ReadReplicaSourceDBInstanceIdentifier: "arn:src", StatusInfos: [{ StatusType: "read replication", Status: "replicating", Normal: true }] } : {}),
+  });
+  m.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-test-primary" }).resolves({ DBInstances: [db("pilot-light-test-primary", false)] });
+  m.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-test-replica" }).resolves({ DBInstances: [db("pilot-light-test-replica", true)] });
+  m.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Endpoint: "sre@shop.io", Protocol: "email", SubscriptionArn: `arn:aws:sns:eu-west-1:${account}:pilot-light-test-alerts:1` }] });
+  m.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
+  m.ecs.on(DescribeServicesCommand).resolves({ services: [{ taskDefinition: "arn:aws:ecs:eu-central-1:123456789012:task-definition/web:7" }] });
+  m.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { status: "ACTIVE", containerDefinitions: [{ name: "web", image: `${account}.dkr.ecr.eu-central-1.amazonaws.com/web:1` }] } });
+  m.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{}] });
+  m.iam.on(GetRoleCommand).resolves({});
+  m.sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 6 } });
+}
+
+describe("EvaluateReadiness", () => {
+  it("records a ready stage under READINESS#last and counts no failing check", async () => {
+    readyAccount();
+    const counted = vi.spyOn(metrics, "addMetric");
+    expect(await handler({}, lambdaContext("EvaluateReadiness"))).toEqual({ ready: true, failing: [] });
+    expect(counted).toHaveBeenCalledWith("ReadinessFindings", "Count", 0);
+    expect(await Readiness.loadEvaluation(dynamo.doc, table)).toMatchObject({ ready: true, failing: [] });
+  });
+
+  it("records each failing check with what to do, counts them, and a read that fails is one of them", async () => {
+    readyAccount();
+    m.sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 0.25 } });
+    m.sns.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error("not authorized to perform: SNS:ListSubscriptionsByTopic"), { name: "AuthorizationError" }));
+    const counted = vi.spyOn(metrics, "addMetric");
+    expect(await handler({}, lambdaContext("EvaluateReadiness"))).toEqual({ ready: false, failing: ["dr-quota", "alerts", "alerts"] });
+    expect(counted).toHaveBeenCalledWith("ReadinessFindings", "Count", 3);
+    const last = await Readiness.loadEvaluation(dynamo.doc, table);
+    expect(last?.failing.find((f) => f.check === "dr-quota")?.action).toMatch(/request-service-quota-increase --region eu-central-1/);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The scheduled readiness evaluation's grants (stacks/readiness/grants.ts) allow every call it
+ * makes, as IAM authorises each (the world's request model over the Service Authorization
+ * Reference, packages/world/src/iam-requests.ts), and nothing beside: its one write is its own
+ * row. The calls are the real ones: Readiness.observeReadiness and recordEvaluation against an
+ * account played by aws-sdk-client-mock, their inputs read back from the mocks.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { mockClient } from "aws-sdk-client-mock";
+import { App, Stack } from "aws-cdk-lib";
+import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { Readiness, Stage } from "@pilot-light/core";
+import { authRequests, evaluate, pilotLightWorld, resolveValue, type PolicyStatement } from "../../world/src";
+import { readinessStatements } from "../../../stacks/readiness/grants";
+
+const account = "123456789012";
+const [primaryRegion, drRegion] = ["eu-west-1", "eu-central-1"];
+const names = Stage.resourceNames({ app: "pilot-light", stage: "prod" });
+const target: Readiness.ReadinessTarget = { app: "pilot-light", stage: "prod", primaryRegion, drRegion, hasDns: true, drTaskCount: 2, taskCpu: 512, image: { account, region: primaryRegion, repository: "shop/web" } };
+const image = `${account}.dkr.ecr.${drRegion}.amazonaws.com/shop/web:1.4.2`;
+
+const m = {
+  rds: mockClient(RDSClient),
+  sns: mockClient(SNSClient),
+  kms: mockClient(KMSClient),
+  ecs: mockClient(ECSClient),
+  ecr: mockClient(ECRClient),
+  ssm: mockClient(SSMClient),
+  servicequotas: mockClient(ServiceQuotasClient),
+  iam: mockClient(IAMClient),
+  route53: mockClient(Route53Client),
+  dynamodb: mockClient(DynamoDBDocumentClient),
+};
+
+/** The role's statements as a deploy in `account` resolves them. */
+function grants(prebuiltImage: boolean): PolicyStatement[] {
+  const stack = new Stack(new App(), "Operations", { env: { account, region: drRegion } });
+  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", prebuiltImage });
+  return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: drRegion, account }) as PolicyStatement);
+}
+
+beforeEach(() => {
+  for (const stub of Object.values(m)) stub.reset();
+  const db = (id: string, region: string) => ({ DBInstanceIdentifier: id, DBInstanceStatus: "available", BackupRetentionPeriod: 7, KmsKeyId: `arn:aws:kms:${region}:${account}:key/k-${region}` });
+  m.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: names.primaryDb }).resolves({ DBInstances: [db(names.primaryDb, primaryRegion)] });
+  m.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: names.replicaDb }).resolves({ DBInstances: [db(names.replicaDb, drRegion)] });
+  m.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
+  m.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
+  m.ecs.on(DescribeServicesCommand).resolves({ services: [{ taskDefinition: `arn:aws:ecs:${drRegion}:${account}:task-definition/web:7` }] });
+  m.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role/prod-web-execution`, containerDefinitions: [{ name: "web", image }] } });
+  m.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{}] });
+  m.ecr.on(DescribeRegistryCommand).resolves({ replicationConfiguration: { rules: [] } });
+  m.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "hc-1" } });
+  m.servicequotas.on(GetServiceQuotaCommand).rejects(Object.assign(new Error("no applied value"), { name: "NoSuchResourceException" }));
+  m.servicequotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 6 } });
+  m.iam.on(GetRoleCommand).resolves({});
+  m.route53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
+  m.dynamodb.on(PutCommand).resolves({});
+});
+
+/** Every call the evaluation made: its API as IAM names it, its input, its client's region. */
+async function calls() {
+  const clients = Readiness.readinessClients(target);
+  const evaluation = await Readiness.evaluateReadiness(clients, target, account, () => new Date("2026-12-07T10:00:00Z"));
+  await Readiness.recordEvaluation(DynamoDBDocumentClient.from(new DynamoDBClient({ region: drRegion })), names.stateTable, evaluation);
+  const made = [];
+  for (const [prefix, stub] of Object.entries(m)) {
+    for (const call of stub.calls()) {
+      const command = call.args[0] as { constructor: { name: string }; input: unknown };
+      const client = call.thisValue as { config: { region: () => Promise<string> } };
+      // lib-dynamodb's PutCommand is DynamoDB's PutItem.
+      const name = command.constructor.name.replace(/Command$/, "").replace(/^Put$/, "PutItem");
+      made.push({ api: `${prefix}:${name}`, input: command.input, region: await client.config.region() });
+    }
+  }
+  return made;
+}
+
+const { world } = pilotLightWorld();
+
+describe("the readiness evaluation's role", () => {
+  it("allows every call the evaluation makes, in both regions", async () => {
+    const statements = grants(true);
+    const made = await calls();
+    expect(new Set(made.map((c) => c.api)).size).toBe(13);
+    const denied = [];
+    for (const c of made) {
+      for (const request of await authRequests(c.api, c.input, c.region, account, world)) {
+        if (!evaluate(statements, request).allowed) denied.push(`${request.action} on ${request.resource}`);
+      }
+    }
+    expect(denied).toEqual([]);
+  });
+
+  it("allows no write but its own row, and no read of another stage's database or topic", async () => {
+    const statements = grants(true);
+    const denied = async (api: string, input: object, region = drRegion) => {
+      const requests = await authRequests(api, input, region, account, world);
+      return requests.some((r) => !evaluate(statements, r).allowed);
+    };
+    expect(await denied("dynamodb:PutItem", { TableName: names.stateTable, Item: { pk: { S: "HEALTH#primary" } } })).toBe(true);
+    expect(await denied("dynamodb:PutItem", { TableName: names.stateTable, Item: { pk: { S: "READINESS#last" } } })).toBe(false);
+    expect(await denied("rds:DescribeDBInstances", { DBInstanceIdentifier: "pilot-light-staging-replica" })).toBe(true);
+    expect(await denied("sns:ListSubscriptionsByTopic", { TopicArn: `arn:aws:sns:${primaryRegion}:${account}:pilot-light-staging-alerts` }, primaryRegion)).toBe(true);
+    expect(await denied("ecs:UpdateService", { cluster: names.cluster, service: names.service })).toBe(true);
+  });
+
+  it("reads the registry's replication only for a prebuilt image", async () => {
+    const request = (await authRequests("ecr:DescribeRegistry", {}, primaryRegion, account, world))[0]!;
+    expect(evaluate(grants(true), request).allowed).toBe(true);
+    expect(evaluate(grants(false), request).allowed).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The scheduled readiness evaluation's IAM (packages/functions/src/evaluate-readiness.ts): the
+ * reads of Readiness.observeReadiness, each on the stage's own resources where the Service
+ * Authorization Reference has a resource type, and its one write, READINESS#last in the state
+ * table. Kept free of SST so tests load it without the app.
+ */
+import type { Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { Readiness, Stage, State } from "@pilot-light/core";
+
+export interface ReadinessResources {
+  names: ReturnType<typeof Stage.resourceNames>;
+  primaryRegion: string;
+  drRegion: string;
+  tableArn: string;
+  /** Route 53's health check on the primary (stages with DNS). */
+  healthCheckId: string | undefined;
+  /** A prebuilt image: its primary registry's replication configuration is read. */
+  prebuiltImage: boolean;
+}
+
+export function readinessStatements(stack: Stack, r: ReadinessResources): iam.PolicyStatement[] {
+  const arn = (service: string, region: string, resource: string) => `arn:${stack.partition}:${service}:${region}:${stack.account}:${resource}`;
+  const both = [r.primaryRegion, r.drRegion];
+  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+  const quota = Readiness.fargateOnDemandVcpuQuota;
+  return [
+    allow(["rds:DescribeDBInstances"], [arn("rds", r.primaryRegion, `db:${r.names.primaryDb}`), arn("rds", r.drRegion, `db:${r.names.replicaDb}`)]),
+    allow(["sns:ListSubscriptionsByTopic"], both.map((region) => arn("sns", region, r.names.topic))),
+    // The databases' keys are read from RDS at run time (the stage's own key, or one it adopted).
+    allow(["kms:DescribeKey"], both.map((region) => arn("kms", region, "key/*"))),
+    allow(["ecs:DescribeServices"], [arn("ecs", r.drRegion, `service/${r.names.cluster}/${r.names.service}`)]),
+    // DescribeTaskDefinition has no resource type in the Service Authorization Reference.
+    allow(["ecs:DescribeTaskDefinition"], ["*"]),
+    // The DR image's repository: CDK's asset repository or the stage's replicated one.
+    allow(["ecr:DescribeImages"], [arn("ecr", r.drRegion, "repository/*")]),
+    // The DR task definition's execution role: CloudFormation names it.
+    allow(["iam:GetRole"], [`arn:${stack.partition}:iam::${stack.account}:role/*`]),
+    // The primary registry's replication rules ("*" only in the Service Authorization Reference).
+    ...(r.prebuiltImage ? [allow(["ecr:DescribeRegistry"], ["*"])] : []),
+    allow(["servicequotas:GetServiceQuota"], [arn("servicequotas", r.drRegion, `${quota.ServiceCode}/${quota.QuotaCode}`)]),
+    // GetAWSDefaultServiceQuota has no resource type in the Service Authorization Reference.
+    allow(["servicequotas:GetAWSDefaultServiceQuota"], ["*"]),
+    ...(r.healthCheckId
+      ? [
+          allow(["ssm:GetParameter"], [arn("ssm", r.drRegion, `parameter${Stage.primaryHealthCheckParameter(r.names)}`)]),
+          allow(["route53:GetHealthCheckStatus"], [`arn:${stack.partition}:route53:::healthcheck/${r.healthCheckId}`]),
+        ]
+      : []),
+    allow(["dynamodb:PutItem"], [r.tableArn], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [State.keys.readiness()] } }),
+  ];
+}
