@@ -123,7 +123,7 @@ export function functionRoles(template: CfnTemplateJson, r: Resolution): Functio
  * binds them to a deployed stage's resources the same way (packages/tools/src/cli/permissions.ts).
  */
 export function standaloneFailoverRefs(
-  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "secretName" | "hostedZoneId" | "topicArn">,
+  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "secretName" | "hostedZoneId" | "topicArn" | "primaryHealthCheckId">,
   tableName: string,
   topicKeyArn: string,
 ): Record<string, string> {

@@ -44,6 +44,8 @@ export function stepStatements(template: object, config: Stage.StageConfig, acco
       secretName: `${names.prefix}/db-credentials`,
       hostedZoneId: config.dns?.hostedZoneId ?? "",
       topicArn: arn("sns", config.drRegion, names.topic),
+      // Only the monitor's grant names the health check; the steps simulated here never do.
+      primaryHealthCheckId: "",
     },
     names.stateTable,
     topicKeyArn,
