@@ -95,7 +95,7 @@ export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compens
       .when(sfn.Condition.booleanEquals("$.standbyDb.ready", true), pilot)
       .when(
         sfn.Condition.numberGreaterThanEquals("$.standbyDb.attempts", cap.maxAttempts),
-        timedOut(scope, "StandbyDatabaseTimedOut", "ReconcileStandbyDatabase", Failback.failbackTimeoutErrors.standbyDatabase, `the standby database was not a ready replica after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`, compensate),
+        timedOut(scope, "StandbyDatabaseTimedOut", "ReconcileStandbyDatabase", Failback.pollTimeoutErrors.standbyDatabase, `the standby database was not a ready replica after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`, compensate),
       )
       .otherwise(wait),
   );
@@ -130,7 +130,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.dns.insync", true),
     attemptsPath: "$.dns.attempts",
     cap: dnsCap,
-    error: "DnsNotInSyncError",
+    error: Failback.pollTimeoutErrors.dns,
     cause: `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`,
     next: turnAround,
     compensate,
@@ -158,7 +158,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.promotion.writable", true),
     attemptsPath: "$.promotion.attempts",
     cap: promoteCap,
-    error: Failback.failbackTimeoutErrors.promotion,
+    error: Failback.pollTimeoutErrors.promotion,
     cause: `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`,
     next: verify,
     compensate,
@@ -182,7 +182,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.catchUp.caughtUp", true),
     attemptsPath: "$.catchUp.attempts",
     cap: catchUpCap,
-    error: Failback.failbackTimeoutErrors.catchUp,
+    error: Failback.pollTimeoutErrors.catchUp,
     cause: `the primary replica had not executed the DR database's last position, with no writer left, after ${catchUpCap.maxAttempts} checks ${catchUpCap.intervalSeconds} s apart`,
     next: seal,
     compensate,
@@ -199,7 +199,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.standbyService.stable", true),
     attemptsPath: "$.standbyService.attempts",
     cap: serviceCap,
-    error: Failback.failbackTimeoutErrors.standbyService,
+    error: Failback.pollTimeoutErrors.standbyService,
     cause: `the primary service was not stable with all targets healthy after ${serviceCap.maxAttempts} checks ${serviceCap.intervalSeconds} s apart`,
     next: stopWrites,
     compensate,
