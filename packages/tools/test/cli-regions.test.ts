@@ -44,7 +44,7 @@ function regionClients(region: string): Clients {
 }
 
 let byRegion: Record<string, Clients>;
-let mocks: Record<string, { sfn: ReturnType<typeof mockClient>; rds: ReturnType<typeof mockClient>; cfn: ReturnType<typeof mockClient> }>;
+let mocks: Record<string, { sfn: ReturnType<typeof mockClient>; rds: ReturnType<typeof mockClient>; cfn: ReturnType<typeof mockClient>; db: ReturnType<typeof mockClient> }>;
 let route53: ReturnType<typeof mockClient>;
 const makeClients = (config: Stage.StageConfig, region: string = config.drRegion) => {
   const c = byRegion[region];
@@ -112,7 +112,8 @@ beforeEach(() => {
     // Only the DR region's Route 53 client is read; the other answers nothing.
     mockClient(c.route53);
     mockClient(c.sts).on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/alice` });
-    mockClient(c.db).on(GetCommand).resolves({});
+    const db = mockClient(c.db);
+    db.on(GetCommand).resolves({});
     mockClient(c.cloudwatch).on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [2] }] });
     mockClient(c.ecs).on(DescribeServicesCommand).resolves({ services: [{ serviceName: "svc", desiredCount: 0, runningCount: 0, pendingCount: 0 }] });
     const sfn = mockClient(c.sfn);
@@ -120,7 +121,7 @@ beforeEach(() => {
     sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn?: string; name?: string }) => ({ executionArn: `${input.stateMachineArn?.replace(":stateMachine:", ":execution:")}:${input.name}`, startDate: now }));
     const cfn = mockClient(c.cfn);
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: "x", StackStatus: "UPDATE_COMPLETE", CreationTime: now }] });
-    mocks[region] = { sfn, rds: mockClient(c.rds), cfn };
+    mocks[region] = { sfn, rds: mockClient(c.rds), cfn, db };
   }
   route53 = mockClient(byRegion[drRegion]!.route53);
 });
@@ -145,6 +146,8 @@ describe("pnpm dr starts the workflow in the region that must act", () => {
     expect(started(drRegion)).toEqual([]);
     // The stacks were confirmed where it starts.
     expect(mocks[primaryRegion]!.cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(["dnsdemo-pilot-light-State", "dnsdemo-pilot-light-Failover"]);
+    // The open incident is the one this copy's monitor counts: the DR region, which it watches.
+    expect(mocks[primaryRegion]!.db.commandCalls(GetCommand).map((c) => (c.args[0].input as { Key?: { pk?: string } }).Key?.pk)).toEqual(["HEALTH#dr"]);
   });
 
   it("a re-protect after a DR→primary failover: the primary serves, so its copy runs it; with the old DR database back and writable too, DNS decides", async () => {

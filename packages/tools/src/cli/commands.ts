@@ -80,7 +80,8 @@ export interface StatusReport {
   copies: Section<RegionsView> | null;
 }
 
-const target = "primary";
+/** The health target the copy in the context's region counts: the region it watches (the DR region's copy watches the primary). */
+const watchedTarget = (ctx: Context) => (ctx.region === ctx.config.primaryRegion ? "dr" : "primary");
 
 function healthStore(ctx: Context): Health.HealthStore {
   return { db: ctx.clients.db, table: ctx.names.stateTable };
@@ -97,7 +98,7 @@ export function servedBy(answers: readonly string[], primaryRegion: string, drRe
 export async function gatherStatus(ctx: Context, executionCount = 5, clientsOf: (region: string) => Clients = () => ctx.clients): Promise<StatusReport> {
   const { config, names, clients } = ctx;
   const [health, replica, capacity, dns, executions, lock, copies] = await Promise.all([
-    section(() => Health.loadState(healthStore(ctx), target)),
+    section(() => Health.loadState(healthStore(ctx), watchedTarget(ctx))),
     section(async () => {
       const [state, lag] = await Promise.all([
         Database.describeInstance(clients.rds, names.replicaDb),
@@ -249,7 +250,7 @@ export async function startRun(ctx: Context, invocation: Invocation): Promise<St
   /** Set when the run may take the monitor's name for the incident (no execution for it yet). */
   let namedIncident: string | undefined;
   if (mode === "failover") {
-    const state = await Health.loadState(healthStore(ctx), target);
+    const state = await Health.loadState(healthStore(ctx), watchedTarget(ctx));
     const incident = state.incident;
     if (incident?.executionArn && (incidentId === undefined || incidentId === incident.id)) {
       const existing = await ctx.clients.sfn.send(new DescribeExecutionCommand({ executionArn: incident.executionArn }));
@@ -388,6 +389,7 @@ export interface Closed {
 /** Closes the open incident (or the named one) through the same core function as the close-incident Lambda. */
 export async function closeOpenIncident(ctx: Context, invocation: Invocation): Promise<Closed> {
   const store = healthStore(ctx);
+  const target = watchedTarget(ctx);
   const state = await Health.loadState(store, target);
   const incident = state.incident;
   if (!incident) throw new RefusedError(`no incident is open on ${target} for stage ${ctx.config.stage}: nothing to close`);
