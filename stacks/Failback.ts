@@ -12,14 +12,12 @@
  * EventBridge rule so a failback run that ends FAILED, TIMED_OUT or ABORTED outside its own
  * compensation is told by ExecutionEnded, as a failover run is.
  */
-import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, Aws, CfnElement, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { StackContext, use } from "sst/constructs";
+import { ArnFormat, Aws, Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
-import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
@@ -28,7 +26,7 @@ import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context"
 import { Data, replicaBackupWindow } from "./Data";
 import { Dns } from "./Dns";
 import { failbackDefinition } from "./failback/phases";
-import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours } from "./failback/steps";
+import { failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours } from "./failback/steps";
 import type { FailbackFunctions } from "./failback/task";
 import { grantFailbackStep, notifying, type FailbackResources } from "./failback/grants";
 import { grantExecutionEndedFailback } from "./failover/monitor-grants";
@@ -37,6 +35,7 @@ import { functionSuppressions, publishSuppression, suppress, suppressLogRetentio
 import { Operations } from "./Operations";
 import { probeFunctionName } from "./Probe";
 import { State } from "./State";
+import { stepFunction, workflowMachine } from "./workflow/machine";
 import { bucketNames } from "./Storage";
 
 export function Failback({ stack, app }: StackContext) {
@@ -127,14 +126,7 @@ export function Failback({ stack, app }: StackContext) {
 
   const fns = {} as FailbackFunctions;
   for (const step of failbackStepNames) {
-    const fn = new Function(stack, step, {
-      handler: `packages/functions/src/${failbackHandlerFile(step)}.handler`,
-      description: `pilot-light ${config.stage} failback step ${step}`,
-      timeout: failbackTaskTimeoutSeconds(step) - 5,
-      memorySize: 256,
-      environment,
-      nodejs: withEventStreams,
-    });
+    const fn = stepFunction(stack, step, { description: `pilot-light ${config.stage} failback step ${step}`, taskTimeoutSeconds: failbackTaskTimeoutSeconds(step), environment, nodejs: withEventStreams });
     fns[step] = fn;
     const statements = grantFailbackStep(fn, step, resources, (g) => topic.grantPublish(g));
     suppress(fn, [
@@ -149,27 +141,15 @@ export function Failback({ stack, app }: StackContext) {
     ]);
   }
 
-  const logGroup = new logs.LogGroup(stack, "FailbackLogs", {
-    logGroupName: `/aws/vendedlogs/states/${names.prefix}-failback`,
-    retention: logs.RetentionDays.ONE_YEAR,
-    removalPolicy: config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  });
-  const machine = new sfn.StateMachine(stack, "FailbackStateMachine", {
-    stateMachineName: `${names.prefix}-failback`,
-    stateMachineType: sfn.StateMachineType.STANDARD,
+  const machine = workflowMachine(stack, {
+    ids: { machine: "FailbackStateMachine", logs: "FailbackLogs" },
+    name: `${names.prefix}-failback`,
     comment: `pilot-light ${config.stage}: re-protect and switch back between ${config.drRegion} and ${config.primaryRegion}, run from ${here} (docs/failback.md)`,
-    definitionBody: sfn.DefinitionBody.fromChainable(failbackDefinition(new Construct(stack, "Definition"), fns)),
+    definition: failbackDefinition(new Construct(stack, "Definition"), fns),
     timeout: Duration.hours(failbackTimeoutHours),
-    tracingEnabled: true,
-    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    isDevelopment: config.isDevelopment,
+    functions: failbackStepNames.map((step) => fns[step]),
   });
-  suppress(machine, [
-    {
-      id: "AwsSolutions-IAM5",
-      reason: "CDK's LambdaInvoke grants each step function and its versions (<arn>:*); X-Ray and CloudWatch Logs delivery actions have no resource-level permissions.",
-      appliesTo: ["Resource::*", ...failbackStepNames.map((step) => `Resource::<${stack.getLogicalId(fns[step].node.defaultChild as CfnElement)}.Arn>:*`)],
-    },
-  ]);
 
   // Failback runs that end badly outside their own compensation are told, as failover runs are.
   const { executionEnded } = use(Operations);
