@@ -1,19 +1,23 @@
 /**
- * The failback state machine (DR region, like the failover's: docs/failback.md): re-protect and
- * the planned switchback, one small Lambda per step wired by the phase builders in ./failback,
+ * The failback state machine (in both regions on stages with DNS, like the failover's, D2; the DR
+ * region's only without: docs/failback.md): re-protect and the planned switchback, one small
+ * Lambda per step wired by the phase builders in ./failback. Both copies get the same settings,
+ * naming both regions absolutely (the steps decide from what AWS shows which region serves), but
+ * for their own region (ORCHESTRATOR_REGION: their table and topic) and the PRIMARY record's health
+ * check, which only the DR region's copy knows (its Dns stack's): the primary region's copy
+ * re-protects in either direction and refuses a switchback that would restore DNS (the DR region
+ * serves during any switchback, so its copy is there to run it).
  * Standard workflow with full logging and X-Ray, the failover's lock and alerts topic. Also the
  * IAM role S3 uses to replicate the DR bucket back to the primary's while DR serves, and an
  * EventBridge rule so a failback run that ends FAILED, TIMED_OUT or ABORTED outside its own
  * compensation is told by ExecutionEnded, as a failover run is.
  */
-import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, Aws, CfnElement, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { StackContext, use } from "sst/constructs";
+import { ArnFormat, Aws, Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
-import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
@@ -22,7 +26,7 @@ import { usePrimaryAddress, usePrimaryHealthCheckId, useStage } from "./context"
 import { Data, replicaBackupWindow } from "./Data";
 import { Dns } from "./Dns";
 import { failbackDefinition } from "./failback/phases";
-import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours } from "./failback/steps";
+import { failbackStepNames, failbackTaskTimeoutSeconds, failbackTimeoutHours } from "./failback/steps";
 import type { FailbackFunctions } from "./failback/task";
 import { grantFailbackStep, notifying, type FailbackResources } from "./failback/grants";
 import { grantExecutionEndedFailback } from "./failover/monitor-grants";
@@ -31,21 +35,30 @@ import { functionSuppressions, publishSuppression, suppress, suppressLogRetentio
 import { Operations } from "./Operations";
 import { probeFunctionName } from "./Probe";
 import { State } from "./State";
+import { stepFunction, workflowMachine } from "./workflow/machine";
 import { bucketNames } from "./Storage";
 
 export function Failback({ stack, app }: StackContext) {
-  const { config, names } = useStage(app);
+  const { config, names, isPrimary } = useStage(app);
+  const here = isPrimary ? config.primaryRegion : config.drRegion;
   const { table } = use(State);
   const { topic } = use(Alerts);
   const compute = use(Compute);
   const data = use(Data);
-  const primary = usePrimaryAddress(stack, names, config);
-  const healthCheckId = config.dns ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
-  if (!data.replica) throw new Error("Failback belongs to the DR region: Data returned no replica");
-  const backupRetentionDays = (data.replica.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
+  if (isPrimary && !config.dns) throw new Error("Failback in the primary region goes with the orchestrator there: only on stages with DNS (stacks/compose.ts)");
+  // The primary ALB: this region's own in the primary region's copy; the SSM copy of its address in the DR region's.
+  const primary = isPrimary
+    ? { albDns: compute.alb.loadBalancerDnsName, albZone: compute.alb.loadBalancerCanonicalHostedZoneId, healthUrl: compute.healthUrl }
+    : usePrimaryAddress(stack, names, config);
+  const healthCheckId = config.dns && !isPrimary ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
+  const localDb = data.replica ?? data.instance;
+  if (!localDb) throw new Error("Failback: Data returned no database in this region");
+  const backupRetentionDays = (localDb.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
   const buckets = { primary: bucketNames(config.stage, config.primaryRegion, Aws.ACCOUNT_ID).data, dr: bucketNames(config.stage, config.drRegion, Aws.ACCOUNT_ID).data };
 
-  // While DR serves, S3 replicates the DR bucket back with this role (ReverseReplication puts the rule).
+  // While DR serves, S3 replicates the DR bucket back with this role (ReverseReplication puts the
+  // rule). Each copy has its own (IAM is global; CloudFormation names them apart), so either
+  // copy's re-protect can put the rule while the other region is down.
   const reverseRole = new iam.Role(stack, "ReverseReplicationRole", {
     assumedBy: new iam.ServicePrincipal("s3.amazonaws.com"),
     description: `${config.app}-${config.stage}: S3 replication of the DR data bucket back to ${config.primaryRegion} while DR serves`,
@@ -62,8 +75,10 @@ export function Failback({ stack, app }: StackContext) {
     },
   ]);
 
+  const regionalHealthUrl = (region: string) => (config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, region)}`) : undefined);
   const environment: Record<string, string> = {
     STAGE: config.stage,
+    ORCHESTRATOR_REGION: here,
     PRIMARY_REGION: config.primaryRegion,
     DR_REGION: config.drRegion,
     PRIMARY_ID: names.primaryDb,
@@ -75,8 +90,8 @@ export function Failback({ stack, app }: StackContext) {
     PRIMARY_TASK_COUNT: String(config.primaryTaskCount),
     DR_TASK_COUNT: String(config.drTaskCount),
     DR_PILOT_TASK_COUNT: String(config.drPilotTaskCount),
-    PRIMARY_HEALTH_URL: config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, config.primaryRegion)}`) : primary.healthUrl,
-    DR_HEALTH_URL: compute.healthUrl,
+    PRIMARY_HEALTH_URL: isPrimary ? compute.healthUrl : (regionalHealthUrl(config.primaryRegion) ?? primary.healthUrl),
+    DR_HEALTH_URL: isPrimary ? (regionalHealthUrl(config.drRegion) ?? compute.healthUrl) : compute.healthUrl,
     PRIMARY_BUCKET: buckets.primary,
     DR_BUCKET: buckets.dr,
     REVERSE_REPLICATION_ROLE_ARN: reverseRole.roleArn,
@@ -87,13 +102,13 @@ export function Failback({ stack, app }: StackContext) {
     RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,
-    ...(config.dns && healthCheckId
+    ...(config.dns
       ? {
           HOSTED_ZONE_ID: config.dns.hostedZoneId,
           RECORD_NAME: config.dns.recordName,
           PRIMARY_ALB_DNS: primary.albDns,
           PRIMARY_ALB_ZONE_ID: primary.albZone,
-          PRIMARY_HEALTH_CHECK_ID: healthCheckId,
+          ...(healthCheckId ? { PRIMARY_HEALTH_CHECK_ID: healthCheckId } : {}),
         }
       : {}),
   };
@@ -111,14 +126,7 @@ export function Failback({ stack, app }: StackContext) {
 
   const fns = {} as FailbackFunctions;
   for (const step of failbackStepNames) {
-    const fn = new Function(stack, step, {
-      handler: `packages/functions/src/${failbackHandlerFile(step)}.handler`,
-      description: `pilot-light ${config.stage} failback step ${step}`,
-      timeout: failbackTaskTimeoutSeconds(step) - 5,
-      memorySize: 256,
-      environment,
-      nodejs: withEventStreams,
-    });
+    const fn = stepFunction(stack, step, { description: `pilot-light ${config.stage} failback step ${step}`, taskTimeoutSeconds: failbackTaskTimeoutSeconds(step), environment, nodejs: withEventStreams });
     fns[step] = fn;
     const statements = grantFailbackStep(fn, step, resources, (g) => topic.grantPublish(g));
     suppress(fn, [
@@ -133,27 +141,15 @@ export function Failback({ stack, app }: StackContext) {
     ]);
   }
 
-  const logGroup = new logs.LogGroup(stack, "FailbackLogs", {
-    logGroupName: `/aws/vendedlogs/states/${names.prefix}-failback`,
-    retention: logs.RetentionDays.ONE_YEAR,
-    removalPolicy: config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  });
-  const machine = new sfn.StateMachine(stack, "FailbackStateMachine", {
-    stateMachineName: `${names.prefix}-failback`,
-    stateMachineType: sfn.StateMachineType.STANDARD,
-    comment: `pilot-light ${config.stage}: re-protect and switch back between ${config.drRegion} and ${config.primaryRegion} (docs/failback.md)`,
-    definitionBody: sfn.DefinitionBody.fromChainable(failbackDefinition(new Construct(stack, "Definition"), fns)),
+  const machine = workflowMachine(stack, {
+    ids: { machine: "FailbackStateMachine", logs: "FailbackLogs" },
+    name: `${names.prefix}-failback`,
+    comment: `pilot-light ${config.stage}: re-protect and switch back between ${config.drRegion} and ${config.primaryRegion}, run from ${here} (docs/failback.md)`,
+    definition: failbackDefinition(new Construct(stack, "Definition"), fns),
     timeout: Duration.hours(failbackTimeoutHours),
-    tracingEnabled: true,
-    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    isDevelopment: config.isDevelopment,
+    functions: failbackStepNames.map((step) => fns[step]),
   });
-  suppress(machine, [
-    {
-      id: "AwsSolutions-IAM5",
-      reason: "CDK's LambdaInvoke grants each step function and its versions (<arn>:*); X-Ray and CloudWatch Logs delivery actions have no resource-level permissions.",
-      appliesTo: ["Resource::*", ...failbackStepNames.map((step) => `Resource::<${stack.getLogicalId(fns[step].node.defaultChild as CfnElement)}.Arn>:*`)],
-    },
-  ]);
 
   // Failback runs that end badly outside their own compensation are told, as failover runs are.
   const { executionEnded } = use(Operations);
@@ -168,7 +164,7 @@ export function Failback({ stack, app }: StackContext) {
     {
       id: "AwsSolutions-IAM5",
       reason: "GetExecutionHistory of any execution of the failback state machine: execution names are only known when they run.",
-      appliesTo: [{ regex: `/^Resource::arn:<AWS::Partition>:states:${config.drRegion}:[^:]+:execution:${names.prefix}-failback:\\*$/g` } as unknown as string],
+      appliesTo: [{ regex: `/^Resource::arn:<AWS::Partition>:states:${here}:[^:]+:execution:${names.prefix}-failback:\\*$/g` } as unknown as string],
     },
   ]);
   suppressLogRetention(stack);

@@ -5,12 +5,10 @@
  * permissions, the statement says so and carries a cdk-nag suppression with the reason.
  */
 import { Function, StackContext, use } from "sst/constructs";
-import { ArnFormat, CfnElement, Duration, RemovalPolicy, Token } from "aws-cdk-lib";
+import { ArnFormat, Duration, Token } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as logs from "aws-cdk-lib/aws-logs";
 import type * as rds from "aws-cdk-lib/aws-rds";
-import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { Failover as Runbook, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
@@ -18,11 +16,12 @@ import { Compute } from "./Compute";
 import { regionSides, usePrimaryAddress, useStage } from "./context";
 import { Data } from "./Data";
 import { failoverDefinition } from "./failover/phases";
-import { handlerFile, stepNames, taskTimeoutSeconds } from "./failover/steps";
+import { stepNames, taskTimeoutSeconds } from "./failover/steps";
 import type { StepFunctions } from "./failover/task";
 import { grantCompleteFence, grantStep, publishingSteps, type StepResources } from "./failover/grants";
 import { functionSuppressions, publishSuppression, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { State } from "./State";
+import { stepFunction, workflowMachine } from "./workflow/machine";
 
 const unscopedReason: Record<string, string> = {
   "cloudwatch:GetMetricData": "cloudwatch:GetMetricData has no resource-level permissions",
@@ -116,13 +115,7 @@ export function Failover({ stack, app }: StackContext) {
 
   const fns = {} as StepFunctions;
   for (const step of stepNames) {
-    const fn = new Function(stack, step, {
-      handler: `packages/functions/src/${handlerFile(step)}.handler`,
-      description: `pilot-light ${config.stage} failover step ${step}`,
-      timeout: taskTimeoutSeconds(step) - 5,
-      memorySize: 256,
-      environment,
-    });
+    const fn = stepFunction(stack, step, { description: `pilot-light ${config.stage} failover step ${step}`, taskTimeoutSeconds: taskTimeoutSeconds(step), environment });
     fns[step] = fn;
     const statements = grantStep(fn, step, resources, stack);
     const wildcard = statements.flatMap((st) => (st.resources.includes("*") ? st.actions : []));
@@ -172,28 +165,16 @@ export function Failover({ stack, app }: StackContext) {
   });
   suppress(completeFence, [...functionSuppressions, tracingSuppression, publishSuppression, fenceGroupsSuppression]);
 
-  const logGroup = new logs.LogGroup(stack, "StateMachineLogs", {
-    logGroupName: `/aws/vendedlogs/states/${names.stateMachine}`,
-    retention: logs.RetentionDays.ONE_YEAR,
-    removalPolicy: config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  });
-  const machine = new sfn.StateMachine(stack, "StateMachine", {
-    stateMachineName: names.stateMachine,
-    stateMachineType: sfn.StateMachineType.STANDARD,
+  const machine = workflowMachine(stack, {
+    ids: { machine: "StateMachine", logs: "StateMachineLogs" },
+    name: names.stateMachine,
     comment: `pilot-light ${config.stage}: fail over from ${peer.region} to ${local.region} (docs/failover.md)`,
-    definitionBody: sfn.DefinitionBody.fromChainable(failoverDefinition(new Construct(stack, "Definition"), fns)),
+    definition: failoverDefinition(new Construct(stack, "Definition"), fns),
     // The failover lock expires exactly then (Failover.executionTimeoutSeconds).
     timeout: Duration.seconds(Runbook.executionTimeoutSeconds),
-    tracingEnabled: true,
-    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    isDevelopment: config.isDevelopment,
+    functions: stepNames.map((step) => fns[step]),
   });
-  suppress(machine, [
-    {
-      id: "AwsSolutions-IAM5",
-      reason: "CDK's LambdaInvoke grants each step function and its versions (<arn>:*); X-Ray and CloudWatch Logs delivery actions have no resource-level permissions.",
-      appliesTo: ["Resource::*", ...stepNames.map((step) => `Resource::<${stack.getLogicalId(fns[step].node.defaultChild as CfnElement)}.Arn>:*`)],
-    },
-  ]);
   suppressLogRetention(stack);
   stack.addOutputs({ FailoverStateMachineArn: machine.stateMachineArn });
   return { machine, functions: fns, completeFence };

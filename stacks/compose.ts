@@ -32,7 +32,8 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
     // Only with DNS (where users are sent decides whether it may act); its table in every case,
     // so adding or removing DNS never removes a table.
     app.stack(State);
-    if (config.dns) app.stack(Monitor).stack(Failover).stack(Operations);
+    // The failback too: after a failover to this region, re-protect starts here (docs/failback.md).
+    if (config.dns) app.stack(Monitor).stack(Failover).stack(Operations).stack(Failback);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
 }

@@ -12,27 +12,18 @@
  * and every failure into compensation (AssessFailbackFailure → roll back before a promotion,
  * else stop for an operator or for another re-protect).
  */
-import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
-import { Failback, Failover } from "@pilot-light/core";
-import { recordFailure } from "../failover/task";
+import { Failback } from "@pilot-light/core";
+import { assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop as loop, recordThenNotify, thenEvenIfFailed, type PollCap } from "../workflow/task";
 import { failbackPolling } from "./steps";
 import { invokeStep, type FailbackFunctions } from "./task";
-
-const isMode = (mode: string) => sfn.Condition.stringEquals("$.run.mode", mode);
-const notReady = { errors: ["ReplicaNotReadyError"], ...Failover.notReadyRetry };
 
 /** A polling loop's cap reached: recorded as the loop's failure, then compensation. */
 function timedOut(scope: Construct, id: string, step: string, error: string, cause: string, compensate: sfn.IChainable): sfn.IChainable {
   return new sfn.Pass(scope, id, { parameters: { step, error, cause }, resultPath: "$.failure" }).next(compensate);
 }
 
-/** A Task whose failure goes to compensation, named after it. */
-function guarded(scope: Construct, task: sfn.TaskStateBase, step: string, compensate: sfn.IChainable) {
-  task.addCatch(recordFailure(scope, step).next(compensate), { resultPath: "$.failure" });
-  return task;
-}
 
 export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctions): sfn.IChainable {
   const ends = new sfn.Choice(scope, "HowItEnded")
@@ -40,48 +31,37 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
     .when(sfn.Condition.stringEquals("$.assessment.kind", "not-protected"), new sfn.Fail(scope, "ProtectionNotRestored", { errorPath: "$.failure.error", causePath: "$.failure.cause" }))
     .otherwise(new sfn.Fail(scope, "RolledBack", { comment: "Nothing irreversible happened: the stage serves where it did", errorPath: "$.failure.error", causePath: "$.failure.cause" }));
   const notify = invokeStep(scope, "NotifyFailbackFailed", fns.NotifyFailbackFailed, { resultPath: "$.notifiedFailed" });
-  notify.addCatch(ends, { resultPath: "$.notifyFailedError" });
-  notify.next(ends);
-  const record = invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded" });
-  record.addCatch(notify, { resultPath: "$.recordError" });
-  record.next(notify);
-  const restore = invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], intervalSeconds: 30, maxAttempts: 40, backoffRate: 1, maxDelaySeconds: 30 } });
-  restore.addCatch(record, { resultPath: "$.restore" });
-  restore.next(record);
+  const record = recordThenNotify(invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded" }), notify, ends, { record: "$.recordError", notify: "$.notifyFailedError" });
+  const restore = thenEvenIfFailed(
+    invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], intervalSeconds: 30, maxAttempts: 40, backoffRate: 1, maxDelaySeconds: 30 } }),
+    record,
+    "$.restore",
+  );
   const rollBackOrNot = new sfn.Choice(scope, "RollBackOrNot").when(sfn.Condition.booleanEquals("$.assessment.rollBack", true), restore).otherwise(record);
   const assumeStarted = new sfn.Pass(scope, "AssumeSwitchedOver", {
     comment: "The promotion fence could not be read: assume the worst (a promotion may have started) and ask an operator",
     result: sfn.Result.fromObject({ kind: "needs-operator", promotionStarted: true, rollBack: false, detail: "whether the primary replica's promotion started could not be read, so it may have" }),
     resultPath: "$.assessment",
   }).next(rollBackOrNot);
-  const assess = invokeStep(scope, "AssessFailbackFailure", fns.AssessFailbackFailure, { resultPath: "$.assessment" });
-  assess.addCatch(assumeStarted, { resultPath: "$.assessmentError" });
   // A promote call whose effect may still show (its acceptance window): look again until RDS
   // shows whether it accepted one, capped, as the failover's compensation does.
-  const cap = failbackPolling.assessment;
-  const waitForEvidence = new sfn.Wait(scope, "WaitForStandbyPromotionEvidence", {
-    comment: "A promote call may still show its effect: wait for RDS to show whether it accepted one",
-    time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)),
-  }).next(assess);
-  const settled = new sfn.Choice(scope, "IsFailbackAssessmentSettled")
-    .when(sfn.Condition.or(sfn.Condition.isNotPresent("$.assessment.settled"), sfn.Condition.booleanEquals("$.assessment.settled", true)), rollBackOrNot)
-    .when(sfn.Condition.numberGreaterThanEquals("$.assessment.attempts", cap.maxAttempts), assumeStarted)
-    .otherwise(waitForEvidence);
-  assess.next(settled);
-  return new sfn.Choice(scope, "FailbackCompensateOrStop")
-    .when(isMode("dry-run"), new sfn.Fail(scope, "FailbackDryRunFailed", { comment: "A dry-run changes nothing: nothing to undo", errorPath: "$.failure.error", causePath: "$.failure.cause" }))
-    .otherwise(assess);
+  const assess = assessUntilSettled(scope, {
+    assess: invokeStep(scope, "AssessFailbackFailure", fns.AssessFailbackFailure, { resultPath: "$.assessment" }),
+    ids: { wait: "WaitForStandbyPromotionEvidence", choice: "IsFailbackAssessmentSettled" },
+    waitComment: "A promote call may still show its effect: wait for RDS to show whether it accepted one",
+    settled: sfn.Condition.or(sfn.Condition.isNotPresent("$.assessment.settled"), sfn.Condition.booleanEquals("$.assessment.settled", true)),
+    cap: failbackPolling.assessment,
+    decide: rollBackOrNot,
+    assumeStarted,
+  });
+  const dryRunFailed = new sfn.Fail(scope, "FailbackDryRunFailed", { comment: "A dry-run changes nothing: nothing to undo", errorPath: "$.failure.error", causePath: "$.failure.cause" });
+  return compensateOrStop(scope, "FailbackCompensateOrStop", dryRunFailed, assess);
 }
 
 /** The standby region back to a protected pilot light; then the record and the message. */
 export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compensate: sfn.IChainable): sfn.IChainable {
-  const done = new sfn.Succeed(scope, "FailbackDone");
   const notify = invokeStep(scope, "NotifyFailbackSucceeded", fns.NotifyFailbackSucceeded, { resultPath: "$.notifiedSucceeded" });
-  notify.addCatch(done, { resultPath: "$.notifySucceededError" });
-  notify.next(done);
-  const record = invokeStep(scope, "RecordFailback", fns.RecordFailback, { resultPath: "$.outcome" });
-  record.addCatch(notify, { resultPath: "$.outcomeError" });
-  record.next(notify);
+  const record = recordThenNotify(invokeStep(scope, "RecordFailback", fns.RecordFailback, { resultPath: "$.outcome" }), notify, new sfn.Succeed(scope, "FailbackDone"), { record: "$.outcomeError", notify: "$.notifySucceededError" });
   const replication = guarded(scope, invokeStep(scope, "ReverseReplication", fns.ReverseReplication, { resultPath: "$.replication" }), "ReverseReplication", compensate);
   replication.next(record);
   // After the database: renaming the old one aside is what fences it; then its tasks go.
@@ -89,28 +69,29 @@ export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compens
   pilot.next(replication);
   const cap = failbackPolling.standbyDatabase;
   const reconcile = guarded(scope, invokeStep(scope, "ReconcileStandbyDatabase", fns.ReconcileStandbyDatabase, { resultPath: "$.standbyDb" }), "ReconcileStandbyDatabase", compensate);
-  const wait = new sfn.Wait(scope, "WaitForStandbyDatabase", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(reconcile);
-  reconcile.next(
-    new sfn.Choice(scope, "IsStandbyProtected")
-      .when(sfn.Condition.booleanEquals("$.standbyDb.ready", true), pilot)
-      .when(
-        sfn.Condition.numberGreaterThanEquals("$.standbyDb.attempts", cap.maxAttempts),
-        timedOut(scope, "StandbyDatabaseTimedOut", "ReconcileStandbyDatabase", Failback.failbackTimeoutErrors.standbyDatabase, `the standby database was not a ready replica after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`, compensate),
-      )
-      .otherwise(wait),
-  );
+  loop(scope, {
+    ids: { wait: "WaitForStandbyDatabase", choice: "IsStandbyProtected" },
+    check: reconcile,
+    done: sfn.Condition.booleanEquals("$.standbyDb.ready", true),
+    attemptsPath: "$.standbyDb.attempts",
+    cap,
+    next: pilot,
+    timedOut: timedOut(scope, "StandbyDatabaseTimedOut", "ReconcileStandbyDatabase", Failback.pollTimeoutErrors.standbyDatabase, `the standby database was not a ready replica after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart`, compensate),
+  });
   return reconcile;
 }
 
-/** A Task polled in a Choice + Wait loop until `done` holds, or its cap. */
-function pollLoop(scope: Construct, o: { name: string; check: sfn.TaskStateBase; done: sfn.Condition; attemptsPath: string; cap: { intervalSeconds: number; maxAttempts: number }; error: string; cause: string; next: sfn.IChainable; compensate: sfn.IChainable }) {
-  const wait = new sfn.Wait(scope, `WaitFor${o.name}`, { time: sfn.WaitTime.duration(Duration.seconds(o.cap.intervalSeconds)) }).next(o.check);
-  const choice = new sfn.Choice(scope, `Is${o.name}Done`)
-    .when(o.done, o.next)
-    .when(sfn.Condition.numberGreaterThanEquals(o.attemptsPath, o.cap.maxAttempts), timedOut(scope, `${o.name}TimedOut`, o.check.id, o.error, o.cause, o.compensate))
-    .otherwise(wait);
-  o.check.next(choice);
-  return { choice, wait };
+/** The failback's polling loops (`WaitFor<name>`, `Is<name>Done`): at the cap the loop's failure is recorded and compensation runs. */
+function pollLoop(scope: Construct, o: { name: string; check: sfn.TaskStateBase; done: sfn.Condition; attemptsPath: string; cap: PollCap; error: string; cause: string; next: sfn.IChainable; compensate: sfn.IChainable }) {
+  return loop(scope, {
+    ids: { wait: `WaitFor${o.name}`, choice: `Is${o.name}Done` },
+    check: o.check,
+    done: o.done,
+    attemptsPath: o.attemptsPath,
+    cap: o.cap,
+    next: o.next,
+    timedOut: timedOut(scope, `${o.name}TimedOut`, o.check.id, o.error, o.cause, o.compensate),
+  });
 }
 
 /** Prepare, stop writes, catch up, promote, verify, DNS, turn around. */
@@ -130,7 +111,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.dns.insync", true),
     attemptsPath: "$.dns.attempts",
     cap: dnsCap,
-    error: "DnsNotInSyncError",
+    error: Failback.pollTimeoutErrors.dns,
     cause: `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`,
     next: turnAround,
     compensate,
@@ -158,7 +139,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.promotion.writable", true),
     attemptsPath: "$.promotion.attempts",
     cap: promoteCap,
-    error: Failback.failbackTimeoutErrors.promotion,
+    error: Failback.pollTimeoutErrors.promotion,
     cause: `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`,
     next: verify,
     compensate,
@@ -182,7 +163,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.catchUp.caughtUp", true),
     attemptsPath: "$.catchUp.attempts",
     cap: catchUpCap,
-    error: Failback.failbackTimeoutErrors.catchUp,
+    error: Failback.pollTimeoutErrors.catchUp,
     cause: `the primary replica had not executed the DR database's last position, with no writer left, after ${catchUpCap.maxAttempts} checks ${catchUpCap.intervalSeconds} s apart`,
     next: seal,
     compensate,
@@ -199,7 +180,7 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     done: sfn.Condition.booleanEquals("$.standbyService.stable", true),
     attemptsPath: "$.standbyService.attempts",
     cap: serviceCap,
-    error: Failback.failbackTimeoutErrors.standbyService,
+    error: Failback.pollTimeoutErrors.standbyService,
     cause: `the primary service was not stable with all targets healthy after ${serviceCap.maxAttempts} checks ${serviceCap.intervalSeconds} s apart`,
     next: stopWrites,
     compensate,
@@ -214,9 +195,7 @@ export function failbackDefinition(scope: Construct, fns: FailbackFunctions): sf
   const reprotect = reprotectPhase(scope, fns, compensate);
   const switchback = switchbackPhase(scope, fns, compensate, reprotect);
   const byMode = new sfn.Choice(scope, "ReprotectOrSwitchback").when(isMode("reprotect"), reprotect).otherwise(switchback);
-  const notifyStarted = invokeStep(scope, "NotifyFailbackStarted", fns.NotifyFailbackStarted, { resultPath: "$.notifiedStarted" });
-  notifyStarted.addCatch(byMode, { resultPath: "$.notifyStartedError" });
-  notifyStarted.next(byMode);
+  const notifyStarted = thenEvenIfFailed(invokeStep(scope, "NotifyFailbackStarted", fns.NotifyFailbackStarted, { resultPath: "$.notifiedStarted" }), byMode, "$.notifyStartedError");
   const direction = new sfn.Pass(scope, "FaceTheServingSide", { parameters: { "serving.$": "$.topology.serving", "standby.$": "$.topology.standby" }, resultPath: "$.direction" }).next(notifyStarted);
 
   const validate = invokeStep(scope, "ValidateFailbackInput", fns.ValidateFailbackInput, {
@@ -224,9 +203,10 @@ export function failbackDefinition(scope: Construct, fns: FailbackFunctions): sf
     payload: sfn.TaskInput.fromObject({ "input.$": "$", "executionName.$": "$$.Execution.Name", "startedAt.$": "$$.Execution.StartTime" }),
   });
   validate.addCatch(new sfn.Fail(scope, "FailbackInputRejected", { errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), { resultPath: "$.failure" });
-  const lock = invokeStep(scope, "AcquireFailbackLock", fns.AcquireFailbackLock, { resultPath: "$.lock" });
-  lock.addCatch(new sfn.Fail(scope, "FailbackAlreadyRunning", { comment: "A failover, drill or failback holds the lock", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), { errors: ["FailoverLockedError"], resultPath: "$.failure" });
-  lock.addCatch(new sfn.Fail(scope, "FailbackLockNotAcquired", { errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), { resultPath: "$.failure" });
+  const lock = lockOrStop(scope, invokeStep(scope, "AcquireFailbackLock", fns.AcquireFailbackLock, { resultPath: "$.lock" }), {
+    held: { id: "FailbackAlreadyRunning", comment: "A failover, drill or failback holds the lock" },
+    notAcquired: { id: "FailbackLockNotAcquired" },
+  });
   const assess = guarded(scope, invokeStep(scope, "AssessTopology", fns.AssessTopology, { resultPath: "$.topology" }), "AssessTopology", compensate);
   const isDryRun = new sfn.Choice(scope, "IsFailbackDryRun")
     .when(isMode("dry-run"), new sfn.Succeed(scope, "SwitchbackDryRunReport", { comment: "What a switchback would do now; nothing was changed", outputPath: "$.topology" }))

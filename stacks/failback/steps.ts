@@ -30,9 +30,8 @@ export const failbackStepNames = [
 
 export type FailbackStepName = (typeof failbackStepNames)[number];
 
-export function failbackHandlerFile(step: FailbackStepName): string {
-  return step.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "-") + c.toLowerCase());
-}
+/** "PromoteStandby" → "promote-standby": the same rule as the failover's steps. */
+export { handlerFile as failbackHandlerFile } from "../workflow/task";
 
 /** Polling: interval and cap per loop (interval × cap = the longest wait before giving up). */
 export const failbackPolling = {

@@ -9,23 +9,12 @@
  * PromoteReplica wait out a replica RDS will not promote yet (ReplicaNotReadyError: a backup,
  * a modification) up to `Failover.notReadyRetry`'s cap.
  */
-import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
-import { invoke, recordFailure, type StepFunctions } from "./task";
+import { askAgainAfterTimeout, assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop, recordThenNotify, thenEvenIfFailed } from "../workflow/task";
+import { invoke, type StepFunctions } from "./task";
 import { polling, stepAliases } from "./steps";
-
-const isMode = (mode: string) => sfn.Condition.stringEquals("$.run.mode", mode);
-
-/** Retry on a replica that is not ready yet (backing-up, ...): minutes, not seconds. */
-const notReady = { errors: ["ReplicaNotReadyError"], ...Failover.notReadyRetry };
-
-/**
- * A step that reads before it writes is asked again when its Lambda timed out (perhaps after its
- * write applied): the retry finds the effect and reports it instead of a failure.
- */
-const askAgainAfterTimeout = { errors: ["Lambda.Unknown", "States.Timeout"], intervalSeconds: 2, maxAttempts: 2, backoffRate: 2, maxDelaySeconds: 10 };
 
 /** Failure → compensation: AssessFailure decides between rolling back and NeedsOperator. */
 export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.IChainable {
@@ -50,25 +39,13 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
     .otherwise(rolledBack);
 
   const notifyFailed = invoke(scope, "NotifyFailed", fns.NotifyFailed, { resultPath: "$.notifiedFailed" });
-  notifyFailed.addCatch(escalate, { resultPath: "$.notifyFailedError" });
-  notifyFailed.next(escalate);
-
-  const recordFailed = invoke(scope, "RecordFailure", fns.RecordFailure, { resultPath: "$.recorded" });
-  recordFailed.addCatch(notifyFailed, { resultPath: "$.recordError" });
-  recordFailed.next(notifyFailed);
-
-  const restore = invoke(scope, "RestorePilotLight", fns.RestorePilotLight, { resultPath: "$.restore" });
-  restore.addCatch(recordFailed, { resultPath: "$.restore" });
-  restore.next(recordFailed);
+  const recordFailed = recordThenNotify(invoke(scope, "RecordFailure", fns.RecordFailure, { resultPath: "$.recorded" }), notifyFailed, escalate, { record: "$.recordError", notify: "$.notifyFailedError" });
+  const restore = thenEvenIfFailed(invoke(scope, "RestorePilotLight", fns.RestorePilotLight, { resultPath: "$.restore" }), recordFailed, "$.restore");
 
   // A promotion that started (or may have) makes the old primary stale: keep users off it and
   // fence it now, whatever failed (the branch may have failed before its own pin and fence).
-  const fenceAfter = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" }, stepAliases.FenceAfterFailure.state);
-  fenceAfter.addCatch(recordFailed, { resultPath: "$.fenceError" });
-  fenceAfter.next(recordFailed);
-  const pinAfter = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout }, stepAliases.PinDnsAfterFailure.state);
-  pinAfter.addCatch(fenceAfter, { resultPath: "$.dnsError" });
-  pinAfter.next(fenceAfter);
+  const fenceAfter = thenEvenIfFailed(invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" }, stepAliases.FenceAfterFailure.state), recordFailed, "$.fenceError");
+  const pinAfter = thenEvenIfFailed(invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout }, stepAliases.PinDnsAfterFailure.state), fenceAfter, "$.dnsError");
   const isolate = new sfn.Choice(scope, "KeepUsersOffOldPrimary")
     .when(sfn.Condition.and(sfn.Condition.isPresent("$.preflight.dns.willSwitch"), sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true)), pinAfter)
     .otherwise(fenceAfter);
@@ -85,21 +62,18 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
   }).next(rollBackOrEscalate);
   // A promote call whose answer was lost leaves the replica `available` with its source for up
   // to a minute: look again until RDS shows whether it accepted the call (settled), capped.
-  const cap = polling.assessment;
-  const assess = invoke(scope, "AssessFailure", fns.AssessFailure, { resultPath: "$.assessment" });
-  assess.addCatch(assumeStarted, { resultPath: "$.assessmentError" });
-  const waitForEvidence = new sfn.Wait(scope, "WaitForPromotionEvidence", {
-    comment: "A promote call is within its acceptance window: wait for RDS to show whether it accepted it",
-    time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)),
-  }).next(assess);
-  const settled = new sfn.Choice(scope, "IsAssessmentSettled")
-    .when(sfn.Condition.booleanEquals("$.assessment.settled", true), rollBackOrEscalate)
-    .when(sfn.Condition.numberGreaterThanEquals("$.assessment.attempts", cap.maxAttempts), assumeStarted)
-    .otherwise(waitForEvidence);
-  assess.next(settled);
+  const assess = assessUntilSettled(scope, {
+    assess: invoke(scope, "AssessFailure", fns.AssessFailure, { resultPath: "$.assessment" }),
+    ids: { wait: "WaitForPromotionEvidence", choice: "IsAssessmentSettled" },
+    waitComment: "A promote call is within its acceptance window: wait for RDS to show whether it accepted it",
+    settled: sfn.Condition.booleanEquals("$.assessment.settled", true),
+    cap: polling.assessment,
+    decide: rollBackOrEscalate,
+    assumeStarted,
+  });
 
   const dryRunFailed = new sfn.Fail(scope, "DryRunFailed", { comment: "A dry-run touches nothing, so there is nothing to undo", errorPath: "$.failure.error", causePath: "$.failure.cause" });
-  return new sfn.Choice(scope, "CompensateOrStop").when(isMode("dry-run"), dryRunFailed).otherwise(assess);
+  return compensateOrStop(scope, "CompensateOrStop", dryRunFailed, assess);
 }
 
 /** ValidateInput → AcquireLock → Preflight; a dry-run ends here with its report. */
@@ -118,17 +92,11 @@ export function intakePhase(scope: Construct, fns: StepFunctions, compensate: sf
 
   // AcquireLock reads the lock first, so a retry after a timeout that followed its write finds
   // the lock its own: retried on the timeouts too, never left to a dead execution.
-  const lock = invoke(scope, "AcquireLock", fns.AcquireLock, { resultPath: "$.lock", retry: askAgainAfterTimeout });
-  lock.addCatch(new sfn.Fail(scope, "FailoverAlreadyRunning", { comment: "Another failover or drill holds the lock", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), {
-    errors: ["FailoverLockedError"],
-    resultPath: "$.failure",
+  const lock = lockOrStop(scope, invoke(scope, "AcquireLock", fns.AcquireLock, { resultPath: "$.lock", retry: askAgainAfterTimeout }), {
+    held: { id: "FailoverAlreadyRunning", comment: "Another failover or drill holds the lock" },
+    notAcquired: { id: "LockNotAcquired", comment: "The lock could not be taken, so nothing may be touched" },
   });
-  lock.addCatch(new sfn.Fail(scope, "LockNotAcquired", { comment: "The lock could not be taken, so nothing may be touched", errorPath: "$.failure.Error", causePath: "$.failure.Cause" }), {
-    resultPath: "$.failure",
-  });
-
-  const preflight = invoke(scope, "Preflight", fns.Preflight, { resultPath: "$.preflight", retry: notReady });
-  preflight.addCatch(recordFailure(scope, "Preflight").next(compensate), { resultPath: "$.failure" });
+  const preflight = guarded(scope, invoke(scope, "Preflight", fns.Preflight, { resultPath: "$.preflight", retry: notReady }), "Preflight", compensate);
 
   const dryRunReport = new sfn.Succeed(scope, "DryRunReport", { comment: "What a failover would do now; nothing was changed", outputPath: "$.preflight" });
   const isDryRun = new sfn.Choice(scope, "IsDryRun").when(isMode("dry-run"), dryRunReport).otherwise(next);
@@ -253,13 +221,16 @@ export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainabl
   scale.addCatch(refused("ScaleDrService"), { resultPath: "$.error" });
   check.addCatch(refused("CheckDrService"), { resultPath: "$.error" });
 
-  const wait = new sfn.Wait(scope, "WaitForDrService", { time: sfn.WaitTime.duration(Duration.seconds(cap.intervalSeconds)) }).next(check);
-  const isStable = new sfn.Choice(scope, "IsDrServiceStable")
-    .when(sfn.Condition.booleanEquals("$.service.stable", true), new sfn.Succeed(scope, "DrServiceStable"))
-    .when(sfn.Condition.numberGreaterThanEquals("$.service.attempts", cap.maxAttempts), timedOut)
-    .otherwise(wait);
-  scale.next(isStable);
-  check.next(isStable);
+  const loop = pollLoop(scope, {
+    ids: { wait: "WaitForDrService", choice: "IsDrServiceStable" },
+    check,
+    done: sfn.Condition.booleanEquals("$.service.stable", true),
+    attemptsPath: "$.service.attempts",
+    cap,
+    next: new sfn.Succeed(scope, "DrServiceStable"),
+    timedOut,
+  });
+  scale.next(loop.choice);
   return scale;
 }
 
@@ -272,8 +243,7 @@ export function recoveryPhase(scope: Construct, fns: StepFunctions, compensate: 
   });
   parallel.branch(promotionBranch(scope, fns));
   parallel.branch(scaleBranch(scope, fns));
-  parallel.addCatch(recordFailure(scope, "PromoteAndScale").next(compensate), { resultPath: "$.failure" });
-  return parallel;
+  return guarded(scope, parallel, "PromoteAndScale", compensate);
 }
 
 /** Wait for the pin made during the promotion to be INSYNC; Route 53 trouble never fails the failover. */
@@ -309,16 +279,9 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
  * were done during the promotion (promotionBranch).
  */
 export function completionPhase(scope: Construct, fns: StepFunctions): { first: sfn.IChainable; record: sfn.IChainable } {
-  const done = new sfn.Succeed(scope, "Done");
   const notify = invoke(scope, "NotifySucceeded", fns.NotifySucceeded, { resultPath: "$.notifiedSucceeded" });
-  notify.addCatch(done, { resultPath: "$.notifySucceededError" });
-  notify.next(done);
-  const record = invoke(scope, "RecordOutcome", fns.RecordOutcome, { resultPath: "$.outcome" });
-  record.addCatch(notify, { resultPath: "$.outcomeError" });
-  record.next(notify);
-  const secret = invoke(scope, "PromoteSecret", fns.PromoteSecret, { resultPath: "$.secret" });
-  secret.addCatch(record, { resultPath: "$.secret" });
-  secret.next(record);
+  const record = recordThenNotify(invoke(scope, "RecordOutcome", fns.RecordOutcome, { resultPath: "$.outcome" }), notify, new sfn.Succeed(scope, "Done"), { record: "$.outcomeError", notify: "$.notifySucceededError" });
+  const secret = thenEvenIfFailed(invoke(scope, "PromoteSecret", fns.PromoteSecret, { resultPath: "$.secret" }), record, "$.secret");
   return { first: secret, record };
 }
 
@@ -327,8 +290,7 @@ export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IC
   const compensate = compensationPhase(scope, fns);
   const { first: cutOver, record } = completionPhase(scope, fns);
 
-  const endDrill = invoke(scope, "EndDrill", fns.EndDrill, { resultPath: "$.drillRestore" });
-  endDrill.addCatch(recordFailure(scope, "EndDrill").next(compensate), { resultPath: "$.failure" });
+  const endDrill = guarded(scope, invoke(scope, "EndDrill", fns.EndDrill, { resultPath: "$.drillRestore" }), "EndDrill", compensate);
   endDrill.next(record);
 
   const afterVerify = new sfn.Choice(scope, "DrillOrCutOver")
@@ -340,8 +302,7 @@ export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IC
     resultPath: "$.health",
     retry: { errors: ["DrUnhealthyError"], intervalSeconds: 10, maxAttempts: 6, backoffRate: 1.5 },
   });
-  verify.addCatch(recordFailure(scope, "VerifyDrHealth").next(compensate), { resultPath: "$.failure" });
-  verify.next(afterVerify);
+  guarded(scope, verify, "VerifyDrHealth", compensate).next(afterVerify);
 
   // The branch's DNS pin and fence, kept where RecordOutcome and the notifications read them.
   const keepFence = new sfn.Pass(scope, "KeepFence", { inputPath: "$.recovery.fence", resultPath: "$.fence" }).next(verify);
@@ -350,9 +311,7 @@ export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IC
   recovery.next(keepDns);
 
   // Telling people must never hold up recovery: a failed start notice is recorded and skipped.
-  const notifyStarted = invoke(scope, "NotifyStarted", fns.NotifyStarted, { resultPath: "$.notifiedStarted" });
-  notifyStarted.addCatch(recovery, { resultPath: "$.notifyStartedError" });
-  notifyStarted.next(recovery);
+  const notifyStarted = thenEvenIfFailed(invoke(scope, "NotifyStarted", fns.NotifyStarted, { resultPath: "$.notifiedStarted" }), recovery, "$.notifyStartedError");
 
   return intakePhase(scope, fns, compensate, notifyStarted);
 }

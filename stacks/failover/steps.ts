@@ -41,19 +41,7 @@ export const stepAliases = {
   FenceOnceWritable: { state: "FenceOnceWritable", step: "FencePrimary" },
 } as const satisfies Record<string, { state: string; step: StepName }>;
 
-/** "PromoteReplica" → "promote-replica" */
-export function handlerFile(step: StepName): string {
-  return step.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "-") + c.toLowerCase());
-}
-
-/** Errors worth retrying on every Task: our transient AWS error and Lambda's own service errors. */
-export const transientErrors = [
-  "AwsTransientError",
-  "Lambda.ServiceException",
-  "Lambda.AWSLambdaException",
-  "Lambda.SdkClientException",
-  "Lambda.TooManyRequestsException",
-];
+export { handlerFile, transientErrors } from "../workflow/task";
 
 /** Polling: interval and cap per loop (interval × cap = the longest wait before giving up). */
 export const polling = {

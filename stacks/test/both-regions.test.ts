@@ -19,10 +19,9 @@ describe("the orchestrator's copy in the primary region (stage with DNS)", () =>
   const primary = () => synthRegion("dnsdemo", "primary").templates;
   const dr = () => synthRegion("dnsdemo", "dr").templates;
 
-  it("is composed there: state table, monitor, failover state machine and ExecutionEnded, without the DR region's dashboard", () => {
+  it("is composed there: state table, monitor, failover and failback state machines and ExecutionEnded, without the DR region's dashboard", () => {
     const t = primary();
-    for (const name of ["State", "Monitor", "Failover", "Operations"]) expect(t[name], `${name} in the primary region`).toBeDefined();
-    expect(t.Failback).toBeUndefined();
+    for (const name of ["State", "Monitor", "Failover", "Operations", "Failback"]) expect(t[name], `${name} in the primary region`).toBeDefined();
     expect(t.Operations?.findResources("AWS::CloudWatch::Dashboard")).toEqual({});
     expect(dr().Operations?.findResources("AWS::CloudWatch::Dashboard")).not.toEqual({});
   });
@@ -77,9 +76,55 @@ describe("the orchestrator's copy in the primary region (stage with DNS)", () =>
     ]);
   });
 
+  it("its failback is the DR region's, run from the primary region: the same definition, both regions named absolutely, its own table, topic and reverse-replication role, no PRIMARY record health check", () => {
+    const here = primary().Failback!;
+    const there = dr().Failback!;
+    const definitionOf = (t: Template) => {
+      const [sm] = Object.values(t.findResources("AWS::StepFunctions::StateMachine")) as { Properties: { DefinitionString: unknown } }[];
+      // The Lambda ARNs are each stack's own; everything else is one definition.
+      return JSON.stringify(sm?.Properties.DefinitionString).replace(/\{\\"Fn::GetAtt\\":\[\\"[A-Za-z0-9]+\\",\\"Arn\\"\]\}/g, "fn").replace(/run from eu-(west|central)-1/, "run from here");
+    };
+    expect(definitionOf(here)).toEqual(definitionOf(there));
+    const env = envOf(here, "packages/functions/src/assess-topology.handler");
+    expect(env).toMatchObject({
+      ORCHESTRATOR_REGION: "eu-west-1",
+      PRIMARY_REGION: "eu-west-1",
+      DR_REGION: "eu-central-1",
+      PRIMARY_ID: "pilot-light-dnsdemo-primary",
+      REPLICA_ID: "pilot-light-dnsdemo-replica",
+      PRIMARY_HEALTH_URL: "https://eu-west-1.app.example.com/health.php",
+      DR_HEALTH_URL: "https://eu-central-1.app.example.com/health.php",
+      HOSTED_ZONE_ID: "Z0123456789EXAMPLE",
+      RECORD_NAME: "app.example.com",
+    });
+    expect(env.PRIMARY_HEALTH_CHECK_ID).toBeUndefined();
+    // Its own region's table and topic; its own load balancer as the primary's.
+    expect(arnText(env.TABLE_NAME)).toMatch(/State|state/);
+    expect(arnText(env.PRIMARY_ALB_DNS)).toMatch(/Compute/);
+    expect(arnText(env.TOPIC_ARN)).toMatch(/Alerts|alerts/);
+    expect(Object.keys(here.findResources("AWS::IAM::Role", { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: "s3.amazonaws.com" } }] } } }))).toHaveLength(1);
+    // The DR region's copy as before, with its own region named and the health check.
+    const drEnv = envOf(there, "packages/functions/src/assess-topology.handler");
+    expect(drEnv).toMatchObject({ ORCHESTRATOR_REGION: "eu-central-1", PRIMARY_HEALTH_URL: "https://eu-west-1.app.example.com/health.php", DR_HEALTH_URL: "https://eu-central-1.app.example.com/health.php" });
+    expect(drEnv.PRIMARY_HEALTH_CHECK_ID).toBeDefined();
+  });
+
+  it("its failback steps' grants name both regions' databases and services, and this region's state table", () => {
+    const here = primary().Failback!;
+    const policies = JSON.stringify(here.findResources("AWS::IAM::Policy"));
+    for (const region of ["eu-west-1", "eu-central-1"]) {
+      expect(policies).toContain(`:rds:${region}:`);
+      expect(policies).toContain(`:ecs:${region}:`);
+    }
+    expect(policies).not.toContain(":dynamodb:eu-central-1:");
+    // Its ExecutionEnded rule watches this region's failback state machine.
+    const rules = Object.values(here.findResources("AWS::Events::Rule")) as { Properties: { EventPattern?: unknown } }[];
+    expect(rules.some((r) => JSON.stringify(r.Properties.EventPattern).includes("FailbackStateMachine"))).toBe(true);
+  });
+
   it("a stage without DNS keeps the orchestrator in the DR region only (the primary region's state table stays, so adding or removing DNS removes no table)", () => {
     const t = synthRegion("dev", "primary").templates;
     expect(t.State).toBeDefined();
-    for (const name of ["Monitor", "Failover", "Operations"]) expect(t[name], name).toBeUndefined();
+    for (const name of ["Monitor", "Failover", "Operations", "Failback"]) expect(t[name], name).toBeUndefined();
   });
 });

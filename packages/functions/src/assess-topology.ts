@@ -14,7 +14,7 @@ export const handler = wrap(Failback.FailbackState, async ({ run }) => {
     run.mode,
     sides(),
     both((role) => ({ rds: rds(role), ecs: ecs(role), lambda: lambda(role) })),
-    { dnsConfigured: s.dns !== null, switchDns: run.options.switchDns, rpoBudgetSeconds: Number(s.RPO_BUDGET_SECONDS), probeFunction: s.PROBE_FUNCTION, ...(dns ? { dnsServes: () => Failback.regionByDns(route53(), dns) } : {}) },
+    { dnsConfigured: s.dns !== null, switchDns: run.options.switchDns, rpoBudgetSeconds: Number(s.RPO_BUDGET_SECONDS), probeFunction: s.PROBE_FUNCTION, canRestoreDns: dns?.healthCheckId != null, ...(dns ? { dnsServes: () => Failback.regionByDns(route53(), dns) } : {}) },
     new Date(),
   );
   if (!report.wouldProceed && run.mode !== "dry-run") throw new Failback.FailbackPreflightError(report.blockers.join("; "));

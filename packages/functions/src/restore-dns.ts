@@ -10,5 +10,6 @@ import { handler as wrap } from "./lib/handler";
 export const handler = wrap(Failback.FailbackState, async () => {
   const dns = settings().dns;
   if (!dns) throw new Errors.ConfigurationError("RestoreDns runs only on stages with DNS settings");
-  return Failback.restorePrimaryRecord(route53(), dns, new Date());
+  if (!dns.healthCheckId) throw new Errors.ConfigurationError("RestoreDns runs in the DR region's copy, which knows the PRIMARY record's health check (AssessTopology refuses a switchback elsewhere)");
+  return Failback.restorePrimaryRecord(route53(), { ...dns, healthCheckId: dns.healthCheckId }, new Date());
 });

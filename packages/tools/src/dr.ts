@@ -7,16 +7,17 @@
  * The logic lives in ./cli (tested against mocked clients); this file only wires the terminal.
  */
 import { createInterface } from "node:readline/promises";
-import { Errors, type Stage } from "@pilot-light/core";
+import { Errors, Stage } from "@pilot-light/core";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, type Invocation } from "./cli/args";
-import { connect, drClients, type Clients, type Context } from "./cli/aws";
+import { connect, drClients, identify, type Clients, type Context } from "./cli/aws";
 import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./cli/commands";
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
 import type { StepCatalogue } from "./cli/permissions";
 import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
+import { actingRegion } from "./cli/regions";
 
 export interface Terminal {
   isInteractive: boolean;
@@ -27,7 +28,7 @@ export interface Terminal {
   progress(text: string): void;
 }
 
-/** Stacks a command needs in the DR region: the state table for all, the state machine to start one. */
+/** Stacks a command needs in the region it talks to: the state table for all, the state machine to start one. */
 export function requiredStacks(command: Invocation["command"]): string[] {
   if (command === "readiness") return [];
   if (command === "status" || command === "close-incident") return ["State"];
@@ -35,7 +36,8 @@ export function requiredStacks(command: Invocation["command"]): string[] {
 }
 
 export interface Dependencies {
-  makeClients: (config: Stage.StageConfig) => Clients;
+  /** Clients in a region (default: the stage's DR region). */
+  makeClients: (config: Stage.StageConfig, region?: string) => Clients;
   /** Both regions' clients for `readiness` (default: readinessClients). */
   makeReadinessClients?: (config: Stage.StageConfig) => ReadinessClients;
   /** The failover steps' grants as a template (default: rendered by CDK in process). */
@@ -77,9 +79,18 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   if (decision === "refuse") {
     throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
   }
+  // Which region's orchestrator copy acts: decided from what AWS shows on stages with DNS (./cli/regions).
+  let region = config.drRegion;
+  let why: string | null = null;
+  if (invocation.command !== "status" && invocation.command !== "close-incident" && config.dns) {
+    const { account } = await identify(config, deps.makeClients(config));
+    const acting = await actingRegion(invocation.command, config, Stage.resourceNames(config), account, (r) => deps.makeClients(config, r));
+    region = acting.region;
+    why = acting.why;
+  }
   let ctx: Context;
   try {
-    ctx = await connect(config, deps.makeClients(config), requiredStacks(invocation.command), now);
+    ctx = await connect(config, deps.makeClients(config, region), requiredStacks(invocation.command), now, region);
   } catch (error) {
     if (error instanceof MissingStackError && !(invocation.stage in stages)) {
       const known = Object.keys(stages).join(", ");
@@ -90,7 +101,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   const json = (value: unknown) => terminal.print(JSON.stringify(value, null, 2));
   if (invocation.command === "status") {
-    const [status, readiness] = await Promise.all([gatherStatus(ctx), lastEvaluation(ctx)]);
+    const [status, readiness] = await Promise.all([gatherStatus(ctx, 5, (r) => deps.makeClients(config, r)), lastEvaluation(ctx)]);
     if (invocation.json) json({ ...status, readiness });
     else terminal.print(`${formatStatus(status, now())}\n\n${formatLastEvaluation(readiness, config, now())}`);
     return 0;
@@ -99,8 +110,12 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     terminal.print(formatClosed(await closeOpenIncident(ctx, invocation), config.stage));
     return 0;
   }
+  if (why) terminal.progress(`Starting it in ${region}: ${why}.`);
   const question = invocation.command === "switchback" ? switchbackQuestion : confirmationQuestion;
-  if (decision === "ask" && !isConfirmed(await terminal.ask(question(config.stage, config.primaryRegion, config.drRegion)), config.stage)) {
+  // A failover goes from the other region to the one that acts.
+  const [from, to] = region === config.drRegion ? [config.primaryRegion, config.drRegion] : [config.drRegion, config.primaryRegion];
+  const asked = invocation.command === "switchback" ? question(config.stage, config.primaryRegion, config.drRegion) : question(config.stage, from, to);
+  if (decision === "ask" && !isConfirmed(await terminal.ask(asked), config.stage)) {
     terminal.print("Not confirmed: nothing was started.");
     return 1;
   }

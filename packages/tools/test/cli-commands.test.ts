@@ -9,6 +9,7 @@ import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCom
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -39,6 +40,8 @@ const sfn = mockClient(SFNClient);
 const cw = mockClient(CloudWatchClient);
 const ecs = mockClient(ECSClient);
 const rds = mockClient(RDSClient);
+// Route 53 answers nothing here: where DNS points is not known (packages/tools/test/cli-regions.test.ts reads it).
+const route53 = mockClient(Route53Client);
 
 let dynamo: LocalDynamo;
 let dnsAnswers: Record<string, string[]> = {};
@@ -66,6 +69,7 @@ function clients(): Clients {
     cloudwatch: new CloudWatchClient({ region }),
     ecs: new ECSClient({ region }),
     rds: new RDSClient({ region }),
+    route53: new Route53Client({ region: "us-east-1" }),
     dns,
   };
 }
@@ -130,7 +134,7 @@ beforeAll(async () => {
 afterAll(async () => dynamo.stop());
 
 beforeEach(async () => {
-  for (const m of [sts, cfn, sfn, cw, ecs, rds]) m.reset();
+  for (const m of [sts, cfn, sfn, cw, ecs, rds, route53]) m.reset();
   dnsAnswers = {};
   aliasAnswers = {};
   await dynamo.doc.send(new DeleteCommand({ TableName: table, Key: { pk: State.keys.failoverLock() } }));

@@ -8,6 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -79,6 +80,7 @@ const clients = (): Clients => ({
   cloudwatch: new CloudWatchClient({ region }),
   ecs: new ECSClient({ region }),
   rds: new RDSClient({ region }),
+  route53: new Route53Client({ region: "us-east-1" }),
   dns: { resolveCname: async () => [], resolve4: async () => [] },
 });
 const deps = { makeClients: clients, now: () => new Date(rig.world.clock.nowMs()), sleep: async () => undefined };

@@ -66,11 +66,16 @@ export function failbackWorld(options: PilotLightOptions & { failbackLatencies?:
   return { world, ids };
 }
 
-/** The environment the Failback stack gives every failback step Lambda. */
-export function failbackEnvironment(ids: FailbackIds, urls: { primary: string; dr: string }, tableName: string): Record<string, string> {
+/**
+ * The environment the Failback stack gives every failback step Lambda: by default the DR region's
+ * copy's; `copy: "primary"` the primary region's (its own table and topic, no health check of the
+ * PRIMARY record: docs/design.md D2).
+ */
+export function failbackEnvironment(ids: FailbackIds, urls: { primary: string; dr: string }, tableName: string, copy: { region: "primary" | "dr"; topicArn?: string } = { region: "dr" }): Record<string, string> {
   const base = stepEnvironment(ids, urls.dr, tableName);
   return {
     STAGE: base.STAGE as string,
+    ORCHESTRATOR_REGION: copy.region === "primary" ? ids.primaryRegion : ids.drRegion,
     PRIMARY_REGION: ids.primaryRegion,
     DR_REGION: ids.drRegion,
     PRIMARY_ID: ids.primaryDb,
@@ -93,9 +98,15 @@ export function failbackEnvironment(ids: FailbackIds, urls: { primary: string; d
     DR_BACKUP_WINDOW: "01:00-01:30",
     RPO_BUDGET_SECONDS: String(ids.rpoBudgetSeconds),
     TABLE_NAME: tableName,
-    TOPIC_ARN: ids.topicArn,
+    TOPIC_ARN: copy.topicArn ?? ids.topicArn,
     ...(ids.dns
-      ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName, PRIMARY_ALB_DNS: ids.primaryAlbDns, PRIMARY_ALB_ZONE_ID: ids.albZoneId, PRIMARY_HEALTH_CHECK_ID: ids.primaryHealthCheckId }
+      ? {
+          HOSTED_ZONE_ID: ids.hostedZoneId,
+          RECORD_NAME: ids.recordName,
+          PRIMARY_ALB_DNS: ids.primaryAlbDns,
+          PRIMARY_ALB_ZONE_ID: ids.albZoneId,
+          ...(copy.region === "dr" ? { PRIMARY_HEALTH_CHECK_ID: ids.primaryHealthCheckId } : {}),
+        }
       : {}),
   };
 }

@@ -188,10 +188,21 @@ export function standaloneFailbackRefs(ids: FailbackIds, tableName: string, topi
   };
 }
 
-/** Makes a failback world enforce the standalone failback template's roles (with the failover's, loaded apart). */
-export function enforceFailbackRoles(world: WorldState, template: CfnTemplateJson, ids: FailbackIds, tableName: string): void {
+/**
+ * Makes a failback world enforce the standalone failback template's roles (with the failover's,
+ * loaded apart). `copy`: the primary region's copy instead (the failback runs in both regions on
+ * stages with DNS): the same grants on its own table and topic, as `<functionId>@<region>`.
+ */
+export function enforceFailbackRoles(world: WorldState, template: CfnTemplateJson, ids: FailbackIds, tableName: string, copy?: { region: string; topicArn: string }): void {
   const { account, topicKeyArn } = prepareIam(world, ids);
-  iamOf(world).addRoles(functionRoles(template, { region: ids.drRegion, account, templateAccount: "000000000000", refs: standaloneFailbackRefs(ids, tableName, topicKeyArn) }));
+  const region = copy?.region ?? ids.drRegion;
+  const refs = standaloneFailbackRefs(ids, tableName, topicKeyArn);
+  if (copy) {
+    iamOf(world).topicKeys.set(copy.topicArn, topicKeyArn);
+    Object.assign(refs, { TableArn: `arn:aws:dynamodb:${region}:${ids.account}:table/${tableName}`, TopicArn: copy.topicArn });
+  }
+  const roles = functionRoles(template, { region, account, templateAccount: "000000000000", refs });
+  iamOf(world).addRoles(copy ? roles.map((r) => ({ ...r, functionId: regionalCopy(r.functionId, region) })) : roles);
 }
 
 /** The id of a function's copy in another region (the same grants, that region's resources). */

@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { callAws } from "../errors";
 import { tagValue } from "../tags";
-import { DrUnhealthyError, PreflightFailedError } from "../failover/errors";
+import { DrUnhealthyError, PreflightFailedError } from "../workflow/errors";
 
 export interface ServiceRef {
   cluster: string;

@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { AwsTransientError, callAws } from "../errors";
-import { PreflightFailedError, PromotionRejectedError, ReplicaNotReadyError } from "../failover/errors";
+import { PreflightFailedError, PromotionRejectedError, ReplicaNotReadyError } from "../workflow/errors";
 import { executionTimeoutSeconds } from "../failover/settings";
 
 /** DescribeDBInstances' read replication StatusInfo: `replicating`, `error`, `stopped`, ... */

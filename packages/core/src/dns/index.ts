@@ -13,7 +13,7 @@ import {
   type Route53Client,
 } from "@aws-sdk/client-route-53";
 import { callAws } from "../errors";
-import { PreflightFailedError } from "../failover/errors";
+import { PreflightFailedError } from "../workflow/errors";
 
 export interface DnsTarget {
   hostedZoneId: string;

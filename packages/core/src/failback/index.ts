@@ -5,7 +5,7 @@
  * the other way). Orchestrated by the failback state machine in stacks/failback; each step
  * handler in packages/functions calls one function from here (docs/failback.md).
  */
-export * from "./errors";
+export * from "../workflow/errors";
 export * from "./input";
 export * from "./settings";
 export * from "./state";

@@ -9,7 +9,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { callAws } from "../errors";
-import { FailoverLockedError } from "../failover/errors";
+import { FailoverLockedError } from "../workflow/errors";
 import { keys } from "../state";
 import type { FailbackRun } from "./input";
 

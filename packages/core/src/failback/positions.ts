@@ -8,7 +8,7 @@
  */
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { callAws } from "../errors";
-import { ProbeUnavailableError } from "./errors";
+import { ProbeUnavailableError } from "../workflow/errors";
 
 /** A session the probe runs its statements on (mysql2 in the probe Lambda; the world in tests). */
 export interface SqlSession {

@@ -14,7 +14,7 @@ import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketR
 import { ReplicateSecretToRegionsCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { callAws } from "../errors";
 import * as Secrets from "../secrets";
-import { ReplicationNotRestoredError } from "./errors";
+import { ReplicationNotRestoredError } from "../workflow/errors";
 import type { Role, Side } from "./settings";
 
 export const reverseRuleId = "pilot-light-failback";

@@ -2,11 +2,15 @@
  * The failback step Lambdas' configuration: both regions' names, read once and validated,
  * failing fast with the missing variable. `sides` turns them into the two sides of the pair,
  * so every step speaks of "serving" and "standby" whichever way the pair currently faces.
+ * The same settings in both regions' copies (docs/design.md D2), but for ORCHESTRATOR_REGION (the
+ * copy's own region: its state table and alert topic; the other region's clients are bounded) and
+ * the PRIMARY record's health check, which only the DR region's copy knows (its Dns stack's).
  */
 import { ConfigurationError } from "../errors";
 
 export const failbackSettingNames = [
   "STAGE",
+  "ORCHESTRATOR_REGION",
   "PRIMARY_REGION",
   "DR_REGION",
   "PRIMARY_ID",
@@ -34,15 +38,18 @@ export const failbackSettingNames = [
 export type FailbackSettingName = (typeof failbackSettingNames)[number] | "HOSTED_ZONE_ID" | "RECORD_NAME" | "PRIMARY_ALB_DNS" | "PRIMARY_ALB_ZONE_ID" | "PRIMARY_HEALTH_CHECK_ID";
 
 export type FailbackSettings = Record<(typeof failbackSettingNames)[number], string> & {
-  dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string; primaryAlbZoneId: string; healthCheckId: string } | null;
+  /** `healthCheckId` null: this copy cannot restore the PRIMARY record (the primary region's; the switchback is the DR region's copy's). */
+  dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string; primaryAlbZoneId: string; healthCheckId: string | null } | null;
 };
 
 export function readFailbackSettings(env: Record<string, string | undefined>): FailbackSettings {
   const missing = failbackSettingNames.filter((n) => !env[n]);
   if (missing.length > 0) throw new ConfigurationError(`missing environment variable(s): ${missing.join(", ")}`);
-  const dnsNames = ["HOSTED_ZONE_ID", "RECORD_NAME", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID", "PRIMARY_HEALTH_CHECK_ID"] as const;
+  const dnsNames = ["HOSTED_ZONE_ID", "RECORD_NAME", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID"] as const;
   const dnsCount = dnsNames.filter((n) => env[n]).length;
   if (dnsCount !== 0 && dnsCount !== dnsNames.length) throw new ConfigurationError(`DNS settings must be all or none of ${dnsNames.join(", ")}`);
+  if (env.PRIMARY_HEALTH_CHECK_ID && !dnsCount) throw new ConfigurationError(`PRIMARY_HEALTH_CHECK_ID goes with the DNS settings ${dnsNames.join(", ")}`);
+  if (env.ORCHESTRATOR_REGION !== env.PRIMARY_REGION && env.ORCHESTRATOR_REGION !== env.DR_REGION) throw new ConfigurationError(`ORCHESTRATOR_REGION must be PRIMARY_REGION or DR_REGION, got "${env.ORCHESTRATOR_REGION}"`);
   for (const n of ["PRIMARY_TASK_COUNT", "DR_TASK_COUNT", "DR_PILOT_TASK_COUNT", "BACKUP_RETENTION_DAYS", "RPO_BUDGET_SECONDS"] as const) {
     if (!/^\d+$/.test(env[n] ?? "")) throw new ConfigurationError(`${n} must be a whole number, got "${env[n]}"`);
   }
@@ -55,7 +62,7 @@ export function readFailbackSettings(env: Record<string, string | undefined>): F
           recordName: env.RECORD_NAME as string,
           primaryAlbDns: env.PRIMARY_ALB_DNS as string,
           primaryAlbZoneId: env.PRIMARY_ALB_ZONE_ID as string,
-          healthCheckId: env.PRIMARY_HEALTH_CHECK_ID as string,
+          healthCheckId: env.PRIMARY_HEALTH_CHECK_ID || null,
         }
       : null,
   };

@@ -19,7 +19,7 @@ import {
 import * as Database from "../database";
 import { callAws } from "../errors";
 import { copyableTags, tagValue } from "../tags";
-import { StandbyDatabaseError } from "./errors";
+import { StandbyDatabaseError } from "../workflow/errors";
 import type { Side } from "./settings";
 
 /** What re-protect needs to know of an instance. */

@@ -18,7 +18,7 @@ import { callAws } from "../errors";
 import { judgeFailure } from "../failover/compensation";
 import { beginCompensation } from "../failover/lock";
 import { promotionAcceptanceSeconds } from "../failover/settings";
-import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, WritesAfterCatchUpError } from "./errors";
+import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, WritesAfterCatchUpError } from "../workflow/errors";
 import type { FailbackRun } from "./input";
 import { readProbe, type BinlogPosition, type ProbeReport, type ReplicaPosition } from "./positions";
 import type { Role, Side } from "./settings";

@@ -48,7 +48,7 @@ const isWritable = (db: DbObservation | null) => Boolean(db && db.status === "av
 export function decideTopology(
   mode: FailbackMode,
   o: Record<Role, SideObservation>,
-  options: { dnsConfigured: boolean; switchDns: boolean; positions: CatchUp | null; rpoBudgetSeconds: number; dnsServes?: Role | null },
+  options: { dnsConfigured: boolean; switchDns: boolean; positions: CatchUp | null; rpoBudgetSeconds: number; dnsServes?: Role | null; canRestoreDns?: boolean },
 ): Omit<TopologyReport, "checkedAt" | "mode" | "primary" | "dr" | "positions" | "dnsConfigured"> {
   const blockers: string[] = [];
   const notes: string[] = [];
@@ -85,6 +85,9 @@ export function decideTopology(
     if (options.positions && !replica) blockers.push("the primary replica's replication status could not be read (db-probe)");
     if (replica && (!replica.ioRunning || !replica.sqlRunning)) blockers.push(`replication threads are not both running on the primary replica${replica.lastError ? `: ${replica.lastError}` : ""}`);
     if (replica && replica.secondsBehind !== null && replica.secondsBehind > options.rpoBudgetSeconds) notes.push(`the replica is ${replica.secondsBehind} s behind: the wait for it to catch up adds that much write downtime`);
+    if (options.dnsConfigured && options.switchDns && options.canRestoreDns === false) {
+      blockers.push("this is the primary region's copy of the failback, which cannot restore the PRIMARY record (its health check is the DR region's Dns stack's): start the switchback in the DR region, which serves (pnpm dr switchback starts it there)");
+    }
     if (!options.dnsConfigured) notes.push("this stage has no Route 53 records: once the primary serves, point users at the primary load balancer yourself");
     else if (!options.switchDns) notes.push("options.switchDns is false: DNS stays pinned to the DR region; move it yourself");
   }
@@ -138,7 +141,7 @@ export async function assessTopology(
   mode: FailbackMode,
   s: Record<Role, Side>,
   clients: Record<Role, SideClients>,
-  options: { dnsConfigured: boolean; switchDns: boolean; rpoBudgetSeconds: number; probeFunction: string; dnsServes?: () => Promise<Role | null> },
+  options: { dnsConfigured: boolean; switchDns: boolean; rpoBudgetSeconds: number; probeFunction: string; dnsServes?: () => Promise<Role | null>; canRestoreDns?: boolean },
   now: Date,
 ): Promise<TopologyReport> {
   const [primary, dr, dnsServes] = await Promise.all([observeSide(s.primary, clients.primary), observeSide(s.dr, clients.dr), options.dnsServes?.().catch(() => null) ?? null]);

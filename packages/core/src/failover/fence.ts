@@ -16,7 +16,7 @@ import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53"
 import * as Compute from "../compute";
 import * as Database from "../database";
 import * as Dns from "../dns";
-import { PreflightFailedError } from "./errors";
+import { PreflightFailedError } from "../workflow/errors";
 
 /**
  * SDK client settings for calls into a region that may be down (or Route 53's control plane,

@@ -4,7 +4,7 @@
  * each step handler in packages/functions calls one function from here or from Database,
  * Compute and Dns.
  */
-export * from "./errors";
+export * from "../workflow/errors";
 export * from "./input";
 export * from "./settings";
 export * from "./state";

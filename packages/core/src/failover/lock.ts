@@ -18,7 +18,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocu
 import type { z } from "zod";
 import { callAws } from "../errors";
 import { keys } from "../state";
-import { FailoverLockedError, PromotionRejectedError } from "./errors";
+import { FailoverLockedError, PromotionRejectedError } from "../workflow/errors";
 import type { Run } from "./input";
 import { executionTimeoutSeconds } from "./settings";
 import type { LockResult } from "./state";

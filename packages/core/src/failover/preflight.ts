@@ -13,7 +13,7 @@ import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-
 import type { RDSClient } from "@aws-sdk/client-rds";
 import * as Compute from "../compute";
 import * as Database from "../database";
-import { PreflightFailedError, ReplicaNotReadyError, RpoBudgetExceededError } from "./errors";
+import { PreflightFailedError, ReplicaNotReadyError, RpoBudgetExceededError } from "../workflow/errors";
 import type { Run } from "./input";
 import type { PreflightReport } from "./state";
 

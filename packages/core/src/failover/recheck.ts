@@ -7,7 +7,7 @@
  * that answers, e.g. a degraded region). Read-only.
  */
 import { check, type CheckOptions } from "../health/probe";
-import { PrimaryRecoveredError } from "./errors";
+import { PrimaryRecoveredError } from "../workflow/errors";
 
 export const recheckProbe: CheckOptions = { timeoutMs: 5000, count: 3, spacingMs: 100 };
 

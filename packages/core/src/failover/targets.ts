@@ -4,7 +4,7 @@
  * Pure: shared by the state machine's outcome record, its notifications, `pnpm dr` and the
  * rehearsal's reports, so every report judges a run the same way.
  */
-import { pollTimeoutErrors } from "./errors";
+import { pollTimeoutErrors } from "../workflow/errors";
 
 export interface Targets {
   rto: {

@@ -1,9 +1,10 @@
 /**
  * What every failback step Lambda shares: its settings (read once, validated), both sides of
- * the pair, and clients per side, cached for the sandbox's life. The primary region's clients
- * are bounded (it may still be down while a re-protect is tried); the DR region's are the
- * orchestrator's own region's. Every cache is a `Failover.lazy`: one per sandbox, one per world
- * in a rehearsal or test.
+ * the pair, and clients per side, cached for the sandbox's life. The other region's clients are
+ * bounded (it may still be down while a re-protect is tried); this copy's own region's
+ * (ORCHESTRATOR_REGION: the DR region's copy or the primary region's, docs/design.md D2) are not,
+ * and hold its state table and alert topic. Every cache is a `Failover.lazy`: one per sandbox, one
+ * per world in a rehearsal or test.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -27,7 +28,7 @@ function regional<T>(make: (config: { region: string }) => T) {
     let client = cache.get(role);
     if (!client) {
       const region = sides()[role].region;
-      client = make(role === "primary" ? { region, ...Failback.boundedClientConfig } : { region });
+      client = make(region !== settings().ORCHESTRATOR_REGION ? { region, ...Failback.boundedClientConfig } : { region });
       cache.set(role, client);
     }
     return client;
@@ -43,6 +44,6 @@ export const secrets = regional((c) => new SecretsManagerClient(c));
 export const both = <T>(f: (role: Failback.Role) => T): Record<Failback.Role, T> => ({ primary: f("primary"), dr: f("dr") });
 
 export const table = () => settings().TABLE_NAME;
-export const db = Failover.lazy(() => DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().DR_REGION })));
-export const sns = Failover.lazy(() => new SNSClient({ region: settings().DR_REGION }));
+export const db = Failover.lazy(() => DynamoDBDocumentClient.from(new DynamoDBClient({ region: settings().ORCHESTRATOR_REGION })));
+export const sns = Failover.lazy(() => new SNSClient({ region: settings().ORCHESTRATOR_REGION }));
 export const route53 = Failover.lazy(() => new Route53Client({ region: "us-east-1" }));

@@ -75,7 +75,8 @@ export interface FailbackRig {
 
 export interface FailbackSuite {
   definition: AslDefinition;
-  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number }): Promise<FailbackRig>;
+  /** `failbackCopy: "primary"`: the failback runs as the primary region's copy (its settings, table, topic and roles). */
+  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number; failbackCopy?: "primary" | "dr" }): Promise<FailbackRig>;
   close(): Promise<void>;
 }
 
@@ -98,17 +99,21 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
   let executions = 0;
   return {
     definition,
-    async rig(options = {}) {
+    async rig(allOptions = {}) {
       restoreApis?.();
+      const { failbackCopy = "dr", ...options } = allOptions;
       const { world, ids } = failbackWorld({ replicaBackup: null, ...options });
       current = world;
       restoreApis = installApis(world);
       const table = await dynamo.createStateTable();
       // Every step (and CompleteFence) runs as its role in the synthesized templates (packages/world/src/iam.ts).
       enforceFailoverRoles(world, failover.template, ids, table);
-      enforceFailbackRoles(world, failback.template, ids, table);
+      // The primary region's copy: its own region, topic and roles; its Tasks invoke its own functions.
+      const copy = failbackCopy === "primary" ? { region: ids.primaryRegion, topicArn: ids.topicArn.replace(`:${ids.drRegion}:`, `:${ids.primaryRegion}:`) } : undefined;
+      enforceFailbackRoles(world, failback.template, ids, table, copy);
+      const failbackAsl = copy ? (JSON.parse(JSON.stringify(definition).replace(/(:function:[A-Za-z0-9]+)/g, `$1@${copy.region}`)) as AslDefinition) : definition;
       for (const k of ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID", "PRIMARY_HEALTH_CHECK_ID"]) delete process.env[k];
-      Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), failbackEnvironment(ids, { primary: health.url(ids.primaryRegion), dr: health.url(ids.drRegion) }, table), {
+      Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), failbackEnvironment(ids, { primary: health.url(ids.primaryRegion), dr: health.url(ids.drRegion) }, table, copy ? { region: "primary", topicArn: copy.topicArn } : { region: "dr" }), {
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         RTO_TARGET_SECONDS: "600",
       });
@@ -147,7 +152,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
         before,
         invocations,
         failover: (input, name = `failover-${++executions}`) => run(failoverDefinition, input, name),
-        failback: (input, name = `failback-${++executions}`) => run(definition, input, name),
+        failback: (input, name = `failback-${++executions}`) => run(failbackAsl, input, name),
         lockItem: () => item(State.keys.failoverLock()),
         outcome: (name) => item(State.keys.outcome(name)),
         completeFence: () => iamOf(world).runAs(functionIdOf(world, "CompleteFence"), () => fence.handler({ "detail-type": "Scheduled Event", source: "aws.events" }, lambdaContext("pilot-light-test-CompleteFence"))),

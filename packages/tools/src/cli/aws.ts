@@ -1,7 +1,9 @@
 /**
- * Where the CLI's AWS calls go and how it finds the stage's resources: every client in the
- * stage's DR region (the orchestrator lives there, D2), names from Stage.resourceNames, the
- * account from STS, the stacks confirmed with CloudFormation before anything else runs.
+ * Where the CLI's AWS calls go and how it finds the stage's resources: every client in one
+ * region, the one whose orchestrator copy the command talks to (the DR region on stages without
+ * DNS; on stages with DNS the orchestrator runs in both regions, D2, and ./regions decides which
+ * one from what AWS shows), names from Stage.resourceNames, the account from STS, the stacks
+ * confirmed with CloudFormation before anything else runs.
  */
 import { Resolver } from "node:dns/promises";
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
@@ -9,6 +11,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -29,11 +32,13 @@ export interface Clients {
   cloudwatch: CloudWatchClient;
   ecs: ECSClient;
   rds: RDSClient;
+  /** Route 53 is global: where the PRIMARY record sends users. */
+  route53: Route53Client;
   dns: DnsResolver;
 }
 
-export function drClients(config: Stage.StageConfig): Clients {
-  const region = config.drRegion;
+/** Clients in `region` (default: the stage's DR region). */
+export function drClients(config: Stage.StageConfig, region: string = config.drRegion): Clients {
   return {
     sts: new STSClient({ region }),
     cfn: new CloudFormationClient({ region }),
@@ -42,6 +47,7 @@ export function drClients(config: Stage.StageConfig): Clients {
     cloudwatch: new CloudWatchClient({ region }),
     ecs: new ECSClient({ region }),
     rds: new RDSClient({ region }),
+    route53: new Route53Client({ region: "us-east-1" }),
     dns: new Resolver({ timeout: 3000, tries: 2 }),
   };
 }
@@ -50,6 +56,8 @@ export interface Context {
   config: Stage.StageConfig;
   names: ReturnType<typeof Stage.resourceNames>;
   account: string;
+  /** The region whose orchestrator copy the command talks to (its stacks, state machines, table). */
+  region: string;
   /** The caller's identity, e.g. assumed-role/Admin/alice: the default requestedBy / closedBy. */
   caller: string;
   stateMachineArn: string;
@@ -67,16 +75,8 @@ export function callerName(arn: string): string {
   return arn.split(":").slice(5).join(":") || arn;
 }
 
-/**
- * Confirms credentials (STS), then that each stack in `stacks` exists in the DR region, and
- * returns everything the commands need. Nothing else runs before both checks pass.
- */
-export async function connect(
-  config: Stage.StageConfig,
-  clients: Clients,
-  stacks: readonly string[],
-  now: () => Date = () => new Date(),
-): Promise<Context> {
+/** Confirms credentials with STS: the account and the caller's name. */
+export async function identify(config: Stage.StageConfig, clients: Pick<Clients, "sts">, region: string = config.drRegion): Promise<{ account: string; caller: string }> {
   let account: string;
   let arn: string;
   try {
@@ -85,41 +85,57 @@ export async function connect(
     arn = me.Arn ?? "";
   } catch (error) {
     // Only a credentials problem gets credentials advice: DNS or a timeout during an outage is the network.
-    throw explainAwsError("could not confirm your AWS identity with STS", config.drRegion, error);
+    throw explainAwsError("could not confirm your AWS identity with STS", region, error);
   }
   if (!account) throw new CredentialsError("STS answered without an account id; check your credentials");
-  for (const stack of stacks) await requireStack(config, clients.cfn, stack, account);
+  return { account, caller: callerName(arn) };
+}
+
+/**
+ * Confirms credentials (STS), then that each stack in `stacks` exists in `region` (default: the
+ * DR region), and returns everything the commands need. Nothing else runs before both checks pass.
+ */
+export async function connect(
+  config: Stage.StageConfig,
+  clients: Clients,
+  stacks: readonly string[],
+  now: () => Date = () => new Date(),
+  region: string = config.drRegion,
+): Promise<Context> {
+  const { account, caller } = await identify(config, clients, region);
+  for (const stack of stacks) await requireStack(config, clients.cfn, stack, account, region);
   const names = Stage.resourceNames(config);
   return {
     config,
     names,
     account,
-    caller: callerName(arn),
-    stateMachineArn: Operations.stateMachineArn({ region: config.drRegion, account, name: names.stateMachine }),
+    region,
+    caller,
+    stateMachineArn: Operations.stateMachineArn({ region, account, name: names.stateMachine }),
     clients,
     now,
   };
 }
 
-async function requireStack(config: Stage.StageConfig, cfn: CloudFormationClient, stack: string, account: string): Promise<void> {
+async function requireStack(config: Stage.StageConfig, cfn: CloudFormationClient, stack: string, account: string, region: string): Promise<void> {
   const name = stackName(config, stack);
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
     const status = out.Stacks?.[0]?.StackStatus ?? "";
     if (status === "" || status === "DELETE_COMPLETE" || status.startsWith("ROLLBACK_")) {
-      throw new MissingStackError(`stack ${name} in ${config.drRegion} is ${status || "missing"}: deploy the stage first (docs/deploy.md)`);
+      throw new MissingStackError(`stack ${name} in ${region} is ${status || "missing"}: deploy the stage first (docs/deploy.md)`);
     }
   } catch (error) {
     if (error instanceof CloudFormationServiceException && /does not exist/.test(error.message)) {
       throw new MissingStackError(
-        `stage "${config.stage}" is not deployed in ${config.drRegion} of account ${account}: stack ${name} does not exist.\n` +
+        `stage "${config.stage}" is not deployed in ${region} of account ${account}: stack ${name} does not exist.\n` +
           "Check --stage (a misspelt stage gets the defaults and finds nothing), your AWS account, or deploy it: pnpm deploy:all --stage " +
           config.stage,
         { cause: error },
       );
     }
     if (error instanceof MissingStackError) throw error;
-    throw explainAwsError(`could not read stack ${name}`, config.drRegion, error);
+    throw explainAwsError(`could not read stack ${name}`, region, error);
   }
 }
 

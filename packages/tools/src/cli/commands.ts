@@ -15,8 +15,9 @@ import {
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { Compute, Database, Failover, Health, Operations, State } from "@pilot-light/core";
 import type { Invocation } from "./args";
-import { message, type Context } from "./aws";
+import { message, type Clients, type Context } from "./aws";
 import { MissingStackError, RefusedError, UsageError } from "./errors";
+import { readRegions, type RegionsView } from "./regions";
 
 /** A part of the status that could not be read says why instead of failing the whole report. */
 export type Section<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -71,9 +72,16 @@ export interface StatusReport {
   executions: Section<ExecutionLine[]>;
   /** LOCK#failover: held by a running (or dead) execution; null when free. */
   lock: Section<{ owner: string; mode: string; acquiredAt: string; expiresAt: string } | null>;
+  /**
+   * Stages with DNS: both regions' orchestrator copies as AWS shows them (which database is
+   * writable, which replicates from which, where DNS sends users), so which copy is armed and
+   * which region it watches; null on stages without DNS (the DR region's copy only).
+   */
+  copies: Section<RegionsView> | null;
 }
 
-const target = "primary";
+/** The health target the copy in the context's region counts: the region it watches (the DR region's copy watches the primary). */
+const watchedTarget = (ctx: Context) => (ctx.region === ctx.config.primaryRegion ? "dr" : "primary");
 
 function healthStore(ctx: Context): Health.HealthStore {
   return { db: ctx.clients.db, table: ctx.names.stateTable };
@@ -87,10 +95,10 @@ export function servedBy(answers: readonly string[], primaryRegion: string, drRe
   return "unknown";
 }
 
-export async function gatherStatus(ctx: Context, executionCount = 5): Promise<StatusReport> {
+export async function gatherStatus(ctx: Context, executionCount = 5, clientsOf: (region: string) => Clients = () => ctx.clients): Promise<StatusReport> {
   const { config, names, clients } = ctx;
-  const [health, replica, capacity, dns, executions, lock] = await Promise.all([
-    section(() => Health.loadState(healthStore(ctx), target)),
+  const [health, replica, capacity, dns, executions, lock, copies] = await Promise.all([
+    section(() => Health.loadState(healthStore(ctx), watchedTarget(ctx))),
     section(async () => {
       const [state, lag] = await Promise.all([
         Database.describeInstance(clients.rds, names.replicaDb),
@@ -116,6 +124,7 @@ export async function gatherStatus(ctx: Context, executionCount = 5): Promise<St
     }),
     section(() => recentExecutions(ctx, executionCount)),
     section(() => readLock(ctx)),
+    config.dns ? section(() => readRegions(config, names, ctx.account, clientsOf)) : null,
   ]);
   return {
     stage: config.stage,
@@ -139,6 +148,7 @@ export async function gatherStatus(ctx: Context, executionCount = 5): Promise<St
     dns,
     executions,
     lock,
+    copies,
   };
 }
 
@@ -240,7 +250,7 @@ export async function startRun(ctx: Context, invocation: Invocation): Promise<St
   /** Set when the run may take the monitor's name for the incident (no execution for it yet). */
   let namedIncident: string | undefined;
   if (mode === "failover") {
-    const state = await Health.loadState(healthStore(ctx), target);
+    const state = await Health.loadState(healthStore(ctx), watchedTarget(ctx));
     const incident = state.incident;
     if (incident?.executionArn && (incidentId === undefined || incidentId === incident.id)) {
       const existing = await ctx.clients.sfn.send(new DescribeExecutionCommand({ executionArn: incident.executionArn }));
@@ -264,7 +274,7 @@ export async function startRun(ctx: Context, invocation: Invocation): Promise<St
     return { mode, name, executionArn, input, startedAt: out.startDate ?? now, consoleUrl: Operations.executionConsoleUrl(executionArn) };
   } catch (error) {
     if (error instanceof StateMachineDoesNotExist) {
-      throw new MissingStackError(`state machine ${ctx.names.stateMachine} does not exist in ${ctx.config.drRegion}: deploy the DR region (pnpm deploy:all --stage ${ctx.config.stage})`, { cause: error });
+      throw new MissingStackError(`state machine ${ctx.names.stateMachine} does not exist in ${ctx.region}: deploy that region (pnpm deploy:all --stage ${ctx.config.stage})`, { cause: error });
     }
     if (error instanceof ExecutionAlreadyExists) {
       const arn = Operations.executionArn(ctx.stateMachineArn, name);
@@ -379,6 +389,7 @@ export interface Closed {
 /** Closes the open incident (or the named one) through the same core function as the close-incident Lambda. */
 export async function closeOpenIncident(ctx: Context, invocation: Invocation): Promise<Closed> {
   const store = healthStore(ctx);
+  const target = watchedTarget(ctx);
   const state = await Health.loadState(store, target);
   const incident = state.incident;
   if (!incident) throw new RefusedError(`no incident is open on ${target} for stage ${ctx.config.stage}: nothing to close`);

@@ -22,7 +22,7 @@ export interface FailbackStarted {
 export const failbackMachineName = (prefix: string) => `${prefix}-failback`;
 
 export function failbackMachineArn(ctx: Context): string {
-  return Operations.stateMachineArn({ region: ctx.config.drRegion, account: ctx.account, name: failbackMachineName(ctx.names.prefix) });
+  return Operations.stateMachineArn({ region: ctx.region, account: ctx.account, name: failbackMachineName(ctx.names.prefix) });
 }
 
 export function failbackMode(invocation: Pick<Invocation, "command" | "dryRun">): Failback.FailbackMode {
@@ -63,7 +63,7 @@ export async function startFailback(ctx: Context, invocation: Invocation): Promi
     return { mode: input.mode, name, executionArn, input, startedAt: out.startDate ?? now, consoleUrl: Operations.executionConsoleUrl(executionArn) };
   } catch (error) {
     if (error instanceof StateMachineDoesNotExist) {
-      throw new MissingStackError(`state machine ${failbackMachineName(ctx.names.prefix)} does not exist in ${ctx.config.drRegion}: deploy the DR region (pnpm deploy:all --stage ${ctx.config.stage})`, { cause: error });
+      throw new MissingStackError(`state machine ${failbackMachineName(ctx.names.prefix)} does not exist in ${ctx.region}: deploy that region (pnpm deploy:all --stage ${ctx.config.stage})`, { cause: error });
     }
     if (error instanceof ExecutionAlreadyExists) throw new RefusedError(`an execution named ${name} already exists; look at it first:\n  ${Operations.executionConsoleUrl(Operations.executionArn(machine, name))}`, { cause: error });
     throw error;

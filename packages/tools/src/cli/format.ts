@@ -3,7 +3,8 @@
  * concern, the verdict first, the evidence after, and a console link for every execution.
  */
 import { Failover, Health, Operations, Stage } from "@pilot-light/core";
-import type { Closed, ExecutionLine, Finished, Started, StatusReport } from "./commands";
+import type { Closed, ExecutionLine, Finished, Section, Started, StatusReport } from "./commands";
+import type { RegionsView } from "./regions";
 
 const time = (d: Date | string | undefined) => (d === undefined ? "-" : new Date(d).toISOString().replace(/\.\d{3}Z$/, "Z"));
 
@@ -74,6 +75,8 @@ export function formatStatus(r: StatusReport, now: Date): string {
     lines.push(`  ${d.record} → ${d.answers.join(", ") || "(no answer)"}: ${where}`);
   }
 
+  if (r.copies) lines.push("", "Orchestrator copies (one per region; the armed one fails over by itself)", ...copyLines(r.copies));
+
   lines.push("", "Failover lock");
   if (!r.lock.ok) lines.push(`  unavailable: ${r.lock.error}`);
   else if (r.lock.value === null) lines.push("  free");
@@ -91,6 +94,27 @@ export function formatStatus(r: StatusReport, now: Date): string {
   lines.push("", `All executions: ${Operations.stateMachineConsoleUrl(r.stateMachineArn)}`);
   lines.push(`Dashboard:      ${Operations.dashboardUrl(r.drRegion, Operations.dashboardName(r.stage))}`);
   return lines.join("\n");
+}
+
+const armingText: Record<Health.ArmingKind, string> = {
+  armed: "ARMED: fails over by itself if the region it watches fails",
+  serving: "serving: users are sent here; the other region's copy watches this one",
+  stranded: "STRANDED: users are sent to the region it watches and no replica here can take over (re-protect: pnpm dr reprotect)",
+  "handed-over": "handed over: users are sent to the region it watches, whose database answers there (a failover to it is under way or done; then re-protect: pnpm dr reprotect)",
+  unknown: "not armed (what AWS shows does not say it may act)",
+};
+
+/** Both regions' copies: each one's database, arming and the region it watches. */
+function copyLines(copies: Section<RegionsView>): string[] {
+  if (!copies.ok) return [`  unavailable: ${copies.error}`];
+  const v = copies.value;
+  const lines = (["primary", "dr"] as const).map((side) => {
+    const c = v.copies[side];
+    const db = c.database === null ? `database unreadable (${c.error ?? "no answer"})` : !c.database.found ? `no database ${c.database.identifier}` : `${c.database.identifier} ${c.database.status}${c.database.writable ? ", writable" : c.database.replicaOf ? `, replica of the ${c.database.replicaOf === "elsewhere" ? "an unexpected source" : `${c.database.replicaOf} region's database`}` : ""}`;
+    return `  ${side} region ${c.region}: ${armingText[c.arming.kind]}; watches ${c.watches}; ${db}`;
+  });
+  if (v.dns) lines.push(`  DNS (Route 53 PRIMARY record): ${v.dns.servedBy === "unknown" ? `not known (${v.dns.error ?? v.dns.target ?? "no alias target"})` : `sends users to the ${v.dns.servedBy} region (${v.dns.target})`}`);
+  return lines;
 }
 
 function executionLines(e: ExecutionLine): string[] {
