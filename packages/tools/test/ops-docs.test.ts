@@ -100,10 +100,17 @@ describe("docs/cost.md", () => {
       (ticks * 0.1525) / 1e6 + // DynamoDB read unit
       ((ticks * 4.5) / 1024 / 1024) * 0.63 + // CloudWatch Logs
       (ticks * 5) / 1e6; // X-Ray
-    const fixed = 4 * 0.3 + 4 * 0.1 + 3 + ((4 * (17 + 3 * 5) + 4 * 5) * 0.025) / 1000;
+    // CompleteFence on the monitor's schedule: one 0.3 s invocation of 256 MB and 1 KB of logs.
+    const fence = (ticks: number) => (ticks * 0.2) / 1e6 + ticks * 0.3 * 0.25 * 0.0000133334 + (ticks / 1024 / 1024) * 0.63;
+    // The readiness evaluation every 30 minutes: 5 s of 256 MB, 5 KB of logs, two KMS reads; its metric and 3 alarms.
+    const evaluations = (730 * 60) / 30;
+    const readiness = evaluations * (0.2 / 1e6 + 5 * 0.25 * 0.0000133334 + (5 / 1024 / 1024) * 0.63) + (evaluations * 2 * 0.03) / 10000 + 0.3 + 3 * 0.1;
+    expect(cost).toContain(`| readiness evaluation (every 30 minutes) | $${readiness.toFixed(2)} | $${readiness.toFixed(2)} |`);
+    const fixed = 4 * 0.3 + 6 * 0.1 + 3 + ((4 * (17 + 3 * 5) + 4 * 5) * 0.025) / 1000 + readiness;
     const ticks = (minutes: number) => (730 * 60) / minutes;
     expect([ticks(5), ticks(1)]).toEqual([8760, 43800]);
-    expect(cost).toContain(`| **orchestration total** | **$${(perTick(ticks(5)) + fixed).toFixed(2)}** | **$${(perTick(ticks(1)) + fixed).toFixed(2)}** |`);
+    const total = (t: number) => (perTick(t) + fence(t) + fixed).toFixed(2);
+    expect(cost).toContain(`| **orchestration total** | **$${total(ticks(5))}** | **$${total(ticks(1))}** |`);
   });
 });
 
