@@ -7,6 +7,9 @@ import { stageConfig } from "./stages";
 
 export function useStage(app: App) {
   const config = stageConfig(app.stage);
+  // The stacks do not yet import an adopted primary's resources: synthesizing them would create
+  // a second primary beside the team's (docs/adopt.md says what works today).
+  if (config.adopt) throw new Error(`stage "${config.stage}" adopts an existing primary (adopt): the stacks cannot import its resources yet; pnpm synth prints its adoption plan, pnpm dr adopt applies it (docs/adopt.md)`);
   const role = Stage.regionRole(config, app.region);
   const names = Stage.resourceNames(config);
   const isPrimary = role === "primary";
