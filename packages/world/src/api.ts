@@ -167,7 +167,11 @@ export function installApis(world: WorldState): () => void {
           PreferredBackupWindow: window(db.backup),
           Engine: "mysql",
           EngineVersion: "8.4.6",
-          DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
+          DBParameterGroups: [
+            db.pendingParameterGroup
+              ? { DBParameterGroupName: db.pendingParameterGroup, ParameterApplyStatus: "pending-reboot" }
+              : { DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" },
+          ],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
           ...describeExtras(world, db),
         },

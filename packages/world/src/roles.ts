@@ -129,7 +129,7 @@ export function standaloneFailoverRefs(ids: PilotLightIds, tableName: string, to
     ReplicaArn: ids.replicaArn,
     PrimaryArn: ids.primaryArn,
     DrServiceArn: `arn:aws:ecs:${ids.drRegion}:${account}:service/${ids.cluster}/${ids.service}`,
-    PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.cluster}/${ids.service}`,
+    PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.primaryCluster}/${ids.primaryService}`,
     PrimaryParameterGroupArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
     // The groups re-protect gives the replicas it creates in the primary region (`<group>-g<time>`).
     PrimaryGenerationGroupsArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}-g*`,

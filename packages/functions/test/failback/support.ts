@@ -9,6 +9,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { expect, vi } from "vitest";
 import {
+  adoptedPrimaryWorld,
   createReadReplica,
   enforceFailbackRoles,
   enforceFailoverRoles,
@@ -75,7 +76,8 @@ export interface FailbackRig {
 
 export interface FailbackSuite {
   definition: AslDefinition;
-  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number }): Promise<FailbackRig>;
+  /** `adopted`: the primary a team built before pilot-light (packages/world/src/adopted.ts), before its adoption. */
+  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number; adopted?: boolean }): Promise<FailbackRig>;
   close(): Promise<void>;
 }
 
@@ -100,7 +102,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
     definition,
     async rig(options = {}) {
       restoreApis?.();
-      const { world, ids } = failbackWorld({ replicaBackup: null, ...options });
+      const { world, ids } = options.adopted ? adoptedPrimaryWorld({ replicaBackup: null, ...options }) : failbackWorld({ replicaBackup: null, ...options });
       current = world;
       restoreApis = installApis(world);
       const table = await dynamo.createStateTable();
