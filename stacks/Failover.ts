@@ -50,7 +50,7 @@ export function Failover({ stack, app }: StackContext) {
     service: "ecs",
     region: peer.region,
     resource: "service",
-    resourceName: `${names.cluster}/${names.service}`,
+    resourceName: `${peer.cluster}/${peer.service}`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
   // The replica's own retention, passed to PromoteReadReplica (whose default would be 1 day).
@@ -80,8 +80,8 @@ export function Failover({ stack, app }: StackContext) {
     HEALTH_URL: compute.healthUrl,
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,
-    PRIMARY_CLUSTER: names.cluster,
-    PRIMARY_SERVICE: names.service,
+    PRIMARY_CLUSTER: peer.cluster,
+    PRIMARY_SERVICE: peer.service,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(config.dns
       ? {

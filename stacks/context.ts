@@ -31,8 +31,8 @@ export function useStage(app: App) {
  * other region's, whichever serves.
  */
 export function regionSides(config: Stage.StageConfig, names: ReturnType<typeof Stage.resourceNames>, isPrimary: boolean) {
-  const primary = { role: "primary" as const, region: config.primaryRegion, db: names.primaryDb, parameterGroup: names.primaryParameterGroup };
-  const dr = { role: "dr" as const, region: config.drRegion, db: names.replicaDb, parameterGroup: names.replicaParameterGroup };
+  const primary = { role: "primary" as const, region: config.primaryRegion, db: names.primaryDb, parameterGroup: names.primaryParameterGroup, cluster: names.primaryCluster, service: names.primaryService };
+  const dr = { role: "dr" as const, region: config.drRegion, db: names.replicaDb, parameterGroup: names.replicaParameterGroup, cluster: names.cluster, service: names.service };
   return isPrimary ? { local: primary, watched: dr } : { local: dr, watched: primary };
 }
 

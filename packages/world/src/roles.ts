@@ -183,6 +183,11 @@ export function standaloneFailbackRefs(ids: FailbackIds, tableName: string, topi
     HostedZoneId: ids.hostedZoneId,
     TopicArn: ids.topicArn,
     TopicKeyArn: topicKeyArn,
+    // An adopted primary's names (the template's adoptedPrimaryParameters, when it has them).
+    PrimaryDb: ids.primaryDb,
+    PrimaryParameterGroup: ids.primaryParameterGroup,
+    PrimaryCluster: ids.primaryCluster,
+    PrimaryService: ids.primaryService,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * A primary the team built before pilot-light (packages/world/src/adopted.ts: other names, the
  * default parameter group, its own tags, bucket rule and simple record), adopted (docs/adopt.md),
- * then a regional outage and the failover: synthesized definition, real handlers and roles,
+ * then the round trip: a regional outage and the failover, re-protect, the planned switchback.
+ * Synthesized definitions, real handlers under their synthesized roles, users writing all along,
  * identifiers from the stage's settings only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,8 +10,8 @@ import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, Rebo
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Adoption } from "@pilot-light/core";
-import { iamOf, type AdoptedIds } from "../../../world/src";
-import { expectInvariants, failoverInput, shortLatencies, startFailbackSuite, type FailbackRig, type FailbackSuite } from "./support";
+import { failbackState, iamOf, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
+import { expectInvariants, failoverInput, reprotectInput, switchbackInput, shortLatencies, startFailbackSuite, type FailbackRig, type FailbackSuite } from "./support";
 
 let suite: FailbackSuite;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ async function adopt(rig: FailbackRig) {
 }
 
 describe("an adopted primary", () => {
-  it("fails over in a regional outage: the team's database fenced in the group the stage names, its service stopped, users on DR", async () => {
+  it("fails over in a regional outage, is re-protected and switched back with no write lost, under the team's names", async () => {
     const rig = await suite.rig({ ...shortLatencies, replicaLag: [2, 1, 3], adopted: true });
     const { world, ids } = rig;
     await adopt(rig);
@@ -59,5 +60,27 @@ describe("an adopted primary", () => {
     expect(teamService.desired).toBe(0);
     expect(teamService.tags.get("team"), "the team's own tags are kept").toBe("storefront");
     await expectInvariants(rig);
+
+    // Re-protect, then the planned switchback: every grant names the team's resources by the stage's settings.
+    const reprotect = await rig.failback(reprotectInput, "reprotect-1");
+    expect(reprotect.status, reprotect.cause).toBe("SUCCEEDED");
+    await expectInvariants(rig, reprotect);
+    expect(world.databases.get(ids.primaryDb)).toMatchObject({ sourceIdentifier: ids.replicaArn });
+    world.clock.advance(30 * 60);
+    const drBefore = world.databases.get(ids.replicaDb)!;
+    const switchback = await rig.failback(switchbackInput, "switchback-1");
+    expect(switchback.status, switchback.cause).toBe("SUCCEEDED");
+    await expectInvariants(rig, switchback);
+
+    // The team's primary serves again under its own name, with no write lost in the planned move.
+    const primary = world.databases.get(ids.primaryDb)!;
+    expect(world.isWritable(ids.primaryDb)).toBe(true);
+    expect(world.databases.get(ids.replicaDb)).toMatchObject({ sourceIdentifier: primary.arn });
+    expect(teamService.desired).toBe(ids.primaryTaskCount);
+    expect(world.record(ids.hostedZoneId, ids.recordName, "primary")).toMatchObject({ HealthCheckId: ids.primaryHealthCheckId, AliasTarget: { DNSName: expect.stringContaining(ids.primaryAlbDns) } });
+    expect(failbackState(world).buckets.get(ids.primaryBucket)?.replication?.Rules.map((r) => r.ID)).toEqual(["invoices-to-archive", "pilot-light-dr"]);
+    expect(lostWrites(world, drBefore, primary)).toBe(0);
+    expect(transactionsAt(world, drBefore, world.clock.nowMs())).toBeGreaterThan(0);
+    expect(await rig.outcome("switchback-1")).toMatchObject({ status: "succeeded", lostWrites: 0, dataLossVerdict: "none" });
   });
 });

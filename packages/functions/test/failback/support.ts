@@ -51,9 +51,11 @@ export async function failbackDefinitionAsl(): Promise<AslDefinition> {
 }
 
 /** A standalone template (its steps' roles) and its state machine's definition. */
-async function synthesized(which: "failover" | "failback"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
+async function synthesized(which: "failover" | "failback" | "failback-adopted"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
   const template = (
-    which === "failover" ? (await import("../../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../../stacks/failback/standalone")).standaloneFailbackTemplate()
+    which === "failover"
+      ? (await import("../../../../stacks/failover/standalone")).standaloneFailoverTemplate()
+      : (await import("../../../../stacks/failback/standalone")).standaloneFailbackTemplate(undefined, undefined, { adopted: which === "failback-adopted" })
   ).toJSON() as CfnTemplateJson;
   const [sm] = extractAsl(template);
   if (!sm) throw new Error(`no state machine in the standalone ${which} template`);
@@ -98,6 +100,8 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
   });
   let restoreApis: (() => void) | undefined;
   let executions = 0;
+  // The failback grants of a stage that adopts its primary name its resources (synthesized once, on first use).
+  let adoptedTemplate: Promise<CfnTemplateJson> | undefined;
   return {
     definition,
     async rig(options = {}) {
@@ -108,7 +112,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
       const table = await dynamo.createStateTable();
       // Every step (and CompleteFence) runs as its role in the synthesized templates (packages/world/src/iam.ts).
       enforceFailoverRoles(world, failover.template, ids, table);
-      enforceFailbackRoles(world, failback.template, ids, table);
+      enforceFailbackRoles(world, options.adopted ? await (adoptedTemplate ??= synthesized("failback-adopted").then((s) => s.template)) : failback.template, ids, table);
       for (const k of ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID", "PRIMARY_HEALTH_CHECK_ID"]) delete process.env[k];
       Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), failbackEnvironment(ids, { primary: health.url(ids.primaryRegion), dr: health.url(ids.drRegion) }, table), {
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
