@@ -36,7 +36,7 @@ export function Data({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
   const { vpc, rdsSg } = use(Network);
   const keep = config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-  const secretName = `${names.prefix}/db-credentials`;
+  const secretName = names.secretName;
   const primaryArn = Arn.format({
     partition: Aws.PARTITION,
     service: "rds",

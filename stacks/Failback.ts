@@ -83,8 +83,8 @@ export function Failback({ stack, app }: StackContext) {
     DR_REGION: config.drRegion,
     PRIMARY_ID: names.primaryDb,
     REPLICA_ID: names.replicaDb,
-    PRIMARY_CLUSTER: names.cluster,
-    PRIMARY_SERVICE: names.service,
+    PRIMARY_CLUSTER: names.primaryCluster,
+    PRIMARY_SERVICE: names.primaryService,
     DR_CLUSTER: names.cluster,
     DR_SERVICE: names.service,
     PRIMARY_TASK_COUNT: String(config.primaryTaskCount),
@@ -122,6 +122,7 @@ export function Failback({ stack, app }: StackContext) {
     secretName: data.secret.secretName,
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
+    adoptedPrimary: config.adopt ? { db: names.primaryDb, parameterGroup: names.primaryParameterGroup, cluster: names.primaryCluster, service: names.primaryService } : undefined,
   };
 
   const fns = {} as FailbackFunctions;

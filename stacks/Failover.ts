@@ -49,7 +49,7 @@ export function Failover({ stack, app }: StackContext) {
     service: "ecs",
     region: peer.region,
     resource: "service",
-    resourceName: `${names.cluster}/${names.service}`,
+    resourceName: `${peer.cluster}/${peer.service}`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
   // The replica's own retention, passed to PromoteReadReplica (whose default would be 1 day).
@@ -74,13 +74,13 @@ export function Failover({ stack, app }: StackContext) {
     RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     BACKUP_RETENTION_DAYS: String(backupRetentionDays),
     LAG_LOOKBACK_SECONDS: String(Runbook.lagLookbackSeconds({ periodSeconds: detectionPeriodSeconds, failureThreshold: config.health.failureThreshold })),
-    SECRET_ID: `${names.prefix}/db-credentials`,
+    SECRET_ID: names.secretName,
     RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
     HEALTH_URL: compute.healthUrl,
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,
-    PRIMARY_CLUSTER: names.cluster,
-    PRIMARY_SERVICE: names.service,
+    PRIMARY_CLUSTER: peer.cluster,
+    PRIMARY_SERVICE: peer.service,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(config.dns
       ? {
@@ -101,7 +101,7 @@ export function Failover({ stack, app }: StackContext) {
       stack.formatArn({ service: "rds", region: peer.region, resource: "pg", resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     ),
     executionsArn: stack.formatArn({ service: "states", resource: "execution", resourceName: `${names.stateMachine}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${names.prefix}/db-credentials-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${names.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
     grantPublish: (g) => topic.grantPublish(g),

@@ -25,7 +25,7 @@ export { probeFunctionName };
 export function Probe({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
   const { vpc, ecsSg } = use(Network);
-  const secretName = `${names.prefix}/db-credentials`;
+  const secretName = names.secretName;
   const probe = new Function(stack, "DbProbe", {
     functionName: probeFunctionName(names.prefix),
     handler: "packages/functions/src/db-probe.handler",

@@ -7,6 +7,9 @@ import { stageConfig } from "./stages";
 
 export function useStage(app: App) {
   const config = stageConfig(app.stage);
+  // The stacks do not yet import an adopted primary's resources: synthesizing them would create
+  // a second primary beside the team's (docs/adopt.md says what works today).
+  if (config.adopt) throw new Error(`stage "${config.stage}" adopts an existing primary (adopt): the stacks cannot import its resources yet; pnpm synth prints its adoption plan, pnpm dr adopt applies it (docs/adopt.md)`);
   const role = Stage.regionRole(config, app.region);
   const names = Stage.resourceNames(config);
   const isPrimary = role === "primary";
@@ -28,8 +31,8 @@ export function useStage(app: App) {
  * other region's, whichever serves.
  */
 export function regionSides(config: Stage.StageConfig, names: ReturnType<typeof Stage.resourceNames>, isPrimary: boolean) {
-  const primary = { role: "primary" as const, region: config.primaryRegion, db: names.primaryDb, parameterGroup: names.primaryParameterGroup };
-  const dr = { role: "dr" as const, region: config.drRegion, db: names.replicaDb, parameterGroup: names.replicaParameterGroup };
+  const primary = { role: "primary" as const, region: config.primaryRegion, db: names.primaryDb, parameterGroup: names.primaryParameterGroup, cluster: names.primaryCluster, service: names.primaryService };
+  const dr = { role: "dr" as const, region: config.drRegion, db: names.replicaDb, parameterGroup: names.replicaParameterGroup, cluster: names.cluster, service: names.service };
   return isPrimary ? { local: primary, watched: dr } : { local: dr, watched: primary };
 }
 

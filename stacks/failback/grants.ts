@@ -35,6 +35,12 @@ export interface FailbackResources {
   secretName: string;
   hostedZoneId: string | undefined;
   recordName: string | undefined;
+  /**
+   * An adopted primary's own names (docs/adopt.md): its database (renamed aside as `<db>-r…`, its
+   * successors' groups `<db>-g…`), the group the stage names for the fence, its cluster and
+   * service. Without it the primary's are pilot-light's, named by prefix.
+   */
+  adoptedPrimary?: { db: string; parameterGroup: string; cluster: string; service: string } | undefined;
 }
 
 /** The IAM statements of one failback step: specific actions on the stage's own resources in both regions. */
@@ -42,12 +48,18 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
   const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
   const inBoth = (make: (region: string) => string) => [make(r.regions.primary), make(r.regions.dr)];
   const arn = (region: string, service: string, resource: string, resourceName: string, format = ArnFormat.COLON_RESOURCE_NAME) => r.stack.formatArn({ service, region, resource, resourceName, arnFormat: format });
-  const dbs = inBoth((region) => arn(region, "rds", "db", `${r.prefix}-*`));
+  const adopted = r.adoptedPrimary;
+  const inPrimary = (resource: string, ...names: string[]) => names.map((name) => arn(r.regions.primary, "rds", resource, name));
+  const dbs = [...inBoth((region) => arn(region, "rds", "db", `${r.prefix}-*`)), ...(adopted ? inPrimary("db", adopted.db, `${adopted.db}-*`) : [])];
   const describeDbs = allow(["rds:DescribeDBInstances"], inBoth((region) => arn(region, "rds", "db", "*")));
   // The stage's DB parameter groups (the Data stack's and each replica's own `<name>-g<time>`): a
   // database kept aside is made read-only in the group it uses.
-  const fenceGroups = (actions: string[]) => allow(actions, inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*`)));
-  const services = inBoth((region) => arn(region, "ecs", "service", `${r.prefix}/${r.prefix}-web`, ArnFormat.SLASH_RESOURCE_NAME));
+  const generationGroups = [...inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*-g*`)), ...(adopted ? inPrimary("pg", `${adopted.db}-g*`) : [])];
+  const fenceGroups = (actions: string[]) =>
+    allow(actions, [...inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*`)), ...(adopted ? inPrimary("pg", adopted.parameterGroup, `${adopted.db}-g*`) : [])]);
+  const services = adopted
+    ? [arn(r.regions.primary, "ecs", "service", `${adopted.cluster}/${adopted.service}`, ArnFormat.SLASH_RESOURCE_NAME), arn(r.regions.dr, "ecs", "service", `${r.prefix}/${r.prefix}-web`, ArnFormat.SLASH_RESOURCE_NAME)]
+    : inBoth((region) => arn(region, "ecs", "service", `${r.prefix}/${r.prefix}-web`, ArnFormat.SLASH_RESOURCE_NAME));
   const probes = allow(["lambda:InvokeFunction"], inBoth((region) => arn(region, "lambda", "function", probeFunctionName(r.prefix))));
   const rows = (keys: string[]) => ({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": keys } });
   const lock = allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.tableArn], rows(["LOCK#failover"]));
@@ -93,7 +105,7 @@ export function failbackStatements(step: FailbackStepName, r: FailbackResources)
         describeDbs,
         allow(["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "rds:AddTagsToResource"], [...dbs, ...inBoth((region) => arn(region, "rds", "subgrp", "*")), ...inBoth((region) => arn(region, "rds", "og", "*")), ...inBoth((region) => arn(region, "rds", "pg", "*"))]),
         // The replica's own DB parameter group (`<name>-g<time>`), so that a fence can set read_only in it.
-        allow(["rds:CreateDBParameterGroup"], inBoth((region) => arn(region, "rds", "pg", `${r.prefix}-*-g*`))),
+        allow(["rds:CreateDBParameterGroup"], generationGroups),
         fenceGroups(["rds:DescribeDBParameters", "rds:ModifyDBParameterGroup"]),
         // A cross-Region encrypted replica: RDS uses the destination Region's key on the caller's behalf.
         allow(["kms:CreateGrant", "kms:DescribeKey"], ["*"], { "ForAnyValue:StringLike": { "kms:ViaService": inBoth((region) => `rds.${region}.amazonaws.com`) } }),

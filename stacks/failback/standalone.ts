@@ -31,7 +31,10 @@ export const standaloneFailbackParameters = [
   "TopicKeyArn",
 ] as const;
 
-export function standaloneFailbackTemplate(region = "eu-central-1", recordName = "app.example.com"): Template {
+/** The parameters an adopted primary's names add (`standaloneFailbackTemplate(..., { adopted: true })`). */
+export const adoptedPrimaryParameters = ["PrimaryDb", "PrimaryParameterGroup", "PrimaryCluster", "PrimaryService"] as const;
+
+export function standaloneFailbackTemplate(region = "eu-central-1", recordName = "app.example.com", options: { adopted?: boolean } = {}): Template {
   const app = new App();
   const stack = new Stack(app, "FailbackStandalone", { env: { region, account: "000000000000" } });
   const p = Object.fromEntries(standaloneFailbackParameters.map((name) => [name, new CfnParameter(stack, name, { type: "String" }).valueAsString])) as Record<(typeof standaloneFailbackParameters)[number], string>;
@@ -47,6 +50,10 @@ export function standaloneFailbackTemplate(region = "eu-central-1", recordName =
     hostedZoneId: p.HostedZoneId,
     recordName,
   };
+  if (options.adopted) {
+    const a = Object.fromEntries(adoptedPrimaryParameters.map((name) => [name, new CfnParameter(stack, name, { type: "String" }).valueAsString])) as Record<(typeof adoptedPrimaryParameters)[number], string>;
+    resources.adoptedPrimary = { db: a.PrimaryDb, parameterGroup: a.PrimaryParameterGroup, cluster: a.PrimaryCluster, service: a.PrimaryService };
+  }
   const fns = {} as FailbackFunctions;
   for (const step of failbackStepNames) {
     const fn = new lambda.Function(stack, step, { runtime: lambda.Runtime.NODEJS_22_X, handler: "index.handler", code: lambda.Code.fromInline("exports.handler = async () => ({});") });

@@ -25,6 +25,11 @@ const elsewhere: Record<string, string> = {
   primaryCidr: "replaces the Network stack, which CloudFormation refuses while the Data stack imports its exports (docs/deploy.md)",
   drCidr: "replaces the Network stack, which CloudFormation refuses while the Data stack imports its exports (docs/deploy.md)",
   activeRegion: "the deploy story's own variants (switching-before, switching-after)",
+  ...Object.fromEntries(
+    Stage.settingPaths()
+      .filter((s) => s.startsWith("adopt."))
+      .map((s) => [s, "names resources pilot-light does not create: a stage that adopts a primary is refused by the stacks until they import them (docs/adopt.md)"]),
+  ),
 };
 
 const at = (o: unknown, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);

@@ -13,3 +13,4 @@ export * as Failback from "./failback";
 export * as Tags from "./tags";
 export * as Scope from "./scope";
 export * as Readiness from "./readiness";
+export * as Adoption from "./adoption";

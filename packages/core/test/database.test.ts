@@ -287,6 +287,12 @@ describe("the fence's read_only, in the group the fenced instance uses now", () 
     });
   });
 
+  it("does not claim a fence in a group that waits for a reboot: the instance still runs on its previous one", async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: "p", DBParameterGroups: [{ DBParameterGroupName: "shop-mysql84", ParameterApplyStatus: "pending-reboot" }] }] });
+    expect(await Database.fenceInstanceReadOnly(rds, "p")).toMatchObject({ done: false, changed: false, detail: expect.stringContaining("pending-reboot") });
+    expect(rdsMock.commandCalls(ModifyDBParameterGroupCommand)).toHaveLength(0);
+  });
+
   it("refuses a default group (RDS does not let anyone modify one): not done, nothing called", async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves(using("default.mysql8.4"));
     expect(await Database.fenceInstanceReadOnly(rds, "p")).toMatchObject({ done: false, changed: false, detail: expect.stringContaining("default.mysql8.4") });

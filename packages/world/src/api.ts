@@ -38,6 +38,7 @@ import { describeExtras, installFailbackApis } from "./failback-api";
 import { authorizeCall } from "./iam-requests";
 import { installDynamoIam } from "./iam-dynamodb";
 import { validateRequest } from "./requests";
+import { applyChangeBatch } from "./route53-batch";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -166,7 +167,11 @@ export function installApis(world: WorldState): () => void {
           PreferredBackupWindow: window(db.backup),
           Engine: "mysql",
           EngineVersion: "8.4.6",
-          DBParameterGroups: [{ DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" }],
+          DBParameterGroups: [
+            db.pendingParameterGroup
+              ? { DBParameterGroupName: db.pendingParameterGroup, ParameterApplyStatus: "pending-reboot" }
+              : { DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" },
+          ],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
           ...describeExtras(world, db),
         },
@@ -362,15 +367,9 @@ export function installApis(world: WorldState): () => void {
     (input: { HostedZoneId?: string; ChangeBatch?: { Changes?: { Action?: string; ResourceRecordSet?: ResourceRecordSet }[] } }) => {
       const records = world.zones.get(input.HostedZoneId ?? "");
       if (!records) throw awsError("NoSuchHostedZone", `No hosted zone found with ID: ${input.HostedZoneId}`, 404);
-      for (const change of input.ChangeBatch?.Changes ?? []) {
-        const rrs = change.ResourceRecordSet;
-        if (!rrs) continue;
-        const i = records.findIndex((r) => r.Name === rrs.Name && r.Type === rrs.Type && r.SetIdentifier === rrs.SetIdentifier);
-        if (change.Action === "DELETE") {
-          if (i >= 0) records.splice(i, 1);
-        } else if (i >= 0) records[i] = structuredClone(rrs);
-        else records.push(structuredClone(rrs));
-      }
+      const batch = applyChangeBatch(records, input.ChangeBatch?.Changes ?? []);
+      if ("refused" in batch) throw awsError("InvalidChangeBatch", `[${batch.refused.join(", ")}]`, 400);
+      records.splice(0, records.length, ...batch.records);
       const id = world.submitChange();
       return { ChangeInfo: { Id: `/change/${id}`, Status: "PENDING", SubmittedAt: world.clock.now() } };
     },

@@ -5,7 +5,7 @@
  * Each answers as the API reference documents, including its refusals (docs/aws-behaviour.md).
  */
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
+import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, S3Client } from "@aws-sdk/client-s3";
 import { ReplicateSecretToRegionsCommand } from "@aws-sdk/client-secrets-manager";
 import { awsError, stub, type AnyStub, type Fake } from "./api";
@@ -30,7 +30,7 @@ export function describeExtras(world: WorldState, db: DbInstance): Record<string
   };
 }
 
-const failbackMutating = ["rds:ModifyDBInstance", "rds:CreateDBInstanceReadReplica", "rds:CreateDBParameterGroup", "secretsmanager:ReplicateSecretToRegions", "s3:PutBucketReplication", "s3:DeleteBucketReplication"];
+const failbackMutating = ["rds:ModifyDBInstance", "rds:RebootDBInstance", "rds:CreateDBInstanceReadReplica", "rds:CreateDBParameterGroup", "secretsmanager:ReplicateSecretToRegions", "s3:PutBucketReplication", "s3:DeleteBucketReplication"];
 
 export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm: AnyStub }, route: Route): AnyStub[] {
   for (const api of failbackMutating) mutatingApis.add(api);
@@ -45,10 +45,16 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
     stubs.rds,
     ModifyDBInstanceCommand,
     "rds:ModifyDBInstance",
-    (input: { DBInstanceIdentifier?: string; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; PreferredBackupWindow?: string }, region) => {
+    (input: { DBInstanceIdentifier?: string; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; PreferredBackupWindow?: string; DBParameterGroupName?: string }, region) => {
       const db = instance(input.DBInstanceIdentifier, region);
       const status = world.dbView(db).status;
       if (status !== "available" || isBusy(world, db)) throw awsError("InvalidDBInstanceStateFault", `DB instance ${db.identifier} is ${status}; it must be available to be modified.`, 400);
+      if (input.DBParameterGroupName !== undefined) {
+        // A group change waits for a reboot, even with ApplyImmediately (docs/aws-behaviour.md).
+        const group = input.DBParameterGroupName.toLowerCase();
+        if (!group.startsWith("default.") && world.parameterGroups.get(group)?.region !== region) throw awsError("DBParameterGroupNotFoundFault", `DBParameterGroup not found: ${group}`, 404);
+        if (group !== db.parameterGroup) db.pendingParameterGroup = group;
+      }
       if (input.NewDBInstanceIdentifier) {
         if (world.databases.has(input.NewDBInstanceIdentifier)) throw awsError("DBInstanceAlreadyExistsFault", `DB instance ${input.NewDBInstanceIdentifier} already exists.`, 400);
         renameInstance(world, db, input.NewDBInstanceIdentifier);
@@ -59,6 +65,17 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
       return { DBInstance: { DBInstanceIdentifier: db.identifier, DBInstanceStatus: world.dbView(db).status } };
     },
   );
+
+  route(stubs.rds, RebootDBInstanceCommand, "rds:RebootDBInstance", (input: { DBInstanceIdentifier?: string }, region) => {
+    const db = instance(input.DBInstanceIdentifier, region);
+    const status = world.dbView(db).status;
+    if (status !== "available") throw awsError("InvalidDBInstanceStateFault", `DB instance ${db.identifier} is ${status}; it must be available to be rebooted.`, 400);
+    if (db.pendingParameterGroup) {
+      db.parameterGroup = db.pendingParameterGroup.startsWith("default.") ? undefined : db.pendingParameterGroup;
+      delete db.pendingParameterGroup;
+    }
+    return { DBInstance: { DBInstanceIdentifier: db.identifier, DBInstanceStatus: "rebooting" } };
+  });
 
   // A group of the instance's own, so that a fence can set read_only in it (default groups cannot be modified).
   route(

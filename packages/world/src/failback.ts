@@ -19,6 +19,7 @@
  * State that the failover's model does not know lives in a side table per world, so model.ts
  * stays the failover's. Sources: docs/aws-behaviour.md, "Failback".
  */
+import type { ReplicationRule } from "@aws-sdk/client-s3";
 import type { DbInstance, WorldState } from "./model";
 
 export interface Placement {
@@ -74,7 +75,8 @@ export interface Bucket {
   name: string;
   region: string;
   versioned: boolean;
-  replication: { Role: string; Rules: { ID?: string; Status?: string; Priority?: number; Destination?: { Bucket?: string } }[] } | null;
+  /** As S3 keeps it: every field of every rule (GetBucketReplication answers it whole). */
+  replication: { Role: string; Rules: ReplicationRule[] } | null;
 }
 
 export interface Traffic {

@@ -69,7 +69,11 @@ export const requestModels: Record<string, Model> = {
       ...(tags.length > 0 ? [{ action: "rds:AddTagsToResource", on: group, context: tagContext(tags) }] : []),
     ];
   },
-  "rds:ModifyDBInstance": (i) => [{ action: "rds:ModifyDBInstance", on: db(i.DBInstanceIdentifier) }],
+  "rds:ModifyDBInstance": (i) => [
+    { action: "rds:ModifyDBInstance", on: db(i.DBInstanceIdentifier) },
+    ...(i.DBParameterGroupName ? [{ action: "rds:ModifyDBInstance", on: { type: "pg", vars: { ParameterGroupName: str(i.DBParameterGroupName) } } }] : []),
+  ],
+  "rds:RebootDBInstance": (i) => [{ action: "rds:RebootDBInstance", on: db(i.DBInstanceIdentifier) }],
   "rds:CreateDBInstanceReadReplica": (i, region) => {
     const tags = ((i.Tags ?? []) as { Key?: string; Value?: string }[]).map((t) => ({ key: str(t.Key), value: str(t.Value) }));
     const source = str(i.SourceDBInstanceIdentifier);

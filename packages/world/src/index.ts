@@ -24,3 +24,4 @@ export * from "./failback";
 export * from "./failback-api";
 export * from "./failback-topology";
 export * from "./requests";
+export * from "./adopted";

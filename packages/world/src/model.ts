@@ -75,6 +75,8 @@ export interface DbInstance {
   promotionStalls: boolean;
   /** The DB parameter group it uses (`default.<family>` when none of its own). */
   parameterGroup?: string;
+  /** A group ModifyDBInstance attached that takes effect at the next reboot (`pending-reboot`). */
+  pendingParameterGroup?: string;
 }
 
 /** A DB parameter group: the parameters set in it by a user (ModifyDBParameterGroup). */

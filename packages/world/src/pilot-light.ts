@@ -44,6 +44,11 @@ export interface PilotLightOptions {
    * region's, `hc-dr-0001` on the DR region's); `reprotectedWorld` swaps them with the regions.
    */
   healthCheckIds?: { primary: string; dr: string };
+  /**
+   * An adopted primary's own names (docs/adopt.md): its ECS cluster and service, the parameter
+   * group the stage names for the fence, the credentials' secret. Default: pilot-light's.
+   */
+  primaryNames?: { cluster?: string; service?: string; parameterGroup?: string; secretName?: string };
   latencies?: Partial<Latencies>;
   clock?: VirtualClock;
 }
@@ -61,8 +66,12 @@ export interface PilotLightIds {
   stateMachineArn: string;
   replicaDb: string;
   replicaArn: string;
+  /** The DR region's cluster and service. */
   cluster: string;
   service: string;
+  /** The primary region's (pilot-light's names unless the primary is adopted). */
+  primaryCluster: string;
+  primaryService: string;
   taskDefinition: string;
   targetGroupArn: string;
   primaryTargetGroupArn: string;
@@ -110,13 +119,15 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     drRegion,
     primaryDb: options.databaseNames?.serving ?? `${prefix}-primary`,
     primaryArn: `arn:aws:rds:${primaryRegion}:${account}:db:${options.databaseNames?.serving ?? `${prefix}-primary`}`,
-    primaryParameterGroup: options.databaseNames?.serving ?? `${prefix}-primary`,
+    primaryParameterGroup: options.primaryNames?.parameterGroup ?? options.databaseNames?.serving ?? `${prefix}-primary`,
     replicaParameterGroup: options.databaseNames?.replica ?? `${prefix}-replica`,
     stateMachineArn: `arn:aws:states:${drRegion}:${account}:stateMachine:${prefix}-failover`,
     replicaDb: options.databaseNames?.replica ?? `${prefix}-replica`,
     replicaArn: `arn:aws:rds:${drRegion}:${account}:db:${options.databaseNames?.replica ?? `${prefix}-replica`}`,
     cluster: prefix,
     service: `${prefix}-web`,
+    primaryCluster: options.primaryNames?.cluster ?? prefix,
+    primaryService: options.primaryNames?.service ?? `${prefix}-web`,
     taskDefinition: `arn:aws:ecs:${drRegion}:${account}:task-definition/${prefix}-web:1`,
     targetGroupArn: `arn:aws:elasticloadbalancing:${drRegion}:${account}:targetgroup/${prefix}-dr/0123456789abcdef`,
     primaryTargetGroupArn: `arn:aws:elasticloadbalancing:${primaryRegion}:${account}:targetgroup/${prefix}-pr/0123456789abcdef`,
@@ -130,7 +141,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     drPilotTaskCount: options.drPilotTaskCount ?? 0,
     rpoBudgetSeconds: options.rpoBudgetSeconds ?? 60,
     backupRetentionDays: options.backupRetentionDays ?? 7,
-    secretName: `${prefix}/db-credentials`,
+    secretName: options.primaryNames?.secretName ?? `${prefix}/db-credentials`,
     dns: options.dns ?? true,
     primaryHealthCheckId: options.healthCheckIds?.primary ?? "hc-primary-0001",
     drHealthCheckId: options.healthCheckIds?.dr ?? "hc-dr-0001",
@@ -188,11 +199,12 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
   }
   world.taskDefinitions.add(ids.taskDefinition);
   const service = (region: string, targetGroupArn: string, database: string, count: number) => {
+    const [cluster, name] = region === primaryRegion ? [ids.primaryCluster, ids.primaryService] : [ids.cluster, ids.service];
     const svc: EcsService = {
       region,
-      cluster: ids.cluster,
-      service: ids.service,
-      arn: `arn:aws:ecs:${region}:${account}:service/${ids.cluster}/${ids.service}`,
+      cluster,
+      service: name,
+      arn: `arn:aws:ecs:${region}:${account}:service/${cluster}/${name}`,
       taskDefinition: ids.taskDefinition.replace(drRegion, region),
       desired: 0,
       tasks: [],
@@ -200,7 +212,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       targetGroupArn,
       tags: new Map(cloudFormationTags({ region, account, stage: prefix.replace(/^pilot-light-/, ""), stack: "Compute", logicalId: "ServiceD69D759B" }).map((t) => [t.Key, t.Value])),
     };
-    world.services.set(world.serviceKey(region, ids.cluster, ids.service), svc);
+    world.services.set(world.serviceKey(region, cluster, name), svc);
     world.setDesired(svc, count);
     // Steady state: tasks that exist at the start are already running and healthy.
     for (const t of svc.tasks) {
@@ -244,6 +256,10 @@ export function mirrorIds(ids: PilotLightIds): PilotLightIds {
     replicaArn: ids.primaryArn,
     primaryParameterGroup: ids.replicaParameterGroup,
     replicaParameterGroup: ids.primaryParameterGroup,
+    cluster: ids.primaryCluster,
+    service: ids.primaryService,
+    primaryCluster: ids.cluster,
+    primaryService: ids.service,
     stateMachineArn: `arn:aws:states:${ids.primaryRegion}:${account}:stateMachine:${ids.stateMachineArn.split(":").pop() ?? ""}`,
     taskDefinition: swap(ids.taskDefinition),
     targetGroupArn: ids.primaryTargetGroupArn,
@@ -298,8 +314,8 @@ export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName
     HEALTH_URL: healthUrl,
     TABLE_NAME: tableName,
     TOPIC_ARN: ids.topicArn,
-    PRIMARY_CLUSTER: ids.cluster,
-    PRIMARY_SERVICE: ids.service,
+    PRIMARY_CLUSTER: ids.primaryCluster,
+    PRIMARY_SERVICE: ids.primaryService,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
     ...(ids.dns
       ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName, DR_ALB_DNS: ids.drAlbDns, DR_ALB_ZONE_ID: ids.albZoneId }

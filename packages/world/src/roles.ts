@@ -123,7 +123,7 @@ export function functionRoles(template: CfnTemplateJson, r: Resolution): Functio
  * binds them to a deployed stage's resources the same way (packages/tools/src/cli/permissions.ts).
  */
 export function standaloneFailoverRefs(
-  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "secretName" | "hostedZoneId" | "topicArn" | "primaryHealthCheckId">,
+  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "secretName" | "hostedZoneId" | "topicArn" | "primaryHealthCheckId" | "primaryCluster" | "primaryService">,
   tableName: string,
   topicKeyArn: string,
 ): Record<string, string> {
@@ -134,7 +134,7 @@ export function standaloneFailoverRefs(
     ReplicaArn: ids.replicaArn,
     PrimaryArn: ids.primaryArn,
     DrServiceArn: `arn:aws:ecs:${ids.drRegion}:${account}:service/${ids.cluster}/${ids.service}`,
-    PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.cluster}/${ids.service}`,
+    PrimaryServiceArn: `arn:aws:ecs:${ids.primaryRegion}:${account}:service/${ids.primaryCluster}/${ids.primaryService}`,
     PrimaryParameterGroupArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
     // The groups re-protect gives the replicas it creates in the primary region (`<group>-g<time>`).
     PrimaryGenerationGroupsArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}-g*`,
@@ -185,6 +185,11 @@ export function standaloneFailbackRefs(ids: FailbackIds, tableName: string, topi
     HostedZoneId: ids.hostedZoneId,
     TopicArn: ids.topicArn,
     TopicKeyArn: topicKeyArn,
+    // An adopted primary's names (the template's adoptedPrimaryParameters, when it has them).
+    PrimaryDb: ids.primaryDb,
+    PrimaryParameterGroup: ids.primaryParameterGroup,
+    PrimaryCluster: ids.primaryCluster,
+    PrimaryService: ids.primaryService,
   };
 }
 

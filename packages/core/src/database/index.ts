@@ -388,11 +388,19 @@ export const isDefaultParameterGroup = (name: string): boolean => name.startsWit
 
 /** The DB parameter group an instance uses, as DescribeDBInstances lists it; missing instance: PreflightFailedError. */
 export async function parameterGroupOf(rds: RDSClient, identifier: string): Promise<string> {
+  return (await parameterGroupStateOf(rds, identifier)).group;
+}
+
+/**
+ * The group DescribeDBInstances lists and whether it is applied: a group attached by
+ * ModifyDBInstance is listed at once but used only after a reboot (`pending-reboot`).
+ */
+async function parameterGroupStateOf(rds: RDSClient, identifier: string): Promise<{ group: string; applyStatus: string }> {
   try {
     const out = await callAws("rds:DescribeDBInstances", () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })));
-    const group = out.DBInstances?.[0]?.DBParameterGroups?.[0]?.DBParameterGroupName;
-    if (!group) throw new PreflightFailedError(`DB instance ${identifier} not found, or it lists no DB parameter group`);
-    return group;
+    const listed = out.DBInstances?.[0]?.DBParameterGroups?.[0];
+    if (!listed?.DBParameterGroupName) throw new PreflightFailedError(`DB instance ${identifier} not found, or it lists no DB parameter group`);
+    return { group: listed.DBParameterGroupName, applyStatus: listed.ParameterApplyStatus ?? "in-sync" };
   } catch (error) {
     if (error instanceof Error && error.name === "DBInstanceNotFoundFault") throw new PreflightFailedError(`DB instance ${identifier} not found`, { cause: error });
     throw error;
@@ -406,9 +414,13 @@ export async function parameterGroupOf(rds: RDSClient, identifier: string): Prom
  * not done, and the detail says why.
  */
 export async function fenceInstanceReadOnly(rds: RDSClient, identifier: string): Promise<{ done: boolean; changed: boolean; detail: string }> {
-  const group = await parameterGroupOf(rds, identifier);
+  const { group, applyStatus } = await parameterGroupStateOf(rds, identifier);
   if (isDefaultParameterGroup(group)) {
     return { done: false, changed: false, detail: `${identifier} uses ${group}, a default DB parameter group, which RDS does not let anyone modify: read_only cannot be set (docs/runbook.md, "A database on a default parameter group")` };
+  }
+  // The instance still runs on its previous group, which DescribeDBInstances no longer names.
+  if (applyStatus === "pending-reboot") {
+    return { done: false, changed: false, detail: `${identifier} uses ${group} only after its next reboot (pending-reboot): read_only set there would not take effect until then (docs/adopt.md)` };
   }
   const fenced = await fenceReadOnly(rds, group);
   return { ...fenced, detail: `${identifier}: ${fenced.detail}` };

@@ -6,9 +6,11 @@
  */
 import * as z from "zod";
 import { ValidationError } from "../errors";
+import { AdoptConfig, regionOfArn } from "./adopt";
 import { ApplicationConfig, parseEcrImageUri } from "./application";
 
 export { exampleValues, refuseExampleValues } from "./examples";
+export { AdoptConfig, bucketNameProblem } from "./adopt";
 export { ApplicationConfig, ecrImageUriIn, parseEcrImageUri, refuseSharedRegistryReplication, reservedEnvironment, type EcrImage } from "./application";
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -124,6 +126,11 @@ export const StageSettings = z
     /** The application: image, port, health path, environment and secrets (./application.ts). */
     application: ApplicationConfig.default(ApplicationConfig.parse({})),
     /**
+     * The primary region's existing resources, when the stage adopts a primary the team already
+     * runs instead of creating one (./adopt.ts; docs/adopt.md).
+     */
+    adopt: AdoptConfig.optional(),
+    /**
      * Which region serves users. Flip to "dr" after a failover so that a later deploy keeps
      * the DR service scaled up and the promoted database alone (see docs/deploy.md).
      */
@@ -136,6 +143,18 @@ export const StageSettings = z
   .refine((s) => !("uri" in s.application.image) || parseEcrImageUri(s.application.image.uri)?.region === s.primaryRegion, {
     path: ["application", "image", "uri"],
     message: "must be in the primary region's registry (primaryRegion): pilot-light replicates it to the DR region's registry, so a failover never pulls from the failed region",
+  })
+  .refine((s) => s.adopt === undefined || regionOfArn(s.adopt.loadBalancer.arn) === s.primaryRegion, {
+    path: ["adopt", "loadBalancer", "arn"],
+    message: "must be in the primary region (primaryRegion): the adopted resources are the primary's",
+  })
+  .refine((s) => s.adopt === undefined || s.adopt.vpc.availabilityZones.every((z) => z.startsWith(s.primaryRegion)), {
+    path: ["adopt", "vpc", "availabilityZones"],
+    message: "must be zones of the primary region (primaryRegion)",
+  })
+  .refine((s) => s.adopt === undefined || s.adopt.database.endpoint.endsWith(`.${s.primaryRegion}.rds.amazonaws.com`), {
+    path: ["adopt", "database", "endpoint"],
+    message: "must be an endpoint in the primary region (primaryRegion)",
   })
   .refine((s) => s.primaryCidr !== s.drCidr, { path: ["drCidr"], message: "must not overlap primaryCidr" })
   .refine((s) => s.drPilotTaskCount < s.drTaskCount, {
@@ -215,19 +234,29 @@ export function isPrivateCidr(cidr: string): boolean {
   return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
-/** Deterministic names shared by both regions' stacks and the orchestrator. */
-export function resourceNames(config: Pick<StageConfig, "app" | "stage">) {
+/**
+ * The names both regions' stacks and the orchestrator use. pilot-light's own resources have
+ * deterministic names; an adopted primary's come from the stage's `adopt` settings, so no
+ * workflow assumes pilot-light named them.
+ */
+export function resourceNames(config: Pick<StageConfig, "app" | "stage"> & { adopt?: AdoptConfig | undefined }) {
   const prefix = `${config.app}-${config.stage}`;
+  const adopted = config.adopt;
   return {
     prefix,
-    primaryDb: `${prefix}-primary`,
+    primaryDb: adopted?.database.instanceIdentifier ?? `${prefix}-primary`,
     /** The primary database's own DB parameter group: the failover's fence sets read_only in it. */
-    primaryParameterGroup: `${prefix}-primary`,
+    primaryParameterGroup: adopted?.database.parameterGroup ?? `${prefix}-primary`,
     replicaDb: `${prefix}-replica`,
     /** The DR replica's own DB parameter group: the switchback's seal sets read_only in it. */
     replicaParameterGroup: `${prefix}-replica`,
+    /** The DR region's cluster and service (pilot-light's in both regions unless the primary is adopted). */
     cluster: `${prefix}`,
     service: `${prefix}-web`,
+    primaryCluster: adopted?.service.clusterName ?? prefix,
+    primaryService: adopted?.service.serviceName ?? `${prefix}-web`,
+    /** The database credentials' secret (replicated to the DR region under the same name). */
+    secretName: adopted?.database.secretName ?? `${prefix}/db-credentials`,
     stateTable: `${prefix}-state`,
     stateMachine: `${prefix}-failover`,
     topic: `${prefix}-alerts`,

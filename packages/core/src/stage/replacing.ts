@@ -17,7 +17,7 @@ export const replacingSettings = {
     const n = resourceNames(c);
     return [
       `the DR replica ${n.replicaDb} in ${c.drRegion} (AWS::RDS::DBInstance: its SourceRegion and SourceDBInstanceIdentifier name the primary's region; CloudFormation replaces it for either)`,
-      `the primary database ${n.primaryDb}, its key, the secret ${n.prefix}/db-credentials and the bucket pl-${c.stage}-data-${c.primaryRegion}-<account> in ${c.primaryRegion} (a new region gets new ones; the deployed ones are left behind)`,
+      `the primary database ${n.primaryDb}, its key, the secret ${n.secretName} and the bucket pl-${c.stage}-data-${c.primaryRegion}-<account> in ${c.primaryRegion} (a new region gets new ones; the deployed ones are left behind)`,
     ];
   },
   drRegion: (c: Pick<StageConfig, "app" | "stage" | "primaryRegion" | "drRegion">) => {

@@ -9,6 +9,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { expect, vi } from "vitest";
 import {
+  adoptedPrimaryWorld,
   createReadReplica,
   enforceFailbackRoles,
   enforceFailoverRoles,
@@ -50,9 +51,11 @@ export async function failbackDefinitionAsl(): Promise<AslDefinition> {
 }
 
 /** A standalone template (its steps' roles) and its state machine's definition. */
-async function synthesized(which: "failover" | "failback"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
+async function synthesized(which: "failover" | "failback" | "failback-adopted"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
   const template = (
-    which === "failover" ? (await import("../../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../../stacks/failback/standalone")).standaloneFailbackTemplate()
+    which === "failover"
+      ? (await import("../../../../stacks/failover/standalone")).standaloneFailoverTemplate()
+      : (await import("../../../../stacks/failback/standalone")).standaloneFailbackTemplate(undefined, undefined, { adopted: which === "failback-adopted" })
   ).toJSON() as CfnTemplateJson;
   const [sm] = extractAsl(template);
   if (!sm) throw new Error(`no state machine in the standalone ${which} template`);
@@ -75,8 +78,11 @@ export interface FailbackRig {
 
 export interface FailbackSuite {
   definition: AslDefinition;
-  /** `failbackCopy: "primary"`: the failback runs as the primary region's copy (its settings, table, topic and roles). */
-  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number; failbackCopy?: "primary" | "dr" }): Promise<FailbackRig>;
+  /**
+   * `failbackCopy: "primary"`: the failback runs as the primary region's copy (its settings, table, topic and roles).
+   * `adopted`: the primary a team built before pilot-light (packages/world/src/adopted.ts), before its adoption.
+   */
+  rig(options?: PilotLightOptions & { failbackLatencies?: Partial<FailbackLatencies>; writesPerSecond?: number; failbackCopy?: "primary" | "dr"; adopted?: boolean }): Promise<FailbackRig>;
   close(): Promise<void>;
 }
 
@@ -97,12 +103,14 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
   });
   let restoreApis: (() => void) | undefined;
   let executions = 0;
+  // The failback grants of a stage that adopts its primary name its resources (synthesized once, on first use).
+  let adoptedTemplate: Promise<CfnTemplateJson> | undefined;
   return {
     definition,
     async rig(allOptions = {}) {
       restoreApis?.();
       const { failbackCopy = "dr", ...options } = allOptions;
-      const { world, ids } = failbackWorld({ replicaBackup: null, ...options });
+      const { world, ids } = options.adopted ? adoptedPrimaryWorld({ replicaBackup: null, ...options }) : failbackWorld({ replicaBackup: null, ...options });
       current = world;
       restoreApis = installApis(world);
       const table = await dynamo.createStateTable();
@@ -110,7 +118,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
       enforceFailoverRoles(world, failover.template, ids, table);
       // The primary region's copy: its own region, topic and roles; its Tasks invoke its own functions.
       const copy = failbackCopy === "primary" ? { region: ids.primaryRegion, topicArn: ids.topicArn.replace(`:${ids.drRegion}:`, `:${ids.primaryRegion}:`) } : undefined;
-      enforceFailbackRoles(world, failback.template, ids, table, copy);
+      enforceFailbackRoles(world, options.adopted ? await (adoptedTemplate ??= synthesized("failback-adopted").then((s) => s.template)) : failback.template, ids, table, copy);
       const failbackAsl = copy ? (JSON.parse(JSON.stringify(definition).replace(/(:function:[A-Za-z0-9]+)/g, `$1@${copy.region}`)) as AslDefinition) : definition;
       for (const k of ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID", "PRIMARY_ALB_DNS", "PRIMARY_ALB_ZONE_ID", "PRIMARY_HEALTH_CHECK_ID"]) delete process.env[k];
       Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), table), failbackEnvironment(ids, { primary: health.url(ids.primaryRegion), dr: health.url(ids.drRegion) }, table, copy ? { region: "primary", topicArn: copy.topicArn } : { region: "dr" }), {

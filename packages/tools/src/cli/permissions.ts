@@ -40,8 +40,10 @@ export function stepStatements(template: object, config: Stage.StageConfig, acco
       stateMachineArn: Operations.stateMachineArn({ region: config.drRegion, account, name: names.stateMachine }),
       cluster: names.cluster,
       service: names.service,
+      primaryCluster: names.primaryCluster,
+      primaryService: names.primaryService,
       primaryParameterGroup: names.primaryParameterGroup,
-      secretName: `${names.prefix}/db-credentials`,
+      secretName: names.secretName,
       hostedZoneId: config.dns?.hostedZoneId ?? "",
       topicArn: arn("sns", config.drRegion, names.topic),
       // Only the monitor's grant names the health check; the steps simulated here never do.

@@ -1,0 +1,93 @@
+/**
+ * Adopting a primary the team built before pilot-light (docs/adopt.md), against the world: the
+ * plan stated from what the account shows, applied, and the team's own fix of its parameter
+ * group; run again, it changes nothing.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
+import { Adoption } from "@pilot-light/core";
+import { adoptedPrimaryWorld, failbackState, installApis, type AdoptedIds, type WorldState } from "../src";
+
+let restore: (() => void) | undefined;
+afterEach(() => restore?.());
+
+const healthCheckId = "hc-primary-0001";
+
+function adopted() {
+  const { world, ids } = adoptedPrimaryWorld();
+  restore = installApis(world);
+  const clients = { s3: new S3Client({ region: ids.primaryRegion }), rds: new RDSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: ids.drRegion }) };
+  return { world, ids, clients, target: target(ids) };
+}
+
+function target(ids: AdoptedIds): Adoption.AdoptionTarget {
+  return {
+    stage: "shop",
+    region: ids.primaryRegion,
+    bucket: ids.primaryBucket,
+    replicationRule: { id: Adoption.replicationRuleId, destinationBucket: ids.drBucket, roleArn: ids.replicationRoleArn },
+    dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, healthCheckId, drAlb: { dnsName: ids.drAlbDns, hostedZoneId: ids.albZoneId } },
+    database: { identifier: ids.primaryDb, parameterGroup: ids.primaryParameterGroup },
+  };
+}
+
+/** The team runs the commands the plan gave it (the AWS CLI's calls), as itself. */
+async function runTeamCommands(world: WorldState, ids: AdoptedIds, rds: RDSClient) {
+  await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: ids.primaryParameterGroup, DBParameterGroupFamily: "mysql8.4", Description: "fence" }));
+  await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb, DBParameterGroupName: ids.primaryParameterGroup, ApplyImmediately: true }));
+  expect(world.databases.get(ids.primaryDb)?.parameterGroup, "a new group waits for the reboot").toBeUndefined();
+}
+
+describe("adopting the team's primary in the world", () => {
+  it("states every change and finding before making any", async () => {
+    const { world, clients, target } = adopted();
+    const plan = await Adoption.adopt(clients, target, { apply: false });
+    expect(plan.changes.map((c) => c.kind)).toEqual(["bucket-replication", "dns-failover-pair"]);
+    expect(plan.findings.map((f) => [f.kind, f.commands.length])).toEqual([["parameter-group", 2]]);
+    expect(plan.findings[0]?.commands[0]).toMatch(/^aws rds create-db-parameter-group --region eu-west-1 --db-parameter-group-name shop-mysql84 --db-parameter-group-family mysql8.4/);
+    expect(world.mutatingCalls()).toEqual([]);
+  });
+
+  it("merges the bucket's replication and turns the simple record into a failover pair in one batch, leaving the database to the team", async () => {
+    const { world, ids, clients, target } = adopted();
+    await Adoption.adopt(clients, target, { apply: true });
+    const replication = failbackState(world).buckets.get(ids.primaryBucket)?.replication;
+    expect(replication?.Role).toBe(ids.teamReplicationRoleArn);
+    expect(replication?.Rules.map((r) => [r.ID, r.Destination?.Bucket, r.Priority])).toEqual([
+      ["invoices-to-archive", `arn:aws:s3:::${ids.archiveBucket}`, 1],
+      ["pilot-light-dr", `arn:aws:s3:::${ids.drBucket}`, 2],
+    ]);
+    expect(replication?.Rules[0]).toMatchObject({ Filter: { Prefix: "invoices/" }, DeleteMarkerReplication: { Status: "Disabled" }, Destination: { StorageClass: "GLACIER" } });
+    expect(world.callsTo("route53:ChangeResourceRecordSets")).toHaveLength(1);
+    expect(world.zones.get(ids.hostedZoneId)).toEqual([
+      { ...ids.simpleRecord, SetIdentifier: "primary", Failover: "PRIMARY", HealthCheckId: healthCheckId },
+      { Name: ids.simpleRecord.Name, Type: "A", SetIdentifier: "secondary", Failover: "SECONDARY", AliasTarget: { DNSName: ids.drAlbDns, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: false } },
+    ]);
+    // Users still reach the team's load balancer while it is healthy.
+    expect(world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toBe(ids.simpleRecord.AliasTarget?.DNSName);
+    expect(world.mutatingCalls().map((c) => c.api).filter((api) => api.startsWith("rds:"))).toEqual([]);
+  });
+
+  it("finishes a batch whose answer was lost: the SDK's retry is refused (the pair exists), and what the zone shows is what counts", async () => {
+    const { world, ids, clients, target } = adopted();
+    world.inject({ api: "route53:ChangeResourceRecordSets", error: "ServiceUnavailable", applied: true, times: 1 });
+    await Adoption.adopt(clients, target, { apply: true });
+    expect(world.callsTo("route53:ChangeResourceRecordSets").length).toBeGreaterThan(1);
+    expect(world.zones.get(ids.hostedZoneId)?.map((r) => r.SetIdentifier)).toEqual(["primary", "secondary"]);
+  });
+
+  it("reports the moved group until the reboot, then nothing: run again, it changes nothing", async () => {
+    const { world, ids, clients, target } = adopted();
+    await Adoption.adopt(clients, target, { apply: true });
+    await runTeamCommands(world, ids, clients.rds);
+    const waiting = await Adoption.adopt(clients, target, { apply: false });
+    expect(waiting.findings).toMatchObject([{ kind: "parameter-group", commands: [`aws rds reboot-db-instance --region ${ids.primaryRegion} --db-instance-identifier ${ids.primaryDb}`] }]);
+    await clients.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb }));
+    expect(world.databases.get(ids.primaryDb)?.parameterGroup).toBe(ids.primaryParameterGroup);
+    const before = world.mutatingCalls().length;
+    expect(await Adoption.adopt(clients, target, { apply: true })).toEqual({ changes: [], findings: [] });
+    expect(world.mutatingCalls()).toHaveLength(before);
+  });
+});
