@@ -6,7 +6,9 @@
  * region's failback state machine re-protects and switches back when an operator starts it.
  * Users write all along (the world counts lost and refused writes). Generation n: the serving
  * region fails, its copy's peer fails over by itself, the failed region comes back, an operator
- * re-protects; every third generation ends with a planned switchback. Nothing here decides
+ * re-protects; every third generation ends with a planned switchback; in generations 1, 4, 7 …
+ * the region that took over fails too before re-protect (nothing can take over: people must be
+ * told). Nothing here decides
  * anything the product decides: it moves time, breaks regions, starts what an operator starts
  * and writes down what the world shows after every workflow.
  */
@@ -105,6 +107,13 @@ export interface LifecycleGeneration {
   rpoSeconds: number | null;
   lostWritesInFailover: number | null;
   reprotected: boolean;
+  /**
+   * Generations 1, 4, 7 …: before re-protect, the region that took over fails too. Nothing can
+   * take over (the other region's database is the fenced old primary, not a replica): by design
+   * the other region's copy tells its alert topic within one detection period, with the command
+   * to run, and starts nothing.
+   */
+  strandedOutage: { region: string; toldAfterSeconds: number | null; command: boolean; failoversStarted: number } | null;
   /** The planned move home: its write downtime (users' refused writes), lost writes (must be 0), and whether it ended in the original topology. */
   switchback: { status: string; seconds: number; writeDowntimeSeconds: number; lostWrites: number | null; originalTopology: boolean } | null;
   workflows: LifecycleWorkflow[];
@@ -508,6 +517,34 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
           say(`generation ${gen}: ${failedRegion} answers again`);
           // Half an hour for the schedule's CompleteFence and monitors to see the region back.
           await ticksFor(1800);
+          let strandedOutage: LifecycleGeneration["strandedOutage"] = null;
+          const tookOver = servingRegion();
+          if (gen % 3 === 1 && winner && tookOver) {
+            await scheduler.sleep(random.next() * periodSeconds);
+            const downMs = w.clock.nowMs();
+            const inboxAt = w.inbox.length;
+            const runsBefore = launched.size;
+            w.regionsDown.add(tookOver);
+            say(`generation ${gen}: before re-protect, ${tookOver} (serving) goes down too`);
+            // One detection period: the threshold's checks, the last delivered up to a minute late.
+            const detectionPeriodSeconds = failureThreshold * periodSeconds + 60;
+            await ticksFor(detectionPeriodSeconds + periodSeconds);
+            const told = w.inbox.slice(inboxAt).find((m) => m.kind === "failover.stranded");
+            strandedOutage = {
+              region: tookOver,
+              toldAfterSeconds: told ? Math.round((told.atMs - downMs) / 100) / 10 : null,
+              command: Boolean(told?.message.includes("Run now: pnpm dr")),
+              failoversStarted: launched.size - runsBefore,
+            };
+            if (!told || (strandedOutage.toldAfterSeconds ?? Infinity) > detectionPeriodSeconds) problems.push(`the stranded outage of ${tookOver} was not told within one detection period (${detectionPeriodSeconds} s)`);
+            else if (!strandedOutage.command) problems.push("the stranded message names no command to run");
+            if (strandedOutage.failoversStarted > 0) problems.push(`${strandedOutage.failoversStarted} failover(s) started while nothing could take over`);
+            // Back after a drawn outage; then as after the first return.
+            await ticksFor(draw(failbackLatencyModel.outage));
+            w.regionsDown.delete(tookOver);
+            say(`generation ${gen}: ${tookOver} answers again`);
+            await ticksFor(1800);
+          }
           const rp = await beside(runFailback("reprotect", gen));
           workflows.push(rp.workflow);
           let switchback: LifecycleGeneration["switchback"] = null;
@@ -545,6 +582,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
             rpoSeconds: outcome?.rpoSeconds ?? null,
             lostWritesInFailover: lostInFailover,
             reprotected: rp.record.status === "SUCCEEDED",
+            strandedOutage,
             switchback,
             workflows,
             notifications: w.inbox.slice(inboxBefore).map((m) => ({ atSeconds: at(m.atMs), region: m.topicArn.split(":")[3] ?? "", kind: m.kind ?? "" })),
@@ -592,6 +630,9 @@ export interface LifecycleSummary {
     lostWritesInFailoverMax: number | null;
     switchbacks: number;
     lostWritesInSwitchbacks: number | null;
+    /** Outages of the region that took over, before re-protect: how many, and the longest until the alert topic was told (null: one was never told). */
+    strandedOutages: number;
+    strandedToldMaxSeconds: number | null;
   }[];
   wallSecondsTotal: number;
   wallSecondsPerSeedP50: number | null;
@@ -616,6 +657,10 @@ export function summarizeLifecycle(reports: LifecycleReport[]): LifecycleSummary
       lostWritesInFailoverMax: lost.length > 0 ? Math.max(...lost) : null,
       switchbacks: switchbacks.length,
       // null when any switchback's count is not known (it never promoted).
+      strandedOutages: gens.filter((g) => g.strandedOutage !== null).length,
+      strandedToldMaxSeconds: gens.some((g) => g.strandedOutage && g.strandedOutage.toldAfterSeconds === null)
+        ? null
+        : Math.max(0, ...gens.map((g) => g.strandedOutage?.toldAfterSeconds ?? 0)),
       lostWritesInSwitchbacks: switchbacks.some((g) => g.switchback?.lostWrites === null) ? null : switchbacks.reduce((sum, g) => sum + (g.switchback?.lostWrites ?? 0), 0),
     };
   });

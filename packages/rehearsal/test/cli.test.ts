@@ -177,6 +177,7 @@ describe("the lifecycle scenario", () => {
     rpoSeconds: 3,
     lostWritesInFailover: 15,
     reprotected: true,
+    strandedOutage: n === 1 ? { region: "eu-central-1", toldAfterSeconds: 880, command: true, failoversStarted: 0 } : null,
     switchback: n === 3 ? { status: "SUCCEEDED", seconds: 2700, writeDowntimeSeconds: 400, lostWrites: 0, originalTopology: true } : null,
     workflows: [],
     notifications: [],

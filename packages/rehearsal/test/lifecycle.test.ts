@@ -2,7 +2,8 @@
  * The lifecycle rehearsal, one seed of three generations, through the real workflows end to end:
  * the primary region fails and the DR region's copy fails over by itself, re-protect; the DR
  * region (now serving) fails and the primary region's copy, armed at run time, fails over back,
- * re-protect the other way; the primary fails again, re-protect, and a planned switchback. After
+ * re-protect the other way; the primary fails again, re-protect, and a planned switchback; before
+ * the first re-protect the DR region fails too (nothing can take over: people are told). After
  * every workflow the world's invariants hold; every generation ends with exactly one writable
  * database and users on it. (The 20-seed figures: `pnpm rehearse --scenario lifecycle --seeds 20`.)
  */
@@ -50,6 +51,13 @@ describe("lifecycle rehearsal: outage after outage, both directions", () => {
     expect(report.met).toBe(true);
   });
 
+  it("before the first re-protect, the region that took over fails too: nothing can take over, no failover starts, the alert topic is told within one detection period with the command to run", () => {
+    const stranded = report.generations.map((g) => g.strandedOutage);
+    expect(stranded[0]).toMatchObject({ region: dr, command: true, failoversStarted: 0 });
+    expect(stranded[0]?.toldAfterSeconds).toBeLessThanOrEqual(3 * 300 + 60);
+    expect(stranded.slice(1)).toEqual([null, null]);
+  });
+
   it("the planned switchback loses no write and ends in the original topology", () => {
     const sb = report.generations[2]?.switchback;
     expect(sb).toMatchObject({ status: "SUCCEEDED", lostWrites: 0, originalTopology: true });
@@ -61,6 +69,7 @@ describe("lifecycle rehearsal: outage after outage, both directions", () => {
     const summary = summarizeLifecycle([report]);
     expect(summary.perGeneration.map((g) => [g.generation, g.met, g.failedOverAutomatically, g.rtoP50Seconds])).toEqual(report.generations.map((g) => [g.generation, 1, 1, g.rtoSeconds]));
     expect(summary.perGeneration[2]).toMatchObject({ switchbacks: 1, lostWritesInSwitchbacks: 0 });
+    expect(summary.perGeneration[0]).toMatchObject({ strandedOutages: 1, strandedToldMaxSeconds: report.generations[0]?.strandedOutage?.toldAfterSeconds });
     const html = renderLifecycleHtml([report], summary);
     expect(html.match(/<tr class="">/g)?.length).toBeGreaterThanOrEqual(3 + 3);
     expect(html).not.toContain('class="bad"');

@@ -250,7 +250,7 @@ export function renderLifecycleHtml(reports: LifecycleReport[], summary: Lifecyc
 <table class="generations"><tr><th>gen</th><th>failed</th><th>failed over to</th><th>RTO</th><th>RPO</th><th>lost writes</th><th>re-protect</th><th>switchback</th><th>end state</th><th>problems</th></tr>${r.generations
     .map(
       (g) =>
-        `<tr class="${g.met ? "" : "bad"}"><td>${g.generation}</td><td>${escape(g.failedRegion)}</td><td>${escape(g.failedOverTo ?? "none")}</td><td>${escape(formatSeconds(g.rtoSeconds))}</td><td>${escape(formatSeconds(g.rpoSeconds))}</td><td>${g.lostWritesInFailover ?? "—"}</td><td>${g.reprotected ? "done" : "NOT done"}</td><td>${
+        `<tr class="${g.met ? "" : "bad"}"><td>${g.generation}</td><td>${escape(g.failedRegion)}</td><td>${escape(g.failedOverTo ?? "none")}</td><td>${escape(formatSeconds(g.rtoSeconds))}</td><td>${escape(formatSeconds(g.rpoSeconds))}</td><td>${g.lostWritesInFailover ?? "—"}</td><td>${escape(g.strandedOutage ? `${g.strandedOutage.region} failed before it: ${g.strandedOutage.toldAfterSeconds === null ? "nobody told" : `told after ${formatSeconds(g.strandedOutage.toldAfterSeconds)}`}; ` : "")}${g.reprotected ? "done" : "NOT done"}</td><td>${
           g.switchback ? escape(`${g.switchback.status}, ${formatSeconds(g.switchback.seconds)}, write downtime ${formatSeconds(g.switchback.writeDowntimeSeconds)}, lost ${g.switchback.lostWrites ?? "?"}`) : "—"
         }</td><td>${escape(`${g.endState.writableDatabases.join(", ") || "no"} writable; DNS → ${g.endState.dnsRegion ?? "nothing"}; users ${g.endState.usersServed ? "served" : "NOT served"}`)}</td><td>${escape(g.problems.join("; ") || "—")}</td></tr>`,
     )
