@@ -258,7 +258,8 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
       functionId: side === "dr" ? (id) => id : (id) => regionalCopy(id, own.drRegion),
     };
   };
-  const failbackCopy: Copy = {
+  /** The DR region's failback Lambdas (the Failback stack is deployed there only). */
+  const failbackCopyOf = (): Copy => ({
     side: "dr",
     region: ids.drRegion,
     ids,
@@ -272,7 +273,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
     },
     scope: {},
     functionId: (id) => id,
-  };
+  });
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   const load = async <S extends string>(names: readonly S[], file: (s: S) => string) =>
     Promise.all(names.map(async (s) => [s, (await import(`../../functions/src/${file(s)}.ts`)).handler as LambdaHandler] as const));
@@ -301,7 +302,9 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
       const w = built.world;
       world = w;
       const restoreApis = installApis(w);
+      // Every world is its own set of Lambda sandboxes: each copy's settings and clients are made again in it.
       const copies = { dr: copyOf("dr"), primary: copyOf("primary") };
+      const failbackCopy = failbackCopyOf();
       const copyAt = (region: string) => (region === ids.drRegion ? copies.dr : copies.primary);
       try {
         for (const t of Object.values(tables)) await dynamo.resetStateTable(t);
