@@ -107,6 +107,23 @@ describe("the monitor's incident follows the arming it read", () => {
     expect(starts).toEqual(["failover-dr-20261129T101500Z"]);
   });
 
+  it("an incident whose failover succeeded is over once the other region's copy failed over back (stranded: this region's database the fenced old one): a new outage is told, not left unsaid", () => {
+    const old: Health.Incident = { ...decide({ kind: "armed", detail: "a replica" }).next.incident!, resolution: { kind: "failed-over", at: "2026-11-28T06:20:00Z", detail: "succeeded" } };
+    const later = (minute: number) => `2026-11-29T10:${String(minute).padStart(2, "0")}:00Z`;
+    let s: Health.HealthState = { ...Health.emptyState("dr"), version: 9, lastTick: later(0), consecutiveFailures: 0, incident: old };
+    const kinds: string[] = [];
+    for (const minute of [5, 10, 15]) {
+      const d = Health.decide(s, { tick: later(minute), evidence: { ...evidence, at: later(minute) }, secondOpinion: confirms, arming: { kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region" } }, policy, new Date(Date.parse(later(minute)) + 30_000));
+      if (d.kind !== "write") throw new Error("expected a write");
+      expect(d.start).toBeUndefined();
+      kinds.push(...(d.archive ? ["archived"] : []), ...d.notify.map((n) => n.kind));
+      s = d.next;
+    }
+    expect(kinds).toContain("archived");
+    expect(kinds).toContain("failover.stranded");
+    expect(s.incident).toMatchObject({ action: "recommend", notArmed: "stranded" });
+  });
+
   it("an incident whose failover succeeded stays open while this region serves (the old primary, its standby, is expected to fail)", () => {
     const old: Health.Incident = { ...decide({ kind: "armed", detail: "a replica" }).next.incident!, resolution: { kind: "failed-over", at: "2026-11-28T06:20:00Z", detail: "succeeded" } };
     const d = Health.decide({ ...state, incident: old }, { tick, evidence, arming: { kind: "serving", detail: "it serves" } }, policy, now);

@@ -6,8 +6,8 @@
  * region's failback state machine re-protects and switches back when an operator starts it.
  * Users write all along (the world counts lost and refused writes). Generation n: the serving
  * region fails, its copy's peer fails over by itself, the failed region comes back, an operator
- * re-protects; every third generation ends with a planned switchback; in generations 1, 4, 7 …
- * the region that took over fails too before re-protect (nothing can take over: people must be
+ * re-protects; every third generation ends with a planned switchback; in the others the region
+ * that took over fails too before re-protect (nothing can take over: people must be
  * told). Nothing here decides
  * anything the product decides: it moves time, breaks regions, starts what an operator starts
  * and writes down what the world shows after every workflow.
@@ -108,7 +108,7 @@ export interface LifecycleGeneration {
   lostWritesInFailover: number | null;
   reprotected: boolean;
   /**
-   * Generations 1, 4, 7 …: before re-protect, the region that took over fails too. Nothing can
+   * Generations 1, 2, 4, 5 … (not those with a switchback): before re-protect, the region that took over fails too. Nothing can
    * take over (the other region's database is the fenced old primary, not a replica): by design
    * the other region's copy tells its alert topic within one detection period, with the command
    * to run, and starts nothing.
@@ -522,7 +522,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
           await ticksFor(1800);
           let strandedOutage: LifecycleGeneration["strandedOutage"] = null;
           const tookOver = servingRegion();
-          if (gen % 3 === 1 && winner && tookOver) {
+          if (gen % 3 !== 0 && winner && tookOver) {
             await scheduler.sleep(random.next() * periodSeconds);
             const downMs = w.clock.nowMs();
             const inboxAt = w.inbox.length;

@@ -107,10 +107,11 @@ function receivedTick(tick: string, now: Date): string {
 }
 
 /**
- * An incident whose failover promoted this region's database is over once re-protects have made
- * this region's database a read replica of the watched region's again (the arming reads
- * "armed"): the world it was opened in is gone. The monitor reads the arming for it at a failing
- * check, as for no incident.
+ * An incident whose failover promoted this region's database is over once DNS sends users to the
+ * watched region again: re-protects made this region's database a read replica of the watched
+ * one's ("armed"), or the other region's copy failed over back and this region's database is the
+ * fenced old one ("stranded"). The world it was opened in is gone. The monitor reads the arming
+ * for it at a failing check, as for no incident.
  */
 export function mayBeSuperseded(incident: Incident | undefined): boolean {
   return incident?.resolution?.kind === "failed-over";
@@ -119,12 +120,12 @@ export function mayBeSuperseded(incident: Incident | undefined): boolean {
 export function decide(state: HealthState, given: Observation, givenPolicy: Policy, now: Date): Decision {
   // The next outage must count afresh: the old incident is archived by the monitor, and this
   // check is decided as the first of a new count (a person closing it would reset the same).
-  if (state.incident && mayBeSuperseded(state.incident) && given.arming?.kind === "armed") {
+  if (state.incident && mayBeSuperseded(state.incident) && (given.arming?.kind === "armed" || given.arming?.kind === "stranded")) {
     const archived: ClosedIncident = {
       ...state.incident,
       closedAt: now.toISOString(),
       closedBy: "health-monitor",
-      note: `re-protected since its failover: ${given.arming.detail}`,
+      note: `users are sent to the watched region again since its failover: ${given.arming.detail}`,
       failuresAtClose: state.consecutiveFailures,
     };
     const d = decide({ ...state, incident: undefined, consecutiveFailures: 0, recent: [], windowSince: undefined }, given, givenPolicy, now);
