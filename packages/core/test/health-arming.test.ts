@@ -101,6 +101,48 @@ describe("the monitor's incident follows the arming it read", () => {
     expect(d.notify).toEqual([]);
   });
 
+  it("an incident whose failover succeeded is over once re-protects made this region a replica again: archived, and the next outage counts afresh to a failover", () => {
+    // The failover this region made long ago (its incident resolved "failed-over"), then two re-protects: armed again.
+    const old: Health.Incident = { ...decide({ kind: "armed", detail: "a replica" }).next.incident!, resolution: { kind: "failed-over", at: "2026-11-28T06:20:00Z", detail: "execution failover-dr-20261128T060000Z succeeded" } };
+    const later = (minute: number) => `2026-11-29T10:${String(minute).padStart(2, "0")}:00Z`;
+    let s: Health.HealthState = { ...Health.emptyState("dr"), version: 9, lastTick: later(0), consecutiveFailures: 0, incident: old };
+    const archived: string[] = [];
+    const starts: string[] = [];
+    for (const minute of [5, 10, 15]) {
+      const d = Health.decide(s, { tick: later(minute), evidence: { ...evidence, at: later(minute) }, secondOpinion: confirms, arming: { kind: "armed", detail: "pilot-light-prod-primary is a read replica of pilot-light-prod-replica" } }, policy, new Date(Date.parse(later(minute)) + 30_000));
+      if (d.kind !== "write") throw new Error("expected a write");
+      if (d.archive) archived.push(`${d.archive.id} by ${d.archive.closedBy}`);
+      if (d.start) starts.push(d.start.name);
+      s = d.next;
+    }
+    expect(archived).toEqual(["dr-20261128T060000Z by health-monitor"]);
+    expect(starts).toEqual(["failover-dr-20261129T101500Z"]);
+  });
+
+  it("an incident whose failover succeeded is over once the other region's copy failed over back (stranded: this region's database the fenced old one): a new outage is told, not left unsaid", () => {
+    const old: Health.Incident = { ...decide({ kind: "armed", detail: "a replica" }).next.incident!, resolution: { kind: "failed-over", at: "2026-11-28T06:20:00Z", detail: "succeeded" } };
+    const later = (minute: number) => `2026-11-29T10:${String(minute).padStart(2, "0")}:00Z`;
+    let s: Health.HealthState = { ...Health.emptyState("dr"), version: 9, lastTick: later(0), consecutiveFailures: 0, incident: old };
+    const kinds: string[] = [];
+    for (const minute of [5, 10, 15]) {
+      const d = Health.decide(s, { tick: later(minute), evidence: { ...evidence, at: later(minute) }, secondOpinion: confirms, arming: { kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region" } }, policy, new Date(Date.parse(later(minute)) + 30_000));
+      if (d.kind !== "write") throw new Error("expected a write");
+      expect(d.start).toBeUndefined();
+      kinds.push(...(d.archive ? ["archived"] : []), ...d.notify.map((n) => n.kind));
+      s = d.next;
+    }
+    expect(kinds).toContain("archived");
+    expect(kinds).toContain("failover.stranded");
+    expect(s.incident).toMatchObject({ action: "recommend", notArmed: "stranded" });
+  });
+
+  it("an incident whose failover succeeded stays open while this region serves (the old primary, its standby, is expected to fail)", () => {
+    const old: Health.Incident = { ...decide({ kind: "armed", detail: "a replica" }).next.incident!, resolution: { kind: "failed-over", at: "2026-11-28T06:20:00Z", detail: "succeeded" } };
+    const d = Health.decide({ ...state, incident: old }, { tick, evidence, arming: { kind: "serving", detail: "it serves" } }, policy, now);
+    expect(d.kind === "write" && d.archive).toBeUndefined();
+    expect(d.kind === "write" && d.next.incident?.id).toBe(old.id);
+  });
+
   it("unknown: recommends, naming what it could not tell", () => {
     const d = decide({ kind: "unknown", detail: "pilot-light-prod-replica could not be read from RDS" });
     expect(d.start).toBeUndefined();

@@ -10,15 +10,19 @@ import { Option } from "commander";
 import { Failover } from "@pilot-light/core";
 import { fromInvocationDir, invocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
 import { createRehearsal, type RehearseOptions } from "./engine";
-import { failbackMet, formatSeconds, headline, renderFailbackHtml, renderHtml } from "./report/html";
+import { failbackMet, formatSeconds, headline, renderFailbackHtml, renderHtml, renderLifecycleHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
 import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario } from "./failback";
+import { createLifecycleRehearsal, summarizeLifecycle, type LifecycleReport, type LifecycleSummary } from "./lifecycle";
 
 export interface CliOptions {
   scenario: string;
   profile: "default" | "fast";
   seed: number;
+  /** Lifecycle: how many seeds from `seed` on, and how many generations each. */
+  seeds: number;
+  generations: number;
   /** A file, or "-" for stdout. */
   json?: string;
   html: string;
@@ -39,9 +43,15 @@ export interface FailbackRunner {
   close(): Promise<void>;
 }
 
+export interface LifecycleRunner {
+  rehearse(options: { seed: number; generations: number; onEvent?: (e: { atSeconds: number; text: string }) => void }): Promise<LifecycleReport>;
+  close(): Promise<void>;
+}
+
 export interface CliDeps {
   createRehearsal: () => Promise<Runner>;
   createFailbackRehearsal?: () => Promise<FailbackRunner>;
+  createLifecycleRehearsal?: () => Promise<LifecycleRunner>;
   writeFile: (file: string, text: string) => Promise<void>;
   paint: Paint;
 }
@@ -49,6 +59,7 @@ export interface CliDeps {
 const realDeps: CliDeps = {
   createRehearsal,
   createFailbackRehearsal,
+  createLifecycleRehearsal,
   writeFile: (file, text) => writeReport(fromInvocationDir(file), text),
   paint: terminalPaint,
 };
@@ -59,15 +70,18 @@ export const examples = [
   "pnpm rehearse --profile fast --json out/fast.json",
   "pnpm -s rehearse --scenario drill --json - | jq .targets",
   "pnpm rehearse --scenario round-trip --seed 3",
+  "pnpm rehearse --scenario lifecycle --seeds 20 --json out/lifecycle.json",
 ];
 
 /** Runs the command line; returns the exit code (2 for a usage mistake). */
 export async function run(argv: readonly string[], io: Io = processIo, deps: CliDeps = realDeps): Promise<number> {
   let code = 0;
   const command = newCommand("pnpm rehearse", "Rehearse an outage locally: the real monitor and state machine against an emulated two-region world.", examples, io)
-    .addOption(new Option("--scenario <name>", "what happens to the world").choices([...scenarioNames, ...failbackScenarioNames]).default("regional-outage"))
+    .addOption(new Option("--scenario <name>", "what happens to the world").choices([...scenarioNames, ...failbackScenarioNames, "lifecycle"]).default("regional-outage"))
     .addOption(new Option("--profile <profile>", "detection profile: default = rate(5 minutes) x 3, fast = rate(1 minute) x 4").choices(["default", "fast"]).default("default"))
     .option("--seed <n>", "latency draw: the same seed gives the same timeline", wholeNumber(0, 999_999_999), 1)
+    .option("--seeds <n>", "lifecycle: rehearse this many seeds from --seed on, with the figures over them", wholeNumber(1, 1000), 1)
+    .option("--generations <n>", "lifecycle: outages in a row (the serving region fails each time; every third ends with a switchback)", wholeNumber(1, 30), 3)
     .option("--json <file>", 'write the report as JSON ("-": to stdout, people\'s output to stderr)')
     .option("--html <file>", "write the HTML report", "out/rehearsal/report.html")
     .action(async (options: CliOptions) => {
@@ -80,6 +94,31 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Cli
 async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise<number> {
   const toStdout = options.json === "-";
   const say = toStdout ? io.err : io.out;
+  if (options.scenario === "lifecycle") {
+    const rehearsal = await (deps.createLifecycleRehearsal ?? createLifecycleRehearsal)();
+    try {
+      const reports: LifecycleReport[] = [];
+      for (let seed = options.seed; seed < options.seed + options.seeds; seed++) {
+        say(`Rehearsing "lifecycle" (seed ${seed}, ${options.generations} generations) on a virtual clock…`);
+        const report = await rehearsal.rehearse({ seed, generations: options.generations, ...(options.seeds === 1 ? { onEvent: (e) => say(`  [${formatSeconds(e.atSeconds).padStart(12)}] ${e.text}`) } : {}) });
+        for (const line of lifecycleSeedLines(report)) say(line);
+        reports.push(report);
+      }
+      const summary = summarizeLifecycle(reports);
+      for (const line of lifecycleSummaryLines(summary)) say(line);
+      await deps.writeFile(options.html, renderLifecycleHtml(reports, summary));
+      say(`HTML report:    ${relative(invocationDir(), fromInvocationDir(options.html))}`);
+      const json = `${JSON.stringify({ summary, reports }, null, 2)}\n`;
+      if (toStdout) io.out(json);
+      else if (options.json) {
+        await deps.writeFile(options.json, json);
+        say(`JSON report:    ${relative(invocationDir(), fromInvocationDir(options.json))}`);
+      }
+      return summary.met === reports.length ? 0 : 1;
+    } finally {
+      await rehearsal.close();
+    }
+  }
   if ((failbackScenarioNames as readonly string[]).includes(options.scenario)) {
     const rehearsal = await (deps.createFailbackRehearsal ?? createFailbackRehearsal)();
     try {
@@ -140,6 +179,30 @@ export function failbackSummaryLines(r: FailbackReport): string[] {
     `End state:      ${r.originalTopology ? "the original topology (primary serving, DR a pilot light with a replica)" : r.scenario === "reprotect" ? "protected the other way (DR serving, the primary region a pilot light with a replica), as a re-protect leaves it" : "not the original topology"}`,
     `Notifications:  ${r.notifications.length} (${[...new Set(r.notifications.map((n) => n.kind))].join(", ")})`,
     `Wall time:      ${(r.wallMilliseconds / 1000).toFixed(1)} s`,
+  ];
+}
+
+/** One seed of the lifecycle: a line per generation (what failed, who took over, RTO, RPO, lost writes, end state). */
+export function lifecycleSeedLines(r: LifecycleReport): string[] {
+  return [
+    `Seed ${r.seed}: ${r.met ? "every generation ended protected" : "NOT every generation ended protected"} (${(r.wallMilliseconds / 1000).toFixed(1)} s)`,
+    ...r.generations.map((g) => {
+      const st = g.strandedOutage ? `; before re-protect ${g.strandedOutage.region} failed too: nothing could take over, ${g.strandedOutage.toldAfterSeconds === null ? "NOBODY told" : `alert topic told after ${formatSeconds(g.strandedOutage.toldAfterSeconds)}${g.strandedOutage.command ? " with the command to run" : " WITHOUT a command"}`}` : "";
+      const sb = g.switchback ? `; switchback ${g.switchback.status}, write downtime ${formatSeconds(g.switchback.writeDowntimeSeconds)}, lost writes ${g.switchback.lostWrites ?? "?"}` : "";
+      const end = `${g.endState.writableDatabases.join(", ") || "nothing"} writable, DNS → ${g.endState.dnsRegion ?? "nothing"}, users ${g.endState.usersServed ? "served" : "NOT served"}`;
+      return `  gen ${g.generation}: ${g.failedRegion} fails → ${g.failedOverTo ? `failed over to ${g.failedOverTo}` : "NOT failed over"}, RTO ${formatSeconds(g.rtoSeconds)}, RPO ${formatSeconds(g.rpoSeconds)}, lost writes ${g.lostWritesInFailover ?? "—"}${st}; re-protect ${g.reprotected ? "done" : "NOT done"}${sb}; end: ${end}${g.problems.length > 0 ? `; PROBLEMS: ${g.problems.join("; ")}` : ""}`;
+    }),
+  ];
+}
+
+export function lifecycleSummaryLines(s: LifecycleSummary): string[] {
+  return [
+    "",
+    `Lifecycle over ${s.seeds.length} seed(s): ${s.met}/${s.seeds.length} with every generation protected; wall time ${s.wallSecondsTotal} s (p50 ${s.wallSecondsPerSeedP50 ?? "—"} s a seed)`,
+    ...s.perGeneration.map(
+      (g) =>
+        `  gen ${g.generation}: met ${g.met}/${g.runs}, failed over by itself ${g.failedOverAutomatically}/${g.runs}, RTO p50 ${formatSeconds(g.rtoP50Seconds)} p95 ${formatSeconds(g.rtoP95Seconds)}, lost writes in the failover p50 ${g.lostWritesInFailoverP50 ?? "—"} max ${g.lostWritesInFailoverMax ?? "—"}${g.strandedOutages > 0 ? `, stranded outages ${g.strandedOutages} told within ${formatSeconds(g.strandedToldMaxSeconds)} at most` : ""}${g.switchbacks > 0 ? `, switchbacks ${g.switchbacks} losing ${g.lostWritesInSwitchbacks ?? "an unknown number of"} write(s)` : ""}`,
+    ),
   ];
 }
 

@@ -4,6 +4,7 @@ import { run, summaryLines, type CliDeps } from "../src/cli";
 import { headline } from "../src/report/html";
 import { RehearsalReport } from "../src/report/schema";
 import type { FailbackReport } from "../src/failback";
+import type { LifecycleGeneration, LifecycleReport } from "../src/lifecycle";
 import type { Io } from "../../tools/src/cli/program";
 
 const report = RehearsalReport.parse({
@@ -163,6 +164,65 @@ describe("the failback scenarios", () => {
     expect(await run(["--scenario", "reprotect"], h.io, h.deps)).toBe(0);
     expect(h.out.join("\n")).toContain("End state:      protected the other way");
     expect(h.out.join("\n")).not.toContain("NOT");
+  });
+});
+
+describe("the lifecycle scenario", () => {
+  const generation = (n: number, rto: number, problems: string[] = []): LifecycleGeneration => ({
+    generation: n,
+    failedRegion: n % 2 === 1 ? "eu-west-1" : "eu-central-1",
+    failedOverTo: n % 2 === 1 ? "eu-central-1" : "eu-west-1",
+    rtoSeconds: rto,
+    detectionSeconds: 700,
+    rpoSeconds: 3,
+    lostWritesInFailover: 15,
+    reprotected: true,
+    strandedOutage: n === 1 ? { region: "eu-central-1", toldAfterSeconds: 880, command: true, failoversStarted: 0 } : null,
+    switchback: n === 3 ? { status: "SUCCEEDED", seconds: 2700, writeDowntimeSeconds: 400, lostWrites: 0, originalTopology: true } : null,
+    workflows: [],
+    notifications: [],
+    endState: { writableDatabases: ["pilot-light-rehearsal-primary"], dnsRegion: "eu-west-1", usersServed: true, databases: [] },
+    met: problems.length === 0,
+    problems,
+  });
+  const lifecycle = (seed: number, rtos: number[], problems: string[] = []): LifecycleReport => ({
+    scenario: "lifecycle",
+    seed,
+    generations: rtos.map((rto, i) => generation(i + 1, rto, i === 1 ? problems : [])),
+    events: [],
+    met: problems.length === 0,
+    wallMilliseconds: 20_000,
+  });
+  const withLifecycle = (reports: LifecycleReport[]) => {
+    const h = harness();
+    const seeds: number[] = [];
+    h.deps.createLifecycleRehearsal = async () => ({
+      rehearse: async ({ seed }) => {
+        seeds.push(seed);
+        return reports[seeds.length - 1]!;
+      },
+      close: async () => undefined,
+    });
+    return { ...h, seeds };
+  };
+
+  it("--seeds N rehearses seeds from --seed on and prints the figures per generation over them; exit 0 when every generation of every seed met", async () => {
+    const h = withLifecycle([lifecycle(5, [1400, 1500, 1300]), lifecycle(6, [1600, 1700, 1200])]);
+    expect(await run(["--scenario", "lifecycle", "--seed", "5", "--seeds", "2", "--json", "out/l.json"], h.io, h.deps)).toBe(0);
+    expect(h.seeds).toEqual([5, 6]);
+    const text = h.out.join("\n");
+    expect(text).toContain("Lifecycle over 2 seed(s): 2/2 with every generation protected");
+    expect(text).toMatch(/gen 3: met 2\/2, failed over by itself 2\/2, RTO p50 .* p95 .*, switchbacks 2 losing 0 write\(s\)/);
+    const json = JSON.parse(h.files.get("out/l.json") ?? "{}") as { summary: { perGeneration: { rtoP50Seconds: number }[] }; reports: unknown[] };
+    expect(json.reports).toHaveLength(2);
+    expect(json.summary.perGeneration.map((g) => g.rtoP50Seconds)).toEqual([1400, 1500, 1200]);
+    expect(h.files.get("out/rehearsal/report.html")).toContain("Lifecycle rehearsal");
+  });
+
+  it("exits 1 when a generation did not end protected, and names its problem", async () => {
+    const h = withLifecycle([lifecycle(1, [1400, 1500, 1300], ["2 writable databases at the end: a, b"])]);
+    expect(await run(["--scenario", "lifecycle"], h.io, h.deps)).toBe(1);
+    expect(h.out.join("\n")).toContain("PROBLEMS: 2 writable databases at the end: a, b");
   });
 });
 

@@ -21,6 +21,7 @@ import type { VirtualClock } from "./clock";
 import { iamOf, type WorldIam } from "./iam";
 import type { WorldState } from "./model";
 import { Scheduler } from "./scheduler";
+import { regionalCopy } from "./roles";
 import { executionArnOf, HistoryRecorder, type ExecutionStatus, type LocalEvent, type WorldExecution } from "./stepfunctions";
 
 type Json = Parameters<StateMachine["run"]>[0];
@@ -120,6 +121,11 @@ export interface ExecuteOptions {
   iam?: WorldIam;
   /** The state machine's ARN (the execution's ARN derives from it); a local one by default. */
   stateMachineArn?: string;
+  /**
+   * The copy of the state machine deployed in this region (the orchestrator runs in both): each
+   * Task runs as its function's copy there, `regionalCopy(functionId, region)` (./roles.ts).
+   */
+  regionalCopy?: string;
 }
 
 /**
@@ -226,7 +232,8 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     const taskTimeout = (definitions.get(name) as AslState).TimeoutSeconds as number | undefined;
     const lambdaTimeout = options.lambdaTimeoutSeconds?.(handlerOf.get(name) as string);
     // The function runs as its execution role where the world has it (./iam.ts).
-    const functionId = taskFunctionId(definitions.get(name) as AslState);
+    const ownId = taskFunctionId(definitions.get(name) as AslState);
+    const functionId = ownId && options.regionalCopy ? regionalCopy(ownId, options.regionalCopy) : ownId;
     const iam = options.iam ?? (options.world ? iamOf(options.world) : undefined);
     const handler = () => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput);
     const asRole = !iam ? handler : functionId && iam.roles.has(functionId) ? () => iam.runAs(functionId, handler) : () => iam.runUnchecked(name, handler);

@@ -197,7 +197,9 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       secretString: JSON.stringify({ username: "app_admin", password: "world-password" }),
     });
   }
+  // The Compute stack registers the service's task definition in each region it deploys to.
   world.taskDefinitions.add(ids.taskDefinition);
+  world.taskDefinitions.add(ids.taskDefinition.replace(`:${drRegion}:`, `:${primaryRegion}:`));
   const service = (region: string, targetGroupArn: string, database: string, count: number) => {
     const [cluster, name] = region === primaryRegion ? [ids.primaryCluster, ids.primaryService] : [ids.cluster, ids.service];
     const svc: EcsService = {

@@ -106,7 +106,31 @@ function receivedTick(tick: string, now: Date): string {
   return ms > now.getTime() + futureTickToleranceMs ? now.toISOString() : tick;
 }
 
+/**
+ * An incident whose failover promoted this region's database is over once DNS sends users to the
+ * watched region again: re-protects made this region's database a read replica of the watched
+ * one's ("armed"), or the other region's copy failed over back and this region's database is the
+ * fenced old one ("stranded"). The world it was opened in is gone. The monitor reads the arming
+ * for it at a failing check, as for no incident.
+ */
+export function mayBeSuperseded(incident: Incident | undefined): boolean {
+  return incident?.resolution?.kind === "failed-over";
+}
+
 export function decide(state: HealthState, given: Observation, givenPolicy: Policy, now: Date): Decision {
+  // The next outage must count afresh: the old incident is archived by the monitor, and this
+  // check is decided as the first of a new count (a person closing it would reset the same).
+  if (state.incident && mayBeSuperseded(state.incident) && (given.arming?.kind === "armed" || given.arming?.kind === "stranded")) {
+    const archived: ClosedIncident = {
+      ...state.incident,
+      closedAt: now.toISOString(),
+      closedBy: "health-monitor",
+      note: `users are sent to the watched region again since its failover: ${given.arming.detail}`,
+      failuresAtClose: state.consecutiveFailures,
+    };
+    const d = decide({ ...state, incident: undefined, consecutiveFailures: 0, recent: [], windowSince: undefined }, given, givenPolicy, now);
+    return d.kind === "write" ? { ...d, archive: d.archive ?? archived } : d;
+  }
   const policy = complete(givenPolicy);
   const observation: Observation = { ...given, tick: receivedTick(given.tick, now) };
   const tickMs = Date.parse(observation.tick);

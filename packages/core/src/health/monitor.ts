@@ -10,7 +10,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { callAws } from "../errors";
 import { publish } from "../notify";
-import { acknowledge, decideClose, decide, followExecution, needsSecondOpinion, orphanedNotifications, recordStart } from "./decide";
+import { acknowledge, decideClose, decide, followExecution, mayBeSuperseded, needsSecondOpinion, orphanedNotifications, recordStart } from "./decide";
 import type { Decision, ExecutionView, Observation, Policy, StartRequest, StartResult } from "./decide";
 import type { Evidence, HealthState, Outgoing } from "./model";
 import { check, type CheckOptions, type CheckResult } from "./probe";
@@ -28,7 +28,7 @@ export interface MonitorDeps {
   secondOpinion?: () => Promise<SecondOpinion>;
   /**
    * Whether this region may fail over now (Health.readArming): read at a failing check with no
-   * incident open. Absent: the policy alone decides (a monitor deployed before arming existed).
+   * incident open, or with one whose failover succeeded (over once re-protected: `mayBeSuperseded`). Absent: the policy alone decides (a monitor deployed before arming existed).
    */
   arming?: () => Promise<Arming>;
   /** Told of every notification SNS refused (the handler counts NotificationFailures: an alarm without SNS). */
@@ -83,8 +83,9 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
   // check): the opinion goes into the attempt's fixed input.
   if (!evidence.ok) {
     const stored = await loadState(deps.store, settings.target);
-    // Armed or not is what AWS shows now: the incident's action is fixed when it opens.
-    if (deps.arming && !stored.incident) observation.arming = await deps.arming();
+    // Armed or not is what AWS shows now: the incident's action is fixed when it opens. A
+    // failed-over incident is read for too: re-protected since, it is over (mayBeSuperseded).
+    if (deps.arming && (!stored.incident || mayBeSuperseded(stored.incident))) observation.arming = await deps.arming();
     if (needsSecondOpinion(stored, observation, settings.policy, now())) observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
   }
   const decided = await transact<Decision>(deps.store, settings.target, (state) => {

@@ -8,6 +8,7 @@
 import { Failover } from "@pilot-light/core";
 import { latencyModel, type LatencyName } from "../latency";
 import type { FailbackReport } from "../failback";
+import type { LifecycleReport, LifecycleSummary } from "../lifecycle";
 import type { RehearsalReport } from "./schema";
 
 const escape = (s: string) =>
@@ -163,6 +164,21 @@ function niceStep(end: number): number {
   return 3600;
 }
 
+/** The failback and lifecycle pages' style: one look for the workflows after a failover. */
+const workflowPageStyle = `<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:980px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
+.meta{color:#5b6472}.verdict{margin:12px 0;padding:8px 12px;border-radius:6px;font-weight:600}
+.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.failed{background:#fdecea;color:#a32a20}
+.figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
+.figure{border:1px solid #d5dae1;border-radius:6px;padding:8px 14px;min-width:130px}
+.figure .label{color:#5b6472;font-size:12px}.figure .value{font-size:20px;font-weight:600}
+svg{border:1px solid #e3e7ec;border-radius:6px;background:#fbfcfd}
+.name{font-size:12px;text-anchor:end;fill:#1d2430}.bar.failover{fill:#c9372c}.bar.reprotect{fill:#2f6fdf}.bar.switchback{fill:#1d6b3a}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e7ec;padding:4px 6px;text-align:left;vertical-align:top}
+tr.bad td{color:#a32a20}
+</style>`;
+
 /** What a failback rehearsal exists to show: every workflow succeeds; a round trip ends in the original topology. */
 export function failbackMet(report: FailbackReport): boolean {
   return report.runs.every((r) => r.status === "SUCCEEDED") && (report.scenario !== "round-trip" || report.originalTopology);
@@ -189,19 +205,7 @@ export function renderFailbackHtml(report: FailbackReport): string {
   const lost = report.lostWritesInSwitchback;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pilot-light rehearsal: ${escape(report.scenario)} (seed ${report.seed})</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:980px}
-h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
-.meta{color:#5b6472}.verdict{margin:12px 0;padding:8px 12px;border-radius:6px;font-weight:600}
-.verdict.ok{background:#e7f5ec;color:#1d6b3a}.verdict.failed{background:#fdecea;color:#a32a20}
-.figures{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
-.figure{border:1px solid #d5dae1;border-radius:6px;padding:8px 14px;min-width:130px}
-.figure .label{color:#5b6472;font-size:12px}.figure .value{font-size:20px;font-weight:600}
-svg{border:1px solid #e3e7ec;border-radius:6px;background:#fbfcfd}
-.name{font-size:12px;text-anchor:end;fill:#1d2430}.bar.failover{fill:#c9372c}.bar.reprotect{fill:#2f6fdf}.bar.switchback{fill:#1d6b3a}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e7ec;padding:4px 6px;text-align:left;vertical-align:top}
-tr.bad td{color:#a32a20}
-</style></head><body>
+${workflowPageStyle}</head><body>
 <h1>Failback rehearsal: ${escape(report.scenario)}</h1>
 <div class="meta">seed ${report.seed} · ran in ${Math.round(report.wallMilliseconds)} ms of wall time</div>
 <div class="verdict ${ok ? "ok" : "failed"}">${escape(
@@ -225,6 +229,49 @@ tr.bad td{color:#a32a20}
 <table class="events">${report.events.map((e) => `<tr><td>${escape(formatSeconds(e.atSeconds))}</td><td>${escape(e.text)}</td></tr>`).join("")}</table>
 <h2>Notifications</h2>
 <table class="notifications">${report.notifications.map((n) => `<tr><td>${escape(formatSeconds(n.atSeconds))}</td><td>${escape(n.kind)}</td></tr>`).join("")}</table>
+</body></html>
+`;
+}
+
+/**
+ * The lifecycle rehearsal's page: over the seeds, per generation, RTO p50/p95 and lost writes;
+ * then each seed's generations (the region that failed, who failed over, RTO, RPO, lost writes,
+ * re-protect, switchback, end state, problems) and its workflows with the invariants after each.
+ */
+export function renderLifecycleHtml(reports: LifecycleReport[], summary: LifecycleSummary): string {
+  const ok = summary.met === reports.length;
+  const rows = summary.perGeneration
+    .map(
+      (g) =>
+        `<tr class="${g.met === g.runs ? "" : "bad"}"><td>${g.generation}</td><td>${g.met}/${g.runs}</td><td>${g.failedOverAutomatically}/${g.runs}</td><td>${escape(formatSeconds(g.rtoP50Seconds))}</td><td>${escape(formatSeconds(g.rtoP95Seconds))}</td><td>${g.lostWritesInFailoverP50 ?? "—"} / ${g.lostWritesInFailoverMax ?? "—"}</td><td>${g.switchbacks}</td><td>${g.switchbacks === 0 ? "—" : (g.lostWritesInSwitchbacks ?? "unknown")}</td></tr>`,
+    )
+    .join("");
+  const seedSection = (r: LifecycleReport) => `<h2>Seed ${r.seed}: ${r.met ? "every generation protected" : "NOT every generation protected"}</h2>
+<table class="generations"><tr><th>gen</th><th>failed</th><th>failed over to</th><th>RTO</th><th>RPO</th><th>lost writes</th><th>re-protect</th><th>switchback</th><th>end state</th><th>problems</th></tr>${r.generations
+    .map(
+      (g) =>
+        `<tr class="${g.met ? "" : "bad"}"><td>${g.generation}</td><td>${escape(g.failedRegion)}</td><td>${escape(g.failedOverTo ?? "none")}</td><td>${escape(formatSeconds(g.rtoSeconds))}</td><td>${escape(formatSeconds(g.rpoSeconds))}</td><td>${g.lostWritesInFailover ?? "—"}</td><td>${escape(g.strandedOutage ? `${g.strandedOutage.region} failed before it: ${g.strandedOutage.toldAfterSeconds === null ? "nobody told" : `told after ${formatSeconds(g.strandedOutage.toldAfterSeconds)}`}; ` : "")}${g.reprotected ? "done" : "NOT done"}</td><td>${
+          g.switchback ? escape(`${g.switchback.status}, ${formatSeconds(g.switchback.seconds)}, write downtime ${formatSeconds(g.switchback.writeDowntimeSeconds)}, lost ${g.switchback.lostWrites ?? "?"}`) : "—"
+        }</td><td>${escape(`${g.endState.writableDatabases.join(", ") || "no"} writable; DNS → ${g.endState.dnsRegion ?? "nothing"}; users ${g.endState.usersServed ? "served" : "NOT served"}`)}</td><td>${escape(g.problems.join("; ") || "—")}</td></tr>`,
+    )
+    .join("")}</table>
+<table class="workflows"><tr><th>gen</th><th>workflow</th><th>region</th><th>execution</th><th>status</th><th>from</th><th>to</th><th>invariants after</th></tr>${r.generations
+    .flatMap((g) =>
+      g.workflows.map(
+        (w) =>
+          `<tr class="${w.status === "SUCCEEDED" && w.invariantViolations.length === 0 ? "" : "bad"}"><td>${g.generation}</td><td>${escape(w.workflow)}</td><td>${escape(w.region)}</td><td>${escape(w.execution)}</td><td>${escape(w.status)} (${escape(w.endState)})</td><td>${escape(formatSeconds(w.startSeconds))}</td><td>${escape(formatSeconds(w.endSeconds))}</td><td>${escape(w.invariantViolations.join("; ") || "hold")}</td></tr>`,
+      ),
+    )
+    .join("")}</table>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pilot-light rehearsal: lifecycle (${reports.length} seed${reports.length === 1 ? "" : "s"})</title>
+${workflowPageStyle}</head><body>
+<h1>Lifecycle rehearsal: outage after outage, both directions</h1>
+<div class="meta">seeds ${escape(summary.seeds.join(", "))} · ${summary.wallSecondsTotal} s of wall time</div>
+<div class="verdict ${ok ? "ok" : "failed"}">${escape(ok ? "every generation of every seed ended with one writable database and users on it" : `${reports.length - summary.met} of ${reports.length} seeds had a generation that did not`)}</div>
+<h2>Per generation, over the seeds</h2>
+<table class="summary"><tr><th>gen</th><th>met</th><th>failed over by itself</th><th>RTO p50</th><th>RTO p95</th><th>lost writes in the failover (p50 / max)</th><th>switchbacks</th><th>lost writes in switchbacks</th></tr>${rows}</table>
+${reports.map(seedSection).join("\n")}
 </body></html>
 `;
 }

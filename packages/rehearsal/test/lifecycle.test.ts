@@ -1,0 +1,82 @@
+/**
+ * The lifecycle rehearsal, one seed of three generations, through the real workflows end to end:
+ * the primary region fails and the DR region's copy fails over by itself, re-protect; the DR
+ * region (now serving) fails and the primary region's copy, armed at run time, fails over back,
+ * re-protect the other way; the primary fails again, re-protect, and a planned switchback; before
+ * the first two re-protects the region that took over fails too (nothing can take over: people
+ * are told). After
+ * every workflow the world's invariants hold; every generation ends with exactly one writable
+ * database and users on it. (The 20-seed figures: `pnpm rehearse --scenario lifecycle --seeds 20`.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLifecycleRehearsal, summarizeLifecycle, type LifecycleRehearsal, type LifecycleReport } from "../src/lifecycle";
+import { renderLifecycleHtml } from "../src/report/html";
+
+let rehearsal: LifecycleRehearsal;
+let report: LifecycleReport;
+beforeAll(async () => {
+  rehearsal = await createLifecycleRehearsal();
+  report = await rehearsal.rehearse({ seed: 1, generations: 3 });
+}, 300_000);
+afterAll(async () => rehearsal?.close());
+
+const primary = "eu-west-1";
+const dr = "eu-central-1";
+
+describe("lifecycle rehearsal: outage after outage, both directions", () => {
+  it("each outage is failed over by the other region's copy by itself, in both directions, and re-protected", () => {
+    expect(report.generations.map((g) => [g.failedRegion, g.failedOverTo, g.reprotected])).toEqual([
+      [primary, dr, true],
+      [dr, primary, true],
+      [primary, dr, true],
+    ]);
+    // Each failover was started by the monitor of the region it promoted to, and ran there.
+    for (const g of report.generations) {
+      const failovers = g.workflows.filter((w) => w.workflow === "failover");
+      expect(failovers.at(-1)).toMatchObject({ status: "SUCCEEDED", region: g.failedOverTo });
+      expect(failovers.at(-1)?.execution).toMatch(g.failedRegion === primary ? /^failover-primary-/ : /^failover-dr-/);
+      expect(g.rtoSeconds).toBeGreaterThan(g.detectionSeconds ?? Number.POSITIVE_INFINITY);
+      expect(g.lostWritesInFailover).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("the world's invariants hold after every workflow; every generation ends with exactly one writable database and users on it", () => {
+    for (const g of report.generations) {
+      expect(g.problems).toEqual([]);
+      for (const w of g.workflows) expect({ [w.execution]: w.invariantViolations }).toEqual({ [w.execution]: [] });
+      expect(g.endState.writableDatabases).toHaveLength(1);
+      expect(g.endState.usersServed).toBe(true);
+    }
+    // Who serves at each end: DR after the first re-protect, the primary after the second, the primary after the switchback.
+    expect(report.generations.map((g) => g.endState.dnsRegion)).toEqual([dr, primary, primary]);
+    expect(report.met).toBe(true);
+  });
+
+  it("before re-protect, the region that took over fails too (both directions): nothing can take over, no failover starts, the alert topic is told within one detection period with the command to run", () => {
+    const stranded = report.generations.map((g) => g.strandedOutage);
+    expect(stranded[0]).toMatchObject({ region: dr, command: true, failoversStarted: 0 });
+    // After the primary region's copy failed over back, the DR monitor still held its first-generation incident.
+    expect(stranded[1]).toMatchObject({ region: primary, command: true, failoversStarted: 0 });
+    for (const s of stranded.slice(0, 2)) expect(s?.toldAfterSeconds).toBeLessThanOrEqual(3 * 300 + 60);
+    expect(stranded[2]).toBeNull();
+  });
+
+  it("the planned switchback loses no write and ends in the original topology", () => {
+    const sb = report.generations[2]?.switchback;
+    expect(sb).toMatchObject({ status: "SUCCEEDED", lostWrites: 0, originalTopology: true });
+    expect(sb?.writeDowntimeSeconds).toBeGreaterThan(0);
+    expect(report.generations.slice(0, 2).map((g) => g.switchback)).toEqual([null, null]);
+  });
+
+  it("reports per generation in JSON and HTML, with the figures over the seeds", () => {
+    const summary = summarizeLifecycle([report]);
+    expect(summary.perGeneration.map((g) => [g.generation, g.met, g.failedOverAutomatically, g.rtoP50Seconds])).toEqual(report.generations.map((g) => [g.generation, 1, 1, g.rtoSeconds]));
+    expect(summary.perGeneration[2]).toMatchObject({ switchbacks: 1, lostWritesInSwitchbacks: 0 });
+    expect(summary.perGeneration[0]).toMatchObject({ strandedOutages: 1, strandedToldMaxSeconds: report.generations[0]?.strandedOutage?.toldAfterSeconds });
+    const html = renderLifecycleHtml([report], summary);
+    expect(html.match(/<tr class="">/g)?.length).toBeGreaterThanOrEqual(3 + 3);
+    expect(html).not.toContain('class="bad"');
+    expect(html).toContain("every generation of every seed ended with one writable database and users on it");
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
