@@ -28,8 +28,8 @@ const t = (templates: Templates, name: string): Template => {
 describe("stacks chosen by region", () => {
   it("puts the application stacks in the primary region, and of the orchestrator only its state table on a stage without DNS (the DB probe is a read-only helper the steps invoke)", () => {
     expect(Object.keys(primary).sort()).toEqual(["Alerts", "Compute", "Data", "Network", "Probe", "State", "Storage"]);
-    // With DNS the orchestrator's copy runs there too (docs/design.md D2; stacks/test/both-regions.test.ts).
-    expect(Object.keys(dnsPrimary).sort()).toEqual(["Alerts", "Compute", "Data", "Failover", "Monitor", "Network", "Operations", "Probe", "State", "Storage"]);
+    // With DNS the orchestrator's copy runs there too, its failback included (docs/design.md D2; stacks/test/both-regions.test.ts).
+    expect(Object.keys(dnsPrimary).sort()).toEqual(["Alerts", "Compute", "Data", "Failback", "Failover", "Monitor", "Network", "Operations", "Probe", "State", "Storage"]);
   });
 
   it("puts the orchestrator's state table in the DR region", () => {

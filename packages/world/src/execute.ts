@@ -224,6 +224,10 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
       return endedTask;
     }
     const invocation = new AbortController();
+    // An execution that ends (timed out, stopped) ends its running Tasks' invocations with it: their
+    // timeouts and hung calls leave the clock, which would otherwise jump on after the run.
+    const endInvocation = () => invocation.abort();
+    ended.signal.addEventListener("abort", endInvocation, { once: true });
     const fail = async (seconds: number | undefined, error: () => Error): Promise<never> => {
       if (seconds === undefined) return new Promise<never>(() => undefined);
       await scheduler.sleep(seconds, invocation.signal);
@@ -251,6 +255,7 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
       failures.set(name, { error: errorName, count: previous?.error === errorName ? previous.count + 1 : 1 });
       throw error;
     } finally {
+      ended.signal.removeEventListener("abort", endInvocation);
       invocation.abort();
     }
   }

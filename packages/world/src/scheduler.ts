@@ -71,6 +71,11 @@ export class Scheduler {
         () => {
           const i = this.#sleepers.indexOf(sleeper);
           if (i >= 0) this.#sleepers.splice(i, 1);
+          // The last sleeper gone: a pending step would do nothing, and its timer would outlive the run.
+          if (this.#sleepers.length === 0 && this.#timer) {
+            clearTimeout(this.#timer);
+            this.#timer = undefined;
+          }
         },
         { once: true },
       );
@@ -108,6 +113,7 @@ export class Scheduler {
     const delta = (next.wakeMs - this.#clock.nowMs()) / 1000;
     if (delta > 0) this.#clock.advance(delta);
     next.wake();
-    this.#kick();
+    // With no one left asleep a step would do nothing: no timer (it would outlive the run); whoever sleeps next kicks.
+    if (this.#sleepers.length > 0) this.#kick();
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DescribeServicesCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
@@ -408,21 +409,32 @@ describe("local execution on the virtual clock", () => {
 
   it("leaves no real-time timer behind for a Task still running when its execution ends (the process may exit after the report)", async () => {
     const { world } = setup();
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-    const before = timers();
+    // Only this execution's timers: other tests' worlds may still be stepping their own clocks.
+    const mine = new AsyncLocalStorage<true>();
+    const live = new Set<number>();
+    const hook = createHook({
+      init: (id, type) => void (type === "Timeout" && mine.getStore() && live.add(id)),
+      destroy: (id) => void live.delete(id),
+    }).enable();
     const hanging: AslDefinition = {
       StartAt: "Hang",
       TimeoutSeconds: 60,
       States: { Hang: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:hang", TimeoutSeconds: 3600, End: true } },
     };
-    const result = await executeLocally(hanging, {}, {
-      clock: world.clock,
-      executionName: "hang",
-      handlers: { Hang: async () => Scheduler.of(world.clock).hang(7200) },
-    });
-    expect(result.status).toBe("TIMED_OUT");
-    await new Promise((r) => setImmediate(r));
-    expect(timers()).toBe(before);
+    try {
+      const result = await mine.run(true, () =>
+        executeLocally(hanging, {}, {
+          clock: world.clock,
+          executionName: "hang",
+          handlers: { Hang: async () => Scheduler.of(world.clock).hang(7200) },
+        }),
+      );
+      expect(result.status).toBe("TIMED_OUT");
+      await new Promise((r) => setImmediate(r));
+      expect(live.size).toBe(0);
+    } finally {
+      hook.disable();
+    }
   }, quick);
 
   it("holds virtual time while the status-change listeners work, and ends the execution when it ended", async () => {
