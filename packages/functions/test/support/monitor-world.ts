@@ -150,10 +150,13 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
             }
             await scheduler.sleep((dueMs - world.clock.nowMs()) / 1000);
             const event = { time: new Date(dated(n, scheduledMs)).toISOString().replace(".000Z", "Z"), source: "aws.events", "detail-type": "Scheduled Event" };
-            const summary = await scheduler.run(() =>
-              // The monitor runs as its synthesized role (stacks/failover/monitor-grants.ts).
-              iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor(event, lambdaContext("pilot-light-test-HealthMonitor"))).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
-            );
+            // A Lambda in a region that is down does not run (as the peer below): nothing ticks there.
+            const summary: TickSummary = world.regionsDown.has(ids.drRegion)
+              ? { atMs: dueMs, healthy: false, consecutiveFailures: -1, error: "not run: its region is down" }
+              : await scheduler.run(() =>
+                  // The monitor runs as its synthesized role (stacks/failover/monitor-grants.ts).
+                  iamOf(world).runAs(functionIdOf(world, "HealthMonitor"), () => monitor(event, lambdaContext("pilot-light-test-HealthMonitor"))).catch((error: Error): TickSummary => ({ atMs: dueMs, healthy: false, consecutiveFailures: -1, error: `${error.name}: ${error.message}` })),
+                );
             summaries.push({ ...summary, atMs: dueMs });
             if (peer && !world.regionsDown.has(peer.ids.drRegion)) peer.ticks.push({ ...(await scheduler.run(() => peer.tick(event))), atMs: dueMs });
             runStarted();
