@@ -45,10 +45,12 @@ export function desiredCount(
 }
 
 export function Compute({ stack, app }: StackContext) {
-  const { config, names, isPrimary, role } = useStage(app);
+  const { config, names, isPrimary, role, adopted } = useStage(app);
   const { vpc, albSg, ecsSg } = use(Network);
+  if (adopted) return adoptedCompute(stack, { ...config, adopt: adopted }, names, vpc);
   const { endpoint, secret } = use(Data);
   const { logs: logBucket } = use(Storage);
+  if (!logBucket) throw new Error("Compute: Storage made no log bucket in a region where pilot-light serves");
   const { topic } = use(Alerts);
 
   const cluster = new ecs.Cluster(stack, "Cluster", { vpc, clusterName: names.cluster, containerInsightsV2: ecs.ContainerInsights.ENABLED });
@@ -61,7 +63,8 @@ export function Compute({ stack, app }: StackContext) {
   taskDefinition.addContainer("web", {
     image: containerImage(),
     portMappings: [{ containerPort: application.containerPort }],
-    environment: { DB_HOST: endpoint, DB_NAME: "app", APP_REGION: app.region, ...application.environment },
+    // The adopted primary's database name on its replica (a replica holds its source's databases).
+    environment: { DB_HOST: endpoint, DB_NAME: config.adopt?.database.databaseName ?? "app", APP_REGION: app.region, ...application.environment },
     secrets: {
       DB_USER: ecs.Secret.fromSecretsManager(secret, "username"),
       DB_PASSWORD: ecs.Secret.fromSecretsManager(secret, "password"),
@@ -131,7 +134,7 @@ export function Compute({ stack, app }: StackContext) {
   const { targetGroup, healthUrl } = config.dns ? https(config.dns) : { targetGroup: alb.addListener("Http", { port: 80, open: false }).addTargets("Web", web), healthUrl: Stage.healthUrl(config, `http://${alb.loadBalancerDnsName}`) };
 
   alarms();
-  if (isPrimary && "uri" in application.image && application.image.replicate) replicateImage(stack, application.image.uri, config.drRegion);
+  if (isPrimary) replicateImageOf(stack, config);
 
   if (isPrimary) publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
   return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
@@ -212,6 +215,43 @@ export function Compute({ stack, app }: StackContext) {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(notify);
   }
+}
+
+/**
+ * An adopted primary's service and load balancer (docs/adopt.md): the team's, imported from the
+ * stage's settings with no lookup; pilot-light sets no count on their service and adds nothing
+ * to their load balancer. With DNS it adds its own regional name (`<region>.<record>`, an alias
+ * to their load balancer) for Route 53's health check, as on a primary it created. The DR region
+ * reads the load balancer's address from SSM, as it reads a created primary's.
+ */
+function adoptedCompute(stack: Stack, config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, names: ReturnType<typeof Stage.resourceNames>, vpc: ec2.IVpc) {
+  const { loadBalancer, service: team } = config.adopt;
+  const cluster = ecs.Cluster.fromClusterAttributes(stack, "Cluster", { clusterName: team.clusterName, vpc });
+  const service = ecs.FargateService.fromFargateServiceAttributes(stack, "Service", { cluster, serviceName: team.serviceName });
+  const alb = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, "Alb", {
+    loadBalancerArn: loadBalancer.arn,
+    securityGroupId: loadBalancer.securityGroupId,
+    loadBalancerDnsName: loadBalancer.dnsName,
+    loadBalancerCanonicalHostedZoneId: loadBalancer.canonicalHostedZoneId,
+    vpc,
+  });
+  const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, "Web", { targetGroupArn: loadBalancer.targetGroupArn, loadBalancerArns: loadBalancer.arn });
+  let healthUrl = Stage.healthUrl(config, `http://${loadBalancer.dnsName}`);
+  if (config.dns) {
+    const host = Stage.regionalHost(config.dns, config.primaryRegion);
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, "Zone", { hostedZoneId: config.dns.hostedZoneId, zoneName: config.dns.hostedZoneName });
+    new route53.ARecord(stack, "RegionalRecord", { zone, recordName: host, target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(alb)) });
+    healthUrl = Stage.healthUrl(config, `https://${host}`);
+  }
+  replicateImageOf(stack, config);
+  publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: loadBalancer.dnsName, albZone: loadBalancer.canonicalHostedZoneId });
+  return { cluster, service, targetGroup, alb, healthUrl, desiredCount: desiredCount(config, true) };
+}
+
+/** A prebuilt image the stage replicates: the primary region's registry sends it to the DR region's. */
+function replicateImageOf(stack: Stack, config: Stage.StageConfig) {
+  const image = config.application.image;
+  if ("uri" in image && image.replicate) replicateImage(stack, image.uri, config.drRegion);
 }
 
 /**

@@ -32,8 +32,11 @@ export const replicaBackupWindow = "01:00-01:30";
 
 const engine = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.of("8.4", "8.4") });
 
+/** The automated backups' retention of the databases pilot-light creates (and what a promotion keeps). */
+const backupRetentionDays = 7;
+
 export function Data({ stack, app }: StackContext) {
-  const { config, names, isPrimary } = useStage(app);
+  const { config, names, isPrimary, adopted } = useStage(app);
   const { vpc, rdsSg } = use(Network);
   const keep = config.isDevelopment ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
   const secretName = names.secretName;
@@ -46,6 +49,27 @@ export function Data({ stack, app }: StackContext) {
     resourceName: names.primaryDb,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
+  if (adopted) {
+    // The team's database and secret, imported: nothing of theirs is in this template, so no
+    // deploy can replace, modify or delete them (docs/adopt.md). Its fence's group is theirs too
+    // (adopt.database.parameterGroup); the adoption plan says how to move a default.* one.
+    const instance = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, "Primary", {
+      instanceIdentifier: names.primaryDb,
+      instanceEndpointAddress: adopted.database.endpoint,
+      port: adopted.database.port,
+      securityGroups: [rdsSg],
+      engine,
+    });
+    return {
+      instance,
+      endpoint: adopted.database.endpoint,
+      secret: secretsmanager.Secret.fromSecretNameV2(stack, "DbSecret", secretName),
+      primaryIdentifier: names.primaryDb,
+      primaryArn,
+      backupRetentionDays,
+    };
+  }
+
   const key = new kms.Key(stack, "DbKey", {
     description: `${names.prefix} database storage (${app.region})`,
     enableKeyRotation: true,
@@ -57,7 +81,7 @@ export function Data({ stack, app }: StackContext) {
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     securityGroups: [rdsSg],
     storageEncryptionKey: key,
-    backupRetention: Duration.days(7),
+    backupRetention: Duration.days(backupRetentionDays),
     deletionProtection: !config.isDevelopment,
     removalPolicy: keep,
     iamAuthentication: true,
@@ -114,13 +138,14 @@ export function Data({ stack, app }: StackContext) {
       primaryIdentifier: names.primaryDb,
       primaryArn,
       parameterGroup,
+      backupRetentionDays,
     };
   }
 
   const source = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, "Source", {
     instanceIdentifier: names.primaryDb,
-    instanceEndpointAddress: `${names.primaryDb}.${config.primaryRegion}.rds.amazonaws.com`,
-    port: 3306,
+    instanceEndpointAddress: config.adopt?.database.endpoint ?? `${names.primaryDb}.${config.primaryRegion}.rds.amazonaws.com`,
+    port: config.adopt?.database.port ?? 3306,
     securityGroups: [],
     engine,
   });
@@ -173,5 +198,6 @@ export function Data({ stack, app }: StackContext) {
     replicaIdentifier: names.replicaDb,
     primaryIdentifier: names.primaryDb,
     primaryArn,
+    backupRetentionDays,
   };
 }

@@ -13,6 +13,7 @@ import { Compute } from "./Compute";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { primaryHealthCheckParameter, usePrimaryAddress, useStage } from "./context";
 import { regionHealthCheck } from "./health-check";
+import { Stage } from "@pilot-light/core";
 
 export function Dns({ stack, app }: StackContext) {
   const { config, names, isPrimary } = useStage(app);
@@ -23,6 +24,20 @@ export function Dns({ stack, app }: StackContext) {
   const peer = usePrimaryAddress(stack, names, config);
 
   const primaryCheck = regionHealthCheck(stack, "PrimaryHealth", { ...config, dns }, config.primaryRegion);
+  // For the monitor's second opinion: an SSM parameter, not a stack export, so replacing the
+  // health check (a changed path, port or name) is an ordinary update, never refused.
+  new ssm.StringParameter(stack, "PrimaryHealthCheckId", { parameterName: primaryHealthCheckParameter(names), stringValue: primaryCheck.healthCheckId });
+  if (config.adopt) {
+    // An adopted primary's record is the team's: the adoption plan turns it into the failover
+    // pair in one change batch (docs/adopt.md), and the failover's steps UPSERT it from then on.
+    // No record set here: CloudFormation's CREATE of a record that exists fails the deploy, and
+    // a stack owning the pair would put back what a failover changed. What the plan's pair
+    // needs from this region is published instead: the health check (above) and this address.
+    const address = Stage.drAddressParameters(names);
+    new ssm.StringParameter(stack, "DrAlbDns", { parameterName: address.albDns, stringValue: compute.alb.loadBalancerDnsName });
+    new ssm.StringParameter(stack, "DrAlbZone", { parameterName: address.albZone, stringValue: compute.alb.loadBalancerCanonicalHostedZoneId });
+    return { primaryCheck, recordName: dns.recordName, hostedZoneId: dns.hostedZoneId };
+  }
   const record = (id: string, role: "PRIMARY" | "SECONDARY", albDns: string, albZoneId: string, healthCheckId?: string) =>
     new route53.CfnRecordSet(stack, id, {
       hostedZoneId: dns.hostedZoneId,
@@ -35,8 +50,5 @@ export function Dns({ stack, app }: StackContext) {
     });
   const primary = record("PrimaryRecord", "PRIMARY", peer.albDns, peer.albZone, primaryCheck.healthCheckId);
   const secondary = record("SecondaryRecord", "SECONDARY", compute.alb.loadBalancerDnsName, compute.alb.loadBalancerCanonicalHostedZoneId);
-  // For the monitor's second opinion: an SSM parameter, not a stack export, so replacing the
-  // health check (a changed path, port or name) is an ordinary update, never refused.
-  new ssm.StringParameter(stack, "PrimaryHealthCheckId", { parameterName: primaryHealthCheckParameter(names), stringValue: primaryCheck.healthCheckId });
   return { primaryCheck, primary, secondary, recordName: dns.recordName, hostedZoneId: dns.hostedZoneId };
 }

@@ -17,7 +17,6 @@ import { ArnFormat, Aws, Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type * as rds from "aws-cdk-lib/aws-rds";
 import { Construct } from "constructs";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
@@ -53,8 +52,9 @@ export function Failback({ stack, app }: StackContext) {
   const healthCheckId = config.dns && !isPrimary ? usePrimaryHealthCheckId(stack, names, Dns) : undefined;
   const localDb = data.replica ?? data.instance;
   if (!localDb) throw new Error("Failback: Data returned no database in this region");
-  const backupRetentionDays = (localDb.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
-  const buckets = { primary: bucketNames(config.stage, config.primaryRegion, Aws.ACCOUNT_ID).data, dr: bucketNames(config.stage, config.drRegion, Aws.ACCOUNT_ID).data };
+  const backupRetentionDays = data.backupRetentionDays;
+  // An adopted primary's bucket is the team's (docs/adopt.md).
+  const buckets = { primary: config.adopt?.bucket.name ?? bucketNames(config.stage, config.primaryRegion, Aws.ACCOUNT_ID).data, dr: bucketNames(config.stage, config.drRegion, Aws.ACCOUNT_ID).data };
 
   // While DR serves, S3 replicates the DR bucket back with this role (ReverseReplication puts the
   // rule). Each copy has its own (IAM is global; CloudFormation names them apart), so either
@@ -71,7 +71,7 @@ export function Failback({ stack, app }: StackContext) {
     {
       id: "AwsSolutions-IAM5",
       reason: "S3 replication reads and writes object versions: object-level wildcards on exactly the source and destination buckets.",
-      appliesTo: [`Resource::arn:<AWS::Partition>:s3:::pl-${config.stage}-data-${config.drRegion}-<AWS::AccountId>/*`, `Resource::arn:<AWS::Partition>:s3:::pl-${config.stage}-data-${config.primaryRegion}-<AWS::AccountId>/*`],
+      appliesTo: [`Resource::arn:<AWS::Partition>:s3:::pl-${config.stage}-data-${config.drRegion}-<AWS::AccountId>/*`, `Resource::arn:<AWS::Partition>:s3:::${buckets.primary.replace(Aws.ACCOUNT_ID, "<AWS::AccountId>")}/*`],
     },
   ]);
 

@@ -8,7 +8,6 @@ import { Function, StackContext, use } from "sst/constructs";
 import { ArnFormat, Duration, Token } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import type * as rds from "aws-cdk-lib/aws-rds";
 import { Construct } from "constructs";
 import { Failover as Runbook, Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
@@ -53,8 +52,7 @@ export function Failover({ stack, app }: StackContext) {
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
   // The replica's own retention, passed to PromoteReadReplica (whose default would be 1 day).
-  const backupRetentionDays = (localDb.node.defaultChild as rds.CfnDBInstance).backupRetentionPeriod;
-  if (typeof backupRetentionDays !== "number") throw new Error("Failover: the replica has no backup retention period");
+  const backupRetentionDays = data.backupRetentionDays;
   const detectionPeriodSeconds = (Stage.scheduleMinutes(config.health.schedule) ?? 5) * 60;
   // The URL the health monitor probes: PromoteReplica probes it once more before promoting.
   const primaryHealthUrl = config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, peer.region)}`) : usePrimaryAddress(stack, names, config).healthUrl;

@@ -6,6 +6,8 @@
  * Security groups chain ALB (80/443 from anywhere) → ECS (the container port, 80 by default) → RDS (3306), nothing else in.
  */
 import { StackContext } from "sst/constructs";
+import type { Stack } from "aws-cdk-lib";
+import type { Stage } from "@pilot-light/core";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { useStage } from "./context";
@@ -36,7 +38,8 @@ export class SeedSubnetLayout implements ec2.IIpAddresses {
 }
 
 export function Network({ stack, app }: StackContext) {
-  const { cidr, config } = useStage(app);
+  const { cidr, config, adopted } = useStage(app);
+  if (adopted) return adoptedNetwork(stack, adopted);
   const vpc = new ec2.Vpc(stack, "Vpc", {
     ipAddresses: new SeedSubnetLayout(cidr),
     availabilityZones: [`${app.region}a`, `${app.region}b`],
@@ -86,5 +89,23 @@ export function Network({ stack, app }: StackContext) {
   }
 
   return { vpc, albSg, ecsSg, rdsSg };
+}
+
+/**
+ * An adopted primary's network (docs/adopt.md): the team's VPC, subnets and security groups,
+ * imported by id with no lookup. Nothing is created in it and no rule is added to their groups
+ * (`mutable: false`): the private subnets are those the Probe runs in, with the tasks' group,
+ * which the team's database already admits.
+ */
+function adoptedNetwork(stack: Stack, adopted: Stage.AdoptConfig) {
+  const { vpcId, availabilityZones, publicSubnetIds, privateSubnetIds } = adopted.vpc;
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, "Vpc", { vpcId, availabilityZones, publicSubnetIds, isolatedSubnetIds: privateSubnetIds });
+  const group = (id: string, securityGroupId: string) => ec2.SecurityGroup.fromSecurityGroupId(stack, id, securityGroupId, { mutable: false, allowAllOutbound: false });
+  return {
+    vpc,
+    albSg: group("AlbSg", adopted.loadBalancer.securityGroupId),
+    ecsSg: group("EcsSg", adopted.service.securityGroupId),
+    rdsSg: group("RdsSg", adopted.database.securityGroupId),
+  };
 }
 

@@ -6,7 +6,8 @@
  * replication destination without a cross-region reference; the DR region deploys first.
  */
 import { StackContext } from "sst/constructs";
-import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
+import type { Stage } from "@pilot-light/core";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { useStage } from "./context";
@@ -20,8 +21,9 @@ export function bucketNames(stage: string, region: string, account: string) {
 }
 
 export function Storage({ stack, app }: StackContext) {
-  const { config, isPrimary } = useStage(app);
+  const { config, isPrimary, adopted, names: stageNames } = useStage(app);
   const names = bucketNames(config.stage, app.region, Aws.ACCOUNT_ID);
+  if (adopted) return adoptedStorage(stack, adopted, stageNames, bucketNames(config.stage, config.drRegion, Aws.ACCOUNT_ID).data, config.drRegion);
   const secure = {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
@@ -52,6 +54,19 @@ export function Storage({ stack, app }: StackContext) {
       serverAccessLogsBucket: logs,
       serverAccessLogsPrefix: "s3/",
     });
+    // An adopted primary's bucket replicates as the team's role when its configuration has one
+    // (a configuration has one role): same account, so this policy alone lets that role write replicas.
+    const teamRole = config.adopt?.bucket.replicationRoleArn;
+    if (teamRole) {
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: "TeamReplicationRole",
+          principals: [new iam.ArnPrincipal(teamRole)],
+          actions: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+          resources: [bucket.arnForObjects("*")],
+        }),
+      );
+    }
     return { bucket, logs };
   }
 
@@ -94,4 +109,30 @@ export function Storage({ stack, app }: StackContext) {
     },
   ]);
   return { bucket, logs };
+}
+
+/**
+ * An adopted primary's bucket (docs/adopt.md): the team's, imported by name; CloudFormation never
+ * writes its replication configuration (the adoption plan merges pilot-light's rule into theirs).
+ * Created here: the role that rule runs as when the team has none, allowed to read the team's
+ * bucket and write to the DR bucket only. No log bucket: nothing of pilot-light's serves here.
+ */
+function adoptedStorage(stack: Stack, adopted: Stage.AdoptConfig, names: { prefix: string; adoptedReplicationRole: string }, drBucketName: string, drRegion: string) {
+  const bucket = s3.Bucket.fromBucketName(stack, "Data", adopted.bucket.name);
+  const drBucket = s3.Bucket.fromBucketAttributes(stack, "DrData", { bucketName: drBucketName, region: drRegion, account: Aws.ACCOUNT_ID });
+  const replicationRole = new iam.Role(stack, "ReplicationRole", {
+    // Named: `pnpm deploy:all` states the adoption plan's rule (run as this role) before a deploy.
+    roleName: names.adoptedReplicationRole,
+    assumedBy: new iam.ServicePrincipal("s3.amazonaws.com"),
+    description: `${names.prefix}: S3 replication of ${adopted.bucket.name} to ${drRegion} (pilot-light's rule)`,
+  });
+  bucket.grantReplicationPermission(replicationRole, { destinations: [{ bucket: drBucket }] });
+  suppress(replicationRole, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "S3 replication reads and writes object versions: object-level wildcards on exactly the source and destination buckets.",
+      appliesTo: [`Resource::arn:<AWS::Partition>:s3:::${adopted.bucket.name}/*`, `Resource::arn:<AWS::Partition>:s3:::${drBucketName.replace(Aws.ACCOUNT_ID, "<AWS::AccountId>")}/*`],
+    },
+  ]);
+  return { bucket, logs: undefined, replicationRole };
 }

@@ -7,9 +7,6 @@ import { stageConfig } from "./stages";
 
 export function useStage(app: App) {
   const config = stageConfig(app.stage);
-  // The stacks do not yet import an adopted primary's resources: synthesizing them would create
-  // a second primary beside the team's (docs/adopt.md says what works today).
-  if (config.adopt) throw new Error(`stage "${config.stage}" adopts an existing primary (adopt): the stacks cannot import its resources yet; pnpm synth prints its adoption plan, pnpm dr adopt applies it (docs/adopt.md)`);
   const role = Stage.regionRole(config, app.region);
   const names = Stage.resourceNames(config);
   const isPrimary = role === "primary";
@@ -18,6 +15,11 @@ export function useStage(app: App) {
     role,
     names,
     isPrimary,
+    /**
+     * The team's existing primary when this region is the primary of a stage that adopts one
+     * (docs/adopt.md): its stacks import these resources and create only what pilot-light adds.
+     */
+    adopted: isPrimary ? config.adopt : undefined,
     /** The other region of the pair. */
     peerRegion: isPrimary ? config.drRegion : config.primaryRegion,
     cidr: isPrimary ? config.primaryCidr : config.drCidr,

@@ -8,7 +8,7 @@ import { nagErrorsOf } from "../../packages/tools/src/offline-synth";
 import { wildcardResources } from "../nag";
 import { synthStage } from "./support/synth";
 
-describe.each(["dev", "dnsdemo", "prod"])("cdk-nag AwsSolutions on stage %s", (stage) => {
+describe.each(["dev", "dnsdemo", "prod", "adopted"])("cdk-nag AwsSolutions on stage %s", (stage) => {
   it.each(["primary", "dr"] as const)("reports no unsuppressed error in the %s region", (side) => {
     const { raw } = synthStage(stage);
     const { nagErrors } = raw[side];

@@ -28,7 +28,7 @@ const elsewhere: Record<string, string> = {
   ...Object.fromEntries(
     Stage.settingPaths()
       .filter((s) => s.startsWith("adopt."))
-      .map((s) => [s, "names resources pilot-light does not create: a stage that adopts a primary is refused by the stacks until they import them (docs/adopt.md)"]),
+      .map((s) => [s, "names the team's resources, which the stacks import and never create (stacks/test/adopted.test.ts); the DR replica names its source by adopt.database.instanceIdentifier, as it does by primaryRegion (docs/adopt.md)"]),
   ),
 };
 

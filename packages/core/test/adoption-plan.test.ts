@@ -33,6 +33,18 @@ describe("the adoption plan: bucket replication", () => {
     expect(merged?.configuration).toMatchObject({ Role: target.replicationRule.roleArn, Rules: [{ ID: "pilot-light-dr", Priority: 1 }] });
   });
 
+  it("reports a configuration whose role the DR bucket does not admit, naming the setting, and writes nothing", () => {
+    const plan = Adoption.planAdoption({ ...target, replicationRule: { ...target.replicationRule, admittedRoles: [target.replicationRule.roleArn] } }, seen());
+    expect(change(plan, "bucket-replication")).toBeUndefined();
+    expect(plan.findings.map((f) => f.says)).toEqual([expect.stringContaining(`adopt.bucket.replicationRoleArn: "${theirs.Role}"`)]);
+  });
+
+  it("merges when the DR bucket admits the configuration's role", () => {
+    const plan = Adoption.planAdoption({ ...target, replicationRule: { ...target.replicationRule, admittedRoles: [target.replicationRule.roleArn, theirs.Role] } }, seen());
+    expect(change(plan, "bucket-replication")?.configuration.Role).toBe(theirs.Role);
+    expect(plan.findings).toEqual([]);
+  });
+
   it("changes nothing once the rule is in: applying twice is applying once", () => {
     const first = change(Adoption.planAdoption(target, seen()), "bucket-replication")!;
     expect(change(Adoption.planAdoption(target, seen({ replication: first.configuration })), "bucket-replication")).toBeUndefined();

@@ -62,6 +62,7 @@ describe("adopting an existing primary", () => {
     ["bucket.name", "xn--shop", /adopt.bucket.name: must not start with xn--/],
     ["bucket.name", "shop-s3alias", /adopt.bucket.name: must not end with -s3alias/],
     ["bucket.name", "ab", /adopt.bucket.name: must be 3-63 characters long/],
+    ["bucket.replicationRoleArn", "arn:aws:iam::123456789012:user/shop", /adopt.bucket.replicationRoleArn: must be an IAM role ARN/],
     ["bucket.bucketName", "shop", /adopt.bucket: Unrecognized key/],
   ])("refuses %s = %j naming the setting and the rule", (path, value, message) => {
     expect(() => resolve(withField(path, value))).toThrow(Errors.ValidationError);

@@ -25,7 +25,8 @@ import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
-import { Stage } from "@pilot-light/core";
+import { Adoption, Stage } from "@pilot-light/core";
+import { adoptStage } from "./adopt";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { explainAwsError } from "./cli/errors";
 import { isConfirmed } from "./cli/args";
@@ -172,6 +173,8 @@ export interface DeployDeps {
   replacementCheck: (config: Stage.StageConfig) => Promise<string | undefined>;
   /** After a deploy: records the stage's settings that replace data; returns the file written. */
   recordDeployed: (config: Stage.StageConfig) => string;
+  /** An adopting stage's plan read from the account; with `apply`, made (./adopt.ts). */
+  adoption: (config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, options: { apply: boolean }) => Promise<Adoption.AdoptionPlan>;
 }
 
 /** Both regions: the new synthesis against each stack's deployed template. */
@@ -197,6 +200,7 @@ const realDeps: DeployDeps = {
   describeParameterGroups,
   replacementCheck,
   recordDeployed: (config) => recordDeployedSettings(process.cwd(), config),
+  adoption: adoptStage,
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
@@ -207,7 +211,7 @@ const realDeps: DeployDeps = {
   },
 };
 
-export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage alice --dev --remove", "pnpm deploy:all --stage ci-123 --dev --remove --yes"];
+export const examples = ["pnpm deploy:all --stage prod", "pnpm deploy:all --stage prod --plan", "pnpm deploy:all --stage shop --apply-adoption", "pnpm deploy:all --stage alice --dev --remove", "pnpm deploy:all --stage ci-123 --dev --remove --yes"];
 
 /** Runs the command line; returns the exit code (2 for a usage mistake). */
 export async function run(argv: readonly string[], io: Io = processIo, deps: DeployDeps = realDeps): Promise<number> {
@@ -219,7 +223,8 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Dep
     .option("--remove", "remove the stage instead: DR region first, then the primary (asks you to type the stage)")
     .option("-y, --yes", "with --remove: do not ask (scripts that have already decided)")
     .option("--allow-replace <settings>", "a change to these settings (comma-separated) replaces deployed data and is meant: the data was moved (docs/deploy.md)", allowReplace)
-    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; dev?: boolean; allowReplace?: string }) => {
+    .option("--apply-adoption", "a stage that adopts its primary: make the adoption plan's changes to your resources once the stacks are deployed (docs/adopt.md)")
+    .action(async (options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; dev?: boolean; allowReplace?: string; applyAdoption?: boolean }) => {
       refuseUnknownStage(command, options.stage, Object.keys(stages), options.dev);
       // Read by sst.config.ts in this process's syntheses and in the `sst deploy` it runs.
       if (options.allowReplace) process.env[Stage.allowReplaceVariable] = options.allowReplace;
@@ -229,7 +234,7 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Dep
   return parsed !== 0 ? parsed : code;
 }
 
-async function deploy(options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean }, io: Io, deps: DeployDeps): Promise<number> {
+async function deploy(options: { stage: string; plan?: boolean; remove?: boolean; yes?: boolean; applyAdoption?: boolean }, io: Io, deps: DeployDeps): Promise<number> {
   const config = stageConfig(options.stage);
   const steps = options.remove ? removePlan(config) : deployPlan(config);
   if (options.remove && !options.plan && !options.yes) {
@@ -261,6 +266,11 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
       return 1;
     }
   }
+  const adopting = adoptingStage(config);
+  if (adopting && !options.remove) {
+    const refusal = await stateAdoption(adopting, options, io, deps);
+    if (refusal !== 0) return refusal;
+  }
   for (const [i, step] of steps.entries()) {
     io.out(`\n[${i + 1}/${steps.length}] ${step.what}\n  sst ${step.args.join(" ")}`);
     if (options.plan) continue;
@@ -270,8 +280,60 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
       return 1;
     }
   }
+  if (adopting && options.applyAdoption && !options.plan && !options.remove) {
+    const applied = await applyAdoption(adopting, io, deps);
+    if (applied !== 0) return applied;
+  }
   if (!options.plan && !options.remove) io.out(`\nRecorded the settings that replace data in ${deps.recordDeployed(config)}: commit it.`);
   return 0;
+}
+
+const adoptingStage = (config: Stage.StageConfig) => (config.adopt ? { ...config, adopt: config.adopt } : undefined);
+
+/**
+ * Before any step: the adoption plan, read from the account. The deploy goes ahead only when
+ * nothing of the team's is left to change, or when the operator said the plan may be applied
+ * (--apply-adoption: after the stacks it needs are deployed); findings (the team's to do) stop it.
+ */
+async function stateAdoption(config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, options: { plan?: boolean; applyAdoption?: boolean }, io: Io, deps: DeployDeps): Promise<number> {
+  let plan: Adoption.AdoptionPlan;
+  try {
+    plan = await deps.adoption(config, { apply: false });
+  } catch (error) {
+    io.err(explainAwsError("reading your primary's resources to state the adoption plan (docs/adopt.md)", config.primaryRegion, error).message);
+    return 1;
+  }
+  for (const line of Adoption.describePlan(config.stage, plan)) io.out(line);
+  if (options.plan) return 0;
+  if (plan.findings.length > 0) {
+    io.err("The adoption plan lists what you must do first (above): nothing was deployed. Run this again once it is done.");
+    return 1;
+  }
+  if (plan.changes.length > 0 && !options.applyAdoption) {
+    io.err(
+      `The adoption plan changes your resources (above): nothing was deployed. To deploy and then make exactly these changes, run pnpm deploy:all --stage ${config.stage} --apply-adoption.`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+/** After the last step: the plan read again (with what the deploy created) and applied, then read once more. */
+async function applyAdoption(config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, io: Io, deps: DeployDeps): Promise<number> {
+  try {
+    const applied = await deps.adoption(config, { apply: true });
+    const left = await deps.adoption(config, { apply: false });
+    io.out(`\nApplied the adoption plan (${applied.changes.length} change${applied.changes.length === 1 ? "" : "s"} to your resources).`);
+    if (left.changes.length > 0 || left.findings.length > 0) {
+      for (const line of Adoption.describePlan(config.stage, left)) io.err(line);
+      io.err("The account still shows the plan's changes as not made (above): run the deploy again with --apply-adoption.");
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    io.err(explainAwsError("applying the adoption plan to your resources (docs/adopt.md)", config.primaryRegion, error).message);
+    return 1;
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

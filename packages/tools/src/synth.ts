@@ -8,6 +8,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stageConfig, stages } from "../../../stacks/stages";
+import { adoptionNotice } from "./adopt";
 import { writeAsl } from "./asl";
 import { Stage } from "@pilot-light/core";
 import { allowReplace, fromInvocationDir, invocationDir, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
@@ -84,6 +85,8 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Syn
       // Read by sst.config.ts, which refuses a change to a setting that replaces deployed data.
       if (options.allowReplace) process.env[Stage.allowReplaceVariable] = options.allowReplace;
       const outDir = fromInvocationDir(options.out ?? join("out", options.stage));
+      const config = stageConfig(options.stage);
+      if (config.adopt) for (const line of adoptionNotice({ ...config, adopt: config.adopt })) io.out(line);
       const started = performance.now();
       const onPhase: OnPhase = (p) => {
         // Without a terminal (CI, a log), one line per phase, when it ends.

@@ -1,7 +1,7 @@
 /**
- * The stacks do not import an adopted primary's resources yet: a stage that adopts one is
- * refused before any construct is created, so a synthesis never builds a second primary beside
- * the team's (docs/adopt.md).
+ * A stage that adopts a primary, in the stacks: the primary region's stacks import the team's
+ * resources (useStage hands them the `adopt` block there), the DR region's build pilot-light's
+ * own from the same settings (docs/adopt.md; the templates: stacks/test/adopted.test.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { App } from "sst/constructs";
@@ -14,13 +14,24 @@ afterEach(() => {
 });
 
 describe("a stage that adopts a primary, in the stacks", () => {
-  it("is refused with the page that says what works today", () => {
+  it("gives the primary region's stacks the team's resources to import, under the team's names", () => {
     stages["adopting"] = { adopt: shopPrimary };
-    expect(() => useStage({ stage: "adopting", region: "eu-west-1" } as App)).toThrow(/stage "adopting" adopts an existing primary \(adopt\): the stacks cannot import its resources yet.*docs\/adopt.md/);
+    const primary = useStage({ stage: "adopting", region: "eu-west-1" } as App);
+    expect(primary.adopted?.database.instanceIdentifier).toBe("shop-mysql-prod");
+    expect(primary.names.primaryDb).toBe("shop-mysql-prod");
   });
 
-  it("is not refused without adopt", () => {
+  it("gives the DR region's stacks nothing to import: they create pilot-light's side", () => {
+    stages["adopting"] = { adopt: shopPrimary };
+    const dr = useStage({ stage: "adopting", region: "eu-central-1" } as App);
+    expect(dr.adopted).toBeUndefined();
+    expect(dr.names.replicaDb).toBe("pilot-light-adopting-replica");
+  });
+
+  it("imports nothing without adopt", () => {
     stages["adopting"] = {};
-    expect(useStage({ stage: "adopting", region: "eu-west-1" } as App).names.primaryDb).toBe("pilot-light-adopting-primary");
+    const primary = useStage({ stage: "adopting", region: "eu-west-1" } as App);
+    expect(primary.adopted).toBeUndefined();
+    expect(primary.names.primaryDb).toBe("pilot-light-adopting-primary");
   });
 });

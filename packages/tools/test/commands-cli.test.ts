@@ -74,6 +74,7 @@ function deployDeps(answer = "", calls: string[][] = []): DeployDeps & { asked: 
       calls.push(["record", config.stage]);
       return "stacks/deployed-settings.json";
     },
+    adoption: notCalled("the adoption plan (a stage that adopts no primary)"),
     describeParameterGroups: async () => [{ database: "pilot-light-alice-primary", template: "pilot-light-alice-primary", live: "pilot-light-alice-primary", templateReadOnly: false }],
     ask: async (q) => {
       asked.push(q);

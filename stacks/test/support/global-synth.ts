@@ -25,7 +25,7 @@ declare module "vitest" {
 }
 
 const root = process.cwd();
-const inputs = ["sst.config.ts", "package.json", "pnpm-lock.yaml", "tsconfig.json", "stacks", "packages/core", "packages/functions/src", "packages/functions/package.json", "packages/web-app", "packages/tools/src/offline-synth.ts", "packages/tools/src/synth-json.ts"];
+const inputs = ["sst.config.ts", "package.json", "pnpm-lock.yaml", "tsconfig.json", "stacks", "packages/core", "packages/functions/src", "packages/functions/package.json", "packages/web-app", "packages/tools/src/offline-synth.ts", "packages/tools/src/synth-json.ts", "packages/core/test/support/adopted.ts"];
 const skipped = new Set(["node_modules", "test", ".sst"]);
 
 /** Hash of every file synthesis reads (test folders aside, but for this support folder). */

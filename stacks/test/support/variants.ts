@@ -5,6 +5,7 @@
  * active-region test compares one stage's DR database before and after a failover.
  */
 import type { Stage } from "@pilot-light/core";
+import { shopPrimary } from "../../../packages/core/test/support/adopted";
 
 export interface Variant {
   /** Key the tests ask for. */
@@ -101,6 +102,19 @@ export const variants: Variant[] = [
       },
     },
     regions: ["dr"],
+  },
+  // A stage that adopts a team's existing primary (docs/adopt.md): both regions, with DNS, so the
+  // primary region's copy of the orchestrator runs over the team's resources too.
+  {
+    id: "adopted",
+    stage: "adopted",
+    settings: {
+      isDevelopment: false,
+      dns: { hostedZoneName: "example.org", hostedZoneId: "Z0123456789SHOP", recordName: "shop.example.org" },
+      alertEmails: ["oncall@example.org"],
+      adopt: { ...shopPrimary, bucket: { ...shopPrimary.bucket, replicationRoleArn: "arn:aws:iam::123456789012:role/shop-s3-replication" } },
+    },
+    regions: both,
   },
   { id: "monitordr", stage: "monitordr", settings: { activeRegion: "dr" }, regions: ["dr"] },
   // docs/detection.md's faster profile on a stage that already failed over (DR serving).

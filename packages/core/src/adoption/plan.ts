@@ -71,7 +71,17 @@ export interface AdoptionTarget {
   region: string;
   bucket: string;
   /** pilot-light's rule: to the DR region's bucket, as the role pilot-light created for it. */
-  replicationRule: { id: string; destinationBucket: string; roleArn: string };
+  replicationRule: {
+    id: string;
+    destinationBucket: string;
+    roleArn: string;
+    /**
+     * The roles the deployed DR bucket lets write replicas (pilot-light's and the stage's
+     * adopt.bucket.replicationRoleArn); absent: not checked. A configuration whose role is not
+     * among them would fail every replication, so the plan reports it instead of writing.
+     */
+    admittedRoles?: string[] | undefined;
+  };
   dns?: {
     hostedZoneId: string;
     recordName: string;
@@ -136,6 +146,15 @@ function planReplication(target: AdoptionTarget, existing: ReplicationShape | nu
   // A configuration has one role for all its rules: the team's stays, and pilot-light's DR bucket
   // lets it write replicas (a same-account bucket policy grant is enough).
   const role = existing?.Role ?? roleArn;
+  const admitted = target.replicationRule.admittedRoles;
+  if (admitted && !admitted.includes(role)) {
+    plan.findings.push({
+      kind: "replication",
+      says: `bucket ${target.bucket}: its replication configuration runs as ${role} (a configuration has one role, so pilot-light's rule would too), which pilot-light's DR bucket ${destinationBucket} does not let write replicas. Name it in the stage's settings, adopt.bucket.replicationRoleArn: "${role}", and deploy again: the DR bucket's policy then admits it.`,
+      commands: [],
+    });
+    return;
+  }
   const ours: ReplicationRuleShape = {
     ID: id,
     Priority: Math.max(0, ...theirs.map((r) => r.Priority ?? 0)) + 1,

@@ -112,7 +112,17 @@ export const AdoptConfig = z
         securityGroupId: ec2Id("sg", "a security group"),
       })
       .strict(),
-    bucket: z.object({ name: bucketName }).strict(),
+    bucket: z
+      .object({
+        name: bucketName,
+        /**
+         * The role of the bucket's own replication configuration, when it has one: a configuration
+         * has one role, so pilot-light's rule runs as it, and the DR bucket's policy lets it write
+         * replicas (the adoption plan reports a role that is not named here).
+         */
+        replicationRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "must be an IAM role ARN: arn:aws:iam::<account>:role/<name>").optional(),
+      })
+      .strict(),
   })
   .strict()
   .refine((a) => regionOfArn(a.loadBalancer.listenerArn) === regionOfArn(a.loadBalancer.arn) && regionOfArn(a.loadBalancer.targetGroupArn) === regionOfArn(a.loadBalancer.arn), {

@@ -262,6 +262,8 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage"> & { ado
     topic: `${prefix}-alerts`,
     ssmPrefix: `/${config.app}/${config.stage}`,
     repository: `${prefix}-web`,
+    /** The role pilot-light's replication rule runs as on an adopted primary's bucket that has no role of its own. */
+    adoptedReplicationRole: `${prefix}-s3-replication`,
   };
 }
 
@@ -285,6 +287,15 @@ export function healthUrl(config: { application: { healthPath: string } }, origi
 /** The DR region's SSM parameter with the id of Route 53's health check on the primary (written by the Dns stack). */
 export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
   return `${names.ssmPrefix}/dr/primary-health-check-id`;
+}
+
+/**
+ * The DR region's SSM parameters with its load balancer's address, written by the Dns stack of a
+ * stage that adopts its primary: the adoption plan's SECONDARY record points there, and
+ * `pnpm deploy:all` reads them to state that plan (docs/adopt.md).
+ */
+export function drAddressParameters(names: { ssmPrefix: string }) {
+  return { albDns: `${names.ssmPrefix}/dr/alb-dns`, albZone: `${names.ssmPrefix}/dr/alb-zone` };
 }
 
 export type RegionRole = "primary" | "dr";
