@@ -16,6 +16,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failback } from "@pilot-light/core";
 import { assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop as loop, recordThenNotify, thenEvenIfFailed, type PollCap } from "../workflow/task";
+import { dnsChangeLoop, movePolling, promotionLoop } from "../workflow/move";
 import { failbackPolling } from "./steps";
 import { invokeStep, type FailbackFunctions } from "./task";
 
@@ -102,21 +103,17 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     resultPath: "$.direction",
   }).next(reprotect);
 
-  const dnsCap = failbackPolling.dns;
+  const dnsCap = movePolling.dns;
   const restoreDns = guarded(scope, invokeStep(scope, "RestoreDns", fns.RestoreDns, { resultPath: "$.dns" }), "RestoreDns", compensate);
   const checkDns = guarded(scope, invokeStep(scope, "CheckDnsRestore", fns.CheckDnsRestore, { resultPath: "$.dns" }), "CheckDnsRestore", compensate);
-  const dnsLoop = pollLoop(scope, {
-    name: "DnsRestore",
+  // The failover's DNS wait, with a change that does not settle a failure: users would reach the sealed region.
+  const dnsLoop = dnsChangeLoop(scope, {
+    ids: { choice: "IsDnsRestoreDone", wait: "WaitForDnsRestore" },
     check: checkDns,
-    done: sfn.Condition.booleanEquals("$.dns.insync", true),
-    attemptsPath: "$.dns.attempts",
-    cap: dnsCap,
-    error: Failback.pollTimeoutErrors.dns,
-    cause: `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`,
     next: turnAround,
-    compensate,
+    notInSync: timedOut(scope, "DnsRestoreTimedOut", "CheckDnsRestore", Failback.pollTimeoutErrors.dns, `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`, compensate),
   });
-  restoreDns.next(dnsLoop.choice);
+  restoreDns.next(dnsLoop);
   const skipDns = new sfn.Pass(scope, "LeaveDnsAlone", { parameters: { skipped: "this stage has no DNS records, or options.switchDns is false: point users at the primary load balancer" }, resultPath: "$.dns" }).next(turnAround);
   const dnsOrNot = new sfn.Choice(scope, "RestoreDnsOrNot")
     .when(sfn.Condition.and(sfn.Condition.booleanEquals("$.run.options.switchDns", true), sfn.Condition.isPresent("$.topology.dnsConfigured"), sfn.Condition.booleanEquals("$.topology.dnsConfigured", true)), restoreDns)
@@ -130,21 +127,17 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
   );
   verify.next(dnsOrNot);
 
-  const promoteCap = failbackPolling.promotion;
+  // The failover's promotion loop the other way (stacks/workflow/move.ts), behind the seal.
+  const promoteCap = movePolling.promotion;
   const promote = guarded(scope, invokeStep(scope, "PromoteStandby", fns.PromoteStandby, { resultPath: "$.promotion", retry: notReady }), "PromoteStandby", compensate);
   const checkPromotion = guarded(scope, invokeStep(scope, "CheckStandbyPromotion", fns.CheckStandbyPromotion, { resultPath: "$.promotion" }), "CheckStandbyPromotion", compensate);
-  const promotionLoop = pollLoop(scope, {
-    name: "StandbyPromotion",
+  promotionLoop(scope, {
+    ids: { choice: "IsStandbyPromotionDone", wait: "WaitForStandbyPromotion" },
+    promote,
     check: checkPromotion,
-    done: sfn.Condition.booleanEquals("$.promotion.writable", true),
-    attemptsPath: "$.promotion.attempts",
-    cap: promoteCap,
-    error: Failback.pollTimeoutErrors.promotion,
-    cause: `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`,
-    next: verify,
-    compensate,
+    writable: verify,
+    timedOut: timedOut(scope, "StandbyPromotionTimedOut", "CheckStandbyPromotion", Failback.pollTimeoutErrors.promotion, `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`, compensate),
   });
-  promote.next(promotionLoop.choice);
 
   // The replica may still be applying the last events (RDS's heartbeat right after a rotation): a few looks, seconds apart.
   const seal = guarded(

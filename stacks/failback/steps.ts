@@ -33,12 +33,13 @@ export type FailbackStepName = (typeof failbackStepNames)[number];
 /** "PromoteStandby" → "promote-standby": the same rule as the failover's steps. */
 export { handlerFile as failbackHandlerFile } from "../workflow/task";
 
-/** Polling: interval and cap per loop (interval × cap = the longest wait before giving up). */
+/**
+ * Polling: interval and cap per loop (interval × cap = the longest wait before giving up). The
+ * promotion and DNS loops are the failover's (stacks/workflow/move.ts `movePolling`).
+ */
 export const failbackPolling = {
   standbyService: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min, as the failover's scale loop
   catchUp: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min of write downtime at most before rolling back
-  promotion: { intervalSeconds: 15, maxAttempts: 80 }, // 20 min, as the failover's
-  dns: { intervalSeconds: 10, maxAttempts: 18 }, // 3 min
   standbyDatabase: { intervalSeconds: 60, maxAttempts: 360 }, // 6 h: renaming, a cross-Region replica of a large database, its first backup
   assessment: { intervalSeconds: 15, maxAttempts: 12 }, // 3 min, as the failover's: past a promote call's acceptance window
 } as const;

@@ -13,6 +13,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
 import { askAgainAfterTimeout, assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop, recordThenNotify, thenEvenIfFailed } from "../workflow/task";
+import { dnsChangeLoop, promotionLoop } from "../workflow/move";
 import { invoke, type StepFunctions } from "./task";
 import { polling, stepAliases } from "./steps";
 
@@ -133,49 +134,47 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   promote.addCatch(branchFailure(scope, "PromoteReplica", failed), { resultPath: "$.error" });
   const check = invoke(scope, "CheckPromotion", fns.CheckPromotion, { resultPath: "$.promotion" });
   check.addCatch(branchFailure(scope, "CheckPromotion", failed), { resultPath: "$.error" });
-  const wait = new sfn.Wait(scope, "WaitForPromotion", {
-    comment: `Until the next look is due (${cap.intervalSeconds} s after the last one, whatever the fence took meanwhile)`,
-    time: sfn.WaitTime.timestampPath("$.promotion.nextLookAt"),
-  }).next(check);
-
-  const writable = sfn.Condition.booleanEquals("$.promotion.writable", true);
   const pinNeeded = sfn.Condition.and(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), sfn.Condition.isPresent("$.dns.notAttempted"));
   const isFenced = sfn.Condition.and(sfn.Condition.isPresent("$.fence.fenced"), sfn.Condition.booleanEquals("$.fence.fenced", true));
-  const next = new sfn.Choice(scope, "NextPromotionStep");
   const done = new sfn.Succeed(scope, "ReplicaWritable");
-
   const fence = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" });
-  fence.addCatch(wait, { resultPath: "$.fenceError" });
-  fence.next(wait);
   // Writable before any fence was tried (already promoted at PromoteReplica): fence once, then end.
   const fenceOnce = invoke(scope, "FencePrimary", fns.FencePrimary, { resultPath: "$.fence" }, stepAliases.FenceOnceWritable.state);
   fenceOnce.addCatch(done, { resultPath: "$.fenceError" });
   fenceOnce.next(done);
+  // A Lambda that timed out after its pin applied: the retry reads the record and finds it pinned.
+  const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout });
 
   const leftToHealthChecks = new sfn.Pass(scope, "DnsLeftToHealthChecks", {
     comment: "Route 53's control plane failed: users reach DR through the health-check failover; CompleteFence pins the record once Route 53 answers",
     parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
     resultPath: "$.dns",
-  }).next(next);
-  // A Lambda that timed out after its pin applied: the retry reads the record and finds it pinned.
-  const switchDns = invoke(scope, "SwitchDns", fns.SwitchDns, { resultPath: "$.dns", retry: askAgainAfterTimeout });
-  switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
-  switchDns.next(next);
-
-  next
-    .when(sfn.Condition.and(writable, pinNeeded), switchDns)
+  });
+  promotionLoop(scope, {
+    ids: { choice: "NextPromotionStep", wait: "WaitForPromotion" },
+    waitComment: `Until the next look is due (${cap.intervalSeconds} s after the last one, whatever the fence took meanwhile)`,
+    promote,
+    check,
     // Once writable the fence is tried only if it never was; the scheduled CompleteFence finishes
     // it: no bounded wait on a dead region on the RTO path.
-    .when(sfn.Condition.and(writable, sfn.Condition.isPresent("$.fence.notAttempted")), fenceOnce)
-    .when(writable, done)
-    .when(sfn.Condition.numberGreaterThanEquals("$.promotion.attempts", cap.maxAttempts), timedOut)
-    // RDS showed no sign of the last promote call for its acceptance window: ask again.
-    .when(sfn.Condition.booleanEquals("$.promotion.requestAgain", true), promote)
-    .when(pinNeeded, switchDns)
-    .when(sfn.Condition.not(isFenced), fence)
-    .otherwise(wait);
-  promote.next(next);
-  check.next(next);
+    onceWritable: [
+      [pinNeeded, switchDns],
+      [sfn.Condition.isPresent("$.fence.notAttempted"), fenceOnce],
+    ],
+    writable: done,
+    timedOut,
+    meanwhile: [
+      [pinNeeded, switchDns],
+      [sfn.Condition.not(isFenced), fence],
+    ],
+    around: ({ choice, wait }) => {
+      fence.addCatch(wait, { resultPath: "$.fenceError" });
+      fence.next(wait);
+      leftToHealthChecks.next(choice);
+      switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
+      switchDns.next(choice);
+    },
+  });
   const skip = new sfn.Pass(scope, "SkipPromotion", {
     comment: "Drill: the replica stays a read replica",
     result: sfn.Result.fromObject({ skipped: "drill: the replica stays a read replica" }),
@@ -261,16 +260,7 @@ export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChaina
   }).next(next);
   const check = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
   check.addCatch(notConfirmed, { resultPath: "$.dnsError" });
-  // Until the next look is due: 4 s after the last, so at once after a pin made minutes ago.
-  const wait = new sfn.Wait(scope, "WaitForDns", { time: sfn.WaitTime.timestampPath("$.dns.nextLookAt") }).next(check);
-  const inSync = new sfn.Choice(scope, "IsDnsInSync")
-    // Left to health checks (or never attempted): nothing to wait for.
-    .when(sfn.Condition.not(sfn.Condition.isPresent("$.dns.insync")), next)
-    .when(sfn.Condition.booleanEquals("$.dns.insync", true), next)
-    .when(sfn.Condition.numberGreaterThanEquals("$.dns.attempts", cap.maxAttempts), notInSync)
-    .otherwise(wait);
-  check.next(inSync);
-  return inSync;
+  return dnsChangeLoop(scope, { ids: { choice: "IsDnsInSync", wait: "WaitForDns" }, check, next, notInSync });
 }
 
 /**

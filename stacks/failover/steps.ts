@@ -2,7 +2,7 @@
  * The failover state machine's Tasks: state name → handler file in packages/functions/src
  * (kebab-case of the state name). One list drives the stack, the IAM tests and the fault matrix.
  */
-import { Failover } from "@pilot-light/core";
+import { movePolling } from "../workflow/move";
 
 export const stepNames = [
   "ValidateInput",
@@ -45,13 +45,10 @@ export { handlerFile, transientErrors } from "../workflow/task";
 
 /** Polling: interval and cap per loop (interval × cap = the longest wait before giving up). */
 export const polling = {
-  // The promotion and DNS loops are on the critical path: a check comes on average half an
-  // interval after the database is writable or the change INSYNC. 8 s and 4 s keep that to 4 s
-  // and 2 s (the orchestration's overhead, pnpm bench); the service loop runs beside the
-  // promotion and stays at 15 s. The promotion's 8 s run from look to look (Failover.withNextLook).
-  promotion: { intervalSeconds: Failover.promotionLookSeconds, maxAttempts: 150 }, // 20 min; the latency model's bad case is 15 min
+  // The promotion and DNS loops are the move both machines share (stacks/workflow/move.ts); the
+  // service loop runs beside the promotion and stays at 15 s.
+  ...movePolling,
   service: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min; bad case 2 min task start + 30 s checks
-  dns: { intervalSeconds: Failover.dnsLookSeconds, maxAttempts: 45 }, // 3 min; Route 53 promises 60 s normally
   // 3 min: longer than a promote call's acceptance window (Failover.promotionAcceptanceSeconds, 120 s)
   assessment: { intervalSeconds: 15, maxAttempts: 12 },
 } as const;

@@ -12,6 +12,7 @@ import { extractAsl } from "../../packages/tools/src/asl";
 import { allStates, type AslDefinition, type AslState } from "../../packages/world/src/execute";
 import { handler as deployCount } from "../../packages/functions/src/deploy-count";
 import { standaloneFailbackTemplate } from "../failback/standalone";
+import { standaloneFailoverTemplate } from "../failover/standalone";
 import { failbackStepNames } from "../failback/steps";
 import { transientErrors } from "../failover/steps";
 import { deployCountOf, ssmParameterRef, synthRegion, synthStage } from "./support/synth";
@@ -56,6 +57,23 @@ describe("failback state machine in the app", () => {
     expect(choice.Choices?.[1]).toMatchObject({ Variable: "$.assessment.attempts", NumericGreaterThanEquals: 12 });
     expect(choice.Default).toBe("WaitForStandbyPromotionEvidence");
     expect(states.WaitForStandbyPromotionEvidence).toMatchObject({ Type: "Wait", Seconds: 15, Next: "AssessFailbackFailure" });
+  });
+
+  it("promotes and points DNS with the failover's loops (the planned failover the other way): ask again when RDS showed no sign of a call, look from nextLookAt, the same caps", () => {
+    type Look = AslState & { Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean; NumericGreaterThanEquals?: number }[]; Default?: string; TimestampPath?: string };
+    const states = Object.fromEntries(allStates(definition())) as Record<string, Look>;
+    const [failover] = extractAsl(standaloneFailoverTemplate().toJSON());
+    const failoverStates = Object.fromEntries(allStates(failover!.definition as AslDefinition)) as Record<string, Look>;
+    const loop = (choice: Look, promote: string) => ({
+      requestAgain: choice.Choices?.find((c) => c.Variable === "$.promotion.requestAgain")?.Next === promote,
+      cap: choice.Choices?.find((c) => c.Variable === "$.promotion.attempts")?.NumericGreaterThanEquals,
+    });
+    expect(loop(states.IsStandbyPromotionDone!, "PromoteStandby")).toEqual(loop(failoverStates.NextPromotionStep!, "PromoteReplica"));
+    expect(loop(states.IsStandbyPromotionDone!, "PromoteStandby").requestAgain).toBe(true);
+    expect(states.WaitForStandbyPromotion).toMatchObject({ Type: "Wait", TimestampPath: "$.promotion.nextLookAt", Next: "CheckStandbyPromotion" });
+    expect(states.WaitForDnsRestore).toMatchObject({ Type: "Wait", TimestampPath: failoverStates.WaitForDns!.TimestampPath, Next: "CheckDnsRestore" });
+    const dnsCap = (choice: Look) => choice.Choices?.find((c) => c.Variable === "$.dns.attempts")?.NumericGreaterThanEquals;
+    expect(dnsCap(states.IsDnsRestoreDone!)).toBe(dnsCap(failoverStates.IsDnsInSync!));
   });
 
   it("can delete no database, bucket or secret: no step has a Delete* action but the bucket replication rule's", () => {

@@ -91,4 +91,21 @@ describe("DNS adapters", () => {
     expect(await Dns.pinToDr(r53, target, now)).toMatchObject({ alreadyPinned: true, insync: true });
     expect(r53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
   });
+
+  it("points the PRIMARY record back at the primary ALB with its health check (the switchback's direction of the same change)", async () => {
+    r53Mock.on(ListResourceRecordSetsCommand).resolves(primaryRecord(`dualstack.${target.drAlbDns}.`)).on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C2", Status: "PENDING" } });
+    const result = await Dns.pointPrimaryRecord(r53, target, { albDns: "primary-alb.eu-west-1.elb.amazonaws.com", albZoneId: "ZP", healthCheckId: "hc-1" }, now);
+    const change = r53Mock.commandCalls(ChangeResourceRecordSetsCommand)[0]?.args[0].input as { ChangeBatch: { Changes: { ResourceRecordSet: Record<string, unknown> }[] } };
+    expect(change.ChangeBatch.Changes[0]?.ResourceRecordSet).toMatchObject({ SetIdentifier: "primary", Failover: "PRIMARY", HealthCheckId: "hc-1", AliasTarget: { DNSName: "primary-alb.eu-west-1.elb.amazonaws.com", HostedZoneId: "ZP", EvaluateTargetHealth: true } });
+    expect(result).toMatchObject({ alreadyPinned: false, changeId: "/change/C2", insync: false });
+  });
+
+  it("makes no change when the record already is the primary's with its health check, and changes a pinned one that lacks it", async () => {
+    const back = { albDns: "primary-alb.eu-west-1.elb.amazonaws.com", albZoneId: "ZP", healthCheckId: "hc-1" };
+    r53Mock.on(ListResourceRecordSetsCommand).resolves(primaryRecord("dualstack.primary-alb.eu-west-1.elb.amazonaws.com.", "hc-1"));
+    expect(await Dns.pointPrimaryRecord(r53, target, back, now)).toMatchObject({ alreadyPinned: true, insync: true });
+    expect(r53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    r53Mock.on(ListResourceRecordSetsCommand).resolves(primaryRecord("dualstack.primary-alb.eu-west-1.elb.amazonaws.com.")).on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: "/change/C3", Status: "INSYNC" } });
+    expect(await Dns.pointPrimaryRecord(r53, target, back, now)).toMatchObject({ alreadyPinned: false, insync: true });
+  });
 });

@@ -4,12 +4,9 @@
  * (`nextLookAt`, as SwitchDns does for the loop's first look).
  */
 import { Route53Client } from "@aws-sdk/client-route-53";
-import { Dns, Failover } from "@pilot-light/core";
+import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
 const r53 = Failover.lazy(() => new Route53Client({ region: "us-east-1", ...Failover.boundedClientConfig }));
 
-export const handler = wrap(Failover.DnsPoll, async ({ dns }) => {
-  const now = new Date();
-  return Failover.withNextLook(await Dns.checkChange(r53(), dns, now), now, Failover.dnsLookSeconds);
-});
+export const handler = wrap(Failover.DnsPoll, async ({ dns }) => Failover.checkUsersMoved(r53(), dns, new Date()));

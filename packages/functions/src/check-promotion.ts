@@ -6,13 +6,10 @@
  * the loop looks next (`nextLookAt`). Read-only.
  */
 import { RDSClient } from "@aws-sdk/client-rds";
-import { Database, Failover } from "@pilot-light/core";
+import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
 const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION"]));
 const rds = Failover.lazy(() => new RDSClient({ region: settings().DR_REGION }));
 
-export const handler = wrap(Failover.PromotionPoll, async ({ promotion }) => {
-  const now = new Date();
-  return Failover.withNextLook(await Database.checkPromotion(rds(), promotion, now, Failover.promotionAcceptanceSeconds), now, Failover.promotionLookSeconds);
-});
+export const handler = wrap(Failover.PromotionPoll, async ({ promotion }) => Failover.checkTargetPromotion(rds(), promotion, new Date()));

@@ -8,12 +8,13 @@
  * run probes the primary once more (PrimaryRecoveredError if it answers), then marks
  * "promotion requested" on the lock item, which fails once compensation has begun. Returns at
  * once with when the loop looks next (`nextLookAt`); CheckPromotion polls, and sends the loop back
- * here when RDS shows no sign of the call.
+ * here when RDS shows no sign of the call. The switchback's PromoteStandby is the same call
+ * (Failover.promoteTarget) the other way.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { RDSClient } from "@aws-sdk/client-rds";
-import { Database, Failover } from "@pilot-light/core";
+import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
 const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "REPLICA_ID", "TABLE_NAME", "BACKUP_RETENTION_DAYS"]));
@@ -25,21 +26,10 @@ const clients = Failover.lazy(() => ({
 
 export const handler = wrap(Failover.PromotionRequest, async ({ run, promotion }) => {
   const { rds, db } = clients();
-  const table = settings().TABLE_NAME;
-  const options = {
+  return Failover.promoteTarget(rds, settings().REPLICA_ID, { db, table: settings().TABLE_NAME, owner: run.executionName }, new Date(), {
     backupRetentionDays: Failover.intSetting("BACKUP_RETENTION_DAYS", settings().BACKUP_RETENTION_DAYS),
-    acceptanceSeconds: Failover.promotionAcceptanceSeconds,
-    maxRequests: Failover.maxPromotionRequests,
     ...(promotion ? { previous: promotion } : {}),
-  };
-  const now = new Date();
-  const status = await Database.promoteReplica(rds, settings().REPLICA_ID, now, options, {
-    marker: () => Failover.readPromotionMarker(db, table, run.executionName),
-    beforeCall: async () => {
-      if (Failover.isAutomatic(run)) await Failover.confirmPrimaryStillDown(primaryHealthUrl());
-      await Failover.markPromotionRequested(db, table, run.executionName, new Date());
-    },
-    afterRefusal: () => Failover.clearPromotionRequested(db, table, run.executionName),
+    // An automatic run asks the primary once more just before the call.
+    ...(Failover.isAutomatic(run) ? { beforeCall: () => Failover.confirmPrimaryStillDown(primaryHealthUrl()) } : {}),
   });
-  return Failover.withNextLook(status, now, Failover.promotionLookSeconds);
 });

@@ -1,10 +1,11 @@
 /**
  * ScaleDrService (Parallel branch 2): sets the DR ECS service's desired count to the full
  * DR size. Absolute, so a retry is harmless; no call when already at that count. Returns at
- * once; the CheckDrService loop waits for stability.
+ * once; the CheckDrService loop waits for stability. The switchback's PrepareStandbyService is
+ * the same call (Failover.bringUpService) the other way, lifting a fence as a planned move.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { Compute, Failover } from "@pilot-light/core";
+import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
 const settings = Failover.lazy(() => Failover.readSettings(process.env, ["DR_REGION", "DR_CLUSTER", "DR_SERVICE", "DR_TASK_COUNT"]));
@@ -12,5 +13,5 @@ const ecs = Failover.lazy(() => new ECSClient({ region: settings().DR_REGION }))
 
 export const handler = wrap(Failover.FailoverState, async () => {
   const s = settings();
-  return Compute.scaleService(ecs(), { cluster: s.DR_CLUSTER, service: s.DR_SERVICE }, Failover.intSetting("DR_TASK_COUNT", s.DR_TASK_COUNT), new Date());
+  return Failover.bringUpService(ecs(), { cluster: s.DR_CLUSTER, service: s.DR_SERVICE }, Failover.intSetting("DR_TASK_COUNT", s.DR_TASK_COUNT), new Date());
 });

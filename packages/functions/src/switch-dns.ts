@@ -7,7 +7,7 @@
  * records "left to health checks".
  */
 import { Route53Client } from "@aws-sdk/client-route-53";
-import { Dns, Failover } from "@pilot-light/core";
+import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
 const settings = Failover.lazy(() => Failover.readSettings(process.env, ["HOSTED_ZONE_ID", "RECORD_NAME", "DR_ALB_DNS", "DR_ALB_ZONE_ID"]));
@@ -16,6 +16,5 @@ const r53 = Failover.lazy(() => new Route53Client({ region: "us-east-1", ...Fail
 
 export const handler = wrap(Failover.FailoverState, async () => {
   const s = settings();
-  const now = new Date();
-  return Failover.withNextLook(await Dns.pinToDr(r53(), { hostedZoneId: s.HOSTED_ZONE_ID, recordName: s.RECORD_NAME, drAlbDns: s.DR_ALB_DNS, drAlbZoneId: s.DR_ALB_ZONE_ID }, now), now, Failover.dnsLookSeconds);
+  return Failover.pointUsersAt(r53(), { hostedZoneId: s.HOSTED_ZONE_ID, recordName: s.RECORD_NAME }, { albDns: s.DR_ALB_DNS, albZoneId: s.DR_ALB_ZONE_ID }, new Date());
 });

@@ -2,8 +2,8 @@
  * Traffic in the runbook. Route 53 failover routing already sends users to DR when the
  * primary's health check fails; this step pins them there, because a recovering old primary
  * holds stale data. Pinning = UPSERT the PRIMARY failover record (SetIdentifier "primary")
- * as an alias of the DR ALB with no health check. The previous record is returned so that
- * `restoreRecord` can put it back (compensation or failback). Repeating a pin is a no-op.
+ * as an alias of the DR ALB with no health check; the switchback points it back at the primary's
+ * ALB with its health check (pointPrimaryRecord, one function for both). Repeating either is a no-op.
  */
 import {
   ChangeResourceRecordSetsCommand,
@@ -57,7 +57,7 @@ export interface DnsSwitch {
   alreadyPinned: boolean;
   changeId: string | null;
   insync: boolean;
-  /** The record before the pin, kept for `restoreRecord` (plain JSON in the execution state). */
+  /** The record before the change (plain JSON in the execution state), for the record of the run. */
   previous: Record<string, unknown> | null;
   requestedAt: string;
   insyncAt: string | null;
@@ -72,31 +72,53 @@ export async function isPinnedToDr(r53: Route53Client, t: DnsTarget): Promise<bo
   return aliasPointsAt(current, t.drAlbDns) && !current.HealthCheckId;
 }
 
-/** Pins the PRIMARY record to the DR ALB. */
-export async function pinToDr(r53: Route53Client, t: DnsTarget, now: Date): Promise<DnsSwitch> {
+/** The PRIMARY failover record: its hosted zone and name. */
+export interface RecordRef {
+  hostedZoneId: string;
+  recordName: string;
+}
+
+/** Where the PRIMARY record sends users: a load balancer, with or without the record's health check. */
+export interface RecordTarget {
+  albDns: string;
+  albZoneId: string;
+  /** The Route 53 health check the Dns stack puts on the record (the primary's); absent, the record is pinned. */
+  healthCheckId?: string;
+}
+
+/**
+ * Points the PRIMARY record at `to`: an alias of its load balancer, with its health check (and
+ * the target's health evaluated) when one is given, else pinned (no health check, no target
+ * health: users stay there whatever the checks say). Reads first: already so is success with no
+ * change. The record before the change is returned (`previous`).
+ */
+export async function pointPrimaryRecord(r53: Route53Client, t: RecordRef, to: RecordTarget, now: Date): Promise<DnsSwitch> {
   const at = now.toISOString();
-  const current = await readPrimaryRecord(r53, t);
-  if (aliasPointsAt(current, t.drAlbDns) && !current.HealthCheckId) {
+  const current = await readPrimaryRecord(r53, { ...t, drAlbDns: "", drAlbZoneId: "" });
+  const currentCheck = current.HealthCheckId ? current.HealthCheckId : undefined;
+  if (aliasPointsAt(current, to.albDns) && currentCheck === to.healthCheckId) {
     return { switched: true, alreadyPinned: true, changeId: null, insync: true, previous: null, requestedAt: at, insyncAt: at, attempts: 0 };
   }
-  const pinned: ResourceRecordSet = {
+  const pointed: ResourceRecordSet = {
     Name: fqdn(t.recordName),
     Type: "A",
     SetIdentifier: primarySetIdentifier,
     Failover: "PRIMARY",
-    AliasTarget: { DNSName: t.drAlbDns, HostedZoneId: t.drAlbZoneId, EvaluateTargetHealth: false },
+    ...(to.healthCheckId ? { HealthCheckId: to.healthCheckId } : {}),
+    AliasTarget: { DNSName: to.albDns, HostedZoneId: to.albZoneId, EvaluateTargetHealth: to.healthCheckId !== undefined },
   };
+  const comment = to.healthCheckId ? "pilot-light: PRIMARY record back to its load balancer and health check" : "pilot-light failover: pin traffic to DR";
   const out = await callAws("route53:ChangeResourceRecordSets", () =>
-    r53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: t.hostedZoneId,
-        ChangeBatch: { Comment: "pilot-light failover: pin traffic to DR", Changes: [{ Action: "UPSERT", ResourceRecordSet: pinned }] },
-      }),
-    ),
+    r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: t.hostedZoneId, ChangeBatch: { Comment: comment, Changes: [{ Action: "UPSERT", ResourceRecordSet: pointed }] } })),
   );
   const changeId = out.ChangeInfo?.Id ?? null;
   const insync = out.ChangeInfo?.Status === "INSYNC";
   return { switched: true, alreadyPinned: false, changeId, insync, previous: toJson(current), requestedAt: at, insyncAt: insync ? at : null, attempts: 0 };
+}
+
+/** Pins the PRIMARY record to the DR ALB (the failover's direction of pointPrimaryRecord; the fence's DNS part). */
+export async function pinToDr(r53: Route53Client, t: DnsTarget, now: Date): Promise<DnsSwitch> {
+  return pointPrimaryRecord(r53, t, { albDns: t.drAlbDns, albZoneId: t.drAlbZoneId }, now);
 }
 
 /** One poll of the DNS loop: INSYNC means every Route 53 name server answers the new record. */
@@ -106,17 +128,4 @@ export async function checkChange(r53: Route53Client, previous: DnsSwitch, now: 
   const out = await callAws("route53:GetChange", () => r53.send(new GetChangeCommand({ Id: id })));
   const insync = out.ChangeInfo?.Status === "INSYNC";
   return { ...previous, insync, insyncAt: insync ? now.toISOString() : null, attempts: previous.attempts + 1 };
-}
-
-/** Puts a previously read PRIMARY record back (undo of `pinToDr`). */
-export async function restoreRecord(r53: Route53Client, hostedZoneId: string, previous: Record<string, unknown>): Promise<string | null> {
-  const out = await callAws("route53:ChangeResourceRecordSets", () =>
-    r53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: hostedZoneId,
-        ChangeBatch: { Comment: "pilot-light: restore PRIMARY record", Changes: [{ Action: "UPSERT", ResourceRecordSet: previous as unknown as ResourceRecordSet }] },
-      }),
-    ),
-  );
-  return out.ChangeInfo?.Id ?? null;
 }

@@ -1,15 +1,14 @@
 /**
- * The planned switchback's effects, each looking first: pre-warm the primary service against
- * its replica, stop writes (the DR service to 0), verify the new primary answers from a writable
- * database and that the old source did not move after the catch-up, restore the PRIMARY DNS
- * record exactly as the Dns stack defines it, and, before the promotion only, put everything
- * back (DR serving, primary at 0). The promotion itself is Database.promoteReplica, behind the
- * failover's promotion fence.
+ * What only the planned switchback does around the move it shares with the failover
+ * (failover/move.ts: promote behind the promotion fence, bring the service up, point users at
+ * it): pre-warm the primary service against its replica, stop writes (the DR service to 0), the
+ * zero-data-loss seal of the DR database (its last position held by the replica, then read-only
+ * and renamed aside), verify the new primary answers from a writable database, and, before the
+ * promotion only, put everything back (DR serving, primary at 0).
  */
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
-import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { RDSClient } from "@aws-sdk/client-rds";
-import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
+import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as Compute from "../compute";
 import * as Database from "../database";
@@ -36,10 +35,6 @@ export async function targetGroupOf(ecs: ECSClient, side: Side): Promise<string>
 
 export async function scaleSide(ecs: ECSClient, side: Side, count: number, now: Date) {
   return Compute.scaleService(ecs, { cluster: side.cluster, service: side.service }, count, now);
-}
-
-export async function checkSide(ecs: ECSClient, elb: ElasticLoadBalancingV2Client, targetGroupArn: string, previous: Compute.ScaleStatus, now: Date) {
-  return Compute.checkService(ecs, elb, targetGroupArn, previous, now);
 }
 
 /** GET /health.php: 200 from a database that is not read-only, or NewPrimaryUnhealthyError (retried). */
@@ -81,33 +76,10 @@ export function judgeDataLoss(caughtUp: BinlogPosition, after: ProbeReport["binl
   };
 }
 
-/** The PRIMARY record as the Dns stack defines it: the primary ALB, guarded by its health check. */
-export function primaryRecord(dns: { recordName: string; primaryAlbDns: string; primaryAlbZoneId: string; healthCheckId: string }): ResourceRecordSet {
-  return {
-    Name: dns.recordName.endsWith(".") ? dns.recordName : `${dns.recordName}.`,
-    Type: "A",
-    SetIdentifier: Dns.primarySetIdentifier,
-    Failover: "PRIMARY",
-    HealthCheckId: dns.healthCheckId,
-    AliasTarget: { DNSName: dns.primaryAlbDns, HostedZoneId: dns.primaryAlbZoneId, EvaluateTargetHealth: true },
-  };
-}
-
 /** Which region the PRIMARY record sends users to: the primary's load balancer, or (pinned) the DR's. */
 export async function regionByDns(r53: Route53Client, dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string }): Promise<"primary" | "dr"> {
   const record = await Dns.readPrimaryRecord(r53, { hostedZoneId: dns.hostedZoneId, recordName: dns.recordName, drAlbDns: "", drAlbZoneId: "" });
   return Dns.aliasPointsAt(record, dns.primaryAlbDns) ? "primary" : "dr";
-}
-
-/** Restores the PRIMARY record (no change when it already is the primary's, with its health check). */
-export async function restorePrimaryRecord(r53: Route53Client, dns: { hostedZoneId: string; recordName: string; primaryAlbDns: string; primaryAlbZoneId: string; healthCheckId: string }, now: Date): Promise<Dns.DnsSwitch> {
-  const at = now.toISOString();
-  const current = await Dns.readPrimaryRecord(r53, { hostedZoneId: dns.hostedZoneId, recordName: dns.recordName, drAlbDns: "", drAlbZoneId: "" });
-  if (Dns.aliasPointsAt(current, dns.primaryAlbDns) && current.HealthCheckId === dns.healthCheckId) {
-    return { switched: true, alreadyPinned: true, changeId: null, insync: true, previous: null, requestedAt: at, insyncAt: at, attempts: 0 };
-  }
-  const changeId = await Dns.restoreRecord(r53, dns.hostedZoneId, primaryRecord(dns) as unknown as Record<string, unknown>);
-  return { switched: true, alreadyPinned: false, changeId, insync: false, previous: JSON.parse(JSON.stringify(current)) as Record<string, unknown>, requestedAt: at, insyncAt: null, attempts: 0 };
 }
 
 /**

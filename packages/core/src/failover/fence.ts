@@ -8,7 +8,10 @@
  * `fencePrimary` is the state machine's FencePrimary; `completeFence` is what the health monitor
  * runs on every tick to finish a fence the outage kept from running. Both look first, change
  * only what is not yet fenced, never throw for a region or control plane that does not answer,
- * and are bounded by the clients' own timeouts (`boundedClientConfig`).
+ * and are bounded by the clients' own timeouts (`boundedClientConfig`). The switchback's seal
+ * (failback/switchback.ts `sealOldServing`) is the planned mode of the same database fence
+ * (Database.fenceInstanceReadOnly): strict instead of best effort, after its zero-data-loss gate,
+ * and followed by the rename aside.
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";

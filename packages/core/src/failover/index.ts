@@ -15,6 +15,7 @@ export * from "./targets";
 export * from "./compensation";
 export * from "./fence";
 export * from "./serving";
+export * from "./move";
 export * from "./recheck";
 export * as Notifications from "./notifications";
 export * from "./ended";

@@ -163,6 +163,24 @@ describe("a switchback whose promotion marker was written but never followed by 
   });
 });
 
+describe("a switchback whose promote call never reached RDS (marked, then lost on the way)", () => {
+  it("asks RDS again once it shows no sign of the call, as the failover does, and completes with no write lost", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    // Both of the SDK's attempts die before RDS sees them: the marker is written, nothing promotes.
+    rig.world.inject({ api: "rds:PromoteReadReplica", error: "ECONNRESET", applied: false, times: 2 });
+    const run = await rig.failback(switchbackInput, "switchback-promote-lost");
+    expect(run.status, `${run.states.at(-1)} ${run.cause}`).toBe("SUCCEEDED");
+    const calls = rig.world.callsTo("rds:PromoteReadReplica");
+    expect(calls.filter((c) => c.failed)).toHaveLength(2);
+    expect(calls.filter((c) => !c.failed)).toHaveLength(1);
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(true);
+    const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
+    expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+    await expectInvariants(rig, run);
+  });
+});
+
 describe("a switchback interrupted by an outage of the primary region before any promotion", () => {
   it("rolls back without the primary region (no marker, no promotion): DR serves again at full size, users on it", async () => {
     const rig = await suite.rig(fast);
