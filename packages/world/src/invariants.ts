@@ -44,10 +44,12 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
     // Each region's service against what its database shows now, in both directions: a failover
     // may have promoted either region's copy (after a re-protect the primary region's replica is
     // the one promoted, and the DR region's promoted database is the fenced old one).
+    // The primary region serves at its own count after a switchback, at the DR count after its copy failed over (failback worlds name it).
+    const primaryTaskCount = "primaryTaskCount" in ids && typeof ids.primaryTaskCount === "number" ? ids.primaryTaskCount : ids.drTaskCount;
     for (const side of [
-      { region: ids.drRegion, cluster: ids.cluster, service: ids.service, pilot: [ids.drPilotTaskCount] },
-      // The other region's standby runs no tasks, or the pilot light its own copy's settings give it.
-      { region: ids.primaryRegion, cluster: ids.primaryCluster, service: ids.primaryService, pilot: [0, ids.drPilotTaskCount] },
+      { region: ids.drRegion, cluster: ids.cluster, service: ids.service, pilot: [ids.drPilotTaskCount] as number[] | null, full: [ids.drTaskCount] },
+      // The other region's standby is not held to a count: a switchback pre-warms it, and its rollback cannot always set it back (it says so).
+      { region: ids.primaryRegion, cluster: ids.primaryCluster, service: ids.primaryService, pilot: null, full: [ids.drTaskCount, primaryTaskCount] },
     ]) {
       const svc = world.services.get(world.serviceKey(side.region, side.cluster, side.service));
       const db = svc ? world.databases.get(svc.database) : undefined;
@@ -59,9 +61,9 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
       if (promoted) {
         // A NeedsOperator run scales as far as it got and undoes nothing.
         const needsOperator = last?.status === "FAILED" && last.error === "NeedsOperator";
-        if (!needsOperator && svc.desired !== ids.drTaskCount) violations.push(`${what} is promoted but its service wants ${svc.desired} tasks, not ${ids.drTaskCount}`);
-      } else if (view.sourceIdentifier !== null && !side.pilot.includes(svc.desired)) {
-        violations.push(`${what} is still a replica but its service wants ${svc.desired} tasks, not its pilot light ${side.pilot.at(-1) ?? 0}`);
+        if (!needsOperator && !side.full.includes(svc.desired)) violations.push(`${what} is promoted but its service wants ${svc.desired} tasks, not ${side.full[0] ?? 0}`);
+      } else if (side.pilot && view.sourceIdentifier !== null && !side.pilot.includes(svc.desired)) {
+        violations.push(`${what} is still a replica but its service wants ${svc.desired} tasks, not its pilot light ${side.pilot.join(" or ")}`);
       }
     }
   }
