@@ -189,8 +189,9 @@ export function lifecycleSeedLines(r: LifecycleReport): string[] {
     ...r.generations.map((g) => {
       const st = g.strandedOutage ? `; before re-protect ${g.strandedOutage.region} failed too: nothing could take over, ${g.strandedOutage.toldAfterSeconds === null ? "NOBODY told" : `alert topic told after ${formatSeconds(g.strandedOutage.toldAfterSeconds)}${g.strandedOutage.command ? " with the command to run" : " WITHOUT a command"}`}` : "";
       const sb = g.switchback ? `; switchback ${g.switchback.status}, write downtime ${formatSeconds(g.switchback.writeDowntimeSeconds)}, lost writes ${g.switchback.lostWrites ?? "?"}` : "";
+      const hits = g.interruptions.map((i) => `; ${i.kind === "partition" ? `partition (${i.detail}): ${i.outcome}` : `${i.kind} (${i.region}${i.duringStep ? ` during ${i.duringStep}` : ", did not strike"}): ${i.outcome}${i.told ? ", told" : ", NOT told"}`}${i.ok ? "" : " — NOT as designed"}`).join("");
       const end = `${g.endState.writableDatabases.join(", ") || "nothing"} writable, DNS → ${g.endState.dnsRegion ?? "nothing"}, users ${g.endState.usersServed ? "served" : "NOT served"}`;
-      return `  gen ${g.generation}: ${g.failedRegion} fails → ${g.failedOverTo ? `failed over to ${g.failedOverTo}` : "NOT failed over"}, RTO ${formatSeconds(g.rtoSeconds)}, RPO ${formatSeconds(g.rpoSeconds)}, lost writes ${g.lostWritesInFailover ?? "—"}${st}; re-protect ${g.reprotected ? "done" : "NOT done"}${sb}; end: ${end}${g.problems.length > 0 ? `; PROBLEMS: ${g.problems.join("; ")}` : ""}`;
+      return `  gen ${g.generation}: ${g.failedRegion} fails → ${g.failedOverTo ? `failed over to ${g.failedOverTo}` : "NOT failed over"}, RTO ${formatSeconds(g.rtoSeconds)}, RPO ${formatSeconds(g.rpoSeconds)}, lost writes ${g.lostWritesInFailover ?? "—"}${hits}${st}; re-protect ${g.reprotected ? "done" : "NOT done"}${sb}; end: ${end}${g.problems.length > 0 ? `; PROBLEMS: ${g.problems.join("; ")}` : ""}`;
     }),
   ];
 }
@@ -201,7 +202,7 @@ export function lifecycleSummaryLines(s: LifecycleSummary): string[] {
     `Lifecycle over ${s.seeds.length} seed(s): ${s.met}/${s.seeds.length} with every generation protected; wall time ${s.wallSecondsTotal} s (p50 ${s.wallSecondsPerSeedP50 ?? "—"} s a seed)`,
     ...s.perGeneration.map(
       (g) =>
-        `  gen ${g.generation}: met ${g.met}/${g.runs}, failed over by itself ${g.failedOverAutomatically}/${g.runs}, RTO p50 ${formatSeconds(g.rtoP50Seconds)} p95 ${formatSeconds(g.rtoP95Seconds)}, lost writes in the failover p50 ${g.lostWritesInFailoverP50 ?? "—"} max ${g.lostWritesInFailoverMax ?? "—"}${g.strandedOutages > 0 ? `, stranded outages ${g.strandedOutages} told within ${formatSeconds(g.strandedToldMaxSeconds)} at most` : ""}${g.switchbacks > 0 ? `, switchbacks ${g.switchbacks} losing ${g.lostWritesInSwitchbacks ?? "an unknown number of"} write(s)` : ""}`,
+        `  gen ${g.generation}: met ${g.met}/${g.runs}, failed over by itself ${g.failedOverAutomatically}/${g.runs}, RTO p50 ${formatSeconds(g.rtoP50Seconds)} p95 ${formatSeconds(g.rtoP95Seconds)}, lost writes in the failover p50 ${g.lostWritesInFailoverP50 ?? "—"} max ${g.lostWritesInFailoverMax ?? "—"}${g.strandedOutages > 0 ? `, stranded outages ${g.strandedOutages} told within ${formatSeconds(g.strandedToldMaxSeconds)} at most` : ""}${g.switchbacks > 0 ? `, switchbacks ${g.switchbacks} losing ${g.lostWritesInSwitchbacks ?? "an unknown number of"} write(s)` : ""}${g.interruptions.map((i) => `, ${i.kind} as designed ${i.ok}/${i.runs} (struck ${i.struck})`).join("")}`,
     ),
   ];
 }

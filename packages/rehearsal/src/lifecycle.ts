@@ -8,7 +8,11 @@
  * region fails, its copy's peer fails over by itself, the failed region comes back, an operator
  * re-protects; every third generation ends with a planned switchback; in the others the region
  * that took over fails too before re-protect (nothing can take over: people must be
- * told). Nothing here decides
+ * told). And the world is struck while it is not at rest: every generation begins with a
+ * partition between the regions (both monitors ticking), and in turn the standby-to-be region
+ * fails while re-protect runs, the failed region returns while the failover runs, the primary
+ * region fails during the switchback before its promotion (`LifecycleInterruption`; the
+ * operator reruns what failed once the region is back). Nothing here decides
  * anything the product decides: it moves time, breaks regions, starts what an operator starts
  * and writes down what the world shows after every workflow.
  */
@@ -27,10 +31,12 @@ import {
   functionIdOf,
   iamOf,
   installApis,
+  healPartition,
   invariantViolations,
   lambdaContext,
   lostWrites,
   mirrorIds,
+  partition,
   refusedWriteSeconds,
   regionalCopy,
   startDynalite,
@@ -94,6 +100,31 @@ export interface LifecycleEndState {
   databases: { identifier: string; region: string; role: string }[];
 }
 
+/**
+ * Something that strikes while the world is not at rest (issue 21): a partition between the
+ * regions with both monitors ticking, the failed region returning while the failover runs, the
+ * standby-to-be region failing while re-protect builds its replica, the region being switched to
+ * failing while a switchback runs before its promotion. Each is seeded (when, at which step).
+ */
+export interface LifecycleInterruption {
+  kind: "partition" | "return-mid-failover" | "standby-down-during-reprotect" | "target-down-during-switchback";
+  /** The region that failed or came back (for a partition: the two regions). */
+  region: string;
+  atSeconds: number | null;
+  /** The workflow step running when it struck (null: between workflows, or it never struck). */
+  duringStep: string | null;
+  /** What the interrupted workflow ended with, and (when it failed) what the operator's rerun ended with. */
+  outcome: string;
+  /** A notification to the alert topic about the interrupted workflow (failover or failback: its failure or success). */
+  told: boolean;
+  /** Partitions: failovers started while the regions could not see each other (must be 0), most writable databases at any tick. */
+  failoversStarted?: number;
+  maxWritableDatabases?: number;
+  /** Ended as the design says: no double promotion, at most one writable database, failed-and-told or succeeded, never half done. */
+  ok: boolean;
+  detail: string;
+}
+
 export interface LifecycleGeneration {
   generation: number;
   /** The region that failed (the serving one). */
@@ -116,6 +147,8 @@ export interface LifecycleGeneration {
   strandedOutage: { region: string; toldAfterSeconds: number | null; command: boolean; failoversStarted: number } | null;
   /** The planned move home: its write downtime (users' refused writes), lost writes (must be 0), and whether it ended in the original topology. */
   switchback: { status: string; seconds: number; writeDowntimeSeconds: number; lostWrites: number | null; originalTopology: boolean } | null;
+  /** What struck while a workflow ran, or the regions could not see each other (every generation: a partition before its outage). */
+  interruptions: LifecycleInterruption[];
   workflows: LifecycleWorkflow[];
   notifications: { atSeconds: number; region: string; kind: string }[];
   endState: LifecycleEndState;
@@ -330,11 +363,17 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
         // Executions the world's Step Functions started (the monitors') that this rehearsal runs.
         const launched = new Map<string, { copy: Copy; done: Promise<ExecutionRecord>; record?: ExecutionRecord }>();
         const timings: { execution: string; step: string; startMs: number; endMs: number; ok: boolean }[] = [];
+        /** Strikes waiting for the nth start of a workflow's step (an outage while a re-protect or a switchback runs). */
+        const atStep: { execution: string; step: string; nth: number; seen: number; strike: () => void }[] = [];
+        /** The step each execution runs now (the last one started). */
+        const runningStep = new Map<string, string>();
         const handlersFor = (copy: Copy, execution: string, which: "failover" | "failback"): Record<string, LocalHandler> =>
           Object.fromEntries(
             Object.entries(which === "failover" ? modules.failover : modules.failback).map(([step, fn]) => [
               step,
               async (input: unknown) => {
+                runningStep.set(execution, step);
+                for (const s of atStep) if (s.execution === execution && s.step === step && ++s.seen === s.nth) s.strike();
                 const startMs = w.clock.nowMs();
                 let ok = false;
                 try {
@@ -428,8 +467,8 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
             }),
           };
         };
-        const runFailback = async (mode: "reprotect" | "switchback", gen: number): Promise<{ record: ExecutionRecord; workflow: LifecycleWorkflow }> => {
-          const name = `${mode}-rehearsal-${seed}-g${gen}`;
+        const runFailback = async (mode: "reprotect" | "switchback", gen: number, again = false): Promise<{ record: ExecutionRecord; workflow: LifecycleWorkflow }> => {
+          const name = `${mode}-rehearsal-${seed}-g${gen}${again ? "-again" : ""}`;
           say(`an operator starts ${mode === "reprotect" ? "re-protect" : "the switchback"} (${name})`);
           const record = await context.run(failbackCopy, () =>
             executeLocally(failbackSynth.definition, { mode, reason: `rehearsal: lifecycle generation ${gen}`, requestedBy: "pnpm rehearse" }, {
@@ -465,6 +504,74 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
           await ticksUntil(() => finished, 12);
           return result;
         };
+        /**
+         * Both monitors tick through a partition between the regions (18 to 25 minutes: past the
+         * failure threshold's three checks, so the armed copy decides): each region's probes of
+         * the other fail, Route 53's checkers still reach both. Nothing may be promoted; at most
+         * one database is writable at every tick.
+         */
+        const partitionBothWays = async (gen: number): Promise<LifecycleInterruption> => {
+          const [a, b] = [ids.primaryRegion, ids.drRegion];
+          const startMs = w.clock.nowMs();
+          const runsBefore = launched.size;
+          const inboxAt = w.inbox.length;
+          const minutes = 18 + random.next() * 7;
+          partition(w, a, b);
+          say(`generation ${gen}: a partition: ${a} and ${b} cannot reach each other for ${Math.round(minutes)} min (Route 53's checkers reach both)`);
+          let maxWritable = 0;
+          while (w.clock.nowMs() < startMs + minutes * 60_000) {
+            await runTick();
+            maxWritable = Math.max(maxWritable, [...w.databases.keys()].filter((id) => w.isWritable(id)).length);
+          }
+          healPartition(w, a, b);
+          say(`generation ${gen}: the partition heals`);
+          // Whatever the monitors started runs to its end before the invariants are read.
+          const started = [...launched.values()].slice(runsBefore);
+          for (const r of started) await r.done;
+          const violations = await invariantsAfter(copyAt(servingRegion() ?? ids.primaryRegion));
+          return {
+            kind: "partition",
+            region: `${a} | ${b}`,
+            atSeconds: at(startMs),
+            duringStep: null,
+            outcome: `${started.length} failover(s) started; at most ${maxWritable} writable database(s) at any tick`,
+            told: w.inbox.length > inboxAt,
+            failoversStarted: started.length,
+            maxWritableDatabases: maxWritable,
+            ok: started.length === 0 && maxWritable <= 1 && violations.length === 0,
+            detail: violations.join("; ") || `${Math.round(minutes)} min with both monitors ticking`,
+          };
+        };
+        /**
+         * An outage of `region` at the `nth` start of `step` in `execution`, 10 to 30 minutes
+         * long (what the workflow does with it is decided within minutes; a longer outage only
+         * makes the operator's rerun wait longer).
+         */
+        const strikeDuring = (execution: string, step: string, nth: number, region: string, what: string) => {
+          const strike = { region, step, nth, downSeconds: 600 + random.next() * 1200, atMs: null as number | null };
+          atStep.push({
+            execution,
+            step,
+            nth,
+            seen: 0,
+            strike: () => {
+              strike.atMs = w.clock.nowMs();
+              w.regionsDown.add(region);
+              say(`while ${execution} runs ${step}, ${region} (${what}) goes down`);
+              void scheduler.sleep(strike.downSeconds).then(() => {
+                w.regionsDown.delete(region);
+                say(`${region} answers again`);
+              });
+            },
+          });
+          return strike;
+        };
+        /** After the struck workflow ended: the region back, three schedule periods for the monitors and CompleteFence to see it; whether the alert topic heard how it ended. */
+        const afterStrike = async (strike: { region: string; atMs: number | null }, inboxAt: number, mode: "reprotect" | "switchback") => {
+          while (w.regionsDown.has(strike.region)) await runTick();
+          if (strike.atMs !== null) await ticksFor(3 * periodSeconds);
+          return { struck: strike.atMs !== null, told: w.inbox.slice(inboxAt).some((m) => m.kind?.startsWith(`${mode}.`) && m.kind !== `${mode}.started`) };
+        };
 
         // Ten minutes of users' writes and two healthy checks before the first outage.
         await ticksFor(600);
@@ -478,6 +585,8 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
             Object.assign(w.latencies, { promotionSeconds: l.promotion, promotionRaceSeconds: l.promotionRace, taskStartSeconds: l.taskStart, firstHealthCheckSeconds: l.firstHealthCheck, dnsInsyncSeconds: l.dnsInsync });
           }
           const inboxBefore = w.inbox.length;
+          const interruptions: LifecycleInterruption[] = [];
+          interruptions.push(await partitionBothWays(gen));
           const failedRegion = servingRegion() ?? ids.primaryRegion;
           const survivor = copyAt(failedRegion === ids.primaryRegion ? ids.drRegion : ids.primaryRegion);
           const oldServing = [...w.databases.values()].find((d) => d.region === failedRegion && w.isWritable(d.identifier));
@@ -491,6 +600,22 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
           const newRuns = () => [...launched.entries()].filter(([name]) => !before.has(name));
           const promoted = () => newRuns().some(([, r]) => r.record?.status === "SUCCEEDED");
           const settled = () => promoted() || (newRuns().length > 0 && newRuns().every(([, r]) => r.record) && w.clock.nowMs() - outageMs > followHours * 3600_000 - periodSeconds * 1000);
+          // Generations 2, 5 …: the failed region comes back while the failover runs (0 to 4 minutes after it started).
+          const midReturn = { atMs: null as number | null, step: null as string | null, execution: "" };
+          if (gen % 3 === 2) {
+            await ticksUntil(() => newRuns().length > 0, followHours);
+            const first = newRuns()[0];
+            if (first) {
+              midReturn.execution = first[0];
+              void scheduler.sleep(random.next() * 240).then(() => {
+                if (!w.regionsDown.has(failedRegion)) return;
+                w.regionsDown.delete(failedRegion);
+                midReturn.atMs = w.clock.nowMs();
+                midReturn.step = first[1].record ? null : (runningStep.get(first[0]) ?? null);
+                say(`generation ${gen}: ${failedRegion} answers again while failover ${first[0]} runs (${midReturn.step ?? "it has ended"})`);
+              });
+            }
+          }
           await ticksUntil(settled, followHours);
           const runs = newRuns();
           for (const [name, r] of runs) {
@@ -516,9 +641,27 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
           const lostInFailover = winner && oldServing && standby && standby.promotionRequestedAtMs !== null ? lostWrites(w, oldServing, standby) : null;
           // The failed region comes back after the drawn outage (at least once the failover has ended).
           const backMs = outageMs + draw(failbackLatencyModel.outage) * 1000;
-          if (backMs > w.clock.nowMs()) await ticksFor((backMs - w.clock.nowMs()) / 1000);
-          w.regionsDown.delete(failedRegion);
-          say(`generation ${gen}: ${failedRegion} answers again`);
+          if (w.regionsDown.has(failedRegion)) {
+            if (backMs > w.clock.nowMs()) await ticksFor((backMs - w.clock.nowMs()) / 1000);
+            w.regionsDown.delete(failedRegion);
+            say(`generation ${gen}: ${failedRegion} answers again`);
+          }
+          if (gen % 3 === 2) {
+            const writable = [...w.databases.keys()].filter((id) => w.isWritable(id));
+            const told = w.inbox.slice(inboxBefore).some((m) => m.kind?.startsWith("failover.") && m.kind !== "failover.stranded");
+            const violations = workflows.flatMap((wf) => wf.invariantViolations);
+            const struck = midReturn.atMs !== null && midReturn.step !== null;
+            interruptions.push({
+              kind: "return-mid-failover",
+              region: failedRegion,
+              atSeconds: midReturn.atMs === null ? null : at(midReturn.atMs),
+              duringStep: midReturn.step,
+              outcome: runs.map(([name, r]) => `${name} ${r.record?.status ?? "RUNNING"} in ${r.record?.states.at(-1) ?? "?"}`).join(", ") || "no failover started",
+              told,
+              ok: writable.length <= 1 && violations.length === 0 && told && Boolean(winner),
+              detail: struck ? `${writable.length} writable database(s) after the failover: ${writable.join(", ") || "none"}` : "the failover ended before the region came back",
+            });
+          }
           // Half an hour for the schedule's CompleteFence and monitors to see the region back.
           await ticksFor(1800);
           let strandedOutage: LifecycleGeneration["strandedOutage"] = null;
@@ -549,15 +692,70 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
             say(`generation ${gen}: ${tookOver} answers again`);
             await ticksFor(1800);
           }
-          const rp = await beside(runFailback("reprotect", gen));
+          // Generations 1, 4 …: the standby-to-be region (the one that failed) fails again while re-protect builds its replica.
+          const standbyDown = gen % 3 === 1 ? strikeDuring(`reprotect-rehearsal-${seed}-g${gen}`, "ReconcileStandbyDatabase", 1 + Math.floor(random.next() * 6), failedRegion, "the standby-to-be") : null;
+          const inboxAtReprotect = w.inbox.length;
+          let rp = await beside(runFailback("reprotect", gen));
           workflows.push(rp.workflow);
+          if (standbyDown) {
+            const first = rp.record;
+            const { struck, told } = await afterStrike(standbyDown, inboxAtReprotect, "reprotect");
+            // Failed and told: once the region is back, the operator runs it again (the command the message names).
+            if (first.status !== "SUCCEEDED") {
+              rp = await beside(runFailback("reprotect", gen, true));
+              workflows.push(rp.workflow);
+            }
+            interruptions.push({
+              kind: "standby-down-during-reprotect",
+              region: failedRegion,
+              atSeconds: struck ? at(standbyDown.atMs ?? 0) : null,
+              duringStep: struck ? standbyDown.step : null,
+              outcome: first.status === "SUCCEEDED" ? `re-protect ${first.status} once the region was back` : `re-protect ${first.status} in ${first.states.at(-1) ?? "?"} (${first.error ?? ""}); the operator's rerun ${rp.record.status}`,
+              told,
+              ok: rp.record.status === "SUCCEEDED" && (told || !struck),
+              detail: struck ? `down for ${Math.round(standbyDown.downSeconds)} s from the ${standbyDown.nth}. ${standbyDown.step}` : "re-protect ended before the outage struck",
+            });
+          }
           let switchback: LifecycleGeneration["switchback"] = null;
           if (gen % 3 === 0 && rp.record.status === "SUCCEEDED" && servingRegion() === ids.drRegion) {
             // A maintenance window an hour later: the planned move home.
             await ticksFor(3600);
             const drServing = [...w.databases.values()].find((d) => d.region === ids.drRegion && w.isWritable(d.identifier));
-            const sb = await beside(runFailback("switchback", gen));
+            // The region being switched to fails while the switchback runs, before its promotion (a step drawn per seed).
+            const beforePromotion = ["PrepareStandbyService", "StopWrites", "SealOldServing", "PromoteStandby"] as const;
+            const targetDown = strikeDuring(`switchback-rehearsal-${seed}-g${gen}`, beforePromotion[Math.floor(random.next() * beforePromotion.length)] ?? "StopWrites", 1, ids.primaryRegion, "the region being switched to");
+            const inboxAtSwitchback = w.inbox.length;
+            let sb = await beside(runFailback("switchback", gen));
             workflows.push(sb.workflow);
+            {
+              const first = sb.record;
+              const rightAfter = endState();
+              const primaryDb = w.databases.get(ids.primaryDb);
+              const promotedAway = Boolean(primaryDb && primaryDb.promotionRequestedAtMs !== null && primaryDb.promotionRequestedAtMs >= first.startedAtMs);
+              const primaryService = w.services.get(w.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService));
+              const { struck, told } = await afterStrike(targetDown, inboxAtSwitchback, "switchback");
+              // Judged once the DR service's tasks, set back by the rollback, had time to start.
+              const rolledBack = endState();
+              const servedFromDr = rolledBack.writableDatabases.length === 1 && rolledBack.writableDatabases[0] === drServing?.identifier && rolledBack.dnsRegion === ids.drRegion && rolledBack.usersServed;
+              // The rollback cannot set the primary region's service while that region is down: the message must say to, once it is back.
+              const standbyTasks = primaryService?.desired ?? null;
+              const failure = w.inbox.slice(inboxAtSwitchback).find((m) => m.kind === "switchback.failed");
+              const standbyHandled = standbyTasks === 0 || Boolean(failure?.message.includes("set its service to 0 when it returns"));
+              if (first.status !== "SUCCEEDED") {
+                sb = await beside(runFailback("switchback", gen, true));
+                workflows.push(sb.workflow);
+              }
+              interruptions.push({
+                kind: "target-down-during-switchback",
+                region: ids.primaryRegion,
+                atSeconds: struck ? at(targetDown.atMs ?? 0) : null,
+                duringStep: struck ? targetDown.step : null,
+                outcome: `switchback ${first.status} in ${first.states.at(-1) ?? "?"}${first.error ? ` (${first.error})` : ""}${servedFromDr ? ", users served from the DR region" : ""}; the operator's rerun ${first.status === "SUCCEEDED" ? "not needed" : sb.record.status}`,
+                told,
+                ok: struck ? first.status !== "SUCCEEDED" && servedFromDr && !promotedAway && told && standbyHandled : first.status === "SUCCEEDED",
+                detail: `${promotedAway ? "the primary was promoted" : "no promotion"}; as the rollback ended, ${rightAfter.writableDatabases.join(", ") || "no database"} writable and users ${rightAfter.usersServed ? "served" : "not yet served"} (DNS → ${rightAfter.dnsRegion ?? "nothing"}); once back, the primary region's service wanted ${standbyTasks ?? "?"} task(s)${standbyTasks !== 0 ? `, ${standbyHandled ? "and the failure message says to set it to 0" : "and NOBODY was told to set it to 0"}` : ""}`,
+              });
+            }
             const primary = w.databases.get(ids.primaryDb);
             const lost = drServing && primary && primary.promotionRequestedAtMs !== null ? lostWrites(w, drServing, primary) : null;
             switchback = {
@@ -577,6 +775,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
           if (end.writableDatabases.length !== 1) problems.push(`${end.writableDatabases.length} writable databases at the end: ${end.writableDatabases.join(", ")}`);
           if (!end.usersServed) problems.push(`users are not served at the end (DNS → ${end.dnsRegion ?? "nothing"})`);
           for (const wf of workflows) for (const v of wf.invariantViolations) problems.push(`after ${wf.workflow} ${wf.execution}: ${v}`);
+          for (const i of interruptions) if (!i.ok) problems.push(`${i.kind} (${i.region}): ${i.outcome}; ${i.detail}`);
           report.push({
             generation: gen,
             failedRegion,
@@ -588,6 +787,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
             reprotected: rp.record.status === "SUCCEEDED",
             strandedOutage,
             switchback,
+            interruptions,
             workflows,
             notifications: w.inbox.slice(inboxBefore).map((m) => ({ atSeconds: at(m.atMs), region: m.topicArn.split(":")[3] ?? "", kind: m.kind ?? "" })),
             endState: end,
@@ -637,6 +837,8 @@ export interface LifecycleSummary {
     /** Outages of the region that took over, before re-protect: how many, and the longest until the alert topic was told (null: one was never told). */
     strandedOutages: number;
     strandedToldMaxSeconds: number | null;
+    /** What struck while a workflow ran (or a partition), per kind: how many, how many struck a running step, how many ended as designed. */
+    interruptions: { kind: LifecycleInterruption["kind"]; runs: number; struck: number; ok: number }[];
   }[];
   wallSecondsTotal: number;
   wallSecondsPerSeedP50: number | null;
@@ -666,6 +868,10 @@ export function summarizeLifecycle(reports: LifecycleReport[]): LifecycleSummary
         ? null
         : Math.max(0, ...gens.map((g) => g.strandedOutage?.toldAfterSeconds ?? 0)),
       lostWritesInSwitchbacks: switchbacks.some((g) => g.switchback?.lostWrites === null) ? null : switchbacks.reduce((sum, g) => sum + (g.switchback?.lostWrites ?? 0), 0),
+      interruptions: [...new Set(gens.flatMap((g) => g.interruptions.map((i) => i.kind)))].map((kind) => {
+        const all = gens.flatMap((g) => g.interruptions.filter((i) => i.kind === kind));
+        return { kind, runs: all.length, struck: all.filter((i) => i.kind === "partition" || i.duringStep !== null).length, ok: all.filter((i) => i.ok).length };
+      }),
     };
   });
   return {

@@ -179,6 +179,7 @@ describe("the lifecycle scenario", () => {
     reprotected: true,
     strandedOutage: n === 1 ? { region: "eu-central-1", toldAfterSeconds: 880, command: true, failoversStarted: 0 } : null,
     switchback: n === 3 ? { status: "SUCCEEDED", seconds: 2700, writeDowntimeSeconds: 400, lostWrites: 0, originalTopology: true } : null,
+    interruptions: [],
     workflows: [],
     notifications: [],
     endState: { writableDatabases: ["pilot-light-rehearsal-primary"], dnsRegion: "eu-west-1", usersServed: true, databases: [] },

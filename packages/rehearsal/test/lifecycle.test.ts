@@ -4,7 +4,10 @@
  * region (now serving) fails and the primary region's copy, armed at run time, fails over back,
  * re-protect the other way; the primary fails again, re-protect, and a planned switchback; before
  * the first two re-protects the region that took over fails too (nothing can take over: people
- * are told). After
+ * are told). Every generation begins with a partition between the regions (both monitors
+ * ticking); in the first the standby-to-be region fails while re-protect runs, in the second the
+ * failed region returns mid-failover, in the third the primary fails during the switchback before
+ * its promotion (each re-run by the operator once the region is back). After
  * every workflow the world's invariants hold; every generation ends with exactly one writable
  * database and users on it. (The 20-seed figures: `pnpm rehearse --scenario lifecycle --seeds 20`.)
  */
@@ -68,11 +71,49 @@ describe("lifecycle rehearsal: outage after outage, both directions", () => {
     expect(report.generations.slice(0, 2).map((g) => g.switchback)).toEqual([null, null]);
   });
 
+  it("through a partition between the regions with both monitors ticking (before every outage, both directions), nothing is promoted and never more than one database is writable", () => {
+    const partitions = report.generations.map((g) => g.interruptions.find((i) => i.kind === "partition"));
+    expect(partitions.map((p) => [p?.failoversStarted, p?.maxWritableDatabases, p?.ok])).toEqual([
+      [0, 1, true],
+      [0, 1, true],
+      [0, 1, true],
+    ]);
+  });
+
+  it("the standby-to-be region failing while re-protect builds its replica: re-protect fails and tells the alert topic, and the operator's rerun after the region's return protects again", () => {
+    const hit = report.generations[0]?.interruptions.find((i) => i.kind === "standby-down-during-reprotect");
+    expect(hit).toMatchObject({ region: primary, duringStep: "ReconcileStandbyDatabase", ok: true });
+    const reprotects = report.generations[0]?.workflows.filter((w) => w.workflow === "reprotect") ?? [];
+    // Failed and told, or (had it waited the region out) succeeded: never half done in silence.
+    if (reprotects[0]?.status !== "SUCCEEDED") expect(hit?.told).toBe(true);
+    expect(reprotects.at(-1)?.status).toBe("SUCCEEDED");
+  });
+
+  it("the failed region returning while the failover runs: the failover still ends with one writable database, users on it, the alert topic told", () => {
+    const hit = report.generations[1]?.interruptions.find((i) => i.kind === "return-mid-failover");
+    expect(hit).toMatchObject({ region: dr, told: true, ok: true });
+    expect(hit?.duringStep).not.toBeNull();
+  });
+
+  it("the region being switched to failing during the switchback before its promotion: rolled back to serving from DR with no promotion, told, then switched back by the operator's rerun with 0 lost writes", () => {
+    const hit = report.generations[2]?.interruptions.find((i) => i.kind === "target-down-during-switchback");
+    expect(hit).toMatchObject({ region: primary, told: true, ok: true });
+    expect(["PrepareStandbyService", "StopWrites", "SealOldServing", "PromoteStandby"]).toContain(hit?.duringStep);
+    expect(hit?.outcome).toMatch(/^switchback FAILED in RolledBack .*users served from the DR region/);
+    expect(hit?.detail).toMatch(/^no promotion/);
+    expect(report.generations[2]?.workflows.filter((w) => w.workflow === "switchback").map((w) => w.status)).toEqual(["FAILED", "SUCCEEDED"]);
+  });
+
   it("reports per generation in JSON and HTML, with the figures over the seeds", () => {
     const summary = summarizeLifecycle([report]);
     expect(summary.perGeneration.map((g) => [g.generation, g.met, g.failedOverAutomatically, g.rtoP50Seconds])).toEqual(report.generations.map((g) => [g.generation, 1, 1, g.rtoSeconds]));
     expect(summary.perGeneration[2]).toMatchObject({ switchbacks: 1, lostWritesInSwitchbacks: 0 });
     expect(summary.perGeneration[0]).toMatchObject({ strandedOutages: 1, strandedToldMaxSeconds: report.generations[0]?.strandedOutage?.toldAfterSeconds });
+    expect(summary.perGeneration.map((g) => g.interruptions.map((i) => [i.kind, i.ok, i.runs]))).toEqual([
+      [["partition", 1, 1], ["standby-down-during-reprotect", 1, 1]],
+      [["partition", 1, 1], ["return-mid-failover", 1, 1]],
+      [["partition", 1, 1], ["target-down-during-switchback", 1, 1]],
+    ]);
     const html = renderLifecycleHtml([report], summary);
     expect(html.match(/<tr class="">/g)?.length).toBeGreaterThanOrEqual(3 + 3);
     expect(html).not.toContain('class="bad"');

@@ -14,9 +14,10 @@ import { connect, drClients, identify, type Clients, type Context } from "./cli/
 import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./cli/commands";
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
-import { formatClosed, formatFinished, formatStarted, formatStatus } from "./cli/format";
+import { formatClosed, formatFinished, formatStarted, formatStatus, formatUnanswered } from "./cli/format";
 import type { StepCatalogue } from "./cli/permissions";
 import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
+import { closeIncidentInEitherRegion, partialStatusExitCode, reachEach, unanswered, type Unanswered } from "./cli/both-regions";
 import { actingRegion } from "./cli/regions";
 
 export interface Terminal {
@@ -89,8 +90,21 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     why = acting.why;
   }
   let ctx: Context;
+  // On a stage with DNS, status and close-incident reach each region's copy on its own: a region that does not answer is said, not fatal.
+  const bothRegions = config.dns && (invocation.command === "status" || invocation.command === "close-incident");
+  let silent: Unanswered[] = [];
   try {
-    ctx = await connect(config, deps.makeClients(config, region), requiredStacks(invocation.command), now, region);
+    if (bothRegions) {
+      const reached = await reachEach(config, (r) => deps.makeClients(config, r), requiredStacks(invocation.command), now);
+      if (invocation.command === "close-incident") {
+        const closed = await closeIncidentInEitherRegion(reached, invocation);
+        terminal.print(`${formatClosed(closed, config.stage)}
+(in ${closed.region}, the table of the copy whose monitor opened it)`);
+        return 0;
+      }
+      silent = unanswered(reached);
+      ctx = (reached.dr.ctx ?? reached.primary.ctx) as Context;
+    } else ctx = await connect(config, deps.makeClients(config, region), requiredStacks(invocation.command), now, region);
   } catch (error) {
     if (error instanceof MissingStackError && !(invocation.stage in stages)) {
       const known = Object.keys(stages).join(", ");
@@ -102,9 +116,14 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   const json = (value: unknown) => terminal.print(JSON.stringify(value, null, 2));
   if (invocation.command === "status") {
     const [status, readiness] = await Promise.all([gatherStatus(ctx, 5, (r) => deps.makeClients(config, r)), lastEvaluation(ctx)]);
-    if (invocation.json) json({ ...status, readiness });
-    else terminal.print(`${formatStatus(status, now())}\n\n${formatLastEvaluation(readiness, config, now())}`);
-    return 0;
+    // A region whose database the copies section could not read did not answer either.
+    const copies = status.copies?.ok ? status.copies.value.copies : null;
+    for (const c of copies ? [copies.primary, copies.dr] : []) {
+      if (c.database === null && !silent.some((u) => u.side === c.side)) silent.push({ side: c.side, region: c.region, error: c.error ?? "no answer" });
+    }
+    if (invocation.json) json({ ...status, readiness, unanswered: silent });
+    else terminal.print(`${formatUnanswered(silent, ctx.region)}${formatStatus(status, now())}\n\n${formatLastEvaluation(readiness, config, now())}`);
+    return silent.length === 0 ? 0 : partialStatusExitCode;
   }
   if (invocation.command === "close-incident") {
     terminal.print(formatClosed(await closeOpenIncident(ctx, invocation), config.stage));

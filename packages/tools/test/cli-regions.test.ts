@@ -15,8 +15,8 @@ import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from "@aws-sdk
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import type { Stage } from "@pilot-light/core";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { Health, type Stage } from "@pilot-light/core";
 import type { Clients } from "../src/cli/aws";
 import { UndecidedRegionError } from "../src/cli/regions";
 import { run, type Terminal } from "../src/dr";
@@ -206,12 +206,16 @@ describe("pnpm dr status shows both copies", () => {
     expect(t.output).toContain(`DNS (Route 53 PRIMARY record): sends users to the primary region (${albs.primary.replace(/\.$/, "")})`);
   });
 
-  it("after a re-protect the other way: the primary copy is armed; a DR region that does not answer is said, not fatal", async () => {
+  it("after a re-protect the other way: the primary copy is armed; a DR region that does not answer is said, not fatal (exit 3: partial)", async () => {
     databases({ primary: "replica", dr: "unreachable" });
     dnsTo("dr");
     const t = new FakeTerminal();
-    expect(await run(["status", "--stage", "dnsdemo", "--json"], t, deps)).toBe(0);
-    const report = JSON.parse(t.output) as { copies: { ok: boolean; value: { copies: Record<string, { arming: { kind: string }; database: unknown; error: string | null }> } } };
+    expect(await run(["status", "--stage", "dnsdemo", "--json"], t, deps)).toBe(3);
+    const report = JSON.parse(t.output) as {
+      copies: { ok: boolean; value: { copies: Record<string, { arming: { kind: string }; database: unknown; error: string | null }> } };
+      unanswered: { side: string; region: string; error: string }[];
+    };
+    expect(report.unanswered).toEqual([{ side: "dr", region: drRegion, error: expect.stringContaining("ETIMEDOUT") }]);
     expect(report.copies.ok).toBe(true);
     expect(report.copies.value.copies.primary?.arming.kind).toBe("armed");
     expect(report.copies.value.copies.dr?.arming.kind).toBe("unknown");
@@ -223,5 +227,79 @@ describe("pnpm dr status shows both copies", () => {
     const t = new FakeTerminal();
     expect(await run(["status", "--stage", "ops"], t, deps)).toBe(0);
     expect(t.output).not.toContain("Orchestrator copies");
+  });
+});
+
+/** Every call a region's clients make fails as calls to a region in an outage do (the bounded clients' timeout). */
+function regionDown(region: string) {
+  const c = byRegion[region]!;
+  const timeout = () => Object.assign(new Error(`connect ETIMEDOUT ${region}`), { name: "TimeoutError", code: "ETIMEDOUT" });
+  mockClient(c.sts).onAnyCommand().rejects(timeout());
+  mockClient(c.cfn).onAnyCommand().rejects(timeout());
+  mockClient(c.sfn).onAnyCommand().rejects(timeout());
+  mockClient(c.db).onAnyCommand().rejects(timeout());
+  mockClient(c.cloudwatch).onAnyCommand().rejects(timeout());
+  mockClient(c.ecs).onAnyCommand().rejects(timeout());
+  mockClient(c.rds).onAnyCommand().rejects(timeout());
+}
+
+const openIncident = (target: "primary" | "dr", id: string) => ({
+  Item: { pk: `HEALTH#${target}`, ...Health.emptyState(target), version: 4, consecutiveFailures: 3, incident: { id, openedAt: "2026-12-07T09:00:03.000Z", action: "failover", reason: `${target} /health.php failed 3 consecutive checks (threshold 3)`, trigger: "consecutive", attempt: 1, startAttempts: 1, history: [] } },
+});
+
+describe("pnpm dr in both regions: status and close-incident go on when a region does not answer", () => {
+  it("status with the DR region down: shows the primary region's copy (its incident on DR, its database), names the DR region as not answering, exit 3", async () => {
+    regionDown(drRegion);
+    databases({ primary: "replica", dr: "unreachable" });
+    dnsTo("dr");
+    mocks[primaryRegion]!.db.on(GetCommand, { Key: { pk: "HEALTH#dr" } }).resolves(openIncident("dr", "dr-20261207T090000Z"));
+    const t = new FakeTerminal();
+    expect(await run(["status", "--stage", "dnsdemo"], t, deps)).toBe(3);
+    expect(t.output).toContain(`NOT ANSWERING: the DR region ${drRegion} did not answer`);
+    expect(t.output).toContain(`the ${primaryRegion} copy's`);
+    expect(t.output).toContain("OPEN INCIDENT dr-20261207T090000Z");
+    expect(t.output).toContain(`${primaryDb}: available, read replica`);
+  });
+
+  it("status with every region answering exits 0", async () => {
+    databases({ primary: "writable", dr: "replica" });
+    dnsTo("primary");
+    expect(await run(["status", "--stage", "dnsdemo"], new FakeTerminal(), deps)).toBe(0);
+  });
+
+  it("close-incident closes the primary region's copy's incident (HEALTH#dr) in the primary region's table", async () => {
+    mocks[primaryRegion]!.db.on(GetCommand, { Key: { pk: "HEALTH#dr" } }).resolves(openIncident("dr", "dr-20261207T090000Z"));
+    mocks[primaryRegion]!.db.on(PutCommand).resolves({});
+    const t = new FakeTerminal();
+    expect(await run(["close-incident", "--stage", "dnsdemo", "--note", "failed over to eu-west-1, re-protected"], t, deps)).toBe(0);
+    expect(t.output).toContain(`Closed incident dr-20261207T090000Z`);
+    expect(t.output).toContain(`in ${primaryRegion}`);
+    const saved = mocks[primaryRegion]!.db.commandCalls(PutCommand).map((c) => c.args[0].input.Item as { pk?: string; incident?: unknown });
+    expect(saved.find((i) => i.pk === "HEALTH#dr")).toMatchObject({ pk: "HEALTH#dr" });
+    expect(saved.find((i) => i.pk === "HEALTH#dr")?.incident).toBeUndefined();
+    expect(mocks[drRegion]!.db.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it("close-incident with the DR region down closes what the primary region holds; with nothing there, refuses naming the region that did not answer", async () => {
+    regionDown(drRegion);
+    const error = await run(["close-incident", "--stage", "dnsdemo", "--note", "n"], new FakeTerminal(), deps).catch((e: unknown) => e);
+    expect((error as Error).message).toContain("no incident is open for stage dnsdemo in the regions that answered");
+    expect((error as Error).message).toContain(`The dr region ${drRegion} did not answer`);
+    mocks[primaryRegion]!.db.on(GetCommand, { Key: { pk: "HEALTH#dr" } }).resolves(openIncident("dr", "dr-20261207T090000Z"));
+    mocks[primaryRegion]!.db.on(PutCommand).resolves({});
+    expect(await run(["close-incident", "--stage", "dnsdemo", "--note", "n"], new FakeTerminal(), deps)).toBe(0);
+  });
+
+  it("close-incident with an incident open in each region refuses and names both, each with its command; --incident picks one", async () => {
+    mocks[drRegion]!.db.on(GetCommand, { Key: { pk: "HEALTH#primary" } }).resolves(openIncident("primary", "primary-20261207T080000Z"));
+    mocks[primaryRegion]!.db.on(GetCommand, { Key: { pk: "HEALTH#dr" } }).resolves(openIncident("dr", "dr-20261207T090000Z"));
+    for (const r of [drRegion, primaryRegion]) mocks[r]!.db.on(PutCommand).resolves({});
+    const error = await run(["close-incident", "--stage", "dnsdemo", "--note", "n"], new FakeTerminal(), deps).catch((e: unknown) => e);
+    expect((error as Error).message).toContain("an incident is open in each region");
+    expect((error as Error).message).toContain("--incident primary-20261207T080000Z");
+    expect((error as Error).message).toContain("--incident dr-20261207T090000Z");
+    expect(await run(["close-incident", "--stage", "dnsdemo", "--note", "n", "--incident", "primary-20261207T080000Z"], new FakeTerminal(), deps)).toBe(0);
+    expect(mocks[drRegion]!.db.commandCalls(PutCommand).some((c) => (c.args[0].input.Item as { pk?: string }).pk === "HEALTH#primary")).toBe(true);
+    expect(mocks[primaryRegion]!.db.commandCalls(PutCommand)).toHaveLength(0);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * What must hold after every failover test, whatever went wrong (issue 12): at most one
  * writable database; no user answered by a region without a writable database (Route 53's data
- * plane, `resolve`, decides where users go); the DR service's count consistent with what
- * happened to the database; the failover lock released, or held by a running execution or for
+ * plane, `resolve`, decides where users go); each region's service count consistent with what
+ * its database shows (promoted and not fenced: serving; a replica: the pilot light), whichever
+ * region's copy failed over; the failover lock released, or held by a running execution or for
  * a stated reason; and, for every execution that failed, timed out or was aborted, a
  * notification (SNS, or an OpsCenter OpsItem when SNS failed) that names one of the steps it failed at.
  */
@@ -36,20 +37,34 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
     }
   }
 
-  const replica = world.databases.get(ids.replicaDb);
-  const dr = world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service));
   const running = [...world.executions.values()].filter((e) => e.status === "RUNNING");
-  const promotion = replica ? world.dbView(replica) : undefined;
-  const promoted = Boolean(replica && (replica.promotionRequestedAtMs !== null || promotion?.sourceIdentifier === null));
   const ended = [...world.executions.values()].filter((e) => e.status !== "RUNNING").sort((a, b) => (a.stopMs ?? 0) - (b.stopMs ?? 0));
   const last = ended.at(-1);
-  if (dr && running.length === 0) {
-    if (promoted) {
-      // A NeedsOperator run scales as far as it got and undoes nothing.
-      const needsOperator = last?.status === "FAILED" && last.error === "NeedsOperator";
-      if (!needsOperator && dr.desired !== ids.drTaskCount) violations.push(`the DR database is promoted but the DR service wants ${dr.desired} tasks, not ${ids.drTaskCount}`);
-    } else if (dr.desired !== ids.drPilotTaskCount) {
-      violations.push(`the DR database is still a replica but the DR service wants ${dr.desired} tasks, not its pilot light ${ids.drPilotTaskCount}`);
+  if (running.length === 0) {
+    // Each region's service against what its database shows now, in both directions: a failover
+    // may have promoted either region's copy (after a re-protect the primary region's replica is
+    // the one promoted, and the DR region's promoted database is the fenced old one).
+    // The primary region serves at its own count after a switchback, at the DR count after its copy failed over (failback worlds name it).
+    const primaryTaskCount = "primaryTaskCount" in ids && typeof ids.primaryTaskCount === "number" ? ids.primaryTaskCount : ids.drTaskCount;
+    for (const side of [
+      { region: ids.drRegion, cluster: ids.cluster, service: ids.service, pilot: [ids.drPilotTaskCount] as number[] | null, full: [ids.drTaskCount] },
+      // The other region's standby is not held to a count: a switchback pre-warms it, and its rollback cannot always set it back (it says so).
+      { region: ids.primaryRegion, cluster: ids.primaryCluster, service: ids.primaryService, pilot: null, full: [ids.drTaskCount, primaryTaskCount] },
+    ]) {
+      const svc = world.services.get(world.serviceKey(side.region, side.cluster, side.service));
+      const db = svc ? world.databases.get(svc.database) : undefined;
+      if (!svc || !db || world.regionsDown.has(side.region)) continue;
+      const view = world.dbView(db);
+      // Promoted by a failover (or, in this region, no longer a replica), and not fenced since.
+      const promoted = (db.promotionRequestedAtMs !== null || (side.region === ids.drRegion && view.sourceIdentifier === null)) && !world.isReadOnly(db);
+      const what = `the ${side.region} database ${db.identifier}`;
+      if (promoted) {
+        // A NeedsOperator run scales as far as it got and undoes nothing.
+        const needsOperator = last?.status === "FAILED" && last.error === "NeedsOperator";
+        if (!needsOperator && !side.full.includes(svc.desired)) violations.push(`${what} is promoted but its service wants ${svc.desired} tasks, not ${side.full[0] ?? 0}`);
+      } else if (side.pilot && view.sourceIdentifier !== null && !side.pilot.includes(svc.desired)) {
+        violations.push(`${what} is still a replica but its service wants ${svc.desired} tasks, not its pilot light ${side.pilot.join(" or ")}`);
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import {
   failedSteps,
   installApis,
   invariantViolations,
+  mirrorIds,
   pilotLightWorld,
   retryPauseSeconds,
   Scheduler,
@@ -514,5 +515,38 @@ describe("local execution on the virtual clock", () => {
     world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, 0);
     world.parameterGroups.get(ids.primaryParameterGroup)!.parameters.set("read_only", "1");
     expect(invariantViolations(world, ids, { lock: undefined })).toEqual(["users resolve to eu-west-1, which answers with database pilot-light-test-primary not writable"]);
+  });
+
+  it("judges each region's service by what its database shows, after a failover in either direction, whichever copy's ids it is given", () => {
+    const { world, ids } = setup();
+    const service = (region: string) => [...world.services.values()].find((s) => s.region === region)!;
+    const primary = world.databases.get(ids.primaryDb)!;
+    const replica = world.databases.get(ids.replicaDb)!;
+    // The first failover: the DR copy promoted its replica, fenced the primary and scaled its service to 0.
+    replica.promotionRequestedAtMs = world.clock.nowMs();
+    world.parameterGroups.get(ids.primaryParameterGroup)!.parameters.set("read_only", "1");
+    world.setDesired(service(ids.primaryRegion), 0);
+    world.setDesired(service(ids.drRegion), ids.drTaskCount);
+    world.clock.advance(180);
+    expect(invariantViolations(world, ids, { lock: undefined })).toEqual([]);
+    // Re-protect: the primary region's database replicates from DR's (its own group, read_only off).
+    primary.sourceIdentifier = ids.replicaArn;
+    world.parameterGroups.get(ids.primaryParameterGroup)!.parameters.set("read_only", "0");
+    expect(invariantViolations(world, ids, { lock: undefined })).toEqual([]);
+    // Then DR fails and the primary region's copy fails over back: the primary region's replica
+    // promoted and serving, the DR region's promoted database fenced, its service at 0.
+    primary.promotionRequestedAtMs = world.clock.nowMs();
+    world.parameterGroups.get(ids.replicaParameterGroup)!.parameters.set("read_only", "1");
+    world.setDesired(service(ids.drRegion), 0);
+    world.setDesired(service(ids.primaryRegion), ids.drTaskCount);
+    world.clock.advance(180);
+    expect([...world.databases.keys()].filter((id) => world.isWritable(id))).toEqual([ids.primaryDb]);
+    expect(invariantViolations(world, ids, { lock: undefined })).toEqual([]);
+    expect(invariantViolations(world, mirrorIds(ids), { lock: undefined })).toEqual([]);
+    // The primary region's copy promoted but left its service at 0: wrong, seen from either copy.
+    world.setDesired(service(ids.primaryRegion), 0);
+    const wrong = `the eu-west-1 database pilot-light-test-primary is promoted but its service wants 0 tasks, not ${ids.drTaskCount}`;
+    expect(invariantViolations(world, ids, { lock: undefined })).toContain(wrong);
+    expect(invariantViolations(world, mirrorIds(ids), { lock: undefined })).toContain(wrong);
   });
 });

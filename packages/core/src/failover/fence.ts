@@ -152,10 +152,17 @@ export async function completeFence(
       return { needed: false, complete: true, at, detail: "the PRIMARY record is not this region's failover (as deployed with its health check on this region, or pinned to the other region): this region is not the one that took over, nothing to fence" };
     }
   }
-  const oldPrimary = await describeOrMissing(c.rds, t.primaryIdentifier).catch(() => undefined);
-  if (oldPrimary && oldPrimary.sourceIdentifier !== null) {
+  const read = await describeOrMissing(c.rds, t.primaryIdentifier).then(
+    (db) => ({ db }),
+    (error: unknown) => ({ error }),
+  );
+  if ("db" in read && read.db && read.db.sourceIdentifier !== null) {
     return { needed: false, complete: true, at, detail: `${t.primaryIdentifier} in ${t.region} is a replica of the DR database (re-protected): the old primary was renamed aside, nothing to fence` };
   }
+  // Not read (its region not answering yet): whatever answers under that name a moment later
+  // may be a re-protect's new replica, which must not be fenced. DNS is pinned; the database and
+  // service wait for the next tick, which reads first.
+  const unread = "error" in read ? unreachable("RDS", t.region, read.error) : undefined;
   const pin = async (): Promise<FencePart | undefined> => {
     if (!t.dns || !c.route53) return undefined;
     try {
@@ -165,7 +172,7 @@ export async function completeFence(
       return { done: false, detail: `could not pin the record (Route 53): ${(error as Error).name}: ${(error as Error).message}` };
     }
   };
-  const [database, service, dns] = await Promise.all([fenceDatabase(c.rds, t), fenceService(c.ecs, t, "fence completed by the health monitor after a failover"), pin()]);
+  const [database, service, dns] = await Promise.all([unread ?? fenceDatabase(c.rds, t), unread ?? fenceService(c.ecs, t, "fence completed by the health monitor after a failover"), pin()]);
   const complete = database.done && service.done && (dns?.done ?? true);
   const changed = [database, service, dns].some((p) => p?.changed === true);
   return { needed: true, complete, changed, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };

@@ -384,6 +384,26 @@ describe("a primary that comes back", () => {
     expect(primaryService(rig).desired).toBe(2);
   });
 
+  it("fences nothing it could not read first: an unanswered look at the old primary's name, then a re-protect's new replica under it, stays writable-to-be (no read_only planted)", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    expect((await rig.run(failoverInput(), "unread")).status).toBe("SUCCEEDED");
+    rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    expect(await rig.completeFence()).toMatchObject({ needed: true, complete: true });
+    // An interrupted re-protect left a new replica, on its own group, under the old primary's name.
+    const old = rig.world.databases.get(rig.ids.primaryDb)!;
+    rig.world.databases.delete(old.identifier);
+    rig.world.databases.set(`${old.identifier}-r1`, { ...old, identifier: `${old.identifier}-r1`, arn: `${old.arn}-r1` });
+    const oldGroup = rig.world.parameterGroups.get(old.parameterGroup ?? "")!;
+    const group = { ...oldGroup, name: `${oldGroup.name}-g1`, arn: `${oldGroup.arn}-g1`, parameters: new Map<string, string>() };
+    rig.world.parameterGroups.set(group.name, group);
+    rig.world.databases.set(old.identifier, { ...old, sourceIdentifier: rig.ids.replicaArn, parameterGroup: group.name });
+    // The look at it is not answered (both attempts: the region is just coming back); the fence call after it would be.
+    rig.world.inject({ api: "rds:DescribeDBInstances", region: rig.ids.primaryRegion, error: "TimeoutError", times: 2 });
+    expect(await rig.completeFence()).toMatchObject({ complete: false, database: { done: false } });
+    expect(group.parameters.has("read_only")).toBe(false);
+    expect(await rig.completeFence()).toMatchObject({ needed: false, detail: expect.stringContaining("re-protected") });
+  });
+
   it("is not fenced while no failover happened: the completion needs one DR-region look", async () => {
     const rig = await suite.rig();
     expect(await rig.completeFence()).toMatchObject({ needed: false });

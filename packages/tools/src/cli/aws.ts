@@ -37,17 +37,24 @@ export interface Clients {
   dns: DnsResolver;
 }
 
+/**
+ * Every attempt bounded (connect 3 s, answer 6 s, two attempts): a region in an outage does
+ * not answer at all, and the CLI must say so and go on with the other region (./both-regions),
+ * not wait on it for minutes.
+ */
+export const cliClientBounds = { maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: 6000, throwOnRequestTimeout: true } };
+
 /** Clients in `region` (default: the stage's DR region). */
-export function drClients(config: Stage.StageConfig, region: string = config.drRegion): Clients {
+export function drClients(config: Stage.StageConfig, region: string = config.drRegion, bounds: typeof cliClientBounds = cliClientBounds): Clients {
   return {
-    sts: new STSClient({ region }),
-    cfn: new CloudFormationClient({ region }),
-    sfn: new SFNClient({ region }),
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }),
-    cloudwatch: new CloudWatchClient({ region }),
-    ecs: new ECSClient({ region }),
-    rds: new RDSClient({ region }),
-    route53: new Route53Client({ region: "us-east-1" }),
+    sts: new STSClient({ region, ...bounds }),
+    cfn: new CloudFormationClient({ region, ...bounds }),
+    sfn: new SFNClient({ region, ...bounds }),
+    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...bounds }), { marshallOptions: { removeUndefinedValues: true } }),
+    cloudwatch: new CloudWatchClient({ region, ...bounds }),
+    ecs: new ECSClient({ region, ...bounds }),
+    rds: new RDSClient({ region, ...bounds }),
+    route53: new Route53Client({ region: "us-east-1", ...bounds }),
     dns: new Resolver({ timeout: 3000, tries: 2 }),
   };
 }

@@ -97,17 +97,19 @@ export function servedBy(answers: readonly string[], primaryRegion: string, drRe
 
 export async function gatherStatus(ctx: Context, executionCount = 5, clientsOf: (region: string) => Clients = () => ctx.clients): Promise<StatusReport> {
   const { config, names, clients } = ctx;
+  // The database and service of the copy's own region (the primary region's copy when the DR region does not answer).
+  const local = ctx.region === config.primaryRegion ? { db: names.primaryDb, cluster: names.primaryCluster, service: names.primaryService } : { db: names.replicaDb, cluster: names.cluster, service: names.service };
   const [health, replica, capacity, dns, executions, lock, copies] = await Promise.all([
     section(() => Health.loadState(healthStore(ctx), watchedTarget(ctx))),
     section(async () => {
       const [state, lag] = await Promise.all([
-        Database.describeInstance(clients.rds, names.replicaDb),
-        Database.readReplicaLag(clients.cloudwatch, names.replicaDb, ctx.now()),
+        Database.describeInstance(clients.rds, local.db),
+        Database.readReplicaLag(clients.cloudwatch, local.db, ctx.now()),
       ]);
       return { identifier: state.identifier, status: state.status, isReplica: state.sourceIdentifier !== null, lagSeconds: lag, budgetSeconds: config.rpoBudgetSeconds };
     }),
     section(async () => {
-      const s = await Compute.describeService(clients.ecs, { cluster: names.cluster, service: names.service });
+      const s = await Compute.describeService(clients.ecs, { cluster: local.cluster, service: local.service });
       return { service: s.service, desired: s.desired, running: s.running, pending: s.pending, pilot: config.drPilotTaskCount, full: config.drTaskCount };
     }),
     section(async () => {

@@ -8,6 +8,12 @@ import type { RegionsView } from "./regions";
 
 const time = (d: Date | string | undefined) => (d === undefined ? "-" : new Date(d).toISOString().replace(/\.\d{3}Z$/, "Z"));
 
+/** Status's first lines when a region did not answer: which, what it answered, and whose copy the rest shows. */
+export function formatUnanswered(silent: readonly { side: string; region: string; error: string }[], shown: string): string {
+  if (silent.length === 0) return "";
+  return `${silent.map((u) => `NOT ANSWERING: the ${u.side === "dr" ? "DR" : "primary"} region ${u.region} did not answer (${u.error})`).join("\n")}\nBelow: what could be reached; the health, database, capacity, lock and executions are the ${shown} copy's.\n\n`;
+}
+
 export function formatStatus(r: StatusReport, now: Date): string {
   const lines: string[] = [
     `pilot-light ${r.stage}: primary ${r.primaryRegion}, DR ${r.drRegion}, account ${r.account}`,
