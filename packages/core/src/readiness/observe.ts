@@ -87,6 +87,8 @@ export interface ReadinessTarget {
   taskCpu: number;
   /** A prebuilt image (its registry replicates it to the DR region); absent for a Dockerfile build. */
   image?: { account: string; region: string; repository: string };
+  /** The primary database's identifier when the stage adopts one (its `adopt` settings); absent: pilot-light's own name. */
+  primaryDb?: string;
 }
 
 /** The registry and repository of a prebuilt image's URI. */
@@ -106,6 +108,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     drTaskCount: config.drTaskCount,
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
+    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb } : {}),
   };
 }
 
@@ -115,7 +118,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   const regions = [config.primaryRegion, config.drRegion];
   const image = config.image;
   const [primary, replica, drService, quota, alerts, healthCheck, replication] = await Promise.all([
-    read(() => database(clients.rds[config.primaryRegion]!, names.primaryDb)),
+    read(() => database(clients.rds[config.primaryRegion]!, config.primaryDb ?? names.primaryDb)),
     read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
     read(() => serviceTask(clients, names, config.drRegion)),
     read(() => fargateVcpuQuota(clients.serviceQuotas)),
