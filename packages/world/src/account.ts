@@ -9,13 +9,16 @@
  * `pilotLightWorld` seeds it as the stacks deploy a stage; a test breaks one thing to see
  * readiness report it.
  */
+import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsError, stub, type AnyStub, type Fake } from "./api";
+import { evaluate, iamOf, type FunctionRole, type PolicyStatement } from "./iam";
 import type { DbInstance, WorldState } from "./model";
 
 type Route = (s: AnyStub, command: unknown, api: string, fake: Fake) => void;
@@ -63,6 +66,10 @@ export interface AccountState {
   taskDefinitions: Map<string, TaskDefinitionDetail>;
   /** When each instance's first automated backup completed (absent: none yet). */
   firstBackupAtMs: Map<DbInstance, number>;
+  /** `${region}/${stackName}` → the stack's resources as ListStackResources lists them. */
+  stacks: Map<string, { LogicalResourceId: string; PhysicalResourceId: string; ResourceType: string }[]>;
+  /** Role name → its identity-based policy statements (what IAM's policy simulator evaluates). */
+  rolePolicies: Map<string, PolicyStatement[]>;
 }
 
 const states = new WeakMap<WorldState, AccountState>();
@@ -71,7 +78,7 @@ const states = new WeakMap<WorldState, AccountState>();
 export function accountState(world: WorldState): AccountState {
   let state = states.get(world);
   if (!state) {
-    state = { account: "123456789012", topics: new Map(), kmsKeys: new Map(), images: new Map(), registryReplication: new Map(), roles: new Set(), quotas: new Map(), parameters: new Map(), taskDefinitions: new Map(), firstBackupAtMs: new Map() };
+    state = { account: "123456789012", topics: new Map(), kmsKeys: new Map(), images: new Map(), registryReplication: new Map(), roles: new Set(), quotas: new Map(), parameters: new Map(), taskDefinitions: new Map(), firstBackupAtMs: new Map(), stacks: new Map(), rolePolicies: new Map() };
     states.set(world, state);
   }
   return state;
@@ -105,6 +112,30 @@ export function latestRestorableTime(world: WorldState, db: DbInstance): Date | 
 /** The ECR image URI of `repository:tag` in `account`'s registry in `region`. */
 export const ecrImageUri = (account: string, region: string, repository: string, tag: string) => `${account}.dkr.ecr.${region}.amazonaws.com/${repository}:${tag}`;
 
+/**
+ * A deployed stack's function roles (the world's own, `enforceFailoverRoles` and the like): listed
+ * by CloudFormation under CDK's logical ids with a physical name CloudFormation made up, and
+ * judged by IAM's policy simulator from the very statements the world authorises the functions'
+ * calls with (a Deny added to one is added to the other).
+ */
+export function deployStackRoles(world: WorldState, region: string, stackName: string, roles: FunctionRole[]): void {
+  const s = accountState(world);
+  const resources = s.stacks.get(`${region}/${stackName}`) ?? [];
+  for (const role of roles) {
+    // CloudFormation names a role without RoleName `<stack>-<logical id>-<random>`, at most 64 characters.
+    const physical = `${stackName}-${role.roleName}`.slice(0, 51) + `-${(resources.length + 1).toString(36).toUpperCase().padStart(12, "0")}`;
+    resources.push({ LogicalResourceId: role.roleName, PhysicalResourceId: physical, ResourceType: "AWS::IAM::Role" });
+    s.roles.add(physical);
+    s.rolePolicies.set(physical, role.statements);
+  }
+  s.stacks.set(`${region}/${stackName}`, resources);
+}
+
+/** The physical name of a stack's role by its logical id (`deployStackRoles`). */
+export function deployedRoleName(world: WorldState, region: string, stackName: string, logicalId: string): string | undefined {
+  return accountState(world).stacks.get(`${region}/${stackName}`)?.find((r) => r.LogicalResourceId === logicalId)?.PhysicalResourceId;
+}
+
 export function installAccountApis(world: WorldState, stubs: { sns: AnyStub; ssm: AnyStub }, route: Route): AnyStub[] {
   const s = accountState(world);
   const account = () => s.account;
@@ -123,6 +154,14 @@ export function installAccountApis(world: WorldState, stubs: { sns: AnyStub; ssm
         TopicArn: topicArn,
       })),
     };
+  });
+
+  // The topic's attributes readiness's permission check needs: its KMS key (publishing needs it too).
+  route(stubs.sns, GetTopicAttributesCommand, "sns:GetTopicAttributes", (input: { TopicArn?: string }, region) => {
+    const topicArn = input.TopicArn ?? "";
+    if (topicArn.split(":")[3] !== region || !s.topics.has(topicArn)) throw awsError("NotFoundException", "Topic does not exist", 404);
+    const key = iamOf(world).topicKeys.get(topicArn);
+    return { Attributes: { TopicArn: topicArn, Owner: account(), SubscriptionsConfirmed: String(s.topics.get(topicArn)!.filter((x) => x.confirmed).length), ...(key ? { KmsMasterKeyId: key } : {}) } };
   });
 
   route(stubs.ssm, GetParameterCommand, "ssm:GetParameter", (input: { Name?: string }, region) => {
@@ -178,7 +217,48 @@ export function installAccountApis(world: WorldState, stubs: { sns: AnyStub; ssm
   });
   route(sq, GetAWSDefaultServiceQuotaCommand, "servicequotas:GetAWSDefaultServiceQuota", (input: { ServiceCode?: string; QuotaCode?: string }, region) => answer(input, region, quota(input, region).default));
 
-  return [kms, ecr, iam, sq];
+  // IAM's policy simulator (API Reference, SimulatePrincipalPolicy): each action on each resource
+  // ("*" without ResourceArns) against the role's identity-based policies, with the request's
+  // context entries; "allowed", "explicitDeny" (naming the matching Deny) or "implicitDeny".
+  route(
+    iam,
+    SimulatePrincipalPolicyCommand,
+    "iam:SimulatePrincipalPolicy",
+    (input: { PolicySourceArn?: string; ActionNames?: string[]; ResourceArns?: string[]; ContextEntries?: { ContextKeyName?: string; ContextKeyValues?: string[] }[] }) => {
+      const arn = input.PolicySourceArn ?? "";
+      const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn)?.[1] ?? "";
+      const statements = s.rolePolicies.get(name);
+      if (!statements) throw awsError("NoSuchEntityException", `The role with name ${name || arn} cannot be found.`, 404);
+      const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName ?? "", e.ContextKeyValues ?? []]));
+      const results = (input.ActionNames ?? []).flatMap((action) =>
+        (input.ResourceArns ?? ["*"]).map((resource) => {
+          const decision = evaluate(statements, { action, resource, context });
+          // The Deny that decided it: the one that would allow the request were it an Allow.
+          const deny = decision.allowed ? -1 : statements.findIndex((x) => x.Effect === "Deny" && evaluate([{ ...x, Effect: "Allow" }], { action, resource, context }).allowed);
+          return {
+            EvalActionName: action,
+            EvalResourceName: resource,
+            EvalDecision: decision.allowed ? "allowed" : decision.explicitDeny ? "explicitDeny" : "implicitDeny",
+            MatchedStatements: decision.allowed ? [{ SourcePolicyId: `${name}DefaultPolicy`, SourcePolicyType: "IAM Policy" }] : decision.explicitDeny && deny >= 0 ? [{ SourcePolicyId: statements[deny]?.Sid ?? `${name}DefaultPolicy`, SourcePolicyType: "IAM Policy" }] : [],
+          };
+        }),
+      );
+      return { EvaluationResults: results, IsTruncated: false };
+    },
+  );
+
+  const sts = stub(STSClient);
+  // No permission is needed to call GetCallerIdentity (STS API Reference).
+  route(sts, GetCallerIdentityCommand, "sts:GetCallerIdentity", () => ({ Account: account(), Arn: `arn:aws:sts::${account()}:assumed-role/Operator/operator`, UserId: "AROAOPERATOR:operator" }));
+
+  const cfn = stub(CloudFormationClient);
+  route(cfn, ListStackResourcesCommand, "cloudformation:ListStackResources", (input: { StackName?: string }, region) => {
+    const resources = s.stacks.get(`${region}/${input.StackName ?? ""}`);
+    if (!resources) throw awsError("ValidationError", `Stack with id ${input.StackName} does not exist`, 400);
+    return { StackResourceSummaries: resources.map((r) => ({ ...r, ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date(0) })) };
+  });
+
+  return [kms, ecr, iam, sq, sts, cfn];
 }
 
 /** Who the seeded topics tell: one confirmed e-mail subscription per region. */

@@ -35,6 +35,8 @@ export const clientPackages: Record<string, string> = {
   ecr: "@aws-sdk/client-ecr",
   iam: "@aws-sdk/client-iam",
   servicequotas: "@aws-sdk/client-service-quotas",
+  cloudformation: "@aws-sdk/client-cloudformation",
+  sts: "@aws-sdk/client-sts",
 };
 
 /**

@@ -1,0 +1,106 @@
+/**
+ * `pnpm dr readiness`'s core (checkReadiness) against the world, with the operator's
+ * credentials: the world's account seeded as a stage's stacks leave it (packages/world/src/account.ts),
+ * the Failover stack's step roles deployed from the standalone template (the roles the world
+ * authorises the steps' calls with), and IAM's policy simulator answering from those very roles.
+ * A healthy stage is ready with every step's grants simulated; a step's role that lost an action
+ * or gained a Deny is that step's finding, naming the role, the action and what refused it.
+ */
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { STSClient } from "@aws-sdk/client-sts";
+import { Stage } from "@pilot-light/core";
+import { accountState, deployStackRoles, ecrImageUri, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
+import { checkReadiness, formatReadiness, readinessClients } from "../src/cli/readiness";
+import { stackName } from "../src/cli/aws";
+
+const account = "123456789012";
+const table = "pilot-light-test-state";
+
+let template: object;
+beforeAll(() => {
+  // One synthesis for the world's roles and the CLI's catalogue (both read the same grants).
+  template = standaloneFailoverTemplate("eu-central-1", "app.example.com").toJSON();
+});
+
+let uninstall: (() => void) | undefined;
+afterEach(() => {
+  uninstall?.();
+  uninstall = undefined;
+  vi.useRealTimers();
+});
+
+/** Stage "test" as the world deploys it: DNS, a prebuilt image in the primary region's registry. */
+const config = Stage.resolveStageConfig("test", {
+  test: {
+    primaryRegion: "eu-west-1",
+    drRegion: "eu-central-1",
+    dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+    application: { image: { uri: ecrImageUri(account, "eu-west-1", "pilot-light-test-web", seededImageTag) } },
+  },
+});
+
+/** A healthy world with the Failover stack's step roles deployed. */
+function deployedWorld(): { world: WorldState; ids: FailbackIds } {
+  const { world, ids } = failbackWorld();
+  enforceFailoverRoles(world, template as never, ids, table);
+  deployStackRoles(world, ids.drRegion, stackName(config, "Failover"), [...iamOf(world).roles.values()]);
+  return { world, ids };
+}
+
+async function readiness(world: WorldState) {
+  uninstall = installApis(world);
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(world.clock.now());
+  return checkReadiness(config, readinessClients(config), new STSClient({ region: config.drRegion }), () => new Date(), () => template);
+}
+
+/** The role of a step (its functionId without CDK's hash) in the world. */
+const roleOf = (world: WorldState, step: string) => [...iamOf(world).roles.values()].find((r) => r.functionId.replace(/[0-9A-F]{8}$/, "") === step)!;
+
+describe("pnpm dr readiness against the world", () => {
+  it("reports a healthy stage as ready, each failover step's grants simulated against its deployed role", async () => {
+    const { world } = deployedWorld();
+    const report = await readiness(world);
+    expect(report.findings.filter((f) => !f.ok)).toEqual([]);
+    expect(report.ready).toBe(true);
+    const permissions = report.findings.find((f) => f.check === "permissions")!;
+    expect(permissions.detail).toMatch(/^\d+ failover steps' roles are allowed every action their grants name \(\d+ action-resource pairs simulated\)$/);
+    expect(Number(/\((\d+) action-resource/.exec(permissions.detail)?.[1])).toBeGreaterThan(40);
+    expect(formatReadiness(report)).toMatch(/Readiness of stage test at .*: READY/);
+    // Read-only: nothing changed.
+    expect(world.mutatingCalls()).toEqual([]);
+  });
+
+  it("reports a step whose role lost an action: the step, its role, the action and the resource", async () => {
+    const { world } = deployedWorld();
+    const role = roleOf(world, "PromoteReplica");
+    const kept = role.statements.filter((s) => ![s.Action ?? []].flat().includes("rds:PromoteReadReplica"));
+    expect(kept.length).toBeLessThan(role.statements.length);
+    role.statements.splice(0, role.statements.length, ...kept);
+    const report = await readiness(world);
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.check)).toEqual(["permissions"]);
+    expect(failing[0]!.detail).toMatch(/^step PromoteReplica, role arn:aws:iam::123456789012:role\/test-pilot-light-Failover-PromoteReplicaServiceRole.*, would be refused .*rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-test-replica: implicitDeny$/);
+    expect(failing[0]!.action).toMatch(/a failover stops at PromoteReplica/);
+  });
+
+  it("reports a Deny attached to a step's role, naming it", async () => {
+    const { world } = deployedWorld();
+    const deny: PolicyStatement = { Sid: "NoDnsChanges", Effect: "Deny", Action: "route53:ChangeResourceRecordSets", Resource: "*" };
+    roleOf(world, "SwitchDns").statements.push(deny);
+    const report = await readiness(world);
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.check)).toEqual(["permissions"]);
+    expect(failing[0]!.detail).toMatch(/step SwitchDns, .*route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone\/Z0123456789EXAMPLE: explicitDeny \(a Deny in NoDnsChanges\)/);
+  });
+
+  it("reports a step whose role is not in the deployed stack", async () => {
+    const { world, ids } = deployedWorld();
+    const stack = accountState(world).stacks.get(`${ids.drRegion}/${stackName(config, "Failover")}`)!;
+    stack.splice(stack.findIndex((r) => r.LogicalResourceId.startsWith("ScaleDrServiceServiceRole")), 1);
+    const report = await readiness(world);
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.detail)).toEqual(["step ScaleDrService: no execution role in the deployed Failover stack"]);
+  });
+});
