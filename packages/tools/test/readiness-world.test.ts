@@ -9,7 +9,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { STSClient } from "@aws-sdk/client-sts";
 import { Stage } from "@pilot-light/core";
-import { accountState, deployStackRoles, ecrImageUri, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { accountState, deployStackRoles, ecrImageUri, enforceFailbackRoles, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { standaloneFailbackTemplate } from "../../../stacks/failback/standalone";
 import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
 import { checkReadiness, formatReadiness, readinessClients } from "../src/cli/readiness";
 import { stackName } from "../src/cli/aws";
@@ -18,9 +19,11 @@ const account = "123456789012";
 const table = "pilot-light-test-state";
 
 let template: object;
+let failbackTemplate: object;
 beforeAll(() => {
-  // One synthesis for the world's roles and the CLI's catalogue (both read the same grants).
+  // One synthesis each for the world's roles and the CLI's catalogue (both read the same grants).
   template = standaloneFailoverTemplate("eu-central-1", "app.example.com").toJSON();
+  failbackTemplate = standaloneFailbackTemplate("eu-central-1", "app.example.com").toJSON();
 });
 
 let uninstall: (() => void) | undefined;
@@ -40,11 +43,17 @@ const config = Stage.resolveStageConfig("test", {
   },
 });
 
-/** A healthy world with the Failover stack's step roles deployed. */
+/** A healthy world with the DR region's Failover and Failback stacks' step roles deployed (and the failback's reverse replication role). */
 function deployedWorld(): { world: WorldState; ids: FailbackIds } {
   const { world, ids } = failbackWorld();
+  const roles = iamOf(world).roles;
   enforceFailoverRoles(world, template as never, ids, table);
-  deployStackRoles(world, ids.drRegion, stackName(config, "Failover"), [...iamOf(world).roles.values()]);
+  const failover = [...roles.values()];
+  deployStackRoles(world, ids.drRegion, stackName(config, "Failover"), failover);
+  enforceFailbackRoles(world, failbackTemplate as never, ids, table);
+  deployStackRoles(world, ids.drRegion, stackName(config, "Failback"), [...roles.values()].filter((r) => !failover.includes(r)));
+  const reverseRole = ids.reverseReplicationRoleArn.split("/").pop()!;
+  accountState(world).stacks.get(`${ids.drRegion}/${stackName(config, "Failback")}`)!.push({ LogicalResourceId: "ReverseReplicationRole4E5F6A7B", PhysicalResourceId: reverseRole, ResourceType: "AWS::IAM::Role" });
   return { world, ids };
 }
 
@@ -65,8 +74,7 @@ describe("pnpm dr readiness against the world", () => {
     expect(report.findings.filter((f) => !f.ok)).toEqual([]);
     expect(report.ready).toBe(true);
     const permissions = report.findings.find((f) => f.check === "permissions")!;
-    expect(permissions.detail).toMatch(/^\d+ failover steps' roles are allowed every action their grants name \(\d+ action-resource pairs simulated\)$/);
-    expect(Number(/\((\d+) action-resource/.exec(permissions.detail)?.[1])).toBeGreaterThan(40);
+    expect(permissions.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed every action their grants name \(185 action-resource pairs simulated\)$/);
     expect(formatReadiness(report)).toMatch(/Readiness of stage test at .*: READY/);
     // Read-only: nothing changed.
     expect(world.mutatingCalls()).toEqual([]);
@@ -93,6 +101,17 @@ describe("pnpm dr readiness against the world", () => {
     const failing = report.findings.filter((f) => !f.ok);
     expect(failing.map((f) => f.check)).toEqual(["permissions"]);
     expect(failing[0]!.detail).toMatch(/step SwitchDns, .*route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone\/Z0123456789EXAMPLE: explicitDeny \(a Deny in NoDnsChanges\)/);
+  });
+
+  it("reports a failback step whose role may no longer pass the reverse replication role", async () => {
+    const { world, ids } = deployedWorld();
+    const role = roleOf(world, "ReverseReplication");
+    role.statements.push({ Sid: "NoPassRole", Effect: "Deny", Action: "iam:PassRole", Resource: "*" });
+    const report = await readiness(world);
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.check)).toEqual(["permissions"]);
+    expect(failing[0]!.detail).toMatch(new RegExp(`^step ReverseReplication, role arn:aws:iam::123456789012:role/test-pilot-light-Failback-ReverseReplicationService.*, would be refused iam:PassRole on ${ids.reverseReplicationRoleArn.replace(/[/.]/g, "\\$&")}: explicitDeny \\(a Deny in NoPassRole\\)$`));
+    expect(failing[0]!.action).toMatch(/^a failback \(re-protect or switchback\) stops at ReverseReplication: .*stacks\/failback\/grants\.ts/);
   });
 
   it("reports a step whose role is not in the deployed stack", async () => {
