@@ -9,14 +9,14 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { STSClient } from "@aws-sdk/client-sts";
 import { Stage } from "@pilot-light/core";
-import { accountState, deployStackRoles, ecrImageUri, enforceFailbackRoles, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { accountState, adoptedPrimaryWorld, deployStackRoles, ecrImageUri, enforceFailbackRoles, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { shopPrimary } from "../../core/test/support/adopted";
 import { standaloneFailbackTemplate } from "../../../stacks/failback/standalone";
 import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
 import { checkReadiness, formatReadiness, readinessClients } from "../src/cli/readiness";
 import { stackName } from "../src/cli/aws";
 
 const account = "123456789012";
-const table = "pilot-light-test-state";
 
 let template: object;
 let failbackTemplate: object;
@@ -44,8 +44,12 @@ const config = Stage.resolveStageConfig("test", {
 });
 
 /** A healthy world with the DR region's Failover and Failback stacks' step roles deployed (and the failback's reverse replication role). */
-function deployedWorld(): { world: WorldState; ids: FailbackIds } {
-  const { world, ids } = failbackWorld();
+function deployedWorld(made: { world: WorldState; ids: FailbackIds } = failbackWorld(), stage = config, templates = { failover: template, failback: failbackTemplate }): { world: WorldState; ids: FailbackIds } {
+  const { world, ids } = made;
+  const config = stage;
+  const template = templates.failover;
+  const failbackTemplate = templates.failback;
+  const table = Stage.resourceNames(stage).stateTable;
   const roles = iamOf(world).roles;
   enforceFailoverRoles(world, template as never, ids, table);
   const failover = [...roles.values()];
@@ -57,11 +61,11 @@ function deployedWorld(): { world: WorldState; ids: FailbackIds } {
   return { world, ids };
 }
 
-async function readiness(world: WorldState) {
+async function readiness(world: WorldState, stage = config, failback = failbackTemplate) {
   uninstall = installApis(world);
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(world.clock.now());
-  return checkReadiness(config, readinessClients(config), new STSClient({ region: config.drRegion }), () => new Date(), () => template);
+  return checkReadiness(stage, readinessClients(stage), new STSClient({ region: stage.drRegion }), () => new Date(), () => template, () => failback);
 }
 
 /** The role of a step (its functionId without CDK's hash) in the world. */
@@ -121,5 +125,24 @@ describe("pnpm dr readiness against the world", () => {
     const report = await readiness(world);
     const failing = report.findings.filter((f) => !f.ok);
     expect(failing.map((f) => f.detail)).toEqual(["step ScaleDrService: no execution role in the deployed Failover stack"]);
+  });
+
+  it("judges an adopted primary under the team's names: only the fence's default.* group fails, every step's grants allowed", async () => {
+    const shop = Stage.resolveStageConfig("shop", {
+      shop: {
+        primaryRegion: "eu-west-1",
+        drRegion: "eu-central-1",
+        dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+        application: { image: { uri: ecrImageUri(account, "eu-west-1", "pilot-light-shop-web", seededImageTag) } },
+        adopt: shopPrimary,
+      },
+    });
+    const adoptedFailback = standaloneFailbackTemplate("eu-central-1", "app.example.com", { adopted: true }).toJSON();
+    const { world } = deployedWorld(adoptedPrimaryWorld(), shop, { failover: template, failback: adoptedFailback });
+    const report = await readiness(world, shop, adoptedFailback);
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.check)).toEqual(["fence-parameter-group"]);
+    expect(failing[0]!.detail).toMatch(/^shop-mysql-prod uses default\.mysql8\.4 parameter group/);
+    expect(report.findings.find((f) => f.check === "permissions")?.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed/);
   });
 });

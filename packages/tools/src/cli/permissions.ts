@@ -89,7 +89,8 @@ export function failbackStepStatements(template: object, config: Stage.StageConf
     PrimaryRegion: config.primaryRegion,
     DrRegion: config.drRegion,
     TableArn: `arn:aws:dynamodb:${config.drRegion}:${account}:table/${names.stateTable}`,
-    PrimaryBucket: Stage.bucketNames(config.stage, config.primaryRegion, account).data,
+    // An adopted primary's bucket is the team's (adopt.bucket), as the adopted world binds it.
+    PrimaryBucket: config.adopt?.bucket.name ?? Stage.bucketNames(config.stage, config.primaryRegion, account).data,
     DrBucket: Stage.bucketNames(config.stage, config.drRegion, account).data,
     ReverseRoleArn: reverseRoleArn,
     SecretName: names.secretName,
