@@ -220,14 +220,14 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(denied).toEqual([]);
   });
 
-  it("reports a replica that stopped replicating (its source's region down) and the reads that region refuses, not a failed run", async () => {
-    const { world, ids } = failbackWorld({ outageShape: "refused" });
+  it("reports a replica that stopped replicating (its source's region down, not answering) and the reads that region leaves unanswered, not a hung run", async () => {
+    const { world, ids } = failbackWorld();
     world.regionsDown.add(ids.primaryRegion);
     const { stored } = await evaluate(world, ids);
     const failing = new Map(stored.failing.map((f) => [f.check, f]));
     expect(failing.get("replica-replicating")?.detail).toMatch(/read replication: error \(Replication from .* is not running/);
     expect(failing.get("replica-replicating")?.action).toMatch(/read the replica's RDS events/);
-    // The primary region's reads fail into findings of their own.
+    // The primary region's reads end at the clients' timeouts, each a finding of its own.
     expect(failing.get("fence-parameter-group")?.detail).toMatch(/could not read the database in eu-west-1/);
   });
 
