@@ -10,15 +10,13 @@ import { Aws, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import type { Stage } from "@pilot-light/core";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import { Stage } from "@pilot-light/core";
 import { useStage } from "./context";
 import { suppress } from "./nag";
 
-export function bucketNames(stage: string, region: string, account: string) {
-  return {
-    data: `pl-${stage}-data-${region}-${account}`,
-    logs: `pl-${stage}-logs-${region}-${account}`,
-  };
-}
+// The names are core's (`pnpm dr readiness` binds the failback steps' grants to them too).
+const { bucketNames } = Stage;
+export { bucketNames };
 
 export function Storage({ stack, app }: StackContext) {
   const { config, isPrimary, adopted, names: stageNames } = useStage(app);

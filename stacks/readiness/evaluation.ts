@@ -48,6 +48,8 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
       TABLE_NAME: w.tableName,
       ACCOUNT: stack.account,
       ...("uri" in config.application.image ? { IMAGE_URI: config.application.image.uri } : {}),
+      // An adopted primary's own identifier: readiness reads the team's database, not pilot-light's name.
+      ...(config.adopt ? { PRIMARY_DB: names.primaryDb } : {}),
     },
   });
   const statements = readinessStatements(stack, {

@@ -1,5 +1,5 @@
 /**
- * `pnpm rehearse [--scenario S] [--profile default|fast] [--seed N] [--json FILE|-] [--html FILE]`
+ * `pnpm rehearse [--scenario S] [--profile default|fast] [--seed N] [--adopted] [--json FILE|-] [--html FILE]`
  * Rehearses a regional outage on this machine and prints the timeline, each target met or
  * missed, the critical path, the end state and what to change. `--json -` writes the report to
  * stdout and everything meant for people to stderr, so the JSON can be piped.
@@ -9,7 +9,7 @@ import { styleText } from "node:util";
 import { Option } from "commander";
 import { Failover } from "@pilot-light/core";
 import { fromInvocationDir, invocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "../../tools/src/cli/program";
-import { createRehearsal, type RehearseOptions } from "./engine";
+import { createRehearsal, type RehearsalOptions, type RehearseOptions } from "./engine";
 import { failbackMet, formatSeconds, headline, renderFailbackHtml, renderHtml, renderLifecycleHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
@@ -23,6 +23,8 @@ export interface CliOptions {
   /** Lifecycle: how many seeds from `seed` on, and how many generations each. */
   seeds: number;
   generations: number;
+  /** The failover scenarios on a primary the team built before pilot-light, adopted first (docs/adopt.md). */
+  adopted?: boolean;
   /** A file, or "-" for stdout. */
   json?: string;
   html: string;
@@ -49,7 +51,7 @@ export interface LifecycleRunner {
 }
 
 export interface CliDeps {
-  createRehearsal: () => Promise<Runner>;
+  createRehearsal: (options?: RehearsalOptions) => Promise<Runner>;
   createFailbackRehearsal?: () => Promise<FailbackRunner>;
   createLifecycleRehearsal?: () => Promise<LifecycleRunner>;
   writeFile: (file: string, text: string) => Promise<void>;
@@ -70,6 +72,7 @@ export const examples = [
   "pnpm rehearse --profile fast --json out/fast.json",
   "pnpm -s rehearse --scenario drill --json - | jq .targets",
   "pnpm rehearse --scenario round-trip --seed 3",
+  "pnpm rehearse --scenario regional-outage --adopted",
   "pnpm rehearse --scenario lifecycle --seeds 20 --json out/lifecycle.json",
 ];
 
@@ -82,6 +85,7 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Cli
     .option("--seed <n>", "latency draw: the same seed gives the same timeline", wholeNumber(0, 999_999_999), 1)
     .option("--seeds <n>", "lifecycle: rehearse this many seeds from --seed on, with the figures over them", wholeNumber(1, 1000), 1)
     .option("--generations <n>", "lifecycle: outages in a row (the serving region fails each time; every third ends with a switchback)", wholeNumber(1, 30), 3)
+    .option("--adopted", "failover scenarios: on a primary the team built before pilot-light (other names, the default parameter group, a simple record), adopted first as docs/adopt.md says")
     .option("--json <file>", 'write the report as JSON ("-": to stdout, people\'s output to stderr)')
     .option("--html <file>", "write the HTML report", "out/rehearsal/report.html")
     .action(async (options: CliOptions) => {
@@ -94,6 +98,10 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Cli
 async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise<number> {
   const toStdout = options.json === "-";
   const say = toStdout ? io.err : io.out;
+  if (options.adopted && (options.scenario === "lifecycle" || (failbackScenarioNames as readonly string[]).includes(options.scenario))) {
+    io.err(`--adopted rehearses the failover scenarios (${scenarioNames.join(", ")}), not ${options.scenario}: packages/functions/test/failback/adopted.test.ts runs the adopted round trip (pnpm rehearse --help)`);
+    return 2;
+  }
   if (options.scenario === "lifecycle") {
     const rehearsal = await (deps.createLifecycleRehearsal ?? createLifecycleRehearsal)();
     try {
@@ -139,9 +147,9 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
     }
   }
   const paint = io.isTTY ? deps.paint : plain;
-  const rehearsal = await deps.createRehearsal();
+  const rehearsal = await deps.createRehearsal({ adopted: options.adopted === true });
   try {
-    say(`Rehearsing "${options.scenario}" (seed ${options.seed}, profile ${options.profile}) on a virtual clock…`);
+    say(`Rehearsing "${options.scenario}" (seed ${options.seed}, profile ${options.profile}${options.adopted ? ", on an adopted primary" : ""}) on a virtual clock…`);
     const report = await rehearsal.rehearse({
       scenario: options.scenario,
       seed: options.seed,

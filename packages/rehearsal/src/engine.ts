@@ -17,6 +17,7 @@ import { Failover, Health, Stage, State } from "@pilot-light/core";
 import {
   Scheduler,
   VirtualClock,
+  adoptedPrimaryWorld,
   defaultReplicaBackup,
   enforceFailoverRoles,
   executeLocally,
@@ -33,14 +34,17 @@ import {
   type CfnTemplateJson,
   type ExecutionRecord,
   type HealthServer,
+  type AdoptedIds,
   type LocalHandler,
   type PilotLightIds,
+  type PilotLightOptions,
   type WorldState,
 } from "@pilot-light/world";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../stacks/failover/steps";
 import { extractAsl } from "../../tools/src/asl";
 import { sampleLatencies, samplePert, latencyModel, type LatencySample } from "./latency";
 import { seededRandom } from "./random";
+import { adoptPrimary } from "./adopt";
 import { useLambdaLikeEnvironment } from "./lambda-env";
 import { OrderedProgress, type ProgressLine } from "./progress";
 import type { Phase, PhaseOutcome, RehearsalReport, TimelineEvent } from "./report/schema";
@@ -89,8 +93,19 @@ export interface Rehearsal {
   close(): Promise<void>;
 }
 
+export interface RehearsalOptions {
+  /**
+   * Rehearse on a primary the team built before pilot-light (packages/world's
+   * `adoptedPrimaryWorld`: its names, the default parameter group, its own bucket rule and simple
+   * record), adopted first as docs/adopt.md says (`adoptPrimary`).
+   */
+  adopted?: boolean;
+}
+
 /** Starts the local engines once; each `rehearse` gets a fresh world and an empty table. */
-export async function createRehearsal(): Promise<Rehearsal> {
+export async function createRehearsal(rehearsalOptions: RehearsalOptions = {}): Promise<Rehearsal> {
+  const adopted = rehearsalOptions.adopted === true;
+  const build = (o: Omit<PilotLightOptions, "databaseNames" | "primaryNames">): { world: WorldState; ids: PilotLightIds } => (adopted ? adoptedPrimaryWorld(o) : pilotLightWorld(o));
   const { definition, template } = await synthesizedDefinition();
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
   const dynamo = await startDynalite();
@@ -106,7 +121,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
   useLambdaLikeEnvironment();
 
   // One fixed topology: every world of this engine has the same names and environment.
-  const { ids } = pilotLightWorld({ prefix: "pilot-light-rehearsal" });
+  const { ids } = build({ prefix: "pilot-light-rehearsal" });
   // The lookback the Failover stack derives from detection: the default profile's is the longer.
   const lookback = Failover.lagLookbackSeconds({ periodSeconds: profiles.default.periodSeconds, failureThreshold: profiles.default.failureThreshold });
   Object.assign(process.env, stepEnvironment(ids, health.url(ids.drRegion), tableName, lookback), {
@@ -151,7 +166,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       // The outage can come at any time of day (it matters for the replica's backup window).
       const clock = new VirtualClock(Date.UTC(2026, 0, 1) + Math.floor(random.next() * 1440) * 60_000);
       clock.onAdvance((ms) => fakeDate.setSystemTime(ms));
-      const created = pilotLightWorld({
+      const created = build({
         prefix: "pilot-light-rehearsal",
         clock,
         replicaLag: scenario.replicaLag?.(latency) ?? [latency.replicaLag, latency.replicaLag, latency.replicaLag],
@@ -177,6 +192,7 @@ export async function createRehearsal(): Promise<Rehearsal> {
       await dynamo.resetStateTable(tableName);
       // The steps run as their synthesized roles: a missing permission fails the rehearsal's failover too.
       enforceFailoverRoles(world, template, created.ids, tableName);
+      if (adopted) await adoptPrimary(created.world, created.ids as AdoptedIds, "rehearsal");
       try {
         return await play(scenario, profile, options, latency, random.next.bind(random), created.world, created.ids);
       } finally {

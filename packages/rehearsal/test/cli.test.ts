@@ -57,6 +57,20 @@ function harness() {
 }
 
 describe("pnpm rehearse command line", () => {
+  it("rehearses on an adopted primary with --adopted, and says so", async () => {
+    const h = harness();
+    const asked: unknown[] = [];
+    const plainRehearsal = h.deps.createRehearsal;
+    h.deps.createRehearsal = async (options) => {
+      asked.push(options);
+      return plainRehearsal(options);
+    };
+    expect(await run(["--adopted"], h.io, h.deps)).toBe(0);
+    expect(await run([], h.io, h.deps)).toBe(0);
+    expect(asked).toEqual([{ adopted: true }, { adopted: false }]);
+    expect(h.out.join("\n")).toContain('Rehearsing "regional-outage" (seed 1, profile default, on an adopted primary)');
+  });
+
   it.each([["--help"], ["-h"]])("%s prints usage, every option and examples, and rehearses nothing", async (flag) => {
     const h = harness();
     expect(await run([flag], h.io, h.deps)).toBe(0);
@@ -72,6 +86,8 @@ describe("pnpm rehearse command line", () => {
     [["--seed", "x"], /--seed <n>' argument 'x' is invalid. must be a whole number/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["extra"], /too many arguments/],
+    [["--scenario", "lifecycle", "--adopted"], /--adopted rehearses the failover scenarios \(regional-outage, .*\), not lifecycle/],
+    [["--scenario", "round-trip", "--adopted"], /not round-trip: packages\/functions\/test\/failback\/adopted\.test\.ts runs the adopted round trip/],
   ])("exits 2 for %j and says what is wrong", async (argv, message) => {
     const h = harness();
     expect(await run(argv, h.io, h.deps)).toBe(2);

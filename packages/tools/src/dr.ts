@@ -15,7 +15,7 @@ import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./c
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus, formatUnanswered } from "./cli/format";
-import type { StepCatalogue } from "./cli/permissions";
+import type { FailbackCatalogue, StepCatalogue } from "./cli/permissions";
 import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
 import { closeIncidentInEitherRegion, partialStatusExitCode, reachEach, unanswered, type Unanswered } from "./cli/both-regions";
 import { actingRegion } from "./cli/regions";
@@ -43,6 +43,8 @@ export interface Dependencies {
   makeReadinessClients?: (config: Stage.StageConfig) => ReadinessClients;
   /** The failover steps' grants as a template (default: rendered by CDK in process). */
   stepCatalogue?: StepCatalogue;
+  /** The failback steps' grants as a template (default: rendered by CDK in process). */
+  failbackCatalogue?: FailbackCatalogue;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -72,7 +74,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   if (invocation.command === "readiness") {
     // Reads only, with the operator's credentials, in both regions; needs no orchestrator stack.
-    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now, deps.stepCatalogue);
+    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now, deps.stepCatalogue, deps.failbackCatalogue);
     terminal.print(invocation.json ? JSON.stringify(report, null, 2) : formatReadiness(report));
     return report.ready ? 0 : 1;
   }

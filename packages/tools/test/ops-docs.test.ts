@@ -74,6 +74,16 @@ function tableAbove(text: string, total: RegExp): { items: number[]; total: numb
   return { items, total: money(lines[end]!) ?? NaN };
 }
 
+describe("the operators' commands", () => {
+  // The health path is the stage's (application.healthPath): a command that probes it names it so.
+  it.each(["runbook.md", "failover.md", "failback.md"])("in docs/%s probe the stage's health path, not a hard-coded /health.php", (name) => {
+    const commands = [...doc(name).matchAll(/`(curl [^`]+)`/g)].map((m) => m[1] ?? "");
+    expect(commands.length).toBeGreaterThan(0);
+    expect(commands.filter((c) => c.includes("/health.php"))).toEqual([]);
+    expect(commands.filter((c) => /health|ALB|alb|primary|record/.test(c) && !c.includes("<healthPath>"))).toEqual([]);
+  });
+});
+
 describe("docs/cost.md", () => {
   const cost = doc("cost.md");
   const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 100) / 100;

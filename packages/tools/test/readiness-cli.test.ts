@@ -22,7 +22,8 @@ import { run, type Terminal } from "../src/dr";
 import { Readiness } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
 import { stepNames } from "../../../stacks/failover/steps";
-import { renderCatalogue } from "../src/cli/permissions";
+import { failbackStepNames } from "../../../stacks/failback/steps";
+import { renderCatalogue, renderFailbackCatalogue } from "../src/cli/permissions";
 
 const account = "123456789012";
 const now = new Date("2026-12-07T10:00:00.000Z");
@@ -87,6 +88,12 @@ function healthyAccount() {
       { LogicalResourceId: `${step}9F8E7D6C`, ResourceType: "AWS::Lambda::Function", PhysicalResourceId: `fn-${step}`, ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: now },
     ]),
   });
+  mocks.cfn.on(ListStackResourcesCommand, { StackName: "dnsdemo-pilot-light-Failback" }).resolves({
+    StackResourceSummaries: [
+      ...failbackStepNames.map((step) => ({ LogicalResourceId: `${step}ServiceRole0A1B2C3D`, ResourceType: "AWS::IAM::Role", PhysicalResourceId: roleOf(step), ResourceStatus: "CREATE_COMPLETE" as const, LastUpdatedTimestamp: now })),
+      { LogicalResourceId: "ReverseReplicationRole4E5F6A7B", ResourceType: "AWS::IAM::Role", PhysicalResourceId: "dnsdemo-pilot-light-Failback-ReverseReplicationRole", ResourceStatus: "CREATE_COMPLETE" as const, LastUpdatedTimestamp: now },
+    ],
+  });
   mocks.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { KmsMasterKeyId: `arn:aws:kms:eu-central-1:${account}:key/topic` } });
   mocks.iam.on(SimulatePrincipalPolicyCommand).callsFake(simulator());
   mocks.serviceQuotas.on(GetAWSDefaultServiceQuotaCommand, { ServiceCode: "fargate", QuotaCode: "L-3032A538" }).resolves({ Quota: { ServiceCode: "fargate", QuotaCode: "L-3032A538", Value: 6 } });
@@ -120,14 +127,17 @@ class FakeTerminal implements Terminal {
 
 // The steps' grants rendered once for the file (CDK synthesizes the standalone template in process).
 let catalogue: object;
+let failbackCatalogue: object;
 beforeAll(() => {
   catalogue = renderCatalogue("eu-central-1", "app.example.com");
+  failbackCatalogue = renderFailbackCatalogue("eu-central-1", "app.example.com", false);
 });
 
 const deps = {
   makeClients: (config: { drRegion: string }) => ({ sts: new STSClient({ region: config.drRegion }) }) as unknown as Clients,
   makeReadinessClients: readinessClients,
   stepCatalogue: () => catalogue,
+  failbackCatalogue: () => failbackCatalogue,
   now: () => now,
 };
 
@@ -145,7 +155,7 @@ describe("pnpm dr readiness", () => {
     expect(output).toMatch(/^Readiness of stage dnsdemo at 2026-12-07T10:00:00.000Z: READY/);
     expect(output).not.toContain("FAIL");
     // The figure docs/runbook.md gives for a stage with DNS.
-    expect(output).toMatch(/ok {3}permissions +19 failover steps' roles are allowed every action their grants name \(59 action-resource pairs simulated\)/);
+    expect(output).toMatch(/ok {3}permissions +19 failover and 21 failback steps' roles are allowed every action their grants name \(185 action-resource pairs simulated\)/);
     expect(code).toBe(0);
     const sent = Object.values(mocks).flatMap((m) => m.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name));
     // IAM's policy simulator evaluates; it changes nothing.

@@ -35,6 +35,7 @@ import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
+import { accountState, installAccountApis, latestRestorableTime } from "./account";
 import { authorizeCall } from "./iam-requests";
 import { installDynamoIam } from "./iam-dynamodb";
 import { validateRequest } from "./requests";
@@ -173,6 +174,7 @@ export function installApis(world: WorldState): () => void {
               : { DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" },
           ],
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
+          ...(latestRestorableTime(world, db) ? { LatestRestorableTime: latestRestorableTime(world, db) } : {}),
           ...describeExtras(world, db),
         },
       ],
@@ -330,7 +332,16 @@ export function installApis(world: WorldState): () => void {
   });
   route(ecs, DescribeTaskDefinitionCommand, "ecs:DescribeTaskDefinition", (input: { taskDefinition?: string }) => {
     if (!world.taskDefinitions.has(input.taskDefinition ?? "")) throw awsError("ClientException", "Unable to describe task definition.", 400);
-    return { taskDefinition: { taskDefinitionArn: input.taskDefinition } };
+    // An INACTIVE (deregistered) task definition is still described, with its status.
+    const detail = accountState(world).taskDefinitions.get(input.taskDefinition ?? "");
+    return {
+      taskDefinition: {
+        taskDefinitionArn: input.taskDefinition,
+        ...(detail
+          ? { status: detail.status, ...(detail.executionRoleArn ? { executionRoleArn: detail.executionRoleArn } : {}), containerDefinitions: [{ name: "web", image: detail.image, portMappings: [{ containerPort: 80 }] }] }
+          : {}),
+      },
+    };
   });
 
   const elb = stub(ElasticLoadBalancingV2Client);
@@ -481,7 +492,7 @@ export function installApis(world: WorldState): () => void {
   });
   route(sfn, GetExecutionHistoryCommand, "states:GetExecutionHistory", (input: { executionArn?: string }) => ({ events: structuredClone(executionOf(input.executionArn).history) }));
 
-  const stubs = [rds, cw, ecs, elb, r53, sm, sns, ssm, sfn, ...installFailbackApis(world, { rds, sm }, route)];
+  const stubs = [rds, cw, ecs, elb, r53, sm, sns, ssm, sfn, ...installFailbackApis(world, { rds, sm }, route), ...installAccountApis(world, { sns, ssm }, route)];
   const restoreDynamo = installDynamoIam(world);
   return () => {
     stubs.forEach((s) => s.restore());

@@ -19,6 +19,7 @@
  * State that the failover's model does not know lives in a side table per world, so model.ts
  * stays the failover's. Sources: docs/aws-behaviour.md, "Failback".
  */
+import { accountState, addKmsKey } from "./account";
 import type { ReplicationRule } from "@aws-sdk/client-s3";
 import type { DbInstance, WorldState } from "./model";
 
@@ -142,6 +143,8 @@ export function setPlacement(world: WorldState, identifier: string, placement: P
   const db = world.databases.get(identifier);
   if (!db) throw new Error(`no database ${identifier}`);
   extra(world, db).placement = placement;
+  // The key an encrypted instance names exists (Enabled) unless a test says otherwise.
+  if (placement.kmsKeyId && !accountState(world).kmsKeys.has(placement.kmsKeyId)) addKmsKey(world, placement.kmsKeyId);
 }
 
 export function placementOf(world: WorldState, db: DbInstance): Placement | null {

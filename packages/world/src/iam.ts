@@ -206,6 +206,11 @@ export const deniedErrors: Record<string, { name: string; status: number }> = {
   dynamodb: { name: "AccessDeniedException", status: 400 },
   lambda: { name: "AccessDeniedException", status: 403 },
   sns: { name: "AuthorizationErrorException", status: 403 },
+  iam: { name: "AccessDenied", status: 403 },
+  kms: { name: "AccessDeniedException", status: 400 },
+  ecr: { name: "AccessDeniedException", status: 400 },
+  servicequotas: { name: "AccessDeniedException", status: 400 },
+  ssm: { name: "AccessDeniedException", status: 400 },
 };
 
 /**

@@ -25,3 +25,4 @@ export * from "./failback-api";
 export * from "./failback-topology";
 export * from "./requests";
 export * from "./adopted";
+export * from "./account";

@@ -10,6 +10,7 @@
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { VirtualClock } from "./clock";
 import { addHealthCheck } from "./vantage";
+import { seedAccount } from "./account";
 import { defaultReplicaBackup, WorldState, type BackupSchedule, type EcsService, type Latencies, type OutageShape } from "./model";
 
 export interface PilotLightOptions {
@@ -237,6 +238,15 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     addHealthCheck(world, ids.primaryHealthCheckId, primaryRegion);
     addHealthCheck(world, ids.drHealthCheckId, drRegion);
   }
+  seedAccount(world, {
+    account,
+    prefix,
+    primaryRegion,
+    drRegion,
+    taskDefinitions: [ids.taskDefinition, ids.taskDefinition.replace(`:${drRegion}:`, `:${primaryRegion}:`)],
+    databases: [ids.primaryDb, ids.replicaDb],
+    primaryHealthCheckId: ids.dns ? ids.primaryHealthCheckId : null,
+  });
   return { world, ids };
 }
 

@@ -30,6 +30,8 @@ const EvaluationEnvironment = z.object({
   ACCOUNT: z.string().regex(/^\d{12}$/),
   /** A prebuilt image's URI (its registry's replication is judged); absent for a Dockerfile build. */
   IMAGE_URI: z.string().optional(),
+  /** An adopted primary database's identifier (the stage's adopt.database.instanceIdentifier); absent: pilot-light's own. */
+  PRIMARY_DB: z.string().min(1).optional(),
 });
 
 export function readEvaluationSettings(env: Record<string, string | undefined>): { target: ReadinessTarget; tableName: string; account: string } {
@@ -48,6 +50,7 @@ export function readEvaluationSettings(env: Record<string, string | undefined>):
       drTaskCount: e.DR_TASK_COUNT,
       taskCpu: e.TASK_CPU,
       ...(image ? { image } : {}),
+      ...(e.PRIMARY_DB ? { primaryDb: e.PRIMARY_DB } : {}),
     },
     tableName: e.TABLE_NAME,
     account: e.ACCOUNT,

@@ -60,6 +60,8 @@ export interface ReadinessObservation {
 }
 
 export interface StepPermissions {
+  /** The workflow the step belongs to: the failover, or the failback (re-protect and switchback). */
+  workflow: "failover" | "failback";
   step: string;
   role: string | null;
   simulated: number;
@@ -249,9 +251,12 @@ function kmsFinding(keys: ReadinessObservation["kmsKeys"]): Finding {
 
 function permissionFindings(p: Read<StepPermissions[]>): Finding[] {
   const check = "permissions";
-  if (!p.ok) return [unreadable(check, "the failover steps' roles and their simulated permissions", p.error)];
+  if (!p.ok) return [unreadable(check, "the failover and failback steps' roles and their simulated permissions", p.error)];
+  const stack = { failover: "Failover", failback: "Failback" } as const;
+  const stops = { failover: "a failover", failback: "a failback (re-protect or switchback)" } as const;
+  const grants = { failover: "stacks/failover/grants.ts", failback: "stacks/failback/grants.ts" } as const;
   const failing = p.value.flatMap((s): Finding[] => {
-    if (!s.role) return [{ check, ok: false, detail: `step ${s.step}: no execution role in the deployed Failover stack`, action: "deploy the stage again (pnpm deploy:all): the Failover stack creates each step's function and role" }];
+    if (!s.role) return [{ check, ok: false, detail: `step ${s.step}: no execution role in the deployed ${stack[s.workflow]} stack`, action: `deploy the stage again (pnpm deploy:all): the ${stack[s.workflow]} stack creates each step's function and role` }];
     if (s.denied.length === 0) return [];
     const denied = s.denied.map((d) => `${d.action} on ${d.resource}: ${d.decision}${d.by ? ` (${d.by})` : ""}`);
     return [
@@ -259,11 +264,12 @@ function permissionFindings(p: Read<StepPermissions[]>): Finding[] {
         check,
         ok: false,
         detail: `step ${s.step}, role ${s.role}, would be refused ${denied.join("; ")}`,
-        action: `a failover stops at ${s.step}: remove what refuses it (the Deny statement, permissions boundary or organization SCP named), or deploy the stage again if the role lost its grants (stacks/failover/grants.ts)`,
+        action: `${stops[s.workflow]} stops at ${s.step}: remove what refuses it (the Deny statement, permissions boundary or organization SCP named), or deploy the stage again if the role lost its grants (${grants[s.workflow]})`,
       },
     ];
   });
   if (failing.length > 0) return failing;
+  const count = (w: StepPermissions["workflow"]) => p.value.filter((s) => s.workflow === w).length;
   const simulated = p.value.reduce((n, s) => n + s.simulated, 0);
-  return [{ check, ok: true, detail: `${p.value.length} failover steps' roles are allowed every action their grants name (${simulated} action-resource pairs simulated)` }];
+  return [{ check, ok: true, detail: `${count("failover")} failover and ${count("failback")} failback steps' roles are allowed every action their grants name (${simulated} action-resource pairs simulated)` }];
 }

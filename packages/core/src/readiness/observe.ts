@@ -14,6 +14,7 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { toReplicaState } from "../database";
+import { boundedClientConfig } from "../failover/fence";
 import { checkerObservations } from "../health/second-opinion";
 import { parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
 import type { DatabaseObservation, Read, ReadinessObservation } from "./index";
@@ -42,19 +43,22 @@ export interface ReadinessClients {
  * the scheduled handler per sandbox).
  */
 export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" | "drRegion">): ReadinessClients {
+  // Either region may be down, and a call to it would wait forever with the SDK's defaults:
+  // every attempt bounded, so a region that does not answer is a finding, not a hung evaluation.
+  const at = (region: string) => ({ region, ...boundedClientConfig });
   const both = <T>(make: (region: string) => T) => Object.fromEntries([target.primaryRegion, target.drRegion].map((r) => [r, make(r)])) as Record<string, T>;
   const region = target.drRegion;
   return {
-    rds: both((r) => new RDSClient({ region: r })),
-    sns: both((r) => new SNSClient({ region: r })),
-    kms: both((r) => new KMSClient({ region: r })),
-    ecs: new ECSClient({ region }),
-    ecr: new ECRClient({ region }),
-    primaryEcr: new ECRClient({ region: target.primaryRegion }),
-    ssm: new SSMClient({ region }),
-    serviceQuotas: new ServiceQuotasClient({ region }),
-    iam: new IAMClient({ region }),
-    route53: new Route53Client({ region: "us-east-1" }),
+    rds: both((r) => new RDSClient(at(r))),
+    sns: both((r) => new SNSClient(at(r))),
+    kms: both((r) => new KMSClient(at(r))),
+    ecs: new ECSClient(at(region)),
+    ecr: new ECRClient(at(region)),
+    primaryEcr: new ECRClient(at(target.primaryRegion)),
+    ssm: new SSMClient(at(region)),
+    serviceQuotas: new ServiceQuotasClient(at(region)),
+    iam: new IAMClient(at(region)),
+    route53: new Route53Client(at("us-east-1")),
   };
 }
 
@@ -87,6 +91,8 @@ export interface ReadinessTarget {
   taskCpu: number;
   /** A prebuilt image (its registry replicates it to the DR region); absent for a Dockerfile build. */
   image?: { account: string; region: string; repository: string };
+  /** The primary database's identifier when the stage adopts one (its `adopt` settings); absent: pilot-light's own name. */
+  primaryDb?: string;
 }
 
 /** The registry and repository of a prebuilt image's URI. */
@@ -106,6 +112,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     drTaskCount: config.drTaskCount,
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
+    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb } : {}),
   };
 }
 
@@ -115,7 +122,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   const regions = [config.primaryRegion, config.drRegion];
   const image = config.image;
   const [primary, replica, drService, quota, alerts, healthCheck, replication] = await Promise.all([
-    read(() => database(clients.rds[config.primaryRegion]!, names.primaryDb)),
+    read(() => database(clients.rds[config.primaryRegion]!, config.primaryDb ?? names.primaryDb)),
     read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
     read(() => serviceTask(clients, names, config.drRegion)),
     read(() => fargateVcpuQuota(clients.serviceQuotas)),

@@ -267,6 +267,14 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage"> & { ado
   };
 }
 
+/** Each region's buckets (stacks/Storage.ts): deterministic, so the primary names its replication destination without a cross-region reference. */
+export function bucketNames(stage: string, region: string, account: string) {
+  return {
+    data: `pl-${stage}-data-${region}-${account}`,
+    logs: `pl-${stage}-logs-${region}-${account}`,
+  };
+}
+
 /**
  * The name that reaches one region's ALB directly, under the stage's record:
  * `eu-west-1.app.example.com`. The health checks probe it over HTTPS (the certificate covers

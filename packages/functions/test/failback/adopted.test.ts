@@ -6,11 +6,8 @@
  * identifiers from the stage's settings only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
-import { Adoption } from "@pilot-light/core";
-import { failbackState, iamOf, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
+import { failbackState, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
+import { adoptPrimary } from "../../../rehearsal/src/adopt";
 import { expectInvariants, failoverInput, reprotectInput, switchbackInput, shortLatencies, startFailbackSuite, type FailbackRig, type FailbackSuite } from "./support";
 
 let suite: FailbackSuite;
@@ -20,24 +17,7 @@ beforeAll(async () => {
 afterAll(async () => suite.close());
 
 /** The adoption as the team runs it: the plan applied, then the plan's commands for the parameter group. */
-async function adopt(rig: FailbackRig) {
-  const ids = rig.ids as AdoptedIds;
-  const rds = new RDSClient({ region: ids.primaryRegion });
-  const target: Adoption.AdoptionTarget = {
-    stage: "shop",
-    region: ids.primaryRegion,
-    bucket: ids.primaryBucket,
-    replicationRule: { id: Adoption.replicationRuleId, destinationBucket: ids.drBucket, roleArn: ids.replicationRoleArn },
-    dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, healthCheckId: ids.primaryHealthCheckId, drAlb: { dnsName: ids.drAlbDns, hostedZoneId: ids.albZoneId } },
-    database: { identifier: ids.primaryDb, parameterGroup: ids.primaryParameterGroup },
-  };
-  await iamOf(rig.world).outsideFunctions(async () => {
-    await Adoption.adopt({ s3: new S3Client({ region: ids.primaryRegion }), rds, route53: new Route53Client({ region: ids.drRegion }) }, target, { apply: true });
-    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: ids.primaryParameterGroup, DBParameterGroupFamily: "mysql8.4", Description: "fence" }));
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb, DBParameterGroupName: ids.primaryParameterGroup, ApplyImmediately: true }));
-    await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb }));
-  });
-}
+const adopt = (rig: FailbackRig) => adoptPrimary(rig.world, rig.ids as AdoptedIds, "shop");
 
 describe("an adopted primary", () => {
   it("fails over in a regional outage, is re-protected and switched back with no write lost, under the team's names", async () => {

@@ -31,6 +31,12 @@ export const clientPackages: Record<string, string> = {
   lambda: "@aws-sdk/client-lambda",
   dynamodb: "@aws-sdk/client-dynamodb",
   ssm: "@aws-sdk/client-ssm",
+  kms: "@aws-sdk/client-kms",
+  ecr: "@aws-sdk/client-ecr",
+  iam: "@aws-sdk/client-iam",
+  servicequotas: "@aws-sdk/client-service-quotas",
+  cloudformation: "@aws-sdk/client-cloudformation",
+  sts: "@aws-sdk/client-sts",
 };
 
 /**
@@ -48,6 +54,7 @@ export const documentedCommonErrors: Record<string, string[]> = {
   cloudwatch: ["AccessDenied"],
   elasticloadbalancing: ["AccessDenied"],
   route53: ["AccessDenied"],
+  iam: ["AccessDenied"],
   s3: ["AccessDenied", "InvalidRequest", "PermanentRedirect", "ReplicationConfigurationNotFoundError"],
 };
 
@@ -56,7 +63,8 @@ export function modelledErrorNames(service: string): Set<string> {
   const pkg = clientPackages[service];
   if (!pkg) throw new Error(`no SDK client package known for ${service}`);
   const exports = requireFromWorld(pkg) as Record<string, unknown>;
-  const base = Object.entries(exports).find(([k]) => k.endsWith("ServiceException"))?.[1] as (new (...a: never[]) => Error) | undefined;
+  // The client's base exception (`<Service>ServiceException`), not a modelled error that happens to be named `ServiceException` (Service Quotas has one).
+  const base = Object.entries(exports).find(([k]) => k.endsWith("ServiceException") && k !== "ServiceException")?.[1] as (new (...a: never[]) => Error) | undefined;
   if (!base) throw new Error(`${pkg} exports no service exception`);
   const names = new Set<string>();
   for (const value of Object.values(exports)) {

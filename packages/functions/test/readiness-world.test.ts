@@ -1,0 +1,245 @@
+/**
+ * Readiness against the world: the scheduled EvaluateReadiness handler, as its synthesized role
+ * (stacks/readiness/grants.ts), reads a world seeded as a stage's stacks leave the account
+ * (packages/world/src/account.ts) and judges it. A healthy world is ready; each problem seeded
+ * in it (one at a time) is that check failing, with what to do, and only that check. The adopted
+ * world (the team's names) is judged under the stage's `adopt` names.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { App, Stack } from "aws-cdk-lib";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Readiness, Stage } from "@pilot-light/core";
+import {
+  accountState,
+  adoptedPrimaryWorld,
+  ecrImageUri,
+  failbackWorld,
+  fargateVcpuQuota,
+  iamOf,
+  installApis,
+  lambdaContext,
+  parameterKey,
+  quotaKey,
+  resolveValue,
+  seededImageTag,
+  startDynalite,
+  type LocalDynamo,
+  type PilotLightIds,
+  type PolicyStatement,
+  type WorldState,
+} from "../../world/src";
+import { readinessStatements } from "../../../stacks/readiness/grants";
+import { shopPrimary } from "../../core/test/support/adopted";
+import { handler } from "../src/evaluate-readiness";
+
+const account = "123456789012";
+
+let dynamo: LocalDynamo;
+let table: string;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  table = await dynamo.createStateTable();
+});
+afterAll(async () => dynamo.stop());
+
+let uninstall: (() => void) | undefined;
+afterEach(() => {
+  uninstall?.();
+  uninstall = undefined;
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
+
+interface Target {
+  app: string;
+  stage: string;
+  adopt?: Stage.AdoptConfig;
+}
+
+/** The evaluation's role as the Operations stack grants it in `account`, bound to the stage's names. */
+function evaluationRole(ids: PilotLightIds, target: Target): PolicyStatement[] {
+  const stack = new Stack(new App(), "Operations", { env: { account, region: ids.drRegion } });
+  const names = Stage.resourceNames(target);
+  const statements = readinessStatements(stack, {
+    names,
+    primaryRegion: ids.primaryRegion,
+    drRegion: ids.drRegion,
+    tableArn: `arn:aws:dynamodb:${ids.drRegion}:${account}:table/${table}`,
+    healthCheckId: ids.primaryHealthCheckId,
+    prebuiltImage: true,
+  });
+  return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement);
+}
+
+/** Runs the scheduled evaluation once in `world`, as its role, and returns what READINESS#last holds. */
+async function evaluate(world: WorldState, ids: PilotLightIds, target: Target = { app: "pilot-light", stage: "test" }, settings: Record<string, string> = {}) {
+  uninstall = installApis(world);
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(world.clock.now());
+  const names = Stage.resourceNames(target);
+  const env: Record<string, string> = {
+    APP: target.app,
+    STAGE: target.stage,
+    PRIMARY_REGION: ids.primaryRegion,
+    DR_REGION: ids.drRegion,
+    HAS_DNS: String(ids.dns),
+    DR_TASK_COUNT: String(ids.drTaskCount),
+    TASK_CPU: "512",
+    TABLE_NAME: table,
+    ACCOUNT: account,
+    IMAGE_URI: ecrImageUri(account, ids.primaryRegion, names.repository, seededImageTag),
+    // As the Operations stack sets it for an adopting stage.
+    ...(target.adopt ? { PRIMARY_DB: names.primaryDb } : {}),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...settings,
+  };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  const iam = iamOf(world);
+  iam.addRoles([{ functionId: "EvaluateReadiness", roleName: "EvaluateReadinessServiceRole", statements: evaluationRole(ids, target) }]);
+  const answer = (await iam.runAs("EvaluateReadiness", () => handler({}, lambdaContext(`${names.prefix}-EvaluateReadiness`)))) as { ready: boolean; failing: string[] };
+  const denied = iam.decisions.filter((d) => !d.allowed).map((d) => `${d.action} on ${d.resource}`);
+  const stored = await iam.outsideFunctions(() => Readiness.loadEvaluation(DynamoDBDocumentClient.from(new DynamoDBClient({ region: ids.drRegion })), table));
+  return { answer, stored: stored!, denied };
+}
+
+const names = Stage.resourceNames({ app: "pilot-light", stage: "test" });
+const topic = (ids: PilotLightIds, region: string) => `arn:aws:sns:${region}:${account}:${names.topic}`;
+
+/** Each seeded problem: what it breaks in a healthy world, the check that must fail, and what its finding must say. */
+const problems: { problem: string; check: Readiness.Check; also?: Readiness.Check[]; seed: (world: WorldState, ids: PilotLightIds) => void; detail: RegExp; action: RegExp; settings?: Record<string, string> }[] = [
+  // Without the replica, the switchback's seal has no database either.
+  { problem: "the replica is missing", check: "replica", also: ["seal-parameter-group"], seed: (w, ids) => void w.databases.delete(ids.replicaDb), detail: /no DR database in eu-central-1/, action: /pnpm deploy:all --stage test/ },
+  {
+    problem: "the replica has no backup yet",
+    check: "replica-backups",
+    seed: (w, ids) => void accountState(w).firstBackupAtMs.delete(w.databases.get(ids.replicaDb)!),
+    detail: /no backup yet/,
+    action: /wait for its first automated backup/,
+  },
+  { problem: "the replica's backups are off", check: "replica-backups", seed: (w, ids) => void (w.databases.get(ids.replicaDb)!.backupRetentionDays = 0), detail: /automated backups are off/, action: /turn them on/ },
+  {
+    problem: "the DR image is missing from the DR registry",
+    check: "dr-image",
+    seed: (w, ids) => void accountState(w).images.get(`${ids.drRegion}/${names.repository}`)!.delete(seededImageTag),
+    detail: /pilot-light-test-web:1\.0\.0 is not in eu-central-1's registry/,
+    action: /push the image again/,
+  },
+  {
+    problem: "the primary registry no longer replicates the repository",
+    check: "image-replication",
+    seed: (w, ids) => void accountState(w).registryReplication.set(ids.primaryRegion, []),
+    detail: /no replication rule sending pilot-light-test-web to eu-central-1/,
+    action: /put-replication-configuration --region eu-west-1/,
+  },
+  {
+    problem: "the DR task definition is inactive",
+    check: "dr-task-definition",
+    seed: (w, ids) => void (accountState(w).taskDefinitions.get(ids.taskDefinition)!.status = "INACTIVE"),
+    detail: /is INACTIVE: ECS starts no new task from it/,
+    action: /pnpm deploy:all --stage test/,
+  },
+  {
+    problem: "the DR task definition's execution role is gone",
+    check: "dr-task-definition",
+    seed: (w, ids) => void accountState(w).roles.delete(`pilot-light-test-web-execution-${ids.drRegion}`),
+    detail: /execution role arn:aws:iam::123456789012:role\/pilot-light-test-web-execution-eu-central-1 does not exist/,
+    action: /registers the task definition and its execution role/,
+  },
+  {
+    problem: "the DR region's Fargate quota is below the scale-up (AWS's default)",
+    check: "dr-quota",
+    seed: () => undefined,
+    settings: { DR_TASK_COUNT: "16", TASK_CPU: "1024" },
+    detail: /16 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 6/,
+    action: /request-service-quota-increase --region eu-central-1 --service-code fargate --quota-code L-3032A538 --desired-value 16/,
+  },
+  {
+    problem: "the DR region's Fargate quota was lowered",
+    check: "dr-quota",
+    seed: (w, ids) => void (accountState(w).quotas.get(quotaKey(ids.drRegion, fargateVcpuQuota.serviceCode, fargateVcpuQuota.quotaCode))!.applied = 0.5),
+    detail: /\(1 vCPU\) but the Fargate On-Demand vCPU quota in eu-central-1 is 0\.5/,
+    action: /--desired-value 1/,
+  },
+  {
+    problem: "the primary region's subscription is unconfirmed",
+    check: "alerts",
+    seed: (w, ids) => void (accountState(w).topics.get(topic(ids, ids.primaryRegion))![0]!.confirmed = false),
+    detail: /eu-west-1: nobody is told \(1 pending confirmation: oncall@example\.com\)/,
+    action: /confirm the "AWS Notification - Subscription Confirmation" e-mail from eu-west-1/,
+  },
+  {
+    problem: "the DR region's subscription is unconfirmed",
+    check: "alerts",
+    seed: (w, ids) => void (accountState(w).topics.get(topic(ids, ids.drRegion))![0]!.confirmed = false),
+    detail: /eu-central-1: nobody is told/,
+    action: /e-mail from eu-central-1/,
+  },
+  {
+    problem: "the health check is missing",
+    check: "health-check",
+    seed: (w, ids) => void accountState(w).parameters.delete(parameterKey(ids.drRegion, Stage.primaryHealthCheckParameter(names))),
+    detail: /no Route 53 health check on the primary/,
+    action: /its Dns stack creates it/,
+  },
+  {
+    problem: "the primary's KMS key is disabled",
+    check: "kms-keys",
+    seed: (w, ids) => void (accountState(w).kmsKeys.get(`arn:aws:kms:${ids.primaryRegion}:${account}:key/primary-db-key`)!.state = "Disabled"),
+    detail: /key\/primary-db-key \(eu-west-1\): Disabled/,
+    action: /aws kms enable-key/,
+  },
+  {
+    problem: "the replica's KMS key is pending deletion",
+    check: "kms-keys",
+    seed: (w, ids) => void (accountState(w).kmsKeys.get(`arn:aws:kms:${ids.drRegion}:${account}:key/dr-db-key`)!.state = "PendingDeletion"),
+    detail: /key\/dr-db-key \(eu-central-1\): PendingDeletion/,
+    action: /cancel-key-deletion/,
+  },
+];
+
+describe("the scheduled readiness evaluation against the world", () => {
+  it("reports a healthy stage as ready, every check passing, every call allowed by its role", async () => {
+    const { world, ids } = failbackWorld();
+    const { answer, stored, denied } = await evaluate(world, ids);
+    expect(stored.failing).toEqual([]);
+    expect(answer).toEqual({ ready: true, failing: [] });
+    // Every check but permissions (the CLI's) ran: both regions' alerts count twice.
+    expect(stored.checks).toBe(Readiness.checks.length - 1 + 1);
+    expect(denied).toEqual([]);
+  });
+
+  it.each(problems)("reports $problem as $check failing, with what to do, and nothing else", async ({ check, also, seed, detail, action, settings }) => {
+    const { world, ids } = failbackWorld();
+    seed(world, ids);
+    const { answer, stored, denied } = await evaluate(world, ids, undefined, settings);
+    expect(answer.ready).toBe(false);
+    expect(stored.failing.map((f) => f.check)).toEqual([check, ...(also ?? [])]);
+    expect(stored.failing[0]!.detail).toMatch(detail);
+    expect(stored.failing[0]!.action).toMatch(action);
+    expect(denied).toEqual([]);
+  });
+
+  it("reports a replica that stopped replicating (its source's region down, not answering) and the reads that region leaves unanswered, not a hung run", async () => {
+    const { world, ids } = failbackWorld();
+    world.regionsDown.add(ids.primaryRegion);
+    const { stored } = await evaluate(world, ids);
+    const failing = new Map(stored.failing.map((f) => [f.check, f]));
+    expect(failing.get("replica-replicating")?.detail).toMatch(/read replication: error \(Replication from .* is not running/);
+    expect(failing.get("replica-replicating")?.action).toMatch(/read the replica's RDS events/);
+    // The primary region's reads end at the clients' timeouts, each a finding of its own.
+    expect(failing.get("fence-parameter-group")?.detail).toMatch(/could not read the database in eu-west-1/);
+  });
+
+  it("judges the adopted primary under the team's names: only the fence's default.* group fails, with the commands that fix it", async () => {
+    const { world, ids } = adoptedPrimaryWorld();
+    const target: Target = { app: "pilot-light", stage: "shop", adopt: Stage.AdoptConfig.parse(shopPrimary) };
+    const { stored, denied } = await evaluate(world, ids, target);
+    expect(stored.failing.map((f) => f.check)).toEqual(["fence-parameter-group"]);
+    expect(stored.failing[0]!.detail).toMatch(/shop-mysql-prod uses default\.mysql8\.4 parameter group/);
+    expect(stored.failing[0]!.action).toMatch(/aws rds create-db-parameter-group --region eu-west-1 .*aws rds modify-db-instance --region eu-west-1 --db-instance-identifier shop-mysql-prod/);
+    expect(denied).toEqual([]);
+    // The team's key was read in the primary region.
+    expect(world.callsTo("kms:DescribeKey").map((c) => (c.input as { KeyId: string }).KeyId)).toContain(`arn:aws:kms:${ids.primaryRegion}:${account}:key/5f1c2b7e-shop-db`);
+  });
+});
