@@ -7,7 +7,6 @@
  */
 import { StackContext } from "sst/constructs";
 import { Aws, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
-import type { Stage } from "@pilot-light/core";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Stage } from "@pilot-light/core";
