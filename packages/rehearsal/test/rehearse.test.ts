@@ -49,7 +49,7 @@ const runWithProgress = async (scenario: string, seed = 5) => {
   return { report: keep(report), lines };
 };
 
-/** A rehearsal of its own, never shared (the determinism test compares two). */
+/** A rehearsal of its own, never shared (the determinism test compares it with the shared one). */
 const fresh = async (scenario: string, seed: number) => keep((await rehearse(scenario, seed, "default")).report);
 
 const phase = (r: RehearsalReport, name: string) => r.phases.find((p) => p.name === name);
@@ -69,7 +69,8 @@ describe("regional outage", () => {
   });
 
   it("fails over with the default profile in the harsh world for several seeds (lag -1 then stale, hanging primary region)", async () => {
-    for (const seed of [1, 2, 3, 4, 6]) {
+    // Two seeds beside seed 5 (the tests above); `pnpm bench` sweeps seeds 1..N of both profiles.
+    for (const seed of [1, 2]) {
       const r = await run("regional-outage", seed);
       expect(r.outcome, `seed ${seed}: ${r.execution?.error ?? ""}`).toBe("failed over to the DR region");
       // Preflight ran 10+ minutes into the outage, long after the last valid ReplicaLag datapoint.
@@ -109,8 +110,9 @@ describe("regional outage", () => {
 
   it("gives the same timeline for the same seed, and another for another seed", async () => {
     const strip = (r: RehearsalReport) => ({ ...r, wallMilliseconds: 0 });
-    expect(strip(await fresh("regional-outage", 9))).toEqual(strip(await fresh("regional-outage", 9)));
-    expect((await run("regional-outage", 10)).phases).not.toEqual((await run("regional-outage", 9)).phases);
+    // A rehearsal of its own against the one the tests above share: same seed, same engine, run apart.
+    expect(strip(await fresh("regional-outage", 5))).toEqual(strip(await run("regional-outage", 5)));
+    expect((await run("regional-outage", 1)).phases).not.toEqual((await run("regional-outage", 5)).phases);
   });
 });
 

@@ -2,9 +2,10 @@
  * The order vitest hands test files to its workers (vitest.config.ts), chosen for the critical
  * path on two cores: the packages and stacks projects share one group, so no worker idles at a
  * group boundary.
- * 1. stacks/test/synth-cache.test.ts, the one file that synthesizes afresh (about a minute of
- *    bundling): it needs the stored synthesis only at its end, so it runs beside the global
- *    synthesis from the start instead of alone after everything else.
+ * 1. stacks/test/synth-cache.test.ts, the one file that may synthesize afresh (about a minute of
+ *    bundling, when the run reuses an earlier run's synthesis): it needs the stored synthesis
+ *    only at its end, so it runs beside the global synthesis from the start instead of alone
+ *    after everything else. On a fresh clone it reads the global synthesis's first regions.
  * 2. The packages files, in vitest's own order (longest last time first; on a fresh clone,
  *    largest first).
  * 3. The other stacks files, which wait for the global synthesis's templates: by the time a

@@ -314,6 +314,13 @@ describe("local execution on the virtual clock", () => {
     expect(world.callsTo("ecs:DescribeServices")).toHaveLength(2);
   }, quick);
 
+  it("refuses a definition Step Functions would refuse, at every run of it (only an accepted definition skips the check)", async () => {
+    const broken: AslDefinition = { StartAt: "Poll", States: { Poll: { Type: "Task", Resource: "arn:aws:lambda:eu-central-1:000000000000:function:poll", Next: "Nowhere" } } };
+    const run = () => executeLocally(broken, {}, { clock: new VirtualClock(0), executionName: "t", handlers: { Poll: async () => ({}) } });
+    await expect(run()).rejects.toThrow(/definition is invalid/);
+    await expect(run()).rejects.toThrow(/definition is invalid/);
+  });
+
   it("spends Wait seconds and Retry pauses in virtual time, not wall time", async () => {
     const clock = new VirtualClock(0);
     let calls = 0;

@@ -7,7 +7,7 @@
  * The folder is keyed by a hash of everything synthesis reads (stacks, handler and core
  * sources, the web app, sst.config.ts, the lockfile), so an unchanged tree reuses the last
  * run's templates; a fresh clone always synthesizes. synth-cache.test.ts proves the stored
- * templates equal a fresh synthesis.
+ * templates equal a fresh synthesis (of this run's, or its own when the folder was reused).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -21,6 +21,8 @@ import { completeMarker, errorMarker } from "./synth-files";
 declare module "vitest" {
   export interface ProvidedContext {
     synthDir: string;
+    /** The folder held a complete synthesis of these inputs from an earlier run: nothing was synthesized in this one. */
+    synthReused: boolean;
   }
 }
 
@@ -53,6 +55,7 @@ export default async function setup(project: TestProject) {
   const base = join(root, ".sst", "test-synth");
   const dir = join(base, inputsHash());
   project.provide("synthDir", dir);
+  project.provide("synthReused", existsSync(completeMarker(dir)));
   if (existsSync(completeMarker(dir))) return teardown;
   await mkdir(base, { recursive: true });
   for (const old of await readdir(base)) await rm(join(base, old), { recursive: true, force: true });

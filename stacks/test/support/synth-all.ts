@@ -2,19 +2,23 @@
  * Synthesizes every stage variant the stack tests read (variants.ts) into one folder: one JSON
  * per region, then a `complete` marker (or `error.txt`). Run by global-synth.ts as its own
  * process, so it overlaps the packages project's files: `tsx stacks/test/support/synth-all.ts DIR`.
+ * One stage comes first, on its own (synth-files.ts, `freshSynthesis`): nothing is built yet, so
+ * SST's own builder bundles every function of its DR region, and synth-cache.test.ts compares it
+ * with the same stage's variant, built later from copies, instead of bundling them all again.
  */
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { synthRegion, type RegionSynthJson } from "../../../packages/tools/src/offline-synth";
 import { allowExampleValuesVariable, stageConfig, stages } from "../../stages";
-import { completeMarker, errorMarker, fileOf } from "./synth-files";
-import { variants } from "./variants";
+import { completeMarker, errorMarker, fileOf, freshSynthesis } from "./synth-files";
+import { variants, type Variant } from "./variants";
 
 export async function synthesizeAll(dir: string): Promise<number> {
   // The tests read prod as stacks/stages.ts ships it, example zone and addresses included.
   process.env[allowExampleValuesVariable] = "1";
   let regions = 0;
-  for (const v of variants) {
+  const fresh: Variant = { id: freshSynthesis.id, stage: freshSynthesis.stage, regions: [...freshSynthesis.roles] };
+  for (const v of [fresh, ...variants]) {
     if (v.settings) stages[v.stage] = v.settings;
     try {
       const config = stageConfig(v.stage);

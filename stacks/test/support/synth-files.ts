@@ -6,6 +6,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const fileOf = (dir: string, id: string, role: "primary" | "dr") => join(dir, `${id}.${role}.json`);
+
+/**
+ * A stage synthesized twice by synth-all.ts: first (as `id`, its DR region then its primary),
+ * before anything else is built, so every function is built by SST's own builder; then again as
+ * its variant, with copies of earlier builds like every other region (synth-cache.test.ts).
+ */
+export const freshSynthesis = { id: "fresh-dnsdemo", stage: "dnsdemo", roles: ["dr", "primary"] } as const;
 export const completeMarker = (dir: string) => join(dir, "complete");
 export const errorMarker = (dir: string) => join(dir, "error.txt");
 
