@@ -34,7 +34,7 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
   const notify = invokeStep(scope, "NotifyFailbackFailed", fns.NotifyFailbackFailed, { resultPath: "$.notifiedFailed" });
   const record = recordThenNotify(invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded" }), notify, ends, { record: "$.recordError", notify: "$.notifyFailedError" });
   const restore = thenEvenIfFailed(
-    invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], intervalSeconds: 30, maxAttempts: 40, backoffRate: 1, maxDelaySeconds: 30 } }),
+    invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], ...failbackPolling.restoreServing, backoffRate: 1, maxDelaySeconds: failbackPolling.restoreServing.intervalSeconds, jitter: false } }),
     record,
     "$.restore",
   );

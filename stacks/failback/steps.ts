@@ -42,6 +42,8 @@ export const failbackPolling = {
   catchUp: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min of write downtime at most before rolling back
   standbyDatabase: { intervalSeconds: 60, maxAttempts: 360 }, // 6 h: renaming, a cross-Region replica of a large database, its first backup
   assessment: { intervalSeconds: 15, maxAttempts: 12 }, // 3 min, as the failover's: past a promote call's acceptance window
+  // 40 min, no jitter (full jitter halves the expected sum): the seal's rename to finish, then the rename back (minutes each).
+  restoreServing: { intervalSeconds: 30, maxAttempts: 80 },
 } as const;
 
 /** Each Task's timeout; the Lambda's own is 5 s shorter so the Lambda reports first. */

@@ -40,6 +40,14 @@ describe("failback state machine in the app", () => {
     }
   });
 
+  it("gives RestoreServing a rename wait with no jitter that outlasts two renames (the seal's, then the one back)", () => {
+    const retry = (Object.fromEntries(allStates(definition())).RestoreServing?.Retry ?? []) as { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; JitterStrategy?: string }[];
+    const rename = retry.find((r) => r.ErrorEquals.includes("RenameInProgressError"));
+    expect(rename?.JitterStrategy ?? "NONE").toBe("NONE");
+    // RDS: "not available" for about 10 minutes after a rename (docs/aws-behaviour.md, "Renaming an instance").
+    expect((rename?.IntervalSeconds ?? 0) * (rename?.MaxAttempts ?? 0)).toBeGreaterThanOrEqual(2 * 600 * 1.5);
+  });
+
   it("is accepted by asl-validator and equals the definition the local executions run", () => {
     const result = validate(structuredClone(definition()));
     expect(result.errors).toEqual([]);

@@ -34,6 +34,8 @@ export interface RetryPolicy {
   maxAttempts: number;
   backoffRate?: number;
   maxDelaySeconds?: number;
+  /** false: every wait is the full interval, so interval × attempts is the least it waits in all (a deadline that must cover a known duration). */
+  jitter?: boolean;
 }
 
 export interface TaskOptions {
@@ -78,7 +80,7 @@ export function lambdaTask(scope: Construct, id: string, fn: lambda.IFunction, t
       maxAttempts: o.retry.maxAttempts,
       backoffRate: o.retry.backoffRate ?? 1.5,
       maxDelay: Duration.seconds(o.retry.maxDelaySeconds ?? 60),
-      jitterStrategy: sfn.JitterType.FULL,
+      jitterStrategy: o.retry.jitter === false ? sfn.JitterType.NONE : sfn.JitterType.FULL,
     });
   }
   task.addRetry({

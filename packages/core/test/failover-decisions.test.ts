@@ -344,3 +344,35 @@ describe("compensation's judgement of a promotion", () => {
     expect(Failover.judgeFailure({ promotionRequested: false, known: true }, replica({ status: "modifying" }), now, 120, 1)).toMatchObject({ promotionStarted: false, needsOperator: false, settled: true });
   });
 });
+
+describe("a switchback's preflight with no DR database under its name", () => {
+  const side = (role: "primary" | "dr", db: Failback.DbObservation | null): Failback.SideObservation => ({ role, region: role === "dr" ? "eu-central-1" : "eu-west-1", reachable: true, error: null, db, serviceDesired: 0, serviceRunning: 0 });
+  const decide = (sealedAside: { identifier: string; name: string } | null) =>
+    Failback.decideTopology("switchback", { primary: side("primary", null), dr: side("dr", null) }, { dnsConfigured: true, switchDns: true, positions: null, rpoBudgetSeconds: 60, sealedAside }).blockers[0];
+
+  it("names the copy renamed aside and what to do to serve from it again (a rolled-back switchback may have left it sealed)", () => {
+    const blocker = decide({ identifier: "app-replica-r20260101030000", name: "app-replica" });
+    expect(blocker).toContain("no database is named app-replica");
+    expect(blocker).toContain("--db-instance-identifier app-replica-r20260101030000 --new-db-instance-identifier app-replica");
+    expect(blocker).toContain("reset read_only");
+  });
+
+  it("says only that the DR region is not serving when nothing was renamed aside", () => {
+    expect(decide(null)).toBe("the DR region is not serving (a writable database and a running service): there is nothing to switch back");
+  });
+});
+
+describe("the message of a rollback that could not set things back", () => {
+  it("names the sealed DR database and how to rename it back and lift read_only, not only the services", () => {
+    const state = Failback.FailbackState.parse({
+      run: { mode: "switchback", reason: "r", requestedBy: "x", options: { switchDns: true }, executionName: "sb-1", startedAt: "2026-01-01T03:00:00.000Z" },
+      seal: { retired: "app-replica-r20260101030000", dataLoss: { caughtUpPosition: "f:1", positionAfterPromotion: "f:1", lostBytes: 0, verdict: "none" }, at: "2026-01-01T03:05:00.000Z" },
+      failure: { step: "PromoteStandby", error: "AwsTransientError", cause: "timeout" },
+      restore: { Error: "RenameInProgressError", Cause: "still renaming" },
+    });
+    const body = Failback.failedMessage(state, { kind: "rolled-back", promotionStarted: false, rollBack: true, detail: "not promoted", settled: true }, "prod").body;
+    expect(body).toContain("still sealed as app-replica-r20260101030000");
+    expect(body).toContain("--new-db-instance-identifier app-replica --apply-immediately");
+    expect(body).toContain("reset read_only");
+  });
+});

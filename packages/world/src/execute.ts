@@ -4,7 +4,8 @@
  * the Task that follows a Wait state first sleeps that many virtual seconds (or until its
  * timestamp), so polling loops see the world progress exactly as it would in the cloud. A
  * retried Task first sleeps its Retry pause in virtual time (IntervalSeconds × BackoffRate^n,
- * capped by MaxDelaySeconds, times `retryJitter`, 0.5 by default: the mean of full jitter),
+ * capped by MaxDelaySeconds, times `retryJitter` when its JitterStrategy is FULL, 0.5 by default:
+ * the mean of full jitter),
  * and every Task can take
  * `taskSeconds` of virtual time. Timeouts are virtual too, as Step Functions and Lambda apply
  * them: a Task whose handler is still running (e.g. waiting on a call to a region that is down)
@@ -106,7 +107,7 @@ export interface ExecuteOptions {
   clock: VirtualClock;
   handlers: Record<string, LocalHandler>;
   executionName: string;
-  /** Fraction of the computed Retry pause actually waited (full jitter draws from [0, 1)). */
+  /** Fraction of the computed Retry pause actually waited by a FULL-jitter retrier (full jitter draws from [0, 1)). */
   retryJitter?: () => number;
   /** Virtual seconds a Task invocation takes (cold start, API latency); 0 by default. */
   taskSeconds?: (state: string) => number;
@@ -149,6 +150,8 @@ interface Retrier {
   IntervalSeconds?: number;
   BackoffRate?: number;
   MaxDelaySeconds?: number;
+  /** FULL: each pause drawn from [0, computed); NONE, the default: the computed pause. */
+  JitterStrategy?: string;
 }
 
 /** Whether Step Functions retries `error` after `failures` consecutive failures (a matching retrier with attempts left). */
@@ -163,6 +166,12 @@ export function retryPauseSeconds(state: AslState, error: string, attempt: numbe
   if (!retrier) return 0;
   const pause = (retrier.IntervalSeconds ?? 1) * Math.pow(retrier.BackoffRate ?? 2, attempt);
   return retrier.MaxDelaySeconds === undefined ? pause : Math.min(pause, retrier.MaxDelaySeconds);
+}
+
+/** Whether the retrier matching `error` jitters its pauses (JitterStrategy FULL; ASL's default is NONE). */
+export function retryJittered(state: AslState, error: string): boolean {
+  const retrier = ((state.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes("States.ALL"));
+  return retrier?.JitterStrategy === "FULL";
 }
 
 export interface ExecutionRecord {
@@ -218,7 +227,7 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     // A retry (its retrier matches and has attempts left) pauses as the retrier says; an entry
     // after a caught failure (a loop back through a Wait) pauses as that Wait says.
     const retrying = failed && isRetried(definitions.get(name) as AslState, failed.error, failed.count);
-    const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * jitter() : waitSeconds(wait, taskInput, options.clock.nowMs());
+    const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * (retryJittered(definitions.get(name) as AslState, failed.error) ? jitter() : 1) : waitSeconds(wait, taskInput, options.clock.nowMs());
     await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
     // Time may have jumped past the execution's timeout (a test advancing the clock) without a
     // wait to notice it: no Task starts after the execution has timed out.

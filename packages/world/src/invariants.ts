@@ -29,9 +29,10 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
     const service = region ? [...world.services.values()].find((s) => s.region === region) : undefined;
     // The one exception: nothing is writable anywhere and RDS is still promoting the database
     // DR answers from (a NeedsOperator run whose promotion does not finish): users get reads, no
-    // region takes writes.
+    // region takes writes. A promotion that finished (no source any more) on a database that is
+    // still not writable (read_only, renaming) is no excuse.
     const db = service ? world.databases.get(service.database) : undefined;
-    const stillPromoting = Boolean(db && db.promotionRequestedAtMs !== null && writable.length === 0);
+    const stillPromoting = Boolean(db && db.promotionRequestedAtMs !== null && world.dbView(db).sourceIdentifier !== null && writable.length === 0);
     if (region && service && world.healthStatus(region) === 200 && !world.isWritable(service.database) && !stillPromoting) {
       violations.push(`users resolve to ${region}, which answers with database ${service.database} not writable`);
     }

@@ -343,6 +343,31 @@ describe("local execution on the virtual clock", () => {
     expect(result.retries).toEqual(["Flaky", "Flaky"]);
   });
 
+  it("jitters a Retry pause only for JitterStrategy FULL (ASL's default is NONE: the full computed pause)", async () => {
+    const pausedFor = async (jitterStrategy?: string) => {
+      const clock = new VirtualClock(0);
+      let calls = 0;
+      const flaky = { ...definition.States.Flaky, Retry: [{ ...(definition.States.Flaky?.Retry as Record<string, unknown>[])[0], ...(jitterStrategy ? { JitterStrategy: jitterStrategy } : {}) }] };
+      const result = await executeLocally({ ...definition, States: { ...definition.States, Flaky: flaky } } as AslDefinition, {}, {
+        clock,
+        executionName: "t",
+        retryJitter: () => 0.5,
+        handlers: {
+          Flaky: async () => {
+            calls += 1;
+            if (calls < 3) throw Object.assign(new Error("busy"), { name: "Busy" });
+            return { ok: true };
+          },
+          Poll: async () => ({ at: clock.nowMs() }),
+        },
+      });
+      return result.output;
+    };
+    expect(await pausedFor()).toEqual({ at: 37_000 });
+    expect(await pausedFor("NONE")).toEqual({ at: 37_000 });
+    expect(await pausedFor("FULL")).toEqual({ at: 24_500 });
+  });
+
   it("waits until a Wait's TimestampPath (read to the second), and not at all for a timestamp already past", async () => {
     const clock = new VirtualClock(0);
     const looks: number[] = [];
@@ -522,6 +547,17 @@ describe("local execution on the virtual clock", () => {
     world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, 0);
     world.parameterGroups.get(ids.primaryParameterGroup)!.parameters.set("read_only", "1");
     expect(invariantViolations(world, ids, { lock: undefined })).toEqual(["users resolve to eu-west-1, which answers with database pilot-light-test-primary not writable"]);
+  });
+
+  it("excuses users on a database that is not writable only while its promotion still runs, not once it finished read-only", () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.primaryRegion);
+    world.databases.get(ids.replicaDb)!.promotionRequestedAtMs = world.clock.nowMs();
+    world.parameterGroups.get(ids.replicaParameterGroup)!.parameters.set("read_only", "1");
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, ids.drTaskCount);
+    world.clock.advance(180);
+    expect(world.dbView(world.databases.get(ids.replicaDb)!).sourceIdentifier).toBeNull();
+    expect(invariantViolations(world, ids, { lock: undefined })).toEqual(["users resolve to eu-central-1, which answers with database pilot-light-test-replica not writable"]);
   });
 
   it("judges each region's service by what its database shows, after a failover in either direction, whichever copy's ids it is given", () => {

@@ -116,6 +116,13 @@ export function succeededMessage(state: FailbackState, outcome: FailbackOutcome,
   return { kind: `${run.mode}.succeeded`, subject: subject(stage, `${what(run.mode)} succeeded (${run.executionName})`), body: body.filter(Boolean).join("\n") };
 }
 
+/** What a rollback that did not finish leaves to do with the sealed DR database (read-only, renamed aside), if it was sealed. */
+function sealedLeftAside(retired: string | undefined): string {
+  if (!retired) return "";
+  const name = retired.replace(/-r\d{14}$/, "");
+  return `if ${name} does not exist, the DR database is still sealed as ${retired}: once it is available, rename it back (aws rds modify-db-instance --db-instance-identifier ${retired} --new-db-instance-identifier ${name} --apply-immediately), reset read_only in its DB parameter group (aws rds reset-db-parameter-group --parameters ParameterName=read_only,ApplyMethod=immediate) and wait until it is available; then `;
+}
+
 export function failedMessage(state: FailbackState, assessment: FailbackAssessment, stage: string): Notification {
   const { run } = state;
   const failure = state.failure ?? { step: "unknown", error: "unknown", cause: "" };
@@ -127,7 +134,7 @@ export function failedMessage(state: FailbackState, assessment: FailbackAssessme
         ? `The DR service was set back to ${restore.serving.targetCount} tasks: DR serves as before. The primary region did not answer (${restore.standby.unreachable}): set its service to ${restore.standby.targetCount} when it returns.`
         : `The DR service was set back to ${restore.serving.targetCount} tasks and the primary's to ${restore.standby.targetCount}: DR serves as before.`
       : restore && "Error" in restore
-        ? `Could NOT set the services back (${restore.Error}): set the DR service to its full count and the primary's to 0 by hand.`
+        ? `Could NOT set the services back (${restore.Error}): ${sealedLeftAside(state.seal?.retired)}set the DR service to its full count and the primary's to 0 by hand.`
         : "";
   const next: Record<FailbackAssessment["kind"], string> = {
     "rolled-back": "Nothing irreversible happened. Fix the cause named above (docs/failback.md lists each error) and start again; every step resumes from what it finds.",

@@ -173,17 +173,30 @@ export async function sealOldServing(
   return { retired: name, dataLoss, readOnly: { done: fenced.done, detail: fenced.detail }, at: now.toISOString() };
 }
 
-/** Before any promotion: the DR database under its name again and writable, DR serving at full size, the primary back to 0. */
+/**
+ * Before any promotion: the DR database under its name again and writable, DR serving at full
+ * size, the primary back to 0. Decides from what RDS shows, each call: the seal's rename still
+ * running (a rename takes minutes), renamed back but still renaming, or done. While RDS renames,
+ * RenameInProgressError (retried by the state machine) after what can already be done (the rename
+ * back issued, read_only lifted, the DR service set to its full size so its tasks start): the step
+ * ends only once the DR database is available under its name, so the rollback ends with it
+ * writable, not minutes before.
+ */
 export async function restoreServing(ecs: Record<"primary" | "dr", ECSClient>, rds: RDSClient, s: Record<"primary" | "dr", Side>, run: FailbackRun, now: Date) {
+  const name = retiredName(s.dr.dbId, run.startedAt);
+  let renamedBack = false;
   if (!(await findInstance(rds, s.dr.dbId))) {
-    const name = retiredName(s.dr.dbId, run.startedAt);
     const sealed = await findInstance(rds, name);
     if (sealed && sealed.status !== "available") throw new RenameInProgressError(`${name} is ${sealed.status}: renaming it back to ${s.dr.dbId} once RDS allows`);
     if (sealed) await renameAside(rds, name, s.dr.dbId);
+    renamedBack = sealed !== null;
   }
   // The seal's read_only (set just before the rename): lifted, or the DR service serves errors.
-  const lifted = (await findInstance(rds, s.dr.dbId)) ? await Database.liftReadOnly(rds, s.dr.dbId) : null;
+  const current = await findInstance(rds, s.dr.dbId);
+  if (!current && renamedBack) throw new RenameInProgressError(`${name} is being renamed back to ${s.dr.dbId}, which RDS does not show yet`);
+  const lifted = current ? await Database.liftReadOnly(rds, s.dr.dbId) : null;
   const serving = await scaleSide(ecs.dr, s.dr, s.dr.servingCount, now);
+  if (current && current.status === "renaming") throw new RenameInProgressError(`${s.dr.dbId} (renamed back from ${name}) is renaming: writable once RDS has finished`);
   // The primary region may be the one that failed (the switchback stopped for that): DR serves
   // again whatever it answers; a service it cannot set is reported, not a reason to stop.
   const standby = await scaleSide(ecs.primary, s.primary, s.primary.pilotCount, now).catch((error: unknown) => ({

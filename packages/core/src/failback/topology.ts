@@ -12,7 +12,7 @@ import * as Compute from "../compute";
 import type { FailbackMode } from "./input";
 import { judgeCatchUp, readProbe, type CatchUp } from "./positions";
 import { other, type Role, type Side } from "./settings";
-import { findInstance, type DbObservation } from "./standby";
+import { findInstance, findRetired, type DbObservation } from "./standby";
 
 export interface SideObservation {
   role: Role;
@@ -48,7 +48,7 @@ const isWritable = (db: DbObservation | null) => Boolean(db && db.status === "av
 export function decideTopology(
   mode: FailbackMode,
   o: Record<Role, SideObservation>,
-  options: { dnsConfigured: boolean; switchDns: boolean; positions: CatchUp | null; rpoBudgetSeconds: number; dnsServes?: Role | null; canRestoreDns?: boolean },
+  options: { dnsConfigured: boolean; switchDns: boolean; positions: CatchUp | null; rpoBudgetSeconds: number; dnsServes?: Role | null; canRestoreDns?: boolean; sealedAside?: { identifier: string; name: string } | null },
 ): Omit<TopologyReport, "checkedAt" | "mode" | "primary" | "dr" | "positions" | "dnsConfigured"> {
   const blockers: string[] = [];
   const notes: string[] = [];
@@ -69,7 +69,14 @@ export function decideTopology(
     } else if (o.primary.reachable && o.dr.reachable) blockers.push(`cannot tell which region serves: writable databases in ${writable.join(" and ") || "neither region"}, running services in ${serves.join(" and ") || "neither"}`);
   } else {
     serving = "dr";
-    if (!isWritable(o.dr.db) || (o.dr.serviceDesired ?? 0) === 0) blockers.push("the DR region is not serving (a writable database and a running service): there is nothing to switch back");
+    if (!isWritable(o.dr.db) || (o.dr.serviceDesired ?? 0) === 0) {
+      const sealed = !o.dr.db && options.sealedAside ? options.sealedAside : null;
+      blockers.push(
+        sealed
+          ? `the DR region is not serving: no database is named ${sealed.name} there, and ${sealed.identifier} is (renamed aside by a switchback or a re-protect). If it is the DR database a rolled-back switchback left sealed (its message says so), rename it back (aws rds modify-db-instance --db-instance-identifier ${sealed.identifier} --new-db-instance-identifier ${sealed.name} --apply-immediately), reset read_only in its DB parameter group, wait until it is available, set the DR service to its full count, then switch back again`
+          : "the DR region is not serving (a writable database and a running service): there is nothing to switch back",
+      );
+    }
     const p = o.primary.db;
     if (o.primary.reachable) {
       if (!p) blockers.push("the primary region has no database under its name: run re-protect first (pnpm dr reprotect)");
@@ -136,6 +143,11 @@ async function observeSide(side: Side, c: SideClients): Promise<SideObservation>
   }
 }
 
+async function newestRetired(rds: RDSClient, identifier: string): Promise<{ identifier: string; name: string } | null> {
+  const newest = (await findRetired(rds, identifier).catch(() => []))[0];
+  return newest ? { identifier: newest.identifier, name: identifier } : null;
+}
+
 /** Reads both sides (and, for a switchback, the positions) and decides. */
 export async function assessTopology(
   mode: FailbackMode,
@@ -147,7 +159,9 @@ export async function assessTopology(
   const [primary, dr, dnsServes] = await Promise.all([observeSide(s.primary, clients.primary), observeSide(s.dr, clients.dr), options.dnsServes?.().catch(() => null) ?? null]);
   let positions: CatchUp | null = null;
   if (mode !== "reprotect" && primary.reachable && dr.reachable) positions = await readCatchUp(s, clients, { primary, dr }, options.probeFunction, undefined, now);
-  const decided = decideTopology(mode, { primary, dr }, { ...options, positions, dnsServes });
+  // No DR database under its name: a rolled-back switchback may have left it sealed (renamed aside).
+  const sealedAside = mode !== "reprotect" && dr.reachable && !dr.db ? await newestRetired(clients.dr.rds, s.dr.dbId) : null;
+  const decided = decideTopology(mode, { primary, dr }, { ...options, positions, dnsServes, sealedAside });
   return { mode, checkedAt: now.toISOString(), dnsConfigured: options.dnsConfigured, primary, dr, positions, ...decided };
 }
 

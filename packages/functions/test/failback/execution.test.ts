@@ -199,6 +199,28 @@ describe("a switchback interrupted by an outage of the primary region before any
   });
 });
 
+describe("a switchback whose target region goes down at PromoteStandby, just after the seal renamed the DR database aside", () => {
+  it("waits for RDS to finish both renames: it ends with the DR database writable under its name, DR serving, and says what is left in the primary region", async () => {
+    // Renames as slow as a real one: the seal's rename still runs when the rollback starts.
+    const rig = await suite.rig({ ...fast, failbackLatencies: { ...fast.failbackLatencies, renameSeconds: 900 } });
+    reachReprotected(rig);
+    rig.before.PromoteStandby = (n) => {
+      if (n === 1) rig.world.regionsDown.add(rig.ids.primaryRegion);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-outage-at-promote");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(rig.world.callsTo("rds:PromoteReadReplica").filter((c) => !c.failed)).toHaveLength(0);
+    // As the rollback ends, not some minutes later.
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+    const message = rig.world.inbox.at(-1)!;
+    expect(message.kind).toBe("switchback.failed");
+    expect(message.message).toContain("DR serves as before");
+    expect(message.message).toContain("set its service to 0 when it returns");
+    await expectInvariants(rig, run);
+  });
+});
+
 describe("RDS's own writes between the catch-up and the seal", () => {
   it("do not roll the switchback back: a binary log rotation and the rdsadmin heartbeat move the position, no user write is lost", async () => {
     const rig = await suite.rig(fast);
