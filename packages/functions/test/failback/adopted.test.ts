@@ -6,8 +6,7 @@
  * identifiers from the stage's settings only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failbackState, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
-import { adoptPrimary } from "../../../rehearsal/src/adopt";
+import { adoptPrimary, failbackState, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
 import { expectInvariants, failoverInput, reprotectInput, switchbackInput, shortLatencies, startFailbackSuite, type FailbackRig, type FailbackSuite } from "./support";
 
 let suite: FailbackSuite;
