@@ -171,6 +171,9 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
       fence.addCatch(wait, { resultPath: "$.fenceError" });
       fence.next(wait);
       leftToHealthChecks.next(choice);
+      // No failover pair to move (a team's simple record, not adopted): the health checks cannot
+      // move users either, so going on would "succeed" with users on the failed region. Fail, and tell.
+      switchDns.addCatch(branchFailure(scope, "SwitchDns", failed), { errors: ["RecordNotFailoverPairError"], resultPath: "$.error" });
       switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
       switchDns.next(choice);
     },

@@ -227,7 +227,16 @@ describe("failover state machine structure", () => {
 
   it("keeps an accepted DNS pin when its INSYNC poll fails: CheckDnsChange's Catch does not replace $.dns", () => {
     expect(((states.get("CheckDnsChange")?.Catch ?? []) as { Next: string; ResultPath: string }[]).map((c) => [c.Next, c.ResultPath])).toEqual([["DnsChangeNotConfirmed", "$.dnsError"]]);
-    expect(((states.get("SwitchDns")?.Catch ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(["DnsLeftToHealthChecks"]);
+    expect(((states.get("SwitchDns")?.Catch ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(["SwitchDnsFailed", "DnsLeftToHealthChecks"]);
+  });
+
+  it("fails the promotion branch when the record is no failover pair (nothing can move users), and leaves every other Route 53 failure to the health checks", () => {
+    const catches = (states.get("SwitchDns")?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
+    expect(catches.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [["RecordNotFailoverPairError"], "SwitchDnsFailed"],
+      [["States.ALL"], "DnsLeftToHealthChecks"],
+    ]);
+    expect(states.get("SwitchDnsFailed")?.Next).toBe("PromotionBranchFailed");
   });
 
   it("times out at the failover lock's expiry", () => {

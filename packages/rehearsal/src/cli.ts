@@ -13,7 +13,7 @@ import { createRehearsal, type RehearsalOptions, type RehearseOptions } from "./
 import { failbackMet, formatSeconds, headline, renderFailbackHtml, renderHtml, renderLifecycleHtml } from "./report/html";
 import type { RehearsalReport } from "./report/schema";
 import { scenarioNames } from "./scenarios";
-import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario } from "./failback";
+import { createFailbackRehearsal, failbackScenarioNames, type FailbackReport, type FailbackScenario, type WorldChoice } from "./failback";
 import { createLifecycleRehearsal, summarizeLifecycle, type LifecycleReport, type LifecycleSummary } from "./lifecycle";
 
 export interface CliOptions {
@@ -23,7 +23,7 @@ export interface CliOptions {
   /** Lifecycle: how many seeds from `seed` on, and how many generations each. */
   seeds: number;
   generations: number;
-  /** The failover scenarios on a primary the team built before pilot-light, adopted first (docs/adopt.md). */
+  /** Every scenario on a primary the team built before pilot-light, adopted first (docs/adopt.md). */
   adopted?: boolean;
   /** A file, or "-" for stdout. */
   json?: string;
@@ -52,8 +52,8 @@ export interface LifecycleRunner {
 
 export interface CliDeps {
   createRehearsal: (options?: RehearsalOptions) => Promise<Runner>;
-  createFailbackRehearsal?: () => Promise<FailbackRunner>;
-  createLifecycleRehearsal?: () => Promise<LifecycleRunner>;
+  createFailbackRehearsal?: (choice?: WorldChoice) => Promise<FailbackRunner>;
+  createLifecycleRehearsal?: (choice?: WorldChoice) => Promise<LifecycleRunner>;
   writeFile: (file: string, text: string) => Promise<void>;
   paint: Paint;
 }
@@ -73,6 +73,7 @@ export const examples = [
   "pnpm -s rehearse --scenario drill --json - | jq .targets",
   "pnpm rehearse --scenario round-trip --seed 3",
   "pnpm rehearse --scenario regional-outage --adopted",
+  "pnpm rehearse --scenario round-trip --adopted",
   "pnpm rehearse --scenario lifecycle --seeds 20 --json out/lifecycle.json",
 ];
 
@@ -85,7 +86,7 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Cli
     .option("--seed <n>", "latency draw: the same seed gives the same timeline", wholeNumber(0, 999_999_999), 1)
     .option("--seeds <n>", "lifecycle: rehearse this many seeds from --seed on, with the figures over them", wholeNumber(1, 1000), 1)
     .option("--generations <n>", "lifecycle: outages in a row (the serving region fails each time; every third ends with a switchback)", wholeNumber(1, 30), 3)
-    .option("--adopted", "failover scenarios: on a primary the team built before pilot-light (other names, the default parameter group, a simple record), adopted first as docs/adopt.md says")
+    .option("--adopted", "on a primary the team built before pilot-light (other names, the default parameter group, a simple record), adopted first as docs/adopt.md says")
     .option("--json <file>", 'write the report as JSON ("-": to stdout, people\'s output to stderr)')
     .option("--html <file>", "write the HTML report", "out/rehearsal/report.html")
     .action(async (options: CliOptions) => {
@@ -98,16 +99,14 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Cli
 async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise<number> {
   const toStdout = options.json === "-";
   const say = toStdout ? io.err : io.out;
-  if (options.adopted && (options.scenario === "lifecycle" || (failbackScenarioNames as readonly string[]).includes(options.scenario))) {
-    io.err(`--adopted rehearses the failover scenarios (${scenarioNames.join(", ")}), not ${options.scenario}: packages/functions/test/failback/adopted.test.ts runs the adopted round trip (pnpm rehearse --help)`);
-    return 2;
-  }
+  const choice: WorldChoice = { adopted: options.adopted === true };
+  const onAdopted = options.adopted ? ", on an adopted primary" : "";
   if (options.scenario === "lifecycle") {
-    const rehearsal = await (deps.createLifecycleRehearsal ?? createLifecycleRehearsal)();
+    const rehearsal = await (deps.createLifecycleRehearsal ?? createLifecycleRehearsal)(choice);
     try {
       const reports: LifecycleReport[] = [];
       for (let seed = options.seed; seed < options.seed + options.seeds; seed++) {
-        say(`Rehearsing "lifecycle" (seed ${seed}, ${options.generations} generations) on a virtual clock…`);
+        say(`Rehearsing "lifecycle" (seed ${seed}, ${options.generations} generations${onAdopted}) on a virtual clock…`);
         const report = await rehearsal.rehearse({ seed, generations: options.generations, ...(options.seeds === 1 ? { onEvent: (e) => say(`  [${formatSeconds(e.atSeconds).padStart(12)}] ${e.text}`) } : {}) });
         for (const line of lifecycleSeedLines(report)) say(line);
         reports.push(report);
@@ -128,9 +127,9 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
     }
   }
   if ((failbackScenarioNames as readonly string[]).includes(options.scenario)) {
-    const rehearsal = await (deps.createFailbackRehearsal ?? createFailbackRehearsal)();
+    const rehearsal = await (deps.createFailbackRehearsal ?? createFailbackRehearsal)(choice);
     try {
-      say(`Rehearsing "${options.scenario}" (seed ${options.seed}) on a virtual clock…`);
+      say(`Rehearsing "${options.scenario}" (seed ${options.seed}${onAdopted}) on a virtual clock…`);
       const report = await rehearsal.rehearse(options.scenario as FailbackScenario, options.seed);
       for (const line of failbackSummaryLines(report)) say(line);
       await deps.writeFile(options.html, renderFailbackHtml(report));
@@ -147,9 +146,9 @@ async function rehearseOnce(options: CliOptions, io: Io, deps: CliDeps): Promise
     }
   }
   const paint = io.isTTY ? deps.paint : plain;
-  const rehearsal = await deps.createRehearsal({ adopted: options.adopted === true });
+  const rehearsal = await deps.createRehearsal(choice);
   try {
-    say(`Rehearsing "${options.scenario}" (seed ${options.seed}, profile ${options.profile}${options.adopted ? ", on an adopted primary" : ""}) on a virtual clock…`);
+    say(`Rehearsing "${options.scenario}" (seed ${options.seed}, profile ${options.profile}${onAdopted}) on a virtual clock…`);
     const report = await rehearsal.rehearse({
       scenario: options.scenario,
       seed: options.seed,

@@ -17,6 +17,7 @@ import { Failover, Health, Stage, State } from "@pilot-light/core";
 import {
   Scheduler,
   VirtualClock,
+  adoptPrimary,
   adoptedPrimaryWorld,
   defaultReplicaBackup,
   enforceFailoverRoles,
@@ -44,7 +45,6 @@ import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../..
 import { extractAsl } from "../../tools/src/asl";
 import { sampleLatencies, samplePert, latencyModel, type LatencySample } from "./latency";
 import { seededRandom } from "./random";
-import { adoptPrimary } from "./adopt";
 import { useLambdaLikeEnvironment } from "./lambda-env";
 import { OrderedProgress, type ProgressLine } from "./progress";
 import type { Phase, PhaseOutcome, RehearsalReport, TimelineEvent } from "./report/schema";

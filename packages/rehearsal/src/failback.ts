@@ -11,6 +11,8 @@
 import FakeTimers from "@sinonjs/fake-timers";
 import type { Context } from "aws-lambda";
 import {
+  adoptPrimary,
+  adoptedPrimaryWorld,
   enforceFailbackRoles,
   enforceFailoverRoles,
   executeLocally,
@@ -25,6 +27,8 @@ import {
   startHealthServer,
   startTraffic,
   stepEnvironment,
+  type AdoptedIds,
+  type AdoptedWorldOptions,
   type AslDefinition,
   type CfnTemplateJson,
   type ExecutionRecord,
@@ -76,6 +80,9 @@ export interface FailbackReport {
   /** Writes the failover lost (the RPO, in writes). */
   lostWritesInFailover: number | null;
   originalTopology: boolean;
+  /** On a team's adopted primary (`--adopted`), and the databases writable at the end (by the stage's names). */
+  adopted: boolean;
+  writableDatabases: string[];
   notifications: { atSeconds: number; kind: string }[];
   wallMilliseconds: number;
 }
@@ -93,10 +100,15 @@ const groups: { workflow: FailbackPhase["workflow"]; name: string; steps: string
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** A standalone template's definition, and the template (its steps' roles). */
-async function definitionOf(which: "failover" | "failback"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
+/**
+ * A standalone template's definition, and the template (its steps' roles). `adopted`: the failback
+ * steps' grants name an adopted primary's database, group and service from the stage's settings.
+ */
+export async function definitionOf(which: "failover" | "failback", adopted = false): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
   const template = (
-    which === "failover" ? (await import("../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../stacks/failback/standalone")).standaloneFailbackTemplate()
+    which === "failover"
+      ? (await import("../../../stacks/failover/standalone")).standaloneFailoverTemplate()
+      : (await import("../../../stacks/failback/standalone")).standaloneFailbackTemplate(undefined, undefined, { adopted })
   ).toJSON() as CfnTemplateJson;
   const [sm] = extractAsl(template);
   if (!sm) throw new Error(`no ${which} state machine`);
@@ -110,8 +122,27 @@ export interface FailbackRehearsal {
 
 const tableName = "pilot-light-rehearsal-failback-state";
 
-export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
-  const [failoverSynth, failbackSynth] = await Promise.all([definitionOf("failover"), definitionOf("failback")]);
+export interface WorldChoice {
+  /**
+   * Rehearse on a primary the team built before pilot-light (packages/world's
+   * `adoptedPrimaryWorld`: its names, the default parameter group, its own bucket rule and simple
+   * record), adopted first as docs/adopt.md says (`adoptPrimary`).
+   */
+  adopted?: boolean;
+}
+
+/** The world a failback or lifecycle rehearsal plays on: pilot-light's own primary, or a team's adopted one. */
+export function rehearsalWorld(choice: WorldChoice, options: AdoptedWorldOptions): { world: WorldState; ids: FailbackIds } {
+  return choice.adopted ? adoptedPrimaryWorld(options) : failbackWorld(options);
+}
+
+/** The team's adoption steps (docs/adopt.md), before anything fails; nothing for pilot-light's own primary. */
+export async function adoptIfAsked(choice: WorldChoice, world: WorldState, ids: FailbackIds): Promise<void> {
+  if (choice.adopted) await adoptPrimary(world, ids as AdoptedIds, "rehearsal");
+}
+
+export async function createFailbackRehearsal(choice: WorldChoice = {}): Promise<FailbackRehearsal> {
+  const [failoverSynth, failbackSynth] = await Promise.all([definitionOf("failover"), definitionOf("failback", choice.adopted)]);
   const [failover, failback] = [failoverSynth.definition, failbackSynth.definition];
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
   const dynamo = await startDynalite();
@@ -123,7 +154,7 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
   });
   useLambdaLikeEnvironment();
   // One fixed topology, so each handler module reads its settings once, as a Lambda would.
-  const { ids: fixed } = failbackWorld({ prefix: "pilot-light-rehearsal" });
+  const { ids: fixed } = rehearsalWorld(choice, { prefix: "pilot-light-rehearsal" });
   Object.assign(process.env, stepEnvironment(fixed, health.url(fixed.drRegion), tableName), failbackEnvironment(fixed, { primary: health.url(fixed.primaryRegion), dr: health.url(fixed.drRegion) }, tableName), {
     AWS_REGION: fixed.drRegion,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -140,7 +171,7 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
       const random = seededRandom(seed);
       const l = sampleLatencies(random);
       const draw = (f: { best: number; typical: number; bad: number }) => samplePert({ ...f, source: "" }, random);
-      const built = failbackWorld({
+      const built = rehearsalWorld(choice, {
         prefix: "pilot-light-rehearsal",
         replicaBackup: null,
         latencies: { promotionSeconds: l.promotion, promotionRaceSeconds: l.promotionRace, taskStartSeconds: l.taskStart, firstHealthCheckSeconds: l.firstHealthCheck, dnsInsyncSeconds: l.dnsInsync },
@@ -156,6 +187,7 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
       enforceFailoverRoles(w, failoverSynth.template, ids, tableName);
       enforceFailbackRoles(w, failbackSynth.template, ids, tableName);
       w.clock.onAdvance((ms) => fakeDate.setSystemTime(ms));
+      await adoptIfAsked(choice, w, ids);
       startTraffic(w, { writesPerSecond: 5, dns: { zoneId: ids.hostedZoneId, recordName: ids.recordName } });
       // Ten minutes of users' writes before the outage (t = 0).
       w.clock.advance(600);
@@ -241,6 +273,8 @@ export async function createFailbackRehearsal(): Promise<FailbackRehearsal> {
           lostWritesInSwitchback: lostInSwitchback,
           lostWritesInFailover: lostInFailover,
           originalTopology: original,
+          adopted: choice.adopted === true,
+          writableDatabases: [...w.databases.keys()].filter((id) => w.isWritable(id)),
           notifications: w.inbox.map((m) => ({ atSeconds: at(m.atMs), kind: m.kind ?? "" })),
           wallMilliseconds: Math.round(performance.now() - wallStart),
         };

@@ -27,7 +27,6 @@ import {
   enforceFailoverRoles,
   executeLocally,
   failbackEnvironment,
-  failbackWorld,
   functionIdOf,
   iamOf,
   installApis,
@@ -43,8 +42,6 @@ import {
   startHealthServer,
   startTraffic,
   stepEnvironment,
-  type AslDefinition,
-  type CfnTemplateJson,
   type ExecutionRecord,
   type HealthServer,
   type LocalHandler,
@@ -53,8 +50,7 @@ import {
 } from "@pilot-light/world";
 import { handlerFile, stepNames, taskTimeoutSeconds, type StepName } from "../../../stacks/failover/steps";
 import { failbackHandlerFile, failbackStepNames, failbackTaskTimeoutSeconds, type FailbackStepName } from "../../../stacks/failback/steps";
-import { extractAsl } from "../../tools/src/asl";
-import { failbackLatencyModel, isOriginalTopology } from "./failback";
+import { adoptIfAsked, definitionOf, failbackLatencyModel, isOriginalTopology, rehearsalWorld, type WorldChoice } from "./failback";
 import { samplePert, sampleLatencies, type LatencySample } from "./latency";
 import { useLambdaLikeEnvironment } from "./lambda-env";
 import { seededRandom } from "./random";
@@ -177,15 +173,6 @@ const failureThreshold = 3;
 /** How long a generation waits for a failover to end (the monitor's re-drives back off up to 30 minutes each). */
 const followHours = 4;
 
-async function definitionOf(which: "failover" | "failback"): Promise<{ definition: AslDefinition; template: CfnTemplateJson }> {
-  const template = (
-    which === "failover" ? (await import("../../../stacks/failover/standalone")).standaloneFailoverTemplate() : (await import("../../../stacks/failback/standalone")).standaloneFailbackTemplate()
-  ).toJSON() as CfnTemplateJson;
-  const [sm] = extractAsl(template);
-  if (!sm) throw new Error(`no ${which} state machine`);
-  return { definition: sm.definition as AslDefinition, template };
-}
-
 /**
  * Two copies' Lambdas in one process: `process.env` and core's world scope read through the copy
  * whose code is running (an AsyncLocalStorage), so each copy's settings and clients are its own,
@@ -233,8 +220,9 @@ function copyContext(): { run<T>(copy: Copy | undefined, work: () => Promise<T>)
   };
 }
 
-export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
-  const [failoverSynth, failbackSynth] = await Promise.all([definitionOf("failover"), definitionOf("failback")]);
+/** `choice.adopted`: every seed's world is a team's primary, adopted before the first generation (docs/adopt.md). */
+export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promise<LifecycleRehearsal> {
+  const [failoverSynth, failbackSynth] = await Promise.all([definitionOf("failover"), definitionOf("failback", choice.adopted)]);
   const fakeDate = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: Date.now() });
   const dynamo = await startDynalite();
   let world: WorldState | undefined;
@@ -245,7 +233,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
   useLambdaLikeEnvironment();
   const context = copyContext();
   const uninstall = context.install();
-  const { ids } = failbackWorld({ prefix });
+  const { ids } = rehearsalWorld(choice, { prefix });
   const tables = { dr: `${prefix}-state-dr`, primary: `${prefix}-state-primary` };
   const lookback = Failover.lagLookbackSeconds({ periodSeconds, failureThreshold });
   const rtoTargetSeconds = Stage.resolveStageConfig("rehearsal", {}).rtoTargetSeconds;
@@ -327,7 +315,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
       const random = seededRandom(seed);
       const latency: LatencySample = sampleLatencies(random);
       const draw = (f: { best: number; typical: number; bad: number }) => samplePert({ ...f, source: "" }, random);
-      const built = failbackWorld({
+      const built = rehearsalWorld(choice, {
         prefix,
         latencies: { promotionSeconds: latency.promotion, promotionRaceSeconds: latency.promotionRace, taskStartSeconds: latency.taskStart, firstHealthCheckSeconds: latency.firstHealthCheck, dnsInsyncSeconds: latency.dnsInsync },
         failbackLatencies: { renameSeconds: draw(failbackLatencyModel.rename), replicaCreateSeconds: draw(failbackLatencyModel.replicaCreate), firstBackupSeconds: draw(failbackLatencyModel.firstBackup) },
@@ -347,6 +335,7 @@ export async function createLifecycleRehearsal(): Promise<LifecycleRehearsal> {
         enforceFailoverRoles(w, failoverSynth.template, copies.primary.ids, tables.primary, { functions, region: copies.primary.region });
         enforceFailbackRoles(w, failbackSynth.template, built.ids, tables.dr);
         w.clock.onAdvance((ms) => fakeDate.setSystemTime(ms));
+        await adoptIfAsked(choice, w, built.ids);
         startTraffic(w, { writesPerSecond: 5, dns: { zoneId: ids.hostedZoneId, recordName: ids.recordName } });
         const scheduler = Scheduler.of(w.clock);
         const originMs = w.clock.nowMs();

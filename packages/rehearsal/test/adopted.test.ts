@@ -25,3 +25,12 @@ it("detects the outage of an adopted primary and fails over under the team's nam
   // Users are pinned to DR: the adoption made the team's simple record a failover pair (without it there is no PRIMARY record to pin).
   expect(r.endState.primaryRecordTarget).toBe("pilot-light-rehearsal-dr-5678.eu-central-1.elb.amazonaws.com");
 });
+
+it("drills on an adopted primary: DR scales up against the replica of the team's database and back, the team's database and record untouched", async () => {
+  const r = RehearsalReport.parse(await rehearsal.rehearse({ scenario: "drill", seed: 2, profile: "default" }));
+  expect(r.invariantViolations).toEqual([]);
+  expect(r.expectation).toMatchObject({ met: true, actual: "drill-completed" });
+  expect(r.execution?.status).toBe("SUCCEEDED");
+  expect(r.endState).toMatchObject({ writableDatabases: ["shop-mysql-prod"], drDesiredTasks: 0, primaryDesiredTasks: 2, failoverLockHeld: false });
+  expect(r.endState.primaryRecordTarget).toMatch(/pilot-light-rehearsal-pr-/);
+});

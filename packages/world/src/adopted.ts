@@ -6,12 +6,17 @@
  * `shop-prod`; its bucket `shop-prod-uploads` replicates invoices to an archive bucket under its
  * own rule and role; users resolve a simple alias record to its load balancer. pilot-light's DR
  * side is as its stacks deploy it: the replica, the DR service, the DR bucket, the secret's
- * replica and Route 53's health check on the primary. What adoption changes is not done here.
+ * replica and Route 53's health check on the primary. What adoption changes is `adoptPrimary`'s:
+ * the team's steps, run after the world is built (the rehearsals' `--adopted`, the adopted round trip's test).
  */
-import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
-import { addBucket, failbackState, setPlacement } from "./failback";
+import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
+import { Route53Client, type ResourceRecordSet } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
+import { Adoption } from "@pilot-light/core";
+import { addBucket, failbackState, setPlacement, type FailbackLatencies } from "./failback";
 import { failbackWorld, type FailbackIds } from "./failback-topology";
 import type { PilotLightOptions } from "./pilot-light";
+import { iamOf } from "./iam";
 import type { WorldState } from "./model";
 
 export interface AdoptedIds extends FailbackIds {
@@ -36,7 +41,10 @@ export const adoptedNames = {
   bucket: "shop-prod-uploads",
 } as const;
 
-export function adoptedPrimaryWorld(options: Omit<PilotLightOptions, "databaseNames" | "primaryNames"> = {}): { world: WorldState; ids: AdoptedIds } {
+/** The options a world of a team's primary takes: a failback world's, but the names, which are the team's. */
+export type AdoptedWorldOptions = Omit<PilotLightOptions, "databaseNames" | "primaryNames"> & { failbackLatencies?: Partial<FailbackLatencies> };
+
+export function adoptedPrimaryWorld(options: AdoptedWorldOptions = {}): { world: WorldState; ids: AdoptedIds } {
   const prefix = options.prefix ?? "pilot-light-shop";
   const { world, ids: base } = failbackWorld({
     ...options,
@@ -93,4 +101,27 @@ export function adoptedPrimaryWorld(options: Omit<PilotLightOptions, "databaseNa
     defaultParameterGroup: "default.mysql8.4",
   };
   return { world, ids };
+}
+
+/**
+ * The adoption as a team runs it (docs/adopt.md): the plan applied (its bucket rule merged, the
+ * simple record made a failover pair), then the commands the plan gives for a database on a
+ * `default.*` group (its own group, attached, a reboot). Outside any function: the operator's.
+ */
+export async function adoptPrimary(world: WorldState, ids: AdoptedIds, stage: string): Promise<void> {
+  const rds = new RDSClient({ region: ids.primaryRegion });
+  const target: Adoption.AdoptionTarget = {
+    stage,
+    region: ids.primaryRegion,
+    bucket: ids.primaryBucket,
+    replicationRule: { id: Adoption.replicationRuleId, destinationBucket: ids.drBucket, roleArn: ids.replicationRoleArn },
+    dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, healthCheckId: ids.primaryHealthCheckId, drAlb: { dnsName: ids.drAlbDns, hostedZoneId: ids.albZoneId } },
+    database: { identifier: ids.primaryDb, parameterGroup: ids.primaryParameterGroup },
+  };
+  await iamOf(world).outsideFunctions(async () => {
+    await Adoption.adopt({ s3: new S3Client({ region: ids.primaryRegion }), rds, route53: new Route53Client({ region: ids.drRegion }) }, target, { apply: true });
+    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: ids.primaryParameterGroup, DBParameterGroupFamily: "mysql8.4", Description: "pilot-light fence" }));
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb, DBParameterGroupName: ids.primaryParameterGroup, ApplyImmediately: true }));
+    await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb }));
+  });
 }

@@ -1,7 +1,9 @@
 /**
  * What must hold after every failover test, whatever went wrong (issue 12): at most one
  * writable database; no user answered by a region without a writable database (Route 53's data
- * plane, `resolve`, decides where users go); each region's service count consistent with what
+ * plane, `resolve`, decides where users go), nor sent to a region that is down or without one
+ * while another region's database is writable and nobody was told (a failover that "succeeded"
+ * moving no one: a team's simple record has no PRIMARY record to pin); each region's service count consistent with what
  * its database shows (promoted and not fenced: serving; a replica: the pilot light), whichever
  * region's copy failed over; the failover lock released, or held by a running execution or for
  * a stated reason; and, for every execution that failed, timed out or was aborted, a
@@ -23,6 +25,9 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
   const writable = [...world.databases.keys()].filter((id) => world.isWritable(id));
   if (writable.length > 1) violations.push(`${writable.length} writable databases: ${writable.join(", ")}`);
 
+  const running = [...world.executions.values()].filter((e) => e.status === "RUNNING");
+  const ended = [...world.executions.values()].filter((e) => e.status !== "RUNNING").sort((a, b) => (a.stopMs ?? 0) - (b.stopMs ?? 0));
+  const last = ended.at(-1);
   if (ids.dns) {
     const answer = world.resolve(ids.hostedZoneId, ids.recordName);
     const region = /\.([a-z]{2}-[a-z]+-\d)\.elb\.amazonaws\.com\.?$/.exec(answer?.AliasTarget?.DNSName ?? "")?.[1];
@@ -36,11 +41,16 @@ export function invariantViolations(world: WorldState, ids: PilotLightIds, optio
     if (region && service && world.healthStatus(region) === 200 && !world.isWritable(service.database) && !stillPromoting) {
       violations.push(`users resolve to ${region}, which answers with database ${service.database} not writable`);
     }
+    // Users left where nothing takes their writes while another region's database does, no run
+    // still at it and nobody told (a failure notification or OpsItem since that database's promotion).
+    const elsewhere = writable.map((id) => world.databases.get(id)!).find((d) => d.region !== region);
+    const since = elsewhere?.promotionRequestedAtMs ?? 0;
+    const told = world.inbox.some((m) => m.atMs >= since && /\.(failed|needs-operator|not-protected)$/.test(m.kind ?? "")) || world.opsItems.some((o) => o.atMs >= since);
+    if (region && elsewhere && !(service && world.isWritable(service.database)) && running.length === 0 && !told) {
+      const why = world.regionsDown.has(region) ? "which is down" : `whose database ${service?.database ?? "(none)"} is not writable`;
+      violations.push(`users resolve to ${region} (${answer?.SetIdentifier ? `the ${answer.SetIdentifier} record` : "a simple record: no failover pair to move"}), ${why}, while ${elsewhere.identifier} in ${elsewhere.region} is writable, and nobody was told`);
+    }
   }
-
-  const running = [...world.executions.values()].filter((e) => e.status === "RUNNING");
-  const ended = [...world.executions.values()].filter((e) => e.status !== "RUNNING").sort((a, b) => (a.stopMs ?? 0) - (b.stopMs ?? 0));
-  const last = ended.at(-1);
   if (running.length === 0) {
     // Each region's service against what its database shows now, in both directions: a failover
     // may have promoted either region's copy (after a re-protect the primary region's replica is

@@ -472,11 +472,16 @@ export class WorldState {
   /**
    * Route 53's data plane (it keeps answering when the control plane is impaired): the record
    * users get for a failover name, PRIMARY while its health check (and, for an alias with
-   * EvaluateTargetHealth, its target's health) passes, else SECONDARY.
+   * EvaluateTargetHealth, its target's health) passes, else SECONDARY; for a name with a simple
+   * A record (a team's record before its adoption), that record, whatever any health check says.
    */
   resolve(zoneId: string, name: string): ResourceRecordSet | undefined {
     const primary = this.record(zoneId, name, "primary");
     const secondary = this.record(zoneId, name, "secondary");
+    if (!primary && !secondary) {
+      const fq = (name.endsWith(".") ? name : `${name}.`).toLowerCase();
+      return this.zones.get(zoneId)?.find((r) => r.Name?.toLowerCase() === fq && r.Type === "A" && r.SetIdentifier === undefined);
+    }
     const healthy = (r: ResourceRecordSet) => {
       const region = /\.([a-z]{2}-[a-z]+-\d)\.elb\.amazonaws\.com\.?$/.exec(r.AliasTarget?.DNSName ?? "")?.[1];
       const checked = Boolean(r.HealthCheckId) || Boolean(r.AliasTarget?.EvaluateTargetHealth);

@@ -8,7 +8,7 @@ import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, Rebo
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Adoption } from "@pilot-light/core";
-import { adoptedPrimaryWorld, failbackState, installApis, type AdoptedIds, type WorldState } from "../src";
+import { adoptPrimary, adoptedPrimaryWorld, failbackState, installApis, invariantViolations, type AdoptedIds, type WorldState } from "../src";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -89,5 +89,36 @@ describe("adopting the team's primary in the world", () => {
     const before = world.mutatingCalls().length;
     expect(await Adoption.adopt(clients, target, { apply: true })).toEqual({ changes: [], findings: [] });
     expect(world.mutatingCalls()).toHaveLength(before);
+  });
+
+  describe("a failover that moves no one", () => {
+    /** What a failover does to the databases and services, whatever it did to DNS: DR promoted and at full size, the primary region down. */
+    const failedOverDatabases = (world: WorldState, ids: AdoptedIds) => {
+      world.regionsDown.add(ids.primaryRegion);
+      world.databases.get(ids.replicaDb)!.sourceIdentifier = null;
+      world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, ids.drTaskCount);
+      world.clock.advance(120);
+    };
+
+    it("users resolve a team's simple record to its load balancer, whatever the health checks say (Route 53's simple routing)", () => {
+      const { world, ids } = adopted();
+      world.regionsDown.add(ids.primaryRegion);
+      expect(world.resolve(ids.hostedZoneId, ids.recordName)).toEqual(ids.simpleRecord);
+    });
+
+    it("flags users left on a simple record in a region that is down while DR's database is writable", () => {
+      const { world, ids } = adopted();
+      failedOverDatabases(world, ids);
+      expect(invariantViolations(world, ids, { lock: undefined })).toEqual([
+        `users resolve to ${ids.primaryRegion} (a simple record: no failover pair to move), which is down, while ${ids.replicaDb} in ${ids.drRegion} is writable, and nobody was told`,
+      ]);
+    });
+
+    it("finds nothing wrong once the record is a failover pair: its health check sends users to DR", async () => {
+      const { world, ids } = adopted();
+      await adoptPrimary(world, ids, "shop");
+      failedOverDatabases(world, ids);
+      expect(invariantViolations(world, ids, { lock: undefined })).toEqual([]);
+    });
   });
 });

@@ -13,7 +13,7 @@ import {
   type Route53Client,
 } from "@aws-sdk/client-route-53";
 import { callAws } from "../errors";
-import { PreflightFailedError } from "../workflow/errors";
+import { RecordNotFailoverPairError } from "../workflow/errors";
 
 export interface DnsTarget {
   hostedZoneId: string;
@@ -48,7 +48,13 @@ export async function readPrimaryRecord(r53: Route53Client, t: DnsTarget): Promi
   const record = out.ResourceRecordSets?.find(
     (r) => fqdn(r.Name ?? "") === fqdn(t.recordName) && r.Type === "A" && r.SetIdentifier === primarySetIdentifier,
   );
-  if (!record) throw new PreflightFailedError(`no PRIMARY failover record ${t.recordName} (SetIdentifier "primary") in zone ${t.hostedZoneId}`);
+  if (!record) {
+    throw new RecordNotFailoverPairError(
+      `no PRIMARY failover record ${t.recordName} (SetIdentifier "primary") in zone ${t.hostedZoneId}: users cannot be moved by this stage. ` +
+        "A simple record (an adopted primary's) must become a failover pair: pnpm deploy:all --stage <stage> --apply-adoption (docs/adopt.md); " +
+        "until then, point the record at the DR load balancer by hand (docs/runbook.md)",
+    );
+  }
   return record;
 }
 

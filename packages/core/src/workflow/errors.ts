@@ -17,6 +17,15 @@ export class PreflightFailedError extends TerminalError {
   override readonly name = "PreflightFailedError";
 }
 
+/**
+ * The stage's record has no PRIMARY failover record to move (a team's simple record, not made a
+ * failover pair by the adoption): no step can move users, so a failover that goes on would
+ * "succeed" with users still sent to the failed region. The message says what to do.
+ */
+export class RecordNotFailoverPairError extends TerminalError {
+  override readonly name = "RecordNotFailoverPairError";
+}
+
 /** The topology is not one the failback can start from; the message lists every blocker. */
 export class FailbackPreflightError extends TerminalError {
   override readonly name = "FailbackPreflightError";

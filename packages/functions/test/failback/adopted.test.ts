@@ -6,8 +6,7 @@
  * identifiers from the stage's settings only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failbackState, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
-import { adoptPrimary } from "../../../rehearsal/src/adopt";
+import { adoptPrimary, failbackState, lostWrites, transactionsAt, type AdoptedIds } from "../../../world/src";
 import { expectInvariants, failoverInput, reprotectInput, switchbackInput, shortLatencies, startFailbackSuite, type FailbackRig, type FailbackSuite } from "./support";
 
 let suite: FailbackSuite;
@@ -62,5 +61,23 @@ describe("an adopted primary", () => {
     expect(lostWrites(world, drBefore, primary)).toBe(0);
     expect(transactionsAt(world, drBefore, world.clock.nowMs())).toBeGreaterThan(0);
     expect(await rig.outcome("switchback-1")).toMatchObject({ status: "succeeded", lostWrites: 0, dataLossVerdict: "none" });
+  });
+
+  it("without the adoption, a failover cannot move users off the team's simple record: it fails, says what to do, and the invariants hold", async () => {
+    const rig = await suite.rig({ ...shortLatencies, replicaLag: [2, 1, 3], adopted: true });
+    const { world, ids } = rig;
+    world.clock.advance(60);
+    world.regionsDown.add(ids.primaryRegion);
+    world.clock.advance(12 * 60);
+    const failover = await rig.failover(failoverInput, "failover-simple-1");
+    expect(failover.status, "a failover that cannot move users must not report success").toBe("FAILED");
+    expect(failover.states).toContain("SwitchDnsFailed");
+    const told = world.inbox.at(-1);
+    expect(told?.kind).toMatch(/\.(failed|needs-operator)$/);
+    expect(`${told?.subject}\n${told?.message}`).toMatch(/SwitchDns.*no PRIMARY failover record/s);
+    expect(told?.message).toContain("--apply-adoption");
+    // Users still resolve the team's simple record: nothing pretended otherwise.
+    expect(world.resolve(ids.hostedZoneId, ids.recordName)).toEqual((ids as AdoptedIds).simpleRecord);
+    await expectInvariants(rig, failover);
   });
 });
