@@ -3,8 +3,7 @@
  * (failover/move.ts: promote behind the promotion fence, bring the service up, point users at
  * it): pre-warm the primary service against its replica, stop writes (the DR service to 0), the
  * zero-data-loss seal of the DR database (its last position held by the replica, then read-only
- * and renamed aside), verify the new primary answers from a writable database, and, before the
- * promotion only, put everything back (DR serving, primary at 0).
+ * and renamed aside) and, before the promotion only, put everything back (DR serving, primary at 0).
  */
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
@@ -35,22 +34,6 @@ export async function targetGroupOf(ecs: ECSClient, side: Side): Promise<string>
 
 export async function scaleSide(ecs: ECSClient, side: Side, count: number, now: Date) {
   return Compute.scaleService(ecs, { cluster: side.cluster, service: side.service }, count, now);
-}
-
-/** GET /health.php: 200 from a database that is not read-only, or NewPrimaryUnhealthyError (retried). */
-export async function verifyWritable(url: string, now: () => Date, timeoutMs = 5000): Promise<{ url: string; status: number; readOnly: boolean; verifiedAt: string }> {
-  let status: number;
-  let body: { readOnly?: unknown };
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
-    status = response.status;
-    body = (await response.json().catch(() => ({}))) as { readOnly?: unknown };
-  } catch (error) {
-    throw new NewPrimaryUnhealthyError(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
-  }
-  if (status !== 200) throw new NewPrimaryUnhealthyError(`GET ${url} answered ${status}`);
-  if (body.readOnly !== false) throw new NewPrimaryUnhealthyError(`GET ${url} answered from a read-only database (readOnly: ${String(body.readOnly)})`);
-  return { url, status, readOnly: false, verifiedAt: now().toISOString() };
 }
 
 const coordinate = (p: { file: string; position: number }) => `${p.file}:${p.position}`;
