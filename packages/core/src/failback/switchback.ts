@@ -14,9 +14,10 @@ import * as Database from "../database";
 import * as Dns from "../dns";
 import { callAws } from "../errors";
 import { judgeFailure } from "../failover/compensation";
+import { fenceDatabase } from "../failover/fence";
 import { beginCompensation } from "../failover/lock";
 import { promotionAcceptanceSeconds } from "../failover/settings";
-import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, WritesAfterCatchUpError } from "../workflow/errors";
+import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, SealNotReadOnlyError, WritesAfterCatchUpError } from "../workflow/errors";
 import type { FailbackRun } from "./input";
 import { readProbe, type BinlogPosition, type ProbeReport, type ReplicaPosition } from "./positions";
 import type { Role, Side } from "./settings";
@@ -119,8 +120,10 @@ export interface Seal {
  * holds (judgeDataLoss: unmoved since the catch-up, or executed up to where it is now, RDS's own
  * rotation and heartbeat included). A replica still applying the last events is
  * ReplicaBehindAtSealError, retried; what keeps writing exhausts the retries and nothing is
- * promoted. Then it makes the DR database read-only (`read_only` = 1 in the group it uses: kept
- * aside for good, it must never be a second writable database) and renames it aside. Renaming
+ * promoted. Then it makes the DR database read-only with the failover's database fence, strict
+ * (failover/fence.ts `fenceDatabase`: `read_only` = 1 in the group it uses; kept aside for good,
+ * it must never be a second writable database, so a group that cannot hold it is
+ * SealNotReadOnlyError and nothing is promoted) and renames it aside. Renaming
  * deletes its endpoint's DNS name and reboots it, so no client can write to it while the primary
  * replica is promoted. A retry after a lost answer finds the fence set and the name already moved.
  * RestoreServing undoes both before any promotion.
@@ -135,11 +138,14 @@ export async function sealOldServing(
 ): Promise<Seal> {
   const { rds } = clients.dr;
   const dr = s.dr;
+  // The failover's database fence, strict: a DR database that cannot refuse writes is not sealed.
+  const strictFence = { region: dr.region, strict: true, refused: SealNotReadOnlyError } as const;
   const name = retiredName(dr.dbId, run.startedAt);
   const current = await findInstance(rds, dr.dbId);
   if (!current) {
     if (!(await findInstance(rds, name))) throw new WritesAfterCatchUpError(`neither ${dr.dbId} nor ${name} exists: the DR database's state is unknown`);
-    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), readOnly: await Database.fenceInstanceReadOnly(rds, name), at: now.toISOString() };
+    const fenced = await fenceDatabase(rds, name, strictFence);
+    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), readOnly: { done: fenced.done, detail: fenced.detail }, at: now.toISOString() };
   }
   const primaryDb = await findInstance(clients.primary.rds, s.primary.dbId);
   const [source, replica] = await Promise.all([
@@ -151,7 +157,7 @@ export async function sealOldServing(
     const executed = replica.replica ? `${replica.replica.execFile}:${replica.replica.execPosition}` : "nothing (no replication status)";
     throw new ReplicaBehindAtSealError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the catch-up and the replica has executed ${executed}: not promoting over writes the replica lacks (yet)`);
   }
-  const fenced = await Database.fenceInstanceReadOnly(rds, dr.dbId);
+  const fenced = await fenceDatabase(rds, dr.dbId, strictFence);
   await renameAside(rds, dr.dbId, name);
   return { retired: name, dataLoss, readOnly: { done: fenced.done, detail: fenced.detail }, at: now.toISOString() };
 }
