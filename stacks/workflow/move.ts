@@ -85,6 +85,9 @@ export function dnsChangeLoop(scope: Construct, o: { ids: { choice: string; wait
 /** The verify's Retry: a service that just started, tasks that reconnect (10 s, 6 tries, ×1.5). */
 export const verifyRetry = (error: "DrUnhealthyError" | "NewPrimaryUnhealthyError"): RetryPolicy => ({ errors: [error], intervalSeconds: 10, maxAttempts: 6, backoffRate: 1.5 });
 
+type MoveSteps = { promote: sfn.TaskStateBase; check: sfn.TaskStateBase; verify: sfn.TaskStateBase; checkUsers: sfn.TaskStateBase };
+type PromotionOptions = Omit<Parameters<typeof promotionLoop>[1], "promote" | "check" | "writable">;
+
 /**
  * The whole move, one builder for both machines: promote the target's replica and look until it
  * is writable (`promotionLoop`), verify that the target serves (one verify, `verifyRetry`), then
@@ -103,10 +106,10 @@ export const verifyRetry = (error: "DrUnhealthyError" | "NewPrimaryUnhealthyErro
  */
 export function moveChain(
   scope: Construct,
-  o: {
-    planned: boolean;
-    steps: { promote: sfn.TaskStateBase; check: sfn.TaskStateBase; verify: sfn.TaskStateBase; pointUsers?: sfn.TaskStateBase; checkUsers: sfn.TaskStateBase };
-    promotion: Omit<Parameters<typeof promotionLoop>[1], "promote" | "check" | "writable"> & { writable?: sfn.IChainable };
+  o: (
+    | { planned: true; steps: MoveSteps & { pointUsers: sfn.TaskStateBase }; promotion: PromotionOptions }
+    | { planned: false; steps: MoveSteps & { pointUsers?: never }; promotion: PromotionOptions & { writable: sfn.IChainable } }
+  ) & {
     users: {
       /** The Choice after the verify: `before` branches first, then DNS when `dnsWanted`, else `otherwise`. */
       choice: string;
@@ -120,9 +123,7 @@ export function moveChain(
   },
 ): { promote: sfn.TaskStateBase; verify: sfn.TaskStateBase; promotion: { choice: sfn.Choice; wait: sfn.Wait } } {
   const { promote, check, verify, pointUsers, checkUsers } = o.steps;
-  if (o.planned !== (pointUsers !== undefined)) throw new Error("moveChain: the planned move points users after the verify (pointUsers); the failover has pinned them during the promotion");
-  if (o.planned !== (o.promotion.writable === undefined)) throw new Error("moveChain: the planned move verifies once writable; the failover's promotion ends its own branch (promotion.writable)");
-  const promotion = promotionLoop(scope, { ...o.promotion, promote, check, writable: o.promotion.writable ?? verify });
+  const promotion = promotionLoop(scope, { ...o.promotion, promote, check, writable: o.planned ? verify : o.promotion.writable });
   const waitForUsers = dnsChangeLoop(scope, { ids: o.users.ids, check: checkUsers, next: o.users.next, notInSync: o.users.notInSync });
   pointUsers?.next(waitForUsers);
   const users = new sfn.Choice(scope, o.users.choice);
