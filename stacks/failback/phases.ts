@@ -16,7 +16,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failback } from "@pilot-light/core";
 import { assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop as loop, recordThenNotify, thenEvenIfFailed, type PollCap } from "../workflow/task";
-import { dnsChangeLoop, movePolling, promotionLoop } from "../workflow/move";
+import { movePolling, moveChain, verifyRetry } from "../workflow/move";
 import { failbackPolling } from "./steps";
 import { invokeStep, type FailbackFunctions } from "./task";
 
@@ -103,41 +103,35 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
     resultPath: "$.direction",
   }).next(reprotect);
 
+  // The failover's move (stacks/workflow/move.ts `moveChain`), planned: behind the seal, DNS after the verify.
   const dnsCap = movePolling.dns;
-  const restoreDns = guarded(scope, invokeStep(scope, "RestoreDns", fns.RestoreDns, { resultPath: "$.dns" }), "RestoreDns", compensate);
-  const checkDns = guarded(scope, invokeStep(scope, "CheckDnsRestore", fns.CheckDnsRestore, { resultPath: "$.dns" }), "CheckDnsRestore", compensate);
-  // The failover's DNS wait, with a change that does not settle a failure: users would reach the sealed region.
-  const dnsLoop = dnsChangeLoop(scope, {
-    ids: { choice: "IsDnsRestoreDone", wait: "WaitForDnsRestore" },
-    check: checkDns,
-    next: turnAround,
-    notInSync: timedOut(scope, "DnsRestoreTimedOut", "CheckDnsRestore", Failback.pollTimeoutErrors.dns, `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`, compensate),
-  });
-  restoreDns.next(dnsLoop);
-  const skipDns = new sfn.Pass(scope, "LeaveDnsAlone", { parameters: { skipped: "this stage has no DNS records, or options.switchDns is false: point users at the primary load balancer" }, resultPath: "$.dns" }).next(turnAround);
-  const dnsOrNot = new sfn.Choice(scope, "RestoreDnsOrNot")
-    .when(sfn.Condition.and(sfn.Condition.booleanEquals("$.run.options.switchDns", true), sfn.Condition.isPresent("$.topology.dnsConfigured"), sfn.Condition.booleanEquals("$.topology.dnsConfigured", true)), restoreDns)
-    .otherwise(skipDns);
-
-  const verify = guarded(
-    scope,
-    invokeStep(scope, "VerifyNewPrimary", fns.VerifyNewPrimary, { resultPath: "$.verify", retry: { errors: ["NewPrimaryUnhealthyError"], intervalSeconds: 10, maxAttempts: 6, backoffRate: 1.5 } }),
-    "VerifyNewPrimary",
-    compensate,
-  );
-  verify.next(dnsOrNot);
-
-  // The failover's promotion loop the other way (stacks/workflow/move.ts), behind the seal.
   const promoteCap = movePolling.promotion;
+  const leaveDnsAlone = new sfn.Pass(scope, "LeaveDnsAlone", { parameters: { skipped: "this stage has no DNS records, or options.switchDns is false: point users at the primary load balancer" }, resultPath: "$.dns" });
   const promote = guarded(scope, invokeStep(scope, "PromoteStandby", fns.PromoteStandby, { resultPath: "$.promotion", retry: notReady }), "PromoteStandby", compensate);
-  const checkPromotion = guarded(scope, invokeStep(scope, "CheckStandbyPromotion", fns.CheckStandbyPromotion, { resultPath: "$.promotion" }), "CheckStandbyPromotion", compensate);
-  promotionLoop(scope, {
-    ids: { choice: "IsStandbyPromotionDone", wait: "WaitForStandbyPromotion" },
-    promote,
-    check: checkPromotion,
-    writable: verify,
-    timedOut: timedOut(scope, "StandbyPromotionTimedOut", "CheckStandbyPromotion", Failback.pollTimeoutErrors.promotion, `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`, compensate),
+  moveChain(scope, {
+    planned: true,
+    steps: {
+      promote,
+      check: guarded(scope, invokeStep(scope, "CheckStandbyPromotion", fns.CheckStandbyPromotion, { resultPath: "$.promotion" }), "CheckStandbyPromotion", compensate),
+      verify: guarded(scope, invokeStep(scope, "VerifyNewPrimary", fns.VerifyNewPrimary, { resultPath: "$.verify", retry: verifyRetry("NewPrimaryUnhealthyError") }), "VerifyNewPrimary", compensate),
+      pointUsers: guarded(scope, invokeStep(scope, "RestoreDns", fns.RestoreDns, { resultPath: "$.dns" }), "RestoreDns", compensate),
+      checkUsers: guarded(scope, invokeStep(scope, "CheckDnsRestore", fns.CheckDnsRestore, { resultPath: "$.dns" }), "CheckDnsRestore", compensate),
+    },
+    promotion: {
+      ids: { choice: "IsStandbyPromotionDone", wait: "WaitForStandbyPromotion" },
+      timedOut: timedOut(scope, "StandbyPromotionTimedOut", "CheckStandbyPromotion", Failback.pollTimeoutErrors.promotion, `the primary replica was not writable after ${promoteCap.maxAttempts} checks ${promoteCap.intervalSeconds} s apart`, compensate),
+    },
+    users: {
+      choice: "RestoreDnsOrNot",
+      dnsWanted: sfn.Condition.and(sfn.Condition.booleanEquals("$.run.options.switchDns", true), sfn.Condition.isPresent("$.topology.dnsConfigured"), sfn.Condition.booleanEquals("$.topology.dnsConfigured", true)),
+      ids: { choice: "IsDnsRestoreDone", wait: "WaitForDnsRestore" },
+      // A change that does not settle is a failure: users would reach the sealed region.
+      notInSync: timedOut(scope, "DnsRestoreTimedOut", "CheckDnsRestore", Failback.pollTimeoutErrors.dns, `the PRIMARY record change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart`, compensate),
+      otherwise: leaveDnsAlone,
+      next: turnAround,
+    },
   });
+  leaveDnsAlone.next(turnAround);
 
   // The replica may still be applying the last events (RDS's heartbeat right after a rotation): a few looks, seconds apart.
   const seal = guarded(

@@ -13,7 +13,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
 import { askAgainAfterTimeout, assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop, recordThenNotify, thenEvenIfFailed } from "../workflow/task";
-import { dnsChangeLoop, promotionLoop } from "../workflow/move";
+import { moveChain, verifyRetry } from "../workflow/move";
 import { invoke, type StepFunctions } from "./task";
 import { polling, stepAliases } from "./steps";
 
@@ -121,9 +121,12 @@ function branchFailure(scope: Construct, step: string, fail: sfn.Fail): sfn.ICha
  * a no-op once fenced) before waiting. The wait lasts until the next look is due (`nextLookAt`,
  * 8 s after the last look), so a fence attempt that waits out a dead region's timeouts is not
  * added to the poll interval. A region that comes back mid-promotion is fenced before the next
- * look, and Route 53 no longer sends users to it.
+ * look, and Route 53 no longer sends users to it. The whole move is `moveChain`'s (unplanned):
+ * the branch (run in the Parallel beside the scale-up) ends at ReplicaWritable; `verify`
+ * (VerifyDrHealth) follows the Parallel, then the drill's exit (`after.endDrill`) or the pin's
+ * INSYNC wait (IsDnsInSync: Route 53 trouble never fails the failover), then `after.cutOver`.
  */
-export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChainable {
+export function moveSection(scope: Construct, fns: StepFunctions, after: { compensate: sfn.IChainable; endDrill: sfn.IChainable; cutOver: sfn.IChainable }): { branch: sfn.IChainable; verify: sfn.TaskStateBase } {
   const failed = new sfn.Fail(scope, "PromotionBranchFailed", { errorPath: "$.error.Error", causePath: "$.error.Cause" });
   const cap = polling.promotion;
   const timedOut = new sfn.Fail(scope, "PromotionTimedOut", {
@@ -150,32 +153,60 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
     parameters: { leftToHealthChecks: true, "detail.$": "States.Format('{}: {}', $.dnsError.Error, $.dnsError.Cause)" },
     resultPath: "$.dns",
   });
-  promotionLoop(scope, {
-    ids: { choice: "NextPromotionStep", wait: "WaitForPromotion" },
-    waitComment: `Until the next look is due (${cap.intervalSeconds} s after the last one, whatever the fence took meanwhile)`,
-    promote,
-    check,
-    // Once writable the fence is tried only if it never was; the scheduled CompleteFence finishes
-    // it: no bounded wait on a dead region on the RTO path.
-    onceWritable: [
-      [pinNeeded, switchDns],
-      [sfn.Condition.isPresent("$.fence.notAttempted"), fenceOnce],
-    ],
-    writable: done,
-    timedOut,
-    meanwhile: [
-      [pinNeeded, switchDns],
-      [sfn.Condition.not(isFenced), fence],
-    ],
-    around: ({ choice, wait }) => {
-      fence.addCatch(wait, { resultPath: "$.fenceError" });
-      fence.next(wait);
-      leftToHealthChecks.next(choice);
-      // No failover pair to move (a team's simple record, not adopted): the health checks cannot
-      // move users either, so going on would "succeed" with users on the failed region. Fail, and tell.
-      switchDns.addCatch(branchFailure(scope, "SwitchDns", failed), { errors: ["RecordNotFailoverPairError"], resultPath: "$.error" });
-      switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
-      switchDns.next(choice);
+  // After the Parallel (the branch ends at ReplicaWritable): VerifyDrHealth, then the drill's
+  // exit or the pin's INSYNC wait; Route 53 trouble never fails the failover.
+  const verify = guarded(scope, invoke(scope, "VerifyDrHealth", fns.VerifyDrHealth, { resultPath: "$.health", retry: verifyRetry("DrUnhealthyError") }), "VerifyDrHealth", after.compensate);
+  const dnsCap = polling.dns;
+  // The pin was accepted (the record is changed); only its propagation is unconfirmed: $.dns keeps it.
+  const notInSync = new sfn.Pass(scope, "DnsNotInSyncYet", {
+    comment: "The pin was accepted but not INSYNC within the cap; Route 53 still propagates it",
+    result: sfn.Result.fromObject({ detail: `the change was not INSYNC after ${dnsCap.maxAttempts} checks ${dnsCap.intervalSeconds} s apart; it will still apply` }),
+    resultPath: "$.dnsPending",
+  }).next(after.cutOver);
+  const notConfirmed = new sfn.Pass(scope, "DnsChangeNotConfirmed", {
+    comment: "The pin was accepted; Route 53 could not be asked whether it is INSYNC",
+    resultPath: sfn.JsonPath.DISCARD,
+  }).next(after.cutOver);
+  const checkDns = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
+  checkDns.addCatch(notConfirmed, { resultPath: "$.dnsError" });
+  // The move both machines run (stacks/workflow/move.ts), unplanned: pin and fence during the promotion.
+  moveChain(scope, {
+    planned: false,
+    steps: { promote, check, verify, checkUsers: checkDns },
+    users: {
+      choice: "DrillOrCutOver",
+      before: [[isMode("drill"), after.endDrill]],
+      dnsWanted: sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true),
+      ids: { choice: "IsDnsInSync", wait: "WaitForDns" },
+      notInSync,
+      otherwise: after.cutOver,
+      next: after.cutOver,
+    },
+    promotion: {
+      ids: { choice: "NextPromotionStep", wait: "WaitForPromotion" },
+      waitComment: `Until the next look is due (${cap.intervalSeconds} s after the last one, whatever the fence took meanwhile)`,
+      // Once writable the fence is tried only if it never was; the scheduled CompleteFence finishes
+      // it: no bounded wait on a dead region on the RTO path.
+      onceWritable: [
+        [pinNeeded, switchDns],
+        [sfn.Condition.isPresent("$.fence.notAttempted"), fenceOnce],
+      ],
+      writable: done,
+      timedOut,
+      meanwhile: [
+        [pinNeeded, switchDns],
+        [sfn.Condition.not(isFenced), fence],
+      ],
+      around: ({ choice, wait }) => {
+        fence.addCatch(wait, { resultPath: "$.fenceError" });
+        fence.next(wait);
+        leftToHealthChecks.next(choice);
+        // No failover pair to move (a team's simple record, not adopted): the health checks cannot
+        // move users either, so going on would "succeed" with users on the failed region. Fail, and tell.
+        switchDns.addCatch(branchFailure(scope, "SwitchDns", failed), { errors: ["RecordNotFailoverPairError"], resultPath: "$.error" });
+        switchDns.addCatch(leftToHealthChecks, { resultPath: "$.dnsError" });
+        switchDns.next(choice);
+      },
     },
   });
   const skip = new sfn.Pass(scope, "SkipPromotion", {
@@ -186,7 +217,7 @@ export function promotionBranch(scope: Construct, fns: StepFunctions): sfn.IChai
   const choose = new sfn.Choice(scope, "PromoteOrSkip").when(isMode("drill"), skip).otherwise(promote);
   // The branch always returns `dns` and `fence` (the Parallel selects them): not attempted until a step writes them.
   const fenceNotYet = new sfn.Pass(scope, "FenceNotAttempted", { result: sfn.Result.fromObject({ notAttempted: true }), resultPath: "$.fence" }).next(choose);
-  return new sfn.Pass(scope, "DnsNotAttempted", { result: sfn.Result.fromObject({ notAttempted: true }), resultPath: "$.dns" }).next(fenceNotYet);
+  return { branch: new sfn.Pass(scope, "DnsNotAttempted", { result: sfn.Result.fromObject({ notAttempted: true }), resultPath: "$.dns" }).next(fenceNotYet), verify };
 }
 
 /**
@@ -237,33 +268,15 @@ export function scaleBranch(scope: Construct, fns: StepFunctions): sfn.IChainabl
 }
 
 /** Promotion and scaling run side by side: RTO is the slower of the two, not their sum. */
-export function recoveryPhase(scope: Construct, fns: StepFunctions, compensate: sfn.IChainable): sfn.Parallel {
+export function recoveryPhase(scope: Construct, fns: StepFunctions, promotion: sfn.IChainable, compensate: sfn.IChainable): sfn.Parallel {
   const parallel = new sfn.Parallel(scope, "PromoteAndScale", {
     comment: "Promote the replica ‖ scale the DR service; either failing cancels the other and compensates",
     resultSelector: { "promotion.$": "$[0].promotion", "dns.$": "$[0].dns", "fence.$": "$[0].fence", "service.$": "$[1].service" },
     resultPath: "$.recovery",
   });
-  parallel.branch(promotionBranch(scope, fns));
+  parallel.branch(promotion);
   parallel.branch(scaleBranch(scope, fns));
   return guarded(scope, parallel, "PromoteAndScale", compensate);
-}
-
-/** Wait for the pin made during the promotion to be INSYNC; Route 53 trouble never fails the failover. */
-export function dnsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
-  const cap = polling.dns;
-  // The pin was accepted (the record is changed); only its propagation is unconfirmed: $.dns keeps it.
-  const notInSync = new sfn.Pass(scope, "DnsNotInSyncYet", {
-    comment: "The pin was accepted but not INSYNC within the cap; Route 53 still propagates it",
-    result: sfn.Result.fromObject({ detail: `the change was not INSYNC after ${cap.maxAttempts} checks ${cap.intervalSeconds} s apart; it will still apply` }),
-    resultPath: "$.dnsPending",
-  }).next(next);
-  const notConfirmed = new sfn.Pass(scope, "DnsChangeNotConfirmed", {
-    comment: "The pin was accepted; Route 53 could not be asked whether it is INSYNC",
-    resultPath: sfn.JsonPath.DISCARD,
-  }).next(next);
-  const check = invoke(scope, "CheckDnsChange", fns.CheckDnsChange, { resultPath: "$.dns" });
-  check.addCatch(notConfirmed, { resultPath: "$.dnsError" });
-  return dnsChangeLoop(scope, { ids: { choice: "IsDnsInSync", wait: "WaitForDns" }, check, next, notInSync });
 }
 
 /**
@@ -286,21 +299,12 @@ export function failoverDefinition(scope: Construct, fns: StepFunctions): sfn.IC
   const endDrill = guarded(scope, invoke(scope, "EndDrill", fns.EndDrill, { resultPath: "$.drillRestore" }), "EndDrill", compensate);
   endDrill.next(record);
 
-  const afterVerify = new sfn.Choice(scope, "DrillOrCutOver")
-    .when(isMode("drill"), endDrill)
-    .when(sfn.Condition.booleanEquals("$.preflight.dns.willSwitch", true), dnsPhase(scope, fns, cutOver))
-    .otherwise(cutOver);
-
-  const verify = invoke(scope, "VerifyDrHealth", fns.VerifyDrHealth, {
-    resultPath: "$.health",
-    retry: { errors: ["DrUnhealthyError"], intervalSeconds: 10, maxAttempts: 6, backoffRate: 1.5 },
-  });
-  guarded(scope, verify, "VerifyDrHealth", compensate).next(afterVerify);
+  const move = moveSection(scope, fns, { compensate, endDrill, cutOver });
 
   // The branch's DNS pin and fence, kept where RecordOutcome and the notifications read them.
-  const keepFence = new sfn.Pass(scope, "KeepFence", { inputPath: "$.recovery.fence", resultPath: "$.fence" }).next(verify);
+  const keepFence = new sfn.Pass(scope, "KeepFence", { inputPath: "$.recovery.fence", resultPath: "$.fence" }).next(move.verify);
   const keepDns = new sfn.Pass(scope, "KeepDns", { inputPath: "$.recovery.dns", resultPath: "$.dns" }).next(keepFence);
-  const recovery = recoveryPhase(scope, fns, compensate);
+  const recovery = recoveryPhase(scope, fns, move.branch, compensate);
   recovery.next(keepDns);
 
   // Telling people must never hold up recovery: a failed start notice is recorded and skipped.

@@ -10,7 +10,7 @@
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failover } from "@pilot-light/core";
-import type { PollCap } from "./task";
+import type { PollCap, RetryPolicy } from "./task";
 
 /** Looks at a move's promotion and DNS change, from look to look (the steps' `nextLookAt`). */
 export const movePolling = {
@@ -80,4 +80,55 @@ export function dnsChangeLoop(scope: Construct, o: { ids: { choice: string; wait
     .otherwise(wait);
   o.check.next(inSync);
   return inSync;
+}
+
+/** The verify's Retry: a service that just started, tasks that reconnect (10 s, 6 tries, ×1.5). */
+export const verifyRetry = (error: "DrUnhealthyError" | "NewPrimaryUnhealthyError"): RetryPolicy => ({ errors: [error], intervalSeconds: 10, maxAttempts: 6, backoffRate: 1.5 });
+
+type MoveSteps = { promote: sfn.TaskStateBase; check: sfn.TaskStateBase; verify: sfn.TaskStateBase; checkUsers: sfn.TaskStateBase };
+type PromotionOptions = Omit<Parameters<typeof promotionLoop>[1], "promote" | "check" | "writable">;
+
+/**
+ * The whole move, one builder for both machines: promote the target's replica and look until it
+ * is writable (`promotionLoop`), verify that the target serves (one verify, `verifyRetry`), then
+ * users at the target: where DNS is wanted, the record change (the switchback's, after the
+ * verify; the failover has pinned it during the promotion, so none here) and its INSYNC wait
+ * (`dnsChangeLoop`), else `otherwise`; then `next`. The caller makes the Tasks (its state names,
+ * its Lambdas, its Catch: the failover's promotion runs inside its Parallel beside the scale-up,
+ * the switchback's steps each compensate) and names what only its mode does:
+ * - `planned: false` (the failover, either direction): the promotion loop pins DNS and fences
+ *   the old primary while it runs (`promotion.onceWritable`, `meanwhile`), and ends at
+ *   `promotion.writable` (the end of its Parallel branch): the verify follows the Parallel;
+ *   a DNS change that does not settle is left to Route 53 (`users.notInSync` goes on).
+ * - `planned: true` (the switchback): the old side is sealed before `promote`; writable leads
+ *   straight to the verify, DNS is changed after it, and a change that does not settle fails
+ *   (`users.notInSync`: users would reach a sealed region).
+ */
+export function moveChain(
+  scope: Construct,
+  o: (
+    | { planned: true; steps: MoveSteps & { pointUsers: sfn.TaskStateBase }; promotion: PromotionOptions }
+    | { planned: false; steps: MoveSteps & { pointUsers?: never }; promotion: PromotionOptions & { writable: sfn.IChainable } }
+  ) & {
+    users: {
+      /** The Choice after the verify: `before` branches first, then DNS when `dnsWanted`, else `otherwise`. */
+      choice: string;
+      before?: Branch[];
+      dnsWanted: sfn.Condition;
+      ids: { choice: string; wait: string };
+      notInSync: sfn.IChainable;
+      otherwise: sfn.IChainable;
+      next: sfn.IChainable;
+    };
+  },
+): { promote: sfn.TaskStateBase; verify: sfn.TaskStateBase; promotion: { choice: sfn.Choice; wait: sfn.Wait } } {
+  const { promote, check, verify, pointUsers, checkUsers } = o.steps;
+  const promotion = promotionLoop(scope, { ...o.promotion, promote, check, writable: o.planned ? verify : o.promotion.writable });
+  const waitForUsers = dnsChangeLoop(scope, { ids: o.users.ids, check: checkUsers, next: o.users.next, notInSync: o.users.notInSync });
+  pointUsers?.next(waitForUsers);
+  const users = new sfn.Choice(scope, o.users.choice);
+  for (const [condition, state] of o.users.before ?? []) users.when(condition, state);
+  users.when(o.users.dnsWanted, pointUsers ?? waitForUsers).otherwise(o.users.otherwise);
+  verify.next(users);
+  return { promote, verify, promotion };
 }

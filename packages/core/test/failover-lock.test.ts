@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { Failover, State } from "@pilot-light/core";
+import { Failback, Failover, State } from "@pilot-light/core";
 import { startDynalite, type LocalDynamo } from "./support/dynalite";
 
 const sfnMock = mockClient(SFNClient);
@@ -187,5 +187,41 @@ describe("promotion fence (dynalite)", () => {
   it("assumes the worst when the lock is no longer held", async () => {
     const table = await db.createStateTable();
     expect(await Failover.beginCompensation(db.doc, table, "a", now)).toEqual({ promotionRequested: true, known: false });
+  });
+});
+
+describe("the failback takes the same lock with its own options (dynalite)", () => {
+  const failback = (executionName: string, startedAt = "2026-01-01T02:59:00.000Z"): Failback.FailbackRun => ({
+    mode: "switchback",
+    reason: "r",
+    requestedBy: "t",
+    options: { switchDns: true },
+    executionName,
+    startedAt,
+  });
+
+  it("reads first: a retry after a lost answer finds the lock its own and writes nothing", async () => {
+    const table = await db.createStateTable();
+    await Failback.acquireFailbackLock(db.doc, table, failback("fb"), now);
+    expect(await Failback.acquireFailbackLock(db.doc, table, failback("fb"), new Date(now.getTime() + 5000))).toMatchObject({ acquired: true, alreadyHeld: true, at: now.toISOString() });
+    expect(await lockOf(table)).toMatchObject({ owner: "fb", mode: "switchback", acquiredAt: now.toISOString(), expiresAt: now.getTime() / 1000 + Failback.failbackLockTtlSeconds });
+  });
+
+  it("refuses an execution whose name the holder already has but which started at another time", async () => {
+    const table = await db.createStateTable();
+    await Failback.acquireFailbackLock(db.doc, table, failback("same"), now);
+    await expect(Failback.acquireFailbackLock(db.doc, table, failback("same", "2026-01-01T03:05:00.000Z"), now)).rejects.toThrow(/same name/);
+    expect(await lockOf(table)).toMatchObject({ owner: "same", startedAt: "2026-01-01T02:59:00.000Z" });
+  });
+
+  it("pre-empts no drill, and a failover does not pre-empt it", async () => {
+    const table = await db.createStateTable();
+    await Failover.acquireLock(db.doc, table, run("drill", "drill"), now);
+    await expect(Failback.acquireFailbackLock(db.doc, table, failback("fb"), now)).rejects.toBeInstanceOf(Failover.FailoverLockedError);
+    const other = await db.createStateTable();
+    await Failback.acquireFailbackLock(db.doc, other, failback("fb"), now);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: "RUNNING" });
+    await expect(Failover.acquireLock(db.doc, other, run("f"), now, sfn)).rejects.toThrow(/another switchback holds the failover lock: execution fb/);
+    expect(sfnMock.commandCalls(StopExecutionCommand)).toHaveLength(0);
   });
 });

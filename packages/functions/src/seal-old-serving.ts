@@ -3,8 +3,9 @@
  * the DR database holds (its position unmoved since the catch-up, or executed by the replica where
  * it is now: RDS's own binlog rotation and heartbeat move it with no user write; else
  * ReplicaBehindAtSealError, retried, then nothing is promoted and the run rolls back); then the DR
- * database is made read-only and renamed aside: its endpoint goes, so nothing can write to it
- * while the primary replica becomes writable. It is kept, never deleted.
+ * database is made read-only (the failover's database fence, strict: a group that cannot hold it
+ * is SealNotReadOnlyError, nothing promoted) and renamed aside: its endpoint goes, so nothing can
+ * write to it while the primary replica becomes writable. It is kept, never deleted.
  */
 import * as z from "zod";
 import { Failback } from "@pilot-light/core";

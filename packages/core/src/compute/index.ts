@@ -184,25 +184,44 @@ export interface HealthProbe {
   status: number;
   verifiedAt: string;
   latencyMs: number;
+  /** What the answer said of its database (the health contract's `readOnly`), when it said it. */
+  readOnly?: boolean;
+}
+
+export interface VerifyOptions {
+  /**
+   * The database behind the service must take writes (`"readOnly": false`): the new primary of a
+   * move. Not asked where it cannot hold: a drill's target is still a read replica.
+   */
+  writable: boolean;
+  /** The error the state machine retries (its name is the Retry's ErrorEquals). */
+  unhealthy: new (message: string, options?: ErrorOptions) => Error;
+  timeoutMs?: number;
 }
 
 /**
- * GETs the DR ALB's /health.php with a hard timeout. Anything but 2xx is DrUnhealthyError
- * (retryable: a freshly started service can need another health-check interval).
+ * The verify of a move's target (docs/health-contract.md): GETs its /health.php with a hard
+ * timeout. Anything but 2xx, or (`writable`) an answer from a read-only database, is `unhealthy`
+ * (retryable: a freshly started service can need another health-check interval, its tasks a
+ * reconnect). The failover's VerifyDrHealth (DrUnhealthyError) and the switchback's
+ * VerifyNewPrimary (NewPrimaryUnhealthyError, writable) are this function.
  */
-export async function verifyHealth(url: string, now: () => Date, timeoutMs = 5000): Promise<HealthProbe> {
+export async function verifyHealth(url: string, now: () => Date, o: VerifyOptions = { writable: false, unhealthy: DrUnhealthyError }): Promise<HealthProbe> {
   const started = now().getTime();
   let status: number;
+  let readOnly: unknown;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    const response = await fetch(url, { signal: AbortSignal.timeout(o.timeoutMs ?? 5000), redirect: "manual" });
     status = response.status;
-    await response.body?.cancel();
+    const body: unknown = await response.json().catch(() => null);
+    readOnly = body !== null && typeof body === "object" ? (body as { readOnly?: unknown }).readOnly : undefined;
   } catch (error) {
-    throw new DrUnhealthyError(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
+    throw new o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
   }
-  if (status < 200 || status > 299) throw new DrUnhealthyError(`GET ${url} answered ${status}`);
+  if (status < 200 || status > 299) throw new o.unhealthy(`GET ${url} answered ${status}`);
+  if (o.writable && readOnly !== false) throw new o.unhealthy(`GET ${url} answered from a read-only database (readOnly: ${String(readOnly)})`);
   const end = now();
-  return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started };
+  return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, ...(typeof readOnly === "boolean" ? { readOnly } : {}) };
 }
 
 /**

@@ -1,16 +1,15 @@
 /**
  * The failback takes the failover's lock (LOCK#failover): a failover, a drill and a failback
- * exclude each other. The failover's acquireLock takes the failover's run (modes failover,
- * drill, dry-run) and a 2-hour expiry; a re-protect waits for a cross-Region replica to be
- * created, which can take hours, so the failback writes the same item with its own mode and a
- * longer expiry (beyond the failback state machine's own timeout). Release, the promotion
- * marker and the compensation fence are the failover's own functions (they key on the owner).
+ * exclude each other. It is the failover's one acquire (failover/lock.ts `takeLock`: reads first,
+ * ours already after a lost answer, a reused execution name refused, a free or expired lock taken
+ * with a conditional write) with the failback's own options: a re-protect waits for a cross-Region
+ * replica to be created, which can take hours, so the lock lives longer (beyond the failback state
+ * machine's own timeout); it pre-empts nothing (a drill or failover holding the lock stops it).
+ * Release, the promotion marker and the compensation fence are the failover's own functions
+ * (they key on the owner).
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { callAws } from "../errors";
-import { FailoverLockedError } from "../workflow/errors";
-import { keys } from "../state";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { takeLock } from "../failover/lock";
 import type { FailbackRun } from "./input";
 
 /** The failback state machine times out after 12 hours; the lock outlives it. */
@@ -21,29 +20,16 @@ export interface FailbackLock {
   owner: string;
   at: string;
   skipped?: string;
+  /** The lock was this execution's already (a retry after a lost answer): nothing was written. */
+  alreadyHeld?: boolean;
 }
 
 export async function acquireFailbackLock(db: DynamoDBDocumentClient, table: string, run: FailbackRun, now: Date): Promise<FailbackLock> {
   const at = now.toISOString();
   if (run.mode === "dry-run") return { acquired: false, owner: run.executionName, at, skipped: "dry-run takes no lock" };
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  try {
-    await callAws("dynamodb:PutItem", () =>
-      db.send(
-        new PutCommand({
-          TableName: table,
-          Item: { pk: keys.failoverLock(), owner: run.executionName, mode: run.mode, incidentId: run.executionName, acquiredAt: at, expiresAt: nowSeconds + failbackLockTtlSeconds },
-          ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner OR expiresAt < :now",
-          ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": run.executionName, ":now": nowSeconds },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const held = await db.send(new GetCommand({ TableName: table, Key: { pk: keys.failoverLock() }, ConsistentRead: true }));
-    const item = held.Item ?? {};
-    throw new FailoverLockedError(`another ${String(item.mode ?? "execution")} holds the failover lock: execution ${String(item.owner ?? "?")} since ${String(item.acquiredAt ?? "?")}`, { cause: error });
-  }
-  return { acquired: true, owner: run.executionName, at };
+  const { acquired, owner, at: since, alreadyHeld } = await takeLock(db, table, { executionName: run.executionName, startedAt: run.startedAt, mode: run.mode, incidentId: run.executionName }, now, {
+    expiresAt: Math.floor(now.getTime() / 1000) + failbackLockTtlSeconds,
+    preemptsDrill: false,
+  });
+  return { acquired, owner, at: since, ...(alreadyHeld ? { alreadyHeld } : {}) };
 }

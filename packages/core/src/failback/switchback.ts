@@ -3,8 +3,7 @@
  * (failover/move.ts: promote behind the promotion fence, bring the service up, point users at
  * it): pre-warm the primary service against its replica, stop writes (the DR service to 0), the
  * zero-data-loss seal of the DR database (its last position held by the replica, then read-only
- * and renamed aside), verify the new primary answers from a writable database, and, before the
- * promotion only, put everything back (DR serving, primary at 0).
+ * and renamed aside) and, before the promotion only, put everything back (DR serving, primary at 0).
  */
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
@@ -15,9 +14,10 @@ import * as Database from "../database";
 import * as Dns from "../dns";
 import { callAws } from "../errors";
 import { judgeFailure } from "../failover/compensation";
+import { fenceDatabase } from "../failover/fence";
 import { beginCompensation } from "../failover/lock";
 import { promotionAcceptanceSeconds } from "../failover/settings";
-import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, WritesAfterCatchUpError } from "../workflow/errors";
+import { NewPrimaryUnhealthyError, RenameInProgressError, ReplicaBehindAtSealError, SealNotReadOnlyError, WritesAfterCatchUpError } from "../workflow/errors";
 import type { FailbackRun } from "./input";
 import { readProbe, type BinlogPosition, type ProbeReport, type ReplicaPosition } from "./positions";
 import type { Role, Side } from "./settings";
@@ -35,22 +35,6 @@ export async function targetGroupOf(ecs: ECSClient, side: Side): Promise<string>
 
 export async function scaleSide(ecs: ECSClient, side: Side, count: number, now: Date) {
   return Compute.scaleService(ecs, { cluster: side.cluster, service: side.service }, count, now);
-}
-
-/** GET /health.php: 200 from a database that is not read-only, or NewPrimaryUnhealthyError (retried). */
-export async function verifyWritable(url: string, now: () => Date, timeoutMs = 5000): Promise<{ url: string; status: number; readOnly: boolean; verifiedAt: string }> {
-  let status: number;
-  let body: { readOnly?: unknown };
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
-    status = response.status;
-    body = (await response.json().catch(() => ({}))) as { readOnly?: unknown };
-  } catch (error) {
-    throw new NewPrimaryUnhealthyError(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
-  }
-  if (status !== 200) throw new NewPrimaryUnhealthyError(`GET ${url} answered ${status}`);
-  if (body.readOnly !== false) throw new NewPrimaryUnhealthyError(`GET ${url} answered from a read-only database (readOnly: ${String(body.readOnly)})`);
-  return { url, status, readOnly: false, verifiedAt: now().toISOString() };
 }
 
 const coordinate = (p: { file: string; position: number }) => `${p.file}:${p.position}`;
@@ -136,8 +120,10 @@ export interface Seal {
  * holds (judgeDataLoss: unmoved since the catch-up, or executed up to where it is now, RDS's own
  * rotation and heartbeat included). A replica still applying the last events is
  * ReplicaBehindAtSealError, retried; what keeps writing exhausts the retries and nothing is
- * promoted. Then it makes the DR database read-only (`read_only` = 1 in the group it uses: kept
- * aside for good, it must never be a second writable database) and renames it aside. Renaming
+ * promoted. Then it makes the DR database read-only with the failover's database fence, strict
+ * (failover/fence.ts `fenceDatabase`: `read_only` = 1 in the group it uses; kept aside for good,
+ * it must never be a second writable database, so a group that cannot hold it is
+ * SealNotReadOnlyError and nothing is promoted) and renames it aside. Renaming
  * deletes its endpoint's DNS name and reboots it, so no client can write to it while the primary
  * replica is promoted. A retry after a lost answer finds the fence set and the name already moved.
  * RestoreServing undoes both before any promotion.
@@ -152,11 +138,14 @@ export async function sealOldServing(
 ): Promise<Seal> {
   const { rds } = clients.dr;
   const dr = s.dr;
+  // The failover's database fence, strict: a DR database that cannot refuse writes is not sealed.
+  const strictFence = { region: dr.region, strict: true, refused: SealNotReadOnlyError } as const;
   const name = retiredName(dr.dbId, run.startedAt);
   const current = await findInstance(rds, dr.dbId);
   if (!current) {
     if (!(await findInstance(rds, name))) throw new WritesAfterCatchUpError(`neither ${dr.dbId} nor ${name} exists: the DR database's state is unknown`);
-    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), readOnly: await Database.fenceInstanceReadOnly(rds, name), at: now.toISOString() };
+    const fenced = await fenceDatabase(rds, name, strictFence);
+    return { retired: name, dataLoss: judgeDataLoss(caughtUp, null), readOnly: { done: fenced.done, detail: fenced.detail }, at: now.toISOString() };
   }
   const primaryDb = await findInstance(clients.primary.rds, s.primary.dbId);
   const [source, replica] = await Promise.all([
@@ -168,7 +157,7 @@ export async function sealOldServing(
     const executed = replica.replica ? `${replica.replica.execFile}:${replica.replica.execPosition}` : "nothing (no replication status)";
     throw new ReplicaBehindAtSealError(`the DR database moved from ${dataLoss.caughtUpPosition} to ${dataLoss.positionAfterPromotion ?? "an unknown position"} after the catch-up and the replica has executed ${executed}: not promoting over writes the replica lacks (yet)`);
   }
-  const fenced = await Database.fenceInstanceReadOnly(rds, dr.dbId);
+  const fenced = await fenceDatabase(rds, dr.dbId, strictFence);
   await renameAside(rds, dr.dbId, name);
   return { retired: name, dataLoss, readOnly: { done: fenced.done, detail: fenced.detail }, at: now.toISOString() };
 }

@@ -10,7 +10,7 @@
  * only what is not yet fenced, never throw for a region or control plane that does not answer,
  * and are bounded by the clients' own timeouts (`boundedClientConfig`). The switchback's seal
  * (failback/switchback.ts `sealOldServing`) is the planned mode of the same database fence
- * (Database.fenceInstanceReadOnly): strict instead of best effort, after its zero-data-loss gate,
+ * (`fenceDatabase` with `strict`): after its zero-data-loss gate, strict instead of best effort,
  * and followed by the rename aside.
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -68,11 +68,25 @@ const unreachable = (what: string, region: string, error: unknown): FencePart =>
   detail: `could not reach ${what} in ${region}: ${(error as Error).name}: ${(error as Error).message}`,
 });
 
-async function fenceDatabase(rds: RDSClient, t: FenceTarget): Promise<FencePart> {
+/**
+ * The database half of every fence, planned or not: `read_only` = 1 in the modifiable DB
+ * parameter group the instance uses, read from RDS at the time (Database.fenceInstanceReadOnly:
+ * looks first; a default group, or a group that applies only after a reboot, cannot hold it).
+ * Best effort (`strict: false`: the failover's FencePrimary and CompleteFence): a region that does
+ * not answer is a part not done, never an error. Strict (`strict: true`: the switchback's seal,
+ * before its promotion): RDS's errors go to the caller's Retry and Catch, and a fence that cannot
+ * hold is `refused` (nothing may be promoted over a database that could still take writes).
+ */
+export async function fenceDatabase(rds: RDSClient, identifier: string, o: { region: string; strict: false } | { region: string; strict: true; refused: new (message: string) => Error }): Promise<FencePart> {
+  if (o.strict) {
+    const fenced = await Database.fenceInstanceReadOnly(rds, identifier);
+    if (!fenced.done) throw new o.refused(`${identifier} cannot be made read-only, so it could still take writes once kept aside: ${fenced.detail}`);
+    return fenced;
+  }
   try {
-    return await Database.fenceInstanceReadOnly(rds, t.database);
+    return await Database.fenceInstanceReadOnly(rds, identifier);
   } catch (error) {
-    return unreachable("RDS", t.region, error);
+    return unreachable("RDS", o.region, error);
   }
 }
 
@@ -99,7 +113,7 @@ const summary = (parts: Record<string, FencePart | undefined>) =>
 
 /** FencePrimary: the old primary's database read-only and (with DNS) its service tagged and at 0. */
 export async function fencePrimary(c: FenceClients, t: FenceTarget, reason: string, now: Date): Promise<PrimaryFence> {
-  const [database, service] = await Promise.all([fenceDatabase(c.rds, t), fenceService(c.ecs, t, reason)]);
+  const [database, service] = await Promise.all([fenceDatabase(c.rds, t.database, { region: t.region, strict: false }), fenceService(c.ecs, t, reason)]);
   return { fenced: database.done && service.done, region: t.region, detail: summary({ database, service }), at: now.toISOString(), database, service };
 }
 
@@ -172,7 +186,7 @@ export async function completeFence(
       return { done: false, detail: `could not pin the record (Route 53): ${(error as Error).name}: ${(error as Error).message}` };
     }
   };
-  const [database, service, dns] = await Promise.all([unread ?? fenceDatabase(c.rds, t), unread ?? fenceService(c.ecs, t, "fence completed by the health monitor after a failover"), pin()]);
+  const [database, service, dns] = await Promise.all([unread ?? fenceDatabase(c.rds, t.database, { region: t.region, strict: false }), unread ?? fenceService(c.ecs, t, "fence completed by the health monitor after a failover"), pin()]);
   const complete = database.done && service.done && (dns?.done ?? true);
   const changed = [database, service, dns].some((p) => p?.changed === true);
   return { needed: true, complete, changed, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };

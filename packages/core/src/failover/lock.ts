@@ -11,6 +11,11 @@
  * FailoverLockedError. The lock expires when the execution that took it must have ended (its
  * start + the state machine's timeout), so a lost release never blocks a later failover, and a
  * live execution never loses it. It also carries the promotion fence (below).
+ *
+ * One implementation for every workflow that takes the item (`takeLock`): the failover's
+ * AcquireLock (`acquireLock`: its 90-minute expiry, takes over ended holders, pre-empts a drill)
+ * and the failback's AcquireFailbackLock (failback/lock.ts: its 13-hour expiry, pre-empts nothing)
+ * differ only in the options they pass.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DescribeExecutionCommand, StopExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
@@ -59,13 +64,37 @@ async function readLock(db: DynamoDBDocumentClient, table: string): Promise<Lock
 const describeHolder = (item: LockItem) =>
   `another ${String(item.mode ?? "failover")} holds the failover lock: execution ${String(item.owner ?? "?")} (incident ${String(item.incidentId ?? "?")}) since ${String(item.acquiredAt ?? "?")}`;
 
+/** Who takes the lock: an execution of either workflow (its mode names it in the item). */
+export interface LockClaim {
+  executionName: string;
+  startedAt: string;
+  mode: string;
+  incidentId: string;
+  executionArn?: string;
+}
+
+export interface LockOptions {
+  /** When the lock expires (epoch seconds): when the taking execution must have ended. */
+  expiresAt: number;
+  /** Takes over a running drill's lock and stops the drill (needs `sfn`): a real outage pre-empts a drill. */
+  preemptsDrill: boolean;
+  /** Step Functions, to tell an ended holder (its lock is taken over) and to stop a pre-empted drill; without it neither is done. */
+  sfn?: SFNClient;
+}
+
 /**
  * Takes the lock for `run` (see the module comment). `sfn` stops a pre-empted drill; without
  * it (a caller that cannot stop executions) a drill's lock is not taken over.
  */
 export async function acquireLock(db: DynamoDBDocumentClient, table: string, run: Run, now: Date, sfn?: SFNClient): Promise<z.infer<typeof LockResult>> {
+  if (run.mode === "dry-run") return { acquired: false, owner: run.executionName, at: now.toISOString(), skipped: "dry-run takes no lock" };
+  return takeLock(db, table, run, now, { expiresAt: lockExpiresAt(run, now), preemptsDrill: run.mode === "failover", ...(sfn ? { sfn } : {}) });
+}
+
+/** The one acquire (module comment): reads first, decides from what the item shows. */
+export async function takeLock(db: DynamoDBDocumentClient, table: string, run: LockClaim, now: Date, o: LockOptions): Promise<z.infer<typeof LockResult>> {
   const at = now.toISOString();
-  if (run.mode === "dry-run") return { acquired: false, owner: run.executionName, at, skipped: "dry-run takes no lock" };
+  const { sfn } = o;
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const item = (extra: Record<string, unknown> = {}) => ({
     pk: keys.failoverLock(),
@@ -74,7 +103,7 @@ export async function acquireLock(db: DynamoDBDocumentClient, table: string, run
     incidentId: run.incidentId,
     acquiredAt: at,
     startedAt: run.startedAt,
-    expiresAt: lockExpiresAt(run, now),
+    expiresAt: o.expiresAt,
     ...(run.executionArn ? { executionArn: run.executionArn } : {}),
     ...extra,
   });
@@ -102,7 +131,7 @@ export async function acquireLock(db: DynamoDBDocumentClient, table: string, run
       if (!taken) continue;
       return { acquired: true, owner: run.executionName, at, takenOver };
     }
-    if (run.mode === "failover" && held.mode === "drill" && sfn) {
+    if (o.preemptsDrill && held.mode === "drill" && sfn) {
       const preempted: Preempted = { owner: String(held.owner), executionArn: typeof held.executionArn === "string" ? held.executionArn : null, at };
       const taken = await conditionalPut(db, table, item({ preempted }), "#owner = :drill AND #mode = :drillMode", { ":drill": held.owner, ":drillMode": "drill" });
       if (!taken) continue;
@@ -150,7 +179,7 @@ async function conditionalPut(db: DynamoDBDocumentClient, table: string, item: R
  * stop throws (AwsTransientError is retried); the retried AcquireLock finds the lock ours and
  * the drill not yet marked stopped, and stops it again.
  */
-async function stopPreemptedDrill(db: DynamoDBDocumentClient, table: string, run: Run, preempted: Preempted, sfn: SFNClient, now: Date): Promise<Preempted> {
+async function stopPreemptedDrill(db: DynamoDBDocumentClient, table: string, run: LockClaim, preempted: Preempted, sfn: SFNClient, now: Date): Promise<Preempted> {
   let status = "unknown (the lock named no execution ARN)";
   if (preempted.executionArn) {
     const arn = preempted.executionArn;

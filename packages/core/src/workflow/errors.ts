@@ -97,6 +97,15 @@ export class ReplicaBehindAtSealError extends RetryableError {
   override readonly name = "ReplicaBehindAtSealError";
 }
 
+/**
+ * The seal cannot make the old serving database read-only (a default DB parameter group, or one
+ * that applies only after a reboot): kept aside writable, it would be a second writable database,
+ * so nothing is promoted and the switchback rolls back.
+ */
+export class SealNotReadOnlyError extends TerminalError {
+  override readonly name = "SealNotReadOnlyError";
+}
+
 /** An instance is being renamed (its new name not effective yet): RDS refuses to modify it until then. */
 export class RenameInProgressError extends RetryableError {
   override readonly name = "RenameInProgressError";

@@ -253,3 +253,26 @@ describe("RDS's own writes between the catch-up and the seal", () => {
     await expectInvariants(rig, run);
   });
 });
+
+describe("a switchback whose DR database cannot be made read-only at the seal", () => {
+  it("promotes nothing and rolls back: the DR database is never kept aside writable", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    // Someone attached another group to the DR database since: it applies only at the next reboot.
+    rig.before.SealOldServing = (n) => {
+      if (n !== 1) return;
+      const group = `${rig.ids.replicaDb}-by-hand`;
+      rig.world.parameterGroups.set(group, { name: group, region: rig.ids.drRegion, arn: `arn:aws:rds:${rig.ids.drRegion}:123456789012:pg:${group}`, parameters: new Map() });
+      rig.world.databases.get(rig.ids.replicaDb)!.pendingParameterGroup = group;
+    };
+    const run = await rig.failback(switchbackInput, "switchback-unsealable");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(run.error).toBe("SealNotReadOnlyError");
+    expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(0);
+    expect(rig.world.callsTo("rds:ModifyDBInstance").filter((c) => c.region === rig.ids.drRegion)).toHaveLength(0);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.world.inbox.at(-1)?.subject).toContain("at SealOldServing");
+    await expectInvariants(rig, run);
+  });
+});
