@@ -27,6 +27,7 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
+import { mirrorTaskDefinition } from "./adoption/mirror";
 import { primaryAddressParameters, useStage } from "./context";
 import { functionSuppressions, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { Data } from "./Data";
@@ -135,6 +136,8 @@ export function Compute({ stack, app }: StackContext) {
 
   alarms();
   if (isPrimary) replicateImageOf(stack, config);
+  // An adopting stage's DR service runs a mirror of the team's task definition, not this one (docs/adopt.md).
+  if (!isPrimary && config.adopt) mirrorTaskDefinition(stack, { config: { ...config, adopt: config.adopt }, names, taskDefinition, drDbEndpoint: endpoint, topic });
 
   if (isPrimary) publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
   return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };

@@ -78,6 +78,22 @@ describe("a stage that adopts its primary: the DR region", () => {
     expect(environment.find((e) => e.Name === "DB_NAME")?.Value).toBe("shop");
   });
 
+  it("mirrors the team's task definition into the DR service on the readiness schedule, with grants on the team's service and its own family only", () => {
+    const fn = dr.find((r) => r.stack === "Compute" && r.Type === "AWS::Lambda::Function" && (r.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables?.MIRROR_FAMILY);
+    expect((fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      PRIMARY_CLUSTER: team.cluster,
+      PRIMARY_SERVICE: team.service,
+      MIRROR_FAMILY: "pilot-light-adopted-web-mirror",
+      PRIMARY_DB_ENDPOINT: "shop-mysql-prod.c9akciq32.eu-west-1.rds.amazonaws.com",
+    });
+    const rule = dr.find((r) => r.Type === "AWS::Events::Rule" && r.Properties?.Name === "pilot-light-adopted-mirror-task-definition");
+    expect(rule?.Properties?.ScheduleExpression).toBe("rate(30 minutes)");
+    const grants = JSON.stringify(dr.filter((r) => r.stack === "Compute" && r.Type === "AWS::IAM::Policy").map((r) => r.Properties));
+    expect(grants).toContain(`:service/${team.cluster}/${team.service}`);
+    expect(grants).toContain(":task-definition/pilot-light-adopted-web-mirror:*");
+    expect(dr.some((r) => r.Type === "AWS::CloudWatch::Alarm" && r.Properties?.AlarmName === "pilot-light-adopted-mirror-task-definition-failed")).toBe(true);
+  });
+
   it("lets the team's replication role write replicas into the DR bucket, and nothing more", () => {
     const policy = dr.find((r) => r.Type === "AWS::S3::BucketPolicy" && JSON.stringify(r.Properties).includes("shop-s3-replication"));
     const statement = (policy?.Properties?.PolicyDocument as { Statement: { Sid?: string; Principal?: unknown; Action?: unknown }[] }).Statement.find((s) => s.Sid === "TeamReplicationRole");

@@ -27,7 +27,7 @@ const elsewhere: Record<string, string> = {
   activeRegion: "the deploy story's own variants (switching-before, switching-after)",
   ...Object.fromEntries(
     Stage.settingPaths()
-      .filter((s) => s.startsWith("adopt."))
+      .filter((s) => s.startsWith("adopt.") && !(Stage.replacingSettingNames as string[]).includes(s))
       .map((s) => [s, "names the team's resources, which the stacks import and never create (stacks/test/adopted.test.ts); the DR replica names its source by adopt.database.instanceIdentifier, as it does by primaryRegion (docs/adopt.md)"]),
   ),
 };
@@ -69,23 +69,56 @@ describe("settings that replace data", () => {
   });
 });
 
+describe("an adopting stage's database (variant adopted)", () => {
+  it("adopt.database.instanceIdentifier: the DR replica is replaced, for its create-only source", () => {
+    // The DR templates with another team database named: what a synthesis of the changed setting gives (the name is used verbatim).
+    const before = templates("adopted", "dr");
+    const after = JSON.parse(JSON.stringify(before).replaceAll("shop-mysql-prod", "shop-mysql-new")) as typeof before;
+    expect(JSON.stringify(after)).not.toEqual(JSON.stringify(before));
+    const changes = dataChanges(before, after);
+    // CloudFormation's schema: a change to SourceDBInstanceIdentifier may replace the replica (a replica of another database is another replica).
+    expect(changes.map((c) => [c.stack, c.type, c.impact, c.properties])).toEqual([["Data", "AWS::RDS::DBInstance", "MAY_REPLACE", ["SourceDBInstanceIdentifier"]]]);
+  });
+});
+
 describe("a synthesis that changes a setting deployed data depends on", () => {
+  // The adopted variant's settings, with a zone and addresses that are not stacks/stages.ts's examples (refused first).
+  const readopted: Stage.StageSettingsInput = {
+    ...variant("adopted").settings,
+    dns: { hostedZoneName: "shopcorp.net", hostedZoneId: "Z0123456789SHOP", recordName: "shop.shopcorp.net" },
+    alertEmails: ["oncall@shopcorp.net"],
+  };
   const dir = mkdtempSync(join(tmpdir(), "pl-deployed-"));
   const record = join(dir, "deployed-settings.json");
   beforeAll(() => {
     // As `pnpm deploy:all` would have recorded it, had `replaced` been deployed with DR in eu-north-1.
-    writeFileSync(record, JSON.stringify({ replaced: { primaryRegion: "eu-west-1", drRegion: "eu-north-1" } }));
+    writeFileSync(
+      record,
+      JSON.stringify({
+        replaced: { primaryRegion: "eu-west-1", drRegion: "eu-north-1" },
+        // An adopting stage, deployed on the team's database shop-mysql-prod; its settings now name another.
+        readopted: Stage.pinnedSettings(Stage.resolveStageConfig("readopted", { readopted })),
+      }),
+    );
     process.env.PILOT_LIGHT_DEPLOYED_SETTINGS = record;
     stages.replaced = {};
+    stages.readopted = { ...readopted, adopt: { ...readopted.adopt!, database: { ...readopted.adopt!.database, instanceIdentifier: "shop-mysql-new" } } };
   });
   afterAll(() => {
     delete process.env.PILOT_LIGHT_DEPLOYED_SETTINGS;
     delete stages.replaced;
+    delete stages.readopted;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("is refused by sst.config.ts (what sst deploy runs), naming the setting and the data", async () => {
     await expect(synthesize("replaced", "eu-west-1")).rejects.toThrow(/drRegion: eu-north-1 as deployed, eu-central-1 now[\s\S]*the DR replica pilot-light-replaced-replica/);
+  });
+
+  it("is refused by sst.config.ts for an adopting stage's database, naming the DR replica it replaces", async () => {
+    await expect(synthesize("readopted", "eu-west-1")).rejects.toThrow(
+      /adopt\.database\.instanceIdentifier: shop-mysql-prod as deployed, shop-mysql-new now[\s\S]*the DR replica pilot-light-readopted-replica[\s\S]*--allow-replace adopt\.database\.instanceIdentifier/,
+    );
   });
 
   it("is refused by pnpm synth, which writes nothing", async () => {

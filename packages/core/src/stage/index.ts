@@ -262,6 +262,8 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage"> & { ado
     topic: `${prefix}-alerts`,
     ssmPrefix: `/${config.app}/${config.stage}`,
     repository: `${prefix}-web`,
+    /** The DR family of an adopting stage's task definitions mirrored from the team's (Adoption.mirrorTeamTaskDefinition). */
+    mirrorFamily: `${prefix}-web-mirror`,
     /** The role pilot-light's replication rule runs as on an adopted primary's bucket that has no role of its own. */
     adoptedReplicationRole: `${prefix}-s3-replication`,
   };

@@ -5,7 +5,10 @@
  * value per stage (stacks/deployed-settings.json), and every synthesis (`pnpm synth`,
  * `sst deploy`) refuses a different value unless the team says it means it (`--allow-replace`).
  * Which settings these are is measured, not guessed: stacks/test/replacing-settings.test.ts
- * changes every other setting and sees the cdk diff engine replace nothing.
+ * changes every other setting and sees the cdk diff engine replace nothing. A stage that adopts
+ * its primary also pins the team's identifiers: the DR replica's source (replaced by a change),
+ * and the bucket, service, zone and record the adoption changed (another name leaves those
+ * changes behind on the old ones, and the workflows would act on another resource).
  */
 import * as z from "zod";
 import { ValidationError } from "../errors";
@@ -13,29 +16,61 @@ import { resourceNames, StageSettings, type StageConfig } from "./index";
 
 /** Each replacing setting and the data it replaces, for a stage as deployed. */
 export const replacingSettings = {
-  primaryRegion: (c: Pick<StageConfig, "app" | "stage" | "primaryRegion" | "drRegion">) => {
+  primaryRegion: (c: Pick<StageConfig, "app" | "stage" | "primaryRegion" | "drRegion" | "adopt">) => {
     const n = resourceNames(c);
     return [
       `the DR replica ${n.replicaDb} in ${c.drRegion} (AWS::RDS::DBInstance: its SourceRegion and SourceDBInstanceIdentifier name the primary's region; CloudFormation replaces it for either)`,
       `the primary database ${n.primaryDb}, its key, the secret ${n.secretName} and the bucket pl-${c.stage}-data-${c.primaryRegion}-<account> in ${c.primaryRegion} (a new region gets new ones; the deployed ones are left behind)`,
     ];
   },
-  drRegion: (c: Pick<StageConfig, "app" | "stage" | "primaryRegion" | "drRegion">) => {
+  drRegion: (c: Pick<StageConfig, "app" | "stage" | "primaryRegion" | "drRegion" | "adopt">) => {
     const n = resourceNames(c);
     return [
       `the DR replica ${n.replicaDb}, its key, the state table ${n.stateTable} and the bucket pl-${c.stage}-data-${c.drRegion}-<account> in ${c.drRegion} (a new region gets new ones; the deployed ones are left behind, still replicating)`,
     ];
   },
+  // An adopting stage's identifiers (docs/adopt.md): the DR side and the adoption's changes were
+  // made for the team's resources as named at deploy; another name is another adoption.
+  "adopt.database.instanceIdentifier": (c: Pick<StageConfig, "app" | "stage" | "drRegion">, was: string) => [
+    `the DR replica ${resourceNames(c).replicaDb} in ${c.drRegion} (AWS::RDS::DBInstance: its SourceDBInstanceIdentifier names ${was}; a replica of another database is another replica, which copies the whole database again)`,
+  ],
+  "adopt.bucket.name": (c: Pick<StageConfig, "drRegion">, was: string) => [
+    `the replication rule the adoption merged into your bucket ${was} (it keeps copying into the DR bucket in ${c.drRegion}, beside the new bucket's objects; remove it by hand, docs/adopt.md)`,
+  ],
+  "adopt.service.clusterName": (c: Pick<StageConfig, "primaryRegion">, was: string) => [adoptedService(`the cluster ${was}`, c)],
+  "adopt.service.serviceName": (c: Pick<StageConfig, "primaryRegion">, was: string) => [adoptedService(`the service ${was}`, c)],
+  "dns.hostedZoneId": (_: unknown, was: string) => [adoptedRecords(`the zone ${was}`)],
+  "dns.recordName": (_: unknown, was: string) => [adoptedRecords(`the record ${was}`)],
 } as const;
+
+/** The team's service as deployed: what the failover stops, the switchback starts and the DR task definition mirrors. */
+function adoptedService(what: string, c: Pick<StageConfig, "primaryRegion">): string {
+  return `your ECS service in ${what} (${c.primaryRegion}): the one the failover stops, the switchback starts and the DR region mirrors the task definition of; it is left running while the workflows scale another`;
+}
+
+/** An adopting stage's failover records are the adoption's, not a stack's: a new zone or name leaves them answering. */
+function adoptedRecords(what: string): string {
+  return `the failover records the adoption made in ${what} (they stay, and keep answering; delete them by hand once the new record serves)`;
+}
 
 export type ReplacingSetting = keyof typeof replacingSettings;
 export const replacingSettingNames = Object.keys(replacingSettings) as ReplacingSetting[];
+
+/** Only an adopting stage pins these: for pilot-light's own resources, the stacks own the change. */
+const adoptedOnly: ReadonlySet<ReplacingSetting> = new Set(["dns.hostedZoneId", "dns.recordName"]);
+
+/** The value of a pinned setting in a stage's configuration (a dotted path), or undefined when the stage has none. */
+function valueOf(config: StageConfig, setting: ReplacingSetting): string | undefined {
+  if (adoptedOnly.has(setting) && config.adopt === undefined) return undefined;
+  const value = setting.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), config);
+  return typeof value === "string" ? value : undefined;
+}
 
 /** The values a deploy pins: what stacks/deployed-settings.json records for a stage. */
 export type PinnedSettings = Partial<Record<ReplacingSetting, string>>;
 
 export function pinnedSettings(config: StageConfig): PinnedSettings {
-  return Object.fromEntries(replacingSettingNames.map((s) => [s, config[s]]));
+  return Object.fromEntries(replacingSettingNames.flatMap((s) => (valueOf(config, s) === undefined ? [] : [[s, valueOf(config, s)]])));
 }
 
 /** The name of the environment variable that carries `--allow-replace` into a synthesis (sst deploy has no flags of ours). */
@@ -55,12 +90,12 @@ export function parseAllowReplace(value: string | undefined): ReplacingSetting[]
  */
 export function refuseReplacingChanges(config: StageConfig, deployed: PinnedSettings | undefined, allowed: readonly string[] = []): void {
   if (!deployed) return;
-  const changed = replacingSettingNames.filter((s) => deployed[s] !== undefined && deployed[s] !== config[s] && !allowed.includes(s));
+  const changed = replacingSettingNames.filter((s) => deployed[s] !== undefined && deployed[s] !== valueOf(config, s) && !allowed.includes(s));
   if (changed.length === 0) return;
   const asDeployed = { ...config, ...deployed };
   const lines = changed.flatMap((s) => [
-    `  ${s}: ${deployed[s]} as deployed, ${config[s]} now; that replaces or leaves behind:`,
-    ...replacingSettings[s](asDeployed).map((r) => `    ${r}`),
+    `  ${s}: ${deployed[s]} as deployed, ${valueOf(config, s) ?? "none"} now; that replaces or leaves behind:`,
+    ...replacingSettings[s](asDeployed, deployed[s]!).map((r) => `    ${r}`),
   ]);
   throw new ValidationError(
     [

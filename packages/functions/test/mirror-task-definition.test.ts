@@ -1,0 +1,157 @@
+/**
+ * The DR task definition of an adopting stage follows the team's (docs/adopt.md): the scheduled
+ * MirrorTaskDefinition, as its synthesized grants allow (stacks/adoption/mirror-grants.ts), reads
+ * the team's service and task definition in the primary region of the adopted world and sets the
+ * DR service to a mirror of it; the failover's ScaleDrService then starts what the team runs.
+ * In an outage the mirror fails (bounded) and the last mirror stays.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { App, Stack } from "aws-cdk-lib";
+import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
+import { Stage } from "@pilot-light/core";
+import { adoptedPrimaryWorld, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { mirrorStatements } from "../../../stacks/adoption/mirror-grants";
+import { shopPrimary } from "../../core/test/support/adopted";
+import { handler as mirror } from "../src/mirror-task-definition";
+import { handler as scaleDr } from "../src/scale-dr-service";
+
+const account = "123456789012";
+const names = Stage.resourceNames({ app: "pilot-light", stage: "shop", adopt: { ...shopPrimary, database: { ...shopPrimary.database, port: 3306 } } });
+const replicaEndpoint = "pilot-light-shop-replica.efgh5678.eu-central-1.rds.amazonaws.com";
+const executionRole = (region: string) => `arn:aws:iam::${account}:role/${names.prefix}-web-execution-${region}`;
+
+let uninstall: (() => void) | undefined;
+afterEach(() => {
+  uninstall?.();
+  uninstall = undefined;
+  vi.unstubAllEnvs();
+});
+
+function adoptedWorld() {
+  const { world, ids } = adoptedPrimaryWorld({ prefix: names.prefix });
+  uninstall = installApis(world);
+  const stack = new Stack(new App(), "Compute", { env: { account, region: ids.drRegion } });
+  const statements = mirrorStatements(stack, { names, primaryRegion: ids.primaryRegion, drRegion: ids.drRegion, roleArns: [executionRole(ids.drRegion)] });
+  iamOf(world).addRoles([
+    { functionId: "MirrorTaskDefinition", roleName: "MirrorTaskDefinitionRole", statements: statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement) },
+  ]);
+  const env: Record<string, string> = {
+    PRIMARY_REGION: ids.primaryRegion,
+    DR_REGION: ids.drRegion,
+    PRIMARY_CLUSTER: names.primaryCluster,
+    PRIMARY_SERVICE: names.primaryService,
+    DR_CLUSTER: names.cluster,
+    DR_SERVICE: names.service,
+    DR_PILOT_TASK_COUNT: String(ids.drPilotTaskCount),
+    DR_TASK_COUNT: String(ids.drTaskCount),
+    MIRROR_FAMILY: names.mirrorFamily,
+    PRIMARY_DB_ENDPOINT: shopPrimary.database.endpoint,
+    DR_DB_ENDPOINT: replicaEndpoint,
+  };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  return { world, ids };
+}
+
+const teamContainer = (tag: string, environment: Record<string, string>): ContainerDefinition => ({
+  // The container the team's load balancer sends to (the world's services name it `web`).
+  name: "web",
+  image: `${account}.dkr.ecr.eu-west-1.amazonaws.com/shop/storefront:${tag}`,
+  essential: true,
+  portMappings: [{ containerPort: 80 }],
+  environment: Object.entries({ DB_HOST: shopPrimary.database.endpoint, ...environment }).map(([name, value]) => ({ name, value })),
+  secrets: [{ name: "DB_PASSWORD", valueFrom: `arn:aws:secretsmanager:eu-west-1:${account}:secret:shop/prod/mysql-AbCdEf:password::` }],
+  logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/shop/storefront", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "web" } },
+});
+
+/** The team deploys a new revision of their own family and points their service at it (their pipeline, not pilot-light). */
+async function teamDeploys(ids: AdoptedIds, tag: string, environment: Record<string, string>) {
+  const ecs = new ECSClient({ region: ids.primaryRegion });
+  const out = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: "storefront",
+      containerDefinitions: [teamContainer(tag, environment), { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", essential: false }],
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: "512",
+      memory: "1024",
+      executionRoleArn: `arn:aws:iam::${account}:role/shop-ecs-execution`,
+      taskRoleArn: `arn:aws:iam::${account}:role/shop-storefront-task`,
+    }),
+  );
+  await ecs.send(new UpdateServiceCommand({ cluster: names.primaryCluster, service: names.primaryService, taskDefinition: out.taskDefinition!.taskDefinitionArn! }));
+}
+
+const runMirror = (world: WorldState) => iamOf(world).runAs("MirrorTaskDefinition", () => mirror({}, lambdaContext(`${names.prefix}-MirrorTaskDefinition`)));
+
+/** What the DR service runs, as DescribeTaskDefinition shows it. */
+async function drDefinition(world: WorldState, ids: AdoptedIds) {
+  const svc = world.services.get(world.serviceKey(ids.drRegion, names.cluster, names.service))!;
+  const out = await new ECSClient({ region: ids.drRegion }).send(new DescribeTaskDefinitionCommand({ taskDefinition: svc.taskDefinition }));
+  return { svc, definition: out.taskDefinition! };
+}
+
+describe("the DR task definition of an adopting stage", () => {
+  it("follows the team's: after they deploy a new image and variable, the DR service a failover starts runs them, from the DR registry", async () => {
+    const { world, ids } = adoptedWorld();
+    await teamDeploys(ids, "2026-11-30", { FEATURE_CHECKOUT: "v1" });
+    await runMirror(world);
+    await teamDeploys(ids, "2026-12-07", { FEATURE_CHECKOUT: "v2" });
+    await runMirror(world);
+
+    // The primary region fails; the failover's ScaleDrService starts the DR service (it reads nothing in the primary).
+    world.regionsDown.add(ids.primaryRegion);
+    const run = { mode: "failover", reason: "primary region outage", requestedBy: "health-monitor", incidentId: "inc-1", options: { switchDns: true, acknowledgeRpoBreach: false }, executionName: "failover-inc-1", startedAt: world.clock.now().toISOString() };
+    await scaleDr({ run }, lambdaContext(`${names.prefix}-ScaleDrService`));
+    const { svc, definition } = await drDefinition(world, ids);
+    expect(svc.desired).toBe(ids.drTaskCount);
+    const web = definition.containerDefinitions!.find((c) => c.name === "web")!;
+    expect(web.image).toBe(`${account}.dkr.ecr.eu-central-1.amazonaws.com/shop/storefront:2026-12-07`);
+    expect(web.environment).toEqual([
+      { name: "DB_HOST", value: replicaEndpoint },
+      { name: "FEATURE_CHECKOUT", value: "v2" },
+    ]);
+    expect(web.secrets).toEqual([{ name: "DB_PASSWORD", valueFrom: `arn:aws:secretsmanager:eu-central-1:${account}:secret:shop/prod/mysql-AbCdEf:password::` }]);
+    expect(web.logConfiguration?.options).toMatchObject({ "awslogs-region": "eu-central-1" });
+    expect(definition).toMatchObject({ family: names.mirrorFamily, executionRoleArn: executionRole(ids.drRegion), cpu: "512", memory: "1024" });
+  });
+
+  it("registers nothing new while the team's definition is unchanged, also after registrations whose answers were lost", async () => {
+    const { world, ids } = adoptedWorld();
+    await teamDeploys(ids, "2026-11-30", {});
+    // Every attempt registers, and its answer is lost (the SDK's retries register again, as ECS would).
+    world.inject({ api: "ecs:RegisterTaskDefinition", error: "ECONNRESET", applied: true, times: 3 });
+    await expect(runMirror(world)).rejects.toThrow();
+    const registered = () => [...world.taskDefinitions].filter((arn) => arn.includes(`task-definition/${names.mirrorFamily}:`)).sort();
+    const afterLoss = registered();
+    expect(afterLoss.length).toBeGreaterThan(0);
+    await runMirror(world);
+    await runMirror(world);
+    expect(registered()).toEqual(afterLoss);
+    expect((await drDefinition(world, ids)).svc.taskDefinition).toBe(afterLoss.at(-1));
+  });
+
+  it("in an outage of the primary region, fails and leaves the last mirror in place", async () => {
+    const { world, ids } = adoptedWorld();
+    await teamDeploys(ids, "2026-11-30", {});
+    await runMirror(world);
+    const before = (await drDefinition(world, ids)).svc.taskDefinition;
+    world.regionsDown.add(ids.primaryRegion);
+    await expect(runMirror(world)).rejects.toThrow();
+    expect((await drDefinition(world, ids)).svc.taskDefinition).toBe(before);
+  });
+
+  it("refuses a team definition whose served port the DR service does not send to, saying what to set", async () => {
+    const { world, ids } = adoptedWorld();
+    await teamDeploys(ids, "2026-11-30", {});
+    const team = world.services.get(world.serviceKey(ids.primaryRegion, names.primaryCluster, names.primaryService))!;
+    const before = (await drDefinition(world, ids)).svc.taskDefinition;
+    // The team's container now listens on 8080 (their own load balancer too; the world's services name port 80).
+    const ecs = new ECSClient({ region: ids.primaryRegion });
+    const out = await ecs.send(
+      new RegisterTaskDefinitionCommand({ family: "storefront", containerDefinitions: [{ ...teamContainer("2026-12-07", {}), portMappings: [{ containerPort: 8080 }] }], networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], cpu: "512", memory: "1024", executionRoleArn: `arn:aws:iam::${account}:role/shop-ecs-execution` }),
+    );
+    team.taskDefinition = out.taskDefinition!.taskDefinitionArn!;
+    await expect(runMirror(world)).rejects.toThrow(/listens on 8080; the DR service's load balancer sends to 80: set the stage's application\.containerPort to 8080/);
+    expect((await drDefinition(world, ids)).svc.taskDefinition).toBe(before);
+  });
+});
