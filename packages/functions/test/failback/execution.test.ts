@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "../../../core/src";
-import { binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
+import { Scheduler, binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
 import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortLatencies } from "./support";
 
 let suite: FailbackSuite;
@@ -114,6 +114,35 @@ describe("re-protect", () => {
     expect([...rig.world.databases.keys()].filter((id) => id.startsWith(`${rig.ids.primaryDb}-r`))).toHaveLength(1);
     expect(rig.world.callsTo("rds:CreateDBInstanceReadReplica").filter((c) => !c.failed || c.applied)).toHaveLength(1);
     expect(rig.world.databases.get(rig.ids.primaryDb)?.sourceIdentifier).toBe(rig.ids.replicaArn);
+  });
+
+  it("waits out an outage of the standby-to-be region that starts while it builds the replica, and protects again once the region answers", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    rig.before.ReconcileStandbyDatabase = (n) => {
+      if (n !== 2) return;
+      rig.world.regionsDown.add(rig.ids.primaryRegion);
+      void Scheduler.of(rig.world.clock).sleep(25 * 60).then(() => rig.world.regionsDown.delete(rig.ids.primaryRegion));
+    };
+    const run = await rig.failback(reprotectInput, "reprotect-standby-outage");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    expect(rig.world.databases.get(rig.ids.primaryDb)?.sourceIdentifier).toBe(rig.ids.replicaArn);
+    expect(rig.world.inbox.at(-1)?.kind).toBe("reprotect.succeeded");
+    await expectInvariants(rig, run);
+  });
+
+  it("gives up on a standby-to-be region still down after about an hour: ProtectionNotRestored, and the message names the one command to run", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    rig.before.ReconcileStandbyDatabase = (n) => {
+      if (n === 2) rig.world.regionsDown.add(rig.ids.primaryRegion);
+    };
+    const run = await rig.failback(reprotectInput, "reprotect-standby-gone");
+    expect(run.states.at(-1), run.cause).toBe("ProtectionNotRestored");
+    expect(run.endedAtMs - run.startedAtMs).toBeGreaterThan(55 * 60_000);
+    const message = rig.world.inbox.at(-1)!;
+    expect(message.kind).toBe("reprotect.not-protected");
+    expect(message.message).toContain("run `pnpm dr reprotect` again");
   });
 
   it("run again once protected, changes nothing", async () => {
