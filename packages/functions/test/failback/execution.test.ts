@@ -245,8 +245,38 @@ describe("a switchback whose target region goes down at PromoteStandby, just aft
     const message = rig.world.inbox.at(-1)!;
     expect(message.kind).toBe("switchback.failed");
     expect(message.message).toContain("DR serves as before");
-    expect(message.message).toContain("set its service to 0 when it returns");
+    expect(message.message).toContain("the scheduled CompleteFence sets its service to 0");
     await expectInvariants(rig, run);
+  });
+
+  it("once the primary region returns, the scheduled CompleteFence sets the primary's service left up by the rollback back to 0 and tells the alert topic", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.StopWrites = (n) => {
+      if (n === 1) rig.world.regionsDown.add(rig.ids.primaryRegion);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-leftover");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(svc(rig, rig.ids.primaryRegion).desired).toBeGreaterThan(0);
+    rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    await rig.completeFence();
+    expect(svc(rig, rig.ids.primaryRegion).desired).toBe(0);
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "fence.standby-reset" });
+    // The next pass finds nothing to do and says nothing.
+    const told = rig.world.inbox.length;
+    await rig.completeFence();
+    expect(rig.world.inbox).toHaveLength(told);
+  });
+
+  it("leaves the primary's service up while a switchback holds the lock (its prepare step scaled it up)", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.CheckStandbyService = async (n) => {
+      if (n === 1) await rig.completeFence();
+    };
+    const run = await rig.failback(switchbackInput, "switchback-prepared");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    expect(rig.world.inbox.map((m) => m.kind)).not.toContain("fence.standby-reset");
   });
 });
 

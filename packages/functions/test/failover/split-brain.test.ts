@@ -7,7 +7,9 @@
  */
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Failover } from "@pilot-light/core";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Failback, Failover } from "@pilot-light/core";
 import { lostWrites, startTraffic } from "../../../world/src";
 import { automaticInput, failoverInput, permanentError, startSuite, type Rig, type Suite } from "./support";
 
@@ -366,7 +368,7 @@ describe("a primary that comes back", () => {
     expect(rig.world.inbox.filter((m) => m.kind === "fence.completed")).toHaveLength(1);
   });
 
-  it("leaves a re-protected primary region alone: the switchback's pre-warmed service is not scaled back down", async () => {
+  it("leaves a re-protected primary region alone while a switchback holds the lock: its pre-warmed service is not scaled back down", async () => {
     const rig = await suite.rig({ primaryDown: true });
     expect((await rig.run(failoverInput(), "reprotected")).status).toBe("SUCCEEDED");
     rig.world.regionsDown.delete(rig.ids.primaryRegion);
@@ -378,6 +380,9 @@ describe("a primary that comes back", () => {
     rig.world.databases.set(`${old.identifier}-r1`, { ...old, identifier: `${old.identifier}-r1`, arn: `${old.arn}-r1` });
     rig.world.databases.set(old.identifier, { ...old, sourceIdentifier: rig.ids.replicaArn, parameterGroup: undefined });
     rig.world.setDesired(primaryService(rig), 2);
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: rig.ids.drRegion, endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }));
+    const run = Failback.normalizeFailbackRun({ input: { mode: "switchback", reason: "test", requestedBy: "test", options: { switchDns: true } }, executionName: "switchback-prewarmed", startedAt: new Date().toISOString() });
+    await Failback.acquireFailbackLock(doc, rig.table, run, new Date());
     const mutating = rig.world.mutatingCalls().length;
     expect(await rig.completeFence()).toMatchObject({ needed: false, detail: expect.stringContaining("re-protected") });
     expect(rig.world.mutatingCalls()).toHaveLength(mutating);
