@@ -387,6 +387,8 @@ describe("a primary that comes back", () => {
     expect(await rig.completeFence()).toMatchObject({ needed: false, detail: expect.stringContaining("re-protected") });
     expect(rig.world.mutatingCalls()).toHaveLength(mutating);
     expect(primaryService(rig).desired).toBe(2);
+    // The switchback ends (the world's invariants hold no lock of an execution that is not running).
+    await Failover.releaseLock(doc, rig.table, run.executionName);
   });
 
   it("fences nothing it could not read first: an unanswered look at the old primary's name, then a re-protect's new replica under it, stays writable-to-be (no read_only planted)", async () => {
