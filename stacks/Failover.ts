@@ -69,6 +69,7 @@ export function Failover({ stack, app }: StackContext) {
     // This region's serving count and pilot light (the primary region's pilot light is 0).
     DR_TASK_COUNT: String(isPrimary ? config.primaryTaskCount : config.drTaskCount),
     DR_PILOT_TASK_COUNT: String(isPrimary ? 0 : config.drPilotTaskCount),
+    PEER_PILOT_TASK_COUNT: String(isPrimary ? config.drPilotTaskCount : 0),
     RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
     BACKUP_RETENTION_DAYS: String(backupRetentionDays),
     LAG_LOOKBACK_SECONDS: String(Runbook.lagLookbackSeconds({ periodSeconds: detectionPeriodSeconds, failureThreshold: config.health.failureThreshold })),

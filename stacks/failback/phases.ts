@@ -69,7 +69,9 @@ export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compens
   const pilot = guarded(scope, invokeStep(scope, "SetStandbyPilotLight", fns.SetStandbyPilotLight, { resultPath: "$.pilotLight" }), "SetStandbyPilotLight", compensate);
   pilot.next(replication);
   const cap = failbackPolling.standbyDatabase;
-  const reconcile = guarded(scope, invokeStep(scope, "ReconcileStandbyDatabase", fns.ReconcileStandbyDatabase, { resultPath: "$.standbyDb" }), "ReconcileStandbyDatabase", compensate);
+  // It reads before it writes: asked again through an outage of the standby region (docs/failback.md).
+  const outage = { errors: ["AwsTransientError", "Lambda.Unknown", "States.Timeout"], ...failbackPolling.standbyOutage, jitter: false };
+  const reconcile = guarded(scope, invokeStep(scope, "ReconcileStandbyDatabase", fns.ReconcileStandbyDatabase, { resultPath: "$.standbyDb", retry: outage }), "ReconcileStandbyDatabase", compensate);
   loop(scope, {
     ids: { wait: "WaitForStandbyDatabase", choice: "IsStandbyProtected" },
     check: reconcile,

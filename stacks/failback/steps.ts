@@ -41,6 +41,10 @@ export const failbackPolling = {
   standbyService: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min, as the failover's scale loop
   catchUp: { intervalSeconds: 15, maxAttempts: 40 }, // 10 min of write downtime at most before rolling back
   standbyDatabase: { intervalSeconds: 60, maxAttempts: 360 }, // 6 h: renaming, a cross-Region replica of a large database, its first backup
+  // An outage of the standby-to-be region while re-protect runs (its calls fail or hang): waited
+  // out for about an hour (60 s doubling to 10 min, no jitter: at least 55 min of pauses), then
+  // ProtectionNotRestored and the message with `pnpm dr reprotect`. The serving side is untouched.
+  standbyOutage: { intervalSeconds: 60, maxAttempts: 8, backoffRate: 2, maxDelaySeconds: 600 },
   assessment: { intervalSeconds: 15, maxAttempts: 12 }, // 3 min, as the failover's: past a promote call's acceptance window
   // 40 min, no jitter (full jitter halves the expected sum): the seal's rename to finish, then the rename back (minutes each).
   restoreServing: { intervalSeconds: 30, maxAttempts: 80 },

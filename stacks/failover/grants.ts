@@ -122,11 +122,13 @@ export function grantStep(fn: lambda.Function, step: StepName, resources: StepRe
 
 /**
  * CompleteFence (the scheduled fence completion): the same actions as FencePrimary and
- * SwitchDns, and a look at both databases.
+ * SwitchDns, a look at both databases, and at the lock (a switchback scales the other region's
+ * service up while it holds it).
  */
 export function grantCompleteFence(fn: lambda.Function, resources: StepResources, primaryArn: string, stack: Stack): void {
   const statements = [
     new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [resources.replicaArn, primaryArn] }),
+    new iam.PolicyStatement({ actions: ["dynamodb:GetItem"], resources: [resources.tableArn], conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LOCK#failover"] } } }),
     ...stepStatements("FencePrimary", resources, stack),
     ...stepStatements("SwitchDns", resources, stack),
   ];

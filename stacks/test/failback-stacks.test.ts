@@ -48,6 +48,15 @@ describe("failback state machine in the app", () => {
     expect((rename?.IntervalSeconds ?? 0) * (rename?.MaxAttempts ?? 0)).toBeGreaterThanOrEqual(2 * 600 * 1.5);
   });
 
+  it("gives ReconcileStandbyDatabase an outage wait on failed or hung calls, no jitter, about an hour, before its Catch", () => {
+    const retry = (Object.fromEntries(allStates(definition())).ReconcileStandbyDatabase?.Retry ?? []) as { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds: number; JitterStrategy?: string }[];
+    const outage = retry[0];
+    expect(outage?.ErrorEquals).toEqual(["AwsTransientError", "Lambda.Unknown", "States.Timeout"]);
+    expect(outage?.JitterStrategy ?? "NONE").toBe("NONE");
+    const pauses = Array.from({ length: outage?.MaxAttempts ?? 0 }, (_, i) => Math.min((outage?.IntervalSeconds ?? 0) * (outage?.BackoffRate ?? 1) ** i, outage?.MaxDelaySeconds ?? 0));
+    expect(pauses.reduce((a, b) => a + b, 0)).toBe(3300);
+  });
+
   it("is accepted by asl-validator and equals the definition the local executions run", () => {
     const result = validate(structuredClone(definition()));
     expect(result.errors).toEqual([]);

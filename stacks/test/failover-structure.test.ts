@@ -420,10 +420,13 @@ describe("fence completion (CompleteFence)", () => {
     });
   });
 
-  it("may do what FencePrimary and SwitchDns do, read both databases, and publish, nothing else", () => {
+  it("may do what FencePrimary and SwitchDns do, read both databases and the lock, and publish, nothing else", () => {
     const granted = (s: string) => [...new Set(policyOf(s).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])))].filter((a) => !a.startsWith("xray:")).sort();
-    const expected = [...new Set([...granted("FencePrimary"), ...granted("SwitchDns"), ...granted("NotifyFailed"), "rds:DescribeDBInstances"])].sort();
+    const expected = [...new Set([...granted("FencePrimary"), ...granted("SwitchDns"), ...granted("NotifyFailed"), "rds:DescribeDBInstances", "dynamodb:GetItem"])].sort();
     expect(granted("CompleteFence")).toEqual(expected);
+    // The lock item only (a switchback holds it while it scales the other region's service up).
+    const lock = policyOf("CompleteFence").find((st) => st.Action === "dynamodb:GetItem");
+    expect(JSON.stringify(lock)).toContain("LOCK#failover");
     const describe = policyOf("CompleteFence").find((st) => st.Action === "rds:DescribeDBInstances");
     expect(JSON.stringify(describe?.Resource)).toMatch(/:rds:eu-central-1:[^"]*:db:",{"Fn::ImportValue":"dnsdemo-pilot-light-Data:ExportsOutputRefReplica/);
     expect(JSON.stringify(describe?.Resource)).toContain(`":rds:eu-west-1:",{"Ref":"AWS::AccountId"},":db:pilot-light-dnsdemo-primary"`);

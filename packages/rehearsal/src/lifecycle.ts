@@ -11,8 +11,9 @@
  * told). And the world is struck while it is not at rest: every generation begins with a
  * partition between the regions (both monitors ticking), and in turn the standby-to-be region
  * fails while re-protect runs, the failed region returns while the failover runs, the primary
- * region fails during the switchback before its promotion (`LifecycleInterruption`; the
- * operator reruns what failed once the region is back). Nothing here decides
+ * region fails during the switchback before its promotion, and the DR region, where the
+ * switchback runs, fails during the operator's rerun after the primary's promotion
+ * (`LifecycleInterruption`; the operator reruns what failed once the region is back). Nothing here decides
  * anything the product decides: it moves time, breaks regions, starts what an operator starts
  * and writes down what the world shows after every workflow.
  */
@@ -100,10 +101,11 @@ export interface LifecycleEndState {
  * Something that strikes while the world is not at rest (issue 21): a partition between the
  * regions with both monitors ticking, the failed region returning while the failover runs, the
  * standby-to-be region failing while re-protect builds its replica, the region being switched to
- * failing while a switchback runs before its promotion. Each is seeded (when, at which step).
+ * failing while a switchback runs before its promotion, the serving region (where the switchback
+ * runs) failing after the promotion. Each is seeded (when, at which step).
  */
 export interface LifecycleInterruption {
-  kind: "partition" | "return-mid-failover" | "standby-down-during-reprotect" | "target-down-during-switchback";
+  kind: "partition" | "return-mid-failover" | "standby-down-during-reprotect" | "target-down-during-switchback" | "serving-down-after-promotion";
   /** The region that failed or came back (for a partition: the two regions). */
   region: string;
   atSeconds: number | null;
@@ -116,6 +118,10 @@ export interface LifecycleInterruption {
   /** Partitions: failovers started while the regions could not see each other (must be 0), most writable databases at any tick. */
   failoversStarted?: number;
   maxWritableDatabases?: number;
+  /** Strikes of the serving region: strike → the first message on either alert topic (null: none), users' refused writes from the strike to the end of the rerun, writes lost by the move. */
+  toldAfterSeconds?: number | null;
+  writeDowntimeSeconds?: number;
+  lostWrites?: number | null;
   /** Ended as the design says: no double promotion, at most one writable database, failed-and-told or succeeded, never half done. */
   ok: boolean;
   detail: string;
@@ -275,6 +281,8 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
         ...monitorEnv(own, side === "dr" ? "primary" : "dr", table),
         STAGE: "rehearsal",
         RTO_TARGET_SECONDS: String(rtoTargetSeconds),
+        // As stacks/Failover.ts: the other region's pilot light (the primary region's is 0).
+        PEER_PILOT_TASK_COUNT: String(side === "dr" ? 0 : ids.drPilotTaskCount),
       },
       scope: {},
       functionId: side === "dr" ? (id) => id : (id) => regionalCopy(id, own.drRegion),
@@ -412,9 +420,12 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
           }
         };
         let tick = 0;
+        /** Looks at the world on every schedule period (the most writable databases while a strike lasts). */
+        const tickWatchers = new Set<() => void>();
         /** One schedule period: both monitors and both CompleteFence passes (in regions that are up), then what they started runs. */
         const runTick = async () => {
           tick += 1;
+          for (const watch of tickWatchers) watch();
           const nominal = originMs + tick * periodSeconds * 1000;
           const fire = nominal + samplePert({ best: 0, typical: 20, bad: 60, source: "" }, random) * 1000;
           if (fire > w.clock.nowMs()) await scheduler.sleep((fire - w.clock.nowMs()) / 1000);
@@ -726,13 +737,43 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
               // Judged once the DR service's tasks, set back by the rollback, had time to start.
               const rolledBack = endState();
               const servedFromDr = rolledBack.writableDatabases.length === 1 && rolledBack.writableDatabases[0] === drServing?.identifier && rolledBack.dnsRegion === ids.drRegion && rolledBack.usersServed;
-              // The rollback cannot set the primary region's service while that region is down: the message must say to, once it is back.
+              // The rollback cannot set the primary region's service while that region is down: once it is back, the scheduled CompleteFence does.
               const standbyTasks = primaryService?.desired ?? null;
-              const failure = w.inbox.slice(inboxAtSwitchback).find((m) => m.kind === "switchback.failed");
-              const standbyHandled = standbyTasks === 0 || Boolean(failure?.message.includes("set its service to 0 when it returns"));
+              const standbyHandled = standbyTasks === 0;
               if (first.status !== "SUCCEEDED") {
+                // The operator's rerun runs in the DR region, which serves until the promotion: it fails after the primary's promotion (a step drawn per seed).
+                const afterPromotion = ["CheckStandbyPromotion", "VerifyNewPrimary", "RestoreDns", "CheckDnsRestore", "ReconcileStandbyDatabase"] as const;
+                const servingDown = strikeDuring(`switchback-rehearsal-${seed}-g${gen}-again`, afterPromotion[Math.floor(random.next() * afterPromotion.length)] ?? "VerifyNewPrimary", 1, ids.drRegion, "the serving region, where the switchback runs");
+                const inboxAtRerun = w.inbox.length;
+                let maxWritable = 0;
+                const watch = () => {
+                  if (servingDown.atMs !== null) maxWritable = Math.max(maxWritable, [...w.databases.keys()].filter((id) => w.isWritable(id)).length);
+                };
+                tickWatchers.add(watch);
                 sb = await beside(runFailback("switchback", gen, true));
                 workflows.push(sb.workflow);
+                const rerun = sb.record;
+                await afterStrike(servingDown, inboxAtRerun, "switchback");
+                tickWatchers.delete(watch);
+                const told = servingDown.atMs === null ? undefined : w.inbox.slice(inboxAtRerun).find((m) => m.atMs >= (servingDown.atMs ?? 0) && !m.kind?.endsWith(".started"));
+                const primaryNow = w.databases.get(ids.primaryDb);
+                const lost = drServing && primaryNow && primaryNow.promotionRequestedAtMs !== null ? lostWrites(w, drServing, primaryNow) : null;
+                const after = endState();
+                const struck = servingDown.atMs !== null;
+                interruptions.push({
+                  kind: "serving-down-after-promotion",
+                  region: ids.drRegion,
+                  atSeconds: struck ? at(servingDown.atMs ?? 0) : null,
+                  duringStep: struck ? servingDown.step : null,
+                  outcome: `switchback ${rerun.status} in ${rerun.states.at(-1) ?? "?"}${rerun.error ? ` (${rerun.error})` : ""}; then ${after.writableDatabases.join(", ") || "no database"} writable, users ${after.usersServed ? "served" : "NOT served"} (DNS → ${after.dnsRegion ?? "nothing"}); write downtime ${Math.round(refusedWriteSeconds(w, rerun.startedAtMs, rerun.endedAtMs))} s, lost writes ${lost ?? "unknown"}`,
+                  told: Boolean(told),
+                  toldAfterSeconds: told && servingDown.atMs !== null ? Math.round((told.atMs - servingDown.atMs) / 100) / 10 : null,
+                  maxWritableDatabases: maxWritable,
+                  writeDowntimeSeconds: refusedWriteSeconds(w, rerun.startedAtMs, rerun.endedAtMs),
+                  lostWrites: lost,
+                  ok: struck ? maxWritable <= 1 && after.writableDatabases.length === 1 && after.usersServed && lost === 0 && Boolean(told) : rerun.status === "SUCCEEDED",
+                  detail: struck ? `down for ${Math.round(servingDown.downSeconds)} s from ${servingDown.step}; told ${told ? `(${told.kind ?? "?"}) after ${Math.round((told.atMs - (servingDown.atMs ?? 0)) / 1000)} s` : "by NOBODY"}; at most ${maxWritable} writable database(s) at any tick` : "the switchback ended before the outage struck",
+                });
               }
               interruptions.push({
                 kind: "target-down-during-switchback",
@@ -742,7 +783,7 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
                 outcome: `switchback ${first.status} in ${first.states.at(-1) ?? "?"}${first.error ? ` (${first.error})` : ""}${servedFromDr ? ", users served from the DR region" : ""}; the operator's rerun ${first.status === "SUCCEEDED" ? "not needed" : sb.record.status}`,
                 told,
                 ok: struck ? first.status !== "SUCCEEDED" && servedFromDr && !promotedAway && told && standbyHandled : first.status === "SUCCEEDED",
-                detail: `${promotedAway ? "the primary was promoted" : "no promotion"}; as the rollback ended, ${rightAfter.writableDatabases.join(", ") || "no database"} writable and users ${rightAfter.usersServed ? "served" : "not yet served"} (DNS → ${rightAfter.dnsRegion ?? "nothing"}); once back, the primary region's service wanted ${standbyTasks ?? "?"} task(s)${standbyTasks !== 0 ? `, ${standbyHandled ? "and the failure message says to set it to 0" : "and NOBODY was told to set it to 0"}` : ""}`,
+                detail: `${promotedAway ? "the primary was promoted" : "no promotion"}; as the rollback ended, ${rightAfter.writableDatabases.join(", ") || "no database"} writable and users ${rightAfter.usersServed ? "served" : "not yet served"} (DNS → ${rightAfter.dnsRegion ?? "nothing"}); once back, the primary region's service wanted ${standbyTasks ?? "?"} task(s)${standbyHandled ? "" : " (NOT set back to its pilot light, 0)"}`,
               });
             }
             const primary = w.databases.get(ids.primaryDb);
@@ -827,7 +868,7 @@ export interface LifecycleSummary {
     strandedOutages: number;
     strandedToldMaxSeconds: number | null;
     /** What struck while a workflow ran (or a partition), per kind: how many, how many struck a running step, how many ended as designed. */
-    interruptions: { kind: LifecycleInterruption["kind"]; runs: number; struck: number; ok: number }[];
+    interruptions: { kind: LifecycleInterruption["kind"]; runs: number; struck: number; ok: number; toldMaxSeconds?: number | null; writeDowntimeMaxSeconds?: number; lostWrites?: number | null }[];
   }[];
   wallSecondsTotal: number;
   wallSecondsPerSeedP50: number | null;
@@ -859,7 +900,16 @@ export function summarizeLifecycle(reports: LifecycleReport[]): LifecycleSummary
       lostWritesInSwitchbacks: switchbacks.some((g) => g.switchback?.lostWrites === null) ? null : switchbacks.reduce((sum, g) => sum + (g.switchback?.lostWrites ?? 0), 0),
       interruptions: [...new Set(gens.flatMap((g) => g.interruptions.map((i) => i.kind)))].map((kind) => {
         const all = gens.flatMap((g) => g.interruptions.filter((i) => i.kind === kind));
-        return { kind, runs: all.length, struck: all.filter((i) => i.kind === "partition" || i.duringStep !== null).length, ok: all.filter((i) => i.ok).length };
+        const base = { kind, runs: all.length, struck: all.filter((i) => i.kind === "partition" || i.duringStep !== null).length, ok: all.filter((i) => i.ok).length };
+        const measured = all.filter((i) => i.writeDowntimeSeconds !== undefined && i.duringStep !== null);
+        if (measured.length === 0) return base;
+        // Strikes of the serving region: the slowest telling (null: one was never told), the longest write downtime, the writes lost in all.
+        return {
+          ...base,
+          toldMaxSeconds: measured.some((i) => i.toldAfterSeconds == null) ? null : Math.max(...measured.map((i) => i.toldAfterSeconds ?? 0)),
+          writeDowntimeMaxSeconds: Math.max(...measured.map((i) => i.writeDowntimeSeconds ?? 0)),
+          lostWrites: measured.some((i) => i.lostWrites == null) ? null : measured.reduce((sum, i) => sum + (i.lostWrites ?? 0), 0),
+        };
       }),
     };
   });

@@ -319,6 +319,8 @@ export function stepEnvironment(ids: PilotLightIds, healthUrl: string, tableName
     TARGET_GROUP_ARN: ids.targetGroupArn,
     DR_TASK_COUNT: String(ids.drTaskCount),
     DR_PILOT_TASK_COUNT: String(ids.drPilotTaskCount),
+    // The DR region's Failover stack: the other region is the primary, whose pilot light is 0.
+    PEER_PILOT_TASK_COUNT: "0",
     RPO_BUDGET_SECONDS: String(ids.rpoBudgetSeconds),
     BACKUP_RETENTION_DAYS: String(ids.backupRetentionDays),
     LAG_LOOKBACK_SECONDS: String(lagLookbackSeconds),

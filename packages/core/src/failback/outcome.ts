@@ -131,7 +131,7 @@ export function failedMessage(state: FailbackState, assessment: FailbackAssessme
   const restoreLine =
     restore && "serving" in restore
       ? "unreachable" in restore.standby
-        ? `The DR service was set back to ${restore.serving.targetCount} tasks: DR serves as before. The primary region did not answer (${restore.standby.unreachable}): set its service to ${restore.standby.targetCount} when it returns.`
+        ? `The DR service was set back to ${restore.serving.targetCount} tasks: DR serves as before. The primary region did not answer (${restore.standby.unreachable}): once it returns, the scheduled CompleteFence sets its service to ${restore.standby.targetCount} and says so (if no such message comes, set it by hand).`
         : `The DR service was set back to ${restore.serving.targetCount} tasks and the primary's to ${restore.standby.targetCount}: DR serves as before.`
       : restore && "Error" in restore
         ? `Could NOT set the services back (${restore.Error}): ${sealedLeftAside(state.seal?.retired)}set the DR service to its full count and the primary's to 0 by hand.`

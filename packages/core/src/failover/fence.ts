@@ -124,6 +124,8 @@ export interface FenceCompletion {
   complete: boolean;
   /** This pass fenced something the outage had kept from being fenced. */
   changed?: boolean;
+  /** The other region is the standby (re-protected): what this pass did was set its service back to its pilot light. */
+  standbyLeftover?: boolean;
   at: string;
   detail: string;
   database?: FencePart;
@@ -142,7 +144,7 @@ export interface FenceCompletion {
  */
 export async function completeFence(
   c: FenceClients & { drRds: RDSClient; route53?: Route53Client },
-  t: FenceTarget & { replicaIdentifier: string; primaryIdentifier: string },
+  t: FenceTarget & { replicaIdentifier: string; primaryIdentifier: string; standby?: StandbyLeftover },
   now: Date,
 ): Promise<FenceCompletion> {
   const at = now.toISOString();
@@ -171,7 +173,11 @@ export async function completeFence(
     (error: unknown) => ({ error }),
   );
   if ("db" in read && read.db && read.db.sourceIdentifier !== null) {
-    return { needed: false, complete: true, at, detail: `${t.primaryIdentifier} in ${t.region} is a replica of the DR database (re-protected): the old primary was renamed aside, nothing to fence` };
+    const detail = `${t.primaryIdentifier} in ${t.region} is a replica of the DR database (re-protected): the old primary was renamed aside, nothing to fence`;
+    // Only a replica at rest: one being promoted (`modifying`) is the other region's copy failing over to it (its lock is in that region's table).
+    const service = t.standby && read.db.status === "available" ? await standbyToPilotLight(c.ecs, t, t.standby, now) : undefined;
+    if (!service) return { needed: false, complete: true, at, detail };
+    return { needed: true, complete: service.done, changed: service.changed === true, standbyLeftover: true, at, detail: `${detail}; service: ${service.detail}`, service };
   }
   // Not read (its region not answering yet): whatever answers under that name a moment later
   // may be a re-protect's new replica, which must not be fenced. DNS is pinned; the database and
@@ -190,6 +196,32 @@ export async function completeFence(
   const complete = database.done && service.done && (dns?.done ?? true);
   const changed = [database, service, dns].some((p) => p?.changed === true);
   return { needed: true, complete, changed, at, detail: summary({ database, service, dns }), database, service, ...(dns ? { dns } : {}) };
+}
+
+/**
+ * The standby region's service as a re-protected stage leaves it: at its pilot light. A switchback
+ * rolled back while that region was down could not scale it back (docs/failback.md, "RolledBack"):
+ * its database a replica (what RDS just showed), no workflow holding the lock, more tasks than the
+ * pilot light: set to the pilot light. Undefined: nothing to do (at or below it, or a workflow runs).
+ * Not covered: the other region's copy failing over to it in the seconds before RDS shows its
+ * promote call, should this region return in them (that copy's lock is in its own region's table).
+ */
+export interface StandbyLeftover {
+  /** The standby region's pilot-light task count (the primary region's is 0). */
+  pilotCount: number;
+  /** Whether a failover, drill or failback holds the lock (the switchback's prepare step scales this service up). */
+  isLockHeld: () => Promise<boolean>;
+}
+
+async function standbyToPilotLight(ecs: ECSClient, t: FenceTarget, s: StandbyLeftover, now: Date): Promise<FencePart | undefined> {
+  try {
+    const live = await Compute.describeService(ecs, t.service);
+    if (live.desired <= s.pilotCount || (await s.isLockHeld())) return undefined;
+    await Compute.scaleService(ecs, t.service, s.pilotCount, now);
+    return { done: true, changed: true, detail: `standby service ${t.service.service} desired ${live.desired} -> ${s.pilotCount} (its pilot light: the database is a replica and no workflow holds the lock)` };
+  } catch (error) {
+    return unreachable("ECS (or the lock)", t.region, error);
+  }
 }
 
 /**

@@ -61,6 +61,12 @@ async function readLock(db: DynamoDBDocumentClient, table: string): Promise<Lock
   return out.Item as LockItem | undefined;
 }
 
+/** Whether a failover, drill or failback holds the lock now (an expired item holds nothing). */
+export async function isLockHeld(db: DynamoDBDocumentClient, table: string, now: Date): Promise<boolean> {
+  const item = await readLock(db, table);
+  return item !== undefined && Number(item.expiresAt ?? 0) >= Math.floor(now.getTime() / 1000);
+}
+
 const describeHolder = (item: LockItem) =>
   `another ${String(item.mode ?? "failover")} holds the failover lock: execution ${String(item.owner ?? "?")} (incident ${String(item.incidentId ?? "?")}) since ${String(item.acquiredAt ?? "?")}`;
 

@@ -145,6 +145,19 @@ export function failed(state: FailoverState, assessment: Assessment, stage: stri
 }
 
 /** The fence completion fenced something once the old primary's region answered again (CompleteFence). */
+/** CompleteFence set the standby region's service back to its pilot light (a switchback rolled back while that region was down left it up). */
+export function standbyServiceReset(stage: string, region: string, completion: { complete: boolean; detail: string; at: string }): Notification {
+  return {
+    kind: completion.complete ? "fence.standby-reset" : "fence.partial",
+    subject: subject(stage, `Standby service in ${region} ${completion.complete ? "set back to its pilot light" : "not yet set back to its pilot light"}`),
+    body: [
+      `The standby region ${region} answers, its database is a replica of the serving one and no workflow holds the lock, but its service ran more tasks than its pilot light (a switchback rolled back while the region was down could not set it back). At ${completion.at}:`,
+      ...completion.detail.split("; ").map((part) => `  ${part}`),
+      completion.complete ? "Nothing else to do: the stage is protected as before the switchback." : "The next scheduled pass tries again; or set it by hand (docs/runbook.md).",
+    ].join("\n"),
+  };
+}
+
 export function fenceCompleted(stage: string, region: string, completion: { complete: boolean; detail: string; at: string }): Notification {
   return {
     kind: completion.complete ? "fence.completed" : "fence.partial",

@@ -16,6 +16,8 @@ export type SettingName =
   | "TARGET_GROUP_ARN"
   | "DR_TASK_COUNT"
   | "DR_PILOT_TASK_COUNT"
+  /** The other region's pilot light (CompleteFence: a rolled-back switchback's leftover). */
+  | "PEER_PILOT_TASK_COUNT"
   | "RPO_BUDGET_SECONDS"
   | "RTO_TARGET_SECONDS"
   | "HEALTH_URL"

@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "../../../core/src";
-import { binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
+import { Scheduler, binlogRotationSeconds, failbackState, lostWrites } from "../../../world/src";
 import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortLatencies } from "./support";
 
 let suite: FailbackSuite;
@@ -116,6 +116,35 @@ describe("re-protect", () => {
     expect(rig.world.databases.get(rig.ids.primaryDb)?.sourceIdentifier).toBe(rig.ids.replicaArn);
   });
 
+  it("waits out an outage of the standby-to-be region that starts while it builds the replica, and protects again once the region answers", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    rig.before.ReconcileStandbyDatabase = (n) => {
+      if (n !== 2) return;
+      rig.world.regionsDown.add(rig.ids.primaryRegion);
+      void Scheduler.of(rig.world.clock).sleep(25 * 60).then(() => rig.world.regionsDown.delete(rig.ids.primaryRegion));
+    };
+    const run = await rig.failback(reprotectInput, "reprotect-standby-outage");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    expect(rig.world.databases.get(rig.ids.primaryDb)?.sourceIdentifier).toBe(rig.ids.replicaArn);
+    expect(rig.world.inbox.at(-1)?.kind).toBe("reprotect.succeeded");
+    await expectInvariants(rig, run);
+  });
+
+  it("gives up on a standby-to-be region still down after about an hour: ProtectionNotRestored, and the message names the one command to run", async () => {
+    const rig = await suite.rig(fast);
+    await failedOver(rig);
+    rig.before.ReconcileStandbyDatabase = (n) => {
+      if (n === 2) rig.world.regionsDown.add(rig.ids.primaryRegion);
+    };
+    const run = await rig.failback(reprotectInput, "reprotect-standby-gone");
+    expect(run.states.at(-1), run.cause).toBe("ProtectionNotRestored");
+    expect(run.endedAtMs - run.startedAtMs).toBeGreaterThan(55 * 60_000);
+    const message = rig.world.inbox.at(-1)!;
+    expect(message.kind).toBe("reprotect.not-protected");
+    expect(message.message).toContain("run `pnpm dr reprotect` again");
+  });
+
   it("run again once protected, changes nothing", async () => {
     const rig = await suite.rig(fast);
     await failedOver(rig);
@@ -216,8 +245,38 @@ describe("a switchback whose target region goes down at PromoteStandby, just aft
     const message = rig.world.inbox.at(-1)!;
     expect(message.kind).toBe("switchback.failed");
     expect(message.message).toContain("DR serves as before");
-    expect(message.message).toContain("set its service to 0 when it returns");
+    expect(message.message).toContain("the scheduled CompleteFence sets its service to 0");
     await expectInvariants(rig, run);
+  });
+
+  it("once the primary region returns, the scheduled CompleteFence sets the primary's service left up by the rollback back to 0 and tells the alert topic", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.StopWrites = (n) => {
+      if (n === 1) rig.world.regionsDown.add(rig.ids.primaryRegion);
+    };
+    const run = await rig.failback(switchbackInput, "switchback-leftover");
+    expect(run.states.at(-1), run.cause).toBe("RolledBack");
+    expect(svc(rig, rig.ids.primaryRegion).desired).toBeGreaterThan(0);
+    rig.world.regionsDown.delete(rig.ids.primaryRegion);
+    await rig.completeFence();
+    expect(svc(rig, rig.ids.primaryRegion).desired).toBe(0);
+    expect(rig.world.inbox.at(-1)).toMatchObject({ kind: "fence.standby-reset" });
+    // The next pass finds nothing to do and says nothing.
+    const told = rig.world.inbox.length;
+    await rig.completeFence();
+    expect(rig.world.inbox).toHaveLength(told);
+  });
+
+  it("leaves the primary's service up while a switchback holds the lock (its prepare step scaled it up)", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.before.CheckStandbyService = async (n) => {
+      if (n === 1) await rig.completeFence();
+    };
+    const run = await rig.failback(switchbackInput, "switchback-prepared");
+    expect(run.status, run.cause).toBe("SUCCEEDED");
+    expect(rig.world.inbox.map((m) => m.kind)).not.toContain("fence.standby-reset");
   });
 });
 

@@ -7,7 +7,9 @@
  */
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Failover } from "@pilot-light/core";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Failback, Failover } from "@pilot-light/core";
 import { lostWrites, startTraffic } from "../../../world/src";
 import { automaticInput, failoverInput, permanentError, startSuite, type Rig, type Suite } from "./support";
 
@@ -366,7 +368,7 @@ describe("a primary that comes back", () => {
     expect(rig.world.inbox.filter((m) => m.kind === "fence.completed")).toHaveLength(1);
   });
 
-  it("leaves a re-protected primary region alone: the switchback's pre-warmed service is not scaled back down", async () => {
+  it("leaves a re-protected primary region alone while a switchback holds the lock: its pre-warmed service is not scaled back down", async () => {
     const rig = await suite.rig({ primaryDown: true });
     expect((await rig.run(failoverInput(), "reprotected")).status).toBe("SUCCEEDED");
     rig.world.regionsDown.delete(rig.ids.primaryRegion);
@@ -378,10 +380,15 @@ describe("a primary that comes back", () => {
     rig.world.databases.set(`${old.identifier}-r1`, { ...old, identifier: `${old.identifier}-r1`, arn: `${old.arn}-r1` });
     rig.world.databases.set(old.identifier, { ...old, sourceIdentifier: rig.ids.replicaArn, parameterGroup: undefined });
     rig.world.setDesired(primaryService(rig), 2);
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: rig.ids.drRegion, endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }));
+    const run = Failback.normalizeFailbackRun({ input: { mode: "switchback", reason: "test", requestedBy: "test", options: { switchDns: true } }, executionName: "switchback-prewarmed", startedAt: new Date().toISOString() });
+    await Failback.acquireFailbackLock(doc, rig.table, run, new Date());
     const mutating = rig.world.mutatingCalls().length;
     expect(await rig.completeFence()).toMatchObject({ needed: false, detail: expect.stringContaining("re-protected") });
     expect(rig.world.mutatingCalls()).toHaveLength(mutating);
     expect(primaryService(rig).desired).toBe(2);
+    // The switchback ends (the world's invariants hold no lock of an execution that is not running).
+    await Failover.releaseLock(doc, rig.table, run.executionName);
   });
 
   it("fences nothing it could not read first: an unanswered look at the old primary's name, then a re-protect's new replica under it, stays writable-to-be (no read_only planted)", async () => {

@@ -245,7 +245,7 @@ export function renderLifecycleHtml(reports: LifecycleReport[], summary: Lifecyc
   const rows = summary.perGeneration
     .map(
       (g) =>
-        `<tr class="${g.met === g.runs ? "" : "bad"}"><td>${g.generation}</td><td>${g.met}/${g.runs}</td><td>${g.failedOverAutomatically}/${g.runs}</td><td>${escape(formatSeconds(g.rtoP50Seconds))}</td><td>${escape(formatSeconds(g.rtoP95Seconds))}</td><td>${g.lostWritesInFailoverP50 ?? "—"} / ${g.lostWritesInFailoverMax ?? "—"}</td><td>${g.switchbacks}</td><td>${g.switchbacks === 0 ? "—" : (g.lostWritesInSwitchbacks ?? "unknown")}</td><td>${escape(g.interruptions.map((i) => `${i.kind} ${i.ok}/${i.runs} (struck ${i.struck})`).join("; ") || "—")}</td></tr>`,
+        `<tr class="${g.met === g.runs ? "" : "bad"}"><td>${g.generation}</td><td>${g.met}/${g.runs}</td><td>${g.failedOverAutomatically}/${g.runs}</td><td>${escape(formatSeconds(g.rtoP50Seconds))}</td><td>${escape(formatSeconds(g.rtoP95Seconds))}</td><td>${g.lostWritesInFailoverP50 ?? "—"} / ${g.lostWritesInFailoverMax ?? "—"}</td><td>${g.switchbacks}</td><td>${g.switchbacks === 0 ? "—" : (g.lostWritesInSwitchbacks ?? "unknown")}</td><td>${escape(g.interruptions.map((i) => `${i.kind} ${i.ok}/${i.runs} (struck ${i.struck}${i.writeDowntimeMaxSeconds !== undefined ? `; told within ${formatSeconds(i.toldMaxSeconds ?? null)}, write downtime up to ${formatSeconds(i.writeDowntimeMaxSeconds)}, lost writes ${i.lostWrites ?? "unknown"}` : ""})`).join("; ") || "—")}</td></tr>`,
     )
     .join("");
   const seedSection = (r: LifecycleReport) => `<h2>Seed ${r.seed}: ${r.met ? "every generation protected" : "NOT every generation protected"}</h2>
