@@ -10,8 +10,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { VirtualClock } from "./clock";
 
-/** Real milliseconds of quiet before time jumps: lets the other branch reach its own sleep. */
-const settleMs = 15;
+/**
+ * Turns of the event loop with no scheduler call before time jumps: lets the other branch reach
+ * its own sleep. Between a Task's end and the next sleep (a Parallel's other branch, the next
+ * state, a test's next step) there are only promise continuations, which all run before the
+ * next turn's immediates; real I/O (dynalite) is work inside `run`. Counted in turns, not real
+ * milliseconds, so a loaded machine cannot let time jump early, and an idle one does not wait.
+ */
+const quietTurns = 3;
 
 interface Invocation {
   /** Aborted when the invocation is over (its Lambda or Task timed out): its waits never end. */
@@ -38,7 +44,9 @@ export class Scheduler {
   #busy = 0;
   readonly #sleepers: { wakeMs: number; seq: number; wake: () => void }[] = [];
   #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
+  /** Bumped by every call that may change who is ready: a pending step waits until it stops changing. */
+  #activity = 0;
+  #pending = false;
 
   constructor(clock: VirtualClock) {
     this.#clock = clock;
@@ -71,11 +79,6 @@ export class Scheduler {
         () => {
           const i = this.#sleepers.indexOf(sleeper);
           if (i >= 0) this.#sleepers.splice(i, 1);
-          // The last sleeper gone: a pending step would do nothing, and its timer would outlive the run.
-          if (this.#sleepers.length === 0 && this.#timer) {
-            clearTimeout(this.#timer);
-            this.#timer = undefined;
-          }
         },
         { once: true },
       );
@@ -100,12 +103,23 @@ export class Scheduler {
   }
 
   #kick(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#step(), settleMs);
+    this.#activity += 1;
+    if (this.#pending) return;
+    this.#pending = true;
+    this.#settle(this.#activity, 0);
+  }
+
+  /** Steps once `quietTurns` turns of the event loop in a row have seen no scheduler call. */
+  #settle(seen: number, quiet: number): void {
+    setImmediate(() => {
+      if (this.#activity !== seen) return this.#settle(this.#activity, 0);
+      if (quiet + 1 < quietTurns) return this.#settle(seen, quiet + 1);
+      this.#pending = false;
+      this.#step();
+    });
   }
 
   #step(): void {
-    this.#timer = undefined;
     if (this.#busy > 0 || this.#sleepers.length === 0) return;
     this.#sleepers.sort((a, b) => a.wakeMs - b.wakeMs || a.seq - b.seq);
     const next = this.#sleepers.shift();
@@ -113,7 +127,7 @@ export class Scheduler {
     const delta = (next.wakeMs - this.#clock.nowMs()) / 1000;
     if (delta > 0) this.#clock.advance(delta);
     next.wake();
-    // With no one left asleep a step would do nothing: no timer (it would outlive the run); whoever sleeps next kicks.
+    // With no one left asleep a step would do nothing: whoever sleeps next kicks.
     if (this.#sleepers.length > 0) this.#kick();
   }
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage, createHook } from "node:async_hooks";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DescribeServicesCommand, ECSClient, TagResourceCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DescribeDBParametersCommand, DescribeEventsCommand, ModifyDBParameterGroupCommand } from "@aws-sdk/client-rds";
@@ -258,6 +258,41 @@ describe("virtual-time scheduler", () => {
     const woke: number[] = [];
     await Promise.all([scheduler.sleep(20).then(() => woke.push(clock.nowMs())), scheduler.sleep(5).then(() => woke.push(clock.nowMs()))]);
     expect(woke).toEqual([5_000, 20_000]);
+  });
+
+  /** Resolves after `n` turns of the event loop. */
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it("jumps once the event loop is quiet, waiting on no real-time timer", async () => {
+    // No setTimeout ever fires: a step that waited real milliseconds would never come.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const clock = new VirtualClock(0);
+      const scheduler = new Scheduler(clock);
+      let woke = false;
+      void Promise.all([scheduler.sleep(15), scheduler.sleep(15)]).then(() => (woke = true));
+      await turns(50);
+      expect(woke).toBe(true);
+      expect(clock.nowMs()).toBe(15_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not jump while the other branch is still on its way to its sleep (promise continuations, a turn of the event loop)", async () => {
+    const clock = new VirtualClock(0);
+    const scheduler = new Scheduler(clock);
+    const woke: string[] = [];
+    const late = async () => {
+      for (let i = 0; i < 1000; i++) await Promise.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+      await scheduler.sleep(5);
+      woke.push(`late ${clock.nowMs()}`);
+    };
+    await Promise.all([scheduler.sleep(20).then(() => woke.push(`early ${clock.nowMs()}`)), late()]);
+    expect(woke).toEqual(["late 5000", "early 20000"]);
   });
 });
 

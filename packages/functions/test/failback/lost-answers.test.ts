@@ -31,13 +31,20 @@ async function rigFor(mode: Mode): Promise<{ rig: FailbackRig; input: Record<str
 }
 
 /** The mutating APIs a clean run of `mode` calls (learnt from the world's log). */
-async function mutatingApis(mode: Mode): Promise<string[]> {
+async function cleanRunApis(mode: Mode): Promise<string[]> {
   const { rig, input } = await rigFor(mode);
   const before = rig.world.mutatingCalls().length;
   const result = await rig.failback(input, `clean-${mode}`);
   expect(result.status, result.cause).toBe("SUCCEEDED");
   return [...new Set(rig.world.mutatingCalls().slice(before).map((c) => c.api))].sort();
 }
+
+/** One clean run per mode, shared by both errors' tests: the same inputs on a fresh rig give the same calls. */
+const cleanRuns = new Map<Mode, Promise<string[]>>();
+const mutatingApis = (mode: Mode): Promise<string[]> => {
+  if (!cleanRuns.has(mode)) cleanRuns.set(mode, cleanRunApis(mode));
+  return cleanRuns.get(mode)!;
+};
 
 describe.each(["reprotect", "switchback"] as const)("the %s", (mode) => {
   describe.each(["InternalFailure", "ECONNRESET"] as const)("(%s after the call applied, then the SDK's own retry)", (error) => {

@@ -271,9 +271,12 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
 
   it("fails a concurrent second execution fast with FailoverLockedError, leaving the first to finish", async () => {
     const rig = await suite.rig();
+    // Start the second while the first holds the lock: once it has polled the DR service.
+    const polling = new Promise<void>((resolve) => {
+      rig.after.CheckDrService = () => resolve();
+    });
     const first = rig.run(failoverInput(), "first");
-    // Start the second while the first holds the lock (it is polling by then).
-    await new Promise((r) => setTimeout(r, 200));
+    await polling;
     const second = await rig.run(failoverInput({ incidentId: "inc-duplicate" }), "second");
     const firstResult = await first;
     expect(second.status).toBe("FAILED");

@@ -24,7 +24,11 @@ const drService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.
 const primaryService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.ids.primaryRegion, rig.ids.cluster, rig.ids.service))!;
 const lambdaTimeout = () => Object.assign(new Error(JSON.stringify({ errorMessage: "Task timed out after 25.00 seconds" })), { name: "Lambda.Unknown" });
 /** Real (wall-clock) milliseconds, so a concurrent execution can reach its own waits. */
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves when the rig's first CheckDrService has answered (in virtual time, not after real milliseconds). */
+const firstLook = (rig: Rig) =>
+  new Promise<void>((resolve) => {
+    rig.after.CheckDrService = () => resolve();
+  });
 
 describe("a promote call whose answer was lost", () => {
   it.each([
@@ -200,9 +204,10 @@ describe("the lock of an execution that died", () => {
 describe("a real outage during a drill", () => {
   it("pre-empts the drill: stops it, takes the lock over, keeps its scale-up and fails over at once", async () => {
     const rig = await suite.rig({ latencies: { taskStartSeconds: 120 } });
+    const polling = firstLook(rig);
     const drill = rig.run(failoverInput({ mode: "drill", requestedBy: "ops@example.com", incidentId: "drill-1" }), "drill-during-outage");
     // Let the drill scale DR up and start polling, then the primary region fails.
-    while ((rig.invocations.CheckDrService ?? 0) < 1) await settle(20);
+    await polling;
     rig.world.regionsDown.add(rig.ids.primaryRegion);
     const startedAtMs = rig.world.clock.nowMs();
     let lockedAtMs: number | undefined;
@@ -226,8 +231,9 @@ describe("a real outage during a drill", () => {
 
   it("leaves a drill alone when another drill asks for the lock", async () => {
     const rig = await suite.rig();
+    const polling = firstLook(rig);
     const first = rig.run(failoverInput({ mode: "drill", incidentId: "d1" }), "drill-a");
-    while ((rig.invocations.CheckDrService ?? 0) < 1) await settle(20);
+    await polling;
     const second = await rig.run(failoverInput({ mode: "drill", incidentId: "d2" }), "drill-b");
     expect(second.states.at(-1)).toBe("FailoverAlreadyRunning");
     expect((await first).status).toBe("SUCCEEDED");

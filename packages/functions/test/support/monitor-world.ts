@@ -44,10 +44,12 @@ export interface MonitorWorld {
    * change when its time comes; executions run meanwhile. Returns every tick's summary.
    * `delaySeconds(n)`: tick n is delivered that long after its scheduled time (EventBridge fires a
    * scheduled rule within its minute, not on the 0th second); `dated(n, scheduledMs)`: the event's
-   * `time` (default: the scheduled time), for a clock that lies.
+   * `time` (default: the scheduled time), for a clock that lies; `until(summaries)`: true ends
+   * the play after that tick (executions it started still run: `settle`).
    */
   play(options: {
     ticks: number;
+    until?: (summaries: TickSummary[]) => boolean;
     periodSeconds?: number;
     changes?: { atSeconds: number; apply: (world: WorldState) => void }[];
     delaySeconds?: (n: number) => number;
@@ -135,7 +137,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
         world,
         executions,
         startExecution,
-        async play({ ticks, periodSeconds = 300, changes = [], delaySeconds = () => 0, dated = (_n, scheduledMs) => scheduledMs }) {
+        async play({ ticks, until = () => false, periodSeconds = 300, changes = [], delaySeconds = () => 0, dated = (_n, scheduledMs) => scheduledMs }) {
           originMs = world.clock.nowMs();
           const pending = [...changes].sort((a, b) => a.atSeconds - b.atSeconds);
           const summaries: TickSummary[] = [];
@@ -160,6 +162,7 @@ export async function startMonitorWorld(): Promise<MonitorWorldSuite> {
             summaries.push({ ...summary, atMs: dueMs });
             if (peer && !world.regionsDown.has(peer.ids.drRegion)) peer.ticks.push({ ...(await scheduler.run(() => peer.tick(event))), atMs: dueMs });
             runStarted();
+            if (until(summaries)) break;
           }
           return summaries;
         },
