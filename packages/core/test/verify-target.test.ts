@@ -5,8 +5,8 @@ const now = () => new Date("2026-01-01T03:00:00Z");
 const answer = (status: number, body: unknown) => vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status }));
 afterEach(() => vi.restoreAllMocks());
 
-const failover = { writable: false, unhealthy: Failover.DrUnhealthyError } as const;
-const switchback = { writable: true, unhealthy: Failback.NewPrimaryUnhealthyError } as const;
+const failover = Compute.verifyAs.failover;
+const switchback = Compute.verifyAs.switchback;
 
 describe("the move's one verify (VerifyDrHealth, VerifyNewPrimary)", () => {
   it("a writable target passes both, and the probe says what its database is", async () => {

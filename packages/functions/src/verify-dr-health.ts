@@ -10,5 +10,5 @@ import { handler as wrap } from "./lib/handler";
 const settings = Failover.lazy(() => Failover.readSettings(process.env, ["HEALTH_URL"]));
 
 export const handler = wrap(Failover.FailoverState, async () =>
-  Compute.verifyHealth(settings().HEALTH_URL, () => new Date(), { writable: false, unhealthy: Failover.DrUnhealthyError }),
+  Compute.verifyHealth(settings().HEALTH_URL, () => new Date(), Compute.verifyAs.failover),
 );

@@ -9,5 +9,5 @@ import { sides } from "./lib/failback";
 import { handler as wrap } from "./lib/handler";
 
 export const handler = wrap(Failback.FailbackState, async () =>
-  Compute.verifyHealth(sides().primary.healthUrl, () => new Date(), { writable: true, unhealthy: Failback.NewPrimaryUnhealthyError }),
+  Compute.verifyHealth(sides().primary.healthUrl, () => new Date(), Compute.verifyAs.switchback),
 );

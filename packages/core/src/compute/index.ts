@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { callAws } from "../errors";
 import { tagValue } from "../tags";
-import { DrUnhealthyError, PreflightFailedError } from "../workflow/errors";
+import { DrUnhealthyError, NewPrimaryUnhealthyError, PreflightFailedError } from "../workflow/errors";
 
 export interface ServiceRef {
   cluster: string;
@@ -195,9 +195,20 @@ export interface VerifyOptions {
    */
   writable: boolean;
   /** The error the state machine retries (its name is the Retry's ErrorEquals). */
-  unhealthy: new (message: string, options?: ErrorOptions) => Error;
+  unhealthy: (message: string, options?: ErrorOptions) => Error;
   timeoutMs?: number;
 }
+
+/**
+ * The two verifies of a move, each raising its own retried error. Written as `new X(` here so
+ * the raise is where `pnpm check:aws` (error-equals.ts) looks for every ErrorEquals name.
+ */
+export const verifyAs = {
+  /** VerifyDrHealth: writability not asked (a drill's target is still a read replica). */
+  failover: { writable: false, unhealthy: (message, options) => new DrUnhealthyError(message, options) },
+  /** VerifyNewPrimary: the switchback's new primary must take writes. */
+  switchback: { writable: true, unhealthy: (message, options) => new NewPrimaryUnhealthyError(message, options) },
+} as const satisfies Record<string, VerifyOptions>;
 
 /**
  * The verify of a move's target (docs/health-contract.md): GETs its /health.php with a hard
@@ -206,7 +217,7 @@ export interface VerifyOptions {
  * reconnect). The failover's VerifyDrHealth (DrUnhealthyError) and the switchback's
  * VerifyNewPrimary (NewPrimaryUnhealthyError, writable) are this function.
  */
-export async function verifyHealth(url: string, now: () => Date, o: VerifyOptions = { writable: false, unhealthy: DrUnhealthyError }): Promise<HealthProbe> {
+export async function verifyHealth(url: string, now: () => Date, o: VerifyOptions = verifyAs.failover): Promise<HealthProbe> {
   const started = now().getTime();
   let status: number;
   let readOnly: unknown;
@@ -216,10 +227,10 @@ export async function verifyHealth(url: string, now: () => Date, o: VerifyOption
     const body: unknown = await response.json().catch(() => null);
     readOnly = body !== null && typeof body === "object" ? (body as { readOnly?: unknown }).readOnly : undefined;
   } catch (error) {
-    throw new o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
+    throw o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
   }
-  if (status < 200 || status > 299) throw new o.unhealthy(`GET ${url} answered ${status}`);
-  if (o.writable && readOnly !== false) throw new o.unhealthy(`GET ${url} answered from a read-only database (readOnly: ${String(readOnly)})`);
+  if (status < 200 || status > 299) throw o.unhealthy(`GET ${url} answered ${status}`);
+  if (o.writable && readOnly !== false) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: ${String(readOnly)})`);
   const end = now();
   return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, ...(typeof readOnly === "boolean" ? { readOnly } : {}) };
 }
