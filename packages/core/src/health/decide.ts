@@ -592,7 +592,7 @@ function strandedBody(target: string, incident: Incident, evidence: Evidence, ar
     ...evidenceLines(evidence),
     `Users are sent to the ${target} region, which does not answer, and no region can take over by itself: ${arming.detail}. Nothing was started.`,
     `Run now: pnpm dr status --stage ${stage}`,
-    `Then look at this region's own health path (curl https://<this region's load balancer>${healthPathOf(evidence.url)}; its DNS name: aws elbv2 describe-load-balancers in this region):`,
+    `Then look at this region's own health path (curl -s http://<this region's load balancer DNS name>${healthPathOf(evidence.url)}; its DNS name: aws elbv2 describe-load-balancers in this region):`,
     `- "readOnly":false: a switchback promoted this region's database before the ${target} region failed. It holds every write (the ${target} database was sealed before the promotion): point users here, docs/runbook.md, "The DR region fails during a switchback, after the promotion" (one aws route53 change-resource-record-sets).`,
     `- no answer or "readOnly":true: this region's database is the old primary a failover left, fenced; it misses every write made since that failover. docs/runbook.md, "The serving region fails before re-protect": wait for the region (no data lost) or serve from it (the writes since the failover stay in the failed region until it returns).`,
   ].join("\n");
