@@ -78,6 +78,13 @@ describe("the monitor's incident follows the arming it read", () => {
     expect(d.notify[0]?.body).toContain('docs/runbook.md, "The serving region fails before re-protect"');
   });
 
+  it("stranded: the message never claims this region's database misses writes, since a switchback may have promoted it; it names how to tell and the runbook section of each state", () => {
+    const body = decide({ kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region" }).notify[0]?.body ?? "";
+    expect(body).not.toMatch(/^This region's database is the one users left/m);
+    expect(body).toMatch(/^- "readOnly":false: a switchback promoted this region's database .*point users here, docs\/runbook\.md, "The DR region fails during a switchback, after the promotion"/m);
+    expect(body).toMatch(/^- no answer or "readOnly":true: this region's database is the old primary a failover left, fenced; it misses every write made since that failover/m);
+  });
+
   it("serving: the watched region is this region's standby (a pilot light): its failing app is not counted, nothing is told", () => {
     const d = decide({ kind: "serving", detail: "it serves" });
     expect(d.start).toBeUndefined();

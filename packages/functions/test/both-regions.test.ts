@@ -7,7 +7,7 @@
  * re-protect, the people on the primary region's alert topic are told within one detection period.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { RDSClient } from "@aws-sdk/client-rds";
+import { PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "@pilot-light/core";
@@ -164,6 +164,32 @@ describe("after a re-protect, the primary region's copy is the armed one", () =>
     expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toContain(ids.drAlbDns);
     expectSafe(w);
     await w.rig.assertInvariants();
+  });
+
+  it("the DR region fails during a switchback after this region's promotion, DNS still on it: the copy tells its alert topic within one detection period, with the command that points users here", async () => {
+    const w = await reprotected();
+    const { ids, world } = w.rig;
+    // The switchback as far as its promotion: the serving database sealed (read_only in its own group), this region's promoted.
+    const served = world.databases.get(ids.primaryDb)!;
+    world.parameterGroups.get(served.parameterGroup!)!.parameters.set("read_only", "1");
+    await new RDSClient({ region: ids.drRegion }).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ids.replicaDb }));
+    await w.play({ ticks: 3, changes: [] });
+    expect(writable(w)).toEqual([`${prefix}-primary`]);
+    expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).not.toContain(ids.drAlbDns);
+    const before = w.world.inbox.length;
+
+    const ticks = await w.play({ ticks: 4, changes: [{ atSeconds: 1, apply: (x) => x.regionsDown.add(ids.primaryRegion) }] });
+    const firstFailed = ticks.find((t) => t.atMs >= ticks[1]!.atMs && !t.healthy);
+    const told = w.world.inbox.slice(before).filter((m) => m.kind === "failover.stranded");
+    expect(told).toHaveLength(1);
+    expect(((told[0]?.atMs ?? Infinity) - (firstFailed?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(minutes(10) + 60);
+    expect(told[0]?.topicArn).toContain(`:${ids.drRegion}:`);
+    expect(told[0]?.message).toContain("Run now: pnpm dr status --stage test");
+    // This state's way out is named, with the look that tells it from the state before re-protect.
+    expect(told[0]?.message).toMatch(/"readOnly":false: a switchback promoted this region's database .* It holds every write .*point users here, docs\/runbook\.md, "The DR region fails during a switchback, after the promotion"/);
+    expect(told[0]?.message).not.toMatch(/^This region's database is the one users left at the last failover/m);
+    expect(startsBy(w, ids.drRegion)).toEqual([]);
+    expect(promotions(w)).toHaveLength(1);
   });
 
   it("a partition between the regions: the copy is armed and sees DR fail every check, but Route 53's checkers see DR serving: it withholds the failover and nothing is promoted", async () => {

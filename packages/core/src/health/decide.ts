@@ -578,17 +578,23 @@ function recommendedBody(incident: Incident, evidence: Evidence, arming: Arming 
 
 /**
  * The serving region is down and the region this monitor runs in holds no replica of its
- * database (after a failover, before re-protect): the design refuses to start anything, since
- * this region's database misses every write made since the failover; a person decides.
+ * database: nothing starts by itself. This region's database is not a replica in two states
+ * that RDS's DescribeDBInstances does not tell apart: the fenced old primary after a failover,
+ * before re-protect (it misses every write made since), or the database a switchback promoted
+ * before the region it runs in failed, DNS not yet moved back (it holds every write: the serving
+ * database was sealed before the promotion). The message names both, the look that tells them
+ * apart (this region's /health.php says "readOnly"), and what to run in each.
  */
 function strandedBody(target: string, incident: Incident, evidence: Evidence, arming: Arming, policy: FullPolicy): string {
+  const stage = stageOf(policy.label);
   return [
     `Incident ${incident.id}: ${incident.reason}`,
     ...evidenceLines(evidence),
-    `Users are sent to the ${target} region, which does not answer, and no region can take over by itself: ${arming.detail}.`,
-    "This region's database is the one users left at the last failover: it misses every write made since, so nothing was started.",
-    `Run now: pnpm dr status --stage ${stageOf(policy.label)}`,
-    "Then docs/runbook.md, \"The serving region fails before re-protect\": wait for the region (no data lost) or serve from this region's database (the writes since the failover stay in the failed region until it returns).",
+    `Users are sent to the ${target} region, which does not answer, and no region can take over by itself: ${arming.detail}. Nothing was started.`,
+    `Run now: pnpm dr status --stage ${stage}`,
+    `Then look at this region's own health path (curl -s http://<this region's load balancer DNS name>${healthPathOf(evidence.url)}; its DNS name: aws elbv2 describe-load-balancers in this region):`,
+    `- "readOnly":false: a switchback promoted this region's database before the ${target} region failed. It holds every write (the ${target} database was sealed before the promotion): point users here, docs/runbook.md, "The DR region fails during a switchback, after the promotion" (one aws route53 change-resource-record-sets).`,
+    `- no answer or "readOnly":true: this region's database is the old primary a failover left, fenced; it misses every write made since that failover. docs/runbook.md, "The serving region fails before re-protect": wait for the region (no data lost) or serve from it (the writes since the failover stay in the failed region until it returns).`,
   ].join("\n");
 }
 
