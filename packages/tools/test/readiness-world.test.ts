@@ -14,7 +14,7 @@ import { shopPrimary } from "../../core/test/support/adopted";
 import { standaloneFailbackTemplate } from "../../../stacks/failback/standalone";
 import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
 import { checkReadiness, formatReadiness, readinessClients } from "../src/cli/readiness";
-import { stackName } from "../src/cli/aws";
+import { drClients, stackName } from "../src/cli/aws";
 
 const account = "123456789012";
 
@@ -61,12 +61,16 @@ function deployedWorld(made: { world: WorldState; ids: FailbackIds } = failbackW
   return { world, ids };
 }
 
-async function readiness(world: WorldState, stage = config, failback = failbackTemplate) {
+async function readiness(world: WorldState, stage = config, failback = failbackTemplate, sts = new STSClient({ region: stage.drRegion })) {
   uninstall = installApis(world);
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(world.clock.now());
-  return checkReadiness(stage, readinessClients(stage), new STSClient({ region: stage.drRegion }), () => new Date(), () => template, () => failback);
+  return checkReadiness(stage, readinessClients(stage), sts, () => new Date(), () => template, () => failback);
 }
+
+/** `promise`'s outcome, or "still waiting" after a few seconds: a hung command shows as that, not as the suite's timeout. */
+const settled = <T>(promise: Promise<T>) =>
+  Promise.race([promise.then((value) => ({ ended: true as const, value }), (error: unknown) => ({ ended: true as const, error })), new Promise<{ ended: false }>((r) => setTimeout(() => r({ ended: false }), 5_000))]);
 
 /** The role of a step (its functionId without CDK's hash) in the world. */
 const roleOf = (world: WorldState, step: string) => [...iamOf(world).roles.values()].find((r) => r.functionId.replace(/[0-9A-F]{8}$/, "") === step)!;
@@ -125,6 +129,25 @@ describe("pnpm dr readiness against the world", () => {
     const report = await readiness(world);
     const failing = report.findings.filter((f) => !f.ok);
     expect(failing.map((f) => f.detail)).toEqual(["step ScaleDrService: no execution role in the deployed Failover stack"]);
+  });
+
+  it("ends when the DR region's CloudFormation does not answer: the steps' roles are a finding, not a hung command", async () => {
+    const { world, ids } = deployedWorld();
+    world.impair("cloudformation", { region: ids.drRegion });
+    const outcome = await settled(readiness(world));
+    expect(outcome.ended).toBe(true);
+    const report = (outcome as { value: Awaited<ReturnType<typeof readiness>> }).value;
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.check)).toEqual(["permissions"]);
+    expect(failing[0]!.detail).toMatch(/could not read .*TimeoutError/);
+  });
+
+  it("ends when STS does not answer in the DR region (the CLI's bounded STS client): the error names the region", async () => {
+    const { world, ids } = deployedWorld();
+    world.impair("sts", { region: ids.drRegion });
+    const outcome = await settled(readiness(world, config, failbackTemplate, drClients(config).sts));
+    expect(outcome.ended).toBe(true);
+    expect(String((outcome as { error: unknown }).error)).toMatch(/STS GetCallerIdentity.*eu-central-1/);
   });
 
   it("judges an adopted primary under the team's names: only the fence's default.* group fails, every step's grants allowed", async () => {

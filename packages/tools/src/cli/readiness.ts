@@ -6,16 +6,20 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { Readiness, Stage } from "@pilot-light/core";
-import { message, type Context } from "./aws";
+import { cliClientBounds, message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
 import { observePermissions, renderCatalogue, renderFailbackCatalogue, type FailbackCatalogue, type StepCatalogue } from "./permissions";
 
 /** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
 export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
 
-/** Readiness's clients (Readiness.readinessClients), and CloudFormation in the DR region. */
+/**
+ * Readiness's clients (Readiness.readinessClients, each attempt bounded), and CloudFormation in
+ * the DR region, bounded as the CLI's others are (./aws.ts): a control plane that does not
+ * answer is a finding, not a command that waits for ever.
+ */
 export function readinessClients(config: Stage.StageConfig): ReadinessClients {
-  return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion }) };
+  return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion, ...cliClientBounds }) };
 }
 
 export interface ReadinessReport extends Readiness.Readiness {
