@@ -7,6 +7,8 @@
  */
 export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
 export * from "./evaluation";
+export { stepCatalogue } from "./catalogue";
+export { bindCatalogue, catalogueRecordName, catalogueRefs, observePermissions, permissionTargetOf, stackName, type CatalogueStatement, type PermissionClients, type PermissionTarget, type StepCatalogue } from "./permissions";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };

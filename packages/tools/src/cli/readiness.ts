@@ -8,7 +8,6 @@ import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { Readiness, Stage } from "@pilot-light/core";
 import { cliClientBounds, message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
-import { observePermissions, renderCatalogue, renderFailbackCatalogue, type FailbackCatalogue, type StepCatalogue } from "./permissions";
 
 /** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
 export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
@@ -29,15 +28,15 @@ export interface ReadinessReport extends Readiness.Readiness {
 
 /**
  * Reads the account (the account id from STS: the topics' ARNs name it) and judges it, with the
- * failover and failback steps' permissions simulated against their deployed roles (./permissions.ts).
+ * failover and failback steps' permissions simulated against their deployed roles
+ * (Readiness.observePermissions, with the catalogue the scheduled evaluation carries too).
  */
 export async function checkReadiness(
   config: Stage.StageConfig,
   clients: ReadinessClients,
   sts: STSClient,
   now: () => Date,
-  catalogue: StepCatalogue = renderCatalogue,
-  failbackCatalogue: FailbackCatalogue = renderFailbackCatalogue,
+  catalogue: Readiness.StepCatalogue = Readiness.stepCatalogue,
 ): Promise<ReadinessReport> {
   let account: string | undefined;
   try {
@@ -48,7 +47,7 @@ export async function checkReadiness(
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
   const [observation, permissions] = await Promise.all([
     Readiness.observeReadiness(clients, Readiness.targetOf(config), account),
-    observePermissions({ cfn: clients.cfn, sns: clients.sns[config.drRegion]!, iam: clients.iam }, config, account, catalogue, failbackCatalogue).then(
+    Readiness.observePermissions({ cfn: clients.cfn, sns: clients.sns[config.drRegion]!, iam: clients.iam }, Readiness.permissionTargetOf(config), account, catalogue).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
     ),
