@@ -41,7 +41,7 @@ async function runTeamCommands(world: WorldState, ids: AdoptedIds, rds: RDSClien
 }
 
 describe("an unencrypted team database", () => {
-  it("is reported by the plan before the deploy; RDS (the world) refuses an encrypted cross-Region replica of it, and creates an unencrypted one", async () => {
+  it("is reported by the plan before the deploy; RDS (the world) refuses an encrypted cross-Region replica of it", async () => {
     const { world, ids, clients, target: t } = adopted();
     // The team's instance as created without storage encryption.
     setPlacement(world, ids.primaryDb, { ...placementOf(world, world.databases.get(ids.primaryDb)!)!, kmsKeyId: "" });
