@@ -55,7 +55,7 @@ export interface ReadinessObservation {
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
   /**
    * Each failover step's deployed role, asked with iam:SimulatePrincipalPolicy about every action
-   * its grants name (`pnpm dr readiness` only: packages/tools/src/cli/permissions.ts).
+   * its grants name (./permissions.ts; `pnpm dr readiness` and the scheduled evaluation).
    * role null: no role for the step in the deployed stack.
    */
   permissions?: Read<StepPermissions[]>;

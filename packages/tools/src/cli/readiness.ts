@@ -9,13 +9,12 @@ import { Readiness, Stage } from "@pilot-light/core";
 import { cliClientBounds, message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
 
-/** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
-export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
+export type ReadinessClients = Readiness.ReadinessClients;
 
 /**
- * Readiness's clients (Readiness.readinessClients, each attempt bounded), and CloudFormation in
- * the DR region, bounded as the CLI's others are (./aws.ts): a control plane that does not
- * answer is a finding, not a command that waits for ever.
+ * Readiness's clients (Readiness.readinessClients, each attempt bounded), CloudFormation in the
+ * DR region bounded as the CLI's others are (./aws.ts): a control plane that does not answer is
+ * a finding, not a command that waits for ever.
  */
 export function readinessClients(config: Stage.StageConfig): ReadinessClients {
   return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion, ...cliClientBounds }) };
@@ -45,15 +44,7 @@ export async function checkReadiness(
     throw explainAwsError("STS GetCallerIdentity", config.drRegion, error);
   }
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
-  const [observation, permissions] = await Promise.all([
-    Readiness.observeReadiness(clients, Readiness.targetOf(config), account),
-    Readiness.observePermissions({ cfn: clients.cfn, sns: clients.sns[config.drRegion]!, iam: clients.iam }, Readiness.permissionTargetOf(config), account, catalogue).then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-    ),
-  ]);
-  const at = now();
-  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness({ ...observation, permissions }, at) };
+  return Readiness.evaluateReadiness(clients, Readiness.targetOf(config), account, now, { target: Readiness.permissionTargetOf(config), catalogue, partition: "aws" });
 }
 
 export function formatReadiness(r: ReadinessReport): string {
