@@ -137,6 +137,41 @@ describe("the adoption plan: an unencrypted database", () => {
   });
 });
 
+describe("the adoption plan: the team's database secret in the DR region", () => {
+  const withSecret = { ...target, secret: { name: "shop/prod/mysql", drRegion: "eu-central-1", kmsKeyId: "alias/aws/secretsmanager" } };
+  const replica = (o: Record<string, string>) => ({ PrimaryRegion: "eu-west-1", ReplicationStatus: [{ Region: "eu-central-1", KmsKeyId: "alias/aws/secretsmanager", ...o }] });
+
+  it("replicates a secret that has no replica there, with the DR region's key", () => {
+    const plan = Adoption.planAdoption(withSecret, seen({ secret: { PrimaryRegion: "eu-west-1" } }));
+    expect(change(plan, "secret-replica")).toMatchObject({ secretId: "shop/prod/mysql", region: "eu-central-1", kmsKeyId: "alias/aws/secretsmanager" });
+    expect(plan.findings).toEqual([]);
+  });
+
+  it("changes nothing once the replica is in sync", () => {
+    expect(Adoption.planAdoption(withSecret, seen({ secret: replica({ Status: "InSync" }) })).changes.map((c) => c.kind)).not.toContain("secret-replica");
+  });
+
+  it.each([
+    ["a failed replication, with the command that overwrites the DR region's secret of that name", { Status: "Failed", StatusMessage: "Secret with this name already exists in this region" }, /replication to eu-central-1 is Failed \(Secret with this name already exists in this region\)/, 1],
+    ["a replication in progress", { Status: "InProgress" }, /still being created; run this again/, 0],
+  ])("reports, and does not replicate again, %s", (_what, status, says, commands) => {
+    const plan = Adoption.planAdoption(withSecret, seen({ secret: replica(status) }));
+    expect(change(plan, "secret-replica")).toBeUndefined();
+    const finding = plan.findings.find((f) => f.kind === "secret");
+    expect(finding?.says).toMatch(says);
+    expect(finding?.commands).toHaveLength(commands);
+  });
+
+  it.each([
+    ["is not in the primary region", null, /secret shop\/prod\/mysql \(adopt.database.secretName\) is not in eu-west-1/],
+    ["is itself a replica of another region's", { PrimaryRegion: "us-east-1" }, /is a replica of the one in us-east-1/],
+  ])("reports a secret that %s", (_what, secret, says) => {
+    const plan = Adoption.planAdoption(withSecret, seen({ secret }));
+    expect(change(plan, "secret-replica")).toBeUndefined();
+    expect(plan.findings.find((f) => f.kind === "secret")?.says).toMatch(says);
+  });
+});
+
 describe("the plan in words", () => {
   it("states every change and every finding with its commands before anything is changed", () => {
     const plan = Adoption.planAdoption(target, seen({ database: { ...healthyDb, parameterGroup: "default.mysql8.4" } }));

@@ -6,7 +6,8 @@
  * `shop-prod`; its bucket `shop-prod-uploads` replicates invoices to an archive bucket under its
  * own rule and role; users resolve a simple alias record to its load balancer. pilot-light's DR
  * side is as its stacks deploy it: the replica, the DR service, the DR bucket, the secret's
- * replica and Route 53's health check on the primary. What adoption changes is not done here.
+ * replica (as the adoption plan makes it; a test deletes it) and Route 53's health check on the
+ * primary. What adoption changes is not done here.
  */
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { addBucket, failbackState, setPlacement } from "./failback";

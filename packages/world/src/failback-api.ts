@@ -142,18 +142,26 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
     stubs.sm,
     ReplicateSecretToRegionsCommand,
     "secretsmanager:ReplicateSecretToRegions",
-    (input: { SecretId?: string; AddReplicaRegions?: { Region?: string }[]; ForceOverwriteReplicaSecret?: boolean }, region) => {
+    (input: { SecretId?: string; AddReplicaRegions?: { Region?: string; KmsKeyId?: string }[]; ForceOverwriteReplicaSecret?: boolean }, region) => {
       const secret = world.findSecret(region, input.SecretId ?? "");
       if (!secret) throw awsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.", 400);
       if (secret.primaryRegion !== region) throw awsError("InvalidRequestException", `Secret ${secret.name} in ${region} is a replica; replicate from its primary Region.`, 400);
-      const status = (input.AddReplicaRegions ?? []).map(({ Region: to = "" }) => {
+      const status = (input.AddReplicaRegions ?? []).map(({ Region: to = "", KmsKeyId: kmsKeyId }) => {
         const existing = world.findSecret(to, secret.name);
         if (existing && existing.primaryRegion !== region && !input.ForceOverwriteReplicaSecret) {
-          return { Region: to, Status: "Failed", StatusMessage: `a secret named ${secret.name} already exists in ${to}` };
+          // DescribeSecret on the primary reports the failed Region from now on (ReplicationStatusType).
+          const message = "Secret with this name already exists in this region";
+          secret.pendingReplicas = { ...secret.pendingReplicas, [to]: { status: "Failed", message } };
+          return { Region: to, Status: "Failed", StatusMessage: message };
         }
-        if (existing) existing.primaryRegion = region;
-        else world.secrets.set(world.secretKey(to, secret.name), { name: secret.name, region: to, arn: secret.arn.replace(`:${region}:`, `:${to}:`), primaryRegion: region, secretString: secret.secretString });
-        return { Region: to, Status: "InSync" };
+        if (secret.pendingReplicas) delete secret.pendingReplicas[to];
+        if (existing) {
+          existing.primaryRegion = region;
+          if (kmsKeyId !== undefined) existing.kmsKeyId = kmsKeyId;
+        } else {
+          world.secrets.set(world.secretKey(to, secret.name), { name: secret.name, region: to, arn: secret.arn.replace(`:${region}:`, `:${to}:`), primaryRegion: region, secretString: secret.secretString, ...(kmsKeyId !== undefined ? { kmsKeyId } : {}) });
+        }
+        return { Region: to, ...(kmsKeyId !== undefined ? { KmsKeyId: kmsKeyId } : {}), Status: "InSync" };
       });
       return { ARN: secret.arn, ReplicationStatus: status };
     },
