@@ -29,6 +29,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
   return [
     allow(["rds:DescribeDBInstances"], [arn("rds", r.primaryRegion, `db:${r.names.primaryDb}`), arn("rds", r.drRegion, `db:${r.names.replicaDb}`)]),
     allow(["sns:ListSubscriptionsByTopic"], both.map((region) => arn("sns", region, r.names.topic))),
+    // The database secret's replication to the DR region (its ARN ends in six random characters).
+    allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.primaryRegion, `secret:${r.names.secretName}-??????`)]),
     // The databases' keys are read from RDS at run time (the stage's own key, or one it adopted).
     allow(["kms:DescribeKey"], both.map((region) => arn("kms", region, "key/*"))),
     allow(["ecs:DescribeServices"], [arn("ecs", r.drRegion, `service/${r.names.cluster}/${r.names.service}`)]),

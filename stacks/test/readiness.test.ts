@@ -51,6 +51,7 @@ describe("the scheduled readiness evaluation", () => {
       "kms:DescribeKey",
       "rds:DescribeDBInstances",
       "route53:GetHealthCheckStatus",
+      "secretsmanager:DescribeSecret",
       "servicequotas:GetAWSDefaultServiceQuota",
       "servicequotas:GetServiceQuota",
       "sns:GetTopicAttributes",

@@ -11,6 +11,7 @@ import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-
 import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { Readiness } from "@pilot-light/core";
@@ -19,7 +20,7 @@ import { handler } from "../src/evaluate-readiness";
 import { metrics } from "../src/lib/handler";
 
 const account = "123456789012";
-const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient), cfn: mockClient(CloudFormationClient) };
+const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient), cfn: mockClient(CloudFormationClient), sm: mockClient(SecretsManagerClient) };
 
 let dynamo: LocalDynamo;
 let table: string;
@@ -63,6 +64,7 @@ function readyAccount() {
   m.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{}] });
   m.iam.on(GetRoleCommand).resolves({});
   m.sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 6 } });
+  m.sm.on(DescribeSecretCommand).resolves({ PrimaryRegion: "eu-west-1", ReplicationStatus: [{ Region: "eu-central-1", Status: "InSync" }] });
   // The permission check: every step's role in its stack, the simulator allowing what it is asked.
   m.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { KmsMasterKeyId: "k" } });
   m.cfn.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {

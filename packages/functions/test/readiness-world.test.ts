@@ -229,6 +229,23 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
     action: /its Dns stack creates it/,
   },
   {
+    problem: "the database secret has no replica in the DR region",
+    check: "secret-replica",
+    seed: (w, ids) => void w.secrets.delete(w.secretKey(ids.drRegion, ids.secretName)),
+    detail: /secret pilot-light-test\/db-credentials has no replica in eu-central-1/,
+    action: /aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id pilot-light-test\/db-credentials --add-replica-regions Region=eu-central-1,KmsKeyId=alias\/aws\/secretsmanager/,
+  },
+  {
+    problem: "the database secret's replication to the DR region failed",
+    check: "secret-replica",
+    seed: (w, ids) => {
+      w.secrets.delete(w.secretKey(ids.drRegion, ids.secretName));
+      w.findSecret(ids.primaryRegion, ids.secretName)!.pendingReplicas = { [ids.drRegion]: { status: "Failed", message: "Secret with this name already exists in this region" } };
+    },
+    detail: /replication to eu-central-1 is Failed \(Secret with this name already exists in this region\)/,
+    action: /--force-overwrite-replica-secret/,
+  },
+  {
     problem: "the primary's KMS key is disabled",
     check: "kms-keys",
     seed: (w, ids) => void (accountState(w).kmsKeys.get(`arn:aws:kms:${ids.primaryRegion}:${account}:key/primary-db-key`)!.state = "Disabled"),

@@ -91,6 +91,7 @@ export function readEvaluationSettings(env: Record<string, string | undefined>):
       taskCpu: e.TASK_CPU,
       ...(image ? { image } : {}),
       ...(e.PRIMARY_DB ? { primaryDb: e.PRIMARY_DB } : {}),
+      ...(e.ADOPTED_NAMES ? { secretName: e.ADOPTED_NAMES.secretName } : {}),
     },
     permissions: {
       app: e.APP,
