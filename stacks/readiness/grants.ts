@@ -17,6 +17,8 @@ export interface ReadinessResources {
   healthCheckId: string | undefined;
   /** A prebuilt image: its primary registry's replication configuration is read. */
   prebuiltImage: boolean;
+  /** The DR region's Failover and Failback stacks: their step roles are simulated against the steps' catalogue. */
+  stackNames: string[];
 }
 
 export function readinessStatements(stack: Stack, r: ReadinessResources): iam.PolicyStatement[] {
@@ -27,6 +29,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
   return [
     allow(["rds:DescribeDBInstances"], [arn("rds", r.primaryRegion, `db:${r.names.primaryDb}`), arn("rds", r.drRegion, `db:${r.names.replicaDb}`)]),
     allow(["sns:ListSubscriptionsByTopic"], both.map((region) => arn("sns", region, r.names.topic))),
+    // The database secret's replication to the DR region (its ARN ends in six random characters).
+    allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.primaryRegion, `secret:${r.names.secretName}-??????`)]),
     // The databases' keys are read from RDS at run time (the stage's own key, or one it adopted).
     allow(["kms:DescribeKey"], both.map((region) => arn("kms", region, "key/*"))),
     allow(["ecs:DescribeServices"], [arn("ecs", r.drRegion, `service/${r.names.cluster}/${r.names.service}`)]),
@@ -47,6 +51,11 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
           allow(["route53:GetHealthCheckStatus"], [`arn:${stack.partition}:route53:::healthcheck/${r.healthCheckId}`]),
         ]
       : []),
+    // The permission check (Readiness.observePermissions): the alerts topic's key, the step roles
+    // the stacks created (named `<stack>-<logical id>-<random>`), the simulator on each of them.
+    allow(["sns:GetTopicAttributes"], [arn("sns", r.drRegion, r.names.topic)]),
+    allow(["cloudformation:ListStackResources"], r.stackNames.map((name) => arn("cloudformation", r.drRegion, `stack/${name}/*`))),
+    allow(["iam:SimulatePrincipalPolicy"], r.stackNames.map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
     allow(["dynamodb:PutItem"], [r.tableArn], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [State.keys.readiness()] } }),
   ];
 }

@@ -36,6 +36,7 @@ const healthy = (): Readiness.ReadinessObservation => ({
   })),
   healthCheck: ok({ id: "hc-1", reports: [{ region: "us-east-1", status: "Success: HTTP Status Code 200, OK", checkedAt: "2026-12-07T09:59:50Z" }] }),
   kmsKeys: [{ keyId: "arn:aws:kms:eu-central-1:123456789012:key/1", region: "eu-central-1", state: ok("Enabled") }],
+  secretReplica: ok({ name: "shop/prod/mysql", status: "InSync", message: null }),
 });
 
 const problem = (o: Readiness.ReadinessObservation) => {
@@ -47,7 +48,7 @@ describe("readiness", () => {
   it("reports a stage ready when every check passes, one finding per check and region", () => {
     const r = Readiness.judgeReadiness(healthy(), now);
     expect(r.ready).toBe(true);
-    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "dr-task-definition", "dr-quota", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys"]);
+    expect(r.findings.map((f) => f.check)).toEqual(["replica", "replica-backups", "replica-replicating", "dr-image", "dr-task-definition", "dr-quota", "alerts", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica"]);
     expect(r.findings.every((f) => f.action === undefined)).toBe(true);
   });
 
@@ -112,5 +113,17 @@ describe("readiness", () => {
     const finding = failing.find((f) => f.check === check)!;
     expect(finding.detail).toMatch(detail);
     expect(finding.action).toMatch(action);
+  });
+
+  it.each([
+    ["no replica in the DR region", { status: null, message: null }, /shop\/prod\/mysql has no replica in eu-central-1/, /--apply-adoption replicates it; or aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id shop\/prod\/mysql --add-replica-regions Region=eu-central-1,KmsKeyId=alias\/aws\/secretsmanager$/],
+    ["a failed replication", { status: "Failed", message: "Secret with this name already exists in this region" }, /replication to eu-central-1 is Failed \(Secret with this name already exists in this region\)/, /--force-overwrite-replica-secret$/],
+    ["a replication in progress", { status: "InProgress", message: null }, /still being created/, /wait a minute/],
+  ])("reports the database secret with %s, with what to do", (_what, replica, detail, action) => {
+    const o = healthy();
+    o.secretReplica = ok({ name: "shop/prod/mysql", ...replica });
+    const { ready, failing } = problem(o);
+    expect(ready).toBe(false);
+    expect(failing).toEqual([{ check: "secret-replica", ok: false, detail: expect.stringMatching(detail), action: expect.stringMatching(action) }]);
   });
 });

@@ -9,6 +9,7 @@
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Adoption, Stage } from "@pilot-light/core";
 
@@ -26,6 +27,13 @@ function accountOf(adopt: Stage.AdoptConfig): { partition: string; account: stri
   const [, partition = "aws", , , account = ""] = adopt.loadBalancer.arn.split(":");
   return { partition, account };
 }
+
+/**
+ * The DR region's copy of the team's secret is encrypted with that region's AWS managed key for
+ * Secrets Manager: reading it needs secretsmanager:GetSecretValue alone (a customer managed key
+ * would need kms:Decrypt for every reader: the DR task's execution role, the failover's steps).
+ */
+export const secretReplicaKey = "alias/aws/secretsmanager";
 
 /** The plan's target from the stage's settings and what the DR region published. */
 export function adoptionTarget(config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, deployed: DeployedForAdoption): Adoption.AdoptionTarget {
@@ -53,6 +61,7 @@ export function adoptionTarget(config: Stage.StageConfig & { adopt: Stage.AdoptC
         }
       : undefined,
     database: { identifier: config.adopt.database.instanceIdentifier, parameterGroup: config.adopt.database.parameterGroup },
+    secret: { name: config.adopt.database.secretName, drRegion: config.drRegion, kmsKeyId: secretReplicaKey },
   };
 }
 
@@ -82,6 +91,7 @@ export async function readDeployedForAdoption(config: Stage.StageConfig, ssm: SS
 export async function adoptStage(config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, options: { apply: boolean }): Promise<Adoption.AdoptionPlan> {
   const s3 = new S3Client({ region: config.primaryRegion });
   const rds = new RDSClient({ region: config.primaryRegion });
+  const secretsManager = new SecretsManagerClient({ region: config.primaryRegion });
   // Route 53 is global; its API is reached whichever region the client names.
   const route53 = new Route53Client({ region: config.drRegion });
   const ssm = new SSMClient({ region: config.drRegion });
@@ -90,9 +100,9 @@ export async function adoptStage(config: Stage.StageConfig & { adopt: Stage.Adop
     if (options.apply && !isDeployed(config, deployed)) {
       throw new Error(`the DR region ${config.drRegion} has not published Route 53's health check and its load balancer's address (the Dns stack's SSM parameters): deploy it before applying the adoption plan`);
     }
-    return await Adoption.adopt({ s3, rds, route53 }, adoptionTarget(config, deployed), options);
+    return await Adoption.adopt({ s3, rds, route53, secretsManager }, adoptionTarget(config, deployed), options);
   } finally {
-    for (const client of [s3, rds, route53, ssm]) client.destroy();
+    for (const client of [s3, rds, route53, ssm, secretsManager]) client.destroy();
   }
 }
 
@@ -101,7 +111,7 @@ export function adoptionNotice(config: Stage.StageConfig & { adopt: Stage.AdoptC
   const a = config.adopt;
   return [
     `Stage ${config.stage} adopts its primary in ${config.primaryRegion} (docs/adopt.md): the primary region's templates import your VPC ${a.vpc.vpcId}, database ${a.database.instanceIdentifier}, service ${a.service.clusterName}/${a.service.serviceName}, load balancer ${a.loadBalancer.dnsName} and bucket ${a.bucket.name}, and create none of them.`,
-    `The changes pilot-light makes to them (its replication rule merged into the bucket's configuration${config.dns ? `, the record ${config.dns.recordName} made a failover pair` : ""}) depend on what your account shows, which this offline synthesis does not read:`,
+    `The changes pilot-light makes to them (its replication rule merged into the bucket's configuration${config.dns ? `, the record ${config.dns.recordName} made a failover pair` : ""}, your secret ${a.database.secretName} replicated to ${config.drRegion}) depend on what your account shows, which this offline synthesis does not read:`,
     `  pnpm deploy:all --stage ${config.stage} --plan    states the adoption plan from your account (credentials needed), and runs nothing`,
   ];
 }

@@ -3,7 +3,7 @@
  * aws-sdk-client-mock: a ready stage exits 0; each seeded problem exits 1 with its finding and
  * what to do; a read that fails is a finding, not a crash. Stage dnsdemo (it has DNS).
  */
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
@@ -12,6 +12,7 @@ import { GetRoleCommand, IAMClient, NoSuchEntityException, SimulatePrincipalPoli
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, type DBInstance, RDSClient } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -23,7 +24,6 @@ import { Readiness } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
 import { stepNames } from "../../../stacks/failover/steps";
 import { failbackStepNames } from "../../../stacks/failback/steps";
-import { renderCatalogue, renderFailbackCatalogue } from "../src/cli/permissions";
 
 const account = "123456789012";
 const now = new Date("2026-12-07T10:00:00.000Z");
@@ -41,6 +41,7 @@ const mocks = {
   iam: mockClient(IAMClient),
   serviceQuotas: mockClient(ServiceQuotasClient),
   cfn: mockClient(CloudFormationClient),
+  secrets: mockClient(SecretsManagerClient),
 };
 
 /** What IAM's simulator answers for a request: every action on every resource allowed, unless `refuse` says otherwise. */
@@ -104,6 +105,7 @@ function healthyAccount() {
       .resolves({ Subscriptions: [{ Endpoint: "oncall@example.com", Protocol: "email", SubscriptionArn: `arn:aws:sns:${region}:${account}:pilot-light-dnsdemo-alerts:1` }] });
   }
   mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
+  mocks.secrets.on(DescribeSecretCommand).resolves({ PrimaryRegion: "eu-west-1", ReplicationStatus: [{ Region: "eu-central-1", KmsKeyId: "alias/aws/secretsmanager", Status: "InSync" }] });
   mocks.ssm.on(GetParameterCommand, { Name: "/pilot-light/dnsdemo/dr/primary-health-check-id" }).resolves({ Parameter: { Value: "hc-1" } });
   mocks.route53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-1" }).resolves({
     HealthCheckObservations: [{ Region: "us-east-1", StatusReport: { Status: "Success: HTTP Status Code 200, OK", CheckedTime: new Date("2026-12-07T09:59:50Z") } }],
@@ -125,19 +127,9 @@ class FakeTerminal implements Terminal {
   }
 }
 
-// The steps' grants rendered once for the file (CDK synthesizes the standalone template in process).
-let catalogue: object;
-let failbackCatalogue: object;
-beforeAll(() => {
-  catalogue = renderCatalogue("eu-central-1", "app.example.com");
-  failbackCatalogue = renderFailbackCatalogue("eu-central-1", "app.example.com", false);
-});
-
 const deps = {
   makeClients: (config: { drRegion: string }) => ({ sts: new STSClient({ region: config.drRegion }) }) as unknown as Clients,
   makeReadinessClients: readinessClients,
-  stepCatalogue: () => catalogue,
-  failbackCatalogue: () => failbackCatalogue,
   now: () => now,
 };
 
@@ -181,6 +173,7 @@ describe("pnpm dr readiness", () => {
     ["no health check", () => mocks.ssm.on(GetParameterCommand).rejects(Object.assign(new Error("missing"), { name: "ParameterNotFound" })), /FAIL health-check +no Route 53 health check on the primary/],
     ["a primary on a default parameter group", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "default.mysql8.4" }] })] }), /FAIL fence-parameter-group +pilot-light-dnsdemo-primary uses default.mysql8.4[\s\S]*→ give it its own group: aws rds create-db-parameter-group --region eu-west-1/],
     ["a KMS key disabled", () => mocks.kms.on(DescribeKeyCommand, { KeyId: `arn:aws:kms:eu-central-1:${account}:key/dr` }).resolves({ KeyMetadata: { KeyId: "dr", KeyState: "Disabled" } }), /FAIL kms-keys +KMS keys not usable: arn:aws:kms:eu-central-1:123456789012:key\/dr \(eu-central-1\): Disabled/],
+    ["the database secret not replicated to the DR region", () => mocks.secrets.on(DescribeSecretCommand).resolves({ PrimaryRegion: "eu-west-1" }), /FAIL secret-replica +secret pilot-light-dnsdemo\/db-credentials has no replica in eu-central-1[\s\S]*→ .*replicate-secret-to-regions --region eu-west-1/],
     ["SNS denied in the primary region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-west-1:${account}:pilot-light-dnsdemo-alerts` }).rejects(Object.assign(new Error("not authorized to perform: SNS:ListSubscriptionsByTopic"), { name: "AuthorizationError" })), /FAIL alerts +could not read the subscriptions of arn:aws:sns:eu-west-1:.*AuthorizationError/],
   ])("reports %s, says what to do, and exits 1", async (_what, seed, finding) => {
     seed();

@@ -6,8 +6,9 @@
  * `shop-prod`; its bucket `shop-prod-uploads` replicates invoices to an archive bucket under its
  * own rule and role; users resolve a simple alias record to its load balancer. pilot-light's DR
  * side is as its stacks deploy it: the replica, the DR service, the DR bucket, the secret's
- * replica and Route 53's health check on the primary. What adoption changes is `adoptPrimary`'s:
- * the team's steps, run after the world is built (the rehearsals' `--adopted`, the adopted round trip's test).
+ * replica (as the adoption plan makes it; a test deletes it) and Route 53's health check on the
+ * primary. What adoption changes is `adoptPrimary`'s: the team's steps, run after the world is
+ * built (the rehearsals' `--adopted`, the adopted round trip's test).
  */
 import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
 import { Route53Client, type ResourceRecordSet } from "@aws-sdk/client-route-53";

@@ -397,11 +397,15 @@ export function installApis(world: WorldState): () => void {
   route(sm, DescribeSecretCommand, "secretsmanager:DescribeSecret", (input: { SecretId?: string }, region) => {
     const secret = secretOf(input, region);
     const replicas = [...world.secrets.values()].filter((s) => s.name === secret.name && s.region !== secret.region && s.primaryRegion === secret.region);
+    const status = [
+      ...replicas.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId ?? "alias/aws/secretsmanager", Status: "InSync", StatusMessage: "Replication succeeded" })),
+      ...Object.entries(secret.primaryRegion === region ? (secret.pendingReplicas ?? {}) : {}).map(([to, p]) => ({ Region: to, Status: p.status, StatusMessage: p.message })),
+    ];
     return {
       ARN: secret.arn,
       Name: secret.name,
       PrimaryRegion: secret.primaryRegion,
-      ...(replicas.length > 0 ? { ReplicationStatus: replicas.map((r) => ({ Region: r.region, Status: "InSync" })) } : {}),
+      ...(status.length > 0 ? { ReplicationStatus: status } : {}),
     };
   });
   route(sm, GetSecretValueCommand, "secretsmanager:GetSecretValue", (input: { SecretId?: string }, region) => {

@@ -130,6 +130,13 @@ export interface Secret {
   primaryRegion: string;
   /** The current version's SecretString (a replica holds its primary's). */
   secretString?: string;
+  /** A replica's key (ReplicateSecretToRegions' KmsKeyId; absent: the Region's aws/secretsmanager). */
+  kmsKeyId?: string;
+  /**
+   * On a primary: Regions whose replication is not a replica (yet), as DescribeSecret reports
+   * them: `Failed` (a secret of that name was there) or `InProgress`. A test seeds either.
+   */
+  pendingReplicas?: Record<string, { status: "Failed" | "InProgress"; message: string }>;
 }
 
 export interface Fault {

@@ -4,11 +4,12 @@
  * group; run again, it changes nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
+import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
+import { ReplicateSecretToRegionsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Adoption } from "@pilot-light/core";
-import { adoptPrimary, adoptedPrimaryWorld, failbackState, installApis, invariantViolations, type AdoptedIds, type WorldState } from "../src";
+import { adoptPrimary, adoptedPrimaryWorld, failbackState, installApis, invariantViolations, placementOf, setPlacement, type AdoptedIds, type WorldState } from "../src";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -18,7 +19,7 @@ const healthCheckId = "hc-primary-0001";
 function adopted() {
   const { world, ids } = adoptedPrimaryWorld();
   restore = installApis(world);
-  const clients = { s3: new S3Client({ region: ids.primaryRegion }), rds: new RDSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: ids.drRegion }) };
+  const clients = { s3: new S3Client({ region: ids.primaryRegion }), rds: new RDSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: ids.drRegion }), secretsManager: new SecretsManagerClient({ region: ids.primaryRegion }) };
   return { world, ids, clients, target: target(ids) };
 }
 
@@ -30,7 +31,13 @@ function target(ids: AdoptedIds): Adoption.AdoptionTarget {
     replicationRule: { id: Adoption.replicationRuleId, destinationBucket: ids.drBucket, roleArn: ids.replicationRoleArn },
     dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, healthCheckId, drAlb: { dnsName: ids.drAlbDns, hostedZoneId: ids.albZoneId } },
     database: { identifier: ids.primaryDb, parameterGroup: ids.primaryParameterGroup },
+    secret: { name: ids.secretName, drRegion: ids.drRegion, kmsKeyId: "alias/aws/secretsmanager" },
   };
+}
+
+/** The team's secret before pilot-light: no replica in the DR region. */
+function withoutReplica(world: WorldState, ids: AdoptedIds) {
+  world.secrets.delete(world.secretKey(ids.drRegion, ids.secretName));
 }
 
 /** The team runs the commands the plan gave it (the AWS CLI's calls), as itself. */
@@ -39,6 +46,24 @@ async function runTeamCommands(world: WorldState, ids: AdoptedIds, rds: RDSClien
   await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb, DBParameterGroupName: ids.primaryParameterGroup, ApplyImmediately: true }));
   expect(world.databases.get(ids.primaryDb)?.parameterGroup, "a new group waits for the reboot").toBeUndefined();
 }
+
+describe("an unencrypted team database", () => {
+  it("is reported by the plan before the deploy; RDS (the world) refuses an encrypted cross-Region replica of it", async () => {
+    const { world, ids, clients, target: t } = adopted();
+    // The team's instance as created without storage encryption.
+    setPlacement(world, ids.primaryDb, { ...placementOf(world, world.databases.get(ids.primaryDb)!)!, kmsKeyId: "" });
+    const plan = await Adoption.adopt(clients, t, { apply: false });
+    expect(plan.findings.map((f) => f.kind)).toEqual(["parameter-group", "database-encryption"]);
+    expect(plan.findings[1]!.says).toMatch(/database shop-mysql-prod is not encrypted, and RDS refuses an encrypted cross-Region read replica/);
+    const source = world.databases.get(ids.primaryDb)!.arn;
+    const dr = new RDSClient({ region: ids.drRegion });
+    await expect(dr.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: "shop-dr-encrypted", SourceDBInstanceIdentifier: source, KmsKeyId: `arn:aws:kms:${ids.drRegion}:${ids.account}:key/dr` }))).rejects.toMatchObject({
+      name: "InvalidParameterCombination",
+      message: expect.stringMatching(/encrypted read replica from the unencrypted DB instance shop-mysql-prod/),
+    });
+    expect(world.databases.has("shop-dr-encrypted")).toBe(false);
+  });
+});
 
 describe("adopting the team's primary in the world", () => {
   it("states every change and finding before making any", async () => {
@@ -120,5 +145,55 @@ describe("adopting the team's primary in the world", () => {
       failedOverDatabases(world, ids);
       expect(invariantViolations(world, ids, { lock: undefined })).toEqual([]);
     });
+  });
+});
+
+describe("the team's database secret in the DR region", () => {
+  it("is replicated by the applied plan with the DR region's Secrets Manager key, read again, and then left alone", async () => {
+    const { world, ids, clients, target } = adopted();
+    withoutReplica(world, ids);
+    const plan = await Adoption.adopt(clients, target, { apply: false });
+    expect(plan.changes.find((c) => c.kind === "secret-replica")).toMatchObject({ secretId: ids.secretName, region: ids.drRegion, kmsKeyId: "alias/aws/secretsmanager" });
+    expect(world.findSecret(ids.drRegion, ids.secretName)).toBeUndefined();
+    await Adoption.adopt(clients, target, { apply: true });
+    expect(world.findSecret(ids.drRegion, ids.secretName)).toMatchObject({ primaryRegion: ids.primaryRegion, kmsKeyId: "alias/aws/secretsmanager", secretString: world.findSecret(ids.primaryRegion, ids.secretName)?.secretString });
+    expect(world.callsTo("secretsmanager:DescribeSecret").length).toBeGreaterThanOrEqual(2);
+    const again = await Adoption.adopt(clients, target, { apply: false });
+    expect(again.changes.map((c) => c.kind)).not.toContain("secret-replica");
+    expect(again.findings.map((f) => f.kind)).not.toContain("secret");
+  });
+
+  it("fails, saying so, where a secret of that name is the team's own in the DR region; the plan's command overwrites it", async () => {
+    const { world, ids, clients, target } = adopted();
+    withoutReplica(world, ids);
+    const arn = `arn:aws:secretsmanager:${ids.drRegion}:${ids.account}:secret:${ids.secretName}-AbCdEf`;
+    world.secrets.set(world.secretKey(ids.drRegion, ids.secretName), { name: ids.secretName, region: ids.drRegion, arn, primaryRegion: ids.drRegion, secretString: "theirs" });
+    await expect(Adoption.adopt(clients, target, { apply: true })).rejects.toMatchObject({ name: "ConfigurationError", message: expect.stringMatching(/replication to eu-central-1 failed \(Secret with this name already exists in this region\)/) });
+    const plan = await Adoption.adopt(clients, target, { apply: false });
+    const finding = plan.findings.find((f) => f.kind === "secret");
+    expect(finding?.says).toMatch(/is Failed \(Secret with this name already exists in this region\)/);
+    expect(finding?.commands).toEqual([`aws secretsmanager replicate-secret-to-regions --region ${ids.primaryRegion} --secret-id ${ids.secretName} --add-replica-regions Region=${ids.drRegion},KmsKeyId=alias/aws/secretsmanager --force-overwrite-replica-secret`]);
+    expect(world.findSecret(ids.drRegion, ids.secretName)?.secretString, "the team's secret is not overwritten by pilot-light").toBe("theirs");
+    // The team runs the command.
+    await clients.secretsManager.send(new ReplicateSecretToRegionsCommand({ SecretId: ids.secretName, AddReplicaRegions: [{ Region: ids.drRegion, KmsKeyId: "alias/aws/secretsmanager" }], ForceOverwriteReplicaSecret: true }));
+    expect((await Adoption.adopt(clients, target, { apply: false })).findings.map((f) => f.kind)).not.toContain("secret");
+  });
+
+  it("judges a replication whose every answer was lost by what the secret shows", async () => {
+    const { world, ids, clients, target } = adopted();
+    withoutReplica(world, ids);
+    world.inject({ api: "secretsmanager:ReplicateSecretToRegions", error: "ServiceUnavailable", applied: true, times: 10 });
+    await Adoption.adopt(clients, target, { apply: true });
+    expect(world.callsTo("secretsmanager:ReplicateSecretToRegions").length).toBeGreaterThan(1);
+    expect(world.findSecret(ids.drRegion, ids.secretName)?.primaryRegion).toBe(ids.primaryRegion);
+  });
+
+  it("reports a replication still in progress instead of replicating again", async () => {
+    const { world, ids, clients, target } = adopted();
+    withoutReplica(world, ids);
+    world.findSecret(ids.primaryRegion, ids.secretName)!.pendingReplicas = { [ids.drRegion]: { status: "InProgress", message: "Replication in progress" } };
+    const plan = await Adoption.adopt(clients, target, { apply: true });
+    expect(plan.findings.find((f) => f.kind === "secret")?.says).toMatch(/its replica in eu-central-1 is still being created/);
+    expect(world.callsTo("secretsmanager:ReplicateSecretToRegions")).toEqual([]);
   });
 });

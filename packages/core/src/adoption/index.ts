@@ -8,8 +8,9 @@
 import { DescribeDBInstancesCommand, DescribeDBParametersCommand, type RDSClient } from "@aws-sdk/client-rds";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, type Route53Client } from "@aws-sdk/client-route-53";
 import { GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationRule, type S3Client } from "@aws-sdk/client-s3";
+import { DescribeSecretCommand, ReplicateSecretToRegionsCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { callAws, ConfigurationError } from "../errors";
-import { planAdoption, type AdoptionChange, type AdoptionObservation, type AdoptionPlan, type AdoptionTarget, type ReplicationShape } from "./plan";
+import { planAdoption, type AdoptionChange, type AdoptionObservation, type AdoptionPlan, type AdoptionTarget, type ReplicationShape, type SecretShape } from "./plan";
 
 export * from "./plan";
 export * from "./mirror";
@@ -19,6 +20,8 @@ export interface AdoptionClients {
   s3: S3Client;
   rds: RDSClient;
   route53?: Route53Client | undefined;
+  /** The primary region's: the team's database secret and its replicas (needed when the target names it). */
+  secretsManager?: SecretsManagerClient | undefined;
 }
 
 const notFound = (error: unknown, ...names: string[]) => error instanceof Error && names.includes(error.name);
@@ -50,12 +53,27 @@ export async function observeAdoption(clients: AdoptionClients, target: Adoption
     const out = await callAws("route53:ListResourceRecordSets", () => r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 })));
     records = (out.ResourceRecordSets ?? []).filter((r) => (r.Name ?? "").replace(/\.?$/, ".").toLowerCase() === name);
   }
+  let secret: SecretShape | null | undefined;
+  if (target.secret) secret = await describeSecret(clients, target.secret.name);
   return {
     replication,
     records,
-    database: { identifier: target.database.identifier, parameterGroup: group.DBParameterGroupName, parameterApplyStatus: group.ParameterApplyStatus ?? "in-sync", engineVersion: db.EngineVersion ?? "8.4" },
+    ...(target.secret ? { secret } : {}),
+    database: { identifier: target.database.identifier, parameterGroup: group.DBParameterGroupName, parameterApplyStatus: group.ParameterApplyStatus ?? "in-sync", engineVersion: db.EngineVersion ?? "8.4", storageEncrypted: db.StorageEncrypted === true },
     fenceGroupExists,
   };
+}
+
+async function describeSecret(clients: AdoptionClients, name: string): Promise<SecretShape | null> {
+  const sm = clients.secretsManager;
+  if (!sm) throw new ConfigurationError("adopting a stage's database secret needs a Secrets Manager client");
+  return callAws("secretsmanager:DescribeSecret", () => sm.send(new DescribeSecretCommand({ SecretId: name }))).then(
+    (out): SecretShape => ({ PrimaryRegion: out.PrimaryRegion, ReplicationStatus: out.ReplicationStatus }),
+    (error: unknown) => {
+      if (notFound(error, "ResourceNotFoundException")) return null;
+      throw error;
+    },
+  );
 }
 
 /**
@@ -70,6 +88,8 @@ export async function adopt(clients: AdoptionClients, target: AdoptionTarget, op
     try {
       await applyChange(clients, change);
     } catch (error) {
+      // What the account shows decides; a refusal that needs the team (ConfigurationError) stands.
+      if (error instanceof ConfigurationError) throw error;
       const now = planAdoption(target, await observeAdoption(clients, target));
       if (now.changes.some((c) => c.kind === change.kind)) throw error;
     }
@@ -78,6 +98,10 @@ export async function adopt(clients: AdoptionClients, target: AdoptionTarget, op
 }
 
 async function applyChange(clients: AdoptionClients, change: AdoptionChange): Promise<void> {
+  if (change.kind === "secret-replica") {
+    await replicateSecret(clients, change);
+    return;
+  }
   if (change.kind === "bucket-replication") {
     await callAws("s3:PutBucketReplication", () =>
       clients.s3.send(new PutBucketReplicationCommand({ Bucket: change.bucket, ReplicationConfiguration: { Role: change.configuration.Role, Rules: change.configuration.Rules as ReplicationRule[] } })),
@@ -94,4 +118,23 @@ async function applyChange(clients: AdoptionClients, change: AdoptionChange): Pr
       }),
     ),
   );
+}
+
+/**
+ * Replicates the secret, then reads it again: a replication Secrets Manager accepted can still
+ * fail in the region (a secret of that name is there), which only DescribeSecret shows.
+ */
+async function replicateSecret(clients: AdoptionClients, change: Extract<AdoptionChange, { kind: "secret-replica" }>): Promise<void> {
+  const sm = clients.secretsManager;
+  if (!sm) throw new ConfigurationError("adopting a stage's database secret needs a Secrets Manager client");
+  let failure: { error: unknown } | undefined;
+  try {
+    await callAws("secretsmanager:ReplicateSecretToRegions", () => sm.send(new ReplicateSecretToRegionsCommand({ SecretId: change.secretId, AddReplicaRegions: [{ Region: change.region, KmsKeyId: change.kmsKeyId }] })));
+  } catch (error) {
+    failure = { error };
+  }
+  const now = (await describeSecret(clients, change.secretId))?.ReplicationStatus?.find((r) => r.Region === change.region);
+  if (now?.Status === "Failed") throw new ConfigurationError(`secret ${change.secretId}: its replication to ${change.region} failed${now.StatusMessage ? ` (${now.StatusMessage})` : ""}; run the adoption plan again for what to do`);
+  // A call whose answer was lost may have replicated it: `adopt` judges by what the account shows.
+  if (failure) throw failure.error;
 }

@@ -8,7 +8,13 @@
  *   and two CREATEs: Route 53 applies a batch all or nothing, so users never resolve nothing);
  * - a database on a `default.*` parameter group (RDS refuses to modify those, so the fence could
  *   not set read_only) is reported with the command that moves it; pilot-light never reboots
- *   or modifies a team's database itself.
+ *   or modifies a team's database itself;
+ * - an unencrypted database is reported before the deploy tries its DR replica: the replica is
+ *   encrypted with a DR-region key, and RDS refuses an encrypted read replica of an unencrypted
+ *   instance (RDS API Reference, CreateDBInstanceReadReplica, KmsKeyId);
+ * - the team's database secret gains a replica in the DR region (the DR service and the
+ *   failover's steps read it there under its name); a replication that failed (a secret of that
+ *   name was already there) or is still in progress is reported instead.
  * A plan computed from the state a plan already applied is empty: applying twice changes nothing.
  */
 
@@ -61,9 +67,22 @@ export interface AdoptionObservation {
     parameterApplyStatus: string;
     /** e.g. 8.4.3; the parameter group family is mysql<major>.<minor>. */
     engineVersion: string;
+    /** Whether its storage is encrypted (DescribeDBInstances StorageEncrypted). */
+    storageEncrypted: boolean;
   };
   /** Whether the group the stage names for the fence exists. */
   fenceGroupExists: boolean;
+  /**
+   * The team's database secret in the primary region, as DescribeSecret shows it (null: not
+   * there; undefined: not observed, the target names no secret).
+   */
+  secret?: SecretShape | null | undefined;
+}
+
+/** The fields of DescribeSecret this plan reads. */
+export interface SecretShape {
+  PrimaryRegion?: string | undefined;
+  ReplicationStatus?: { Region?: string | undefined; KmsKeyId?: string | undefined; Status?: string | undefined; StatusMessage?: string | undefined }[] | undefined;
 }
 
 export interface AdoptionTarget {
@@ -90,15 +109,18 @@ export interface AdoptionTarget {
     drAlb: { dnsName: string; hostedZoneId: string };
   } | undefined;
   database: { identifier: string; parameterGroup: string };
+  /** The team's database secret (adopt.database.secretName), replicated to drRegion under kmsKeyId. */
+  secret?: { name: string; drRegion: string; kmsKeyId: string } | undefined;
 }
 
 export type AdoptionChange =
   | { kind: "bucket-replication"; bucket: string; configuration: { Role: string; Rules: ReplicationRuleShape[] }; kept: string[]; says: string[] }
-  | { kind: "dns-failover-pair"; hostedZoneId: string; changes: { Action: "DELETE" | "CREATE"; ResourceRecordSet: RecordShape }[]; says: string[] };
+  | { kind: "dns-failover-pair"; hostedZoneId: string; changes: { Action: "DELETE" | "CREATE"; ResourceRecordSet: RecordShape }[]; says: string[] }
+  | { kind: "secret-replica"; secretId: string; region: string; kmsKeyId: string; says: string[] };
 
 /** What the team must do itself, with the command that does it. */
 export interface AdoptionFinding {
-  kind: "parameter-group" | "replication" | "dns";
+  kind: "parameter-group" | "replication" | "dns" | "database-encryption" | "secret";
   says: string;
   commands: string[];
 }
@@ -119,7 +141,65 @@ export function planAdoption(target: AdoptionTarget, seen: AdoptionObservation):
   planReplication(target, seen.replication, plan);
   if (target.dns) planDns(target.dns, seen.records ?? [], plan);
   planParameterGroup(target, seen, plan);
+  planEncryption(target, seen, plan);
+  if (target.secret) planSecret(target.region, target.secret, seen.secret ?? null, plan);
   return plan;
+}
+
+/**
+ * The DR region's copy of the team's secret: the DR service's tasks and the failover's steps read
+ * it there, under its name. Replicated with the DR region's aws/secretsmanager key unless the
+ * stage says otherwise (then no kms:Decrypt grant is needed to read it). A replication that
+ * failed is the team's to settle: a secret of that name in the DR region is theirs, and
+ * pilot-light never overwrites it.
+ */
+function planSecret(region: string, want: NonNullable<AdoptionTarget["secret"]>, seen: SecretShape | null, plan: AdoptionPlan): void {
+  const { name, drRegion, kmsKeyId } = want;
+  if (!seen) {
+    plan.findings.push({ kind: "secret", says: `secret ${name} (adopt.database.secretName) is not in ${region}: name the secret your application reads its database credentials from, then run this again.`, commands: [] });
+    return;
+  }
+  if (seen.PrimaryRegion && seen.PrimaryRegion !== region) {
+    plan.findings.push({ kind: "secret", says: `secret ${name} in ${region} is a replica of the one in ${seen.PrimaryRegion}: pilot-light replicates the primary secret of the primary region; make ${region}'s the primary (or name another secret), then run this again.`, commands: [] });
+    return;
+  }
+  const replica = (seen.ReplicationStatus ?? []).find((r) => r.Region === drRegion);
+  if (!replica) {
+    plan.changes.push({ kind: "secret-replica", secretId: name, region: drRegion, kmsKeyId, says: [`secret ${name}: replicate it to ${drRegion} (encrypted there with ${kmsKeyId}): the DR service and the failover read it there under its name`] });
+    return;
+  }
+  if (replica.Status === "InSync") return;
+  const message = replica.StatusMessage ? ` (${replica.StatusMessage})` : "";
+  if (replica.Status === "InProgress") {
+    plan.findings.push({ kind: "secret", says: `secret ${name}: its replica in ${drRegion} is still being created${message}; run this again in a minute.`, commands: [] });
+    return;
+  }
+  plan.findings.push({
+    kind: "secret",
+    says: `secret ${name}: its replication to ${drRegion} is ${replica.Status ?? "unknown"}${message}, so the DR service could not read it. A secret of that name in ${drRegion} is yours: delete it, or overwrite it with the replica (the command below; --force-overwrite-replica-secret replaces it).`,
+    commands: [`aws secretsmanager replicate-secret-to-regions --region ${region} --secret-id ${name} --add-replica-regions Region=${drRegion},KmsKeyId=${kmsKeyId} --force-overwrite-replica-secret`],
+  });
+}
+
+/**
+ * The DR replica is encrypted (its DR-region key, stacks/Data.ts) and RDS refuses an encrypted
+ * read replica of an unencrypted instance: the deploy would fail at the replica. Encrypting an
+ * instance is a restore from an encrypted copy of a snapshot, a new instance the team switches to.
+ */
+function planEncryption(target: AdoptionTarget, seen: AdoptionObservation, plan: AdoptionPlan): void {
+  if (seen.database.storageEncrypted) return;
+  const { identifier } = seen.database;
+  const at = `--region ${target.region}`;
+  const encrypted = `${identifier}-encrypted`;
+  plan.findings.push({
+    kind: "database-encryption",
+    says: `database ${identifier} is not encrypted, and RDS refuses an encrypted cross-Region read replica of an unencrypted instance: the deploy would fail creating the DR replica (encrypted with a key of the DR region). Encrypt it first: snapshot it, copy the snapshot encrypted, restore a new instance from the copy, move the application to it (in a quiet moment: writes after the snapshot are not in the copy), then set adopt.database.instanceIdentifier to the new instance.`,
+    commands: [
+      `aws rds create-db-snapshot ${at} --db-instance-identifier ${identifier} --db-snapshot-identifier ${identifier}-plain`,
+      `aws rds copy-db-snapshot ${at} --source-db-snapshot-identifier ${identifier}-plain --target-db-snapshot-identifier ${encrypted} --kms-key-id alias/aws/rds`,
+      `aws rds restore-db-instance-from-db-snapshot ${at} --db-instance-identifier ${encrypted} --db-snapshot-identifier ${encrypted} --db-parameter-group-name ${target.database.parameterGroup}`,
+    ],
+  });
 }
 
 function planReplication(target: AdoptionTarget, existing: ReplicationShape | null, plan: AdoptionPlan): void {

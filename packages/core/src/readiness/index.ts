@@ -7,6 +7,8 @@
  */
 export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
 export * from "./evaluation";
+export { stepCatalogue } from "./catalogue";
+export { bindCatalogue, catalogueRecordName, catalogueRefs, observePermissions, permissionTargetOf, stackName, type CatalogueStatement, type PermissionClients, type PermissionTarget, type StepCatalogue } from "./permissions";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -52,8 +54,13 @@ export interface ReadinessObservation {
   /** The KMS keys the databases use. */
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
   /**
+   * The database secret in the primary region and its replica's status in the DR region (status
+   * null: no replica there; value null: no such secret). The DR service reads the replica.
+   */
+  secretReplica: Read<{ name: string; status: string | null; message: string | null } | null>;
+  /**
    * Each failover step's deployed role, asked with iam:SimulatePrincipalPolicy about every action
-   * its grants name (`pnpm dr readiness` only: packages/tools/src/cli/permissions.ts).
+   * its grants name (./permissions.ts; `pnpm dr readiness` and the scheduled evaluation).
    * role null: no role for the step in the deployed stack.
    */
   permissions?: Read<StepPermissions[]>;
@@ -69,7 +76,7 @@ export interface StepPermissions {
   denied: { action: string; resource: string; decision: string; by: string | null }[];
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "permissions"] as const;
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -101,6 +108,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
     parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
     kmsFinding(o.kmsKeys),
+    secretFinding(o),
     ...(o.permissions ? permissionFindings(o.permissions) : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
@@ -247,6 +255,28 @@ function kmsFinding(keys: ReadinessObservation["kmsKeys"]): Finding {
     return { check: "kms-keys", ok: false, detail: `KMS keys not usable: ${problems.join("; ")}`, action: "enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion): an encrypted database whose key is disabled cannot be promoted or restored" };
   }
   return { check: "kms-keys", ok: true, detail: `${keys.length} KMS key${keys.length === 1 ? "" : "s"} enabled` };
+}
+
+function secretFinding(o: ReadinessObservation): Finding {
+  const check = "secret-replica";
+  if (!o.secretReplica.ok) return unreadable(check, `the database secret in ${o.primaryRegion}`, o.secretReplica.error);
+  const s = o.secretReplica.value;
+  if (!s) return { check, ok: false, detail: `no database secret in ${o.primaryRegion}`, action: `deploy the stage (its Data stack creates it); an adopting stage: name yours in adopt.database.secretName` };
+  const replicate = `aws secretsmanager replicate-secret-to-regions --region ${o.primaryRegion} --secret-id ${s.name} --add-replica-regions Region=${o.drRegion},KmsKeyId=alias/aws/secretsmanager`;
+  const message = s.message ? ` (${s.message})` : "";
+  if (s.status === null) {
+    return { check, ok: false, detail: `secret ${s.name} has no replica in ${o.drRegion}: the DR service could not read its database credentials`, action: `an adopting stage: pnpm deploy:all --stage ${o.stage} --apply-adoption replicates it; or ${replicate}` };
+  }
+  if (s.status === "InProgress") return { check, ok: false, detail: `secret ${s.name}: its replica in ${o.drRegion} is still being created${message}`, action: "wait a minute and evaluate again" };
+  if (s.status !== "InSync") {
+    return {
+      check,
+      ok: false,
+      detail: `secret ${s.name}: its replication to ${o.drRegion} is ${s.status}${message}: the DR service could not read its database credentials`,
+      action: `a secret of that name in ${o.drRegion} is in the way: delete it, or overwrite it with the replica: ${replicate} --force-overwrite-replica-secret`,
+    };
+  }
+  return { check, ok: true, detail: `secret ${s.name} is replicated to ${o.drRegion} (InSync)` };
 }
 
 function permissionFindings(p: Read<StepPermissions[]>): Finding[] {

@@ -4,12 +4,14 @@
  * independent: one that fails (denied, a region that does not answer) becomes a finding of its
  * own, never the end of the report. Read-only: nothing here changes anything.
  */
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -34,6 +36,10 @@ export interface ReadinessClients {
   /** Global services (any region's client answers). */
   iam: IAMClient;
   route53: Route53Client;
+  /** DR region: the Failover and Failback stacks' roles (the permission check). */
+  cfn: CloudFormationClient;
+  /** Primary region: the database secret's replication to the DR region. */
+  secretsManager: SecretsManagerClient;
 }
 
 /**
@@ -59,6 +65,8 @@ export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" |
     serviceQuotas: new ServiceQuotasClient(at(region)),
     iam: new IAMClient(at(region)),
     route53: new Route53Client(at("us-east-1")),
+    cfn: new CloudFormationClient(at(region)),
+    secretsManager: new SecretsManagerClient(at(target.primaryRegion)),
   };
 }
 
@@ -93,6 +101,8 @@ export interface ReadinessTarget {
   image?: { account: string; region: string; repository: string };
   /** The primary database's identifier when the stage adopts one (its `adopt` settings); absent: pilot-light's own name. */
   primaryDb?: string;
+  /** The database secret's name when the stage adopts one (adopt.database.secretName); absent: pilot-light's own name. */
+  secretName?: string;
 }
 
 /** The registry and repository of a prebuilt image's URI. */
@@ -112,7 +122,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     drTaskCount: config.drTaskCount,
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
-    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb } : {}),
+    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb, secretName: resourceNames(config).secretName } : {}),
   };
 }
 
@@ -121,7 +131,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   const names = resourceNames(config);
   const regions = [config.primaryRegion, config.drRegion];
   const image = config.image;
-  const [primary, replica, drService, quota, alerts, healthCheck, replication] = await Promise.all([
+  const [primary, replica, drService, quota, alerts, healthCheck, replication, secretReplica] = await Promise.all([
     read(() => database(clients.rds[config.primaryRegion]!, config.primaryDb ?? names.primaryDb)),
     read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
     read(() => serviceTask(clients, names, config.drRegion)),
@@ -134,6 +144,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ),
     config.hasDns ? read(() => route53Check(clients, names)) : Promise.resolve(undefined),
     image ? read(() => replicationRules(clients.primaryEcr)) : Promise.resolve(undefined),
+    read(() => secretReplication(clients.secretsManager, config.secretName ?? names.secretName, config.drRegion)),
   ]);
   const keys = [
     ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
@@ -153,7 +164,21 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ...(healthCheck ? { healthCheck } : {}),
     ...(image && replication ? { imageReplication: { ...image, rules: replication } } : {}),
     kmsKeys,
+    secretReplica,
   };
+}
+
+/** The database secret in the primary region and its replication to the DR region (null: no such secret). */
+async function secretReplication(sm: SecretsManagerClient, name: string, drRegion: string) {
+  let out;
+  try {
+    out = await sm.send(new DescribeSecretCommand({ SecretId: name }));
+  } catch (error) {
+    if (isNamed(error, "ResourceNotFoundException")) return null;
+    throw error;
+  }
+  const replica = (out.ReplicationStatus ?? []).find((r) => r.Region === drRegion);
+  return { name, status: replica?.Status ?? null, message: replica?.StatusMessage ?? null };
 }
 
 async function database(rds: RDSClient, identifier: string): Promise<DatabaseObservation | null> {
