@@ -14,7 +14,7 @@ import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as sns from "aws-cdk-lib/aws-sns";
-import { Stage } from "@pilot-light/core";
+import { Readiness, Stage } from "@pilot-light/core";
 import { functionSuppressions, suppress, tracingSuppression, wildcardResources } from "../nag";
 import { readinessStatements } from "./grants";
 
@@ -32,6 +32,7 @@ export const readinessAlarmNames = (prefix: string) => ({ findings: `${prefix}-r
 
 export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
   const { config, names } = w;
+  const permissions = Readiness.permissionTargetOf(config);
   const fn = new Function(stack, "EvaluateReadiness", {
     handler: "packages/functions/src/evaluate-readiness.handler",
     description: `pilot-light ${config.stage}: whether a failover and a failback could run now (read-only), every ${config.readinessSchedule}`,
@@ -50,6 +51,10 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
       ...("uri" in config.application.image ? { IMAGE_URI: config.application.image.uri } : {}),
       // An adopted primary's own identifier: readiness reads the team's database, not pilot-light's name.
       ...(config.adopt ? { PRIMARY_DB: names.primaryDb } : {}),
+      // What the steps' permission catalogue is bound to (Readiness.permissionTargetOf: the same as pnpm dr readiness).
+      PARTITION: stack.partition,
+      ...(permissions.dns ? { HOSTED_ZONE_ID: permissions.dns.hostedZoneId, RECORD_NAME: permissions.dns.recordName } : {}),
+      ...(permissions.adopted ? { ADOPTED_NAMES: JSON.stringify(permissions.adopted) } : {}),
     },
   });
   const statements = readinessStatements(stack, {
@@ -59,6 +64,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     tableArn: w.tableArn,
     healthCheckId: w.healthCheckId,
     prebuiltImage: "uri" in config.application.image,
+    stackNames: [Readiness.stackName(config, "Failover"), Readiness.stackName(config, "Failback")],
   });
   for (const s of statements) fn.addToRolePolicy(s);
   new events.Rule(stack, "ReadinessSchedule", {
@@ -113,7 +119,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     {
       id: "AwsSolutions-IAM5",
       reason:
-        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota and ecr:DescribeRegistry (\"*\" only in the Service Authorization Reference). All are reads.",
+        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's) and their step roles (CloudFormation names them after the stack), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota and ecr:DescribeRegistry (\"*\" only in the Service Authorization Reference). All are reads.",
       appliesTo: wildcardResources(stack, statements),
     },
   ]);

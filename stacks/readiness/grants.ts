@@ -17,6 +17,8 @@ export interface ReadinessResources {
   healthCheckId: string | undefined;
   /** A prebuilt image: its primary registry's replication configuration is read. */
   prebuiltImage: boolean;
+  /** The DR region's Failover and Failback stacks: their step roles are simulated against the steps' catalogue. */
+  stackNames: string[];
 }
 
 export function readinessStatements(stack: Stack, r: ReadinessResources): iam.PolicyStatement[] {
@@ -47,6 +49,11 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
           allow(["route53:GetHealthCheckStatus"], [`arn:${stack.partition}:route53:::healthcheck/${r.healthCheckId}`]),
         ]
       : []),
+    // The permission check (Readiness.observePermissions): the alerts topic's key, the step roles
+    // the stacks created (named `<stack>-<logical id>-<random>`), the simulator on each of them.
+    allow(["sns:GetTopicAttributes"], [arn("sns", r.drRegion, r.names.topic)]),
+    allow(["cloudformation:ListStackResources"], r.stackNames.map((name) => arn("cloudformation", r.drRegion, `stack/${name}/*`))),
+    allow(["iam:SimulatePrincipalPolicy"], r.stackNames.map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
     allow(["dynamodb:PutItem"], [r.tableArn], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [State.keys.readiness()] } }),
   ];
 }

@@ -27,7 +27,7 @@ describe("the scheduled readiness evaluation", () => {
     });
     t.hasResourceProperties("AWS::Lambda::Function", {
       Handler: "packages/functions/src/evaluate-readiness.handler",
-      Environment: { Variables: Match.objectLike({ STAGE: "dnsdemo", PRIMARY_REGION: "eu-west-1", DR_REGION: "eu-central-1", HAS_DNS: "true", DR_TASK_COUNT: "2", TASK_CPU: "256", TABLE_NAME: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ STAGE: "dnsdemo", PRIMARY_REGION: "eu-west-1", DR_REGION: "eu-central-1", HAS_DNS: "true", DR_TASK_COUNT: "2", TASK_CPU: "256", TABLE_NAME: Match.anyValue(), HOSTED_ZONE_ID: Match.anyValue(), RECORD_NAME: Match.anyValue() }) },
     });
     expect(synth.stacks.Operations!.region).toBe("eu-central-1");
     expect(synth.nagErrors.Operations).toEqual([]);
@@ -41,19 +41,29 @@ describe("the scheduled readiness evaluation", () => {
     const t = synthRegion("dnsdemo", "dr").templates.Operations!;
     const statements = statementsOf(t);
     expect(actionsOf(statements)).toEqual([
+      "cloudformation:ListStackResources",
       "dynamodb:PutItem",
       "ecr:DescribeImages",
       "ecs:DescribeServices",
       "ecs:DescribeTaskDefinition",
       "iam:GetRole",
+      "iam:SimulatePrincipalPolicy",
       "kms:DescribeKey",
       "rds:DescribeDBInstances",
       "route53:GetHealthCheckStatus",
       "servicequotas:GetAWSDefaultServiceQuota",
       "servicequotas:GetServiceQuota",
+      "sns:GetTopicAttributes",
       "sns:ListSubscriptionsByTopic",
       "ssm:GetParameter",
     ]);
+    // The permission check: the DR region's Failover and Failback stacks and the roles they created, nothing else.
+    const stacks = JSON.stringify(statements.find((s) => s.Action === "cloudformation:ListStackResources")?.Resource);
+    expect(stacks).toMatch(/:cloudformation:eu-central-1:[^"]*:stack\/dnsdemo-pilot-light-Failover\/\*"/);
+    expect(stacks).toMatch(/:cloudformation:eu-central-1:[^"]*:stack\/dnsdemo-pilot-light-Failback\/\*"/);
+    const roles = JSON.stringify(statements.find((s) => s.Action === "iam:SimulatePrincipalPolicy")?.Resource);
+    expect(roles).toMatch(/:role\/dnsdemo-pilot-light-Failover-\*"/);
+    expect(roles).toMatch(/:role\/dnsdemo-pilot-light-Failback-\*"/);
     expect(statements.find((s) => s.Action === "dynamodb:PutItem")?.Condition).toEqual({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["READINESS#last"] } });
     const rds = JSON.stringify(statements.find((s) => s.Action === "rds:DescribeDBInstances")?.Resource);
     expect(rds).toMatch(/:rds:eu-west-1:[^"]*:db:pilot-light-dnsdemo-primary"/);

@@ -12,7 +12,7 @@ const target: Adoption.AdoptionTarget = {
 const theirRule = { ID: "archive", Priority: 3, Status: "Enabled", Filter: { Prefix: "invoices/" }, DeleteMarkerReplication: { Status: "Disabled" }, Destination: { Bucket: "arn:aws:s3:::shop-archive", StorageClass: "GLACIER" } };
 const theirs = { Role: "arn:aws:iam::123456789012:role/shop-s3-replication", Rules: [theirRule] };
 const simple = { Name: "shop.example.org.", Type: "A", AliasTarget: { DNSName: "shop-prod-alb-1.eu-west-1.elb.amazonaws.com.", HostedZoneId: "Z32O12XQLNTSW2", EvaluateTargetHealth: false } };
-const healthyDb = { identifier: "shop-mysql-prod", parameterGroup: "shop-mysql84", parameterApplyStatus: "in-sync", engineVersion: "8.4.6" };
+const healthyDb = { identifier: "shop-mysql-prod", parameterGroup: "shop-mysql84", parameterApplyStatus: "in-sync", engineVersion: "8.4.6", storageEncrypted: true };
 const seen = (o: Partial<Adoption.AdoptionObservation> = {}): Adoption.AdoptionObservation => ({ replication: theirs, records: [simple], database: healthyDb, fenceGroupExists: true, ...o });
 const change = <K extends Adoption.AdoptionChange["kind"]>(plan: Adoption.AdoptionPlan, kind: K) => plan.changes.find((c): c is Extract<Adoption.AdoptionChange, { kind: K }> => c.kind === kind);
 
@@ -121,6 +121,19 @@ describe("the adoption plan: the fence's parameter group", () => {
 
   it("reports nothing for a database on the stage's group, applied", () => {
     expect(Adoption.planAdoption(target, seen()).findings).toEqual([]);
+  });
+});
+
+describe("the adoption plan: an unencrypted database", () => {
+  it("is reported before the deploy tries the encrypted DR replica, with the commands that encrypt it", () => {
+    const plan = Adoption.planAdoption(target, seen({ database: { ...healthyDb, storageEncrypted: false } }));
+    expect(plan.findings.map((f) => f.kind)).toEqual(["database-encryption"]);
+    expect(plan.findings[0]!.says).toMatch(/^database shop-mysql-prod is not encrypted, and RDS refuses an encrypted cross-Region read replica of an unencrypted instance/);
+    expect(plan.findings[0]!.commands).toEqual([
+      "aws rds create-db-snapshot --region eu-west-1 --db-instance-identifier shop-mysql-prod --db-snapshot-identifier shop-mysql-prod-plain",
+      "aws rds copy-db-snapshot --region eu-west-1 --source-db-snapshot-identifier shop-mysql-prod-plain --target-db-snapshot-identifier shop-mysql-prod-encrypted --kms-key-id alias/aws/rds",
+      "aws rds restore-db-instance-from-db-snapshot --region eu-west-1 --db-instance-identifier shop-mysql-prod-encrypted --db-snapshot-identifier shop-mysql-prod-encrypted --db-parameter-group-name shop-mysql84",
+    ]);
   });
 });
 

@@ -7,18 +7,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
+import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { Readiness } from "@pilot-light/core";
 import { lambdaContext, startDynalite, type LocalDynamo } from "@pilot-light/world";
 import { handler } from "../src/evaluate-readiness";
 import { metrics } from "../src/lib/handler";
 
 const account = "123456789012";
-const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient) };
+const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient), cfn: mockClient(CloudFormationClient) };
 
 let dynamo: LocalDynamo;
 let table: string;
@@ -62,6 +63,13 @@ function readyAccount() {
   m.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{}] });
   m.iam.on(GetRoleCommand).resolves({});
   m.sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 6 } });
+  // The permission check: every step's role in its stack, the simulator allowing what it is asked.
+  m.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { KmsMasterKeyId: "k" } });
+  m.cfn.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {
+    const steps = Object.keys(input.StackName.endsWith("-Failover") ? Readiness.stepCatalogue.failover : Readiness.stepCatalogue.failback);
+    return { StackResourceSummaries: steps.map((step) => ({ LogicalResourceId: `${step}ServiceRole0A1B2C3D`, PhysicalResourceId: `${input.StackName}-${step}`, ResourceType: "AWS::IAM::Role" })) };
+  });
+  m.iam.on(SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[] }) => ({ EvaluationResults: input.ActionNames.map((a) => ({ EvalActionName: a, EvalDecision: "allowed" })) }));
 }
 
 describe("EvaluateReadiness", () => {

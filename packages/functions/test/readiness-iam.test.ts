@@ -10,12 +10,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { App, Stack } from "aws-cdk-lib";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
+import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -27,6 +28,8 @@ const account = "123456789012";
 const [primaryRegion, drRegion] = ["eu-west-1", "eu-central-1"];
 const names = Stage.resourceNames({ app: "pilot-light", stage: "prod" });
 const target: Readiness.ReadinessTarget = { app: "pilot-light", stage: "prod", primaryRegion, drRegion, hasDns: true, drTaskCount: 2, taskCpu: 512, image: { account, region: primaryRegion, repository: "shop/web" } };
+const stackNames = ["prod-pilot-light-Failover", "prod-pilot-light-Failback"];
+const permissions: Readiness.PermissionTarget = { app: "pilot-light", stage: "prod", primaryRegion, drRegion, dns: { hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" } };
 const image = `${account}.dkr.ecr.${drRegion}.amazonaws.com/shop/web:1.4.2`;
 
 const m = {
@@ -39,13 +42,14 @@ const m = {
   servicequotas: mockClient(ServiceQuotasClient),
   iam: mockClient(IAMClient),
   route53: mockClient(Route53Client),
+  cloudformation: mockClient(CloudFormationClient),
   dynamodb: mockClient(DynamoDBDocumentClient),
 };
 
 /** The role's statements as a deploy in `account` resolves them. */
 function grants(prebuiltImage: boolean): PolicyStatement[] {
   const stack = new Stack(new App(), "Operations", { env: { account, region: drRegion } });
-  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", prebuiltImage });
+  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", prebuiltImage, stackNames });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: drRegion, account }) as PolicyStatement);
 }
 
@@ -66,12 +70,20 @@ beforeEach(() => {
   m.iam.on(GetRoleCommand).resolves({});
   m.route53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
   m.dynamodb.on(PutCommand).resolves({});
+  // The permission check: the topic's key, each stack's step roles (as CloudFormation names them), the simulator.
+  m.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { KmsMasterKeyId: `arn:aws:kms:${drRegion}:${account}:key/topic` } });
+  m.cloudformation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => ({
+    StackResourceSummaries: [
+      { LogicalResourceId: `${input.StackName.endsWith("Failover") ? "PromoteReplica" : "ReverseReplication"}ServiceRole0A1B2C3D`, PhysicalResourceId: `${input.StackName}-StepServiceRole-1A2B3C4D5E6F`, ResourceType: "AWS::IAM::Role", ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date(0) },
+    ],
+  }));
+  m.iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [], IsTruncated: false });
 });
 
 /** Every call the evaluation made: its API as IAM names it, its input, its client's region. */
 async function calls() {
   const clients = Readiness.readinessClients(target);
-  const evaluation = await Readiness.evaluateReadiness(clients, target, account, () => new Date("2026-12-07T10:00:00Z"));
+  const evaluation = await Readiness.evaluateReadiness(clients, target, account, () => new Date("2026-12-07T10:00:00Z"), { target: permissions, catalogue: Readiness.stepCatalogue, partition: "aws" });
   await Readiness.recordEvaluation(DynamoDBDocumentClient.from(new DynamoDBClient({ region: drRegion })), names.stateTable, evaluation);
   const made = [];
   for (const [prefix, stub] of Object.entries(m)) {
@@ -92,7 +104,7 @@ describe("the readiness evaluation's role", () => {
   it("allows every call the evaluation makes, in both regions", async () => {
     const statements = grants(true);
     const made = await calls();
-    expect(new Set(made.map((c) => c.api)).size).toBe(13);
+    expect(new Set(made.map((c) => c.api)).size).toBe(16);
     const denied = [];
     for (const c of made) {
       for (const request of await authRequests(c.api, c.input, c.region, account, world)) {

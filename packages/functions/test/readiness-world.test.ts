@@ -13,6 +13,7 @@ import { Readiness, Stage } from "@pilot-light/core";
 import {
   accountState,
   adoptedPrimaryWorld,
+  deployStackRoles,
   ecrImageUri,
   failbackWorld,
   fargateVcpuQuota,
@@ -68,8 +69,50 @@ function evaluationRole(ids: PilotLightIds, target: Target): PolicyStatement[] {
     tableArn: `arn:aws:dynamodb:${ids.drRegion}:${account}:table/${table}`,
     healthCheckId: ids.primaryHealthCheckId,
     prebuiltImage: true,
+    stackNames: [Readiness.stackName(target, "Failover"), Readiness.stackName(target, "Failback")],
   });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement);
+}
+
+/** What the steps' catalogue is bound to for `target` in the world (as the Operations stack sets it). */
+function permissionTarget(ids: PilotLightIds, target: Target): Readiness.PermissionTarget {
+  const a = target.adopt;
+  return Readiness.permissionTargetOf({
+    app: target.app,
+    stage: target.stage,
+    primaryRegion: ids.primaryRegion,
+    drRegion: ids.drRegion,
+    dns: ids.dns ? { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, hostedZoneName: "example.com" } : undefined,
+    adopt: a,
+  } as Parameters<typeof Readiness.permissionTargetOf>[0]);
+}
+
+/**
+ * The DR region's Failover and Failback stacks as deployed: each step's role with its grants (the
+ * catalogue bound to the world's names, encrypted topic and reverse replication role), and the
+ * failback's ReverseReplicationRole. Done once per world (a test may change a role after).
+ */
+function deployStepRoles(world: WorldState, ids: PilotLightIds, target: Target): void {
+  const t = permissionTarget(ids, target);
+  if (accountState(world).stacks.has(`${ids.drRegion}/${Readiness.stackName(t, "Failover")}`)) return;
+  const topicArn = `arn:aws:sns:${ids.drRegion}:${account}:${Stage.resourceNames(target).topic}`;
+  const topicKeyArn = `arn:aws:kms:${ids.drRegion}:${account}:key/0b6a1c2e-7d4f-4e8a-9c1b-3f5e6d7a8b9c`;
+  iamOf(world).topicKeys.set(topicArn, topicKeyArn);
+  const reverseRole = `${Stage.resourceNames(target).prefix}-failback-replication`;
+  const refs = Readiness.catalogueRefs(t, account, topicKeyArn, `arn:aws:iam::${account}:role/${reverseRole}`);
+  const hasDns = t.dns !== undefined;
+  const roles = (steps: Map<string, Readiness.CatalogueStatement[]>) =>
+    [...steps].filter(([, statements]) => statements.length > 0).map(([step, statements]) => ({ functionId: `${step}0A1B2C3D`, roleName: `${step}ServiceRole0A1B2C3D`, statements: statements as PolicyStatement[] }));
+  deployStackRoles(world, ids.drRegion, Readiness.stackName(t, "Failover"), roles(Readiness.bindCatalogue(Readiness.stepCatalogue.failover, refs, hasDns)));
+  const failback = Readiness.stackName(t, "Failback");
+  deployStackRoles(world, ids.drRegion, failback, roles(Readiness.bindCatalogue(t.adopted ? Readiness.stepCatalogue.adoptedFailback : Readiness.stepCatalogue.failback, refs, hasDns)));
+  accountState(world).stacks.get(`${ids.drRegion}/${failback}`)!.push({ LogicalResourceId: "ReverseReplicationRole4E5F6A7B", PhysicalResourceId: reverseRole, ResourceType: "AWS::IAM::Role" });
+}
+
+/** A deployed step role's statements (`deployStepRoles`), to change. */
+function stepRole(world: WorldState, ids: PilotLightIds, stack: "Failover" | "Failback", step: string): PolicyStatement[] {
+  const physical = accountState(world).stacks.get(`${ids.drRegion}/${Readiness.stackName({ app: "pilot-light", stage: "test" }, stack)}`)!.find((r) => r.LogicalResourceId === `${step}ServiceRole0A1B2C3D`)!.PhysicalResourceId;
+  return accountState(world).rolePolicies.get(physical)!;
 }
 
 /** Runs the scheduled evaluation once in `world`, as its role, and returns what READINESS#last holds. */
@@ -91,10 +134,13 @@ async function evaluate(world: WorldState, ids: PilotLightIds, target: Target = 
     IMAGE_URI: ecrImageUri(account, ids.primaryRegion, names.repository, seededImageTag),
     // As the Operations stack sets it for an adopting stage.
     ...(target.adopt ? { PRIMARY_DB: names.primaryDb } : {}),
+    ...(ids.dns ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
+    ...(permissionTarget(ids, target).adopted ? { ADOPTED_NAMES: JSON.stringify(permissionTarget(ids, target).adopted) } : {}),
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ...settings,
   };
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  deployStepRoles(world, ids, target);
   const iam = iamOf(world);
   iam.addRoles([{ functionId: "EvaluateReadiness", roleName: "EvaluateReadinessServiceRole", statements: evaluationRole(ids, target) }]);
   const answer = (await iam.runAs("EvaluateReadiness", () => handler({}, lambdaContext(`${names.prefix}-EvaluateReadiness`)))) as { ready: boolean; failing: string[] };
@@ -204,9 +250,38 @@ describe("the scheduled readiness evaluation against the world", () => {
     const { answer, stored, denied } = await evaluate(world, ids);
     expect(stored.failing).toEqual([]);
     expect(answer).toEqual({ ready: true, failing: [] });
-    // Every check but permissions (the CLI's) ran: both regions' alerts count twice.
-    expect(stored.checks).toBe(Readiness.checks.length - 1 + 1);
+    // Every check ran: both regions' alerts count twice.
+    expect(stored.checks).toBe(Readiness.checks.length + 1);
     expect(denied).toEqual([]);
+    // Each failover and failback step's deployed role was simulated (19 + 21 on a stage with DNS).
+    expect(new Set(world.callsTo("iam:SimulatePrincipalPolicy").map((c) => (c.input as { PolicySourceArn: string }).PolicySourceArn)).size).toBe(40);
+  });
+
+  it("reports a step's role that lost an action: the step, the role, the action and the resource, and what to do", async () => {
+    const { world, ids } = failbackWorld();
+    deployStepRoles(world, ids, { app: "pilot-light", stage: "test" });
+    const role = stepRole(world, ids, "Failover", "PromoteReplica");
+    const kept = role.filter((s) => ![s.Action ?? []].flat().includes("rds:PromoteReadReplica"));
+    expect(kept.length).toBeLessThan(role.length);
+    role.splice(0, role.length, ...kept);
+    const { answer, stored, denied } = await evaluate(world, ids);
+    expect(answer).toEqual({ ready: false, failing: ["permissions"] });
+    expect(stored.failing[0]!.detail).toMatch(/^step PromoteReplica, role arn:aws:iam::123456789012:role\/test-pilot-light-Failover-PromoteReplicaServiceRole.*, would be refused .*rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-test-replica: implicitDeny$/);
+    expect(stored.failing[0]!.action).toMatch(/^a failover stops at PromoteReplica: .*deploy the stage again if the role lost its grants \(stacks\/failover\/grants\.ts\)/);
+    expect(denied).toEqual([]);
+  });
+
+  it("reports a Deny on a failback step's role and a step whose role is not in its stack", async () => {
+    const { world, ids } = failbackWorld();
+    deployStepRoles(world, ids, { app: "pilot-light", stage: "test" });
+    stepRole(world, ids, "Failback", "ReverseReplication").push({ Sid: "NoPassRole", Effect: "Deny", Action: "iam:PassRole", Resource: "*" });
+    const failover = accountState(world).stacks.get(`${ids.drRegion}/test-pilot-light-Failover`)!;
+    failover.splice(failover.findIndex((r) => r.LogicalResourceId.startsWith("ScaleDrServiceServiceRole")), 1);
+    const { stored } = await evaluate(world, ids);
+    expect(stored.failing.map((f) => f.detail)).toEqual([
+      "step ScaleDrService: no execution role in the deployed Failover stack",
+      expect.stringMatching(/^step ReverseReplication, role .*, would be refused iam:PassRole on arn:aws:iam::123456789012:role\/pilot-light-test-failback-replication: explicitDeny \(a Deny in NoPassRole\)$/),
+    ]);
   });
 
   it.each(problems)("reports $problem as $check failing, with what to do, and nothing else", async ({ check, also, seed, detail, action, settings }) => {

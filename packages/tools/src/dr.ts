@@ -7,7 +7,7 @@
  * The logic lives in ./cli (tested against mocked clients); this file only wires the terminal.
  */
 import { createInterface } from "node:readline/promises";
-import { Errors, Stage } from "@pilot-light/core";
+import { Errors, type Readiness, Stage } from "@pilot-light/core";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, type Invocation } from "./cli/args";
 import { connect, drClients, identify, type Clients, type Context } from "./cli/aws";
@@ -15,7 +15,6 @@ import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./c
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
 import { formatClosed, formatFinished, formatStarted, formatStatus, formatUnanswered } from "./cli/format";
-import type { FailbackCatalogue, StepCatalogue } from "./cli/permissions";
 import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
 import { closeIncidentInEitherRegion, partialStatusExitCode, reachEach, unanswered, type Unanswered } from "./cli/both-regions";
 import { actingRegion } from "./cli/regions";
@@ -41,10 +40,8 @@ export interface Dependencies {
   makeClients: (config: Stage.StageConfig, region?: string) => Clients;
   /** Both regions' clients for `readiness` (default: readinessClients). */
   makeReadinessClients?: (config: Stage.StageConfig) => ReadinessClients;
-  /** The failover steps' grants as a template (default: rendered by CDK in process). */
-  stepCatalogue?: StepCatalogue;
-  /** The failback steps' grants as a template (default: rendered by CDK in process). */
-  failbackCatalogue?: FailbackCatalogue;
+  /** The steps' permission catalogue (default: Readiness.stepCatalogue, the grants' rendering). */
+  stepCatalogue?: Readiness.StepCatalogue;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -74,7 +71,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   }
   if (invocation.command === "readiness") {
     // Reads only, with the operator's credentials, in both regions; needs no orchestrator stack.
-    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now, deps.stepCatalogue, deps.failbackCatalogue);
+    const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now, deps.stepCatalogue);
     terminal.print(invocation.json ? JSON.stringify(report, null, 2) : formatReadiness(report));
     return report.ready ? 0 : 1;
   }

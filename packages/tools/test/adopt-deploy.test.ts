@@ -45,7 +45,7 @@ beforeEach(() => {
     return {};
   });
   rds.on(DescribeDBInstancesCommand).callsFake(async () => ({
-    DBInstances: [{ DBInstanceIdentifier: "shop-mysql-prod", EngineVersion: "8.4.3", DBParameterGroups: [{ DBParameterGroupName: account.parameterGroup, ParameterApplyStatus: "in-sync" }] }],
+    DBInstances: [{ DBInstanceIdentifier: "shop-mysql-prod", EngineVersion: "8.4.3", StorageEncrypted: true, DBParameterGroups: [{ DBParameterGroupName: account.parameterGroup, ParameterApplyStatus: "in-sync" }] }],
   }));
   rds.on(DescribeDBParametersCommand).resolves({ Parameters: [] });
   route53.on(ListResourceRecordSetsCommand).callsFake(async () => ({ ResourceRecordSets: structuredClone(account.records) }));

@@ -3,7 +3,7 @@
  * aws-sdk-client-mock: a ready stage exits 0; each seeded problem exits 1 with its finding and
  * what to do; a read that fails is a finding, not a crash. Stage dnsdemo (it has DNS).
  */
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
@@ -23,7 +23,6 @@ import { Readiness } from "@pilot-light/core";
 import { stageConfig } from "../../../stacks/stages";
 import { stepNames } from "../../../stacks/failover/steps";
 import { failbackStepNames } from "../../../stacks/failback/steps";
-import { renderCatalogue, renderFailbackCatalogue } from "../src/cli/permissions";
 
 const account = "123456789012";
 const now = new Date("2026-12-07T10:00:00.000Z");
@@ -125,19 +124,9 @@ class FakeTerminal implements Terminal {
   }
 }
 
-// The steps' grants rendered once for the file (CDK synthesizes the standalone template in process).
-let catalogue: object;
-let failbackCatalogue: object;
-beforeAll(() => {
-  catalogue = renderCatalogue("eu-central-1", "app.example.com");
-  failbackCatalogue = renderFailbackCatalogue("eu-central-1", "app.example.com", false);
-});
-
 const deps = {
   makeClients: (config: { drRegion: string }) => ({ sts: new STSClient({ region: config.drRegion }) }) as unknown as Clients,
   makeReadinessClients: readinessClients,
-  stepCatalogue: () => catalogue,
-  failbackCatalogue: () => failbackCatalogue,
   now: () => now,
 };
 

@@ -8,20 +8,21 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { STSClient } from "@aws-sdk/client-sts";
-import { Stage } from "@pilot-light/core";
+import { Readiness, Stage } from "@pilot-light/core";
 import { accountState, adoptedPrimaryWorld, deployStackRoles, ecrImageUri, enforceFailbackRoles, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
 import { shopPrimary } from "../../core/test/support/adopted";
 import { standaloneFailbackTemplate } from "../../../stacks/failback/standalone";
 import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
 import { checkReadiness, formatReadiness, readinessClients } from "../src/cli/readiness";
-import { stackName } from "../src/cli/aws";
+import { catalogueOf, formatCatalogue, renderTemplates } from "../src/cli/permissions";
+import { drClients, stackName } from "../src/cli/aws";
 
 const account = "123456789012";
 
 let template: object;
 let failbackTemplate: object;
 beforeAll(() => {
-  // One synthesis each for the world's roles and the CLI's catalogue (both read the same grants).
+  // One synthesis each for the world's roles (the grants as the stacks give them).
   template = standaloneFailoverTemplate("eu-central-1", "app.example.com").toJSON();
   failbackTemplate = standaloneFailbackTemplate("eu-central-1", "app.example.com").toJSON();
 });
@@ -61,15 +62,26 @@ function deployedWorld(made: { world: WorldState; ids: FailbackIds } = failbackW
   return { world, ids };
 }
 
-async function readiness(world: WorldState, stage = config, failback = failbackTemplate) {
+async function readiness(world: WorldState, stage = config, sts = new STSClient({ region: stage.drRegion })) {
   uninstall = installApis(world);
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(world.clock.now());
-  return checkReadiness(stage, readinessClients(stage), new STSClient({ region: stage.drRegion }), () => new Date(), () => template, () => failback);
+  return checkReadiness(stage, readinessClients(stage), sts, () => new Date());
 }
+
+/** `promise`'s outcome, or "still waiting" after a few seconds: a hung command shows as that, not as the suite's timeout. */
+const settled = <T>(promise: Promise<T>) =>
+  Promise.race([promise.then((value) => ({ ended: true as const, value }), (error: unknown) => ({ ended: true as const, error })), new Promise<{ ended: false }>((r) => setTimeout(() => r({ ended: false }), 5_000))]);
 
 /** The role of a step (its functionId without CDK's hash) in the world. */
 const roleOf = (world: WorldState, step: string) => [...iamOf(world).roles.values()].find((r) => r.functionId.replace(/[0-9A-F]{8}$/, "") === step)!;
+
+describe("the steps' permission catalogue", () => {
+  it("is the grants as the standalone templates render them: packages/core/src/readiness/step-catalogue.json is not stale (pnpm catalogue writes it)", () => {
+    const rendered = catalogueOf(renderTemplates());
+    expect(formatCatalogue(rendered)).toBe(formatCatalogue(Readiness.stepCatalogue));
+  });
+});
 
 describe("pnpm dr readiness against the world", () => {
   it("reports a healthy stage as ready, each failover step's grants simulated against its deployed role", async () => {
@@ -127,6 +139,25 @@ describe("pnpm dr readiness against the world", () => {
     expect(failing.map((f) => f.detail)).toEqual(["step ScaleDrService: no execution role in the deployed Failover stack"]);
   });
 
+  it("ends when the DR region's CloudFormation does not answer: the steps' roles are a finding, not a hung command", async () => {
+    const { world, ids } = deployedWorld();
+    world.impair("cloudformation", { region: ids.drRegion });
+    const outcome = await settled(readiness(world));
+    expect(outcome.ended).toBe(true);
+    const report = (outcome as { value: Awaited<ReturnType<typeof readiness>> }).value;
+    const failing = report.findings.filter((f) => !f.ok);
+    expect(failing.map((f) => f.check)).toEqual(["permissions"]);
+    expect(failing[0]!.detail).toMatch(/could not read .*TimeoutError/);
+  });
+
+  it("ends when STS does not answer in the DR region (the CLI's bounded STS client): the error names the region", async () => {
+    const { world, ids } = deployedWorld();
+    world.impair("sts", { region: ids.drRegion });
+    const outcome = await settled(readiness(world, config, drClients(config).sts));
+    expect(outcome.ended).toBe(true);
+    expect(String((outcome as { error: unknown }).error)).toMatch(/STS GetCallerIdentity.*eu-central-1/);
+  });
+
   it("judges an adopted primary under the team's names: only the fence's default.* group fails, every step's grants allowed", async () => {
     const shop = Stage.resolveStageConfig("shop", {
       shop: {
@@ -139,7 +170,7 @@ describe("pnpm dr readiness against the world", () => {
     });
     const adoptedFailback = standaloneFailbackTemplate("eu-central-1", "app.example.com", { adopted: true }).toJSON();
     const { world } = deployedWorld(adoptedPrimaryWorld(), shop, { failover: template, failback: adoptedFailback });
-    const report = await readiness(world, shop, adoptedFailback);
+    const report = await readiness(world, shop);
     const failing = report.findings.filter((f) => !f.ok);
     expect(failing.map((f) => f.check)).toEqual(["fence-parameter-group"]);
     expect(failing[0]!.detail).toMatch(/^shop-mysql-prod uses default\.mysql8\.4 parameter group/);

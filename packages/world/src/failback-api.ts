@@ -22,8 +22,9 @@ export function describeExtras(world: WorldState, db: DbInstance): Record<string
     Endpoint: { Address: `${db.identifier}.${p.endpointSuffix}`, Port: 3306 },
     DBSubnetGroup: { DBSubnetGroupName: p.subnetGroup },
     VpcSecurityGroups: p.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: "active" })),
-    KmsKeyId: p.kmsKeyId,
-    StorageEncrypted: true,
+    // An instance placed without a key is unencrypted: RDS answers no KmsKeyId for it.
+    ...(p.kmsKeyId ? { KmsKeyId: p.kmsKeyId } : {}),
+    StorageEncrypted: p.kmsKeyId !== "",
     MultiAZ: p.multiAz,
     DBInstanceClass: p.instanceClass,
     TagList: p.tags,
@@ -107,7 +108,11 @@ export function installFailbackApis(world: WorldState, stubs: { rds: AnyStub; sm
       const view = world.dbView(source);
       if (view.status !== "available") throw awsError("InvalidDBInstanceStateFault", `source DB instance ${source.identifier} is ${view.status}`, 400);
       if (source.backupRetentionDays === 0) throw awsError("InvalidDBInstanceStateFault", "Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.", 400);
-      if (source.region !== region && !input.KmsKeyId) throw awsError("InvalidParameterCombination", "KmsKeyId is required to create an encrypted read replica in another Region", 400);
+      // A replica's encryption follows its source's (RDS API Reference, CreateDBInstanceReadReplica, KmsKeyId):
+      // "You can't create an encrypted read replica from an unencrypted DB instance".
+      const sourceEncrypted = (placementOf(world, source)?.kmsKeyId ?? "unknown") !== "";
+      if (!sourceEncrypted && input.KmsKeyId) throw awsError("InvalidParameterCombination", `Cannot create an encrypted read replica from the unencrypted DB instance ${source.identifier}`, 400);
+      if (sourceEncrypted && source.region !== region && !input.KmsKeyId) throw awsError("InvalidParameterCombination", "KmsKeyId is required to create an encrypted read replica in another Region", 400);
       const group = input.DBParameterGroupName?.toLowerCase();
       if (group !== undefined && world.parameterGroups.get(group)?.region !== region) throw awsError("DBParameterGroupNotFoundFault", `DBParameterGroup not found: ${group}`, 404);
       const sourcePlacement = placementOf(world, source);

@@ -26,6 +26,9 @@ interface Needed {
 }
 
 type Input = Record<string, unknown>;
+
+/** The id in every world stack's ARN (`stack/<name>/<id>`). */
+export const worldStackId = "5f3c2a10-7d4e-11ef-8a5b-0a1b2c3d4e5f";
 type Model = (input: Input, region: string, world: WorldState) => Needed[];
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -182,6 +185,11 @@ export const requestModels: Record<string, Model> = {
   // Wildcard-only in the Service Authorization Reference.
   "servicequotas:GetAWSDefaultServiceQuota": () => [{ action: "servicequotas:GetAWSDefaultServiceQuota" }],
   "ssm:GetParameter": (i) => [{ action: "ssm:GetParameter", on: { type: "parameter", vars: { ParameterNameWithoutLeadingSlash: str(i.Name).replace(/^\//, "") } } }],
+  // The permission check's reads: the topic's key, the stacks' roles, the simulator on each role.
+  "sns:GetTopicAttributes": (i) => [{ action: "sns:GetTopicAttributes", arn: str(i.TopicArn) }],
+  // A stack named by name: its ARN ends in the stack's id, which the name does not carry; the world's stacks have this one.
+  "cloudformation:ListStackResources": (i) => [{ action: "cloudformation:ListStackResources", on: { type: "stack", vars: { StackName: str(i.StackName), Id: worldStackId } } }],
+  "iam:SimulatePrincipalPolicy": (i) => [{ action: "iam:SimulatePrincipalPolicy", arn: str(i.PolicySourceArn) }],
   "dynamodb:GetItem": item("dynamodb:GetItem", (i) => i.Key),
   "dynamodb:PutItem": item("dynamodb:PutItem", (i) => i.Item),
   "dynamodb:UpdateItem": item("dynamodb:UpdateItem", (i) => i.Key),

@@ -4,11 +4,11 @@
  * group; run again, it changes nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
+import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Adoption } from "@pilot-light/core";
-import { adoptPrimary, adoptedPrimaryWorld, failbackState, installApis, invariantViolations, type AdoptedIds, type WorldState } from "../src";
+import { adoptPrimary, adoptedPrimaryWorld, failbackState, installApis, invariantViolations, placementOf, setPlacement, type AdoptedIds, type WorldState } from "../src";
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -39,6 +39,24 @@ async function runTeamCommands(world: WorldState, ids: AdoptedIds, rds: RDSClien
   await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb, DBParameterGroupName: ids.primaryParameterGroup, ApplyImmediately: true }));
   expect(world.databases.get(ids.primaryDb)?.parameterGroup, "a new group waits for the reboot").toBeUndefined();
 }
+
+describe("an unencrypted team database", () => {
+  it("is reported by the plan before the deploy; RDS (the world) refuses an encrypted cross-Region replica of it", async () => {
+    const { world, ids, clients, target: t } = adopted();
+    // The team's instance as created without storage encryption.
+    setPlacement(world, ids.primaryDb, { ...placementOf(world, world.databases.get(ids.primaryDb)!)!, kmsKeyId: "" });
+    const plan = await Adoption.adopt(clients, t, { apply: false });
+    expect(plan.findings.map((f) => f.kind)).toEqual(["parameter-group", "database-encryption"]);
+    expect(plan.findings[1]!.says).toMatch(/database shop-mysql-prod is not encrypted, and RDS refuses an encrypted cross-Region read replica/);
+    const source = world.databases.get(ids.primaryDb)!.arn;
+    const dr = new RDSClient({ region: ids.drRegion });
+    await expect(dr.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: "shop-dr-encrypted", SourceDBInstanceIdentifier: source, KmsKeyId: `arn:aws:kms:${ids.drRegion}:${ids.account}:key/dr` }))).rejects.toMatchObject({
+      name: "InvalidParameterCombination",
+      message: expect.stringMatching(/encrypted read replica from the unencrypted DB instance shop-mysql-prod/),
+    });
+    expect(world.databases.has("shop-dr-encrypted")).toBe(false);
+  });
+});
 
 describe("adopting the team's primary in the world", () => {
   it("states every change and finding before making any", async () => {

@@ -53,7 +53,7 @@ export async function observeAdoption(clients: AdoptionClients, target: Adoption
   return {
     replication,
     records,
-    database: { identifier: target.database.identifier, parameterGroup: group.DBParameterGroupName, parameterApplyStatus: group.ParameterApplyStatus ?? "in-sync", engineVersion: db.EngineVersion ?? "8.4" },
+    database: { identifier: target.database.identifier, parameterGroup: group.DBParameterGroupName, parameterApplyStatus: group.ParameterApplyStatus ?? "in-sync", engineVersion: db.EngineVersion ?? "8.4", storageEncrypted: db.StorageEncrypted === true },
     fenceGroupExists,
   };
 }

@@ -8,7 +8,10 @@
  *   and two CREATEs: Route 53 applies a batch all or nothing, so users never resolve nothing);
  * - a database on a `default.*` parameter group (RDS refuses to modify those, so the fence could
  *   not set read_only) is reported with the command that moves it; pilot-light never reboots
- *   or modifies a team's database itself.
+ *   or modifies a team's database itself;
+ * - an unencrypted database is reported before the deploy tries its DR replica: the replica is
+ *   encrypted with a DR-region key, and RDS refuses an encrypted read replica of an unencrypted
+ *   instance (RDS API Reference, CreateDBInstanceReadReplica, KmsKeyId).
  * A plan computed from the state a plan already applied is empty: applying twice changes nothing.
  */
 
@@ -61,6 +64,8 @@ export interface AdoptionObservation {
     parameterApplyStatus: string;
     /** e.g. 8.4.3; the parameter group family is mysql<major>.<minor>. */
     engineVersion: string;
+    /** Whether its storage is encrypted (DescribeDBInstances StorageEncrypted). */
+    storageEncrypted: boolean;
   };
   /** Whether the group the stage names for the fence exists. */
   fenceGroupExists: boolean;
@@ -98,7 +103,7 @@ export type AdoptionChange =
 
 /** What the team must do itself, with the command that does it. */
 export interface AdoptionFinding {
-  kind: "parameter-group" | "replication" | "dns";
+  kind: "parameter-group" | "replication" | "dns" | "database-encryption";
   says: string;
   commands: string[];
 }
@@ -119,7 +124,29 @@ export function planAdoption(target: AdoptionTarget, seen: AdoptionObservation):
   planReplication(target, seen.replication, plan);
   if (target.dns) planDns(target.dns, seen.records ?? [], plan);
   planParameterGroup(target, seen, plan);
+  planEncryption(target, seen, plan);
   return plan;
+}
+
+/**
+ * The DR replica is encrypted (its DR-region key, stacks/Data.ts) and RDS refuses an encrypted
+ * read replica of an unencrypted instance: the deploy would fail at the replica. Encrypting an
+ * instance is a restore from an encrypted copy of a snapshot, a new instance the team switches to.
+ */
+function planEncryption(target: AdoptionTarget, seen: AdoptionObservation, plan: AdoptionPlan): void {
+  if (seen.database.storageEncrypted) return;
+  const { identifier } = seen.database;
+  const at = `--region ${target.region}`;
+  const encrypted = `${identifier}-encrypted`;
+  plan.findings.push({
+    kind: "database-encryption",
+    says: `database ${identifier} is not encrypted, and RDS refuses an encrypted cross-Region read replica of an unencrypted instance: the deploy would fail creating the DR replica (encrypted with a key of the DR region). Encrypt it first: snapshot it, copy the snapshot encrypted, restore a new instance from the copy, move the application to it (in a quiet moment: writes after the snapshot are not in the copy), then set adopt.database.instanceIdentifier to the new instance.`,
+    commands: [
+      `aws rds create-db-snapshot ${at} --db-instance-identifier ${identifier} --db-snapshot-identifier ${identifier}-plain`,
+      `aws rds copy-db-snapshot ${at} --source-db-snapshot-identifier ${identifier}-plain --target-db-snapshot-identifier ${encrypted} --kms-key-id alias/aws/rds`,
+      `aws rds restore-db-instance-from-db-snapshot ${at} --db-instance-identifier ${encrypted} --db-snapshot-identifier ${encrypted} --db-parameter-group-name ${target.database.parameterGroup}`,
+    ],
+  });
 }
 
 function planReplication(target: AdoptionTarget, existing: ReplicationShape | null, plan: AdoptionPlan): void {

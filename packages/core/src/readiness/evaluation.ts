@@ -10,6 +10,7 @@ import { ConfigurationError } from "../errors";
 import { keys, partitionKey } from "../state";
 import { judgeReadiness, type Finding, type Readiness } from "./index";
 import { observeReadiness, registryImage, type ReadinessClients, type ReadinessTarget } from "./observe";
+import { observePermissions, type PermissionTarget, type StepCatalogue } from "./permissions";
 
 export interface Evaluation extends Readiness {
   stage: string;
@@ -32,14 +33,53 @@ const EvaluationEnvironment = z.object({
   IMAGE_URI: z.string().optional(),
   /** An adopted primary database's identifier (the stage's adopt.database.instanceIdentifier); absent: pilot-light's own. */
   PRIMARY_DB: z.string().min(1).optional(),
+  /** The stage's partition (the step roles' and resources' ARNs name it). */
+  PARTITION: z.string().min(1).default("aws"),
+  /** Stages with DNS: the zone and record the DNS steps' grants name. */
+  HOSTED_ZONE_ID: z.string().min(1).optional(),
+  RECORD_NAME: z.string().min(1).optional(),
+  /** An adopting stage: the team's names the steps' grants name (PermissionTarget["adopted"], as JSON). */
+  ADOPTED_NAMES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = AdoptedNames.safeParse(JSON.parse(v));
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
 });
 
-export function readEvaluationSettings(env: Record<string, string | undefined>): { target: ReadinessTarget; tableName: string; account: string } {
+const AdoptedNames = z.object({
+  primaryDb: z.string().min(1),
+  primaryParameterGroup: z.string().min(1),
+  primaryCluster: z.string().min(1),
+  primaryService: z.string().min(1),
+  secretName: z.string().min(1),
+  bucket: z.string().min(1),
+});
+
+export interface EvaluationSettings {
+  target: ReadinessTarget;
+  /** What the steps' permission catalogue is bound to. */
+  permissions: PermissionTarget;
+  partition: string;
+  tableName: string;
+  account: string;
+}
+
+export function readEvaluationSettings(env: Record<string, string | undefined>): EvaluationSettings {
   const parsed = EvaluationEnvironment.safeParse(env);
   if (!parsed.success) throw new ConfigurationError(`readiness evaluation settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const e = parsed.data;
   const image = e.IMAGE_URI ? registryImage(e.IMAGE_URI) : undefined;
   if (e.IMAGE_URI && !image) throw new ConfigurationError(`readiness evaluation settings: IMAGE_URI ${e.IMAGE_URI} is not an ECR image URI`);
+  if ((e.HAS_DNS === "true") !== (e.HOSTED_ZONE_ID !== undefined && e.RECORD_NAME !== undefined)) {
+    throw new ConfigurationError("readiness evaluation settings: HOSTED_ZONE_ID and RECORD_NAME are set exactly when HAS_DNS is true");
+  }
   return {
     target: {
       app: e.APP,
@@ -52,16 +92,42 @@ export function readEvaluationSettings(env: Record<string, string | undefined>):
       ...(image ? { image } : {}),
       ...(e.PRIMARY_DB ? { primaryDb: e.PRIMARY_DB } : {}),
     },
+    permissions: {
+      app: e.APP,
+      stage: e.STAGE,
+      primaryRegion: e.PRIMARY_REGION,
+      drRegion: e.DR_REGION,
+      ...(e.HOSTED_ZONE_ID && e.RECORD_NAME ? { dns: { hostedZoneId: e.HOSTED_ZONE_ID, recordName: e.RECORD_NAME } } : {}),
+      ...(e.ADOPTED_NAMES ? { adopted: e.ADOPTED_NAMES } : {}),
+    },
+    partition: e.PARTITION,
     tableName: e.TABLE_NAME,
     account: e.ACCOUNT,
   };
 }
 
-/** Reads the account and judges it. */
-export async function evaluateReadiness(clients: ReadinessClients, target: ReadinessTarget, account: string, now: () => Date): Promise<Evaluation> {
-  const observation = await observeReadiness(clients, target, account);
+/**
+ * Reads the account and judges it; with `permissions`, each failover and failback step's deployed
+ * role is simulated against the catalogue too (a read that fails is that check's finding).
+ */
+export async function evaluateReadiness(
+  clients: ReadinessClients,
+  target: ReadinessTarget,
+  account: string,
+  now: () => Date,
+  permissions?: { target: PermissionTarget; catalogue: StepCatalogue; partition: string },
+): Promise<Evaluation> {
+  const [observation, simulated] = await Promise.all([
+    observeReadiness(clients, target, account),
+    permissions
+      ? observePermissions({ cfn: clients.cfn, sns: clients.sns[target.drRegion]!, iam: clients.iam }, permissions.target, account, permissions.catalogue, permissions.partition).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+        )
+      : undefined,
+  ]);
   const at = now();
-  return { stage: target.stage, checkedAt: at.toISOString(), ...judgeReadiness(observation, at) };
+  return { stage: target.stage, checkedAt: at.toISOString(), ...judgeReadiness(simulated ? { ...observation, permissions: simulated } : observation, at) };
 }
 
 /** What READINESS#last holds: the time, the verdict, and only the failing findings (each with what to do). */

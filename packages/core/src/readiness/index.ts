@@ -7,6 +7,8 @@
  */
 export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
 export * from "./evaluation";
+export { stepCatalogue } from "./catalogue";
+export { bindCatalogue, catalogueRecordName, catalogueRefs, observePermissions, permissionTargetOf, stackName, type CatalogueStatement, type PermissionClients, type PermissionTarget, type StepCatalogue } from "./permissions";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -53,7 +55,7 @@ export interface ReadinessObservation {
   kmsKeys: { keyId: string; region: string; state: Read<string> }[];
   /**
    * Each failover step's deployed role, asked with iam:SimulatePrincipalPolicy about every action
-   * its grants name (`pnpm dr readiness` only: packages/tools/src/cli/permissions.ts).
+   * its grants name (./permissions.ts; `pnpm dr readiness` and the scheduled evaluation).
    * role null: no role for the step in the deployed stack.
    */
   permissions?: Read<StepPermissions[]>;

@@ -4,6 +4,7 @@
  * independent: one that fails (denied, a region that does not answer) becomes a finding of its
  * own, never the end of the report. Read-only: nothing here changes anything.
  */
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
@@ -34,6 +35,8 @@ export interface ReadinessClients {
   /** Global services (any region's client answers). */
   iam: IAMClient;
   route53: Route53Client;
+  /** DR region: the Failover and Failback stacks' roles (the permission check). */
+  cfn: CloudFormationClient;
 }
 
 /**
@@ -59,6 +62,7 @@ export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" |
     serviceQuotas: new ServiceQuotasClient(at(region)),
     iam: new IAMClient(at(region)),
     route53: new Route53Client(at("us-east-1")),
+    cfn: new CloudFormationClient(at(region)),
   };
 }
 

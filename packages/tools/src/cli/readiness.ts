@@ -6,16 +6,18 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { Readiness, Stage } from "@pilot-light/core";
-import { message, type Context } from "./aws";
+import { cliClientBounds, message, type Context } from "./aws";
 import { explainAwsError } from "./errors";
-import { observePermissions, renderCatalogue, renderFailbackCatalogue, type FailbackCatalogue, type StepCatalogue } from "./permissions";
 
-/** The evaluation's clients, and CloudFormation (DR region) for the steps' deployed roles. */
-export type ReadinessClients = Readiness.ReadinessClients & { cfn: CloudFormationClient };
+export type ReadinessClients = Readiness.ReadinessClients;
 
-/** Readiness's clients (Readiness.readinessClients), and CloudFormation in the DR region. */
+/**
+ * Readiness's clients (Readiness.readinessClients, each attempt bounded), CloudFormation in the
+ * DR region bounded as the CLI's others are (./aws.ts): a control plane that does not answer is
+ * a finding, not a command that waits for ever.
+ */
 export function readinessClients(config: Stage.StageConfig): ReadinessClients {
-  return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion }) };
+  return { ...Readiness.readinessClients(config), cfn: new CloudFormationClient({ region: config.drRegion, ...cliClientBounds }) };
 }
 
 export interface ReadinessReport extends Readiness.Readiness {
@@ -25,15 +27,15 @@ export interface ReadinessReport extends Readiness.Readiness {
 
 /**
  * Reads the account (the account id from STS: the topics' ARNs name it) and judges it, with the
- * failover and failback steps' permissions simulated against their deployed roles (./permissions.ts).
+ * failover and failback steps' permissions simulated against their deployed roles
+ * (Readiness.observePermissions, with the catalogue the scheduled evaluation carries too).
  */
 export async function checkReadiness(
   config: Stage.StageConfig,
   clients: ReadinessClients,
   sts: STSClient,
   now: () => Date,
-  catalogue: StepCatalogue = renderCatalogue,
-  failbackCatalogue: FailbackCatalogue = renderFailbackCatalogue,
+  catalogue: Readiness.StepCatalogue = Readiness.stepCatalogue,
 ): Promise<ReadinessReport> {
   let account: string | undefined;
   try {
@@ -42,15 +44,7 @@ export async function checkReadiness(
     throw explainAwsError("STS GetCallerIdentity", config.drRegion, error);
   }
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
-  const [observation, permissions] = await Promise.all([
-    Readiness.observeReadiness(clients, Readiness.targetOf(config), account),
-    observePermissions({ cfn: clients.cfn, sns: clients.sns[config.drRegion]!, iam: clients.iam }, config, account, catalogue, failbackCatalogue).then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-    ),
-  ]);
-  const at = now();
-  return { stage: config.stage, checkedAt: at.toISOString(), ...Readiness.judgeReadiness({ ...observation, permissions }, at) };
+  return Readiness.evaluateReadiness(clients, Readiness.targetOf(config), account, now, { target: Readiness.permissionTargetOf(config), catalogue, partition: "aws" });
 }
 
 export function formatReadiness(r: ReadinessReport): string {
