@@ -19,6 +19,7 @@ import { boundedClientConfig } from "../failover/fence";
 import { checkerObservations } from "../health/second-opinion";
 import { parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
 import type { DatabaseObservation, Read, ReadinessObservation } from "./index";
+import { drRevision, teamRevision, type MirrorObservation } from "./mirror";
 
 export interface ReadinessClients {
   /** By region: the stage's primary and DR regions. */
@@ -30,6 +31,8 @@ export interface ReadinessClients {
   ecr: ECRClient;
   /** Primary region: its registry's replication configuration. */
   primaryEcr: ECRClient;
+  /** Primary region: an adopting stage's own service, whose task definition the DR service mirrors. */
+  primaryEcs: ECSClient;
   ssm: SSMClient;
   serviceQuotas: ServiceQuotasClient;
   /** Global services (any region's client answers). */
@@ -58,6 +61,7 @@ export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" |
     ecs: new ECSClient(at(region)),
     ecr: new ECRClient(at(region)),
     primaryEcr: new ECRClient(at(target.primaryRegion)),
+    primaryEcs: new ECSClient(at(target.primaryRegion)),
     ssm: new SSMClient(at(region)),
     serviceQuotas: new ServiceQuotasClient(at(region)),
     iam: new IAMClient(at(region)),
@@ -97,6 +101,8 @@ export interface ReadinessTarget {
   image?: { account: string; region: string; repository: string };
   /** The primary database's identifier when the stage adopts one (its `adopt` settings); absent: pilot-light's own name. */
   primaryDb?: string;
+  /** An adopting stage: the team's service, whose task definition the DR service must mirror. */
+  teamService?: { cluster: string; service: string };
 }
 
 /** The registry and repository of a prebuilt image's URI. */
@@ -116,7 +122,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     drTaskCount: config.drTaskCount,
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
-    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb } : {}),
+    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb, teamService: { cluster: resourceNames(config).primaryCluster, service: resourceNames(config).primaryService } } : {}),
   };
 }
 
@@ -143,6 +149,8 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
     ...(replica.ok && replica.value?.kmsKeyId ? [{ keyId: replica.value.kmsKeyId, region: config.drRegion }] : []),
   ];
+  const teamService = config.teamService;
+  const mirror = teamService && drService.ok ? await read(() => observeMirror(clients.primaryEcs, teamService, drService.value.mirror, config, names)) : undefined;
   const kmsKeys = await Promise.all(keys.map(async (k) => ({ ...k, state: await read(async () => (await clients.kms[k.region]!.send(new DescribeKeyCommand({ KeyId: k.keyId }))).KeyMetadata?.KeyState ?? "unknown") })));
   return {
     stage: config.stage,
@@ -157,6 +165,18 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ...(healthCheck ? { healthCheck } : {}),
     ...(image && replication ? { imageReplication: { ...image, rules: replication } } : {}),
     kmsKeys,
+    ...(mirror ? { mirror } : {}),
+  };
+}
+
+async function observeMirror(primaryEcs: ECSClient, team: { cluster: string; service: string }, dr: Awaited<ReturnType<typeof serviceTask>>["mirror"], config: ReadinessTarget, names: Names): Promise<MirrorObservation> {
+  const family = names.mirrorFamily;
+  return {
+    family,
+    scheduleRule: `${names.prefix}-mirror-task-definition`,
+    drRegion: config.drRegion,
+    dr: drRevision(dr.definition, dr.definition.taskDefinitionArn ?? ""),
+    team: await read(() => teamRevision(primaryEcs, team, dr, { primaryRegion: config.primaryRegion, drRegion: config.drRegion, family })),
   };
 }
 
@@ -191,8 +211,10 @@ async function serviceTask(clients: ReadinessClients, names: Names, drRegion: st
   if (!uri) throw new Error(`task definition ${service.taskDefinition} names no image`);
   const roleArn = task?.executionRoleArn ?? null;
   const [image, roleExists] = await Promise.all([imageIn(clients.ecr, uri, drRegion), roleArn ? roleFound(clients.iam, roleArn) : Promise.resolve(null)]);
+  const lb = service.loadBalancers?.[0];
   return {
     image,
+    mirror: { definition: task ?? {}, target: lb?.containerName && lb.containerPort !== undefined ? { containerName: lb.containerName, containerPort: lb.containerPort } : null },
     task: { arn: task?.taskDefinitionArn ?? service.taskDefinition, status: task?.status ?? "unknown", executionRole: roleArn ? { arn: roleArn, exists: roleExists === true } : null },
   };
 }
