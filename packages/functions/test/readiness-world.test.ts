@@ -364,9 +364,16 @@ describe("the scheduled readiness evaluation against the world", () => {
       await teamDeploys(world, ids, target, { release: "v1" });
       await mirror(world, ids, target);
       await teamDeploys(world, ids, target, { release: "v2" });
+      world.clock.advance(45 * 60);
       world.regionsDown.add(ids.primaryRegion);
       const { stored } = await evaluate(world, ids, target);
       expect(stored.failing.map((f) => f.check)).not.toContain("task-definition-mirror");
+      // Passing, so not stored: the same read and judgement, outside the handler, name the DR revision's age.
+      const n = Stage.resourceNames(target);
+      const readTarget = { app: target.app, stage: target.stage, primaryRegion: ids.primaryRegion, drRegion: ids.drRegion, hasDns: false, drTaskCount: ids.drTaskCount, taskCpu: 512, teamService: { cluster: n.primaryCluster, service: n.primaryService } };
+      const observed = await Readiness.observeReadiness(Readiness.readinessClients(readTarget), readTarget, account);
+      const judged = Readiness.judgeReadiness(observed, world.clock.now()).findings.find((f) => f.check === "task-definition-mirror");
+      expect(judged?.detail).toMatch(/^the DR service runs .*pilot-light-shop-web-mirror:1, a mirror of .*, registered 45 minutes ago; your service could not be read/);
     });
   });
 });

@@ -110,7 +110,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
     kmsFinding(o.kmsKeys),
     ...(o.permissions ? permissionFindings(o.permissions) : []),
-    ...(o.mirror ? [o.mirror.ok ? mirrorFinding(o.mirror.value) : unreadable("task-definition-mirror", `the DR service's task definition mirror in ${o.drRegion}`, o.mirror.error)] : []),
+    ...(o.mirror ? [o.mirror.ok ? mirrorFinding(o.mirror.value, now) : unreadable("task-definition-mirror", `the DR service's task definition mirror in ${o.drRegion}`, o.mirror.error)] : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
 }

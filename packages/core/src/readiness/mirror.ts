@@ -15,7 +15,7 @@ export interface MirrorObservation {
   scheduleRule: string;
   drRegion: string;
   /** The DR service's revision, and the team revision its label says it mirrors (null: not a mirror). */
-  dr: { arn: string; family: string; mirrorOf: string | null };
+  dr: { arn: string; family: string; mirrorOf: string | null; registeredAt: string | null };
   /** The team's service's current revision in the primary region, and why the mirror refuses it (null: it does not). */
   team: Read<{ service: string; arn: string; refused: string | null }>;
 }
@@ -25,7 +25,7 @@ export function mirrorCommand(o: Pick<MirrorObservation, "scheduleRule" | "drReg
   return `aws lambda invoke --region ${o.drRegion} --function-name "$(aws events list-targets-by-rule --region ${o.drRegion} --rule ${o.scheduleRule} --query 'Targets[0].Arn' --output text)" /dev/stdout`;
 }
 
-export function mirrorFinding(o: MirrorObservation): Finding {
+export function mirrorFinding(o: MirrorObservation, now: Date): Finding {
   const check = "task-definition-mirror";
   const run = `run the mirror (${mirrorCommand(o)}) or wait for its next pass`;
   const team = o.team;
@@ -42,7 +42,8 @@ export function mirrorFinding(o: MirrorObservation): Finding {
   }
   if (!team.ok) {
     // The primary region may be the one that is down: what the DR service runs is what a failover starts.
-    return { check, ok: true, detail: `the DR service runs ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}; your service could not be read to compare (${team.error})` };
+    const age = o.dr.registeredAt ? `, registered ${Math.round((now.getTime() - Date.parse(o.dr.registeredAt)) / 60_000)} minutes ago` : "";
+    return { check, ok: true, detail: `the DR service runs ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}${age}; your service could not be read to compare (${team.error})` };
   }
   if (team.value.arn !== o.dr.mirrorOf) {
     return { check, ok: false, detail: `mirror stale: you deployed ${team.value.arn} (${team.value.service}), the DR service runs ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}`, action: run };
@@ -82,5 +83,10 @@ export async function teamRevision(
 /** The DR service's revision as a mirror: its family and the team revision its label names. */
 export function drRevision(definition: TaskDefinition, serviceTaskDefinition: string): MirrorObservation["dr"] {
   const arn = definition.taskDefinitionArn ?? serviceTaskDefinition;
-  return { arn, family: definition.family ?? (arn.split("/").pop() ?? "").split(":")[0] ?? "", mirrorOf: labelOf(definition, mirrorLabels.source) };
+  return {
+    arn,
+    family: definition.family ?? (arn.split("/").pop() ?? "").split(":")[0] ?? "",
+    mirrorOf: labelOf(definition, mirrorLabels.source),
+    registeredAt: definition.registeredAt ? new Date(definition.registeredAt).toISOString() : null,
+  };
 }
