@@ -65,6 +65,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     healthCheckId: w.healthCheckId,
     prebuiltImage: "uri" in config.application.image,
     stackNames: [Readiness.stackName(config, "Failover"), Readiness.stackName(config, "Failback")],
+    adopted: config.adopt !== undefined,
   });
   for (const s of statements) fn.addToRolePolicy(s);
   new events.Rule(stack, "ReadinessSchedule", {

@@ -19,6 +19,8 @@ export interface ReadinessResources {
   prebuiltImage: boolean;
   /** The DR region's Failover and Failback stacks: their step roles are simulated against the steps' catalogue. */
   stackNames: string[];
+  /** An adopting stage: the team's service in the primary region is read (whose task definition the DR service mirrors). */
+  adopted?: boolean;
 }
 
 export function readinessStatements(stack: Stack, r: ReadinessResources): iam.PolicyStatement[] {
@@ -33,7 +35,7 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
     allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.primaryRegion, `secret:${r.names.secretName}-??????`)]),
     // The databases' keys are read from RDS at run time (the stage's own key, or one it adopted).
     allow(["kms:DescribeKey"], both.map((region) => arn("kms", region, "key/*"))),
-    allow(["ecs:DescribeServices"], [arn("ecs", r.drRegion, `service/${r.names.cluster}/${r.names.service}`)]),
+    allow(["ecs:DescribeServices"], [arn("ecs", r.drRegion, `service/${r.names.cluster}/${r.names.service}`), ...(r.adopted ? [arn("ecs", r.primaryRegion, `service/${r.names.primaryCluster}/${r.names.primaryService}`)] : [])]),
     // DescribeTaskDefinition has no resource type in the Service Authorization Reference.
     allow(["ecs:DescribeTaskDefinition"], ["*"]),
     // The DR image's repository: CDK's asset repository or the stage's replicated one.

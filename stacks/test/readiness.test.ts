@@ -74,6 +74,13 @@ describe("the scheduled readiness evaluation", () => {
     expect(healthCheck).toContain(JSON.stringify(ssmParameterRef(t, "/pilot-light/dnsdemo/dr/primary-health-check-id")));
   });
 
+  it("may read an adopting stage's own service in the primary region, whose task definition the DR service must mirror", () => {
+    const statements = statementsOf(synthRegion("adopted", "dr").templates.Operations!);
+    const services = JSON.stringify(statements.filter((s) => [s.Action].flat().includes("ecs:DescribeServices")).map((s) => s.Resource));
+    expect(services).toMatch(/:ecs:eu-west-1:[^"]*:service\/shop-prod\/storefront"/);
+    expect(services).toMatch(/:ecs:eu-central-1:[^"]*:service\/pilot-light-adopted\/pilot-light-adopted-web"/);
+  });
+
   it("judges a prebuilt image's registry replication: it gets the image and may read the primary registry's configuration", () => {
     const t = synthRegion("switching-ownapp", "dr").templates.Operations!;
     t.hasResourceProperties("AWS::Lambda::Function", {

@@ -12,15 +12,32 @@ const env = {
   TASK_CPU: "512",
   TABLE_NAME: "pilot-light-prod-state",
   ACCOUNT: "123456789012",
+  HOSTED_ZONE_ID: "Z0123456789ABCDEFGHIJ",
+  RECORD_NAME: "app.example.com",
 };
 
 describe("the scheduled evaluation's settings", () => {
   it("reads the stage's target from the environment the Operations stack sets", () => {
     expect(Readiness.readEvaluationSettings({ ...env, IMAGE_URI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2" })).toEqual({
       target: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", hasDns: true, drTaskCount: 3, taskCpu: 512, image: { account: "123456789012", region: "eu-west-1", repository: "shop/web" } },
+      permissions: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "app.example.com" } },
+      partition: "aws",
       tableName: "pilot-light-prod-state",
       account: "123456789012",
     });
+  });
+
+  it("an adopting stage: the team's secret and service come from its adopted names, for the secret-replica and mirror checks", () => {
+    const adopted = { primaryDb: "shop-mysql-prod", primaryParameterGroup: "shop-mysql", primaryCluster: "shop-prod", primaryService: "storefront", secretName: "shop/prod/db", bucket: "shop-prod-uploads" };
+    const settings = Readiness.readEvaluationSettings({ ...env, PRIMARY_DB: "shop-mysql-prod", ADOPTED_NAMES: JSON.stringify(adopted) });
+    expect(settings.target).toMatchObject({ primaryDb: "shop-mysql-prod", secretName: "shop/prod/db", teamService: { cluster: "shop-prod", service: "storefront" } });
+    expect(settings.permissions.adopted).toEqual(adopted);
+  });
+
+  it("refuses DNS settings without a zone and record, and a zone on a stage without DNS", () => {
+    const { HOSTED_ZONE_ID: _z, ...noZone } = env;
+    expect(() => Readiness.readEvaluationSettings(noZone)).toThrow(/HOSTED_ZONE_ID and RECORD_NAME are set exactly when HAS_DNS is true/);
+    expect(() => Readiness.readEvaluationSettings({ ...env, HAS_DNS: "false" })).toThrow(/HOSTED_ZONE_ID and RECORD_NAME/);
   });
 
   it("fails fast naming what is missing or wrong", () => {

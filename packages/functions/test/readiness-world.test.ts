@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { App, Stack } from "aws-cdk-lib";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { Readiness, Stage } from "@pilot-light/core";
+import { ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { Adoption, Readiness, Stage } from "@pilot-light/core";
 import {
   accountState,
   adoptedPrimaryWorld,
@@ -70,6 +71,7 @@ function evaluationRole(ids: PilotLightIds, target: Target): PolicyStatement[] {
     healthCheckId: ids.primaryHealthCheckId,
     prebuiltImage: true,
     stackNames: [Readiness.stackName(target, "Failover"), Readiness.stackName(target, "Failback")],
+    adopted: target.adopt !== undefined,
   });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement);
 }
@@ -267,8 +269,8 @@ describe("the scheduled readiness evaluation against the world", () => {
     const { answer, stored, denied } = await evaluate(world, ids);
     expect(stored.failing).toEqual([]);
     expect(answer).toEqual({ ready: true, failing: [] });
-    // Every check ran: both regions' alerts count twice.
-    expect(stored.checks).toBe(Readiness.checks.length + 1);
+    // Every check ran: both regions' alerts count twice; the task definition mirror is an adopting stage's only.
+    expect(stored.checks).toBe(Readiness.checks.length);
     expect(denied).toEqual([]);
     // Each failover and failback step's deployed role was simulated (19 + 21 on a stage with DNS).
     expect(new Set(world.callsTo("iam:SimulatePrincipalPolicy").map((c) => (c.input as { PolicySourceArn: string }).PolicySourceArn)).size).toBe(40);
@@ -326,12 +328,106 @@ describe("the scheduled readiness evaluation against the world", () => {
   it("judges the adopted primary under the team's names: only the fence's default.* group fails, with the commands that fix it", async () => {
     const { world, ids } = adoptedPrimaryWorld();
     const target: Target = { app: "pilot-light", stage: "shop", adopt: Stage.AdoptConfig.parse(shopPrimary) };
+    await teamDeploys(world, ids, target, { release: "v1" });
+    await mirror(world, ids, target);
     const { stored, denied } = await evaluate(world, ids, target);
     expect(stored.failing.map((f) => f.check)).toEqual(["fence-parameter-group"]);
+    // The task definition mirror was judged too, and passed: the DR service runs a mirror of what the team runs.
+    expect(stored.checks).toBe(Readiness.checks.length + 1);
     expect(stored.failing[0]!.detail).toMatch(/shop-mysql-prod uses default\.mysql8\.4 parameter group/);
     expect(stored.failing[0]!.action).toMatch(/aws rds create-db-parameter-group --region eu-west-1 .*aws rds modify-db-instance --region eu-west-1 --db-instance-identifier shop-mysql-prod/);
     expect(denied).toEqual([]);
     // The team's key was read in the primary region.
     expect(world.callsTo("kms:DescribeKey").map((c) => (c.input as { KeyId: string }).KeyId)).toContain(`arn:aws:kms:${ids.primaryRegion}:${account}:key/5f1c2b7e-shop-db`);
   });
+
+  describe("an adopting stage's task definition mirror", () => {
+    const target: Target = { app: "pilot-light", stage: "shop", adopt: Stage.AdoptConfig.parse(shopPrimary) };
+    const mirrorFinding = async (world: WorldState, ids: PilotLightIds) => {
+      const { stored, denied } = await evaluate(world, ids, target);
+      expect(denied).toEqual([]);
+      return { finding: stored.failing.find((f) => f.check === "task-definition-mirror") };
+    };
+
+    it("reports a DR service that never ran a mirror of the team's task definition, with the command that runs the mirror", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      await teamDeploys(world, ids, target, { release: "v1" });
+      const { finding } = await mirrorFinding(world, ids);
+      expect(finding?.detail).toMatch(/^never mirrored: the DR service runs .*pilot-light-shop-web:\d+, not a revision of pilot-light-shop-web-mirror/);
+      expect(finding?.action).toMatch(/aws lambda invoke --region eu-central-1 .*--rule pilot-light-shop-mirror-task-definition/);
+    });
+
+    it("reports a mirror that is behind the team's deploy: what the team deployed and what the DR service runs", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      await teamDeploys(world, ids, target, { release: "v1" });
+      await mirror(world, ids, target);
+      const deployed = await teamDeploys(world, ids, target, { release: "v2" });
+      const { finding } = await mirrorFinding(world, ids);
+      expect(finding?.detail).toMatch(new RegExp(`^mirror stale: you deployed ${deployed}.*the DR service runs .*pilot-light-shop-web-mirror:1, a mirror of `));
+      expect(finding?.action).toMatch(/run the mirror \(aws lambda invoke .*\) or wait for its next pass/);
+    });
+
+    it("reports a team deploy the mirror refuses as a failing mirror, with the mirror's reason", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      await teamDeploys(world, ids, target, { release: "v1" });
+      await mirror(world, ids, target);
+      await teamDeploys(world, ids, target, { release: "v2", networkMode: "bridge" });
+      const { finding } = await mirrorFinding(world, ids);
+      expect(finding?.detail).toMatch(/^mirror failing: your task definition .* uses network mode bridge/);
+    });
+
+    it("judges the last mirror, without failing, when the primary region does not answer", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      await teamDeploys(world, ids, target, { release: "v1" });
+      await mirror(world, ids, target);
+      await teamDeploys(world, ids, target, { release: "v2" });
+      world.clock.advance(45 * 60);
+      world.regionsDown.add(ids.primaryRegion);
+      const { stored } = await evaluate(world, ids, target);
+      expect(stored.failing.map((f) => f.check)).not.toContain("task-definition-mirror");
+      // Passing, so not stored: the same read and judgement, outside the handler, name the DR revision's age.
+      const n = Stage.resourceNames(target);
+      const readTarget = { app: target.app, stage: target.stage, primaryRegion: ids.primaryRegion, drRegion: ids.drRegion, hasDns: false, drTaskCount: ids.drTaskCount, taskCpu: 512, teamService: { cluster: n.primaryCluster, service: n.primaryService } };
+      const observed = await Readiness.observeReadiness(Readiness.readinessClients(readTarget), readTarget, account);
+      const judged = Readiness.judgeReadiness(observed, world.clock.now()).findings.find((f) => f.check === "task-definition-mirror");
+      expect(judged?.detail).toMatch(/^the DR service runs .*pilot-light-shop-web-mirror:1, a mirror of .*, registered 45 minutes ago; your service could not be read/);
+    });
+  });
 });
+
+/** One MirrorTaskDefinition pass, as the operator's credentials run it (its own grants are tested in mirror-task-definition.test.ts). */
+async function mirror(world: WorldState, ids: PilotLightIds, target: Target) {
+  const n = Stage.resourceNames(target);
+  const off = installApis(world);
+  try {
+    await Adoption.mirrorTeamTaskDefinition(
+      { primary: new ECSClient({ region: ids.primaryRegion }), dr: new ECSClient({ region: ids.drRegion }) },
+      { team: { cluster: n.primaryCluster, service: n.primaryService }, dr: { cluster: n.cluster, service: n.service }, pilotCount: ids.drPilotTaskCount },
+      { family: n.mirrorFamily, primaryRegion: ids.primaryRegion, drRegion: ids.drRegion, endpoints: { primary: shopPrimary.database.endpoint, dr: "pilot-light-shop-replica.eu-central-1.rds.amazonaws.com" } },
+      world.clock.now(),
+    );
+  } finally {
+    off();
+  }
+}
+
+/** The team's pipeline registers a new revision of their family (the image the DR registry holds, a new release) and points their service at it; its ARN. */
+async function teamDeploys(world: WorldState, ids: PilotLightIds, target: Target, o: { release: string; networkMode?: "bridge" }) {
+  const n = Stage.resourceNames(target);
+  const off = installApis(world);
+  try {
+    const ecs = new ECSClient({ region: ids.primaryRegion });
+    const out = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "storefront",
+        containerDefinitions: [{ name: "web", image: ecrImageUri(account, ids.primaryRegion, n.repository, seededImageTag), essential: true, portMappings: [{ containerPort: 80 }], environment: [{ name: "RELEASE", value: o.release }] }],
+        ...(o.networkMode ? { networkMode: o.networkMode } : { networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], cpu: "512", memory: "1024" }),
+      }),
+    );
+    const arn = out.taskDefinition!.taskDefinitionArn!;
+    await ecs.send(new UpdateServiceCommand({ cluster: n.primaryCluster, service: n.primaryService, taskDefinition: arn }));
+    return arn;
+  } finally {
+    off();
+  }
+}

@@ -158,7 +158,7 @@ describe("pnpm dr readiness against the world", () => {
     expect(String((outcome as { error: unknown }).error)).toMatch(/STS GetCallerIdentity.*eu-central-1/);
   });
 
-  it("judges an adopted primary under the team's names: only the fence's default.* group fails, every step's grants allowed", async () => {
+  it("judges an adopted primary under the team's names: the fence's default.* group and a team definition the mirror refuses fail, every step's grants allowed", async () => {
     const shop = Stage.resolveStageConfig("shop", {
       shop: {
         primaryRegion: "eu-west-1",
@@ -172,8 +172,10 @@ describe("pnpm dr readiness against the world", () => {
     const { world } = deployedWorld(adoptedPrimaryWorld(), shop, { failover: template, failback: adoptedFailback });
     const report = await readiness(world, shop);
     const failing = report.findings.filter((f) => !f.ok);
-    expect(failing.map((f) => f.check)).toEqual(["fence-parameter-group"]);
+    expect(failing.map((f) => f.check)).toEqual(["fence-parameter-group", "task-definition-mirror"]);
     expect(failing[0]!.detail).toMatch(/^shop-mysql-prod uses default\.mysql8\.4 parameter group/);
+    // The world's team service runs a seeded definition without awsvpc: the mirror refuses it, and says why.
+    expect(failing[1]!.detail).toMatch(/^mirror failing: your task definition .*pilot-light-shop-web:1 uses network mode bridge/);
     expect(report.findings.find((f) => f.check === "permissions")?.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed/);
   });
 });

@@ -46,6 +46,8 @@ export interface TaskDefinitionDetail {
 export interface RegisteredTaskDefinition {
   family: string;
   revision: number;
+  /** When ECS registered it (DescribeTaskDefinition's registeredAt). */
+  registeredAt: Date;
   containerDefinitions: ContainerDefinition[];
   taskRoleArn?: string;
   cpu?: string;

@@ -43,6 +43,7 @@ export function describeTaskDefinition(world: WorldState, region: string, ref: s
             status: detail.status,
             ...(detail.executionRoleArn ? { executionRoleArn: detail.executionRoleArn } : {}),
             containerDefinitions: registered ? structuredClone(registered.containerDefinitions) : [{ name: "web", image: detail.image, portMappings: [{ containerPort: 80 }] }],
+            ...(registered ? { registeredAt: new Date(registered.registeredAt) } : {}),
             ...(registered?.taskRoleArn ? { taskRoleArn: registered.taskRoleArn } : {}),
             ...(registered?.cpu ? { cpu: registered.cpu } : {}),
             ...(registered?.memory ? { memory: registered.memory } : {}),
@@ -87,6 +88,7 @@ export function registerTaskDefinition(world: WorldState, region: string, input:
     registered: {
       family,
       revision,
+      registeredAt: world.clock.now(),
       containerDefinitions: structuredClone(containers) as ContainerDefinition[],
       ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
       ...(input.cpu ? { cpu: input.cpu } : {}),

@@ -3,11 +3,15 @@
  * shows (read by ./observe.ts for `pnpm dr readiness` and the scheduled evaluation). Pure: each
  * check turns one observation into a finding that says what is wrong and what to do: the
  * replica, the DR image and task definition, the DR region's Fargate quota, who is told, Route
- * 53's health check, the fence's and the seal's parameter groups, the KMS keys.
+ * 53's health check, the fence's and the seal's parameter groups, the KMS keys, an adopting
+ * stage's task definition mirror (./mirror.ts).
  */
+import { mirrorFinding, type MirrorObservation } from "./mirror";
+
 export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
 export * from "./evaluation";
 export { stepCatalogue } from "./catalogue";
+export { mirrorCommand, mirrorFinding, type MirrorObservation } from "./mirror";
 export { bindCatalogue, catalogueRecordName, catalogueRefs, observePermissions, permissionTargetOf, stackName, type CatalogueStatement, type PermissionClients, type PermissionTarget, type StepCatalogue } from "./permissions";
 
 /** A value read from AWS, or why it could not be read (the call's error, in words). */
@@ -64,6 +68,8 @@ export interface ReadinessObservation {
    * role null: no role for the step in the deployed stack.
    */
   permissions?: Read<StepPermissions[]>;
+  /** An adopting stage: the DR service's task definition against the team's current one (./mirror.ts). */
+  mirror?: Read<MirrorObservation>;
 }
 
 export interface StepPermissions {
@@ -76,7 +82,7 @@ export interface StepPermissions {
   denied: { action: string; resource: string; decision: string; by: string | null }[];
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions"] as const;
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions", "task-definition-mirror"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -110,6 +116,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     kmsFinding(o.kmsKeys),
     secretFinding(o),
     ...(o.permissions ? permissionFindings(o.permissions) : []),
+    ...(o.mirror ? [o.mirror.ok ? mirrorFinding(o.mirror.value, now) : unreadable("task-definition-mirror", `the DR service's task definition mirror in ${o.drRegion}`, o.mirror.error)] : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
 }

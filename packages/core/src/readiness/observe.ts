@@ -20,6 +20,7 @@ import { boundedClientConfig } from "../failover/fence";
 import { checkerObservations } from "../health/second-opinion";
 import { parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
 import type { DatabaseObservation, Read, ReadinessObservation } from "./index";
+import { drRevision, teamRevision, type MirrorObservation } from "./mirror";
 
 export interface ReadinessClients {
   /** By region: the stage's primary and DR regions. */
@@ -31,6 +32,8 @@ export interface ReadinessClients {
   ecr: ECRClient;
   /** Primary region: its registry's replication configuration. */
   primaryEcr: ECRClient;
+  /** Primary region: an adopting stage's own service, whose task definition the DR service mirrors. */
+  primaryEcs: ECSClient;
   ssm: SSMClient;
   serviceQuotas: ServiceQuotasClient;
   /** Global services (any region's client answers). */
@@ -61,6 +64,7 @@ export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" |
     ecs: new ECSClient(at(region)),
     ecr: new ECRClient(at(region)),
     primaryEcr: new ECRClient(at(target.primaryRegion)),
+    primaryEcs: new ECSClient(at(target.primaryRegion)),
     ssm: new SSMClient(at(region)),
     serviceQuotas: new ServiceQuotasClient(at(region)),
     iam: new IAMClient(at(region)),
@@ -103,6 +107,8 @@ export interface ReadinessTarget {
   primaryDb?: string;
   /** The database secret's name when the stage adopts one (adopt.database.secretName); absent: pilot-light's own name. */
   secretName?: string;
+  /** An adopting stage: the team's service, whose task definition the DR service must mirror. */
+  teamService?: { cluster: string; service: string };
 }
 
 /** The registry and repository of a prebuilt image's URI. */
@@ -122,7 +128,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     drTaskCount: config.drTaskCount,
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
-    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb, secretName: resourceNames(config).secretName } : {}),
+    ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb, secretName: resourceNames(config).secretName, teamService: { cluster: resourceNames(config).primaryCluster, service: resourceNames(config).primaryService } } : {}),
   };
 }
 
@@ -150,6 +156,8 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
     ...(replica.ok && replica.value?.kmsKeyId ? [{ keyId: replica.value.kmsKeyId, region: config.drRegion }] : []),
   ];
+  const teamService = config.teamService;
+  const mirror = teamService && drService.ok ? await read(() => observeMirror(clients.primaryEcs, teamService, drService.value.mirror, config, names)) : undefined;
   const kmsKeys = await Promise.all(keys.map(async (k) => ({ ...k, state: await read(async () => (await clients.kms[k.region]!.send(new DescribeKeyCommand({ KeyId: k.keyId }))).KeyMetadata?.KeyState ?? "unknown") })));
   return {
     stage: config.stage,
@@ -165,6 +173,18 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ...(image && replication ? { imageReplication: { ...image, rules: replication } } : {}),
     kmsKeys,
     secretReplica,
+    ...(mirror ? { mirror } : {}),
+  };
+}
+
+async function observeMirror(primaryEcs: ECSClient, team: { cluster: string; service: string }, dr: Awaited<ReturnType<typeof serviceTask>>["mirror"], config: ReadinessTarget, names: Names): Promise<MirrorObservation> {
+  const family = names.mirrorFamily;
+  return {
+    family,
+    scheduleRule: `${names.prefix}-mirror-task-definition`,
+    drRegion: config.drRegion,
+    dr: drRevision(dr.definition, dr.definition.taskDefinitionArn ?? ""),
+    team: await read(() => teamRevision(primaryEcs, team, dr, { primaryRegion: config.primaryRegion, drRegion: config.drRegion, family })),
   };
 }
 
@@ -212,8 +232,10 @@ async function serviceTask(clients: ReadinessClients, names: Names, drRegion: st
   if (!uri) throw new Error(`task definition ${service.taskDefinition} names no image`);
   const roleArn = task?.executionRoleArn ?? null;
   const [image, roleExists] = await Promise.all([imageIn(clients.ecr, uri, drRegion), roleArn ? roleFound(clients.iam, roleArn) : Promise.resolve(null)]);
+  const lb = service.loadBalancers?.[0];
   return {
     image,
+    mirror: { definition: task ?? {}, target: lb?.containerName && lb.containerPort !== undefined ? { containerName: lb.containerName, containerPort: lb.containerPort } : null },
     task: { arn: task?.taskDefinitionArn ?? service.taskDefinition, status: task?.status ?? "unknown", executionRole: roleArn ? { arn: roleArn, exists: roleExists === true } : null },
   };
 }
