@@ -12,6 +12,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Adoption, Stage } from "@pilot-light/core";
+import { cliClientBounds } from "./cli/aws";
 
 /** What the DR region's stacks published for the plan (absent before their first deploy). */
 export interface DeployedForAdoption {
@@ -19,8 +20,8 @@ export interface DeployedForAdoption {
   drAlb?: { dnsName: string; hostedZoneId: string } | undefined;
 }
 
-/** Said in the plan for what the deploy has not created yet. */
-export const createdByThisDeploy = "(created by this deploy)";
+/** Said in the plan for what the deploy has not created yet (the plan reads no health check under it). */
+export const createdByThisDeploy = Adoption.notYetDeployed;
 
 /** The account and partition of the adopted primary: its load balancer's ARN names them. */
 function accountOf(adopt: Stage.AdoptConfig): { partition: string; account: string } {
@@ -58,6 +59,7 @@ export function adoptionTarget(config: Stage.StageConfig & { adopt: Stage.AdoptC
           recordName: config.dns.recordName,
           healthCheckId: deployed.healthCheckId ?? createdByThisDeploy,
           drAlb: deployed.drAlb ?? { dnsName: createdByThisDeploy, hostedZoneId: createdByThisDeploy },
+          probe: Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, config.primaryRegion)}`),
         }
       : undefined,
     database: { identifier: config.adopt.database.instanceIdentifier, parameterGroup: config.adopt.database.parameterGroup },
@@ -89,12 +91,12 @@ export async function readDeployedForAdoption(config: Stage.StageConfig, ssm: SS
  * DR region deployed: a plan is never applied with a value still "created by this deploy".
  */
 export async function adoptStage(config: Stage.StageConfig & { adopt: Stage.AdoptConfig }, options: { apply: boolean }): Promise<Adoption.AdoptionPlan> {
-  const s3 = new S3Client({ region: config.primaryRegion });
-  const rds = new RDSClient({ region: config.primaryRegion });
-  const secretsManager = new SecretsManagerClient({ region: config.primaryRegion });
+  const s3 = new S3Client({ region: config.primaryRegion, ...cliClientBounds });
+  const rds = new RDSClient({ region: config.primaryRegion, ...cliClientBounds });
+  const secretsManager = new SecretsManagerClient({ region: config.primaryRegion, ...cliClientBounds });
   // Route 53 is global; its API is reached whichever region the client names.
-  const route53 = new Route53Client({ region: config.drRegion });
-  const ssm = new SSMClient({ region: config.drRegion });
+  const route53 = new Route53Client({ region: config.drRegion, ...cliClientBounds });
+  const ssm = new SSMClient({ region: config.drRegion, ...cliClientBounds });
   try {
     const deployed = await readDeployedForAdoption(config, ssm);
     if (options.apply && !isDeployed(config, deployed)) {

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand, GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import { GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, ReplicateSecretToRegionsCommand, type ReplicationStatusType, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParametersCommand, type Parameter, SSMClient } from "@aws-sdk/client-ssm";
@@ -51,6 +51,10 @@ beforeEach(() => {
   }));
   rds.on(DescribeDBParametersCommand).resolves({ Parameters: [] });
   route53.on(ListResourceRecordSetsCommand).callsFake(async () => ({ ResourceRecordSets: structuredClone(account.records) }));
+  // Route 53's checkers see the team's load balancer answer its health path (checked just now).
+  route53.on(GetHealthCheckStatusCommand).callsFake(async () => ({
+    HealthCheckObservations: ["us-east-1", "us-west-1", "eu-west-1"].map((Region) => ({ Region, StatusReport: { Status: "Success: HTTP Status Code 200, OK", CheckedTime: new Date() } })),
+  }));
   route53.on(ChangeResourceRecordSetsCommand).callsFake(async (input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: ResourceRecordSet }[] } }) => {
     calls.push(`ChangeResourceRecordSets ${input.ChangeBatch.Changes.map((c) => c.Action).join(" ")}`);
     for (const c of input.ChangeBatch.Changes) {

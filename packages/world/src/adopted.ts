@@ -19,6 +19,7 @@ import { failbackWorld, type FailbackIds } from "./failback-topology";
 import type { PilotLightOptions } from "./pilot-light";
 import { iamOf } from "./iam";
 import type { WorldState } from "./model";
+import { addHealthCheck } from "./vantage";
 
 export interface AdoptedIds extends FailbackIds {
   /** The bucket the team's own replication rule writes to. */
@@ -91,7 +92,12 @@ export function adoptedPrimaryWorld(options: AdoptedWorldOptions = {}): { world:
   });
   // Users resolve one simple alias record to the team's load balancer.
   const simpleRecord: ResourceRecordSet = { Name: `${base.recordName}.`, Type: "A", AliasTarget: { DNSName: `dualstack.${base.primaryAlbDns}.`, HostedZoneId: base.albZoneId, EvaluateTargetHealth: false } };
-  if (base.dns) world.zones.set(base.hostedZoneId, [structuredClone(simpleRecord)]);
+  if (base.dns) {
+    world.zones.set(base.hostedZoneId, [structuredClone(simpleRecord)]);
+    // The Dns stack's health check on the primary exists before any record uses it: Route 53
+    // probes its endpoint all the same (the adoption plan reads its checkers before the pair).
+    addHealthCheck(world, base.primaryHealthCheckId, base.primaryRegion);
+  }
   const ids: AdoptedIds = {
     ...base,
     primaryBucket: adoptedNames.bucket,
@@ -120,7 +126,7 @@ export async function adoptPrimary(world: WorldState, ids: AdoptedIds, stage: st
     database: { identifier: ids.primaryDb, parameterGroup: ids.primaryParameterGroup },
   };
   await iamOf(world).outsideFunctions(async () => {
-    await Adoption.adopt({ s3: new S3Client({ region: ids.primaryRegion }), rds, route53: new Route53Client({ region: ids.drRegion }) }, target, { apply: true });
+    await Adoption.adopt({ s3: new S3Client({ region: ids.primaryRegion }), rds, route53: new Route53Client({ region: ids.drRegion }), now: () => new Date(world.clock.nowMs()) }, target, { apply: true });
     await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: ids.primaryParameterGroup, DBParameterGroupFamily: "mysql8.4", Description: "pilot-light fence" }));
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb, DBParameterGroupName: ids.primaryParameterGroup, ApplyImmediately: true }));
     await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: ids.primaryDb }));

@@ -14,12 +14,10 @@ import { adoptPrimary, adoptedPrimaryWorld, failbackState, installApis, invarian
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
 
-const healthCheckId = "hc-primary-0001";
-
 function adopted() {
   const { world, ids } = adoptedPrimaryWorld();
   restore = installApis(world);
-  const clients = { s3: new S3Client({ region: ids.primaryRegion }), rds: new RDSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: ids.drRegion }), secretsManager: new SecretsManagerClient({ region: ids.primaryRegion }) };
+  const clients = { s3: new S3Client({ region: ids.primaryRegion }), rds: new RDSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: ids.drRegion }), secretsManager: new SecretsManagerClient({ region: ids.primaryRegion }), now: () => new Date(world.clock.nowMs()) };
   return { world, ids, clients, target: target(ids) };
 }
 
@@ -29,7 +27,7 @@ function target(ids: AdoptedIds): Adoption.AdoptionTarget {
     region: ids.primaryRegion,
     bucket: ids.primaryBucket,
     replicationRule: { id: Adoption.replicationRuleId, destinationBucket: ids.drBucket, roleArn: ids.replicationRoleArn },
-    dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, healthCheckId, drAlb: { dnsName: ids.drAlbDns, hostedZoneId: ids.albZoneId } },
+    dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, healthCheckId: ids.primaryHealthCheckId, drAlb: { dnsName: ids.drAlbDns, hostedZoneId: ids.albZoneId } },
     database: { identifier: ids.primaryDb, parameterGroup: ids.primaryParameterGroup },
     secret: { name: ids.secretName, drRegion: ids.drRegion, kmsKeyId: "alias/aws/secretsmanager" },
   };
@@ -87,7 +85,7 @@ describe("adopting the team's primary in the world", () => {
     expect(replication?.Rules[0]).toMatchObject({ Filter: { Prefix: "invoices/" }, DeleteMarkerReplication: { Status: "Disabled" }, Destination: { StorageClass: "GLACIER" } });
     expect(world.callsTo("route53:ChangeResourceRecordSets")).toHaveLength(1);
     expect(world.zones.get(ids.hostedZoneId)).toEqual([
-      { ...ids.simpleRecord, SetIdentifier: "primary", Failover: "PRIMARY", HealthCheckId: healthCheckId },
+      { ...ids.simpleRecord, SetIdentifier: "primary", Failover: "PRIMARY", HealthCheckId: ids.primaryHealthCheckId },
       { Name: ids.simpleRecord.Name, Type: "A", SetIdentifier: "secondary", Failover: "SECONDARY", AliasTarget: { DNSName: ids.drAlbDns, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: false } },
     ]);
     // Users still reach the team's load balancer while it is healthy.
@@ -195,5 +193,51 @@ describe("the team's database secret in the DR region", () => {
     const plan = await Adoption.adopt(clients, target, { apply: true });
     expect(plan.findings.find((f) => f.kind === "secret")?.says).toMatch(/its replica in eu-central-1 is still being created/);
     expect(world.callsTo("secretsmanager:ReplicateSecretToRegions")).toEqual([]);
+  });
+});
+
+describe("the failover pair only while Route 53 sees the primary healthy", () => {
+  /** The team's app stops answering its health path (no HTTPS on 443 under the name would look the same to the checkers). */
+  const primaryUnhealthy = (world: WorldState, ids: AdoptedIds) => {
+    world.setDesired(world.services.get(world.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 0);
+    world.clock.advance(120);
+  };
+
+  it("is not made while the checkers fail the primary: users stay on the simple record, the plan says why and refuses the deploy", async () => {
+    const { world, ids, clients, target } = adopted();
+    primaryUnhealthy(world, ids);
+    const plan = await Adoption.adopt(clients, target, { apply: true });
+    expect(plan.changes.map((c) => c.kind)).toEqual(["bucket-replication"]);
+    const dns = plan.findings.find((f) => f.kind === "dns");
+    expect(dns?.says).toMatch(new RegExp(`Route 53's health check ${ids.primaryHealthCheckId} does not see your primary healthy .*would send every user to the DR region.*HTTPS on 443`));
+    expect(dns?.commands).toEqual([`aws route53 get-health-check-status --health-check-id ${ids.primaryHealthCheckId}`]);
+    expect(world.zones.get(ids.hostedZoneId)).toEqual([ids.simpleRecord]);
+    expect(world.resolve(ids.hostedZoneId, ids.recordName)).toEqual(ids.simpleRecord);
+  });
+
+  it("is made once the checkers see the primary healthy again", async () => {
+    const { world, ids, clients, target } = adopted();
+    primaryUnhealthy(world, ids);
+    await Adoption.adopt(clients, target, { apply: true });
+    world.setDesired(world.services.get(world.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 2);
+    world.clock.advance(300);
+    const plan = await Adoption.adopt(clients, target, { apply: true });
+    expect(plan.changes.map((c) => c.kind)).toEqual(["dns-failover-pair"]);
+    expect(world.zones.get(ids.hostedZoneId)?.map((r) => r.Failover).sort()).toEqual(["PRIMARY", "SECONDARY"]);
+  });
+
+  it("names a health check Route 53 does not have instead of converting behind it", async () => {
+    const { ids, clients, target } = adopted();
+    const plan = await Adoption.adopt(clients, { ...target, dns: { ...target.dns!, healthCheckId: "0f0e0d0c-0000-4000-8000-000000000000" } }, { apply: false });
+    expect(plan.changes.map((c) => c.kind)).not.toContain("dns-failover-pair");
+    expect(plan.findings.find((f) => f.kind === "dns")?.says).toMatch(/Route 53 has no health check 0f0e0d0c-0000-4000-8000-000000000000/);
+    expect(ids.primaryHealthCheckId).not.toBe("0f0e0d0c-0000-4000-8000-000000000000");
+  });
+
+  it("reads no health check before the deploy that creates it", async () => {
+    const { world, clients, target } = adopted();
+    const plan = await Adoption.adopt(clients, { ...target, dns: { ...target.dns!, healthCheckId: Adoption.notYetDeployed } }, { apply: false });
+    expect(plan.changes.map((c) => c.kind)).toContain("dns-failover-pair");
+    expect(world.callsTo("route53:GetHealthCheckStatus")).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type Re
 import { GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationRule, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, ReplicateSecretToRegionsCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { callAws, ConfigurationError } from "../errors";
-import { planAdoption, type AdoptionChange, type AdoptionObservation, type AdoptionPlan, type AdoptionTarget, type ReplicationShape, type SecretShape } from "./plan";
+import { checkerObservations, type CheckerObservation } from "../health/second-opinion";
+import { notYetDeployed, planAdoption, type AdoptionChange, type AdoptionObservation, type AdoptionPlan, type AdoptionTarget, type ReplicationShape, type SecretShape } from "./plan";
 
 export * from "./plan";
 export * from "./mirror";
@@ -22,6 +23,8 @@ export interface AdoptionClients {
   route53?: Route53Client | undefined;
   /** The primary region's: the team's database secret and its replicas (needed when the target names it). */
   secretsManager?: SecretsManagerClient | undefined;
+  /** The clock Route 53's checkers' results are judged against (the world's, in its tests); default the real one. */
+  now?: (() => Date) | undefined;
 }
 
 const notFound = (error: unknown, ...names: string[]) => error instanceof Error && names.includes(error.name);
@@ -45,6 +48,7 @@ export async function observeAdoption(clients: AdoptionClients, target: Adoption
     },
   );
   let records: ResourceRecordSet[] | undefined;
+  let healthCheck: CheckerObservation[] | null | undefined;
   if (target.dns) {
     if (!clients.route53) throw new ConfigurationError("adopting a stage with DNS needs a Route 53 client");
     const { hostedZoneId, recordName } = target.dns;
@@ -52,12 +56,20 @@ export async function observeAdoption(clients: AdoptionClients, target: Adoption
     const name = recordName.replace(/\.?$/, ".").toLowerCase();
     const out = await callAws("route53:ListResourceRecordSets", () => r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 })));
     records = (out.ResourceRecordSets ?? []).filter((r) => (r.Name ?? "").replace(/\.?$/, ".").toLowerCase() === name);
+    const checkId = target.dns.healthCheckId;
+    if (checkId !== notYetDeployed) {
+      healthCheck = await callAws("route53:GetHealthCheckStatus", () => checkerObservations(r53, checkId)).catch((error: unknown) => {
+        if (notFound(error, "NoSuchHealthCheck")) return null;
+        throw error;
+      });
+    }
   }
   let secret: SecretShape | null | undefined;
   if (target.secret) secret = await describeSecret(clients, target.secret.name);
   return {
     replication,
     records,
+    ...(healthCheck !== undefined ? { healthCheck, observedAt: (clients.now?.() ?? new Date()).toISOString() } : {}),
     ...(target.secret ? { secret } : {}),
     database: { identifier: target.database.identifier, parameterGroup: group.DBParameterGroupName, parameterApplyStatus: group.ParameterApplyStatus ?? "in-sync", engineVersion: db.EngineVersion ?? "8.4", storageEncrypted: db.StorageEncrypted === true },
     fenceGroupExists,

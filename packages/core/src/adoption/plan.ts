@@ -17,6 +17,7 @@
  *   name was already there) or is still in progress is reported instead.
  * A plan computed from the state a plan already applied is empty: applying twice changes nothing.
  */
+import { judgeObservations, type CheckerObservation } from "../health/second-opinion";
 
 /** The fields of an S3 replication rule this plan reads (structurally the SDK's ReplicationRule). */
 export interface ReplicationRuleShape {
@@ -77,6 +78,13 @@ export interface AdoptionObservation {
    * there; undefined: not observed, the target names no secret).
    */
   secret?: SecretShape | null | undefined;
+  /**
+   * Route 53's checkers' latest results for the primary's health check (GetHealthCheckStatus);
+   * null: Route 53 has no such check; undefined: not read (no DNS, or not deployed yet).
+   */
+  healthCheck?: CheckerObservation[] | null | undefined;
+  /** When the observation was made (the checkers' results are judged against it). */
+  observedAt?: string | undefined;
 }
 
 /** The fields of DescribeSecret this plan reads. */
@@ -104,9 +112,11 @@ export interface AdoptionTarget {
   dns?: {
     hostedZoneId: string;
     recordName: string;
-    /** Route 53's health check on the primary (the Dns stack's). */
+    /** Route 53's health check on the primary (the Dns stack's); `notYetDeployed` before the deploy that creates it. */
     healthCheckId: string;
     drAlb: { dnsName: string; hostedZoneId: string };
+    /** What that health check probes (https://<region>.<record><healthPath>), for the finding's words. */
+    probe?: string | undefined;
   } | undefined;
   database: { identifier: string; parameterGroup: string };
   /** The team's database secret (adopt.database.secretName), replicated to drRegion under kmsKeyId. */
@@ -131,6 +141,8 @@ export interface AdoptionPlan {
 }
 
 export const replicationRuleId = "pilot-light-dr";
+/** A value the stacks create in the deploy the plan is stated before (the health check's id, the DR load balancer). */
+export const notYetDeployed = "(created by this deploy)";
 const failoverSetIds = { PRIMARY: "primary", SECONDARY: "secondary" } as const;
 
 const fqdn = (name: string) => (name.endsWith(".") ? name : `${name}.`).toLowerCase();
@@ -139,7 +151,7 @@ const bucketOf = (destination: string | undefined) => (destination ?? "").replac
 export function planAdoption(target: AdoptionTarget, seen: AdoptionObservation): AdoptionPlan {
   const plan: AdoptionPlan = { changes: [], findings: [] };
   planReplication(target, seen.replication, plan);
-  if (target.dns) planDns(target.dns, seen.records ?? [], plan);
+  if (target.dns) planDns(target.dns, seen, plan);
   planParameterGroup(target, seen, plan);
   planEncryption(target, seen, plan);
   if (target.secret) planSecret(target.region, target.secret, seen.secret ?? null, plan);
@@ -271,7 +283,8 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-function planDns(dns: NonNullable<AdoptionTarget["dns"]>, records: RecordShape[], plan: AdoptionPlan): void {
+function planDns(dns: NonNullable<AdoptionTarget["dns"]>, seen: AdoptionObservation, plan: AdoptionPlan): void {
+  const records = seen.records ?? [];
   const name = fqdn(dns.recordName);
   const here = records.filter((r) => fqdn(r.Name ?? "") === name && ["A", "AAAA", "CNAME"].includes(r.Type ?? ""));
   const secondary: RecordShape = {
@@ -296,6 +309,25 @@ function planDns(dns: NonNullable<AdoptionTarget["dns"]>, records: RecordShape[]
       commands: [],
     });
     return;
+  }
+  // The PRIMARY is answered only while the health check passes: converting while Route 53's
+  // checkers do not see the primary healthy would send every user to the DR region (at its pilot
+  // light) at once. Decided from what the checkers report, whatever the cause.
+  if (seen.healthCheck === null) {
+    plan.findings.push({ kind: "dns", says: `Route 53 has no health check ${dns.healthCheckId}, the one the DR region published for your primary: deploy the stage again (its Dns stack creates it), then run this again; the failover pair needs it.`, commands: [] });
+    return;
+  }
+  if (seen.healthCheck) {
+    const opinion = judgeObservations(seen.healthCheck, seen.observedAt ? new Date(seen.observedAt) : new Date());
+    if (opinion.verdict !== "disagrees") {
+      const why = opinion.verdict === "unavailable" ? "too few of Route 53's checkers reported in the last 2 minutes" : opinion.detail;
+      plan.findings.push({
+        kind: "dns",
+        says: `Route 53's health check ${dns.healthCheckId} does not see your primary healthy${dns.probe ? ` at ${dns.probe}` : ""} (${why}): turning ${name} into a failover pair now would send every user to the DR region. Your load balancer must answer that URL over HTTPS on 443 with 2xx or 3xx (an HTTPS listener for that name; Route 53 does not validate its certificate); then run this again. A check deployed minutes ago may not have reported yet: wait and run again.`,
+        commands: [`aws route53 get-health-check-status --health-check-id ${dns.healthCheckId}`],
+      });
+      return;
+    }
   }
   // The PRIMARY answers exactly what the simple record answered, guarded by the health check.
   const { SetIdentifier: _s, Failover: _f, HealthCheckId: _h, ...target } = simple;
