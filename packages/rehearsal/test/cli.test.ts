@@ -1,7 +1,7 @@
 /** `pnpm rehearse`'s command line: help, usage errors (exit 2), and `--json -` on stdout. No rehearsal runs here. */
 import { describe, expect, it } from "vitest";
 import { run, summaryLines, type CliDeps } from "../src/cli";
-import { headline } from "../src/report/html";
+import { formatSeconds, headline } from "../src/report/html";
 import { RehearsalReport } from "../src/report/schema";
 import type { FailbackReport } from "../src/failback";
 import type { LifecycleGeneration, LifecycleReport } from "../src/lifecycle";
@@ -35,7 +35,10 @@ const report = RehearsalReport.parse({
   wallMilliseconds: 10,
 });
 
-function harness() {
+/** The same run with every target met (most command-line tests are about something else). */
+const metReport = { ...report, rtoSeconds: 550, targets: { rto: { targetSeconds: 600, actualSeconds: 550, measuredFrom: "outage-start" as const, met: true }, rpo: { budgetSeconds: 60, actualSeconds: 2, met: true } } };
+
+function harness(rehearsed: typeof report = metReport) {
   const out: string[] = [];
   const err: string[] = [];
   const files = new Map<string, string>();
@@ -46,7 +49,7 @@ function harness() {
       rehearse: async (options) => {
         rehearsals++;
         options.onProgress?.({ atSeconds: 0, text: "primary region goes down" });
-        return { ...report, seed: options.seed };
+        return { ...rehearsed, seed: options.seed };
       },
       close: async () => undefined,
     }),
@@ -137,10 +140,32 @@ describe("pnpm rehearse's exit code: the scenario's expectation", () => {
     expect(h.out.join("\n")).toMatch(/Expected: {7}failed-over \(the primary region is down\); it ended refused: NOT what the scenario exists to show/);
   });
 
-  it("exits 0 when it ended as expected, even with a target missed (the target is a figure, not the scenario's point)", async () => {
+  it("exits 1 when it ended as expected but missed a target it printed MISSED, and says why", async () => {
+    const h = harness(report);
+    expect(await run([], h.io, h.deps)).toBe(1);
+    const out = h.out.join("\n");
+    expect(out).toContain("Expected:       failed-over, and so it ended");
+    expect(out).toContain("RTO 17 min 30 s (from the outage), target 10 min 00 s: MISSED");
+    expect(out).toContain("RTO MISSED: exit 1");
+  });
+
+  it("exits 0 when every target is met", async () => {
     const h = harness();
     expect(await run([], h.io, h.deps)).toBe(0);
-    expect(h.out.join("\n")).toContain("Expected:       failed-over, and so it ended");
+    expect(h.out.join("\n")).not.toContain("MISSED");
+  });
+
+  it("does not judge the RTO of a run the scenario expects to end without DR serving (a refusal), and exits 0", async () => {
+    const refused = {
+      ...report,
+      targets: { rto: { targetSeconds: 600, actualSeconds: null, measuredFrom: "outage-start" as const, met: false }, rpo: { budgetSeconds: 60, actualSeconds: null, met: null } },
+      expectation: { outcome: "refused" as const, because: "lag over the budget", actual: "refused" as const, met: true },
+    };
+    const h = harness(refused);
+    expect(await run([], h.io, h.deps)).toBe(0);
+    const out = h.out.join("\n");
+    expect(out).toContain("RTO target 10 min 00 s: not judged (DR was not to serve: refused)");
+    expect(out).not.toContain("MISSED");
   });
 });
 
@@ -288,5 +313,16 @@ describe("the console summary", () => {
     expect(lines).toContain("End state:      writable database r; DR 2 desired, 2 healthy; primary 0 desired");
     expect(lines).toContain("What to change:\n  - detection is 67 % of RTO");
     expect(lines).toContain("(end state Done)");
+  });
+});
+
+describe("durations as people read them", () => {
+  it("rounds once, then splits into minutes and seconds (never 7 min 60 s)", () => {
+    expect(formatSeconds(479.6)).toBe("8 min 00 s");
+    expect(formatSeconds(59.6)).toBe("1 min 00 s");
+    expect(formatSeconds(596.4)).toBe("9 min 56 s");
+    expect(formatSeconds(38.4)).toBe("38 s");
+    expect(formatSeconds(5.64)).toBe("5.6 s");
+    expect(formatSeconds(null)).toBe("—");
   });
 });

@@ -16,9 +16,11 @@ const escape = (s: string) =>
 
 export function formatSeconds(s: number | null): string {
   if (s === null) return "—";
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  return m > 0 ? `${m} min ${String(rest).padStart(2, "0")} s` : `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  // Rounded once, then split: 479.6 s is 8 min 00 s, not 7 min 60 s.
+  const whole = Math.round(s);
+  const m = Math.floor(whole / 60);
+  return m > 0 ? `${m} min ${String(whole - m * 60).padStart(2, "0")} s` : `${whole} s`;
 }
 
 /**
