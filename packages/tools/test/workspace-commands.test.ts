@@ -26,9 +26,9 @@ describe("the commands from any folder of the workspace", () => {
     for (const [name, line] of Object.entries(own)) expect(line).toBe(`node "$npm_execpath" --silent -w ${name}`);
   });
 
-  it("rehearses from packages/rehearsal, JSON alone on stdout, the files where the person is", () => {
+  it("rehearses from packages/rehearsal, JSON alone on stdout under a plain pnpm <script> (no banner), the files where the person is", () => {
     const cwd = join(root, "packages", "rehearsal");
-    const out = run(cwd, ["-s", "rehearse", "--scenario", "dry-run", "--seed", "3", "--json", "-", "--html", join(tmp, "r.html")]);
+    const out = run(cwd, ["rehearse", "--scenario", "dry-run", "--seed", "3", "--json", "-", "--html", join(tmp, "r.html")]);
     expect(out.status, out.stderr).toBe(0);
     expect((JSON.parse(out.stdout) as { scenario: string }).scenario).toBe("dry-run");
     expect(readFileSync(join(tmp, "r.html"), "utf8")).toContain("<!doctype html>");
