@@ -1,5 +1,5 @@
 /**
- * The project commands' command lines (synth, deploy:all, bench), in-process with injected
+ * The project commands' command lines (synth, deploy:all, bench, catalogue), in-process with injected
  * effects: --help and -h with usage and examples, exit code 2 for usage mistakes, progress on a
  * terminal only, and deploy:all --remove asking for the stage name as `pnpm dr failover` does.
  */
@@ -10,6 +10,7 @@ import type { HealthBench } from "../src/bench-health";
 import type { ProfileBench } from "../../rehearsal/src/bench";
 import { run as deploy, type DeployDeps } from "../src/deploy";
 import { run as synth, synthToDisk, type SynthDeps } from "../src/synth";
+import { run as catalogue } from "../src/cli/permissions";
 
 function io(isTTY = false) {
   const out: string[] = [];
@@ -89,6 +90,7 @@ describe.each([
   ["pnpm synth", (argv: string[], c: Io) => synth(argv, c, synthDeps), ["--stage", "--out"], ["--stage", "alice", "--dev"]],
   ["pnpm deploy:all", (argv: string[], c: Io) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }), ["--stage", "--plan", "--remove", "--yes"], ["--stage", "alice", "--dev"]],
   ["pnpm bench", (argv: string[], c: Io) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }), ["--seeds", "--only", "--json", "--scenario-seeds"], []],
+  ["pnpm catalogue", (argv: string[], c: Io) => catalogue(argv, c, notCalled("writing the catalogue")), [], []],
 ] as const)("%s", (name, run, options, valid) => {
   it.each([["--help"], ["-h"]])("%s prints usage, options and examples and does nothing else", async (flag) => {
     const h = io();

@@ -16,6 +16,7 @@ import { failbackStepNames } from "../../../../stacks/failback/steps";
 import { standaloneFailoverTemplate, standaloneParameters } from "../../../../stacks/failover/standalone";
 import { stepNames } from "../../../../stacks/failover/steps";
 import { functionRoles } from "../../../world/src";
+import { newCommand, processIo, runCommand, type Io } from "./program";
 
 /** The region the catalogue is rendered in; its ARNs name the stage's regions through parameters only. */
 const renderRegion = "eu-central-1";
@@ -59,7 +60,30 @@ export function formatCatalogue(c: Readiness.StepCatalogue): string {
   return `${JSON.stringify(c, null, 1)}\n`;
 }
 
+export const examples = ["pnpm catalogue"];
+
+/** `pnpm catalogue`: writes the catalogue file (`write` injected in tests); returns the exit code (2 for a usage mistake). */
+export async function run(argv: readonly string[], io: Io = processIo, write: (file: URL, text: string) => void = writeFileSync): Promise<number> {
+  const command = newCommand(
+    "pnpm catalogue",
+    "Rewrite packages/core/src/readiness/step-catalogue.json: each failover and failback step's grants as its standalone template renders them, which readiness simulates against the deployed roles. Run it after changing a step's grants (docs/runbook.md, Readiness).",
+    examples,
+    io,
+  ).action(() => {
+    write(catalogueFile, formatCatalogue(catalogueOf(renderTemplates())));
+    io.out(`wrote ${catalogueFile.pathname}`);
+  });
+  return runCommand(command, argv);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(catalogueFile, formatCatalogue(catalogueOf(renderTemplates())));
-  process.stdout.write(`wrote ${catalogueFile.pathname}\n`);
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      processIo.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    },
+  );
 }
