@@ -41,6 +41,16 @@ describe("what to change", () => {
     ]);
   });
 
+  it.each([
+    ["the default profile", { scheduleMinutes: 5, failureThreshold: 3 }, true],
+    ["one-minute checks with more strikes than the fast profile", { scheduleMinutes: 1, failureThreshold: 6 }, true],
+    ["the fast profile", { scheduleMinutes: 1, failureThreshold: 4 }, false],
+  ] as const)("after a run with %s, names the faster health profile: %s", (_name, detectionProfile, named) => {
+    const lines = Failover.advise({ ...base, detectionProfile });
+    expect(lines.some((l) => l.includes("a faster health profile"))).toBe(named);
+    expect(lines.at(-1)).toMatch(/^promotion is 33 % of RTO/);
+  });
+
   it("suggests a warm standby when scaling DR is slower than the promotion", () => {
     const lines = Failover.advise({ ...base, detectionSeconds: null, promotionSeconds: 100, scaleSeconds: 400, rtoSeconds: 450 });
     expect(lines).toEqual([expect.stringMatching(/^scaling DR is 89 % of RTO.*drPilotTaskCount: 1/)]);

@@ -533,6 +533,7 @@ export async function createRehearsal(rehearsalOptions: RehearsalOptions = {}): 
       scaleSeconds: span("Scale DR service → healthy"),
       failure,
       drPilotTaskCount: ids.drPilotTaskCount,
+      detectionProfile: { scheduleMinutes: profile.periodSeconds / 60, failureThreshold: profile.failureThreshold },
     };
     return {
       scenario: scenario.name,

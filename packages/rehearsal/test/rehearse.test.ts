@@ -275,6 +275,12 @@ describe("judging a run", () => {
     expect(r.advice[0]).toMatch(/^detection is \d+ % of RTO .*a faster health profile/);
   });
 
+  it("does not recommend the fast health profile to a run that detected with it", async () => {
+    const r = await run("regional-outage", 7, "fast");
+    expect(r.advice.length).toBeGreaterThan(0);
+    expect(r.advice.join("\n")).not.toMatch(/faster health profile/);
+  });
+
   it("labels the events drawn on the chart", async () => {
     const r = await run("regional-outage");
     expect(r.events.filter((e) => e.marker).map((e) => e.marker)).toEqual(["primary region goes down", "failover started", "DR serving", "DNS pinned", "run ended", "incident resolved"]);

@@ -39,6 +39,19 @@ export interface RecoveryFigures {
   failure?: { step: string; error: string; message?: string } | null;
   /** The stage's DR pilot count: 0 means DR must start every task during a failover. */
   drPilotTaskCount?: number;
+  /**
+   * The health profile the run detected with (health.schedule in minutes, failureThreshold);
+   * undefined where the caller does not know it (the detection lever is then named).
+   */
+  detectionProfile?: { scheduleMinutes: number; failureThreshold: number };
+}
+
+/** docs/detection.md's faster profile: EventBridge's shortest schedule, with the fewest strikes that ride out a Multi-AZ failover. */
+export const fastDetection = { scheduleMinutes: 1, failureThreshold: 4 } as const;
+
+/** Whether a faster health profile would detect sooner: not when the run already checked every minute with at most fastDetection's strikes. */
+export function canDetectFaster(profile: RecoveryFigures["detectionProfile"]): boolean {
+  return profile === undefined || profile.scheduleMinutes > fastDetection.scheduleMinutes || profile.failureThreshold > fastDetection.failureThreshold;
 }
 
 export function judgeTargets(f: Pick<RecoveryFigures, "rtoTargetSeconds" | "rpoBudgetSeconds" | "rtoSeconds" | "measuredFrom" | "rpoSeconds">): Targets {
@@ -67,7 +80,8 @@ const minutes = (s: number) => (s >= 120 ? `${Math.round(s / 60)} min` : `${Math
 
 /**
  * At most four lines, the largest lever first. Shares are of the RTO when there is one,
- * else of the target. Only levers this project has are named.
+ * else of the target. Only levers this project has, and that would change something, are
+ * named: a run that already detected with the fast profile is not told to use it.
  */
 export function advise(f: RecoveryFigures): string[] {
   const lines: string[] = [];
@@ -89,7 +103,7 @@ export function advise(f: RecoveryFigures): string[] {
     lines.push(`RPO missed: ${f.rpoSeconds} s of writes at risk against a budget of ${f.rpoBudgetSeconds} s; watch the replica-lag alarm and look for write bursts or long DDL on the primary`);
   }
   const parts: [string, number, string][] = [];
-  if (f.detectionSeconds !== null && f.detectionSeconds > 0) {
+  if (f.detectionSeconds !== null && f.detectionSeconds > 0 && canDetectFaster(f.detectionProfile)) {
     parts.push([
       "detection",
       f.detectionSeconds,
