@@ -28,7 +28,8 @@ import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, DescribeDBParamete
 import { Adoption, Stage } from "@pilot-light/core";
 import { adoptStage } from "./adopt";
 import { stageConfig, stages } from "../../../stacks/stages";
-import { explainAwsError } from "./cli/errors";
+import { CliError, explainAwsError } from "./cli/errors";
+import { cliClientBounds } from "./cli/aws";
 import { isConfirmed } from "./cli/args";
 import { deployedTemplates, replacementRefusal } from "./deploy-guard";
 import { recordDeployedSettings } from "../../../stacks/deployed";
@@ -110,11 +111,24 @@ export function refuseFencedParameterGroup(g: DatabaseParameterGroups): string |
   ].join("\n");
 }
 
+/**
+ * A read in `region` whose failure names that region: the clients are the CLI's, bounded
+ * (cliClientBounds), so a region in an outage ends the command with this error instead of
+ * holding it for minutes.
+ */
+async function readIn<T>(what: string, region: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw error instanceof CliError ? error : explainAwsError(what, region, error, `A deploy reads both regions first: while ${region} is in an outage, do not deploy (fail over instead: docs/runbook.md).`);
+  }
+}
+
 /** Both regions' databases: the group each uses now, and whether the template's group is fenced. */
-async function describeParameterGroups(config: Stage.StageConfig): Promise<DatabaseParameterGroups[]> {
+export async function describeParameterGroups(config: Stage.StageConfig): Promise<DatabaseParameterGroups[]> {
   const names = Stage.resourceNames(config);
-  const one = async (region: string, database: string, template: string): Promise<DatabaseParameterGroups> => {
-    const rds = new RDSClient({ region });
+  const one = (region: string, database: string, template: string): Promise<DatabaseParameterGroups> => readIn(`reading database ${database} and its DB parameter group`, region, async () => {
+    const rds = new RDSClient({ region, ...cliClientBounds });
     try {
       const live = await rds
         .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database }))
@@ -135,21 +149,24 @@ async function describeParameterGroups(config: Stage.StageConfig): Promise<Datab
     } finally {
       rds.destroy();
     }
-  };
+  });
   return Promise.all([one(config.primaryRegion, names.primaryDb, names.primaryParameterGroup), one(config.drRegion, names.replicaDb, names.replicaParameterGroup)]);
 }
 
-async function describeReplica(config: Stage.StageConfig) {
-  const rds = new RDSClient({ region: config.drRegion });
-  try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: Stage.resourceNames(config).replicaDb }));
-    return out.DBInstances?.[0];
-  } catch (error) {
-    if (error instanceof DBInstanceNotFoundFault) return undefined;
-    throw error;
-  } finally {
-    rds.destroy();
-  }
+export function describeReplica(config: Stage.StageConfig) {
+  const replicaDb = Stage.resourceNames(config).replicaDb;
+  return readIn(`reading the DR database ${replicaDb}`, config.drRegion, async () => {
+    const rds = new RDSClient({ region: config.drRegion, ...cliClientBounds });
+    try {
+      const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: replicaDb }));
+      return out.DBInstances?.[0];
+    } catch (error) {
+      if (error instanceof DBInstanceNotFoundFault) return undefined;
+      throw error;
+    } finally {
+      rds.destroy();
+    }
+  });
 }
 
 /** The question before a removal; the operator must type the stage name back. */
@@ -182,9 +199,9 @@ async function replacementCheck(config: Stage.StageConfig): Promise<string | und
   const { synthRegion } = await import("./offline-synth");
   for (const region of [config.drRegion, config.primaryRegion]) {
     const synth = await synthRegion(config.stage, region);
-    const cfn = new CloudFormationClient({ region });
+    const cfn = new CloudFormationClient({ region, ...cliClientBounds });
     try {
-      const deployed = await deployedTemplates(cfn, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.stackName])));
+      const deployed = await readIn("reading the deployed templates", region, () => deployedTemplates(cfn, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.stackName]))));
       const why = replacementRefusal(region, deployed, Object.fromEntries(Object.entries(synth.stacks).map(([name, s]) => [name, s.template])));
       if (why) return why;
     } finally {
@@ -248,19 +265,21 @@ async function deploy(options: { stage: string; plan?: boolean; remove?: boolean
     }
   }
   if (!options.plan && !options.remove) {
-    let replica, groups;
+    let why;
     try {
-      replica = await deps.describeReplica(config);
-      groups = await deps.describeParameterGroups(config);
+      const replica = await deps.describeReplica(config);
+      const groups = await deps.describeParameterGroups(config);
+      why =
+        refuseDeploy(config.activeRegion, observedActiveRegion(replica)) ??
+        groups.map(refuseFencedParameterGroup).find((reason) => reason !== undefined) ??
+        (await deps.replacementCheck(config));
     } catch (error) {
       // The same advice as `pnpm dr`: credentials, the network (during an outage, the outage) or throttling.
-      io.err(explainAwsError("reading the databases before deploying (which region serves? is a fenced group attached?)", config.drRegion, error).message);
+      const explained = error instanceof CliError ? error : explainAwsError("reading the databases before deploying (which region serves? is a fenced group attached?)", config.drRegion, error);
+      io.err(`${explained.message}
+A deploy reads both regions before it changes anything: nothing was deployed.`);
       return 1;
     }
-    const why =
-      refuseDeploy(config.activeRegion, observedActiveRegion(replica)) ??
-      groups.map(refuseFencedParameterGroup).find((reason) => reason !== undefined) ??
-      (await deps.replacementCheck(config));
     if (why) {
       io.err(why);
       return 1;

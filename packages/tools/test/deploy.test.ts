@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Stage } from "@pilot-light/core";
-import { deployPlan, observedActiveRegion, refuseDeploy, refuseFencedParameterGroup, removePlan } from "../src/deploy";
+import { installApis, pilotLightWorld } from "../../world/src";
+import { deployPlan, describeParameterGroups, describeReplica, observedActiveRegion, refuseDeploy, refuseFencedParameterGroup, removePlan } from "../src/deploy";
 
 const config = Stage.resolveStageConfig("prod", {});
 
@@ -57,3 +58,29 @@ describe("no deploy attaches a read-only group to a database", () => {
   });
 });
 
+
+describe("reading the account before a deploy, in an outage", () => {
+  let uninstall: (() => void) | undefined;
+  afterEach(() => {
+    uninstall?.();
+    uninstall = undefined;
+  });
+
+  /** The outcome, or that it had not ended after 5 s of real time (an unbounded client waits on a region that never answers). */
+  const settled = (promise: Promise<unknown>) =>
+    Promise.race([promise.then(() => ({ ended: true as const }), (error: unknown) => ({ ended: true as const, error })), new Promise<{ ended: false }>((r) => setTimeout(() => r({ ended: false }), 5_000))]);
+
+  it.each([
+    ["the primary region", "eu-west-1", (c: Stage.StageConfig): Promise<unknown> => describeParameterGroups(c), /reading database pilot-light-test-primary and its DB parameter group in eu-west-1: AWS could not be reached[\s\S]*while eu-west-1 is in an outage, do not deploy/],
+    ["the DR region", "eu-central-1", (c: Stage.StageConfig): Promise<unknown> => describeReplica(c), /reading the DR database pilot-light-test-replica in eu-central-1: AWS could not be reached/],
+  ] as const)("ends, its clients bounded as the CLI's, when %s does not answer, naming the region", async (_what, region, read, message) => {
+    const { world } = pilotLightWorld();
+    uninstall = installApis(world);
+    world.regionsDown.add(region);
+    const outcome = await settled(read(Stage.resolveStageConfig("test", {})));
+    expect(outcome.ended).toBe(true);
+    expect(String((outcome as { error?: unknown }).error)).toMatch(message);
+    // Two attempts, as cliClientBounds says, each ended by its requestTimeout.
+    expect(world.calls.filter((c) => c.region === region).map((c) => c.failed)).toEqual(["TimeoutError", "TimeoutError"]);
+  });
+});

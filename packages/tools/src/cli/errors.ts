@@ -74,8 +74,12 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   return "other";
 }
 
-/** The operator's error for an AWS call that failed, with advice that matches its kind. */
-export function explainAwsError(what: string, region: string, error: unknown): CliError {
+/**
+ * The operator's error for an AWS call that failed, with advice that matches its kind.
+ * `outage`: what an outage of `region` means for this command (default: `pnpm dr`'s, which talks
+ * to the DR region's orchestrator).
+ */
+export function explainAwsError(what: string, region: string, error: unknown, outage = "The orchestrator runs in the DR region, so an outage of the primary region alone does not cause this."): CliError {
   const detail = error instanceof Error ? error.message : String(error);
   switch (classifyAwsError(error)) {
     case "credentials":
@@ -88,7 +92,7 @@ export function explainAwsError(what: string, region: string, error: unknown): C
       return new NetworkError(
         `${what} in ${region}: AWS could not be reached (${detail}).\n` +
           `This is the network, not your credentials: check this machine's DNS and connection (a VPN, a proxy: HTTPS_PROXY), and the AWS Health Dashboard for ${region}. ` +
-          "The orchestrator runs in the DR region, so an outage of the primary region alone does not cause this.",
+          outage,
         { cause: error },
       );
     case "throttling":
