@@ -28,6 +28,12 @@ describe("the adoption plan: bucket replication", () => {
     expect(merged?.says.join("\n")).toMatch(/your rules archive are kept as they are[\s\S]*runs as your replication role arn:aws:iam::123456789012:role\/shop-s3-replication/);
   });
 
+  it("names the DR bucket in the primary region's partition (aws-cn for a primary in China)", () => {
+    const cn = { ...target, region: "cn-north-1", replicationRule: { ...target.replicationRule, destinationBucket: "pl-shop-data-cn-northwest-1-123456789012" } };
+    const merged = change(Adoption.planAdoption(cn, seen({ replication: null })), "bucket-replication");
+    expect(merged?.configuration.Rules?.[0]?.Destination?.Bucket).toBe("arn:aws-cn:s3:::pl-shop-data-cn-northwest-1-123456789012");
+  });
+
   it("gives a bucket without replication pilot-light's rule under pilot-light's role", () => {
     const merged = change(Adoption.planAdoption(target, seen({ replication: null })), "bucket-replication");
     expect(merged?.configuration).toMatchObject({ Role: target.replicationRule.roleArn, Rules: [{ ID: "pilot-light-dr", Priority: 1 }] });

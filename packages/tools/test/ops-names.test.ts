@@ -9,6 +9,14 @@ describe("state machine and execution links", () => {
     expect(Operations.stateMachineArn({ region: "eu-central-1", account: "123456789012", name: "pilot-light-prod-failover" })).toBe(machine);
   });
 
+  it.each([
+    ["cn-north-1", "aws-cn"],
+    ["us-gov-west-1", "aws-us-gov"],
+    ["eu-central-1", "aws"],
+  ])("builds the state machine ARN in %s in the region's partition, %s", (region, partition) => {
+    expect(Operations.stateMachineArn({ region, account: "123456789012", name: "pilot-light-prod-failover" })).toBe(`arn:${partition}:states:${region}:123456789012:stateMachine:pilot-light-prod-failover`);
+  });
+
   it("links an execution to the console's execution view in the execution's own region", () => {
     const arn = Operations.executionArn(machine, "drill-prod-20261128T053000Z");
     expect(arn).toBe("arn:aws:states:eu-central-1:123456789012:execution:pilot-light-prod-failover:drill-prod-20261128T053000Z");

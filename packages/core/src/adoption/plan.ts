@@ -18,6 +18,7 @@
  * A plan computed from the state a plan already applied is empty: applying twice changes nothing.
  */
 import { judgeObservations, type CheckerObservation } from "../health/second-opinion";
+import { arnIn } from "../stage/partition";
 
 /** The fields of an S3 replication rule this plan reads (structurally the SDK's ReplicationRule). */
 export interface ReplicationRuleShape {
@@ -253,7 +254,7 @@ function planReplication(target: AdoptionTarget, existing: ReplicationShape | nu
     Status: "Enabled",
     Filter: { Prefix: "" },
     DeleteMarkerReplication: { Status: "Enabled" },
-    Destination: { Bucket: `arn:aws:s3:::${destinationBucket}`, StorageClass: "STANDARD" },
+    Destination: { Bucket: arnIn(target.region, "s3", "", "", destinationBucket), StorageClass: "STANDARD" },
   };
   const current = (existing?.Rules ?? []).find((r) => r.ID === id);
   if (current && existing?.Role === role && sameRule(current, { ...ours, Priority: current.Priority })) return;

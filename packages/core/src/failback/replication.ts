@@ -14,12 +14,14 @@ import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketR
 import { ReplicateSecretToRegionsCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { callAws } from "../errors";
 import * as Secrets from "../secrets";
+import { arnIn } from "../stage/partition";
 import { ReplicationNotRestoredError } from "../workflow/errors";
 import type { Role, Side } from "./settings";
 
 export const reverseRuleId = "pilot-light-failback";
 
-const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+/** A bucket's ARN (S3's names no region or account; its partition is the bucket's region's). */
+const bucketArn = (name: string, region: string) => arnIn(region, "s3", "", "", name);
 
 async function rulesOf(s3: S3Client, bucket: string): Promise<{ role: string; rules: ReplicationRule[] }> {
   try {
@@ -31,7 +33,7 @@ async function rulesOf(s3: S3Client, bucket: string): Promise<{ role: string; ru
   }
 }
 
-const targets = (rule: ReplicationRule, bucket: string) => rule.Status === "Enabled" && (rule.Destination?.Bucket === bucketArn(bucket) || rule.Destination?.Bucket === bucket);
+const targets = (rule: ReplicationRule, bucket: Side) => rule.Status === "Enabled" && (rule.Destination?.Bucket === bucketArn(bucket.bucket, bucket.region) || rule.Destination?.Bucket === bucket.bucket);
 
 export interface StorageReplication {
   from: string;
@@ -51,7 +53,7 @@ export async function reconcileStorage(
 ): Promise<StorageReplication> {
   const servingRules = await rulesOf(clients[serving.role], serving.bucket);
   let added = false;
-  let rule = servingRules.rules.find((r) => targets(r, standby.bucket))?.ID ?? "";
+  let rule = servingRules.rules.find((r) => targets(r, standby))?.ID ?? "";
   if (!rule) {
     if (serving.role === "primary") {
       throw new ReplicationNotRestoredError(`bucket ${serving.bucket} has no rule replicating to ${standby.bucket}: deploy the primary region's Storage stack, which owns it`);
@@ -62,7 +64,7 @@ export async function reconcileStorage(
       Status: "Enabled",
       Filter: { Prefix: "" },
       DeleteMarkerReplication: { Status: "Enabled" },
-      Destination: { Bucket: bucketArn(standby.bucket), StorageClass: "STANDARD" },
+      Destination: { Bucket: bucketArn(standby.bucket, standby.region), StorageClass: "STANDARD" },
     };
     await callAws("s3:PutBucketReplication", () =>
       clients[serving.role].send(

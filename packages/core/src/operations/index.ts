@@ -6,10 +6,11 @@
  */
 import { ValidationError } from "../errors";
 import type { Mode } from "../failover/input";
+import { arnIn } from "../stage/partition";
 
-/** arn:<partition>:states:<region>:<account>:stateMachine:<name> */
-export function stateMachineArn(p: { region: string; account: string; name: string; partition?: string }): string {
-  return `arn:${p.partition ?? "aws"}:states:${p.region}:${p.account}:stateMachine:${p.name}`;
+/** arn:<the region's partition>:states:<region>:<account>:stateMachine:<name> */
+export function stateMachineArn(p: { region: string; account: string; name: string }): string {
+  return arnIn(p.region, "states", p.region, p.account, `stateMachine:${p.name}`);
 }
 
 /** The execution ARN Step Functions gives `name` under `machineArn` (used before the start answers). */

@@ -18,7 +18,7 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { toReplicaState } from "../database";
 import { boundedClientConfig } from "../failover/fence";
 import { checkerObservations } from "../health/second-opinion";
-import { parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
+import { arnIn, parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
 import type { DatabaseObservation, Read, ReadinessObservation } from "./index";
 import { drRevision, teamRevision, type MirrorObservation } from "./mirror";
 
@@ -144,7 +144,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     read(() => fargateVcpuQuota(clients.serviceQuotas)),
     Promise.all(
       regions.map(async (region) => {
-        const topicArn = `arn:aws:sns:${region}:${account}:${names.topic}`;
+        const topicArn = arnIn(region, "sns", region, account, names.topic);
         return { region, topicArn, subscriptions: await read(() => subscriptions(clients.sns[region]!, topicArn)) };
       }),
     ),

@@ -14,7 +14,7 @@
 import { ListStackResourcesCommand, type CloudFormationClient, type StackResourceSummary } from "@aws-sdk/client-cloudformation";
 import { SimulatePrincipalPolicyCommand, type ContextEntry, type EvaluationResult, type IAMClient } from "@aws-sdk/client-iam";
 import { GetTopicAttributesCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { bucketNames, resourceNames, type StageConfig } from "../stage";
+import { bucketNames, partitionOf, resourceNames, type StageConfig } from "../stage";
 import type { StepPermissions } from "./index";
 
 /** One IAM statement of a step's grants (the JSON policy grammar). */
@@ -76,7 +76,7 @@ export const catalogueRecordName = "record.catalogue.invalid";
 export const stackName = (t: Pick<PermissionTarget, "stage" | "app">, stack: string) => `${t.stage}-${t.app}-${stack}`;
 
 /** The parameters' values for a stage in `account` (`topicKeyArn`: the alerts topic's key; `reverseRoleArn`: the Failback stack's replication role). */
-export function catalogueRefs(t: PermissionTarget, account: string, topicKeyArn: string, reverseRoleArn: string, partition = "aws"): Record<string, string> {
+export function catalogueRefs(t: PermissionTarget, account: string, topicKeyArn: string, reverseRoleArn: string, partition = partitionOf(t.drRegion)): Record<string, string> {
   const base = resourceNames(t);
   const names = t.adopted
     ? { ...base, primaryDb: t.adopted.primaryDb, primaryParameterGroup: t.adopted.primaryParameterGroup, primaryCluster: t.adopted.primaryCluster, primaryService: t.adopted.primaryService, secretName: t.adopted.secretName }
@@ -146,7 +146,7 @@ export interface PermissionClients {
 }
 
 /** Reads the deployed roles and simulates every failover and failback step's grants against them. */
-export async function observePermissions(clients: PermissionClients, t: PermissionTarget, account: string, catalogue: StepCatalogue, partition = "aws"): Promise<StepPermissions[]> {
+export async function observePermissions(clients: PermissionClients, t: PermissionTarget, account: string, catalogue: StepCatalogue, partition = partitionOf(t.drRegion)): Promise<StepPermissions[]> {
   const topicArn = `arn:${partition}:sns:${t.drRegion}:${account}:${resourceNames(t).topic}`;
   const key = (await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes?.KmsMasterKeyId ?? "";
   const topicKeyArn = key.startsWith("arn:") ? key : `arn:${partition}:kms:${t.drRegion}:${account}:key/${key}`;

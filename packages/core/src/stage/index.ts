@@ -10,6 +10,7 @@ import { AdoptConfig, regionOfArn } from "./adopt";
 import { ApplicationConfig, parseEcrImageUri } from "./application";
 
 export { exampleValues, refuseExampleValues } from "./examples";
+export { arnIn, partitionOf } from "./partition";
 export { AdoptConfig, bucketNameProblem } from "./adopt";
 export { ApplicationConfig, ecrImageUriIn, parseEcrImageUri, refuseSharedRegistryReplication, reservedEnvironment, type EcrImage } from "./application";
 

@@ -44,7 +44,7 @@ export async function checkReadiness(
     throw explainAwsError("STS GetCallerIdentity", config.drRegion, error);
   }
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
-  return Readiness.evaluateReadiness(clients, Readiness.targetOf(config), account, now, { target: Readiness.permissionTargetOf(config), catalogue, partition: "aws" });
+  return Readiness.evaluateReadiness(clients, Readiness.targetOf(config), account, now, { target: Readiness.permissionTargetOf(config), catalogue, partition: Stage.partitionOf(config.drRegion) });
 }
 
 export function formatReadiness(r: ReadinessReport): string {

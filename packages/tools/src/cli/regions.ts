@@ -10,7 +10,7 @@
  * ListResourceRecordSets.
  */
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { Database, Dns, Health, type Stage } from "@pilot-light/core";
+import { Database, Dns, Health, Stage } from "@pilot-light/core";
 import type { Invocation } from "./args";
 import { message, type Clients } from "./aws";
 import { RefusedError } from "./errors";
@@ -70,7 +70,7 @@ async function readDns(config: Stage.StageConfig, route53: Route53Client): Promi
 export async function readRegions(config: Stage.StageConfig, names: ReturnType<typeof Stage.resourceNames>, account: string, clientsOf: (region: string) => Clients): Promise<RegionsView> {
   const dnsView = await readDns(config, clientsOf(config.drRegion).route53);
   // A cross-Region replica names its source by ARN (Database.isReplicaOf).
-  const arnOf = (side: Side) => `arn:aws:rds:${regionOf(config, side)}:${account}:db:${dbOf(names, side)}`;
+  const arnOf = (side: Side) => Stage.arnIn(regionOf(config, side), "rds", regionOf(config, side), account, `db:${dbOf(names, side)}`);
   const readLocal = async (side: Side): Promise<{ local: Health.LocalDatabase; error: string | null }> => {
     try {
       return { local: { found: true, state: await Database.describeInstance(clientsOf(regionOf(config, side)).rds, dbOf(names, side)) }, error: null };
