@@ -3,8 +3,13 @@
  * effects: --help and -h with usage and examples, exit code 2 for usage mistakes, progress on a
  * terminal only, and deploy:all --remove asking for the stage name as `pnpm dr failover` does.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Io } from "../src/cli/program";
+import { parseCommandLine } from "../src/cli/args";
+import { run as checkAws } from "../src/check-aws";
+import { run as rehearse } from "../../rehearsal/src/cli";
 import { run as bench, type BenchDeps } from "../src/bench";
 import type { HealthBench } from "../src/bench-health";
 import type { ProfileBench } from "../../rehearsal/src/bench";
@@ -338,5 +343,53 @@ describe("pnpm synth", () => {
 
   it("rejects a stage name SST cannot use with exit 2", async () => {
     expect(await synth(["--stage", "Alice_1"], io().io, synthDeps)).toBe(2);
+  });
+});
+
+describe("the command lines the README and docs/ give", () => {
+  const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+  const texts = ["README.md", ...readdirSync(root("docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)].map((file) => [file, readFileSync(root(file), "utf8")] as const);
+  const scripts = Object.keys((JSON.parse(readFileSync(root("package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+  /** Each command's --help, where its options are listed (sst's and test's are not ours to list). */
+  const help = async (script: string, sub: string | undefined): Promise<string | undefined> => {
+    const h = io();
+    if (script === "dr") {
+      // A word after `pnpm dr` that is no command ("pnpm dr adopt" is named as missing) gets the top level's help.
+      const known = sub !== undefined && (parseCommandLine(["--help"]) as { text: string }).text.includes(`\n  ${sub} [options]`);
+      return (parseCommandLine([...(known ? [sub] : []), "--help"]) as { text: string }).text;
+    }
+    const runs: Record<string, (argv: string[], c: Io) => Promise<number>> = {
+      synth: (argv, c) => synth(argv, c, synthDeps),
+      "deploy:all": (argv, c) => deploy(argv, c, { ...deployDeps(), sst: notCalled("sst") }),
+      bench: (argv, c) => bench(argv, c, { health: notCalled("bench"), rehearsal: notCalled("bench") }),
+      "check:aws": (argv, c) => checkAws(argv, c),
+      catalogue: (argv, c) => catalogue(argv, c, notCalled("writing the catalogue")),
+      rehearse: (argv, c) => rehearse(argv, c),
+    };
+    const command = runs[script];
+    if (!command) return undefined;
+    expect(await command(["--help"], h.io)).toBe(0);
+    return h.text();
+  };
+  // `pnpm <script> [<sub>] ...flags` wherever the docs name one (prose such as "pnpm is" aside: not a script).
+  const mentions = texts.flatMap(([file, text]) =>
+    [...text.matchAll(/\bpnpm ([a-z][a-z:-]*)([^`\n|)]*)/g)].map((m) => ({ file, script: m[1]!, sub: /^ ([a-z][a-z-]*)/.exec(m[2]!)?.[1], flags: m[2]!.match(/--[a-z][a-z-]*/g) ?? [] })),
+  );
+  const ours = mentions.filter((m) => scripts.includes(m.script));
+
+  it("name only the workspace's scripts and pnpm's own install", () => {
+    const prose = new Set(["is", "via", "script", "env", "workspace", "here"]);
+    expect(mentions.filter((m) => !scripts.includes(m.script) && m.script !== "install" && !prose.has(m.script)).map((m) => `${m.file}: pnpm ${m.script}`)).toEqual([]);
+  });
+
+  it("give each command only the options its --help lists, and every help has an example", async () => {
+    const unknown: string[] = [];
+    for (const m of ours) {
+      const text = await help(m.script, m.script === "dr" ? m.sub : undefined);
+      if (text === undefined) continue;
+      expect(text, `pnpm ${m.script} ${m.sub ?? ""} --help`).toContain("Examples:");
+      for (const flag of m.flags) if (!new RegExp(`${flag}\\b`).test(text)) unknown.push(`${m.file}: pnpm ${m.script}${m.script === "dr" ? ` ${m.sub}` : ""} ${flag}`);
+    }
+    expect(unknown).toEqual([]);
   });
 });
