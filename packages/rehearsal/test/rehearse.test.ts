@@ -276,7 +276,7 @@ describe("judging a run", () => {
   });
 
   it("does not recommend the fast health profile to a run that detected with it", async () => {
-    const r = await run("regional-outage", 7, "fast");
+    const r = await run("regional-outage", 5, "fast");
     expect(r.advice.length).toBeGreaterThan(0);
     expect(r.advice.join("\n")).not.toMatch(/faster health profile/);
   });

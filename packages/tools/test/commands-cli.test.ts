@@ -371,9 +371,9 @@ describe("the command lines the README and docs/ give", () => {
     expect(await command(["--help"], h.io)).toBe(0);
     return h.text();
   };
-  // `pnpm <script> [<sub>] ...flags` wherever the docs name one (prose such as "pnpm is" aside: not a script).
+  // `pnpm <script> [<sub>] ...flags` (or `npx --yes pnpm@<version> <script> ...`) wherever the docs name one (prose such as "pnpm is" aside: not a script).
   const mentions = texts.flatMap(([file, text]) =>
-    [...text.matchAll(/\bpnpm ([a-z][a-z:-]*)([^`\n|)]*)/g)].map((m) => ({ file, script: m[1]!, sub: /^ ([a-z][a-z-]*)/.exec(m[2]!)?.[1], flags: m[2]!.match(/--[a-z][a-z-]*/g) ?? [] })),
+    [...text.matchAll(/\bpnpm(?:@[\d.]+)? ([a-z][a-z:-]*)([^`\n|)]*)/g)].map((m) => ({ file, script: m[1]!, sub: /^ ([a-z][a-z-]*)/.exec(m[2]!)?.[1], flags: m[2]!.match(/--[a-z][a-z-]*/g) ?? [] })),
   );
   const ours = mentions.filter((m) => scripts.includes(m.script));
 
