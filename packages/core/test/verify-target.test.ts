@@ -6,6 +6,7 @@ const answer = (status: number, body: unknown) => vi.spyOn(globalThis, "fetch").
 afterEach(() => vi.restoreAllMocks());
 
 const failover = Compute.verifyAs.failover;
+const drill = Compute.verifyAs.drill;
 const switchback = Compute.verifyAs.switchback;
 
 describe("the move's one verify (VerifyDrHealth, VerifyNewPrimary)", () => {
@@ -18,11 +19,19 @@ describe("the move's one verify (VerifyDrHealth, VerifyNewPrimary)", () => {
 
   it("a read replica (a drill's target) passes where writability is not asked, and fails the new primary's verify with its own error", async () => {
     answer(200, { status: "ok", db: "ok", readOnly: true });
-    expect(await Compute.verifyHealth("http://t/health.php", now, failover)).toMatchObject({ readOnly: true });
+    expect(await Compute.verifyHealth("http://t/health.php", now, drill)).toMatchObject({ readOnly: true });
     answer(200, { status: "ok", db: "ok", readOnly: true });
     const verify = Compute.verifyHealth("http://t/health.php", now, switchback);
     await expect(verify).rejects.toBeInstanceOf(Failback.NewPrimaryUnhealthyError);
     await expect(Compute.verifyHealth("http://t/health.php", now, switchback)).rejects.toThrow(/read-only database \(readOnly: true\)/);
+  });
+
+  it("a failover's promoted database that still reads read-only fails VerifyDrHealth with its retried error", async () => {
+    answer(200, { status: "ok", db: "ok", readOnly: true });
+    const verify = Compute.verifyHealth("http://t/health.php", now, failover);
+    await expect(verify).rejects.toBeInstanceOf(Failover.DrUnhealthyError);
+    answer(200, { status: "ok", db: "ok", readOnly: true });
+    await expect(Compute.verifyHealth("http://t/health.php", now, failover)).rejects.toThrow(/read-only database \(readOnly: true\)/);
   });
 
   it.each([
