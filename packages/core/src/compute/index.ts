@@ -236,7 +236,9 @@ export async function verifyHealth(url: string, now: () => Date, o: VerifyOption
     throw o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
   }
   if (status < 200 || status > 299) throw o.unhealthy(`GET ${url} answered ${status}`);
-  if (o.writable && readOnly !== false) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: ${String(readOnly)})`);
+  if (o.writable && readOnly === true) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: true)`);
+  // Not the contract's boolean (a default page, an app that omits it): writability not shown.
+  if (o.writable && readOnly !== false) throw o.unhealthy(`GET ${url} answered ${status} without the health contract's boolean readOnly (readOnly: ${JSON.stringify(readOnly) ?? "absent"}; docs/health-contract.md)`);
   const end = now();
   return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, ...(typeof readOnly === "boolean" ? { readOnly } : {}) };
 }
