@@ -6,6 +6,7 @@ const answer = (status: number, body: unknown) => vi.spyOn(globalThis, "fetch").
 afterEach(() => vi.restoreAllMocks());
 
 const failover = Compute.verifyAs.failover;
+const drill = Compute.verifyAs.drill;
 const switchback = Compute.verifyAs.switchback;
 
 describe("the move's one verify (VerifyDrHealth, VerifyNewPrimary)", () => {
@@ -18,19 +19,29 @@ describe("the move's one verify (VerifyDrHealth, VerifyNewPrimary)", () => {
 
   it("a read replica (a drill's target) passes where writability is not asked, and fails the new primary's verify with its own error", async () => {
     answer(200, { status: "ok", db: "ok", readOnly: true });
-    expect(await Compute.verifyHealth("http://t/health.php", now, failover)).toMatchObject({ readOnly: true });
+    expect(await Compute.verifyHealth("http://t/health.php", now, drill)).toMatchObject({ readOnly: true });
     answer(200, { status: "ok", db: "ok", readOnly: true });
     const verify = Compute.verifyHealth("http://t/health.php", now, switchback);
     await expect(verify).rejects.toBeInstanceOf(Failback.NewPrimaryUnhealthyError);
     await expect(Compute.verifyHealth("http://t/health.php", now, switchback)).rejects.toThrow(/read-only database \(readOnly: true\)/);
   });
 
+  it("a failover's promoted database that still reads read-only fails VerifyDrHealth with its retried error", async () => {
+    answer(200, { status: "ok", db: "ok", readOnly: true });
+    const verify = Compute.verifyHealth("http://t/health.php", now, failover);
+    await expect(verify).rejects.toBeInstanceOf(Failover.DrUnhealthyError);
+    answer(200, { status: "ok", db: "ok", readOnly: true });
+    await expect(Compute.verifyHealth("http://t/health.php", now, failover)).rejects.toThrow(/read-only database \(readOnly: true\)/);
+  });
+
   it.each([
     ["a body without readOnly", 200, { status: "ok" }],
     ["a body that is not JSON", 200, "<html>It works!</html>"],
-  ])("writability asked: %s is not a writable answer", async (_what, status, body) => {
+  ])("writability asked: %s is not a writable answer, and the error says the contract's readOnly is missing", async (_what, status, body) => {
     answer(status, body);
-    await expect(Compute.verifyHealth("http://t/health.php", now, switchback)).rejects.toThrow(/read-only database \(readOnly: undefined\)/);
+    await expect(Compute.verifyHealth("http://t/health.php", now, switchback)).rejects.toThrow(/answered 200 without the health contract's boolean readOnly \(readOnly: absent; docs\/health-contract.md\)/);
+    answer(status, body);
+    await expect(Compute.verifyHealth("http://t/health.php", now, failover)).rejects.toBeInstanceOf(Failover.DrUnhealthyError);
   });
 
   it("anything but 2xx is each verify's own retried error", async () => {

@@ -24,8 +24,8 @@
 import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
-import { Adoption, Stage } from "@pilot-light/core";
+import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { Adoption, Database, Stage } from "@pilot-light/core";
 import { adoptStage } from "./adopt";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { CliError, explainAwsError } from "./cli/errors";
@@ -138,14 +138,7 @@ export async function describeParameterGroups(config: Stage.StageConfig): Promis
           throw error;
         });
       if (live === undefined || live === template) return { database, template, live, templateReadOnly: false };
-      let readOnly = false;
-      let marker: string | undefined;
-      do {
-        const page = await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: template, Source: "user", Marker: marker }));
-        readOnly ||= (page.Parameters ?? []).some((p) => p.ParameterName === "read_only" && ["1", "on", "true"].includes(String(p.ParameterValue).toLowerCase()));
-        marker = page.Marker;
-      } while (marker);
-      return { database, template, live, templateReadOnly: readOnly };
+      return { database, template, live, templateReadOnly: Database.isOn(await Database.readOnlySetIn(rds, template)) };
     } finally {
       rds.destroy();
     }

@@ -11,7 +11,7 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient, type DBInstance } from "@aws-sdk/client-rds";
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -72,12 +72,19 @@ class FakeTerminal implements Terminal {
 const now = new Date("2026-12-07T10:00:00.000Z");
 const deps = { makeClients, now: () => now, sleep: async () => undefined };
 
-/** What RDS shows of each region's database: writable, a replica of the other's, or absent/unreachable. */
-function databases(o: { primary: "writable" | "replica" | "unreachable"; dr: "writable" | "replica" | "unreachable" }) {
-  const instance = (id: string, role: "writable" | "replica", source: string): DBInstance => ({
+type Role = "writable" | "replica" | "sealed" | "unreachable";
+
+/**
+ * What RDS shows of each region's database: writable, a replica of the other's, sealed (no
+ * replica, read_only = 1 in its own group: a fenced old primary, a switchback's sealed DR
+ * database), or absent/unreachable.
+ */
+function databases(o: { primary: Role; dr: Role }) {
+  const instance = (id: string, role: Exclude<Role, "unreachable">, source: string): DBInstance => ({
     DBInstanceIdentifier: id,
     DBInstanceStatus: "available",
     BackupRetentionPeriod: 7,
+    DBParameterGroups: [{ DBParameterGroupName: `${id}-g1`, ParameterApplyStatus: "in-sync" }],
     ...(role === "replica" ? { ReadReplicaSourceDBInstanceIdentifier: source, StatusInfos: [{ StatusType: "read replication", Status: "replicating", Normal: true }] } : {}),
   });
   for (const [region, id, role, source] of [
@@ -87,6 +94,7 @@ function databases(o: { primary: "writable" | "replica" | "unreachable"; dr: "wr
     const rds = mocks[region]!.rds;
     if (role === "unreachable") rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error(`connect ETIMEDOUT rds.${region}.amazonaws.com`), { code: "ETIMEDOUT" }));
     else rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance(id, role, source)] });
+    rds.on(DescribeDBParametersCommand, { DBParameterGroupName: `${id}-g1` }).resolves({ Parameters: role === "sealed" ? [{ ParameterName: "read_only", ParameterValue: "1" }] : [] });
   }
 }
 
@@ -177,6 +185,15 @@ describe("pnpm dr starts the workflow in the region that must act", () => {
     expect([...started(primaryRegion), ...started(drRegion)]).toEqual([]);
   });
 
+  it("counts a sealed database as no writable one: a re-protect with the fenced old DR database back runs where the writable one is, whatever DNS says", async () => {
+    databases({ primary: "writable", dr: "sealed" });
+    route53.on(ListResourceRecordSetsCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "Throttling" }));
+    const t = new FakeTerminal();
+    expect(await run(["reprotect", "--stage", "dnsdemo"], t, deps)).toBe(0);
+    expect(started(primaryRegion)).toEqual([`arn:aws:states:${primaryRegion}:${account}:stateMachine:pilot-light-dnsdemo-failback`]);
+    expect(t.output).toContain(`${primaryDb} in ${primaryRegion} is the writable database`);
+  });
+
   it("refuses a re-protect when both databases are writable and DNS cannot be read", async () => {
     databases({ primary: "writable", dr: "writable" });
     route53.on(ListResourceRecordSetsCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "Throttling" }));
@@ -221,6 +238,19 @@ describe("pnpm dr status shows both copies", () => {
     expect(report.copies.value.copies.dr?.arming.kind).toBe("unknown");
     expect(report.copies.value.copies.dr?.database).toBeNull();
     expect(report.copies.value.copies.dr?.error).toContain("ETIMEDOUT");
+  });
+
+  it("shows a sealed database as read-only, naming the group that holds read_only, not writable", async () => {
+    databases({ primary: "writable", dr: "sealed" });
+    dnsTo("primary");
+    const t = new FakeTerminal();
+    expect(await run(["status", "--stage", "dnsdemo", "--json"], t, deps)).toBe(0);
+    const report = JSON.parse(t.output) as { copies: { value: { copies: Record<string, { database: { writable: boolean; readOnlyIn: string | null } }> } } };
+    expect(report.copies.value.copies.dr?.database).toMatchObject({ writable: false, readOnlyIn: `${replicaDb}-g1` });
+    expect(report.copies.value.copies.primary?.database).toMatchObject({ writable: true, readOnlyIn: null });
+    const text = new FakeTerminal();
+    await run(["status", "--stage", "dnsdemo"], text, deps);
+    expect(text.output).toContain(`${replicaDb} available, read-only (read_only = 1 in ${replicaDb}-g1)`);
   });
 
   it("a stage without DNS has one copy and no copies section", async () => {

@@ -414,7 +414,7 @@ export function sqlSession(world: WorldState, identifier: string): { query(sql: 
         ];
       }
       // A replica's default, or the group's read_only (a fence, a seal).
-      if (statement.startsWith("SELECT @@GLOBAL.READ_ONLY")) return [{ read_only: world.dbView(db).sourceIdentifier === null && !world.isReadOnly(db) ? 0 : 1 }];
+      if (statement.startsWith("SELECT @@GLOBAL.READ_ONLY")) return [{ read_only: world.readOnlyVariable(db) }];
       throw Object.assign(new Error(`You have an error in your SQL syntax near '${sql}'`), { code: "ER_PARSE_ERROR" });
     },
   };

@@ -415,6 +415,15 @@ export class WorldState {
     return value !== undefined && ["1", "on", "true"].includes(value.toLowerCase());
   }
 
+  /**
+   * What the database's MySQL answers for `@@global.read_only` (the app's /health.php reads it):
+   * 1 on a replica (the default groups' `{TrueIfReplica}`) or with `read_only` on in its
+   * parameter group, which RDS keeps through a promotion; whatever its RDS status.
+   */
+  readOnlyVariable(db: DbInstance): 0 | 1 {
+    return this.dbView(db).sourceIdentifier === null && !this.isReadOnly(db) ? 0 : 1;
+  }
+
   /** Whether the app's health check can reach its database (readable is enough). */
   dbAnswers(identifier: string): boolean {
     const db = this.databases.get(identifier);

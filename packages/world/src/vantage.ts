@@ -87,9 +87,17 @@ export function answerHealth(world: WorldState, region: string, from?: string): 
   if (status === 200 && fault?.kind === "db-connection-limit" && Math.floor((n + 1) * fault.rejectShare) > Math.floor(n * fault.rejectShare)) {
     return { reached: true, status: 503, body: JSON.stringify({ status: "error", db: "error", error: "SQLSTATE[HY000] [1040] Too many connections" }) };
   }
-  // As /health.php: a 200 says whether the database the region's tasks use is read-only (a replica is).
+  // As /health.php: a 200 says what the database the region's tasks use answers for
+  // @@global.read_only (a replica, or read_only on in its parameter group: true).
   const svc = [...world.services.values()].find((x) => x.region === region);
-  return { reached: true, status, body: JSON.stringify({ status: status === 200 ? "ok" : "unavailable", ...(status === 200 ? { db: "ok", ...(svc ? { readOnly: !world.isWritable(svc.database) } : {}) } : {}) }) };
+  const db = svc ? world.databases.get(svc.database) : undefined;
+  if (status === 200) return { reached: true, status, body: JSON.stringify({ status: "ok", db: "ok", ...(db ? { readOnly: world.readOnlyVariable(db) === 1 } : {}) }) };
+  // Running tasks that cannot reach their database: every target fails its check, so the ALB
+  // routes to all of them (fail open) and /health.php itself answers its error.
+  if (svc && db && world.running(svc) > 0 && !world.dbAnswers(db.identifier)) {
+    return { reached: true, status: 503, body: JSON.stringify({ status: "error", db: "error", error: "PDOException" }) };
+  }
+  return { reached: true, status, body: JSON.stringify({ status: "unavailable" }) };
 }
 
 const reasonPhrase: Record<number, string> = { 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };

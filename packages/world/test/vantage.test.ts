@@ -106,3 +106,28 @@ describe("an app broken inside a live region", () => {
     expect(await healthy()).toBe(8);
   });
 });
+
+describe("a region's health path, as the application's /health.php answers it", () => {
+  const get = async (url: string) => {
+    const res = await fetch(url);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("says readOnly as MySQL's @@global.read_only: a replica or read_only on in its group, whatever RDS's status", async () => {
+    const { world, ids } = await setup();
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, 1);
+    world.clock.advance(600);
+    expect((await get(server!.url(ids.drRegion))).body).toMatchObject({ status: "ok", readOnly: true });
+    // A daily backup changes RDS's status, not MySQL's read_only: the primary still takes writes.
+    world.databases.get(ids.primaryDb)!.baseStatus = "backing-up";
+    expect(await get(server!.url(ids.primaryRegion))).toEqual({ status: 200, body: { status: "ok", db: "ok", readOnly: false } });
+    world.parameterGroups.get(ids.primaryParameterGroup)!.parameters.set("read_only", "1");
+    expect((await get(server!.url(ids.primaryRegion))).body).toMatchObject({ readOnly: true });
+  });
+
+  it("answers the application's error, 503 with db error, when running tasks cannot reach their database", async () => {
+    const { world, ids } = await setup();
+    world.databases.get(ids.primaryDb)!.baseStatus = "stopped";
+    expect(await get(server!.url(ids.primaryRegion))).toEqual({ status: 503, body: { status: "error", db: "error", error: "PDOException" } });
+  });
+});

@@ -191,7 +191,7 @@ export interface HealthProbe {
 export interface VerifyOptions {
   /**
    * The database behind the service must take writes (`"readOnly": false`): the new primary of a
-   * move. Not asked where it cannot hold: a drill's target is still a read replica.
+   * move, in either machine. Not asked where it cannot hold: a drill's target is still a read replica.
    */
   writable: boolean;
   /** The error the state machine retries (its name is the Retry's ErrorEquals). */
@@ -204,8 +204,14 @@ export interface VerifyOptions {
  * the raise is where `pnpm check:aws` (error-equals.ts) looks for every ErrorEquals name.
  */
 export const verifyAs = {
-  /** VerifyDrHealth: writability not asked (a drill's target is still a read replica). */
-  failover: { writable: false, unhealthy: (message, options) => new DrUnhealthyError(message, options) },
+  /**
+   * VerifyDrHealth of a failover: the promoted database must take writes. RDS keeps a replica's
+   * parameter group through the promotion, so `read_only` on in it leaves the new primary
+   * read-only (docs/aws-behaviour.md, "A promoted replica keeps its parameter group").
+   */
+  failover: { writable: true, unhealthy: (message, options) => new DrUnhealthyError(message, options) },
+  /** VerifyDrHealth of a drill: writability not asked (the drill's target is still a read replica). */
+  drill: { writable: false, unhealthy: (message, options) => new DrUnhealthyError(message, options) },
   /** VerifyNewPrimary: the switchback's new primary must take writes. */
   switchback: { writable: true, unhealthy: (message, options) => new NewPrimaryUnhealthyError(message, options) },
 } as const satisfies Record<string, VerifyOptions>;
@@ -214,10 +220,10 @@ export const verifyAs = {
  * The verify of a move's target (docs/health-contract.md): GETs its /health.php with a hard
  * timeout. Anything but 2xx, or (`writable`) an answer from a read-only database, is `unhealthy`
  * (retryable: a freshly started service can need another health-check interval, its tasks a
- * reconnect). The failover's VerifyDrHealth (DrUnhealthyError) and the switchback's
- * VerifyNewPrimary (NewPrimaryUnhealthyError, writable) are this function.
+ * reconnect). The failover's VerifyDrHealth (DrUnhealthyError; writable except in a drill) and
+ * the switchback's VerifyNewPrimary (NewPrimaryUnhealthyError, writable) are this function.
  */
-export async function verifyHealth(url: string, now: () => Date, o: VerifyOptions = verifyAs.failover): Promise<HealthProbe> {
+export async function verifyHealth(url: string, now: () => Date, o: VerifyOptions): Promise<HealthProbe> {
   const started = now().getTime();
   let status: number;
   let readOnly: unknown;
@@ -230,7 +236,9 @@ export async function verifyHealth(url: string, now: () => Date, o: VerifyOption
     throw o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
   }
   if (status < 200 || status > 299) throw o.unhealthy(`GET ${url} answered ${status}`);
-  if (o.writable && readOnly !== false) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: ${String(readOnly)})`);
+  if (o.writable && readOnly === true) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: true)`);
+  // Not the contract's boolean (a default page, an app that omits it): writability not shown.
+  if (o.writable && readOnly !== false) throw o.unhealthy(`GET ${url} answered ${status} without the health contract's boolean readOnly (readOnly: ${JSON.stringify(readOnly) ?? "absent"}; docs/health-contract.md)`);
   const end = now();
   return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, ...(typeof readOnly === "boolean" ? { readOnly } : {}) };
 }

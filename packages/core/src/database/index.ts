@@ -368,19 +368,44 @@ export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, 
  * when the region does not answer (the caller gives a client with short timeouts).
  */
 export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Promise<{ done: boolean; changed: boolean; detail: string }> {
-  let marker: string | undefined;
-  do {
-    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: parameterGroup, Source: "user", Marker: marker })));
-    const readOnly = page.Parameters?.find((p) => p.ParameterName === "read_only");
-    if (readOnly && ["1", "on", "true"].includes(String(readOnly.ParameterValue).toLowerCase())) return { done: true, changed: false, detail: `read_only already 1 in ${parameterGroup}` };
-    marker = page.Marker;
-  } while (marker);
+  if (isOn(await readOnlySetIn(rds, parameterGroup))) return { done: true, changed: false, detail: `read_only already 1 in ${parameterGroup}` };
   await callAws("rds:ModifyDBParameterGroup", () =>
     rds.send(
       new ModifyDBParameterGroupCommand({ DBParameterGroupName: parameterGroup, Parameters: [{ ParameterName: "read_only", ParameterValue: "1", ApplyMethod: "immediate" }] }),
     ),
   );
   return { done: true, changed: true, detail: `read_only set to 1 in ${parameterGroup}` };
+}
+
+/**
+ * The `read_only` a user set in a DB parameter group (DescribeDBParameters, `Source: user`, every
+ * page), undefined when none was: the one read of it for the fence, its lift, the deploy guard
+ * and `pnpm dr status`.
+ */
+export async function readOnlySetIn(rds: RDSClient, parameterGroup: string): Promise<string | undefined> {
+  let marker: string | undefined;
+  do {
+    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: parameterGroup, Source: "user", Marker: marker })));
+    const readOnly = page.Parameters?.find((p) => p.ParameterName === "read_only");
+    if (readOnly) return String(readOnly.ParameterValue);
+    marker = page.Marker;
+  } while (marker);
+  return undefined;
+}
+
+/** MySQL's spellings of a boolean variable that is on. */
+export const isOn = (value: string | undefined): boolean => value !== undefined && ["1", "on", "true"].includes(value.toLowerCase());
+
+/**
+ * Whether an instance that is no replica is still read-only: `read_only` on in the group it
+ * uses, which survives a promotion and a reboot (a fence, a seal, or a team's own setting).
+ * A default group leaves it off (`{TrueIfReplica}`) and cannot be changed. Read as
+ * DescribeDBInstances lists the group: while a newly attached one is `pending-reboot` the
+ * instance still runs on the previous group, and this reads the new one.
+ */
+export async function readOnlyByGroup(rds: RDSClient, identifier: string): Promise<{ group: string; readOnly: boolean }> {
+  const group = await parameterGroupOf(rds, identifier);
+  return { group, readOnly: !isDefaultParameterGroup(group) && isOn(await readOnlySetIn(rds, group)) };
 }
 
 /** Default groups (`default.<family>`) cannot be modified: no fence can be set in one. */
@@ -434,14 +459,7 @@ export async function fenceInstanceReadOnly(rds: RDSClient, identifier: string):
 export async function liftReadOnly(rds: RDSClient, identifier: string): Promise<{ changed: boolean; detail: string }> {
   const group = await parameterGroupOf(rds, identifier);
   if (isDefaultParameterGroup(group)) return { changed: false, detail: `${identifier} uses ${group}: nothing to lift` };
-  let set = false;
-  let marker: string | undefined;
-  do {
-    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Source: "user", Marker: marker })));
-    set ||= (page.Parameters ?? []).some((p) => p.ParameterName === "read_only");
-    marker = page.Marker;
-  } while (marker);
-  if (!set) return { changed: false, detail: `read_only not set in ${group}` };
+  if ((await readOnlySetIn(rds, group)) === undefined) return { changed: false, detail: `read_only not set in ${group}` };
   await callAws("rds:ResetDBParameterGroup", () =>
     rds.send(new ResetDBParameterGroupCommand({ DBParameterGroupName: group, Parameters: [{ ParameterName: "read_only", ApplyMethod: "immediate" }] })),
   );

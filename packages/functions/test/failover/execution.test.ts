@@ -287,6 +287,41 @@ describe("failover execution (extracted synthesized ASL, real handlers, emulated
     expect(rig.world.callsTo("rds:PromoteReadReplica")).toHaveLength(1);
   });
 
+  it("does not report a failover done whose promoted database still reads read-only: VerifyDrHealth is retried, then an operator is told", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    const { world, ids } = rig;
+    // read_only on in the replica's own group: RDS keeps the group through the promotion.
+    const group = world.parameterGroups.get(ids.replicaParameterGroup)!;
+    group.parameters.set("read_only", "1");
+    const result = await rig.run(failoverInput(), "read-only-1");
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("NeedsOperator");
+    // Promoted and no longer a replica, but MySQL refuses writes: the verify's Retry (1 + 6 tries).
+    expect(world.dbView(world.databases.get(ids.replicaDb)!).sourceIdentifier).toBeNull();
+    expect(rig.invocations.VerifyDrHealth).toBe(7);
+    expect(world.inbox.map((m) => m.kind)).not.toContain("failover.succeeded");
+    const told = world.inbox.at(-1);
+    expect(told?.kind).toBe("failover.needs-operator");
+    expect(`${told?.subject}\n${told?.message}`).toMatch(/VerifyDrHealth[\s\S]*read-only database \(readOnly: true\)/);
+    expect(await rig.outcome("read-only-1")).toMatchObject({ status: "needs-operator" });
+    // What the operator does (docs/failover.md): read_only back to its default; the DR region takes writes.
+    group.parameters.delete("read_only");
+    expect(world.isWritable(ids.replicaDb)).toBe(true);
+  });
+
+  it("retries VerifyDrHealth while the promoted database still reads read-only, and completes once it takes writes", async () => {
+    const rig = await suite.rig({ primaryDown: true });
+    const group = rig.world.parameterGroups.get(rig.ids.replicaParameterGroup)!;
+    group.parameters.set("read_only", "1");
+    rig.before.VerifyDrHealth = (n) => {
+      if (n === 3) group.parameters.delete("read_only");
+    };
+    const result = await rig.run(failoverInput(), "read-only-lifts");
+    expect(result.status, result.cause).toBe("SUCCEEDED");
+    expect(rig.invocations.VerifyDrHealth).toBe(3);
+    expect((result.output as { health: { readOnly: boolean } }).health.readOnly).toBe(false);
+  });
+
   it("ends in NeedsOperator, without undoing anything, when the promotion never completes", async () => {
     const rig = await suite.rig();
     const replica = rig.world.databases.get(rig.ids.replicaDb);

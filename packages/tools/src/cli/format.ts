@@ -116,7 +116,7 @@ function copyLines(copies: Section<RegionsView>): string[] {
   const v = copies.value;
   const lines = (["primary", "dr"] as const).map((side) => {
     const c = v.copies[side];
-    const db = c.database === null ? `database unreadable (${c.error ?? "no answer"})` : !c.database.found ? `no database ${c.database.identifier}` : `${c.database.identifier} ${c.database.status}${c.database.writable ? ", writable" : c.database.replicaOf ? `, replica of the ${c.database.replicaOf === "elsewhere" ? "an unexpected source" : `${c.database.replicaOf} region's database`}` : ""}`;
+    const db = c.database === null ? `database unreadable (${c.error ?? "no answer"})` : !c.database.found ? `no database ${c.database.identifier}` : `${c.database.identifier} ${c.database.status}${c.database.writable ? ", writable" : c.database.replicaOf ? `, replica of the ${c.database.replicaOf === "elsewhere" ? "an unexpected source" : `${c.database.replicaOf} region's database`}` : c.database.readOnlyIn ? `, read-only (read_only = 1 in ${c.database.readOnlyIn})` : ""}`;
     return `  ${side} region ${c.region}: ${armingText[c.arming.kind]}; watches ${c.watches}; ${db}`;
   });
   if (v.dns) lines.push(`  DNS (Route 53 PRIMARY record): ${v.dns.servedBy === "unknown" ? `not known (${v.dns.error ?? v.dns.target ?? "no alias target"})` : `sends users to the ${v.dns.servedBy} region (${v.dns.target})`}`);

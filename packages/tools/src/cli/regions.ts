@@ -6,8 +6,10 @@
  * users. A failover, drill or dry-run starts in the region holding the replica of the other's
  * database (the standby); a re-protect or switchback starts in the region that serves (its
  * database writable; with two writable, the one DNS sends users to). Stages without DNS have the
- * orchestrator in the DR region only. Reads only: one DescribeDBInstances per region, one
- * ListResourceRecordSets.
+ * orchestrator in the DR region only. A database that is no replica is writable only when
+ * `read_only` is off in its parameter group (a fenced old primary, a sealed DR database are
+ * not). Reads only: one DescribeDBInstances per region (two, and DescribeDBParameters, for a
+ * database that is no replica), one ListResourceRecordSets.
  */
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { Database, Dns, Health, Stage } from "@pilot-light/core";
@@ -22,7 +24,15 @@ export interface CopyView {
   side: Side;
   region: string;
   /** This region's database under its CloudFormation name; null when it could not be read (`error` says why). */
-  database: { identifier: string; found: boolean; status: string | null; writable: boolean; replicaOf: Side | "elsewhere" | null } | null;
+  database: {
+    identifier: string;
+    found: boolean;
+    status: string | null;
+    writable: boolean;
+    replicaOf: Side | "elsewhere" | null;
+    /** No replica, but `read_only` on in this parameter group (fenced or sealed); null otherwise. */
+    readOnlyIn: string | null;
+  } | null;
   error: string | null;
   /** Its monitor's arming, decided as the monitor decides it (Health.decideArming). */
   arming: Health.Arming;
@@ -71,12 +81,22 @@ export async function readRegions(config: Stage.StageConfig, names: ReturnType<t
   const dnsView = await readDns(config, clientsOf(config.drRegion).route53);
   // A cross-Region replica names its source by ARN (Database.isReplicaOf).
   const arnOf = (side: Side) => Stage.arnIn(regionOf(config, side), "rds", regionOf(config, side), account, `db:${dbOf(names, side)}`);
-  const readLocal = async (side: Side): Promise<{ local: Health.LocalDatabase; error: string | null }> => {
+  const readLocal = async (side: Side): Promise<{ local: Health.LocalDatabase; readOnlyIn: string | null; error: string | null }> => {
+    const rds = clientsOf(regionOf(config, side)).rds;
+    let state: Database.ReplicaState;
     try {
-      return { local: { found: true, state: await Database.describeInstance(clientsOf(regionOf(config, side)).rds, dbOf(names, side)) }, error: null };
+      state = await Database.describeInstance(rds, dbOf(names, side));
     } catch (e) {
       const notFound = e instanceof Error && e.cause instanceof Error && e.cause.name === "DBInstanceNotFoundFault";
-      return notFound ? { local: { found: false }, error: null } : { local: undefined, error: message(e) };
+      return notFound ? { local: { found: false }, readOnlyIn: null, error: null } : { local: undefined, readOnlyIn: null, error: message(e) };
+    }
+    if (state.sourceIdentifier !== null) return { local: { found: true, state }, readOnlyIn: null, error: null };
+    try {
+      const { group, readOnly } = await Database.readOnlyByGroup(rds, dbOf(names, side));
+      return { local: { found: true, state }, readOnlyIn: readOnly ? group : null, error: null };
+    } catch (e) {
+      // Not known to take writes: not counted writable, and said.
+      return { local: { found: true, state }, readOnlyIn: null, error: `read_only in its parameter group could not be read: ${message(e)}` };
     }
   };
   const [primaryRead, drRead] = await Promise.all(sides.map(readLocal));
@@ -85,7 +105,7 @@ export async function readRegions(config: Stage.StageConfig, names: ReturnType<t
     const region = regionOf(config, side);
     const identifier = dbOf(names, side);
     const watched = { identifier: dbOf(names, other(side)), arn: arnOf(other(side)) };
-    const { local, error } = reads[side];
+    const { local, readOnlyIn, error } = reads[side];
     const dnsAnswer: Health.DnsAnswer = !dnsView || dnsView.servedBy === "unknown" ? "unknown" : dnsView.servedBy === side ? "here" : "elsewhere";
     // What the watched region's RDS answered, as the monitor reads it before saying "stranded".
     const arming = Health.decideArming({ local, localId: identifier, watched, dns: dnsAnswer, watchedDb: reads[other(side)].local });
@@ -93,13 +113,14 @@ export async function readRegions(config: Stage.StageConfig, names: ReturnType<t
       local === undefined
         ? null
         : !local.found
-          ? { identifier, found: false, status: null, writable: false, replicaOf: null }
+          ? { identifier, found: false, status: null, writable: false, replicaOf: null, readOnlyIn: null }
           : {
               identifier,
               found: true,
               status: local.state.status,
-              writable: local.state.sourceIdentifier === null && local.state.status === "available",
+              writable: Database.isWritable(local.state) && readOnlyIn === null && error === null,
               replicaOf: local.state.sourceIdentifier === null ? null : Database.isReplicaOf(local.state, watched) ? other(side) : ("elsewhere" as const),
+              readOnlyIn,
             };
     return { side, region, database, error, arming, watches: regionOf(config, other(side)) };
   };
@@ -116,7 +137,7 @@ function seen(view: RegionsView): string {
         ? `database not readable (${c.error ?? "no answer"})`
         : !c.database.found
           ? `no database ${c.database.identifier}`
-          : `${c.database.identifier} ${c.database.status}${c.database.replicaOf ? `, a read replica of the ${c.database.replicaOf === "elsewhere" ? "an unexpected source" : `${c.database.replicaOf} region's database`}` : c.database.writable ? ", writable" : ""}`
+          : `${c.database.identifier} ${c.database.status}${c.database.replicaOf ? `, a read replica of the ${c.database.replicaOf === "elsewhere" ? "an unexpected source" : `${c.database.replicaOf} region's database`}` : c.database.writable ? ", writable" : c.database.readOnlyIn ? `, read-only (read_only = 1 in ${c.database.readOnlyIn})` : ""}`
     }`;
   const dns = view.dns ? `  DNS: ${view.dns.servedBy === "unknown" ? `not known (${view.dns.error ?? view.dns.target ?? "no alias target"})` : `sends users to the ${view.dns.servedBy} region`}` : "";
   return [line(view.copies.primary), line(view.copies.dr), ...(dns ? [dns] : [])].join("\n");
