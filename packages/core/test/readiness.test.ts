@@ -115,6 +115,42 @@ describe("readiness", () => {
     expect(finding.action).toMatch(action);
   });
 
+  describe("Route 53's checkers on the primary", () => {
+    const reports = (healthy: number, of: number) =>
+      ok({
+        id: "hc-1",
+        reports: Array.from({ length: of }, (_, i) => ({ region: `r${i}`, status: i < healthy ? "Success: HTTP Status Code 200, OK" : "Failure: HTTP Status Code 503, Service Unavailable.", checkedAt: "2026-12-07T09:59:50Z" })),
+      });
+    const finding = (o: Readiness.ReadinessObservation) => Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "health-check");
+
+    it("reports a serving primary most checkers see unhealthy, with the command that shows what they see", () => {
+      const o = healthy();
+      o.healthCheck = reports(3, 8);
+      expect(finding(o)).toEqual({
+        check: "health-check",
+        ok: false,
+        detail: expect.stringMatching(/^health check hc-1: 8 checkers reporting, 3 see the primary healthy, while the primary serves \(r3: Failure: HTTP Status Code 503/),
+        action: expect.stringMatching(/^find what the checkers see \(aws route53 get-health-check-status --health-check-id hc-1\)/),
+      });
+    });
+
+    it("passes a serving primary half the checkers see healthy", () => {
+      const o = healthy();
+      o.healthCheck = reports(4, 8);
+      expect(finding(o)?.ok).toBe(true);
+    });
+
+    it.each<[string, (o: Readiness.ReadinessObservation) => void]>([
+      ["the primary region holds the replica (re-protected, state C)", (o) => void (o.primary = ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: "arn:aws:rds:eu-central-1:123456789012:db:pilot-light-prod-replica" })))],
+      ["the DR database is promoted (failed over)", (o) => void (o.replica = ok(db({ sourceIdentifier: null, replication: null })))],
+    ])("does not report the primary's failing check when %s: it fails by design", (_what, move) => {
+      const o = healthy();
+      o.healthCheck = reports(0, 8);
+      move(o);
+      expect(finding(o)).toMatchObject({ ok: true, detail: expect.stringMatching(/0 see the primary healthy \(the DR region serves/) });
+    });
+  });
+
   it.each([
     ["no replica in the DR region", { status: null, message: null }, /shop\/prod\/mysql has no replica in eu-central-1/, /--apply-adoption replicates it; or aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id shop\/prod\/mysql --add-replica-regions Region=eu-central-1,KmsKeyId=alias\/aws\/secretsmanager$/],
     ["a failed replication", { status: "Failed", message: "Secret with this name already exists in this region" }, /replication to eu-central-1 is Failed \(Secret with this name already exists in this region\)/, /--force-overwrite-replica-secret$/],

@@ -231,6 +231,13 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
     action: /its Dns stack creates it/,
   },
   {
+    problem: "the serving primary's tasks are gone (Route 53's checkers see it unhealthy)",
+    check: "health-check",
+    seed: (w, ids) => w.setDesired(w.services.get(w.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 0),
+    detail: /^health check hc-primary-0001: 8 checkers reporting, 0 see the primary healthy, while the primary serves/,
+    action: /aws route53 get-health-check-status --health-check-id hc-primary-0001/,
+  },
+  {
     problem: "the database secret has no replica in the DR region",
     check: "secret-replica",
     seed: (w, ids) => void w.secrets.delete(w.secretKey(ids.drRegion, ids.secretName)),
@@ -312,6 +319,19 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(stored.failing[0]!.detail).toMatch(detail);
     expect(stored.failing[0]!.action).toMatch(action);
     expect(denied).toEqual([]);
+  });
+
+  it("does not report the primary's failing health check once re-protected (state C): the primary region holds the replica at its pilot light", async () => {
+    const { world, ids } = failbackWorld();
+    const primary = world.databases.get(ids.primaryDb)!;
+    const dr = world.databases.get(ids.replicaDb)!;
+    dr.sourceIdentifier = null;
+    primary.sourceIdentifier = dr.arn;
+    world.setDesired(world.services.get(world.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 0);
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, ids.drTaskCount);
+    const { stored } = await evaluate(world, ids);
+    expect(world.callsTo("route53:GetHealthCheckStatus").length).toBeGreaterThan(0);
+    expect(stored.failing.map((f) => f.check)).not.toContain("health-check");
   });
 
   it("reports a replica that stopped replicating (its source's region down, not answering) and the reads that region leaves unanswered, not a hung run", async () => {

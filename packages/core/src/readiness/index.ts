@@ -110,7 +110,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     drTaskFinding(o),
     drQuotaFinding(o),
     ...o.alerts.map(alertFinding),
-    ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now)] : []),
+    ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now, primaryServes(o))] : []),
     parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
     parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
     kmsFinding(o.kmsKeys),
@@ -230,7 +230,17 @@ function alertFinding(a: ReadinessObservation["alerts"][number]): Finding {
   return { check: "alerts", ok: true, detail: `${a.region}: ${confirmed.length} confirmed subscription${confirmed.length === 1 ? "" : "s"}` };
 }
 
-function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>, now: Date): Finding {
+/**
+ * Whether the primary region serves, from what RDS shows: not once the DR database is promoted (a
+ * failover) nor while the primary region holds a replica (re-protected, state C): its service is
+ * then at its pilot light and Route 53's checks on it fail by design.
+ */
+export function primaryServes(o: Pick<ReadinessObservation, "primary" | "replica">): boolean {
+  if (o.primary.ok && o.primary.value?.sourceIdentifier) return false;
+  return !(o.replica.ok && o.replica.value && !o.replica.value.sourceIdentifier);
+}
+
+function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>, now: Date, serving: boolean): Finding {
   if (!h.ok) return unreadable("health-check", "Route 53's health check on the primary", h.error);
   if (!h.value) return { check: "health-check", ok: false, detail: "no Route 53 health check on the primary", action: "deploy the stage: its Dns stack creates it, and the failover record and the monitor's second opinion need it" };
   const fresh = h.value.reports.filter((r) => r.checkedAt !== undefined && now.getTime() - Date.parse(r.checkedAt) <= staleReportSeconds * 1000);
@@ -238,7 +248,18 @@ function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>,
     return { check: "health-check", ok: false, detail: `health check ${h.value.id}: no report in the last ${staleReportSeconds / 60} minutes`, action: "check it in the Route 53 console (disabled, or an endpoint Route 53 cannot reach)" };
   }
   const healthy = fresh.filter((r) => r.status.startsWith("Success")).length;
-  return { check: "health-check", ok: true, detail: `health check ${h.value.id}: ${fresh.length} checkers reporting, ${healthy} see the primary healthy` };
+  const seen = `health check ${h.value.id}: ${fresh.length} checkers reporting, ${healthy} see the primary healthy`;
+  if (!serving) return { check: "health-check", ok: true, detail: `${seen} (the DR region serves: the primary's check fails by design until the switchback)` };
+  if (healthy * 2 < fresh.length) {
+    const failing = fresh.find((r) => !r.status.startsWith("Success"));
+    return {
+      check: "health-check",
+      ok: false,
+      detail: `${seen}, while the primary serves (${failing?.region}: ${failing?.status}): Route 53 answers the failover record with the DR region, at its pilot light, once fewer than 18% see it healthy, and a failover decided now would start from a primary already judged down`,
+      action: `find what the checkers see (aws route53 get-health-check-status --health-check-id ${h.value.id}): an outage is the monitor's (pnpm dr status); if users are served, the check's endpoint is wrong (the HTTPS listener for its host name, the health path, a firewall refusing Route 53's checker ranges: docs/runbook.md, "Readiness")`,
+    };
+  }
+  return { check: "health-check", ok: true, detail: seen };
 }
 
 function parameterGroupFinding(check: Check, db: ReadinessObservation["primary"], region: string, role: string): Finding {
