@@ -69,6 +69,8 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
         unscoped("cloudwatch:GetMetricData"),
         unscoped("ecs:DescribeTaskDefinition"),
         unscoped("elasticloadbalancing:DescribeTargetGroups"),
+        // The record: a simple one cannot move users, refused before the promotion (RecordNotFailoverPairError).
+        ...(zoneArn ? [allow(["route53:ListResourceRecordSets"], [zoneArn])] : []),
       ];
     case "PromoteReplica":
       return [

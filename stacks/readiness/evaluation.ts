@@ -63,8 +63,10 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     drRegion: config.drRegion,
     tableArn: w.tableArn,
     healthCheckId: w.healthCheckId,
+    hostedZoneId: config.dns?.hostedZoneId,
     prebuiltImage: "uri" in config.application.image,
     stackNames: [Readiness.stackName(config, "Failover"), Readiness.stackName(config, "Failback")],
+    computeStackName: Readiness.stackName(config, "Compute"),
     adopted: config.adopt !== undefined,
   });
   for (const s of statements) fn.addToRolePolicy(s);
@@ -120,7 +122,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     {
       id: "AwsSolutions-IAM5",
       reason:
-        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's) and their step roles (CloudFormation names them after the stack), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota and ecr:DescribeRegistry (\"*\" only in the Service Authorization Reference). All are reads.",
+        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's), their step roles and the Compute stack's task execution role (CloudFormation names them after the stack), the secrets the DR task definition names (a mirror copies the team's, DescribeSecret only), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota and ecr:DescribeRegistry (\"*\" only in the Service Authorization Reference). All are reads.",
       appliesTo: wildcardResources(stack, statements),
     },
   ]);

@@ -15,10 +15,14 @@ export interface ReadinessResources {
   tableArn: string;
   /** Route 53's health check on the primary (stages with DNS). */
   healthCheckId: string | undefined;
+  /** The stage's hosted zone (stages with DNS): its record must be a failover pair. */
+  hostedZoneId?: string | undefined;
   /** A prebuilt image: its primary registry's replication configuration is read. */
   prebuiltImage: boolean;
   /** The DR region's Failover and Failback stacks: their step roles are simulated against the steps' catalogue. */
   stackNames: string[];
+  /** The DR region's Compute stack: its task execution role is simulated reading the secrets the DR task definition names. */
+  computeStackName: string;
   /** An adopting stage: the team's service in the primary region is read (whose task definition the DR service mirrors). */
   adopted?: boolean;
 }
@@ -53,11 +57,14 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
           allow(["route53:GetHealthCheckStatus"], [`arn:${stack.partition}:route53:::healthcheck/${r.healthCheckId}`]),
         ]
       : []),
+    ...(r.hostedZoneId ? [allow(["route53:ListResourceRecordSets"], [`arn:${stack.partition}:route53:::hostedzone/${r.hostedZoneId}`])] : []),
     // The permission check (Readiness.observePermissions): the alerts topic's key, the step roles
     // the stacks created (named `<stack>-<logical id>-<random>`), the simulator on each of them.
     allow(["sns:GetTopicAttributes"], [arn("sns", r.drRegion, r.names.topic)]),
     allow(["cloudformation:ListStackResources"], r.stackNames.map((name) => arn("cloudformation", r.drRegion, `stack/${name}/*`))),
-    allow(["iam:SimulatePrincipalPolicy"], r.stackNames.map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
+    allow(["iam:SimulatePrincipalPolicy"], [...r.stackNames, r.computeStackName].map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
+    // The secrets the DR task definition names (a mirror copies the team's, named only there): each found in the DR region.
+    allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.drRegion, "secret:*")]),
     allow(["dynamodb:PutItem"], [r.tableArn], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [State.keys.readiness()] } }),
   ];
 }

@@ -316,6 +316,8 @@ describe("step Lambda IAM (least privilege)", () => {
     ["NotifyFailed", ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]],
     // Reads the PRIMARY record to report DNS as it is.
     ["RecordOutcome", ["dynamodb:DeleteItem", "dynamodb:PutItem", "route53:ListResourceRecordSets"]],
+    // Reads the record: one that is not a failover pair is refused before the promotion.
+    ["Preflight", ["cloudwatch:GetMetricData", "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "elasticloadbalancing:DescribeTargetGroups", "rds:DescribeDBInstances", "route53:ListResourceRecordSets"]],
   ])("%s may do exactly %j (besides X-Ray)", (step, expected) => {
     const got = [...new Set(statementsOf(step).flatMap(actions))].filter((a) => !a.startsWith("xray:")).sort();
     expect(got).toEqual([...expected].sort());

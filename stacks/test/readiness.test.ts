@@ -51,6 +51,7 @@ describe("the scheduled readiness evaluation", () => {
       "kms:DescribeKey",
       "rds:DescribeDBInstances",
       "route53:GetHealthCheckStatus",
+      "route53:ListResourceRecordSets",
       "secretsmanager:DescribeSecret",
       "servicequotas:GetAWSDefaultServiceQuota",
       "servicequotas:GetServiceQuota",
@@ -65,6 +66,12 @@ describe("the scheduled readiness evaluation", () => {
     const roles = JSON.stringify(statements.find((s) => s.Action === "iam:SimulatePrincipalPolicy")?.Resource);
     expect(roles).toMatch(/:role\/dnsdemo-pilot-light-Failover-\*"/);
     expect(roles).toMatch(/:role\/dnsdemo-pilot-light-Failback-\*"/);
+    // The DR task execution role (the Compute stack's), simulated reading the secrets the DR task definition names; each found in the DR region.
+    expect(roles).toMatch(/:role\/dnsdemo-pilot-light-Compute-\*"/);
+    const secrets = JSON.stringify(statements.filter((s) => [s.Action].flat().includes("secretsmanager:DescribeSecret")).map((s) => s.Resource));
+    expect(secrets).toMatch(/:secretsmanager:eu-central-1:[^"]*:secret:\*"/);
+    // The stage's record, which must be a failover pair.
+    expect(JSON.stringify(statements.find((s) => s.Action === "route53:ListResourceRecordSets")?.Resource)).toMatch(/:route53:::hostedzone\/Z0123456789EXAMPLE"/);
     expect(statements.find((s) => s.Action === "dynamodb:PutItem")?.Condition).toEqual({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["READINESS#last"] } });
     const rds = JSON.stringify(statements.find((s) => s.Action === "rds:DescribeDBInstances")?.Resource);
     expect(rds).toMatch(/:rds:eu-west-1:[^"]*:db:pilot-light-dnsdemo-primary"/);

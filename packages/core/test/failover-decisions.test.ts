@@ -148,6 +148,18 @@ describe("preflight decision", () => {
     expect(report.wouldProceed).toBe(false);
   });
 
+  it("refuses a failover on a record that is not a failover pair with RecordNotFailoverPairError, before anything changes, also while the replica is only backing up", () => {
+    const notPair = "no PRIMARY failover record app.example.com (SetIdentifier \"primary\") in zone Z1: ... --apply-adoption";
+    for (const obs of [{}, { replica: replica({ status: "backing-up" }) }]) {
+      const report = assess(run(), { ...obs, recordNotPair: notPair });
+      expect(report.blockers[0]).toBe(`DNS: ${notPair}`);
+      expect(() => Failover.enforcePreflight(report)).toThrow(Failover.RecordNotFailoverPairError);
+    }
+    // A dry-run reports it as its first blocker.
+    const dryRun = Failover.enforcePreflight(assess(run({ mode: "dry-run" }), { recordNotPair: notPair }));
+    expect(dryRun).toMatchObject({ wouldProceed: false, blockers: [`DNS: ${notPair}`] });
+  });
+
   it.each(["backing-up", "modifying", "rebooting"])("waits (ReplicaNotReadyError, retryable) while the replica is only %s", (status) => {
     const report = assess(run(), { replica: replica({ status }) });
     expect(report.notReady).toEqual(report.blockers);

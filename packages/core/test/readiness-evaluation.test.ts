@@ -19,7 +19,7 @@ const env = {
 describe("the scheduled evaluation's settings", () => {
   it("reads the stage's target from the environment the Operations stack sets", () => {
     expect(Readiness.readEvaluationSettings({ ...env, IMAGE_URI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2" })).toEqual({
-      target: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", hasDns: true, drTaskCount: 3, taskCpu: 512, image: { account: "123456789012", region: "eu-west-1", repository: "shop/web" } },
+      target: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", hasDns: true, drTaskCount: 3, taskCpu: 512, image: { account: "123456789012", region: "eu-west-1", repository: "shop/web" }, record: { hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "app.example.com" } },
       permissions: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "app.example.com" } },
       partition: "aws",
       tableName: "pilot-light-prod-state",

@@ -115,6 +115,95 @@ describe("readiness", () => {
     expect(finding.action).toMatch(action);
   });
 
+  describe("the secrets the DR task definition names", () => {
+    const role = "arn:aws:iam::123456789012:role/prod-pilot-light-Compute-TaskExecutionRole-1A2B";
+    const stripe = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop/stripe-AbCdEf";
+    const secret = (over: Partial<Readiness.DrTaskSecret> = {}): Readiness.DrTaskSecret => ({ container: "web", variable: "STRIPE_KEY", valueFrom: stripe, kind: "secretsmanager", secretName: "shop/stripe", region: "eu-central-1", found: true, denied: [], ...over });
+    const judge = (secrets: Readiness.DrTaskSecret[], executionRole: string | null = role) => {
+      const o = healthy();
+      o.drTaskSecrets = ok({ executionRole, secrets });
+      return Readiness.judgeReadiness(o, now).findings.filter((f) => f.check === "dr-task-secrets");
+    };
+    const deny = (action: string, resource: string, by: string | null = null) => ({ action, resource, decision: by ? "explicitDeny" : "implicitDeny", by });
+
+    it("passes secrets the DR execution role may read in the DR region, and a definition naming none", () => {
+      expect(judge([secret(), secret({ variable: "DB_PASSWORD", secretName: "shop/prod/mysql" })])).toEqual([{ check: "dr-task-secrets", ok: true, detail: `the DR execution role ${role} may read the 2 secrets the DR task definition names, each in eu-central-1` }]);
+      expect(judge([])).toEqual([{ check: "dr-task-secrets", ok: true, detail: "the DR task definition names no secret" }]);
+    });
+
+    it.each<[string, Readiness.DrTaskSecret[], string | null, RegExp, RegExp]>([
+      ["a secret not in the DR region", [secret({ found: false })], role, /^web's STRIPE_KEY \(.*\) is not in eu-central-1: a failover's DR tasks would stop before they run/, /^replicate it to the DR region: aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id shop\/stripe --add-replica-regions Region=eu-central-1/],
+      ["a secret read in the primary region", [secret({ region: "eu-west-1", found: false })], role, /is read in eu-west-1, not eu-central-1/, /replicate-secret-to-regions/],
+      ["a parameter read in the primary region", [secret({ kind: "ssm", region: "eu-west-1", secretName: "/shop/key", found: null })], role, /is read in eu-west-1/, /^create it in the DR region \(aws ssm put-parameter --region eu-central-1 --name \/shop\/key/],
+      ["a secret the role may not read", [secret({ denied: [deny("secretsmanager:GetSecretValue", stripe)] })], role, /the DR execution role .* would be refused secretsmanager:GetSecretValue on .*shop\/stripe-AbCdEf: implicitDeny/, /^add it to the stage's application\.secrets \("STRIPE_KEY": \{ "secretName": "shop\/stripe" \}\) and deploy \(pnpm deploy:all --stage prod\)/],
+      ["a secret whose customer key the role may not use", [secret({ denied: [deny("kms:Decrypt", "arn:aws:kms:eu-central-1:123456789012:key/k1")] })], role, /would be refused kms:Decrypt on arn:aws:kms:eu-central-1:123456789012:key\/k1/, /^let the role use the secret's key: aws kms create-grant --region eu-central-1 --key-id arn:aws:kms:eu-central-1:123456789012:key\/k1 --grantee-principal arn:aws:iam::123456789012:role\/prod-pilot-light-Compute-TaskExecutionRole-1A2B --operations Decrypt$/],
+      ["a secret a Deny refuses", [secret({ denied: [deny("secretsmanager:GetSecretValue", stripe, "a Deny in lockdown")] })], role, /explicitDeny \(a Deny in lockdown\)/, /^remove what refuses it \(a Deny in lockdown\)$/],
+      ["a parameter the role may not read", [secret({ kind: "ssm", valueFrom: "/shop/key", secretName: "/shop/key", found: null, denied: [deny("ssm:GetParameters", "arn:aws:ssm:eu-central-1:123456789012:parameter/shop/key")] })], role, /ssm:GetParameters on arn:aws:ssm:eu-central-1:123456789012:parameter\/shop\/key/, /^allow it ssm:GetParameters on .*aws iam put-role-policy --role-name prod-pilot-light-Compute-TaskExecutionRole-1A2B/],
+      ["a definition with secrets and no execution role", [secret()], null, /has no execution role to read it/, /pnpm deploy:all --stage prod/],
+    ])("reports %s, naming the secret and what fixes it", (_what, secrets, executionRole, detail, action) => {
+      const failing = judge(secrets, executionRole);
+      expect(failing).toEqual([{ check: "dr-task-secrets", ok: false, detail: expect.stringMatching(detail), action: expect.stringMatching(action) }]);
+    });
+
+    it("reports each failing secret on its own", () => {
+      expect(judge([secret({ found: false }), secret({ variable: "OK" }), secret({ variable: "API_KEY", denied: [deny("secretsmanager:GetSecretValue", stripe)] })]).map((f) => [f.ok, f.detail.split(" ")[0]])).toEqual([
+        [false, "web's"],
+        [false, "web's"],
+      ]);
+    });
+  });
+
+  it("reports a record that is not a failover pair with the command that makes the pair, and passes a pair", () => {
+    const o = healthy();
+    o.dnsRecord = ok({ hostedZoneId: "Z1", recordName: "shop.example.com", notPair: "no PRIMARY failover record shop.example.com" });
+    expect(Readiness.judgeReadiness(o, now).findings.filter((f) => f.check === "dns-record")).toEqual([
+      {
+        check: "dns-record",
+        ok: false,
+        detail: expect.stringMatching(/^shop\.example\.com in zone Z1 is not a failover pair .*: a failover is refused at its Preflight, before the promotion/),
+        action: expect.stringMatching(/^make the pair: pnpm deploy:all --stage prod --apply-adoption/),
+      },
+    ]);
+    o.dnsRecord = ok({ hostedZoneId: "Z1", recordName: "shop.example.com", notPair: null });
+    expect(Readiness.judgeReadiness(o, now).ready).toBe(true);
+  });
+
+  describe("Route 53's checkers on the primary", () => {
+    const reports = (healthy: number, of: number) =>
+      ok({
+        id: "hc-1",
+        reports: Array.from({ length: of }, (_, i) => ({ region: `r${i}`, status: i < healthy ? "Success: HTTP Status Code 200, OK" : "Failure: HTTP Status Code 503, Service Unavailable.", checkedAt: "2026-12-07T09:59:50Z" })),
+      });
+    const finding = (o: Readiness.ReadinessObservation) => Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "health-check");
+
+    it("reports a serving primary most checkers see unhealthy, with the command that shows what they see", () => {
+      const o = healthy();
+      o.healthCheck = reports(3, 8);
+      expect(finding(o)).toEqual({
+        check: "health-check",
+        ok: false,
+        detail: expect.stringMatching(/^health check hc-1: 8 checkers reporting, 3 see the primary healthy, while the primary serves \(r3: Failure: HTTP Status Code 503/),
+        action: expect.stringMatching(/^find what the checkers see \(aws route53 get-health-check-status --health-check-id hc-1\)/),
+      });
+    });
+
+    it("passes a serving primary half the checkers see healthy", () => {
+      const o = healthy();
+      o.healthCheck = reports(4, 8);
+      expect(finding(o)?.ok).toBe(true);
+    });
+
+    it.each<[string, (o: Readiness.ReadinessObservation) => void]>([
+      ["the primary region holds the replica (re-protected, state C)", (o) => void (o.primary = ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: "arn:aws:rds:eu-central-1:123456789012:db:pilot-light-prod-replica" })))],
+      ["the DR database is promoted (failed over)", (o) => void (o.replica = ok(db({ sourceIdentifier: null, replication: null })))],
+    ])("does not report the primary's failing check when %s: it fails by design", (_what, move) => {
+      const o = healthy();
+      o.healthCheck = reports(0, 8);
+      move(o);
+      expect(finding(o)).toMatchObject({ ok: true, detail: expect.stringMatching(/0 see the primary healthy \(the DR region serves/) });
+    });
+  });
+
   it.each([
     ["no replica in the DR region", { status: null, message: null }, /shop\/prod\/mysql has no replica in eu-central-1/, /--apply-adoption replicates it; or aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id shop\/prod\/mysql --add-replica-regions Region=eu-central-1,KmsKeyId=alias\/aws\/secretsmanager$/],
     ["a failed replication", { status: "Failed", message: "Secret with this name already exists in this region" }, /replication to eu-central-1 is Failed \(Secret with this name already exists in this region\)/, /--force-overwrite-replica-secret$/],

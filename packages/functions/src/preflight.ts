@@ -1,6 +1,8 @@
 /**
  * Preflight: read-only look at the DR region (replica, the last valid ReplicaLag datapoint in
- * the lookback, ECS service, task definition, target group) and the go/no-go decision.
+ * the lookback, ECS service, task definition, target group) and, on a stage with DNS, the record
+ * (a simple record cannot move users: RecordNotFailoverPairError before anything changes), and
+ * the go/no-go decision.
  * Failover and drill throw PreflightFailedError / RpoBudgetExceededError on blockers, or
  * ReplicaNotReadyError (retried) while the replica is only waiting on itself (a backup); a
  * dry-run returns the report.
@@ -9,6 +11,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { Failover } from "@pilot-light/core";
 import { handler as wrap } from "./lib/handler";
 
@@ -16,7 +19,8 @@ const names = ["DR_REGION", "REPLICA_ID", "PRIMARY_ID", "PRIMARY_ARN", "DR_CLUST
 const settings = Failover.lazy(() => Failover.readSettings(process.env, names));
 const clients = Failover.lazy(() => {
   const region = settings().DR_REGION;
-  return { rds: new RDSClient({ region }), cloudwatch: new CloudWatchClient({ region }), ecs: new ECSClient({ region }), elb: new ElasticLoadBalancingV2Client({ region }) };
+  // Route 53 is a global service whose API endpoint is in us-east-1; bounded, since it may hang in an outage.
+  return { rds: new RDSClient({ region }), cloudwatch: new CloudWatchClient({ region }), ecs: new ECSClient({ region }), elb: new ElasticLoadBalancingV2Client({ region }), route53: new Route53Client({ region: "us-east-1", ...Failover.boundedClientConfig }) };
 });
 
 export const handler = wrap(Failover.FailoverState, async ({ run }) => {
@@ -31,5 +35,6 @@ export const handler = wrap(Failover.FailoverState, async ({ run }) => {
     pilotTaskCount: Failover.intSetting("DR_PILOT_TASK_COUNT", s.DR_PILOT_TASK_COUNT),
     dnsConfigured: Failover.hasDnsSettings(process.env),
     lagLookbackSeconds: Failover.intSetting("LAG_LOOKBACK_SECONDS", s.LAG_LOOKBACK_SECONDS),
+    ...Failover.dnsTarget(process.env),
   }, new Date());
 });

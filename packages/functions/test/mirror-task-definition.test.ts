@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, Stack } from "aws-cdk-lib";
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
 import { Stage } from "@pilot-light/core";
-import { adoptedPrimaryWorld, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { adoptedPrimaryWorld, executionRoleName, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
 import { mirrorStatements } from "../../../stacks/adoption/mirror-grants";
 import { shopPrimary } from "../../core/test/support/adopted";
 import { handler as mirror } from "../src/mirror-task-definition";
@@ -18,7 +18,7 @@ import { handler as scaleDr } from "../src/scale-dr-service";
 const account = "123456789012";
 const names = Stage.resourceNames({ app: "pilot-light", stage: "shop", adopt: { ...shopPrimary, database: { ...shopPrimary.database, port: 3306 } } });
 const replicaEndpoint = "pilot-light-shop-replica.efgh5678.eu-central-1.rds.amazonaws.com";
-const executionRole = (region: string) => `arn:aws:iam::${account}:role/${names.prefix}-web-execution-${region}`;
+const executionRole = (region: string) => `arn:aws:iam::${account}:role/${executionRoleName(names.prefix, region)}`;
 
 let uninstall: (() => void) | undefined;
 afterEach(() => {
@@ -113,6 +113,39 @@ describe("the DR task definition of an adopting stage", () => {
     expect(web.secrets).toEqual([{ name: "DB_PASSWORD", valueFrom: `arn:aws:secretsmanager:eu-central-1:${account}:secret:shop/prod/mysql-AbCdEf:password::` }]);
     expect(web.logConfiguration?.options).toMatchObject({ "awslogs-region": "eu-central-1" });
     expect(definition).toMatchObject({ family: names.mirrorFamily, executionRoleArn: executionRole(ids.drRegion), cpu: "512", memory: "1024" });
+    // Its execution role reads the database secret's replica: the tasks start.
+    world.clock.advance(600);
+    expect(world.running(svc)).toBe(ids.drTaskCount);
+  });
+
+  it("starts no DR task when the team's definition names a secret the DR execution role may not read (ECS's ResourceInitializationError): a failover would fail", async () => {
+    const { world, ids } = adoptedWorld();
+    // The team's payment key, replicated to the DR region, but named only in their task definition (not in the stage's application.secrets).
+    for (const region of [ids.primaryRegion, ids.drRegion])
+      world.secrets.set(world.secretKey(region, "shop/prod/stripe"), { name: "shop/prod/stripe", region, arn: `arn:aws:secretsmanager:${region}:${account}:secret:shop/prod/stripe-Zx12Yw`, primaryRegion: ids.primaryRegion, secretString: "sk_live" });
+    const ecs = new ECSClient({ region: ids.primaryRegion });
+    const container = teamContainer("2026-12-07", {});
+    const out = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "storefront",
+        containerDefinitions: [{ ...container, secrets: [...container.secrets!, { name: "STRIPE_KEY", valueFrom: `arn:aws:secretsmanager:eu-west-1:${account}:secret:shop/prod/stripe-Zx12Yw` }] }],
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        cpu: "512",
+        memory: "1024",
+        executionRoleArn: `arn:aws:iam::${account}:role/shop-ecs-execution`,
+      }),
+    );
+    await ecs.send(new UpdateServiceCommand({ cluster: names.primaryCluster, service: names.primaryService, taskDefinition: out.taskDefinition!.taskDefinitionArn! }));
+    await runMirror(world);
+    world.regionsDown.add(ids.primaryRegion);
+    const run = { mode: "failover", reason: "primary region outage", requestedBy: "health-monitor", incidentId: "inc-1", options: { switchDns: true, acknowledgeRpoBreach: false }, executionName: "failover-inc-1", startedAt: world.clock.now().toISOString() };
+    await scaleDr({ run }, lambdaContext(`${names.prefix}-ScaleDrService`));
+    world.clock.advance(600);
+    const { svc } = await drDefinition(world, ids);
+    expect(svc.desired).toBe(ids.drTaskCount);
+    expect(world.running(svc)).toBe(0);
+    expect(world.taskStartRefusal(svc)).toMatch(/^ResourceInitializationError: .*AccessDeniedException: .*secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw/);
   });
 
   it("registers nothing new while the team's definition is unchanged, also after registrations whose answers were lost", async () => {

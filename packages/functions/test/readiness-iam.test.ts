@@ -14,10 +14,11 @@ import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-
 import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Readiness, Stage } from "@pilot-light/core";
@@ -27,7 +28,7 @@ import { readinessStatements } from "../../../stacks/readiness/grants";
 const account = "123456789012";
 const [primaryRegion, drRegion] = ["eu-west-1", "eu-central-1"];
 const names = Stage.resourceNames({ app: "pilot-light", stage: "prod" });
-const target: Readiness.ReadinessTarget = { app: "pilot-light", stage: "prod", primaryRegion, drRegion, hasDns: true, drTaskCount: 2, taskCpu: 512, image: { account, region: primaryRegion, repository: "shop/web" } };
+const target: Readiness.ReadinessTarget = { app: "pilot-light", stage: "prod", primaryRegion, drRegion, hasDns: true, drTaskCount: 2, taskCpu: 512, image: { account, region: primaryRegion, repository: "shop/web" }, record: { hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" } };
 const stackNames = ["prod-pilot-light-Failover", "prod-pilot-light-Failback"];
 const permissions: Readiness.PermissionTarget = { app: "pilot-light", stage: "prod", primaryRegion, drRegion, dns: { hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" } };
 const image = `${account}.dkr.ecr.${drRegion}.amazonaws.com/shop/web:1.4.2`;
@@ -44,12 +45,13 @@ const m = {
   route53: mockClient(Route53Client),
   cloudformation: mockClient(CloudFormationClient),
   dynamodb: mockClient(DynamoDBDocumentClient),
+  secretsmanager: mockClient(SecretsManagerClient),
 };
 
 /** The role's statements as a deploy in `account` resolves them. */
 function grants(prebuiltImage: boolean): PolicyStatement[] {
   const stack = new Stack(new App(), "Operations", { env: { account, region: drRegion } });
-  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", prebuiltImage, stackNames });
+  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", hostedZoneId: "Z0123456789EXAMPLE", prebuiltImage, stackNames, computeStackName: "prod-pilot-light-Compute" });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: drRegion, account }) as PolicyStatement);
 }
 
@@ -61,7 +63,12 @@ beforeEach(() => {
   m.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
   m.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
   m.ecs.on(DescribeServicesCommand).resolves({ services: [{ taskDefinition: `arn:aws:ecs:${drRegion}:${account}:task-definition/web:7` }] });
-  m.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role/prod-web-execution`, containerDefinitions: [{ name: "web", image }] } });
+  // A secret named only in the DR task definition: found in the DR region, its execution role (the Compute stack's) simulated reading it.
+  const stripe = `arn:aws:secretsmanager:${drRegion}:${account}:secret:shop/stripe-AbCdEf`;
+  m.ecs.on(DescribeTaskDefinitionCommand).resolves({
+    taskDefinition: { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role/prod-pilot-light-Compute-TaskExecutionRole-1A2B3C4D5E6F`, containerDefinitions: [{ name: "web", image, secrets: [{ name: "STRIPE_KEY", valueFrom: stripe }] }] },
+  });
+  m.secretsmanager.on(DescribeSecretCommand).resolves({ ARN: stripe, Name: "shop/stripe" });
   m.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{}] });
   m.ecr.on(DescribeRegistryCommand).resolves({ replicationConfiguration: { rules: [] } });
   m.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "hc-1" } });
@@ -69,6 +76,7 @@ beforeEach(() => {
   m.servicequotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 6 } });
   m.iam.on(GetRoleCommand).resolves({});
   m.route53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
+  m.route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
   m.dynamodb.on(PutCommand).resolves({});
   // The permission check: the topic's key, each stack's step roles (as CloudFormation names them), the simulator.
   m.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { KmsMasterKeyId: `arn:aws:kms:${drRegion}:${account}:key/topic` } });
@@ -98,13 +106,15 @@ async function calls() {
   return made;
 }
 
-const { world } = pilotLightWorld();
+// The stage's world: IAM authorises a secret named by its name against its ARN there.
+const { world } = pilotLightWorld({ prefix: names.prefix });
 
 describe("the readiness evaluation's role", () => {
   it("allows every call the evaluation makes, in both regions", async () => {
     const statements = grants(true);
     const made = await calls();
-    expect(new Set(made.map((c) => c.api)).size).toBe(16);
+    expect(new Set(made.map((c) => c.api)).size).toBe(18);
+    expect(made.filter((c) => c.api === "secretsmanager:DescribeSecret").map((c) => c.region).sort()).toEqual([drRegion, primaryRegion]);
     const denied = [];
     for (const c of made) {
       for (const request of await authRequests(c.api, c.input, c.region, account, world)) {

@@ -16,6 +16,7 @@ import {
   adoptedPrimaryWorld,
   deployStackRoles,
   ecrImageUri,
+  executionRoleName,
   failbackWorld,
   fargateVcpuQuota,
   iamOf,
@@ -69,8 +70,10 @@ function evaluationRole(ids: PilotLightIds, target: Target): PolicyStatement[] {
     drRegion: ids.drRegion,
     tableArn: `arn:aws:dynamodb:${ids.drRegion}:${account}:table/${table}`,
     healthCheckId: ids.primaryHealthCheckId,
+    hostedZoneId: ids.dns ? ids.hostedZoneId : undefined,
     prebuiltImage: true,
     stackNames: [Readiness.stackName(target, "Failover"), Readiness.stackName(target, "Failback")],
+    computeStackName: Readiness.stackName(target, "Compute"),
     adopted: target.adopt !== undefined,
   });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement);
@@ -190,8 +193,8 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
   {
     problem: "the DR task definition's execution role is gone",
     check: "dr-task-definition",
-    seed: (w, ids) => void accountState(w).roles.delete(`pilot-light-test-web-execution-${ids.drRegion}`),
-    detail: /execution role arn:aws:iam::123456789012:role\/pilot-light-test-web-execution-eu-central-1 does not exist/,
+    seed: (w, ids) => void accountState(w).roles.delete(executionRoleName(names.prefix, ids.drRegion)),
+    detail: /execution role arn:aws:iam::123456789012:role\/test-pilot-light-Compute-TaskExecutionRole250D2532-eu-central-1 does not exist/,
     action: /registers the task definition and its execution role/,
   },
   {
@@ -229,6 +232,13 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
     seed: (w, ids) => void accountState(w).parameters.delete(parameterKey(ids.drRegion, Stage.primaryHealthCheckParameter(names))),
     detail: /no Route 53 health check on the primary/,
     action: /its Dns stack creates it/,
+  },
+  {
+    problem: "the serving primary's tasks are gone (Route 53's checkers see it unhealthy)",
+    check: "health-check",
+    seed: (w, ids) => w.setDesired(w.services.get(w.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 0),
+    detail: /^health check hc-primary-0001: 8 checkers reporting, 0 see the primary healthy, while the primary serves/,
+    action: /aws route53 get-health-check-status --health-check-id hc-primary-0001/,
   },
   {
     problem: "the database secret has no replica in the DR region",
@@ -314,6 +324,19 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(denied).toEqual([]);
   });
 
+  it("does not report the primary's failing health check once re-protected (state C): the primary region holds the replica at its pilot light", async () => {
+    const { world, ids } = failbackWorld();
+    const primary = world.databases.get(ids.primaryDb)!;
+    const dr = world.databases.get(ids.replicaDb)!;
+    dr.sourceIdentifier = null;
+    primary.sourceIdentifier = dr.arn;
+    world.setDesired(world.services.get(world.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 0);
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, ids.drTaskCount);
+    const { stored } = await evaluate(world, ids);
+    expect(world.callsTo("route53:GetHealthCheckStatus").length).toBeGreaterThan(0);
+    expect(stored.failing.map((f) => f.check)).not.toContain("health-check");
+  });
+
   it("reports a replica that stopped replicating (its source's region down, not answering) and the reads that region leaves unanswered, not a hung run", async () => {
     const { world, ids } = failbackWorld();
     world.regionsDown.add(ids.primaryRegion);
@@ -325,13 +348,16 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(failing.get("fence-parameter-group")?.detail).toMatch(/could not read the database in eu-west-1/);
   });
 
-  it("judges the adopted primary under the team's names: only the fence's default.* group fails, with the commands that fix it", async () => {
+  it("judges the adopted primary under the team's names: only the fence's default.* group and the simple record fail, with the commands that fix them", async () => {
     const { world, ids } = adoptedPrimaryWorld();
     const target: Target = { app: "pilot-light", stage: "shop", adopt: Stage.AdoptConfig.parse(shopPrimary) };
     await teamDeploys(world, ids, target, { release: "v1" });
     await mirror(world, ids, target);
     const { stored, denied } = await evaluate(world, ids, target);
-    expect(stored.failing.map((f) => f.check)).toEqual(["fence-parameter-group"]);
+    // Before the adoption: the team's simple record cannot move users (a failover's Preflight refuses it).
+    expect(stored.failing.map((f) => f.check)).toEqual(["fence-parameter-group", "dns-record"]);
+    expect(stored.failing[1]!.detail).toMatch(/^app\.example\.com in zone .* is not a failover pair/);
+    expect(stored.failing[1]!.action).toMatch(/pnpm deploy:all --stage shop --apply-adoption/);
     // The task definition mirror was judged too, and passed: the DR service runs a mirror of what the team runs.
     expect(stored.checks).toBe(Readiness.checks.length + 1);
     expect(stored.failing[0]!.detail).toMatch(/shop-mysql-prod uses default\.mysql8\.4 parameter group/);
@@ -339,6 +365,61 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(denied).toEqual([]);
     // The team's key was read in the primary region.
     expect(world.callsTo("kms:DescribeKey").map((c) => (c.input as { KeyId: string }).KeyId)).toContain(`arn:aws:kms:${ids.primaryRegion}:${account}:key/5f1c2b7e-shop-db`);
+  });
+
+  describe("the secrets the DR task definition names (a mirror copies the team's)", () => {
+    const target: Target = { app: "pilot-light", stage: "shop", adopt: Stage.AdoptConfig.parse(shopPrimary) };
+    const secretArn = (region: string, name: string, suffix: string) => `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${suffix}`;
+    const addSecret = (world: WorldState, ids: PilotLightIds, name: string, regions: string[]) => {
+      for (const region of regions) world.secrets.set(world.secretKey(region, name), { name, region, arn: secretArn(region, name, "Zx12Yw"), primaryRegion: ids.primaryRegion, secretString: "s3cret" });
+    };
+    const secretsFinding = async (world: WorldState, ids: PilotLightIds) => {
+      const { stored, denied } = await evaluate(world, ids, target);
+      expect(denied).toEqual([]);
+      return stored.failing.filter((f) => f.check === "dr-task-secrets");
+    };
+    /** The failover's scale-up, as ECS would start it: whether the DR tasks run. */
+    const drTasksRun = (world: WorldState, ids: PilotLightIds) => {
+      const n = Stage.resourceNames(target);
+      const svc = world.services.get(world.serviceKey(ids.drRegion, n.cluster, n.service))!;
+      world.setDesired(svc, ids.drTaskCount);
+      world.clock.advance(600);
+      return world.running(svc) === ids.drTaskCount;
+    };
+
+    it("passes the database secret's replica, which the DR execution role is granted (and the DR tasks start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "DB_PASSWORD", valueFrom: `${secretArn(ids.primaryRegion, ids.secretName, "AbCdEf")}:password::` }] });
+      await mirror(world, ids, target);
+      expect(await secretsFinding(world, ids)).toEqual([]);
+      expect(drTasksRun(world, ids)).toBe(true);
+    });
+
+    it("reports a secret named only in the team's task definition that is not in the DR region, with the command that replicates it (and the DR tasks would not start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      addSecret(world, ids, "shop/prod/stripe", [ids.primaryRegion]);
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "STRIPE_KEY", valueFrom: secretArn(ids.primaryRegion, "shop/prod/stripe", "Zx12Yw") }] });
+      await mirror(world, ids, target);
+      const [finding, ...more] = await secretsFinding(world, ids);
+      expect(more).toEqual([]);
+      expect(finding?.detail).toMatch(/^web's STRIPE_KEY \(arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw\) is not in eu-central-1: a failover's DR tasks would stop before they run/);
+      expect(finding?.action).toMatch(/^replicate it to the DR region: aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id shop\/prod\/stripe --add-replica-regions Region=eu-central-1/);
+      expect(drTasksRun(world, ids)).toBe(false);
+    });
+
+    it("reports a secret in the DR region the DR execution role may not read, with the stage setting that grants it (and the DR tasks would not start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      addSecret(world, ids, "shop/prod/stripe", [ids.primaryRegion, ids.drRegion]);
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "STRIPE_KEY", valueFrom: secretArn(ids.primaryRegion, "shop/prod/stripe", "Zx12Yw") }] });
+      await mirror(world, ids, target);
+      const [finding, ...more] = await secretsFinding(world, ids);
+      expect(more).toEqual([]);
+      expect(finding?.detail).toMatch(
+        /^web's STRIPE_KEY .*: the DR execution role arn:aws:iam::123456789012:role\/shop-pilot-light-Compute-TaskExecutionRole250D2532-eu-central-1 would be refused secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw: implicitDeny/,
+      );
+      expect(finding?.action).toMatch(/^add it to the stage's application\.secrets \("STRIPE_KEY": \{ "secretName": "shop\/prod\/stripe" \}\) and deploy \(pnpm deploy:all --stage shop\)/);
+      expect(drTasksRun(world, ids)).toBe(false);
+    });
   });
 
   describe("an adopting stage's task definition mirror", () => {
@@ -412,7 +493,7 @@ async function mirror(world: WorldState, ids: PilotLightIds, target: Target) {
 }
 
 /** The team's pipeline registers a new revision of their family (the image the DR registry holds, a new release) and points their service at it; its ARN. */
-async function teamDeploys(world: WorldState, ids: PilotLightIds, target: Target, o: { release: string; networkMode?: "bridge" }) {
+async function teamDeploys(world: WorldState, ids: PilotLightIds, target: Target, o: { release: string; networkMode?: "bridge"; secrets?: { name: string; valueFrom: string }[] }) {
   const n = Stage.resourceNames(target);
   const off = installApis(world);
   try {
@@ -420,7 +501,7 @@ async function teamDeploys(world: WorldState, ids: PilotLightIds, target: Target
     const out = await ecs.send(
       new RegisterTaskDefinitionCommand({
         family: "storefront",
-        containerDefinitions: [{ name: "web", image: ecrImageUri(account, ids.primaryRegion, n.repository, seededImageTag), essential: true, portMappings: [{ containerPort: 80 }], environment: [{ name: "RELEASE", value: o.release }] }],
+        containerDefinitions: [{ name: "web", image: ecrImageUri(account, ids.primaryRegion, n.repository, seededImageTag), essential: true, portMappings: [{ containerPort: 80 }], environment: [{ name: "RELEASE", value: o.release }], ...(o.secrets ? { secrets: o.secrets } : {}) }],
         ...(o.networkMode ? { networkMode: o.networkMode } : { networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], cpu: "512", memory: "1024" }),
       }),
     );

@@ -11,7 +11,7 @@ import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client
 import { GetRoleCommand, IAMClient, NoSuchEntityException, SimulatePrincipalPolicyCommand, type EvaluationResult, type SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, type DBInstance, RDSClient } from "@aws-sdk/client-rds";
-import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -110,6 +110,10 @@ function healthyAccount() {
   mocks.route53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-1" }).resolves({
     HealthCheckObservations: [{ Region: "us-east-1", StatusReport: { Status: "Success: HTTP Status Code 200, OK", CheckedTime: new Date("2026-12-07T09:59:50Z") } }],
   });
+  mocks.route53.on(ListResourceRecordSetsCommand, { HostedZoneId: "Z0123456789EXAMPLE" }).resolves({
+    ResourceRecordSets: [{ Name: "app.example.com.", Type: "A", SetIdentifier: "primary", Failover: "PRIMARY", HealthCheckId: "hc-1", AliasTarget: { DNSName: "primary-alb.eu-west-1.elb.amazonaws.com.", HostedZoneId: "Z32O12XQLNTSW2", EvaluateTargetHealth: false } }],
+    IsTruncated: false,
+  });
 }
 
 class FakeTerminal implements Terminal {
@@ -147,7 +151,7 @@ describe("pnpm dr readiness", () => {
     expect(output).toMatch(/^Readiness of stage dnsdemo at 2026-12-07T10:00:00.000Z: READY/);
     expect(output).not.toContain("FAIL");
     // The figure docs/runbook.md gives for a stage with DNS.
-    expect(output).toMatch(/ok {3}permissions +19 failover and 21 failback steps' roles are allowed every action their grants name \(185 action-resource pairs simulated\)/);
+    expect(output).toMatch(/ok {3}permissions +19 failover and 21 failback steps' roles are allowed every action their grants name \(186 action-resource pairs simulated\)/);
     expect(code).toBe(0);
     const sent = Object.values(mocks).flatMap((m) => m.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name));
     // IAM's policy simulator evaluates; it changes nothing.
@@ -171,6 +175,7 @@ describe("pnpm dr readiness", () => {
     ["a step's role missing from the deployed stack", () => mocks.cfn.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] }), /FAIL permissions +step AcquireLock: no execution role in the deployed Failover stack/],
     ["an unconfirmed e-mail in the DR region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-central-1:${account}:pilot-light-dnsdemo-alerts` }).resolves({ Subscriptions: [{ Endpoint: "oncall@example.com", Protocol: "email", SubscriptionArn: "PendingConfirmation" }] }), /FAIL alerts +eu-central-1: nobody is told \(1 pending confirmation: oncall@example.com\)/],
     ["no health check", () => mocks.ssm.on(GetParameterCommand).rejects(Object.assign(new Error("missing"), { name: "ParameterNotFound" })), /FAIL health-check +no Route 53 health check on the primary/],
+    ["a simple record, not a failover pair", () => mocks.route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [{ Name: "app.example.com.", Type: "A", AliasTarget: { DNSName: "shop-alb.eu-west-1.elb.amazonaws.com.", HostedZoneId: "Z32O12XQLNTSW2", EvaluateTargetHealth: false } }], IsTruncated: false }), /FAIL dns-record +app\.example\.com in zone Z0123456789EXAMPLE is not a failover pair[\s\S]*→ make the pair: pnpm deploy:all --stage dnsdemo --apply-adoption/],
     ["a primary on a default parameter group", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "default.mysql8.4" }] })] }), /FAIL fence-parameter-group +pilot-light-dnsdemo-primary uses default.mysql8.4[\s\S]*→ give it its own group: aws rds create-db-parameter-group --region eu-west-1/],
     ["a KMS key disabled", () => mocks.kms.on(DescribeKeyCommand, { KeyId: `arn:aws:kms:eu-central-1:${account}:key/dr` }).resolves({ KeyMetadata: { KeyId: "dr", KeyState: "Disabled" } }), /FAIL kms-keys +KMS keys not usable: arn:aws:kms:eu-central-1:123456789012:key\/dr \(eu-central-1\): Disabled/],
     ["the database secret not replicated to the DR region", () => mocks.secrets.on(DescribeSecretCommand).resolves({ PrimaryRegion: "eu-west-1" }), /FAIL secret-replica +secret pilot-light-dnsdemo\/db-credentials has no replica in eu-central-1[\s\S]*→ .*replicate-secret-to-regions --region eu-west-1/],

@@ -90,7 +90,7 @@ describe("pnpm dr readiness against the world", () => {
     expect(report.findings.filter((f) => !f.ok)).toEqual([]);
     expect(report.ready).toBe(true);
     const permissions = report.findings.find((f) => f.check === "permissions")!;
-    expect(permissions.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed every action their grants name \(185 action-resource pairs simulated\)$/);
+    expect(permissions.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed every action their grants name \(186 action-resource pairs simulated\)$/);
     expect(formatReadiness(report)).toMatch(/Readiness of stage test at .*: READY/);
     // Read-only: nothing changed.
     expect(world.mutatingCalls()).toEqual([]);
@@ -172,7 +172,8 @@ describe("pnpm dr readiness against the world", () => {
     const { world } = deployedWorld(adoptedPrimaryWorld(), shop, { failover: template, failback: adoptedFailback });
     const report = await readiness(world, shop);
     const failing = report.findings.filter((f) => !f.ok);
-    expect(failing.map((f) => f.check)).toEqual(["fence-parameter-group", "task-definition-mirror"]);
+    // And the team's simple record, before the adoption makes it a failover pair.
+    expect(failing.map((f) => f.check)).toEqual(["fence-parameter-group", "task-definition-mirror", "dns-record"]);
     expect(failing[0]!.detail).toMatch(/^shop-mysql-prod uses default\.mysql8\.4 parameter group/);
     // The world's team service runs a seeded definition without awsvpc: the mirror refuses it, and says why.
     expect(failing[1]!.detail).toMatch(/^mirror failing: your task definition .*pilot-light-shop-web:1 uses network mode bridge/);

@@ -293,7 +293,14 @@ export const seededImageTag = "1.0.0";
  * role, the DR region's Fargate quota at AWS's default, the health check's id in the DR region's
  * SSM (with DNS), and both databases past their first backup.
  */
-export function seedAccount(world: WorldState, o: { account: string; prefix: string; primaryRegion: string; drRegion: string; taskDefinitions: string[]; databases: string[]; primaryHealthCheckId: string | null }): void {
+/**
+ * The task execution role the Compute stack's task definition gets in `region`: CDK creates it
+ * without a RoleName, so CloudFormation names it `<stack>-<logical id>-<random>` (SST's stack
+ * `<stage>-<app>-Compute`, the same name in both regions: the region stands for the random part).
+ */
+export const executionRoleName = (prefix: string, region: string) => `${prefix.replace(/^pilot-light-/, "")}-pilot-light-Compute-TaskExecutionRole250D2532-${region}`;
+
+export function seedAccount(world: WorldState, o: { account: string; prefix: string; primaryRegion: string; drRegion: string; taskDefinitions: string[]; databases: string[]; primaryHealthCheckId: string | null; secretName: string }): void {
   const s = accountState(world);
   s.account = o.account;
   const repository = `${o.prefix}-web`;
@@ -305,8 +312,15 @@ export function seedAccount(world: WorldState, o: { account: string; prefix: str
   s.registryReplication.set(o.primaryRegion, [{ destinations: [{ region: o.drRegion, registryId: o.account }], repositoryFilters: [{ filter: repository, filterType: "PREFIX_MATCH" }] }]);
   for (const arn of o.taskDefinitions) {
     const region = arn.split(":")[3] ?? "";
-    const role = `${o.prefix}-web-execution-${region}`;
+    const role = executionRoleName(o.prefix, region);
     s.roles.add(role);
+    // As CDK grants the Compute stack's execution role: the stage's database secret, read when a task starts.
+    s.rolePolicies.set(role, [
+      { Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: `arn:aws:ecr:${region}:${o.account}:repository/${repository}` },
+      { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:${region}:${o.account}:log-group:*` },
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: `arn:aws:secretsmanager:${region}:${o.account}:secret:${o.secretName}-??????` },
+    ]);
     s.taskDefinitions.set(arn, { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${o.account}:role/${role}`, image: ecrImageUri(o.account, region, repository, seededImageTag) });
   }
   if (o.primaryHealthCheckId) s.parameters.set(parameterKey(o.drRegion, `/${o.prefix.replace(/^pilot-light-/, "pilot-light/")}/dr/primary-health-check-id`), o.primaryHealthCheckId);

@@ -449,13 +449,20 @@ export class WorldState {
     svc.desired = count;
   }
 
+  /**
+   * Why ECS cannot start the service's tasks now (a ResourceInitializationError: a secret its task
+   * definition names that its execution role cannot read, or that is not in its region), or null.
+   * Set by `pilotLightWorld` from the account side (./task-definitions.ts, `taskStartRefusal`).
+   */
+  taskStartRefusal: (svc: EcsService) => string | null = () => null;
+
   running(svc: EcsService): number {
-    if (this.regionsDown.has(svc.region)) return 0;
+    if (this.regionsDown.has(svc.region) || this.taskStartRefusal(svc) !== null) return 0;
     return svc.tasks.filter((t) => t.runningAtMs <= this.clock.nowMs()).length;
   }
 
   healthyTargets(svc: EcsService): number {
-    if (this.regionsDown.has(svc.region) || !this.dbAnswers(svc.database)) return 0;
+    if (this.regionsDown.has(svc.region) || !this.dbAnswers(svc.database) || this.taskStartRefusal(svc) !== null) return 0;
     return svc.tasks.filter((t) => t.healthyAtMs <= this.clock.nowMs()).length;
   }
 

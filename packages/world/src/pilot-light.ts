@@ -11,6 +11,7 @@ import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { VirtualClock } from "./clock";
 import { addHealthCheck } from "./vantage";
 import { seedAccount } from "./account";
+import { taskStartRefusal } from "./task-definitions";
 import { defaultReplicaBackup, WorldState, type BackupSchedule, type EcsService, type Latencies, type OutageShape } from "./model";
 
 export interface PilotLightOptions {
@@ -246,7 +247,9 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     taskDefinitions: [ids.taskDefinition, ids.taskDefinition.replace(`:${drRegion}:`, `:${primaryRegion}:`)],
     databases: [ids.primaryDb, ids.replicaDb],
     primaryHealthCheckId: ids.dns ? ids.primaryHealthCheckId : null,
+    secretName: ids.secretName,
   });
+  world.taskStartRefusal = (svc) => taskStartRefusal(world, svc);
   return { world, ids };
 }
 

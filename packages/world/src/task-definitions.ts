@@ -5,9 +5,12 @@
  * container, a container without a name or image, Fargate without awsvpc, task-level cpu and
  * memory, or an execution role for awslogs); UpdateService refuses a definition it cannot
  * describe, an INACTIVE one, and one without the container and port its load balancer names.
+ * A task starts only when its execution role may read every secret its definition names, in the
+ * task's region (`taskStartRefusal`: ECS's ResourceInitializationError).
  */
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
-import { accountState } from "./account";
+import { accountState, parameterKey } from "./account";
+import { evaluate } from "./iam";
 import type { EcsService, WorldState } from "./model";
 
 const clientError = (message: string) => Object.assign(new Error(message), { name: "ClientException", $metadata: { httpStatusCode: 400 } });
@@ -114,4 +117,49 @@ export function setServiceTaskDefinition(world: WorldState, svc: EcsService, ref
   if (!(container.portMappings ?? []).some((p) => p.containerPort === serviceTarget.containerPort))
     throw invalid(`The container ${serviceTarget.containerName} did not have a container port ${serviceTarget.containerPort} defined.`);
   svc.taskDefinition = arn;
+}
+
+/**
+ * Why ECS stops a task of the service's definition before it runs (null: it starts): the agent
+ * reads each `secrets[].valueFrom` with the execution role when the task starts, in the task's
+ * region: a Secrets Manager secret (full or partial ARN, then `:json-key:version-stage:version-id`)
+ * with secretsmanager:GetSecretValue (and kms:Decrypt on its key when it is not the Region's
+ * aws/secretsmanager), a Parameter Store parameter (ARN, or a name in the task's region) with
+ * ssm:GetParameters. A secret it cannot find or may not read is a ResourceInitializationError and
+ * the task stops (docs/aws-behaviour.md, "Task definitions"). Only registered definitions name
+ * secrets here; the seeded ones' `web` container reads its credentials as the stacks grant it.
+ */
+export function taskStartRefusal(world: WorldState, svc: EcsService): string | null {
+  const s = accountState(world);
+  const detail = s.taskDefinitions.get(svc.taskDefinition);
+  const secrets = (detail?.registered?.containerDefinitions ?? []).flatMap((c) => c.secrets ?? []);
+  if (secrets.length === 0) return null;
+  const roleArn = detail?.executionRoleArn ?? "";
+  const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  const statements = s.rolePolicies.get(roleName) ?? [];
+  const fail = (what: string) => `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: ${what}`;
+  const denied = (action: string, resource: string) =>
+    `AccessDeniedException: User: arn:aws:sts::${s.account}:assumed-role/${roleName}/task is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+  const may = (action: string, resource: string, context: Record<string, string[]> = {}) => roleName !== "" && evaluate(statements, { action, resource, context }).allowed;
+  for (const { valueFrom = "" } of secrets) {
+    const parts = valueFrom.split(":");
+    if (parts[2] === "secretsmanager") {
+      const ref = parts.slice(0, 7).join(":");
+      const region = parts[3] ?? "";
+      const secret = [...world.secrets.values()].find((x) => x.region === region && (x.arn === ref || x.arn.startsWith(`${ref}-`)));
+      const asm = (error: string) => fail(`unable to retrieve secret from asm: service call has been retried 1 time(s): ${error}`);
+      if (region !== svc.region || !secret) return asm("ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+      if (!may("secretsmanager:GetSecretValue", secret.arn)) return asm(denied("secretsmanager:GetSecretValue", secret.arn));
+      const key = secret.kmsKeyId;
+      if (key && key !== "alias/aws/secretsmanager" && !may("kms:Decrypt", key, { "kms:ViaService": [`secretsmanager.${region}.amazonaws.com`] })) return asm(denied("kms:Decrypt", key));
+    } else {
+      const arn = valueFrom.startsWith("arn:") ? valueFrom : `arn:aws:ssm:${svc.region}:${s.account}:parameter/${valueFrom.replace(/^\//, "")}`;
+      const region = arn.split(":")[3] ?? "";
+      const name = `/${arn.slice(arn.indexOf(":parameter/") + ":parameter/".length)}`;
+      const ssm = (error: string) => fail(`unable to retrieve secrets from ssm: service call has been retried 1 time(s): ${error}`);
+      if (region !== svc.region || !s.parameters.has(parameterKey(region, name))) return ssm(`InvalidParameters: ${valueFrom}`);
+      if (!may("ssm:GetParameters", arn)) return ssm(denied("ssm:GetParameters", arn));
+    }
+  }
+  return null;
 }

@@ -11,9 +11,12 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
 import * as Compute from "../compute";
 import * as Database from "../database";
-import { PreflightFailedError, ReplicaNotReadyError, RpoBudgetExceededError } from "../workflow/errors";
+import * as Dns from "../dns";
+import { RetryableError } from "../errors";
+import { PreflightFailedError, RecordNotFailoverPairError, ReplicaNotReadyError, RpoBudgetExceededError } from "../workflow/errors";
 import type { Run } from "./input";
 import type { PreflightReport } from "./state";
 
@@ -25,6 +28,12 @@ export interface PreflightObservations {
   service: Compute.ServiceState | null;
   /** Problems found while looking (missing resources), in plain words. */
   problems: string[];
+  /**
+   * Why the stage's DNS record cannot move users (Route 53 shows no PRIMARY failover record: a
+   * team's simple record), when a run would switch or rehearse it; absent when it can, or when
+   * Route 53 did not answer (SwitchDns reads it again).
+   */
+  recordNotPair?: string | null;
 }
 
 export interface PreflightSettings {
@@ -38,10 +47,11 @@ export interface PreflightSettings {
 }
 
 const lagBlockerPrefix = "replica lag";
+const dnsBlockerPrefix = "DNS: ";
 
 /** The decision: blockers (empty = go) and the plan a failover or drill would follow. */
 export function assessPreflight(run: Run, obs: PreflightObservations, s: PreflightSettings, now: Date): PreflightReport {
-  const blockers = [...obs.problems];
+  const blockers = [...(obs.recordNotPair ? [`${dnsBlockerPrefix}${obs.recordNotPair}`] : []), ...obs.problems];
   const notReady: string[] = [];
   const replica = obs.replica;
   const alreadyPromoted = replica !== null && Database.isWritable(replica);
@@ -109,14 +119,17 @@ export function assessPreflight(run: Run, obs: PreflightObservations, s: Preflig
 }
 
 /**
- * Failover and drill stop on blockers; a dry-run only reports them. Only states RDS leaves by
- * itself: ReplicaNotReadyError (the state machine waits and tries again). Lag among the rest
- * (and nothing worse): RpoBudgetExceededError. Anything else: PreflightFailedError.
+ * Failover and drill stop on blockers; a dry-run only reports them. A record that is not a
+ * failover pair: RecordNotFailoverPairError, as SwitchDns would raise it after the promotion.
+ * Only states RDS leaves by itself: ReplicaNotReadyError (the state machine waits and tries
+ * again). Lag among the rest (and nothing worse): RpoBudgetExceededError. Anything else:
+ * PreflightFailedError.
  */
 export function enforcePreflight(report: PreflightReport): PreflightReport {
   if (report.mode === "dry-run" || report.blockers.length === 0) return report;
   const notReady = new Set(report.notReady ?? []);
   const message = `preflight blocked the ${report.mode}: ${report.blockers.join("; ")}`;
+  if (report.blockers.some((b) => b.startsWith(dnsBlockerPrefix))) throw new RecordNotFailoverPairError(message);
   if (report.blockers.every((b) => notReady.has(b))) throw new ReplicaNotReadyError(message);
   const onlyLagOrWaiting = report.blockers.every((b) => b.startsWith(lagBlockerPrefix) || notReady.has(b));
   throw onlyLagOrWaiting ? new RpoBudgetExceededError(message) : new PreflightFailedError(message);
@@ -127,13 +140,32 @@ export interface PreflightClients {
   cloudwatch: CloudWatchClient;
   ecs: ECSClient;
   elb: ElasticLoadBalancingV2Client;
+  /** Route 53 (us-east-1, bounded): the stage's record, on a stage with DNS. */
+  route53?: Route53Client;
+}
+
+/**
+ * Why the record cannot move users (null: it is a failover pair, or Route 53 did not answer: its
+ * control plane may be impaired in an outage, and SwitchDns reads the record again). Read when the
+ * run would move users (a failover switching DNS, a dry-run of it) or rehearses that it could (a
+ * drill with switchDns), before anything changes.
+ */
+async function recordNotPair(r53: Route53Client, dns: Dns.DnsTarget): Promise<string | null> {
+  try {
+    await Dns.readPrimaryRecord(r53, dns);
+    return null;
+  } catch (error) {
+    if (error instanceof RecordNotFailoverPairError) return error.message;
+    if (error instanceof RetryableError) return null;
+    throw error;
+  }
 }
 
 /** Looks at the DR region (read-only calls only) and decides. */
 export async function runPreflight(
   c: PreflightClients,
   run: Run,
-  s: PreflightSettings & { replicaIdentifier: string; service: Compute.ServiceRef; targetGroupArn: string },
+  s: PreflightSettings & { replicaIdentifier: string; service: Compute.ServiceRef; targetGroupArn: string; dns?: Dns.DnsTarget },
   now: Date,
 ): Promise<PreflightReport> {
   const problems: string[] = [];
@@ -148,11 +180,14 @@ export async function runPreflight(
       throw error;
     }
   };
-  const [replica, lag, service] = await Promise.all([
+  const dns = s.dns;
+  const movesUsers = s.dnsConfigured && run.options.switchDns && dns !== undefined && c.route53 !== undefined;
+  const [replica, lag, service, notPair] = await Promise.all([
     orProblem(() => Database.describeInstance(c.rds, s.replicaIdentifier)),
     Database.readLastReplicaLag(c.cloudwatch, s.replicaIdentifier, now, s.lagLookbackSeconds),
     orProblem(() => Compute.describeService(c.ecs, s.service)),
+    movesUsers ? recordNotPair(c.route53!, dns!) : Promise.resolve(null),
   ]);
   if (service) problems.push(...(await Compute.checkServiceResources(c.ecs, c.elb, service, s.targetGroupArn)));
-  return enforcePreflight(assessPreflight(run, { replica, lagSeconds: lag.seconds, lagObservedAt: lag.observedAt, service, problems }, s, now));
+  return enforcePreflight(assessPreflight(run, { replica, lagSeconds: lag.seconds, lagObservedAt: lag.observedAt, service, problems, recordNotPair: notPair }, s, now));
 }

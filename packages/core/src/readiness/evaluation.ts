@@ -91,6 +91,7 @@ export function readEvaluationSettings(env: Record<string, string | undefined>):
       taskCpu: e.TASK_CPU,
       ...(image ? { image } : {}),
       ...(e.PRIMARY_DB ? { primaryDb: e.PRIMARY_DB } : {}),
+      ...(e.HOSTED_ZONE_ID && e.RECORD_NAME ? { record: { hostedZoneId: e.HOSTED_ZONE_ID, recordName: e.RECORD_NAME } } : {}),
       ...(e.ADOPTED_NAMES ? { secretName: e.ADOPTED_NAMES.secretName, teamService: { cluster: e.ADOPTED_NAMES.primaryCluster, service: e.ADOPTED_NAMES.primaryService } } : {}),
     },
     permissions: {

@@ -70,6 +70,34 @@ export interface ReadinessObservation {
   permissions?: Read<StepPermissions[]>;
   /** An adopting stage: the DR service's task definition against the team's current one (./mirror.ts). */
   mirror?: Read<MirrorObservation>;
+  /**
+   * The secrets the DR service's task definition names (a mirror copies the team's, named nowhere
+   * else) and whether its execution role can read each in the DR region when a task starts.
+   */
+  drTaskSecrets?: Read<DrTaskSecrets>;
+  /** A stage with DNS: whether its record is a failover pair (notPair: the failover's refusal, in its words). */
+  dnsRecord?: Read<{ hostedZoneId: string; recordName: string; notPair: string | null }>;
+}
+
+export interface DrTaskSecrets {
+  /** The DR task definition's execution role (null: none, so ECS reads no secret). */
+  executionRole: string | null;
+  secrets: DrTaskSecret[];
+}
+
+export interface DrTaskSecret {
+  /** The container and the variable it sets. */
+  container: string;
+  variable: string;
+  valueFrom: string;
+  kind: "secretsmanager" | "ssm";
+  /** The secret's or parameter's name and the region the task definition reads it in. */
+  secretName: string;
+  region: string;
+  /** Whether Secrets Manager finds it in the DR region (null: not asked, a Parameter Store parameter). */
+  found: boolean | null;
+  /** What the simulator did not allow the execution role (GetSecretValue or GetParameters, kms:Decrypt on a customer key). */
+  denied: StepPermissions["denied"];
 }
 
 export interface StepPermissions {
@@ -82,7 +110,7 @@ export interface StepPermissions {
   denied: { action: string; resource: string; decision: string; by: string | null }[];
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions", "task-definition-mirror"] as const;
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions", "task-definition-mirror", "dr-task-secrets", "dns-record"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -110,13 +138,15 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     drTaskFinding(o),
     drQuotaFinding(o),
     ...o.alerts.map(alertFinding),
-    ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now)] : []),
+    ...(o.healthCheck ? [healthCheckFinding(o.healthCheck, now, primaryServes(o))] : []),
     parameterGroupFinding("fence-parameter-group", o.primary, o.primaryRegion, "the failover's fence (read_only on the old primary)"),
     parameterGroupFinding("seal-parameter-group", o.replica, o.drRegion, "the switchback's seal (read_only on the DR database it retires)"),
     kmsFinding(o.kmsKeys),
     secretFinding(o),
     ...(o.permissions ? permissionFindings(o.permissions) : []),
     ...(o.mirror ? [o.mirror.ok ? mirrorFinding(o.mirror.value, now) : unreadable("task-definition-mirror", `the DR service's task definition mirror in ${o.drRegion}`, o.mirror.error)] : []),
+    ...(o.drTaskSecrets ? drTaskSecretFindings(o, o.drTaskSecrets) : []),
+    ...(o.dnsRecord ? [dnsRecordFinding(o, o.dnsRecord)] : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
 }
@@ -230,7 +260,17 @@ function alertFinding(a: ReadinessObservation["alerts"][number]): Finding {
   return { check: "alerts", ok: true, detail: `${a.region}: ${confirmed.length} confirmed subscription${confirmed.length === 1 ? "" : "s"}` };
 }
 
-function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>, now: Date): Finding {
+/**
+ * Whether the primary region serves, from what RDS shows: not once the DR database is promoted (a
+ * failover) nor while the primary region holds a replica (re-protected, state C): its service is
+ * then at its pilot light and Route 53's checks on it fail by design.
+ */
+export function primaryServes(o: Pick<ReadinessObservation, "primary" | "replica">): boolean {
+  if (o.primary.ok && o.primary.value?.sourceIdentifier) return false;
+  return !(o.replica.ok && o.replica.value && !o.replica.value.sourceIdentifier);
+}
+
+function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>, now: Date, serving: boolean): Finding {
   if (!h.ok) return unreadable("health-check", "Route 53's health check on the primary", h.error);
   if (!h.value) return { check: "health-check", ok: false, detail: "no Route 53 health check on the primary", action: "deploy the stage: its Dns stack creates it, and the failover record and the monitor's second opinion need it" };
   const fresh = h.value.reports.filter((r) => r.checkedAt !== undefined && now.getTime() - Date.parse(r.checkedAt) <= staleReportSeconds * 1000);
@@ -238,7 +278,18 @@ function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>,
     return { check: "health-check", ok: false, detail: `health check ${h.value.id}: no report in the last ${staleReportSeconds / 60} minutes`, action: "check it in the Route 53 console (disabled, or an endpoint Route 53 cannot reach)" };
   }
   const healthy = fresh.filter((r) => r.status.startsWith("Success")).length;
-  return { check: "health-check", ok: true, detail: `health check ${h.value.id}: ${fresh.length} checkers reporting, ${healthy} see the primary healthy` };
+  const seen = `health check ${h.value.id}: ${fresh.length} checkers reporting, ${healthy} see the primary healthy`;
+  if (!serving) return { check: "health-check", ok: true, detail: `${seen} (the DR region serves: the primary's check fails by design until the switchback)` };
+  if (healthy * 2 < fresh.length) {
+    const failing = fresh.find((r) => !r.status.startsWith("Success"));
+    return {
+      check: "health-check",
+      ok: false,
+      detail: `${seen}, while the primary serves (${failing?.region}: ${failing?.status}): Route 53 answers the failover record with the DR region, at its pilot light, once fewer than 18% see it healthy, and a failover decided now would start from a primary already judged down`,
+      action: `find what the checkers see (aws route53 get-health-check-status --health-check-id ${h.value.id}): an outage is the monitor's (pnpm dr status); if users are served, the check's endpoint is wrong (the HTTPS listener for its host name, the health path, a firewall refusing Route 53's checker ranges: docs/runbook.md, "Readiness")`,
+    };
+  }
+  return { check: "health-check", ok: true, detail: seen };
 }
 
 function parameterGroupFinding(check: Check, db: ReadinessObservation["primary"], region: string, role: string): Finding {
@@ -284,6 +335,63 @@ function secretFinding(o: ReadinessObservation): Finding {
     };
   }
   return { check, ok: true, detail: `secret ${s.name} is replicated to ${o.drRegion} (InSync)` };
+}
+
+function dnsRecordFinding(o: ReadinessObservation, r: Read<{ hostedZoneId: string; recordName: string; notPair: string | null }>): Finding {
+  const check = "dns-record";
+  if (!r.ok) return unreadable(check, "the stage's DNS record in Route 53", r.error);
+  const { hostedZoneId, recordName, notPair } = r.value;
+  if (notPair) {
+    return {
+      check,
+      ok: false,
+      detail: `${recordName} in zone ${hostedZoneId} is not a failover pair (no PRIMARY failover record: a simple record?): a failover is refused at its Preflight, before the promotion, and users stay on what the record names`,
+      action: `make the pair: pnpm deploy:all --stage ${o.stage} --apply-adoption (docs/adopt.md: one change batch, made only while Route 53's checkers see the primary healthy)`,
+    };
+  }
+  return { check, ok: true, detail: `${recordName} in zone ${hostedZoneId} is a failover pair` };
+}
+
+function drTaskSecretFindings(o: ReadinessObservation, r: Read<DrTaskSecrets>): Finding[] {
+  const check = "dr-task-secrets";
+  if (!r.ok) return [unreadable(check, `the secrets of the DR service's task definition in ${o.drRegion} and what its execution role may read`, r.error)];
+  const { executionRole, secrets } = r.value;
+  if (secrets.length === 0) return [{ check, ok: true, detail: "the DR task definition names no secret" }];
+  const deploy = `pnpm deploy:all --stage ${o.stage}`;
+  const setting = (s: DrTaskSecret) => `add it to the stage's application.secrets ("${s.variable}": { "secretName": "${s.secretName}" }) and deploy (${deploy}): the DR Compute stack grants its execution role to read each secret named there`;
+  const failing = secrets.flatMap((s): Finding[] => {
+    const what = `${s.container}'s ${s.variable} (${s.valueFrom})`;
+    const stops = "a failover's DR tasks would stop before they run (ECS: ResourceInitializationError: unable to pull secrets)";
+    if (!executionRole) return [{ check, ok: false, detail: `${what}: the DR task definition has no execution role to read it: ${stops}`, action: `deploy the stage again (${deploy}): its DR Compute stack registers the task definition with its execution role` }];
+    if (s.region !== o.drRegion || s.found === false) {
+      const where = s.region !== o.drRegion ? `is read in ${s.region}, not ${o.drRegion}` : `is not in ${o.drRegion}`;
+      return [
+        {
+          check,
+          ok: false,
+          detail: `${what} ${where}: ${stops}`,
+          action:
+            s.kind === "secretsmanager"
+              ? `replicate it to the DR region: aws secretsmanager replicate-secret-to-regions --region ${o.primaryRegion} --secret-id ${s.secretName} --add-replica-regions Region=${o.drRegion}; then run the mirror (an adopting stage) or deploy the stage, so the DR task definition names the replica`
+              : `create it in the DR region (aws ssm put-parameter --region ${o.drRegion} --name ${s.secretName} --type SecureString --value ...), then run the mirror (an adopting stage) or deploy the stage`,
+        },
+      ];
+    }
+    if (s.denied.length === 0) return [];
+    const denied = s.denied.map((d) => `${d.action} on ${d.resource}: ${d.decision}${d.by ? ` (${d.by})` : ""}`);
+    const by = s.denied.find((d) => d.by !== null);
+    const kms = s.denied.find((d) => d.action === "kms:Decrypt");
+    const action = by
+      ? `remove what refuses it (${by.by})`
+      : kms && s.denied.length === 1
+        ? `let the role use the secret's key: aws kms create-grant --region ${o.drRegion} --key-id ${kms.resource} --grantee-principal ${executionRole} --operations Decrypt`
+        : s.kind === "secretsmanager"
+          ? setting(s)
+          : `allow it ssm:GetParameters on ${s.denied[0]!.resource}: aws iam put-role-policy --role-name ${executionRole.slice(executionRole.lastIndexOf("/") + 1)} --policy-name pilot-light-parameters --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameters","Resource":"${s.denied[0]!.resource}"}]}'`;
+    return [{ check, ok: false, detail: `${what}: the DR execution role ${executionRole} would be refused ${denied.join("; ")}: ${stops}`, action }];
+  });
+  if (failing.length > 0) return failing;
+  return [{ check, ok: true, detail: `the DR execution role ${executionRole} may read the ${secrets.length} secret${secrets.length === 1 ? "" : "s"} the DR task definition names, each in ${o.drRegion}` }];
 }
 
 function permissionFindings(p: Read<StepPermissions[]>): Finding[] {

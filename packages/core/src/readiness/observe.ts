@@ -6,7 +6,7 @@
  */
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
@@ -16,10 +16,13 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { toReplicaState } from "../database";
+import { readPrimaryRecord } from "../dns";
+import { RecordNotFailoverPairError } from "../workflow/errors";
 import { boundedClientConfig } from "../failover/fence";
 import { checkerObservations } from "../health/second-opinion";
 import { arnIn, parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
-import type { DatabaseObservation, Read, ReadinessObservation } from "./index";
+import type { DatabaseObservation, DrTaskSecret, DrTaskSecrets, Read, ReadinessObservation } from "./index";
+import { denial, simulate } from "./permissions";
 import { drRevision, teamRevision, type MirrorObservation } from "./mirror";
 
 export interface ReadinessClients {
@@ -43,6 +46,8 @@ export interface ReadinessClients {
   cfn: CloudFormationClient;
   /** Primary region: the database secret's replication to the DR region. */
   secretsManager: SecretsManagerClient;
+  /** DR region: the secrets the DR task definition names. */
+  drSecretsManager: SecretsManagerClient;
 }
 
 /**
@@ -71,6 +76,7 @@ export function readinessClients(target: Pick<ReadinessTarget, "primaryRegion" |
     route53: new Route53Client(at("us-east-1")),
     cfn: new CloudFormationClient(at(region)),
     secretsManager: new SecretsManagerClient(at(target.primaryRegion)),
+    drSecretsManager: new SecretsManagerClient(at(region)),
   };
 }
 
@@ -109,6 +115,8 @@ export interface ReadinessTarget {
   secretName?: string;
   /** An adopting stage: the team's service, whose task definition the DR service must mirror. */
   teamService?: { cluster: string; service: string };
+  /** A stage with DNS: the record a failover moves (it must be a failover pair). */
+  record?: { hostedZoneId: string; recordName: string };
 }
 
 /** The registry and repository of a prebuilt image's URI. */
@@ -128,6 +136,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     drTaskCount: config.drTaskCount,
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
+    ...(config.dns ? { record: { hostedZoneId: config.dns.hostedZoneId, recordName: config.dns.recordName } } : {}),
     ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb, secretName: resourceNames(config).secretName, teamService: { cluster: resourceNames(config).primaryCluster, service: resourceNames(config).primaryService } } : {}),
   };
 }
@@ -137,7 +146,8 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   const names = resourceNames(config);
   const regions = [config.primaryRegion, config.drRegion];
   const image = config.image;
-  const [primary, replica, drService, quota, alerts, healthCheck, replication, secretReplica] = await Promise.all([
+  const record = config.record;
+  const [primary, replica, drService, quota, alerts, healthCheck, replication, secretReplica, dnsRecord] = await Promise.all([
     read(() => database(clients.rds[config.primaryRegion]!, config.primaryDb ?? names.primaryDb)),
     read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
     read(() => serviceTask(clients, names, config.drRegion)),
@@ -151,6 +161,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     config.hasDns ? read(() => route53Check(clients, names)) : Promise.resolve(undefined),
     image ? read(() => replicationRules(clients.primaryEcr)) : Promise.resolve(undefined),
     read(() => secretReplication(clients.secretsManager, config.secretName ?? names.secretName, config.drRegion)),
+    record ? read(() => recordPair(clients.route53, record)) : Promise.resolve(undefined),
   ]);
   const keys = [
     ...(primary.ok && primary.value?.kmsKeyId ? [{ keyId: primary.value.kmsKeyId, region: config.primaryRegion }] : []),
@@ -158,6 +169,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   ];
   const teamService = config.teamService;
   const mirror = teamService && drService.ok ? await read(() => observeMirror(clients.primaryEcs, teamService, drService.value.mirror, config, names)) : undefined;
+  const drTaskSecrets = drService.ok ? await read(() => taskSecrets(clients, drService.value.mirror.definition, config.drRegion, account)) : undefined;
   const kmsKeys = await Promise.all(keys.map(async (k) => ({ ...k, state: await read(async () => (await clients.kms[k.region]!.send(new DescribeKeyCommand({ KeyId: k.keyId }))).KeyMetadata?.KeyState ?? "unknown") })));
   return {
     stage: config.stage,
@@ -174,7 +186,68 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     kmsKeys,
     secretReplica,
     ...(mirror ? { mirror } : {}),
+    ...(drTaskSecrets ? { drTaskSecrets } : {}),
+    ...(dnsRecord ? { dnsRecord } : {}),
   };
+}
+
+/** Whether Route 53 holds the record as a failover pair (its PRIMARY entry), and why not (the failover's refusal). */
+async function recordPair(r53: Route53Client, record: { hostedZoneId: string; recordName: string }) {
+  try {
+    // Only the zone and name are read; the DR load balancer is SwitchDns's.
+    await readPrimaryRecord(r53, { ...record, drAlbDns: "", drAlbZoneId: "" });
+    return { ...record, notPair: null };
+  } catch (error) {
+    if (error instanceof RecordNotFailoverPairError) return { ...record, notPair: error.message };
+    throw error;
+  }
+}
+
+/**
+ * The secrets the DR task definition names, each where ECS reads it when a task starts (a Secrets
+ * Manager ARN, with `:json-key:...` after it; a parameter's ARN or its name in the DR region), and
+ * what IAM's policy simulator says of the execution role reading it (./permissions.ts `simulate`).
+ */
+async function taskSecrets(clients: ReadinessClients, definition: TaskDefinition, drRegion: string, account: string): Promise<DrTaskSecrets> {
+  const role = definition.executionRoleArn ?? null;
+  const partition = role?.split(":")[1] ?? "aws";
+  const refs = (definition.containerDefinitions ?? []).flatMap((c) => (c.secrets ?? []).map((s) => ({ container: c.name ?? "?", variable: s.name ?? "?", valueFrom: s.valueFrom ?? "" })));
+  const secrets = await Promise.all(
+    refs.map(async (ref): Promise<DrTaskSecret> => {
+      const parts = ref.valueFrom.split(":");
+      const allowed = async (action: string, resource: string, viaService?: string) =>
+        role ? (await simulate(clients.iam, role, { Effect: "Allow", Action: action, Resource: resource, ...(viaService ? { Condition: { StringEquals: { "kms:ViaService": viaService } } } : {}) })).filter((r) => r.EvalDecision !== "allowed").map(denial) : [];
+      if (parts[2] === "secretsmanager") {
+        const arn = parts.slice(0, 7).join(":");
+        const region = parts[3] ?? "";
+        // A full ARN ends in the six characters Secrets Manager adds to the name.
+        const secretName = (parts[6] ?? "").replace(/-[A-Za-z0-9]{6}$/, "");
+        const base = { ...ref, kind: "secretsmanager" as const, secretName, region };
+        if (region !== drRegion) return { ...base, found: false, denied: [] };
+        const described = await describeSecret(clients.drSecretsManager, arn);
+        if (!described) return { ...base, found: false, denied: [] };
+        const key = described.KmsKeyId;
+        const keyArn = key && !key.endsWith("alias/aws/secretsmanager") ? (key.startsWith("arn:") ? key : `arn:${partition}:kms:${drRegion}:${account}:${key.startsWith("alias/") ? key : `key/${key}`}`) : null;
+        const denied = [...(await allowed("secretsmanager:GetSecretValue", described.ARN ?? arn)), ...(keyArn ? await allowed("kms:Decrypt", keyArn, `secretsmanager.${drRegion}.amazonaws.com`) : [])];
+        return { ...base, found: true, denied };
+      }
+      const arn = ref.valueFrom.startsWith("arn:") ? ref.valueFrom : `arn:${partition}:ssm:${drRegion}:${account}:parameter/${ref.valueFrom.replace(/^\//, "")}`;
+      const region = arn.split(":")[3] ?? "";
+      const secretName = `/${arn.slice(arn.indexOf(":parameter/") + ":parameter/".length)}`;
+      return { ...ref, kind: "ssm", secretName, region, found: null, denied: region === drRegion ? await allowed("ssm:GetParameters", arn) : [] };
+    }),
+  );
+  return { executionRole: role, secrets };
+}
+
+/** A secret in the client's region by ARN (null: not there). */
+async function describeSecret(sm: SecretsManagerClient, id: string) {
+  try {
+    return await sm.send(new DescribeSecretCommand({ SecretId: id }));
+  } catch (error) {
+    if (isNamed(error, "ResourceNotFoundException")) return null;
+    throw error;
+  }
 }
 
 async function observeMirror(primaryEcs: ECSClient, team: { cluster: string; service: string }, dr: Awaited<ReturnType<typeof serviceTask>>["mirror"], config: ReadinessTarget, names: Names): Promise<MirrorObservation> {

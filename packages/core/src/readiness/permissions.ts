@@ -192,7 +192,7 @@ async function stackRoles(cfn: CloudFormationClient, stack: string): Promise<Map
 }
 
 /** One statement's actions on its resources, with the condition values it allows as the request's context. */
-async function simulate(iam: IAMClient, role: string, s: CatalogueStatement): Promise<EvaluationResult[]> {
+export async function simulate(iam: IAMClient, role: string, s: CatalogueStatement): Promise<EvaluationResult[]> {
   const resources = [s.Resource ?? "*"].flat();
   const context: ContextEntry[] = Object.values(s.Condition ?? {}).flatMap((keys) =>
     Object.entries(keys).map(([name, values]) => ({ ContextKeyName: name, ContextKeyValues: [values].flat().map(String), ContextKeyType: "stringList" as const })),
@@ -215,7 +215,7 @@ async function simulate(iam: IAMClient, role: string, s: CatalogueStatement): Pr
   return results;
 }
 
-function denial(r: EvaluationResult): StepPermissions["denied"][number] {
+export function denial(r: EvaluationResult): StepPermissions["denied"][number] {
   const policies = (r.MatchedStatements ?? []).map((m) => m.SourcePolicyId).filter((id): id is string => !!id);
   const by =
     r.OrganizationsDecisionDetail?.AllowedByOrganizations === false

@@ -63,7 +63,7 @@ describe("an adopted primary", () => {
     expect(await rig.outcome("switchback-1")).toMatchObject({ status: "succeeded", lostWrites: 0, dataLossVerdict: "none" });
   });
 
-  it("without the adoption, a failover cannot move users off the team's simple record: it fails, says what to do, and the invariants hold", async () => {
+  it("without the adoption, a failover cannot move users off the team's simple record: its Preflight refuses it before the promotion, says what to do, and the invariants hold", async () => {
     const rig = await suite.rig({ ...shortLatencies, replicaLag: [2, 1, 3], adopted: true });
     const { world, ids } = rig;
     world.clock.advance(60);
@@ -71,10 +71,13 @@ describe("an adopted primary", () => {
     world.clock.advance(12 * 60);
     const failover = await rig.failover(failoverInput, "failover-simple-1");
     expect(failover.status, "a failover that cannot move users must not report success").toBe("FAILED");
-    expect(failover.states).toContain("SwitchDnsFailed");
+    expect(failover.states).toContain("PreflightFailed");
+    // Refused before any change: the replica is still a replica, the DR service at its pilot light.
+    expect(failover.states).not.toContain("PromoteReplica");
+    expect(world.databases.get(ids.replicaDb)?.sourceIdentifier).not.toBeNull();
     const told = world.inbox.at(-1);
     expect(told?.kind).toMatch(/\.(failed|needs-operator)$/);
-    expect(`${told?.subject}\n${told?.message}`).toMatch(/SwitchDns.*no PRIMARY failover record/s);
+    expect(`${told?.subject}\n${told?.message}`).toMatch(/Preflight.*RecordNotFailoverPairError|RecordNotFailoverPairError.*Preflight|Preflight.*no PRIMARY failover record/s);
     expect(told?.message).toContain("--apply-adoption");
     // Users still resolve the team's simple record: nothing pretended otherwise.
     expect(world.resolve(ids.hostedZoneId, ids.recordName)).toEqual((ids as AdoptedIds).simpleRecord);
