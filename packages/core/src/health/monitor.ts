@@ -58,7 +58,7 @@ export interface TickReport {
   execution?: { name: string; started: boolean; executionArn?: string };
   /** Asked when this tick could start an attempt. */
   secondOpinion?: SecondOpinion;
-  /** Read when this tick's failed check could open an incident. */
+  /** Read when this tick's failed check could open an incident, or this region serves and watches its standby. */
   arming?: Arming;
   /** What DescribeExecution said of the execution the incident follows. */
   followed?: { executionArn: string; status: string; error?: string };
@@ -81,12 +81,14 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
 
   // Asked before deciding, and only when this check could start an attempt (never on a passing
   // check): the opinion goes into the attempt's fixed input.
-  if (!evidence.ok) {
+  if (!evidence.ok || deps.arming) {
     const stored = await loadState(deps.store, settings.target);
     // Armed or not is what AWS shows now: the incident's action is fixed when it opens. A
     // failed-over incident is read for too: re-protected since, it is over (mayBeSuperseded).
-    if (deps.arming && (!stored.incident || mayBeSuperseded(stored.incident))) observation.arming = await deps.arming();
-    if (needsSecondOpinion(stored, observation, settings.policy, now())) observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
+    // A serving region watching its standby reads it at every tick, passing checks too (watchStandby).
+    const readable = !stored.incident || mayBeSuperseded(stored.incident);
+    if (deps.arming && readable && (!evidence.ok || stored.standby)) observation.arming = await deps.arming();
+    if (!evidence.ok && needsSecondOpinion(stored, observation, settings.policy, now())) observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
   }
   const decided = await transact<Decision>(deps.store, settings.target, (state) => {
     const d = decide(state, observation, settings.policy, now());
