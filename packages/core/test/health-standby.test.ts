@@ -3,8 +3,13 @@
  * region's database, a read replica of this region's, answering and replicating. One detection
  * period without it tells the alert topic once, with what to run; its return tells once.
  */
-import { describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { Health, type Database } from "@pilot-light/core";
+import { startDynalite, type LocalDynamo } from "./support/dynalite";
 
 const primaryId = "pilot-light-prod-primary";
 const replicaId = "pilot-light-prod-replica";
@@ -160,5 +165,43 @@ describe("the serving region's monitor tells a lost standby once, and its return
     // A later, concurrent tick on the winner's state: still nothing more.
     const later = Health.decide(winner.next, { tick: at(20), evidence: evidence(20), arming: down }, policy, new Date(Date.parse(at(20)) + 20_000));
     expect(later.kind === "write" && later.notify).toEqual([]);
+  });
+});
+
+describe("the watching monitor reads its standby beside the probe", () => {
+  let db: LocalDynamo;
+  let server: Server;
+  let url = "";
+  /** Resolved once the arming reader was called: the stand-in app answers only then. */
+  let armingCalled: () => void = () => undefined;
+  let called = new Promise<void>((resolve) => (armingCalled = resolve));
+  beforeAll(async () => {
+    db = await startDynalite();
+    server = createServer((_req, res) => void called.then(() => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}')));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health.php`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await db?.stop();
+  });
+
+  it("a hung standby region costs the tick its probe's timeout, not that and the bounded read after it: the read starts with the probe", async () => {
+    called = new Promise<void>((resolve) => (armingCalled = resolve));
+    const store: Health.HealthStore = { db: db.doc, table: await db.createStateTable() };
+    // This region serves and already watches its standby (an earlier tick read `serving`).
+    await Health.saveState(store, { ...Health.emptyState("dr"), version: 1, lastTick: "2026-12-07T09:55:00Z", standby: { failures: 0 } });
+    const arming = (): Promise<Health.Arming> => {
+      armingCalled();
+      return Promise.resolve({ kind: "serving", detail: "it serves", standby: { kind: "protected", detail: "a replica of ours" } });
+    };
+    const deps: Health.MonitorDeps = { store, sfn: new SFNClient({ region: "eu-west-1" }), stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:x", sns: new SNSClient({ region: "eu-west-1" }), topicArn: "arn:aws:sns:eu-west-1:123456789012:x", arming };
+    const policy: Health.Policy = { failureThreshold: 3, autoFailover: true, startLeaseMs: 60_000, label: "pilot-light prod" };
+    // The app answers only once the standby was read: read after the probe, the probe would time out first.
+    const report = await Health.runTick(deps, { target: "dr", url, probe: { count: 1, spacingMs: 0, timeoutMs: 3000 }, policy }, "2026-12-07T10:00:00Z");
+    expect(report.primary.ok).toBe(true);
+    expect(report.arming?.standby?.kind).toBe("protected");
+    expect((await Health.loadState(store, "dr")).standby).toMatchObject({ failures: 0, protectedAt: "2026-12-07T10:00:00Z" });
   });
 });
