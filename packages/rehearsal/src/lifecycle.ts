@@ -585,7 +585,8 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
           const message = w.inbox.slice(inboxAt).find((m) => m.atMs >= (strike.atMs ?? 0) && !m.kind?.endsWith(".started"));
           return { message, seconds: message ? Math.round((message.atMs - (strike.atMs ?? 0)) / 100) / 10 : null };
         };
-        const inTime = (seconds: number | null) => seconds !== null && seconds <= detectionPeriodSeconds;
+        /** Told within one detection period; an outage shorter than that may end before its threshold's checks (as for a failover's detection). */
+        const inTime = (seconds: number | null, strike: { downSeconds: number }) => (seconds !== null && seconds <= detectionPeriodSeconds) || strike.downSeconds < detectionPeriodSeconds;
 
         // Ten minutes of users' writes and two healthy checks before the first outage.
         await ticksFor(600);
@@ -727,7 +728,7 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
               outcome: first.status === "SUCCEEDED" ? `re-protect ${first.status} once the region was back` : `re-protect ${first.status} in ${first.states.at(-1) ?? "?"} (${first.error ?? ""}); the operator's rerun ${rp.record.status}`,
               told,
               toldAfterSeconds: lossTold.seconds,
-              ok: rp.record.status === "SUCCEEDED" && (!struck || (told && inTime(lossTold.seconds))),
+              ok: rp.record.status === "SUCCEEDED" && (!struck || (told && inTime(lossTold.seconds, standbyDown))),
               detail: struck
                 ? `down for ${Math.round(standbyDown.downSeconds)} s from the ${standbyDown.nth}. ${standbyDown.step}; told ${lossTold.message ? `(${lossTold.message.kind ?? "?"}) after ${Math.round(lossTold.seconds ?? 0)} s` : "by NOBODY"}`
                 : "re-protect ended before the outage struck",
@@ -790,7 +791,7 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
                   maxWritableDatabases: maxWritable,
                   writeDowntimeSeconds: refusedWriteSeconds(w, rerun.startedAtMs, rerun.endedAtMs),
                   lostWrites: lost,
-                  ok: struck ? maxWritable <= 1 && after.writableDatabases.length === 1 && after.usersServed && lost === 0 && inTime(toldAfterSeconds) : rerun.status === "SUCCEEDED",
+                  ok: struck ? maxWritable <= 1 && after.writableDatabases.length === 1 && after.usersServed && lost === 0 && Boolean(told) && inTime(toldAfterSeconds, servingDown) : rerun.status === "SUCCEEDED",
                   detail: struck ? `down for ${Math.round(servingDown.downSeconds)} s from ${servingDown.step}; told ${told ? `(${told.kind ?? "?"}) after ${Math.round((told.atMs - (servingDown.atMs ?? 0)) / 1000)} s` : "by NOBODY"}; at most ${maxWritable} writable database(s) at any tick` : "the switchback ended before the outage struck",
                 });
               }
@@ -802,7 +803,7 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
                 outcome: `switchback ${first.status} in ${first.states.at(-1) ?? "?"}${first.error ? ` (${first.error})` : ""}${servedFromDr ? ", users served from the DR region" : ""}; the operator's rerun ${first.status === "SUCCEEDED" ? "not needed" : sb.record.status}`,
                 told,
                 toldAfterSeconds: downTold.seconds,
-                ok: struck ? first.status !== "SUCCEEDED" && servedFromDr && !promotedAway && told && inTime(downTold.seconds) && standbyHandled : first.status === "SUCCEEDED",
+                ok: struck ? first.status !== "SUCCEEDED" && servedFromDr && !promotedAway && told && inTime(downTold.seconds, targetDown) && standbyHandled : first.status === "SUCCEEDED",
                 detail: `${promotedAway ? "the primary was promoted" : "no promotion"}; ${downTold.message ? `told (${downTold.message.kind ?? "?"}) after ${Math.round(downTold.seconds ?? 0)} s` : "told by NOBODY"}; as the rollback ended, ${rightAfter.writableDatabases.join(", ") || "no database"} writable and users ${rightAfter.usersServed ? "served" : "not yet served"} (DNS → ${rightAfter.dnsRegion ?? "nothing"}); once back, the primary region's service wanted ${standbyTasks ?? "?"} task(s)${standbyHandled ? "" : " (NOT set back to its pilot light, 0)"}`,
               });
             }
