@@ -146,6 +146,28 @@ describe("two orchestrators, one promotion at most", () => {
   });
 });
 
+describe("the serving region watches its standby", () => {
+  it("an outage of the DR region while the primary serves: the primary region's copy tells its alert topic once within one detection period (users not affected, what to run), and once when the replica replicates again; nothing starts", async () => {
+    const w = await suite.stage({ primaryRegionMonitor: true });
+    const { ids } = w.rig;
+    const before = w.world.inbox.length;
+    const ticks = await w.play({ ticks: 9, changes: [{ atSeconds: 1, apply: (world) => world.regionsDown.add(ids.drRegion) }, { atSeconds: minutes(26), apply: (world) => world.regionsDown.delete(ids.drRegion) }] });
+    const firstFailed = w.peer?.ticks.find((t) => t.atMs >= ticks[1]!.atMs && !t.healthy);
+    const told = inboxOf(w, ids.primaryRegion).filter((m) => m.kind?.startsWith("protection."));
+    expect(told.map((m) => m.kind)).toEqual(["protection.lost", "protection.restored"]);
+    // Within one detection period: the failureThreshold-th failed check (3 checks, 5 minutes apart).
+    expect(((told[0]?.atMs ?? Infinity) - (firstFailed?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(minutes(10) + 60);
+    expect(told[0]?.message).toContain("Users are served by this region and are not affected");
+    expect(told[0]?.message).toContain("Follow it with: pnpm dr status --stage test");
+    expect(told[0]?.message).toContain("pnpm dr reprotect --stage test");
+    expect(told[1]?.atMs).toBeGreaterThanOrEqual(ticks[0]!.atMs + minutes(26) * 1000);
+    expect(w.world.inbox.slice(before).filter((m) => m.kind?.startsWith("failover."))).toEqual([]);
+    expect(startsBy(w, ids.primaryRegion)).toEqual([]);
+    expect(promotions(w)).toEqual([]);
+    expectSafe(w);
+  });
+});
+
 describe("after a re-protect, the primary region's copy is the armed one", () => {
   // State C as the primary region's copy sees it (`reprotectedSides`, ids as mirrorIds gives them): the DR region
   // (eu-central-1) serves from ...-replica, eu-west-1's ...-primary replicates from it. The copy runs with the settings

@@ -118,7 +118,11 @@ export interface LifecycleInterruption {
   /** Partitions: failovers started while the regions could not see each other (must be 0), most writable databases at any tick. */
   failoversStarted?: number;
   maxWritableDatabases?: number;
-  /** Strikes of the serving region: strike → the first message on either alert topic (null: none), users' refused writes from the strike to the end of the rerun, writes lost by the move. */
+  /**
+   * Strikes of a region (the standby's, the one being switched to, the serving one): strike → the
+   * first message on either alert topic (null: none), which must come within one detection period;
+   * for the serving region's strike also users' refused writes from the strike to the end of the rerun, writes lost by the move.
+   */
   toldAfterSeconds?: number | null;
   writeDowntimeSeconds?: number;
   lostWrites?: number | null;
@@ -176,6 +180,8 @@ export interface LifecycleRehearsal {
 const prefix = "pilot-light-rehearsal";
 const periodSeconds = 300;
 const failureThreshold = 3;
+/** One detection period: the threshold's checks, the last delivered up to a minute late. */
+const detectionPeriodSeconds = failureThreshold * periodSeconds + 60;
 /** How long a generation waits for a failover to end (the monitor's re-drives back off up to 30 minutes each). */
 const followHours = 4;
 
@@ -573,6 +579,15 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
           return { struck: strike.atMs !== null, told: w.inbox.slice(inboxAt).some((m) => m.kind?.startsWith(`${mode}.`) && m.kind !== `${mode}.started`) };
         };
 
+        /** The first message on either alert topic from the strike on (a workflow's "started" is no telling), and after how many seconds. */
+        const firstTold = (strike: { atMs: number | null }, inboxAt: number) => {
+          if (strike.atMs === null) return { message: undefined, seconds: null };
+          const message = w.inbox.slice(inboxAt).find((m) => m.atMs >= (strike.atMs ?? 0) && !m.kind?.endsWith(".started"));
+          return { message, seconds: message ? Math.round((message.atMs - (strike.atMs ?? 0)) / 100) / 10 : null };
+        };
+        /** Told within one detection period; an outage shorter than that may end before its threshold's checks (as for a failover's detection). */
+        const inTime = (seconds: number | null, strike: { downSeconds: number }) => (seconds !== null && seconds <= detectionPeriodSeconds) || strike.downSeconds < detectionPeriodSeconds;
+
         // Ten minutes of users' writes and two healthy checks before the first outage.
         await ticksFor(600);
         const report: LifecycleGeneration[] = [];
@@ -673,8 +688,6 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
             const runsBefore = launched.size;
             w.regionsDown.add(tookOver);
             say(`generation ${gen}: before re-protect, ${tookOver} (serving) goes down too`);
-            // One detection period: the threshold's checks, the last delivered up to a minute late.
-            const detectionPeriodSeconds = failureThreshold * periodSeconds + 60;
             await ticksFor(detectionPeriodSeconds + periodSeconds);
             const told = w.inbox.slice(inboxAt).find((m) => m.kind === "failover.stranded");
             strandedOutage = {
@@ -700,6 +713,8 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
           if (standbyDown) {
             const first = rp.record;
             const { struck, told } = await afterStrike(standbyDown, inboxAtReprotect, "reprotect");
+            // The serving region's monitor tells the standby's loss within one detection period (protection.lost).
+            const lossTold = firstTold(standbyDown, inboxAtReprotect);
             // Failed and told: once the region is back, the operator runs it again (the command the message names).
             if (first.status !== "SUCCEEDED") {
               rp = await beside(runFailback("reprotect", gen, true));
@@ -712,8 +727,11 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
               duringStep: struck ? standbyDown.step : null,
               outcome: first.status === "SUCCEEDED" ? `re-protect ${first.status} once the region was back` : `re-protect ${first.status} in ${first.states.at(-1) ?? "?"} (${first.error ?? ""}); the operator's rerun ${rp.record.status}`,
               told,
-              ok: rp.record.status === "SUCCEEDED" && (told || !struck),
-              detail: struck ? `down for ${Math.round(standbyDown.downSeconds)} s from the ${standbyDown.nth}. ${standbyDown.step}` : "re-protect ended before the outage struck",
+              toldAfterSeconds: lossTold.seconds,
+              ok: rp.record.status === "SUCCEEDED" && (!struck || (told && inTime(lossTold.seconds, standbyDown))),
+              detail: struck
+                ? `down for ${Math.round(standbyDown.downSeconds)} s from the ${standbyDown.nth}. ${standbyDown.step}; told ${lossTold.message ? `(${lossTold.message.kind ?? "?"}) after ${Math.round(lossTold.seconds ?? 0)} s` : "by NOBODY"}`
+                : "re-protect ended before the outage struck",
             });
           }
           let switchback: LifecycleGeneration["switchback"] = null;
@@ -734,6 +752,8 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
               const promotedAway = Boolean(primaryDb && primaryDb.promotionRequestedAtMs !== null && primaryDb.promotionRequestedAtMs >= first.startedAtMs);
               const primaryService = w.services.get(w.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService));
               const { struck, told } = await afterStrike(targetDown, inboxAtSwitchback, "switchback");
+              // The standby region down while DR serves: DR's monitor tells the loss (or the switchback its rollback) within one detection period.
+              const downTold = firstTold(targetDown, inboxAtSwitchback);
               // Judged once the DR service's tasks, set back by the rollback, had time to start.
               const rolledBack = endState();
               const servedFromDr = rolledBack.writableDatabases.length === 1 && rolledBack.writableDatabases[0] === drServing?.identifier && rolledBack.dnsRegion === ids.drRegion && rolledBack.usersServed;
@@ -755,7 +775,7 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
                 const rerun = sb.record;
                 await afterStrike(servingDown, inboxAtRerun, "switchback");
                 tickWatchers.delete(watch);
-                const told = servingDown.atMs === null ? undefined : w.inbox.slice(inboxAtRerun).find((m) => m.atMs >= (servingDown.atMs ?? 0) && !m.kind?.endsWith(".started"));
+                const { message: told, seconds: toldAfterSeconds } = firstTold(servingDown, inboxAtRerun);
                 const primaryNow = w.databases.get(ids.primaryDb);
                 const lost = drServing && primaryNow && primaryNow.promotionRequestedAtMs !== null ? lostWrites(w, drServing, primaryNow) : null;
                 const after = endState();
@@ -767,11 +787,11 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
                   duringStep: struck ? servingDown.step : null,
                   outcome: `switchback ${rerun.status} in ${rerun.states.at(-1) ?? "?"}${rerun.error ? ` (${rerun.error})` : ""}; then ${after.writableDatabases.join(", ") || "no database"} writable, users ${after.usersServed ? "served" : "NOT served"} (DNS → ${after.dnsRegion ?? "nothing"}); write downtime ${Math.round(refusedWriteSeconds(w, rerun.startedAtMs, rerun.endedAtMs))} s, lost writes ${lost ?? "unknown"}`,
                   told: Boolean(told),
-                  toldAfterSeconds: told && servingDown.atMs !== null ? Math.round((told.atMs - servingDown.atMs) / 100) / 10 : null,
+                  toldAfterSeconds,
                   maxWritableDatabases: maxWritable,
                   writeDowntimeSeconds: refusedWriteSeconds(w, rerun.startedAtMs, rerun.endedAtMs),
                   lostWrites: lost,
-                  ok: struck ? maxWritable <= 1 && after.writableDatabases.length === 1 && after.usersServed && lost === 0 && Boolean(told) : rerun.status === "SUCCEEDED",
+                  ok: struck ? maxWritable <= 1 && after.writableDatabases.length === 1 && after.usersServed && lost === 0 && Boolean(told) && inTime(toldAfterSeconds, servingDown) : rerun.status === "SUCCEEDED",
                   detail: struck ? `down for ${Math.round(servingDown.downSeconds)} s from ${servingDown.step}; told ${told ? `(${told.kind ?? "?"}) after ${Math.round((told.atMs - (servingDown.atMs ?? 0)) / 1000)} s` : "by NOBODY"}; at most ${maxWritable} writable database(s) at any tick` : "the switchback ended before the outage struck",
                 });
               }
@@ -782,8 +802,9 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
                 duringStep: struck ? targetDown.step : null,
                 outcome: `switchback ${first.status} in ${first.states.at(-1) ?? "?"}${first.error ? ` (${first.error})` : ""}${servedFromDr ? ", users served from the DR region" : ""}; the operator's rerun ${first.status === "SUCCEEDED" ? "not needed" : sb.record.status}`,
                 told,
-                ok: struck ? first.status !== "SUCCEEDED" && servedFromDr && !promotedAway && told && standbyHandled : first.status === "SUCCEEDED",
-                detail: `${promotedAway ? "the primary was promoted" : "no promotion"}; as the rollback ended, ${rightAfter.writableDatabases.join(", ") || "no database"} writable and users ${rightAfter.usersServed ? "served" : "not yet served"} (DNS → ${rightAfter.dnsRegion ?? "nothing"}); once back, the primary region's service wanted ${standbyTasks ?? "?"} task(s)${standbyHandled ? "" : " (NOT set back to its pilot light, 0)"}`,
+                toldAfterSeconds: downTold.seconds,
+                ok: struck ? first.status !== "SUCCEEDED" && servedFromDr && !promotedAway && told && inTime(downTold.seconds, targetDown) && standbyHandled : first.status === "SUCCEEDED",
+                detail: `${promotedAway ? "the primary was promoted" : "no promotion"}; ${downTold.message ? `told (${downTold.message.kind ?? "?"}) after ${Math.round(downTold.seconds ?? 0)} s` : "told by NOBODY"}; as the rollback ended, ${rightAfter.writableDatabases.join(", ") || "no database"} writable and users ${rightAfter.usersServed ? "served" : "not yet served"} (DNS → ${rightAfter.dnsRegion ?? "nothing"}); once back, the primary region's service wanted ${standbyTasks ?? "?"} task(s)${standbyHandled ? "" : " (NOT set back to its pilot light, 0)"}`,
               });
             }
             const primary = w.databases.get(ids.primaryDb);
@@ -901,14 +922,18 @@ export function summarizeLifecycle(reports: LifecycleReport[]): LifecycleSummary
       interruptions: [...new Set(gens.flatMap((g) => g.interruptions.map((i) => i.kind)))].map((kind) => {
         const all = gens.flatMap((g) => g.interruptions.filter((i) => i.kind === kind));
         const base = { kind, runs: all.length, struck: all.filter((i) => i.kind === "partition" || i.duringStep !== null).length, ok: all.filter((i) => i.ok).length };
+        const timed = all.filter((i) => i.toldAfterSeconds !== undefined && i.duringStep !== null);
         const measured = all.filter((i) => i.writeDowntimeSeconds !== undefined && i.duringStep !== null);
-        if (measured.length === 0) return base;
-        // Strikes of the serving region: the slowest telling (null: one was never told), the longest write downtime, the writes lost in all.
+        // Strikes of a region: the slowest telling (null: one was never told); of the serving region also the longest write downtime, the writes lost in all.
         return {
           ...base,
-          toldMaxSeconds: measured.some((i) => i.toldAfterSeconds == null) ? null : Math.max(...measured.map((i) => i.toldAfterSeconds ?? 0)),
-          writeDowntimeMaxSeconds: Math.max(...measured.map((i) => i.writeDowntimeSeconds ?? 0)),
-          lostWrites: measured.some((i) => i.lostWrites == null) ? null : measured.reduce((sum, i) => sum + (i.lostWrites ?? 0), 0),
+          ...(timed.length > 0 ? { toldMaxSeconds: timed.some((i) => i.toldAfterSeconds == null) ? null : Math.max(...timed.map((i) => i.toldAfterSeconds ?? 0)) } : {}),
+          ...(measured.length > 0
+            ? {
+                writeDowntimeMaxSeconds: Math.max(...measured.map((i) => i.writeDowntimeSeconds ?? 0)),
+                lostWrites: measured.some((i) => i.lostWrites == null) ? null : measured.reduce((sum, i) => sum + (i.lostWrites ?? 0), 0),
+              }
+            : {}),
         };
       }),
     };

@@ -25,6 +25,8 @@ beforeAll(async () => {
 afterAll(async () => rehearsal?.close());
 
 const primary = "eu-west-1";
+/** One detection period: 3 checks 5 minutes apart, the last delivered up to a minute late. */
+const detectionPeriodSeconds = 3 * 300 + 60;
 const dr = "eu-central-1";
 
 describe("lifecycle rehearsal: outage after outage, both directions", () => {
@@ -88,6 +90,9 @@ describe("lifecycle rehearsal: outage after outage, both directions", () => {
     // The outage (10 to 30 min) is shorter than the wait: no rerun needed.
     expect(reprotects.map((w) => w.status)).toEqual(["SUCCEEDED"]);
     expect(hit?.told).toBe(true);
+    // The serving DR region's monitor tells the standby's loss within one detection period, not the re-protect's end an hour later.
+    expect(hit?.toldAfterSeconds).toBeLessThanOrEqual(detectionPeriodSeconds);
+    expect(hit?.detail).toMatch(/told \(protection\.lost\) after \d+ s$/);
   });
 
   it("the failed region returning while the failover runs: the failover still ends with one writable database, users on it, the alert topic told", () => {
@@ -101,7 +106,8 @@ describe("lifecycle rehearsal: outage after outage, both directions", () => {
     expect(hit).toMatchObject({ region: primary, told: true, ok: true });
     expect(["PrepareStandbyService", "StopWrites", "SealOldServing", "PromoteStandby"]).toContain(hit?.duringStep);
     expect(hit?.outcome).toMatch(/^switchback FAILED in RolledBack .*users served from the DR region/);
-    expect(hit?.detail).toMatch(/^no promotion/);
+    expect(hit?.detail).toMatch(/^no promotion; told \(\S+\) after \d+ s;/);
+    expect(hit?.toldAfterSeconds).toBeLessThanOrEqual(detectionPeriodSeconds);
     expect(report.generations[2]?.workflows.filter((w) => w.workflow === "switchback").map((w) => w.status)).toEqual(["FAILED", "SUCCEEDED"]);
     // Once the primary region was back, the scheduled CompleteFence set its service, left up by the rollback, back to 0.
     expect(hit?.detail).toMatch(/the primary region's service wanted 0 task\(s\)$/);
@@ -113,6 +119,9 @@ describe("lifecycle rehearsal: outage after outage, both directions", () => {
     expect(hit).toMatchObject({ region: dr, told: true, ok: true, maxWritableDatabases: 1, lostWrites: 0 });
     expect(["CheckStandbyPromotion", "VerifyNewPrimary", "RestoreDns", "CheckDnsRestore", "ReconcileStandbyDatabase"]).toContain(hit?.duringStep);
     expect(hit?.outcome).toMatch(/^switchback SUCCEEDED in FailbackDone; then pilot-light-rehearsal-primary writable, users served \(DNS → eu-west-1\)/);
+    // Told within one detection period (the stranded message before DNS moved back, protection.lost after), not by the switchback's end.
+    expect(hit?.toldAfterSeconds).toBeLessThanOrEqual(detectionPeriodSeconds);
+    expect(hit?.detail).toMatch(/told \((failover\.stranded|protection\.lost)\)/);
   });
 
   it("reports per generation in JSON and HTML, with the figures over the seeds", () => {

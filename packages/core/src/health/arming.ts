@@ -6,7 +6,8 @@
  * from B while B replicates from A, and a promotion ends the replication, so at most one region
  * is ever armed: two orchestrators cannot both promote, without any cross-region lock.
  * Read-only: one DescribeDBInstances in this region, one ListResourceRecordSets (stages with DNS),
- * and, only before calling the watched region stranded, one bounded DescribeDBInstances there.
+ * and, only before calling the watched region stranded or when this region serves (is its standby
+ * there?), one bounded DescribeDBInstances there.
  */
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -37,6 +38,55 @@ export type ArmingKind =
 export interface Arming {
   kind: ArmingKind;
   detail: string;
+  /** `serving` with the watched region's RDS asked: whether it holds this region's standby (`decideStandby`). */
+  standby?: Standby;
+}
+
+export type StandbyKind =
+  /** A read replica of this region's database, replicating: a failure of this region can be failed over. */
+  | "protected"
+  /** A replica of this region's database being created (re-protect builds it): not yet, and not a failure. */
+  | "building"
+  /** The watched region's RDS did not answer (bounded): the region is down or cut off. */
+  | "no-answer"
+  /** No database under the standby's name in the watched region. */
+  | "gone"
+  /**
+   * A database there that is no replica at all: promoted by a move whose own run tells of it (this
+   * region's failover left it, fenced, until re-protect; a switchback promoted it, DNS not moved yet). Not counted.
+   */
+  | "standalone"
+  /** A replica of another database than this region's. */
+  | "not-ours"
+  /** A replica of this region's database whose replication RDS reports broken, or in a state that needs a person. */
+  | "broken";
+
+export interface Standby {
+  kind: StandbyKind;
+  detail: string;
+}
+
+/** Statuses of a replica that RDS does not leave by itself (RDS, "Viewing Amazon RDS DB instance status"). */
+const stuckStatuses = new Set(["failed", "stopped", "stopping", "storage-full", "inaccessible-encryption-credentials", "restore-error"]);
+
+/**
+ * Whether the watched region holds this region's standby, from its database as RDS there shows it:
+ * a replica whose source names this region's database (`localId`), replicating.
+ */
+export function decideStandby(watchedDb: LocalDatabase, watchedId: string, localId: string): Standby {
+  if (watchedDb === undefined) return { kind: "no-answer", detail: `${watchedId} does not answer in its region (RDS there did not answer DescribeDBInstances)` };
+  if (!watchedDb.found) return { kind: "gone", detail: `no database ${watchedId} in the watched region` };
+  const { state } = watchedDb;
+  // A cross-Region replica names its source by ARN; this region's database's ARN ends in :db:<localId>.
+  if (state.sourceIdentifier === null) return { kind: "standalone", detail: `${watchedId} (${state.status}) is not a replica` };
+  if (!Database.isReplicaOf(state, { identifier: localId, arn: "" })) return { kind: "not-ours", detail: `${watchedId} (${state.status}) replicates from ${state.sourceIdentifier}, not from ${localId}` };
+  if (state.status === "creating") return { kind: "building", detail: `${watchedId}, a replica of ${localId}, is being created` };
+  const replication = state.replication;
+  if (replication && !replication.normal) {
+    return { kind: "broken", detail: `${watchedId} is a replica of ${localId} but replication is ${replication.status}${replication.message ? `: ${replication.message}` : ""}` };
+  }
+  if (stuckStatuses.has(state.status) || state.status.startsWith("incompatible-")) return { kind: "broken", detail: `${watchedId} is a replica of ${localId} but ${state.status}` };
+  return { kind: "protected", detail: `${watchedId} is a read replica of ${localId} (${state.status})` };
 }
 
 export interface ArmingView {
@@ -81,7 +131,8 @@ export interface ArmingDeps {
   watched: { identifier: string; arn: string };
   /**
    * RDS in the watched region, its calls bounded (the region may hang): asked only before calling
-   * it stranded. Absent: not asked, a region not read is taken as not answering.
+   * it stranded, and when this region serves (whether the watched region still holds its standby).
+   * Absent: not asked, a region not read is taken as not answering (and a standby not watched).
    */
   watchedRds?: RDSClient;
   /** Stages with DNS: the zone, the record and this region's load balancer. */
@@ -101,8 +152,11 @@ export async function readArming(d: ArmingDeps): Promise<Arming> {
   }
   const view: ArmingView = { local, localId: d.localId, watched: d.watched, dns };
   const decided = decideArming(view);
-  if (decided.kind !== "stranded" || !d.watchedRds) return decided;
-  return decideArming({ ...view, watchedDb: await readDatabase(d.watchedRds, d.watched.identifier) });
+  if (!d.watchedRds || (decided.kind !== "stranded" && decided.kind !== "serving")) return decided;
+  const watchedDb = await readDatabase(d.watchedRds, d.watched.identifier);
+  // Serving: the watched region holds this region's standby; whether it still protects is read from the same answer.
+  if (decided.kind === "serving") return { ...decided, standby: decideStandby(watchedDb, d.watched.identifier, d.localId) };
+  return decideArming({ ...view, watchedDb });
 }
 
 /** One DescribeDBInstances; not found and not answered (any other failure) told apart. */

@@ -8,9 +8,9 @@
  */
 import { ValidationError, TerminalError } from "../errors";
 import { healthPathOf, type ProbeResult } from "./contract";
-import type { AttemptRecord, ClosedIncident, Evidence, FailoverRequest, HealthState, Incident, Outgoing, Resolution } from "./model";
+import type { AttemptRecord, ClosedIncident, Evidence, FailoverRequest, HealthState, Incident, Outgoing, Resolution, StandbyWatch } from "./model";
 import type { SecondOpinion } from "./second-opinion";
-import type { Arming } from "./arming";
+import type { Arming, Standby } from "./arming";
 
 export interface Policy {
   /** Consecutive failed checks that open an incident. */
@@ -120,12 +120,16 @@ export function mayBeSuperseded(incident: Incident | undefined): boolean {
 export function decide(state: HealthState, given: Observation, givenPolicy: Policy, now: Date): Decision {
   // The next outage must count afresh: the old incident is archived by the monitor, and this
   // check is decided as the first of a new count (a person closing it would reset the same).
-  if (state.incident && mayBeSuperseded(state.incident) && (given.arming?.kind === "armed" || given.arming?.kind === "stranded")) {
+  const arming = given.arming;
+  const reprotected = arming?.kind === "serving" && arming.standby?.kind === "protected";
+  if (state.incident && mayBeSuperseded(state.incident) && arming && (arming.kind === "armed" || arming.kind === "stranded" || reprotected)) {
     const archived: ClosedIncident = {
       ...state.incident,
       closedAt: now.toISOString(),
       closedBy: "health-monitor",
-      note: `users are sent to the watched region again since its failover: ${given.arming.detail}`,
+      note: reprotected
+        ? `re-protected since its failover: ${arming.standby?.detail ?? arming.detail}`
+        : `users are sent to the watched region again since its failover: ${arming.detail}`,
       failuresAtClose: state.consecutiveFailures,
     };
     const d = decide({ ...state, incident: undefined, consecutiveFailures: 0, recent: [], windowSince: undefined }, given, givenPolicy, now);
@@ -156,6 +160,9 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
     const standby = observation.arming?.kind === "serving" && !evidence.ok;
     const recent = [...state.recent, { tick: observation.tick, ok: evidence.ok || standby }].filter((c) => Date.parse(c.tick) > tickMs - windowMs);
     next = { ...next, lastTick: observation.tick, lastCheck: evidence, recent, windowSince: state.windowSince ?? observation.tick };
+    const watched = watchStandby(state, observation, policy, now);
+    next = { ...next, standby: watched.watch };
+    if (watched.message) note(watched.message.kind, watched.message.subject, watched.message.body);
     // Once the monitor stood down (failed over, operator needed), the old primary's flapping is noise.
     const quiet = Boolean(state.incident?.resolution);
 
@@ -226,6 +233,49 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
   if (!isNewTick && !start) return { kind: "unchanged", reason: "tick already counted and nothing to repair" };
   next = { ...next, outbox: [...state.outbox, ...notify].slice(-maxOutbox), noticesAt: limiter.noticesAt(), unmailed: limiter.unmailed() };
   return { kind: "write", next, counted: isNewTick, notify, start, archive, usedSecondOpinion };
+}
+
+/**
+ * While this region serves, its monitor watches the standby the watched region holds (the
+ * arming's `standby`, read at every tick once the watch began): `failureThreshold` ticks in a row
+ * without protection (the region's RDS does not answer, the replica is gone, a replica of another
+ * or not replicating) send one `protection.lost`, as the failover's own detection would; the first tick
+ * that sees it protect again sends one `protection.restored`. A database there that is no replica
+ * at all is a move's (a failover left it fenced, a switchback promoted it): that run tells, it is not
+ * counted. After this region's failover (its
+ * incident still open, re-protect not done) the standby is known to be missing and the failover
+ * told so: only a new outage of the watched region, after its RDS answered again, is counted.
+ * A tick whose arming was not read leaves the watch as it was; any other kind than `serving` ends it.
+ */
+export function watchStandby(
+  state: HealthState,
+  observation: Observation,
+  policy: Pick<FullPolicy, "failureThreshold" | "label">,
+  now: Date,
+): { watch: StandbyWatch | undefined; message?: { kind: string; subject: string; body: string } } {
+  const arming = observation.arming;
+  if (!arming) return { watch: state.standby };
+  const standby = arming.kind === "serving" ? arming.standby : undefined;
+  if (!standby) return { watch: undefined };
+  const tick = observation.tick;
+  const w: StandbyWatch = state.standby ?? { failures: 0 };
+  const answeredAt = standby.kind === "no-answer" ? w.answeredAt : tick;
+  if (standby.kind === "protected") {
+    const watch: StandbyWatch = { failures: 0, protectedAt: tick, answeredAt };
+    if (!w.lostAt) return { watch };
+    return { watch, message: { kind: "protection.restored", subject: `${state.target} region protects again`, body: restoredBody(state.target, w, standby.detail) } };
+  }
+  const failedOver = state.incident?.resolution?.kind === "failed-over";
+  const counted = standby.kind !== "building" && standby.kind !== "standalone" && (!failedOver || (standby.kind === "no-answer" && w.answeredAt !== undefined));
+  if (!counted) return { watch: { ...w, failures: 0, since: undefined, answeredAt } };
+  const failures = w.failures + 1;
+  const since = w.since ?? tick;
+  if (failures < policy.failureThreshold || w.lostAt) return { watch: { ...w, failures, since, answeredAt } };
+  const watch: StandbyWatch = { ...w, failures, since, answeredAt, lostAt: now.toISOString(), lostDetail: standby.detail };
+  return {
+    watch,
+    message: { kind: "protection.lost", subject: `${state.target} region: protection lost, users not affected`, body: lostBody(state.target, standby, failures, since, policy) },
+  };
 }
 
 /**
@@ -595,6 +645,33 @@ function strandedBody(target: string, incident: Incident, evidence: Evidence, ar
     `Then look at this region's own health path (curl -s http://<this region's load balancer DNS name>${healthPathOf(evidence.url)}; its DNS name: aws elbv2 describe-load-balancers in this region):`,
     `- "readOnly":false: a switchback promoted this region's database before the ${target} region failed. It holds every write (the ${target} database was sealed before the promotion): point users here, docs/runbook.md, "The DR region fails during a switchback, after the promotion" (one aws route53 change-resource-record-sets).`,
     `- no answer or "readOnly":true: this region's database is the old primary a failover left, fenced; it misses every write made since that failover. docs/runbook.md, "The serving region fails before re-protect": wait for the region (no data lost) or serve from it (the writes since the failover stay in the failed region until it returns).`,
+  ].join("\n");
+}
+
+/** The standby is lost while this region serves: users are not affected, this region has no way out; what to run, by what RDS shows. */
+function lostBody(target: string, standby: Standby, failures: number, since: string, policy: Pick<FullPolicy, "failureThreshold" | "label">): string {
+  const stage = stageOf(policy.label);
+  const down = standby.kind === "no-answer";
+  return [
+    `The ${target} region holds the standby of this region's database and has not protected it for ${failures} checks in a row (since ${since}; threshold ${policy.failureThreshold}): ${standby.detail}.`,
+    "Users are served by this region and are not affected. Nothing was changed and nothing was started.",
+    "But until protection returns, an outage of this region cannot be failed over: no region can take over.",
+    down
+      ? `Now: nothing to run while the ${target} region is down (nothing from here brings it back). Follow it with: pnpm dr status --stage ${stage}`
+      : `Run now: pnpm dr reprotect --stage ${stage} (a new replica of this region's database in the ${target} region; pnpm dr status --stage ${stage} shows the standby first).`,
+    down
+      ? `Once it answers again, protection returns by itself if its replica survived. If it is gone or does not replicate from this region's database then (pnpm dr status shows it): pnpm dr reprotect --stage ${stage}`
+      : "",
+    `You will get one 'protection restored' message when the ${target} region's database replicates from this region's again. docs/runbook.md, "Protection lost: the standby region fails while this region serves".`,
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
+
+function restoredBody(target: string, w: StandbyWatch, detail: string): string {
+  return [
+    `The ${target} region protects this region again: ${detail}.`,
+    `Protection was lost from ${w.lostAt ?? "?"} (${w.lostDetail ?? "no detail"}); an outage of this region can be failed over again. Nothing to run.`,
   ].join("\n");
 }
 

@@ -111,6 +111,24 @@ export const Outgoing = z.object({
 });
 export type Outgoing = z.infer<typeof Outgoing>;
 
+/**
+ * The serving region's watch of its standby: consecutive ticks it did not protect, and whether
+ * `protection.lost` was sent (once per loss, until `protection.restored`).
+ */
+export const StandbyWatch = z.object({
+  failures: count,
+  /** The first tick of the current run of failures. */
+  since: z.optional(z.string()),
+  /** The last tick the standby protected (a replica of this region's database, replicating). */
+  protectedAt: z.optional(z.string()),
+  /** The watched region's RDS answered since the watch began (after a failover: its region is back). */
+  answeredAt: z.optional(z.string()),
+  /** When `protection.lost` was sent, and why; cleared by `protection.restored`. */
+  lostAt: z.optional(z.string()),
+  lostDetail: z.optional(z.string()),
+});
+export type StandbyWatch = z.infer<typeof StandbyWatch>;
+
 export const HealthState = z.object({
   target: z.string(),
   /** Optimistic-concurrency version; 0 means no item yet. */
@@ -131,6 +149,8 @@ export const HealthState = z.object({
   noticesAt: z._default(z.array(z.string()), []),
   /** State changes not mailed because of the rate limit, since the first of them. */
   unmailed: z.optional(z.object({ count, since: z.string() })),
+  /** While this region serves: its standby in the watched region, as the last ticks read it (Health.decideStandby). */
+  standby: z.optional(StandbyWatch),
 });
 export type HealthState = z.infer<typeof HealthState>;
 

@@ -58,7 +58,7 @@ export interface TickReport {
   execution?: { name: string; started: boolean; executionArn?: string };
   /** Asked when this tick could start an attempt. */
   secondOpinion?: SecondOpinion;
-  /** Read when this tick's failed check could open an incident. */
+  /** Read when this tick's failed check could open an incident, or this region serves and watches its standby. */
   arming?: Arming;
   /** What DescribeExecution said of the execution the incident follows. */
   followed?: { executionArn: string; status: string; error?: string };
@@ -71,21 +71,27 @@ const noHealthCheck = () => Promise.resolve(unavailable("this stage has no Route
 
 export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick?: string): Promise<TickReport> {
   const now = deps.now ?? (() => new Date());
-  const [primary, dr] = await Promise.all([
+  // A serving region watching its standby reads it at every tick, passing checks too
+  // (watchStandby), beside the probe: a hung standby region then costs the tick its probe's
+  // timeout, not that and the bounded read after it.
+  const known = deps.arming ? await loadState(deps.store, settings.target) : undefined;
+  const watching = known?.standby !== undefined && mayReadArming(known);
+  const [primary, dr, watched] = await Promise.all([
     check(settings.url, settings.probe),
     settings.drUrl ? check(settings.drUrl, settings.probe) : Promise.resolve(undefined),
+    watching && deps.arming ? deps.arming() : Promise.resolve(undefined),
   ]);
   const tickTime = tick ?? primary.at;
   const evidence: Evidence = { at: primary.at, url: primary.url, ok: primary.ok, probes: primary.probes };
-  const observation: Observation = { tick: tickTime, evidence };
+  const observation: Observation = { tick: tickTime, evidence, ...(watched ? { arming: watched } : {}) };
 
   // Asked before deciding, and only when this check could start an attempt (never on a passing
   // check): the opinion goes into the attempt's fixed input.
   if (!evidence.ok) {
-    const stored = await loadState(deps.store, settings.target);
+    const stored = known ?? (await loadState(deps.store, settings.target));
     // Armed or not is what AWS shows now: the incident's action is fixed when it opens. A
     // failed-over incident is read for too: re-protected since, it is over (mayBeSuperseded).
-    if (deps.arming && (!stored.incident || mayBeSuperseded(stored.incident))) observation.arming = await deps.arming();
+    if (deps.arming && !observation.arming && mayReadArming(stored)) observation.arming = await deps.arming();
     if (needsSecondOpinion(stored, observation, settings.policy, now())) observation.secondOpinion = await (deps.secondOpinion ?? noHealthCheck)();
   }
   const decided = await transact<Decision>(deps.store, settings.target, (state) => {
@@ -152,6 +158,11 @@ export async function runTick(deps: MonitorDeps, settings: MonitorSettings, tick
   }
   if (failure) throw failure;
   return report;
+}
+
+/** No incident open, or one whose failover succeeded (over once AWS shows it superseded). */
+function mayReadArming(state: HealthState): boolean {
+  return !state.incident || mayBeSuperseded(state.incident);
 }
 
 /** DescribeExecution of the incident's execution; on an ending, the follow-up decision is written. */
