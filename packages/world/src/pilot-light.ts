@@ -246,6 +246,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     taskDefinitions: [ids.taskDefinition, ids.taskDefinition.replace(`:${drRegion}:`, `:${primaryRegion}:`)],
     databases: [ids.primaryDb, ids.replicaDb],
     primaryHealthCheckId: ids.dns ? ids.primaryHealthCheckId : null,
+    ...(ids.dns ? { albs: { primary: ids.primaryAlbDns, dr: ids.drAlbDns, zone: ids.albZoneId } } : {}),
   });
   return { world, ids };
 }
