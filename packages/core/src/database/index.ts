@@ -368,19 +368,41 @@ export async function checkPromotion(rds: RDSClient, previous: PromotionStatus, 
  * when the region does not answer (the caller gives a client with short timeouts).
  */
 export async function fenceReadOnly(rds: RDSClient, parameterGroup: string): Promise<{ done: boolean; changed: boolean; detail: string }> {
-  let marker: string | undefined;
-  do {
-    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: parameterGroup, Source: "user", Marker: marker })));
-    const readOnly = page.Parameters?.find((p) => p.ParameterName === "read_only");
-    if (readOnly && ["1", "on", "true"].includes(String(readOnly.ParameterValue).toLowerCase())) return { done: true, changed: false, detail: `read_only already 1 in ${parameterGroup}` };
-    marker = page.Marker;
-  } while (marker);
+  if (isReadOnlyValue(await userReadOnly(rds, parameterGroup))) return { done: true, changed: false, detail: `read_only already 1 in ${parameterGroup}` };
   await callAws("rds:ModifyDBParameterGroup", () =>
     rds.send(
       new ModifyDBParameterGroupCommand({ DBParameterGroupName: parameterGroup, Parameters: [{ ParameterName: "read_only", ParameterValue: "1", ApplyMethod: "immediate" }] }),
     ),
   );
   return { done: true, changed: true, detail: `read_only set to 1 in ${parameterGroup}` };
+}
+
+/**
+ * `read_only` as a user set it in a DB parameter group (DescribeDBParameters, Source "user", every
+ * page); undefined when nobody set it (the engine's default: writable unless a replica).
+ */
+async function userReadOnly(rds: RDSClient, parameterGroup: string): Promise<string | undefined> {
+  let marker: string | undefined;
+  do {
+    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: parameterGroup, Source: "user", Marker: marker })));
+    const readOnly = page.Parameters?.find((p) => p.ParameterName === "read_only");
+    if (readOnly) return String(readOnly.ParameterValue ?? "");
+    marker = page.Marker;
+  } while (marker);
+  return undefined;
+}
+
+const isReadOnlyValue = (value: string | undefined): boolean => value !== undefined && ["1", "on", "true"].includes(value.toLowerCase());
+
+/**
+ * Whether the instance under `identifier` is fenced: `read_only` = 1 in the group it uses now
+ * (DescribeDBInstances, then DescribeDBParameters), the mark every fence and seal leaves. A
+ * default group cannot hold it. Missing instance: PreflightFailedError.
+ */
+export async function isFencedReadOnly(rds: RDSClient, identifier: string): Promise<{ readOnly: boolean; group: string }> {
+  const group = await parameterGroupOf(rds, identifier);
+  if (isDefaultParameterGroup(group)) return { readOnly: false, group };
+  return { readOnly: isReadOnlyValue(await userReadOnly(rds, group)), group };
 }
 
 /** Default groups (`default.<family>`) cannot be modified: no fence can be set in one. */
@@ -434,14 +456,7 @@ export async function fenceInstanceReadOnly(rds: RDSClient, identifier: string):
 export async function liftReadOnly(rds: RDSClient, identifier: string): Promise<{ changed: boolean; detail: string }> {
   const group = await parameterGroupOf(rds, identifier);
   if (isDefaultParameterGroup(group)) return { changed: false, detail: `${identifier} uses ${group}: nothing to lift` };
-  let set = false;
-  let marker: string | undefined;
-  do {
-    const page = await callAws("rds:DescribeDBParameters", () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Source: "user", Marker: marker })));
-    set ||= (page.Parameters ?? []).some((p) => p.ParameterName === "read_only");
-    marker = page.Marker;
-  } while (marker);
-  if (!set) return { changed: false, detail: `read_only not set in ${group}` };
+  if ((await userReadOnly(rds, group)) === undefined) return { changed: false, detail: `read_only not set in ${group}` };
   await callAws("rds:ResetDBParameterGroup", () =>
     rds.send(new ResetDBParameterGroupCommand({ DBParameterGroupName: group, Parameters: [{ ParameterName: "read_only", ApplyMethod: "immediate" }] })),
   );

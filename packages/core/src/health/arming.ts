@@ -6,7 +6,8 @@
  * from B while B replicates from A, and a promotion ends the replication, so at most one region
  * is ever armed: two orchestrators cannot both promote, without any cross-region lock.
  * Read-only: one DescribeDBInstances in this region, one ListResourceRecordSets (stages with DNS),
- * and, only before calling the watched region stranded, one bounded DescribeDBInstances there.
+ * and, only before calling the watched region stranded, one bounded DescribeDBInstances there and
+ * read_only in this region's database's parameter group (which stranded state it is).
  */
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -37,6 +38,14 @@ export type ArmingKind =
 export interface Arming {
   kind: ArmingKind;
   detail: string;
+  /**
+   * "stranded" only: this region and whether its database is fenced (`read_only` = 1 in the
+   * parameter group it uses), which DescribeDBInstances does not show. Fenced: the old primary a
+   * failover left, missing the writes made since. Not fenced: the database a switchback promoted,
+   * holding every write (the other was sealed first): users should simply be pointed here.
+   * Absent: not read (no region given, or RDS did not answer).
+   */
+  here?: { region: string; readOnly: boolean };
 }
 
 export interface ArmingView {
@@ -86,6 +95,8 @@ export interface ArmingDeps {
   watchedRds?: RDSClient;
   /** Stages with DNS: the zone, the record and this region's load balancer. */
   dns?: { route53: Route53Client; hostedZoneId: string; recordName: string; localAlbDns: string };
+  /** This region: given, a stranded view also reads whether this region's database is fenced (`Arming.here`). */
+  region?: string;
 }
 
 /** Reads both, each failure turning into "not known" (the decision then is never "armed" on DNS alone). */
@@ -102,7 +113,14 @@ export async function readArming(d: ArmingDeps): Promise<Arming> {
   const view: ArmingView = { local, localId: d.localId, watched: d.watched, dns };
   const decided = decideArming(view);
   if (decided.kind !== "stranded" || !d.watchedRds) return decided;
-  return decideArming({ ...view, watchedDb: await readDatabase(d.watchedRds, d.watched.identifier) });
+  const stranded = decideArming({ ...view, watchedDb: await readDatabase(d.watchedRds, d.watched.identifier) });
+  if (stranded.kind !== "stranded" || !d.region) return stranded;
+  // Which stranded state: the fence's mark in this region's own parameter group (read_only = 1).
+  const region = d.region;
+  return Database.isFencedReadOnly(d.rds, d.localId).then(
+    ({ readOnly }): Arming => ({ ...stranded, here: { region, readOnly } }),
+    (): Arming => stranded,
+  );
 }
 
 /** One DescribeDBInstances; not found and not answered (any other failure) told apart. */
