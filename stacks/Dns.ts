@@ -13,7 +13,6 @@ import { Compute } from "./Compute";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { primaryHealthCheckParameter, usePrimaryAddress, useStage } from "./context";
 import { regionHealthCheck } from "./health-check";
-import { publishToRegion } from "./publish";
 import { Stage } from "@pilot-light/core";
 
 export function Dns({ stack, app }: StackContext) {
@@ -28,13 +27,13 @@ export function Dns({ stack, app }: StackContext) {
   // For the monitor's second opinion: an SSM parameter, not a stack export, so replacing the
   // health check (a changed path, port or name) is an ordinary update, never refused.
   new ssm.StringParameter(stack, "PrimaryHealthCheckId", { parameterName: primaryHealthCheckParameter(names), stringValue: primaryCheck.healthCheckId });
-  // What `pnpm dr point-users` needs to send users to either region, readable in that region
-  // alone while the other is down: this region's address here, the primary's check there too
-  // (the primary's Compute publishes its address in its own region).
+  // What `pnpm dr point-users` needs to send users to this region, readable here alone while the
+  // primary region is down (the primary's Compute publishes its address in its own region; the
+  // health check is found through Route 53, global). No write into the primary region: this
+  // region deploys while that one is down.
   const address = Stage.drAddressParameters(names);
   new ssm.StringParameter(stack, "DrAlbDns", { parameterName: address.albDns, stringValue: compute.alb.loadBalancerDnsName });
   new ssm.StringParameter(stack, "DrAlbZone", { parameterName: address.albZone, stringValue: compute.alb.loadBalancerCanonicalHostedZoneId });
-  publishToRegion(stack, "PrimaryHealthCheckIdInPrimary", config.primaryRegion, primaryHealthCheckParameter(names), primaryCheck.healthCheckId);
   if (config.adopt) {
     // An adopted primary's record is the team's: the adoption plan turns it into the failover
     // pair in one change batch (docs/adopt.md), and the failover's steps UPSERT it from then on.

@@ -290,7 +290,7 @@ export const seededImageTag = "1.0.0";
  * The account as a stage's stacks leave it (`pilotLightWorld`): the alert topic in each region
  * with a confirmed subscription, the image in both registries with the primary registry's
  * replication rule to the DR region, each region's task definition ACTIVE with its execution
- * role, the DR region's Fargate quota at AWS's default, the health check's id in both regions'
+ * role, the DR region's Fargate quota at AWS's default, the health check's id in the DR region's
  * SSM and each load balancer's address in its own region's (with DNS), and both databases past
  * their first backup.
  */
@@ -314,10 +314,7 @@ export function seedAccount(
     s.taskDefinitions.set(arn, { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${o.account}:role/${role}`, image: ecrImageUri(o.account, region, repository, seededImageTag) });
   }
   const ssmPrefix = `/${o.prefix.replace(/^pilot-light-/, "pilot-light/")}`;
-  if (o.primaryHealthCheckId) {
-    // The Dns stack writes it in its own (DR) region and, for `pnpm dr point-users`, in the primary region.
-    for (const region of [o.drRegion, o.primaryRegion]) s.parameters.set(parameterKey(region, `${ssmPrefix}/dr/primary-health-check-id`), o.primaryHealthCheckId);
-  }
+  if (o.primaryHealthCheckId) s.parameters.set(parameterKey(o.drRegion, `${ssmPrefix}/dr/primary-health-check-id`), o.primaryHealthCheckId);
   if (o.albs) {
     // Each load balancer's address in its own region (the primary's also in DR: Compute's publishToDr).
     for (const [region, side, dns] of [[o.primaryRegion, "primary", o.albs.primary], [o.drRegion, "primary", o.albs.primary], [o.drRegion, "dr", o.albs.dr]] as const) {

@@ -294,7 +294,7 @@ export function healthUrl(config: { application: { healthPath: string } }, origi
   return `${origin}${config.application.healthPath}`;
 }
 
-/** The SSM parameter with the id of Route 53's health check on the primary, written by the Dns stack in the DR region and in the primary region. */
+/** The DR region's SSM parameter with the id of Route 53's health check on the primary (written by the Dns stack). */
 export function primaryHealthCheckParameter(names: { ssmPrefix: string }): string {
   return `${names.ssmPrefix}/dr/primary-health-check-id`;
 }
@@ -322,12 +322,12 @@ export function primaryAddressParameters(names: { ssmPrefix: string }) {
 
 /**
  * What `pnpm dr point-users --to <region>` reads in that region's own SSM, so the other region
- * may be down (stages with DNS): its load balancer's address and, for the primary, the id of the
- * Route 53 health check the PRIMARY record carries when it points there (the Dns stack's, also
- * copied into the primary region). Pointing at the DR region pins, as the failover does: no check.
+ * may be down (stages with DNS): its load balancer's address. The health check the PRIMARY record
+ * carries when it points at the primary is found through Route 53 (global); pointing at the DR
+ * region pins, as the failover does: no check.
  */
-export function pointUsersParameters(names: { ssmPrefix: string }, role: RegionRole): { albDns: string; albZone: string; healthCheckId?: string } {
-  return role === "primary" ? { ...primaryAddressParameters(names), healthCheckId: primaryHealthCheckParameter(names) } : drAddressParameters(names);
+export function pointUsersParameters(names: { ssmPrefix: string }, role: RegionRole): { albDns: string; albZone: string } {
+  return role === "primary" ? primaryAddressParameters(names) : drAddressParameters(names);
 }
 
 

@@ -5,12 +5,13 @@
  * never from a flag: the target region's database must take writes (available, not a replica,
  * read_only not 1 in its group) and the other region's must not (asked there; no answer is said,
  * and then only a typed confirmation goes on). Everything it needs is read in the target region
- * alone (its SSM, published by its stacks) and in Route 53, so the other region may be down.
+ * alone (its load balancer's address in its SSM, published by its stacks) and in Route 53 (global:
+ * the record, the primary's health check), so the other region may be down.
  * The PRIMARY record is changed by the one implementation the workflows use
  * (Dns.pointPrimaryRecord): run again, it finds the record already so and changes nothing.
  */
 import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
+import { ListHealthChecksCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Database, Dns, Stage } from "@pilot-light/core";
 import { cliClientBounds, message } from "./aws";
@@ -111,6 +112,31 @@ async function parameter(ssm: SSMClient, name: string, region: string): Promise<
   );
 }
 
+/**
+ * The Route 53 health check the Dns stack puts on the PRIMARY record (stacks/health-check.ts:
+ * HTTPS to the primary region's own name, the stage's health path), found by its config through
+ * Route 53's global API: the id is published only in the DR region's SSM, which may be down.
+ * Exactly one must match; none or several is refused, naming what was found.
+ */
+export async function primaryHealthCheck(route53: Route53Client, config: Stage.StageConfig, dns: { recordName: string }): Promise<string> {
+  const fqdn = Stage.regionalHost(dns, config.primaryRegion).toLowerCase();
+  const matches: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await route53.send(new ListHealthChecksCommand({ ...(marker ? { Marker: marker } : {}) }));
+    for (const check of page.HealthChecks ?? []) {
+      const c = check.HealthCheckConfig;
+      if (c?.FullyQualifiedDomainName?.toLowerCase().replace(/\.$/, "") === fqdn && c.ResourcePath === config.application.healthPath && check.Id) matches.push(check.Id);
+    }
+    marker = page.IsTruncated ? page.NextMarker : undefined;
+  } while (marker);
+  if (matches.length === 1) return matches[0]!;
+  throw new RefusedError(
+    `${matches.length === 0 ? "no" : `${matches.length}`} Route 53 health check${matches.length === 1 ? "" : "s"} on https://${fqdn}${config.application.healthPath}${matches.length > 1 ? ` (${matches.join(", ")})` : ""}: ` +
+      "the PRIMARY record must carry the Dns stack's one (aws route53 list-health-checks). docs/runbook.md gives the aws route53 command to run by hand.",
+  );
+}
+
 /** Reads, decides, and (not a dry run) points the PRIMARY record at the target region and waits for INSYNC. */
 export async function pointUsers(config: Stage.StageConfig, clients: PointUsersClients, o: PointUsersOptions): Promise<PointUsersResult> {
   const dns = config.dns;
@@ -142,7 +168,7 @@ export async function pointUsers(config: Stage.StageConfig, clients: PointUsersC
   const ssm = clients.ssm(o.to);
   const albDns = await parameter(ssm, p.albDns, o.to);
   const albZoneId = await parameter(ssm, p.albZone, o.to);
-  const healthCheckId = p.healthCheckId ? await parameter(ssm, p.healthCheckId, o.to) : undefined;
+  const healthCheckId = role === "primary" ? await primaryHealthCheck(clients.route53, config, dns) : undefined;
   const ref = { hostedZoneId: dns.hostedZoneId, recordName: dns.recordName };
   const current = await Dns.readPrimaryRecord(clients.route53, { ...ref, drAlbDns: "", drAlbZoneId: "" });
   const before = { albDns: current.AliasTarget?.DNSName?.replace(/^dualstack\./, "").replace(/\.$/, "") ?? null, healthCheckId: current.HealthCheckId ?? null };
