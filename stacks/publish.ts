@@ -1,8 +1,9 @@
 /**
  * An SSM parameter written into another region at deploy (a custom resource calling
- * `putParameter` there): what one region's stacks create that the other region's stacks or
- * commands must read in their own region, so neither needs the other region to answer then
- * (`{{resolve:ssm}}`-style stack parameters, `pnpm dr point-users`). The physical id is the
+ * `putParameter` there): what the primary region's stacks create that the DR region's stacks
+ * must read in their own region (`{{resolve:ssm}}`-style stack parameters), so a DR deploy never
+ * calls into the primary region. Only the primary writes into DR, never the reverse (a DR deploy
+ * must work while the primary region is down: foundation.test). The physical id is the
  * parameter name: deterministic, and CloudFormation calls `putParameter` again whenever the value
  * (the resource's input) changes. Deleting the stack deletes the parameter.
  */
