@@ -24,6 +24,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Stage } from "@pilot-light/core";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as cr from "aws-cdk-lib/custom-resources";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Alerts } from "./Alerts";
@@ -32,6 +33,7 @@ import { primaryAddressParameters, useStage } from "./context";
 import { functionSuppressions, suppress, suppressLogRetention, tracingSuppression } from "./nag";
 import { Data } from "./Data";
 import { Network } from "./Network";
+import { publishToRegion } from "./publish";
 import { Storage } from "./Storage";
 
 const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -139,7 +141,7 @@ export function Compute({ stack, app }: StackContext) {
   // An adopting stage's DR service runs a mirror of the team's task definition, not this one (docs/adopt.md).
   if (!isPrimary && config.adopt) mirrorTaskDefinition(stack, { config: { ...config, adopt: config.adopt }, names, taskDefinition, drDbEndpoint: endpoint, topic });
 
-  if (isPrimary) publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
+  if (isPrimary) publishToDr(stack, config, primaryAddressParameters(names), { albDns: alb.loadBalancerDnsName, albZone: alb.loadBalancerCanonicalHostedZoneId });
   return { cluster, service, targetGroup, alb, healthUrl, desiredCount: count };
 
   /**
@@ -247,7 +249,7 @@ function adoptedCompute(stack: Stack, config: Stage.StageConfig & { adopt: Stage
     healthUrl = Stage.healthUrl(config, `https://${host}`);
   }
   replicateImageOf(stack, config);
-  publishToDr(stack, config.drRegion, primaryAddressParameters(names), { albDns: loadBalancer.dnsName, albZone: loadBalancer.canonicalHostedZoneId });
+  publishToDr(stack, config, primaryAddressParameters(names), { albDns: loadBalancer.dnsName, albZone: loadBalancer.canonicalHostedZoneId });
   return { cluster, service, targetGroup, alb, healthUrl, desiredCount: desiredCount(config, true) };
 }
 
@@ -334,30 +336,15 @@ function serviceProperties(cfn: ecs.CfnService): Record<string, unknown> {
 }
 
 /**
- * Writes the primary ALB's address into SSM parameters in the DR region, at the primary's deploy.
- * The DR region's stacks resolve them in their own region (`{{resolve:ssm}}`-style parameters),
- * so no DR deploy calls into the primary region, and nothing is exported across stacks that a
- * replaced ALB would have to change. The physical id is the parameter name: deterministic, and
- * CloudFormation calls `putParameter` again whenever the ALB's address (the resource's input) changes.
+ * Writes the primary ALB's address into SSM parameters in the DR region, at the primary's deploy
+ * (./publish): the DR region's stacks resolve them in their own region, so no DR deploy calls into
+ * the primary region, and nothing is exported across stacks that a replaced ALB would have to
+ * change. With DNS, the same parameters in this region too: `pnpm dr point-users` reads them here
+ * to send users to this region while the DR region is down.
  */
-function publishToDr(stack: Stack, drRegion: string, names: { albDns: string; albZone: string }, values: { albDns: string; albZone: string }) {
+function publishToDr(stack: Stack, config: Stage.StageConfig, names: { albDns: string; albZone: string }, values: { albDns: string; albZone: string }) {
   for (const key of ["albDns", "albZone"] as const) {
-    const name = names[key];
-    const put: cr.AwsSdkCall = {
-      service: "SSM",
-      action: "putParameter",
-      parameters: { Name: name, Value: values[key], Type: "String", Overwrite: true },
-      region: drRegion,
-      physicalResourceId: cr.PhysicalResourceId.of(name),
-    };
-    new cr.AwsCustomResource(stack, key === "albDns" ? "DrAlbDnsParameter" : "DrAlbZoneParameter", {
-      onCreate: put,
-      onUpdate: put,
-      onDelete: { service: "SSM", action: "deleteParameter", parameters: { Name: name }, region: drRegion, ignoreErrorCodesMatching: "ParameterNotFound" },
-      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({
-        resources: [stack.formatArn({ service: "ssm", region: drRegion, resource: "parameter", resourceName: name.replace(/^\//, "") })],
-      }),
-      installLatestAwsSdk: false,
-    });
+    publishToRegion(stack, key === "albDns" ? "DrAlbDnsParameter" : "DrAlbZoneParameter", config.drRegion, names[key], values[key]);
+    if (config.dns) new ssm.StringParameter(stack, key === "albDns" ? "AlbDnsParameter" : "AlbZoneParameter", { parameterName: names[key], stringValue: values[key] });
   }
 }

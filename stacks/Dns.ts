@@ -27,15 +27,19 @@ export function Dns({ stack, app }: StackContext) {
   // For the monitor's second opinion: an SSM parameter, not a stack export, so replacing the
   // health check (a changed path, port or name) is an ordinary update, never refused.
   new ssm.StringParameter(stack, "PrimaryHealthCheckId", { parameterName: primaryHealthCheckParameter(names), stringValue: primaryCheck.healthCheckId });
+  // What `pnpm dr point-users` needs to send users to this region, readable here alone while the
+  // primary region is down (the primary's Compute publishes its address in its own region; the
+  // health check is found through Route 53, global). No write into the primary region: this
+  // region deploys while that one is down.
+  const address = Stage.drAddressParameters(names);
+  new ssm.StringParameter(stack, "DrAlbDns", { parameterName: address.albDns, stringValue: compute.alb.loadBalancerDnsName });
+  new ssm.StringParameter(stack, "DrAlbZone", { parameterName: address.albZone, stringValue: compute.alb.loadBalancerCanonicalHostedZoneId });
   if (config.adopt) {
     // An adopted primary's record is the team's: the adoption plan turns it into the failover
     // pair in one change batch (docs/adopt.md), and the failover's steps UPSERT it from then on.
     // No record set here: CloudFormation's CREATE of a record that exists fails the deploy, and
     // a stack owning the pair would put back what a failover changed. What the plan's pair
-    // needs from this region is published instead: the health check (above) and this address.
-    const address = Stage.drAddressParameters(names);
-    new ssm.StringParameter(stack, "DrAlbDns", { parameterName: address.albDns, stringValue: compute.alb.loadBalancerDnsName });
-    new ssm.StringParameter(stack, "DrAlbZone", { parameterName: address.albZone, stringValue: compute.alb.loadBalancerCanonicalHostedZoneId });
+    // needs from this region is published above: the health check and this address.
     return { primaryCheck, recordName: dns.recordName, hostedZoneId: dns.hostedZoneId };
   }
   const record = (id: string, role: "PRIMARY" | "SECONDARY", albDns: string, albZoneId: string, healthCheckId?: string) =>

@@ -41,6 +41,10 @@ export function Monitor({ stack, app }: StackContext) {
   const watchedUrl = config.dns ? Stage.healthUrl(config, `https://${Stage.regionalHost(config.dns, sides.watched.region)}`) : usePrimaryAddress(stack, names, config).healthUrl;
   const localDbArn = stack.formatArn({ service: "rds", resource: "db", resourceName: sides.local.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const watchedDbArn = stack.formatArn({ service: "rds", region: sides.watched.region, resource: "db", resourceName: sides.watched.db, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  // This region's database's own group and the ones re-protect creates for it (`<group>-g<time>`).
+  const localParameterGroupArns = [sides.local.parameterGroup, `${sides.local.parameterGroup}-g*`].map((name) =>
+    stack.formatArn({ service: "rds", resource: "pg", resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+  );
 
   const stateMachineArn = stack.formatArn({
     service: "states",
@@ -104,7 +108,7 @@ export function Monitor({ stack, app }: StackContext) {
       POWERTOOLS_METRICS_NAMESPACE: "PilotLight",
     },
   });
-  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, localDbArn, watchedDbArn, hostedZoneId: config.dns?.hostedZoneId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
+  grantHealthMonitor(monitor, { stack, stateMachineArn, executionsArn, healthCheckId, localDbArn, watchedDbArn, localParameterGroupArns, hostedZoneId: config.dns?.hostedZoneId, tableArn: table.tableArn, grantTable: (g, ...a) => table.grant(g, ...a), grantPublish: (g) => topic.grantPublish(g) });
 
   new events.Rule(stack, "HealthSchedule", {
     // Named so operators can pause detection for maintenance: aws events disable-rule --name ...
@@ -141,6 +145,11 @@ export function Monitor({ stack, app }: StackContext) {
       id: "AwsSolutions-IAM5",
       reason: "DescribeExecution of the executions of this one state machine: the monitor names each attempt when it starts it, and follows executions others started.",
       appliesTo: [`Resource::arn:<AWS::Partition>:states:${app.region}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:execution:${names.stateMachine}:*`],
+    },
+    {
+      id: "AwsSolutions-IAM5",
+      reason: "DescribeDBParameters on this region's database's groups: the one re-protect gives each replica it creates (<group>-g<time>) is named only when created; read_only there tells which stranded state the monitor sees.",
+      appliesTo: [`Resource::arn:<AWS::Partition>:rds:${app.region}:${Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account}:pg:${sides.local.parameterGroup}-g*`],
     },
   ]);
   suppressLogRetention(stack);

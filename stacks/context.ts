@@ -55,7 +55,7 @@ export function usePrimaryHealthCheckId(stack: Stack, names: { ssmPrefix: string
 
 /** The SSM parameters in the DR region that hold the primary ALB's address (written by the primary's Compute). */
 export function primaryAddressParameters(names: { ssmPrefix: string }) {
-  return { albDns: `${names.ssmPrefix}/primary/alb-dns`, albZone: `${names.ssmPrefix}/primary/alb-zone` };
+  return Stage.primaryAddressParameters(names);
 }
 
 /**

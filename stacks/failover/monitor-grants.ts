@@ -28,6 +28,11 @@ export interface MonitorResources {
   localDbArn: string;
   /** The watched region's database: read (bounded) before calling that region stranded, whether it answers. */
   watchedDbArn: string;
+  /**
+   * This region's database's DB parameter groups (the stack's and the per-generation ones re-protect
+   * creates, `<group>-g*`): read_only there tells which stranded state it is (Arming.here).
+   */
+  localParameterGroupArns: string[];
   /** The zone of the failover records (stages with DNS): where the PRIMARY record sends users. */
   hostedZoneId: string | undefined;
   tableArn: string;
@@ -38,13 +43,14 @@ export interface MonitorResources {
 /**
  * The health monitor: StartExecution on the one state machine, DescribeExecution on its
  * executions, GetHealthCheckStatus on the one health check, GetItem/PutItem on the state table,
- * Publish on the alerts topic.
+ * Publish on the alerts topic, DescribeDBParameters on this region's database's groups.
  */
 export function grantHealthMonitor(fn: Grantee, r: MonitorResources): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [r.stateMachineArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:DescribeExecution"], resources: [r.executionsArn] }));
   if (r.healthCheckId) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["route53:GetHealthCheckStatus"], resources: [`arn:${r.stack.partition}:route53:::healthcheck/${r.healthCheckId}`] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["rds:DescribeDBInstances"], resources: [r.localDbArn, r.watchedDbArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["rds:DescribeDBParameters"], resources: r.localParameterGroupArns }));
   if (r.hostedZoneId) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["route53:ListResourceRecordSets"], resources: [`arn:${r.stack.partition}:route53:::hostedzone/${r.hostedZoneId}`] }));
   r.grantTable(fn, ...stateTableActions);
   r.grantPublish(fn);

@@ -469,6 +469,20 @@ describe("DNS", () => {
   });
 });
 
+describe("what pnpm dr point-users reads, in each region alone", () => {
+  it("the primary region holds its own ALB's address, so the DR region may be down", () => {
+    const compute = t(dnsPrimary, "Compute");
+    compute.hasResourceProperties("AWS::SSM::Parameter", { Name: "/pilot-light/dnsdemo/primary/alb-dns", Value: { "Fn::GetAtt": [Match.stringLikeRegexp("^Alb"), "DNSName"] } });
+    compute.hasResourceProperties("AWS::SSM::Parameter", { Name: "/pilot-light/dnsdemo/primary/alb-zone", Value: { "Fn::GetAtt": [Match.stringLikeRegexp("^Alb"), "CanonicalHostedZoneID"] } });
+  });
+
+  it("the DR region holds its own ALB's address on every stage with DNS, not only an adopting one", () => {
+    const dns = t(dnsDr, "Dns");
+    dns.hasResourceProperties("AWS::SSM::Parameter", { Name: "/pilot-light/dnsdemo/dr/alb-dns", Value: { "Fn::ImportValue": Match.stringLikeRegexp("-Compute:.*Alb.*DNSName") } });
+    dns.hasResourceProperties("AWS::SSM::Parameter", { Name: "/pilot-light/dnsdemo/dr/alb-zone", Value: { "Fn::ImportValue": Match.stringLikeRegexp("-Compute:.*Alb.*CanonicalHostedZoneID") } });
+  });
+});
+
 describe("cross-region references", () => {
   it.each([
     ["dev", () => dr],

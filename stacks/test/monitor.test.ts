@@ -134,8 +134,10 @@ describe("monitor stack with the default settings", () => {
     const services = new Set(statementsOf(monitor, "HealthMonitor").flatMap(actionsOf).map((a) => a.split(":")[0]));
     expect([...services].sort()).toEqual(["dynamodb", "kms", "rds", "sns", "states", "xray"]);
     const rds = statementsOf(monitor, "HealthMonitor").filter((s) => actionsOf(s).some((a) => a.startsWith("rds:")));
-    expect(rds.map((s) => s.Action)).toEqual(["rds:DescribeDBInstances"]);
+    expect(rds.map((s) => s.Action)).toEqual(["rds:DescribeDBInstances", "rds:DescribeDBParameters"]);
     expect((rds[0]!.Resource as unknown[]).map((r) => JSON.stringify(r).match(/:db:([a-z-]+)/)?.[1])).toEqual(["pilot-light-dev-replica", "pilot-light-dev-primary"]);
+    // read_only in its own database's groups only (which stranded state): the stack's and re-protect's per-generation ones.
+    expect((rds[1]!.Resource as unknown[]).map((r) => JSON.stringify(r).match(/:pg:([a-z*-]+)/)?.[1])).toEqual(["pilot-light-dev-replica", "pilot-light-dev-replica-g*"]);
     for (const s of statementsOf(monitor, "HealthMonitor")) {
       if (s.Resource === "*") expect(actionsOf(s).every((a) => a.startsWith("xray:"))).toBe(true);
     }

@@ -81,8 +81,23 @@ describe("the monitor's incident follows the arming it read", () => {
   it("stranded: the message never claims this region's database misses writes, since a switchback may have promoted it; it names how to tell and the runbook section of each state", () => {
     const body = decide({ kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region" }).notify[0]?.body ?? "";
     expect(body).not.toMatch(/^This region's database is the one users left/m);
-    expect(body).toMatch(/^- "readOnly":false: a switchback promoted this region's database .*point users here, docs\/runbook\.md, "The DR region fails during a switchback, after the promotion"/m);
+    expect(body).toMatch(/^- "readOnly":false: a switchback promoted this region's database .*point users here: pnpm dr point-users --stage prod --to <this region> \(docs\/runbook\.md, "The DR region fails during a switchback, after the promotion"\)/m);
     expect(body).toMatch(/^- no answer or "readOnly":true: this region's database is the old primary a failover left, fenced; it misses every write made since that failover/m);
+  });
+
+  it("stranded, this region's database not fenced (read_only not 1: a switchback promoted it): the Run now line is the one command that points users here", () => {
+    const d = decide({ kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region", here: { region: "eu-west-1", readOnly: false } });
+    expect(d.notify.map((n) => n.kind)).toEqual(["failover.stranded"]);
+    const lines = (d.notify[0]?.body ?? "").split("\n");
+    expect(lines.filter((l) => l.startsWith("Run now:"))).toEqual(["Run now: pnpm dr point-users --stage prod --to eu-west-1"]);
+    expect(d.notify[0]?.body).toMatch(/a switchback promoted it before the dr region failed, and it holds every write/);
+    expect(d.notify[0]?.body).not.toContain("The serving region fails before re-protect");
+  });
+
+  it("stranded, this region's database fenced (read_only = 1: the old primary a failover left): the operator's decision, both ways named, no point-users to run now", () => {
+    const body = decide({ kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region", here: { region: "eu-west-1", readOnly: true } }).notify[0]?.body ?? "";
+    expect(body.split("\n").filter((l) => l.startsWith("Run now:"))).toEqual(["Run now: pnpm dr status --stage prod"]);
+    expect(body).toContain('docs/runbook.md, "The serving region fails before re-protect"');
   });
 
   it("serving: the watched region is this region's standby (a pilot light): its failing app is not counted, nothing is told", () => {

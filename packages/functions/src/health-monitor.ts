@@ -72,6 +72,7 @@ function armingDeps(env: Health.MonitorEnv, region: string, route53: Route53Clie
     watchedRds: new RDSClient({ region: watchedRegion, ...boundedClientConfig }),
     localId: env.LOCAL_DB_ID,
     watched: { identifier: env.WATCHED_DB_ID, arn: env.WATCHED_DB_ARN },
+    region,
     ...(dns ? { dns } : {}),
   };
 }

@@ -210,9 +210,10 @@ describe("after a re-protect, the primary region's copy is the armed one", () =>
     expect(told).toHaveLength(1);
     expect(((told[0]?.atMs ?? Infinity) - (firstFailed?.atMs ?? 0)) / 1000).toBeLessThanOrEqual(minutes(10) + 60);
     expect(told[0]?.topicArn).toContain(`:${ids.drRegion}:`);
-    expect(told[0]?.message).toContain("Run now: pnpm dr status --stage test");
-    // This state's way out is named, with the look that tells it from the state before re-protect.
-    expect(told[0]?.message).toMatch(/"readOnly":false: a switchback promoted this region's database .* It holds every write .*point users here, docs\/runbook\.md, "The DR region fails during a switchback, after the promotion"/);
+    // The monitor reads this region's database unfenced (read_only not 1 in its group, under its own role):
+    // this state's one command, for this stage and this region.
+    expect((told[0]?.message ?? "").split("\n").filter((l) => l.startsWith("Run now:"))).toEqual([`Run now: pnpm dr point-users --stage test --to ${ids.drRegion}`]);
+    expect(told[0]?.message).toMatch(/a switchback promoted it before the dr region failed, and it holds every write/);
     expect(told[0]?.message).not.toMatch(/^This region's database is the one users left at the last failover/m);
     expect(startsBy(w, ids.drRegion)).toEqual([]);
     expect(promotions(w)).toHaveLength(1);

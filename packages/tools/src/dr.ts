@@ -18,6 +18,7 @@ import { formatClosed, formatFinished, formatStarted, formatStatus, formatUnansw
 import { checkReadiness, formatLastEvaluation, formatReadiness, lastEvaluation, readinessClients, type ReadinessClients } from "./cli/readiness";
 import { closeIncidentInEitherRegion, partialStatusExitCode, reachEach, unanswered, type Unanswered } from "./cli/both-regions";
 import { actingRegion } from "./cli/regions";
+import { formatPointUsers, pointUsers, pointUsersClients, type PointUsersClients } from "./cli/point-users";
 
 export interface Terminal {
   isInteractive: boolean;
@@ -30,7 +31,7 @@ export interface Terminal {
 
 /** Stacks a command needs in the region it talks to: the state table for all, the state machine to start one. */
 export function requiredStacks(command: Invocation["command"]): string[] {
-  if (command === "readiness") return [];
+  if (command === "readiness" || command === "point-users") return [];
   if (command === "status" || command === "close-incident") return ["State"];
   return command === "reprotect" || command === "switchback" ? ["State", "Failback"] : ["State", "Failover"];
 }
@@ -40,6 +41,8 @@ export interface Dependencies {
   makeClients: (config: Stage.StageConfig, region?: string) => Clients;
   /** Both regions' clients for `readiness` (default: readinessClients). */
   makeReadinessClients?: (config: Stage.StageConfig) => ReadinessClients;
+  /** RDS and SSM per region and Route 53 for `point-users` (default: pointUsersClients, bounded). */
+  makePointUsersClients?: () => PointUsersClients;
   /** The steps' permission catalogue (default: Readiness.stepCatalogue, the grants' rendering). */
   stepCatalogue?: Readiness.StepCatalogue;
   now: () => Date;
@@ -55,7 +58,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   if (parsed.help) {
     // `pnpm dr` alone is a usage mistake (a script that forgot its command must not "succeed"): usage on stderr, exit 2.
     if (argv.length === 0) {
-      terminal.progress(`${parsed.text}\n\npnpm dr needs a command (status, drill, dry-run, failover, close-incident, reprotect, switchback, readiness).`);
+      terminal.progress(`${parsed.text}\n\npnpm dr needs a command (status, drill, dry-run, failover, close-incident, reprotect, switchback, readiness, point-users).`);
       return 2;
     }
     terminal.print(parsed.text);
@@ -75,6 +78,7 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     terminal.print(invocation.json ? JSON.stringify(report, null, 2) : formatReadiness(report));
     return report.ready ? 0 : 1;
   }
+  if (invocation.command === "point-users") return pointUsersCommand(config, invocation, terminal, deps);
   const decision = confirmation(invocation, terminal.isInteractive);
   if (decision === "refuse") {
     throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
@@ -155,6 +159,35 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
   if (invocation.json) json({ started, finished });
   else terminal.print(failback ? formatFailbackFinished(finished, started.consoleUrl) : formatFinished(finished, started.consoleUrl));
   return finished.status === "SUCCEEDED" ? 0 : 1;
+}
+
+/**
+ * Reads only until it decides; asks for the stage name only when the other region's database does
+ * not answer (with --yes: goes on; no terminal and no --yes: refuses), as a failover asks.
+ */
+async function pointUsersCommand(config: Stage.StageConfig, invocation: Invocation, terminal: Terminal, deps: Dependencies): Promise<number> {
+  const to = invocation.to ?? "";
+  try {
+    Stage.regionRole(config, to);
+  } catch (error) {
+    if (error instanceof Errors.ValidationError) throw new UsageError(`--to ${to}: ${error.message.replace(/pass --region/g, "pass --to")}`, { cause: error });
+    throw error;
+  }
+  const result = await pointUsers(config, (deps.makePointUsersClients ?? pointUsersClients)(), {
+    to,
+    dryRun: invocation.dryRun,
+    confirm: async (question) => {
+      if (invocation.yes) return true;
+      if (!terminal.isInteractive) throw new RefusedError(`${question.split("\n")[0]}\nRun it on a terminal to confirm, or pass --yes in a script that has already decided.`);
+      return isConfirmed(await terminal.ask(question), config.stage);
+    },
+    now: deps.now,
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    progress: (line) => terminal.progress(line),
+  });
+  const other = to === config.primaryRegion ? config.drRegion : config.primaryRegion;
+  terminal.print(invocation.json ? JSON.stringify(result, null, 2) : formatPointUsers(result, other));
+  return result.outcome === "pointed" && !result.insync ? 1 : 0;
 }
 
 async function main(): Promise<void> {

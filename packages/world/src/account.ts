@@ -291,7 +291,8 @@ export const seededImageTag = "1.0.0";
  * with a confirmed subscription, the image in both registries with the primary registry's
  * replication rule to the DR region, each region's task definition ACTIVE with its execution
  * role, the DR region's Fargate quota at AWS's default, the health check's id in the DR region's
- * SSM (with DNS), and both databases past their first backup.
+ * SSM and each load balancer's address in its own region's (with DNS), and both databases past
+ * their first backup.
  */
 /**
  * The task execution role the Compute stack's task definition gets in `region`: CDK creates it
@@ -300,7 +301,7 @@ export const seededImageTag = "1.0.0";
  */
 export const executionRoleName = (prefix: string, region: string) => `${prefix.replace(/^pilot-light-/, "")}-pilot-light-Compute-TaskExecutionRole250D2532-${region}`;
 
-export function seedAccount(world: WorldState, o: { account: string; prefix: string; primaryRegion: string; drRegion: string; taskDefinitions: string[]; databases: string[]; primaryHealthCheckId: string | null; secretName: string }): void {
+export function seedAccount(world: WorldState, o: { account: string; prefix: string; primaryRegion: string; drRegion: string; taskDefinitions: string[]; databases: string[]; primaryHealthCheckId: string | null; secretName: string; albs?: { primary: string; dr: string; zone: string } }): void {
   const s = accountState(world);
   s.account = o.account;
   const repository = `${o.prefix}-web`;
@@ -323,7 +324,15 @@ export function seedAccount(world: WorldState, o: { account: string; prefix: str
     ]);
     s.taskDefinitions.set(arn, { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${o.account}:role/${role}`, image: ecrImageUri(o.account, region, repository, seededImageTag) });
   }
-  if (o.primaryHealthCheckId) s.parameters.set(parameterKey(o.drRegion, `/${o.prefix.replace(/^pilot-light-/, "pilot-light/")}/dr/primary-health-check-id`), o.primaryHealthCheckId);
+  const ssmPrefix = `/${o.prefix.replace(/^pilot-light-/, "pilot-light/")}`;
+  if (o.primaryHealthCheckId) s.parameters.set(parameterKey(o.drRegion, `${ssmPrefix}/dr/primary-health-check-id`), o.primaryHealthCheckId);
+  if (o.albs) {
+    // Each load balancer's address in its own region (the primary's also in DR: Compute's publishToDr).
+    for (const [region, side, dns] of [[o.primaryRegion, "primary", o.albs.primary], [o.drRegion, "primary", o.albs.primary], [o.drRegion, "dr", o.albs.dr]] as const) {
+      s.parameters.set(parameterKey(region, `${ssmPrefix}/${side}/alb-dns`), dns);
+      s.parameters.set(parameterKey(region, `${ssmPrefix}/${side}/alb-zone`), o.albs.zone);
+    }
+  }
   for (const id of o.databases) {
     const db = world.databases.get(id);
     if (db) s.firstBackupAtMs.set(db, world.clock.nowMs());

@@ -20,6 +20,7 @@ import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
   GetHealthCheckStatusCommand,
+  ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
   type ResourceRecordSet,
@@ -32,7 +33,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { servingRegion, type ApiCall, type DbInstance, type Fault, type WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { sdkRetries, unansweredAttempt, viewClient, withAttempts } from "./sdk";
-import { healthCheckObservations } from "./vantage";
+import { healthCheckObservations, listHealthChecks } from "./vantage";
 import { executionArnOf } from "./stepfunctions";
 import { describeExtras, installFailbackApis } from "./failback-api";
 import { installAccountApis, latestRestorableTime } from "./account";
@@ -381,6 +382,10 @@ export function installApis(world: WorldState): () => void {
     const observations = healthCheckObservations(world, input.HealthCheckId ?? "");
     if (!observations) throw awsError("NoSuchHealthCheck", `No health check exists with the specified ID ${input.HealthCheckId}`, 404);
     return { HealthCheckObservations: observations };
+  });
+  route(r53, ListHealthChecksCommand, "route53:ListHealthChecks", () => {
+    const all = listHealthChecks(world);
+    return { HealthChecks: all, IsTruncated: false, MaxItems: "100", Marker: "" };
   });
   route(r53, GetChangeCommand, "route53:GetChange", (input: { Id?: string }) => {
     const status = world.changeStatus(input.Id ?? "");

@@ -138,6 +138,8 @@ export const requestModels: Record<string, Model> = {
     ];
   },
   "route53:GetChange": (i) => [{ action: "route53:GetChange", on: { type: "change", vars: { Id: lastPart(i.Id, "/") } } }],
+  // No resource-level permissions (Service Authorization Reference: "*" only).
+  "route53:ListHealthChecks": () => [{ action: "route53:ListHealthChecks" }],
   "route53:GetHealthCheckStatus": (i) => [{ action: "route53:GetHealthCheckStatus", on: { type: "healthcheck", vars: { Id: str(i.HealthCheckId) } } }],
   "secretsmanager:DescribeSecret": (i, region, world) => [{ action: "secretsmanager:DescribeSecret", ...secret(i, region, world), context: { "secretsmanager:SecretId": [str(i.SecretId)] } }],
   "secretsmanager:GetSecretValue": (i, region, world) => [{ action: "secretsmanager:GetSecretValue", ...secret(i, region, world), context: { "secretsmanager:SecretId": [str(i.SecretId)] } }],

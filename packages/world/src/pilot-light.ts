@@ -236,8 +236,9 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
       AliasTarget: { DNSName: `dualstack.${albDns}.`, HostedZoneId: ids.albZoneId, EvaluateTargetHealth: true },
     });
     world.zones.set(ids.hostedZoneId, [record("primary", "PRIMARY", ids.primaryAlbDns), record("secondary", "SECONDARY", ids.drAlbDns)]);
-    addHealthCheck(world, ids.primaryHealthCheckId, primaryRegion);
-    addHealthCheck(world, ids.drHealthCheckId, drRegion);
+    // As stacks/health-check.ts defines them: HTTPS to each region's own name, the stage's health path.
+    addHealthCheck(world, ids.primaryHealthCheckId, primaryRegion, { fqdn: `${primaryRegion}.${ids.recordName}`, resourcePath: "/health.php" });
+    addHealthCheck(world, ids.drHealthCheckId, drRegion, { fqdn: `${drRegion}.${ids.recordName}`, resourcePath: "/health.php" });
   }
   seedAccount(world, {
     account,
@@ -248,6 +249,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     databases: [ids.primaryDb, ids.replicaDb],
     primaryHealthCheckId: ids.dns ? ids.primaryHealthCheckId : null,
     secretName: ids.secretName,
+    ...(ids.dns ? { albs: { primary: ids.primaryAlbDns, dr: ids.drAlbDns, zone: ids.albZoneId } } : {}),
   });
   world.taskStartRefusal = (svc) => taskStartRefusal(world, svc);
   return { world, ids };

@@ -123,7 +123,7 @@ export function functionRoles(template: CfnTemplateJson, r: Resolution): Functio
  * binds them to a deployed stage's resources the same way (packages/tools/src/cli/permissions.ts).
  */
 export function standaloneFailoverRefs(
-  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "secretName" | "hostedZoneId" | "topicArn" | "primaryHealthCheckId" | "primaryCluster" | "primaryService">,
+  ids: Pick<PilotLightIds, "primaryRegion" | "drRegion" | "primaryArn" | "replicaArn" | "stateMachineArn" | "cluster" | "service" | "primaryParameterGroup" | "replicaParameterGroup" | "secretName" | "hostedZoneId" | "topicArn" | "primaryHealthCheckId" | "primaryCluster" | "primaryService">,
   tableName: string,
   topicKeyArn: string,
 ): Record<string, string> {
@@ -138,6 +138,9 @@ export function standaloneFailoverRefs(
     PrimaryParameterGroupArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}`,
     // The groups re-protect gives the replicas it creates in the primary region (`<group>-g<time>`).
     PrimaryGenerationGroupsArn: `arn:aws:rds:${ids.primaryRegion}:${account}:pg:${ids.primaryParameterGroup}-g*`,
+    // The monitor's own database's groups (the DR region's, as this copy sees it).
+    ReplicaParameterGroupArn: `arn:aws:rds:${ids.drRegion}:${account}:pg:${ids.replicaParameterGroup}`,
+    ReplicaGenerationGroupsArn: `arn:aws:rds:${ids.drRegion}:${account}:pg:${ids.replicaParameterGroup}-g*`,
     ExecutionsArn: `arn:aws:states:${ids.drRegion}:${account}:execution:${stateMachineName}:*`,
     // Secrets Manager appends six random characters to a secret's name in its ARN.
     DrSecretArn: `arn:aws:secretsmanager:${ids.drRegion}:${account}:secret:${ids.secretName}-??????`,

@@ -30,6 +30,8 @@ interface Vantage {
   partitions: [string, string][];
   /** Health checks by id: the region whose endpoint each watches (its own config, not a record's). */
   healthChecks: Map<string, string>;
+  /** The endpoint each names in its HealthCheckConfig (ListHealthChecks), when a test gave it. */
+  healthCheckConfigs: Map<string, HealthCheckEndpoint>;
   faults: Map<string, AppFault>;
   /** Requests per region, so a share of refusals is spread evenly and deterministically. */
   requests: Map<string, number>;
@@ -40,7 +42,7 @@ const vantages = new WeakMap<WorldState, Vantage>();
 function vantageOf(world: WorldState): Vantage {
   let v = vantages.get(world);
   if (!v) {
-    v = { partitions: [], healthChecks: new Map(), faults: new Map(), requests: new Map() };
+    v = { partitions: [], healthChecks: new Map(), healthCheckConfigs: new Map(), faults: new Map(), requests: new Map() };
     vantages.set(world, v);
   }
   return v;
@@ -111,8 +113,25 @@ function regionOfAlias(dnsName: string | undefined): string | undefined {
  * A Route 53 health check on `region`'s endpoint (CreateHealthCheck names its endpoint in its own
  * config; no record need use it: Route 53 checks it all the same).
  */
-export function addHealthCheck(world: WorldState, healthCheckId: string, region: string): void {
+/** What a health check's HealthCheckConfig names: an HTTPS endpoint (the region's own name, with SNI, on 443) and its path. */
+export interface HealthCheckEndpoint {
+  fqdn: string;
+  resourcePath: string;
+}
+
+export function addHealthCheck(world: WorldState, healthCheckId: string, region: string, endpoint?: HealthCheckEndpoint): void {
   vantageOf(world).healthChecks.set(healthCheckId, region);
+  if (endpoint) vantageOf(world).healthCheckConfigs.set(healthCheckId, endpoint);
+}
+
+/** ListHealthChecks: every health check of the account with the endpoint its config names, in the order they were added. */
+export function listHealthChecks(world: WorldState): { Id: string; CallerReference: string; HealthCheckVersion: number; HealthCheckConfig: Record<string, unknown> }[] {
+  return [...vantageOf(world).healthCheckConfigs].map(([id, e]) => ({
+    Id: id,
+    CallerReference: `world-${id}`,
+    HealthCheckVersion: 1,
+    HealthCheckConfig: { Type: "HTTPS", FullyQualifiedDomainName: e.fqdn, Port: 443, ResourcePath: e.resourcePath, EnableSNI: true, RequestInterval: 10, FailureThreshold: 3, MeasureLatency: false, Inverted: false, Disabled: false },
+  }));
 }
 
 /**

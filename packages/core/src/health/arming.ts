@@ -7,7 +7,8 @@
  * is ever armed: two orchestrators cannot both promote, without any cross-region lock.
  * Read-only: one DescribeDBInstances in this region, one ListResourceRecordSets (stages with DNS),
  * and, only before calling the watched region stranded or when this region serves (is its standby
- * there?), one bounded DescribeDBInstances there.
+ * there?), one bounded DescribeDBInstances there; when stranded, read_only in this region's
+ * database's parameter group too (which stranded state it is).
  */
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -38,6 +39,14 @@ export type ArmingKind =
 export interface Arming {
   kind: ArmingKind;
   detail: string;
+  /**
+   * "stranded" only: this region and whether its database is fenced (`read_only` = 1 in the
+   * parameter group it uses), which DescribeDBInstances does not show. Fenced: the old primary a
+   * failover left, missing the writes made since. Not fenced: the database a switchback promoted,
+   * holding every write (the other was sealed first): users should simply be pointed here.
+   * Absent: not read (no region given, or RDS did not answer).
+   */
+  here?: { region: string; readOnly: boolean };
   /** `serving` with the watched region's RDS asked: whether it holds this region's standby (`decideStandby`). */
   standby?: Standby;
 }
@@ -137,6 +146,8 @@ export interface ArmingDeps {
   watchedRds?: RDSClient;
   /** Stages with DNS: the zone, the record and this region's load balancer. */
   dns?: { route53: Route53Client; hostedZoneId: string; recordName: string; localAlbDns: string };
+  /** This region: given, a stranded view also reads whether this region's database is fenced (`Arming.here`). */
+  region?: string;
 }
 
 /** Reads both, each failure turning into "not known" (the decision then is never "armed" on DNS alone). */
@@ -156,7 +167,14 @@ export async function readArming(d: ArmingDeps): Promise<Arming> {
   const watchedDb = await readDatabase(d.watchedRds, d.watched.identifier);
   // Serving: the watched region holds this region's standby; whether it still protects is read from the same answer.
   if (decided.kind === "serving") return { ...decided, standby: decideStandby(watchedDb, d.watched.identifier, d.localId) };
-  return decideArming({ ...view, watchedDb });
+  const stranded = decideArming({ ...view, watchedDb });
+  if (stranded.kind !== "stranded" || !d.region) return stranded;
+  // Which stranded state: the fence's mark in this region's own parameter group (read_only = 1).
+  const region = d.region;
+  return Database.readOnlyByGroup(d.rds, d.localId).then(
+    ({ readOnly }): Arming => ({ ...stranded, here: { region, readOnly } }),
+    (): Arming => stranded,
+  );
 }
 
 /** One DescribeDBInstances; not found and not answered (any other failure) told apart. */

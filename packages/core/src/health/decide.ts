@@ -632,18 +632,21 @@ function recommendedBody(incident: Incident, evidence: Evidence, arming: Arming 
  * that RDS's DescribeDBInstances does not tell apart: the fenced old primary after a failover,
  * before re-protect (it misses every write made since), or the database a switchback promoted
  * before the region it runs in failed, DNS not yet moved back (it holds every write: the serving
- * database was sealed before the promotion). The message names both, the look that tells them
- * apart (this region's /health.php says "readOnly"), and what to run in each.
+ * database was sealed before the promotion). The monitor reads the fence's mark (read_only in the
+ * database's parameter group, `Arming.here`): not fenced, the message is the second state's with
+ * the one command to run; fenced or not read, it names both, the look that tells them apart (this
+ * region's /health.php says "readOnly"), and what to run in each.
  */
 function strandedBody(target: string, incident: Incident, evidence: Evidence, arming: Arming, policy: FullPolicy): string {
   const stage = stageOf(policy.label);
+  if (arming.here && !arming.here.readOnly) return promotedStrandedBody(target, incident, evidence, arming, arming.here.region, stage);
   return [
     `Incident ${incident.id}: ${incident.reason}`,
     ...evidenceLines(evidence),
     `Users are sent to the ${target} region, which does not answer, and no region can take over by itself: ${arming.detail}. Nothing was started.`,
     `Run now: pnpm dr status --stage ${stage}`,
     `Then look at this region's own health path (curl -s http://<this region's load balancer DNS name>${healthPathOf(evidence.url)}; its DNS name: aws elbv2 describe-load-balancers in this region):`,
-    `- "readOnly":false: a switchback promoted this region's database before the ${target} region failed. It holds every write (the ${target} database was sealed before the promotion): point users here, docs/runbook.md, "The DR region fails during a switchback, after the promotion" (one aws route53 change-resource-record-sets).`,
+    `- "readOnly":false: a switchback promoted this region's database before the ${target} region failed. It holds every write (the ${target} database was sealed before the promotion): point users here: pnpm dr point-users --stage ${stage} --to ${arming.here?.region ?? "<this region>"} (docs/runbook.md, "The DR region fails during a switchback, after the promotion").`,
     `- no answer or "readOnly":true: this region's database is the old primary a failover left, fenced; it misses every write made since that failover. docs/runbook.md, "The serving region fails before re-protect": wait for the region (no data lost) or serve from it (the writes since the failover stay in the failed region until it returns).`,
   ].join("\n");
 }
@@ -672,6 +675,22 @@ function restoredBody(target: string, w: StandbyWatch, detail: string): string {
   return [
     `The ${target} region protects this region again: ${detail}.`,
     `Protection was lost from ${w.lostAt ?? "?"} (${w.lostDetail ?? "no detail"}); an outage of this region can be failed over again. Nothing to run.`,
+  ].join("\n");
+}
+
+/**
+ * Stranded, and this region's database is not fenced (read_only not 1 in its group): the database
+ * a switchback promoted before the region it ran in failed. It holds every write; the one thing
+ * left is where users are sent, which `pnpm dr point-users` changes (checking all this again).
+ */
+function promotedStrandedBody(target: string, incident: Incident, evidence: Evidence, arming: Arming, region: string, stage: string): string {
+  return [
+    `Incident ${incident.id}: ${incident.reason}`,
+    ...evidenceLines(evidence),
+    `Users are sent to the ${target} region, which does not answer, and no region can take over by itself: ${arming.detail}. Nothing was started.`,
+    `This region's database takes writes (read_only is not 1 in its parameter group): a switchback promoted it before the ${target} region failed, and it holds every write (the ${target} database was sealed before the promotion). Point users here:`,
+    `Run now: pnpm dr point-users --stage ${stage} --to ${region}`,
+    `It checks again that this database takes writes and the ${target} one does not, asks you to type the stage while the ${target} region does not answer, and moves the PRIMARY record (docs/runbook.md, "The DR region fails during a switchback, after the promotion").`,
   ].join("\n");
 }
 

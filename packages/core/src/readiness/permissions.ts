@@ -94,6 +94,9 @@ export function catalogueRefs(t: PermissionTarget, account: string, topicKeyArn:
     PrimaryParameterGroupArn: arn("rds", t.primaryRegion, `pg:${names.primaryParameterGroup}`),
     // The groups re-protect gives the replicas it creates in the primary region (`<group>-g<time>`).
     PrimaryGenerationGroupsArn: arn("rds", t.primaryRegion, `pg:${names.primaryParameterGroup}-g*`),
+    // Only the monitor's grant names the DR database's groups; no step simulated here does.
+    ReplicaParameterGroupArn: arn("rds", t.drRegion, `pg:${names.replicaParameterGroup}`),
+    ReplicaGenerationGroupsArn: arn("rds", t.drRegion, `pg:${names.replicaParameterGroup}-g*`),
     ExecutionsArn: arn("states", t.drRegion, `execution:${names.stateMachine}:*`),
     // Secrets Manager appends six random characters to a secret's name in its ARN.
     DrSecretArn: arn("secretsmanager", t.drRegion, `secret:${names.secretName}-??????`),

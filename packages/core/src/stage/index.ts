@@ -301,15 +301,36 @@ export function primaryHealthCheckParameter(names: { ssmPrefix: string }): strin
 }
 
 /**
- * The DR region's SSM parameters with its load balancer's address, written by the Dns stack of a
- * stage that adopts its primary: the adoption plan's SECONDARY record points there, and
- * `pnpm deploy:all` reads them to state that plan (docs/adopt.md).
+ * The DR region's SSM parameters with its load balancer's address, written by the Dns stack: the
+ * adoption plan's SECONDARY record points there, `pnpm deploy:all` reads them to state that plan
+ * (docs/adopt.md), and `pnpm dr point-users --to <DR region>` to pin users there.
  */
 export function drAddressParameters(names: { ssmPrefix: string }) {
   return { albDns: `${names.ssmPrefix}/dr/alb-dns`, albZone: `${names.ssmPrefix}/dr/alb-zone` };
 }
 
 export type RegionRole = "primary" | "dr";
+
+/**
+ * The SSM parameters (same names in both regions' SSM) with the primary load balancer's address:
+ * the DR region's copy, written by the primary's Compute, lets the DR stacks deploy while the
+ * primary region is down; the primary region's own copy (stages with DNS) lets `pnpm dr
+ * point-users` send users there while the DR region is down.
+ */
+export function primaryAddressParameters(names: { ssmPrefix: string }) {
+  return { albDns: `${names.ssmPrefix}/primary/alb-dns`, albZone: `${names.ssmPrefix}/primary/alb-zone` };
+}
+
+/**
+ * What `pnpm dr point-users --to <region>` reads in that region's own SSM, so the other region
+ * may be down (stages with DNS): its load balancer's address. The health check the PRIMARY record
+ * carries when it points at the primary is found through Route 53 (global); pointing at the DR
+ * region pins, as the failover does: no check.
+ */
+export function pointUsersParameters(names: { ssmPrefix: string }, role: RegionRole): { albDns: string; albZone: string } {
+  return role === "primary" ? primaryAddressParameters(names) : drAddressParameters(names);
+}
+
 
 /** Which side of the pair a region plays for this stage; any other region is a mistake. */
 export function regionRole(config: Pick<StageConfig, "stage" | "primaryRegion" | "drRegion">, region: string): RegionRole {

@@ -8,7 +8,7 @@ import { CommanderError, type Command as Program } from "commander";
 import { UsageError } from "./errors";
 import { newCommand, stageName, type Io } from "./program";
 
-export const commands = ["status", "drill", "dry-run", "failover", "close-incident", "reprotect", "switchback", "readiness"] as const;
+export const commands = ["status", "drill", "dry-run", "failover", "close-incident", "reprotect", "switchback", "readiness", "point-users"] as const;
 export type Command = (typeof commands)[number];
 
 export interface Invocation {
@@ -28,8 +28,10 @@ export interface Invocation {
   wait: boolean;
   /** Machine-readable output on stdout (status, and the started/finished execution). */
   json: boolean;
-  /** switchback only: the readiness and plan, changing nothing. */
+  /** switchback and point-users: the readiness and plan (the record change), changing nothing. */
   dryRun: boolean;
+  /** point-users only: the region users are sent to. */
+  to?: string;
 }
 
 export type Parsed = { help: true; text: string } | { help: false; invocation: Invocation };
@@ -42,6 +44,8 @@ const summaries: Record<Command, string> = {
   "close-incident": "close the open health incident so the monitor may open a new one",
   reprotect: "after a failover: a replica of the serving database in the other region, reverse S3 replication, that region back to a pilot light",
   switchback: "planned, zero-data-loss move back to the primary region, then re-protect the other way (asks you to type the stage; --dry-run changes nothing)",
+  "point-users":
+    "stranded states: point the PRIMARY DNS record at a region whose database takes writes (refused unless it is writable and the other region's is not; asks you to type the stage if the other region does not answer; --dry-run changes nothing)",
   readiness: "whether a failover and a failback could run now: replica, backups, DR image, task definition and Fargate quota, step roles' permissions, confirmed alert e-mails, health check, parameter groups, KMS keys; exit 1 unless ready",
 };
 
@@ -55,6 +59,7 @@ const examples: Record<Command | "dr", string[]> = {
   reprotect: ["pnpm dr reprotect --stage prod --wait", 'pnpm dr reprotect --stage prod --reason "eu-west-1 is back"'],
   switchback: ["pnpm dr switchback --stage prod --dry-run", 'pnpm dr switchback --stage prod --reason "planned, maintenance window 22:00" --wait'],
   readiness: ["pnpm dr readiness --stage prod", "pnpm dr readiness --stage prod --json | jq '.findings[] | select(.ok | not)'"],
+  "point-users": ["pnpm dr point-users --stage prod --to eu-west-1 --dry-run", "pnpm dr point-users --stage prod --to eu-west-1"],
 };
 
 interface Raw {
@@ -69,6 +74,7 @@ interface Raw {
   wait?: boolean;
   json?: boolean;
   dryRun?: boolean;
+  to?: string;
 }
 
 /** The dr program: one commander command per operator command, each with only its options. */
@@ -78,12 +84,17 @@ export function drProgram(io: Io, onInvocation: (invocation: Invocation) => void
   for (const name of commands) {
     const c = program.command(name).description(summaries[name]).requiredOption("--stage <stage>", "the stage (see stacks/stages.ts)", stageName);
     c.addHelpText("after", `\nExamples:\n${examples[name].map((e) => `  $ ${e}`).join("\n")}`);
-    if (name !== "close-incident" && name !== "status" && name !== "readiness") {
+    if (name !== "close-incident" && name !== "status" && name !== "readiness" && name !== "point-users") {
       c.option("--reason <text>", name === "failover" ? "why (required): goes into the execution and every notification" : "why")
         .option("--wait", "wait for the execution to end, printing each state it enters")
         .option("--no-wait", "return once started");
     }
-    if (name !== "status" && name !== "readiness") c.option("--requested-by <name>", "who (default: your AWS identity)");
+    if (name !== "status" && name !== "readiness" && name !== "point-users") c.option("--requested-by <name>", "who (default: your AWS identity)");
+    if (name === "point-users") {
+      c.requiredOption("--to <region>", "the region to send users to: its database must take writes")
+        .option("--dry-run", "print the record change only; changes nothing")
+        .option("-y, --yes", "go on without asking when the other region's database does not answer (scripts that have already decided)");
+    }
     if (name === "failover" || name === "switchback") {
       c.option("-y, --yes", "do not ask for confirmation (scripts that have already decided)").option("--no-dns", "leave DNS as it is");
     }
@@ -120,6 +131,7 @@ function toInvocation(command: Command, values: Raw): Invocation {
     wait: values.wait ?? (command === "dry-run" || (command === "switchback" && values.dryRun === true)),
     json: values.json ?? false,
     dryRun: values.dryRun ?? false,
+    ...(values.to !== undefined ? { to: values.to } : {}),
   };
 }
 
