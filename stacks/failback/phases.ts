@@ -15,7 +15,7 @@
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { Failback } from "@pilot-light/core";
-import { assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop as loop, recordThenNotify, thenEvenIfFailed, type PollCap } from "../workflow/task";
+import { askAgainAfterTimeout, assessUntilSettled, compensateOrStop, guarded, isMode, lockOrStop, notReady, pollLoop as loop, recordThenNotify, thenEvenIfFailed, type PollCap } from "../workflow/task";
 import { movePolling, moveChain, verifyRetry } from "../workflow/move";
 import { failbackPolling } from "./steps";
 import { invokeStep, type FailbackFunctions } from "./task";
@@ -110,14 +110,18 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
   const promoteCap = movePolling.promotion;
   const leaveDnsAlone = new sfn.Pass(scope, "LeaveDnsAlone", { parameters: { skipped: "this stage has no DNS records, or options.switchDns is false: point users at the primary load balancer" }, resultPath: "$.dns" });
   const promote = guarded(scope, invokeStep(scope, "PromoteStandby", fns.PromoteStandby, { resultPath: "$.promotion", retry: notReady }), "PromoteStandby", compensate);
+  // After the promote call, each step reads before it writes: one whose answer an outage of this
+  // machine's region lost (Step Functions resumes there with the Task timed out) is asked again,
+  // instead of leaving a promoted primary to an operator with users still pointed at the DR region.
+  const lostAnswer = askAgainAfterTimeout;
   moveChain(scope, {
     planned: true,
     steps: {
       promote,
-      check: guarded(scope, invokeStep(scope, "CheckStandbyPromotion", fns.CheckStandbyPromotion, { resultPath: "$.promotion" }), "CheckStandbyPromotion", compensate),
-      verify: guarded(scope, invokeStep(scope, "VerifyNewPrimary", fns.VerifyNewPrimary, { resultPath: "$.verify", retry: verifyRetry("NewPrimaryUnhealthyError") }), "VerifyNewPrimary", compensate),
-      pointUsers: guarded(scope, invokeStep(scope, "RestoreDns", fns.RestoreDns, { resultPath: "$.dns" }), "RestoreDns", compensate),
-      checkUsers: guarded(scope, invokeStep(scope, "CheckDnsRestore", fns.CheckDnsRestore, { resultPath: "$.dns" }), "CheckDnsRestore", compensate),
+      check: guarded(scope, invokeStep(scope, "CheckStandbyPromotion", fns.CheckStandbyPromotion, { resultPath: "$.promotion", retry: lostAnswer }), "CheckStandbyPromotion", compensate),
+      verify: guarded(scope, invokeStep(scope, "VerifyNewPrimary", fns.VerifyNewPrimary, { resultPath: "$.verify", retry: [verifyRetry("NewPrimaryUnhealthyError"), lostAnswer] }), "VerifyNewPrimary", compensate),
+      pointUsers: guarded(scope, invokeStep(scope, "RestoreDns", fns.RestoreDns, { resultPath: "$.dns", retry: lostAnswer }), "RestoreDns", compensate),
+      checkUsers: guarded(scope, invokeStep(scope, "CheckDnsRestore", fns.CheckDnsRestore, { resultPath: "$.dns", retry: lostAnswer }), "CheckDnsRestore", compensate),
     },
     promotion: {
       ids: { choice: "IsStandbyPromotionDone", wait: "WaitForStandbyPromotion" },

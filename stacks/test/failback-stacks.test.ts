@@ -57,6 +57,16 @@ describe("failback state machine in the app", () => {
     expect(pauses.reduce((a, b) => a + b, 0)).toBe(3300);
   });
 
+  it("asks every step after the promote call again when its answer was lost (an outage of the machine's own region): Lambda.Unknown and States.Timeout, twice", () => {
+    const states = Object.fromEntries(allStates(definition()));
+    for (const step of ["CheckStandbyPromotion", "VerifyNewPrimary", "RestoreDns", "CheckDnsRestore"]) {
+      const retry = (states[step]?.Retry ?? []) as { ErrorEquals: string[]; MaxAttempts: number }[];
+      expect(retry.find((r) => r.ErrorEquals.includes("Lambda.Unknown")), step).toMatchObject({ ErrorEquals: ["Lambda.Unknown", "States.Timeout"], MaxAttempts: 2 });
+    }
+    // VerifyNewPrimary keeps its wait for a primary that is not healthy yet, first.
+    expect(((states.VerifyNewPrimary?.Retry ?? []) as { ErrorEquals: string[] }[])[0]?.ErrorEquals).toEqual(["NewPrimaryUnhealthyError"]);
+  });
+
   it("is accepted by asl-validator and equals the definition the local executions run", () => {
     const result = validate(structuredClone(definition()));
     expect(result.errors).toEqual([]);

@@ -41,8 +41,8 @@ export interface RetryPolicy {
 export interface TaskOptions {
   resultPath: string | null;
   payload?: sfn.TaskInput;
-  /** Extra named retryable errors with their own pacing (e.g. DrUnhealthyError). */
-  retry?: RetryPolicy;
+  /** Extra named retryable errors with their own pacing (e.g. DrUnhealthyError), in order. */
+  retry?: RetryPolicy | readonly RetryPolicy[];
   comment?: string;
 }
 
@@ -73,14 +73,14 @@ export function lambdaTask(scope: Construct, id: string, fn: lambda.IFunction, t
     ...(o.payload ? { payload: o.payload } : {}),
     ...(o.comment ? { comment: o.comment } : {}),
   });
-  if (o.retry) {
+  for (const retry of o.retry === undefined ? [] : "errors" in o.retry ? [o.retry] : o.retry) {
     task.addRetry({
-      errors: o.retry.errors,
-      interval: Duration.seconds(o.retry.intervalSeconds),
-      maxAttempts: o.retry.maxAttempts,
-      backoffRate: o.retry.backoffRate ?? 1.5,
-      maxDelay: Duration.seconds(o.retry.maxDelaySeconds ?? 60),
-      jitterStrategy: o.retry.jitter === false ? sfn.JitterType.NONE : sfn.JitterType.FULL,
+      errors: retry.errors,
+      interval: Duration.seconds(retry.intervalSeconds),
+      maxAttempts: retry.maxAttempts,
+      backoffRate: retry.backoffRate ?? 1.5,
+      maxDelay: Duration.seconds(retry.maxDelaySeconds ?? 60),
+      jitterStrategy: retry.jitter === false ? sfn.JitterType.NONE : sfn.JitterType.FULL,
     });
   }
   task.addRetry({

@@ -484,6 +484,7 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
               lambdaTimeoutSeconds: timeout,
               iam: iamOf(w),
               stateMachineArn: failbackCopy.stateMachineArn,
+              regionsDown: w.regionsDown,
             }),
           );
           say(`${mode} ${record.status === "SUCCEEDED" ? "succeeded" : `failed (${record.error})`} in ${record.states.at(-1) ?? "?"}`, record.endedAtMs);

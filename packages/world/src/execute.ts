@@ -20,7 +20,7 @@
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
 import { iamOf, type WorldIam } from "./iam";
-import type { WorldState } from "./model";
+import type { DownRegions, WorldState } from "./model";
 import { Scheduler } from "./scheduler";
 import { regionalCopy } from "./roles";
 import { executionArnOf, HistoryRecorder, type ExecutionStatus, type LocalEvent, type WorldExecution } from "./stepfunctions";
@@ -127,6 +127,11 @@ export interface ExecuteOptions {
    * Task runs as its function's copy there, `regionalCopy(functionId, region)` (./roles.ts).
    */
   regionalCopy?: string;
+  /**
+   * The world's outages, for a run that is not one of the world's executions (default: the
+   * world's): while the region of `stateMachineArn` is down the execution makes no progress.
+   */
+  regionsDown?: DownRegions;
 }
 
 /**
@@ -209,6 +214,19 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.join(", ")}`);
   const jitter = options.retryJitter ?? (() => 0.5);
   const executionArn = executionArnOf(options.stateMachineArn ?? "arn:aws:states:local:000000000000:stateMachine:local", options.executionName);
+  // Step Functions and Lambda in a region that is down are part of its outage: no Task starts, no
+  // Wait ends, no answer arrives; the execution resumes from its last transition when the region
+  // answers again, and its TimeoutSeconds counted the outage (docs/aws-behaviour.md).
+  const region = executionArn.split(":")[3] ?? "local";
+  const outages = options.regionsDown ?? options.world?.regionsDown;
+  const timedOut = () => timeoutSeconds !== undefined && options.clock.nowMs() >= startedAtMs + timeoutSeconds * 1000;
+  /** Waits until the execution's region answers; false when the execution timed out meanwhile (it is stopped). */
+  const resumed = async (): Promise<boolean> => {
+    await outages?.whenUp(region);
+    if (!timedOut()) return true;
+    stop({ status: "TIMED_OUT" });
+    return false;
+  };
   /** Ends when the execution has ended: no Task may start after it (a stopped execution runs no further state). */
   const ended = new AbortController();
   // Consecutive failures per Task and error, to pace its retries; reset by a success.
@@ -229,12 +247,9 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     const retrying = failed && isRetried(definitions.get(name) as AslState, failed.error, failed.count);
     const pause = retrying ? retryPauseSeconds(definitions.get(name) as AslState, failed.error, failed.count - 1) * (retryJittered(definitions.get(name) as AslState, failed.error) ? jitter() : 1) : waitSeconds(wait, taskInput, options.clock.nowMs());
     await scheduler.sleep(pause + (options.taskSeconds?.(name) ?? 0), ended.signal);
-    // Time may have jumped past the execution's timeout (a test advancing the clock) without a
-    // wait to notice it: no Task starts after the execution has timed out.
-    if (timeoutSeconds !== undefined && options.clock.nowMs() >= startedAtMs + timeoutSeconds * 1000) {
-      stop({ status: "TIMED_OUT" });
-      return endedTask;
-    }
+    // Time may have jumped past the execution's timeout (a test advancing the clock, an outage of
+    // its region) without a wait to notice it: no Task starts after the execution has timed out.
+    if (!(await resumed())) return endedTask;
     const invocation = new AbortController();
     // An execution that ends (timed out, stopped) ends its running Tasks' invocations with it: their
     // timeouts and hung calls leave the clock, which would otherwise jump on after the run.
@@ -253,14 +268,20 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
     const iam = options.iam ?? (options.world ? iamOf(options.world) : undefined);
     const handler = () => (options.handlers[handlerOf.get(name) as string] as LocalHandler)(taskInput);
     const asRole = !iam ? handler : functionId && iam.roles.has(functionId) ? () => iam.runAs(functionId, handler) : () => iam.runUnchecked(name, handler);
+    const invokedAtMs = options.clock.nowMs();
     try {
-      const output = (await Promise.race([
+      const answer = await Promise.race([
         scheduler.run(asRole, invocation.signal),
         fail(taskTimeout, () => statesTimeoutError(taskTimeout as number)),
         fail(lambdaTimeout, () => lambdaTimeoutError(lambdaTimeout as number, options.clock.now())),
-      ])) as Json;
+      ]).then(
+        (output) => ({ output: output as Json }),
+        (error: unknown) => ({ error }),
+      );
+      if (outages?.downBetween(region, invokedAtMs, options.clock.nowMs())) await lostAnswer(invokedAtMs, taskTimeout, lambdaTimeout);
+      if ("error" in answer) throw answer.error;
       failures.delete(name);
-      return output;
+      return answer.output;
     } catch (error) {
       const errorName = (error as Error).name;
       const previous = failures.get(name);
@@ -270,6 +291,23 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
       ended.signal.removeEventListener("abort", endInvocation);
       invocation.abort();
     }
+  }
+  /**
+   * A Task whose region went down while its function ran: whatever the function did (its calls to
+   * other regions may have applied), its answer is lost. The Task ends as if still running: at the
+   * first of its TimeoutSeconds (`States.Timeout`) and its Lambda timeout (`Lambda.Unknown`), once
+   * the region answers again; without either it waits for the execution's own end.
+   */
+  async function lostAnswer(invokedAtMs: number, taskTimeout: number | undefined, lambdaTimeout: number | undefined): Promise<never> {
+    const ends = [
+      ...(taskTimeout === undefined ? [] : [{ seconds: taskTimeout, error: () => statesTimeoutError(taskTimeout) }]),
+      ...(lambdaTimeout === undefined ? [] : [{ seconds: lambdaTimeout, error: () => lambdaTimeoutError(lambdaTimeout, new Date(invokedAtMs + lambdaTimeout * 1000)) }]),
+    ].sort((a, b) => a.seconds - b.seconds);
+    const first = ends[0];
+    if (!first) return endedTask;
+    await scheduler.sleep((invokedAtMs + first.seconds * 1000 - options.clock.nowMs()) / 1000, ended.signal);
+    if (!(await resumed())) return endedTask;
+    throw first.error();
   }
   const waitTimeOverrides = Object.fromEntries(allStates(definition).filter(([, s]) => s.Type === "Wait").map(([n]) => [n, 0]));
   const retryIntervalOverrides = Object.fromEntries(tasks.map((n) => [n, 0]));
@@ -295,14 +333,14 @@ export async function executeLocally(definition: AslDefinition, input: unknown, 
   const record = options.world ? registered(options.world, executionArn, options, input, startedAtMs, history) : undefined;
   let stoppedBy: { status: "ABORTED" | "TIMED_OUT"; error?: string; cause?: string } | undefined;
   const stop = (how: NonNullable<typeof stoppedBy>) => {
-    if (stoppedBy) return;
+    if (stoppedBy || ended.signal.aborted) return;
     stoppedBy = how;
     ended.abort();
     execution.abort();
   };
   if (record) record.stop = (error, cause) => stop({ status: "ABORTED", error, cause });
   const timeoutSeconds = typeof definition.TimeoutSeconds === "number" ? definition.TimeoutSeconds : undefined;
-  if (timeoutSeconds !== undefined) void scheduler.sleep(timeoutSeconds, ended.signal).then(() => stop({ status: "TIMED_OUT" }));
+  if (timeoutSeconds !== undefined) void scheduler.sleep(timeoutSeconds, ended.signal).then(resumed);
   const states: string[] = [];
   const retries: string[] = [];
   const logging = (async () => {

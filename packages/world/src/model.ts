@@ -218,6 +218,8 @@ export function servingRegion(api: string, clientRegion: string): string {
 export class DownRegions extends Set<string> {
   readonly #clock: VirtualClock;
   readonly history: { region: string; downAtMs: number; upAtMs: number | null }[] = [];
+  /** Who waits for a region to answer again (`whenUp`), by region. */
+  readonly #returns = new Map<string, (() => void)[]>();
 
   constructor(clock: VirtualClock) {
     super();
@@ -232,7 +234,25 @@ export class DownRegions extends Set<string> {
   override delete(region: string): boolean {
     const open = this.history.findLast((h) => h.region === region && h.upAtMs === null);
     if (open) open.upAtMs = this.#clock.nowMs();
-    return super.delete(region);
+    const deleted = super.delete(region);
+    const waiting = this.#returns.get(region) ?? [];
+    this.#returns.delete(region);
+    for (const back of waiting) back();
+    return deleted;
+  }
+
+  /**
+   * Resolves when `region` answers again (at once when it is up). Not a sleep: virtual time
+   * passes meanwhile, and nothing but the region's return ends the wait.
+   */
+  whenUp(region: string): Promise<void> {
+    if (!this.has(region)) return Promise.resolve();
+    return new Promise<void>((back) => this.#returns.set(region, [...(this.#returns.get(region) ?? []), back]));
+  }
+
+  /** Whether `region` was down at any moment in [fromMs, toMs]. */
+  downBetween(region: string, fromMs: number, toMs: number): boolean {
+    return this.history.some((h) => h.region === region && h.downAtMs <= toMs && (h.upAtMs === null || h.upAtMs > fromMs));
   }
 
   /** The outage of `region` in progress at `atMs`, if any. */

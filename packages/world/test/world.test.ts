@@ -533,6 +533,80 @@ describe("local execution on the virtual clock", () => {
     expect((result.endedAtMs - result.startedAtMs) / 1000).toBe(100);
   }, quick);
 
+  /** Takes the region down `from` seconds from now and brings it back `to` seconds from now, in virtual time. */
+  const outage = (world: ReturnType<typeof setup>["world"], region: string, from: number, to: number) => {
+    const scheduler = Scheduler.of(world.clock);
+    void scheduler.sleep(from).then(() => world.regionsDown.add(region));
+    void scheduler.sleep(to).then(() => world.regionsDown.delete(region));
+  };
+
+  it("makes no progress while its region is down (no Task, the Wait does not end) and resumes from its last state when the region answers", async () => {
+    const { world, ids } = setup();
+    const looks: number[] = [];
+    const startMs = world.clock.nowMs();
+    outage(world, ids.drRegion, 20, 620);
+    const result = await executeLocally(polling, {}, {
+      clock: world.clock,
+      executionName: "paused",
+      world,
+      stateMachineArn: ids.stateMachineArn,
+      handlers: { Look: async () => ({ looks: looks.push((world.clock.nowMs() - startMs) / 1000) >= 3 ? 1000 : looks.length }) },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    // (The world waits the Wait's 15 s before every entry of Look, the first too.) The Wait after
+    // the look at 15 s would end at 30 s: the region is down from 20 s to 620 s.
+    expect(looks).toEqual([15, 620, 635]);
+  }, quick);
+
+  it("loses the answer of a Task whose region fails while its function runs: the effect applied, the Task ends at its timeout once the region answers", async () => {
+    const { world, ids } = setup();
+    let applied = 0;
+    outage(world, ids.drRegion, 5, 300);
+    const result = await executeLocally(hanging, {}, {
+      clock: world.clock,
+      executionName: "lost",
+      world,
+      stateMachineArn: ids.stateMachineArn,
+      lambdaTimeoutSeconds: () => 25,
+      handlers: {
+        Fence: async () => {
+          await Scheduler.of(world.clock).hang(10);
+          applied += 1;
+          return {};
+        },
+      },
+    });
+    expect(applied).toBe(1);
+    expect(result).toMatchObject({ status: "FAILED", error: "Lambda.Unknown" });
+    expect((result.endedAtMs - result.startedAtMs) / 1000).toBe(300);
+  }, quick);
+
+  it("counts an outage of its region in its TimeoutSeconds: an execution whose timeout passed meanwhile ends TIMED_OUT when the region answers", async () => {
+    const { world, ids } = setup();
+    let looks = 0;
+    outage(world, ids.drRegion, 20, 600);
+    const result = await executeLocally({ ...polling, TimeoutSeconds: 100 }, {}, {
+      clock: world.clock,
+      executionName: "slow",
+      world,
+      stateMachineArn: ids.stateMachineArn,
+      handlers: { Look: async () => ({ looks: ++looks }) },
+    });
+    expect(result.status).toBe("TIMED_OUT");
+    expect(looks).toBe(1);
+    expect((result.endedAtMs - result.startedAtMs) / 1000).toBe(600);
+  }, quick);
+
+  it("hangs Step Functions API calls into a region that is down until the caller's timeouts end them", async () => {
+    const { world, ids } = setup();
+    world.regionsDown.add(ids.drRegion);
+    const sfn = new SFNClient({ region: ids.drRegion, maxAttempts: 2, requestHandler: { socketTimeout: 3_000 } });
+    const startMs = world.clock.nowMs();
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: ids.stateMachineArn, name: "failover-x", input: "{}" }))).rejects.toMatchObject({ name: "TimeoutError" });
+    expect((world.clock.nowMs() - startMs) / 1000).toBe(6);
+    expect(world.executions.size).toBe(0);
+  }, quick);
+
   it("answers StartExecution again for the same name and input while it runs, and refuses another input", async () => {
     const { ids } = setup();
     const sfn = new SFNClient({ region: ids.drRegion });

@@ -34,6 +34,26 @@ describe("switchback", () => {
     expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
   });
 
+  it("stalls with the DR region, where it runs, when that region fails after the promotion, and ends FailbackDone once it answers: users on the primary, 0 writes lost", async () => {
+    const rig = await suite.rig(fast);
+    reachReprotected(rig);
+    rig.world.clock.advance(300);
+    rig.before.VerifyNewPrimary = (n) => {
+      if (n !== 1) return;
+      rig.world.regionsDown.add(rig.ids.drRegion);
+      void Scheduler.of(rig.world.clock).sleep(20 * 60).then(() => rig.world.regionsDown.delete(rig.ids.drRegion));
+    };
+    const run = await rig.failback(switchbackInput, "switchback-dr-down");
+    expect(run.states.at(-1), run.cause).toBe("FailbackDone");
+    // Nothing ran while the region was down: VerifyNewPrimary's lost answer is asked again on its return.
+    expect(run.endedAtMs - run.startedAtMs).toBeGreaterThan(20 * 60_000);
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(true);
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toContain(rig.ids.primaryRegion);
+    const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
+    expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+    await expectInvariants(rig, run);
+  });
+
   it("does not promote while something still writes to the DR database: it rolls back and DR serves as before", async () => {
     const rig = await suite.rig(fast);
     reachReprotected(rig);

@@ -151,7 +151,10 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
         ]),
       );
       const timeout = (s: string) => ((failbackStepNames as readonly string[]).includes(s) ? failbackTaskTimeoutSeconds(s as FailbackStepName) : taskTimeoutSeconds(s as StepName)) - 5;
-      const run = (asl: AslDefinition, input: unknown, executionName: string) => executeLocally(asl, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: timeout, iam: iamOf(world) });
+      // Each run is an execution in its copy's region: an outage of that region stalls it (docs/aws-behaviour.md).
+      const stateMachineArn = `arn:aws:states:${copy?.region ?? ids.drRegion}:123456789012:stateMachine:pilot-light-test`;
+      const run = (asl: AslDefinition, input: unknown, executionName: string) =>
+        executeLocally(asl, input, { clock: world.clock, handlers, executionName, lambdaTimeoutSeconds: timeout, iam: iamOf(world), stateMachineArn, regionsDown: world.regionsDown });
       const item = async (pk: string) => (await dynamo.doc.send(new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true }))).Item;
       return {
         world,
