@@ -580,10 +580,14 @@ export async function createLifecycleRehearsal(choice: WorldChoice = {}): Promis
           return { struck: strike.atMs !== null, told: w.inbox.slice(inboxAt).some((m) => m.kind?.startsWith(`${mode}.`) && m.kind !== `${mode}.started`) };
         };
 
-        /** The first message on either alert topic from the strike on (a workflow's "started" is no telling), and after how many seconds. */
+        /**
+         * The first message on either alert topic from the strike on that tells people what to run
+         * (names a `pnpm dr` command: a workflow's "started" or a monitor's "degraded" is no
+         * telling), and after how many seconds.
+         */
         const firstTold = (strike: { atMs: number | null }, inboxAt: number) => {
           if (strike.atMs === null) return { message: undefined, seconds: null };
-          const message = w.inbox.slice(inboxAt).find((m) => m.atMs >= (strike.atMs ?? 0) && !m.kind?.endsWith(".started"));
+          const message = w.inbox.slice(inboxAt).find((m) => m.atMs >= (strike.atMs ?? 0) && !m.kind?.endsWith(".started") && m.message.includes("pnpm dr "));
           return { message, seconds: message ? Math.round((message.atMs - (strike.atMs ?? 0)) / 100) / 10 : null };
         };
         /** Told within one detection period; an outage shorter than that may end before its threshold's checks (as for a failover's detection). */
