@@ -52,6 +52,24 @@ describe("readiness", () => {
     expect(r.findings.every((f) => f.action === undefined)).toBe(true);
   });
 
+  it("judges the primary region's replica after a re-protect (state C: the DR region serves, the next failover runs from the primary region), not the promoted DR database", () => {
+    const o = healthy();
+    o.replica = ok(db({ sourceIdentifier: null, replication: null }));
+    o.primary = ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: "arn:aws:rds:eu-central-1:123456789012:db:pilot-light-prod-replica", parameterGroup: "pilot-light-prod-primary" }));
+    const r = Readiness.judgeReadiness(o, now);
+    expect(r.findings.find((f) => f.check === "replica")).toMatchObject({ ok: true, detail: expect.stringMatching(/^pilot-light-prod-primary in eu-west-1: available, a read replica of .*pilot-light-prod-replica \(re-protected/) });
+    expect(r.findings.filter((f) => f.check.startsWith("replica")).every((f) => f.ok)).toBe(true);
+    // Its replication broken: recreated by a re-protect, not by a deploy (the stacks create only the DR replica).
+    o.primary = ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: "arn:aws:rds:eu-central-1:123456789012:db:pilot-light-prod-replica", replication: { status: "error", normal: false, message: "binlog purged" } }));
+    expect(problem(o).failing.find((f) => f.check === "replica-replicating")).toMatchObject({ action: expect.stringMatching(/pnpm dr reprotect --stage prod/) });
+  });
+
+  it("still reports a promoted DR database with no replica anywhere: re-protect before the next failover", () => {
+    const o = healthy();
+    o.replica = ok(db({ sourceIdentifier: null, replication: null }));
+    expect(problem(o).failing.find((f) => f.check === "replica")).toMatchObject({ detail: expect.stringMatching(/is not a read replica/), action: expect.stringMatching(/pnpm dr reprotect --stage prod/) });
+  });
+
   it("passes a registry rule that sends the image's repository to the DR region (any repository, or a matching prefix)", () => {
     for (const prefixes of [[], ["shop/"]]) {
       const o = healthy();

@@ -163,12 +163,24 @@ function replicaFindings(o: ReadinessObservation): Finding[] {
   const r = o.replica.value;
   if (!r) return [{ check: "replica", ok: false, detail: `no DR database in ${o.drRegion}`, action: `deploy the stage (pnpm deploy:all --stage ${o.stage}): its DR Data stack creates the replica` }];
   if (!r.sourceIdentifier) {
+    // Re-protected after a failover (state C): the DR database serves and the primary region holds
+    // its replica; the next failover runs the other way, from that replica.
+    const p = o.primary.ok ? o.primary.value : null;
+    if (p?.sourceIdentifier && isSourceOf(r.identifier, p.sourceIdentifier)) return standbyFindings(p, o.primaryRegion, " (re-protected: the DR region serves, the next failover runs from here)", `pnpm dr reprotect --stage ${o.stage} (it builds the replica again)`);
     return [{ check: "replica", ok: false, detail: `${r.identifier} in ${o.drRegion} is not a read replica (promoted, status ${r.status})`, action: `after a failover, re-protect before the next one: pnpm dr reprotect --stage ${o.stage} (docs/failback.md)` }];
   }
+  return standbyFindings(r, o.drRegion, "", "delete it and deploy the stage again");
+}
+
+/** A replica's source as RDS names it: the identifier, or a cross-Region replica's source ARN. */
+const isSourceOf = (identifier: string, source: string): boolean => source === identifier || source.endsWith(`:db:${identifier}`);
+
+/** The standby a failover would promote: exists and available, has backups, replicates. */
+function standbyFindings(r: DatabaseObservation, region: string, note: string, recreate: string): Finding[] {
   const exists: Finding =
     r.status === "available"
-      ? { check: "replica", ok: true, detail: `${r.identifier} in ${o.drRegion}: available, a read replica of ${r.sourceIdentifier}` }
-      : { check: "replica", ok: false, detail: `${r.identifier} in ${o.drRegion} is ${r.status}, not available: RDS refuses to promote it now`, action: "wait for RDS to finish (a backup or a modification ends by itself); stopped, failed or storage-full need a person (docs/runbook.md)" };
+      ? { check: "replica", ok: true, detail: `${r.identifier} in ${region}: available, a read replica of ${r.sourceIdentifier ?? "?"}${note}` }
+      : { check: "replica", ok: false, detail: `${r.identifier} in ${region} is ${r.status}, not available: RDS refuses to promote it now${note}`, action: "wait for RDS to finish (a backup or a modification ends by itself); stopped, failed or storage-full need a person (docs/runbook.md)" };
   const backups: Finding =
     r.backupRetentionDays > 0 && r.latestRestorableTime
       ? { check: "replica-backups", ok: true, detail: `automated backups kept ${r.backupRetentionDays} days, restorable to ${r.latestRestorableTime}` }
@@ -182,7 +194,7 @@ function replicaFindings(o: ReadinessObservation): Finding[] {
           check: "replica-replicating",
           ok: false,
           detail: `read replication: ${r.replication ? `${r.replication.status}${r.replication.message ? ` (${r.replication.message})` : ""}` : "not reported"}`,
-          action: "read the replica's RDS events and the primary's binary log settings; a replica that stopped replicating must be recreated (delete it and deploy the stage again)",
+          action: `read the replica's RDS events and the primary's binary log settings; a replica that stopped replicating must be recreated (${recreate})`,
         };
   return [exists, backups, replicating];
 }
