@@ -386,5 +386,7 @@ describe("the message of a rollback that could not set things back", () => {
     expect(body).toContain("still sealed as app-replica-r20260101030000");
     expect(body).toContain("--new-db-instance-identifier app-replica --apply-immediately");
     expect(body).toContain("reset read_only");
+    // The one command to run once the cause is fixed, with the stage.
+    expect(body).toContain("then start again: pnpm dr switchback --stage prod");
   });
 });

@@ -5,6 +5,7 @@
  * binary log position after the promotion against the caught-up one), stored under
  * OUTCOME#<execution> like the failover's.
  */
+import type { FailbackMode } from "./input";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { callAws } from "../errors";
 import { describeCause, failedStepOf } from "../failover/outcome";
@@ -104,7 +105,7 @@ export function succeededMessage(state: FailbackState, outcome: FailbackOutcome,
           protection,
           state.replication?.storage.added ? "The serving bucket now replicates to the standby bucket (objects written before this rule need S3 Batch Replication: docs/failback.md)." : "Bucket replication was already in place.",
           `The standby region's service is at its pilot light.`,
-          "Next: when you are ready, switch back with `pnpm dr switchback` (run `pnpm dr switchback --dry-run` first).",
+          `Next: when you are ready, switch back with pnpm dr switchback --stage ${stage} (run it with --dry-run first).`,
         ]
       : [
           `Switchback ${run.executionName} succeeded: the primary region serves again.`,
@@ -123,6 +124,9 @@ function sealedLeftAside(retired: string | undefined): string {
   return `if ${name} does not exist, the DR database is still sealed as ${retired}: once it is available, rename it back (aws rds modify-db-instance --db-instance-identifier ${retired} --new-db-instance-identifier ${name} --apply-immediately), reset read_only in its DB parameter group (aws rds reset-db-parameter-group --parameters ParameterName=read_only,ApplyMethod=immediate) and wait until it is available; then `;
 }
 
+/** The command that starts a failback of this mode again. */
+const rerun = (mode: FailbackMode, stage: string): string => (mode === "dry-run" ? `pnpm dr switchback --stage ${stage} --dry-run` : `pnpm dr ${mode} --stage ${stage}`);
+
 export function failedMessage(state: FailbackState, assessment: FailbackAssessment, stage: string): Notification {
   const { run } = state;
   const failure = state.failure ?? { step: "unknown", error: "unknown", cause: "" };
@@ -137,9 +141,9 @@ export function failedMessage(state: FailbackState, assessment: FailbackAssessme
         ? `Could NOT set the services back (${restore.Error}): ${sealedLeftAside(state.seal?.retired)}set the DR service to its full count and the primary's to 0 by hand.`
         : "";
   const next: Record<FailbackAssessment["kind"], string> = {
-    "rolled-back": "Nothing irreversible happened. Fix the cause named above (docs/failback.md lists each error) and start again; every step resumes from what it finds.",
+    "rolled-back": `Nothing irreversible happened. Fix the cause named above (docs/failback.md lists each error; a region that did not answer: wait for it), then start again: ${rerun(run.mode, stage)} (every step resumes from what it finds).`,
     "needs-operator": "The primary replica was promoted (that cannot be undone) and a later step failed: finish the switchback by hand (docs/failback.md, \"NeedsOperator\"): the primary service healthy, DNS to the primary load balancer, the DR service at 0.",
-    "not-protected": "The serving region is untouched, but protection is not (fully) restored: fix the cause and run `pnpm dr reprotect` again; it resumes from what it finds.",
+    "not-protected": `The serving region is untouched, but protection is not (fully) restored: fix the cause and run pnpm dr reprotect --stage ${stage} again; it resumes from what it finds.`,
   };
   return {
     kind: `${run.mode}.${assessment.kind === "rolled-back" ? "failed" : assessment.kind}`,

@@ -162,7 +162,7 @@ describe("re-protect", () => {
     expect(run.endedAtMs - run.startedAtMs).toBeGreaterThan(55 * 60_000);
     const message = rig.world.inbox.at(-1)!;
     expect(message.kind).toBe("reprotect.not-protected");
-    expect(message.message).toContain("run `pnpm dr reprotect` again");
+    expect(message.message).toContain("run pnpm dr reprotect --stage test again");
   });
 
   it("run again once protected, changes nothing", async () => {
