@@ -37,11 +37,14 @@ describe("the move's one verify (VerifyDrHealth, VerifyNewPrimary)", () => {
   it.each([
     ["a body without readOnly", 200, { status: "ok" }],
     ["a body that is not JSON", 200, "<html>It works!</html>"],
-  ])("writability asked: %s is not a writable answer, and the error says the contract's readOnly is missing", async (_what, status, body) => {
+  ])("%s is not the contract's answer in any verify (a drill's too), and the error says the contract's readOnly is missing", async (_what, status, body) => {
     answer(status, body);
     await expect(Compute.verifyHealth("http://t/health.php", now, switchback)).rejects.toThrow(/answered 200 without the health contract's boolean readOnly \(readOnly: absent; docs\/health-contract.md\)/);
     answer(status, body);
     await expect(Compute.verifyHealth("http://t/health.php", now, failover)).rejects.toBeInstanceOf(Failover.DrUnhealthyError);
+    // A drill asks for the boolean too: an app a real failover could never verify fails its drill, not the outage.
+    answer(status, body);
+    await expect(Compute.verifyHealth("http://t/health.php", now, drill)).rejects.toThrow(/without the health contract's boolean readOnly/);
   });
 
   it("anything but 2xx is each verify's own retried error", async () => {

@@ -210,7 +210,7 @@ export const verifyAs = {
    * read-only (docs/aws-behaviour.md, "A promoted replica keeps its parameter group").
    */
   failover: { writable: true, unhealthy: (message, options) => new DrUnhealthyError(message, options) },
-  /** VerifyDrHealth of a drill: writability not asked (the drill's target is still a read replica). */
+  /** VerifyDrHealth of a drill: the contract's boolean readOnly, writability not asked (the drill's target is still a read replica). */
   drill: { writable: false, unhealthy: (message, options) => new DrUnhealthyError(message, options) },
   /** VerifyNewPrimary: the switchback's new primary must take writes. */
   switchback: { writable: true, unhealthy: (message, options) => new NewPrimaryUnhealthyError(message, options) },
@@ -236,11 +236,12 @@ export async function verifyHealth(url: string, now: () => Date, o: VerifyOption
     throw o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
   }
   if (status < 200 || status > 299) throw o.unhealthy(`GET ${url} answered ${status}`);
-  if (o.writable && readOnly === true) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: true)`);
-  // Not the contract's boolean (a default page, an app that omits it): writability not shown.
-  if (o.writable && readOnly !== false) throw o.unhealthy(`GET ${url} answered ${status} without the health contract's boolean readOnly (readOnly: ${JSON.stringify(readOnly) ?? "absent"}; docs/health-contract.md)`);
+  // Not the contract's boolean (a default page, an app that omits it): writability not shown. A
+  // drill asks it too, so an app a real failover could never verify fails its drill, not the outage.
+  if (typeof readOnly !== "boolean") throw o.unhealthy(`GET ${url} answered ${status} without the health contract's boolean readOnly (readOnly: ${JSON.stringify(readOnly) ?? "absent"}; docs/health-contract.md)`);
+  if (o.writable && readOnly) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: true)`);
   const end = now();
-  return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, ...(typeof readOnly === "boolean" ? { readOnly } : {}) };
+  return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, readOnly };
 }
 
 /**
