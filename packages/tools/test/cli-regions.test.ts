@@ -19,7 +19,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { Health, type Stage } from "@pilot-light/core";
 import type { Clients } from "../src/cli/aws";
 import { UndecidedRegionError } from "../src/cli/regions";
-import { run, type Terminal } from "../src/dr";
+import { run } from "../src/dr";
+import { FakeTerminal } from "./fake-terminal";
 
 const account = "123456789012";
 const primaryRegion = "eu-west-1";
@@ -52,22 +53,6 @@ const makeClients = (config: Stage.StageConfig, region: string = config.drRegion
   return c;
 };
 
-class FakeTerminal implements Terminal {
-  readonly isInteractive = false;
-  printed: string[] = [];
-  async ask() {
-    return "";
-  }
-  print(t: string) {
-    this.printed.push(t);
-  }
-  progress(t: string) {
-    this.printed.push(t);
-  }
-  get output() {
-    return this.printed.join("\n");
-  }
-}
 
 const now = new Date("2026-12-07T10:00:00.000Z");
 const deps = { makeClients, now: () => now, sleep: async () => undefined };

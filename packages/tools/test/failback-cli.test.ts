@@ -15,7 +15,8 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ExecutionRecord } from "@pilot-light/world";
 import { expectInvariants, failoverInput, reachReprotected, startFailbackSuite, type FailbackRig, type FailbackSuite } from "../../functions/test/failback/support";
 import type { Clients } from "../src/cli/aws";
-import { run, type Terminal } from "../src/dr";
+import { run } from "../src/dr";
+import { FakeTerminal } from "./fake-terminal";
 
 const region = "eu-central-1";
 const sts = mockClient(STSClient);
@@ -53,24 +54,6 @@ beforeEach(async () => {
   });
 });
 
-class FakeTerminal implements Terminal {
-  printed: string[] = [];
-  asked: string[] = [];
-  constructor(readonly isInteractive = false, private readonly answer = "") {}
-  async ask(q: string) {
-    this.asked.push(q);
-    return this.answer;
-  }
-  print(t: string) {
-    this.printed.push(t);
-  }
-  progress(t: string) {
-    this.printed.push(t);
-  }
-  get output() {
-    return this.printed.join("\n");
-  }
-}
 
 const clients = (): Clients => ({
   sts: new STSClient({ region }),

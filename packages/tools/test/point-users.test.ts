@@ -12,7 +12,8 @@ import { adoptedPrimaryWorld, adoptPrimary, installApis, pilotLightWorld, type P
 import { shopPrimary } from "../../core/test/support/adopted";
 import { RefusedError, UsageError } from "../src/cli/errors";
 import { formatPointUsers, pointUsers, pointUsersClients } from "../src/cli/point-users";
-import { run, type Terminal } from "../src/dr";
+import { run } from "../src/dr";
+import { FakeTerminal } from "./fake-terminal";
 
 let uninstall: (() => void) | undefined;
 afterEach(() => {
@@ -20,27 +21,6 @@ afterEach(() => {
   uninstall = undefined;
 });
 
-class FakeTerminal implements Terminal {
-  printed: string[] = [];
-  asked: string[] = [];
-  constructor(
-    readonly isInteractive = false,
-    private readonly answer = "",
-  ) {}
-  async ask(q: string) {
-    this.asked.push(q);
-    return this.answer;
-  }
-  print(t: string) {
-    this.printed.push(t);
-  }
-  progress(t: string) {
-    this.printed.push(t);
-  }
-  get output() {
-    return this.printed.join("\n");
-  }
-}
 
 /** The PRIMARY record pinned to `alb` (the failover's pin: no health check), as a switchback leaves it before RestoreDns. */
 function pinPrimaryRecord(world: WorldState, ids: Pick<PilotLightIds, "hostedZoneId" | "albZoneId">, alb: string): void {
