@@ -81,6 +81,8 @@ export function Failover({ stack, app }: StackContext) {
     PRIMARY_CLUSTER: peer.cluster,
     PRIMARY_SERVICE: peer.service,
     PRIMARY_HEALTH_URL: primaryHealthUrl,
+    // The DR copy of an adopting stage: ScaleDrService starts the mirror of the team's task definition (docs/adopt.md).
+    ...(config.adopt && !isPrimary ? { MIRROR_FAMILY: names.mirrorFamily } : {}),
     ...(config.dns
       ? {
           HOSTED_ZONE_ID: config.dns.hostedZoneId,
@@ -103,6 +105,7 @@ export function Failover({ stack, app }: StackContext) {
     drSecretArn: stack.formatArn({ service: "secretsmanager", resource: "secret", resourceName: `${names.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     hostedZoneId: config.dns?.hostedZoneId,
     recordName: config.dns?.recordName,
+    mirrorFamily: config.adopt && !isPrimary ? names.mirrorFamily : undefined,
     grantPublish: (g) => topic.grantPublish(g),
   };
 

@@ -1,8 +1,8 @@
 /**
  * MirrorTaskDefinition's IAM (packages/functions/src/mirror-task-definition.ts): it reads the
  * team's service in the primary region and the DR service, registers revisions of the mirror's
- * family in the DR region, passes the DR task definition's roles to them, and sets the DR service
- * to the mirror. Kept free of SST so tests load it without the app.
+ * family in the DR region, passes the DR task definition's roles to them, sets the DR service
+ * to the mirror and deregisters the family's old revisions. Kept free of SST so tests load it without the app.
  */
 import type { Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -24,6 +24,9 @@ export function mirrorStatements(stack: Stack, r: MirrorResources): iam.PolicySt
     // DescribeTaskDefinition has no resource type in the Service Authorization Reference.
     new iam.PolicyStatement({ actions: ["ecs:DescribeTaskDefinition"], resources: ["*"] }),
     new iam.PolicyStatement({ actions: ["ecs:RegisterTaskDefinition"], resources: [arn(r.drRegion, `task-definition/${r.names.mirrorFamily}:*`)] }),
+    // The mirror's old revisions, listed and deregistered: neither action has a resource type in the
+    // Service Authorization Reference (the function names only its own family's revisions).
+    new iam.PolicyStatement({ actions: ["ecs:ListTaskDefinitions", "ecs:DeregisterTaskDefinition"], resources: ["*"] }),
     new iam.PolicyStatement({ actions: ["ecs:UpdateService"], resources: [drService] }),
     new iam.PolicyStatement({ actions: ["iam:PassRole"], resources: r.roleArns, conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } }),
   ];

@@ -71,7 +71,7 @@ export function mirrorTaskDefinition(stack: Stack, w: MirrorWiring) {
     {
       id: "AwsSolutions-IAM5",
       reason:
-        "ecs:DescribeTaskDefinition has no resource type in the Service Authorization Reference (the team's revision is named only at run time); RegisterTaskDefinition names the mirror's own family, whose next revision number ECS chooses.",
+        "ecs:DescribeTaskDefinition, ListTaskDefinitions and DeregisterTaskDefinition have no resource type in the Service Authorization Reference (the team's revision is named only at run time; only the mirror's own family's old revisions are deregistered); RegisterTaskDefinition names the mirror's own family, whose next revision number ECS chooses.",
       appliesTo: wildcardResources(stack, statements),
     },
   ]);

@@ -28,6 +28,8 @@ export interface StepResources {
   drSecretArn: string;
   hostedZoneId: string | undefined;
   recordName: string | undefined;
+  /** An adopting stage's DR copy: the mirror family whose latest revision ScaleDrService starts. */
+  mirrorFamily?: string | undefined;
   grantPublish(grantee: iam.IGrantable): void;
 }
 
@@ -86,6 +88,8 @@ export function stepStatements(step: StepName, r: StepResources, stack: Stack): 
     case "CheckPromotion":
       return [describeReplica, unscoped("rds:DescribeEvents")];
     case "ScaleDrService":
+      // The mirror's latest revision, by family (DescribeTaskDefinition has no resource-level permissions).
+      return r.mirrorFamily ? [drService, unscoped("ecs:DescribeTaskDefinition")] : [drService];
     case "RestorePilotLight":
     case "EndDrill":
       return [drService];

@@ -91,7 +91,18 @@ describe("a stage that adopts its primary: the DR region", () => {
     const grants = JSON.stringify(dr.filter((r) => r.stack === "Compute" && r.Type === "AWS::IAM::Policy").map((r) => r.Properties));
     expect(grants).toContain(`:service/${team.cluster}/${team.service}`);
     expect(grants).toContain(":task-definition/pilot-light-adopted-web-mirror:*");
+    // Its old revisions: neither action has a resource type (Service Authorization Reference).
+    expect(grants).toContain('"Action":["ecs:ListTaskDefinitions","ecs:DeregisterTaskDefinition"],"Effect":"Allow","Resource":"*"');
     expect(dr.some((r) => r.Type === "AWS::CloudWatch::Alarm" && r.Properties?.AlarmName === "pilot-light-adopted-mirror-task-definition-failed")).toBe(true);
+  });
+
+  it("its failover's ScaleDrService starts the mirror's latest revision (MIRROR_FAMILY, DescribeTaskDefinition granted); the primary region's copy scales the team's own service", () => {
+    const scale = (resources: typeof dr) => resources.find((r) => r.stack === "Failover" && r.Type === "AWS::Lambda::Function" && r.id.startsWith("ScaleDrService"));
+    expect((scale(dr)?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({ MIRROR_FAMILY: "pilot-light-adopted-web-mirror" });
+    const policy = JSON.stringify(dr.filter((r) => r.stack === "Failover" && r.Type === "AWS::IAM::Policy" && r.id.startsWith("ScaleDrService")).map((r) => r.Properties?.PolicyDocument));
+    expect(policy).toContain("ecs:DescribeTaskDefinition");
+    const primaryCopy = scale(resourcesOf(synthStage("adopted").primary));
+    expect((primaryCopy?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.MIRROR_FAMILY).toBeUndefined();
   });
 
   it("lets the team's replication role write replicas into the DR bucket, and nothing more", () => {

@@ -80,3 +80,17 @@ describe("a mirrored task definition", () => {
     expect(() => mirror(t, port)).toThrow(message);
   });
 });
+
+describe("the mirror's old revisions to deregister", () => {
+  const arn = (family: string, revision: number) => `arn:aws:ecs:eu-central-1:123456789012:task-definition/${family}:${revision}`;
+  const f = "pl-shop-web-mirror";
+  it.each<[string, string[], string[], string[]]>([
+    ["none while at most the newest 3", [arn(f, 1), arn(f, 2), arn(f, 3)], [], []],
+    ["all but the newest 3, in any order listed", [arn(f, 5), arn(f, 1), arn(f, 4), arn(f, 2), arn(f, 3)], [], [arn(f, 2), arn(f, 1)]],
+    ["never one the DR service runs or deploys", [arn(f, 1), arn(f, 2), arn(f, 3), arn(f, 4), arn(f, 5)], [arn(f, 1)], [arn(f, 2)]],
+    ["never another family the prefix matches", [arn(`${f}2`, 1), arn(f, 2), arn(f, 3), arn(f, 4), arn(f, 5)], [], [arn(f, 2)]],
+    ["revision 10 after revision 9 (numbers, not text)", [9, 10, 11, 12].map((r) => arn(f, r)), [], [arn(f, 9)]],
+  ])("%s", (_, active, inUse, expected) => {
+    expect(Adoption.revisionsToRetire(active, f, Adoption.keptMirrorRevisions, inUse)).toEqual(expected);
+  });
+});

@@ -292,6 +292,23 @@ describe("outcome and notifications", () => {
     expect(body).toContain("activeRegion");
   });
 
+  it("tells an adopting stage's team when the DR service started pilot-light's own definition, never a mirror of theirs, and which mirror it started otherwise", () => {
+    const withApp = (application: NonNullable<Failover.FailoverState["recovery"]>["service"]["application"]) => ({
+      ...state,
+      recovery: { ...state.recovery!, service: { ...state.recovery!.service, application } },
+    });
+    const notMirrored = withApp({ family: "pl-shop-web-mirror", taskDefinition: "arn:td/pl-shop-web:1", mirrored: false, replaced: null });
+    const success = Failover.Notifications.succeeded(notMirrored, Failover.summarizeOutcome(notMirrored, "succeeded", new Date(), objectives), "shop").body;
+    expect(success).toContain("Application: NOT YOURS. The DR service started arn:td/pl-shop-web:1, pilot-light's own task definition: pl-shop-web-mirror has no revision in this region");
+    expect(success).toContain("pnpm dr readiness --stage shop");
+    const stuck = Failover.Notifications.failed({ ...notMirrored, failure: { step: "VerifyDrHealth", error: "DrUnhealthyError", cause: "503" } }, { promotionStarted: true, needsOperator: true, detail: "promoted" }, "shop").body;
+    expect(stuck).toContain("Application: NOT YOURS.");
+    const mirrored = withApp({ family: "pl-shop-web-mirror", taskDefinition: "arn:td/pl-shop-web-mirror:4", mirrored: true, replaced: "arn:td/pl-shop-web:1" });
+    const body = Failover.Notifications.succeeded(mirrored, Failover.summarizeOutcome(mirrored, "succeeded", new Date(), objectives), "shop").body;
+    expect(body).toContain("Application: the DR service runs arn:td/pl-shop-web-mirror:4, the mirror of your task definition (it ran arn:td/pl-shop-web:1, as a deploy of the stage leaves it: set in the scale-up).");
+    expect(Failover.Notifications.succeeded(state, Failover.summarizeOutcome(state, "succeeded", new Date(), objectives), "prod").body).not.toContain("Application:");
+  });
+
   it("says a promotion cannot be undone when an operator is needed", () => {
     const n = Failover.Notifications.failed({ ...state, failure: { step: "VerifyDrHealth", error: "DrUnhealthyError", cause: "503" } }, { promotionStarted: true, needsOperator: true, detail: "promoted" }, "prod");
     expect(n.kind).toBe("failover.needs-operator");

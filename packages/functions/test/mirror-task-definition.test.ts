@@ -7,10 +7,11 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, Stack } from "aws-cdk-lib";
-import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
+import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
 import { Stage } from "@pilot-light/core";
 import { adoptedPrimaryWorld, executionRoleName, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
 import { mirrorStatements } from "../../../stacks/adoption/mirror-grants";
+import { stepStatements } from "../../../stacks/failover/grants";
 import { shopPrimary } from "../../core/test/support/adopted";
 import { handler as mirror } from "../src/mirror-task-definition";
 import { handler as scaleDr } from "../src/scale-dr-service";
@@ -32,8 +33,13 @@ function adoptedWorld() {
   uninstall = installApis(world);
   const stack = new Stack(new App(), "Compute", { env: { account, region: ids.drRegion } });
   const statements = mirrorStatements(stack, { names, primaryRegion: ids.primaryRegion, drRegion: ids.drRegion, roleArns: [executionRole(ids.drRegion)] });
+  // ScaleDrService as the DR copy of an adopting stage's Failover stack grants it (stacks/failover/grants.ts).
+  const drService = world.services.get(world.serviceKey(ids.drRegion, names.cluster, names.service))!;
+  const scale = stepStatements("ScaleDrService", { tableArn: "", replicaArn: "", drServiceArn: drService.arn, primaryServiceArn: "", primaryDbArn: "", primaryParameterGroupArns: [], executionsArn: "", drSecretArn: "", hostedZoneId: undefined, recordName: undefined, mirrorFamily: names.mirrorFamily, grantPublish: () => undefined }, stack);
+  const resolved = (list: typeof statements) => list.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement);
   iamOf(world).addRoles([
-    { functionId: "MirrorTaskDefinition", roleName: "MirrorTaskDefinitionRole", statements: statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement) },
+    { functionId: "MirrorTaskDefinition", roleName: "MirrorTaskDefinitionRole", statements: resolved(statements) },
+    { functionId: "ScaleDrService", roleName: "ScaleDrServiceRole", statements: resolved(scale) },
   ]);
   const env: Record<string, string> = {
     PRIMARY_REGION: ids.primaryRegion,
@@ -44,6 +50,7 @@ function adoptedWorld() {
     DR_SERVICE: names.service,
     DR_PILOT_TASK_COUNT: String(ids.drPilotTaskCount),
     DR_TASK_COUNT: String(ids.drTaskCount),
+    // The mirror's family (both MirrorTaskDefinition's and the DR Failover copy's ScaleDrService's setting).
     MIRROR_FAMILY: names.mirrorFamily,
     PRIMARY_DB_ENDPOINT: shopPrimary.database.endpoint,
     DR_DB_ENDPOINT: replicaEndpoint,
@@ -80,6 +87,13 @@ async function teamDeploys(ids: AdoptedIds, tag: string, environment: Record<str
   );
   await ecs.send(new UpdateServiceCommand({ cluster: names.primaryCluster, service: names.primaryService, taskDefinition: out.taskDefinition!.taskDefinitionArn! }));
 }
+
+const failoverRun = (world: WorldState) => ({ mode: "failover", reason: "primary region outage", requestedBy: "health-monitor", incidentId: "inc-1", options: { switchDns: true, acknowledgeRpoBreach: false }, executionName: "failover-inc-1", startedAt: world.clock.now().toISOString() });
+const runScale = (world: WorldState) => iamOf(world).runAs("ScaleDrService", () => scaleDr({ run: failoverRun(world) }, lambdaContext(`${names.prefix}-ScaleDrService`)));
+
+/** A deploy of the stage: CloudFormation's update of the DR service sets its template's definition, pilot-light's own, back. */
+const stageDeploy = (ids: AdoptedIds) =>
+  new ECSClient({ region: ids.drRegion }).send(new UpdateServiceCommand({ cluster: names.cluster, service: names.service, taskDefinition: ids.taskDefinition }));
 
 const runMirror = (world: WorldState) => iamOf(world).runAs("MirrorTaskDefinition", () => mirror({}, lambdaContext(`${names.prefix}-MirrorTaskDefinition`)));
 
@@ -186,5 +200,71 @@ describe("the DR task definition of an adopting stage", () => {
     team.taskDefinition = out.taskDefinition!.taskDefinitionArn!;
     await expect(runMirror(world)).rejects.toThrow(/listens on 8080; the DR service's load balancer sends to 80: set the stage's application\.containerPort to 8080/);
     expect((await drDefinition(world, ids)).svc.taskDefinition).toBe(before);
+  });
+
+  it("starts the mirror's revision in a failover after a deploy of the stage set the DR service back to pilot-light's own, in the scale-up's one UpdateService, read again after a lost answer", async () => {
+    const { world, ids } = adoptedWorld();
+    await teamDeploys(ids, "2026-12-07", { FEATURE_CHECKOUT: "v2" });
+    await runMirror(world);
+    const mirrored = (await drDefinition(world, ids)).svc.taskDefinition;
+    await stageDeploy(ids);
+    expect((await drDefinition(world, ids)).svc.taskDefinition).toBe(ids.taskDefinition);
+
+    world.regionsDown.add(ids.primaryRegion);
+    const since = world.calls.length;
+    const failoverCalls = (api: string) => world.calls.slice(since).filter((c) => c.api === api);
+    // Every attempt of the scale-up applies and loses its answer; the state machine's retry reads the world again.
+    world.inject({ api: "ecs:UpdateService", error: "ECONNRESET", applied: true, times: 3 });
+    await expect(runScale(world)).rejects.toThrow();
+    const updates = failoverCalls("ecs:UpdateService").length;
+    const result = await runScale(world);
+    expect(failoverCalls("ecs:UpdateService").length, "found set: no second change").toBe(updates);
+    expect(result.application).toEqual({ family: names.mirrorFamily, taskDefinition: mirrored, mirrored: true, replaced: null });
+    expect(failoverCalls("ecs:UpdateService")[0]?.input).toEqual({ cluster: names.cluster, service: names.service, desiredCount: ids.drTaskCount, taskDefinition: mirrored });
+    expect(failoverCalls("ecs:DescribeTaskDefinition").map((c) => c.region)).toEqual([ids.drRegion, ids.drRegion]);
+    const { svc, definition } = await drDefinition(world, ids);
+    expect(svc).toMatchObject({ desired: ids.drTaskCount, taskDefinition: mirrored });
+    expect(definition.containerDefinitions!.find((c) => c.name === "web")!.image).toBe(`${account}.dkr.ecr.eu-central-1.amazonaws.com/shop/storefront:2026-12-07`);
+    world.clock.advance(600);
+    expect(world.running(svc)).toBe(ids.drTaskCount);
+  });
+
+  it("starts the DR service's own definition when no mirror was ever registered, and says so (the failover's message names it)", async () => {
+    const { world, ids } = adoptedWorld();
+    world.regionsDown.add(ids.primaryRegion);
+    const result = await runScale(world);
+    expect(result.application).toEqual({ family: names.mirrorFamily, taskDefinition: ids.taskDefinition, mirrored: false, replaced: null });
+    expect((await drDefinition(world, ids)).svc).toMatchObject({ desired: ids.drTaskCount, taskDefinition: ids.taskDefinition });
+  });
+
+  it("deregisters the family's revisions beyond the newest 3, never the one the DR service runs; a refused deregistration leaves the pass succeeding and the next pass does it", async () => {
+    const { world, ids } = adoptedWorld();
+    const dr = new ECSClient({ region: ids.drRegion });
+    const active = async () => (await dr.send(new ListTaskDefinitionsCommand({ familyPrefix: names.mirrorFamily }))).taskDefinitionArns!.map((arn) => Number(arn.split(":").pop()));
+    await teamDeploys(ids, "r1", {});
+    await runMirror(world);
+    // The DR service serves (a failover): later passes register mirrors but leave it on revision 1.
+    const svc = (await drDefinition(world, ids)).svc;
+    world.setDesired(svc, ids.drTaskCount);
+    for (const tag of ["r2", "r3", "r4"]) {
+      await teamDeploys(ids, tag, {});
+      await runMirror(world);
+    }
+    expect(await active(), "the newest 3 and the one the DR service runs").toEqual([1, 2, 3, 4]);
+    await teamDeploys(ids, "r5", {});
+    world.inject({ api: "ecs:DeregisterTaskDefinition", error: "AccessDeniedException", times: 1 });
+    const refused = await runMirror(world);
+    expect(refused.retired).toEqual({ deregistered: [], failed: expect.stringMatching(/^AccessDeniedException/) });
+    expect(await active()).toEqual([1, 2, 3, 4, 5]);
+    const next = await runMirror(world);
+    expect(next.retired).toEqual({ deregistered: [expect.stringMatching(/:2$/)], failed: null });
+    expect(await active(), "the newest 3, and the one the serving DR service runs").toEqual([1, 3, 4, 5]);
+    // Back at its pilot light, the service is set to the newest; revision 1 is then retired, and `family` names the newest ACTIVE one.
+    world.setDesired(svc, ids.drPilotTaskCount);
+    await runMirror(world);
+    await runMirror(world);
+    expect(await active()).toEqual([3, 4, 5]);
+    expect((await dr.send(new DescribeTaskDefinitionCommand({ taskDefinition: names.mirrorFamily }))).taskDefinition?.revision).toBe(5);
+    expect((await dr.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${names.mirrorFamily}:1` }))).taskDefinition?.status).toBe("INACTIVE");
   });
 });

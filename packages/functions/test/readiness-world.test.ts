@@ -434,8 +434,19 @@ describe("the scheduled readiness evaluation against the world", () => {
       const { world, ids } = adoptedPrimaryWorld();
       await teamDeploys(world, ids, target, { release: "v1" });
       const { finding } = await mirrorFinding(world, ids);
-      expect(finding?.detail).toMatch(/^never mirrored: the DR service runs .*pilot-light-shop-web:\d+, not a revision of pilot-light-shop-web-mirror/);
+      expect(finding?.detail).toMatch(/^never mirrored: pilot-light-shop-web-mirror has no revision, so a failover would start .*pilot-light-shop-web:\d+, pilot-light's own definition/);
       expect(finding?.action).toMatch(/aws lambda invoke --region eu-central-1 .*--rule pilot-light-shop-mirror-task-definition/);
+    });
+
+    it("judges what a failover starts, the mirror's latest revision, also after a deploy of the stage set the DR service back to pilot-light's own", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      await teamDeploys(world, ids, target, { release: "v1" });
+      await mirror(world, ids, target);
+      const n = Stage.resourceNames(target);
+      // CloudFormation's update of the DR service sends the template's definition (the failover's ScaleDrService sets the mirror's back).
+      world.services.get(world.serviceKey(ids.drRegion, n.cluster, n.service))!.taskDefinition = ids.taskDefinition;
+      const { finding } = await mirrorFinding(world, ids);
+      expect(finding).toBeUndefined();
     });
 
     it("reports a mirror that is behind the team's deploy: what the team deployed and what the DR service runs", async () => {
@@ -444,7 +455,7 @@ describe("the scheduled readiness evaluation against the world", () => {
       await mirror(world, ids, target);
       const deployed = await teamDeploys(world, ids, target, { release: "v2" });
       const { finding } = await mirrorFinding(world, ids);
-      expect(finding?.detail).toMatch(new RegExp(`^mirror stale: you deployed ${deployed}.*the DR service runs .*pilot-light-shop-web-mirror:1, a mirror of `));
+      expect(finding?.detail).toMatch(new RegExp(`^mirror stale: you deployed ${deployed}.*a failover starts .*pilot-light-shop-web-mirror:1, a mirror of `));
       expect(finding?.action).toMatch(/run the mirror \(aws lambda invoke .*\) or wait for its next pass/);
     });
 
@@ -471,7 +482,7 @@ describe("the scheduled readiness evaluation against the world", () => {
       const readTarget = { app: target.app, stage: target.stage, primaryRegion: ids.primaryRegion, drRegion: ids.drRegion, hasDns: false, drTaskCount: ids.drTaskCount, taskCpu: 512, teamService: { cluster: n.primaryCluster, service: n.primaryService } };
       const observed = await Readiness.observeReadiness(Readiness.readinessClients(readTarget), readTarget, account);
       const judged = Readiness.judgeReadiness(observed, world.clock.now()).findings.find((f) => f.check === "task-definition-mirror");
-      expect(judged?.detail).toMatch(/^the DR service runs .*pilot-light-shop-web-mirror:1, a mirror of .*, registered 45 minutes ago; your service could not be read/);
+      expect(judged?.detail).toMatch(/^a failover starts .*pilot-light-shop-web-mirror:1, a mirror of .*, registered 45 minutes ago; your service could not be read/);
     });
   });
 });

@@ -9,7 +9,7 @@
  * state at the clock's current time.
  */
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { DeregisterTaskDefinitionCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -41,7 +41,7 @@ import { authorizeCall } from "./iam-requests";
 import { installDynamoIam } from "./iam-dynamodb";
 import { validateRequest } from "./requests";
 import { applyChangeBatch } from "./route53-batch";
-import { describeTaskDefinition, registerTaskDefinition, serviceTarget, setServiceTaskDefinition } from "./task-definitions";
+import { deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition, serviceTarget, setServiceTaskDefinition } from "./task-definitions";
 
 /** An error shaped like an SDK v3 service exception. */
 export function awsError(name: string, message: string, httpStatusCode: number): Error {
@@ -308,7 +308,7 @@ export function installApis(world: WorldState): () => void {
           pendingCount: svc.tasks.length - running,
           taskDefinition: svc.taskDefinition,
           loadBalancers: [{ targetGroupArn: svc.targetGroupArn, ...serviceTarget }],
-          deployments: [{ status: "PRIMARY", desiredCount: svc.desired, runningCount: running }],
+          deployments: [{ status: "PRIMARY", taskDefinition: svc.taskDefinition, desiredCount: svc.desired, runningCount: running }],
           ...(input.include?.includes("TAGS") ? { tags: [...svc.tags].map(([key, value]) => ({ key, value })) } : {}),
         },
       ],
@@ -336,6 +336,8 @@ export function installApis(world: WorldState): () => void {
   // An INACTIVE (deregistered) task definition is still described, with its status.
   route(ecs, DescribeTaskDefinitionCommand, "ecs:DescribeTaskDefinition", (input: { taskDefinition?: string }, region) => describeTaskDefinition(world, region, input.taskDefinition ?? ""));
   route(ecs, RegisterTaskDefinitionCommand, "ecs:RegisterTaskDefinition", (input: RegisterTaskDefinitionCommandInput, region) => registerTaskDefinition(world, region, input));
+  route(ecs, DeregisterTaskDefinitionCommand, "ecs:DeregisterTaskDefinition", (input: { taskDefinition?: string }, region) => deregisterTaskDefinition(world, region, input.taskDefinition ?? ""));
+  route(ecs, ListTaskDefinitionsCommand, "ecs:ListTaskDefinitions", (input: { familyPrefix?: string; status?: string; sort?: string; maxResults?: number; nextToken?: string }, region) => listTaskDefinitions(world, region, input));
 
   const elb = stub(ElasticLoadBalancingV2Client);
   const serviceOfTargetGroup = (arn: string, region: string) =>

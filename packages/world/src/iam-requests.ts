@@ -106,6 +106,9 @@ export const requestModels: Record<string, Model> = {
   "ecs:DescribeServices": (i) => ((i.services ?? []) as string[]).map((s) => ({ action: "ecs:DescribeServices", on: ecsService(i.cluster, s) })),
   "ecs:UpdateService": (i) => [{ action: "ecs:UpdateService", on: ecsService(i.cluster, i.service) }],
   "ecs:DescribeTaskDefinition": () => [{ action: "ecs:DescribeTaskDefinition" }],
+  // Neither has a resource type in the Service Authorization Reference: authorised on "*".
+  "ecs:ListTaskDefinitions": () => [{ action: "ecs:ListTaskDefinitions" }],
+  "ecs:DeregisterTaskDefinition": () => [{ action: "ecs:DeregisterTaskDefinition" }],
   // On the revision it will register (the family's next); each role it names is passed to ECS's tasks.
   "ecs:RegisterTaskDefinition": (i, region, world) => [
     { action: "ecs:RegisterTaskDefinition", on: { type: "task-definition", vars: { TaskDefinitionFamilyName: str(i.family), TaskDefinitionRevisionNumber: String(nextRevision(world, region, str(i.family))) } } },

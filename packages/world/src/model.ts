@@ -201,6 +201,7 @@ export const mutatingApis = new Set([
   "ecs:UpdateService",
   "ecs:TagResource",
   "ecs:UntagResource",
+  "ecs:DeregisterTaskDefinition",
   "route53:ChangeResourceRecordSets",
   "secretsmanager:StopReplicationToReplica",
   "sns:Publish",

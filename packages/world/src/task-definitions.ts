@@ -5,6 +5,9 @@
  * container, a container without a name or image, Fargate without awsvpc, task-level cpu and
  * memory, or an execution role for awslogs); UpdateService refuses a definition it cannot
  * describe, an INACTIVE one, and one without the container and port its load balancer names.
+ * DeregisterTaskDefinition makes a revision INACTIVE (named with its revision, never by family
+ * alone): a service that runs it keeps running and scaling it, `family` stops naming it, and
+ * ListTaskDefinitions lists ACTIVE revisions unless asked for INACTIVE ones.
  * A task starts only when its execution role may read every secret its definition names, in the
  * task's region (`taskStartRefusal`: ECS's ResourceInitializationError).
  */
@@ -101,6 +104,37 @@ export function registerTaskDefinition(world: WorldState, region: string, input:
     },
   });
   return describeTaskDefinition(world, region, arn);
+}
+
+/** DeregisterTaskDefinition: the revision becomes INACTIVE; it must be named with its revision (ARN or `family:revision`). */
+export function deregisterTaskDefinition(world: WorldState, region: string, ref: string) {
+  if (!ref.startsWith("arn:") && !ref.includes(":")) throw clientError("The specified task definition does not include a revision.");
+  const arn = resolveTaskDefinition(world, region, ref);
+  if (!arn) throw clientError("The specified task definition does not exist.");
+  const details = accountState(world).taskDefinitions;
+  const detail = details.get(arn);
+  // A seeded definition with no detail is ACTIVE: it gets one to carry its new status.
+  details.set(arn, { ...(detail ?? { image: "" }), status: "INACTIVE" });
+  return describeTaskDefinition(world, region, arn);
+}
+
+/**
+ * ListTaskDefinitions: the region's revisions whose family starts with `familyPrefix`, of one
+ * status (ACTIVE unless asked), by family name then revision (ASC unless `sort` is DESC), at most
+ * `maxResults` (1-100, default 100) a page, `nextToken` for the rest.
+ */
+export function listTaskDefinitions(world: WorldState, region: string, input: { familyPrefix?: string; status?: string; sort?: string; maxResults?: number; nextToken?: string }) {
+  const max = input.maxResults ?? 100;
+  if (max < 1 || max > 100) throw invalid("maxResults must be between 1 and 100.");
+  const status = input.status ?? "ACTIVE";
+  const details = accountState(world).taskDefinitions;
+  const order = (a: string, b: string) => familyOf(a).localeCompare(familyOf(b)) || revisionOf(a) - revisionOf(b);
+  const all = [...world.taskDefinitions]
+    .filter((arn) => arn.split(":")[3] === region && familyOf(arn).startsWith(input.familyPrefix ?? "") && (details.get(arn)?.status ?? "ACTIVE") === status)
+    .sort((a, b) => (input.sort === "DESC" ? order(b, a) : order(a, b)));
+  const start = input.nextToken ? Number(input.nextToken) : 0;
+  const page = all.slice(start, start + max);
+  return { taskDefinitionArns: page, ...(start + max < all.length ? { nextToken: String(start + max) } : {}) };
 }
 
 /** The container and port a service's load balancer sends to (the world's services: `web` on 80). */

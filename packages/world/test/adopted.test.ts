@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
+import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ReplicateSecretToRegionsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -239,5 +240,27 @@ describe("the failover pair only while Route 53 sees the primary healthy", () =>
     const plan = await Adoption.adopt(clients, { ...target, dns: { ...target.dns!, healthCheckId: Adoption.notYetDeployed } }, { apply: false });
     expect(plan.changes.map((c) => c.kind)).toContain("dns-failover-pair");
     expect(world.callsTo("route53:GetHealthCheckStatus")).toEqual([]);
+  });
+});
+
+describe("a deregistered task definition revision (ECS DeregisterTaskDefinition)", () => {
+  it("is INACTIVE: family names the latest ACTIVE one, ListTaskDefinitions lists ACTIVE ones, a service running it keeps scaling it but no service is set to it", async () => {
+    const { world, ids } = adopted();
+    const ecs = new ECSClient({ region: ids.drRegion });
+    const register = () =>
+      ecs.send(new RegisterTaskDefinitionCommand({ family: "shop-mirror", containerDefinitions: [{ name: "web", image: "nginx", portMappings: [{ containerPort: 80 }] }], networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], cpu: "256", memory: "512" }));
+    const arns = [(await register()).taskDefinition!.taskDefinitionArn!, (await register()).taskDefinition!.taskDefinitionArn!];
+    const svc = world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!;
+    await ecs.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, taskDefinition: arns[1] }));
+    await expect(ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: "shop-mirror" }))).rejects.toMatchObject({ name: "ClientException" });
+    expect((await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: "shop-mirror:2" }))).taskDefinition?.status).toBe("INACTIVE");
+    expect((await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "shop-mirror" }))).taskDefinition?.taskDefinitionArn).toBe(arns[0]);
+    expect((await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "shop-mirror" }))).taskDefinitionArns).toEqual([arns[0]]);
+    expect((await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "shop-mirror", status: "INACTIVE" }))).taskDefinitionArns).toEqual([arns[1]]);
+    await ecs.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, desiredCount: ids.drTaskCount }));
+    world.clock.advance(600);
+    expect(world.running(svc)).toBe(ids.drTaskCount);
+    await ecs.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, taskDefinition: arns[0] }));
+    await expect(ecs.send(new UpdateServiceCommand({ cluster: ids.cluster, service: ids.service, taskDefinition: arns[1] }))).rejects.toMatchObject({ name: "InvalidParameterException" });
   });
 });

@@ -7,12 +7,16 @@
  * endpoint) and set the DR service to it, so the failover's ScaleDrService starts what the team
  * runs. Idempotent: a revision carrying the same fingerprint is reused, found by what ECS shows
  * (a lost RegisterTaskDefinition answer is not registered twice), and the DR service is updated
- * only while it idles at its pilot count (never while it serves).
+ * only while it idles at its pilot count (never while it serves). Old revisions of the mirror's
+ * family are deregistered beyond the newest few, never one the DR service runs or deploys; a
+ * failure there is reported in the result, never fails the pass.
  */
 import { createHash } from "node:crypto";
 import {
+  DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   type ContainerDefinition,
@@ -21,6 +25,7 @@ import {
   type TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import * as z from "zod";
+import { latestRevision } from "../compute";
 import { callAws, ConfigurationError, TerminalError } from "../errors";
 
 /** The team's task definition cannot run as the DR service: what differs and what to do. */
@@ -124,7 +129,49 @@ export interface MirrorResult {
   registered: boolean;
   /** The DR service runs it (false: it was serving, so it was left alone this time). */
   drServiceRuns: boolean;
+  /** Old revisions of the family made INACTIVE this pass, and why the rest could not be (null: none failed). */
+  retired: { deregistered: string[]; failed: string | null };
   at: string;
+}
+
+/** How many ACTIVE revisions of the mirror's family a pass keeps (the newest), beside any the DR service runs or deploys. */
+export const keptMirrorRevisions = 3;
+
+const revisionOf = (arn: string) => Number(arn.slice(arn.lastIndexOf(":") + 1));
+const familyOf = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1, arn.lastIndexOf(":"));
+
+/**
+ * The family's ACTIVE revisions to deregister (pure): all but the newest `keep`, never one in
+ * `inUse` (the DR service's current and deploying revisions: ECS lets a service keep running and
+ * scaling an INACTIVE one, but never be set to it again). Other families a prefix also matches are left.
+ */
+export function revisionsToRetire(active: readonly string[], family: string, keep: number, inUse: readonly string[]): string[] {
+  return active
+    .filter((arn) => familyOf(arn) === family)
+    .sort((a, b) => revisionOf(b) - revisionOf(a))
+    .slice(keep)
+    .filter((arn) => !inUse.includes(arn));
+}
+
+/** Deregisters what revisionsToRetire names, from ListTaskDefinitions (ACTIVE) now; a refusal is returned, not thrown. */
+async function retireOldRevisions(ecs: ECSClient, family: string, inUse: readonly string[]): Promise<MirrorResult["retired"]> {
+  const deregistered: string[] = [];
+  try {
+    const active: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws("ecs:ListTaskDefinitions", () => ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", ...(nextToken ? { nextToken } : {}) })));
+      active.push(...(page.taskDefinitionArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    for (const arn of revisionsToRetire(active, family, keptMirrorRevisions, inUse)) {
+      await callAws("ecs:DeregisterTaskDefinition", () => ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
+      deregistered.push(arn);
+    }
+    return { deregistered, failed: null };
+  } catch (error) {
+    return { deregistered, failed: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
 }
 
 async function describeService(ecs: ECSClient, ref: ServiceRef, where: string) {
@@ -133,22 +180,13 @@ async function describeService(ecs: ECSClient, ref: ServiceRef, where: string) {
   const lb = svc?.loadBalancers?.[0];
   if (!svc?.taskDefinition || !lb?.containerName || lb.containerPort === undefined)
     throw new MirrorRefusedError(`${where} service ${ref.service} in cluster ${ref.cluster} was not found, or sends no load balancer traffic to a container`);
-  return { taskDefinition: svc.taskDefinition, desired: svc.desiredCount ?? 0, target: { containerName: lb.containerName, containerPort: lb.containerPort } };
+  const deploying = (svc.deployments ?? []).flatMap((d) => (d.taskDefinition ? [d.taskDefinition] : []));
+  return { taskDefinition: svc.taskDefinition, deploying, desired: svc.desiredCount ?? 0, target: { containerName: lb.containerName, containerPort: lb.containerPort } };
 }
 
 async function describeDefinition(ecs: ECSClient, ref: string): Promise<TaskDefinition> {
   const out = await callAws("ecs:DescribeTaskDefinition", () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref })));
   return out.taskDefinition ?? {};
-}
-
-/** The family's latest ACTIVE revision, or undefined when it has none (ECS answers ClientException). */
-async function latestRevision(ecs: ECSClient, family: string): Promise<TaskDefinition | undefined> {
-  try {
-    return await describeDefinition(ecs, family);
-  } catch (error) {
-    if (error instanceof Error && error.name === "ClientException") return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -178,7 +216,8 @@ export async function mirrorTeamTaskDefinition(
   if (dr.taskDefinition !== arn && !serving) {
     await callAws("ecs:UpdateService", () => clients.dr.send(new UpdateServiceCommand({ cluster: refs.dr.cluster, service: refs.dr.service, taskDefinition: arn })));
   }
-  return { teamTaskDefinition: team.taskDefinition, drTaskDefinition: arn!, registered, drServiceRuns: dr.taskDefinition === arn || !serving, at: now.toISOString() };
+  const retired = await retireOldRevisions(clients.dr, target.family, [arn!, dr.taskDefinition, ...dr.deploying]);
+  return { teamTaskDefinition: team.taskDefinition, drTaskDefinition: arn!, registered, drServiceRuns: dr.taskDefinition === arn || !serving, retired, at: now.toISOString() };
 }
 
 /** MirrorTaskDefinition's environment (stacks/Operations.ts sets it for an adopting stage). */

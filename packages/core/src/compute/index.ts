@@ -12,6 +12,7 @@ import {
   UpdateServiceCommand,
   type ECSClient,
   type Service,
+  type TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
@@ -92,6 +93,20 @@ export async function checkServiceResources(
   return problems;
 }
 
+/**
+ * The task definition a scale-up started (an adopting stage's DR service, docs/adopt.md): the
+ * mirror family's latest ACTIVE revision when it has one, set in the scale-up's own UpdateService
+ * when the service ran another (a deploy of the stage sets pilot-light's own back); `mirrored`
+ * false when the family has none (never mirrored), so the service's own definition started.
+ */
+export interface ApplicationStart {
+  family: string;
+  taskDefinition: string;
+  mirrored: boolean;
+  /** The revision the service ran before this scale-up set the mirror's (null: it ran it already). */
+  replaced: string | null;
+}
+
 export interface ScaleStatus {
   cluster: string;
   service: string;
@@ -105,14 +120,33 @@ export interface ScaleStatus {
   stableAt: string | null;
   attempts: number;
   reasserted?: number;
+  application?: ApplicationStart;
 }
 
-/** Sets the desired count unless it already is that count (no call at all then). */
-export async function scaleService(ecs: ECSClient, ref: ServiceRef, count: number, now: Date): Promise<ScaleStatus> {
+/** The family's latest ACTIVE revision (DescribeTaskDefinition by family), or undefined when it has none (ECS answers ClientException). */
+export async function latestRevision(ecs: ECSClient, family: string): Promise<TaskDefinition | undefined> {
+  try {
+    const out = await callAws("ecs:DescribeTaskDefinition", () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })));
+    return out.taskDefinition;
+  } catch (error) {
+    if (error instanceof Error && error.name === "ClientException") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Sets the desired count unless it already is that count (no call at all then). With `family`
+ * (an adopting stage's DR service), the service is also set to that family's latest ACTIVE
+ * revision in the same UpdateService when it runs another, decided from what ECS shows now (a
+ * retry after a lost answer finds it set and calls nothing).
+ */
+export async function scaleService(ecs: ECSClient, ref: ServiceRef, count: number, now: Date, o: { family?: string } = {}): Promise<ScaleStatus> {
   const before = await describeService(ecs, ref);
-  if (before.desired !== count) {
+  const latest = o.family ? (await latestRevision(ecs, o.family))?.taskDefinitionArn : undefined;
+  const replace = latest !== undefined && latest !== before.taskDefinition;
+  if (before.desired !== count || replace) {
     await callAws("ecs:UpdateService", () =>
-      ecs.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount: count })),
+      ecs.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount: count, ...(replace ? { taskDefinition: latest } : {}) })),
     );
   }
   return {
@@ -127,6 +161,7 @@ export async function scaleService(ecs: ECSClient, ref: ServiceRef, count: numbe
     requestedAt: now.toISOString(),
     stableAt: null,
     attempts: 0,
+    ...(o.family ? { application: { family: o.family, taskDefinition: latest ?? before.taskDefinition, mirrored: latest !== undefined, replaced: replace ? before.taskDefinition : null } } : {}),
   };
 }
 

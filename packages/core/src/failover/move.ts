@@ -68,11 +68,12 @@ export async function checkTargetPromotion(rds: RDSClient, previous: Database.Pr
 /**
  * The target's service to its serving count (absolute: a repeat changes nothing). A planned
  * move first lifts the service fence an earlier failover left on it (the tag that keeps deploys
- * from raising it), since that region is to serve again.
+ * from raising it), since that region is to serve again. `family`: an adopting stage's DR service
+ * starts the mirror family's latest revision (Compute.scaleService), whatever a deploy set.
  */
-export async function bringUpService(ecs: ECSClient, ref: Compute.ServiceRef, count: number, now: Date, o: { liftFence?: boolean } = {}): Promise<Compute.ScaleStatus & { fence?: string }> {
+export async function bringUpService(ecs: ECSClient, ref: Compute.ServiceRef, count: number, now: Date, o: { liftFence?: boolean; family?: string } = {}): Promise<Compute.ScaleStatus & { fence?: string }> {
   const fence = o.liftFence ? await Compute.liftServiceFence(ecs, ref) : null;
-  const status = await Compute.scaleService(ecs, ref, count, now);
+  const status = await Compute.scaleService(ecs, ref, count, now, o.family ? { family: o.family } : {});
   return fence ? { ...status, fence: fence.detail } : status;
 }
 

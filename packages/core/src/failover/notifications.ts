@@ -61,6 +61,7 @@ export function succeeded(state: FailoverState, outcome: Outcome, stage: string)
         `Time to DR serving: ${outcome.rtoSeconds ?? "?"} s.`,
         ...judgement(outcome),
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
+        ...applicationLines(state, stage),
         "Nothing was promoted and DNS was not touched.",
         "Next: nothing; compare the timings with earlier drills.",
       ]
@@ -69,10 +70,27 @@ export function succeeded(state: FailoverState, outcome: Outcome, stage: string)
         ...judgement(outcome),
         ...outcome.phases.map((p) => `  ${p.name}: ${p.startedAt} -> ${p.endedAt}`),
         dnsLine[outcome.dns],
+        ...applicationLines(state, stage),
         ...fenceLines(state),
         "Next: set activeRegion to \"dr\" in the stage config before the next deploy, then re-protect once the primary region answers (pnpm dr reprotect, docs/failback.md).",
       ];
   return { kind: `${run.mode}.succeeded`, subject: subject(stage, `${drill ? "DR drill" : "Failover"} succeeded (${run.incidentId})`), body: body.join("\n") };
+}
+
+/**
+ * What an adopting stage's DR service started (ScaleDrService's `application`): the mirror of the
+ * team's task definition, or, when none was ever registered, pilot-light's own, said plainly
+ * since users then reach an application that is not theirs.
+ */
+function applicationLines(state: FailoverState, stage: string): string[] {
+  const app = state.recovery?.service.application;
+  if (!app) return [];
+  if (!app.mirrored)
+    return [
+      `Application: NOT YOURS. The DR service started ${app.taskDefinition}, pilot-light's own task definition: ${app.family} has no revision in this region (the mirror of your task definition never succeeded).`,
+      `  Register your application in this region and set the DR service to it by hand (docs/adopt.md, "The DR task definition follows yours"); once your primary region answers, pnpm dr readiness --stage ${stage} says why the mirror failed.`,
+    ];
+  return [`Application: the DR service runs ${app.taskDefinition}, the mirror of your task definition${app.replaced ? ` (it ran ${app.replaced}, as a deploy of the stage leaves it: set in the scale-up)` : ""}.`];
 }
 
 /** What the fence did to the old primary, part by part. */
@@ -124,6 +142,7 @@ export function failed(state: FailoverState, assessment: Assessment, stage: stri
         `${what} ${run.incidentId} stopped at step ${step} and NEEDS AN OPERATOR.`,
         `Error: ${failure.error}: ${describeCause(failure.cause)}`,
         `Done: ${assessment.detail}. A promotion cannot be undone, so nothing was rolled back.`,
+        ...applicationLines(state, stage),
         "Remains: finish the steps after the failed one by hand (see docs/failover.md, \"NeedsOperator\"): make the DR service healthy at full size, check its health path (the stage's application.healthPath), point DNS at DR, fence the old primary.",
         ...(outcome ? judgement(outcome) : []),
       ]

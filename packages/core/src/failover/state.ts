@@ -39,6 +39,8 @@ export const ScaleStatus = z.object({
   attempts: z.number().int().min(0),
   /** Times the desired count was found lowered (a stopped drill's scale-back, a person) and set again. */
   reasserted: z.number().int().min(0).optional(),
+  /** An adopting stage's DR service: which definition the scale-up started (Compute.ApplicationStart). */
+  application: z.object({ family: z.string(), taskDefinition: z.string(), mirrored: z.boolean(), replaced: z.string().nullable() }).optional(),
 });
 
 export const DnsSwitch = z.object({

@@ -1,9 +1,10 @@
 /**
  * Readiness of an adopting stage's DR task definition (docs/adopt.md, "The DR task definition
- * follows yours"): the DR service must run a mirror (the family `<prefix>-web-mirror`) of the
- * revision the team's service runs now, or a failover starts something else. Judged from what ECS
- * shows in both regions: the mirror's `pilot-light.mirror-of` label against the team service's
- * current revision, which ECS never changes in place (a new deploy is a new ARN). Read-only.
+ * follows yours"): the failover's scale-up starts the latest revision of the mirror family
+ * (`<prefix>-web-mirror`), which must mirror the revision the team's service runs now, or a
+ * failover starts something else. Judged from what ECS shows in both regions: the mirror's
+ * `pilot-light.mirror-of` label against the team service's current revision, which ECS never
+ * changes in place (a new deploy is a new ARN). Read-only.
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { mirrorLabels, mirrorTaskDefinition, MirrorRefusedError } from "../adoption/mirror";
@@ -14,7 +15,7 @@ export interface MirrorObservation {
   /** The rule whose target is MirrorTaskDefinition (its function's name is CloudFormation's). */
   scheduleRule: string;
   drRegion: string;
-  /** The DR service's revision, and the team revision its label says it mirrors (null: not a mirror). */
+  /** What a failover starts (the mirror family's latest revision, else the DR service's own), and the team revision its label says it mirrors (null: not a mirror). */
   dr: { arn: string; family: string; mirrorOf: string | null; registeredAt: string | null };
   /** The team's service's current revision in the primary region, and why the mirror refuses it (null: it does not). */
   team: Read<{ service: string; arn: string; refused: string | null }>;
@@ -30,25 +31,25 @@ export function mirrorFinding(o: MirrorObservation, now: Date): Finding {
   const run = `run the mirror (${mirrorCommand(o)}) or wait for its next pass`;
   const team = o.team;
   if (team.ok && team.value.refused) {
-    return { check, ok: false, detail: `mirror failing: ${team.value.refused}; the DR service runs ${o.dr.arn}`, action: `change what the reason names, then ${run}` };
+    return { check, ok: false, detail: `mirror failing: ${team.value.refused}; a failover starts ${o.dr.arn}`, action: `change what the reason names, then ${run}` };
   }
   if (o.dr.family !== o.family || !o.dr.mirrorOf) {
     return {
       check,
       ok: false,
-      detail: `never mirrored: the DR service runs ${o.dr.arn}, not a revision of ${o.family}, so a failover would start pilot-light's own definition, not yours${team.ok ? ` (${team.value.arn})` : ""}`,
-      action: `${run}; a deploy of the stage sets the DR service back to its own definition until the next pass`,
+      detail: `never mirrored: ${o.family} has no revision, so a failover would start ${o.dr.arn}, pilot-light's own definition, not yours${team.ok ? ` (${team.value.arn})` : ""}`,
+      action: run,
     };
   }
   if (!team.ok) {
-    // The primary region may be the one that is down: what the DR service runs is what a failover starts.
+    // The primary region may be the one that is down: the mirror's latest revision is what a failover starts.
     const age = o.dr.registeredAt ? `, registered ${Math.round((now.getTime() - Date.parse(o.dr.registeredAt)) / 60_000)} minutes ago` : "";
-    return { check, ok: true, detail: `the DR service runs ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}${age}; your service could not be read to compare (${team.error})` };
+    return { check, ok: true, detail: `a failover starts ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}${age}; your service could not be read to compare (${team.error})` };
   }
   if (team.value.arn !== o.dr.mirrorOf) {
-    return { check, ok: false, detail: `mirror stale: you deployed ${team.value.arn} (${team.value.service}), the DR service runs ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}`, action: run };
+    return { check, ok: false, detail: `mirror stale: you deployed ${team.value.arn} (${team.value.service}), a failover starts ${o.dr.arn}, a mirror of ${o.dr.mirrorOf}`, action: run };
   }
-  return { check, ok: true, detail: `the DR service runs ${o.dr.arn}, a mirror of ${team.value.arn}, what ${team.value.service} runs` };
+  return { check, ok: true, detail: `a failover starts ${o.dr.arn}, a mirror of ${team.value.arn}, what ${team.value.service} runs` };
 }
 
 const labelOf = (d: TaskDefinition | undefined, label: string) => d?.containerDefinitions?.map((c) => c.dockerLabels?.[label]).find((v) => v !== undefined) ?? null;

@@ -15,6 +15,7 @@ import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { latestRevision } from "../compute";
 import { toReplicaState } from "../database";
 import { readPrimaryRecord } from "../dns";
 import { RecordNotFailoverPairError } from "../workflow/errors";
@@ -150,7 +151,7 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   const [primary, replica, drService, quota, alerts, healthCheck, replication, secretReplica, dnsRecord] = await Promise.all([
     read(() => database(clients.rds[config.primaryRegion]!, config.primaryDb ?? names.primaryDb)),
     read(() => database(clients.rds[config.drRegion]!, names.replicaDb)),
-    read(() => serviceTask(clients, names, config.drRegion)),
+    read(() => serviceTask(clients, names, config.drRegion, config.teamService ? names.mirrorFamily : undefined)),
     read(() => fargateVcpuQuota(clients.serviceQuotas)),
     Promise.all(
       regions.map(async (region) => {
@@ -294,13 +295,16 @@ async function database(rds: RDSClient, identifier: string): Promise<DatabaseObs
 }
 
 /**
- * The DR service's task definition (what a scale-up starts: its status and execution role) and
- * its image, with whether the DR registry holds it.
+ * The task definition a scale-up of the DR service starts (its status and execution role: the
+ * service's own, or an adopting stage's latest mirror revision) and its image, with whether the
+ * DR registry holds it.
  */
-async function serviceTask(clients: ReadinessClients, names: Names, drRegion: string) {
+async function serviceTask(clients: ReadinessClients, names: Names, drRegion: string, mirrorFamily: string | undefined) {
   const service = (await clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }))).services?.[0];
   if (!service?.taskDefinition) throw new Error(`no ECS service ${names.service} in cluster ${names.cluster} (${drRegion})`);
-  const task = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition;
+  // An adopting stage's failover starts the mirror's latest revision whatever the service runs (Compute.scaleService).
+  const mirrored = mirrorFamily ? await latestRevision(clients.ecs, mirrorFamily) : undefined;
+  const task = mirrored ?? (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }))).taskDefinition;
   const uri = task?.containerDefinitions?.find((c) => c.name === "web")?.image ?? task?.containerDefinitions?.[0]?.image;
   if (!uri) throw new Error(`task definition ${service.taskDefinition} names no image`);
   const roleArn = task?.executionRoleArn ?? null;
