@@ -224,6 +224,11 @@ export function lambdaServiceError(step: string): Error {
   return Object.assign(new Error(`Lambda service error while invoking ${step}`), { name: "Lambda.ServiceException" });
 }
 
+/** A Lambda that timed out after its work applied: the Task's answer is lost (Step Functions' Lambda.Unknown). */
+export function lambdaTimeout(): Error {
+  return Object.assign(new Error(JSON.stringify({ errorMessage: "Task timed out after 25.00 seconds" })), { name: "Lambda.Unknown" });
+}
+
 /** A permanent failure: a name no Retry lists (as AWS answers a missing IAM permission). */
 export function permanentError(step: string): Error {
   return Object.assign(new Error(`User is not authorized to perform this action (${step})`), { name: "AccessDeniedException" });
