@@ -174,7 +174,7 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
     } else {
       const failures = state.consecutiveFailures + 1;
       next = { ...next, consecutiveFailures: failures, lastFailure: evidence };
-      if (failures === 1 && !quiet) healthNote("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy));
+      if (failures === 1 && !quiet) healthNote("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy, observation.arming));
       // A failover to the watched region under way or done (its RDS answers): nothing for this copy
       // to start or recommend; that run and the watched region's alarms tell of its service.
       const handedOver = observation.arming?.kind === "handed-over";
@@ -620,12 +620,23 @@ function evidenceLines(evidence: Evidence): string[] {
   return [`Checked ${evidence.url} at ${evidence.at}:`, ...evidence.probes.map(describeProbe)];
 }
 
-function degradedBody(target: string, evidence: Evidence, policy: FullPolicy): string {
-  return [
-    `The ${target} region's health check failed (1 of ${policy.failureThreshold} before ${policy.autoFailover ? "an automatic failover" : "a failover recommendation"}).`,
-    ...evidenceLines(evidence),
-    "Nothing has been changed. You will get a 'recovered' message if the next check passes.",
-  ].join("\n");
+/**
+ * The first failed check: a heads-up, not yet a telling (one check may be a blip). It says what
+ * the next checks lead to, as the arming read at this check shows it. Where no region can take
+ * over by itself (stranded) it promises no failover: the message with the command to run comes
+ * with the incident, at the threshold (one detection period), which is what people are told by.
+ */
+function degradedBody(target: string, evidence: Evidence, policy: FullPolicy, arming: Arming | undefined): string {
+  const checks = `1 of ${policy.failureThreshold}`;
+  if (arming?.kind === "stranded") {
+    return [
+      `The ${target} region's health check failed (${checks} before the message that no region can take over). Users are sent to the ${target} region, and no failover starts by itself: ${arming.detail}.`,
+      ...evidenceLines(evidence),
+      `If the next checks fail too, the message at check ${policy.failureThreshold} says what to run. Nothing has been changed. You will get a 'recovered' message if the next check passes.`,
+    ].join("\n");
+  }
+  const then = arming?.kind === "unknown" ? `a failover recommendation: this region is not armed, ${arming.detail}` : policy.autoFailover ? "an automatic failover" : "a failover recommendation";
+  return [`The ${target} region's health check failed (${checks} before ${then}).`, ...evidenceLines(evidence), "Nothing has been changed. You will get a 'recovered' message if the next check passes."].join("\n");
 }
 
 function recoveredBody(state: HealthState, evidence: Evidence): string {
