@@ -61,12 +61,16 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
 
 /** The standby region back to a protected pilot light; then the record and the message. */
 export function reprotectPhase(scope: Construct, fns: FailbackFunctions, compensate: sfn.IChainable): sfn.IChainable {
-  const notify = invokeStep(scope, "NotifyFailbackSucceeded", fns.NotifyFailbackSucceeded, { resultPath: "$.notifiedSucceeded" });
-  const record = recordThenNotify(invokeStep(scope, "RecordFailback", fns.RecordFailback, { resultPath: "$.outcome" }), notify, new sfn.Succeed(scope, "FailbackDone"), { record: "$.outcomeError", notify: "$.notifySucceededError" });
-  const replication = guarded(scope, invokeStep(scope, "ReverseReplication", fns.ReverseReplication, { resultPath: "$.replication" }), "ReverseReplication", compensate);
+  // Each step here reads before it writes (or writes absolutely): one whose answer was lost after
+  // it applied is asked again, as after the switchback's promote call. A repeated message may be
+  // sent twice; one never sent is worse.
+  const lostAnswer = askAgainAfterTimeout;
+  const notify = invokeStep(scope, "NotifyFailbackSucceeded", fns.NotifyFailbackSucceeded, { resultPath: "$.notifiedSucceeded", retry: lostAnswer });
+  const record = recordThenNotify(invokeStep(scope, "RecordFailback", fns.RecordFailback, { resultPath: "$.outcome", retry: lostAnswer }), notify, new sfn.Succeed(scope, "FailbackDone"), { record: "$.outcomeError", notify: "$.notifySucceededError" });
+  const replication = guarded(scope, invokeStep(scope, "ReverseReplication", fns.ReverseReplication, { resultPath: "$.replication", retry: lostAnswer }), "ReverseReplication", compensate);
   replication.next(record);
   // After the database: renaming the old one aside is what fences it; then its tasks go.
-  const pilot = guarded(scope, invokeStep(scope, "SetStandbyPilotLight", fns.SetStandbyPilotLight, { resultPath: "$.pilotLight" }), "SetStandbyPilotLight", compensate);
+  const pilot = guarded(scope, invokeStep(scope, "SetStandbyPilotLight", fns.SetStandbyPilotLight, { resultPath: "$.pilotLight", retry: lostAnswer }), "SetStandbyPilotLight", compensate);
   pilot.next(replication);
   const cap = failbackPolling.standbyDatabase;
   // It reads before it writes: asked again through an outage of the standby region (docs/failback.md).
@@ -109,11 +113,13 @@ export function switchbackPhase(scope: Construct, fns: FailbackFunctions, compen
   const dnsCap = movePolling.dns;
   const promoteCap = movePolling.promotion;
   const leaveDnsAlone = new sfn.Pass(scope, "LeaveDnsAlone", { parameters: { skipped: "this stage has no DNS records, or options.switchDns is false: point users at the primary load balancer" }, resultPath: "$.dns" });
-  const promote = guarded(scope, invokeStep(scope, "PromoteStandby", fns.PromoteStandby, { resultPath: "$.promotion", retry: notReady }), "PromoteStandby", compensate);
-  // After the promote call, each step reads before it writes: one whose answer an outage of this
-  // machine's region lost (Step Functions resumes there with the Task timed out) is asked again,
-  // instead of leaving a promoted primary to an operator with users still pointed at the DR region.
+  // From the promote call on, each step reads before it writes: one whose answer was lost (its
+  // Lambda timed out, or an outage of this machine's region: Step Functions resumes there with the
+  // Task timed out) is asked again, instead of leaving a promoted primary to an operator with users
+  // still pointed at the DR region. PromoteStandby asked again reads the run's promotion marker and
+  // RDS: a call RDS accepted is not repeated (Database.promoteReplica).
   const lostAnswer = askAgainAfterTimeout;
+  const promote = guarded(scope, invokeStep(scope, "PromoteStandby", fns.PromoteStandby, { resultPath: "$.promotion", retry: [notReady, lostAnswer] }), "PromoteStandby", compensate);
   moveChain(scope, {
     planned: true,
     steps: {

@@ -100,6 +100,25 @@ describe("the monitor's incident follows the arming it read", () => {
     expect(body).toContain('docs/runbook.md, "The serving region fails before re-protect"');
   });
 
+  it("stranded, first failed check: health.degraded promises no failover (none starts by itself) and says the message with what to run comes at the threshold; armed, it promises the failover", () => {
+    const first = (arming: Health.Arming) => {
+      const d = Health.decide({ ...state, consecutiveFailures: 0 }, { tick, evidence, arming }, policy, now);
+      if (d.kind !== "write") throw new Error("expected a write");
+      expect(d.notify.map((n) => n.kind)).toEqual(["health.degraded"]);
+      return d.notify[0]?.body ?? "";
+    };
+    const stranded = first({ kind: "stranded", detail: "pilot-light-prod-primary is not a replica (available); DNS sends users to the watched region" });
+    expect(stranded).toContain("before the message that no region can take over");
+    expect(stranded).toContain("no failover starts by itself: pilot-light-prod-primary is not a replica");
+    expect(stranded).not.toContain("automatic failover");
+    expect(stranded).toContain("the message at check 3 says what to run");
+    // A heads-up, not a telling: the command comes with the incident (one detection period), as the lifecycle judges it.
+    expect(stranded).not.toContain("pnpm dr");
+    const armed = first({ kind: "armed", detail: "a replica" });
+    expect(armed).toContain("1 of 3 before an automatic failover");
+    expect(armed).not.toContain("pnpm dr");
+  });
+
   it("serving: the watched region is this region's standby (a pilot light): its failing app is not counted, nothing is told", () => {
     const d = decide({ kind: "serving", detail: "it serves" });
     expect(d.start).toBeUndefined();

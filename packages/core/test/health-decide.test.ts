@@ -408,6 +408,31 @@ describe("following the incident's execution", () => {
     expect(r?.notify[0]?.body).toContain("finds the database promoted, skips the promotion and finishes serving");
   });
 
+  it("re-drives a run that ended NeedsOperator once only: the second NeedsOperator stands down with one message naming the commands to run", () => {
+    const first = follow(running(), view("FAILED", "NeedsOperator"));
+    expect(first?.notify.map((n) => n.kind)).toEqual(["failover.redrive"]);
+    expect(first?.notify[0]?.body).toContain("if that run ends NeedsOperator too, the monitor stops");
+    // Attempt 2 started, then ended NeedsOperator too.
+    const arn2 = `${arn}-2`;
+    const second = { ...first!.next, incident: { ...first!.next.incident!, execution: { ...openIncident().execution!, name: "failover-primary-20261128T055000Z-2" }, startedAt: now.toISOString(), executionArn: arn2 } };
+    const r = follow(second, { ...view("FAILED", "NeedsOperator"), executionArn: arn2 });
+    expect(r?.next.incident?.resolution?.kind).toBe("needs-operator");
+    expect(r?.next.incident?.attempt).toBe(2);
+    expect(r?.notify.map((n) => n.kind)).toEqual(["failover.abandoned"]);
+    expect(r?.notify[0]?.subject).toBe("[pilot-light test] failover promoted but still not serving after a re-drive: operator needed");
+    expect(r?.notify[0]?.body).toContain("pnpm dr status --stage test");
+    expect(r?.notify[0]?.body).toContain('pnpm dr failover --stage test --reason "finish after NeedsOperator" --yes');
+    // Stood down: the incident's later ends are not followed again.
+    expect(follow(r!.next, { ...view("FAILED", "NeedsOperator"), executionArn: arn2 })).toBeUndefined();
+  });
+
+  it("re-drives a NeedsOperator after runs that ended before any promotion (a refusal is no sign a re-drive cannot finish serving)", () => {
+    const history: Health.AttemptRecord[] = [{ attempt: 1, name: "failover-primary-20261128T055000Z", status: "FAILED", error: "RpoBudgetExceededError", endedAt: earlier }];
+    const r = follow(running({ attempt: 2, history }), view("FAILED", "NeedsOperator"));
+    expect(r?.next.incident).toMatchObject({ attempt: 3 });
+    expect(r?.notify.map((n) => n.kind)).toEqual(["failover.redrive"]);
+  });
+
   it("gives up, telling people, when the last attempt also ended NeedsOperator", () => {
     const r = follow(running({ attempt: 4 }), view("FAILED", "NeedsOperator"));
     expect(r?.next.incident?.resolution?.kind).toBe("gave-up");

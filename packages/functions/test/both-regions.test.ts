@@ -11,7 +11,7 @@ import { PromoteReadReplicaCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "@pilot-light/core";
-import { healPartition, partition, reprotectedSides, setAppFault, type PilotLightIds, type WorldState } from "../../world/src";
+import { healPartition, mirrorIds, partition, reprotectedSides, setAppFault, type PilotLightIds, type WorldState } from "../../world/src";
 import { startMonitorWorld, type MonitorWorld, type MonitorWorldSuite } from "./support/monitor-world";
 
 let suite: MonitorWorldSuite;
@@ -27,7 +27,7 @@ const startsBy = (w: MonitorWorld, region: string) => w.world.calls.filter((c) =
 const inboxOf = (w: MonitorWorld, region: string) => w.world.inbox.filter((m) => m.topicArn.includes(`:${region}:`));
 
 /** One pass of CompleteFence as the copy whose settings are `ids` runs it (the primary region's: `mirrorIds`). */
-function completeFenceAs(ids: PilotLightIds) {
+function completeFenceAs(ids: PilotLightIds, standby?: Failover.StandbyLeftover) {
   return Failover.completeFence(
     { drRds: new RDSClient({ region: ids.drRegion }), rds: new RDSClient({ region: ids.primaryRegion }), ecs: new ECSClient({ region: ids.primaryRegion }), route53: new Route53Client({ region: "us-east-1" }) },
     {
@@ -37,6 +37,7 @@ function completeFenceAs(ids: PilotLightIds) {
       replicaIdentifier: ids.replicaDb,
       primaryIdentifier: ids.primaryDb,
       dns: { hostedZoneId: ids.hostedZoneId, recordName: ids.recordName, drAlbDns: ids.drAlbDns, drAlbZoneId: ids.albZoneId },
+      ...(standby ? { standby } : {}),
     },
     new Date(),
   );
@@ -188,6 +189,37 @@ describe("after a re-protect, the primary region's copy is the armed one", () =>
     expect(promotions(w).map((c) => [c.region, (c.input as { DBInstanceIdentifier?: string }).DBInstanceIdentifier])).toEqual([["eu-west-1", `${prefix}-primary`]]);
     expect(writable(w)).toEqual([`${prefix}-primary`]);
     expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toContain(ids.drAlbDns);
+    expectSafe(w);
+    await w.rig.assertInvariants();
+  });
+
+  it("the DR region returning while this region's copy fails over (CompleteFence's narrow race): the DR copy's CompleteFence, whose table holds no lock, sets the scaled-up service back to its pilot light, and the failover's CheckDrService scales it up again: it ends serving at full size", async () => {
+    const w = await reprotected();
+    const { ids } = w.rig;
+    // State C as the failover and re-protect leave it: the PRIMARY record pinned to the DR region (no health check).
+    const record = w.world.record(ids.hostedZoneId, ids.recordName, "primary")!;
+    delete record.HealthCheckId;
+    record.AliasTarget = { ...record.AliasTarget!, EvaluateTargetHealth: false };
+    let completion: Failover.FenceCompletion | undefined;
+    w.rig.after.PromoteReplica = async (n) => {
+      if (n !== 1) return;
+      // DR answers again right after this copy's promote call (its service already scaled up), before the
+      // DNS pin, the replica still `available` with its source (RDS's status race). The DR copy's scheduled
+      // pass runs then, reading its own table, which holds no lock (this failover's is in this region's).
+      w.world.regionsDown.delete("eu-central-1");
+      completion = await completeFenceAs(mirrorIds(ids), { pilotCount: 0, isLockHeld: () => Promise.resolve(false) });
+    };
+    await w.play({ ticks: 8, changes: [{ atSeconds: 0, apply: (world) => world.regionsDown.add("eu-central-1") }] });
+    await w.settle();
+    // The race reached: the pass took this copy's scaled-up service for a rolled-back switchback's leftover.
+    expect(completion).toMatchObject({ standbyLeftover: true, service: { changed: true } });
+    // CheckDrService raises a lowered count again (Compute.checkService): the race costs one look, 15 s.
+    const raised = w.world.calls.filter((c) => c.api === "ecs:UpdateService" && c.region === ids.drRegion).map((c) => (c.input as { desiredCount?: number }).desiredCount);
+    expect(raised).toEqual([ids.drTaskCount, 0, ids.drTaskCount]);
+    expect(w.executions.map((e) => e.record?.status)).toEqual(["SUCCEEDED"]);
+    expect(writable(w)).toEqual([`${prefix}-primary`]);
+    expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toContain(ids.drAlbDns);
+    expect(w.world.services.get(w.world.serviceKey(ids.drRegion, ids.cluster, ids.service))?.desired).toBe(ids.drTaskCount);
     expectSafe(w);
     await w.rig.assertInvariants();
   });

@@ -203,8 +203,11 @@ export async function completeFence(
  * rolled back while that region was down could not scale it back (docs/failback.md, "RolledBack"):
  * its database a replica (what RDS just showed), no workflow holding the lock, more tasks than the
  * pilot light: set to the pilot light. Undefined: nothing to do (at or below it, or a workflow runs).
- * Not covered: the other region's copy failing over to it in the seconds before RDS shows its
- * promote call, should this region return in them (that copy's lock is in its own region's table).
+ * Not told apart: the other region's copy failing over to it in the seconds before RDS shows its
+ * promote call and before it pins DNS, should this region return in them (that copy's lock is in
+ * its own region's table). Its CheckDrService raises the count again at its next look (15 s), so
+ * the race costs that failover a look, not its service (both-regions.test); its one mark is this
+ * pass's `fence.standby-reset` message.
  */
 export interface StandbyLeftover {
   /** The standby region's pilot-light task count (the primary region's is 0). */

@@ -174,7 +174,7 @@ export function decide(state: HealthState, given: Observation, givenPolicy: Poli
     } else {
       const failures = state.consecutiveFailures + 1;
       next = { ...next, consecutiveFailures: failures, lastFailure: evidence };
-      if (failures === 1 && !quiet) healthNote("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy));
+      if (failures === 1 && !quiet) healthNote("health.degraded", `${state.target} degraded: health check failed`, degradedBody(state.target, evidence, policy, observation.arming));
       // A failover to the watched region under way or done (its RDS answers): nothing for this copy
       // to start or recommend; that run and the watched region's alarms tell of its service.
       const handedOver = observation.arming?.kind === "handed-over";
@@ -341,9 +341,12 @@ const operatorErrors = new Set(["ValidationError", "InputRejected"]);
  * The monitor owns the incident until it is resolved: until users are served. A run that ended
  * before any promotion (refused: the lock, the RPO budget, a replica not ready past its cap, a
  * throttled lock; or rolled back) is started again, bounded and with backoff, under a new
- * deterministic name; so is a run that promoted and then stopped short of serving
+ * deterministic name; so is a run that promoted and then stopped short of serving, once
  * (NeedsOperator: the next run finds the database promoted, skips the promotion and scales,
- * verifies and pins again). A run that succeeded, timed out or was aborted ends the monitor's part. Another failover holding
+ * verifies and pins again; a cause that outlasts a slow start or a throttled API). A second
+ * NeedsOperator in the incident (its history says so) shows a re-drive does not fix its cause:
+ * the monitor stands down with one message naming the commands to run. A run that succeeded,
+ * timed out or was aborted ends the monitor's part. Another failover holding
  * the lock is followed instead of fought. Undefined when nothing changes (still running, or
  * the view is not about the current attempt).
  */
@@ -363,6 +366,17 @@ export function followExecution(state: HealthState, view: ExecutionView, lock: L
   let next: Incident;
   const ours = new Set([...incident.history.map((h) => h.name), incident.execution?.name]);
   const otherFailover = lock && lock.mode === "failover" && !ours.has(lock.owner) && (lock.expiresAt === undefined || lock.expiresAt * 1000 > now.getTime());
+  const promoted = view.error === "NeedsOperator";
+  const promotedBefore = incident.history.find((h) => h.error === "NeedsOperator");
+  const stage = stageOf(policy.label);
+  // A message that stops the monitor names what to run, with the stage.
+  const whatToRun = (afterPromotion: boolean) => [
+    `Run now: pnpm dr status --stage ${stage} (which database takes writes, where users are sent, the DR service).`,
+    afterPromotion
+      ? `Fix the cause each run's failure message names (its step and error; docs/runbook.md, "NeedsOperator"), then finish with: pnpm dr failover --stage ${stage} --reason "finish after NeedsOperator" --yes`
+      : `Fix or accept the cause the attempts name (a replica lag over the RPO budget: --acknowledge-rpo-breach), then: pnpm dr failover --stage ${stage} --reason "<why>"`,
+    `Close the incident once users are served: pnpm dr close-incident --stage ${stage} --note "<what was done>"`,
+  ];
   if (view.status === "SUCCEEDED") {
     next = resolve("failed-over", `execution ${name} succeeded`);
   } else if (view.status === "ABORTED") {
@@ -381,6 +395,18 @@ export function followExecution(state: HealthState, view: ExecutionView, lock: L
         "If it ends before a promotion (refused or rolled back), the monitor starts its next attempt; if it succeeds or needs an operator, the monitor stands down.",
       ].join("\n"),
     );
+  } else if (promoted && promotedBefore) {
+    next = resolve("needs-operator", `execution ${name} ended NeedsOperator again after a re-drive (as attempt ${promotedBefore.attempt} did): a person must look (docs/runbook.md)`);
+    note(
+      "failover.abandoned",
+      `failover promoted but still not serving after a re-drive: operator needed`,
+      [
+        `Incident ${incident.id}: execution ${name} ended ${view.status} with NeedsOperator, as attempt ${promotedBefore.attempt} (${promotedBefore.name}) did${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`,
+        "Starting the failover again finished nothing the last run could not: its cause outlasts a re-drive, so the monitor starts no more and sends nothing more about this incident.",
+        ...[...incident.history, record].map((h) => `  attempt ${h.attempt}: ${h.name} ${h.status}${h.error ? ` (${h.error})` : ""} at ${h.endedAt}`),
+        ...whatToRun(true),
+      ].join("\n"),
+    );
   } else if (incident.attempt < policy.maxAttempts) {
     const pauseMs = Math.min(maxBackoffMs, policy.redriveBackoffMs * 2 ** (incident.attempt - 1));
     const nextAttemptAt = new Date(now.getTime() + pauseMs).toISOString();
@@ -397,7 +423,6 @@ export function followExecution(state: HealthState, view: ExecutionView, lock: L
       followed: undefined,
       nextAttemptAt,
     };
-    const promoted = view.error === "NeedsOperator";
     note(
       "failover.redrive",
       promoted
@@ -408,7 +433,7 @@ export function followExecution(state: HealthState, view: ExecutionView, lock: L
           ? `Incident ${incident.id}: execution ${name} ended ${view.status} with NeedsOperator after a promotion started${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`
           : `Incident ${incident.id}: execution ${name} ended ${view.status} with ${view.error ?? "no error name"} before any promotion${view.cause ? `: ${clip(oneLine(view.cause), 300)}` : "."}`,
         promoted
-          ? `Users are not served yet, so the monitor still owns the incident: it starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min); that run finds the database promoted, skips the promotion and finishes serving.`
+          ? `Users are not served yet, so the monitor still owns the incident: it starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min); that run finds the database promoted, skips the promotion and finishes serving. This is the one re-drive after a promotion: if that run ends NeedsOperator too, the monitor stops and tells you once what to run.`
           : `Nothing irreversible happened. The monitor starts attempt ${incident.attempt + 1} of ${policy.maxAttempts} at the first failed check from ${nextAttemptAt} (in ${Math.round(pauseMs / 60_000)} min), after asking the second opinion again.`,
         "It does not start one if the primary passes its checks by then. To stop it: close the incident (docs/detection.md).",
       ].join("\n"),
@@ -421,7 +446,8 @@ export function followExecution(state: HealthState, view: ExecutionView, lock: L
       [
         `Incident ${incident.id}: no automatic attempt ended with users served:`,
         ...next.history.map((h) => `  attempt ${h.attempt}: ${h.name} ${h.status}${h.error ? ` (${h.error})` : ""} at ${h.endedAt}`),
-        "The monitor starts no more. Decide by hand: the runbook's failover section (docs/runbook.md), then close the incident.",
+        "The monitor starts no more. Decide by hand: the runbook's failover section (docs/runbook.md).",
+        ...whatToRun(next.history.some((h) => h.error === "NeedsOperator")),
       ].join("\n"),
     );
   }
@@ -594,12 +620,23 @@ function evidenceLines(evidence: Evidence): string[] {
   return [`Checked ${evidence.url} at ${evidence.at}:`, ...evidence.probes.map(describeProbe)];
 }
 
-function degradedBody(target: string, evidence: Evidence, policy: FullPolicy): string {
-  return [
-    `The ${target} region's health check failed (1 of ${policy.failureThreshold} before ${policy.autoFailover ? "an automatic failover" : "a failover recommendation"}).`,
-    ...evidenceLines(evidence),
-    "Nothing has been changed. You will get a 'recovered' message if the next check passes.",
-  ].join("\n");
+/**
+ * The first failed check: a heads-up, not yet a telling (one check may be a blip). It says what
+ * the next checks lead to, as the arming read at this check shows it. Where no region can take
+ * over by itself (stranded) it promises no failover: the message with the command to run comes
+ * with the incident, at the threshold (one detection period), which is what people are told by.
+ */
+function degradedBody(target: string, evidence: Evidence, policy: FullPolicy, arming: Arming | undefined): string {
+  const checks = `1 of ${policy.failureThreshold}`;
+  if (arming?.kind === "stranded") {
+    return [
+      `The ${target} region's health check failed (${checks} before the message that no region can take over). Users are sent to the ${target} region, and no failover starts by itself: ${arming.detail}.`,
+      ...evidenceLines(evidence),
+      `If the next checks fail too, the message at check ${policy.failureThreshold} says what to run. Nothing has been changed. You will get a 'recovered' message if the next check passes.`,
+    ].join("\n");
+  }
+  const then = arming?.kind === "unknown" ? `a failover recommendation: this region is not armed, ${arming.detail}` : policy.autoFailover ? "an automatic failover" : "a failover recommendation";
+  return [`The ${target} region's health check failed (${checks} before ${then}).`, ...evidenceLines(evidence), "Nothing has been changed. You will get a 'recovered' message if the next check passes."].join("\n");
 }
 
 function recoveredBody(state: HealthState, evidence: Evidence): string {

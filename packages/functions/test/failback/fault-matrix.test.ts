@@ -2,12 +2,13 @@
  * The failback's fault matrix, generated from the Task states of the synthesized definition: for
  * every Task, (1) a transient failure (Lambda's service error) is retried and the run ends as it
  * would have without it, and (2) a permanent failure leads to the documented reaction
- * (docs/failback.md) with the invariants holding and a notification naming the step.
+ * (docs/failback.md) with the invariants holding and a notification naming the step. And (3) past
+ * the point of no return, a step whose answer was lost after its work applied is asked again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allStates } from "../../../world/src";
+import { allStates, lostWrites } from "../../../world/src";
 import { failbackStepNames, type FailbackStepName } from "../../../../stacks/failback/steps";
-import { lambdaServiceError, permanentError } from "../failover/support";
+import { lambdaServiceError, lambdaTimeout, permanentError } from "../failover/support";
 import { expectInvariants, failoverInput, reachReprotected, reprotectInput, startFailbackSuite, switchbackInput, type FailbackRig, type FailbackSuite, shortestLatencies } from "./support";
 
 type Scenario = "reprotect" | "switchback" | "switchback-refused";
@@ -151,5 +152,32 @@ describe("failback fault matrix", () => {
       const unfenced = c.scenario === "reprotect" && step === "ReconcileStandbyDatabase";
       await expectInvariants(rig, step === "NotifyFailbackFailed" ? undefined : result, { oldPrimaryUnfenced: unfenced });
     });
+  });
+});
+
+describe("past the point of no return", () => {
+  // Every step from the promote call to the end, each losing its first answer after its work applied
+  // (its Lambda timed out, or the machine's region failed while it ran): one run for all of them.
+  const fromPromotion = failbackStepNames.slice(failbackStepNames.indexOf("PromoteStandby"), failbackStepNames.indexOf("NotifyFailbackSucceeded") + 1);
+
+  it("asks each step again whose answer was lost after it applied, PromoteStandby first: FailbackDone, users on the primary, 0 writes lost", async () => {
+    const { rig, input } = await scenarioRig("switchback");
+    for (const step of fromPromotion) {
+      rig.after[step] = (n) => {
+        if (n === 1) throw lambdaTimeout();
+      };
+    }
+    const result = await rig.failback(input, "lost-after-promotion");
+    expect(result.states.at(-1), `${result.error ?? ""} ${result.cause ?? ""}`).toBe("FailbackDone");
+    // Each was asked again (CheckDnsRestore runs only when RestoreDns's second answer leaves a change to wait for).
+    expect(fromPromotion.filter((step) => rig.invocations[step] === 1)).toEqual([]);
+    expect(rig.invocations.PromoteStandby).toBe(2);
+    // The second PromoteStandby read the promotion under way: RDS was asked once.
+    expect(rig.world.callsTo("rds:PromoteReadReplica").filter((c) => c.region === rig.ids.primaryRegion)).toHaveLength(1);
+    expect(rig.world.isWritable(rig.ids.primaryDb)).toBe(true);
+    expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toContain(rig.ids.primaryRegion);
+    const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
+    expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+    await expectInvariants(rig, result);
   });
 });

@@ -67,6 +67,8 @@ export interface FailbackRig {
   ids: FailbackIds;
   table: string;
   before: Partial<Record<AnyStep, (invocation: number) => void | Promise<void>>>;
+  /** Hooks run after a step's handler returned: throw to lose its answer (its effects stay). */
+  after: Partial<Record<AnyStep, (invocation: number) => void>>;
   invocations: Partial<Record<AnyStep, number>>;
   failover(input: unknown, name?: string): Promise<ExecutionRecord>;
   failback(input: unknown, name?: string): Promise<ExecutionRecord>;
@@ -134,6 +136,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
       const modules = [...(await load(stepNames, handlerFile)), ...(await load(failbackStepNames, failbackHandlerFile))];
       const fence = (await import("../../src/complete-fence")) as { handler: MiddyHandler };
       const before: FailbackRig["before"] = {};
+      const after: FailbackRig["after"] = {};
       const invocations: FailbackRig["invocations"] = {};
       const handlers: Record<string, LocalHandler> = Object.fromEntries(
         modules.map(([step, mod]) => [
@@ -143,7 +146,9 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
             try {
               // The hooks are the test's own hand (an operator, a fault), not the step's role.
               await iamOf(world).outsideFunctions(() => before[step]?.(n));
-              return await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
+              const output = await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
+              iamOf(world).outsideFunctions(() => after[step]?.(n));
+              return output;
             } catch (error) {
               throw asLambdaError(error as Error);
             }
@@ -161,6 +166,7 @@ export async function startFailbackSuite(): Promise<FailbackSuite> {
         ids,
         table,
         before,
+        after,
         invocations,
         failover: (input, name = `failover-${++executions}`) => run(failoverDefinition, input, name),
         failback: (input, name = `failback-${++executions}`) => run(failbackAsl, input, name),

@@ -8,7 +8,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Failover } from "@pilot-light/core";
-import { failoverInput, startSuite, type Rig, type Suite } from "./support";
+import { failoverInput, lambdaTimeout, startSuite, type Rig, type Suite } from "./support";
 
 let suite: Suite;
 beforeAll(async () => {
@@ -18,7 +18,6 @@ afterEach(async () => suite.checkInvariants());
 afterAll(async () => suite.close());
 
 const drService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.ids.drRegion, rig.ids.cluster, rig.ids.service))!;
-const lambdaTimeout = () => Object.assign(new Error(JSON.stringify({ errorMessage: "Task timed out after 25.00 seconds" })), { name: "Lambda.Unknown" });
 
 describe("end states that match the world", () => {
   it("rolls back (not NeedsOperator) when RDS cannot be read at all and nothing was promoted", async () => {

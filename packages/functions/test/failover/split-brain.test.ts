@@ -11,7 +11,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Failback, Failover } from "@pilot-light/core";
 import { lostWrites, startTraffic } from "../../../world/src";
-import { automaticInput, failoverInput, permanentError, startSuite, type Rig, type Suite } from "./support";
+import { automaticInput, failoverInput, lambdaTimeout, permanentError, startSuite, type Rig, type Suite } from "./support";
 
 let suite: Suite;
 beforeAll(async () => {
@@ -22,7 +22,6 @@ afterAll(async () => suite.close());
 
 const drService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.ids.drRegion, rig.ids.cluster, rig.ids.service))!;
 const primaryService = (rig: Rig) => rig.world.services.get(rig.world.serviceKey(rig.ids.primaryRegion, rig.ids.cluster, rig.ids.service))!;
-const lambdaTimeout = () => Object.assign(new Error(JSON.stringify({ errorMessage: "Task timed out after 25.00 seconds" })), { name: "Lambda.Unknown" });
 /** Real (wall-clock) milliseconds, so a concurrent execution can reach its own waits. */
 /** Resolves when the rig's first CheckDrService has answered (in virtual time, not after real milliseconds). */
 const firstLook = (rig: Rig) =>

@@ -54,7 +54,7 @@ export interface Rig {
   /** Hooks run before a state's handler: throw to fail the invocation, or inject world faults. */
   before: Partial<Record<StepName, (invocation: number) => void>>;
   /** Hooks run after a state's handler returned: throw to lose its answer (the effect stays). */
-  after: Partial<Record<StepName, (invocation: number, output: unknown) => void>>;
+  after: Partial<Record<StepName, (invocation: number, output: unknown) => void | Promise<void>>>;
   invocations: Partial<Record<StepName, number>>;
   run(input: unknown, executionName?: string): Promise<ExecutionRecord>;
   lockItem(): Promise<Record<string, unknown> | undefined>;
@@ -149,7 +149,9 @@ export async function startSuite(): Promise<Suite> {
               // The hooks are the test's own hand (an operator, a fault), not the step's role.
               iamOf(world).outsideFunctions(() => before[step]?.(n));
               const output = await mod.handler(input, lambdaContext(`pilot-light-test-${step}`));
-              iamOf(world).outsideFunctions(() => after[step]?.(n, output));
+              // An async hook (another copy's pass at that moment) is awaited; a plain one changes no timing.
+              const hook = iamOf(world).outsideFunctions(() => after[step]?.(n, output));
+              if (hook) await hook;
               return output;
             } catch (error) {
               throw asLambdaError(error as Error);
@@ -222,6 +224,11 @@ function asLambdaError(error: Error): Error {
 /** A transient failure the Retry lists name: Lambda's own service error. */
 export function lambdaServiceError(step: string): Error {
   return Object.assign(new Error(`Lambda service error while invoking ${step}`), { name: "Lambda.ServiceException" });
+}
+
+/** A Lambda that timed out after its work applied: the Task's answer is lost (Step Functions' Lambda.Unknown). */
+export function lambdaTimeout(): Error {
+  return Object.assign(new Error(JSON.stringify({ errorMessage: "Task timed out after 25.00 seconds" })), { name: "Lambda.Unknown" });
 }
 
 /** A permanent failure: a name no Retry lists (as AWS answers a missing IAM permission). */
