@@ -55,6 +55,10 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
       PARTITION: stack.partition,
       ...(permissions.dns ? { HOSTED_ZONE_ID: permissions.dns.hostedZoneId, RECORD_NAME: permissions.dns.recordName } : {}),
       ...(permissions.adopted ? { ADOPTED_NAMES: JSON.stringify(permissions.adopted) } : {}),
+      // The serving region's health path must answer the health contract: at each region's own
+      // name (stages with DNS), else at its load balancer's address, read from SSM at run time.
+      HEALTH_PATH: config.application.healthPath,
+      ...(config.dns ? { HEALTH_URLS: JSON.stringify(Readiness.healthUrlsOf(config)) } : {}),
     },
   });
   const statements = readinessStatements(stack, {

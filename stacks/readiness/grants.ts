@@ -51,6 +51,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
     allow(["servicequotas:GetServiceQuota"], [arn("servicequotas", r.drRegion, `${quota.ServiceCode}/${quota.QuotaCode}`)]),
     // GetAWSDefaultServiceQuota has no resource type in the Service Authorization Reference.
     allow(["servicequotas:GetAWSDefaultServiceQuota"], ["*"]),
+    // A stage without DNS: the load balancers' addresses (the health contract's URL; ./observe.ts servingHealth).
+    ...(r.healthCheckId ? [] : [allow(["ssm:GetParameter"], [Stage.primaryAddressParameters(r.names).albDns, Stage.drAddressParameters(r.names).albDns].map((p) => arn("ssm", r.drRegion, `parameter${p}`)))]),
     ...(r.healthCheckId
       ? [
           allow(["ssm:GetParameter"], [arn("ssm", r.drRegion, `parameter${Stage.primaryHealthCheckParameter(r.names)}`)]),

@@ -186,6 +186,30 @@ describe("readiness", () => {
     expect(Readiness.judgeReadiness(o, now).ready).toBe(true);
   });
 
+  describe("the serving region's health contract (the verify steps' parser)", () => {
+    const url = "https://eu-west-1.shop.example.com/health.php";
+    const judged = (answer: Readiness.ReadinessObservation["healthContract"]) => {
+      const o = healthy();
+      o.healthContract = answer;
+      return Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "health-contract");
+    };
+    it.each<[string, Readiness.ReadinessObservation["healthContract"], boolean, RegExp, RegExp | undefined]>([
+      ["passes 200 with \"readOnly\": false", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: false }) }, true, /^the serving region's \(eu-west-1\) health path answers the health contract: 200 with "readOnly": false$/, undefined],
+      ["reports readOnly left out", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: undefined }) }, false, /answered 200 without the health contract's boolean readOnly \(readOnly: absent; .*would end NeedsOperator/, /^make the health path answer the contract: .*pnpm dr readiness --stage prod$/],
+      ["reports readOnly as a string", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: "false" }) }, false, /\(readOnly: "false";/, /not a string; docs\/health-contract\.md/],
+      ["reports a serving database that refuses writes", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: true }) }, false, /answered from a read-only database \(readOnly: true\): the serving database refuses writes$/, /^find why read_only is on \(pnpm dr status --stage prod/],
+      ["reports a 503 as no contract answered now, the monitor's", { region: "eu-west-1", url, answer: ok({ status: 503, readOnly: undefined }) }, false, /^GET \S+ answered 503: the serving region's \(eu-west-1\) health path does not answer the health contract now$/, /^an outage is the monitor's/],
+      ["reports a region that does not answer as could not read, not a breach", { region: "eu-central-1", url, answer: failed("TimeoutError: The operation was aborted due to timeout") }, false, /^could not read the serving region's \(eu-central-1\) health path at \S+: TimeoutError/, /^if the region is down, that is the monitor's/],
+      ["reports an address that could not be read", { region: "eu-west-1", url: null, answer: failed("its load balancer's address (SSM /pilot-light/prod/primary/alb-dns in eu-central-1): ParameterNotFound") }, false, /^could not read the serving region's \(eu-west-1\) health path: its load balancer's address/, /^if the region is down/],
+    ])("%s", (_what, answer, passes, detail, action) => {
+      const f = judged(answer)!;
+      expect(f.ok).toBe(passes);
+      expect(f.detail).toMatch(detail);
+      if (action) expect(f.action).toMatch(action);
+      else expect(f.action).toBeUndefined();
+    });
+  });
+
   describe("Route 53's checkers on the primary", () => {
     const reports = (healthy: number, of: number) =>
       ok({
