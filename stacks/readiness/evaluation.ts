@@ -126,7 +126,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     {
       id: "AwsSolutions-IAM5",
       reason:
-        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's), their step roles and the Compute stack's task execution role (CloudFormation names them after the stack), the secrets the DR task definition names (a mirror copies the team's, DescribeSecret only), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota and ecr:DescribeRegistry (\"*\" only in the Service Authorization Reference). All are reads.",
+        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's), their step roles and the Compute stack's task execution role (CloudFormation names them after the stack), the secrets the DR task definition names (a mirror copies the team's, DescribeSecret only), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota, ecr:DescribeRegistry and ssm:DescribeParameters (\"*\" only in the Service Authorization Reference; DescribeParameters reads no value). All are reads.",
       appliesTo: wildcardResources(stack, statements),
     },
   ]);

@@ -67,6 +67,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
     allow(["iam:SimulatePrincipalPolicy"], [...r.stackNames, r.computeStackName].map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
     // The secrets the DR task definition names (a mirror copies the team's, named only there): each found in the DR region.
     allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.drRegion, "secret:*")]),
+    // And each Parameter Store parameter it names: its metadata only, never its value ("*" only in the Service Authorization Reference).
+    allow(["ssm:DescribeParameters"], ["*"]),
     allow(["dynamodb:PutItem"], [r.tableArn], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [State.keys.readiness()] } }),
   ];
 }

@@ -473,6 +473,34 @@ describe("the scheduled readiness evaluation against the world", () => {
       expect(finding?.action).toMatch(/^add it to the stage's application\.secrets \("STRIPE_KEY": \{ "secretName": "shop\/prod\/stripe" \}\) and deploy \(pnpm deploy:all --stage shop\)/);
       expect(drTasksRun(world, ids)).toBe(false);
     });
+
+    it("reports a Parameter Store parameter that is not in the DR region, with the command that creates it (and the DR tasks would not start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      accountState(world).parameters.set(parameterKey(ids.primaryRegion, "/shop/prod/api-key"), "k3y");
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "API_KEY", valueFrom: "/shop/prod/api-key" }] });
+      await mirror(world, ids, target);
+      const [finding, ...more] = await secretsFinding(world, ids);
+      expect(more).toEqual([]);
+      expect(finding?.detail).toMatch(/^web's API_KEY \(\/shop\/prod\/api-key\) is not in eu-central-1: a failover's DR tasks would stop before they run/);
+      expect(finding?.action).toMatch(/^create it in the DR region \(aws ssm put-parameter --region eu-central-1 --name \/shop\/prod\/api-key --type SecureString/);
+      expect(drTasksRun(world, ids)).toBe(false);
+    });
+
+    it("passes a Parameter Store parameter in the DR region that the DR execution role may read, found by its ARN (and the DR tasks start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      const arn = `arn:aws:ssm:${ids.drRegion}:${account}:parameter/shop/prod/api-key`;
+      accountState(world).parameters.set(parameterKey(ids.drRegion, "/shop/prod/api-key"), "k3y");
+      accountState(world).rolePolicies.get(executionRoleName(Stage.resourceNames(target).prefix, ids.drRegion))!.push({ Effect: "Allow", Action: "ssm:GetParameters", Resource: arn });
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "API_KEY", valueFrom: arn }] });
+      await mirror(world, ids, target);
+      expect(await secretsFinding(world, ids)).toEqual([]);
+      // Found on the second page: the first stopped at an internal limit (best-effort results).
+      expect(world.callsTo("ssm:DescribeParameters").map((c) => c.input)).toEqual([
+        { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: ["/shop/prod/api-key"] }] },
+        { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: ["/shop/prod/api-key"] }], NextToken: "world-internal-limit" },
+      ]);
+      expect(drTasksRun(world, ids)).toBe(true);
+    });
   });
 
   describe("an adopting stage's task definition mirror", () => {

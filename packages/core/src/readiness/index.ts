@@ -100,8 +100,8 @@ export interface DrTaskSecret {
   /** The secret's or parameter's name and the region the task definition reads it in. */
   secretName: string;
   region: string;
-  /** Whether Secrets Manager finds it in the DR region (null: not asked, a Parameter Store parameter). */
-  found: boolean | null;
+  /** Whether it is in the DR region (Secrets Manager's DescribeSecret; Parameter Store's DescribeParameters, its value unread). */
+  found: boolean;
   /** What the simulator did not allow the execution role (GetSecretValue or GetParameters, kms:Decrypt on a customer key). */
   denied: StepPermissions["denied"];
 }

@@ -14,7 +14,7 @@ import { Route53Client } from "@aws-sdk/client-route-53";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { readHealthAnswer } from "../compute";
 import { toReplicaState } from "../database";
 import { readPrimaryRecord } from "../dns";
@@ -275,10 +275,36 @@ async function taskSecrets(clients: ReadinessClients, definition: TaskDefinition
       const arn = ref.valueFrom.startsWith("arn:") ? ref.valueFrom : `arn:${partition}:ssm:${drRegion}:${account}:parameter/${ref.valueFrom.replace(/^\//, "")}`;
       const region = arn.split(":")[3] ?? "";
       const secretName = `/${arn.slice(arn.indexOf(":parameter/") + ":parameter/".length)}`;
-      return { ...ref, kind: "ssm", secretName, region, found: null, denied: region === drRegion ? await allowed("ssm:GetParameters", arn) : [] };
+      if (region !== drRegion) return { ...ref, kind: "ssm", secretName, region, found: false, denied: [] };
+      if (!(await parameterFound(clients.ssm, ref.valueFrom.startsWith("arn:") ? parameterNames(arn) : [ref.valueFrom]))) return { ...ref, kind: "ssm", secretName, region, found: false, denied: [] };
+      return { ...ref, kind: "ssm", secretName, region, found: true, denied: await allowed("ssm:GetParameters", arn) };
     }),
   );
   return { executionRole: role, secrets };
+}
+
+/**
+ * The names a parameter's ARN can stand for: its ARN drops a hierarchical name's leading slash
+ * (`parameter/shop/prod/key` is `/shop/prod/key`), so a one-level `parameter/key` is `key` or `/key`.
+ */
+function parameterNames(arn: string): string[] {
+  const rest = arn.slice(arn.indexOf(":parameter/") + ":parameter/".length);
+  return rest.includes("/") ? [`/${rest}`] : [rest, `/${rest}`];
+}
+
+/**
+ * Whether a Parameter Store parameter of one of these names is in the client's region:
+ * ssm:DescribeParameters reads its metadata, never its value. Its results are "best-effort": a
+ * page may hold none of the matches and a NextToken, so every page is read.
+ */
+async function parameterFound(ssm: SSMClient, names: string[]): Promise<boolean> {
+  let next: string | undefined;
+  do {
+    const out = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: names }], NextToken: next }));
+    if ((out.Parameters ?? []).length > 0) return true;
+    next = out.NextToken;
+  } while (next);
+  return false;
 }
 
 /** A secret in the client's region by ARN (null: not there). */
