@@ -55,6 +55,10 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
       PARTITION: stack.partition,
       ...(permissions.dns ? { HOSTED_ZONE_ID: permissions.dns.hostedZoneId, RECORD_NAME: permissions.dns.recordName } : {}),
       ...(permissions.adopted ? { ADOPTED_NAMES: JSON.stringify(permissions.adopted) } : {}),
+      // The serving region's health path must answer the health contract: at each region's own
+      // name (stages with DNS), else at its load balancer's address, read from SSM at run time.
+      HEALTH_PATH: config.application.healthPath,
+      ...(config.dns ? { HEALTH_URLS: JSON.stringify(Readiness.healthUrlsOf(config)) } : {}),
     },
   });
   const statements = readinessStatements(stack, {
@@ -122,7 +126,7 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     {
       id: "AwsSolutions-IAM5",
       reason:
-        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's), their step roles and the Compute stack's task execution role (CloudFormation names them after the stack), the secrets the DR task definition names (a mirror copies the team's, DescribeSecret only), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota and ecr:DescribeRegistry (\"*\" only in the Service Authorization Reference). All are reads.",
+        "Readiness reads what is named only at run time or has no resource type: the databases' KMS keys (read from RDS), the DR image's repository and the task definition's execution role (CloudFormation names them), the Failover and Failback stacks (their ids are CloudFormation's), their step roles and the Compute stack's task execution role (CloudFormation names them after the stack), the secrets the DR task definition names (a mirror copies the team's, DescribeSecret only), ecs:DescribeTaskDefinition, servicequotas:GetAWSDefaultServiceQuota, ecr:DescribeRegistry and ssm:DescribeParameters (\"*\" only in the Service Authorization Reference; DescribeParameters reads no value). All are reads.",
       appliesTo: wildcardResources(stack, statements),
     },
   ]);

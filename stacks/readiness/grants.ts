@@ -51,6 +51,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
     allow(["servicequotas:GetServiceQuota"], [arn("servicequotas", r.drRegion, `${quota.ServiceCode}/${quota.QuotaCode}`)]),
     // GetAWSDefaultServiceQuota has no resource type in the Service Authorization Reference.
     allow(["servicequotas:GetAWSDefaultServiceQuota"], ["*"]),
+    // A stage without DNS: the load balancers' addresses (the health contract's URL; ./observe.ts servingHealth).
+    ...(r.healthCheckId ? [] : [allow(["ssm:GetParameter"], [Stage.primaryAddressParameters(r.names).albDns, Stage.drAddressParameters(r.names).albDns].map((p) => arn("ssm", r.drRegion, `parameter${p}`)))]),
     ...(r.healthCheckId
       ? [
           allow(["ssm:GetParameter"], [arn("ssm", r.drRegion, `parameter${Stage.primaryHealthCheckParameter(r.names)}`)]),
@@ -65,6 +67,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
     allow(["iam:SimulatePrincipalPolicy"], [...r.stackNames, r.computeStackName].map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
     // The secrets the DR task definition names (a mirror copies the team's, named only there): each found in the DR region.
     allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.drRegion, "secret:*")]),
+    // And each Parameter Store parameter it names: its metadata only, never its value ("*" only in the Service Authorization Reference).
+    allow(["ssm:DescribeParameters"], ["*"]),
     allow(["dynamodb:PutItem"], [r.tableArn], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [State.keys.readiness()] } }),
   ];
 }

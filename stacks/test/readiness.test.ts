@@ -57,6 +57,7 @@ describe("the scheduled readiness evaluation", () => {
       "servicequotas:GetServiceQuota",
       "sns:GetTopicAttributes",
       "sns:ListSubscriptionsByTopic",
+      "ssm:DescribeParameters",
       "ssm:GetParameter",
     ]);
     // The permission check: the DR region's Failover and Failback stacks and the roles they created, nothing else.
@@ -79,6 +80,20 @@ describe("the scheduled readiness evaluation", () => {
     expect(JSON.stringify(statements.find((s) => s.Action === "servicequotas:GetServiceQuota")?.Resource)).toMatch(/:servicequotas:eu-central-1:[^"]*:fargate\/L-3032A538"/);
     const healthCheck = JSON.stringify(statements.find((s) => s.Action === "route53:GetHealthCheckStatus")?.Resource);
     expect(healthCheck).toContain(JSON.stringify(ssmParameterRef(t, "/pilot-light/dnsdemo/dr/primary-health-check-id")));
+  });
+
+  it("asks the serving region's health path at each region's own name (a stage with DNS), else at the load balancer's address the stacks publish in the DR region's SSM", () => {
+    synthRegion("dnsdemo", "dr").templates.Operations!.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "packages/functions/src/evaluate-readiness.handler",
+      Environment: { Variables: Match.objectLike({ HEALTH_PATH: "/health.php", HEALTH_URLS: JSON.stringify({ "eu-west-1": "https://eu-west-1.app.example.com/health.php", "eu-central-1": "https://eu-central-1.app.example.com/health.php" }) }) },
+    });
+    const dev = synthRegion("dev", "dr").templates.Operations!;
+    const env = (Object.values(dev.findResources("AWS::Lambda::Function", { Properties: { Handler: "packages/functions/src/evaluate-readiness.handler" } }))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    expect(env.HEALTH_PATH).toBe("/health.php");
+    expect(env.HEALTH_URLS).toBeUndefined();
+    const parameters = JSON.stringify(statementsOf(dev).filter((s) => s.Action === "ssm:GetParameter").map((s) => s.Resource));
+    expect(parameters).toMatch(/:ssm:eu-central-1:[^"]*:parameter\/pilot-light\/dev\/primary\/alb-dns"/);
+    expect(parameters).toMatch(/:ssm:eu-central-1:[^"]*:parameter\/pilot-light\/dev\/dr\/alb-dns"/);
   });
 
   it("may read an adopting stage's own service in the primary region, whose task definition the DR service must mirror", () => {

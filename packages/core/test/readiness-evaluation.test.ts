@@ -14,17 +14,24 @@ const env = {
   ACCOUNT: "123456789012",
   HOSTED_ZONE_ID: "Z0123456789ABCDEFGHIJ",
   RECORD_NAME: "app.example.com",
+  HEALTH_PATH: "/health.php",
 };
 
 describe("the scheduled evaluation's settings", () => {
   it("reads the stage's target from the environment the Operations stack sets", () => {
     expect(Readiness.readEvaluationSettings({ ...env, IMAGE_URI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2" })).toEqual({
-      target: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", hasDns: true, drTaskCount: 3, taskCpu: 512, image: { account: "123456789012", region: "eu-west-1", repository: "shop/web" }, record: { hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "app.example.com" } },
+      target: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", hasDns: true, drTaskCount: 3, taskCpu: 512, image: { account: "123456789012", region: "eu-west-1", repository: "shop/web" }, record: { hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "app.example.com" }, health: { path: "/health.php", urls: {} } },
       permissions: { app: "pilot-light", stage: "prod", primaryRegion: "eu-west-1", drRegion: "eu-central-1", dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "app.example.com" } },
       partition: "aws",
       tableName: "pilot-light-prod-state",
       account: "123456789012",
     });
+  });
+
+  it("reads each region's health URL (the health contract's), and refuses one that is not a URL", () => {
+    const urls = { "eu-west-1": "https://eu-west-1.app.example.com/health.php", "eu-central-1": "https://eu-central-1.app.example.com/health.php" };
+    expect(Readiness.readEvaluationSettings({ ...env, HEALTH_URLS: JSON.stringify(urls) }).target.health).toEqual({ path: "/health.php", urls });
+    expect(() => Readiness.readEvaluationSettings({ ...env, HEALTH_URLS: JSON.stringify({ "eu-west-1": "eu-west-1.app.example.com" }) })).toThrow(/HEALTH_URLS: eu-west-1: Invalid URL/);
   });
 
   it("an adopting stage: the team's secret and service come from its adopted names, for the secret-replica and mirror checks", () => {

@@ -152,11 +152,12 @@ describe("readiness", () => {
     it.each<[string, Readiness.DrTaskSecret[], string | null, RegExp, RegExp]>([
       ["a secret not in the DR region", [secret({ found: false })], role, /^web's STRIPE_KEY \(.*\) is not in eu-central-1: a failover's DR tasks would stop before they run/, /^replicate it to the DR region: aws secretsmanager replicate-secret-to-regions --region eu-west-1 --secret-id shop\/stripe --add-replica-regions Region=eu-central-1/],
       ["a secret read in the primary region", [secret({ region: "eu-west-1", found: false })], role, /is read in eu-west-1, not eu-central-1/, /replicate-secret-to-regions/],
-      ["a parameter read in the primary region", [secret({ kind: "ssm", region: "eu-west-1", secretName: "/shop/key", found: null })], role, /is read in eu-west-1/, /^create it in the DR region \(aws ssm put-parameter --region eu-central-1 --name \/shop\/key/],
+      ["a parameter read in the primary region", [secret({ kind: "ssm", region: "eu-west-1", secretName: "/shop/key", found: false })], role, /is read in eu-west-1/, /^create it in the DR region \(aws ssm put-parameter --region eu-central-1 --name \/shop\/key/],
+      ["a parameter not in the DR region", [secret({ kind: "ssm", valueFrom: "/shop/key", secretName: "/shop/key", found: false })], role, /^web's STRIPE_KEY \(\/shop\/key\) is not in eu-central-1: a failover's DR tasks would stop/, /^create it in the DR region \(aws ssm put-parameter --region eu-central-1 --name \/shop\/key --type SecureString/],
       ["a secret the role may not read", [secret({ denied: [deny("secretsmanager:GetSecretValue", stripe)] })], role, /the DR execution role .* would be refused secretsmanager:GetSecretValue on .*shop\/stripe-AbCdEf: implicitDeny/, /^add it to the stage's application\.secrets \("STRIPE_KEY": \{ "secretName": "shop\/stripe" \}\) and deploy \(pnpm deploy:all --stage prod\)/],
       ["a secret whose customer key the role may not use", [secret({ denied: [deny("kms:Decrypt", "arn:aws:kms:eu-central-1:123456789012:key/k1")] })], role, /would be refused kms:Decrypt on arn:aws:kms:eu-central-1:123456789012:key\/k1/, /^let the role use the secret's key: aws kms create-grant --region eu-central-1 --key-id arn:aws:kms:eu-central-1:123456789012:key\/k1 --grantee-principal arn:aws:iam::123456789012:role\/prod-pilot-light-Compute-TaskExecutionRole-1A2B --operations Decrypt$/],
       ["a secret a Deny refuses", [secret({ denied: [deny("secretsmanager:GetSecretValue", stripe, "a Deny in lockdown")] })], role, /explicitDeny \(a Deny in lockdown\)/, /^remove what refuses it \(a Deny in lockdown\)$/],
-      ["a parameter the role may not read", [secret({ kind: "ssm", valueFrom: "/shop/key", secretName: "/shop/key", found: null, denied: [deny("ssm:GetParameters", "arn:aws:ssm:eu-central-1:123456789012:parameter/shop/key")] })], role, /ssm:GetParameters on arn:aws:ssm:eu-central-1:123456789012:parameter\/shop\/key/, /^allow it ssm:GetParameters on .*aws iam put-role-policy --role-name prod-pilot-light-Compute-TaskExecutionRole-1A2B/],
+      ["a parameter the role may not read", [secret({ kind: "ssm", valueFrom: "/shop/key", secretName: "/shop/key", found: true, denied: [deny("ssm:GetParameters", "arn:aws:ssm:eu-central-1:123456789012:parameter/shop/key")] })], role, /ssm:GetParameters on arn:aws:ssm:eu-central-1:123456789012:parameter\/shop\/key/, /^allow it ssm:GetParameters on .*aws iam put-role-policy --role-name prod-pilot-light-Compute-TaskExecutionRole-1A2B/],
       ["a definition with secrets and no execution role", [secret()], null, /has no execution role to read it/, /pnpm deploy:all --stage prod/],
     ])("reports %s, naming the secret and what fixes it", (_what, secrets, executionRole, detail, action) => {
       const failing = judge(secrets, executionRole);
@@ -184,6 +185,30 @@ describe("readiness", () => {
     ]);
     o.dnsRecord = ok({ hostedZoneId: "Z1", recordName: "shop.example.com", notPair: null });
     expect(Readiness.judgeReadiness(o, now).ready).toBe(true);
+  });
+
+  describe("the serving region's health contract (the verify steps' parser)", () => {
+    const url = "https://eu-west-1.shop.example.com/health.php";
+    const judged = (answer: Readiness.ReadinessObservation["healthContract"]) => {
+      const o = healthy();
+      o.healthContract = answer;
+      return Readiness.judgeReadiness(o, now).findings.find((f) => f.check === "health-contract");
+    };
+    it.each<[string, Readiness.ReadinessObservation["healthContract"], boolean, RegExp, RegExp | undefined]>([
+      ["passes 200 with \"readOnly\": false", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: false }) }, true, /^the serving region's \(eu-west-1\) health path answers the health contract: 200 with "readOnly": false$/, undefined],
+      ["reports readOnly left out", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: undefined }) }, false, /answered 200 without the health contract's boolean readOnly \(readOnly: absent; .*would end NeedsOperator/, /^make the health path answer the contract: .*pnpm dr readiness --stage prod$/],
+      ["reports readOnly as a string", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: "false" }) }, false, /\(readOnly: "false";/, /not a string; docs\/health-contract\.md/],
+      ["reports a serving database that refuses writes", { region: "eu-west-1", url, answer: ok({ status: 200, readOnly: true }) }, false, /answered from a read-only database \(readOnly: true\): the serving database refuses writes$/, /^find why read_only is on \(pnpm dr status --stage prod/],
+      ["reports a 503 as no contract answered now, the monitor's", { region: "eu-west-1", url, answer: ok({ status: 503, readOnly: undefined }) }, false, /^GET \S+ answered 503: the serving region's \(eu-west-1\) health path does not answer the health contract now$/, /^an outage is the monitor's/],
+      ["reports a region that does not answer as could not read, not a breach", { region: "eu-central-1", url, answer: failed("TimeoutError: The operation was aborted due to timeout") }, false, /^could not read the serving region's \(eu-central-1\) health path at \S+: TimeoutError/, /^if the region is down, that is the monitor's/],
+      ["reports an address that could not be read", { region: "eu-west-1", url: null, answer: failed("its load balancer's address (SSM /pilot-light/prod/primary/alb-dns in eu-central-1): ParameterNotFound") }, false, /^could not read the serving region's \(eu-west-1\) health path: its load balancer's address/, /^if the region is down/],
+    ])("%s", (_what, answer, passes, detail, action) => {
+      const f = judged(answer)!;
+      expect(f.ok).toBe(passes);
+      expect(f.detail).toMatch(detail);
+      if (action) expect(f.action).toMatch(action);
+      else expect(f.action).toBeUndefined();
+    });
   });
 
   describe("Route 53's checkers on the primary", () => {

@@ -14,13 +14,14 @@ import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Readiness } from "@pilot-light/core";
 import { lambdaContext, startDynalite, type LocalDynamo } from "@pilot-light/world";
 import { handler } from "../src/evaluate-readiness";
 import { metrics } from "../src/lib/handler";
 
 const account = "123456789012";
-const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient), cfn: mockClient(CloudFormationClient), sm: mockClient(SecretsManagerClient) };
+const m = { rds: mockClient(RDSClient), sns: mockClient(SNSClient), kms: mockClient(KMSClient), ecs: mockClient(ECSClient), ecr: mockClient(ECRClient), iam: mockClient(IAMClient), sq: mockClient(ServiceQuotasClient), cfn: mockClient(CloudFormationClient), sm: mockClient(SecretsManagerClient), ssm: mockClient(SSMClient) };
 
 let dynamo: LocalDynamo;
 let table: string;
@@ -37,6 +38,7 @@ beforeAll(async () => {
     TASK_CPU: "256",
     TABLE_NAME: table,
     ACCOUNT: account,
+    HEALTH_PATH: "/health.php",
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   });
 });
@@ -72,6 +74,10 @@ function readyAccount() {
     return { StackResourceSummaries: steps.map((step) => ({ LogicalResourceId: `${step}ServiceRole0A1B2C3D`, PhysicalResourceId: `${input.StackName}-${step}`, ResourceType: "AWS::IAM::Role" })) };
   });
   m.iam.on(SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[] }) => ({ EvaluationResults: input.ActionNames.map((a) => ({ EvalActionName: a, EvalDecision: "allowed" })) }));
+  // A stage without DNS: the serving primary's health path at its load balancer's address, which
+  // the primary's Compute stack publishes in the DR region's SSM; it answers the contract.
+  m.ssm.on(GetParameterCommand, { Name: "/pilot-light/test/primary/alb-dns" }).resolves({ Parameter: { Value: "primary-alb-1.eu-west-1.elb.amazonaws.com" } });
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => (String(url) === "http://primary-alb-1.eu-west-1.elb.amazonaws.com/health.php" ? Response.json({ status: "ok", db: "ok", readOnly: false }) : new Response(null, { status: 404 })));
 }
 
 describe("EvaluateReadiness", () => {

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, Stack } from "aws-cdk-lib";
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
 import { Stage } from "@pilot-light/core";
-import { adoptedPrimaryWorld, executionRoleName, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { accountState, adoptedPrimaryWorld, executionRoleName, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
 import { mirrorStatements } from "../../../stacks/adoption/mirror-grants";
 import { stepStatements } from "../../../stacks/failover/grants";
 import { shopPrimary } from "../../core/test/support/adopted";
@@ -132,7 +132,7 @@ describe("the DR task definition of an adopting stage", () => {
     expect(world.running(svc)).toBe(ids.drTaskCount);
   });
 
-  it("starts no DR task when the team's definition names a secret the DR execution role may not read (ECS's ResourceInitializationError): a failover would fail", async () => {
+  it("starts no DR task when the team's definition names a secret the DR execution role may not read (ECS's ResourceInitializationError): a failover would fail; once started, a task keeps running and only new ones are refused", async () => {
     const { world, ids } = adoptedWorld();
     // The team's payment key, replicated to the DR region, but named only in their task definition (not in the stage's application.secrets).
     for (const region of [ids.primaryRegion, ids.drRegion])
@@ -159,7 +159,17 @@ describe("the DR task definition of an adopting stage", () => {
     const { svc } = await drDefinition(world, ids);
     expect(svc.desired).toBe(ids.drTaskCount);
     expect(world.running(svc)).toBe(0);
-    expect(world.taskStartRefusal(svc)).toMatch(/^ResourceInitializationError: .*AccessDeniedException: .*secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw/);
+    expect(world.taskStartRefusal(svc, svc.taskDefinition)).toMatch(/^ResourceInitializationError: .*AccessDeniedException: .*secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw/);
+    // Granted the secret, ECS's next launches start; revoked, the running tasks keep running (their
+    // secrets were read when they started) and only a new task is refused.
+    const grants = accountState(world).rolePolicies.get(executionRoleName(names.prefix, ids.drRegion))!;
+    grants.push({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${ids.drRegion}:${account}:secret:shop/prod/stripe-Zx12Yw` });
+    expect(world.running(svc)).toBe(ids.drTaskCount);
+    grants.pop();
+    world.setDesired(svc, ids.drTaskCount + 1);
+    world.clock.advance(600);
+    expect(world.running(svc)).toBe(ids.drTaskCount);
+    expect(world.healthyTargets(svc)).toBe(ids.drTaskCount);
   });
 
   it("registers nothing new while the team's definition is unchanged, also after registrations whose answers were lost", async () => {

@@ -25,8 +25,12 @@ import {
   parameterKey,
   quotaKey,
   resolveValue,
+  partition,
   seededImageTag,
+  setAppFault,
   startDynalite,
+  startHealthServer,
+  type HealthServer,
   type LocalDynamo,
   type PilotLightIds,
   type PolicyStatement,
@@ -40,11 +44,15 @@ const account = "123456789012";
 
 let dynamo: LocalDynamo;
 let table: string;
+/** Each region's health path, answered from the world the test evaluates (`current`). */
+let health: HealthServer;
+let current: WorldState | undefined;
 beforeAll(async () => {
   dynamo = await startDynalite();
   table = await dynamo.createStateTable();
+  health = await startHealthServer(() => current!);
 });
-afterAll(async () => dynamo.stop());
+afterAll(async () => Promise.all([dynamo.stop(), health.close()]));
 
 let uninstall: (() => void) | undefined;
 afterEach(() => {
@@ -123,6 +131,7 @@ function stepRole(world: WorldState, ids: PilotLightIds, stack: "Failover" | "Fa
 /** Runs the scheduled evaluation once in `world`, as its role, and returns what READINESS#last holds. */
 async function evaluate(world: WorldState, ids: PilotLightIds, target: Target = { app: "pilot-light", stage: "test" }, settings: Record<string, string> = {}) {
   uninstall = installApis(world);
+  current = world;
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(world.clock.now());
   const names = Stage.resourceNames(target);
@@ -141,6 +150,9 @@ async function evaluate(world: WorldState, ids: PilotLightIds, target: Target = 
     ...(target.adopt ? { PRIMARY_DB: names.primaryDb } : {}),
     ...(ids.dns ? { HOSTED_ZONE_ID: ids.hostedZoneId, RECORD_NAME: ids.recordName } : {}),
     ...(permissionTarget(ids, target).adopted ? { ADOPTED_NAMES: JSON.stringify(permissionTarget(ids, target).adopted) } : {}),
+    // The regions' own names, as the Operations stack sets them, are the world's health server.
+    HEALTH_PATH: "/health.php",
+    ...(ids.dns ? { HEALTH_URLS: JSON.stringify({ [ids.primaryRegion]: health.url(ids.primaryRegion), [ids.drRegion]: health.url(ids.drRegion) }) } : {}),
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ...settings,
   };
@@ -234,8 +246,10 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
     action: /its Dns stack creates it/,
   },
   {
+    // Its health path answers 503 too: the contract is not answered either.
     problem: "the serving primary's tasks are gone (Route 53's checkers see it unhealthy)",
     check: "health-check",
+    also: ["health-contract"],
     seed: (w, ids) => w.setDesired(w.services.get(w.serviceKey(ids.primaryRegion, ids.primaryCluster, ids.primaryService))!, 0),
     detail: /^health check hc-primary-0001: 8 checkers reporting, 0 see the primary healthy, while the primary serves/,
     action: /aws route53 get-health-check-status --health-check-id hc-primary-0001/,
@@ -270,6 +284,20 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
     seed: (w, ids) => void (accountState(w).kmsKeys.get(`arn:aws:kms:${ids.drRegion}:${account}:key/dr-db-key`)!.state = "PendingDeletion"),
     detail: /key\/dr-db-key \(eu-central-1\): PendingDeletion/,
     action: /cancel-key-deletion/,
+  },
+  {
+    problem: "the serving primary's health path answers readOnly as a string",
+    check: "health-contract",
+    seed: (w, ids) => setAppFault(w, ids.primaryRegion, { kind: "read-only-breach", readOnly: "string" }),
+    detail: /^GET http:\/\/127\.0\.0\.1:\d+\/eu-west-1\/health\.php answered 200 without the health contract's boolean readOnly \(readOnly: "false"; docs\/health-contract\.md\): a failover's VerifyDrHealth .* require "readOnly": false/,
+    action: /^make the health path answer the contract: .*"readOnly" is the boolean @@global\.read_only .*docs\/health-contract\.md.*pnpm dr readiness --stage test$/,
+  },
+  {
+    problem: "the serving primary's health path leaves readOnly out",
+    check: "health-contract",
+    seed: (w, ids) => setAppFault(w, ids.primaryRegion, { kind: "read-only-breach", readOnly: "absent" }),
+    detail: /answered 200 without the health contract's boolean readOnly \(readOnly: absent;/,
+    action: /^make the health path answer the contract/,
   },
 ];
 
@@ -335,6 +363,31 @@ describe("the scheduled readiness evaluation against the world", () => {
     const { stored } = await evaluate(world, ids);
     expect(world.callsTo("route53:GetHealthCheckStatus").length).toBeGreaterThan(0);
     expect(stored.failing.map((f) => f.check)).not.toContain("health-check");
+  });
+
+  it("judges the health contract of the region that serves: the DR region's once re-protected (state C), not the primary's at its pilot light", async () => {
+    const { world, ids } = failbackWorld();
+    const primary = world.databases.get(ids.primaryDb)!;
+    const dr = world.databases.get(ids.replicaDb)!;
+    dr.sourceIdentifier = null;
+    primary.sourceIdentifier = dr.arn;
+    world.setDesired(world.services.get(world.serviceKey(ids.drRegion, ids.cluster, ids.service))!, ids.drTaskCount);
+    world.clock.advance(600);
+    setAppFault(world, ids.primaryRegion, { kind: "read-only-breach", readOnly: "absent" });
+    setAppFault(world, ids.drRegion, { kind: "read-only-breach", readOnly: "absent" });
+    const { stored } = await evaluate(world, ids);
+    const findings = stored.failing.filter((f) => f.check === "health-contract");
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.detail).toMatch(/^GET \S+\/eu-central-1\/health\.php answered 200 without the health contract's boolean readOnly/);
+  });
+
+  it("reports a serving health path that does not answer as could not read, not as a breach of the contract", async () => {
+    const { world, ids } = failbackWorld();
+    partition(world, ids.primaryRegion, ids.drRegion);
+    const { stored } = await evaluate(world, ids);
+    const finding = stored.failing.find((f) => f.check === "health-contract");
+    expect(finding?.detail).toMatch(/^could not read the serving region's \(eu-west-1\) health path at \S+: /);
+    expect(finding?.action).toMatch(/^if the region is down, that is the monitor's \(pnpm dr status --stage test\)/);
   });
 
   it("reports a replica that stopped replicating (its source's region down, not answering) and the reads that region leaves unanswered, not a hung run", async () => {
@@ -419,6 +472,34 @@ describe("the scheduled readiness evaluation against the world", () => {
       );
       expect(finding?.action).toMatch(/^add it to the stage's application\.secrets \("STRIPE_KEY": \{ "secretName": "shop\/prod\/stripe" \}\) and deploy \(pnpm deploy:all --stage shop\)/);
       expect(drTasksRun(world, ids)).toBe(false);
+    });
+
+    it("reports a Parameter Store parameter that is not in the DR region, with the command that creates it (and the DR tasks would not start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      accountState(world).parameters.set(parameterKey(ids.primaryRegion, "/shop/prod/api-key"), "k3y");
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "API_KEY", valueFrom: "/shop/prod/api-key" }] });
+      await mirror(world, ids, target);
+      const [finding, ...more] = await secretsFinding(world, ids);
+      expect(more).toEqual([]);
+      expect(finding?.detail).toMatch(/^web's API_KEY \(\/shop\/prod\/api-key\) is not in eu-central-1: a failover's DR tasks would stop before they run/);
+      expect(finding?.action).toMatch(/^create it in the DR region \(aws ssm put-parameter --region eu-central-1 --name \/shop\/prod\/api-key --type SecureString/);
+      expect(drTasksRun(world, ids)).toBe(false);
+    });
+
+    it("passes a Parameter Store parameter in the DR region that the DR execution role may read, found by its ARN (and the DR tasks start)", async () => {
+      const { world, ids } = adoptedPrimaryWorld();
+      const arn = `arn:aws:ssm:${ids.drRegion}:${account}:parameter/shop/prod/api-key`;
+      accountState(world).parameters.set(parameterKey(ids.drRegion, "/shop/prod/api-key"), "k3y");
+      accountState(world).rolePolicies.get(executionRoleName(Stage.resourceNames(target).prefix, ids.drRegion))!.push({ Effect: "Allow", Action: "ssm:GetParameters", Resource: arn });
+      await teamDeploys(world, ids, target, { release: "v1", secrets: [{ name: "API_KEY", valueFrom: arn }] });
+      await mirror(world, ids, target);
+      expect(await secretsFinding(world, ids)).toEqual([]);
+      // Found on the second page: the first stopped at an internal limit (best-effort results).
+      expect(world.callsTo("ssm:DescribeParameters").map((c) => c.input)).toEqual([
+        { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: ["/shop/prod/api-key"] }] },
+        { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: ["/shop/prod/api-key"] }], NextToken: "world-internal-limit" },
+      ]);
+      expect(drTasksRun(world, ids)).toBe(true);
     });
   });
 

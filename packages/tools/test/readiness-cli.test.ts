@@ -3,7 +3,7 @@
  * aws-sdk-client-mock: a ready stage exits 0; each seeded problem exits 1 with its finding and
  * what to do; a read that fails is a finding, not a crash. Stage dnsdemo (it has DNS).
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
@@ -62,8 +62,18 @@ const database = (over: Partial<DBInstance>): DBInstance => ({
   ...over,
 });
 
+/** What each region's health path answers (by URL): the serving primary's, the contract with "readOnly": false. */
+let healthBody: Record<string, unknown>;
+const healthUrls: string[] = [];
+
 function healthyAccount() {
   for (const m of Object.values(mocks)) m.reset();
+  healthBody = { status: "ok", db: "ok", readOnly: false };
+  healthUrls.length = 0;
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+    healthUrls.push(String(url));
+    return Response.json(healthBody);
+  });
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/alice` });
   mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({
     DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "pilot-light-dnsdemo-primary" }], KmsKeyId: `arn:aws:kms:eu-west-1:${account}:key/primary` })],
@@ -144,6 +154,7 @@ async function readiness(...extra: string[]) {
 }
 
 beforeEach(healthyAccount);
+afterEach(() => void vi.restoreAllMocks());
 
 describe("pnpm dr readiness", () => {
   it("reports a ready stage and exits 0, having only read", async () => {
@@ -153,6 +164,9 @@ describe("pnpm dr readiness", () => {
     // The figure docs/runbook.md gives for a stage with DNS.
     expect(output).toMatch(/ok {3}permissions +19 failover and 21 failback steps' roles are allowed every action their grants name \(186 action-resource pairs simulated\)/);
     expect(code).toBe(0);
+    // The serving primary's health path, at its own name (what the monitor and the verify steps probe).
+    expect(healthUrls).toEqual(["https://eu-west-1.app.example.com/health.php"]);
+    expect(output).toMatch(/ok {3}health-contract +the serving region's \(eu-west-1\) health path answers the health contract: 200 with "readOnly": false/);
     const sent = Object.values(mocks).flatMap((m) => m.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name));
     // IAM's policy simulator evaluates; it changes nothing.
     expect(sent.filter((name) => !/^(Describe|List|Get|SimulatePrincipalPolicy)/.test(name))).toEqual([]);
@@ -179,6 +193,7 @@ describe("pnpm dr readiness", () => {
     ["a primary on a default parameter group", () => mocks.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "pilot-light-dnsdemo-primary" }).resolves({ DBInstances: [database({ DBInstanceIdentifier: "pilot-light-dnsdemo-primary", DBParameterGroups: [{ DBParameterGroupName: "default.mysql8.4" }] })] }), /FAIL fence-parameter-group +pilot-light-dnsdemo-primary uses default.mysql8.4[\s\S]*→ give it its own group: aws rds create-db-parameter-group --region eu-west-1/],
     ["a KMS key disabled", () => mocks.kms.on(DescribeKeyCommand, { KeyId: `arn:aws:kms:eu-central-1:${account}:key/dr` }).resolves({ KeyMetadata: { KeyId: "dr", KeyState: "Disabled" } }), /FAIL kms-keys +KMS keys not usable: arn:aws:kms:eu-central-1:123456789012:key\/dr \(eu-central-1\): Disabled/],
     ["the database secret not replicated to the DR region", () => mocks.secrets.on(DescribeSecretCommand).resolves({ PrimaryRegion: "eu-west-1" }), /FAIL secret-replica +secret pilot-light-dnsdemo\/db-credentials has no replica in eu-central-1[\s\S]*→ .*replicate-secret-to-regions --region eu-west-1/],
+    ["a health path whose readOnly is a string", () => void (healthBody = { status: "ok", db: "ok", readOnly: "false" }), /FAIL health-contract +GET https:\/\/eu-west-1\.app\.example\.com\/health\.php answered 200 without the health contract's boolean readOnly \(readOnly: "false";[\s\S]*→ make the health path answer the contract/],
     ["SNS denied in the primary region", () => mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: `arn:aws:sns:eu-west-1:${account}:pilot-light-dnsdemo-alerts` }).rejects(Object.assign(new Error("not authorized to perform: SNS:ListSubscriptionsByTopic"), { name: "AuthorizationError" })), /FAIL alerts +could not read the subscriptions of arn:aws:sns:eu-west-1:.*AuthorizationError/],
   ])("reports %s, says what to do, and exits 1", async (_what, seed, finding) => {
     seed();

@@ -16,7 +16,7 @@ import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
-import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import { DescribeParametersCommand, GetParameterCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsError, stub, type AnyStub, type Fake } from "./api";
 import { evaluate, iamOf, type FunctionRole, type PolicyStatement } from "./iam";
@@ -188,6 +188,31 @@ export function installAccountApis(world: WorldState, stubs: { sns: AnyStub; ssm
     const value = s.parameters.get(parameterKey(region, name));
     if (value === undefined) throw awsError("ParameterNotFound", `Parameter ${name} not found.`, 400);
     return { Parameter: { Name: name, Type: "String", Value: value, Version: 1, ARN: `arn:aws:ssm:${region}:${account()}:parameter/${name.replace(/^\//, "")}`, DataType: "text" } };
+  });
+
+  // The Name filter only (what readiness asks: whether a parameter exists, its value unread). AWS:
+  // "For all filters used with DescribeParameters, valid options include Equals and BeginsWith.
+  // The Name filter additionally supports the Contains option"; 1 to 50 values a filter
+  // (Systems Manager API Reference, ParameterStringFilter). Other keys are not modelled: refused.
+  // "Request results are returned on a best-effort basis ... The number of items returned, however,
+  // can be between zero and the value of MaxResults. If the service reaches an internal limit while
+  // processing the results, it stops the operation and returns the matching values up to that
+  // point and a NextToken" (API Reference, DescribeParameters): the world's first page always stops
+  // before any match, so a caller that reads one page only misses every parameter.
+  route(stubs.ssm, DescribeParametersCommand, "ssm:DescribeParameters", (input: { ParameterFilters?: { Key?: string; Option?: string; Values?: string[] }[]; Filters?: unknown[]; NextToken?: string }, region) => {
+    if (input.Filters && input.ParameterFilters) throw awsError("ValidationException", "You can use either Filters or ParameterFilters in a single request.", 400);
+    const filters = input.ParameterFilters ?? [];
+    for (const f of filters) {
+      if (f.Key !== "Name") throw new Error(`world: DescribeParameters filter ${f.Key} is not modelled (only Name)`);
+      if (!["Equals", "BeginsWith", "Contains", undefined].includes(f.Option)) throw awsError("InvalidFilterOption", `The following filter option is not valid: ${f.Option}. Valid options include: [BeginsWith, Equals, Contains].`, 400);
+      if (!f.Values || f.Values.length === 0 || f.Values.length > 50) throw awsError("InvalidFilterValue", "The filter value is not valid: a filter needs 1 to 50 values.", 400);
+    }
+    const matches = (name: string) =>
+      filters.every((f) => f.Values!.some((v) => (f.Option === "BeginsWith" ? name.startsWith(v) : f.Option === "Contains" ? name.includes(v) : name === v)));
+    if (input.NextToken === undefined) return { Parameters: [], NextToken: "world-internal-limit" };
+    if (input.NextToken !== "world-internal-limit") throw awsError("InvalidNextToken", "The specified token is not valid.", 400);
+    const names = [...s.parameters.keys()].filter((k) => k.startsWith(`${region}\0`)).map((k) => k.slice(region.length + 1)).filter(matches).sort();
+    return { Parameters: names.map((name) => ({ Name: name, ARN: `arn:aws:ssm:${region}:${account()}:parameter/${name.replace(/^\//, "")}`, Type: "String", Version: 1, DataType: "text", Tier: "Standard" })) };
   });
 
   const kms = stub(KMSClient);

@@ -189,6 +189,8 @@ export const requestModels: Record<string, Model> = {
   "servicequotas:GetServiceQuota": (i) => [{ action: "servicequotas:GetServiceQuota", on: { type: "quota", vars: { ServiceCode: str(i.ServiceCode), QuotaCode: str(i.QuotaCode) } } }],
   // Wildcard-only in the Service Authorization Reference.
   "servicequotas:GetAWSDefaultServiceQuota": () => [{ action: "servicequotas:GetAWSDefaultServiceQuota" }],
+  // Wildcard-only in the Service Authorization Reference (a List action: names and metadata, no value).
+  "ssm:DescribeParameters": () => [{ action: "ssm:DescribeParameters" }],
   "ssm:GetParameter": (i) => [{ action: "ssm:GetParameter", on: { type: "parameter", vars: { ParameterNameWithoutLeadingSlash: str(i.Name).replace(/^\//, "") } } }],
   // The permission check's reads: the topic's key, the stacks' roles, the simulator on each role.
   "sns:GetTopicAttributes": (i) => [{ action: "sns:GetTopicAttributes", arn: str(i.TopicArn) }],

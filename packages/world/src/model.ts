@@ -105,6 +105,10 @@ export interface LagDatapoint {
 export interface EcsTask {
   runningAtMs: number;
   healthyAtMs: number;
+  /** The task definition it was launched from (the service's when it was launched). */
+  taskDefinition?: string;
+  /** ECS started it (its secrets were read): it keeps running whatever its definition's secrets become. */
+  started?: boolean;
 }
 
 export interface EcsService {
@@ -462,7 +466,7 @@ export class WorldState {
     if (count > svc.tasks.length) {
       for (let i = svc.tasks.length; i < count; i++) {
         const runningAtMs = now + this.latencies.taskStartSeconds * 1000;
-        svc.tasks.push({ runningAtMs, healthyAtMs: runningAtMs + this.latencies.firstHealthCheckSeconds * 1000 });
+        svc.tasks.push({ runningAtMs, healthyAtMs: runningAtMs + this.latencies.firstHealthCheckSeconds * 1000, taskDefinition: svc.taskDefinition });
       }
     } else {
       svc.tasks.splice(count);
@@ -471,20 +475,35 @@ export class WorldState {
   }
 
   /**
-   * Why ECS cannot start the service's tasks now (a ResourceInitializationError: a secret its task
-   * definition names that its execution role cannot read, or that is not in its region), or null.
-   * Set by `pilotLightWorld` from the account side (./task-definitions.ts, `taskStartRefusal`).
+   * Why ECS cannot start a task of the service from a task definition now (a
+   * ResourceInitializationError: a secret the definition names that its execution role cannot
+   * read, or that is not in its region), or null. Set by `pilotLightWorld` from the account side
+   * (./task-definitions.ts, `taskStartRefusal`).
    */
-  taskStartRefusal: (svc: EcsService) => string | null = () => null;
+  taskStartRefusal: (svc: EcsService, taskDefinition: string) => string | null = () => null;
+
+  /**
+   * Whether a task runs: from its start time, unless ECS refuses to start it (checked until it
+   * starts: ECS keeps launching the service's tasks, so a refusal mended starts them). A task that
+   * started keeps running: ECS reads its secrets when it starts, and a deployment of a definition
+   * whose tasks cannot start leaves the running ones in place (docs/aws-behaviour.md).
+   */
+  private taskRuns(svc: EcsService, t: EcsTask): boolean {
+    if (t.runningAtMs > this.clock.nowMs()) return false;
+    if (t.started) return true;
+    if (this.taskStartRefusal(svc, t.taskDefinition ?? svc.taskDefinition) !== null) return false;
+    t.started = true;
+    return true;
+  }
 
   running(svc: EcsService): number {
-    if (this.regionsDown.has(svc.region) || this.taskStartRefusal(svc) !== null) return 0;
-    return svc.tasks.filter((t) => t.runningAtMs <= this.clock.nowMs()).length;
+    if (this.regionsDown.has(svc.region)) return 0;
+    return svc.tasks.filter((t) => this.taskRuns(svc, t)).length;
   }
 
   healthyTargets(svc: EcsService): number {
-    if (this.regionsDown.has(svc.region) || !this.dbAnswers(svc.database) || this.taskStartRefusal(svc) !== null) return 0;
-    return svc.tasks.filter((t) => t.healthyAtMs <= this.clock.nowMs()).length;
+    if (this.regionsDown.has(svc.region) || !this.dbAnswers(svc.database)) return 0;
+    return svc.tasks.filter((t) => this.taskRuns(svc, t) && t.healthyAtMs <= this.clock.nowMs()).length;
   }
 
   /** The ALB's /health.php answer for a region: 200 when a healthy target can reach its database. */

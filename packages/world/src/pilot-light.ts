@@ -251,7 +251,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     secretName: ids.secretName,
     ...(ids.dns ? { albs: { primary: ids.primaryAlbDns, dr: ids.drAlbDns, zone: ids.albZoneId } } : {}),
   });
-  world.taskStartRefusal = (svc) => taskStartRefusal(world, svc);
+  world.taskStartRefusal = (svc, taskDefinition) => taskStartRefusal(world, svc, taskDefinition);
   return { world, ids };
 }
 

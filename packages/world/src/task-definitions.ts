@@ -163,9 +163,9 @@ export function setServiceTaskDefinition(world: WorldState, svc: EcsService, ref
  * the task stops (docs/aws-behaviour.md, "Task definitions"). Only registered definitions name
  * secrets here; the seeded ones' `web` container reads its credentials as the stacks grant it.
  */
-export function taskStartRefusal(world: WorldState, svc: EcsService): string | null {
+export function taskStartRefusal(world: WorldState, svc: EcsService, taskDefinition = svc.taskDefinition): string | null {
   const s = accountState(world);
-  const detail = s.taskDefinitions.get(svc.taskDefinition);
+  const detail = s.taskDefinitions.get(taskDefinition);
   const secrets = (detail?.registered?.containerDefinitions ?? []).flatMap((c) => c.secrets ?? []);
   if (secrets.length === 0) return null;
   const roleArn = detail?.executionRoleArn ?? "";

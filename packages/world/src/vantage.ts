@@ -24,7 +24,13 @@ export type AppFault =
   /** /health.php answers 200 with a page that is not the /health.php JSON (a broken image, a default page). */
   | { kind: "bad-deploy" }
   /** This share of requests (0..1) is refused by the database and answered 503 {"db":"error"}. */
-  | { kind: "db-connection-limit"; rejectShare: number };
+  | { kind: "db-connection-limit"; rejectShare: number }
+  /**
+   * The team's own health path breaks the contract's `readOnly` (docs/health-contract.md): leaves
+   * it out, or prints it as a string ("false", as PHP's string interpolation does); the rest of
+   * the answer is the contract's, so the monitor, the ALB and Route 53 pass it.
+   */
+  | { kind: "read-only-breach"; readOnly: "absent" | "string" };
 
 interface Vantage {
   partitions: [string, string][];
@@ -93,7 +99,12 @@ export function answerHealth(world: WorldState, region: string, from?: string): 
   // @@global.read_only (a replica, or read_only on in its parameter group: true).
   const svc = [...world.services.values()].find((x) => x.region === region);
   const db = svc ? world.databases.get(svc.database) : undefined;
-  if (status === 200) return { reached: true, status, body: JSON.stringify({ status: "ok", db: "ok", ...(db ? { readOnly: world.readOnlyVariable(db) === 1 } : {}) }) };
+  if (status === 200) {
+    const readOnly = db ? world.readOnlyVariable(db) === 1 : undefined;
+    const breach = fault?.kind === "read-only-breach" ? fault.readOnly : undefined;
+    const said = breach === "absent" || readOnly === undefined ? {} : { readOnly: breach === "string" ? String(readOnly) : readOnly };
+    return { reached: true, status, body: JSON.stringify({ status: "ok", db: "ok", ...said }) };
+  }
   // Running tasks that cannot reach their database: every target fails its check, so the ALB
   // routes to all of them (fail open) and /health.php itself answers its error.
   if (svc && db && world.running(svc) > 0 && !world.dbAnswers(db.identifier)) {

@@ -105,6 +105,15 @@ describe("an app broken inside a live region", () => {
     setAppFault(world, ids.primaryRegion, null);
     expect(await healthy()).toBe(8);
   });
+
+  it("a health path that breaks the contract's readOnly (left out, or the string \"false\") still answers 200 {\"status\":\"ok\"}, which Route 53 passes", async () => {
+    const { world, ids, healthy, fromDr } = await setup();
+    setAppFault(world, ids.primaryRegion, { kind: "read-only-breach", readOnly: "string" });
+    expect(await fromDr()).toEqual({ status: 200, body: JSON.stringify({ status: "ok", db: "ok", readOnly: "false" }) });
+    setAppFault(world, ids.primaryRegion, { kind: "read-only-breach", readOnly: "absent" });
+    expect(await fromDr()).toEqual({ status: 200, body: JSON.stringify({ status: "ok", db: "ok" }) });
+    expect(await healthy()).toBe(8);
+  });
 });
 
 describe("a region's health path, as the application's /health.php answers it", () => {

@@ -260,23 +260,44 @@ export const verifyAs = {
  */
 export async function verifyHealth(url: string, now: () => Date, o: VerifyOptions): Promise<HealthProbe> {
   const started = now().getTime();
-  let status: number;
-  let readOnly: unknown;
+  let answer: HealthAnswer;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(o.timeoutMs ?? 5000), redirect: "manual" });
-    status = response.status;
-    const body: unknown = await response.json().catch(() => null);
-    readOnly = body !== null && typeof body === "object" ? (body as { readOnly?: unknown }).readOnly : undefined;
+    answer = await readHealthAnswer(url, o.timeoutMs ?? 5000);
   } catch (error) {
     throw o.unhealthy(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
   }
-  if (status < 200 || status > 299) throw o.unhealthy(`GET ${url} answered ${status}`);
+  const breach = healthContractBreach(url, answer, o.writable);
+  if (breach) throw o.unhealthy(breach);
+  const end = now();
+  return { url, status: answer.status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, readOnly: answer.readOnly as boolean };
+}
+
+/** A health path's answer: its status and what its body says of `readOnly` (undefined: not said, or no JSON object). */
+export interface HealthAnswer {
+  status: number;
+  readOnly: unknown;
+}
+
+/** One GET of a health path, bounded by `timeoutMs` (rejects when nothing answered in time); redirects are not followed. */
+export async function readHealthAnswer(url: string, timeoutMs: number): Promise<HealthAnswer> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+  const body: unknown = await response.json().catch(() => null);
+  return { status: response.status, readOnly: body !== null && typeof body === "object" ? (body as { readOnly?: unknown }).readOnly : undefined };
+}
+
+/**
+ * What a move's verify (and readiness's `health-contract` check) refuses in an answer, in words;
+ * null when it passes: a 2xx whose body carries the contract's boolean `readOnly`, false when
+ * the database must take writes (`writable`).
+ */
+export function healthContractBreach(url: string, answer: HealthAnswer, writable: boolean): string | null {
+  const { status, readOnly } = answer;
+  if (status < 200 || status > 299) return `GET ${url} answered ${status}`;
   // Not the contract's boolean (a default page, an app that omits it): writability not shown. A
   // drill asks it too, so an app a real failover could never verify fails its drill, not the outage.
-  if (typeof readOnly !== "boolean") throw o.unhealthy(`GET ${url} answered ${status} without the health contract's boolean readOnly (readOnly: ${JSON.stringify(readOnly) ?? "absent"}; docs/health-contract.md)`);
-  if (o.writable && readOnly) throw o.unhealthy(`GET ${url} answered from a read-only database (readOnly: true)`);
-  const end = now();
-  return { url, status, verifiedAt: end.toISOString(), latencyMs: end.getTime() - started, readOnly };
+  if (typeof readOnly !== "boolean") return `GET ${url} answered ${status} without the health contract's boolean readOnly (readOnly: ${JSON.stringify(readOnly) ?? "absent"}; docs/health-contract.md)`;
+  if (writable && readOnly) return `GET ${url} answered from a read-only database (readOnly: true)`;
+  return null;
 }
 
 /**

@@ -38,6 +38,20 @@ const EvaluationEnvironment = z.object({
   /** Stages with DNS: the zone and record the DNS steps' grants name. */
   HOSTED_ZONE_ID: z.string().min(1).optional(),
   RECORD_NAME: z.string().min(1).optional(),
+  /** The stage's health path (application.healthPath): the serving region's must answer the health contract. */
+  HEALTH_PATH: z.string().startsWith("/"),
+  /** By region, the URL the monitor and the verify steps probe the health path at (JSON; stages with DNS: each region's own name). */
+  HEALTH_URLS: z
+    .string()
+    .default("{}")
+    .transform((v, ctx) => {
+      const parsed = z.record(z.string(), z.url()).safeParse(JSON.parse(v));
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
   /** An adopting stage: the team's names the steps' grants name (PermissionTarget["adopted"], as JSON). */
   ADOPTED_NAMES: z
     .string()
@@ -93,6 +107,7 @@ export function readEvaluationSettings(env: Record<string, string | undefined>):
       ...(e.PRIMARY_DB ? { primaryDb: e.PRIMARY_DB } : {}),
       ...(e.HOSTED_ZONE_ID && e.RECORD_NAME ? { record: { hostedZoneId: e.HOSTED_ZONE_ID, recordName: e.RECORD_NAME } } : {}),
       ...(e.ADOPTED_NAMES ? { secretName: e.ADOPTED_NAMES.secretName, teamService: { cluster: e.ADOPTED_NAMES.primaryCluster, service: e.ADOPTED_NAMES.primaryService } } : {}),
+      health: { path: e.HEALTH_PATH, urls: e.HEALTH_URLS },
     },
     permissions: {
       app: e.APP,

@@ -6,9 +6,10 @@
  * 53's health check, the fence's and the seal's parameter groups, the KMS keys, an adopting
  * stage's task definition mirror (./mirror.ts).
  */
+import { healthContractBreach, type HealthAnswer } from "../compute";
 import { mirrorFinding, type MirrorObservation } from "./mirror";
 
-export { fargateOnDemandVcpuQuota, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
+export { fargateOnDemandVcpuQuota, healthUrlsOf, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
 export * from "./evaluation";
 export { stepCatalogue } from "./catalogue";
 export { mirrorCommand, mirrorFinding, type MirrorObservation } from "./mirror";
@@ -77,6 +78,11 @@ export interface ReadinessObservation {
   drTaskSecrets?: Read<DrTaskSecrets>;
   /** A stage with DNS: whether its record is a failover pair (notPair: the failover's refusal, in its words). */
   dnsRecord?: Read<{ hostedZoneId: string; recordName: string; notPair: string | null }>;
+  /**
+   * The serving region's health path (the region `primaryServes` names) and what it answered
+   * (docs/health-contract.md); `url` null: the region's address could not be read.
+   */
+  healthContract?: { region: string; url: string | null; answer: Read<HealthAnswer> };
 }
 
 export interface DrTaskSecrets {
@@ -94,8 +100,8 @@ export interface DrTaskSecret {
   /** The secret's or parameter's name and the region the task definition reads it in. */
   secretName: string;
   region: string;
-  /** Whether Secrets Manager finds it in the DR region (null: not asked, a Parameter Store parameter). */
-  found: boolean | null;
+  /** Whether it is in the DR region (Secrets Manager's DescribeSecret; Parameter Store's DescribeParameters, its value unread). */
+  found: boolean;
   /** What the simulator did not allow the execution role (GetSecretValue or GetParameters, kms:Decrypt on a customer key). */
   denied: StepPermissions["denied"];
 }
@@ -110,7 +116,7 @@ export interface StepPermissions {
   denied: { action: string; resource: string; decision: string; by: string | null }[];
 }
 
-export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions", "task-definition-mirror", "dr-task-secrets", "dns-record"] as const;
+export const checks = ["replica", "replica-backups", "replica-replicating", "dr-image", "image-replication", "dr-task-definition", "dr-quota", "alerts", "health-check", "fence-parameter-group", "seal-parameter-group", "kms-keys", "secret-replica", "permissions", "task-definition-mirror", "dr-task-secrets", "dns-record", "health-contract"] as const;
 export type Check = (typeof checks)[number];
 
 export interface Finding {
@@ -147,6 +153,7 @@ export function judgeReadiness(o: ReadinessObservation, now: Date): Readiness {
     ...(o.mirror ? [o.mirror.ok ? mirrorFinding(o.mirror.value, now) : unreadable("task-definition-mirror", `the DR service's task definition mirror in ${o.drRegion}`, o.mirror.error)] : []),
     ...(o.drTaskSecrets ? drTaskSecretFindings(o, o.drTaskSecrets) : []),
     ...(o.dnsRecord ? [dnsRecordFinding(o, o.dnsRecord)] : []),
+    ...(o.healthContract ? [healthContractFinding(o, o.healthContract)] : []),
   ];
   return { ready: findings.every((f) => f.ok), findings };
 }
@@ -362,6 +369,45 @@ function dnsRecordFinding(o: ReadinessObservation, r: Read<{ hostedZoneId: strin
     };
   }
   return { check, ok: true, detail: `${recordName} in zone ${hostedZoneId} is a failover pair` };
+}
+
+/**
+ * The serving side's health path must answer the contract a failover's VerifyDrHealth and a
+ * switchback's VerifyNewPrimary require of their new primary, judged by the same code
+ * (Compute.healthContractBreach): 2xx with `"readOnly": false`. An app that breaks it is learnt
+ * here, not at the next drill or the outage (the monitor, the ALB and Route 53 do not read it).
+ */
+function healthContractFinding(o: ReadinessObservation, h: NonNullable<ReadinessObservation["healthContract"]>): Finding {
+  const check = "health-contract";
+  const where = `the serving region's (${h.region}) health path`;
+  if (!h.answer.ok || h.url === null) {
+    return {
+      check,
+      ok: false,
+      detail: `could not read ${where}${h.url ? ` at ${h.url}` : ""}: ${h.answer.ok ? "no address" : h.answer.error}`,
+      action: `if the region is down, that is the monitor's (pnpm dr status --stage ${o.stage}); otherwise check the address answers from outside the VPC (docs/health-contract.md) and evaluate again`,
+    };
+  }
+  const breach = healthContractBreach(h.url, h.answer.value, true);
+  if (!breach) return { check, ok: true, detail: `${where} answers the health contract: ${h.answer.value.status} with "readOnly": false` };
+  const { status, readOnly } = h.answer.value;
+  if (status < 200 || status > 299) {
+    return { check, ok: false, detail: `${breach}: ${where} does not answer the health contract now`, action: `an outage is the monitor's (pnpm dr status --stage ${o.stage}); if users are served, the path must answer 200 whenever the app and its database work (docs/health-contract.md)` };
+  }
+  if (readOnly === true) {
+    return {
+      check,
+      ok: false,
+      detail: `${breach}: the serving database refuses writes`,
+      action: `find why read_only is on (pnpm dr status --stage ${o.stage}: a fence or a seal left in place?); a move's verify requires "readOnly": false from its new primary (docs/health-contract.md)`,
+    };
+  }
+  return {
+    check,
+    ok: false,
+    detail: `${breach}: a failover's VerifyDrHealth and a switchback's VerifyNewPrimary require "readOnly": false from the new primary, so either would end NeedsOperator with users already moved (the monitor, the ALB and Route 53 do not read it)`,
+    action: `make the health path answer the contract: a JSON body whose "readOnly" is the boolean @@global.read_only (true or false, not a string; docs/health-contract.md, with examples), deploy it, then pnpm dr readiness --stage ${o.stage}`,
+  };
 }
 
 function drTaskSecretFindings(o: ReadinessObservation, r: Read<DrTaskSecrets>): Finding[] {

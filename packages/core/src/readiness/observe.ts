@@ -14,15 +14,15 @@ import { Route53Client } from "@aws-sdk/client-route-53";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { latestRevision } from "../compute";
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { latestRevision, readHealthAnswer } from "../compute";
 import { toReplicaState } from "../database";
 import { readPrimaryRecord } from "../dns";
 import { RecordNotFailoverPairError } from "../workflow/errors";
 import { boundedClientConfig } from "../failover/fence";
 import { checkerObservations } from "../health/second-opinion";
-import { arnIn, parseEcrImageUri, primaryHealthCheckParameter, resourceNames, type StageConfig } from "../stage";
-import type { DatabaseObservation, DrTaskSecret, DrTaskSecrets, Read, ReadinessObservation } from "./index";
+import { arnIn, drAddressParameters, healthUrl, parseEcrImageUri, primaryAddressParameters, primaryHealthCheckParameter, regionalHost, resourceNames, type StageConfig } from "../stage";
+import { primaryServes, type DatabaseObservation, type DrTaskSecret, type DrTaskSecrets, type Read, type ReadinessObservation } from "./index";
 import { denial, simulate } from "./permissions";
 import { drRevision, teamRevision, type MirrorObservation } from "./mirror";
 
@@ -118,7 +118,22 @@ export interface ReadinessTarget {
   teamService?: { cluster: string; service: string };
   /** A stage with DNS: the record a failover moves (it must be a failover pair). */
   record?: { hostedZoneId: string; recordName: string };
+  /**
+   * The stage's health path and, by region, the URL the monitor and the verify steps probe it at
+   * (a stage with DNS: the region's own name over HTTPS). A region without one: its load
+   * balancer's address from the DR region's SSM, over HTTP (a stage without DNS serves HTTP).
+   */
+  health?: { path: string; urls: Record<string, string> };
 }
+
+/** A stage's health URLs known from its settings alone: each region's own name (stages with DNS; none without). */
+export function healthUrlsOf(config: Pick<StageConfig, "primaryRegion" | "drRegion" | "dns" | "application">): Record<string, string> {
+  const dns = config.dns;
+  return dns ? Object.fromEntries([config.primaryRegion, config.drRegion].map((r) => [r, healthUrl(config, `https://${regionalHost(dns, r)}`)])) : {};
+}
+
+/** How long readiness waits for the serving region's health path: a failover's verify waits as long. */
+const healthTimeoutMs = 5000;
 
 /** The registry and repository of a prebuilt image's URI. */
 export function registryImage(uri: string): ReadinessTarget["image"] {
@@ -138,6 +153,7 @@ export function targetOf(config: StageConfig): ReadinessTarget {
     taskCpu: config.sizes.taskCpu,
     ...(image ? { image } : {}),
     ...(config.dns ? { record: { hostedZoneId: config.dns.hostedZoneId, recordName: config.dns.recordName } } : {}),
+    health: { path: config.application.healthPath, urls: healthUrlsOf(config) },
     ...(config.adopt ? { primaryDb: resourceNames(config).primaryDb, secretName: resourceNames(config).secretName, teamService: { cluster: resourceNames(config).primaryCluster, service: resourceNames(config).primaryService } } : {}),
   };
 }
@@ -172,6 +188,8 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
   const mirror = teamService && drService.ok ? await read(() => observeMirror(clients.primaryEcs, teamService, drService.value.mirror, config, names)) : undefined;
   const drTaskSecrets = drService.ok ? await read(() => taskSecrets(clients, drService.value.mirror.definition, config.drRegion, account)) : undefined;
   const kmsKeys = await Promise.all(keys.map(async (k) => ({ ...k, state: await read(async () => (await clients.kms[k.region]!.send(new DescribeKeyCommand({ KeyId: k.keyId }))).KeyMetadata?.KeyState ?? "unknown") })));
+  const health = config.health;
+  const healthContract = health ? await servingHealth(clients.ssm, health, primaryServes({ primary, replica }) ? config.primaryRegion : config.drRegion, config, names) : undefined;
   return {
     stage: config.stage,
     primaryRegion: config.primaryRegion,
@@ -189,7 +207,29 @@ export async function observeReadiness(clients: ReadinessClients, config: Readin
     ...(mirror ? { mirror } : {}),
     ...(drTaskSecrets ? { drTaskSecrets } : {}),
     ...(dnsRecord ? { dnsRecord } : {}),
+    ...(healthContract ? { healthContract } : {}),
   };
+}
+
+/**
+ * What the serving region's health path answers, at its URL (or its load balancer's address,
+ * published in the DR region's SSM), within the verify's own bound: a region that does not
+ * answer is a "could not read", never a breach of the contract.
+ */
+async function servingHealth(ssm: SSMClient, health: NonNullable<ReadinessTarget["health"]>, region: string, config: ReadinessTarget, names: Names): Promise<NonNullable<ReadinessObservation["healthContract"]>> {
+  let url = health.urls[region] ?? null;
+  if (!url) {
+    const parameter = (region === config.primaryRegion ? primaryAddressParameters(names) : drAddressParameters(names)).albDns;
+    const address = await read(async () => {
+      const value = (await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+      if (!value) throw new Error(`SSM parameter ${parameter} in ${config.drRegion} has no value`);
+      return value;
+    });
+    if (!address.ok) return { region, url: null, answer: { ok: false, error: `its load balancer's address (SSM ${parameter} in ${config.drRegion}): ${address.error}` } };
+    url = `http://${address.value}${health.path}`;
+  }
+  const target = url;
+  return { region, url, answer: await read(() => readHealthAnswer(target, healthTimeoutMs)) };
 }
 
 /** Whether Route 53 holds the record as a failover pair (its PRIMARY entry), and why not (the failover's refusal). */
@@ -235,10 +275,36 @@ async function taskSecrets(clients: ReadinessClients, definition: TaskDefinition
       const arn = ref.valueFrom.startsWith("arn:") ? ref.valueFrom : `arn:${partition}:ssm:${drRegion}:${account}:parameter/${ref.valueFrom.replace(/^\//, "")}`;
       const region = arn.split(":")[3] ?? "";
       const secretName = `/${arn.slice(arn.indexOf(":parameter/") + ":parameter/".length)}`;
-      return { ...ref, kind: "ssm", secretName, region, found: null, denied: region === drRegion ? await allowed("ssm:GetParameters", arn) : [] };
+      if (region !== drRegion) return { ...ref, kind: "ssm", secretName, region, found: false, denied: [] };
+      if (!(await parameterFound(clients.ssm, ref.valueFrom.startsWith("arn:") ? parameterNames(arn) : [ref.valueFrom]))) return { ...ref, kind: "ssm", secretName, region, found: false, denied: [] };
+      return { ...ref, kind: "ssm", secretName, region, found: true, denied: await allowed("ssm:GetParameters", arn) };
     }),
   );
   return { executionRole: role, secrets };
+}
+
+/**
+ * The names a parameter's ARN can stand for: its ARN drops a hierarchical name's leading slash
+ * (`parameter/shop/prod/key` is `/shop/prod/key`), so a one-level `parameter/key` is `key` or `/key`.
+ */
+function parameterNames(arn: string): string[] {
+  const rest = arn.slice(arn.indexOf(":parameter/") + ":parameter/".length);
+  return rest.includes("/") ? [`/${rest}`] : [rest, `/${rest}`];
+}
+
+/**
+ * Whether a Parameter Store parameter of one of these names is in the client's region:
+ * ssm:DescribeParameters reads its metadata, never its value. Its results are "best-effort": a
+ * page may hold none of the matches and a NextToken, so every page is read.
+ */
+async function parameterFound(ssm: SSMClient, names: string[]): Promise<boolean> {
+  let next: string | undefined;
+  do {
+    const out = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: names }], NextToken: next }));
+    if ((out.Parameters ?? []).length > 0) return true;
+    next = out.NextToken;
+  } while (next);
+  return false;
 }
 
 /** A secret in the client's region by ARN (null: not there). */
