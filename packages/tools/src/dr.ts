@@ -78,6 +78,11 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     if (error instanceof Errors.ValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
+  // Refused without AWS first: a real failover or switchback with nobody to confirm it.
+  const decision = confirmation(invocation, terminal.isInteractive);
+  if (decision === "refuse") {
+    throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
+  }
   if (deps.credentials) await requireCredentials(deps.credentials);
   if (invocation.command === "readiness") {
     // Reads only, with the operator's credentials, in both regions; needs no orchestrator stack.
@@ -86,10 +91,6 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     return report.ready ? 0 : 1;
   }
   if (invocation.command === "point-users") return pointUsersCommand(config, invocation, terminal, deps);
-  const decision = confirmation(invocation, terminal.isInteractive);
-  if (decision === "refuse") {
-    throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
-  }
   // Which region's orchestrator copy acts: decided from what AWS shows on stages with DNS (./cli/regions).
   let region = config.drRegion;
   let why: string | null = null;
