@@ -75,6 +75,8 @@ export function Failover({ stack, app }: StackContext) {
     LAG_LOOKBACK_SECONDS: String(Runbook.lagLookbackSeconds({ periodSeconds: detectionPeriodSeconds, failureThreshold: config.health.failureThreshold })),
     SECRET_ID: names.secretName,
     RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
+    DETECTION_PERIOD_SECONDS: String(detectionPeriodSeconds),
+    FAILURE_THRESHOLD: String(config.health.failureThreshold),
     HEALTH_URL: compute.healthUrl,
     TABLE_NAME: table.tableName,
     TOPIC_ARN: topic.topicArn,

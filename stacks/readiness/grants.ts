@@ -34,6 +34,8 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
   const quota = Readiness.fargateOnDemandVcpuQuota;
   return [
     allow(["rds:DescribeDBInstances"], [arn("rds", r.primaryRegion, `db:${r.names.primaryDb}`), arn("rds", r.drRegion, `db:${r.names.replicaDb}`)]),
+    // read_only in the group of a database that is no replica (which region serves): a re-protect names the groups it creates when it runs.
+    allow(["rds:DescribeDBParameters"], both.map((region) => arn("rds", region, "pg:*"))),
     allow(["sns:ListSubscriptionsByTopic"], both.map((region) => arn("sns", region, r.names.topic))),
     // The database secret's replication to the DR region (its ARN ends in six random characters).
     allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.primaryRegion, `secret:${r.names.secretName}-??????`)]),

@@ -387,7 +387,7 @@ describe("stage settings for failing over", () => {
 });
 
 describe("step Lambda settings", () => {
-  it.each(stepNames)("%s gets the stage, its RTO target and its RPO budget", (step) => {
+  it.each(stepNames)("%s gets the stage, its RTO target, its RPO budget and its health profile", (step) => {
     const config = stageConfig("dnsdemo");
     const functions = template.findResources("AWS::Lambda::Function");
     const fn = Object.entries(functions).find(([id]) => id.startsWith(step) && !id.startsWith(`${step}ServiceRole`))?.[1] as
@@ -399,6 +399,8 @@ describe("step Lambda settings", () => {
       PRIMARY_HEALTH_URL: "https://eu-west-1.app.example.com/health.php",
       RTO_TARGET_SECONDS: String(config.rtoTargetSeconds),
       RPO_BUDGET_SECONDS: String(config.rpoBudgetSeconds),
+      DETECTION_PERIOD_SECONDS: "300",
+      FAILURE_THRESHOLD: String(config.health.failureThreshold),
     });
   });
 });

@@ -50,6 +50,7 @@ describe("the scheduled readiness evaluation", () => {
       "iam:SimulatePrincipalPolicy",
       "kms:DescribeKey",
       "rds:DescribeDBInstances",
+      "rds:DescribeDBParameters",
       "route53:GetHealthCheckStatus",
       "route53:ListResourceRecordSets",
       "secretsmanager:DescribeSecret",

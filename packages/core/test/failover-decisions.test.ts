@@ -248,6 +248,26 @@ describe("outcome and notifications", () => {
     expect(o.advice[1]).toMatch(/^promotion is 29 % of RTO/);
   });
 
+  it.each([
+    ["the fast profile (rate(1 minute), 4 strikes): no faster profile to name", { scheduleMinutes: 1, failureThreshold: 4 }, null],
+    ["rate(2 minutes) with 3 strikes: the faster profile, against its own 4-6 minutes", { scheduleMinutes: 2, failureThreshold: 3 }, /a faster health profile .* instead of 4-6$/],
+    ["the default profile: the faster profile, against 10-15 minutes", { scheduleMinutes: 5, failureThreshold: 3 }, /a faster health profile .* instead of 10-15$/],
+  ] as const)("advises on detection from the profile the stage runs: %s", (_what, detectionProfile, named) => {
+    const monitored = { ...state, run: { ...state.run, lastHealthyAt: "2026-01-01T02:48:00.000Z" } };
+    const o = Failover.summarizeOutcome(monitored, "succeeded", new Date("2026-01-01T03:05:14Z"), { ...objectives, detectionProfile });
+    const detection = o.advice.find((line) => line.startsWith("detection is"));
+    if (named === null) expect(detection).toBeUndefined();
+    else expect(detection).toMatch(named);
+  });
+
+  it("reads the stage's health profile from the step Lambdas' settings: the detection period with its strikes, or not at all (FAILURE_THRESHOLD alone is the monitor's)", () => {
+    const env = { RTO_TARGET_SECONDS: "600", RPO_BUDGET_SECONDS: "60", DR_PILOT_TASK_COUNT: "0" };
+    expect(Failover.readObjectives({ ...env, DETECTION_PERIOD_SECONDS: "120", FAILURE_THRESHOLD: "3" }).detectionProfile).toEqual({ scheduleMinutes: 2, failureThreshold: 3 });
+    expect(Failover.readObjectives(env).detectionProfile).toBeUndefined();
+    expect(Failover.readObjectives({ ...env, FAILURE_THRESHOLD: "3" }).detectionProfile).toBeUndefined();
+    expect(() => Failover.readObjectives({ ...env, DETECTION_PERIOD_SECONDS: "120" })).toThrow(/FAILURE_THRESHOLD/);
+  });
+
   it("puts the stage in every subject and the targets in the body", () => {
     const o = Failover.summarizeOutcome(state, "succeeded", new Date("2026-01-01T03:05:14Z"), objectives);
     const assessment = { promotionStarted: false, needsOperator: false, detail: "nothing promoted" };

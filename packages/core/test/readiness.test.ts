@@ -24,7 +24,7 @@ const healthy = (): Readiness.ReadinessObservation => ({
   stage: "prod",
   primaryRegion: "eu-west-1",
   drRegion: "eu-central-1",
-  primary: ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: null, replication: null, parameterGroup: "pilot-light-prod-primary" })),
+  primary: ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: null, replication: null, parameterGroup: "pilot-light-prod-primary", readOnly: ok(false) })),
   replica: ok(db()),
   drImage: ok({ uri: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:1.4.2", registryRegion: "eu-central-1", present: true }),
   drTask: ok({ arn: taskArn, status: "ACTIVE", executionRole: { arn: "arn:aws:iam::123456789012:role/web-execution", exists: true } }),
@@ -238,12 +238,19 @@ describe("readiness", () => {
 
     it.each<[string, (o: Readiness.ReadinessObservation) => void]>([
       ["the primary region holds the replica (re-protected, state C)", (o) => void (o.primary = ok(db({ identifier: "pilot-light-prod-primary", sourceIdentifier: "arn:aws:rds:eu-central-1:123456789012:db:pilot-light-prod-replica" })))],
-      ["the DR database is promoted (failed over)", (o) => void (o.replica = ok(db({ sourceIdentifier: null, replication: null })))],
+      ["the DR database is promoted (failed over)", (o) => void (o.replica = ok(db({ sourceIdentifier: null, replication: null, readOnly: ok(false) })))],
     ])("does not report the primary's failing check when %s: it fails by design", (_what, move) => {
       const o = healthy();
       o.healthCheck = reports(0, 8);
       move(o);
       expect(finding(o)).toMatchObject({ ok: true, detail: expect.stringMatching(/0 see the primary healthy \(the DR region serves/) });
+    });
+
+    it("reports the primary's failing check once a switchback promoted it: the DR database, no replica, is sealed (read_only = 1), so the primary serves", () => {
+      const o = healthy();
+      o.healthCheck = reports(0, 8);
+      o.replica = ok(db({ sourceIdentifier: null, replication: null, readOnly: ok(true) }));
+      expect(finding(o)).toMatchObject({ ok: false, detail: expect.stringMatching(/0 see the primary healthy, while the primary serves/) });
     });
   });
 

@@ -13,7 +13,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } fro
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { CloudFormationClient, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -57,9 +57,10 @@ function grants(prebuiltImage: boolean): PolicyStatement[] {
 
 beforeEach(() => {
   for (const stub of Object.values(m)) stub.reset();
-  const db = (id: string, region: string) => ({ DBInstanceIdentifier: id, DBInstanceStatus: "available", BackupRetentionPeriod: 7, KmsKeyId: `arn:aws:kms:${region}:${account}:key/k-${region}` });
+  const db = (id: string, region: string) => ({ DBInstanceIdentifier: id, DBInstanceStatus: "available", BackupRetentionPeriod: 7, KmsKeyId: `arn:aws:kms:${region}:${account}:key/k-${region}`, DBParameterGroups: [{ DBParameterGroupName: `${id}-g20261207`, ParameterApplyStatus: "in-sync" }] });
   m.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: names.primaryDb }).resolves({ DBInstances: [db(names.primaryDb, primaryRegion)] });
   m.rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: names.replicaDb }).resolves({ DBInstances: [db(names.replicaDb, drRegion)] });
+  m.rds.on(DescribeDBParametersCommand).resolves({ Parameters: [] });
   m.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
   m.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
   m.ecs.on(DescribeServicesCommand).resolves({ services: [{ taskDefinition: `arn:aws:ecs:${drRegion}:${account}:task-definition/web:7` }] });
@@ -113,7 +114,7 @@ describe("the readiness evaluation's role", () => {
   it("allows every call the evaluation makes, in both regions", async () => {
     const statements = grants(true);
     const made = await calls();
-    expect(new Set(made.map((c) => c.api)).size).toBe(18);
+    expect(new Set(made.map((c) => c.api)).size).toBe(19);
     expect(made.filter((c) => c.api === "secretsmanager:DescribeSecret").map((c) => c.region).sort()).toEqual([drRegion, primaryRegion]);
     const denied = [];
     for (const c of made) {

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline/promises";
 import { Errors, type Readiness, Stage } from "@pilot-light/core";
 import { stageConfig, stages } from "../../../stacks/stages";
 import { confirmation, confirmationQuestion, isConfirmed, parseCommandLine, type Invocation } from "./cli/args";
-import { connect, drClients, identify, type Clients, type Context } from "./cli/aws";
+import { cliClientBounds, cliCredentials, connect, drClients, identify, requireCredentials, type Clients, type Context, type CredentialProvider } from "./cli/aws";
 import { closeOpenIncident, gatherStatus, startRun, waitForExecution } from "./cli/commands";
 import { formatFailbackFinished, formatFailbackStarted, startFailback, switchbackQuestion } from "./cli/failback";
 import { CliError, MissingStackError, RefusedError, UsageError, explainAwsError } from "./cli/errors";
@@ -47,12 +47,18 @@ export interface Dependencies {
   stepCatalogue?: Readiness.StepCatalogue;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /** Resolved before any AWS call (requireCredentials); absent: not checked up front (tests whose clients are mocks). */
+  credentials?: CredentialProvider;
 }
 
-const real: Dependencies = { makeClients: drClients, now: () => new Date() };
+/** The invocation's real AWS: one credential provider (resolved up front) shared by its clients. */
+export function realDependencies(): Dependencies {
+  const credentials = cliCredentials();
+  return { makeClients: (config, region) => drClients(config, region, cliClientBounds, credentials), credentials, now: () => new Date() };
+}
 
 /** Runs one invocation; returns the process exit code. */
-export async function run(argv: readonly string[], terminal: Terminal, deps: Dependencies = real): Promise<number> {
+export async function run(argv: readonly string[], terminal: Terminal, deps: Dependencies = realDependencies()): Promise<number> {
   const { now } = deps;
   const parsed = parseCommandLine(argv);
   if (parsed.help) {
@@ -72,6 +78,12 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     if (error instanceof Errors.ValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
+  // Refused without AWS first: a real failover or switchback with nobody to confirm it.
+  const decision = confirmation(invocation, terminal.isInteractive);
+  if (decision === "refuse") {
+    throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
+  }
+  if (deps.credentials) await requireCredentials(deps.credentials);
   if (invocation.command === "readiness") {
     // Reads only, with the operator's credentials, in both regions; needs no orchestrator stack.
     const report = await checkReadiness(config, (deps.makeReadinessClients ?? readinessClients)(config), deps.makeClients(config).sts, now, deps.stepCatalogue);
@@ -79,10 +91,6 @@ export async function run(argv: readonly string[], terminal: Terminal, deps: Dep
     return report.ready ? 0 : 1;
   }
   if (invocation.command === "point-users") return pointUsersCommand(config, invocation, terminal, deps);
-  const decision = confirmation(invocation, terminal.isInteractive);
-  if (decision === "refuse") {
-    throw new RefusedError(`${invocation.command} needs a person's confirmation: run it on a terminal, or pass --yes in a script that has already decided`);
-  }
   // Which region's orchestrator copy acts: decided from what AWS shows on stages with DNS (./cli/regions).
   let region = config.drRegion;
   let why: string | null = null;

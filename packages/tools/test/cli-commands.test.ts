@@ -3,12 +3,16 @@
  * the orchestrator's state table on dynalite (a real DynamoDB engine), DNS through an injected
  * resolver. Assertions on the commands sent and on the text the operator reads.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import {
   DescribeExecutionCommand,
@@ -23,9 +27,9 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Failover, Health, State } from "@pilot-light/core";
 import { startDynalite, type LocalDynamo } from "../../core/test/support/dynalite";
-import type { Clients, DnsResolver } from "../src/cli/aws";
+import { credentialChainOptions, type Clients, type DnsResolver } from "../src/cli/aws";
 import { CredentialsError, MissingStackError, NetworkError, RefusedError, ThrottledError, UsageError } from "../src/cli/errors";
-import { run, type Terminal } from "../src/dr";
+import { realDependencies, run, type Terminal } from "../src/dr";
 
 const region = "eu-central-1";
 const account = "123456789012";
@@ -273,6 +277,19 @@ describe("status", () => {
     expect(terminal.output).toContain("DNS\n  unavailable: queryCname ENOTFOUND app.example.com");
   });
 
+  it.each([
+    ["sealed by a switchback (read_only = 1): not writable", [{ ParameterName: "read_only", ParameterValue: "1" }], "pilot-light-ops-replica: available, PROMOTED, read-only (read_only = 1 in its parameter group: fenced or sealed, takes no writes)"],
+    ["read_only not set: writable", [], "pilot-light-ops-replica: available, PROMOTED (standalone, writable)"],
+  ])("shows a promoted DR database %s", async (_what, parameters, line) => {
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ DBInstanceIdentifier: "pilot-light-ops-replica", DBInstanceStatus: "available", BackupRetentionPeriod: 7, DBParameterGroups: [{ DBParameterGroupName: "pilot-light-ops-replica-g1", ParameterApplyStatus: "in-sync" }] }],
+    });
+    rds.on(DescribeDBParametersCommand, { DBParameterGroupName: "pilot-light-ops-replica-g1" }).resolves({ Parameters: parameters });
+    const terminal = new FakeTerminal(false);
+    expect(await run(["status", "--stage", "ops"], terminal, deps)).toBe(0);
+    expect(terminal.output).toContain(line);
+  });
+
   it("shows a free failover lock", async () => {
     const terminal = new FakeTerminal(false);
     await run(["status", "--stage", "ops"], terminal, deps);
@@ -514,6 +531,41 @@ describe("errors an operator can act on", () => {
     await expect(attempt).rejects.toThrow(CredentialsError);
     await expect(attempt).rejects.toThrow(/could not confirm your AWS identity with STS in eu-central-1: Could not load credentials from any providers\nSet credentials .*AWS_PROFILE/);
     expect(cfn.calls()).toHaveLength(0);
+  });
+
+  /** No network: no keys, no profile files, no ECS endpoint, and EC2 instance metadata a closed local port. */
+  async function withoutCredentials(check: () => Promise<void>): Promise<void> {
+    const server = createServer().listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    await new Promise((closed) => server.close(closed));
+    const none = join(tmpdir(), `s25-no-aws-${process.pid}`);
+    const unset = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"];
+    for (const name of unset) vi.stubEnv(name, undefined);
+    vi.stubEnv("AWS_CONFIG_FILE", join(none, "config"));
+    vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", join(none, "credentials"));
+    vi.stubEnv("AWS_EC2_METADATA_SERVICE_ENDPOINT", `http://127.0.0.1:${port}`);
+    try {
+      await check();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }
+
+  it("with no credentials anywhere, says which sources it tried before any AWS call, its remote sources asked once with 1 s each", async () => {
+    await withoutCredentials(async () => {
+      expect(credentialChainOptions).toEqual({ timeout: 1000, maxRetries: 0 });
+      const attempt = run(["status", "--stage", "ops"], new FakeTerminal(false), realDependencies());
+      await expect(attempt).rejects.toThrow(CredentialsError);
+      await expect(attempt).rejects.toThrow(/^no AWS credentials found: tried environment variables .*~\/\.aws\/config .*the ECS container endpoint .*EC2 instance metadata \(.*\)\.\nSet credentials .*AWS_PROFILE/);
+      expect(sts.calls()).toHaveLength(0);
+    });
+  });
+
+  it("refuses a failover nobody can confirm before it looks for credentials", async () => {
+    await withoutCredentials(async () => {
+      await expect(run(["failover", "--stage", "ops", "--reason", "r"], new FakeTerminal(false), realDependencies())).rejects.toThrow(/failover needs a person's confirmation/);
+    });
   });
 
   it("says the stage is not deployed when its stack does not exist", async () => {

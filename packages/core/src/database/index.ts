@@ -22,6 +22,9 @@ import { GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-clo
 import { AwsTransientError, callAws } from "../errors";
 import { PreflightFailedError, PromotionRejectedError, ReplicaNotReadyError } from "../workflow/errors";
 import { executionTimeoutSeconds } from "../failover/settings";
+import type { DatabaseSeen } from "./serving";
+
+export { decideServing, roleOf, type DatabaseRole, type DatabaseSeen, type DatabaseShown, type Serving } from "./serving";
 
 /** DescribeDBInstances' read replication StatusInfo: `replicating`, `error`, `stopped`, ... */
 export interface ReplicationStatus {
@@ -128,6 +131,29 @@ export async function describeInstance(rds: RDSClient, identifier: string): Prom
       throw new PreflightFailedError(`DB instance ${identifier} not found`, { cause: error });
     }
     throw error;
+  }
+}
+
+/**
+ * One database as decideServing reads it: DescribeDBInstances (not found and not answered told
+ * apart), then, with `readOnly` and a database that is no replica, `read_only` in its group.
+ * `error`: why it is not known (RDS did not answer, or the group could not be read: then
+ * `readOnly` stays unread, and the database is not counted as taking writes).
+ */
+export async function seeDatabase(rds: RDSClient, identifier: string, options: { readOnly: boolean }): Promise<{ seen: DatabaseSeen; group: string | null; error: unknown }> {
+  let state: ReplicaState;
+  try {
+    state = await describeInstance(rds, identifier);
+  } catch (error) {
+    const notFound = error instanceof Error && error.cause instanceof Error && error.cause.name === "DBInstanceNotFoundFault";
+    return { seen: notFound ? { found: false } : undefined, group: null, error: notFound ? undefined : error };
+  }
+  if (!options.readOnly || state.sourceIdentifier !== null) return { seen: { found: true, state }, group: null, error: undefined };
+  try {
+    const { group, readOnly } = await readOnlyByGroup(rds, identifier);
+    return { seen: { found: true, state, readOnly }, group, error: undefined };
+  } catch (error) {
+    return { seen: { found: true, state }, group: null, error };
   }
 }
 
@@ -405,7 +431,12 @@ export const isOn = (value: string | undefined): boolean => value !== undefined 
  */
 export async function readOnlyByGroup(rds: RDSClient, identifier: string): Promise<{ group: string; readOnly: boolean }> {
   const group = await parameterGroupOf(rds, identifier);
-  return { group, readOnly: !isDefaultParameterGroup(group) && isOn(await readOnlySetIn(rds, group)) };
+  return { group, readOnly: await readOnlyInGroup(rds, group) };
+}
+
+/** `read_only` on in a group already named (readOnlyByGroup reads the name first). */
+export async function readOnlyInGroup(rds: RDSClient, group: string): Promise<boolean> {
+  return !isDefaultParameterGroup(group) && isOn(await readOnlySetIn(rds, group));
 }
 
 /** Default groups (`default.<family>`) cannot be modified: no fence can be set in one. */

@@ -10,7 +10,7 @@ import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { callAws } from "../errors";
 import { keys } from "../state";
 import type { Failure, FailoverState } from "./state";
-import { advise, judgeTargets, type Targets } from "./targets";
+import { advise, judgeTargets, type RecoveryFigures, type Targets } from "./targets";
 
 export type OutcomeStatus = "succeeded" | "rolled-back" | "needs-operator" | "stood-down";
 
@@ -53,6 +53,8 @@ export interface Objectives {
   rtoTargetSeconds: number;
   rpoBudgetSeconds: number;
   drPilotTaskCount?: number;
+  /** The health profile the stage's monitors detect with; absent: not known (the faster profile is named). */
+  detectionProfile?: RecoveryFigures["detectionProfile"];
 }
 
 const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
@@ -133,6 +135,7 @@ export function summarizeOutcome(state: FailoverState, status: OutcomeStatus, no
       scaleSeconds: spanSeconds("ScaleDrService"),
       failure,
       drPilotTaskCount: objectives.drPilotTaskCount,
+      ...(objectives.detectionProfile ? { detectionProfile: objectives.detectionProfile } : {}),
     }),
   };
 }

@@ -33,6 +33,9 @@ export type SettingName =
   | "LAG_LOOKBACK_SECONDS"
   | "SECRET_ID"
   | "PRIMARY_HEALTH_URL"
+  /** The health profile the stage's monitors detect with (its schedule in seconds, its strikes): what "What to change" advises. */
+  | "DETECTION_PERIOD_SECONDS"
+  | "FAILURE_THRESHOLD"
   | "STAGE";
 
 /** Reads the named variables; throws ConfigurationError naming every missing one. */
@@ -56,7 +59,19 @@ export function readObjectives(env: Record<string, string | undefined>): Objecti
     rtoTargetSeconds: intSetting("RTO_TARGET_SECONDS", s.RTO_TARGET_SECONDS),
     rpoBudgetSeconds: intSetting("RPO_BUDGET_SECONDS", s.RPO_BUDGET_SECONDS),
     drPilotTaskCount: intSetting("DR_PILOT_TASK_COUNT", s.DR_PILOT_TASK_COUNT),
+    ...detectionProfileOf(env),
   };
+}
+
+/**
+ * The stage's health profile (the Failover stack passes both; the world's step environment
+ * neither): absent, the advice names the faster profile as for a profile not known. Keyed on
+ * DETECTION_PERIOD_SECONDS: FAILURE_THRESHOLD is also the monitor's own setting.
+ */
+function detectionProfileOf(env: Record<string, string | undefined>): Pick<Objectives, "detectionProfile"> {
+  if (!env.DETECTION_PERIOD_SECONDS) return {};
+  const s = readSettings(env, ["DETECTION_PERIOD_SECONDS", "FAILURE_THRESHOLD"]);
+  return { detectionProfile: { scheduleMinutes: intSetting("DETECTION_PERIOD_SECONDS", s.DETECTION_PERIOD_SECONDS) / 60, failureThreshold: intSetting("FAILURE_THRESHOLD", s.FAILURE_THRESHOLD) } };
 }
 
 /** DNS switching is optional per stage: all four settings or none. */

@@ -49,6 +49,12 @@ export interface RecoveryFigures {
 /** docs/detection.md's faster profile: EventBridge's shortest schedule, with the fewest strikes that ride out a Multi-AZ failover. */
 export const fastDetection = { scheduleMinutes: 1, failureThreshold: 4 } as const;
 
+/** The default profile (health.schedule rate(5 minutes), 3 strikes): what a run whose profile is not known is compared with. */
+const defaultDetection = { scheduleMinutes: 5, failureThreshold: 3 } as const;
+
+/** docs/detection.md's arithmetic: the failover starts between (T − 1) × I and T × I after the outage. */
+const detectionMinutes = (p: { scheduleMinutes: number; failureThreshold: number }) => `${(p.failureThreshold - 1) * p.scheduleMinutes}-${p.failureThreshold * p.scheduleMinutes}`;
+
 /** Whether a faster health profile would detect sooner: not when the run already checked every minute with at most fastDetection's strikes. */
 export function canDetectFaster(profile: RecoveryFigures["detectionProfile"]): boolean {
   return profile === undefined || profile.scheduleMinutes > fastDetection.scheduleMinutes || profile.failureThreshold > fastDetection.failureThreshold;
@@ -107,7 +113,7 @@ export function advise(f: RecoveryFigures): string[] {
     parts.push([
       "detection",
       f.detectionSeconds,
-      "a faster health profile (health.schedule rate(1 minute) with 4 strikes, docs/detection.md) starts the failover after 3-5 minutes instead of 10-15",
+      `a faster health profile (health.schedule rate(1 minute) with 4 strikes, docs/detection.md) starts the failover after 3-5 minutes instead of ${detectionMinutes(f.detectionProfile ?? defaultDetection)}`,
     ]);
   }
   if (f.promotionSeconds !== null && f.promotionSeconds >= (f.scaleSeconds ?? 0)) {

@@ -16,7 +16,7 @@ import * as Database from "../database";
 import * as Dns from "../dns";
 
 /** This region's database as RDS shows it; `undefined`: RDS could not be read. */
-export type LocalDatabase = { found: false } | { found: true; state: Database.ReplicaState } | undefined;
+export type LocalDatabase = Database.DatabaseSeen;
 
 /** Where the PRIMARY failover record sends users: this region's load balancer, another, or not known. */
 export type DnsAnswer = "here" | "elsewhere" | "unknown";
@@ -44,6 +44,7 @@ export interface Arming {
    * parameter group it uses), which DescribeDBInstances does not show. Fenced: the old primary a
    * failover left, missing the writes made since. Not fenced: the database a switchback promoted,
    * holding every write (the other was sealed first): users should simply be pointed here.
+   * Decided by Database.decideServing (not fenced: this region's database is the one that serves).
    * Absent: not read (no region given, or RDS did not answer).
    */
   here?: { region: string; readOnly: boolean };
@@ -169,18 +170,19 @@ export async function readArming(d: ArmingDeps): Promise<Arming> {
   if (decided.kind === "serving") return { ...decided, standby: decideStandby(watchedDb, d.watched.identifier, d.localId) };
   const stranded = decideArming({ ...view, watchedDb });
   if (stranded.kind !== "stranded" || !d.region) return stranded;
-  // Which stranded state: the fence's mark in this region's own parameter group (read_only = 1).
+  // Which stranded state: whether this region's database is the one that serves (Database.decideServing),
+  // the fence's mark (read_only = 1) in its own parameter group read only now (the watched region is silent).
   const region = d.region;
   return Database.readOnlyByGroup(d.rds, d.localId).then(
-    ({ readOnly }): Arming => ({ ...stranded, here: { region, readOnly } }),
+    ({ readOnly }): Arming => {
+      const here: LocalDatabase = local?.found ? { ...local, readOnly } : local;
+      return { ...stranded, here: { region, readOnly: Database.decideServing({ here, watched: watchedDb }).serves !== "here" } };
+    },
     (): Arming => stranded,
   );
 }
 
-/** One DescribeDBInstances; not found and not answered (any other failure) told apart. */
-function readDatabase(rds: RDSClient, identifier: string): Promise<LocalDatabase> {
-  return Database.describeInstance(rds, identifier).then(
-    (state): LocalDatabase => ({ found: true, state }),
-    (error: unknown): LocalDatabase => (error instanceof Error && error.cause instanceof Error && error.cause.name === "DBInstanceNotFoundFault" ? { found: false } : undefined),
-  );
+/** One DescribeDBInstances (read_only is read only once stranded); not found and not answered told apart. */
+async function readDatabase(rds: RDSClient, identifier: string): Promise<LocalDatabase> {
+  return (await Database.seeDatabase(rds, identifier, { readOnly: false })).seen;
 }

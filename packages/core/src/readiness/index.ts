@@ -7,6 +7,7 @@
  * stage's task definition mirror (./mirror.ts).
  */
 import { healthContractBreach, type HealthAnswer } from "../compute";
+import { decideServing, type DatabaseSeen, type DatabaseShown } from "../database/serving";
 import { mirrorFinding, type MirrorObservation } from "./mirror";
 
 export { fargateOnDemandVcpuQuota, healthUrlsOf, observeReadiness, readinessClients, targetOf, type ReadinessClients, type ReadinessTarget } from "./observe";
@@ -29,6 +30,8 @@ export interface DatabaseObservation {
   /** ISO time; RDS sets it once the instance has a backup to restore from. */
   latestRestorableTime: string | null;
   parameterGroup: string | null;
+  /** No replica: `read_only` in its parameter group (a fence, a seal); absent: a replica, or no group listed. */
+  readOnly?: Read<boolean>;
   kmsKeyId: string | null;
 }
 
@@ -280,13 +283,19 @@ function alertFinding(a: ReadinessObservation["alerts"][number]): Finding {
 }
 
 /**
- * Whether the primary region serves, from what RDS shows: not once the DR database is promoted (a
- * failover) nor while the primary region holds a replica (re-protected, state C): its service is
- * then at its pilot light and Route 53's checks on it fail by design.
+ * Whether the primary region serves, from what RDS shows (decideServing): not once the DR
+ * database is promoted (a failover) nor while the primary region holds a replica (re-protected,
+ * state C): its service is then at its pilot light and Route 53's checks on it fail by design.
+ * Readiness's own reading of the rest: two databases taking writes (a fence that did not hold)
+ * is a failover that promoted the DR database; none, or not known, leaves the primary judged
+ * unless it is a replica (its check tells what users see).
  */
 export function primaryServes(o: Pick<ReadinessObservation, "primary" | "replica">): boolean {
-  if (o.primary.ok && o.primary.value?.sourceIdentifier) return false;
-  return !(o.replica.ok && o.replica.value && !o.replica.value.sourceIdentifier);
+  const seen = (r: ReadinessObservation["primary"]): DatabaseSeen<DatabaseShown> => (!r.ok ? undefined : r.value === null ? { found: false } : { found: true, state: r.value, readOnly: r.value.readOnly?.ok ? r.value.readOnly.value : undefined });
+  const { serves, roles } = decideServing({ primary: seen(o.primary), dr: seen(o.replica) });
+  if (serves === "primary") return true;
+  if (serves === "dr" || serves === "both") return false;
+  return roles.primary !== "replica";
 }
 
 function healthCheckFinding(h: NonNullable<ReadinessObservation["healthCheck"]>, now: Date, serving: boolean): Finding {

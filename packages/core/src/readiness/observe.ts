@@ -16,7 +16,7 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
 import { DescribeParametersCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { latestRevision, readHealthAnswer } from "../compute";
-import { toReplicaState } from "../database";
+import { readOnlyInGroup, toReplicaState } from "../database";
 import { readPrimaryRecord } from "../dns";
 import { RecordNotFailoverPairError } from "../workflow/errors";
 import { boundedClientConfig } from "../failover/fence";
@@ -351,11 +351,15 @@ async function database(rds: RDSClient, identifier: string): Promise<DatabaseObs
   }
   if (!db) return null;
   const state = toReplicaState(db);
+  const parameterGroup = db.DBParameterGroups?.[0]?.DBParameterGroupName ?? null;
+  // Which region serves (Database.decideServing) reads read_only in the group of a database that is no replica.
+  const readOnly = state.sourceIdentifier === null && parameterGroup ? { readOnly: await read(() => readOnlyInGroup(rds, parameterGroup)) } : {};
   return {
     ...state,
     replication: state.replication ?? null,
     latestRestorableTime: db.LatestRestorableTime ? new Date(db.LatestRestorableTime).toISOString() : null,
-    parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName ?? null,
+    parameterGroup,
+    ...readOnly,
     kmsKeyId: db.KmsKeyId ?? null,
   };
 }

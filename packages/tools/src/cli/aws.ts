@@ -14,6 +14,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Operations, Stage } from "@pilot-light/core";
 import { CredentialsError, MissingStackError, explainAwsError } from "./errors";
@@ -44,17 +45,58 @@ export interface Clients {
  */
 export const cliClientBounds = { maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: 6000, throwOnRequestTimeout: true } };
 
-/** Clients in `region` (default: the stage's DR region). */
-export function drClients(config: Stage.StageConfig, region: string = config.drRegion, bounds: typeof cliClientBounds = cliClientBounds): Clients {
+/**
+ * The SDK's Node credential chain, as the CLI asks it: every source the SDK's clients would try
+ * (so environment variables, profiles, SSO and instance or container roles all work as they do
+ * for the AWS CLI), its two remote ones (the ECS container endpoint, EC2 instance metadata) each
+ * asked once with a 1 s bound, so that with no credentials at all the answer comes in seconds.
+ */
+export const credentialChainOptions = { timeout: 1000, maxRetries: 0 } as const;
+
+/** What that chain tries, in order (what a "no credentials" message names). */
+export const credentialSources = [
+  "environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+  "SSO, a profile's keys or its credential_process in ~/.aws/config and ~/.aws/credentials (AWS_PROFILE, else default)",
+  "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)",
+  "the ECS container endpoint (AWS_CONTAINER_CREDENTIALS_*)",
+  "EC2 instance metadata",
+] as const;
+
+export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
+
+/** One provider for every client of one invocation: the chain runs once, its answer kept until it expires. */
+export function cliCredentials(): CredentialProvider {
+  return fromNodeProviderChain({ ...credentialChainOptions });
+}
+
+/**
+ * Resolves credentials once, before any AWS call: none found is one clear message naming what
+ * was tried, not a failed STS call later.
+ */
+export async function requireCredentials(credentials: CredentialProvider): Promise<void> {
+  try {
+    await credentials();
+  } catch (error) {
+    throw new CredentialsError(
+      `no AWS credentials found: tried ${credentialSources.join("; ")} (${message(error)}).\n` +
+        "Set credentials for the stage's account (AWS_PROFILE=<profile>, `aws sso login --profile <profile>`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and try again.",
+      { cause: error },
+    );
+  }
+}
+
+/** Clients in `region` (default: the stage's DR region); `credentials`: the invocation's one provider (default: each client's own chain). */
+export function drClients(config: Stage.StageConfig, region: string = config.drRegion, bounds: typeof cliClientBounds = cliClientBounds, credentials?: CredentialProvider): Clients {
+  const base = { region, ...bounds, ...(credentials ? { credentials } : {}) };
   return {
-    sts: new STSClient({ region, ...bounds }),
-    cfn: new CloudFormationClient({ region, ...bounds }),
-    sfn: new SFNClient({ region, ...bounds }),
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...bounds }), { marshallOptions: { removeUndefinedValues: true } }),
-    cloudwatch: new CloudWatchClient({ region, ...bounds }),
-    ecs: new ECSClient({ region, ...bounds }),
-    rds: new RDSClient({ region, ...bounds }),
-    route53: new Route53Client({ region: "us-east-1", ...bounds }),
+    sts: new STSClient(base),
+    cfn: new CloudFormationClient(base),
+    sfn: new SFNClient(base),
+    db: DynamoDBDocumentClient.from(new DynamoDBClient(base), { marshallOptions: { removeUndefinedValues: true } }),
+    cloudwatch: new CloudWatchClient(base),
+    ecs: new ECSClient(base),
+    rds: new RDSClient(base),
+    route53: new Route53Client({ ...base, region: "us-east-1" }),
     dns: new Resolver({ timeout: 3000, tries: 2 }),
   };
 }

@@ -66,7 +66,8 @@ export interface StatusReport {
     rpoBudgetSeconds: number;
   };
   health: Section<Health.HealthState>;
-  replica: Section<{ identifier: string; status: string; isReplica: boolean; lagSeconds: number | null; budgetSeconds: number }>;
+  /** `role`: whether it takes writes (Database.roleOf; promoted and read_only = 1: fenced or sealed). */
+  replica: Section<{ identifier: string; status: string; isReplica: boolean; role: Database.DatabaseRole; lagSeconds: number | null; budgetSeconds: number }>;
   capacity: Section<{ service: string; desired: number; running: number; pending: number; pilot: number; full: number }>;
   dns: Section<{ record: string; answers: string[]; servedBy: "primary" | "dr" | "unknown" } | null>;
   executions: Section<ExecutionLine[]>;
@@ -106,7 +107,10 @@ export async function gatherStatus(ctx: Context, executionCount = 5, clientsOf: 
         Database.describeInstance(clients.rds, local.db),
         Database.readReplicaLag(clients.cloudwatch, local.db, ctx.now()),
       ]);
-      return { identifier: state.identifier, status: state.status, isReplica: state.sourceIdentifier !== null, lagSeconds: lag, budgetSeconds: config.rpoBudgetSeconds };
+      // Promoted: whether it takes writes is Database.decideServing's reading (a switchback's seal leaves it read-only); not read is said.
+      const readOnly = state.sourceIdentifier === null ? await Database.readOnlyByGroup(clients.rds, local.db).then((r) => r.readOnly, () => undefined) : undefined;
+      const role = Database.roleOf({ found: true, state, readOnly });
+      return { identifier: state.identifier, status: state.status, isReplica: state.sourceIdentifier !== null, role, lagSeconds: lag, budgetSeconds: config.rpoBudgetSeconds };
     }),
     section(async () => {
       const s = await Compute.describeService(clients.ecs, { cluster: local.cluster, service: local.service });

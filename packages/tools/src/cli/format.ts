@@ -2,7 +2,7 @@
  * What the CLI prints, as pure functions of what the commands returned: one readable block per
  * concern, the verdict first, the evidence after, and a console link for every execution.
  */
-import { Failover, Health, Operations, Stage } from "@pilot-light/core";
+import { type Database, Failover, Health, Operations, Stage } from "@pilot-light/core";
 import type { Closed, ExecutionLine, Finished, Section, Started, StatusReport } from "./commands";
 import type { RegionsView } from "./regions";
 
@@ -60,7 +60,7 @@ export function formatStatus(r: StatusReport, now: Date): string {
     const d = r.replica.value;
     const lag = d.lagSeconds === null ? "unknown (no ReplicaLag data in 10 minutes)" : `${d.lagSeconds} s`;
     const verdict = d.lagSeconds === null ? "UNKNOWN" : d.lagSeconds <= d.budgetSeconds ? "within" : "OVER";
-    lines.push(`  ${d.identifier}: ${d.status}, ${d.isReplica ? "read replica" : "PROMOTED (standalone, writable)"}`);
+    lines.push(`  ${d.identifier}: ${d.status}, ${roleText[d.role]}`);
     if (d.isReplica) lines.push(`  lag ${lag}: ${verdict} the RPO budget of ${d.budgetSeconds} s`);
   }
 
@@ -111,6 +111,16 @@ const armingText: Record<Health.ArmingKind, string> = {
 };
 
 /** Both regions' copies: each one's database, arming and the region it watches. */
+/** The replica section's database as Database.roleOf reads it: promoted is not always writable (a switchback seals it). */
+const roleText: Record<Database.DatabaseRole, string> = {
+  replica: "read replica",
+  writable: "PROMOTED (standalone, writable)",
+  "not-ready": "PROMOTED (standalone; takes writes once available)",
+  "read-only": "PROMOTED, read-only (read_only = 1 in its parameter group: fenced or sealed, takes no writes)",
+  "not-known": "PROMOTED (standalone; read_only in its parameter group could not be read)",
+  "not-found": "not found",
+};
+
 function copyLines(copies: Section<RegionsView>): string[] {
   if (!copies.ok) return [`  unavailable: ${copies.error}`];
   const v = copies.value;

@@ -67,27 +67,14 @@ export interface PointUsersOptions {
   insyncIntervalMs?: number;
 }
 
-const isNotFound = (error: unknown) => error instanceof Error && error.cause instanceof Error && error.cause.name === "DBInstanceNotFoundFault";
-
-/** One region's database: DescribeDBInstances, then (not a replica) read_only in the group it uses. */
+/** One region's database: DescribeDBInstances, then (not a replica) read_only in the group it uses (Database.seeDatabase). */
 export async function lookAtDatabase(rds: RDSClient, identifier: string): Promise<DatabaseLook> {
-  let state: Database.ReplicaState;
-  try {
-    state = await Database.describeInstance(rds, identifier);
-  } catch (error) {
-    if (isNotFound(error)) return { identifier, answered: true, found: false };
-    return { identifier, answered: false, error: message(error) };
-  }
-  const replica = state.sourceIdentifier !== null;
-  let readOnly = false;
-  if (!replica) {
-    try {
-      readOnly = (await Database.readOnlyByGroup(rds, identifier)).readOnly;
-    } catch (error) {
-      return { identifier, answered: false, error: `its parameter group could not be read: ${message(error)}` };
-    }
-  }
-  return { identifier, answered: true, found: true, status: state.status, replica, readOnly, writable: !replica && !readOnly && state.status === "available" };
+  const { seen, error } = await Database.seeDatabase(rds, identifier, { readOnly: true });
+  if (seen === undefined) return { identifier, answered: false, error: message(error) };
+  if (!seen.found) return { identifier, answered: true, found: false };
+  if (error !== undefined) return { identifier, answered: false, error: `its parameter group could not be read: ${message(error)}` };
+  const role = Database.roleOf(seen);
+  return { identifier, answered: true, found: true, status: seen.state.status, replica: role === "replica", readOnly: role === "read-only", writable: role === "writable" };
 }
 
 function describe(look: DatabaseLook, region: string): string {

@@ -6,9 +6,9 @@
  * users. A failover, drill or dry-run starts in the region holding the replica of the other's
  * database (the standby); a re-protect or switchback starts in the region that serves (its
  * database writable; with two writable, the one DNS sends users to). Stages without DNS have the
- * orchestrator in the DR region only. A database that is no replica is writable only when
- * `read_only` is off in its parameter group (a fenced old primary, a sealed DR database are
- * not). Reads only: one DescribeDBInstances per region (two, and DescribeDBParameters, for a
+ * orchestrator in the DR region only. Which database takes writes is Database.decideServing's
+ * reading, the one readiness and the monitor use: no replica, `read_only` off in its parameter
+ * group (a fenced old primary, a sealed DR database are not), `available`. Reads only: one DescribeDBInstances per region (two, and DescribeDBParameters, for a
  * database that is no replica), one ListResourceRecordSets.
  */
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -44,6 +44,8 @@ export interface RegionsView {
   /** Where the PRIMARY record sends users, from its alias target's load balancer name; null on stages without DNS. */
   dns: { servedBy: Side | "unknown"; target: string | null; error: string | null } | null;
   copies: Record<Side, CopyView>;
+  /** Which region serves, from both databases as RDS shows them (Database.decideServing). */
+  serving: Database.Serving<Side>;
 }
 
 const sides: readonly Side[] = ["primary", "dr"];
@@ -82,25 +84,15 @@ export async function readRegions(config: Stage.StageConfig, names: ReturnType<t
   // A cross-Region replica names its source by ARN (Database.isReplicaOf).
   const arnOf = (side: Side) => Stage.arnIn(regionOf(config, side), "rds", regionOf(config, side), account, `db:${dbOf(names, side)}`);
   const readLocal = async (side: Side): Promise<{ local: Health.LocalDatabase; readOnlyIn: string | null; error: string | null }> => {
-    const rds = clientsOf(regionOf(config, side)).rds;
-    let state: Database.ReplicaState;
-    try {
-      state = await Database.describeInstance(rds, dbOf(names, side));
-    } catch (e) {
-      const notFound = e instanceof Error && e.cause instanceof Error && e.cause.name === "DBInstanceNotFoundFault";
-      return notFound ? { local: { found: false }, readOnlyIn: null, error: null } : { local: undefined, readOnlyIn: null, error: message(e) };
-    }
-    if (state.sourceIdentifier !== null) return { local: { found: true, state }, readOnlyIn: null, error: null };
-    try {
-      const { group, readOnly } = await Database.readOnlyByGroup(rds, dbOf(names, side));
-      return { local: { found: true, state }, readOnlyIn: readOnly ? group : null, error: null };
-    } catch (e) {
-      // Not known to take writes: not counted writable, and said.
-      return { local: { found: true, state }, readOnlyIn: null, error: `read_only in its parameter group could not be read: ${message(e)}` };
-    }
+    const { seen, group, error } = await Database.seeDatabase(clientsOf(regionOf(config, side)).rds, dbOf(names, side), { readOnly: true });
+    const readOnlyIn = seen?.found && seen.readOnly ? group : null;
+    if (error === undefined) return { local: seen, readOnlyIn, error: null };
+    // A database that is no replica whose read_only could not be read: not known to take writes, and said.
+    return { local: seen, readOnlyIn, error: seen === undefined ? message(error) : `read_only in its parameter group could not be read: ${message(error)}` };
   };
   const [primaryRead, drRead] = await Promise.all(sides.map(readLocal));
   const reads = { primary: primaryRead!, dr: drRead! };
+  const serving = Database.decideServing({ primary: reads.primary.local, dr: reads.dr.local });
   const read = (side: Side): CopyView => {
     const region = regionOf(config, side);
     const identifier = dbOf(names, side);
@@ -118,13 +110,13 @@ export async function readRegions(config: Stage.StageConfig, names: ReturnType<t
               identifier,
               found: true,
               status: local.state.status,
-              writable: Database.isWritable(local.state) && readOnlyIn === null && error === null,
+              writable: serving.roles[side] === "writable",
               replicaOf: local.state.sourceIdentifier === null ? null : Database.isReplicaOf(local.state, watched) ? other(side) : ("elsewhere" as const),
               readOnlyIn,
             };
     return { side, region, database, error, arming, watches: regionOf(config, other(side)) };
   };
-  return { dns: dnsView, copies: { primary: read("primary"), dr: read("dr") } };
+  return { dns: dnsView, copies: { primary: read("primary"), dr: read("dr") }, serving };
 }
 
 /** A command's region could not be decided from what AWS shows: the message says what was seen. */
@@ -161,7 +153,10 @@ export function decideActingSide(command: Invocation["command"], view: RegionsVi
       `cannot decide which region must ${command === "failover" ? "fail over" : `run the ${command}`}: neither region's database is a read replica of the other's (nothing to promote), or one could not be read.\n${seen(view)}\nRun pnpm dr status --stage <stage>, and re-protect first if no region is protected.`,
     );
   }
-  const writable = sides.filter((s) => copies[s].database?.writable === true);
+  // The region that serves (Database.decideServing); a run starts only from a database that takes
+  // writes now: of two (a fence or seal that did not hold), the one available, or both: the one DNS sends users to.
+  const { serves, roles } = view.serving;
+  const writable = serves === "both" ? sides.filter((s) => roles[s] === "writable") : serves !== "none" && serves !== "not-known" && roles[serves] === "writable" ? [serves] : [];
   const dnsSide = view.dns?.servedBy;
   if (writable.length === 1) {
     const s = writable[0] as Side;
