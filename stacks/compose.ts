@@ -5,6 +5,7 @@
 import type { App } from "sst/constructs";
 import { Stack } from "aws-cdk-lib";
 import { suppressFrameworkResources } from "./nag";
+import { putRolesUnder } from "./role-path";
 import { Stage } from "@pilot-light/core";
 import { Alerts } from "./Alerts";
 import { Compute } from "./Compute";
@@ -36,4 +37,5 @@ export function composeStacks(app: App, config: Stage.StageConfig): void {
     if (config.dns) app.stack(Monitor).stack(Failover).stack(Operations).stack(Failback);
   }
   for (const child of app.node.children) if (child instanceof Stack) suppressFrameworkResources(child);
+  putRolesUnder(app, Stage.resourceNames(config).rolePath);
 }

@@ -70,7 +70,6 @@ export function readinessEvaluation(stack: Stack, w: ReadinessWiring) {
     hostedZoneId: config.dns?.hostedZoneId,
     prebuiltImage: "uri" in config.application.image,
     stackNames: [Readiness.stackName(config, "Failover"), Readiness.stackName(config, "Failback")],
-    computeStackName: Readiness.stackName(config, "Compute"),
     adopted: config.adopt !== undefined,
   });
   for (const s of statements) fn.addToRolePolicy(s);

@@ -21,8 +21,6 @@ export interface ReadinessResources {
   prebuiltImage: boolean;
   /** The DR region's Failover and Failback stacks: their step roles are simulated against the steps' catalogue. */
   stackNames: string[];
-  /** The DR region's Compute stack: its task execution role is simulated reading the secrets the DR task definition names. */
-  computeStackName: string;
   /** An adopting stage: the team's service in the primary region is read (whose task definition the DR service mirrors). */
   adopted?: boolean;
 }
@@ -63,10 +61,12 @@ export function readinessStatements(stack: Stack, r: ReadinessResources): iam.Po
       : []),
     ...(r.hostedZoneId ? [allow(["route53:ListResourceRecordSets"], [`arn:${stack.partition}:route53:::hostedzone/${r.hostedZoneId}`])] : []),
     // The permission check (Readiness.observePermissions): the alerts topic's key, the step roles
-    // the stacks created (named `<stack>-<logical id>-<random>`), the simulator on each of them.
+    // the stacks created, the simulator on each of them and on the Compute stack's execution role
+    // (the secrets check): every role of the stage is under its IAM path (stacks/role-path.ts),
+    // whatever CloudFormation's generated name keeps of the stack's.
     allow(["sns:GetTopicAttributes"], [arn("sns", r.drRegion, r.names.topic)]),
     allow(["cloudformation:ListStackResources"], r.stackNames.map((name) => arn("cloudformation", r.drRegion, `stack/${name}/*`))),
-    allow(["iam:SimulatePrincipalPolicy"], [...r.stackNames, r.computeStackName].map((name) => `arn:${stack.partition}:iam::${stack.account}:role/${name}-*`)),
+    allow(["iam:SimulatePrincipalPolicy"], [`arn:${stack.partition}:iam::${stack.account}:role${r.names.rolePath}*`]),
     // The secrets the DR task definition names (a mirror copies the team's, named only there): each found in the DR region.
     allow(["secretsmanager:DescribeSecret"], [arn("secretsmanager", r.drRegion, "secret:*")]),
     // And each Parameter Store parameter it names: its metadata only, never its value ("*" only in the Service Authorization Reference).

@@ -45,6 +45,7 @@ describe("adopting an existing primary", () => {
     ["database.instanceIdentifier", "shop--db", /adopt.database.instanceIdentifier: must be an RDS DB instance identifier/],
     ["database.instanceIdentifier", "shop-db-", /adopt.database.instanceIdentifier: .*cannot end with a hyphen/],
     ["database.instanceIdentifier", "a".repeat(64), /adopt.database.instanceIdentifier/],
+    ["database.instanceIdentifier", "a".repeat(48), /adopt.database.instanceIdentifier: must be at most 47 characters: a re-protect or a switchback renames it aside as <identifier>-r<yyyymmddhhmmss>/],
     ["database.parameterGroup", "default.mysql8.4", /adopt.database.parameterGroup: cannot be a default.\* group: RDS refuses to modify default parameter groups/],
     ["database.endpoint", "shop-mysql-prod.c9akciq32.eu-central-1.rds.amazonaws.com", /adopt.database.endpoint: must be an endpoint in the primary region/],
     ["database.endpoint", "10.0.3.17", /adopt.database.endpoint: must be the instance's endpoint address/],

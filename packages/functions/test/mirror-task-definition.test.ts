@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, Stack } from "aws-cdk-lib";
 import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
 import { Stage } from "@pilot-light/core";
-import { accountState, adoptedPrimaryWorld, executionRoleName, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { accountState, adoptedPrimaryWorld, executionRoleArn, executionRoleName, iamOf, installApis, lambdaContext, resolveValue, type AdoptedIds, type PolicyStatement, type WorldState } from "../../world/src";
 import { mirrorStatements } from "../../../stacks/adoption/mirror-grants";
 import { stepStatements } from "../../../stacks/failover/grants";
 import { shopPrimary } from "../../core/test/support/adopted";
@@ -19,7 +19,7 @@ import { handler as scaleDr } from "../src/scale-dr-service";
 const account = "123456789012";
 const names = Stage.resourceNames({ app: "pilot-light", stage: "shop", adopt: { ...shopPrimary, database: { ...shopPrimary.database, port: 3306 } } });
 const replicaEndpoint = "pilot-light-shop-replica.efgh5678.eu-central-1.rds.amazonaws.com";
-const executionRole = (region: string) => `arn:aws:iam::${account}:role/${executionRoleName(names.prefix, region)}`;
+const executionRole = (region: string) => executionRoleArn(account, names.prefix, region);
 
 let uninstall: (() => void) | undefined;
 afterEach(() => {

@@ -51,7 +51,7 @@ const m = {
 /** The role's statements as a deploy in `account` resolves them. */
 function grants(prebuiltImage: boolean): PolicyStatement[] {
   const stack = new Stack(new App(), "Operations", { env: { account, region: drRegion } });
-  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", hostedZoneId: "Z0123456789EXAMPLE", prebuiltImage, stackNames, computeStackName: "prod-pilot-light-Compute" });
+  const statements = readinessStatements(stack, { names, primaryRegion, drRegion, tableArn: `arn:aws:dynamodb:${drRegion}:${account}:table/${names.stateTable}`, healthCheckId: "hc-1", hostedZoneId: "Z0123456789EXAMPLE", prebuiltImage, stackNames });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: drRegion, account }) as PolicyStatement);
 }
 
@@ -67,7 +67,7 @@ beforeEach(() => {
   // A secret named only in the DR task definition: found in the DR region, its execution role (the Compute stack's) simulated reading it.
   const stripe = `arn:aws:secretsmanager:${drRegion}:${account}:secret:shop/stripe-AbCdEf`;
   m.ecs.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role/prod-pilot-light-Compute-TaskExecutionRole-1A2B3C4D5E6F`, containerDefinitions: [{ name: "web", image, secrets: [{ name: "STRIPE_KEY", valueFrom: stripe }] }] },
+    taskDefinition: { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${account}:role${names.rolePath}prod-pilot-light-Compute-TaskExecutionRole-1A2B3C4D5E6F`, containerDefinitions: [{ name: "web", image, secrets: [{ name: "STRIPE_KEY", valueFrom: stripe }] }] },
   });
   m.secretsmanager.on(DescribeSecretCommand).resolves({ ARN: stripe, Name: "shop/stripe" });
   m.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{}] });

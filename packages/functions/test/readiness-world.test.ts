@@ -81,7 +81,6 @@ function evaluationRole(ids: PilotLightIds, target: Target): PolicyStatement[] {
     hostedZoneId: ids.dns ? ids.hostedZoneId : undefined,
     prebuiltImage: true,
     stackNames: [Readiness.stackName(target, "Failover"), Readiness.stackName(target, "Failback")],
-    computeStackName: Readiness.stackName(target, "Compute"),
     adopted: target.adopt !== undefined,
   });
   return statements.map((s) => resolveValue(stack.resolve(s.toStatementJson()), { region: ids.drRegion, account }) as PolicyStatement);
@@ -111,14 +110,15 @@ function deployStepRoles(world: WorldState, ids: PilotLightIds, target: Target):
   const topicArn = `arn:aws:sns:${ids.drRegion}:${account}:${Stage.resourceNames(target).topic}`;
   const topicKeyArn = `arn:aws:kms:${ids.drRegion}:${account}:key/0b6a1c2e-7d4f-4e8a-9c1b-3f5e6d7a8b9c`;
   iamOf(world).topicKeys.set(topicArn, topicKeyArn);
-  const reverseRole = `${Stage.resourceNames(target).prefix}-failback-replication`;
-  const refs = Readiness.catalogueRefs(t, account, topicKeyArn, `arn:aws:iam::${account}:role/${reverseRole}`);
+  const { prefix, rolePath } = Stage.resourceNames(target);
+  const reverseRole = `${prefix}-failback-replication`;
+  const refs = Readiness.catalogueRefs(t, account, topicKeyArn, `arn:aws:iam::${account}:role${rolePath}${reverseRole}`);
   const hasDns = t.dns !== undefined;
   const roles = (steps: Map<string, Readiness.CatalogueStatement[]>) =>
     [...steps].filter(([, statements]) => statements.length > 0).map(([step, statements]) => ({ functionId: `${step}0A1B2C3D`, roleName: `${step}ServiceRole0A1B2C3D`, statements: statements as PolicyStatement[] }));
-  deployStackRoles(world, ids.drRegion, Readiness.stackName(t, "Failover"), roles(Readiness.bindCatalogue(Readiness.stepCatalogue.failover, refs, hasDns)));
+  deployStackRoles(world, ids.drRegion, Readiness.stackName(t, "Failover"), roles(Readiness.bindCatalogue(Readiness.stepCatalogue.failover, refs, hasDns)), rolePath);
   const failback = Readiness.stackName(t, "Failback");
-  deployStackRoles(world, ids.drRegion, failback, roles(Readiness.bindCatalogue(t.adopted ? Readiness.stepCatalogue.adoptedFailback : Readiness.stepCatalogue.failback, refs, hasDns)));
+  deployStackRoles(world, ids.drRegion, failback, roles(Readiness.bindCatalogue(t.adopted ? Readiness.stepCatalogue.adoptedFailback : Readiness.stepCatalogue.failback, refs, hasDns)), rolePath);
   accountState(world).stacks.get(`${ids.drRegion}/${failback}`)!.push({ LogicalResourceId: "ReverseReplicationRole4E5F6A7B", PhysicalResourceId: reverseRole, ResourceType: "AWS::IAM::Role" });
 }
 
@@ -206,7 +206,7 @@ const problems: { problem: string; check: Readiness.Check; also?: Readiness.Chec
     problem: "the DR task definition's execution role is gone",
     check: "dr-task-definition",
     seed: (w, ids) => void accountState(w).roles.delete(executionRoleName(names.prefix, ids.drRegion)),
-    detail: /execution role arn:aws:iam::123456789012:role\/test-pilot-light-Compute-TaskExecutionRole250D2532-eu-central-1 does not exist/,
+    detail: /execution role arn:aws:iam::123456789012:role\/pilot-light\/test\/test-pilot-light-Compute-TaskExecutionRole250D2532-\w{13} does not exist/,
     action: /registers the task definition and its execution role/,
   },
   {
@@ -314,6 +314,17 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(new Set(world.callsTo("iam:SimulatePrincipalPolicy").map((c) => (c.input as { PolicySourceArn: string }).PolicySourceArn)).size).toBe(40);
   });
 
+  it("reports a stage with a name of the longest length allowed as ready: CloudFormation cut the stack's name out of its roles' names, the stage's IAM path holds them all", async () => {
+    const target: Target = { app: "pilot-light", stage: "payments-eu-staging-2" };
+    const { world, ids } = failbackWorld({ prefix: Stage.resourceNames(target).prefix });
+    const { answer, denied } = await evaluate(world, ids, target);
+    expect(answer).toEqual({ ready: true, failing: [] });
+    expect(denied).toEqual([]);
+    const simulated = new Set(world.callsTo("iam:SimulatePrincipalPolicy").map((c) => (c.input as { PolicySourceArn: string }).PolicySourceArn));
+    expect(simulated.size).toBe(40);
+    expect([...simulated].filter((arn) => !arn.startsWith("arn:aws:iam::123456789012:role/pilot-light/payments-eu-staging-2/payments-eu-staging-2-pil-"))).toEqual([]);
+  });
+
   it("reports a step's role that lost an action: the step, the role, the action and the resource, and what to do", async () => {
     const { world, ids } = failbackWorld();
     deployStepRoles(world, ids, { app: "pilot-light", stage: "test" });
@@ -323,7 +334,7 @@ describe("the scheduled readiness evaluation against the world", () => {
     role.splice(0, role.length, ...kept);
     const { answer, stored, denied } = await evaluate(world, ids);
     expect(answer).toEqual({ ready: false, failing: ["permissions"] });
-    expect(stored.failing[0]!.detail).toMatch(/^step PromoteReplica, role arn:aws:iam::123456789012:role\/test-pilot-light-Failover-PromoteReplicaServiceRole.*, would be refused .*rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-test-replica: implicitDeny$/);
+    expect(stored.failing[0]!.detail).toMatch(/^step PromoteReplica, role arn:aws:iam::123456789012:role\/pilot-light\/test\/test-pilot-light-Failover-PromoteReplicaServiceRol.*, would be refused .*rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-test-replica: implicitDeny$/);
     expect(stored.failing[0]!.action).toMatch(/^a failover stops at PromoteReplica: .*deploy the stage again if the role lost its grants \(stacks\/failover\/grants\.ts\)/);
     expect(denied).toEqual([]);
   });
@@ -337,7 +348,7 @@ describe("the scheduled readiness evaluation against the world", () => {
     const { stored } = await evaluate(world, ids);
     expect(stored.failing.map((f) => f.detail)).toEqual([
       "step ScaleDrService: no execution role in the deployed Failover stack",
-      expect.stringMatching(/^step ReverseReplication, role .*, would be refused iam:PassRole on arn:aws:iam::123456789012:role\/pilot-light-test-failback-replication: explicitDeny \(a Deny in NoPassRole\)$/),
+      expect.stringMatching(/^step ReverseReplication, role .*, would be refused iam:PassRole on arn:aws:iam::123456789012:role\/pilot-light\/test\/pilot-light-test-failback-replication: explicitDeny \(a Deny in NoPassRole\)$/),
     ]);
   });
 
@@ -468,7 +479,7 @@ describe("the scheduled readiness evaluation against the world", () => {
       const [finding, ...more] = await secretsFinding(world, ids);
       expect(more).toEqual([]);
       expect(finding?.detail).toMatch(
-        /^web's STRIPE_KEY .*: the DR execution role arn:aws:iam::123456789012:role\/shop-pilot-light-Compute-TaskExecutionRole250D2532-eu-central-1 would be refused secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw: implicitDeny/,
+        /^web's STRIPE_KEY .*: the DR execution role arn:aws:iam::123456789012:role\/pilot-light\/shop\/shop-pilot-light-Compute-TaskExecutionRole250D2532-\w{13} would be refused secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop\/prod\/stripe-Zx12Yw: implicitDeny/,
       );
       expect(finding?.action).toMatch(/^add it to the stage's application\.secrets \("STRIPE_KEY": \{ "secretName": "shop\/prod\/stripe" \}\) and deploy \(pnpm deploy:all --stage shop\)/);
       expect(drTasksRun(world, ids)).toBe(false);

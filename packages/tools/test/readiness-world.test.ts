@@ -54,9 +54,10 @@ function deployedWorld(made: { world: WorldState; ids: FailbackIds } = failbackW
   const roles = iamOf(world).roles;
   enforceFailoverRoles(world, template as never, ids, table);
   const failover = [...roles.values()];
-  deployStackRoles(world, ids.drRegion, stackName(config, "Failover"), failover);
+  const path = Stage.resourceNames(stage).rolePath;
+  deployStackRoles(world, ids.drRegion, stackName(config, "Failover"), failover, path);
   enforceFailbackRoles(world, failbackTemplate as never, ids, table);
-  deployStackRoles(world, ids.drRegion, stackName(config, "Failback"), [...roles.values()].filter((r) => !failover.includes(r)));
+  deployStackRoles(world, ids.drRegion, stackName(config, "Failback"), [...roles.values()].filter((r) => !failover.includes(r)), path);
   const reverseRole = ids.reverseReplicationRoleArn.split("/").pop()!;
   accountState(world).stacks.get(`${ids.drRegion}/${stackName(config, "Failback")}`)!.push({ LogicalResourceId: "ReverseReplicationRole4E5F6A7B", PhysicalResourceId: reverseRole, ResourceType: "AWS::IAM::Role" });
   return { world, ids };
@@ -105,7 +106,7 @@ describe("pnpm dr readiness against the world", () => {
     const report = await readiness(world);
     const failing = report.findings.filter((f) => !f.ok);
     expect(failing.map((f) => f.check)).toEqual(["permissions"]);
-    expect(failing[0]!.detail).toMatch(/^step PromoteReplica, role arn:aws:iam::123456789012:role\/test-pilot-light-Failover-PromoteReplicaServiceRole.*, would be refused .*rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-test-replica: implicitDeny$/);
+    expect(failing[0]!.detail).toMatch(/^step PromoteReplica, role arn:aws:iam::123456789012:role\/pilot-light\/test\/test-pilot-light-Failover-PromoteReplicaServiceRol.*, would be refused .*rds:PromoteReadReplica on arn:aws:rds:eu-central-1:123456789012:db:pilot-light-test-replica: implicitDeny$/);
     expect(failing[0]!.action).toMatch(/a failover stops at PromoteReplica/);
   });
 
@@ -126,7 +127,7 @@ describe("pnpm dr readiness against the world", () => {
     const report = await readiness(world);
     const failing = report.findings.filter((f) => !f.ok);
     expect(failing.map((f) => f.check)).toEqual(["permissions"]);
-    expect(failing[0]!.detail).toMatch(new RegExp(`^step ReverseReplication, role arn:aws:iam::123456789012:role/test-pilot-light-Failback-ReverseReplicationService.*, would be refused iam:PassRole on ${ids.reverseReplicationRoleArn.replace(/[/.]/g, "\\$&")}: explicitDeny \\(a Deny in NoPassRole\\)$`));
+    expect(failing[0]!.detail).toMatch(new RegExp(`^step ReverseReplication, role arn:aws:iam::123456789012:role/pilot-light/test/test-pilot-light-Failback-ReverseReplicationServic.*, would be refused iam:PassRole on ${ids.reverseReplicationRoleArn.replace(/[/.]/g, "\\$&")}: explicitDeny \\(a Deny in NoPassRole\\)$`));
     expect(failing[0]!.action).toMatch(/^a failback \(re-protect or switchback\) stops at ReverseReplication: .*stacks\/failback\/grants\.ts/);
   });
 

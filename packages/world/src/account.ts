@@ -18,6 +18,7 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
 import { DescribeParametersCommand, GetParameterCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { Stage } from "@pilot-light/core";
 import { awsError, stub, type AnyStub, type Fake } from "./api";
 import { evaluate, iamOf, type FunctionRole, type PolicyStatement } from "./iam";
 import type { DbInstance, WorldState } from "./model";
@@ -75,8 +76,8 @@ export interface AccountState {
   images: Map<string, Set<string>>;
   /** Region → its registry's replication rules. */
   registryReplication: Map<string, RegistryRule[]>;
-  /** IAM role names (global). */
-  roles: Set<string>;
+  /** IAM role names (global, unique in the account) → their path (`/` or `/…/`, part of the role's ARN). */
+  roles: Map<string, string>;
   /** `${region}/${serviceCode}/${quotaCode}` → the value the account was granted (null: never changed) and AWS's default. */
   quotas: Map<string, { applied: number | null; default: number }>;
   /** `${region}\0${name}` → value. */
@@ -97,7 +98,7 @@ const states = new WeakMap<WorldState, AccountState>();
 export function accountState(world: WorldState): AccountState {
   let state = states.get(world);
   if (!state) {
-    state = { account: "123456789012", topics: new Map(), kmsKeys: new Map(), images: new Map(), registryReplication: new Map(), roles: new Set(), quotas: new Map(), parameters: new Map(), taskDefinitions: new Map(), firstBackupAtMs: new Map(), stacks: new Map(), rolePolicies: new Map() };
+    state = { account: "123456789012", topics: new Map(), kmsKeys: new Map(), images: new Map(), registryReplication: new Map(), roles: new Map(), quotas: new Map(), parameters: new Map(), taskDefinitions: new Map(), firstBackupAtMs: new Map(), stacks: new Map(), rolePolicies: new Map() };
     states.set(world, state);
   }
   return state;
@@ -131,20 +132,51 @@ export function latestRestorableTime(world: WorldState, db: DbInstance): Date | 
 /** The ECR image URI of `repository:tag` in `account`'s registry in `region`. */
 export const ecrImageUri = (account: string, region: string, repository: string, tag: string) => `${account}.dkr.ecr.${region}.amazonaws.com/${repository}:${tag}`;
 
+/** The ARN of a role: its path (`/` or `/…/`) is part of it (IAM User Guide, "IAM identifiers"). */
+export const roleArn = (account: string, path: string, name: string) => `arn:aws:iam::${account}:role${path}${name}`;
+
+/** The IAM path of a stage's roles as its stacks create them (Stage.resourceNames `rolePath`), from the world's `pilot-light-<stage>` prefix. */
+export const stageRolePath = (prefix: string) => Stage.resourceNames({ app: "pilot-light", stage: prefix.replace(/^pilot-light-/, "") }).rolePath;
+
+/**
+ * The name CloudFormation gives a role created without RoleName: `<stack>-<logical id>-<unique>`
+ * (13 characters), at most IAM's 64. Past 64 it cuts the stack name to 25 characters and the
+ * logical id to what is left (seen in public reports, not documented; the harsher of them,
+ * docs/aws-behaviour.md): a grant on `role/<stack>-*` then matches none of the stack's roles.
+ */
+export function generatedRoleName(stackName: string, logicalId: string, unique: string): string {
+  const whole = `${stackName}-${logicalId}-${unique}`;
+  if (whole.length <= 64) return whole;
+  const stack = stackName.slice(0, 25);
+  return `${stack}-${logicalId.slice(0, 64 - stack.length - unique.length - 2)}-${unique}`;
+}
+
+/** A role's 13 unique characters as CloudFormation makes them up (the world's: uppercase letters and digits drawn from a seed). */
+export function uniqueSuffix(seed: string): string {
+  let h = 2166136261;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  let unique = "";
+  while (unique.length < 13) {
+    h = Math.imul(h ^ unique.length, 16777619) >>> 0;
+    unique += "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[h % 36];
+  }
+  return unique;
+}
+
 /**
  * A deployed stack's function roles (the world's own, `enforceFailoverRoles` and the like): listed
- * by CloudFormation under CDK's logical ids with a physical name CloudFormation made up, and
- * judged by IAM's policy simulator from the very statements the world authorises the functions'
- * calls with (a Deny added to one is added to the other).
+ * by CloudFormation under CDK's logical ids with a physical name CloudFormation made up
+ * (`generatedRoleName`), under the stage's IAM `path` (`stageRolePath`), and judged by IAM's
+ * policy simulator from the very statements the world authorises the functions' calls with (a
+ * Deny added to one is added to the other).
  */
-export function deployStackRoles(world: WorldState, region: string, stackName: string, roles: FunctionRole[]): void {
+export function deployStackRoles(world: WorldState, region: string, stackName: string, roles: FunctionRole[], path: string): void {
   const s = accountState(world);
   const resources = s.stacks.get(`${region}/${stackName}`) ?? [];
   for (const role of roles) {
-    // CloudFormation names a role without RoleName `<stack>-<logical id>-<random>`, at most 64 characters.
-    const physical = `${stackName}-${role.roleName}`.slice(0, 51) + `-${(resources.length + 1).toString(36).toUpperCase().padStart(12, "0")}`;
+    const physical = generatedRoleName(stackName, role.roleName, uniqueSuffix(`${region}/${stackName}/${role.roleName}`));
     resources.push({ LogicalResourceId: role.roleName, PhysicalResourceId: physical, ResourceType: "AWS::IAM::Role" });
-    s.roles.add(physical);
+    s.roles.set(physical, path);
     s.rolePolicies.set(physical, role.statements);
   }
   s.stacks.set(`${region}/${stackName}`, resources);
@@ -240,8 +272,9 @@ export function installAccountApis(world: WorldState, stubs: { sns: AnyStub; ssm
   const iam = stub(IAMClient);
   route(iam, GetRoleCommand, "iam:GetRole", (input: { RoleName?: string }) => {
     const name = input.RoleName ?? "";
-    if (!s.roles.has(name)) throw awsError("NoSuchEntityException", `The role with name ${name} cannot be found.`, 404);
-    return { Role: { RoleName: name, Arn: `arn:aws:iam::${account()}:role/${name}`, Path: "/", RoleId: `AROA${name.length.toString().padStart(17, "0")}`, CreateDate: new Date(0) } };
+    const path = s.roles.get(name);
+    if (path === undefined) throw awsError("NoSuchEntityException", `The role with name ${name} cannot be found.`, 404);
+    return { Role: { RoleName: name, Arn: roleArn(account(), path, name), Path: path, RoleId: `AROA${name.length.toString().padStart(17, "0")}`, CreateDate: new Date(0) } };
   });
 
   const sq = stub(ServiceQuotasClient);
@@ -263,15 +296,16 @@ export function installAccountApis(world: WorldState, stubs: { sns: AnyStub; ssm
 
   // IAM's policy simulator (API Reference, SimulatePrincipalPolicy): each action on each resource
   // ("*" without ResourceArns) against the role's identity-based policies, with the request's
-  // context entries; "allowed", "explicitDeny" (naming the matching Deny) or "implicitDeny".
+  // context entries; "allowed", "explicitDeny" (naming the matching Deny) or "implicitDeny". The
+  // role is the one the ARN names, path included: an ARN with another path names no role here.
   route(
     iam,
     SimulatePrincipalPolicyCommand,
     "iam:SimulatePrincipalPolicy",
     (input: { PolicySourceArn?: string; ActionNames?: string[]; ResourceArns?: string[]; ContextEntries?: { ContextKeyName?: string; ContextKeyValues?: string[] }[] }) => {
       const arn = input.PolicySourceArn ?? "";
-      const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn)?.[1] ?? "";
-      const statements = s.rolePolicies.get(name);
+      const [, path = "", name = ""] = /^arn:aws:iam::\d{12}:role(\/(?:.*\/)?)([\w+=,.@-]+)$/.exec(arn) ?? [];
+      const statements = s.roles.get(name) === path ? s.rolePolicies.get(name) : undefined;
       if (!statements) throw awsError("NoSuchEntityException", `The role with name ${name || arn} cannot be found.`, 404);
       const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName ?? "", e.ContextKeyValues ?? []]));
       const results = (input.ActionNames ?? []).flatMap((action) =>
@@ -321,10 +355,14 @@ export const seededImageTag = "1.0.0";
  */
 /**
  * The task execution role the Compute stack's task definition gets in `region`: CDK creates it
- * without a RoleName, so CloudFormation names it `<stack>-<logical id>-<random>` (SST's stack
- * `<stage>-<app>-Compute`, the same name in both regions: the region stands for the random part).
+ * without a RoleName, so CloudFormation names it (`generatedRoleName`; SST's stack
+ * `<stage>-<app>-Compute`, the same name in both regions, hence the region in the seed of its
+ * unique part), under the stage's path (`executionRoleArn`).
  */
-export const executionRoleName = (prefix: string, region: string) => `${prefix.replace(/^pilot-light-/, "")}-pilot-light-Compute-TaskExecutionRole250D2532-${region}`;
+export const executionRoleName = (prefix: string, region: string) => generatedRoleName(`${prefix.replace(/^pilot-light-/, "")}-pilot-light-Compute`, "TaskExecutionRole250D2532", uniqueSuffix(region));
+
+/** The execution role's ARN (`executionRoleName`), its path the stage's. */
+export const executionRoleArn = (account: string, prefix: string, region: string) => roleArn(account, stageRolePath(prefix), executionRoleName(prefix, region));
 
 export function seedAccount(world: WorldState, o: { account: string; prefix: string; primaryRegion: string; drRegion: string; taskDefinitions: string[]; databases: string[]; primaryHealthCheckId: string | null; secretName: string; albs?: { primary: string; dr: string; zone: string } }): void {
   const s = accountState(world);
@@ -339,7 +377,7 @@ export function seedAccount(world: WorldState, o: { account: string; prefix: str
   for (const arn of o.taskDefinitions) {
     const region = arn.split(":")[3] ?? "";
     const role = executionRoleName(o.prefix, region);
-    s.roles.add(role);
+    s.roles.set(role, stageRolePath(o.prefix));
     // As CDK grants the Compute stack's execution role: the stage's database secret, read when a task starts.
     s.rolePolicies.set(role, [
       { Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: `arn:aws:ecr:${region}:${o.account}:repository/${repository}` },
@@ -347,7 +385,7 @@ export function seedAccount(world: WorldState, o: { account: string; prefix: str
       { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:${region}:${o.account}:log-group:*` },
       { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: `arn:aws:secretsmanager:${region}:${o.account}:secret:${o.secretName}-??????` },
     ]);
-    s.taskDefinitions.set(arn, { status: "ACTIVE", executionRoleArn: `arn:aws:iam::${o.account}:role/${role}`, image: ecrImageUri(o.account, region, repository, seededImageTag) });
+    s.taskDefinitions.set(arn, { status: "ACTIVE", executionRoleArn: executionRoleArn(o.account, o.prefix, region), image: ecrImageUri(o.account, region, repository, seededImageTag) });
   }
   const ssmPrefix = `/${o.prefix.replace(/^pilot-light-/, "pilot-light/")}`;
   if (o.primaryHealthCheckId) s.parameters.set(parameterKey(o.drRegion, `${ssmPrefix}/dr/primary-health-check-id`), o.primaryHealthCheckId);

@@ -9,6 +9,7 @@ import { Failback } from "@pilot-light/core";
 import { addBucket, failbackState, registerLambda, setPlacement, sqlSession, type FailbackLatencies } from "./failback";
 import { cloudFormationTags, pilotLightWorld, stepEnvironment, type PilotLightIds, type PilotLightOptions } from "./pilot-light";
 import type { WorldState } from "./model";
+import { roleArn, stageRolePath } from "./account";
 
 export interface FailbackIds extends PilotLightIds {
   account: string;
@@ -32,7 +33,8 @@ export function failbackWorld(options: PilotLightOptions & { failbackLatencies?:
     primaryBucket: `pl-${stage}-data-${base.primaryRegion}-${account}`,
     drBucket: `pl-${stage}-data-${base.drRegion}-${account}`,
     probeFunction: `${prefix}-db-probe`,
-    reverseReplicationRoleArn: `arn:aws:iam::${account}:role/${prefix}-failback-replication`,
+    // The Failback stack's role, under the stage's IAM path as every role its stacks create.
+    reverseReplicationRoleArn: roleArn(account, stageRolePath(prefix), `${prefix}-failback-replication`),
     primaryHealthCheckId: "hc-primary-0001",
   };
   Object.assign(failbackState(world).latencies, options.failbackLatencies ?? {});

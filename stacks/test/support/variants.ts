@@ -116,7 +116,9 @@ export const variants: Variant[] = [
     },
     regions: both,
   },
-  { id: "monitordr", stage: "monitordr", settings: { activeRegion: "dr" }, regions: ["dr"] },
+  // Under the longest stage name allowed (21 characters, Stage.resolveStageConfig): every name the
+  // stacks give is held to its AWS limit at that length (aws-schema.test.ts).
+  { id: "monitordr", stage: "longest-stage-name-21", settings: { activeRegion: "dr" }, regions: ["dr"] },
   // docs/detection.md's faster profile on a stage that already failed over (DR serving).
   { id: "opsfast", stage: "opsfast", settings: { health: { schedule: "rate(1 minute)", failureThreshold: 4 }, activeRegion: "dr" }, regions: ["dr"] },
 ];

@@ -154,8 +154,10 @@ export async function observePermissions(clients: PermissionClients, t: Permissi
   const key = (await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes?.KmsMasterKeyId ?? "";
   const topicKeyArn = key.startsWith("arn:") ? key : `arn:${partition}:kms:${t.drRegion}:${account}:key/${key}`;
   const [failoverRoles, failbackRoles] = await Promise.all([stackRoles(clients.cfn, stackName(t, "Failover")), stackRoles(clients.cfn, stackName(t, "Failback"))]);
+  // CloudFormation lists a role by its name; its ARN holds the stage's IAM path too (stacks/role-path.ts).
+  const roleArn = (name: string) => `arn:${partition}:iam::${account}:role${resourceNames(t).rolePath}${name}`;
   const reverseRole = failbackRoles.get("ReverseReplicationRole");
-  const refs = catalogueRefs(t, account, topicKeyArn, reverseRole ? `arn:${partition}:iam::${account}:role/${reverseRole}` : "", partition);
+  const refs = catalogueRefs(t, account, topicKeyArn, reverseRole ? roleArn(reverseRole) : "", partition);
   const workflows = [
     { workflow: "failover" as const, roles: failoverRoles, steps: bindCatalogue(catalogue.failover, refs, t.dns !== undefined) },
     { workflow: "failback" as const, roles: failbackRoles, steps: bindCatalogue(t.adopted ? catalogue.adoptedFailback : catalogue.failback, refs, t.dns !== undefined) },
@@ -169,7 +171,7 @@ export async function observePermissions(clients: PermissionClients, t: Permissi
         observed.push({ workflow, step, role: null, simulated: 0, denied: [] });
         continue;
       }
-      const role = `arn:${partition}:iam::${account}:role/${roleName}`;
+      const role = roleArn(roleName);
       const results = (await Promise.all(statements.map((s) => simulate(clients.iam, role, s)))).flat();
       observed.push({ workflow, step, role, simulated: results.length, denied: results.filter((r) => r.EvalDecision !== "allowed").map(denial) });
     }

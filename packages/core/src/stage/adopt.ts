@@ -74,7 +74,12 @@ export const AdoptConfig = z
       .refine((v) => v.privateSubnetIds.length === v.availabilityZones.length, { path: ["privateSubnetIds"], message: "must name one subnet per availability zone, in their order" }),
     database: z
       .object({
-        instanceIdentifier: rdsIdentifier("an RDS DB instance identifier"),
+        // A re-protect or a switchback renames the old primary aside as <id>-r<yyyymmddhhmmss>
+        // (Failback.retiredName), which must be an identifier too: 16 of RDS's 63 characters.
+        instanceIdentifier: rdsIdentifier("an RDS DB instance identifier").refine(
+          (id) => id.length <= 47,
+          "must be at most 47 characters: a re-protect or a switchback renames it aside as <identifier>-r<yyyymmddhhmmss>, and RDS identifiers are at most 63 (rename the instance first: aws rds modify-db-instance --new-db-instance-identifier)",
+        ),
         /**
          * The DB parameter group the failover's fence sets read_only = 1 in. RDS refuses to modify
          * a default group, so this is the team's own; `pnpm synth` states the one command that

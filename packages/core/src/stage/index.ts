@@ -262,6 +262,12 @@ export function resourceNames(config: Pick<StageConfig, "app" | "stage"> & { ado
     stateMachine: `${prefix}-failover`,
     topic: `${prefix}-alerts`,
     ssmPrefix: `/${config.app}/${config.stage}`,
+    /**
+     * The IAM path of every role the stage's stacks create (stacks/role-path.ts): a grant on the
+     * stage's roles names `role/<path>*`, never a name prefix, since CloudFormation cuts the stack
+     * name out of a generated role name past IAM's 64 characters (docs/aws-behaviour.md).
+     */
+    rolePath: `/${config.app}/${config.stage}/`,
     repository: `${prefix}-web`,
     /** The DR family of an adopting stage's task definitions mirrored from the team's (Adoption.mirrorTeamTaskDefinition). */
     mirrorFamily: `${prefix}-web-mirror`,
