@@ -9,7 +9,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { STSClient } from "@aws-sdk/client-sts";
 import { Readiness, Stage } from "@pilot-light/core";
-import { accountState, adoptedPrimaryWorld, deployStackRoles, ecrImageUri, enforceFailbackRoles, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
+import { accountState, adoptedPrimaryWorld, answerHealth, deployStackRoles, ecrImageUri, enforceFailbackRoles, enforceFailoverRoles, failbackWorld, iamOf, installApis, seededImageTag, type FailbackIds, type PolicyStatement, type WorldState } from "../../world/src";
 import { shopPrimary } from "../../core/test/support/adopted";
 import { standaloneFailbackTemplate } from "../../../stacks/failback/standalone";
 import { standaloneFailoverTemplate } from "../../../stacks/failover/standalone";
@@ -32,6 +32,7 @@ afterEach(() => {
   uninstall?.();
   uninstall = undefined;
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 /** Stage "test" as the world deploys it: DNS, a prebuilt image in the primary region's registry. */
@@ -65,6 +66,12 @@ function deployedWorld(made: { world: WorldState; ids: FailbackIds } = failbackW
 
 async function readiness(world: WorldState, stage = config, sts = new STSClient({ region: stage.drRegion })) {
   uninstall = installApis(world);
+  // Each region's own name (https://<region>.app.example.com/health.php) answered by the world's app.
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+    const answer = answerHealth(world, new URL(String(url)).hostname.split(".")[0]!);
+    if (!answer.reached) throw new TypeError("fetch failed");
+    return new Response(answer.body, { status: answer.status });
+  });
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(world.clock.now());
   return checkReadiness(stage, readinessClients(stage), sts, () => new Date());
