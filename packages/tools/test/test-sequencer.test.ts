@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { TestSpecification, Vitest } from "vitest/node";
-import CriticalPathSequencer from "../src/test-sequencer";
+import CriticalPathSequencer, { recordedDurationsFile } from "../src/test-sequencer";
+import { durationsOf } from "../src/test-durations";
 
 /** What vitest's BaseSequencer reads of a file: its project, and the last run's result. */
 const spec = (project: "packages" | "stacks", moduleId: string) =>
@@ -14,7 +16,9 @@ const lastRun: Record<string, number> = {
   "/repo/stacks/test/monitor.test.ts": 1_000,
   "/repo/stacks/test/synth-cache.test.ts": 5_000,
 };
-const ctx = { cache: { getTestSpecificationResult: (s: TestSpecification) => ({ duration: lastRun[s.moduleId], failed: false }) } } as unknown as Vitest;
+const ctx = { config: { root: "/repo" }, cache: { getTestSpecificationResult: (s: TestSpecification) => ({ duration: lastRun[s.moduleId], failed: false }) } } as unknown as Vitest;
+/** A fresh clone: vitest has no result for any file. */
+const freshClone = { config: { root: "/repo" }, cache: { getTestSpecificationResult: () => undefined } } as unknown as Vitest;
 
 describe("the test files' order", () => {
   it("runs the fresh synthesis first, the packages files longest first, the other stack files last", async () => {
@@ -35,5 +39,25 @@ describe("the test files' order", () => {
       "stacks/test/nag.test.ts",
       "stacks/test/monitor.test.ts",
     ]);
+  });
+
+  it("on a fresh clone, runs the packages files longest first by the recorded durations, a file with none first", async () => {
+    const recorded = JSON.parse(readFileSync(recordedDurationsFile, "utf8")) as Record<string, number>;
+    // Long files that are short in bytes: by size, vitest would run them last.
+    const long = ["packages/rehearsal/test/lifecycle.test.ts", "packages/functions/test/failback/lost-answers.test.ts", "packages/tools/test/bench-worlds.test.ts"];
+    const short = ["packages/core/test/stage.test.ts", "packages/world/test/world.test.ts"];
+    for (const f of long) expect(recorded[f], f).toBeGreaterThan(10_000);
+    for (const f of short) expect(recorded[f], f).toBeLessThan(5_000);
+    const files = [...short, ...long, "packages/core/test/a-new.test.ts"].map((f) => spec("packages", f));
+    const sorted = (await new CriticalPathSequencer(freshClone).sort(files)).map((s) => s.moduleId.replace("/repo/", ""));
+    const byRecord = [...long, ...short].sort((a, b) => recorded[b]! - recorded[a]!);
+    expect(sorted).toEqual(["packages/core/test/a-new.test.ts", ...byRecord]);
+  });
+});
+
+describe("the recorded durations", () => {
+  it("are every project's files' last durations from vitest's results, in milliseconds", () => {
+    const results = { projects: { packages: { files: { "packages/b.test.ts": { duration: 1500.6 }, "packages/a.test.ts": {} } }, stacks: { files: { "stacks/test/c.test.ts": { duration: 20.2 } } } } };
+    expect(durationsOf(results)).toEqual({ "packages/b.test.ts": 1501, "stacks/test/c.test.ts": 20 });
   });
 });
