@@ -46,8 +46,9 @@ describe("the test files' order", () => {
     // Long files that are short in bytes: by size, vitest would run them last.
     const long = ["packages/rehearsal/test/lifecycle.test.ts", "packages/functions/test/failback/lost-answers.test.ts", "packages/tools/test/bench-worlds.test.ts"];
     const short = ["packages/core/test/stage.test.ts", "packages/world/test/world.test.ts"];
-    for (const f of long) expect(recorded[f], f).toBeGreaterThan(10_000);
-    for (const f of short) expect(recorded[f], f).toBeLessThan(5_000);
+    // The table is rewritten from each full run: what matters is that it tells these apart.
+    for (const f of [...long, ...short]) expect(recorded[f], f).toBeGreaterThan(0);
+    expect(Math.min(...long.map((f) => recorded[f]!))).toBeGreaterThan(Math.max(...short.map((f) => recorded[f]!)));
     const files = [...short, ...long, "packages/core/test/a-new.test.ts"].map((f) => spec("packages", f));
     const sorted = (await new CriticalPathSequencer(freshClone).sort(files)).map((s) => s.moduleId.replace("/repo/", ""));
     const byRecord = [...long, ...short].sort((a, b) => recorded[b]! - recorded[a]!);
