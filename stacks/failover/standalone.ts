@@ -6,6 +6,8 @@
  * resources named by the template's parameters (`standaloneParameters`), which whoever runs
  * the steps binds to its own resources (the world: packages/world/src/roles.ts). The health
  * monitor and ExecutionEnded are here too, granted as their stacks grant them (./monitor-grants.ts).
+ * `{ adopted: true }` renders the steps as an adopting stage's Failover stack grants them (its
+ * ScaleDrService starts the mirror family's latest revision: `MirrorFamily`).
  */
 import { App, CfnParameter, Duration, Stack } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -42,7 +44,7 @@ export const standaloneParameters = [
   "FailbackExecutionsArn",
 ] as const;
 
-export function standaloneFailoverTemplate(region = "eu-central-1", recordName = "app.example.com"): Template {
+export function standaloneFailoverTemplate(region = "eu-central-1", recordName = "app.example.com", options: { adopted?: boolean } = {}): Template {
   const app = new App();
   const stack = new Stack(app, "FailoverStandalone", { env: { region, account: "000000000000" } });
   const p = Object.fromEntries(standaloneParameters.map((name) => [name, new CfnParameter(stack, name, { type: "String" }).valueAsString])) as Record<(typeof standaloneParameters)[number], string>;
@@ -59,6 +61,7 @@ export function standaloneFailoverTemplate(region = "eu-central-1", recordName =
     hostedZoneId: p.HostedZoneId,
     recordName,
     grantPublish: (g) => topic.grantPublish(g),
+    mirrorFamily: options.adopted ? new CfnParameter(stack, "MirrorFamily", { type: "String" }).valueAsString : undefined,
   };
   const fns = {} as StepFunctions;
   for (const step of stepNames) {

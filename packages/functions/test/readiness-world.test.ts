@@ -116,15 +116,15 @@ function deployStepRoles(world: WorldState, ids: PilotLightIds, target: Target):
   const hasDns = t.dns !== undefined;
   const roles = (steps: Map<string, Readiness.CatalogueStatement[]>) =>
     [...steps].filter(([, statements]) => statements.length > 0).map(([step, statements]) => ({ functionId: `${step}0A1B2C3D`, roleName: `${step}ServiceRole0A1B2C3D`, statements: statements as PolicyStatement[] }));
-  deployStackRoles(world, ids.drRegion, Readiness.stackName(t, "Failover"), roles(Readiness.bindCatalogue(Readiness.stepCatalogue.failover, refs, hasDns)), rolePath);
+  deployStackRoles(world, ids.drRegion, Readiness.stackName(t, "Failover"), roles(Readiness.bindCatalogue(t.adopted ? Readiness.stepCatalogue.adoptedFailover : Readiness.stepCatalogue.failover, refs, hasDns)), rolePath);
   const failback = Readiness.stackName(t, "Failback");
   deployStackRoles(world, ids.drRegion, failback, roles(Readiness.bindCatalogue(t.adopted ? Readiness.stepCatalogue.adoptedFailback : Readiness.stepCatalogue.failback, refs, hasDns)), rolePath);
   accountState(world).stacks.get(`${ids.drRegion}/${failback}`)!.push({ LogicalResourceId: "ReverseReplicationRole4E5F6A7B", PhysicalResourceId: reverseRole, ResourceType: "AWS::IAM::Role" });
 }
 
 /** A deployed step role's statements (`deployStepRoles`), to change. */
-function stepRole(world: WorldState, ids: PilotLightIds, stack: "Failover" | "Failback", step: string): PolicyStatement[] {
-  const physical = accountState(world).stacks.get(`${ids.drRegion}/${Readiness.stackName({ app: "pilot-light", stage: "test" }, stack)}`)!.find((r) => r.LogicalResourceId === `${step}ServiceRole0A1B2C3D`)!.PhysicalResourceId;
+function stepRole(world: WorldState, ids: PilotLightIds, stack: "Failover" | "Failback", step: string, target: Target = { app: "pilot-light", stage: "test" }): PolicyStatement[] {
+  const physical = accountState(world).stacks.get(`${ids.drRegion}/${Readiness.stackName(target, stack)}`)!.find((r) => r.LogicalResourceId === `${step}ServiceRole0A1B2C3D`)!.PhysicalResourceId;
   return accountState(world).rolePolicies.get(physical)!;
 }
 
@@ -429,6 +429,23 @@ describe("the scheduled readiness evaluation against the world", () => {
     expect(denied).toEqual([]);
     // The team's key was read in the primary region.
     expect(world.callsTo("kms:DescribeKey").map((c) => (c.input as { KeyId: string }).KeyId)).toContain(`arn:aws:kms:${ids.primaryRegion}:${account}:key/5f1c2b7e-shop-db`);
+  });
+
+  it("reports an adopting stage's ScaleDrService whose role may not read the mirror's latest revision (the grant only an adopting stage has)", async () => {
+    const { world, ids } = adoptedPrimaryWorld();
+    const target: Target = { app: "pilot-light", stage: "shop", adopt: Stage.AdoptConfig.parse(shopPrimary) };
+    await teamDeploys(world, ids, target, { release: "v1" });
+    await mirror(world, ids, target);
+    deployStepRoles(world, ids, target);
+    const role = stepRole(world, ids, "Failover", "ScaleDrService", target);
+    const kept = role.filter((s) => ![s.Action ?? []].flat().includes("ecs:DescribeTaskDefinition"));
+    expect(kept.length).toBeLessThan(role.length);
+    role.splice(0, role.length, ...kept);
+    const { stored, denied } = await evaluate(world, ids, target);
+    const permissions = stored.failing.filter((f) => f.check === "permissions");
+    expect(permissions.map((f) => f.detail)).toEqual([expect.stringMatching(/^step ScaleDrService, role arn:aws:iam::123456789012:role\/pilot-light\/shop\/shop-pilot-light-Failover-ScaleDrServiceServiceRol.*, would be refused ecs:DescribeTaskDefinition on \*: implicitDeny$/)]);
+    expect(permissions[0]!.action).toMatch(/^a failover stops at ScaleDrService: /);
+    expect(denied).toEqual([]);
   });
 
   describe("the secrets the DR task definition names (a mirror copies the team's)", () => {

@@ -166,18 +166,30 @@ describe("pnpm dr readiness against the world", () => {
     expect(String((outcome as { error: unknown }).error)).toMatch(/STS GetCallerIdentity.*eu-central-1/);
   });
 
+});
+
+describe("pnpm dr readiness against the adopted world (the team's names)", () => {
+  /** Stage "shop", adopting the world's team primary. */
+  const shop = Stage.resolveStageConfig("shop", {
+    shop: {
+      primaryRegion: "eu-west-1",
+      drRegion: "eu-central-1",
+      dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
+      application: { image: { uri: ecrImageUri(account, "eu-west-1", "pilot-light-shop-web", seededImageTag) } },
+      adopt: shopPrimary,
+    },
+  });
+  /** The step roles as an adopting stage's Failover and Failback stacks grant them. */
+  let adopted: { failover: object; failback: object };
+  beforeAll(() => {
+    adopted = {
+      failover: standaloneFailoverTemplate("eu-central-1", "app.example.com", { adopted: true }).toJSON(),
+      failback: standaloneFailbackTemplate("eu-central-1", "app.example.com", { adopted: true }).toJSON(),
+    };
+  });
+
   it("judges an adopted primary under the team's names: the fence's default.* group and a team definition the mirror refuses fail, every step's grants allowed", async () => {
-    const shop = Stage.resolveStageConfig("shop", {
-      shop: {
-        primaryRegion: "eu-west-1",
-        drRegion: "eu-central-1",
-        dns: { hostedZoneName: "example.com", hostedZoneId: "Z0123456789EXAMPLE", recordName: "app.example.com" },
-        application: { image: { uri: ecrImageUri(account, "eu-west-1", "pilot-light-shop-web", seededImageTag) } },
-        adopt: shopPrimary,
-      },
-    });
-    const adoptedFailback = standaloneFailbackTemplate("eu-central-1", "app.example.com", { adopted: true }).toJSON();
-    const { world } = deployedWorld(adoptedPrimaryWorld(), shop, { failover: template, failback: adoptedFailback });
+    const { world } = deployedWorld(adoptedPrimaryWorld(), shop, adopted);
     const report = await readiness(world, shop);
     const failing = report.findings.filter((f) => !f.ok);
     // And the team's simple record, before the adoption makes it a failover pair.
@@ -185,6 +197,15 @@ describe("pnpm dr readiness against the world", () => {
     expect(failing[0]!.detail).toMatch(/^shop-mysql-prod uses default\.mysql8\.4 parameter group/);
     // The world's team service runs a seeded definition without awsvpc: the mirror refuses it, and says why.
     expect(failing[1]!.detail).toMatch(/^mirror failing: your task definition .*pilot-light-shop-web:1 uses network mode bridge/);
-    expect(report.findings.find((f) => f.check === "permissions")?.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed/);
+    // ScaleDrService's mirror lookup (ecs:DescribeTaskDefinition) is one pair more than the failover of a stage that creates its primary.
+    expect(report.findings.find((f) => f.check === "permissions")?.detail).toMatch(/^19 failover and 21 failback steps' roles are allowed every action their grants name \(212 action-resource pairs simulated\)$/);
+  });
+
+  it("reports an adopting stage's ScaleDrService whose role may not read the mirror's latest revision (granted as a stage that creates its primary)", async () => {
+    const { world } = deployedWorld(adoptedPrimaryWorld(), shop, { failover: template, failback: adopted.failback });
+    const report = await readiness(world, shop);
+    const permissions = report.findings.filter((f) => !f.ok && f.check === "permissions");
+    expect(permissions.map((f) => f.detail)).toEqual([expect.stringMatching(/^step ScaleDrService, role arn:aws:iam::123456789012:role\/pilot-light\/shop\/shop-pilot-light-Failover-ScaleDrServiceServiceRol.*, would be refused ecs:DescribeTaskDefinition on \*: implicitDeny$/)]);
+    expect(permissions[0]!.action).toMatch(/a failover stops at ScaleDrService/);
   });
 });

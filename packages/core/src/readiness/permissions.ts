@@ -29,6 +29,8 @@ export interface CatalogueStatement {
 /** Each workflow's steps → their statements, resources as `${Parameter}` (the standalone templates' parameters). */
 export interface StepCatalogue {
   failover: Record<string, CatalogueStatement[]>;
+  /** The failover's grants for an adopting stage (ScaleDrService also reads the mirror family's latest revision). */
+  adoptedFailover: Record<string, CatalogueStatement[]>;
   failback: Record<string, CatalogueStatement[]>;
   /** The failback's grants for an adopting stage (the team's database, group, cluster and service named). */
   adoptedFailback: Record<string, CatalogueStatement[]>;
@@ -159,7 +161,7 @@ export async function observePermissions(clients: PermissionClients, t: Permissi
   const reverseRole = failbackRoles.get("ReverseReplicationRole");
   const refs = catalogueRefs(t, account, topicKeyArn, reverseRole ? roleArn(reverseRole) : "", partition);
   const workflows = [
-    { workflow: "failover" as const, roles: failoverRoles, steps: bindCatalogue(catalogue.failover, refs, t.dns !== undefined) },
+    { workflow: "failover" as const, roles: failoverRoles, steps: bindCatalogue(t.adopted ? catalogue.adoptedFailover : catalogue.failover, refs, t.dns !== undefined) },
     { workflow: "failback" as const, roles: failbackRoles, steps: bindCatalogue(t.adopted ? catalogue.adoptedFailback : catalogue.failback, refs, t.dns !== undefined) },
   ];
   const observed: StepPermissions[] = [];

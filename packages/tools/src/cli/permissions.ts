@@ -21,10 +21,14 @@ import { newCommand, processIo, runCommand, type Io } from "./program";
 /** The region the catalogue is rendered in; its ARNs name the stage's regions through parameters only. */
 const renderRegion = "eu-central-1";
 
+/** Each flavour's rendered template: a stage that creates its primary, and one that adopts it (`adopt`). */
+type Rendered = Record<keyof Readiness.StepCatalogue, object>;
+
 /** The rendered templates the catalogue is read from (CDK, in process: about two seconds). */
-export function renderTemplates(): { failover: object; failback: object; adoptedFailback: object } {
+export function renderTemplates(): Rendered {
   return {
     failover: standaloneFailoverTemplate(renderRegion, Readiness.catalogueRecordName).toJSON(),
+    adoptedFailover: standaloneFailoverTemplate(renderRegion, Readiness.catalogueRecordName, { adopted: true }).toJSON(),
     failback: standaloneFailbackTemplate(renderRegion, Readiness.catalogueRecordName).toJSON(),
     adoptedFailback: standaloneFailbackTemplate(renderRegion, Readiness.catalogueRecordName, { adopted: true }).toJSON(),
   };
@@ -43,9 +47,10 @@ function steps(template: object, parameters: readonly string[], names: readonly 
 }
 
 /** The catalogue from the rendered templates; the rendering region and record name become parameters too. */
-export function catalogueOf(t: { failover: object; failback: object; adoptedFailback: object }): Readiness.StepCatalogue {
+export function catalogueOf(t: Rendered): Readiness.StepCatalogue {
   const catalogue = {
     failover: steps(t.failover, standaloneParameters, stepNames),
+    adoptedFailover: steps(t.adoptedFailover, standaloneParameters, stepNames),
     failback: steps(t.failback, standaloneFailbackParameters, failbackStepNames),
     adoptedFailback: steps(t.adoptedFailback, [...standaloneFailbackParameters, ...adoptedPrimaryParameters], failbackStepNames),
   };
