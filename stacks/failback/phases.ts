@@ -31,10 +31,19 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
     .when(sfn.Condition.stringEquals("$.assessment.kind", "needs-operator"), new sfn.Fail(scope, "NeedsOperator", { error: "NeedsOperator", cause: "The primary replica was promoted (or may have been) and a later step failed: finish by hand (docs/failback.md, NeedsOperator)." }))
     .when(sfn.Condition.stringEquals("$.assessment.kind", "not-protected"), new sfn.Fail(scope, "ProtectionNotRestored", { errorPath: "$.failure.error", causePath: "$.failure.cause" }))
     .otherwise(new sfn.Fail(scope, "RolledBack", { comment: "Nothing irreversible happened: the stage serves where it did", errorPath: "$.failure.error", causePath: "$.failure.cause" }));
-  const notify = invokeStep(scope, "NotifyFailbackFailed", fns.NotifyFailbackFailed, { resultPath: "$.notifiedFailed" });
-  const record = recordThenNotify(invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded" }), notify, ends, { record: "$.recordError", notify: "$.notifyFailedError" });
+  // Each step here reads before it writes, or writes absolutely (the outcome item keyed by the
+  // execution, the lock released only if still ours): one whose answer was lost after it applied
+  // is asked again, so a lost answer from the assessment does not turn a rollback into
+  // NeedsOperator. NotifyFailbackFailed asked again may send its message twice (SNS does not
+  // deduplicate a standard topic): one message too many rather than none.
+  const lostAnswer = askAgainAfterTimeout;
+  const notify = invokeStep(scope, "NotifyFailbackFailed", fns.NotifyFailbackFailed, { resultPath: "$.notifiedFailed", retry: lostAnswer });
+  const record = recordThenNotify(invokeStep(scope, "RecordFailbackFailure", fns.RecordFailbackFailure, { resultPath: "$.recorded", retry: lostAnswer }), notify, ends, { record: "$.recordError", notify: "$.notifyFailedError" });
   const restore = thenEvenIfFailed(
-    invokeStep(scope, "RestoreServing", fns.RestoreServing, { resultPath: "$.restore", retry: { errors: ["RenameInProgressError"], ...failbackPolling.restoreServing, backoffRate: 1, maxDelaySeconds: failbackPolling.restoreServing.intervalSeconds, jitter: false } }),
+    invokeStep(scope, "RestoreServing", fns.RestoreServing, {
+      resultPath: "$.restore",
+      retry: [{ errors: ["RenameInProgressError"], ...failbackPolling.restoreServing, backoffRate: 1, maxDelaySeconds: failbackPolling.restoreServing.intervalSeconds, jitter: false }, lostAnswer],
+    }),
     record,
     "$.restore",
   );
@@ -47,7 +56,7 @@ export function failbackCompensationPhase(scope: Construct, fns: FailbackFunctio
   // A promote call whose effect may still show (its acceptance window): look again until RDS
   // shows whether it accepted one, capped, as the failover's compensation does.
   const assess = assessUntilSettled(scope, {
-    assess: invokeStep(scope, "AssessFailbackFailure", fns.AssessFailbackFailure, { resultPath: "$.assessment" }),
+    assess: invokeStep(scope, "AssessFailbackFailure", fns.AssessFailbackFailure, { resultPath: "$.assessment", retry: lostAnswer }),
     ids: { wait: "WaitForStandbyPromotionEvidence", choice: "IsFailbackAssessmentSettled" },
     waitComment: "A promote call may still show its effect: wait for RDS to show whether it accepted one",
     settled: sfn.Condition.or(sfn.Condition.isNotPresent("$.assessment.settled"), sfn.Condition.booleanEquals("$.assessment.settled", true)),

@@ -39,9 +39,15 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
     .when(sfn.Condition.stringEquals("$.failure.error", "PrimaryRecoveredError"), primaryRecovered)
     .otherwise(rolledBack);
 
-  const notifyFailed = invoke(scope, "NotifyFailed", fns.NotifyFailed, { resultPath: "$.notifiedFailed" });
-  const recordFailed = recordThenNotify(invoke(scope, "RecordFailure", fns.RecordFailure, { resultPath: "$.recorded" }), notifyFailed, escalate, { record: "$.recordError", notify: "$.notifyFailedError" });
-  const restore = thenEvenIfFailed(invoke(scope, "RestorePilotLight", fns.RestorePilotLight, { resultPath: "$.restore" }), recordFailed, "$.restore");
+  // Each compensation step reads before it writes or writes absolutely (AssessFailure's fence is
+  // if_not_exists, the outcome item is keyed by the execution, the lock is released only if still
+  // ours, the pilot light is a count): one whose answer was lost after it applied is asked again,
+  // so a lost assessment does not fence a healthy primary and end NeedsOperator. NotifyFailed asked
+  // again may send its message twice (a standard topic does not deduplicate): rather than none.
+  const lostAnswer = askAgainAfterTimeout;
+  const notifyFailed = invoke(scope, "NotifyFailed", fns.NotifyFailed, { resultPath: "$.notifiedFailed", retry: lostAnswer });
+  const recordFailed = recordThenNotify(invoke(scope, "RecordFailure", fns.RecordFailure, { resultPath: "$.recorded", retry: lostAnswer }), notifyFailed, escalate, { record: "$.recordError", notify: "$.notifyFailedError" });
+  const restore = thenEvenIfFailed(invoke(scope, "RestorePilotLight", fns.RestorePilotLight, { resultPath: "$.restore", retry: lostAnswer }), recordFailed, "$.restore");
 
   // A promotion that started (or may have) makes the old primary stale: keep users off it and
   // fence it now, whatever failed (the branch may have failed before its own pin and fence).
@@ -64,7 +70,7 @@ export function compensationPhase(scope: Construct, fns: StepFunctions): sfn.ICh
   // A promote call whose answer was lost leaves the replica `available` with its source for up
   // to a minute: look again until RDS shows whether it accepted the call (settled), capped.
   const assess = assessUntilSettled(scope, {
-    assess: invoke(scope, "AssessFailure", fns.AssessFailure, { resultPath: "$.assessment" }),
+    assess: invoke(scope, "AssessFailure", fns.AssessFailure, { resultPath: "$.assessment", retry: lostAnswer }),
     ids: { wait: "WaitForPromotionEvidence", choice: "IsAssessmentSettled" },
     waitComment: "A promote call is within its acceptance window: wait for RDS to show whether it accepted it",
     settled: sfn.Condition.booleanEquals("$.assessment.settled", true),

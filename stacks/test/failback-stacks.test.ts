@@ -57,9 +57,10 @@ describe("failback state machine in the app", () => {
     expect(pauses.reduce((a, b) => a + b, 0)).toBe(3300);
   });
 
-  it("asks every step from the promote call to the end again when its answer was lost (a Lambda timeout, an outage of the machine's own region): Lambda.Unknown and States.Timeout, twice", () => {
+  it("asks every step from the promote call to the end, and every compensation step, again when its answer was lost (a Lambda timeout, an outage of the machine's own region): Lambda.Unknown and States.Timeout, twice", () => {
     const states = Object.fromEntries(allStates(definition()));
-    for (const step of ["PromoteStandby", "CheckStandbyPromotion", "VerifyNewPrimary", "RestoreDns", "CheckDnsRestore", "SetStandbyPilotLight", "ReverseReplication", "RecordFailback", "NotifyFailbackSucceeded"]) {
+    const compensation = ["AssessFailbackFailure", "RestoreServing", "RecordFailbackFailure", "NotifyFailbackFailed"];
+    for (const step of ["PromoteStandby", "CheckStandbyPromotion", "VerifyNewPrimary", "RestoreDns", "CheckDnsRestore", "SetStandbyPilotLight", "ReverseReplication", "RecordFailback", "NotifyFailbackSucceeded", ...compensation]) {
       const retry = (states[step]?.Retry ?? []) as { ErrorEquals: string[]; MaxAttempts: number }[];
       expect(retry.find((r) => r.ErrorEquals.includes("Lambda.Unknown")), step).toMatchObject({ ErrorEquals: ["Lambda.Unknown", "States.Timeout"], MaxAttempts: 2 });
     }

@@ -215,10 +215,12 @@ describe("failover state machine structure", () => {
     expect(states.get("PrimaryRecovered")?.Type).toBe("Fail");
   });
 
-  it("retries AcquireLock after a timeout (it reads the lock first, so a retry finds its own write)", () => {
-    const retry = ((states.get("AcquireLock")?.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes("States.Timeout"));
-    expect(retry?.ErrorEquals).toEqual(["Lambda.Unknown", "States.Timeout"]);
-    expect(retry?.MaxAttempts).toBe(2);
+  it("retries AcquireLock and every compensation step after a timeout (each reads before it writes or writes absolutely, so a retry finds its own write)", () => {
+    for (const step of ["AcquireLock", "AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"]) {
+      const retry = ((states.get(step)?.Retry ?? []) as Retrier[]).find((r) => r.ErrorEquals.includes("States.Timeout"));
+      expect(retry?.ErrorEquals, step).toEqual(["Lambda.Unknown", "States.Timeout"]);
+      expect(retry?.MaxAttempts, step).toBe(2);
+    }
   });
 
   it("hands ValidateInput the execution's ARN (a failover stops a pre-empted drill by it)", () => {

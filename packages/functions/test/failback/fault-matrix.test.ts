@@ -3,7 +3,8 @@
  * every Task, (1) a transient failure (Lambda's service error) is retried and the run ends as it
  * would have without it, and (2) a permanent failure leads to the documented reaction
  * (docs/failback.md) with the invariants holding and a notification naming the step. And (3) past
- * the point of no return, a step whose answer was lost after its work applied is asked again.
+ * the point of no return, and in compensation, a step whose answer was lost after its work applied
+ * is asked again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allStates, lostWrites } from "../../../world/src";
@@ -178,6 +179,28 @@ describe("past the point of no return", () => {
     expect(rig.world.resolve(rig.ids.hostedZoneId, rig.ids.recordName)?.AliasTarget?.DNSName).toContain(rig.ids.primaryRegion);
     const old = [...rig.world.databases.values()].find((d) => d.identifier.startsWith(`${rig.ids.replicaDb}-r`))!;
     expect(lostWrites(rig.world, old, rig.world.databases.get(rig.ids.primaryDb)!)).toBe(0);
+    await expectInvariants(rig, result);
+  });
+});
+
+describe("compensation", () => {
+  const compensation = ["AssessFailbackFailure", "RestoreServing", "RecordFailbackFailure", "NotifyFailbackFailed"] as const;
+
+  it("asks each compensation step again whose answer was lost after it applied: a switchback refused before any promotion still ends RolledBack, not NeedsOperator", async () => {
+    const { rig, input } = await scenarioRig("switchback-refused");
+    for (const step of compensation) {
+      rig.after[step] = (n) => {
+        if (n === 1) throw lambdaTimeout();
+      };
+    }
+    const result = await rig.failback(input, "lost-in-compensation");
+    expect(result.states.at(-1), `${result.error ?? ""} ${result.cause ?? ""}`).toBe("RolledBack");
+    expect(compensation.map((step) => rig.invocations[step])).toEqual([2, 2, 2, 2]);
+    expect(svc(rig, rig.ids.drRegion).desired).toBe(rig.ids.drTaskCount);
+    expect(rig.world.isWritable(rig.ids.replicaDb)).toBe(true);
+    // The lock released by the first RecordFailbackFailure; the message sent by both NotifyFailbackFailed (a standard topic does not deduplicate).
+    expect(await rig.lockItem()).toBeUndefined();
+    expect(rig.world.inbox.filter((m) => m.kind === "switchback.failed").map((m) => m.subject)).toEqual([expect.stringContaining("at AssessTopology"), expect.stringContaining("at AssessTopology")]);
     await expectInvariants(rig, result);
   });
 });

@@ -3,11 +3,12 @@
  * (1) a transient failure is retried and the execution ends as it would have without it, and
  * (2) a permanent failure leads to the documented reaction (compensation, NeedsOperator, or
  * carrying on for best-effort steps) with a consistent world and a notification naming the step.
+ * And (3) a compensation step whose answer was lost after its work applied is asked again.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { allStates } from "../../../world/src";
 import { stepAliases, stepNames, type StepName } from "../../../../stacks/failover/steps";
-import { failoverInput, lambdaServiceError, permanentError, startSuite, type Rig, type Suite } from "./support";
+import { failoverInput, lambdaServiceError, lambdaTimeout, permanentError, startSuite, type Rig, type Suite } from "./support";
 
 type Scenario = "failover" | "drill" | "lag-breach" | "scale-refused-once";
 type Reaction = "input-rejected" | "lock-not-acquired" | "rolled-back" | "needs-operator" | "rolled-back-or-needs-operator" | "continues";
@@ -163,5 +164,28 @@ describe("fault matrix", () => {
         }
       }
     });
+  });
+});
+
+describe("compensation", () => {
+  const compensation = ["AssessFailure", "RestorePilotLight", "RecordFailure", "NotifyFailed"] as const;
+
+  it("asks each compensation step again whose answer was lost after it applied: a failover refused before any promotion still ends RolledBack, the primary neither pinned away from nor fenced", async () => {
+    const { rig, input } = await scenarioRig("lag-breach");
+    for (const step of compensation) {
+      rig.after[step] = (n) => {
+        if (n === 1) throw lambdaTimeout();
+      };
+    }
+    const zoneBefore = structuredClone(rig.world.zones.get(rig.ids.hostedZoneId));
+    const result = await rig.run(input, "lost-in-compensation");
+    expect({ end: result.states.at(-1), error: result.error }, result.cause).toEqual({ end: "RolledBack", error: "RpoBudgetExceededError" });
+    expect(compensation.map((step) => rig.invocations[step])).toEqual([2, 2, 2, 2]);
+    expect(result.states).not.toContain("FenceAfterFailure");
+    expect(rig.world.zones.get(rig.ids.hostedZoneId)).toEqual(zoneBefore);
+    expect(drDesired(rig)).toBe(rig.ids.drPilotTaskCount);
+    expect(await rig.lockItem()).toBeUndefined();
+    // Both NotifyFailed published (a standard topic does not deduplicate): one message too many rather than none.
+    expect(rig.world.inbox.filter((m) => m.kind === "failover.failed").map((m) => m.subject)).toEqual([expect.stringContaining("at Preflight"), expect.stringContaining("at Preflight")]);
   });
 });
