@@ -224,6 +224,61 @@ describe("after a re-protect, the primary region's copy is the armed one", () =>
     await w.rig.assertInvariants();
   });
 
+  // Route 53's API fails from this copy's pin on (the record stays pinned to the DR region, as the
+  // re-protect left it); the DR region answers again at the run's first FencePrimary (which fences
+  // it: its database read-only, its service at 0), or only after the run (nothing fenced there).
+  // Then Route 53's API answers, and each copy's scheduled CompleteFence runs once.
+  for (const back of ["at its FencePrimary", "after the run"] as const) {
+    it(`the DR region back ${back}, after this copy's failover whose DNS pin Route 53's API refused: the DR copy's CompleteFence does not fence the database this copy promoted (it is younger than its own); this copy's completes its own failover and pins DNS here`, async () => {
+      const w = await reprotected();
+      const { ids } = w.rig;
+      // State C as the failover and re-protect leave it: the PRIMARY record pinned to the DR region (no health check).
+      const record = w.world.record(ids.hostedZoneId, ids.recordName, "primary")!;
+      delete record.HealthCheckId;
+      record.AliasTarget = { ...record.AliasTarget!, EvaluateTargetHealth: false };
+      w.rig.before.SwitchDns = (n) => void (n === 1 && w.world.impair("route53", { mode: "error" }));
+      if (back === "at its FencePrimary") w.rig.before.FencePrimary = (n) => void (n === 1 && w.world.regionsDown.delete("eu-central-1"));
+      // The third failed check starts the failover; settle() runs it to its end.
+      await w.play({ ticks: 3, changes: [{ atSeconds: 0, apply: (world) => world.regionsDown.add("eu-central-1") }] });
+      await w.settle();
+      w.world.regionsDown.delete("eu-central-1");
+      expect(promotions(w).map((c) => c.region)).toEqual(["eu-west-1"]);
+      expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).not.toContain(ids.drAlbDns);
+      w.world.impairments.length = 0;
+      const drCopy = await completeFenceAs(mirrorIds(ids), { pilotCount: 0, isLockHeld: () => Promise.resolve(false) });
+      const ownCopy = await w.rig.completeFence();
+      expect({ writable: writable(w), drCopy: drCopy.detail }).toMatchObject({ writable: [`${prefix}-primary`] });
+      expect(drCopy).toMatchObject({ needed: false, detail: expect.stringMatching(/created after .* the other region's copy failed over to it/) });
+      expect(ownCopy).toMatchObject({ needed: true, complete: true, dns: { done: true, changed: true } });
+      expect(w.world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).toContain(ids.drAlbDns);
+      expect(w.world.services.get(w.world.serviceKey("eu-central-1", ids.primaryCluster, ids.primaryService))?.desired).toBe(0);
+      // Both again (the next ticks): nothing more to change.
+      expect(await completeFenceAs(mirrorIds(ids))).toMatchObject({ needed: false });
+      expect(await w.rig.completeFence()).toMatchObject({ complete: true, changed: false });
+      expectSafe(w);
+      await w.rig.assertInvariants();
+    });
+  }
+
+  it("a switchback's promotion, DNS still on the DR region until RestoreDns: neither copy's CompleteFence takes it for a failover whose pin failed (the DR database sealed, its service at 0 without the fence tag)", async () => {
+    const w = await reprotected();
+    const { ids, world } = w.rig;
+    const record = world.record(ids.hostedZoneId, ids.recordName, "primary")!;
+    delete record.HealthCheckId;
+    record.AliasTarget = { ...record.AliasTarget!, EvaluateTargetHealth: false };
+    // StopWrites, SealOldServing, PromoteStandby.
+    const drService = world.services.get(world.serviceKey("eu-central-1", ids.primaryCluster, ids.primaryService))!;
+    world.setDesired(drService, 0);
+    world.parameterGroups.get(world.databases.get(ids.primaryDb)!.parameterGroup!)!.parameters.set("read_only", "1");
+    await new RDSClient({ region: ids.drRegion }).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ids.replicaDb }));
+    await w.play({ ticks: 3, changes: [] });
+    expect(writable(w)).toEqual([`${prefix}-primary`]);
+    expect(await completeFenceAs(mirrorIds(ids))).toMatchObject({ needed: false });
+    expect(await w.rig.completeFence()).toMatchObject({ needed: false, detail: expect.stringMatching(/not this region's failover/) });
+    expect(world.resolve(ids.hostedZoneId, ids.recordName)?.AliasTarget?.DNSName).not.toContain(ids.drAlbDns);
+    expect(world.mutatingCalls().filter((c) => c.api !== "rds:PromoteReadReplica" && c.api !== "sns:Publish")).toEqual([]);
+  });
+
   it("the DR region fails during a switchback after this region's promotion, DNS still on it: the copy tells its alert topic within one detection period, with the command that points users here", async () => {
     const w = await reprotected();
     const { ids, world } = w.rig;

@@ -175,6 +175,7 @@ export function installApis(world: WorldState): () => void {
               ? { DBParameterGroupName: db.pendingParameterGroup, ParameterApplyStatus: "pending-reboot" }
               : { DBParameterGroupName: db.parameterGroup ?? "default.mysql8.4", ParameterApplyStatus: "in-sync" },
           ],
+          ...(db.createdAtMs !== undefined ? { InstanceCreateTime: new Date(db.createdAtMs) } : {}),
           ...(statusInfos.length > 0 ? { StatusInfos: statusInfos } : {}),
           ...(latestRestorableTime(world, db) ? { LatestRestorableTime: latestRestorableTime(world, db) } : {}),
           ...describeExtras(world, db),

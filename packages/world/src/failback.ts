@@ -198,6 +198,7 @@ export function createReadReplica(world: WorldState, source: DbInstance, identif
     backup: null,
     promotionRequestedAtMs: null,
     promotionStalls: false,
+    createdAtMs: world.clock.nowMs(),
   };
   world.databases.set(identifier, db);
   const e = extra(world, db);

@@ -77,6 +77,8 @@ export interface DbInstance {
   parameterGroup?: string;
   /** A group ModifyDBInstance attached that takes effect at the next reboot (`pending-reboot`). */
   pendingParameterGroup?: string;
+  /** When it was created (DescribeDBInstances' InstanceCreateTime; a rename keeps it): a replica is younger than its source. */
+  createdAtMs?: number;
 }
 
 /** A DB parameter group: the parameters set in it by a user (ModifyDBParameterGroup). */

@@ -159,6 +159,8 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     promotionRequestedAtMs: null,
     promotionStalls: false,
     parameterGroup: ids.primaryParameterGroup,
+    // Created before its replica (a month before this world starts; the replica a day after it).
+    createdAtMs: world.clock.nowMs() - 30 * 86_400_000,
   });
   world.parameterGroups.set(ids.primaryParameterGroup, {
     name: ids.primaryParameterGroup,
@@ -177,6 +179,7 @@ export function pilotLightWorld(options: PilotLightOptions = {}): { world: World
     promotionRequestedAtMs: null,
     promotionStalls: false,
     parameterGroup: ids.replicaParameterGroup,
+    createdAtMs: world.clock.nowMs() - 29 * 86_400_000,
   });
   world.parameterGroups.set(ids.replicaParameterGroup, {
     name: ids.replicaParameterGroup,

@@ -44,7 +44,8 @@ export interface ReplicaState {
   /** PendingModifiedValues' backup retention: a promote call carries one (BackupRetentionPeriod). */
   pendingBackupRetentionDays?: number | null;
   /** RDS events of the instance since a promote call, read by observeReplica (DescribeEvents). */
-  events?: readonly RdsEvent[];
+  events?: readonly RdsEvent[];  /** InstanceCreateTime (ms): a replica is younger than its source, and a rename keeps it. */
+  createdAtMs?: number;
 }
 
 /** One RDS event of an instance (DescribeEvents): when, and its message. */
@@ -62,6 +63,7 @@ export function toReplicaState(db: DBInstance): ReplicaState {
     backupRetentionDays: db.BackupRetentionPeriod ?? 0,
     replication: info ? { status: info.Status ?? "unknown", normal: info.Normal ?? false, message: info.Message || null } : null,
     pendingBackupRetentionDays: db.PendingModifiedValues?.BackupRetentionPeriod ?? null,
+    ...(db.InstanceCreateTime ? { createdAtMs: db.InstanceCreateTime.getTime() } : {}),
   };
 }
 

@@ -140,6 +140,7 @@ export interface FenceCompletion {
  * of the DR database, the stale old primary has been renamed aside (still read-only) and the
  * old primary's service is the failback's (its switchback scales it up), so there is nothing
  * left to fence; nor while a failback moves the DR name (no instance under it for a moment).
+ * Never on a database younger than this region's: the other region's copy promoted it (docs/design.md D2).
  * One DescribeDBInstances in the DR region when nothing is needed; a few bounded calls otherwise.
  */
 export async function completeFence(
@@ -152,8 +153,9 @@ export async function completeFence(
   if (!replica) return { needed: false, complete: true, at, detail: `no database ${t.replicaIdentifier} in the DR region right now (a failback is moving the name): nothing to fence` };
   if (!Database.hasPromotionStarted(replica)) return { needed: false, complete: true, at, detail: `database ${replica.identifier} is still a replica: no failover to fence after` };
   // The orchestrator runs in both regions (docs/design.md D2): after the other region's
-  // failover this region's database is also writable, and is the old side. Only Route 53 tells
-  // which failover happened, so a stage with DNS fences nothing without reading the record.
+  // failover this region's database is also writable, and is the old side. Route 53 tells
+  // which failover happened (with creation time: pinFailedAfterReprotect, createdFrom below), so a
+  // stage with DNS fences nothing without reading the record.
   if (t.dns && c.route53) {
     const read = await Dns.readPrimaryRecord(c.route53, t.dns).then(
       (record) => ({ record }),
@@ -164,7 +166,7 @@ export async function completeFence(
       return { needed: false, complete: false, at, detail, dns: { done: false, detail } };
     }
     const { record } = read;
-    if (!isOwnFailover(record, t.dns.drAlbDns)) {
+    if (!isOwnFailover(record, t.dns.drAlbDns) && !(await pinFailedAfterReprotect(c, t, replica))) {
       return { needed: false, complete: true, at, detail: "the PRIMARY record is not this region's failover (as deployed with its health check on this region, or pinned to the other region): this region is not the one that took over, nothing to fence" };
     }
   }
@@ -178,6 +180,13 @@ export async function completeFence(
     const service = t.standby && read.db.status === "available" ? await standbyToPilotLight(c.ecs, t, t.standby, now) : undefined;
     if (!service) return { needed: false, complete: true, at, detail };
     return { needed: true, complete: service.done, changed: service.changed === true, standbyLeftover: true, at, detail: `${detail}; service: ${service.detail}`, service };
+  }
+  // Younger than this region's database, and no replica: created from it (a re-protect's replica), then
+  // promoted by the other region's copy (its failover, or a switchback). It is not the old primary
+  // this region's failover left, whatever the record shows (that copy's pin may have failed): fencing
+  // it would leave no writable database (docs/design.md D2).
+  if ("db" in read && read.db && createdFrom(read.db, replica)) {
+    return { needed: false, complete: true, at, detail: `${t.primaryIdentifier} in ${t.region} was created after ${replica.identifier} (as its replica, by a re-protect) and was promoted since: the other region's copy failed over to it, so this region is the old side and nothing is fenced` };
   }
   // Not read (its region not answering yet): whatever answers under that name a moment later
   // may be a re-protect's new replica, which must not be fenced. DNS is pinned; the database and
@@ -239,6 +248,31 @@ function isOwnFailover(record: ResourceRecordSet, localAlbDns: string): boolean 
   const asDeployed = Boolean(record.HealthCheckId);
   return here !== asDeployed;
 }
+
+/**
+ * The PRIMARY record pinned to the other region, yet this region's failover: after a re-protect
+ * the record stays pinned to the serving region, so a pin Route 53's API refused during this
+ * region's failover leaves it there (and the other region's copy stands aside: `createdFrom`).
+ * Told apart from the other region's failover by creation time: this region's database is younger
+ * than the other's (created from it by the re-protect), so it is the one a failover promoted. Not a
+ * switchback's promotion, which leaves DNS on the old side until RestoreDns: its seal makes the other
+ * database read-only and StopWrites sets its service to 0 without the fence tag, which only a
+ * failover's fence sets. Anything not read: not this region's failover (the next tick looks again).
+ */
+async function pinFailedAfterReprotect(c: FenceClients, t: FenceTarget & { primaryIdentifier: string }, here: Database.ReplicaState): Promise<boolean> {
+  try {
+    const other = await describeOrMissing(c.rds, t.primaryIdentifier);
+    if (!other || other.sourceIdentifier !== null || !createdFrom(here, other)) return false;
+    const [{ readOnly }, service] = await Promise.all([Database.readOnlyByGroup(c.rds, t.primaryIdentifier), Compute.liveService(c.ecs, t.service)]);
+    return !readOnly || service.fenced;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `db` was created after `source` (both creation times known): a replica is always younger than its source. */
+const createdFrom = (db: Database.ReplicaState, source: Database.ReplicaState): boolean =>
+  db.createdAtMs !== undefined && source.createdAtMs !== undefined && db.createdAtMs > source.createdAtMs;
 
 /** An instance's state; undefined when there is none under that name (any other error is thrown). */
 async function describeOrMissing(rds: RDSClient, identifier: string): Promise<Database.ReplicaState | undefined> {
