@@ -13,7 +13,7 @@ import { benchRehearsal, benchScenarios, quantiles, type ProfileBench, type Scen
 import { createFailbackRehearsal, type FailbackReport } from "../../rehearsal/src/failback";
 import { defaultProcesses } from "../../rehearsal/src/pool";
 import { benchHealth, printHealthBench, type HealthBench } from "./bench-health";
-import { fromInvocationDir, newCommand, processIo, runCommand, wholeNumber, writeReport, type Io } from "./cli/program";
+import { fromInvocationDir, newCommand, processIo, runCommand, runWhenMain, wholeNumber, writeReport, type Io } from "./cli/program";
 
 const met = (ok: boolean) => (ok ? "met" : "MISSED");
 const s = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} s` : "—");
@@ -197,14 +197,4 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Ben
   return parsed !== 0 ? parsed : code;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, run);

@@ -31,7 +31,7 @@ import { constraintErrors, type ConstraintFigures } from "./aws-check/patterns";
 import { serviceSpec, templateErrors } from "./aws-check/schema";
 import { usageDir } from "./aws-check/usage-setup";
 import type { RegionSynthJson } from "./synth-json";
-import { newCommand, processIo, runCommand, type Io } from "./cli/program";
+import { newCommand, processIo, runCommand, runWhenMain, type Io } from "./cli/program";
 
 export const examples = ["pnpm check:aws", "pnpm check:aws --templates .sst/test-synth/0123456789abcdef --usage .sst/iam-usage"];
 
@@ -142,14 +142,4 @@ export async function run(argv: readonly string[], io: Io = processIo, root = pr
   return parsed === 0 ? code : parsed;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      processIo.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, run);

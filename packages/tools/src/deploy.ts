@@ -33,7 +33,7 @@ import { cliClientBounds } from "./cli/aws";
 import { isConfirmed } from "./cli/args";
 import { deployedTemplates, replacementRefusal } from "./deploy-guard";
 import { recordDeployedSettings } from "../../../stacks/deployed";
-import { allowReplace, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
+import { allowReplace, newCommand, processIo, refuseUnknownStage, runCommand, runWhenMain, stageName, type Io } from "./cli/program";
 
 export interface Step {
   what: string;
@@ -348,14 +348,4 @@ async function applyAdoption(config: Stage.StageConfig & { adopt: Stage.AdoptCon
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, run);

@@ -11,7 +11,7 @@ import { stageConfig, stages } from "../../../stacks/stages";
 import { adoptionNotice } from "./adopt";
 import { writeAsl } from "./asl";
 import { Stage } from "@pilot-light/core";
-import { allowReplace, fromInvocationDir, invocationDir, newCommand, processIo, refuseUnknownStage, runCommand, stageName, type Io } from "./cli/program";
+import { allowReplace, fromInvocationDir, invocationDir, newCommand, processIo, refuseUnknownStage, runCommand, runWhenMain, stageName, type Io } from "./cli/program";
 import type { RegionSynth } from "./offline-synth";
 
 export interface Written {
@@ -109,14 +109,4 @@ export async function run(argv: readonly string[], io: Io = processIo, deps: Syn
   return parsed !== 0 ? parsed : code;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, run);

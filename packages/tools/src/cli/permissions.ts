@@ -16,7 +16,7 @@ import { failbackStepNames } from "../../../../stacks/failback/steps";
 import { standaloneFailoverTemplate, standaloneParameters } from "../../../../stacks/failover/standalone";
 import { stepNames } from "../../../../stacks/failover/steps";
 import { functionRoles } from "../../../world/src";
-import { newCommand, processIo, runCommand, type Io } from "./program";
+import { newCommand, processIo, runCommand, runWhenMain, type Io } from "./program";
 
 /** The region the catalogue is rendered in; its ARNs name the stage's regions through parameters only. */
 const renderRegion = "eu-central-1";
@@ -81,14 +81,4 @@ export async function run(argv: readonly string[], io: Io = processIo, write: (f
   return runCommand(command, argv);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      processIo.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, run);

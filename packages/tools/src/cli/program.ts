@@ -40,6 +40,23 @@ export const processIo: Io = {
 export const usageExitCode = 2;
 
 /**
+ * A tool's entry point (`pnpm <script>` runs the module itself): `run` with the arguments, its
+ * code as the exit code; an error that escapes it is written with its stack and exits 1.
+ */
+export function runWhenMain(moduleUrl: string, run: (argv: readonly string[]) => Promise<number>): void {
+  if (moduleUrl !== `file://${process.argv[1]}`) return;
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      processIo.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    },
+  );
+}
+
+/**
  * A command with the project's conventions. `examples` are shown at the end of --help.
  * Errors are thrown (exitOverride) and written to io.err with a pointer to --help.
  */
